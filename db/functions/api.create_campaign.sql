@@ -1,0 +1,92 @@
+-- POST /rpc/create_campaign: a campaign and one pending row per target group, in one call.
+create or replace function api.create_campaign(jsonb) returns jsonb
+language plpgsql volatile security definer
+set search_path = pg_catalog, pg_temp
+as $$
+declare
+  payload constant jsonb := $1;
+  session text := payload ->> 'sessionId';
+  jids jsonb := payload -> 'groupJids';
+  initial_status text := coalesce(payload ->> 'status', 'draft');
+  bad record;
+  new_id bigint;
+  total integer;
+begin
+  if jsonb_typeof(payload) is distinct from 'object' then
+    perform internal.raise_api_error(400, 'invalid_body',
+      'The body must be a JSON object: {"name", "message", "sessionId", "groupJids": [...]}.');
+  end if;
+  if jsonb_typeof(payload -> 'name') is distinct from 'string' or btrim(payload ->> 'name') = ''
+     or length(payload ->> 'name') > 200 then
+    perform internal.raise_api_error(422, 'invalid_name', 'name must be a non-empty string of at most 200 characters.');
+  end if;
+  if jsonb_typeof(payload -> 'message') is distinct from 'string' or btrim(payload ->> 'message') = ''
+     or length(payload ->> 'message') > 65536 then
+    perform internal.raise_api_error(422, 'invalid_message', 'message must be a non-empty string of at most 65536 characters.');
+  end if;
+  if jsonb_typeof(payload -> 'sessionId') is distinct from 'string' or btrim(session) = '' or length(session) > 200 then
+    perform internal.raise_api_error(422, 'invalid_session_id', 'sessionId must be a non-empty string of at most 200 characters.');
+  end if;
+  if coalesce(jsonb_typeof(payload -> 'status'), 'null') not in ('string', 'null')
+     or initial_status not in ('draft', 'scheduled') then
+    perform internal.raise_api_error(422, 'invalid_status', 'status, when given, must be "draft" or "scheduled".');
+  end if;
+  if jsonb_typeof(jids) is distinct from 'array' then
+    perform internal.raise_api_error(422, 'invalid_group_jids', 'groupJids must be an array of group JIDs.');
+  end if;
+  if jsonb_array_length(jids) = 0 then
+    perform internal.raise_api_error(422, 'empty_group_list', 'groupJids must hold at least one group JID.');
+  end if;
+  if jsonb_array_length(jids) > 100000 then
+    perform internal.raise_api_error(413, 'too_many_groups',
+      format('At most 100000 groups per campaign; got %s.', jsonb_array_length(jids)));
+  end if;
+
+  select idx - 1 as index into bad
+  from jsonb_array_elements(jids) with ordinality t(j, idx)
+  where jsonb_typeof(j) <> 'string' or not internal.is_group_jid(j #>> '{}')
+  order by idx limit 1;
+  if found then
+    perform internal.raise_api_error(422, 'invalid_group_jids',
+      format('groupJids[%s] is not a group JID (like 120363041234567890@g.us).', bad.index),
+      jsonb_build_object('index', bad.index));
+  end if;
+
+  select j #>> '{}' as jid into bad
+  from jsonb_array_elements(jids) j group by 1 having count(*) > 1 limit 1;
+  if found then
+    perform internal.raise_api_error(422, 'duplicate_group_jid',
+      format('Group %s appears more than once in groupJids.', bad.jid), jsonb_build_object('groupJid', bad.jid));
+  end if;
+
+  select count(*) as n, jsonb_agg(jid) filter (where rn <= 100) as sample into bad
+  from (select j #>> '{}' as jid, row_number() over () as rn
+        from jsonb_array_elements(jids) j
+        where not exists (select from public.whatsapp_groups w
+                          where w.session_id = session and w.group_jid = j #>> '{}'
+                            and w.inactive_since is null and not w.is_community)) u;
+  if bad.n > 0 then
+    perform internal.raise_api_error(422, 'unsendable_groups',
+      format('%s of the groupJids are not active, sendable groups of session %s.', bad.n, session),
+      jsonb_build_object('count', bad.n, 'groupJids', bad.sample),
+      'Sync the session''s groups first; community parents and inactive groups cannot be targeted.');
+  end if;
+
+  insert into public.notification_campaigns (name, message, session_id, status)
+  values (payload ->> 'name', payload ->> 'message', session, initial_status)
+  returning id into new_id;
+
+  -- One statement for any number of groups; the totals trigger runs once for all of them.
+  insert into public.notification_campaign_groups (campaign_id, group_id, group_jid, group_name, session_id)
+  select new_id, w.id, w.group_jid, w.name, w.session_id
+  from jsonb_array_elements_text(jids) j
+  join public.whatsapp_groups w on w.session_id = session and w.group_jid = j;
+  get diagnostics total = row_count;
+
+  return jsonb_build_object('campaignId', new_id, 'totalGroups', total, 'status', initial_status);
+end
+$$;
+revoke all on function api.create_campaign(jsonb) from public;
+grant execute on function api.create_campaign(jsonb) to crm;
+comment on function api.create_campaign(jsonb) is
+  'CRM: create a campaign for a list of group JIDs (active, sendable groups of one session).';

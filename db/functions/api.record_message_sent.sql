@@ -1,0 +1,178 @@
+-- POST /rpc/record_message_sent: the CRM reports send results for a campaign, in batches.
+-- A send with messageId marks its row sent (or failed at once, when an error ACK for that
+-- message arrived first); a send with errorCode/errorMessage marks it failed at send time.
+-- Repeating a call changes nothing.
+create or replace function api.record_message_sent(jsonb) returns jsonb
+language plpgsql volatile security definer
+set search_path = pg_catalog, pg_temp
+as $$
+declare
+  payload constant jsonb := $1;
+  sends jsonb := payload -> 'sends';
+  campaign public.notification_campaigns;
+  bad record;
+  counts record;
+begin
+  if jsonb_typeof(payload) is distinct from 'object' then
+    perform internal.raise_api_error(400, 'invalid_body',
+      'The body must be a JSON object: {"campaignId": 1, "sends": [...]}.');
+  end if;
+  if jsonb_typeof(payload -> 'campaignId') is distinct from 'number'
+     or (payload ->> 'campaignId') !~ '^[0-9]{1,18}$' then
+    perform internal.raise_api_error(422, 'invalid_campaign_id', 'campaignId must be a campaign id (a whole number).');
+  end if;
+  if jsonb_typeof(sends) is distinct from 'array' or jsonb_array_length(sends) = 0 then
+    perform internal.raise_api_error(422, 'invalid_sends', 'sends must be a non-empty array.');
+  end if;
+  if jsonb_array_length(sends) > 10000 then
+    perform internal.raise_api_error(413, 'batch_too_large',
+      format('At most 10000 sends per call; got %s.', jsonb_array_length(sends)));
+  end if;
+
+  select idx - 1 as index, problem into bad
+  from jsonb_array_elements(sends) with ordinality t(s, idx)
+  cross join lateral (select case
+    when jsonb_typeof(s) <> 'object' then 'is not an object'
+    when jsonb_typeof(s -> 'groupJid') is distinct from 'string' or not internal.is_group_jid(s ->> 'groupJid')
+      then 'groupJid is not a group JID'
+    when s ? 'messageId' and (s ? 'errorCode' or s ? 'errorMessage')
+      then 'has both messageId and errorCode/errorMessage'
+    when s ? 'messageId' and (jsonb_typeof(s -> 'messageId') <> 'string' or btrim(s ->> 'messageId') = ''
+                              or length(s ->> 'messageId') > 200)
+      then 'messageId must be a non-empty string of at most 200 characters'
+    when not s ? 'messageId' and not (s ? 'errorCode' or s ? 'errorMessage')
+      then 'needs messageId (sent) or errorCode/errorMessage (failed)'
+    when not (coalesce(s -> 'errorCode', 'null') = 'null'
+              or (jsonb_typeof(s -> 'errorCode') = 'number' and (s -> 'errorCode')::text ~ '^[0-9]{1,9}$')
+              or (jsonb_typeof(s -> 'errorCode') = 'string' and s ->> 'errorCode' ~ '^\s*[0-9]{1,9}\s*$'))
+      then 'errorCode must be a whole number from 0 to 999999999'
+    when coalesce(jsonb_typeof(s -> 'errorMessage'), 'null') not in ('string', 'null')
+         or length(s ->> 'errorMessage') > 4000
+      then 'errorMessage must be a string of at most 4000 characters'
+    end as problem) p
+  where p.problem is not null
+  order by idx limit 1;
+  if found then
+    perform internal.raise_api_error(422, 'invalid_sends', format('sends[%s] %s.', bad.index, bad.problem),
+      jsonb_build_object('index', bad.index));
+  end if;
+
+  select key, value into bad from (
+    select 'groupJid' as key, s ->> 'groupJid' as value from jsonb_array_elements(sends) s
+    union all
+    select 'messageId', s ->> 'messageId' from jsonb_array_elements(sends) s where s ? 'messageId'
+  ) k group by key, value having count(*) > 1 limit 1;
+  if found then
+    perform internal.raise_api_error(422, 'duplicate_' || case bad.key when 'groupJid' then 'group_jid' else 'message_id' end,
+      format('%s %s appears more than once in sends.', bad.key, bad.value),
+      jsonb_build_object(bad.key, bad.value));
+  end if;
+
+  select * into campaign from public.notification_campaigns where id = (payload ->> 'campaignId')::bigint;
+  if not found then
+    perform internal.raise_api_error(404, 'campaign_not_found',
+      format('Campaign %s does not exist.', payload ->> 'campaignId'));
+  end if;
+
+  select count(*) as n, jsonb_agg(s ->> 'groupJid') filter (where rn <= 100) as sample into bad
+  from (select s, row_number() over () as rn from jsonb_array_elements(sends) s) t
+  where not exists (select from public.notification_campaign_groups r
+                    where r.campaign_id = campaign.id and r.group_jid = s ->> 'groupJid');
+  if bad.n > 0 then
+    perform internal.raise_api_error(422, 'unknown_campaign_groups',
+      format('%s of the groups are not targets of campaign %s.', bad.n, campaign.id),
+      jsonb_build_object('count', bad.n, 'groupJids', bad.sample));
+  end if;
+
+  -- Serialise with error ACKs for the same message ids (see internal.message_lock_key).
+  perform pg_advisory_xact_lock(k)
+  from (select distinct internal.message_lock_key(s ->> 'messageId') as k
+        from jsonb_array_elements(sends) s where s ? 'messageId' order by 1) keys;
+
+  -- A repeat is fine; a different result for a row already settled, or a message id that
+  -- belongs to another row, is a conflict.
+  select count(*) as n, jsonb_agg(jsonb_build_object('groupJid', r.group_jid, 'status', r.status,
+           'messageId', r.message_id)) filter (where rn <= 100) as sample into bad
+  from (select s, row_number() over () as rn from jsonb_array_elements(sends) s) t
+  join public.notification_campaign_groups r
+    on r.campaign_id = campaign.id and r.group_jid = s ->> 'groupJid'
+  where r.status <> 'pending'
+    and r.message_id is distinct from (s ->> 'messageId');
+  if bad.n > 0 then
+    perform internal.raise_api_error(409, 'send_conflict',
+      format('%s of the groups already have a different send result.', bad.n),
+      jsonb_build_object('count', bad.n, 'rows', bad.sample));
+  end if;
+  select s ->> 'messageId' as message_id, r.group_jid into bad
+  from jsonb_array_elements(sends) s
+  join public.notification_campaign_groups r
+    on r.session_id = campaign.session_id and r.message_id = s ->> 'messageId'
+  where not (r.campaign_id = campaign.id and r.group_jid = s ->> 'groupJid')
+  limit 1;
+  if found then
+    perform internal.raise_api_error(409, 'duplicate_message_id',
+      format('Message id %s is already recorded for group %s.', bad.message_id, bad.group_jid),
+      jsonb_build_object('messageId', bad.message_id, 'groupJid', bad.group_jid));
+  end if;
+
+  with todo as (
+    select r.id as row_id, r.group_jid, s ->> 'messageId' as message_id,
+           btrim(s ->> 'errorCode')::integer as error_code, s ->> 'errorMessage' as error_message
+    from jsonb_array_elements(sends) s
+    join public.notification_campaign_groups r
+      on r.campaign_id = campaign.id and r.group_jid = s ->> 'groupJid'
+    where r.status = 'pending'
+  ),
+  waiting as (
+    select t.row_id, i.id as inbox_id, i.error_code, i.error_message,
+           row_number() over (partition by t.row_id order by i.id) as nth
+    from todo t
+    join public.message_error_inbox i
+      on i.outcome = 'pending_match' and i.matched_at is null and i.message_id = t.message_id
+     and (i.session_id is null or i.session_id = campaign.session_id)
+     and (i.group_jid is null or i.group_jid = t.group_jid)
+  ),
+  marked as (
+    update public.notification_campaign_groups r
+    set status = case when t.message_id is null or w.row_id is not null then 'failed' else 'sent' end,
+        message_id = t.message_id,
+        error_code = coalesce(w.error_code, t.error_code),
+        error_message = coalesce(w.error_message, t.error_message),
+        sent_at = case when t.message_id is not null then now() end,
+        failed_at = case when t.message_id is null or w.row_id is not null then now() end,
+        updated_at = now()
+    from todo t
+    left join waiting w on w.row_id = t.row_id and w.nth = 1
+    where r.id = t.row_id
+    returning r.status, w.row_id is not null as by_ack
+  ),
+  -- The earliest waiting ACK is applied; any later ones for the same message are duplicates.
+  matched as (
+    update public.message_error_inbox i
+    set matched_at = now(), resolution = case when w.nth = 1 then 'applied' else 'duplicate' end,
+        campaign_id = campaign.id, campaign_group_id = w.row_id
+    from waiting w
+    where i.id = w.inbox_id
+    returning 1
+  )
+  select count(*) filter (where status = 'sent') as sent,
+         count(*) filter (where status = 'failed' and not by_ack) as failed,
+         count(*) filter (where by_ack) as failed_by_ack,
+         (select count(*) from matched) as acks
+    into counts
+  from marked;
+
+  select * into campaign from public.notification_campaigns where id = campaign.id;
+  return jsonb_build_object(
+    'campaignId', campaign.id,
+    'sent', counts.sent, 'failed', counts.failed, 'failedByEarlyAck', counts.failed_by_ack,
+    'unchanged', jsonb_array_length(sends) - counts.sent - counts.failed - counts.failed_by_ack,
+    'campaign', jsonb_build_object('status', campaign.status, 'totalGroups', campaign.total_groups,
+      'pendingCount', campaign.pending_count, 'sentCount', campaign.sent_count,
+      'failedCount', campaign.failed_count));
+end
+$$;
+revoke all on function api.record_message_sent(jsonb) from public;
+grant execute on function api.record_message_sent(jsonb) to crm;
+comment on function api.record_message_sent(jsonb) is
+  'CRM: record send results (message ids, or send-time failures) for a campaign''s groups.';

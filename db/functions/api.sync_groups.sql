@@ -1,0 +1,158 @@
+-- POST /rpc/sync_groups: the gateway's group list for one session, as Baileys returns it.
+create or replace function api.sync_groups(jsonb) returns jsonb
+language plpgsql volatile security definer
+set search_path = pg_catalog, pg_temp
+as $$
+declare
+  payload constant jsonb := $1;
+  session text := payload ->> 'sessionId';
+  groups jsonb := payload -> 'groups';
+  bad record;
+  result jsonb;
+begin
+  if jsonb_typeof(payload) is distinct from 'object' then
+    perform internal.raise_api_error(400, 'invalid_body',
+      'The body must be a JSON object: {"sessionId": "...", "groups": [...]}.');
+  end if;
+  if jsonb_typeof(payload -> 'sessionId') is distinct from 'string'
+     or btrim(session) = '' or length(session) > 200 then
+    perform internal.raise_api_error(422, 'invalid_session_id',
+      'sessionId must be a non-empty string of at most 200 characters.');
+  end if;
+  if jsonb_typeof(groups) is distinct from 'array' then
+    perform internal.raise_api_error(422, 'invalid_groups', 'groups must be an array of group objects.');
+  end if;
+  if jsonb_array_length(groups) > 100000 then
+    perform internal.raise_api_error(413, 'too_many_groups',
+      format('At most 100000 groups per sync; got %s.', jsonb_array_length(groups)));
+  end if;
+
+  -- The first invalid group, with its index and the field at fault.
+  select t.idx - 1 as index, v.code, v.field into bad
+  from jsonb_array_elements(groups) with ordinality t(g, idx)
+  cross join lateral (select case
+      when jsonb_typeof(g) <> 'object' then 'invalid_group'
+      when jsonb_typeof(g -> 'id') is distinct from 'string' or not internal.is_group_jid(g ->> 'id')
+        then 'invalid_group_jid'
+      when coalesce(jsonb_typeof(g -> 'isCommunity'), 'null') not in ('boolean', 'null') then 'invalid_group_field:isCommunity'
+      when coalesce(jsonb_typeof(g -> 'isCommunityAnnounce'), 'null') not in ('boolean', 'null') then 'invalid_group_field:isCommunityAnnounce'
+      when coalesce(jsonb_typeof(g -> 'announce'), 'null') not in ('boolean', 'null') then 'invalid_group_field:announce'
+      when coalesce(jsonb_typeof(g -> 'restrict'), 'null') not in ('boolean', 'null') then 'invalid_group_field:restrict'
+      when coalesce(jsonb_typeof(g -> 'subject'), 'null') not in ('string', 'null')
+           or length(g ->> 'subject') > 1000 then 'invalid_group_field:subject'
+      when coalesce(jsonb_typeof(g -> 'linkedParent'), 'null') not in ('string', 'null')
+           or length(g ->> 'linkedParent') > 200 then 'invalid_group_field:linkedParent'
+      when coalesce(jsonb_typeof(g -> 'participants'), 'null') not in ('array', 'null') then 'invalid_group_field:participants'
+      when coalesce(jsonb_typeof(g -> 'size'), 'null') not in ('number', 'null') then 'invalid_group_field:size'
+      -- Only reached for numbers (or null), so the cast is safe.
+      when (g ->> 'size')::numeric not between 0 and 2147483647
+           or (g ->> 'size')::numeric <> trunc((g ->> 'size')::numeric) then 'invalid_group_field:size'
+    end as problem) p
+  cross join lateral (select split_part(p.problem, ':', 1) as code,
+                             nullif(split_part(p.problem, ':', 2), '') as field) v
+  where p.problem is not null
+  order by t.idx
+  limit 1;
+  if found then
+    perform internal.raise_api_error(422, bad.code,
+      case bad.code
+        when 'invalid_group' then format('groups[%s] is not an object.', bad.index)
+        when 'invalid_group_jid' then format('groups[%s].id is not a group JID (like 120363041234567890@g.us).', bad.index)
+        else format('groups[%s].%s has the wrong type or size.', bad.index, bad.field)
+      end,
+      jsonb_build_object('index', bad.index, 'field', coalesce(bad.field, 'id')));
+  end if;
+
+  select g ->> 'id' as jid, jsonb_agg(idx - 1 order by idx) as indexes into bad
+  from jsonb_array_elements(groups) with ordinality t(g, idx)
+  group by g ->> 'id' having count(*) > 1
+  order by min(idx) limit 1;
+  if found then
+    perform internal.raise_api_error(422, 'duplicate_group_jid',
+      format('Group %s appears more than once in groups.', bad.jid),
+      jsonb_build_object('groupJid', bad.jid, 'indexes', bad.indexes));
+  end if;
+
+  -- Concurrent syncs of one session run one after the other (other sessions are not blocked).
+  perform pg_advisory_xact_lock(hashtextextended('sync_groups:' || session, 0));
+
+  with incoming as (
+    select g ->> 'id' as jid,
+           g ->> 'subject' as name,
+           coalesce((g ->> 'size')::integer, jsonb_array_length(g -> 'participants'), 0) as participant_count,
+           coalesce((g ->> 'isCommunity')::boolean, false) as is_community,
+           coalesce((g ->> 'isCommunityAnnounce')::boolean, false) as is_community_announce,
+           g ->> 'linkedParent' as linked_parent_jid,
+           coalesce((g ->> 'announce')::boolean, false) as announce
+    from jsonb_array_elements(groups) g
+  ),
+  classified as (
+    select i.*, w.id as existing_id,
+           case
+             when w.id is null then 'inserted'
+             when w.inactive_since is not null then 'reactivated'
+             when (w.name, w.participant_count, w.is_community_announce, w.linked_parent_jid, w.announce)
+                  is not distinct from
+                  (i.name, i.participant_count, i.is_community_announce, i.linked_parent_jid, i.announce)
+               then 'unchanged'
+             else 'updated'
+           end as change
+    from incoming i
+    left join public.whatsapp_groups w on w.session_id = session and w.group_jid = i.jid
+    where not i.is_community
+  ),
+  removed_parents as (
+    delete from public.whatsapp_groups w
+    using incoming i
+    where w.session_id = session and w.group_jid = i.jid and i.is_community
+    returning w.id
+  ),
+  inserted as (
+    insert into public.whatsapp_groups
+      (session_id, group_jid, name, participant_count, is_community_announce, linked_parent_jid, announce)
+    select session, jid, name, participant_count, is_community_announce, linked_parent_jid, announce
+    from classified where change = 'inserted'
+    returning id
+  ),
+  -- Unchanged rows are not touched: a no-change sync writes no group row.
+  updated as (
+    update public.whatsapp_groups w
+    set name = c.name, participant_count = c.participant_count,
+        is_community_announce = c.is_community_announce, linked_parent_jid = c.linked_parent_jid,
+        announce = c.announce, inactive_since = null, updated_at = now()
+    from classified c
+    where w.id = c.existing_id and c.change in ('updated', 'reactivated')
+    returning w.id
+  ),
+  deactivated as (
+    update public.whatsapp_groups w
+    set inactive_since = now(), updated_at = now()
+    where w.session_id = session and w.inactive_since is null
+      and not exists (select from incoming i where i.jid = w.group_jid)
+    returning w.id
+  ),
+  session_row as (
+    insert into public.whatsapp_sessions (session_id, last_synced_at, group_count)
+    values (session, now(), (select count(*) from classified))
+    on conflict (session_id) do update
+      set last_synced_at = excluded.last_synced_at, group_count = excluded.group_count
+    returning 1
+  )
+  select jsonb_build_object(
+    'sessionId', session,
+    'inserted', (select count(*) from inserted),
+    'updated', (select count(*) from classified where change = 'updated'),
+    'unchanged', (select count(*) from classified where change = 'unchanged'),
+    'reactivated', (select count(*) from classified where change = 'reactivated'),
+    'deactivated', (select count(*) from deactivated),
+    'skippedParents', (select count(*) from incoming where is_community),
+    'removedParents', (select count(*) from removed_parents),
+    'total', jsonb_array_length(groups)
+  ) into result;
+  return result;
+end
+$$;
+revoke all on function api.sync_groups(jsonb) from public;
+grant execute on function api.sync_groups(jsonb) to gateway;
+comment on function api.sync_groups(jsonb) is
+  'Gateway: store a session''s groups from Baileys groupFetchAllParticipating(). Community parents are never stored.';

@@ -1,0 +1,14 @@
+-- The campaign status rules, as one pure function of the current status and the counts.
+create or replace function internal.campaign_status(
+  current_status text, pending integer, sent integer, failed integer
+) returns text
+language sql immutable parallel safe
+return case
+  -- Set by the CRM; kept until the first send result arrives.
+  when sent + failed = 0 and current_status in ('draft', 'scheduled', 'cancelled') then current_status
+  when pending > 0 then 'sending'
+  when failed = 0 then 'completed'
+  when sent = 0 then 'failed'
+  else 'partial_failure'
+end;
+revoke all on function internal.campaign_status(text, integer, integer, integer) from public;

@@ -1,0 +1,16 @@
+-- Raises an error that PostgREST turns into HTTP `status` with body {code, message, details, hint}.
+-- The transaction rolls back: a rejected call changes nothing.
+create or replace function internal.raise_api_error(
+  status integer, code text, message text, details jsonb default null, hint text default null
+) returns void
+language plpgsql volatile
+set search_path = pg_catalog, pg_temp
+as $$
+begin
+  raise sqlstate 'PGRST' using
+    message = json_build_object('code', code, 'message', message, 'details', details, 'hint', hint)::text,
+    detail = json_build_object('status', status, 'headers', json_build_object())::text;
+end
+$$;
+revoke all on function internal.raise_api_error(integer, text, text, jsonb, text) from public;
+grant execute on function internal.raise_api_error(integer, text, text, jsonb, text) to anon, gateway, crm;

@@ -1,0 +1,114 @@
+-- The work behind api.record_message_error. Returns the response body with its HTTP status in
+-- "status" (the api wrapper sets it: a SET clause here would undo set_config at function exit).
+create or replace function internal.record_message_error(payload jsonb) returns jsonb
+language plpgsql volatile security definer
+set search_path = pg_catalog, pg_temp
+as $$
+declare
+  events jsonb;
+  body_code text;
+  body_message text;
+  body_status integer;
+  result jsonb;
+begin
+  if jsonb_typeof(payload) is distinct from 'object' then
+    body_status := 400; body_code := 'invalid_body';
+    body_message := 'The body must be a JSON object: one event, or {"events": [...]}.';
+  elsif payload ? 'events' and jsonb_typeof(payload -> 'events') is distinct from 'array' then
+    body_status := 422; body_code := 'invalid_events'; body_message := 'events must be an array of events.';
+  elsif payload ? 'events' and jsonb_array_length(payload -> 'events') = 0 then
+    body_status := 422; body_code := 'empty_batch'; body_message := 'events must hold at least one event.';
+  elsif payload ? 'events' and jsonb_array_length(payload -> 'events') > 1000 then
+    body_status := 413; body_code := 'batch_too_large';
+    body_message := format('At most 1000 events per call; got %s.', jsonb_array_length(payload -> 'events'));
+  end if;
+  if body_code is not null then
+    insert into public.message_error_quarantine (code, reason, raw) values (body_code, body_message, payload);
+    return jsonb_build_object('status', body_status, 'code', body_code, 'message', body_message,
+                              'details', null, 'hint', 'The body was kept in quarantine.');
+  end if;
+
+  events := case when payload ? 'events' then payload -> 'events' else jsonb_build_array(payload) end;
+
+  perform pg_advisory_xact_lock(k)
+  from (select distinct internal.message_lock_key(p.message_id) as k
+        from jsonb_array_elements(events) e, internal.parse_message_error(e) p
+        where p.problem_code is null
+        order by 1) keys;
+
+  with ev as (
+    select e.idx, e.ev as raw, p.*
+    from jsonb_array_elements(events) with ordinality e(ev, idx)
+    cross join lateral internal.parse_message_error(e.ev) p
+  ),
+  valid as (select * from ev where problem_code is null),
+  quarantined as (
+    insert into public.message_error_quarantine (code, reason, raw)
+    select problem_code, problem, raw from ev where problem_code is not null order by idx
+    returning 1
+  ),
+  matches as (
+    select v.idx, r.id as row_id, r.status, r.campaign_id
+    from valid v
+    join public.notification_campaign_groups r
+      on r.message_id = v.message_id
+     and (v.session_id is null or r.session_id = v.session_id)
+     and (v.group_jid is null or r.group_jid = v.group_jid)
+  ),
+  -- Within one batch the first event for a sent row applies; later ones are duplicates.
+  firsts as (
+    select distinct on (row_id) row_id, idx from matches where status = 'sent' order by row_id, idx
+  ),
+  applied as (
+    update public.notification_campaign_groups r
+    set status = 'failed', error_code = v.error_code, error_message = v.error_message,
+        failed_at = now(), updated_at = now()
+    from firsts f join valid v on v.idx = f.idx
+    where r.id = f.row_id and r.status = 'sent'
+    returning r.id, f.idx
+  ),
+  outcomes as (
+    select v.*,
+           case when exists (select from applied a where a.idx = v.idx) then 'applied'
+                when m.row_id is not null then 'duplicate'
+                else 'pending_match' end as outcome,
+           m.row_id, m.campaign_id
+    from valid v
+    left join lateral (select row_id, campaign_id from matches m where m.idx = v.idx
+                       order by row_id limit 1) m on true
+  ),
+  inboxed as (
+    insert into public.message_error_inbox
+      (session_id, message_id, group_jid, error_code, error_message, raw, outcome, campaign_id, campaign_group_id)
+    select session_id, message_id, group_jid, error_code, error_message, raw, outcome, campaign_id, row_id
+    from outcomes order by idx
+    returning 1
+  ),
+  answers as (
+    select idx, jsonb_build_object('index', idx - 1, 'messageId', message_id, 'outcome', outcome,
+                                   'campaignId', campaign_id) as answer, null as code, null as message
+    from outcomes
+    union all
+    select idx, jsonb_build_object('index', idx - 1, 'outcome', 'quarantined', 'code', problem_code,
+                                   'message', problem), problem_code, problem
+    from ev where problem_code is not null
+  )
+  select jsonb_build_object(
+           'results', jsonb_agg(answer order by idx),
+           'counts', jsonb_build_object(
+              'applied', count(*) filter (where answer ->> 'outcome' = 'applied'),
+              'duplicate', count(*) filter (where answer ->> 'outcome' = 'duplicate'),
+              'pending_match', count(*) filter (where answer ->> 'outcome' = 'pending_match'),
+              'quarantined', count(*) filter (where answer ->> 'outcome' = 'quarantined')))
+         || coalesce((select jsonb_build_object(
+                        'status', 422, 'code', a.code, 'message', format('events[%s]: %s', a.idx - 1, a.message),
+                        'details', jsonb_build_object('index', a.idx - 1),
+                        'hint', 'Invalid events were kept in quarantine; valid ones were recorded.')
+                      from answers a where a.code is not null order by a.idx limit 1), '{}'::jsonb)
+    into result
+  from answers;
+  return result;
+end
+$$;
+revoke all on function internal.record_message_error(jsonb) from public;
+grant execute on function internal.record_message_error(jsonb) to gateway;

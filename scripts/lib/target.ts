@@ -1,0 +1,108 @@
+// Where the database lives: the project's own cluster (default) or DATABASE_URL's server.
+import { createHash } from "node:crypto";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import pg from "pg";
+import { dataDir, repoRoot } from "./paths.js";
+import { ensurePrerequisites, localCluster, startCluster, stopCluster, type Cluster } from "./postgres.js";
+import { freePort } from "./run.js";
+import { authenticatorPassword, randomSecret } from "./secrets.js";
+
+export interface Target {
+  /** Admin connection to the application database. */
+  adminUrl: string;
+  /** Admin connection to another database of the same server (for create/drop database). */
+  serverUrl(db: string): string;
+  /** What PostgREST connects with (as authenticator). */
+  postgrestUri(db?: string): Promise<string>;
+  dbName: string;
+  cluster?: Cluster;
+  binDir?: string;
+  /** Stops/drops what this target started for itself. */
+  teardown(): Promise<void>;
+}
+
+function withDb(url: string, db: string) {
+  const u = new URL(url);
+  u.pathname = "/" + db;
+  return u.toString();
+}
+
+async function adminQuery(url: string, sql: string) {
+  const c = new pg.Client({ connectionString: url });
+  await c.connect();
+  try { return await c.query(sql); } finally { await c.end(); }
+}
+
+/** PostgREST's URI on an external server: authenticator with a password we set. */
+async function externalPostgrestUri(adminUrl: string): Promise<string> {
+  if (process.env.PGRST_DB_URI) return process.env.PGRST_DB_URI;
+  const password = authenticatorPassword();
+  const c = new pg.Client({ connectionString: adminUrl });
+  await c.connect();
+  try {
+    const { rows } = await c.query("select format('alter role authenticator with login password %L', $1::text) as sql", [password]);
+    await c.query(rows[0].sql);
+  } finally { await c.end(); }
+  const u = new URL(adminUrl);
+  u.username = "authenticator";
+  u.password = password;
+  return u.toString();
+}
+
+/** For `npm start`: the persistent local cluster, or DATABASE_URL. */
+export async function devTarget(): Promise<Target> {
+  const external = process.env.DATABASE_URL;
+  if (external) {
+    return {
+      adminUrl: external, dbName: new URL(external).pathname.slice(1),
+      serverUrl: (db) => withDb(external, db),
+      postgrestUri: () => externalPostgrestUri(external),
+      teardown: async () => {},
+    };
+  }
+  const binDir = ensurePrerequisites({ needServer: true, needPgtap: false })!;
+  const hash = createHash("sha256").update(repoRoot).digest("hex").slice(0, 8);
+  const cluster = localCluster(join(dataDir, "pg"), join(tmpdir(), `wa-campaigns-${hash}`),
+    Number(process.env.PGPORT_LOCAL ?? 54329));
+  startCluster(binDir, cluster);
+  return {
+    adminUrl: cluster.url("app"), dbName: "app", cluster, binDir,
+    serverUrl: (db) => cluster.url(db),
+    postgrestUri: async () => cluster.urlAs("authenticator", "app"),
+    teardown: async () => stopCluster(binDir, cluster),
+  };
+}
+
+/** For `npm test`: a throwaway cluster, or a throwaway database on DATABASE_URL's server. */
+export async function testTarget(): Promise<Target> {
+  const external = process.env.DATABASE_URL;
+  if (external) {
+    const dbName = `wa_campaigns_test_${randomSecret(6).toLowerCase().replace(/[^a-z0-9]/g, "x")}`;
+    const adminUrl = withDb(external, dbName);
+    return {
+      adminUrl, dbName,
+      serverUrl: (db) => withDb(external, db),
+      postgrestUri: async (db = dbName) => withDb(await externalPostgrestUri(external), db),
+      teardown: async () => {
+        for (const db of [dbName, `${dbName}_pgtap`]) {
+          await adminQuery(external, `drop database if exists ${db} with (force)`).catch(() => {});
+        }
+      },
+    };
+  }
+  const binDir = ensurePrerequisites({ needServer: true, needPgtap: true })!;
+  const dir = mkdtempSync(join(tmpdir(), "wa-test-"));
+  const cluster = localCluster(join(dir, "pg"), join(dir, "run"), await freePort());
+  startCluster(binDir, cluster, { throwaway: true });
+  return {
+    adminUrl: cluster.url("app"), dbName: "app", cluster, binDir,
+    serverUrl: (db) => cluster.url(db),
+    postgrestUri: async (db = "app") => cluster.urlAs("authenticator", db),
+    teardown: async () => {
+      stopCluster(binDir, cluster, "immediate");
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
