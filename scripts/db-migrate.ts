@@ -9,3 +9,4 @@ if (!process.argv.includes("--no-dump")) {
   dumpSchema(target.adminUrl);
   console.log("wrote db/schema.sql");
 }
+await target.teardown();

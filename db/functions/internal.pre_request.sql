@@ -1,27 +1,48 @@
--- PostgREST's db-pre-request hook: maps the x-api-key header to its role for this request.
+-- PostgREST's db-pre-request hook: maps the x-api-key header to its role for this request, and
+-- answers 401/403 with a stable code before PostgREST would (it would say 401 for any refusal,
+-- because it only knows the role it switched to, not the one we switch to here).
 -- No SET clause on purpose: it would undo the SET LOCAL ROLE at function exit.
 create or replace function internal.pre_request() returns void
 language plpgsql volatile
 as $$
 declare
   api_key text := nullif(current_setting('request.headers', true), '')::json ->> 'x-api-key';
-  key_role name;
+  path text := coalesce(current_setting('request.path', true), '');
+  caller name := current_user;
+  target regclass;
 begin
-  if api_key is null then
-    -- A valid JWT already switched the role; without one the request is anonymous.
-    if current_user = 'anon' then
-      perform internal.raise_api_error(401, 'missing_credentials',
-        'Send an API key in the x-api-key header (or a JWT in Authorization: Bearer).');
+  if path = '/' then
+    return;  -- the OpenAPI document describes the API to anyone; it holds no data
+  end if;
+  if api_key is not null then
+    caller := internal.api_key_role(api_key);
+    if caller is null then
+      perform internal.raise_api_error(401, 'invalid_api_key', 'The API key is unknown or revoked.');
     end if;
-    return;
+    execute format('set local role %I', caller);
+    perform set_config('statement_timeout', coalesce(internal.role_statement_timeout(caller), '0'), true);
+  elsif caller = 'anon' then
+    perform internal.raise_api_error(401, 'missing_credentials',
+      'Send an API key in the x-api-key header (or a JWT in Authorization: Bearer).');
   end if;
-  key_role := internal.api_key_role(api_key);
-  if key_role is null then
-    perform internal.raise_api_error(401, 'invalid_api_key', 'The API key is unknown or revoked.');
+
+  -- The grants decide; this only reads them so that a refusal is a clear 403.
+  if path ~ '^/rpc/[A-Za-z_][A-Za-z0-9_]*$' then
+    if exists (select from pg_proc p where p.pronamespace = 'api'::regnamespace
+                                       and p.proname = substr(path, 6))
+       and not exists (select from pg_proc p where p.pronamespace = 'api'::regnamespace
+                         and p.proname = substr(path, 6) and has_function_privilege(caller, p.oid, 'execute')) then
+      perform internal.raise_api_error(403, 'forbidden',
+        format('The %s role may not call %s.', caller, path));
+    end if;
+  elsif path ~ '^/[A-Za-z_][A-Za-z0-9_]*$' then
+    target := to_regclass(format('api.%I', substr(path, 2)));
+    if target is not null
+       and not has_table_privilege(caller, target, 'select, insert, update, delete') then
+      perform internal.raise_api_error(403, 'forbidden',
+        format('The %s role may not use %s.', caller, path));
+    end if;
   end if;
-  execute format('set local role %I', key_role);
-  perform set_config('statement_timeout',
-    coalesce(internal.role_statement_timeout(key_role), '0'), true);
 end
 $$;
 revoke all on function internal.pre_request() from public;

@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pg from "pg";
 import { dataDir, repoRoot } from "./paths.js";
-import { ensurePrerequisites, localCluster, startCluster, stopCluster, type Cluster } from "./postgres.js";
+import { clusterRunning, ensurePrerequisites, localCluster, startCluster, stopCluster, type Cluster } from "./postgres.js";
 import { freePort } from "./run.js";
 import { authenticatorPassword, randomSecret } from "./secrets.js";
 
@@ -66,12 +66,14 @@ export async function devTarget(): Promise<Target> {
   const hash = createHash("sha256").update(repoRoot).digest("hex").slice(0, 8);
   const cluster = localCluster(join(dataDir, "pg"), join(tmpdir(), `wa-campaigns-${hash}`),
     Number(process.env.PGPORT_LOCAL ?? 54329));
+  const wasRunning = clusterRunning(binDir, cluster);
   startCluster(binDir, cluster);
   return {
     adminUrl: cluster.url("app"), dbName: "app", cluster, binDir,
     serverUrl: (db) => cluster.url(db),
     postgrestUri: async () => cluster.urlAs("authenticator", "app"),
-    teardown: async () => stopCluster(binDir, cluster),
+    // Leave a cluster that another command (say, a running npm start) had started.
+    teardown: async () => { if (!wasRunning) stopCluster(binDir, cluster); },
   };
 }
 
