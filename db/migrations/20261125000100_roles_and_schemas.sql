@@ -41,6 +41,9 @@ grant usage on schema api to anon, gateway, crm;
 -- The pre-request hook lives in internal and runs as the request's role.
 grant usage on schema internal to anon, gateway, crm;
 
+-- dbmate's bookkeeping table gets RLS too (no policy: only its owner reads it).
+alter table public.schema_migrations enable row level security;
+
 comment on schema api is 'The HTTP API (exposed by PostgREST): RPCs and read views.';
 comment on schema internal is 'Helpers, trigger functions and secrets; never exposed.';
 

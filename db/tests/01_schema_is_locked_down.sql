@@ -1,0 +1,49 @@
+-- Schema smoke test: the objects exist, every table has RLS, no function is open to PUBLIC,
+-- every SECURITY DEFINER function pins its search_path.
+begin;
+select plan(13);
+
+select has_table('public', 'whatsapp_groups', 'groups table exists');
+select has_table('public', 'notification_campaigns', 'campaigns table exists');
+select has_table('public', 'notification_campaign_groups', 'campaign groups table exists');
+select has_table('public', 'message_error_inbox', 'error ACK inbox exists');
+select has_table('public', 'message_error_quarantine', 'error ACK quarantine exists');
+select has_table('internal', 'api_keys', 'API keys table exists');
+
+select is_empty($$
+  select c.oid::regclass::text from pg_class c
+  where c.relnamespace in ('public'::regnamespace, 'internal'::regnamespace)
+    and c.relkind = 'r' and not c.relrowsecurity
+$$, 'every table in public and internal has row level security');
+
+select is_empty($$
+  select p.oid::regprocedure::text from pg_proc p
+  where p.pronamespace in ('api'::regnamespace, 'internal'::regnamespace)
+    and has_function_privilege('public', p.oid, 'execute')
+$$, 'no function in api or internal is executable by PUBLIC');
+
+select is_empty($$
+  select p.oid::regprocedure::text from pg_proc p
+  where p.pronamespace in ('api'::regnamespace, 'internal'::regnamespace) and p.prosecdef
+    and not exists (select from unnest(p.proconfig) c where c like 'search_path=%')
+$$, 'every SECURITY DEFINER function sets search_path');
+
+select set_eq($$
+  select p.proname::text from pg_proc p where p.pronamespace = 'api'::regnamespace
+$$, array['sync_groups', 'record_message_error', 'create_campaign', 'record_message_sent'],
+  'api exposes exactly the four RPCs');
+
+select set_eq($$
+  select c.relname::text from pg_class c where c.relnamespace = 'api'::regnamespace
+$$, array['campaigns', 'campaign_groups', 'sendable_groups'], 'api exposes exactly the three read views');
+
+select is(
+  (select rolinherit from pg_roles where rolname = 'authenticator'), false,
+  'authenticator is NOINHERIT');
+
+select ok(
+  exists (select from schema_migrations where version = '20261125000500'),
+  'the migration that removes the two known community parents has run');
+
+select * from finish();
+rollback;

@@ -1,0 +1,115 @@
+// npm test — everything, on a throwaway cluster (or a throwaway database on DATABASE_URL):
+// migrate, pgTAP (pg_prove) on a copy of the database, then vitest against a real PostgREST.
+// Ends with one line: "N passed, N failed" over both.
+import { spawn } from "node:child_process";
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import pg from "pg";
+import { migrate } from "./lib/migrate.js";
+import { repoRoot } from "./lib/paths.js";
+import { ensurePrerequisites } from "./lib/postgres.js";
+import { startPostgrest } from "./lib/postgrest.js";
+import { freePort } from "./lib/run.js";
+import { randomSecret } from "./lib/secrets.js";
+import { testTarget } from "./lib/target.js";
+
+const vitestArgs = process.argv.slice(2); // e.g. npm test -- test/http/auth.test.ts
+
+async function exec(sql: string[], url: string) {
+  const c = new pg.Client({ connectionString: url });
+  await c.connect();
+  try { for (const s of sql) await c.query(s); } finally { await c.end(); }
+}
+
+/** pg_prove's connection flags for a postgres URL (a socket directory travels as ?host=). */
+function libpqFlags(url: string): { args: string[]; env: NodeJS.ProcessEnv } {
+  const u = new URL(url);
+  const host = u.searchParams.get("host") ?? u.hostname;
+  return {
+    args: ["--dbname", u.pathname.slice(1), "--host", host, "--port", u.searchParams.get("port") ?? (u.port || "5432"),
+      "--username", decodeURIComponent(u.username || "postgres")],
+    env: u.password ? { PGPASSWORD: decodeURIComponent(u.password) } : {},
+  };
+}
+
+function capture(cmd: string, args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number; out: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "inherit"] });
+    let out = "";
+    child.stdout.on("data", (d: Buffer) => { out += d; process.stdout.write(d); });
+    child.on("error", reject);
+    child.on("exit", (code) => resolve({ code: code ?? 1, out }));
+  });
+}
+
+async function runPgtap(serverUrl: (db: string) => string, appDb: string) {
+  const db = `${appDb}_pgtap`;
+  await exec([`drop database if exists ${db}`, `create database ${db} template ${appDb}`], serverUrl("postgres"));
+  await exec([
+    "create schema tests",
+    "create extension pgtap schema tests",
+    readFileSync(join(repoRoot, "db", "tests", "helpers", "tests_schema.sql"), "utf8"),
+    `alter database ${db} set search_path = tests, public`,
+  ], serverUrl(db));
+  const files = readdirSync(join(repoRoot, "db", "tests")).filter((f) => /^\d+_.*\.sql$/.test(f)).sort()
+    .map((f) => join("db", "tests", f));
+  const { args, env } = libpqFlags(serverUrl(db));
+  const res = await capture("pg_prove", ["--verbose", "--failures", ...args, ...files], env);
+  const passed = (res.out.match(/^\s*ok \d+/gm) ?? []).length;
+  let failed = (res.out.match(/^\s*not ok \d+/gm) ?? []).length;
+  if (res.code !== 0 && failed === 0) failed = 1; // a plan mismatch or a crashed file
+  return { passed, failed };
+}
+
+async function runVitest(env: NodeJS.ProcessEnv) {
+  const dir = mkdtempSync(join(tmpdir(), "wa-vitest-"));
+  const report = join(dir, "report.json");
+  const code = await new Promise<number>((resolve, reject) => {
+    const child = spawn(join(repoRoot, "node_modules", ".bin", "vitest"),
+      ["run", "--reporter=default", "--reporter=json", `--outputFile.json=${report}`, ...vitestArgs],
+      { cwd: repoRoot, stdio: "inherit", env: { ...process.env, ...env } });
+    child.on("error", reject);
+    child.on("exit", (c) => resolve(c ?? 1));
+  });
+  let passed = 0;
+  let failed = 0;
+  try {
+    const r = JSON.parse(readFileSync(report, "utf8")) as { numPassedTests: number; numFailedTests: number; numFailedTestSuites: number };
+    passed = r.numPassedTests;
+    failed = r.numFailedTests + r.numFailedTestSuites;
+  } catch { /* no report: vitest itself failed */ }
+  rmSync(dir, { recursive: true, force: true });
+  if (code !== 0 && failed === 0) failed = 1;
+  return { passed, failed };
+}
+
+ensurePrerequisites({ needServer: !process.env.DATABASE_URL, needPgtap: true });
+const target = await testTarget();
+let total = { passed: 0, failed: 0 };
+try {
+  await migrate(target.adminUrl, { quiet: true });
+  if (vitestArgs.length === 0) {
+    console.log("== pgTAP (db/tests) ==");
+    const t = await runPgtap(target.serverUrl, target.dbName);
+    total = { passed: total.passed + t.passed, failed: total.failed + t.failed };
+  }
+  console.log("== vitest (HTTP against PostgREST) ==");
+  const jwtSecret = randomSecret();
+  const api = await startPostgrest({ dbUri: await target.postgrestUri(), jwtSecret, port: await freePort(), poolSize: 20 });
+  try {
+    const v = await runVitest({
+      WA_API_URL: api.url, WA_DB_URL: target.adminUrl, WA_JWT_SECRET: jwtSecret,
+    });
+    total = { passed: total.passed + v.passed, failed: total.failed + v.failed };
+  } finally {
+    await api.stop();
+  }
+} catch (e) {
+  console.error(e);
+  total.failed += 1;
+} finally {
+  await target.teardown();
+}
+console.log(`\n${total.passed} passed, ${total.failed} failed`);
+process.exit(total.failed === 0 && total.passed > 0 ? 0 : 1);
