@@ -675,7 +675,9 @@ CREATE FUNCTION internal.raise_api_error(status integer, code text, message text
     AS $$
 begin
   raise sqlstate 'PGRST' using
-    message = json_build_object('code', code, 'message', message, 'details', details, 'hint', hint)::text,
+    message = json_build_object('code', code, 'message', message,
+      'details', case when jsonb_typeof(details) = 'string' then details #>> '{}' else details::text end,
+      'hint', hint)::text,
     detail = json_build_object('status', status, 'headers', json_build_object())::text;
 end
 $$;

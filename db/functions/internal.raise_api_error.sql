@@ -1,5 +1,6 @@
 -- Raises an error that PostgREST turns into HTTP `status` with body {code, message, details, hint}.
--- The transaction rolls back: a rejected call changes nothing.
+-- The transaction rolls back: a rejected call changes nothing. PostgREST 12 takes details and
+-- hint as strings only, so structured details travel as JSON text.
 create or replace function internal.raise_api_error(
   status integer, code text, message text, details jsonb default null, hint text default null
 ) returns void
@@ -8,7 +9,9 @@ set search_path = pg_catalog, pg_temp
 as $$
 begin
   raise sqlstate 'PGRST' using
-    message = json_build_object('code', code, 'message', message, 'details', details, 'hint', hint)::text,
+    message = json_build_object('code', code, 'message', message,
+      'details', case when jsonb_typeof(details) = 'string' then details #>> '{}' else details::text end,
+      'hint', hint)::text,
     detail = json_build_object('status', status, 'headers', json_build_object())::text;
 end
 $$;

@@ -22,10 +22,16 @@ export async function newKey(role: ApiRole, label = "test"): Promise<string> {
 /** A session id of its own, so that test files running in parallel never share data. */
 export const uniqueSession = (prefix = "wa") => `${prefix}_${randomUUID().slice(0, 8)}`;
 
-let jidCounter = 0;
+// Per test process: a random base keeps parallel test files apart even for global lookups.
+let jidCounter = Math.floor(Math.random() * 1e5) * 1e6;
 /** A fresh group JID (unique within this process; sessions keep tests apart anyway). */
 export function groupJid(n?: number): string {
-  return `${120363100000000000 + (n ?? ++jidCounter)}@g.us`;
+  return jidFrom(n ?? ++jidCounter);
+}
+
+/** 120363 followed by n on 12 digits: a valid group JID (string maths: these exceed 2^53). */
+export function jidFrom(n: number): string {
+  return `120363${String(n).padStart(12, "0")}@g.us`;
 }
 
 /** A GroupMetadata object as Baileys' groupFetchAllParticipating() returns it. */
@@ -63,4 +69,26 @@ export async function post(path: string, body: unknown, headers: Record<string, 
   let json: unknown = undefined;
   try { json = JSON.parse(text); } catch { /* not JSON */ }
   return { status: res.status, json: json as any, text };
+}
+
+/** Syncs `n` fresh groups for a new session over HTTP; returns the session and the JIDs. */
+export async function seedSession(gatewayKey: string, n: number, prefix = "wa") {
+  const sessionId = uniqueSession(prefix);
+  const jids = Array.from({ length: n }, () => groupJid());
+  const r = await post("/rpc/sync_groups", { sessionId, groups: jids.map((id) => baileysGroup(id)) },
+    { "x-api-key": gatewayKey });
+  if (r.status !== 200) throw new Error(`seed failed: ${r.status} ${r.text}`);
+  return { sessionId, jids };
+}
+
+/** Totals of a campaign next to its rows' actual counts. */
+export async function campaignTotals(campaignId: number) {
+  const { rows } = await db.query(
+    `select c.status, c.total_groups, c.pending_count, c.sent_count, c.failed_count,
+            (select count(*)::int from notification_campaign_groups g where g.campaign_id = c.id) as rows,
+            (select count(*)::int from notification_campaign_groups g where g.campaign_id = c.id and g.status = 'pending') as pending_rows,
+            (select count(*)::int from notification_campaign_groups g where g.campaign_id = c.id and g.status = 'sent') as sent_rows,
+            (select count(*)::int from notification_campaign_groups g where g.campaign_id = c.id and g.status = 'failed') as failed_rows
+     from notification_campaigns c where c.id = $1`, [campaignId]);
+  return rows[0];
 }

@@ -26,7 +26,9 @@ begin
 exception when others then
   get stacked diagnostics msg = message_text, detail = pg_exception_detail, state = returned_sqlstate;
   if state = 'PGRST' then
-    return msg::jsonb || jsonb_build_object('status', (detail::jsonb ->> 'status')::int);
+    -- details arrive as JSON text (PostgREST wants a string); give tests the structure back.
+    return msg::jsonb || jsonb_build_object('status', (detail::jsonb ->> 'status')::int,
+      'details', (msg::jsonb ->> 'details')::jsonb);
   end if;
   return jsonb_build_object('status', 500, 'code', state, 'message', msg);
 end $$;

@@ -1,0 +1,13 @@
+export { createGatewayClient, type GatewayClient } from "./gateway.js";
+export {
+  createCrmClient, type CrmClient, type CrmConnectionOptions, type Campaign, type CampaignGroup, type SendableGroup, type Page,
+} from "./crm.js";
+export { BackendError, type ErrorCode } from "./errors.js";
+export type { ConnectionOptions } from "./http.js";
+export { withRetry, type RetryOptions } from "./retry.js";
+export {
+  syncBaileysGroups, forwardBaileysErrors, toMessageErrorEvent, BAILEYS_STATUS_ERROR,
+  type BaileysSocketLike, type BaileysMessageUpdate, type ForwardOptions, type ErrorForwarder,
+} from "./baileys.js";
+export type * from "./contracts.generated.js";
+export type { Database, Json } from "./database.generated.js";

@@ -1,0 +1,19 @@
+// npm run gen:types — regenerate the client's types: the Database type from the migrated
+// database (local cluster or DATABASE_URL) and the payload types from db/contracts.
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { CONTRACT_TYPES_FILE, generateContractTypes } from "./lib/contracts.js";
+import { migrate } from "./lib/migrate.js";
+import { repoRoot } from "./lib/paths.js";
+import { devTarget } from "./lib/target.js";
+import { DATABASE_TYPES_FILE, generateDatabaseTypes } from "./lib/typegen.js";
+
+const target = await devTarget();
+try {
+  await migrate(target.adminUrl, { quiet: true });
+  writeFileSync(join(repoRoot, DATABASE_TYPES_FILE), await generateDatabaseTypes(target.adminUrl));
+  writeFileSync(join(repoRoot, CONTRACT_TYPES_FILE), await generateContractTypes());
+  console.log(`wrote ${DATABASE_TYPES_FILE} and ${CONTRACT_TYPES_FILE}`);
+} finally {
+  await target.teardown();
+}
