@@ -1434,6 +1434,12 @@ ALTER TABLE public.notification_campaign_groups ENABLE ROW LEVEL SECURITY;
 ALTER TABLE public.notification_campaigns ENABLE ROW LEVEL SECURITY;
 
 --
+-- Name: schema_migrations; Type: ROW SECURITY; Schema: public; Owner: -
+--
+
+ALTER TABLE public.schema_migrations ENABLE ROW LEVEL SECURITY;
+
+--
 -- Name: whatsapp_groups; Type: ROW SECURITY; Schema: public; Owner: -
 --
 

@@ -75,9 +75,13 @@ async function runVitest(env: NodeJS.ProcessEnv) {
   let passed = 0;
   let failed = 0;
   try {
-    const r = JSON.parse(readFileSync(report, "utf8")) as { numPassedTests: number; numFailedTests: number; numFailedTestSuites: number };
+    const r = JSON.parse(readFileSync(report, "utf8")) as {
+      numPassedTests: number; numFailedTests: number;
+      testResults: { status: string; assertionResults: unknown[] }[];
+    };
     passed = r.numPassedTests;
-    failed = r.numFailedTests + r.numFailedTestSuites;
+    // A file that failed before running any test (import error) counts as one failure.
+    failed = r.numFailedTests + r.testResults.filter((f) => f.status === "failed" && f.assertionResults.length === 0).length;
   } catch { /* no report: vitest itself failed */ }
   rmSync(dir, { recursive: true, force: true });
   if (code !== 0 && failed === 0) failed = 1;

@@ -1,6 +1,6 @@
 // Where the database lives: the project's own cluster (default) or DATABASE_URL's server.
 import { createHash } from "node:crypto";
-import { mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pg from "pg";
@@ -35,16 +35,20 @@ async function adminQuery(url: string, sql: string) {
   try { return await c.query(sql); } finally { await c.end(); }
 }
 
-/** PostgREST's URI on an external server: authenticator with a password we set. */
-async function externalPostgrestUri(adminUrl: string): Promise<string> {
-  if (process.env.PGRST_DB_URI) return process.env.PGRST_DB_URI;
-  const password = authenticatorPassword();
+export async function setAuthenticatorPassword(adminUrl: string, password: string) {
   const c = new pg.Client({ connectionString: adminUrl });
   await c.connect();
   try {
     const { rows } = await c.query("select format('alter role authenticator with login password %L', $1::text) as sql", [password]);
     await c.query(rows[0].sql);
   } finally { await c.end(); }
+}
+
+/** PostgREST's URI on an external server: authenticator with a password we set. */
+async function externalPostgrestUri(adminUrl: string): Promise<string> {
+  if (process.env.PGRST_DB_URI) return process.env.PGRST_DB_URI;
+  const password = authenticatorPassword();
+  await setAuthenticatorPassword(adminUrl, password);
   const u = new URL(adminUrl);
   u.username = "authenticator";
   u.password = password;
@@ -77,6 +81,15 @@ export async function devTarget(): Promise<Target> {
   };
 }
 
+/** Prints what the server logged that a test run should never cause (deadlocks, crashes). */
+function reportServerProblems(logFile: string) {
+  if (!existsSync(logFile)) return;
+  const bad = readFileSync(logFile, "utf8").split("\n")
+    .filter((l) => /deadlock|FATAL|PANIC|canceling statement|terminating connection/.test(l))
+    .filter((l) => !/database ".*" does not exist/.test(l)); // dbmate --wait probing before it creates the database
+  if (bad.length) console.error(`PostgreSQL logged ${bad.length} problem line(s):\n` + bad.slice(0, 20).join("\n"));
+}
+
 /** For `npm test`: a throwaway cluster, or a throwaway database on DATABASE_URL's server. */
 export async function testTarget(): Promise<Target> {
   const external = process.env.DATABASE_URL;
@@ -103,6 +116,7 @@ export async function testTarget(): Promise<Target> {
     serverUrl: (db) => cluster.url(db),
     postgrestUri: async (db = "app") => cluster.urlAs("authenticator", db),
     teardown: async () => {
+      reportServerProblems(join(cluster.dataDir, "server.log"));
       stopCluster(binDir, cluster, "immediate");
       rmSync(dir, { recursive: true, force: true });
     },

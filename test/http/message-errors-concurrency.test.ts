@@ -45,12 +45,14 @@ describe("error ACKs under concurrency", () => {
     shuffle(acks);
     const early = new Set(acks.slice(0, Math.floor(acks.length * 0.1))); // arrive before the send record
     const statuses: number[] = [];
+    const unexpected: string[] = [];
     const fire = async (i: number) => {
       const r = await post("/rpc/record_message_error", {
         event: "message_error", sessionId, messageId: msgId(i), groupJid: jids[i],
         errorCode: i % 2 ? 420 : "463", errorMessage: "rejected",
       }, gw);
       statuses.push(r.status);
+      if (r.status !== 200) unexpected.push(`${r.status} ${r.text}`);
     };
 
     // 10% of the ACKs first, for messages whose send record comes last.
@@ -69,11 +71,13 @@ describe("error ACKs under concurrency", () => {
         campaignId, sends: batch.map((i) => ({ groupJid: jids[i], messageId: msgId(i) })),
       }, crm);
       sendStatuses.push(r.status);
+      if (r.status !== 200) unexpected.push(`${r.status} ${r.text}`);
     });
     const rest = pool(acks.filter((i) => !early.has(i)), CLIENTS, fire);
     await Promise.all([sends, rest]);
 
     expect(acks.length).toBeGreaterThanOrEqual(2000);
+    expect(unexpected).toEqual([]);
     expect(statuses.filter((s) => s !== 200)).toEqual([]);
     expect(sendStatuses.filter((s) => s !== 200)).toEqual([]);
 

@@ -1,0 +1,29 @@
+// Generated files are committed; regenerating them from this run's database must change nothing.
+import { mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { CONTRACT_TYPES_FILE, generateContractTypes } from "../scripts/lib/contracts.js";
+import { dumpSchema } from "../scripts/lib/migrate.js";
+import { repoRoot } from "../scripts/lib/paths.js";
+import { DATABASE_TYPES_FILE, generateDatabaseTypes } from "../scripts/lib/typegen.js";
+import { dbUrl } from "./support/env.js";
+
+const committed = (file: string) => readFileSync(join(repoRoot, file), "utf8");
+const hint = "regenerate with: npm run db:migrate && npm run gen:types";
+
+describe("generated files are up to date", () => {
+  it("db/schema.sql (dbmate dump)", () => {
+    const file = join(mkdtempSync(join(tmpdir(), "wa-schema-")), "schema.sql");
+    dumpSchema(dbUrl, file);
+    expect(readFileSync(file, "utf8"), hint).toBe(committed("db/schema.sql"));
+  });
+
+  it(DATABASE_TYPES_FILE, async () => {
+    expect(await generateDatabaseTypes(dbUrl), hint).toBe(committed(DATABASE_TYPES_FILE));
+  });
+
+  it(CONTRACT_TYPES_FILE, async () => {
+    expect(await generateContractTypes(), hint).toBe(committed(CONTRACT_TYPES_FILE));
+  });
+});
