@@ -1359,14 +1359,6 @@ ALTER TABLE ONLY public.message_error_inbox
 
 
 --
--- Name: message_error_inbox message_error_inbox_campaign_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
---
-
-ALTER TABLE ONLY public.message_error_inbox
-    ADD CONSTRAINT message_error_inbox_campaign_id_fkey FOREIGN KEY (campaign_id) REFERENCES public.notification_campaigns(id) ON DELETE SET NULL;
-
-
---
 -- Name: notification_campaign_groups notification_campaign_groups_campaign_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
 --
 

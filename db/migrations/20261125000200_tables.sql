@@ -91,7 +91,10 @@ create table public.message_error_inbox (
   -- For pending_match: when and how it was matched later (applied or duplicate).
   matched_at        timestamptz,
   resolution        text check (resolution in ('applied', 'duplicate')),
-  campaign_id       bigint references public.notification_campaigns (id) on delete set null,
+  -- Deliberately no foreign key: a key-share lock on the campaign from this insert, followed by
+  -- the totals trigger's update of the same campaign, deadlocks under concurrent ACKs (lock
+  -- upgrade). The row's link is campaign_group_id; campaign_id is a copy for reading.
+  campaign_id       bigint,
   campaign_group_id bigint references public.notification_campaign_groups (id) on delete set null
 );
 create index message_error_inbox_unmatched_idx
