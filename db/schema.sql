@@ -107,12 +107,13 @@ begin
       format('Group %s appears more than once in groupJids.', bad.jid), jsonb_build_object('groupJid', bad.jid));
   end if;
 
-  select count(*) as n, jsonb_agg(jid) filter (where rn <= 100) as sample into bad
-  from (select j #>> '{}' as jid, row_number() over () as rn
-        from jsonb_array_elements(jids) j
-        where not exists (select from public.whatsapp_groups w
-                          where w.session_id = session and w.group_jid = j #>> '{}'
-                            and w.inactive_since is null and not w.is_community)) u;
+  -- EXCEPT hashes both sides: no plan can turn this into a nested loop over fresh statistics.
+  select count(*) as n, jsonb_agg(jid order by jid) filter (where rn <= 100) as sample into bad
+  from (select jid, row_number() over (order by jid) as rn
+        from (select jsonb_array_elements_text(jids) as jid
+              except
+              select w.group_jid from public.whatsapp_groups w
+              where w.session_id = session and w.inactive_since is null and not w.is_community) missing) u;
   if bad.n > 0 then
     perform internal.raise_api_error(422, 'unsendable_groups',
       format('%s of the groupJids are not active, sendable groups of session %s.', bad.n, session),
@@ -130,6 +131,11 @@ begin
   from jsonb_array_elements_text(jids) j
   join public.whatsapp_groups w on w.session_id = session and w.group_jid = j;
   get diagnostics total = row_count;
+  -- Fresh statistics right away, so the next calls on this campaign (send results, ACKs) are
+  -- planned for its real size rather than for an empty table.
+  if total >= 1000 then
+    analyze public.notification_campaign_groups;
+  end if;
 
   return jsonb_build_object('campaignId', new_id, 'totalGroups', total, 'status', initial_status);
 end
@@ -364,6 +370,8 @@ declare
   session text := payload ->> 'sessionId';
   groups jsonb := payload -> 'groups';
   bad record;
+  first_problem jsonb;
+  compact jsonb;
   result jsonb;
 begin
   if jsonb_typeof(payload) is distinct from 'object' then
@@ -383,8 +391,20 @@ begin
       format('At most 100000 groups per sync; got %s.', jsonb_array_length(groups)));
   end if;
 
-  -- The first invalid group, with its index and the field at fault.
-  select t.idx - 1 as index, v.code, v.field into bad
+  -- One pass over the payload (it may be tens of MB of participant lists): find the first
+  -- invalid group, and keep of each group only what is stored, as a compact array the rest of
+  -- the function works on.
+  select (array_agg(jsonb_build_object('index', t.idx - 1, 'problem', p.problem) order by t.idx)
+            filter (where p.problem is not null))[1],
+         jsonb_agg(jsonb_build_object(
+            'jid', g ->> 'id', 'idx', t.idx - 1, 'name', g ->> 'subject',
+            'participant_count', coalesce((g ->> 'size')::integer, jsonb_array_length(g -> 'participants'), 0),
+            'is_community', coalesce((g ->> 'isCommunity')::boolean, false),
+            'is_community_announce', coalesce((g ->> 'isCommunityAnnounce')::boolean, false),
+            'linked_parent_jid', g ->> 'linkedParent',
+            'announce', coalesce((g ->> 'announce')::boolean, false)) order by t.idx)
+            filter (where p.problem is null)
+    into first_problem, compact
   from jsonb_array_elements(groups) with ordinality t(g, idx)
   cross join lateral (select case
       when jsonb_typeof(g) <> 'object' then 'invalid_group'
@@ -403,12 +423,12 @@ begin
       -- Only reached for numbers (or null), so the cast is safe.
       when (g ->> 'size')::numeric not between 0 and 2147483647
            or (g ->> 'size')::numeric <> trunc((g ->> 'size')::numeric) then 'invalid_group_field:size'
-    end as problem) p
-  cross join lateral (select split_part(p.problem, ':', 1) as code,
-                             nullif(split_part(p.problem, ':', 2), '') as field) v
-  where p.problem is not null
-  order by t.idx
-  limit 1;
+    end as problem) p;
+  -- The compact form of an invalid group is never built: the casts above only run for valid ones.
+  select (first_problem ->> 'index')::int as index, split_part(first_problem ->> 'problem', ':', 1) as code,
+         nullif(split_part(first_problem ->> 'problem', ':', 2), '') as field
+    into bad
+  where first_problem is not null;
   if found then
     perform internal.raise_api_error(422, bad.code,
       case bad.code
@@ -419,10 +439,10 @@ begin
       jsonb_build_object('index', bad.index, 'field', coalesce(bad.field, 'id')));
   end if;
 
-  select g ->> 'id' as jid, jsonb_agg(idx - 1 order by idx) as indexes into bad
-  from jsonb_array_elements(groups) with ordinality t(g, idx)
-  group by g ->> 'id' having count(*) > 1
-  order by min(idx) limit 1;
+  select c.jid, jsonb_agg(c.idx order by c.idx) as indexes into bad
+  from jsonb_to_recordset(coalesce(compact, '[]')) as c(jid text, idx integer)
+  group by c.jid having count(*) > 1
+  order by min(c.idx) limit 1;
   if found then
     perform internal.raise_api_error(422, 'duplicate_group_jid',
       format('Group %s appears more than once in groups.', bad.jid),
@@ -432,15 +452,10 @@ begin
   -- Concurrent syncs of one session run one after the other (other sessions are not blocked).
   perform pg_advisory_xact_lock(hashtextextended('sync_groups:' || session, 0));
 
-  with incoming as (
-    select g ->> 'id' as jid,
-           g ->> 'subject' as name,
-           coalesce((g ->> 'size')::integer, jsonb_array_length(g -> 'participants'), 0) as participant_count,
-           coalesce((g ->> 'isCommunity')::boolean, false) as is_community,
-           coalesce((g ->> 'isCommunityAnnounce')::boolean, false) as is_community_announce,
-           g ->> 'linkedParent' as linked_parent_jid,
-           coalesce((g ->> 'announce')::boolean, false) as announce
-    from jsonb_array_elements(groups) g
+  with incoming as materialized (
+    select * from jsonb_to_recordset(coalesce(compact, '[]')) as c(
+      jid text, name text, participant_count integer, is_community boolean,
+      is_community_announce boolean, linked_parent_jid text, announce boolean)
   ),
   classified as (
     select i.*, w.id as existing_id,
@@ -459,8 +474,7 @@ begin
   ),
   removed_parents as (
     delete from public.whatsapp_groups w
-    using incoming i
-    where w.session_id = session and w.group_jid = i.jid and i.is_community
+    where w.session_id = session and w.group_jid in (select jid from incoming where is_community)
     returning w.id
   ),
   inserted as (
@@ -477,14 +491,18 @@ begin
         is_community_announce = c.is_community_announce, linked_parent_jid = c.linked_parent_jid,
         announce = c.announce, inactive_since = null, updated_at = now()
     from classified c
-    where w.id = c.existing_id and c.change in ('updated', 'reactivated')
+    where w.session_id = session and w.id = c.existing_id and c.change in ('updated', 'reactivated')
     returning w.id
   ),
+  -- EXCEPT (hashed) rather than NOT EXISTS: the planner believes a CTE holds 100 rows and would
+  -- otherwise pick a nested loop, quadratic in the session's size.
   deactivated as (
     update public.whatsapp_groups w
     set inactive_since = now(), updated_at = now()
-    where w.session_id = session and w.inactive_since is null
-      and not exists (select from incoming i where i.jid = w.group_jid)
+    from (select group_jid from public.whatsapp_groups where session_id = session and inactive_since is null
+          except
+          select jid from incoming) gone
+    where w.session_id = session and w.group_jid = gone.group_jid
     returning w.id
   ),
   session_row as (
@@ -505,6 +523,10 @@ begin
     'removedParents', (select count(*) from removed_parents),
     'total', jsonb_array_length(groups)
   ) into result;
+  -- Fresh statistics after a large change, so later calls plan for the real size.
+  if (result ->> 'inserted')::int + (result ->> 'deactivated')::int >= 1000 then
+    analyze public.whatsapp_groups;
+  end if;
   return result;
 end
 $_$;
@@ -819,7 +841,7 @@ $$;
 --
 
 CREATE FUNCTION internal.tg_campaign_groups__totals() RETURNS trigger
-    LANGUAGE plpgsql
+    LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $_$
 declare

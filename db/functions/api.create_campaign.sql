@@ -59,12 +59,13 @@ begin
       format('Group %s appears more than once in groupJids.', bad.jid), jsonb_build_object('groupJid', bad.jid));
   end if;
 
-  select count(*) as n, jsonb_agg(jid) filter (where rn <= 100) as sample into bad
-  from (select j #>> '{}' as jid, row_number() over () as rn
-        from jsonb_array_elements(jids) j
-        where not exists (select from public.whatsapp_groups w
-                          where w.session_id = session and w.group_jid = j #>> '{}'
-                            and w.inactive_since is null and not w.is_community)) u;
+  -- EXCEPT hashes both sides: no plan can turn this into a nested loop over fresh statistics.
+  select count(*) as n, jsonb_agg(jid order by jid) filter (where rn <= 100) as sample into bad
+  from (select jid, row_number() over (order by jid) as rn
+        from (select jsonb_array_elements_text(jids) as jid
+              except
+              select w.group_jid from public.whatsapp_groups w
+              where w.session_id = session and w.inactive_since is null and not w.is_community) missing) u;
   if bad.n > 0 then
     perform internal.raise_api_error(422, 'unsendable_groups',
       format('%s of the groupJids are not active, sendable groups of session %s.', bad.n, session),
@@ -82,6 +83,11 @@ begin
   from jsonb_array_elements_text(jids) j
   join public.whatsapp_groups w on w.session_id = session and w.group_jid = j;
   get diagnostics total = row_count;
+  -- Fresh statistics right away, so the next calls on this campaign (send results, ACKs) are
+  -- planned for its real size rather than for an empty table.
+  if total >= 1000 then
+    analyze public.notification_campaign_groups;
+  end if;
 
   return jsonb_build_object('campaignId', new_id, 'totalGroups', total, 'status', initial_status);
 end

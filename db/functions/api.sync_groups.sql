@@ -8,6 +8,8 @@ declare
   session text := payload ->> 'sessionId';
   groups jsonb := payload -> 'groups';
   bad record;
+  first_problem jsonb;
+  compact jsonb;
   result jsonb;
 begin
   if jsonb_typeof(payload) is distinct from 'object' then
@@ -27,8 +29,20 @@ begin
       format('At most 100000 groups per sync; got %s.', jsonb_array_length(groups)));
   end if;
 
-  -- The first invalid group, with its index and the field at fault.
-  select t.idx - 1 as index, v.code, v.field into bad
+  -- One pass over the payload (it may be tens of MB of participant lists): find the first
+  -- invalid group, and keep of each group only what is stored, as a compact array the rest of
+  -- the function works on.
+  select (array_agg(jsonb_build_object('index', t.idx - 1, 'problem', p.problem) order by t.idx)
+            filter (where p.problem is not null))[1],
+         jsonb_agg(jsonb_build_object(
+            'jid', g ->> 'id', 'idx', t.idx - 1, 'name', g ->> 'subject',
+            'participant_count', coalesce((g ->> 'size')::integer, jsonb_array_length(g -> 'participants'), 0),
+            'is_community', coalesce((g ->> 'isCommunity')::boolean, false),
+            'is_community_announce', coalesce((g ->> 'isCommunityAnnounce')::boolean, false),
+            'linked_parent_jid', g ->> 'linkedParent',
+            'announce', coalesce((g ->> 'announce')::boolean, false)) order by t.idx)
+            filter (where p.problem is null)
+    into first_problem, compact
   from jsonb_array_elements(groups) with ordinality t(g, idx)
   cross join lateral (select case
       when jsonb_typeof(g) <> 'object' then 'invalid_group'
@@ -47,12 +61,12 @@ begin
       -- Only reached for numbers (or null), so the cast is safe.
       when (g ->> 'size')::numeric not between 0 and 2147483647
            or (g ->> 'size')::numeric <> trunc((g ->> 'size')::numeric) then 'invalid_group_field:size'
-    end as problem) p
-  cross join lateral (select split_part(p.problem, ':', 1) as code,
-                             nullif(split_part(p.problem, ':', 2), '') as field) v
-  where p.problem is not null
-  order by t.idx
-  limit 1;
+    end as problem) p;
+  -- The compact form of an invalid group is never built: the casts above only run for valid ones.
+  select (first_problem ->> 'index')::int as index, split_part(first_problem ->> 'problem', ':', 1) as code,
+         nullif(split_part(first_problem ->> 'problem', ':', 2), '') as field
+    into bad
+  where first_problem is not null;
   if found then
     perform internal.raise_api_error(422, bad.code,
       case bad.code
@@ -63,10 +77,10 @@ begin
       jsonb_build_object('index', bad.index, 'field', coalesce(bad.field, 'id')));
   end if;
 
-  select g ->> 'id' as jid, jsonb_agg(idx - 1 order by idx) as indexes into bad
-  from jsonb_array_elements(groups) with ordinality t(g, idx)
-  group by g ->> 'id' having count(*) > 1
-  order by min(idx) limit 1;
+  select c.jid, jsonb_agg(c.idx order by c.idx) as indexes into bad
+  from jsonb_to_recordset(coalesce(compact, '[]')) as c(jid text, idx integer)
+  group by c.jid having count(*) > 1
+  order by min(c.idx) limit 1;
   if found then
     perform internal.raise_api_error(422, 'duplicate_group_jid',
       format('Group %s appears more than once in groups.', bad.jid),
@@ -76,15 +90,10 @@ begin
   -- Concurrent syncs of one session run one after the other (other sessions are not blocked).
   perform pg_advisory_xact_lock(hashtextextended('sync_groups:' || session, 0));
 
-  with incoming as (
-    select g ->> 'id' as jid,
-           g ->> 'subject' as name,
-           coalesce((g ->> 'size')::integer, jsonb_array_length(g -> 'participants'), 0) as participant_count,
-           coalesce((g ->> 'isCommunity')::boolean, false) as is_community,
-           coalesce((g ->> 'isCommunityAnnounce')::boolean, false) as is_community_announce,
-           g ->> 'linkedParent' as linked_parent_jid,
-           coalesce((g ->> 'announce')::boolean, false) as announce
-    from jsonb_array_elements(groups) g
+  with incoming as materialized (
+    select * from jsonb_to_recordset(coalesce(compact, '[]')) as c(
+      jid text, name text, participant_count integer, is_community boolean,
+      is_community_announce boolean, linked_parent_jid text, announce boolean)
   ),
   classified as (
     select i.*, w.id as existing_id,
@@ -103,8 +112,7 @@ begin
   ),
   removed_parents as (
     delete from public.whatsapp_groups w
-    using incoming i
-    where w.session_id = session and w.group_jid = i.jid and i.is_community
+    where w.session_id = session and w.group_jid in (select jid from incoming where is_community)
     returning w.id
   ),
   inserted as (
@@ -121,14 +129,18 @@ begin
         is_community_announce = c.is_community_announce, linked_parent_jid = c.linked_parent_jid,
         announce = c.announce, inactive_since = null, updated_at = now()
     from classified c
-    where w.id = c.existing_id and c.change in ('updated', 'reactivated')
+    where w.session_id = session and w.id = c.existing_id and c.change in ('updated', 'reactivated')
     returning w.id
   ),
+  -- EXCEPT (hashed) rather than NOT EXISTS: the planner believes a CTE holds 100 rows and would
+  -- otherwise pick a nested loop, quadratic in the session's size.
   deactivated as (
     update public.whatsapp_groups w
     set inactive_since = now(), updated_at = now()
-    where w.session_id = session and w.inactive_since is null
-      and not exists (select from incoming i where i.jid = w.group_jid)
+    from (select group_jid from public.whatsapp_groups where session_id = session and inactive_since is null
+          except
+          select jid from incoming) gone
+    where w.session_id = session and w.group_jid = gone.group_jid
     returning w.id
   ),
   session_row as (
@@ -149,6 +161,10 @@ begin
     'removedParents', (select count(*) from removed_parents),
     'total', jsonb_array_length(groups)
   ) into result;
+  -- Fresh statistics after a large change, so later calls plan for the real size.
+  if (result ->> 'inserted')::int + (result ->> 'deactivated')::int >= 1000 then
+    analyze public.whatsapp_groups;
+  end if;
   return result;
 end
 $$;

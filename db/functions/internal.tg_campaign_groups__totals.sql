@@ -1,7 +1,9 @@
 -- Keeps notification_campaigns' totals and status true. Statement-level with transition tables:
 -- one UPDATE per touched campaign per statement, costing O(changed rows), never a recount.
+-- SECURITY DEFINER: whoever changes campaign rows, the totals follow (callers need no rights on
+-- the campaigns table, and cannot bypass the bookkeeping).
 create or replace function internal.tg_campaign_groups__totals() returns trigger
-language plpgsql volatile
+language plpgsql volatile security definer
 set search_path = pg_catalog, pg_temp
 as $$
 declare

@@ -19,6 +19,8 @@ export interface PostgrestOptions {
   host?: string;
   logLevel?: "crit" | "error" | "warn" | "info";
   poolSize?: number;
+  /** More PGRST_* settings (they win over the defaults above). */
+  env?: Record<string, string>;
 }
 
 export interface RunningPostgrest {
@@ -42,6 +44,7 @@ export async function startPostgrest(o: PostgrestOptions): Promise<RunningPostgr
       PGRST_DB_POOL: String(o.poolSize ?? 20),
       // Schemas, anon role and pre-request come from the database (authenticator's settings).
       PGRST_DB_CONFIG: "true",
+      ...o.env,
     },
   });
   let exited = false;

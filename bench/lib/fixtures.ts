@@ -1,0 +1,27 @@
+// Data for the benchmarks, made in SQL through the RPCs themselves (fast, and realistic).
+import type pg from "pg";
+
+export const benchJid = (i: number) => `120363${String(i).padStart(12, "0")}@g.us`;
+
+/** Syncs `size` groups for `sessionId` and creates a campaign over all of them; returns its id. */
+export async function makeCampaign(db: pg.Pool, sessionId: string, size: number): Promise<number> {
+  await db.query(`select api.sync_groups(jsonb_build_object('sessionId', $1::text, 'groups',
+      (select jsonb_agg(jsonb_build_object('id', '120363' || lpad(i::text, 12, '0') || '@g.us', 'subject', 'Group ' || i))
+       from generate_series(1, $2::int) i)))`, [sessionId, size]);
+  const { rows } = await db.query(`select (api.create_campaign(jsonb_build_object('name', 'bench', 'message', 'hello',
+      'sessionId', $1::text, 'groupJids',
+      (select jsonb_agg('120363' || lpad(i::text, 12, '0') || '@g.us') from generate_series(1, $2::int) i))) ->> 'campaignId')::bigint as id`,
+    [sessionId, size]);
+  return Number(rows[0].id);
+}
+
+/** Marks every row of the campaign sent, with message ids `${sessionId}_${i}`. */
+export async function markAllSent(db: pg.Pool, campaignId: number, sessionId: string, size: number) {
+  for (let from = 1; from <= size; from += 10_000) {
+    const to = Math.min(size, from + 9_999);
+    await db.query(`select api.record_message_sent(jsonb_build_object('campaignId', $1::bigint, 'sends',
+        (select jsonb_agg(jsonb_build_object('groupJid', '120363' || lpad(i::text, 12, '0') || '@g.us',
+                                             'messageId', $2::text || '_' || i))
+         from generate_series($3::int, $4::int) i)))`, [campaignId, sessionId, from, to]);
+  }
+}

@@ -1,0 +1,59 @@
+// Scenario 2: sustained error ACKs per second through PostgREST (autocannon) at a few
+// concurrency levels, against pgbench calling the same function over the local socket: the
+// machine's limit for this work. Every ACK is for an unknown message id (pending_match: validate,
+// lock, look up, store), the same work on both sides.
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import autocannon from "autocannon";
+import type { BenchEnv } from "../lib/env.js";
+import { round } from "../lib/stats.js";
+
+export interface ThroughputRow { concurrency: number; oursPerSec: number; limitPerSec: number; percentOfLimit: number; non2xx: number; errors: number }
+
+function pgbench(env: BenchEnv, concurrency: number, seconds: number): number {
+  const cluster = env.target.cluster;
+  if (!cluster || !env.target.binDir) throw new Error("the throughput limit needs the project's own cluster (unset DATABASE_URL)");
+  const dir = mkdtempSync(join(tmpdir(), "wa-pgbench-"));
+  const script = join(dir, "ack.sql");
+  writeFileSync(script, `\\set n random(1, 2000000000)
+select api.record_message_error(jsonb_build_object('sessionId', 'pgbench', 'messageId', 'pgb_' || :n, 'errorCode', 420));
+`);
+  const r = spawnSync(join(env.target.binDir, "pgbench"), [
+    "-h", cluster.socketDir, "-p", String(cluster.port), "-U", "postgres", "-n", "-M", "prepared",
+    "-c", String(concurrency), "-j", String(Math.min(concurrency, 2)), "-T", String(seconds), "-f", script, "app",
+  ], { encoding: "utf8" });
+  const tps = r.stdout.match(/tps = ([\d.]+) \(without initial connection time\)/)?.[1];
+  if (!tps) throw new Error(`pgbench failed: ${r.stdout}${r.stderr}`);
+  return Number(tps);
+}
+
+async function ours(env: BenchEnv, concurrency: number, seconds: number) {
+  let n = 0;
+  const prefix = `ac${concurrency}_${Date.now()}`;
+  const result = await autocannon({
+    url: `${env.ours.url}/rpc/record_message_error`,
+    connections: concurrency,
+    duration: seconds,
+    requests: [{
+      method: "POST",
+      headers: { "content-type": "application/json", "x-api-key": env.gatewayKey },
+      setupRequest: (req) => ({ ...req, body: JSON.stringify({ sessionId: "autocannon", messageId: `${prefix}_${n++}`, errorCode: 420 }) }),
+    }],
+  });
+  return { perSec: result.requests.average, non2xx: result.non2xx, errors: result.errors };
+}
+
+export async function ackThroughput(env: BenchEnv, levels: number[], seconds: number): Promise<ThroughputRow[]> {
+  const out: ThroughputRow[] = [];
+  for (const c of levels) {
+    const o = await ours(env, c, seconds);
+    const limit = pgbench(env, c, seconds);
+    const row = { concurrency: c, oursPerSec: round(o.perSec, 0), limitPerSec: round(limit, 0),
+      percentOfLimit: round((100 * o.perSec) / limit, 0), non2xx: o.non2xx, errors: o.errors };
+    console.log(`  ack throughput @${c}: ours ${row.oursPerSec}/s, pgbench ${row.limitPerSec}/s (${row.percentOfLimit}%)`);
+    out.push(row);
+  }
+  return out;
+}

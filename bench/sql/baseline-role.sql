@@ -1,0 +1,15 @@
+-- Benchmark only (never part of the migrations): the role the original edge-function flow used,
+-- with direct table access, as a Supabase service client would have. Loaded into the bench's
+-- throwaway database by bench/run.ts.
+do $$ begin
+  if not exists (select from pg_roles where rolname = 'bench_baseline') then
+    create role bench_baseline nologin;
+  end if;
+end $$;
+grant bench_baseline to authenticator;
+grant usage on schema public to bench_baseline;
+grant select, insert, update, delete on public.whatsapp_groups, public.notification_campaigns,
+  public.notification_campaign_groups to bench_baseline;
+create policy bench_baseline_all on public.whatsapp_groups for all to bench_baseline using (true) with check (true);
+create policy bench_baseline_all on public.notification_campaigns for all to bench_baseline using (true) with check (true);
+create policy bench_baseline_all on public.notification_campaign_groups for all to bench_baseline using (true) with check (true);
