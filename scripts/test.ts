@@ -14,7 +14,10 @@ import { freePort } from "./lib/run.js";
 import { randomSecret } from "./lib/secrets.js";
 import { testTarget } from "./lib/target.js";
 
-const vitestArgs = process.argv.slice(2); // e.g. npm test -- test/http/auth.test.ts
+// npm test [-- <vitest file filters>]; npm run test:soak (durable cluster, fault injection, minutes).
+const soak = process.argv.includes("--soak");
+const vitestArgs = process.argv.slice(2).filter((a) => a !== "--soak");
+if (soak) vitestArgs.unshift("--config", "vitest.soak.config.ts");
 
 async function exec(sql: string[], url: string) {
   const c = new pg.Client({ connectionString: url });
@@ -89,11 +92,11 @@ async function runVitest(env: NodeJS.ProcessEnv) {
 }
 
 ensurePrerequisites({ needServer: !process.env.DATABASE_URL, needPgtap: true });
-const target = await testTarget();
+const target = await testTarget({ durable: soak });
 let total = { passed: 0, failed: 0 };
 try {
   await migrate(target.adminUrl, { quiet: true });
-  if (vitestArgs.length === 0) {
+  if (vitestArgs.length === 0) { // a filtered or soak run skips pgTAP
     console.log("== pgTAP (db/tests) ==");
     const t = await runPgtap(target.serverUrl, target.dbName);
     total = { passed: total.passed + t.passed, failed: total.failed + t.failed };
@@ -104,6 +107,11 @@ try {
   try {
     const v = await runVitest({
       WA_API_URL: api.url, WA_DB_URL: target.adminUrl, WA_JWT_SECRET: jwtSecret,
+      // For fault injection (the soak restarts PostgreSQL under load).
+      ...(target.cluster && target.binDir ? {
+        WA_PG_BINDIR: target.binDir, WA_PG_DATADIR: target.cluster.dataDir,
+        WA_PG_SOCKETDIR: target.cluster.socketDir, WA_PG_PORT: String(target.cluster.port),
+      } : {}),
     });
     total = { passed: total.passed + v.passed, failed: total.failed + v.failed };
   } finally {

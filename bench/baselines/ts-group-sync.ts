@@ -2,10 +2,9 @@
 // PostgREST's table endpoint (every row is written on every sync).
 import type { TableClient } from "./edge-function-ack.js";
 
-export interface RawGroup {
-  id: string; subject?: string | null; size?: number | null; participants?: unknown[] | null;
-  isCommunity?: boolean | null; isCommunityAnnounce?: boolean | null; linkedParent?: string | null; announce?: boolean | null;
-}
+import type { BaileysGroup } from "../../clients/ts/src/contracts.generated.js";
+
+export type RawGroup = BaileysGroup;
 
 export function mapGroups(sessionId: string, groups: RawGroup[]) {
   return groups.filter((g) => !g.isCommunity).map((g) => ({

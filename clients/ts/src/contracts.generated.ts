@@ -41,6 +41,10 @@ export type ErrorCode =
   | "PGRST301"
   | "42P01"
   | "57014"
+  | "PGRST106"
+  | "22023"
+  | "42501"
+  | "22P05"
   | "network_error";
 /**
  * POST /rpc/record_message_error (gateway): one error ACK, or a batch {events: [...]} of up to 1000.
@@ -68,9 +72,9 @@ export interface CreateCampaignRequest {
   message: string;
   sessionId: string;
   /**
-   * Initial status; default draft.
+   * Initial status; default (or null) draft.
    */
-  status?: "draft" | "scheduled";
+  status?: "draft" | "scheduled" | null;
   /**
    * @minItems 1
    * @maxItems 100000

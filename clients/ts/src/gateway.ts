@@ -1,6 +1,6 @@
 // The gateway's client: the two RPCs it may call.
 import type {
-  MessageErrorEvent, RecordMessageErrorRequest, RecordMessageErrorResponse, SyncGroupsRequest, SyncGroupsResponse,
+  BaileysGroup, MessageErrorEvent, RecordMessageErrorRequest, RecordMessageErrorResponse, SyncGroupsRequest, SyncGroupsResponse,
 } from "./contracts.generated.js";
 import { apiClient, callRpc, type ConnectionOptions } from "./http.js";
 
@@ -13,10 +13,29 @@ export interface GatewayClient {
   ): Promise<RecordMessageErrorResponse>;
 }
 
+/**
+ * Only these fields of a Baileys group are stored, and of `participants` only its length: the
+ * client sends just that, which makes a sync payload some twenty times smaller than Baileys'
+ * objects (the backend accepts the full objects too).
+ */
+export function compactGroup(g: BaileysGroup): BaileysGroup {
+  const out: BaileysGroup = { id: g.id };
+  if (g.subject !== undefined) out.subject = g.subject;
+  const size = g.size ?? (Array.isArray(g.participants) ? g.participants.length : undefined);
+  if (size !== undefined) out.size = size;
+  for (const k of ["isCommunity", "isCommunityAnnounce", "linkedParent", "announce", "restrict"] as const) {
+    if (g[k] !== undefined) (out as Record<string, unknown>)[k] = g[k];
+  }
+  return out;
+}
+
 export function createGatewayClient(o: ConnectionOptions & { apiKey: string }): GatewayClient {
   const client = apiClient(o);
   return {
-    syncGroups: (payload) => callRpc(client, "sync_groups", payload),
+    syncGroups: (payload) =>
+      callRpc(client, "sync_groups", Array.isArray(payload?.groups)
+        ? { ...payload, groups: payload.groups.map((g) => (g && typeof g === "object" ? compactGroup(g) : g)) }
+        : payload),
     recordMessageError: (ack) =>
       // A batch is always an object: PostgREST 12 rejects arrays whose objects differ in keys.
       callRpc(client, "record_message_error", Array.isArray(ack) ? { events: ack } : ack),

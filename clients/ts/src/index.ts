@@ -1,4 +1,4 @@
-export { createGatewayClient, type GatewayClient } from "./gateway.js";
+export { compactGroup, createGatewayClient, type GatewayClient } from "./gateway.js";
 export {
   createCrmClient, type CrmClient, type CrmConnectionOptions, type Campaign, type CampaignGroup, type SendableGroup, type Page,
 } from "./crm.js";

@@ -1,0 +1,104 @@
+// Every exposed endpoint × every kind of caller: the exact status and code, and no data in any
+// refused answer. Nothing in internal (or public) is reachable over HTTP.
+import { SignJWT } from "jose";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { revokeApiKey } from "../../scripts/lib/api-keys.js";
+import { apiUrl, db, dbUrl, jwtSecret, newKey } from "../support/env.js";
+
+const sign = (role: string, opts: { secret?: string; expired?: boolean } = {}) => {
+  const jwt = new SignJWT({ role }).setProtectedHeader({ alg: "HS256" })
+    .setExpirationTime(opts.expired ? Math.floor(Date.now() / 1000) - 60 : "5m");
+  return jwt.sign(new TextEncoder().encode(opts.secret ?? jwtSecret));
+};
+
+type Endpoint = { name: string; method: "GET" | "POST"; path: string; body?: unknown; owner: "gateway" | "crm" };
+// Bodies are chosen so that an allowed caller gets a definite answer without changing anything
+// that matters: a sync of an empty throwaway session, an ACK for an unknown id, two 422s, reads.
+const endpoints: Endpoint[] = [
+  { name: "sync_groups", method: "POST", path: "/rpc/sync_groups", body: { sessionId: "auth_matrix", groups: [] }, owner: "gateway" },
+  { name: "record_message_error", method: "POST", path: "/rpc/record_message_error", body: { messageId: "auth_matrix_unknown" }, owner: "gateway" },
+  { name: "create_campaign", method: "POST", path: "/rpc/create_campaign", body: {}, owner: "crm" },
+  { name: "record_message_sent", method: "POST", path: "/rpc/record_message_sent", body: {}, owner: "crm" },
+  { name: "campaigns", method: "GET", path: "/campaigns?limit=1", owner: "crm" },
+  { name: "campaign_groups", method: "GET", path: "/campaign_groups?limit=1", owner: "crm" },
+  { name: "sendable_groups", method: "GET", path: "/sendable_groups?limit=1", owner: "crm" },
+];
+const allowedAnswer: Record<string, [number, string | null]> = {
+  sync_groups: [200, null], record_message_error: [200, null],
+  create_campaign: [422, "invalid_name"], record_message_sent: [422, "invalid_campaign_id"],
+  campaigns: [200, null], campaign_groups: [200, null], sendable_groups: [200, null],
+};
+
+const callers: Record<string, Record<string, string>> = {};
+beforeAll(async () => {
+  const revoked = await newKey("gateway", "auth-matrix-revoked");
+  await revokeApiKey(dbUrl, "auth-matrix-revoked");
+  callers["no credentials"] = {};
+  callers["wrong key"] = { "x-api-key": "wak_" + "A".repeat(43) };
+  callers["revoked key"] = { "x-api-key": revoked };
+  callers["gateway key"] = { "x-api-key": await newKey("gateway") };
+  callers["crm key"] = { "x-api-key": await newKey("crm") };
+  callers["gateway JWT"] = { authorization: `Bearer ${await sign("gateway")}` };
+  callers["crm JWT"] = { authorization: `Bearer ${await sign("crm")}` };
+  callers["JWT with a wrong secret"] = { authorization: `Bearer ${await sign("crm", { secret: "x".repeat(40) })}` };
+  callers["expired JWT"] = { authorization: `Bearer ${await sign("crm", { expired: true })}` };
+  callers["JWT with an unknown role"] = { authorization: `Bearer ${await sign("ghost")}` };
+  callers["JWT for authenticator"] = { authorization: `Bearer ${await sign("authenticator")}` };
+});
+afterAll(() => db.end());
+
+function expected(caller: string, e: Endpoint): [number, string | null] {
+  switch (caller) {
+    case "no credentials": return [401, "missing_credentials"];
+    case "wrong key": case "revoked key": return [401, "invalid_api_key"];
+    case "JWT with a wrong secret": case "expired JWT": return [401, "PGRST301"];
+    case "JWT with an unknown role": return [400, "22023"];
+    case "JWT for authenticator": return [403, "42501"];
+    default: {
+      const role = caller.startsWith("gateway") ? "gateway" : "crm";
+      return role === e.owner ? allowedAnswer[e.name]! : [403, "forbidden"];
+    }
+  }
+}
+
+const callerNames = ["no credentials", "wrong key", "revoked key", "gateway key", "crm key", "gateway JWT", "crm JWT",
+  "JWT with a wrong secret", "expired JWT", "JWT with an unknown role", "JWT for authenticator"];
+
+describe("auth matrix", () => {
+  for (const caller of callerNames) {
+    for (const e of endpoints) {
+      it(`${caller} → ${e.method} ${e.path}`, async () => {
+        const res = await fetch(apiUrl + e.path, {
+          method: e.method,
+          headers: { "content-type": "application/json", ...callers[caller] },
+          body: e.body === undefined ? undefined : JSON.stringify(e.body),
+        });
+        const body = (await res.json()) as Record<string, unknown>;
+        const [status, code] = expected(caller, e);
+        expect(res.status).toBe(status);
+        if (code) {
+          expect(body.code).toBe(code);
+          // A refusal carries an error, never rows.
+          expect(Array.isArray(body)).toBe(false);
+          expect(Object.keys(body).sort()).toEqual(["code", "details", "hint", "message"]);
+        }
+      });
+    }
+  }
+
+  it("internal and public are not reachable", async () => {
+    const h = callers["crm key"]!;
+    expect((await fetch(`${apiUrl}/api_keys`, { headers: h })).status).toBe(404);
+    expect((await fetch(`${apiUrl}/whatsapp_groups`, { headers: h })).status).toBe(404);
+    expect((await fetch(`${apiUrl}/rpc/pre_request`, { method: "POST", headers: h })).status).toBe(404);
+    const viaProfile = await fetch(`${apiUrl}/api_keys`, { headers: { ...h, "accept-profile": "internal" } });
+    expect(viaProfile.status).toBe(406);
+    expect(((await viaProfile.json()) as { code: string }).code).toBe("PGRST106");
+  });
+
+  it("the OpenAPI document lists api only", async () => {
+    const doc = (await (await fetch(apiUrl + "/")).json()) as { paths: Record<string, unknown> };
+    expect(Object.keys(doc.paths).sort()).toEqual(["/", "/campaign_groups", "/campaigns", "/rpc/create_campaign",
+      "/rpc/record_message_error", "/rpc/record_message_sent", "/rpc/sync_groups", "/sendable_groups"]);
+  });
+});
