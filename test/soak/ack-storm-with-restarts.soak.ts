@@ -24,8 +24,10 @@ const pg = {
 };
 function restartPostgres(mode: "fast" | "immediate") {
   if (!pg.bin || !pg.data) throw new Error("the soak needs the project's own cluster (run it with npm run test:soak, without DATABASE_URL)");
-  const [cmd, args] = asPostgresUser(join(pg.bin, "pg_ctl"), ["-D", pg.data, "-m", mode, "-w", "-t", "60", "restart"]);
-  const r = spawnSync(cmd, args, { encoding: "utf8" });
+  // -l: the restarted server must not inherit pg_ctl's pipes, or spawnSync waits for ever.
+  const [cmd, args] = asPostgresUser(join(pg.bin, "pg_ctl"),
+    ["-D", pg.data, "-l", join(pg.data, "server.log"), "-m", mode, "-w", "-t", "60", "restart"]);
+  const r = spawnSync(cmd, args, { encoding: "utf8", timeout: 90_000 });
   if (r.status !== 0) throw new Error(`pg_ctl restart failed: ${r.stdout}${r.stderr}`);
 }
 
@@ -38,10 +40,12 @@ describe("soak: ACK storm with PostgreSQL restarts", () => {
   it("loses nothing and keeps every invariant", async () => {
     // Every HTTP answer, timestamped, to tell the fault windows apart.
     const answers: { t: number; status: number }[] = [];
+    let connectionLost = 0; // PostgREST's 400 {"code": ""} when its connection breaks mid-request
     const observing: typeof fetch = async (input, init) => {
       try {
         const res = await fetch(input, init);
         answers.push({ t: Date.now(), status: res.status });
+        if (res.status === 400 && (await res.clone().text()).includes('"code":""')) connectionLost++;
         return res;
       } catch (e) { answers.push({ t: Date.now(), status: 0 }); throw e; }
     };
@@ -67,13 +71,18 @@ describe("soak: ACK storm with PostgreSQL restarts", () => {
 
     const delivered = new Map<string, number>(); // message id → ACKs answered 2xx
     let gaveUp = 0;
+    const gaveUpWith: string[] = [];
     const ack = async (t: Target) => {
       const ev: MessageErrorEvent = { event: "message_error", sessionId: campaigns[t.c]!.sessionId, messageId: msgId(t),
         groupJid: campaigns[t.c]!.jids[t.i]!, errorCode: t.i % 2 ? 420 : "463", errorMessage: "rejected" };
       try {
         await withRetry(() => gateway.recordMessageError(ev), retry);
         delivered.set(ev.messageId, (delivered.get(ev.messageId) ?? 0) + 1);
-      } catch { gaveUp++; }
+      } catch (e) {
+        gaveUp++;
+        const be = e as { status?: number; code?: string; message?: string };
+        if (gaveUpWith.length < 5) gaveUpWith.push(`${be.status} ${be.code} ${be.message}`);
+      }
     };
     const pool = async <T>(items: T[], workers: number, fn: (x: T) => Promise<void>) => {
       let next = 0;
@@ -136,7 +145,7 @@ describe("soak: ACK storm with PostgreSQL restarts", () => {
     }
     const inFault = (t: number) => faults.some((f) => t >= f.startedAt && t <= f.startedAt + (f.recoveredMs ?? 0) + 1000);
     const fiveXxOutsideFaults = answers.filter((a) => (a.status >= 500 || a.status === 0) && !inFault(a.t)).length;
-    const retried = answers.filter((a) => a.status >= 500 || a.status === 0).length;
+    const retried = answers.filter((a) => a.status >= 500 || a.status === 0).length + connectionLost;
 
     // Nothing answered 2xx is missing from the inbox.
     const { rows } = await db.query(
@@ -162,7 +171,7 @@ describe("soak: ACK storm with PostgreSQL restarts", () => {
       campaigns: CAMPAIGNS, delivered2xx: [...delivered.values()].reduce((a, b) => a + b, 0), gaveUp,
       missing: missing.length, extraInboxRowsFromRetries: extra, retriedAnswers: retried, fiveXxOutsideFaults,
       faults: faults.map((f) => ({ mode: f.mode, recoveredMs: f.recoveredMs })),
-      deadlocks: (log.match(/deadlock detected/g) ?? []).length,
+      deadlocks: (log.match(/deadlock detected/g) ?? []).length, gaveUpWith, connectionLost,
     };
     console.log("SOAK REPORT " + JSON.stringify(report));
 

@@ -66,7 +66,8 @@ export interface ErrorForwarder {
 
 /**
  * Listens to messages.update and forwards every ERROR update (status 0) as an error ACK, in
- * batches. Network errors and 5xx are retried with back-off and never dropped; a 4xx is not
+ * batches. Network errors, 5xx and lost database connections are retried with back-off and never
+ * dropped; a 4xx is not
  * retried (the backend keeps refused ACKs in its quarantine) and is reported to onError.
  */
 export function forwardBaileysErrors(

@@ -45,7 +45,8 @@ export type ErrorCode =
   | "22023"
   | "42501"
   | "22P05"
-  | "network_error";
+  | "network_error"
+  | "connection_lost";
 /**
  * POST /rpc/record_message_error (gateway): one error ACK, or a batch {events: [...]} of up to 1000.
  *
