@@ -133,7 +133,7 @@ begin
   get diagnostics total = row_count;
   -- Fresh statistics right away, so the next calls on this campaign (send results, ACKs) are
   -- planned for its real size rather than for an empty table.
-  if total >= 1000 then
+  if total >= 100 then
     analyze public.notification_campaign_groups;
   end if;
 
@@ -364,6 +364,7 @@ COMMENT ON FUNCTION api.record_message_sent(jsonb) IS 'CRM: record send results 
 CREATE FUNCTION api.sync_groups(jsonb) RETURNS jsonb
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
+    SET enable_nestloop TO 'off'
     AS $_$
 declare
   payload constant jsonb := $1;
@@ -544,11 +545,13 @@ COMMENT ON FUNCTION api.sync_groups(jsonb) IS 'Gateway: store a session''s group
 --
 
 CREATE FUNCTION internal.api_key_role(api_key text) RETURNS name
-    LANGUAGE sql STABLE SECURITY DEFINER
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
-  select k.role from internal.api_keys k
-  where k.key_hash = sha256(convert_to(api_key, 'UTF8')) and k.revoked_at is null
+begin
+  return (select k.role from internal.api_keys k
+          where k.key_hash = sha256(convert_to(api_key, 'UTF8')) and k.revoked_at is null);
+end
 $$;
 
 
@@ -826,13 +829,15 @@ $$;
 --
 
 CREATE FUNCTION internal.role_statement_timeout(role_name name) RETURNS text
-    LANGUAGE sql STABLE SECURITY DEFINER
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
-  select split_part(c, '=', 2)
-  from pg_db_role_setting s, unnest(s.setconfig) c
-  where s.setrole = (select oid from pg_roles where rolname = role_name)
-    and s.setdatabase = 0 and c like 'statement_timeout=%'
+begin
+  return (select split_part(c, '=', 2)
+          from pg_db_role_setting s, unnest(s.setconfig) c
+          where s.setrole = (select oid from pg_roles where rolname = role_name)
+            and s.setdatabase = 0 and c like 'statement_timeout=%');
+end
 $$;
 
 

@@ -85,7 +85,7 @@ begin
   get diagnostics total = row_count;
   -- Fresh statistics right away, so the next calls on this campaign (send results, ACKs) are
   -- planned for its real size rather than for an empty table.
-  if total >= 1000 then
+  if total >= 100 then
     analyze public.notification_campaign_groups;
   end if;
 

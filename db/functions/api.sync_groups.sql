@@ -1,7 +1,11 @@
 -- POST /rpc/sync_groups: the gateway's group list for one session, as Baileys returns it.
+-- enable_nestloop = off: every join here is between the payload and the session's whole group
+-- list, where hashing is right; with fresh-looking but stale statistics (a session that just
+-- grew) the planner would otherwise pick nested loops that are quadratic in the session's size.
 create or replace function api.sync_groups(jsonb) returns jsonb
 language plpgsql volatile security definer
 set search_path = pg_catalog, pg_temp
+set enable_nestloop = off
 as $$
 declare
   payload constant jsonb := $1;

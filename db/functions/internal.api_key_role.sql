@@ -1,10 +1,14 @@
--- The role an API key maps to, or null for an unknown or revoked key.
+-- The role an API key maps to, or null for an unknown or revoked key. PL/pgSQL rather than SQL:
+-- it runs on every request, and PL/pgSQL keeps its plan (a SECURITY DEFINER SQL function is
+-- planned again on each call).
 create or replace function internal.api_key_role(api_key text) returns name
-language sql stable security definer
+language plpgsql stable security definer
 set search_path = pg_catalog, pg_temp
 as $$
-  select k.role from internal.api_keys k
-  where k.key_hash = sha256(convert_to(api_key, 'UTF8')) and k.revoked_at is null
+begin
+  return (select k.role from internal.api_keys k
+          where k.key_hash = sha256(convert_to(api_key, 'UTF8')) and k.revoked_at is null);
+end
 $$;
 revoke all on function internal.api_key_role(text) from public;
 grant execute on function internal.api_key_role(text) to anon, gateway, crm;

@@ -8,8 +8,20 @@ import { repoRoot } from "./paths.js";
 
 const dbmate = join(repoRoot, "node_modules", ".bin", "dbmate");
 
+/**
+ * dbmate (Go's lib/pq) insists on TLS unless told otherwise; node-postgres and libpq do not. A
+ * local server without TLS gets sslmode=disable; anything else keeps what the URL says.
+ */
+export function dbmateUrl(url: string): string {
+  const u = new URL(url);
+  const host = u.searchParams.get("host") ?? u.hostname;
+  const local = host.startsWith("/") || ["localhost", "127.0.0.1", "::1", "[::1]", ""].includes(host);
+  if (local && !u.searchParams.has("sslmode")) u.searchParams.set("sslmode", "disable");
+  return u.toString();
+}
+
 function dbmateArgs(url: string) {
-  return ["--url", url, "--migrations-dir", join(repoRoot, "db", "migrations"),
+  return ["--url", dbmateUrl(url), "--migrations-dir", join(repoRoot, "db", "migrations"),
     "--schema-file", join(repoRoot, "db", "schema.sql"), "--wait", "--wait-timeout", "30s"];
 }
 
