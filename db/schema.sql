@@ -131,9 +131,11 @@ begin
   from jsonb_array_elements_text(jids) j
   join public.whatsapp_groups w on w.session_id = session and w.group_jid = j;
   get diagnostics total = row_count;
-  -- Fresh statistics right away, so the next calls on this campaign (send results, ACKs) are
-  -- planned for its real size rather than for an empty table.
-  if total >= 100 then
+  -- When this grew the table by a tenth or more, refresh its statistics right away, so the next
+  -- calls on this campaign (send results, ACKs) are planned for its real size (autovacuum would,
+  -- but later).
+  if total >= 100 and total >= 0.1 * (select greatest(reltuples, 0) from pg_class
+                                      where oid = 'public.notification_campaign_groups'::regclass) then
     analyze public.notification_campaign_groups;
   end if;
 
@@ -218,9 +220,7 @@ begin
       then 'messageId must be a non-empty string of at most 200 characters'
     when not s ? 'messageId' and not (s ? 'errorCode' or s ? 'errorMessage')
       then 'needs messageId (sent) or errorCode/errorMessage (failed)'
-    when not (coalesce(s -> 'errorCode', 'null') = 'null'
-              or (jsonb_typeof(s -> 'errorCode') = 'number' and (s -> 'errorCode')::text ~ '^[0-9]{1,9}$')
-              or (jsonb_typeof(s -> 'errorCode') = 'string' and s ->> 'errorCode' ~ '^\s*[0-9]{1,9}\s*$'))
+    when not internal.is_error_code(s -> 'errorCode')
       then 'errorCode must be a whole number from 0 to 999999999'
     when coalesce(jsonb_typeof(s -> 'errorMessage'), 'null') not in ('string', 'null')
          or length(s ->> 'errorMessage') > 4000
@@ -524,8 +524,10 @@ begin
     'removedParents', (select count(*) from removed_parents),
     'total', jsonb_array_length(groups)
   ) into result;
-  -- Fresh statistics after a large change, so later calls plan for the real size.
-  if (result ->> 'inserted')::int + (result ->> 'deactivated')::int >= 1000 then
+  -- Fresh statistics after a change of a tenth of the table or more, so later calls (campaign
+  -- creation over these groups) plan for the real size.
+  if (result ->> 'inserted')::int + (result ->> 'deactivated')::int >= greatest(1000,
+       0.1 * (select greatest(reltuples, 0) from pg_class where oid = 'public.whatsapp_groups'::regclass)) then
     analyze public.whatsapp_groups;
   end if;
   return result;
@@ -579,6 +581,15 @@ $$;
 
 
 --
+-- Name: is_error_code(jsonb); Type: FUNCTION; Schema: internal; Owner: -
+--
+
+CREATE FUNCTION internal.is_error_code(code jsonb) RETURNS boolean
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    RETURN ((code IS NULL) OR (code = 'null'::jsonb) OR ((jsonb_typeof(code) = 'number'::text) AND ((code)::text ~ '^[0-9]{1,9}$'::text)) OR ((jsonb_typeof(code) = 'string'::text) AND ((code #>> '{}'::text[]) ~ '^\s*[0-9]{1,9}\s*$'::text)));
+
+
+--
 -- Name: is_group_jid(text); Type: FUNCTION; Schema: internal; Owner: -
 --
 
@@ -621,9 +632,7 @@ CREATE FUNCTION internal.parse_message_error(ev jsonb) RETURNS TABLE(session_id 
         then 'invalid_session_id:sessionId must be a non-empty string of at most 200 characters'
       when coalesce(jsonb_typeof(gjid), 'null') not in ('string', 'null') or length(gjid #>> '{}') > 200
         then 'invalid_group_jid:groupJid must be a string of at most 200 characters'
-      when not (code is null or code = 'null'::jsonb
-                or (jsonb_typeof(code) = 'number' and code::text ~ '^[0-9]{1,9}$')
-                or (jsonb_typeof(code) = 'string' and code #>> '{}' ~ '^\s*[0-9]{1,9}\s*$'))
+      when not internal.is_error_code(code)
         then 'invalid_error_code:errorCode must be a whole number (or a numeric string) from 0 to 999999999'
       when coalesce(jsonb_typeof(msg), 'null') not in ('string', 'null') or length(msg #>> '{}') > 4000
         then 'invalid_error_message:errorMessage must be a string of at most 4000 characters'

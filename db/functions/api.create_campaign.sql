@@ -83,9 +83,11 @@ begin
   from jsonb_array_elements_text(jids) j
   join public.whatsapp_groups w on w.session_id = session and w.group_jid = j;
   get diagnostics total = row_count;
-  -- Fresh statistics right away, so the next calls on this campaign (send results, ACKs) are
-  -- planned for its real size rather than for an empty table.
-  if total >= 100 then
+  -- When this grew the table by a tenth or more, refresh its statistics right away, so the next
+  -- calls on this campaign (send results, ACKs) are planned for its real size (autovacuum would,
+  -- but later).
+  if total >= 100 and total >= 0.1 * (select greatest(reltuples, 0) from pg_class
+                                      where oid = 'public.notification_campaign_groups'::regclass) then
     analyze public.notification_campaign_groups;
   end if;
 

@@ -42,9 +42,7 @@ begin
       then 'messageId must be a non-empty string of at most 200 characters'
     when not s ? 'messageId' and not (s ? 'errorCode' or s ? 'errorMessage')
       then 'needs messageId (sent) or errorCode/errorMessage (failed)'
-    when not (coalesce(s -> 'errorCode', 'null') = 'null'
-              or (jsonb_typeof(s -> 'errorCode') = 'number' and (s -> 'errorCode')::text ~ '^[0-9]{1,9}$')
-              or (jsonb_typeof(s -> 'errorCode') = 'string' and s ->> 'errorCode' ~ '^\s*[0-9]{1,9}\s*$'))
+    when not internal.is_error_code(s -> 'errorCode')
       then 'errorCode must be a whole number from 0 to 999999999'
     when coalesce(jsonb_typeof(s -> 'errorMessage'), 'null') not in ('string', 'null')
          or length(s ->> 'errorMessage') > 4000

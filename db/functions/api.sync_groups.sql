@@ -165,8 +165,10 @@ begin
     'removedParents', (select count(*) from removed_parents),
     'total', jsonb_array_length(groups)
   ) into result;
-  -- Fresh statistics after a large change, so later calls plan for the real size.
-  if (result ->> 'inserted')::int + (result ->> 'deactivated')::int >= 1000 then
+  -- Fresh statistics after a change of a tenth of the table or more, so later calls (campaign
+  -- creation over these groups) plan for the real size.
+  if (result ->> 'inserted')::int + (result ->> 'deactivated')::int >= greatest(1000,
+       0.1 * (select greatest(reltuples, 0) from pg_class where oid = 'public.whatsapp_groups'::regclass)) then
     analyze public.whatsapp_groups;
   end if;
   return result;

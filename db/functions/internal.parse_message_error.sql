@@ -24,9 +24,7 @@ as $$
         then 'invalid_session_id:sessionId must be a non-empty string of at most 200 characters'
       when coalesce(jsonb_typeof(gjid), 'null') not in ('string', 'null') or length(gjid #>> '{}') > 200
         then 'invalid_group_jid:groupJid must be a string of at most 200 characters'
-      when not (code is null or code = 'null'::jsonb
-                or (jsonb_typeof(code) = 'number' and code::text ~ '^[0-9]{1,9}$')
-                or (jsonb_typeof(code) = 'string' and code #>> '{}' ~ '^\s*[0-9]{1,9}\s*$'))
+      when not internal.is_error_code(code)
         then 'invalid_error_code:errorCode must be a whole number (or a numeric string) from 0 to 999999999'
       when coalesce(jsonb_typeof(msg), 'null') not in ('string', 'null') or length(msg #>> '{}') > 4000
         then 'invalid_error_message:errorMessage must be a string of at most 4000 characters'

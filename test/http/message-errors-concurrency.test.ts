@@ -2,17 +2,14 @@
 // that arrive before their send record, and send records posted at the same time. Afterwards the
 // totals equal the row counts, every ACK is in the inbox, and nothing answered 5xx.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { campaignTotals, db, newKey, post, seedSession } from "../support/env.js";
+import { campaignTotals, db, post, seedSession, roleHeaders } from "../support/env.js";
 
 const GROUPS = 2000;
 const CLIENTS = 16;
 
 let gw: Record<string, string>;
 let crm: Record<string, string>;
-beforeAll(async () => {
-  gw = { "x-api-key": await newKey("gateway") };
-  crm = { "x-api-key": await newKey("crm") };
-});
+beforeAll(async () => ({ gw, crm } = await roleHeaders()));
 afterAll(() => db.end());
 
 function shuffle<T>(a: T[]): T[] {

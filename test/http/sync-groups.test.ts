@@ -1,13 +1,10 @@
 // HTTP: POST /rpc/sync_groups status codes and bodies, and a 10,000-group sync in one call.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { baileysGroup, db, groupJid, jidFrom, newKey, post, uniqueSession } from "../support/env.js";
+import { baileysGroup, db, groupJid, jidFrom, post, uniqueSession, roleHeaders } from "../support/env.js";
 
 let gw: Record<string, string>;
 let crm: Record<string, string>;
-beforeAll(async () => {
-  gw = { "x-api-key": await newKey("gateway") };
-  crm = { "x-api-key": await newKey("crm") };
-});
+beforeAll(async () => ({ gw, crm } = await roleHeaders()));
 afterAll(() => db.end());
 
 describe("POST /rpc/sync_groups", () => {

@@ -2,6 +2,7 @@
 import { randomUUID } from "node:crypto";
 import pg from "pg";
 import { createApiKey, type ApiRole } from "../../scripts/lib/api-keys.js";
+import { BackendError } from "../../clients/ts/src/errors.js";
 
 function required(name: string): string {
   const v = process.env[name];
@@ -91,4 +92,16 @@ export async function campaignTotals(campaignId: number) {
             (select count(*)::int from notification_campaign_groups g where g.campaign_id = c.id and g.status = 'failed') as failed_rows
      from notification_campaigns c where c.id = $1`, [campaignId]);
   return rows[0];
+}
+
+/** The BackendError a call rejected with (fails the test if it did not reject with one). */
+export async function rejection(p: Promise<unknown>): Promise<BackendError> {
+  const e = await p.then(() => undefined, (err: unknown) => err);
+  if (!(e instanceof BackendError)) throw new Error(`expected a BackendError, got ${String(e)}`);
+  return e;
+}
+
+/** A fresh gateway key and CRM key, as x-api-key headers. */
+export async function roleHeaders() {
+  return { gw: { "x-api-key": await newKey("gateway") }, crm: { "x-api-key": await newKey("crm") } };
 }

@@ -1,8 +1,8 @@
 // The CRM client against the real PostgREST: every method, API key and JWT, typed errors.
 import { SignJWT } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { BackendError, createCrmClient, createGatewayClient, type CrmClient } from "../src/index.js";
-import { apiUrl, db, jwtSecret, newKey, seedSession } from "../../../test/support/env.js";
+import { createCrmClient, createGatewayClient, type CrmClient } from "../src/index.js";
+import { apiUrl, db, jwtSecret, newKey, seedSession, rejection } from "../../../test/support/env.js";
 
 let crm: CrmClient;
 let gatewayKey: string;
@@ -12,11 +12,6 @@ beforeAll(async () => {
 });
 afterAll(() => db.end());
 
-async function rejection(p: Promise<unknown>): Promise<BackendError> {
-  const e = await p.then(() => undefined, (err: unknown) => err);
-  expect(e).toBeInstanceOf(BackendError);
-  return e as BackendError;
-}
 
 describe("createCrmClient", () => {
   it("runs a campaign end to end: create, send results, late error, read back", async () => {

@@ -1,7 +1,7 @@
 // The gateway client against the real PostgREST: both RPCs, and a typed error on each error path.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { BackendError, createGatewayClient, type GatewayClient } from "../src/index.js";
-import { apiUrl, baileysGroup, db, groupJid, newKey, uniqueSession } from "../../../test/support/env.js";
+import { createGatewayClient, type GatewayClient } from "../src/index.js";
+import { apiUrl, baileysGroup, db, groupJid, newKey, uniqueSession, rejection } from "../../../test/support/env.js";
 
 let gateway: GatewayClient;
 let crmKey: string;
@@ -11,11 +11,6 @@ beforeAll(async () => {
 });
 afterAll(() => db.end());
 
-async function rejection(p: Promise<unknown>): Promise<BackendError> {
-  const e = await p.then(() => undefined, (err: unknown) => err);
-  expect(e).toBeInstanceOf(BackendError);
-  return e as BackendError;
-}
 
 describe("createGatewayClient", () => {
   it("syncGroups sends the payload itself and returns the typed result", async () => {
