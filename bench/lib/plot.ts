@@ -17,7 +17,7 @@ export async function ackLatencySvg(rows: AckLatencyRow[]): Promise<string> {
     encoding: {
       x: { field: "size", type: "quantitative", scale: { type: "log" }, title: "campaign size (groups)" },
       y: { field: "ms", type: "quantitative", scale: { type: "log" }, title: "latency (ms)" },
-      color: { field: "flow", type: "nominal", legend: { orient: "top-left", title: null } },
+      color: { field: "flow", type: "nominal", legend: { orient: "top-left", title: null, labelLimit: 400 } },
     },
   };
   const view = new vega.View(vega.parse(compile(spec).spec), { renderer: "none" });
