@@ -931,6 +931,13 @@ CREATE TABLE public.notification_campaign_groups (
 
 
 --
+-- Name: TABLE notification_campaign_groups; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TABLE public.notification_campaign_groups IS 'One row per campaign target, with a snapshot of the group''s JID and name, its status and error.';
+
+
+--
 -- Name: campaign_groups; Type: VIEW; Schema: api; Owner: -
 --
 
@@ -983,6 +990,13 @@ CREATE TABLE public.notification_campaigns (
     CONSTRAINT notification_campaigns_total_groups_check CHECK ((total_groups >= 0)),
     CONSTRAINT notification_campaigns_totals_add_up CHECK ((total_groups = ((pending_count + sent_count) + failed_count)))
 );
+
+
+--
+-- Name: TABLE notification_campaigns; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TABLE public.notification_campaigns IS 'Campaigns; totals and status kept by trigger tg_campaign_groups__totals_* (never by callers).';
 
 
 --
@@ -1132,6 +1146,13 @@ CREATE TABLE public.message_error_inbox (
 
 
 --
+-- Name: TABLE message_error_inbox; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TABLE public.message_error_inbox IS 'Every valid error ACK received, with what the gateway was answered and how it was matched. Never deleted.';
+
+
+--
 -- Name: message_error_inbox_id_seq; Type: SEQUENCE; Schema: public; Owner: -
 --
 
@@ -1156,6 +1177,13 @@ CREATE TABLE public.message_error_quarantine (
     reason text NOT NULL,
     raw jsonb
 );
+
+
+--
+-- Name: TABLE message_error_quarantine; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TABLE public.message_error_quarantine IS 'Error ACKs refused by validation, with their code and reason.';
 
 
 --
@@ -1233,6 +1261,13 @@ CREATE TABLE public.whatsapp_sessions (
     group_count integer NOT NULL,
     CONSTRAINT whatsapp_sessions_session_id_check CHECK (((length(session_id) >= 1) AND (length(session_id) <= 200)))
 );
+
+
+--
+-- Name: TABLE whatsapp_sessions; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TABLE public.whatsapp_sessions IS 'When each WhatsApp session last synced its groups.';
 
 
 --

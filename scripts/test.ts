@@ -96,6 +96,8 @@ const target = await testTarget({ durable: soak });
 let total = { passed: 0, failed: 0 };
 try {
   await migrate(target.adminUrl, { quiet: true });
+  // Migrations must run cleanly twice: the second run is a no-op for dbmate and re-applies functions.
+  await migrate(target.adminUrl, { quiet: true });
   if (vitestArgs.length === 0) { // a filtered or soak run skips pgTAP
     console.log("== pgTAP (db/tests) ==");
     const t = await runPgtap(target.serverUrl, target.dbName);

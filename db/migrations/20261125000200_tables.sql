@@ -113,6 +113,15 @@ create table public.message_error_quarantine (
   raw         jsonb
 );
 
+comment on table public.whatsapp_sessions is 'When each WhatsApp session last synced its groups.';
+comment on table public.notification_campaigns is
+  'Campaigns; totals and status kept by trigger tg_campaign_groups__totals_* (never by callers).';
+comment on table public.notification_campaign_groups is
+  'One row per campaign target, with a snapshot of the group''s JID and name, its status and error.';
+comment on table public.message_error_inbox is
+  'Every valid error ACK received, with what the gateway was answered and how it was matched. Never deleted.';
+comment on table public.message_error_quarantine is 'Error ACKs refused by validation, with their code and reason.';
+
 -- Row level security everywhere; the RPCs are SECURITY DEFINER (owner bypasses RLS), and the
 -- CRM's read views run as the CRM (security_invoker), so only these policies let it read.
 alter table public.whatsapp_groups enable row level security;
