@@ -333,8 +333,7 @@ begin
   )
   select count(*) filter (where status = 'sent') as sent,
          count(*) filter (where status = 'failed' and not by_ack) as failed,
-         count(*) filter (where by_ack) as failed_by_ack,
-         (select count(*) from matched) as acks
+         count(*) filter (where by_ack) as failed_by_ack
     into counts
   from marked;
 
@@ -751,6 +750,8 @@ begin
 
   events := case when payload ? 'events' then payload -> 'events' else jsonb_build_array(payload) end;
 
+  -- Locks first, in their own statement: the statement below must take its snapshot after they
+  -- are granted, so it sees what a concurrent send record committed (hence the events are parsed twice).
   perform pg_advisory_xact_lock(k)
   from (select distinct internal.message_lock_key(p.message_id) as k
         from jsonb_array_elements(events) e, internal.parse_message_error(e) p

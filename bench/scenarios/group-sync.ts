@@ -3,10 +3,10 @@
 // bulk upsert through the table endpoint) vs a lower bound: the same rows' INSERT … ON CONFLICT
 // sent straight to PostgreSQL.
 import { originalSyncGroups, mapGroups, type RawGroup } from "../baselines/ts-group-sync.js";
-import { tableClient as tc } from "../baselines/edge-function-ack.js";
+import { tableClient } from "../baselines/edge-function-ack.js";
 import { createGatewayClient } from "../../clients/ts/src/index.js";
 import type { BenchEnv } from "../lib/env.js";
-import { benchJid } from "../lib/fixtures.js";
+import { jidFrom } from "../../test/support/jids.js";
 import { round, timed } from "../lib/stats.js";
 
 
@@ -17,12 +17,12 @@ export function baileysPayload(n: number, offset: number, changed = 0): RawGroup
   return Array.from({ length: n }, (_, i) => {
     const participants = 10 + ((i * 7919) % 50);
     return {
-      id: benchJid(offset + i),
+      id: jidFrom(offset + i),
       subject: `Group ${i}${i < changed ? " (renamed)" : ""}`,
       subjectOwner: "5511999999999@s.whatsapp.net", subjectTime: i % 3 ? 1700000000 : null,
       size: participants, creation: 1690000000, owner: "5511999999999@s.whatsapp.net", desc: "Team chat",
       restrict: false, announce: i % 10 === 0, isCommunity: i % 50 === 0, isCommunityAnnounce: i % 50 === 1,
-      linkedParent: i % 50 === 1 ? benchJid(offset + i - 1) : undefined,
+      linkedParent: i % 50 === 1 ? jidFrom(offset + i - 1) : undefined,
       participants: Array.from({ length: participants }, (_, p) => ({
         id: `55119${String(p).padStart(8, "0")}@s.whatsapp.net`, admin: p === 0 ? "superadmin" : null })),
     } as RawGroup;
@@ -46,7 +46,7 @@ async function rawUpsert(env: BenchEnv, rows: ReturnType<typeof mapGroups>) {
 }
 
 export async function groupSync(env: BenchEnv, sizes: number[]): Promise<SyncRow[]> {
-  const baseline = tc(env.baseline.url, env.baselineJwt);
+  const baseline = tableClient(env.baseline.url, env.baselineJwt);
   const out: SyncRow[] = [];
   for (const n of sizes) {
     const phases: [string, RawGroup[]][] = [

@@ -155,8 +155,7 @@ begin
   )
   select count(*) filter (where status = 'sent') as sent,
          count(*) filter (where status = 'failed' and not by_ack) as failed,
-         count(*) filter (where by_ack) as failed_by_ack,
-         (select count(*) from matched) as acks
+         count(*) filter (where by_ack) as failed_by_ack
     into counts
   from marked;
 

@@ -30,6 +30,8 @@ begin
 
   events := case when payload ? 'events' then payload -> 'events' else jsonb_build_array(payload) end;
 
+  -- Locks first, in their own statement: the statement below must take its snapshot after they
+  -- are granted, so it sees what a concurrent send record committed (hence the events are parsed twice).
   perform pg_advisory_xact_lock(k)
   from (select distinct internal.message_lock_key(p.message_id) as k
         from jsonb_array_elements(events) e, internal.parse_message_error(e) p

@@ -1,5 +1,5 @@
 // Small process helpers shared by the scripts.
-import { spawn, spawnSync, type SpawnOptions } from "node:child_process";
+import { spawnSync, type SpawnOptions } from "node:child_process";
 
 export const isRoot = process.getuid?.() === 0;
 
@@ -11,15 +11,6 @@ export function run(cmd: string, args: string[], opts: SpawnOptions & { quiet?: 
     throw new Error(`${cmd} ${args.join(" ")} exited ${res.status}\n${res.stdout ?? ""}${res.stderr ?? ""}`);
   }
   return String(res.stdout ?? "");
-}
-
-/** Runs a command with inherited output; resolves to its exit code. */
-export function runInherit(cmd: string, args: string[], opts: SpawnOptions = {}): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { stdio: "inherit", ...opts });
-    child.on("error", reject);
-    child.on("exit", (code, signal) => resolve(code ?? (signal ? 1 : 0)));
-  });
 }
 
 /** The command line for running a PostgreSQL server binary: as the postgres user when root. */

@@ -3,6 +3,7 @@ import { randomUUID } from "node:crypto";
 import pg from "pg";
 import { createApiKey, type ApiRole } from "../../scripts/lib/api-keys.js";
 import { BackendError } from "../../clients/ts/src/errors.js";
+import { jidFrom } from "./jids.js";
 
 function required(name: string): string {
   const v = process.env[name];
@@ -30,10 +31,7 @@ export function groupJid(n?: number): string {
   return jidFrom(n ?? ++jidCounter);
 }
 
-/** 120363 followed by n on 12 digits: a valid group JID (string maths: these exceed 2^53). */
-export function jidFrom(n: number): string {
-  return `120363${String(n).padStart(12, "0")}@g.us`;
-}
+export { jidFrom };
 
 /** A GroupMetadata object as Baileys' groupFetchAllParticipating() returns it. */
 export function baileysGroup(id: string, extra: Record<string, unknown> = {}, participants = 3) {

@@ -1,0 +1,6 @@
+// npm run setup — install what the machine lacks for npm start / npm test (PostgreSQL server,
+// pgTAP, pg_prove), the same way npm start and npm test do on their own; CI calls it up front.
+import { ensurePrerequisites } from "./lib/postgres.js";
+
+const binDir = ensurePrerequisites({ needServer: !process.env.DATABASE_URL, needPgtap: true });
+console.log(`PostgreSQL server binaries: ${binDir ?? "(DATABASE_URL is used)"}; pgTAP and pg_prove: present`);
