@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { CONTRACT_TYPES_FILE, generateContractTypes } from "../scripts/lib/contracts.js";
-import { dumpSchema } from "../scripts/lib/migrate.js";
+import { dumpSchema, normalizeDump } from "../scripts/lib/migrate.js";
 import { repoRoot } from "../scripts/lib/paths.js";
 import { DATABASE_TYPES_FILE, generateDatabaseTypes } from "../scripts/lib/typegen.js";
 import { dbUrl } from "./support/env.js";
@@ -17,6 +17,13 @@ describe("generated files are up to date", () => {
     const file = join(mkdtempSync(join(tmpdir(), "wa-schema-")), "schema.sql");
     dumpSchema(dbUrl, file);
     expect(readFileSync(file, "utf8"), hint).toBe(committed("db/schema.sql"));
+  });
+
+  it("db/schema.sql holds nothing of the machine that dumped it (server version, restrict key)", () => {
+    const other = committed("db/schema.sql").replace("\nSET statement_timeout",
+      "\\restrict 9fQe1x\n-- Dumped from database version 15.99 (Debian)\n-- Dumped by pg_dump version 15.99\nSET statement_timeout");
+    expect(normalizeDump(other)).toBe(normalizeDump(committed("db/schema.sql")));
+    expect(committed("db/schema.sql")).not.toMatch(/Dumped (from|by)|^\\(un)?restrict|PostgreSQL 1\d\.\d/m);
   });
 
   it(DATABASE_TYPES_FILE, async () => {
