@@ -1,61 +1,46 @@
-// Type-checked (npm test runs tsc over it): the client used the way CRM and gateway code would.
-// Wrong payload shapes must not compile: each @ts-expect-error below fails the check if the
-// line after it ever starts compiling.
-import {
-  BackendError, createCrmClient, createGatewayClient, type Campaign, type ErrorCode,
-} from "../src/index.js";
+// CRM and gateway code as a user writes it, from a project that installed the package.
+// npm test packs the client, installs the tarball into a scratch project and runs this file there
+// (compiled by tsc) against the real backend. Run it yourself with:
+//   BACKEND_URL=http://127.0.0.1:3000 CRM_KEY=wak_… GATEWAY_KEY=wak_… node crm-usage.js
+import { BackendError, createCrmClient, createGatewayClient } from "@wa-campaigns/client";
 
-export async function crmFlow(url: string, apiKey: string) {
-  const crm = createCrmClient({ url, apiKey });
-  const { campaignId, totalGroups } = await crm.createCampaign({
-    name: "Black Friday", message: "Hello!", sessionId: "wa_x", groupJids: ["120363041234567890@g.us"],
-  });
-  await crm.recordMessageSent({
-    campaignId,
-    sends: [
-      { groupJid: "120363041234567890@g.us", messageId: "3EB0C767D097B7C7C030" },
-      { groupJid: "120363041234567891@g.us", errorCode: 463, errorMessage: "not allowed" },
-    ],
-  });
-  const campaign: Campaign = await crm.getCampaign(campaignId);
-  const done: boolean = campaign.pending_count === 0 && totalGroups === campaign.total_groups;
-  const failed = await crm.listFailedGroups(campaignId);
-  const reasons = failed.map((g) => `${g.group_jid}: ${g.error_code ?? "?"} ${g.error_message ?? ""}`);
+const url = process.env.BACKEND_URL ?? "http://127.0.0.1:3000";
+const sessionId = process.env.SESSION_ID ?? "wa_example";
+const gateway = createGatewayClient({ url, apiKey: process.env.GATEWAY_KEY! });
+const crm = createCrmClient({ url, apiKey: process.env.CRM_KEY! });
 
-  // @ts-expect-error groupJids is required
-  await crm.createCampaign({ name: "x", message: "y", sessionId: "wa_x" });
-  // @ts-expect-error groupJids holds strings
-  await crm.createCampaign({ name: "x", message: "y", sessionId: "wa_x", groupJids: [1] });
-  // @ts-expect-error a send is either sent (messageId) or failed (errorCode/errorMessage)
-  await crm.recordMessageSent({ campaignId, sends: [{ groupJid: "120363041234567890@g.us" }] });
-  // @ts-expect-error campaignId is a number
-  await crm.recordMessageSent({ campaignId: "1", sends: [] });
-  // @ts-expect-error status is one of the documented values
-  await crm.listCampaigns({ status: "done" });
-  return { done, reasons };
+// The gateway reports its groups: a community parent, its announcement group, an ordinary group.
+const [parent, announce, plain] = ["120363400000000001@g.us", "120363400000000002@g.us", "120363400000000003@g.us"];
+await gateway.syncGroups({
+  sessionId,
+  groups: [
+    { id: parent, subject: "Acme", isCommunity: true },
+    { id: announce, subject: "Acme", isCommunityAnnounce: true, linkedParent: parent },
+    { id: plain, subject: "Customers", size: 42 },
+  ],
+});
+
+// The CRM targets every sendable group (never the parent) and records what it sent.
+const targets = await crm.listSendableGroups(sessionId);
+const { campaignId } = await crm.createCampaign({
+  name: "Black Friday", message: "Hello!", sessionId, groupJids: targets.map((g) => g.group_jid),
+});
+await crm.recordMessageSent({
+  campaignId, sends: targets.map((g, i) => ({ groupJid: g.group_jid, messageId: `3EB0${sessionId.toUpperCase()}${i}` })),
+});
+
+// WhatsApp rejects one message later: the gateway forwards the error ACK.
+await gateway.recordMessageError({ sessionId, messageId: `3EB0${sessionId.toUpperCase()}0`, errorCode: 420 });
+
+const campaign = await crm.getCampaign(campaignId);
+const failed = await crm.listFailedGroups(campaignId);
+try {
+  await crm.getCampaign(-1);
+} catch (e) {
+  if (!(e instanceof BackendError) || e.code !== "campaign_not_found") throw e;
 }
-
-export async function gatewayFlow(url: string, apiKey: string) {
-  const gateway = createGatewayClient({ url, apiKey });
-  await gateway.syncGroups({ sessionId: "wa_x", groups: [{ id: "120363041234567890@g.us", subject: "A", isCommunity: false }] });
-  const r = await gateway.recordMessageError({ sessionId: "wa_x", messageId: "3EB0", errorCode: "463" });
-  const outcome: "applied" | "duplicate" | "pending_match" | "quarantined" | undefined = r.results[0]?.outcome;
-
-  // @ts-expect-error sessionId is required
-  await gateway.syncGroups({ groups: [] });
-  // @ts-expect-error messageId is required
-  await gateway.recordMessageError({ sessionId: "wa_x", errorCode: 420 });
-  // @ts-expect-error the gateway client has no CRM calls
-  await gateway.createCampaign({});
-  return outcome;
-}
-
-export function handle(e: unknown): ErrorCode | undefined {
-  if (e instanceof BackendError) {
-    // code is a string-literal union: a typo is a compile error
-    // @ts-expect-error not a documented code
-    if (e.code === "unsendable_group") return undefined;
-    return e.code;
-  }
-  return undefined;
-}
+console.log(JSON.stringify({
+  targets: targets.map((g) => g.group_jid).sort(),
+  status: campaign.status, total: campaign.total_groups, sent: campaign.sent_count, failed: campaign.failed_count,
+  errors: failed.map((g) => g.error_code),
+}));

@@ -4,18 +4,36 @@ import { BackendError } from "./errors.js";
 import type { GatewayClient } from "./gateway.js";
 import { withRetry, type RetryOptions } from "./retry.js";
 
-/** The parts of a Baileys message update this package reads. */
+/** The parts of a Baileys message key this package reads (proto.IMessageKey). */
+export interface BaileysMessageKey { remoteJid?: string | null; id?: string | null; fromMe?: boolean | null }
+
+/** The parts of a Baileys message update this package reads (WAMessageUpdate). */
 export interface BaileysMessageUpdate {
-  key: { remoteJid?: string | null; id?: string | null; fromMe?: boolean | null };
+  key: BaileysMessageKey;
   update: { status?: number | null; messageStubParameters?: (string | null | undefined)[] | null };
 }
 
-/** The parts of a Baileys socket (makeWASocket) this package uses. */
+/** The parts of a Baileys message this package reads (WAMessage, as in messages.upsert). */
+export interface BaileysMessage {
+  key: BaileysMessageKey;
+  status?: number | null;
+  messageStubParameters?: (string | null | undefined)[] | null;
+}
+
+/** The payload of Baileys' messages.upsert. */
+export interface BaileysMessagesUpsert { messages: BaileysMessage[]; type?: string }
+
+/**
+ * The parts of a Baileys socket (makeWASocket) this package uses. Typed structurally, so no
+ * runtime dependency on Baileys; npm test checks that real sockets of Baileys 6.7 and 7 fit.
+ */
 export interface BaileysSocketLike {
-  groupFetchAllParticipating(): Promise<Record<string, BaileysGroup>>;
+  groupFetchAllParticipating(): Promise<{ [jid: string]: BaileysGroup }>;
   ev: {
     on(event: "messages.update", listener: (updates: BaileysMessageUpdate[]) => void): void;
+    on(event: "messages.upsert", listener: (upsert: BaileysMessagesUpsert) => void): void;
     off(event: "messages.update", listener: (updates: BaileysMessageUpdate[]) => void): void;
+    off(event: "messages.upsert", listener: (upsert: BaileysMessagesUpsert) => void): void;
   };
 }
 
@@ -28,19 +46,43 @@ export async function syncBaileysGroups(
   retry?: RetryOptions,
 ): Promise<SyncGroupsResponse> {
   const groups = Object.values(await sock.groupFetchAllParticipating());
+  // An empty list would deactivate every group of the session; a socket that is not yet (or no
+  // longer) in sync answers one. Never sent from here: call gateway.syncGroups with
+  // allowEmpty: true to mean it.
+  if (groups.length === 0) {
+    throw new BackendError("empty_group_list", 422,
+      "groupFetchAllParticipating() returned no groups; nothing was sent (the session keeps its groups).");
+  }
   // A sync is idempotent, so retrying it is safe.
   return withRetry(() => gateway.syncGroups({ sessionId, groups }), retry);
 }
 
 /** Turns a Baileys ERROR update into an error ACK, or undefined for any other update. */
 export function toMessageErrorEvent(u: BaileysMessageUpdate, sessionId: string): MessageErrorEvent | undefined {
-  if (u.update.status !== BAILEYS_STATUS_ERROR || !u.key.id) return undefined;
-  const [code, message] = u.update.messageStubParameters ?? [];
+  return errorEvent(u.key, u.update, sessionId);
+}
+
+/**
+ * Our own message that Baileys reports with status ERROR inside messages.upsert: with event
+ * buffering on, an error ack arriving in the same buffer as the upsert is merged into it and no
+ * messages.update is emitted.
+ */
+export function toMessageErrorEventFromUpsert(m: BaileysMessage, sessionId: string): MessageErrorEvent | undefined {
+  return m.key.fromMe ? errorEvent(m.key, m, sessionId) : undefined;
+}
+
+function errorEvent(
+  key: BaileysMessageKey, m: { status?: number | null; messageStubParameters?: (string | null | undefined)[] | null },
+  sessionId: string,
+): MessageErrorEvent | undefined {
+  if (m.status !== BAILEYS_STATUS_ERROR || !key.id) return undefined;
+  // [code] from Baileys 6; Baileys 7 adds a text ('Your account has been restricted' after '463').
+  const [code, message] = m.messageStubParameters ?? [];
   return {
     event: "message_error",
     sessionId,
-    messageId: u.key.id,
-    groupJid: u.key.remoteJid ?? null,
+    messageId: key.id,
+    groupJid: key.remoteJid ?? null,
     errorCode: code && /^\s*\d{1,9}\s*$/.test(code) ? Number(code) : null,
     errorMessage: message ?? (code && !/^\s*\d+\s*$/.test(code) ? code : null),
   };
@@ -65,8 +107,8 @@ export interface ErrorForwarder {
 }
 
 /**
- * Listens to messages.update and forwards every ERROR update (status 0) as an error ACK, in
- * batches. Network errors, 5xx and lost database connections are retried with back-off and never
+ * Listens to messages.update (and messages.upsert, where buffered errors land) and forwards
+ * every ERROR status (0) of our own messages as an error ACK, in batches. Network errors, 5xx and lost database connections are retried with back-off and never
  * dropped; a 4xx is not
  * retried (the backend keeps refused ACKs in its quarantine) and is reported to onError.
  */
@@ -105,15 +147,17 @@ export function forwardBaileysErrors(
     return inFlight;
   };
 
-  const listener = (updates: BaileysMessageUpdate[]) => {
-    for (const u of updates) {
-      const ev = toMessageErrorEvent(u, sessionId);
-      if (ev) queue.push(ev);
-    }
+  const gathered = (events: (MessageErrorEvent | undefined)[]) => {
+    for (const ev of events) if (ev) queue.push(ev);
     if (queue.length >= maxBatch) void drain();
     else if (queue.length > 0) schedule();
   };
-  sock.ev.on("messages.update", listener);
+  const onUpdate = (updates: BaileysMessageUpdate[]) =>
+    gathered(updates.map((u) => toMessageErrorEvent(u, sessionId)));
+  const onUpsert = (upsert: BaileysMessagesUpsert) =>
+    gathered(upsert.messages.map((m) => toMessageErrorEventFromUpsert(m, sessionId)));
+  sock.ev.on("messages.update", onUpdate);
+  sock.ev.on("messages.upsert", onUpsert);
 
   return {
     flush: async () => {
@@ -121,7 +165,8 @@ export function forwardBaileysErrors(
       await drain();
     },
     stop: async () => {
-      sock.ev.off("messages.update", listener);
+      sock.ev.off("messages.update", onUpdate);
+      sock.ev.off("messages.upsert", onUpsert);
       if (timer) { clearTimeout(timer); timer = undefined; }
       await drain();
     },

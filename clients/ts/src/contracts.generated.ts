@@ -247,7 +247,6 @@ export interface BaileysGroup {
   linkedParent?: string | null;
   announce?: boolean | null;
   restrict?: boolean | null;
-  [k: string]: unknown | undefined;
 }
 /**
  * POST /rpc/sync_groups (gateway). A session's full group list, as Baileys groupFetchAllParticipating() returns it. The same JID twice is refused (duplicate_group_jid), which JSON Schema cannot say.

@@ -19,14 +19,11 @@ export interface GatewayClient {
  * objects (the backend accepts the full objects too).
  */
 export function compactGroup(g: BaileysGroup): BaileysGroup {
-  const out: BaileysGroup = { id: g.id };
-  if (g.subject !== undefined) out.subject = g.subject;
+  const { id, subject, isCommunity, isCommunityAnnounce, linkedParent, announce, restrict } = g;
   const size = g.size ?? (Array.isArray(g.participants) ? g.participants.length : undefined);
-  if (size !== undefined) out.size = size;
-  for (const k of ["isCommunity", "isCommunityAnnounce", "linkedParent", "announce", "restrict"] as const) {
-    if (g[k] !== undefined) (out as Record<string, unknown>)[k] = g[k];
-  }
-  return out;
+  const fields = { id, subject, size, isCommunity, isCommunityAnnounce, linkedParent, announce, restrict };
+  // Absent stays absent (a missing flag means false on the server, as does null).
+  return Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined)) as unknown as BaileysGroup;
 }
 
 export function createGatewayClient(o: ConnectionOptions & { apiKey: string }): GatewayClient {

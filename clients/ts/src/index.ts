@@ -6,8 +6,8 @@ export { BackendError, type ErrorCode } from "./errors.js";
 export type { ConnectionOptions } from "./http.js";
 export { withRetry, type RetryOptions } from "./retry.js";
 export {
-  syncBaileysGroups, forwardBaileysErrors, toMessageErrorEvent, BAILEYS_STATUS_ERROR,
-  type BaileysSocketLike, type BaileysMessageUpdate, type ForwardOptions, type ErrorForwarder,
+  syncBaileysGroups, forwardBaileysErrors, toMessageErrorEvent, toMessageErrorEventFromUpsert, BAILEYS_STATUS_ERROR,
+  type BaileysSocketLike, type BaileysMessageUpdate, type BaileysMessage, type BaileysMessagesUpsert, type BaileysMessageKey, type ForwardOptions, type ErrorForwarder,
 } from "./baileys.js";
 export type * from "./contracts.generated.js";
 export type { Database, Json } from "./database.generated.js";

@@ -1,0 +1,18 @@
+// Type test (npm test runs tsc over it): real Baileys sockets and GroupMetadata fit the helpers
+// and the gateway client without casts, on Baileys 6.7 (@whiskeysockets/baileys) and 7 (baileys-7).
+import type { GroupMetadata as GroupMetadata6, WASocket as WASocket6 } from "@whiskeysockets/baileys";
+import type { GroupMetadata as GroupMetadata7, WASocket as WASocket7 } from "baileys-7";
+import { forwardBaileysErrors, syncBaileysGroups, type GatewayClient } from "@wa-campaigns/client";
+
+export async function onBaileys6(sock: WASocket6, gateway: GatewayClient, groups: GroupMetadata6[]) {
+  await syncBaileysGroups(sock, gateway, "wa_x");
+  await gateway.syncGroups({ sessionId: "wa_x", groups });
+  await gateway.syncGroups({ sessionId: "wa_x", groups: Object.values(await sock.groupFetchAllParticipating()) });
+  return forwardBaileysErrors(sock, gateway, "wa_x");
+}
+
+export async function onBaileys7(sock: WASocket7, gateway: GatewayClient, groups: GroupMetadata7[]) {
+  await syncBaileysGroups(sock, gateway, "wa_x");
+  await gateway.syncGroups({ sessionId: "wa_x", groups });
+  return forwardBaileysErrors(sock, gateway, "wa_x");
+}
