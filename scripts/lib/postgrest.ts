@@ -42,6 +42,8 @@ export async function startPostgrest(o: PostgrestOptions): Promise<RunningPostgr
       PGRST_ADMIN_SERVER_PORT: String(adminPort),
       PGRST_LOG_LEVEL: o.logLevel ?? "error",
       PGRST_DB_POOL: String(o.poolSize ?? 20),
+      // No read answers more rows than this; the client pages through (docs/crm.md).
+      PGRST_DB_MAX_ROWS: "1000",
       // Schemas, anon role and pre-request come from the database (authenticator's settings).
       PGRST_DB_CONFIG: "true",
       ...o.env,

@@ -18,26 +18,54 @@ export type CampaignGroup = Omit<NonNull<Views["campaign_groups"]["Row"]>,
 export type SendableGroup = Omit<NonNull<Views["sendable_groups"]["Row"]>, "name" | "linked_parent_jid"> &
   Pick<Views["sendable_groups"]["Row"], "name" | "linked_parent_jid">;
 
-export interface Page { limit?: number; offset?: number }
+/**
+ * How many rows a list read returns: all of them by default (the client pages through in
+ * requests of PAGE_SIZE rows, so PostgREST's max-rows never truncates silently), or at most `limit`.
+ */
+export interface Page { limit?: number }
+
+/** Rows per request; at most PostgREST's db-max-rows (1000 in this project's configuration). */
+export const PAGE_SIZE = 1000;
 
 export interface CrmClient {
   createCampaign(payload: CreateCampaignRequest): Promise<CreateCampaignResponse>;
   recordMessageSent(payload: RecordMessageSentRequest): Promise<RecordMessageSentResponse>;
   /** One campaign with its live totals; throws campaign_not_found (404) when there is none. */
   getCampaign(campaignId: number): Promise<Campaign>;
+  /** Campaigns, newest first: all of them, or the newest `limit`. */
   listCampaigns(filter?: Page & { status?: CampaignStatus; sessionId?: string }): Promise<Campaign[]>;
-  /** The campaign's failed groups with their errors. */
+  /** The campaign's failed groups with their errors: all of them (or `limit`). */
   listFailedGroups(campaignId: number, page?: Page): Promise<CampaignGroup[]>;
-  /** Groups a campaign may target: active, never community parents. */
+  /** Groups a campaign may target: active, never community parents; all of them (or `limit`), by JID. */
   listSendableGroups(sessionId: string, page?: Page): Promise<SendableGroup[]>;
 }
 
 export type CrmConnectionOptions = ConnectionOptions & ({ apiKey: string } | { jwt: string });
 
+/**
+ * Reads rows in pages by keyset (`key` strictly after the last row seen) until a page comes back
+ * empty or `limit` is reached. A short page does not end the read: the server may cap pages below
+ * what was asked (db-max-rows). Keyset, not offsets: rows inserted meanwhile never shift a page.
+ */
+type Answer<Row> = PromiseLike<{ data: Row[] | null; error: unknown; status: number }>;
+
+async function readAll<Row extends Record<string, unknown>, K extends keyof Row & string>(
+  page: (after: Row[K] | undefined, size: number) => Answer<Row>,
+  key: K, limit = Infinity,
+): Promise<Row[]> {
+  const rows: Row[] = [];
+  let after: Row[K] | undefined;
+  while (rows.length < limit) {
+    const batch = unwrap(await page(after, Math.min(PAGE_SIZE, limit - rows.length))) ?? [];
+    if (batch.length === 0) break;
+    rows.push(...batch);
+    after = batch[batch.length - 1]![key];
+  }
+  return rows;
+}
+
 export function createCrmClient(o: CrmConnectionOptions): CrmClient {
   const client = apiClient(o);
-  const page = <Q extends { range(from: number, to: number): Q }>(q: Q, p: Page = {}) =>
-    q.range(p.offset ?? 0, (p.offset ?? 0) + (p.limit ?? 1000) - 1);
   return {
     createCampaign: (payload) => callRpc(client, "create_campaign", payload),
     recordMessageSent: (payload) => callRpc(client, "record_message_sent", payload),
@@ -46,20 +74,22 @@ export function createCrmClient(o: CrmConnectionOptions): CrmClient {
       if (!rows[0]) throw new BackendError("campaign_not_found", 404, `Campaign ${campaignId} does not exist.`);
       return rows[0];
     },
-    async listCampaigns(filter = {}) {
-      let q = client.from("campaigns").select("*").order("id", { ascending: false });
+    listCampaigns: (filter = {}) => readAll<Campaign, "id">((after, size) => {
+      let q = client.from("campaigns").select("*");
       if (filter.status) q = q.eq("status", filter.status);
       if (filter.sessionId) q = q.eq("session_id", filter.sessionId);
-      return unwrap(await page(q, filter)) as Campaign[];
-    },
-    async listFailedGroups(campaignId, p) {
-      const q = client.from("campaign_groups").select("*")
-        .eq("campaign_id", campaignId).eq("status", "failed").order("id");
-      return unwrap(await page(q, p)) as CampaignGroup[];
-    },
-    async listSendableGroups(sessionId, p) {
-      const q = client.from("sendable_groups").select("*").eq("session_id", sessionId).order("group_jid");
-      return unwrap(await page(q, p)) as SendableGroup[];
-    },
+      if (after !== undefined) q = q.lt("id", after);
+      return q.order("id", { ascending: false }).limit(size) as Answer<Campaign>;
+    }, "id", filter.limit),
+    listFailedGroups: (campaignId, p = {}) => readAll<CampaignGroup, "id">((after, size) => {
+      let q = client.from("campaign_groups").select("*").eq("campaign_id", campaignId).eq("status", "failed");
+      if (after !== undefined) q = q.gt("id", after);
+      return q.order("id").limit(size) as Answer<CampaignGroup>;
+    }, "id", p.limit),
+    listSendableGroups: (sessionId, p = {}) => readAll<SendableGroup, "group_jid">((after, size) => {
+      let q = client.from("sendable_groups").select("*").eq("session_id", sessionId);
+      if (after !== undefined) q = q.gt("group_jid", after);
+      return q.order("group_jid").limit(size) as Answer<SendableGroup>;
+    }, "group_jid", p.limit),
   };
 }
