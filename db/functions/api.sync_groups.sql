@@ -28,6 +28,16 @@ begin
   if jsonb_typeof(groups) is distinct from 'array' then
     perform internal.raise_api_error(422, 'invalid_groups', 'groups must be an array of group objects.');
   end if;
+  if coalesce(jsonb_typeof(payload -> 'allowEmpty'), 'null') not in ('boolean', 'null') then
+    perform internal.raise_api_error(422, 'invalid_allow_empty', 'allowEmpty must be true or false when given.');
+  end if;
+  -- An empty list deactivates every group of the session: a transient empty fetch from the
+  -- gateway must not make a whole account unsendable, so it takes an explicit allowEmpty.
+  if jsonb_array_length(groups) = 0 and (payload -> 'allowEmpty') is distinct from 'true'::jsonb then
+    perform internal.raise_api_error(422, 'empty_group_list',
+      format('groups is empty: that would deactivate every group of session %s.', session), null,
+      'Send "allowEmpty": true if the session really is in no group any more.');
+  end if;
   if jsonb_array_length(groups) > 100000 then
     perform internal.raise_api_error(413, 'too_many_groups',
       format('At most 100000 groups per sync; got %s.', jsonb_array_length(groups)));

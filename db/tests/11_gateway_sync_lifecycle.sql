@@ -1,7 +1,7 @@
 -- Gateway: groups dropped from a sync are marked inactive (not deleted), come back when seen
 -- again; unchanged rows are not rewritten; other sessions are never touched.
 begin;
-select plan(12);
+select plan(15);
 
 select from tests.sync_n('wa_a', 3);
 select from tests.sync_n('wa_b', 3);  -- two sessions sharing the same groups
@@ -41,9 +41,16 @@ select set_eq('select id, ctid::text as loc from whatsapp_groups where session_i
 select isnt((select last_synced_at from whatsapp_sessions where session_id = 'wa_a'), null,
   'the session records when it last synced');
 
--- An empty list deactivates everything of that session only.
-select is((api.sync_groups('{"sessionId": "wa_a", "groups": []}') -> 'deactivated')::int, 3,
-  'an empty list deactivates the session''s groups');
+-- An empty list is refused unless the caller means it: one transient empty fetch must not make
+-- the whole account unsendable.
+select is(tests.api_error($$select api.sync_groups('{"sessionId": "wa_a", "groups": []}')$$) ->> 'code',
+  'empty_group_list', 'an empty list is refused without allowEmpty');
+select is((tests.api_error($$select api.sync_groups('{"sessionId": "wa_a", "groups": [], "allowEmpty": false}')$$) ->> 'status')::int,
+  422, '… with a 422, also with allowEmpty false');
+select is((select count(*)::int from whatsapp_groups where session_id = 'wa_a' and inactive_since is null), 3,
+  '… and deactivates nothing');
+select is((api.sync_groups('{"sessionId": "wa_a", "groups": [], "allowEmpty": true}') -> 'deactivated')::int, 3,
+  'with allowEmpty: true an empty list deactivates the session''s groups');
 select is((select count(*)::int from whatsapp_groups where session_id = 'wa_b' and inactive_since is null), 3,
   'and leaves the other session alone');
 

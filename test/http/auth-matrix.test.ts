@@ -15,7 +15,7 @@ type Endpoint = { name: string; method: "GET" | "POST"; path: string; body?: unk
 // Bodies are chosen so that an allowed caller gets a definite answer without changing anything
 // that matters: a sync of an empty throwaway session, an ACK for an unknown id, two 422s, reads.
 const endpoints: Endpoint[] = [
-  { name: "sync_groups", method: "POST", path: "/rpc/sync_groups", body: { sessionId: "auth_matrix", groups: [] }, owner: "gateway" },
+  { name: "sync_groups", method: "POST", path: "/rpc/sync_groups", body: { sessionId: "auth_matrix", groups: [], allowEmpty: true }, owner: "gateway" },
   { name: "record_message_error", method: "POST", path: "/rpc/record_message_error", body: { messageId: "auth_matrix_unknown" }, owner: "gateway" },
   { name: "create_campaign", method: "POST", path: "/rpc/create_campaign", body: {}, owner: "crm" },
   { name: "record_message_sent", method: "POST", path: "/rpc/record_message_sent", body: {}, owner: "crm" },

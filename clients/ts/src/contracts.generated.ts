@@ -8,6 +8,7 @@ export type ErrorCode =
   | "invalid_body"
   | "invalid_session_id"
   | "invalid_groups"
+  | "invalid_allow_empty"
   | "too_many_groups"
   | "invalid_group"
   | "invalid_group_jid"
@@ -249,7 +250,7 @@ export interface BaileysGroup {
   restrict?: boolean | null;
 }
 /**
- * POST /rpc/sync_groups (gateway). A session's full group list, as Baileys groupFetchAllParticipating() returns it. The same JID twice is refused (duplicate_group_jid), which JSON Schema cannot say.
+ * POST /rpc/sync_groups (gateway). A session's full group list, as Baileys groupFetchAllParticipating() returns it. An empty groups list is refused (empty_group_list) unless allowEmpty is true. The same JID twice is refused (duplicate_group_jid), which JSON Schema cannot say.
  *
  * This interface was referenced by `Contracts`'s JSON-Schema
  * via the `definition` "SyncGroupsRequest".
@@ -260,6 +261,10 @@ export interface SyncGroupsRequest {
    * @maxItems 100000
    */
   groups: BaileysGroup[];
+  /**
+   * Set true to accept an empty groups list, which deactivates every group of the session. Without it an empty list is refused: a transient empty fetch must never wipe a session.
+   */
+  allowEmpty?: boolean;
 }
 /**
  * What a sync changed. reactivated groups are not counted again as updated.
