@@ -546,7 +546,7 @@ CREATE FUNCTION internal.api_key_role(api_key text) RETURNS name
     AS $$
 begin
   return (select k.role from internal.api_keys k
-          where k.key_hash = sha256(convert_to(api_key, 'UTF8')) and k.revoked_at is null);
+          where k.key_hash = sha256(convert_to(api_key, 'UTF8')) and (k.revoked_at is null or k.revoked_at > now()));
 end
 $$;
 
@@ -1079,6 +1079,12 @@ CREATE TABLE internal.api_keys (
 COMMENT ON TABLE internal.api_keys IS 'API keys for machines (hash only). Manage with: npm run api-key -- create|list|revoke';
 
 --
+-- Name: COLUMN api_keys.revoked_at; Type: COMMENT; Schema: internal; Owner: -
+--
+
+COMMENT ON COLUMN internal.api_keys.revoked_at IS 'When the key stops (or stopped) working. In the future while a rotated key is retiring (rotate --grace).';
+
+--
 -- Name: api_keys_id_seq; Type: SEQUENCE; Schema: internal; Owner: -
 --
 
@@ -1305,6 +1311,12 @@ ALTER TABLE ONLY public.whatsapp_sessions
     ADD CONSTRAINT whatsapp_sessions_pkey PRIMARY KEY (session_id);
 
 --
+-- Name: api_keys_active_label_key; Type: INDEX; Schema: internal; Owner: -
+--
+
+CREATE UNIQUE INDEX api_keys_active_label_key ON internal.api_keys USING btree (label) WHERE (revoked_at IS NULL);
+
+--
 -- Name: message_error_inbox_campaign_group_idx; Type: INDEX; Schema: public; Owner: -
 --
 
@@ -1458,4 +1470,5 @@ INSERT INTO public.schema_migrations (version) VALUES
     ('20261125000200'),
     ('20261125000300'),
     ('20261125000400'),
-    ('20261125000500');
+    ('20261125000500'),
+    ('20261125000600');

@@ -1,5 +1,7 @@
 // npm start — run the service: the local cluster (or DATABASE_URL), migrations, PostgREST.
-import { createApiKey, revokeApiKey } from "./lib/api-keys.js";
+import { join } from "node:path";
+import { localDevKeys } from "./lib/api-keys.js";
+import { dataDir } from "./lib/paths.js";
 import { migrate } from "./lib/migrate.js";
 import { startPostgrest } from "./lib/postgrest.js";
 import { jwtSecret } from "./lib/secrets.js";
@@ -19,14 +21,13 @@ const api = await startPostgrest({
 console.log(`\nAPI:      ${api.url}`);
 console.log(`OpenAPI:  ${api.url}/`);
 if (!process.env.DATABASE_URL) {
-  // Local development only: fresh keys on every start; the previous start's keys are revoked.
-  await revokeApiKey(target.adminUrl, "local-dev");
-  const gateway = await createApiKey(target.adminUrl, "gateway", "local-dev");
-  const crm = await createApiKey(target.adminUrl, "crm", "local-dev");
-  console.log(`\nLocal development keys (revoked at the next start):`);
-  console.log(`  gateway: ${gateway.key}`);
-  console.log(`  crm:     ${crm.key}`);
-  console.log(`\nTry:\n  curl -s ${api.url}/rpc/sync_groups -H 'x-api-key: ${gateway.key}' \\
+  // Local development only: the same keys on every start (kept in .data/dev-keys.json), so
+  // another start never invalidates what a running instance printed.
+  const keys = await localDevKeys(target.adminUrl, join(dataDir, "dev-keys.json"));
+  console.log(`\nLocal development keys (kept in .data/dev-keys.json; labels local-dev-gateway, local-dev-crm):`);
+  console.log(`  gateway: ${keys.gateway}`);
+  console.log(`  crm:     ${keys.crm}`);
+  console.log(`\nTry:\n  curl -s ${api.url}/rpc/sync_groups -H 'x-api-key: ${keys.gateway}' \\
     -H 'content-type: application/json' \\
     -d '{"sessionId":"wa_demo","groups":[{"id":"120363041234567890@g.us","subject":"Demo"}]}'`);
 }

@@ -1,4 +1,5 @@
--- The role an API key maps to, or null for an unknown or revoked key. PL/pgSQL rather than SQL:
+-- The role an API key maps to, or null for an unknown or revoked key (a rotated key works until
+-- its revoked_at). PL/pgSQL rather than SQL:
 -- it runs on every request, and PL/pgSQL keeps its plan (a SECURITY DEFINER SQL function is
 -- planned again on each call).
 create or replace function internal.api_key_role(api_key text) returns name
@@ -7,7 +8,7 @@ set search_path = pg_catalog, pg_temp
 as $$
 begin
   return (select k.role from internal.api_keys k
-          where k.key_hash = sha256(convert_to(api_key, 'UTF8')) and k.revoked_at is null);
+          where k.key_hash = sha256(convert_to(api_key, 'UTF8')) and (k.revoked_at is null or k.revoked_at > now()));
 end
 $$;
 revoke all on function internal.api_key_role(text) from public;

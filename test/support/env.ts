@@ -17,7 +17,8 @@ export const jwtSecret = required("WA_JWT_SECRET");
 
 export const db = new pg.Pool({ connectionString: dbUrl, max: 4 });
 
-export async function newKey(role: ApiRole, label = "test"): Promise<string> {
+/** A new key of that role; its label is unique unless given (a label names one active key). */
+export async function newKey(role: ApiRole, label = `test-${randomUUID()}`): Promise<string> {
   return (await createApiKey(dbUrl, role, label)).key;
 }
 

@@ -1,0 +1,82 @@
+// Ops: the key CLI as an operator uses it (the real command, against the test database), and the
+// local development keys that npm start hands out.
+import { spawnSync } from "node:child_process";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { localDevKeys } from "../../scripts/lib/api-keys.js";
+import { repoRoot } from "../../scripts/lib/paths.js";
+import { db, dbUrl, groupJid, post, uniqueSession } from "../support/env.js";
+
+afterAll(() => db.end());
+
+function cli(...args: string[]) {
+  const r = spawnSync(join(repoRoot, "node_modules", ".bin", "tsx"), [join(repoRoot, "scripts", "api-key.ts"), ...args],
+    { encoding: "utf8", env: { ...process.env, DATABASE_URL: dbUrl } });
+  return { code: r.status, out: r.stdout.trim(), err: r.stderr.trim() };
+}
+
+/** The HTTP status a sync with this key gets. */
+const statusWith = async (key: string) =>
+  (await post("/rpc/sync_groups", { sessionId: uniqueSession(), groups: [{ id: groupJid() }] }, { "x-api-key": key })).status;
+
+describe("npm run api-key", () => {
+  it("--help prints the usage, no stack trace", () => {
+    for (const flag of ["--help", "-h", "help"]) {
+      const r = cli(flag);
+      expect(r.code).toBe(0);
+      expect(r.out).toMatch(/^Manage API keys/);
+      expect(r.out).toMatch(/rotate <id\|label>/);
+      expect(r.err).toBe("");
+    }
+    const bad = cli("--frobnicate");
+    expect(bad.code).toBe(2);
+    expect(bad.err).not.toMatch(/\n\s+at /);
+  });
+
+  it("a label names one active key: a second create is refused, revoke acts on one key", async () => {
+    const label = `vps-${uniqueSession()}`;
+    const first = cli("create", "--role", "gateway", "--label", label);
+    expect(first.code).toBe(0);
+    const again = cli("create", "--role", "gateway", "--label", label);
+    expect(again).toMatchObject({ code: 1, out: "" });
+    expect(again.err).toMatch(/already labelled/);
+    expect(await statusWith(first.out)).toBe(200);
+    expect(cli("revoke", label).code).toBe(0);
+    expect(await statusWith(first.out)).toBe(401);
+    expect(cli("revoke", label)).toMatchObject({ code: 1 });
+  });
+
+  it("rotate: the new key works, the old one stops at once or after --grace", async () => {
+    const label = `vps-${uniqueSession()}`;
+    const old = cli("create", "--role", "gateway", "--label", label).out;
+    const rotated = cli("rotate", label, "--grace", "3600");
+    expect(rotated.code).toBe(0);
+    expect(rotated.out).toMatch(/^wak_/);
+    expect([await statusWith(old), await statusWith(rotated.out)]).toEqual([200, 200]); // during the grace
+    const again = cli("rotate", label).out; // no grace: the previous key stops now
+    expect([await statusWith(rotated.out), await statusWith(again)]).toEqual([401, 200]);
+
+    const list = cli("list").out.split("\n");
+    expect(list[0]).toBe("id\tlabel\trole\tprefix\tstate\tcreated\trevoked");
+    const mine = list.filter((l) => l.split("\t")[1] === label).map((l) => l.split("\t")[4]);
+    expect(mine).toEqual(["retiring", "revoked", "active"]);
+  });
+});
+
+describe("npm start's local development keys", () => {
+  it("a second start hands out the same keys; a lost or revoked key is replaced", async () => {
+    const file = join(mkdtempSync(join(tmpdir(), "wa-devkeys-")), "dev-keys.json");
+    await db.query("update internal.api_keys set revoked_at = now() where label like 'local-dev-%' and revoked_at is null");
+    const first = await localDevKeys(dbUrl, file);
+    const second = await localDevKeys(dbUrl, file);
+    expect(second).toEqual(first);
+    expect(await statusWith(first.gateway)).toBe(200);
+    await db.query("update internal.api_keys set revoked_at = now() where label = 'local-dev-gateway' and revoked_at is null");
+    const third = await localDevKeys(dbUrl, file);
+    expect(third.crm).toBe(first.crm);
+    expect(third.gateway).not.toBe(first.gateway);
+    expect(await statusWith(third.gateway)).toBe(200);
+  });
+});
