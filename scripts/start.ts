@@ -2,24 +2,47 @@
 import { join } from "node:path";
 import { localDevKeys } from "./lib/api-keys.js";
 import { dataDir } from "./lib/paths.js";
+import { portInUse } from "./lib/run.js";
 import { migrate } from "./lib/migrate.js";
 import { startPostgrest } from "./lib/postgrest.js";
 import { jwtSecret } from "./lib/secrets.js";
 import { devTarget } from "./lib/target.js";
 
+const host = process.env.HOST ?? "127.0.0.1";
 const port = Number(process.env.PORT ?? 3000);
+// PostgREST's admin server (GET /live, /ready) for load balancers and probes: PORT + 1 unless set.
+const adminPort = Number(process.env.ADMIN_PORT || port + 1);
+
+// Before anything is started or migrated: a busy port is one clear line, not a crash later.
+for (const [name, p] of [["PORT", port], ["ADMIN_PORT", adminPort]] as const) {
+  if (!Number.isInteger(p) || p <= 0 || p > 65535) {
+    console.error(`${name}=${String(p)} is not a port number.`);
+    process.exit(1);
+  }
+  if (await portInUse(host, p)) {
+    console.error(`Port ${p} on ${host} is in use (another npm start?): choose another with ${name}=${p + 10} npm start`);
+    process.exit(1);
+  }
+}
+if (!["127.0.0.1", "localhost", "::1"].includes(host)) {
+  console.warn(`HOST=${host}: the API is reachable from other machines. In production put the nginx front door ` +
+    `in front of it (docs/deployment.md): PostgREST itself does not limit request bodies.`);
+}
+
 const target = await devTarget();
 await migrate(target.adminUrl);
 const api = await startPostgrest({
   dbUri: await target.postgrestUri(),
   jwtSecret: jwtSecret(),
   port,
-  host: process.env.HOST ?? "127.0.0.1",
+  adminPort,
+  host,
   logLevel: (process.env.PGRST_LOG_LEVEL as "info" | undefined) ?? "error",
 });
 
 console.log(`\nAPI:      ${api.url}`);
 console.log(`OpenAPI:  ${api.url}/`);
+console.log(`Health:   ${api.adminUrl}/live  ${api.adminUrl}/ready`);
 if (!process.env.DATABASE_URL) {
   // Local development only: the same keys on every start (kept in .data/dev-keys.json), so
   // another start never invalidates what a running instance printed.

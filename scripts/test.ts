@@ -109,6 +109,8 @@ try {
   try {
     const v = await runVitest({
       WA_API_URL: api.url, WA_DB_URL: target.adminUrl, WA_JWT_SECRET: jwtSecret,
+      // What PostgREST connects with, for tests that start a service of their own (npm start).
+      WA_PGRST_DB_URI: await target.postgrestUri(),
       // For fault injection (the soak restarts PostgreSQL under load).
       ...(target.cluster && target.binDir ? {
         WA_PG_BINDIR: target.binDir, WA_PG_DATADIR: target.cluster.dataDir,

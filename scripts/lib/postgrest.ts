@@ -16,6 +16,8 @@ export interface PostgrestOptions {
   dbUri: string;
   jwtSecret: string;
   port: number;
+  /** PostgREST's admin server (/live, /ready); a free port when not given. */
+  adminPort?: number;
   host?: string;
   logLevel?: "crit" | "error" | "warn" | "info";
   poolSize?: number;
@@ -25,12 +27,14 @@ export interface PostgrestOptions {
 
 export interface RunningPostgrest {
   url: string;
+  /** The admin server: GET /live and /ready answer 200 when PostgREST is up and ready. */
+  adminUrl: string;
   child: ChildProcess;
   stop(): Promise<void>;
 }
 
 export async function startPostgrest(o: PostgrestOptions): Promise<RunningPostgrest> {
-  const adminPort = await freePort();
+  const adminPort = o.adminPort ?? await freePort();
   const child = spawn(postgrestBin(), [], {
     stdio: ["ignore", "inherit", "inherit"],
     env: {
@@ -62,6 +66,7 @@ export async function startPostgrest(o: PostgrestOptions): Promise<RunningPostgr
   const host = o.host && o.host !== "0.0.0.0" && !o.host.startsWith("!") ? o.host : "127.0.0.1";
   return {
     url: `http://${host}:${o.port}`,
+    adminUrl: `http://${host}:${adminPort}`,
     child,
     stop: () => new Promise<void>((resolve) => {
       if (exited) return resolve();
