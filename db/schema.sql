@@ -143,6 +143,1797 @@ $_$;
 COMMENT ON FUNCTION api.create_campaign(jsonb) IS 'CRM: create a campaign for a list of group JIDs (active, sendable groups of one session).';
 
 --
+-- Name: openapi(); Type: FUNCTION; Schema: api; Owner: -
+--
+
+CREATE FUNCTION api.openapi() RETURNS json
+    LANGUAGE sql IMMUTABLE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $_$
+select $json${
+  "openapi": "3.1.0",
+  "info": {
+    "title": "WhatsApp campaign backend",
+    "version": "0.1.0",
+    "description": "Group sync and asynchronous message errors for WhatsApp notification campaigns. Every refusal is `{code, message, details, hint}` with a stable `code` (docs/errors.md)."
+  },
+  "servers": [
+    {
+      "url": "/"
+    }
+  ],
+  "security": [
+    {
+      "apiKey": []
+    },
+    {
+      "jwt": []
+    }
+  ],
+  "tags": [
+    {
+      "name": "gateway",
+      "description": "Callable with a gateway API key (or a JWT whose role is gateway)."
+    },
+    {
+      "name": "crm",
+      "description": "Callable with a crm API key (or a JWT whose role is crm)."
+    }
+  ],
+  "paths": {
+    "/rpc/create_campaign": {
+      "post": {
+        "operationId": "create_campaign",
+        "summary": "CRM: create a campaign for a list of group JIDs (active, sendable groups of one session).",
+        "tags": [
+          "crm"
+        ],
+        "security": [
+          {
+            "apiKey": []
+          },
+          {
+            "jwt": []
+          }
+        ],
+        "description": "POST /rpc/create_campaign (crm). Every JID must be an active, sendable group of the session (else unsendable_groups, with the list); no JID twice.\n\nRoles: crm. The body is the payload itself.",
+        "requestBody": {
+          "required": true,
+          "content": {
+            "application/json": {
+              "schema": {
+                "$ref": "#/components/schemas/CreateCampaignRequest"
+              }
+            }
+          }
+        },
+        "responses": {
+          "200": {
+            "description": "OK",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/CreateCampaignResponse"
+                }
+              }
+            }
+          },
+          "400": {
+            "description": "Refused: `22023`, `22P05`, `PGRST102`, `connection_lost`, `invalid_body` (docs/errors.md).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ApiErrorBody"
+                }
+              }
+            }
+          },
+          "401": {
+            "description": "Refused: `PGRST301`, `invalid_api_key`, `missing_credentials` (docs/errors.md).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ApiErrorBody"
+                }
+              }
+            }
+          },
+          "403": {
+            "description": "Refused: `42501`, `forbidden` (docs/errors.md).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ApiErrorBody"
+                }
+              }
+            }
+          },
+          "404": {
+            "description": "Refused: `PGRST202`, `not_found` (docs/errors.md).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ApiErrorBody"
+                }
+              }
+            }
+          },
+          "406": {
+            "description": "Refused: `PGRST106` (docs/errors.md).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ApiErrorBody"
+                }
+              }
+            }
+          },
+          "413": {
+            "description": "Refused: `too_many_groups` (docs/errors.md).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ApiErrorBody"
+                }
+              }
+            }
+          },
+          "422": {
+            "description": "Refused: `duplicate_group_jid`, `empty_group_list`, `invalid_group_jids`, `invalid_message`, `invalid_name`, `invalid_session_id`, `invalid_status`, `unsendable_groups` (docs/errors.md).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ApiErrorBody"
+                }
+              }
+            }
+          },
+          "500": {
+            "description": "Refused: `57014` (docs/errors.md).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ApiErrorBody"
+                }
+              }
+            }
+          }
+        }
+      }
+    },
+    "/rpc/record_message_error": {
+      "post": {
+        "operationId": "record_message_error",
+        "summary": "Gateway: record asynchronous message errors (error ACKs). Every ACK is kept; unknown message ids answer 200 (pending_match).",
+        "tags": [
+          "gateway"
+        ],
+        "security": [
+          {
+            "apiKey": []
+          },
+          {
+            "jwt": []
+          }
+        ],
+        "description": "POST /rpc/record_message_error (gateway): one error ACK, or a batch {events: [...]} of up to 1000.\n\nRoles: gateway. The body is the payload itself.",
+        "requestBody": {
+          "required": true,
+          "content": {
+            "application/json": {
+              "schema": {
+                "$ref": "#/components/schemas/RecordMessageErrorRequest"
+              }
+            }
+          }
+        },
+        "responses": {
+          "200": {
+            "description": "Per event, in order, what happened. With status 422 (some events quarantined) it also carries code, message, details, hint.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/RecordMessageErrorResponse"
+                }
+              }
+            }
+          },
+          "400": {
+            "description": "Refused: `22023`, `22P05`, `PGRST102`, `connection_lost`, `invalid_body` (docs/errors.md).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ApiErrorBody"
+                }
+              }
+            }
+          },
+          "401": {
+            "description": "Refused: `PGRST301`, `invalid_api_key`, `missing_credentials` (docs/errors.md).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ApiErrorBody"
+                }
+              }
+            }
+          },
+          "403": {
+            "description": "Refused: `42501`, `forbidden` (docs/errors.md).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ApiErrorBody"
+                }
+              }
+            }
+          },
+          "404": {
+            "description": "Refused: `PGRST202`, `not_found` (docs/errors.md).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ApiErrorBody"
+                }
+              }
+            }
+          },
+          "406": {
+            "description": "Refused: `PGRST106` (docs/errors.md).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ApiErrorBody"
+                }
+              }
+            }
+          },
+          "413": {
+            "description": "Refused: `batch_too_large` (docs/errors.md).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ApiErrorBody"
+                }
+              }
+            }
+          },
+          "422": {
+            "description": "Refused: `empty_batch`, `invalid_error_code`, `invalid_error_message`, `invalid_event`, `invalid_event_type`, `invalid_events`, `invalid_group_jid`, `invalid_message_id`, `invalid_session_id` (docs/errors.md).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ApiErrorBody"
+                }
+              }
+            }
+          },
+          "500": {
+            "description": "Refused: `57014` (docs/errors.md).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ApiErrorBody"
+                }
+              }
+            }
+          }
+        }
+      }
+    },
+    "/rpc/record_message_sent": {
+      "post": {
+        "operationId": "record_message_sent",
+        "summary": "CRM: record send results (message ids, or send-time failures) for a campaign's groups.",
+        "tags": [
+          "crm"
+        ],
+        "security": [
+          {
+            "apiKey": []
+          },
+          {
+            "jwt": []
+          }
+        ],
+        "description": "POST /rpc/record_message_sent (crm). Up to 10000 send results per call; repeats are harmless. One group or message id at most once per call.\n\nRoles: crm. The body is the payload itself.",
+        "requestBody": {
+          "required": true,
+          "content": {
+            "application/json": {
+              "schema": {
+                "$ref": "#/components/schemas/RecordMessageSentRequest"
+              }
+            }
+          }
+        },
+        "responses": {
+          "200": {
+            "description": "OK",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/RecordMessageSentResponse"
+                }
+              }
+            }
+          },
+          "400": {
+            "description": "Refused: `22023`, `22P05`, `PGRST102`, `connection_lost`, `invalid_body` (docs/errors.md).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ApiErrorBody"
+                }
+              }
+            }
+          },
+          "401": {
+            "description": "Refused: `PGRST301`, `invalid_api_key`, `missing_credentials` (docs/errors.md).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ApiErrorBody"
+                }
+              }
+            }
+          },
+          "403": {
+            "description": "Refused: `42501`, `forbidden` (docs/errors.md).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ApiErrorBody"
+                }
+              }
+            }
+          },
+          "404": {
+            "description": "Refused: `PGRST202`, `campaign_not_found`, `not_found` (docs/errors.md).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ApiErrorBody"
+                }
+              }
+            }
+          },
+          "406": {
+            "description": "Refused: `PGRST106` (docs/errors.md).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ApiErrorBody"
+                }
+              }
+            }
+          },
+          "409": {
+            "description": "Refused: `duplicate_message_id`, `send_conflict` (docs/errors.md).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ApiErrorBody"
+                }
+              }
+            }
+          },
+          "413": {
+            "description": "Refused: `batch_too_large` (docs/errors.md).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ApiErrorBody"
+                }
+              }
+            }
+          },
+          "422": {
+            "description": "Refused: `duplicate_group_jid`, `duplicate_message_id`, `invalid_campaign_id`, `invalid_sends`, `unknown_campaign_groups` (docs/errors.md).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ApiErrorBody"
+                }
+              }
+            }
+          },
+          "500": {
+            "description": "Refused: `57014` (docs/errors.md).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ApiErrorBody"
+                }
+              }
+            }
+          }
+        }
+      }
+    },
+    "/rpc/sync_groups": {
+      "post": {
+        "operationId": "sync_groups",
+        "summary": "Gateway: store a session's groups from Baileys groupFetchAllParticipating(). Community parents are never stored.",
+        "tags": [
+          "gateway"
+        ],
+        "security": [
+          {
+            "apiKey": []
+          },
+          {
+            "jwt": []
+          }
+        ],
+        "description": "POST /rpc/sync_groups (gateway). A session's full group list, as Baileys groupFetchAllParticipating() returns it. An empty groups list is refused (empty_group_list) unless allowEmpty is true. The same JID twice is refused (duplicate_group_jid), which JSON Schema cannot say.\n\nRoles: gateway. The body is the payload itself.",
+        "requestBody": {
+          "required": true,
+          "content": {
+            "application/json": {
+              "schema": {
+                "$ref": "#/components/schemas/SyncGroupsRequest"
+              }
+            }
+          }
+        },
+        "responses": {
+          "200": {
+            "description": "What a sync changed. reactivated groups are not counted again as updated.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/SyncGroupsResponse"
+                }
+              }
+            }
+          },
+          "400": {
+            "description": "Refused: `22023`, `22P05`, `PGRST102`, `connection_lost`, `invalid_body` (docs/errors.md).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ApiErrorBody"
+                }
+              }
+            }
+          },
+          "401": {
+            "description": "Refused: `PGRST301`, `invalid_api_key`, `missing_credentials` (docs/errors.md).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ApiErrorBody"
+                }
+              }
+            }
+          },
+          "403": {
+            "description": "Refused: `42501`, `forbidden` (docs/errors.md).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ApiErrorBody"
+                }
+              }
+            }
+          },
+          "404": {
+            "description": "Refused: `PGRST202`, `not_found` (docs/errors.md).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ApiErrorBody"
+                }
+              }
+            }
+          },
+          "406": {
+            "description": "Refused: `PGRST106` (docs/errors.md).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ApiErrorBody"
+                }
+              }
+            }
+          },
+          "413": {
+            "description": "Refused: `too_many_groups` (docs/errors.md).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ApiErrorBody"
+                }
+              }
+            }
+          },
+          "422": {
+            "description": "Refused: `duplicate_group_jid`, `empty_group_list`, `invalid_allow_empty`, `invalid_group`, `invalid_group_field`, `invalid_group_jid`, `invalid_groups`, `invalid_session_id` (docs/errors.md).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ApiErrorBody"
+                }
+              }
+            }
+          },
+          "500": {
+            "description": "Refused: `57014` (docs/errors.md).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ApiErrorBody"
+                }
+              }
+            }
+          }
+        }
+      }
+    },
+    "/campaign_groups": {
+      "get": {
+        "operationId": "list_campaign_groups",
+        "summary": "One row per campaign target. Filter status=eq.failed for the failed groups and their errors.",
+        "tags": [
+          "crm"
+        ],
+        "security": [
+          {
+            "apiKey": []
+          },
+          {
+            "jwt": []
+          }
+        ],
+        "description": "One row per campaign target. Filter status=eq.failed for the failed groups and their errors.\n\nRoles: crm. PostgREST filters (`?column=eq.value`), `order`, `limit` and `select` apply; at most 1000 rows per request: page with `limit` and a filter on the order column.",
+        "responses": {
+          "200": {
+            "description": "The rows.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "type": "array",
+                  "items": {
+                    "$ref": "#/components/schemas/campaign_groups_row"
+                  }
+                }
+              }
+            }
+          },
+          "400": {
+            "description": "Refused: `22023`, `22P05`, `PGRST102`, `connection_lost`, `invalid_body` (docs/errors.md).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ApiErrorBody"
+                }
+              }
+            }
+          },
+          "401": {
+            "description": "Refused: `PGRST301`, `invalid_api_key`, `missing_credentials` (docs/errors.md).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ApiErrorBody"
+                }
+              }
+            }
+          },
+          "403": {
+            "description": "Refused: `42501`, `forbidden` (docs/errors.md).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ApiErrorBody"
+                }
+              }
+            }
+          },
+          "404": {
+            "description": "Refused: `PGRST202`, `not_found` (docs/errors.md).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ApiErrorBody"
+                }
+              }
+            }
+          },
+          "406": {
+            "description": "Refused: `PGRST106` (docs/errors.md).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ApiErrorBody"
+                }
+              }
+            }
+          },
+          "500": {
+            "description": "Refused: `57014` (docs/errors.md).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ApiErrorBody"
+                }
+              }
+            }
+          }
+        }
+      }
+    },
+    "/campaigns": {
+      "get": {
+        "operationId": "list_campaigns",
+        "summary": "Campaigns with their live totals and status.",
+        "tags": [
+          "crm"
+        ],
+        "security": [
+          {
+            "apiKey": []
+          },
+          {
+            "jwt": []
+          }
+        ],
+        "description": "Campaigns with their live totals and status.\n\nRoles: crm. PostgREST filters (`?column=eq.value`), `order`, `limit` and `select` apply; at most 1000 rows per request: page with `limit` and a filter on the order column.",
+        "responses": {
+          "200": {
+            "description": "The rows.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "type": "array",
+                  "items": {
+                    "$ref": "#/components/schemas/campaigns_row"
+                  }
+                }
+              }
+            }
+          },
+          "400": {
+            "description": "Refused: `22023`, `22P05`, `PGRST102`, `connection_lost`, `invalid_body` (docs/errors.md).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ApiErrorBody"
+                }
+              }
+            }
+          },
+          "401": {
+            "description": "Refused: `PGRST301`, `invalid_api_key`, `missing_credentials` (docs/errors.md).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ApiErrorBody"
+                }
+              }
+            }
+          },
+          "403": {
+            "description": "Refused: `42501`, `forbidden` (docs/errors.md).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ApiErrorBody"
+                }
+              }
+            }
+          },
+          "404": {
+            "description": "Refused: `PGRST202`, `not_found` (docs/errors.md).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ApiErrorBody"
+                }
+              }
+            }
+          },
+          "406": {
+            "description": "Refused: `PGRST106` (docs/errors.md).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ApiErrorBody"
+                }
+              }
+            }
+          },
+          "500": {
+            "description": "Refused: `57014` (docs/errors.md).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ApiErrorBody"
+                }
+              }
+            }
+          }
+        }
+      }
+    },
+    "/sendable_groups": {
+      "get": {
+        "operationId": "list_sendable_groups",
+        "summary": "Groups a campaign may target: active, never community parents.",
+        "tags": [
+          "crm"
+        ],
+        "security": [
+          {
+            "apiKey": []
+          },
+          {
+            "jwt": []
+          }
+        ],
+        "description": "Groups a campaign may target: active, never community parents.\n\nRoles: crm. PostgREST filters (`?column=eq.value`), `order`, `limit` and `select` apply; at most 1000 rows per request: page with `limit` and a filter on the order column.",
+        "responses": {
+          "200": {
+            "description": "The rows.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "type": "array",
+                  "items": {
+                    "$ref": "#/components/schemas/sendable_groups_row"
+                  }
+                }
+              }
+            }
+          },
+          "400": {
+            "description": "Refused: `22023`, `22P05`, `PGRST102`, `connection_lost`, `invalid_body` (docs/errors.md).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ApiErrorBody"
+                }
+              }
+            }
+          },
+          "401": {
+            "description": "Refused: `PGRST301`, `invalid_api_key`, `missing_credentials` (docs/errors.md).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ApiErrorBody"
+                }
+              }
+            }
+          },
+          "403": {
+            "description": "Refused: `42501`, `forbidden` (docs/errors.md).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ApiErrorBody"
+                }
+              }
+            }
+          },
+          "404": {
+            "description": "Refused: `PGRST202`, `not_found` (docs/errors.md).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ApiErrorBody"
+                }
+              }
+            }
+          },
+          "406": {
+            "description": "Refused: `PGRST106` (docs/errors.md).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ApiErrorBody"
+                }
+              }
+            }
+          },
+          "500": {
+            "description": "Refused: `57014` (docs/errors.md).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ApiErrorBody"
+                }
+              }
+            }
+          }
+        }
+      }
+    }
+  },
+  "components": {
+    "securitySchemes": {
+      "apiKey": {
+        "type": "apiKey",
+        "in": "header",
+        "name": "x-api-key",
+        "description": "A machine API key (npm run api-key -- create)."
+      },
+      "jwt": {
+        "type": "http",
+        "scheme": "bearer",
+        "bearerFormat": "JWT",
+        "description": "A JWT signed with the server's secret; its role claim picks the role."
+      }
+    },
+    "schemas": {
+      "CreateCampaignRequest": {
+        "title": "CreateCampaignRequest",
+        "description": "POST /rpc/create_campaign (crm). Every JID must be an active, sendable group of the session (else unsendable_groups, with the list); no JID twice.",
+        "type": "object",
+        "required": [
+          "name",
+          "message",
+          "sessionId",
+          "groupJids"
+        ],
+        "properties": {
+          "name": {
+            "type": "string",
+            "minLength": 1,
+            "maxLength": 200
+          },
+          "message": {
+            "type": "string",
+            "minLength": 1,
+            "maxLength": 65536
+          },
+          "sessionId": {
+            "type": "string",
+            "minLength": 1,
+            "maxLength": 200
+          },
+          "status": {
+            "enum": [
+              "draft",
+              "scheduled",
+              null
+            ],
+            "description": "Initial status; default (or null) draft."
+          },
+          "groupJids": {
+            "type": "array",
+            "minItems": 1,
+            "maxItems": 100000,
+            "items": {
+              "type": "string",
+              "pattern": "^[0-9]{5,32}(-[0-9]{1,20})?@g\\.us$"
+            }
+          }
+        },
+        "examples": [
+          {
+            "name": "Black Friday",
+            "message": "Hello!",
+            "sessionId": "wa_x",
+            "groupJids": [
+              "120363041234567891@g.us"
+            ]
+          },
+          {
+            "name": "Later",
+            "message": "Soon",
+            "sessionId": "wa_x",
+            "status": "scheduled",
+            "groupJids": [
+              "120363041234567891@g.us",
+              "5511999999999-1600000000@g.us"
+            ]
+          }
+        ]
+      },
+      "CreateCampaignResponse": {
+        "title": "CreateCampaignResponse",
+        "type": "object",
+        "additionalProperties": false,
+        "required": [
+          "campaignId",
+          "totalGroups",
+          "status"
+        ],
+        "properties": {
+          "campaignId": {
+            "type": "integer"
+          },
+          "totalGroups": {
+            "type": "integer",
+            "minimum": 1
+          },
+          "status": {
+            "enum": [
+              "draft",
+              "scheduled"
+            ]
+          }
+        }
+      },
+      "ErrorCode": {
+        "title": "ErrorCode",
+        "enum": [
+          "invalid_body",
+          "invalid_session_id",
+          "invalid_groups",
+          "invalid_allow_empty",
+          "too_many_groups",
+          "invalid_group",
+          "invalid_group_jid",
+          "invalid_group_field",
+          "duplicate_group_jid",
+          "invalid_events",
+          "empty_batch",
+          "batch_too_large",
+          "invalid_event",
+          "invalid_event_type",
+          "invalid_message_id",
+          "invalid_error_code",
+          "invalid_error_message",
+          "invalid_name",
+          "invalid_message",
+          "invalid_status",
+          "invalid_group_jids",
+          "empty_group_list",
+          "unsendable_groups",
+          "invalid_campaign_id",
+          "invalid_sends",
+          "duplicate_message_id",
+          "campaign_not_found",
+          "unknown_campaign_groups",
+          "send_conflict",
+          "missing_credentials",
+          "invalid_api_key",
+          "forbidden",
+          "not_found",
+          "PGRST102",
+          "PGRST202",
+          "PGRST301",
+          "57014",
+          "PGRST106",
+          "22023",
+          "42501",
+          "22P05",
+          "network_error",
+          "connection_lost"
+        ]
+      },
+      "ApiErrorBody": {
+        "title": "ApiErrorBody",
+        "description": "Every refusal: a JSON body with a stable code. The codes are explained in docs/errors.md.",
+        "type": "object",
+        "required": [
+          "code",
+          "message"
+        ],
+        "properties": {
+          "code": {
+            "$ref": "#/components/schemas/ErrorCode"
+          },
+          "message": {
+            "type": "string"
+          },
+          "details": {},
+          "hint": {
+            "type": [
+              "string",
+              "null"
+            ]
+          }
+        }
+      },
+      "MessageErrorEvent": {
+        "title": "MessageErrorEvent",
+        "type": "object",
+        "required": [
+          "messageId"
+        ],
+        "not": {
+          "required": [
+            "events"
+          ]
+        },
+        "properties": {
+          "event": {
+            "const": "message_error"
+          },
+          "sessionId": {
+            "type": [
+              "string",
+              "null"
+            ],
+            "minLength": 1,
+            "maxLength": 200
+          },
+          "messageId": {
+            "type": "string",
+            "minLength": 1,
+            "maxLength": 300,
+            "description": "The message key id. WAHA ids true_<jid>_<id> are unwrapped."
+          },
+          "groupJid": {
+            "type": [
+              "string",
+              "null"
+            ],
+            "maxLength": 200
+          },
+          "errorCode": {
+            "description": "A whole number, or a numeric string as some gateways send it (\"463\").",
+            "oneOf": [
+              {
+                "type": "integer",
+                "minimum": 0,
+                "maximum": 999999999
+              },
+              {
+                "type": "string",
+                "pattern": "^\\s*[0-9]{1,9}\\s*$"
+              },
+              {
+                "type": "null"
+              }
+            ]
+          },
+          "errorMessage": {
+            "type": [
+              "string",
+              "null"
+            ],
+            "maxLength": 4000
+          }
+        }
+      },
+      "MessageErrorBatch": {
+        "title": "MessageErrorBatch",
+        "type": "object",
+        "required": [
+          "events"
+        ],
+        "properties": {
+          "events": {
+            "type": "array",
+            "minItems": 1,
+            "maxItems": 1000,
+            "items": {
+              "$ref": "#/components/schemas/MessageErrorEvent"
+            }
+          }
+        }
+      },
+      "RecordMessageErrorRequest": {
+        "title": "RecordMessageErrorRequest",
+        "description": "POST /rpc/record_message_error (gateway): one error ACK, or a batch {events: [...]} of up to 1000.",
+        "oneOf": [
+          {
+            "$ref": "#/components/schemas/MessageErrorEvent"
+          },
+          {
+            "$ref": "#/components/schemas/MessageErrorBatch"
+          }
+        ],
+        "examples": [
+          {
+            "event": "message_error",
+            "sessionId": "wa_x",
+            "messageId": "3EB0C767D097B7C7C030",
+            "errorCode": 420,
+            "errorMessage": "not-acceptable",
+            "groupJid": "120363041234567890@g.us"
+          },
+          {
+            "sessionId": "wa_x",
+            "messageId": "3EB0C767D097B7C7C031",
+            "errorCode": "463"
+          },
+          {
+            "messageId": "true_120363041234567890@g.us_3EB0C767D097B7C7C032_5511900000001@c.us"
+          },
+          {
+            "events": [
+              {
+                "messageId": "3EB0C767D097B7C7C033",
+                "errorCode": 420
+              },
+              {
+                "messageId": "3EB0C767D097B7C7C034"
+              }
+            ]
+          }
+        ]
+      },
+      "RecordMessageErrorResponse": {
+        "title": "RecordMessageErrorResponse",
+        "description": "Per event, in order, what happened. With status 422 (some events quarantined) it also carries code, message, details, hint.",
+        "type": "object",
+        "required": [
+          "results",
+          "counts"
+        ],
+        "properties": {
+          "results": {
+            "type": "array",
+            "items": {
+              "title": "MessageErrorResult",
+              "type": "object",
+              "required": [
+                "index",
+                "outcome"
+              ],
+              "additionalProperties": false,
+              "properties": {
+                "index": {
+                  "type": "integer",
+                  "minimum": 0
+                },
+                "outcome": {
+                  "title": "MessageErrorOutcome",
+                  "enum": [
+                    "applied",
+                    "duplicate",
+                    "pending_match",
+                    "quarantined"
+                  ]
+                },
+                "messageId": {
+                  "type": "string"
+                },
+                "campaignId": {
+                  "type": [
+                    "integer",
+                    "null"
+                  ]
+                },
+                "code": {
+                  "type": "string"
+                },
+                "message": {
+                  "type": "string"
+                }
+              }
+            }
+          },
+          "counts": {
+            "type": "object",
+            "additionalProperties": false,
+            "required": [
+              "applied",
+              "duplicate",
+              "pending_match",
+              "quarantined"
+            ],
+            "properties": {
+              "applied": {
+                "type": "integer"
+              },
+              "duplicate": {
+                "type": "integer"
+              },
+              "pending_match": {
+                "type": "integer"
+              },
+              "quarantined": {
+                "type": "integer"
+              }
+            }
+          },
+          "code": {
+            "type": "string"
+          },
+          "message": {
+            "type": "string"
+          },
+          "details": {},
+          "hint": {
+            "type": [
+              "string",
+              "null"
+            ]
+          }
+        }
+      },
+      "SendSucceeded": {
+        "title": "SendSucceeded",
+        "type": "object",
+        "required": [
+          "groupJid",
+          "messageId"
+        ],
+        "properties": {
+          "groupJid": {
+            "type": "string",
+            "pattern": "^[0-9]{5,32}(-[0-9]{1,20})?@g\\.us$"
+          },
+          "messageId": {
+            "type": "string",
+            "minLength": 1,
+            "maxLength": 200
+          }
+        },
+        "not": {
+          "anyOf": [
+            {
+              "required": [
+                "errorCode"
+              ]
+            },
+            {
+              "required": [
+                "errorMessage"
+              ]
+            }
+          ]
+        }
+      },
+      "SendFailedWithCode": {
+        "title": "SendFailedWithCode",
+        "description": "Failed at send time, with the error code (and maybe a message).",
+        "type": "object",
+        "required": [
+          "groupJid",
+          "errorCode"
+        ],
+        "properties": {
+          "groupJid": {
+            "type": "string",
+            "pattern": "^[0-9]{5,32}(-[0-9]{1,20})?@g\\.us$"
+          },
+          "errorCode": {
+            "oneOf": [
+              {
+                "type": "integer",
+                "minimum": 0,
+                "maximum": 999999999
+              },
+              {
+                "type": "string",
+                "pattern": "^\\s*[0-9]{1,9}\\s*$"
+              },
+              {
+                "type": "null"
+              }
+            ]
+          },
+          "errorMessage": {
+            "type": [
+              "string",
+              "null"
+            ],
+            "maxLength": 4000
+          }
+        },
+        "not": {
+          "required": [
+            "messageId"
+          ]
+        }
+      },
+      "SendFailedWithMessage": {
+        "title": "SendFailedWithMessage",
+        "description": "Failed at send time, with an error message (and maybe a code).",
+        "type": "object",
+        "required": [
+          "groupJid",
+          "errorMessage"
+        ],
+        "properties": {
+          "groupJid": {
+            "type": "string",
+            "pattern": "^[0-9]{5,32}(-[0-9]{1,20})?@g\\.us$"
+          },
+          "errorCode": {
+            "oneOf": [
+              {
+                "type": "integer",
+                "minimum": 0,
+                "maximum": 999999999
+              },
+              {
+                "type": "string",
+                "pattern": "^\\s*[0-9]{1,9}\\s*$"
+              },
+              {
+                "type": "null"
+              }
+            ]
+          },
+          "errorMessage": {
+            "type": [
+              "string",
+              "null"
+            ],
+            "maxLength": 4000
+          }
+        },
+        "not": {
+          "required": [
+            "messageId"
+          ]
+        }
+      },
+      "RecordMessageSentRequest": {
+        "title": "RecordMessageSentRequest",
+        "description": "POST /rpc/record_message_sent (crm). Up to 10000 send results per call; repeats are harmless. One group or message id at most once per call.",
+        "type": "object",
+        "required": [
+          "campaignId",
+          "sends"
+        ],
+        "properties": {
+          "campaignId": {
+            "type": "integer",
+            "minimum": 0
+          },
+          "sends": {
+            "type": "array",
+            "minItems": 1,
+            "maxItems": 10000,
+            "items": {
+              "anyOf": [
+                {
+                  "$ref": "#/components/schemas/SendSucceeded"
+                },
+                {
+                  "$ref": "#/components/schemas/SendFailedWithCode"
+                },
+                {
+                  "$ref": "#/components/schemas/SendFailedWithMessage"
+                }
+              ]
+            }
+          }
+        },
+        "examples": [
+          {
+            "campaignId": 1,
+            "sends": [
+              {
+                "groupJid": "120363041234567891@g.us",
+                "messageId": "3EB0AAAA"
+              }
+            ]
+          },
+          {
+            "campaignId": 1,
+            "sends": [
+              {
+                "groupJid": "5511999999999-1600000000@g.us",
+                "errorCode": 463,
+                "errorMessage": "not allowed"
+              }
+            ]
+          }
+        ]
+      },
+      "CampaignStatus": {
+        "title": "CampaignStatus",
+        "enum": [
+          "draft",
+          "scheduled",
+          "cancelled",
+          "sending",
+          "completed",
+          "failed",
+          "partial_failure"
+        ]
+      },
+      "RecordMessageSentResponse": {
+        "title": "RecordMessageSentResponse",
+        "type": "object",
+        "additionalProperties": false,
+        "required": [
+          "campaignId",
+          "sent",
+          "failed",
+          "failedByEarlyAck",
+          "unchanged",
+          "campaign"
+        ],
+        "properties": {
+          "campaignId": {
+            "type": "integer"
+          },
+          "sent": {
+            "type": "integer",
+            "minimum": 0
+          },
+          "failed": {
+            "type": "integer",
+            "minimum": 0,
+            "description": "Failed at send time."
+          },
+          "failedByEarlyAck": {
+            "type": "integer",
+            "minimum": 0,
+            "description": "Sent, but an error ACK for the message had already arrived."
+          },
+          "unchanged": {
+            "type": "integer",
+            "minimum": 0,
+            "description": "Repeats of results already recorded."
+          },
+          "campaign": {
+            "title": "CampaignTotals",
+            "type": "object",
+            "additionalProperties": false,
+            "required": [
+              "status",
+              "totalGroups",
+              "pendingCount",
+              "sentCount",
+              "failedCount"
+            ],
+            "properties": {
+              "status": {
+                "$ref": "#/components/schemas/CampaignStatus"
+              },
+              "totalGroups": {
+                "type": "integer"
+              },
+              "pendingCount": {
+                "type": "integer"
+              },
+              "sentCount": {
+                "type": "integer"
+              },
+              "failedCount": {
+                "type": "integer"
+              }
+            }
+          }
+        }
+      },
+      "BaileysGroup": {
+        "title": "BaileysGroup",
+        "description": "Baileys GroupMetadata. Unknown fields are ignored; a missing flag means false.",
+        "type": "object",
+        "required": [
+          "id"
+        ],
+        "properties": {
+          "id": {
+            "type": "string",
+            "pattern": "^[0-9]{5,32}(-[0-9]{1,20})?@g\\.us$"
+          },
+          "subject": {
+            "type": [
+              "string",
+              "null"
+            ],
+            "maxLength": 1000
+          },
+          "size": {
+            "type": [
+              "integer",
+              "null"
+            ],
+            "minimum": 0,
+            "maximum": 2147483647
+          },
+          "participants": {
+            "type": [
+              "array",
+              "null"
+            ],
+            "items": {}
+          },
+          "isCommunity": {
+            "type": [
+              "boolean",
+              "null"
+            ]
+          },
+          "isCommunityAnnounce": {
+            "type": [
+              "boolean",
+              "null"
+            ]
+          },
+          "linkedParent": {
+            "type": [
+              "string",
+              "null"
+            ],
+            "maxLength": 200
+          },
+          "announce": {
+            "type": [
+              "boolean",
+              "null"
+            ]
+          },
+          "restrict": {
+            "type": [
+              "boolean",
+              "null"
+            ]
+          }
+        },
+        "additionalProperties": true
+      },
+      "SyncGroupsRequest": {
+        "title": "SyncGroupsRequest",
+        "description": "POST /rpc/sync_groups (gateway). A session's full group list, as Baileys groupFetchAllParticipating() returns it. An empty groups list is refused (empty_group_list) unless allowEmpty is true. The same JID twice is refused (duplicate_group_jid), which JSON Schema cannot say.",
+        "type": "object",
+        "required": [
+          "sessionId",
+          "groups"
+        ],
+        "properties": {
+          "sessionId": {
+            "type": "string",
+            "minLength": 1,
+            "maxLength": 200
+          },
+          "groups": {
+            "type": "array",
+            "maxItems": 100000,
+            "items": {
+              "$ref": "#/components/schemas/BaileysGroup"
+            }
+          },
+          "allowEmpty": {
+            "type": "boolean",
+            "description": "Set true to accept an empty groups list, which deactivates every group of the session. Without it an empty list is refused: a transient empty fetch must never wipe a session."
+          }
+        },
+        "if": {
+          "properties": {
+            "allowEmpty": {
+              "const": true
+            }
+          },
+          "required": [
+            "allowEmpty"
+          ]
+        },
+        "else": {
+          "properties": {
+            "groups": {
+              "minItems": 1
+            }
+          }
+        },
+        "examples": [
+          {
+            "sessionId": "wa_x",
+            "groups": [],
+            "allowEmpty": true
+          },
+          {
+            "sessionId": "wa_x",
+            "groups": [
+              {
+                "id": "120363041234567890@g.us",
+                "subject": "Community",
+                "isCommunity": true,
+                "size": 120
+              },
+              {
+                "id": "120363041234567891@g.us",
+                "subject": "Community",
+                "isCommunityAnnounce": true,
+                "linkedParent": "120363041234567890@g.us",
+                "participants": [
+                  {
+                    "id": "5511900000001@s.whatsapp.net",
+                    "admin": null
+                  }
+                ]
+              },
+              {
+                "id": "5511999999999-1600000000@g.us",
+                "subject": "Old style",
+                "subjectTime": null,
+                "desc": "ignored"
+              }
+            ]
+          }
+        ]
+      },
+      "SyncGroupsResponse": {
+        "title": "SyncGroupsResponse",
+        "description": "What a sync changed. reactivated groups are not counted again as updated.",
+        "type": "object",
+        "additionalProperties": false,
+        "required": [
+          "sessionId",
+          "inserted",
+          "updated",
+          "unchanged",
+          "reactivated",
+          "deactivated",
+          "skippedParents",
+          "removedParents",
+          "total"
+        ],
+        "properties": {
+          "sessionId": {
+            "type": "string"
+          },
+          "inserted": {
+            "type": "integer",
+            "minimum": 0
+          },
+          "updated": {
+            "type": "integer",
+            "minimum": 0
+          },
+          "unchanged": {
+            "type": "integer",
+            "minimum": 0
+          },
+          "reactivated": {
+            "type": "integer",
+            "minimum": 0
+          },
+          "deactivated": {
+            "type": "integer",
+            "minimum": 0
+          },
+          "skippedParents": {
+            "type": "integer",
+            "minimum": 0,
+            "description": "Community parents in the payload (never stored)."
+          },
+          "removedParents": {
+            "type": "integer",
+            "minimum": 0,
+            "description": "Parents stored by an earlier sync, now deleted."
+          },
+          "total": {
+            "type": "integer",
+            "minimum": 0,
+            "description": "Groups in the payload."
+          }
+        }
+      },
+      "campaign_groups_row": {
+        "type": "object",
+        "properties": {
+          "id": {
+            "type": "integer",
+            "format": "int64"
+          },
+          "campaign_id": {
+            "type": "integer",
+            "format": "int64"
+          },
+          "group_jid": {
+            "type": "string"
+          },
+          "group_name": {
+            "type": "string"
+          },
+          "session_id": {
+            "type": "string"
+          },
+          "status": {
+            "type": "string"
+          },
+          "message_id": {
+            "type": "string"
+          },
+          "error_code": {
+            "type": "integer",
+            "format": "int32"
+          },
+          "error_message": {
+            "type": "string"
+          },
+          "sent_at": {
+            "type": "string",
+            "format": "date-time"
+          },
+          "failed_at": {
+            "type": "string",
+            "format": "date-time"
+          },
+          "updated_at": {
+            "type": "string",
+            "format": "date-time"
+          }
+        }
+      },
+      "campaigns_row": {
+        "type": "object",
+        "properties": {
+          "id": {
+            "type": "integer",
+            "format": "int64"
+          },
+          "name": {
+            "type": "string"
+          },
+          "message": {
+            "type": "string"
+          },
+          "session_id": {
+            "type": "string"
+          },
+          "status": {
+            "type": "string"
+          },
+          "total_groups": {
+            "type": "integer",
+            "format": "int32"
+          },
+          "pending_count": {
+            "type": "integer",
+            "format": "int32"
+          },
+          "sent_count": {
+            "type": "integer",
+            "format": "int32"
+          },
+          "failed_count": {
+            "type": "integer",
+            "format": "int32"
+          },
+          "created_at": {
+            "type": "string",
+            "format": "date-time"
+          },
+          "updated_at": {
+            "type": "string",
+            "format": "date-time"
+          }
+        }
+      },
+      "sendable_groups_row": {
+        "type": "object",
+        "properties": {
+          "session_id": {
+            "type": "string"
+          },
+          "group_jid": {
+            "type": "string"
+          },
+          "name": {
+            "type": "string"
+          },
+          "participant_count": {
+            "type": "integer",
+            "format": "int32"
+          },
+          "is_community_announce": {
+            "type": "boolean"
+          },
+          "linked_parent_jid": {
+            "type": "string"
+          },
+          "announce": {
+            "type": "boolean"
+          },
+          "first_seen_at": {
+            "type": "string",
+            "format": "date-time"
+          },
+          "updated_at": {
+            "type": "string",
+            "format": "date-time"
+          }
+        }
+      }
+    }
+  }
+}$json$::json
+$_$;
+
+--
+-- Name: FUNCTION openapi(); Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON FUNCTION api.openapi() IS 'The OpenAPI document of this API (GET /).';
+
+--
 -- Name: record_message_error(jsonb); Type: FUNCTION; Schema: api; Owner: -
 --
 
@@ -646,7 +2437,8 @@ CREATE FUNCTION internal.pre_request() RETURNS void
     AS $_$
 declare
   api_key text := nullif(current_setting('request.headers', true), '')::json ->> 'x-api-key';
-  path text := coalesce(current_setting('request.path', true), '');
+  path text := internal.url_path(coalesce(current_setting('request.path', true), ''));
+  method text := coalesce(current_setting('request.method', true), 'GET');
   caller name := current_user;
   target regclass;
 begin
@@ -665,7 +2457,9 @@ begin
       'Send an API key in the x-api-key header (or a JWT in Authorization: Bearer).');
   end if;
 
-  -- The grants decide; this only reads them so that a refusal is a clear 403.
+  -- The grants decide; this only reads them so that a refusal is a clear 403 (PostgREST would
+  -- answer 401 to an API-key caller, whom it takes for anonymous), and an unknown endpoint a
+  -- coded 404 that names no schema.
   if path ~ '^/rpc/[A-Za-z_][A-Za-z0-9_]*$' then
     if exists (select from pg_proc p where p.pronamespace = 'api'::regnamespace
                                        and p.proname = substr(path, 6))
@@ -674,12 +2468,17 @@ begin
       perform internal.raise_api_error(403, 'forbidden',
         format('The %s role may not call %s.', caller, path));
     end if;
-  elsif path ~ '^/[A-Za-z_][A-Za-z0-9_]*$' then
+  elsif path ~ '^/[^/]+$' then
     target := to_regclass(format('api.%I', substr(path, 2)));
-    if target is not null
-       and not has_table_privilege(caller, target, 'select, insert, update, delete') then
+    if target is null then
+      perform internal.raise_api_error(404, 'not_found', format('There is no endpoint %s.', path), null,
+        'GET / lists the endpoints.');
+    end if;
+    if not has_table_privilege(caller, target, case method
+         when 'POST' then 'insert' when 'PUT' then 'insert' when 'PATCH' then 'update'
+         when 'DELETE' then 'delete' else 'select' end) then
       perform internal.raise_api_error(403, 'forbidden',
-        format('The %s role may not use %s.', caller, path));
+        format('The %s role may not %s %s.', caller, method, path));
     end if;
   end if;
 end
@@ -884,6 +2683,26 @@ begin
   return null;
 end
 $_$;
+
+--
+-- Name: url_path(text); Type: FUNCTION; Schema: internal; Owner: -
+--
+
+CREATE FUNCTION internal.url_path(raw text) RETURNS text
+    LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+declare
+  out text := raw;
+  hex text;
+begin
+  for hex in select distinct m[1] from regexp_matches(raw, '%([0-7][0-9A-Fa-f])', 'g') m loop
+    out := replace(replace(out, '%' || lower(hex), chr(('x' || hex)::bit(8)::integer)),
+                   '%' || upper(hex), chr(('x' || hex)::bit(8)::integer));
+  end loop;
+  return out;
+end
+$$;
 
 SET default_tablespace = '';
 

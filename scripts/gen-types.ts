@@ -7,13 +7,18 @@ import { migrate } from "./lib/migrate.js";
 import { repoRoot } from "./lib/paths.js";
 import { devTarget } from "./lib/target.js";
 import { DATABASE_TYPES_FILE, generateDatabaseTypes } from "./lib/typegen.js";
+import { OPENAPI_SQL_FILE, generateOpenApi, openApiSql } from "./lib/openapi.js";
+import { clientVersion } from "./lib/paths.js";
 
 const target = await devTarget();
 try {
   await migrate(target.adminUrl, { quiet: true });
   writeFileSync(join(repoRoot, DATABASE_TYPES_FILE), await generateDatabaseTypes(target.adminUrl));
   writeFileSync(join(repoRoot, CONTRACT_TYPES_FILE), await generateContractTypes());
-  console.log(`wrote ${DATABASE_TYPES_FILE} and ${CONTRACT_TYPES_FILE}`);
+  writeFileSync(join(repoRoot, OPENAPI_SQL_FILE), openApiSql(await generateOpenApi(target.adminUrl, clientVersion())));
+  // The document is a function of the database: apply it now (PostgREST reloads).
+  await migrate(target.adminUrl, { quiet: true });
+  console.log(`wrote ${DATABASE_TYPES_FILE}, ${CONTRACT_TYPES_FILE} and ${OPENAPI_SQL_FILE}`);
 } finally {
   await target.teardown();
 }

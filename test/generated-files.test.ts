@@ -7,6 +7,8 @@ import { CONTRACT_TYPES_FILE, generateContractTypes } from "../scripts/lib/contr
 import { dumpSchema, normalizeDump } from "../scripts/lib/migrate.js";
 import { repoRoot } from "../scripts/lib/paths.js";
 import { DATABASE_TYPES_FILE, generateDatabaseTypes } from "../scripts/lib/typegen.js";
+import { OPENAPI_SQL_FILE, generateOpenApi, openApiSql } from "../scripts/lib/openapi.js";
+import { clientVersion } from "../scripts/lib/paths.js";
 import { dbUrl } from "./support/env.js";
 
 const committed = (file: string) => readFileSync(join(repoRoot, file), "utf8");
@@ -28,6 +30,10 @@ describe("generated files are up to date", () => {
 
   it(DATABASE_TYPES_FILE, async () => {
     expect(await generateDatabaseTypes(dbUrl), hint).toBe(committed(DATABASE_TYPES_FILE));
+  });
+
+  it(OPENAPI_SQL_FILE, async () => {
+    expect(openApiSql(await generateOpenApi(dbUrl, clientVersion())), hint).toBe(committed(OPENAPI_SQL_FILE));
   });
 
   it(CONTRACT_TYPES_FILE, async () => {

@@ -7,7 +7,8 @@ language plpgsql volatile
 as $$
 declare
   api_key text := nullif(current_setting('request.headers', true), '')::json ->> 'x-api-key';
-  path text := coalesce(current_setting('request.path', true), '');
+  path text := internal.url_path(coalesce(current_setting('request.path', true), ''));
+  method text := coalesce(current_setting('request.method', true), 'GET');
   caller name := current_user;
   target regclass;
 begin
@@ -26,7 +27,9 @@ begin
       'Send an API key in the x-api-key header (or a JWT in Authorization: Bearer).');
   end if;
 
-  -- The grants decide; this only reads them so that a refusal is a clear 403.
+  -- The grants decide; this only reads them so that a refusal is a clear 403 (PostgREST would
+  -- answer 401 to an API-key caller, whom it takes for anonymous), and an unknown endpoint a
+  -- coded 404 that names no schema.
   if path ~ '^/rpc/[A-Za-z_][A-Za-z0-9_]*$' then
     if exists (select from pg_proc p where p.pronamespace = 'api'::regnamespace
                                        and p.proname = substr(path, 6))
@@ -35,12 +38,17 @@ begin
       perform internal.raise_api_error(403, 'forbidden',
         format('The %s role may not call %s.', caller, path));
     end if;
-  elsif path ~ '^/[A-Za-z_][A-Za-z0-9_]*$' then
+  elsif path ~ '^/[^/]+$' then
     target := to_regclass(format('api.%I', substr(path, 2)));
-    if target is not null
-       and not has_table_privilege(caller, target, 'select, insert, update, delete') then
+    if target is null then
+      perform internal.raise_api_error(404, 'not_found', format('There is no endpoint %s.', path), null,
+        'GET / lists the endpoints.');
+    end if;
+    if not has_table_privilege(caller, target, case method
+         when 'POST' then 'insert' when 'PUT' then 'insert' when 'PATCH' then 'update'
+         when 'DELETE' then 'delete' else 'select' end) then
       perform internal.raise_api_error(403, 'forbidden',
-        format('The %s role may not use %s.', caller, path));
+        format('The %s role may not %s %s.', caller, method, path));
     end if;
   end if;
 end

@@ -30,8 +30,8 @@ $$, 'every SECURITY DEFINER function sets search_path');
 
 select set_eq($$
   select p.proname::text from pg_proc p where p.pronamespace = 'api'::regnamespace
-$$, array['sync_groups', 'record_message_error', 'create_campaign', 'record_message_sent'],
-  'api exposes exactly the four RPCs');
+$$, array['sync_groups', 'record_message_error', 'create_campaign', 'record_message_sent', 'openapi'],
+  'api exposes exactly the four RPCs and the OpenAPI document');
 
 select set_eq($$
   select c.relname::text from pg_class c where c.relnamespace = 'api'::regnamespace

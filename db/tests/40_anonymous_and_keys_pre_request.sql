@@ -3,8 +3,8 @@
 begin;
 select plan(9);
 
-select from internal.create_api_key('wak_test_gateway_key_0123456789abcdef0123456789', 'gateway', 't');
-select from internal.create_api_key('wak_test_crm_key_0123456789abcdef0123456789abcd', 'crm', 't');
+select from internal.create_api_key('wak_test_gateway_key_0123456789abcdef0123456789', 'gateway', 't-gateway');
+select from internal.create_api_key('wak_test_crm_key_0123456789abcdef0123456789abcd', 'crm', 't-crm');
 select from internal.create_api_key('wak_test_revoked_0123456789abcdef0123456789abcd', 'gateway', 'revoked');
 update internal.api_keys set revoked_at = now() where label = 'revoked';
 select ok((select bool_and(key_hash <> convert_to('wak_test_gateway_key_0123456789abcdef0123456789', 'UTF8'))

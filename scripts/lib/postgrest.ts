@@ -35,7 +35,8 @@ export interface RunningPostgrest {
 
 export async function startPostgrest(o: PostgrestOptions): Promise<RunningPostgrest> {
   const adminPort = o.adminPort ?? await freePort();
-  const child = spawn(postgrestBin(), [], {
+  // The project's settings (deploy/postgrest.conf); the environment adds what differs per run.
+  const child = spawn(postgrestBin(), [join(repoRoot, "deploy", "postgrest.conf")], {
     stdio: ["ignore", "inherit", "inherit"],
     env: {
       ...process.env,
@@ -46,10 +47,6 @@ export async function startPostgrest(o: PostgrestOptions): Promise<RunningPostgr
       PGRST_ADMIN_SERVER_PORT: String(adminPort),
       PGRST_LOG_LEVEL: o.logLevel ?? "error",
       PGRST_DB_POOL: String(o.poolSize ?? 20),
-      // No read answers more rows than this; the client pages through (docs/crm.md).
-      PGRST_DB_MAX_ROWS: "1000",
-      // Schemas, anon role and pre-request come from the database (authenticator's settings).
-      PGRST_DB_CONFIG: "true",
       ...o.env,
     },
   });

@@ -96,9 +96,28 @@ describe("auth matrix", () => {
     expect(((await viaProfile.json()) as { code: string }).code).toBe("PGRST106");
   });
 
-  it("the OpenAPI document lists api only", async () => {
-    const doc = (await (await fetch(apiUrl + "/")).json()) as { paths: Record<string, unknown> };
-    expect(Object.keys(doc.paths).sort()).toEqual(["/", "/campaign_groups", "/campaigns", "/rpc/create_campaign",
-      "/rpc/record_message_error", "/rpc/record_message_sent", "/rpc/sync_groups", "/sendable_groups"]);
+  it("a refusal by grants is 403 forbidden for API keys and JWTs alike, however the path is spelled", async () => {
+    for (const caller of ["gateway key", "gateway JWT"]) {
+      for (const path of ["/rpc/create_campaign", "/rpc/create%5Fcampaign", "/rpc/create%5fcampaign"]) {
+        const r = await fetch(apiUrl + path, { method: "POST", headers: { ...callers[caller], "content-type": "application/json" }, body: "{}" });
+        expect([caller, path, r.status, ((await r.json()) as { code: string }).code]).toEqual([caller, path, 403, "forbidden"]);
+      }
+    }
+    for (const caller of ["crm key", "crm JWT"]) {
+      for (const method of ["POST", "PATCH", "DELETE"]) {
+        const r = await fetch(apiUrl + "/campaign_groups?id=eq.1", {
+          method, headers: { ...callers[caller], "content-type": "application/json" }, body: method === "DELETE" ? undefined : "{}",
+        });
+        expect([caller, method, r.status, ((await r.json()) as { code: string }).code]).toEqual([caller, method, 403, "forbidden"]);
+      }
+    }
+  });
+
+  it("an unknown endpoint is a coded 404 that names no schema", async () => {
+    const r = await fetch(apiUrl + "/notification_campaigns", { headers: callers["crm key"] });
+    expect(r.status).toBe(404);
+    const body = (await r.json()) as { code: string; message: string };
+    expect(body.code).toBe("not_found");
+    expect(JSON.stringify(body)).not.toMatch(/api\.|public\.|relation/);
   });
 });

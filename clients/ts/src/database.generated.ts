@@ -144,6 +144,7 @@ export type Database = {
     }
     Functions: {
       create_campaign: { Args: { "": Json }; Returns: Json }
+      openapi: { Args: Record<PropertyKey, never>; Returns: Json }
       record_message_error: { Args: { "": Json }; Returns: Json }
       record_message_sent: { Args: { "": Json }; Returns: Json }
       sync_groups: { Args: { "": Json }; Returns: Json }

@@ -1,0 +1,156 @@
+// The OpenAPI 3.1 document PostgREST serves at `/` (db-root-spec → api.openapi()), generated from
+// what already defines the API: the RPC payloads and results in db/contracts, the error codes and
+// statuses in docs/errors.md, and from the migrated database the api schema's functions and views,
+// who may call them (grants) and their comments. Written into db/functions/api.openapi.sql
+// (generated, committed, drift-checked).
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import pg from "pg";
+import { loadContracts, type JsonSchema } from "./contracts.js";
+import { repoRoot } from "./paths.js";
+
+export const OPENAPI_SQL_FILE = "db/functions/api.openapi.sql";
+const API_ROLES = ["gateway", "crm"];
+
+/** docs/errors.md: each `## ` section's table rows (code, status). Sections apply by heading. */
+export function errorTable(): { heading: string; code: string; statuses: number[] }[] {
+  const rows: { heading: string; code: string; statuses: number[] }[] = [];
+  let heading = "";
+  for (const line of readFileSync(join(repoRoot, "docs", "errors.md"), "utf8").split("\n")) {
+    if (line.startsWith("## ")) heading = line.slice(3).trim();
+    const m = /^\| `([^`]+)` \| ([0-9 /]+) \|/.exec(line);
+    if (m) rows.push({ heading, code: m[1]!, statuses: m[2]!.split("/").map((s) => Number(s.trim())).filter((n) => n > 0) });
+  }
+  return rows;
+}
+
+/** draft-07 definitions → components: $ref "#/definitions/X" becomes "#/components/schemas/X". */
+function toComponent(schema: JsonSchema): JsonSchema {
+  const { $schema, definitions, examples, "x-invalid-examples": _bad, ...rest } = schema;
+  return JSON.parse(JSON.stringify({ ...rest, ...(examples ? { examples } : {}) })
+    .replaceAll('"#/definitions/', '"#/components/schemas/'));
+}
+
+const PG_TYPES: Record<string, JsonSchema> = {
+  text: { type: "string" }, bigint: { type: "integer", format: "int64" }, integer: { type: "integer", format: "int32" },
+  boolean: { type: "boolean" }, "timestamp with time zone": { type: "string", format: "date-time" },
+};
+
+export async function generateOpenApi(adminUrl: string, version: string): Promise<JsonSchema> {
+  const contracts = loadContracts();
+  const schemas: JsonSchema = {};
+  for (const c of Object.values(contracts)) {
+    for (const [name, def] of Object.entries((c.definitions ?? {}) as Record<string, JsonSchema>)) schemas[name] = toComponent(def);
+    schemas[c.title] = toComponent(c);
+  }
+  const errors = errorTable();
+  const refusals = (heading: (h: string) => boolean) => {
+    const byStatus = new Map<number, Set<string>>();
+    for (const e of errors.filter((r) => heading(r.heading) && !r.heading.includes("client"))) {
+      for (const s of e.statuses) byStatus.set(s, (byStatus.get(s) ?? new Set()).add(e.code));
+    }
+    return Object.fromEntries([...byStatus].sort(([a], [b]) => a - b).map(([status, codes]) => [String(status), {
+      description: `Refused: ${[...codes].sort().map((c) => "`" + c + "`").join(", ")} (docs/errors.md).`,
+      content: { "application/json": { schema: { $ref: "#/components/schemas/ApiErrorBody" } } },
+    }]));
+  };
+  const auth = (h: string) => h.startsWith("Authentication");
+
+  const client = new pg.Client({ connectionString: adminUrl });
+  await client.connect();
+  try {
+    const fns = (await client.query<{ name: string; comment: string | null; roles: string[] }>(
+      `select p.proname as name, obj_description(p.oid, 'pg_proc') as comment,
+              array(select r from unnest($1::text[]) r where has_function_privilege(r, p.oid, 'execute') order by r) as roles
+       from pg_proc p where p.pronamespace = 'api'::regnamespace and p.proname <> 'openapi' order by p.proname`,
+      [API_ROLES])).rows;
+    const views = (await client.query<{ name: string; comment: string | null; roles: string[]; columns: { name: string; type: string; comment: string | null }[] }>(
+      `select c.relname as name, obj_description(c.oid, 'pg_class') as comment,
+              array(select r from unnest($1::text[]) r where has_table_privilege(r, c.oid, 'select') order by r) as roles,
+              (select json_agg(json_build_object('name', a.attname, 'type', format_type(a.atttypid, null),
+                                                 'comment', col_description(c.oid, a.attnum)) order by a.attnum)
+               from pg_attribute a where a.attrelid = c.oid and a.attnum > 0 and not a.attisdropped) as columns
+       from pg_class c where c.relnamespace = 'api'::regnamespace and c.relkind = 'v' order by c.relname`,
+      [API_ROLES])).rows;
+
+    const security = [{ apiKey: [] }, { jwt: [] }];
+    const paths: JsonSchema = {};
+    for (const f of fns) {
+      const request = contracts[`${f.name}.request`];
+      const response = contracts[`${f.name}.response`];
+      if (!request || !response) throw new Error(`api.${f.name} has no contract in db/contracts`);
+      paths[`/rpc/${f.name}`] = {
+        post: {
+          operationId: f.name, summary: f.comment ?? undefined, tags: f.roles, security,
+          description: `${request.description}\n\nRoles: ${f.roles.join(", ")}. The body is the payload itself.`,
+          requestBody: { required: true, content: { "application/json": { schema: { $ref: `#/components/schemas/${request.title}` } } } },
+          responses: {
+            "200": { description: response.description ?? "OK", content: { "application/json": { schema: { $ref: `#/components/schemas/${response.title}` } } } },
+            ...refusals((h) => auth(h) || h === "Any RPC" || h.includes(`/rpc/${f.name}\``)),
+          },
+        },
+      };
+    }
+    for (const v of views) {
+      const row = `${v.name}_row`;
+      schemas[row] = {
+        type: "object",
+        properties: Object.fromEntries(v.columns.map((c) => [c.name, {
+          ...(PG_TYPES[c.type] ?? { type: "string" }),
+          ...(c.comment ? { description: c.comment } : {}),
+        }])),
+      };
+      paths[`/${v.name}`] = {
+        get: {
+          operationId: `list_${v.name}`, summary: v.comment ?? undefined, tags: v.roles, security,
+          description: `${v.comment ?? ""}\n\nRoles: ${v.roles.join(", ")}. PostgREST filters (` +
+            "`?column=eq.value`), `order`, `limit` and `select` apply; at most 1000 rows per request: page with `limit` and a filter on the order column.",
+          responses: {
+            "200": { description: "The rows.", content: { "application/json": { schema: { type: "array", items: { $ref: `#/components/schemas/${row}` } } } } },
+            ...refusals((h) => auth(h) || h === "Any RPC"),
+          },
+        },
+      };
+    }
+    return {
+      openapi: "3.1.0",
+      info: {
+        title: "WhatsApp campaign backend",
+        version,
+        description: "Group sync and asynchronous message errors for WhatsApp notification campaigns. " +
+          "Every refusal is `{code, message, details, hint}` with a stable `code` (docs/errors.md).",
+      },
+      servers: [{ url: "/" }],
+      security,
+      tags: API_ROLES.map((name) => ({ name, description: `Callable with a ${name} API key (or a JWT whose role is ${name}).` })),
+      paths,
+      components: {
+        securitySchemes: {
+          apiKey: { type: "apiKey", in: "header", name: "x-api-key", description: "A machine API key (npm run api-key -- create)." },
+          jwt: { type: "http", scheme: "bearer", bearerFormat: "JWT", description: "A JWT signed with the server's secret; its role claim picks the role." },
+        },
+        schemas,
+      },
+    };
+  } finally {
+    await client.end();
+  }
+}
+
+/** The function PostgREST calls for GET / (db-root-spec). */
+export function openApiSql(doc: JsonSchema): string {
+  const json = JSON.stringify(doc, null, 2);
+  if (json.includes("$openapi$") || json.includes("$json$")) throw new Error("the document contains an SQL quote tag");
+  return `-- Generated by \`npm run gen:types\` from db/contracts, docs/errors.md and the api schema: do not edit.
+-- PostgREST serves it at GET / (db-root-spec = openapi) instead of its own document.
+create or replace function api.openapi() returns json
+language sql immutable
+set search_path = pg_catalog, pg_temp
+as $openapi$
+select $json$${json}$json$::json
+$openapi$;
+revoke all on function api.openapi() from public;
+grant execute on function api.openapi() to anon, gateway, crm;
+comment on function api.openapi() is 'The OpenAPI document of this API (GET /).';
+`;
+}

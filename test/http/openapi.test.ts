@@ -1,0 +1,75 @@
+// GET / is the document a gateway author reads: generated from db/contracts, valid OpenAPI 3.1
+// (checked by a maintained validator), with real request and response schemas, the x-api-key
+// scheme, coded error responses, and only the methods that work.
+import SwaggerParser from "@apidevtools/swagger-parser";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { loadContracts } from "../../scripts/lib/contracts.js";
+import { apiUrl, db, newKey } from "../support/env.js";
+
+let doc: any;
+let keys: Record<string, string>;
+beforeAll(async () => {
+  const res = await fetch(apiUrl + "/");
+  expect(res.status).toBe(200);
+  doc = await res.json();
+  keys = { gateway: await newKey("gateway"), crm: await newKey("crm") };
+});
+afterAll(() => db.end());
+
+const METHODS = ["get", "post", "patch", "put", "delete"] as const;
+
+describe("GET / (OpenAPI)", () => {
+  it("is a valid OpenAPI 3.1 document", async () => {
+    const copy = structuredClone(doc);
+    await expect(SwaggerParser.validate(copy)).resolves.toBeTruthy();
+    expect(doc.openapi).toBe("3.1.0");
+  });
+
+  it("lists exactly the RPCs (POST) and read views (GET), each with its roles", () => {
+    const ops = Object.entries(doc.paths).flatMap(([path, item]: [string, any]) =>
+      METHODS.filter((m) => item[m]).map((m) => `${m.toUpperCase()} ${path} ${item[m].tags.join(",")}`));
+    expect(ops.sort()).toEqual([
+      "GET /campaign_groups crm", "GET /campaigns crm", "GET /sendable_groups crm",
+      "POST /rpc/create_campaign crm", "POST /rpc/record_message_error gateway",
+      "POST /rpc/record_message_sent crm", "POST /rpc/sync_groups gateway",
+    ]);
+  });
+
+  it("describes each RPC body by its contract, never as {\"\": jsonb}", () => {
+    const contracts = loadContracts();
+    for (const fn of ["sync_groups", "record_message_error", "create_campaign", "record_message_sent"]) {
+      const op = doc.paths[`/rpc/${fn}`].post;
+      const ref = op.requestBody.content["application/json"].schema.$ref as string;
+      const schema = doc.components.schemas[ref.split("/").pop()!];
+      const { $schema, definitions, "x-invalid-examples": _, ...contract } = contracts[`${fn}.request`]!;
+      expect(JSON.stringify(schema)).toBe(JSON.stringify(contract).replaceAll("#/definitions/", "#/components/schemas/"));
+      expect(op.parameters ?? []).toEqual([]);
+      expect(JSON.stringify(op)).not.toContain('""');
+    }
+  });
+
+  it("has the x-api-key scheme and coded error responses", () => {
+    expect(doc.components.securitySchemes.apiKey).toEqual(expect.objectContaining({ type: "apiKey", in: "header", name: "x-api-key" }));
+    const sync = doc.paths["/rpc/sync_groups"].post.responses;
+    for (const status of ["400", "401", "403", "413", "422"]) {
+      expect(sync[status].content["application/json"].schema.$ref).toBe("#/components/schemas/ApiErrorBody");
+    }
+    expect(sync["422"].description).toContain("`empty_group_list`");
+    expect(doc.components.schemas.ApiErrorBody.required).toEqual(["code", "message"]);
+  });
+
+  it("every listed operation works for its role, and the methods it leaves out are refused", async () => {
+    for (const [path, item] of Object.entries(doc.paths) as [string, any][]) {
+      for (const m of METHODS) {
+        const role = item[m]?.tags[0] ?? (path.startsWith("/rpc/") ? "gateway" : "crm");
+        const res = await fetch(apiUrl + path, {
+          method: m.toUpperCase(), headers: { "x-api-key": keys[role]!, "content-type": "application/json" },
+          body: m === "get" || m === "delete" ? undefined : "{}",
+        });
+        if (item[m]) expect(res.status, `${m} ${path}`).not.toBe(404);
+        else expect(res.status, `${m} ${path}`).toBeGreaterThanOrEqual(400);
+        if (item[m] && m === "get") expect(res.status).toBe(200);
+      }
+    }
+  });
+});
