@@ -100,6 +100,14 @@ begin
       format('Group %s appears more than once in groupJids.', bad.jid), jsonb_build_object('groupJid', bad.jid));
   end if;
 
+  -- Hold the targeted groups (key share, in id order) before deciding: a concurrent sync that
+  -- deletes one (say, it became a community parent) either committed before, and the check below
+  -- sees it gone, or waits until this campaign is created. Row locks: none in the shared lock table.
+  perform from public.whatsapp_groups w
+  where w.session_id = session and w.group_jid in (select jsonb_array_elements_text(jids))
+  order by w.id
+  for key share;
+
   -- EXCEPT hashes both sides: no plan can turn this into a nested loop over fresh statistics.
   select count(*) as n, jsonb_agg(jid order by jid) filter (where rn <= 100) as sample into bad
   from (select jid, row_number() over (order by jid) as rn
@@ -1296,6 +1304,10 @@ select $json${
                 },
                 "message": {
                   "type": "string"
+                },
+                "truncated": {
+                  "const": true,
+                  "description": "The event was larger than the inbox keeps (8 KiB): it was recorded, with its known fields only."
                 }
               }
             }
@@ -1967,6 +1979,8 @@ CREATE FUNCTION api.record_message_sent(jsonb) RETURNS jsonb
 declare
   payload constant jsonb := $1;
   sends jsonb := payload -> 'sends';
+  -- The sends with message ids in their one form (internal.message_id_parts).
+  normal jsonb;
   campaign public.notification_campaigns;
   bad record;
   counts record;
@@ -2013,6 +2027,14 @@ begin
       jsonb_build_object('index', bad.index));
   end if;
 
+  -- WAHA-style ids become the message id itself, as in error ACKs: one rule, both paths.
+  select jsonb_agg(case when s ? 'messageId'
+                        then s || jsonb_build_object('messageId', (internal.message_id_parts(s ->> 'messageId')).message_id)
+                        else s end order by idx)
+    into normal
+  from jsonb_array_elements(sends) with ordinality t(s, idx);
+  sends := normal;
+
   select key, value into bad from (
     select 'groupJid' as key, s ->> 'groupJid' as value from jsonb_array_elements(sends) s
     union all
@@ -2040,29 +2062,38 @@ begin
       jsonb_build_object('count', bad.n, 'groupJids', bad.sample));
   end if;
 
-  -- Serialise with error ACKs for the same message ids (see internal.message_lock_key).
-  perform pg_advisory_xact_lock(k)
-  from (select distinct internal.message_lock_key(s ->> 'messageId') as k
-        from jsonb_array_elements(sends) s where s ? 'messageId' order by 1) keys;
+  -- Locks before any read that decides, each kind in one order (message ids, then rows by id),
+  -- so that concurrent calls and ACKs serialise without deadlocks, and the statements below see
+  -- what the previous holder committed: with ACKs for the same message ids (lock rows), and with
+  -- another send record for the same groups (the campaign rows themselves). Row locks only: the
+  -- shared lock table is not used per send, whatever the batch size.
+  perform internal.lock_message_ids(array(select s ->> 'messageId' from jsonb_array_elements(sends) s));
+  perform from public.notification_campaign_groups r
+  where r.campaign_id = campaign.id and r.group_jid in (select s ->> 'groupJid' from jsonb_array_elements(sends) s)
+  order by r.id
+  for no key update;
 
-  -- A repeat is fine; a different result for a row already settled, or a message id that
-  -- belongs to another row, is a conflict.
+  -- A repeat is fine; a different result for a row already settled is a conflict: another
+  -- message id, sent vs failed, or another send-time error. A failure recorded by an ACK is
+  -- never overwritten by a send record.
   select count(*) as n, jsonb_agg(jsonb_build_object('groupJid', r.group_jid, 'status', r.status,
            'messageId', r.message_id)) filter (where rn <= 100) as sample into bad
   from (select s, row_number() over () as rn from jsonb_array_elements(sends) s) t
   join public.notification_campaign_groups r
     on r.campaign_id = campaign.id and r.group_jid = s ->> 'groupJid'
   where r.status <> 'pending'
-    and r.message_id is distinct from (s ->> 'messageId');
+    and (r.message_id is distinct from (s ->> 'messageId')
+         or (not s ? 'messageId' and (r.error_code is distinct from btrim(s ->> 'errorCode')::integer
+                                      or r.error_message is distinct from (s ->> 'errorMessage'))));
   if bad.n > 0 then
     perform internal.raise_api_error(409, 'send_conflict',
       format('%s of the groups already have a different send result.', bad.n),
       jsonb_build_object('count', bad.n, 'rows', bad.sample));
   end if;
+  -- A message id names one message: it cannot be another row's, in any session.
   select s ->> 'messageId' as message_id, r.group_jid into bad
   from jsonb_array_elements(sends) s
-  join public.notification_campaign_groups r
-    on r.session_id = campaign.session_id and r.message_id = s ->> 'messageId'
+  join public.notification_campaign_groups r on r.message_id = s ->> 'messageId'
   where not (r.campaign_id = campaign.id and r.group_jid = s ->> 'groupJid')
   limit 1;
   if found then
@@ -2379,12 +2410,29 @@ CREATE FUNCTION internal.is_group_jid(jid text) RETURNS boolean
     RETURN (jid ~ '^[0-9]{5,32}(-[0-9]{1,20})?@g\.us$'::text);
 
 --
--- Name: message_lock_key(text); Type: FUNCTION; Schema: internal; Owner: -
+-- Name: lock_message_ids(text[]); Type: FUNCTION; Schema: internal; Owner: -
 --
 
-CREATE FUNCTION internal.message_lock_key(message_id text) RETURNS bigint
+CREATE FUNCTION internal.lock_message_ids(ids text[]) RETURNS void
+    LANGUAGE sql
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+  insert into public.message_id_locks (message_id)
+  select distinct id from unnest(ids) id where id is not null order by 1
+  on conflict (message_id) do update set message_id = excluded.message_id
+$$;
+
+--
+-- Name: message_id_parts(text); Type: FUNCTION; Schema: internal; Owner: -
+--
+
+CREATE FUNCTION internal.message_id_parts(raw text, OUT message_id text, OUT chat_jid text) RETURNS record
     LANGUAGE sql IMMUTABLE PARALLEL SAFE
-    RETURN hashtextextended(('message:'::text || message_id), (0)::bigint);
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $_$
+  select coalesce(m[2], raw), m[1]
+  from (select regexp_match(raw, '^(?:true|false)_([^_@]+@[^_]+)_([A-Za-z0-9]+)(?:_.*)?$') as m) w
+$_$;
 
 --
 -- Name: parse_message_error(jsonb); Type: FUNCTION; Schema: internal; Owner: -
@@ -2392,12 +2440,12 @@ CREATE FUNCTION internal.message_lock_key(message_id text) RETURNS bigint
 
 CREATE FUNCTION internal.parse_message_error(ev jsonb) RETURNS TABLE(session_id text, message_id text, group_jid text, error_code integer, error_message text, problem_code text, problem text)
     LANGUAGE sql IMMUTABLE PARALLEL SAFE
-    AS $_$
+    AS $$
   with f as (
     select jsonb_typeof(ev) as kind,
            ev -> 'event' as event, ev -> 'sessionId' as sid, ev -> 'messageId' as mid,
            ev -> 'groupJid' as gjid, ev -> 'errorCode' as code, ev -> 'errorMessage' as msg,
-           regexp_match(ev ->> 'messageId', '^(?:true|false)_([^_@]+@[^_]+)_([A-Za-z0-9]+)(?:_.*)?$') as waha
+           internal.message_id_parts(ev ->> 'messageId') as id
   ),
   checked as (
     select f.*, case
@@ -2419,14 +2467,14 @@ CREATE FUNCTION internal.parse_message_error(ev jsonb) RETURNS TABLE(session_id 
     from f
   )
   select nullif(sid #>> '{}', ''),
-         coalesce(waha[2], mid #>> '{}'),
-         coalesce(gjid #>> '{}', waha[1]),
+         (id).message_id,
+         coalesce(gjid #>> '{}', (id).chat_jid),
          case when problem is null then btrim(code #>> '{}')::integer end,
          msg #>> '{}',
          split_part(problem, ':', 1),
          nullif(substr(problem, strpos(problem, ':') + 1), '')
   from checked
-$_$;
+$$;
 
 --
 -- Name: pre_request(); Type: FUNCTION; Schema: internal; Owner: -
@@ -2502,6 +2550,35 @@ end
 $$;
 
 --
+-- Name: raw_event(jsonb); Type: FUNCTION; Schema: internal; Owner: -
+--
+
+CREATE FUNCTION internal.raw_event(ev jsonb) RETURNS jsonb
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+  select case
+    when octet_length(ev::text) <= internal.raw_limit_bytes() then ev
+    when jsonb_typeof(ev) = 'object' then
+      jsonb_build_object('_truncated', true, '_bytes', octet_length(ev::text)) ||
+      (select coalesce(jsonb_object_agg(k, v), '{}'::jsonb)
+         from jsonb_each(ev) e(k, v)
+         where k in ('event', 'sessionId', 'messageId', 'groupJid', 'errorCode', 'errorMessage')
+           and octet_length(v::text) <= 4100)
+    else jsonb_build_object('_truncated', true, '_bytes', octet_length(ev::text),
+                            '_preview', left(ev::text, internal.raw_limit_bytes()))
+  end
+$$;
+
+--
+-- Name: raw_limit_bytes(); Type: FUNCTION; Schema: internal; Owner: -
+--
+
+CREATE FUNCTION internal.raw_limit_bytes() RETURNS integer
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    RETURN 8192;
+
+--
 -- Name: record_message_error(jsonb); Type: FUNCTION; Schema: internal; Owner: -
 --
 
@@ -2528,7 +2605,8 @@ begin
     body_message := format('At most 1000 events per call; got %s.', jsonb_array_length(payload -> 'events'));
   end if;
   if body_code is not null then
-    insert into public.message_error_quarantine (code, reason, raw) values (body_code, body_message, payload);
+    insert into public.message_error_quarantine (code, reason, raw, raw_bytes)
+    values (body_code, body_message, internal.raw_event(payload), octet_length(payload::text));
     return jsonb_build_object('status', body_status, 'code', body_code, 'message', body_message,
                               'details', null, 'hint', 'The body was kept in quarantine.');
   end if;
@@ -2537,11 +2615,9 @@ begin
 
   -- Locks first, in their own statement: the statement below must take its snapshot after they
   -- are granted, so it sees what a concurrent send record committed (hence the events are parsed twice).
-  perform pg_advisory_xact_lock(k)
-  from (select distinct internal.message_lock_key(p.message_id) as k
-        from jsonb_array_elements(events) e, internal.parse_message_error(e) p
-        where p.problem_code is null
-        order by 1) keys;
+  perform internal.lock_message_ids(array(
+    select p.message_id from jsonb_array_elements(events) e, internal.parse_message_error(e) p
+    where p.problem_code is null));
 
   with ev as (
     select e.idx, e.ev as raw, p.*
@@ -2550,10 +2626,12 @@ begin
   ),
   valid as (select * from ev where problem_code is null),
   quarantined as (
-    insert into public.message_error_quarantine (code, reason, raw)
-    select problem_code, problem, raw from ev where problem_code is not null order by idx
+    insert into public.message_error_quarantine (code, reason, raw, raw_bytes)
+    select problem_code, problem, internal.raw_event(raw), octet_length(raw::text)
+    from ev where problem_code is not null order by idx
     returning 1
   ),
+  -- A message id names at most one row (unique); the session and group, when given, must agree.
   matches as (
     select v.idx, r.id as row_id, r.status, r.campaign_id
     from valid v
@@ -2586,14 +2664,18 @@ begin
   ),
   inboxed as (
     insert into public.message_error_inbox
-      (session_id, message_id, group_jid, error_code, error_message, raw, outcome, campaign_id, campaign_group_id)
-    select session_id, message_id, group_jid, error_code, error_message, raw, outcome, campaign_id, row_id
+      (session_id, message_id, group_jid, error_code, error_message, raw, raw_bytes, outcome, campaign_id, campaign_group_id)
+    select session_id, message_id, group_jid, error_code, error_message, internal.raw_event(raw),
+           octet_length(raw::text), outcome, campaign_id, row_id
     from outcomes order by idx
     returning 1
   ),
   answers as (
     select idx, jsonb_build_object('index', idx - 1, 'messageId', message_id, 'outcome', outcome,
-                                   'campaignId', campaign_id) as answer, null as code, null as message
+                                   'campaignId', campaign_id)
+                || case when octet_length(raw::text) > internal.raw_limit_bytes()
+                        then '{"truncated": true}'::jsonb else '{}' end as answer,
+           null as code, null as message
     from outcomes
     union all
     select idx, jsonb_build_object('index', idx - 1, 'outcome', 'quarantined', 'code', problem_code,
@@ -2934,6 +3016,7 @@ CREATE TABLE public.message_error_inbox (
     resolution text,
     campaign_id bigint,
     campaign_group_id bigint,
+    raw_bytes integer,
     CONSTRAINT message_error_inbox_outcome_check CHECK ((outcome = ANY (ARRAY['applied'::text, 'duplicate'::text, 'pending_match'::text]))),
     CONSTRAINT message_error_inbox_resolution_check CHECK ((resolution = ANY (ARRAY['applied'::text, 'duplicate'::text])))
 );
@@ -2943,6 +3026,12 @@ CREATE TABLE public.message_error_inbox (
 --
 
 COMMENT ON TABLE public.message_error_inbox IS 'Every valid error ACK received, with what the gateway was answered and how it was matched. Never deleted.';
+
+--
+-- Name: COLUMN message_error_inbox.raw_bytes; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.message_error_inbox.raw_bytes IS 'Size of the event as received; raw holds only its known fields when it was over the limit.';
 
 --
 -- Name: message_error_inbox_id_seq; Type: SEQUENCE; Schema: public; Owner: -
@@ -2966,7 +3055,8 @@ CREATE TABLE public.message_error_quarantine (
     received_at timestamp with time zone DEFAULT now() NOT NULL,
     code text NOT NULL,
     reason text NOT NULL,
-    raw jsonb
+    raw jsonb,
+    raw_bytes integer
 );
 
 --
@@ -2987,6 +3077,20 @@ ALTER TABLE public.message_error_quarantine ALTER COLUMN id ADD GENERATED ALWAYS
     NO MAXVALUE
     CACHE 1
 );
+
+--
+-- Name: message_id_locks; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.message_id_locks (
+    message_id text NOT NULL
+);
+
+--
+-- Name: TABLE message_id_locks; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TABLE public.message_id_locks IS 'Lock rows: one per message id seen. ACKs and send records lock them before matching each other.';
 
 --
 -- Name: notification_campaign_groups_id_seq; Type: SEQUENCE; Schema: public; Owner: -
@@ -3081,6 +3185,13 @@ ALTER TABLE ONLY public.message_error_quarantine
     ADD CONSTRAINT message_error_quarantine_pkey PRIMARY KEY (id);
 
 --
+-- Name: message_id_locks message_id_locks_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.message_id_locks
+    ADD CONSTRAINT message_id_locks_pkey PRIMARY KEY (message_id);
+
+--
 -- Name: notification_campaign_groups notification_campaign_groups_campaign_id_group_jid_key; Type: CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -3169,7 +3280,7 @@ CREATE INDEX notification_campaign_groups_group_id_idx ON public.notification_ca
 -- Name: notification_campaign_groups_message_id_key; Type: INDEX; Schema: public; Owner: -
 --
 
-CREATE UNIQUE INDEX notification_campaign_groups_message_id_key ON public.notification_campaign_groups USING btree (message_id, session_id);
+CREATE UNIQUE INDEX notification_campaign_groups_message_id_key ON public.notification_campaign_groups USING btree (message_id);
 
 --
 -- Name: notification_campaign_groups tg_campaign_groups__totals_delete; Type: TRIGGER; Schema: public; Owner: -
@@ -3247,6 +3358,12 @@ ALTER TABLE public.message_error_inbox ENABLE ROW LEVEL SECURITY;
 ALTER TABLE public.message_error_quarantine ENABLE ROW LEVEL SECURITY;
 
 --
+-- Name: message_id_locks; Type: ROW SECURITY; Schema: public; Owner: -
+--
+
+ALTER TABLE public.message_id_locks ENABLE ROW LEVEL SECURITY;
+
+--
 -- Name: notification_campaign_groups; Type: ROW SECURITY; Schema: public; Owner: -
 --
 
@@ -3290,4 +3407,5 @@ INSERT INTO public.schema_migrations (version) VALUES
     ('20261125000300'),
     ('20261125000400'),
     ('20261125000500'),
-    ('20261125000600');
+    ('20261125000600'),
+    ('20261125000700');

@@ -59,6 +59,14 @@ begin
       format('Group %s appears more than once in groupJids.', bad.jid), jsonb_build_object('groupJid', bad.jid));
   end if;
 
+  -- Hold the targeted groups (key share, in id order) before deciding: a concurrent sync that
+  -- deletes one (say, it became a community parent) either committed before, and the check below
+  -- sees it gone, or waits until this campaign is created. Row locks: none in the shared lock table.
+  perform from public.whatsapp_groups w
+  where w.session_id = session and w.group_jid in (select jsonb_array_elements_text(jids))
+  order by w.id
+  for key share;
+
   -- EXCEPT hashes both sides: no plan can turn this into a nested loop over fresh statistics.
   select count(*) as n, jsonb_agg(jid order by jid) filter (where rn <= 100) as sample into bad
   from (select jid, row_number() over (order by jid) as rn

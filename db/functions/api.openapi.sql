@@ -1150,6 +1150,10 @@ select $json${
                 },
                 "message": {
                   "type": "string"
+                },
+                "truncated": {
+                  "const": true,
+                  "description": "The event was larger than the inbox keeps (8 KiB): it was recorded, with its known fields only."
                 }
               }
             }

@@ -9,6 +9,8 @@ as $$
 declare
   payload constant jsonb := $1;
   sends jsonb := payload -> 'sends';
+  -- The sends with message ids in their one form (internal.message_id_parts).
+  normal jsonb;
   campaign public.notification_campaigns;
   bad record;
   counts record;
@@ -55,6 +57,14 @@ begin
       jsonb_build_object('index', bad.index));
   end if;
 
+  -- WAHA-style ids become the message id itself, as in error ACKs: one rule, both paths.
+  select jsonb_agg(case when s ? 'messageId'
+                        then s || jsonb_build_object('messageId', (internal.message_id_parts(s ->> 'messageId')).message_id)
+                        else s end order by idx)
+    into normal
+  from jsonb_array_elements(sends) with ordinality t(s, idx);
+  sends := normal;
+
   select key, value into bad from (
     select 'groupJid' as key, s ->> 'groupJid' as value from jsonb_array_elements(sends) s
     union all
@@ -82,29 +92,38 @@ begin
       jsonb_build_object('count', bad.n, 'groupJids', bad.sample));
   end if;
 
-  -- Serialise with error ACKs for the same message ids (see internal.message_lock_key).
-  perform pg_advisory_xact_lock(k)
-  from (select distinct internal.message_lock_key(s ->> 'messageId') as k
-        from jsonb_array_elements(sends) s where s ? 'messageId' order by 1) keys;
+  -- Locks before any read that decides, each kind in one order (message ids, then rows by id),
+  -- so that concurrent calls and ACKs serialise without deadlocks, and the statements below see
+  -- what the previous holder committed: with ACKs for the same message ids (lock rows), and with
+  -- another send record for the same groups (the campaign rows themselves). Row locks only: the
+  -- shared lock table is not used per send, whatever the batch size.
+  perform internal.lock_message_ids(array(select s ->> 'messageId' from jsonb_array_elements(sends) s));
+  perform from public.notification_campaign_groups r
+  where r.campaign_id = campaign.id and r.group_jid in (select s ->> 'groupJid' from jsonb_array_elements(sends) s)
+  order by r.id
+  for no key update;
 
-  -- A repeat is fine; a different result for a row already settled, or a message id that
-  -- belongs to another row, is a conflict.
+  -- A repeat is fine; a different result for a row already settled is a conflict: another
+  -- message id, sent vs failed, or another send-time error. A failure recorded by an ACK is
+  -- never overwritten by a send record.
   select count(*) as n, jsonb_agg(jsonb_build_object('groupJid', r.group_jid, 'status', r.status,
            'messageId', r.message_id)) filter (where rn <= 100) as sample into bad
   from (select s, row_number() over () as rn from jsonb_array_elements(sends) s) t
   join public.notification_campaign_groups r
     on r.campaign_id = campaign.id and r.group_jid = s ->> 'groupJid'
   where r.status <> 'pending'
-    and r.message_id is distinct from (s ->> 'messageId');
+    and (r.message_id is distinct from (s ->> 'messageId')
+         or (not s ? 'messageId' and (r.error_code is distinct from btrim(s ->> 'errorCode')::integer
+                                      or r.error_message is distinct from (s ->> 'errorMessage'))));
   if bad.n > 0 then
     perform internal.raise_api_error(409, 'send_conflict',
       format('%s of the groups already have a different send result.', bad.n),
       jsonb_build_object('count', bad.n, 'rows', bad.sample));
   end if;
+  -- A message id names one message: it cannot be another row's, in any session.
   select s ->> 'messageId' as message_id, r.group_jid into bad
   from jsonb_array_elements(sends) s
-  join public.notification_campaign_groups r
-    on r.session_id = campaign.session_id and r.message_id = s ->> 'messageId'
+  join public.notification_campaign_groups r on r.message_id = s ->> 'messageId'
   where not (r.campaign_id = campaign.id and r.group_jid = s ->> 'groupJid')
   limit 1;
   if found then

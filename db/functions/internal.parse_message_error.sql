@@ -1,6 +1,7 @@
 -- Validates and normalises one error ACK event. problem_code is null when the event is valid.
--- errorCode: a number, a numeric string ("463") or absent. WAHA ids true_<jid>_<id>[_<participant>]
--- are unwrapped into messageId (and groupJid when the event has none).
+-- errorCode: a number, a numeric string ("463") or absent. Message ids follow the one rule of
+-- internal.message_id_parts (WAHA's true_<jid>_<id>[_<participant>] also gives the groupJid when
+-- the event has none).
 create or replace function internal.parse_message_error(ev jsonb)
 returns table (session_id text, message_id text, group_jid text, error_code integer,
                error_message text, problem_code text, problem text)
@@ -10,7 +11,7 @@ as $$
     select jsonb_typeof(ev) as kind,
            ev -> 'event' as event, ev -> 'sessionId' as sid, ev -> 'messageId' as mid,
            ev -> 'groupJid' as gjid, ev -> 'errorCode' as code, ev -> 'errorMessage' as msg,
-           regexp_match(ev ->> 'messageId', '^(?:true|false)_([^_@]+@[^_]+)_([A-Za-z0-9]+)(?:_.*)?$') as waha
+           internal.message_id_parts(ev ->> 'messageId') as id
   ),
   checked as (
     select f.*, case
@@ -32,8 +33,8 @@ as $$
     from f
   )
   select nullif(sid #>> '{}', ''),
-         coalesce(waha[2], mid #>> '{}'),
-         coalesce(gjid #>> '{}', waha[1]),
+         (id).message_id,
+         coalesce(gjid #>> '{}', (id).chat_jid),
          case when problem is null then btrim(code #>> '{}')::integer end,
          msg #>> '{}',
          split_part(problem, ':', 1),

@@ -23,7 +23,8 @@ begin
     body_message := format('At most 1000 events per call; got %s.', jsonb_array_length(payload -> 'events'));
   end if;
   if body_code is not null then
-    insert into public.message_error_quarantine (code, reason, raw) values (body_code, body_message, payload);
+    insert into public.message_error_quarantine (code, reason, raw, raw_bytes)
+    values (body_code, body_message, internal.raw_event(payload), octet_length(payload::text));
     return jsonb_build_object('status', body_status, 'code', body_code, 'message', body_message,
                               'details', null, 'hint', 'The body was kept in quarantine.');
   end if;
@@ -32,11 +33,9 @@ begin
 
   -- Locks first, in their own statement: the statement below must take its snapshot after they
   -- are granted, so it sees what a concurrent send record committed (hence the events are parsed twice).
-  perform pg_advisory_xact_lock(k)
-  from (select distinct internal.message_lock_key(p.message_id) as k
-        from jsonb_array_elements(events) e, internal.parse_message_error(e) p
-        where p.problem_code is null
-        order by 1) keys;
+  perform internal.lock_message_ids(array(
+    select p.message_id from jsonb_array_elements(events) e, internal.parse_message_error(e) p
+    where p.problem_code is null));
 
   with ev as (
     select e.idx, e.ev as raw, p.*
@@ -45,10 +44,12 @@ begin
   ),
   valid as (select * from ev where problem_code is null),
   quarantined as (
-    insert into public.message_error_quarantine (code, reason, raw)
-    select problem_code, problem, raw from ev where problem_code is not null order by idx
+    insert into public.message_error_quarantine (code, reason, raw, raw_bytes)
+    select problem_code, problem, internal.raw_event(raw), octet_length(raw::text)
+    from ev where problem_code is not null order by idx
     returning 1
   ),
+  -- A message id names at most one row (unique); the session and group, when given, must agree.
   matches as (
     select v.idx, r.id as row_id, r.status, r.campaign_id
     from valid v
@@ -81,14 +82,18 @@ begin
   ),
   inboxed as (
     insert into public.message_error_inbox
-      (session_id, message_id, group_jid, error_code, error_message, raw, outcome, campaign_id, campaign_group_id)
-    select session_id, message_id, group_jid, error_code, error_message, raw, outcome, campaign_id, row_id
+      (session_id, message_id, group_jid, error_code, error_message, raw, raw_bytes, outcome, campaign_id, campaign_group_id)
+    select session_id, message_id, group_jid, error_code, error_message, internal.raw_event(raw),
+           octet_length(raw::text), outcome, campaign_id, row_id
     from outcomes order by idx
     returning 1
   ),
   answers as (
     select idx, jsonb_build_object('index', idx - 1, 'messageId', message_id, 'outcome', outcome,
-                                   'campaignId', campaign_id) as answer, null as code, null as message
+                                   'campaignId', campaign_id)
+                || case when octet_length(raw::text) > internal.raw_limit_bytes()
+                        then '{"truncated": true}'::jsonb else '{}' end as answer,
+           null as code, null as message
     from outcomes
     union all
     select idx, jsonb_build_object('index', idx - 1, 'outcome', 'quarantined', 'code', problem_code,

@@ -1,7 +1,7 @@
 -- CRM: send results mark rows sent or failed, are idempotent, refuse contradictions, and drive
 -- the campaign status (including a late error on a completed campaign).
 begin;
-select plan(15);
+select plan(16);
 
 select from tests.make_campaign('wa_a', 3, 'scheduled');
 create temp table c as select max(id) as id from notification_campaigns;
@@ -17,8 +17,11 @@ select is(
 select is(
   api.record_message_sent(jsonb_build_object('campaignId', (select id from c), 'sends', jsonb_build_array(
     jsonb_build_object('groupJid', tests.jid(1), 'messageId', 'M1'),
-    jsonb_build_object('groupJid', tests.jid(2), 'errorCode', 463)))) ->> 'unchanged',
+    jsonb_build_object('groupJid', tests.jid(2), 'errorCode', 463, 'errorMessage', 'not allowed')))) ->> 'unchanged',
   '2', 'repeating the same results changes nothing');
+select is(
+  tests.api_error(format($$select api.record_message_sent('{"campaignId": %s, "sends": [{"groupJid": "%s", "errorCode": 420}]}')$$,
+    (select id from c), tests.jid(2))) ->> 'code', 'send_conflict', 'another send-time error for a failed row is a conflict');
 select is(
   tests.api_error(format($$select api.record_message_sent('{"campaignId": %s, "sends": [{"groupJid": "%s", "messageId": "OTHER"}]}')$$,
     (select id from c), tests.jid(1))) ->> 'code', 'send_conflict', 'a different message id for a sent row is a conflict');

@@ -41,6 +41,25 @@ export async function applyFunctions(url: string) {
         throw new Error(`db/functions/${f}: ${(e as Error).message}`);
       }
     }
+    // The folder is the whole truth: a function (or trigger of ours) that it no longer defines,
+    // an old overload or a renamed one, is dropped in the same transaction. What this transaction
+    // (re)created carries its xid as xmin; anything older in our schemas is gone from the folder.
+    const { rows } = await client.query<{ dropped: string }>(`
+      with stale_triggers as (
+        select format('drop trigger %I on %s', t.tgname, t.tgrelid::regclass) as ddl
+        from pg_trigger t join pg_proc p on p.oid = t.tgfoid
+        where not t.tgisinternal and p.pronamespace = 'internal'::regnamespace
+          and t.xmin <> pg_current_xact_id()::xid
+      ),
+      stale_functions as (
+        select format('drop function %s', p.oid::regprocedure) as ddl
+        from pg_proc p
+        where p.pronamespace in ('api'::regnamespace, 'internal'::regnamespace)
+          and p.xmin <> pg_current_xact_id()::xid
+      )
+      select ddl as dropped from stale_triggers union all select ddl from stale_functions`);
+    for (const { dropped } of rows) await client.query(dropped);
+    if (rows.length) console.error(`db/functions: ${rows.map((r) => r.dropped).join("; ")}`);
     await client.query("commit");
     await client.query("notify pgrst, 'reload schema'");
     await client.query("notify pgrst, 'reload config'");

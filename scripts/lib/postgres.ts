@@ -94,7 +94,8 @@ export function startCluster(binDir: string, c: Cluster, opts: { throwaway?: boo
     const settings = [
       "listen_addresses = ''", // Unix socket only
       "unix_socket_permissions = 0700",
-      "max_connections = 200",
+      // PostgreSQL's defaults for connections and locks (max_connections 100,
+      // max_locks_per_transaction 64), as on Supabase: tests must pass where users run.
       "shared_buffers = 256MB",
       "log_min_messages = warning",
       "log_lock_waits = on",

@@ -159,6 +159,10 @@ export interface MessageErrorResult {
   campaignId?: number | null;
   code?: string;
   message?: string;
+  /**
+   * The event was larger than the inbox keeps (8 KiB): it was recorded, with its known fields only.
+   */
+  truncated?: true;
 }
 /**
  * This interface was referenced by `Contracts`'s JSON-Schema
