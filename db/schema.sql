@@ -1110,7 +1110,22 @@ select $json${
           "42501",
           "22P05",
           "network_error",
-          "connection_lost"
+          "connection_lost",
+          "PGRST100",
+          "PGRST101",
+          "PGRST103",
+          "PGRST107",
+          "PGRST116",
+          "PGRST200",
+          "22P02",
+          "42703",
+          "54001",
+          "request_too_large",
+          "PGRST000",
+          "PGRST001",
+          "PGRST002",
+          "PGRST003",
+          "53200"
         ]
       },
       "ApiErrorBody": {

@@ -1,6 +1,7 @@
 // npm run setup — install what the machine lacks for npm start / npm test (PostgreSQL server,
-// pgTAP, pg_prove), the same way npm start and npm test do on their own; CI calls it up front.
-import { ensurePrerequisites } from "./lib/postgres.js";
+// pgTAP, pg_prove, and nginx for the front-door tests), the same way npm start and npm test do on their own; CI calls it up front.
+import { ensurePrerequisites, ensureTestTools } from "./lib/postgres.js";
 
 const binDir = ensurePrerequisites({ needServer: !process.env.DATABASE_URL, needPgtap: true });
-console.log(`PostgreSQL server binaries: ${binDir ?? "(DATABASE_URL is used)"}; pgTAP and pg_prove: present`);
+const tools = ensureTestTools();
+console.log(`PostgreSQL server binaries: ${binDir ?? "(DATABASE_URL is used)"}; pgTAP and pg_prove: present; nginx: ${tools.nginx}`);

@@ -8,16 +8,23 @@ import { join } from "node:path";
 import pg from "pg";
 import { migrate } from "./lib/migrate.js";
 import { repoRoot } from "./lib/paths.js";
-import { ensurePrerequisites } from "./lib/postgres.js";
+import { ensurePrerequisites, ensureTestTools } from "./lib/postgres.js";
 import { startPostgrest } from "./lib/postgrest.js";
 import { freePort } from "./lib/run.js";
 import { randomSecret } from "./lib/secrets.js";
 import { testTarget } from "./lib/target.js";
 
-// npm test [-- <vitest file filters>]; npm run test:soak (durable cluster, fault injection, minutes).
+// npm test [-- <vitest file filters>]; npm test -- --pgtap [db/tests/NN_x.sql ...] (pgTAP only);
+// npm run test:soak (durable cluster, fault injection, minutes).
 const soak = process.argv.includes("--soak");
-const vitestArgs = process.argv.slice(2).filter((a) => a !== "--soak");
+const pgtapOnly = process.argv.includes("--pgtap");
+const args = process.argv.slice(2).filter((a) => a !== "--soak" && a !== "--pgtap");
+const pgtapFiles = pgtapOnly ? args : [];
+const vitestArgs = pgtapOnly ? [] : args;
 if (soak) vitestArgs.unshift("--config", "vitest.soak.config.ts");
+
+/** Ends a --pgtap run after pgTAP, through the same teardown. */
+class Done extends Error {}
 
 async function exec(sql: string[], url: string) {
   const c = new pg.Client({ connectionString: url });
@@ -46,7 +53,7 @@ function capture(cmd: string, args: string[], env: NodeJS.ProcessEnv): Promise<{
   });
 }
 
-async function runPgtap(serverUrl: (db: string) => string, appDb: string) {
+async function runPgtap(serverUrl: (db: string) => string, appDb: string, only: string[] = []) {
   const db = `${appDb}_pgtap`;
   await exec([`drop database if exists ${db}`, `create database ${db} template ${appDb}`], serverUrl("postgres"));
   await exec([
@@ -55,7 +62,7 @@ async function runPgtap(serverUrl: (db: string) => string, appDb: string) {
     readFileSync(join(repoRoot, "db", "tests", "helpers", "tests_schema.sql"), "utf8"),
     `alter database ${db} set search_path = tests, public`,
   ], serverUrl(db));
-  const files = readdirSync(join(repoRoot, "db", "tests")).filter((f) => /^\d+_.*\.sql$/.test(f)).sort()
+  const files = only.length ? only : readdirSync(join(repoRoot, "db", "tests")).filter((f) => /^\d+_.*\.sql$/.test(f)).sort()
     .map((f) => join("db", "tests", f));
   const { args, env } = libpqFlags(serverUrl(db));
   const res = await capture("pg_prove", ["--verbose", "--failures", ...args, ...files], env);
@@ -92,6 +99,7 @@ async function runVitest(env: NodeJS.ProcessEnv) {
 }
 
 ensurePrerequisites({ needServer: !process.env.DATABASE_URL, needPgtap: true });
+const tools = ensureTestTools();
 const target = await testTarget({ durable: soak });
 let total = { passed: 0, failed: 0 };
 try {
@@ -100,15 +108,16 @@ try {
   await migrate(target.adminUrl, { quiet: true });
   if (vitestArgs.length === 0) { // a filtered or soak run skips pgTAP
     console.log("== pgTAP (db/tests) ==");
-    const t = await runPgtap(target.serverUrl, target.dbName);
+    const t = await runPgtap(target.serverUrl, target.dbName, pgtapFiles);
     total = { passed: total.passed + t.passed, failed: total.failed + t.failed };
   }
+  if (pgtapOnly) throw new Done();
   console.log("== vitest (HTTP against PostgREST) ==");
   const jwtSecret = randomSecret();
   const api = await startPostgrest({ dbUri: await target.postgrestUri(), jwtSecret, port: await freePort(), poolSize: 20 });
   try {
     const v = await runVitest({
-      WA_API_URL: api.url, WA_DB_URL: target.adminUrl, WA_JWT_SECRET: jwtSecret,
+      WA_API_URL: api.url, WA_DB_URL: target.adminUrl, WA_JWT_SECRET: jwtSecret, WA_NGINX_BIN: tools.nginx,
       // What PostgREST connects with, for tests that start a service of their own (npm start).
       WA_PGRST_DB_URI: await target.postgrestUri(),
       // For fault injection (the soak restarts PostgreSQL under load).
@@ -122,8 +131,10 @@ try {
     await api.stop();
   }
 } catch (e) {
-  console.error(e);
-  total.failed += 1;
+  if (!(e instanceof Done)) {
+    console.error(e);
+    total.failed += 1;
+  }
 } finally {
   await target.teardown();
 }

@@ -30,6 +30,19 @@ function pgtapInstalled(binDir: string): boolean {
   return existsSync(join(shareDir, "extension", "pgtap.control"));
 }
 
+/** Installs Debian packages with apt-get when root; elsewhere throws with the command to run. */
+export function aptInstall(pkgs: string[], what: string) {
+  const cmd = `apt-get update && apt-get install -y --no-install-recommends ${pkgs.join(" ")}`;
+  if (!isRoot || !commandExists("apt-get")) {
+    throw new Error(`${what} missing. Install, e.g.:\n  sudo sh -c '${cmd}'`);
+  }
+  console.error(`[setup] installing ${pkgs.join(", ")} with apt-get`);
+  const r = spawnSync("sh", ["-c", `${cmd} >/tmp/wa-campaigns-apt.log 2>&1`], {
+    stdio: "inherit", env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" },
+  });
+  if (r.status !== 0) throw new Error(`apt-get failed (see /tmp/wa-campaigns-apt.log); run: ${cmd}`);
+}
+
 /**
  * Makes sure the PostgreSQL server binaries (when `needServer`), pgTAP and pg_prove exist.
  * On Debian/Ubuntu as root it installs them with apt-get; elsewhere it stops with the command.
@@ -40,18 +53,18 @@ export function ensurePrerequisites(opts: { needServer: boolean; needPgtap: bool
   const missing = () =>
     (opts.needServer && !binDir) || (opts.needPgtap && (!binDir || !pgtapInstalled(binDir) || !commandExists("pg_prove")));
   if (!missing()) return binDir;
-  const pkgs = DEBIAN_PACKAGES(major);
-  const cmd = `apt-get update && apt-get install -y ${pkgs.join(" ")}`;
-  if (isRoot && commandExists("apt-get")) {
-    console.error(`[setup] installing ${pkgs.join(", ")} with apt-get`);
-    const r = spawnSync("sh", ["-c", `${cmd} >/tmp/wa-campaigns-apt.log 2>&1`], {
-      stdio: "inherit", env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" },
-    });
-    if (r.status !== 0) throw new Error(`apt-get failed (see /tmp/wa-campaigns-apt.log); run: ${cmd}`);
-    binDir = findServerBinDir();
-    if (!missing()) return binDir;
-  }
-  throw new Error(`PostgreSQL server binaries, pgTAP or pg_prove are missing. Install them, e.g.:\n  sudo sh -c '${cmd}'`);
+  aptInstall(DEBIAN_PACKAGES(major), "PostgreSQL server binaries, pgTAP or pg_prove are");
+  binDir = findServerBinDir();
+  if (missing()) throw new Error("PostgreSQL server binaries, pgTAP or pg_prove are still missing after apt-get");
+  return binDir;
+}
+
+/** The tools the HTTP tests put in front of PostgREST (Debian's nginx): their paths. */
+export function ensureTestTools(): { nginx: string } {
+  const nginx = ["/usr/sbin/nginx"].find((p) => existsSync(p));
+  if (nginx) return { nginx };
+  aptInstall(["nginx"], "nginx is");
+  return { nginx: "/usr/sbin/nginx" };
 }
 
 export interface Cluster {

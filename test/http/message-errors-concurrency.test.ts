@@ -3,6 +3,7 @@
 // totals equal the row counts, every ACK is in the inbox, and nothing answered 5xx.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { campaignTotals, db, post, seedSession, roleHeaders } from "../support/env.js";
+import { pool, seededRandom, shuffle as shuffleWith } from "../support/random.js";
 
 const GROUPS = 2000;
 const CLIENTS = 16;
@@ -12,20 +13,8 @@ let crm: Record<string, string>;
 beforeAll(async () => ({ gw, crm } = await roleHeaders()));
 afterAll(() => db.end());
 
-function shuffle<T>(a: T[]): T[] {
-  for (let i = a.length - 1; i > 0; i--) {
-    const j = Math.floor(Math.random() * (i + 1));
-    [a[i], a[j]] = [a[j]!, a[i]!];
-  }
-  return a;
-}
-
-async function pool<T>(items: T[], workers: number, fn: (item: T) => Promise<void>) {
-  let next = 0;
-  await Promise.all(Array.from({ length: workers }, async () => {
-    while (next < items.length) await fn(items[next++]!);
-  }));
-}
+const random = seededRandom();
+const shuffle = <T>(a: T[]) => shuffleWith(a, random);
 
 describe("error ACKs under concurrency", () => {
   it("keeps every ACK and exact totals", async () => {

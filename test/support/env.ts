@@ -4,6 +4,7 @@ import pg from "pg";
 import { createApiKey, type ApiRole } from "../../scripts/lib/api-keys.js";
 import { BackendError } from "../../clients/ts/src/errors.js";
 import { jidFrom } from "./jids.js";
+import { loadContracts } from "../../scripts/lib/contracts.js";
 
 function required(name: string): string {
   const v = process.env[name];
@@ -59,6 +60,24 @@ export function baileysGroup(id: string, extra: Record<string, unknown> = {}, pa
   };
 }
 
+/**
+ * What no answer may ever show: our tables, constraints and indexes, private schemas,
+ * PostgreSQL's wording for them. Every HTTP test through post() (fuzz, concurrency, contracts)
+ * checks every body; a name the request itself carried (echoed input) or one of our error codes
+ * is not a leak.
+ */
+const INTERNAL_NAME = new RegExp([
+  "\\b[a-z0-9_]*(?:whatsapp_groups|whatsapp_sessions|notification_campaign|message_error_inbox|message_error_quarantine|message_id_locks|api_keys)[a-z0-9_]*\\b",
+  "\\b[a-z0-9_]+_(?:pkey|key|check|fkey|idx)\\b", "\\b(?:internal|public)\\.[a-z_]+", "violates", "constraint", 'relation \\\\?"',
+].join("|"), "gi");
+const ERROR_CODES = new Set<string>(loadContracts().error!.definitions.ErrorCode.enum);
+
+export function internalNames(response: string, request = ""): string[] {
+  const req = request.toLowerCase();
+  return [...response.matchAll(INTERNAL_NAME)].map((m) => m[0])
+    .filter((n) => !ERROR_CODES.has(n) && !req.includes(n.toLowerCase()));
+}
+
 export async function post(path: string, body: unknown, headers: Record<string, string> = {}) {
   const res = await fetch(apiUrl + path, {
     method: "POST",
@@ -66,6 +85,8 @@ export async function post(path: string, body: unknown, headers: Record<string, 
     body: typeof body === "string" ? body : JSON.stringify(body),
   });
   const text = await res.text();
+  const leaked = internalNames(text, typeof body === "string" ? body : JSON.stringify(body));
+  if (leaked.length) throw new Error(`${path} answered ${res.status} with internal names ${leaked.join(", ")}: ${text.slice(0, 500)}`);
   let json: unknown = undefined;
   try { json = JSON.parse(text); } catch { /* not JSON */ }
   return { status: res.status, json: json as any, text };
