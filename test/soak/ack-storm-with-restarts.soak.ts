@@ -10,6 +10,7 @@ import { createCrmClient, createGatewayClient, withRetry, type MessageErrorEvent
 import { asPostgresUser } from "../../scripts/lib/run.js";
 import { baileysGroup, campaignTotals, db, groupJid, newKey, uniqueSession } from "../support/env.js";
 import { apiUrl } from "../support/env.js";
+import { seededRandom, shuffle as shuffleWith } from "../support/random.js";
 
 const CAMPAIGNS = 8;
 const GROUPS = 1500;
@@ -31,10 +32,8 @@ function restartPostgres(mode: "fast" | "immediate") {
   if (r.status !== 0) throw new Error(`pg_ctl restart failed: ${r.stdout}${r.stderr}`);
 }
 
-function shuffle<T>(a: T[]): T[] {
-  for (let i = a.length - 1; i > 0; i--) { const j = Math.floor(Math.random() * (i + 1)); [a[i], a[j]] = [a[j]!, a[i]!]; }
-  return a;
-}
+const random = seededRandom();
+const shuffle = <T>(a: T[]): T[] => shuffleWith(a, random);
 
 describe("soak: ACK storm with PostgreSQL restarts", () => {
   it("loses nothing and keeps every invariant", async () => {
