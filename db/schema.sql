@@ -37,6 +37,18 @@ CREATE SCHEMA internal;
 COMMENT ON SCHEMA internal IS 'Helpers, trigger functions and secrets; never exposed.';
 
 --
+-- Name: wa_data; Type: SCHEMA; Schema: -; Owner: -
+--
+
+CREATE SCHEMA wa_data;
+
+--
+-- Name: SCHEMA wa_data; Type: COMMENT; Schema: -; Owner: -
+--
+
+COMMENT ON SCHEMA wa_data IS 'WhatsApp campaign data: groups, campaigns, their targets, the error-ACK inbox and quarantine. Never exposed; read through the api views.';
+
+--
 -- Name: create_campaign(jsonb); Type: FUNCTION; Schema: api; Owner: -
 --
 
@@ -103,7 +115,7 @@ begin
   -- Hold the targeted groups (key share, in id order) before deciding: a concurrent sync that
   -- deletes one (say, it became a community parent) either committed before, and the check below
   -- sees it gone, or waits until this campaign is created. Row locks: none in the shared lock table.
-  perform from public.whatsapp_groups w
+  perform from wa_data.whatsapp_groups w
   where w.session_id = session and w.group_jid in (select jsonb_array_elements_text(jids))
   order by w.id
   for key share;
@@ -113,7 +125,7 @@ begin
   from (select jid, row_number() over (order by jid) as rn
         from (select jsonb_array_elements_text(jids) as jid
               except
-              select w.group_jid from public.whatsapp_groups w
+              select w.group_jid from wa_data.whatsapp_groups w
               where w.session_id = session and w.inactive_since is null and not w.is_community) missing) u;
   if bad.n > 0 then
     perform internal.raise_api_error(422, 'unsendable_groups',
@@ -122,22 +134,22 @@ begin
       'Sync the session''s groups first; community parents and inactive groups cannot be targeted.');
   end if;
 
-  insert into public.notification_campaigns (name, message, session_id, status)
+  insert into wa_data.notification_campaigns (name, message, session_id, status)
   values (payload ->> 'name', payload ->> 'message', session, initial_status)
   returning id into new_id;
 
   -- One statement for any number of groups; the totals trigger runs once for all of them.
-  insert into public.notification_campaign_groups (campaign_id, group_id, group_jid, group_name, session_id)
+  insert into wa_data.notification_campaign_groups (campaign_id, group_id, group_jid, group_name, session_id)
   select new_id, w.id, w.group_jid, w.name, w.session_id
   from jsonb_array_elements_text(jids) j
-  join public.whatsapp_groups w on w.session_id = session and w.group_jid = j;
+  join wa_data.whatsapp_groups w on w.session_id = session and w.group_jid = j;
   get diagnostics total = row_count;
   -- When this grew the table by a tenth or more, refresh its statistics right away, so the next
   -- calls on this campaign (send results, ACKs) are planned for its real size (autovacuum would,
   -- but later).
   if total >= 100 and total >= 0.1 * (select greatest(reltuples, 0) from pg_class
-                                      where oid = 'public.notification_campaign_groups'::regclass) then
-    analyze public.notification_campaign_groups;
+                                      where oid = 'wa_data.notification_campaign_groups'::regclass) then
+    analyze wa_data.notification_campaign_groups;
   end if;
 
   return jsonb_build_object('campaignId', new_id, 'totalGroups', total, 'status', initial_status);
@@ -1996,7 +2008,7 @@ declare
   sends jsonb := payload -> 'sends';
   -- The sends with message ids in their one form (internal.message_id_parts).
   normal jsonb;
-  campaign public.notification_campaigns;
+  campaign wa_data.notification_campaigns;
   bad record;
   counts record;
 begin
@@ -2061,7 +2073,7 @@ begin
       jsonb_build_object(bad.key, bad.value));
   end if;
 
-  select * into campaign from public.notification_campaigns where id = (payload ->> 'campaignId')::bigint;
+  select * into campaign from wa_data.notification_campaigns where id = (payload ->> 'campaignId')::bigint;
   if not found then
     perform internal.raise_api_error(404, 'campaign_not_found',
       format('Campaign %s does not exist.', payload ->> 'campaignId'));
@@ -2069,7 +2081,7 @@ begin
 
   select count(*) as n, jsonb_agg(s ->> 'groupJid') filter (where rn <= 100) as sample into bad
   from (select s, row_number() over () as rn from jsonb_array_elements(sends) s) t
-  where not exists (select from public.notification_campaign_groups r
+  where not exists (select from wa_data.notification_campaign_groups r
                     where r.campaign_id = campaign.id and r.group_jid = s ->> 'groupJid');
   if bad.n > 0 then
     perform internal.raise_api_error(422, 'unknown_campaign_groups',
@@ -2083,7 +2095,7 @@ begin
   -- another send record for the same groups (the campaign rows themselves). Row locks only: the
   -- shared lock table is not used per send, whatever the batch size.
   perform internal.lock_message_ids(array(select s ->> 'messageId' from jsonb_array_elements(sends) s));
-  perform from public.notification_campaign_groups r
+  perform from wa_data.notification_campaign_groups r
   where r.campaign_id = campaign.id and r.group_jid in (select s ->> 'groupJid' from jsonb_array_elements(sends) s)
   order by r.id
   for no key update;
@@ -2094,7 +2106,7 @@ begin
   select count(*) as n, jsonb_agg(jsonb_build_object('groupJid', r.group_jid, 'status', r.status,
            'messageId', r.message_id)) filter (where rn <= 100) as sample into bad
   from (select s, row_number() over () as rn from jsonb_array_elements(sends) s) t
-  join public.notification_campaign_groups r
+  join wa_data.notification_campaign_groups r
     on r.campaign_id = campaign.id and r.group_jid = s ->> 'groupJid'
   where r.status <> 'pending'
     and (r.message_id is distinct from (s ->> 'messageId')
@@ -2108,7 +2120,7 @@ begin
   -- A message id names one message: it cannot be another row's, in any session.
   select s ->> 'messageId' as message_id, r.group_jid into bad
   from jsonb_array_elements(sends) s
-  join public.notification_campaign_groups r on r.message_id = s ->> 'messageId'
+  join wa_data.notification_campaign_groups r on r.message_id = s ->> 'messageId'
   where not (r.campaign_id = campaign.id and r.group_jid = s ->> 'groupJid')
   limit 1;
   if found then
@@ -2126,13 +2138,13 @@ begin
            btrim(s ->> 'errorCode')::integer as error_code, s ->> 'errorMessage' as error_message,
            w.inbox_ids, w.ack_code, w.ack_message
     from jsonb_array_elements(sends) s
-    join public.notification_campaign_groups r
+    join wa_data.notification_campaign_groups r
       on r.campaign_id = campaign.id and r.group_jid = s ->> 'groupJid'
     left join lateral (
       select array_agg(i.id order by i.id) as inbox_ids,
              (array_agg(i.error_code order by i.id))[1] as ack_code,
              (array_agg(i.error_message order by i.id))[1] as ack_message
-      from public.message_error_inbox i
+      from wa_data.message_error_inbox i
       where s ? 'messageId' and i.message_id = s ->> 'messageId'
         and i.outcome = 'pending_match' and i.matched_at is null
         and (i.session_id is null or i.session_id = campaign.session_id)
@@ -2141,7 +2153,7 @@ begin
     where r.status = 'pending'
   ),
   marked as (
-    update public.notification_campaign_groups r
+    update wa_data.notification_campaign_groups r
     set status = case when t.message_id is null or t.inbox_ids is not null then 'failed' else 'sent' end,
         message_id = t.message_id,
         error_code = case when t.inbox_ids is not null then t.ack_code else t.error_code end,
@@ -2155,7 +2167,7 @@ begin
   ),
   -- The earliest waiting ACK is applied; any later ones for the same message are duplicates.
   matched as (
-    update public.message_error_inbox i
+    update wa_data.message_error_inbox i
     set matched_at = now(), resolution = case when w.nth = 1 then 'applied' else 'duplicate' end,
         campaign_id = campaign.id, campaign_group_id = t.row_id
     from todo t cross join lateral unnest(t.inbox_ids) with ordinality w(inbox_id, nth)
@@ -2168,7 +2180,7 @@ begin
     into counts
   from marked;
 
-  select * into campaign from public.notification_campaigns where id = campaign.id;
+  select * into campaign from wa_data.notification_campaigns where id = campaign.id;
   return jsonb_build_object(
     'campaignId', campaign.id,
     'sent', counts.sent, 'failed', counts.failed, 'failedByEarlyAck', counts.failed_by_ack,
@@ -2308,16 +2320,16 @@ begin
              else 'updated'
            end as change
     from incoming i
-    left join public.whatsapp_groups w on w.session_id = session and w.group_jid = i.jid
+    left join wa_data.whatsapp_groups w on w.session_id = session and w.group_jid = i.jid
     where not i.is_community
   ),
   removed_parents as (
-    delete from public.whatsapp_groups w
+    delete from wa_data.whatsapp_groups w
     where w.session_id = session and w.group_jid in (select jid from incoming where is_community)
     returning w.id
   ),
   inserted as (
-    insert into public.whatsapp_groups
+    insert into wa_data.whatsapp_groups
       (session_id, group_jid, name, participant_count, is_community_announce, linked_parent_jid, announce)
     select session, jid, name, participant_count, is_community_announce, linked_parent_jid, announce
     from classified where change = 'inserted'
@@ -2325,7 +2337,7 @@ begin
   ),
   -- Unchanged rows are not touched: a no-change sync writes no group row.
   updated as (
-    update public.whatsapp_groups w
+    update wa_data.whatsapp_groups w
     set name = c.name, participant_count = c.participant_count,
         is_community_announce = c.is_community_announce, linked_parent_jid = c.linked_parent_jid,
         announce = c.announce, inactive_since = null, updated_at = now()
@@ -2336,16 +2348,16 @@ begin
   -- EXCEPT (hashed) rather than NOT EXISTS: the planner believes a CTE holds 100 rows and would
   -- otherwise pick a nested loop, quadratic in the session's size.
   deactivated as (
-    update public.whatsapp_groups w
+    update wa_data.whatsapp_groups w
     set inactive_since = now(), updated_at = now()
-    from (select group_jid from public.whatsapp_groups where session_id = session and inactive_since is null
+    from (select group_jid from wa_data.whatsapp_groups where session_id = session and inactive_since is null
           except
           select jid from incoming) gone
     where w.session_id = session and w.group_jid = gone.group_jid
     returning w.id
   ),
   session_row as (
-    insert into public.whatsapp_sessions (session_id, last_synced_at, group_count)
+    insert into wa_data.whatsapp_sessions (session_id, last_synced_at, group_count)
     values (session, now(), (select count(*) from classified))
     on conflict (session_id) do update
       set last_synced_at = excluded.last_synced_at, group_count = excluded.group_count
@@ -2365,8 +2377,8 @@ begin
   -- Fresh statistics after a change of a tenth of the table or more, so later calls (campaign
   -- creation over these groups) plan for the real size.
   if (result ->> 'inserted')::int + (result ->> 'deactivated')::int >= greatest(1000,
-       0.1 * (select greatest(reltuples, 0) from pg_class where oid = 'public.whatsapp_groups'::regclass)) then
-    analyze public.whatsapp_groups;
+       0.1 * (select greatest(reltuples, 0) from pg_class where oid = 'wa_data.whatsapp_groups'::regclass)) then
+    analyze wa_data.whatsapp_groups;
   end if;
   return result;
 end
@@ -2437,7 +2449,7 @@ CREATE FUNCTION internal.lock_message_ids(ids text[]) RETURNS void
     LANGUAGE sql
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
-  insert into public.message_id_locks (message_id)
+  insert into wa_data.message_id_locks (message_id)
   select distinct id from unnest(ids) id where id is not null order by 1
   on conflict (message_id) do update set message_id = excluded.message_id
 $$;
@@ -2510,8 +2522,11 @@ declare
   caller name := current_user;
   target regclass;
 begin
-  if path = '/' then
-    return;  -- the OpenAPI document describes the API to anyone; it holds no data
+  -- PostgREST sets search_path to the schema the request is for (Accept-Profile /
+  -- Content-Profile, else its first exposed schema) before it calls this hook. Read as written:
+  -- current_schemas() would leave out a schema the caller may not use (anon, on api).
+  if btrim(split_part(current_setting('search_path'), ',', 1), ' "') is distinct from 'api' or path = '/' then
+    return;  -- not ours; and the OpenAPI document describes the API to anyone
   end if;
   if api_key is not null then
     caller := internal.api_key_role(api_key);
@@ -2629,7 +2644,7 @@ begin
     body_message := format('At most 1000 events per call; got %s.', jsonb_array_length(payload -> 'events'));
   end if;
   if body_code is not null then
-    insert into public.message_error_quarantine (code, reason, raw, raw_bytes)
+    insert into wa_data.message_error_quarantine (code, reason, raw, raw_bytes)
     values (body_code, body_message, internal.raw_event(payload), octet_length(payload::text));
     return jsonb_build_object('status', body_status, 'code', body_code, 'message', body_message,
                               'details', null, 'hint', 'The body was kept in quarantine.');
@@ -2663,9 +2678,9 @@ begin
       -- Which of our ids does someone hold? SKIP LOCKED passes over those; the share locks it
       -- takes on the others are released at once by rolling this subtransaction back.
       begin
-        with free as (select l.message_id from public.message_id_locks l
+        with free as (select l.message_id from wa_data.message_id_locks l
                       where l.message_id = any(ids) for share skip locked)
-        select min(l.message_id) into busy from public.message_id_locks l
+        select min(l.message_id) into busy from wa_data.message_id_locks l
         where l.message_id = any(ids) and not exists (select from free f where f.message_id = l.message_id);
         raise sqlstate 'WA001';
       exception when sqlstate 'WA001' then
@@ -2693,7 +2708,7 @@ begin
   ),
   valid as (select * from ev where problem_code is null),
   quarantined as (
-    insert into public.message_error_quarantine (code, reason, raw, raw_bytes)
+    insert into wa_data.message_error_quarantine (code, reason, raw, raw_bytes)
     select problem_code, problem, internal.raw_event(raw), octet_length(raw::text)
     from ev where problem_code is not null order by idx
     returning 1
@@ -2702,7 +2717,7 @@ begin
   matches as (
     select v.idx, r.id as row_id, r.status, r.campaign_id
     from valid v
-    join public.notification_campaign_groups r
+    join wa_data.notification_campaign_groups r
       on r.message_id = v.message_id
      and (v.session_id is null or r.session_id = v.session_id)
      and (v.group_jid is null or r.group_jid = v.group_jid)
@@ -2712,7 +2727,7 @@ begin
     select distinct on (row_id) row_id, idx from matches where status = 'sent' order by row_id, idx
   ),
   applied as (
-    update public.notification_campaign_groups r
+    update wa_data.notification_campaign_groups r
     set status = 'failed', error_code = v.error_code, error_message = v.error_message,
         failed_at = now(), updated_at = now()
     from firsts f join valid v on v.idx = f.idx
@@ -2730,7 +2745,7 @@ begin
                        order by row_id limit 1) m on true
   ),
   inboxed as (
-    insert into public.message_error_inbox
+    insert into wa_data.message_error_inbox
       (session_id, message_id, group_jid, error_code, error_message, raw, raw_bytes, outcome, campaign_id, campaign_group_id)
     select session_id, message_id, group_jid, error_code, error_message, internal.raw_event(raw),
            octet_length(raw::text), outcome, campaign_id, row_id
@@ -2813,12 +2828,12 @@ begin
     ),
     -- Lock the campaigns in id order, so concurrent statements cannot deadlock on them.
     locked as (
-      select c.id from public.notification_campaigns c
+      select c.id from wa_data.notification_campaigns c
       where c.id in (select campaign_id from delta where (total, pending, sent, failed) <> (0, 0, 0, 0))
       order by c.id
       for no key update
     )
-    update public.notification_campaigns c
+    update wa_data.notification_campaigns c
     set total_groups  = c.total_groups + d.total,
         pending_count = c.pending_count + d.pending,
         sent_count    = c.sent_count + d.sent,
@@ -2858,10 +2873,10 @@ SET default_tablespace = '';
 SET default_table_access_method = heap;
 
 --
--- Name: notification_campaign_groups; Type: TABLE; Schema: public; Owner: -
+-- Name: notification_campaign_groups; Type: TABLE; Schema: wa_data; Owner: -
 --
 
-CREATE TABLE public.notification_campaign_groups (
+CREATE TABLE wa_data.notification_campaign_groups (
     id bigint NOT NULL,
     campaign_id bigint NOT NULL,
     group_id bigint,
@@ -2882,10 +2897,10 @@ CREATE TABLE public.notification_campaign_groups (
 );
 
 --
--- Name: TABLE notification_campaign_groups; Type: COMMENT; Schema: public; Owner: -
+-- Name: TABLE notification_campaign_groups; Type: COMMENT; Schema: wa_data; Owner: -
 --
 
-COMMENT ON TABLE public.notification_campaign_groups IS 'One row per campaign target, with a snapshot of the group''s JID and name, its status and error.';
+COMMENT ON TABLE wa_data.notification_campaign_groups IS 'One row per campaign target, with a snapshot of the group''s JID and name, its status and error.';
 
 --
 -- Name: campaign_groups; Type: VIEW; Schema: api; Owner: -
@@ -2904,7 +2919,7 @@ CREATE VIEW api.campaign_groups WITH (security_invoker='true') AS
     notification_campaign_groups.sent_at,
     notification_campaign_groups.failed_at,
     notification_campaign_groups.updated_at
-   FROM public.notification_campaign_groups;
+   FROM wa_data.notification_campaign_groups;
 
 --
 -- Name: VIEW campaign_groups; Type: COMMENT; Schema: api; Owner: -
@@ -2913,10 +2928,10 @@ CREATE VIEW api.campaign_groups WITH (security_invoker='true') AS
 COMMENT ON VIEW api.campaign_groups IS 'One row per campaign target. Filter status=eq.failed for the failed groups and their errors.';
 
 --
--- Name: notification_campaigns; Type: TABLE; Schema: public; Owner: -
+-- Name: notification_campaigns; Type: TABLE; Schema: wa_data; Owner: -
 --
 
-CREATE TABLE public.notification_campaigns (
+CREATE TABLE wa_data.notification_campaigns (
     id bigint NOT NULL,
     name text NOT NULL,
     message text NOT NULL,
@@ -2940,10 +2955,10 @@ CREATE TABLE public.notification_campaigns (
 );
 
 --
--- Name: TABLE notification_campaigns; Type: COMMENT; Schema: public; Owner: -
+-- Name: TABLE notification_campaigns; Type: COMMENT; Schema: wa_data; Owner: -
 --
 
-COMMENT ON TABLE public.notification_campaigns IS 'Campaigns; totals and status kept by trigger tg_campaign_groups__totals_* (never by callers).';
+COMMENT ON TABLE wa_data.notification_campaigns IS 'Campaigns; totals and status kept by trigger tg_campaign_groups__totals_* (never by callers).';
 
 --
 -- Name: campaigns; Type: VIEW; Schema: api; Owner: -
@@ -2961,7 +2976,7 @@ CREATE VIEW api.campaigns WITH (security_invoker='true') AS
     notification_campaigns.failed_count,
     notification_campaigns.created_at,
     notification_campaigns.updated_at
-   FROM public.notification_campaigns;
+   FROM wa_data.notification_campaigns;
 
 --
 -- Name: VIEW campaigns; Type: COMMENT; Schema: api; Owner: -
@@ -2970,10 +2985,10 @@ CREATE VIEW api.campaigns WITH (security_invoker='true') AS
 COMMENT ON VIEW api.campaigns IS 'Campaigns with their live totals and status.';
 
 --
--- Name: whatsapp_groups; Type: TABLE; Schema: public; Owner: -
+-- Name: whatsapp_groups; Type: TABLE; Schema: wa_data; Owner: -
 --
 
-CREATE TABLE public.whatsapp_groups (
+CREATE TABLE wa_data.whatsapp_groups (
     id bigint NOT NULL,
     session_id text NOT NULL,
     group_jid text NOT NULL,
@@ -2995,10 +3010,10 @@ CREATE TABLE public.whatsapp_groups (
 );
 
 --
--- Name: TABLE whatsapp_groups; Type: COMMENT; Schema: public; Owner: -
+-- Name: TABLE whatsapp_groups; Type: COMMENT; Schema: wa_data; Owner: -
 --
 
-COMMENT ON TABLE public.whatsapp_groups IS 'Sendable groups per WhatsApp session, kept by api.sync_groups. Never holds community parents.';
+COMMENT ON TABLE wa_data.whatsapp_groups IS 'Sendable groups per WhatsApp session, kept by api.sync_groups. Never holds community parents.';
 
 --
 -- Name: sendable_groups; Type: VIEW; Schema: api; Owner: -
@@ -3014,7 +3029,7 @@ CREATE VIEW api.sendable_groups WITH (security_invoker='true') AS
     whatsapp_groups.announce,
     whatsapp_groups.first_seen_at,
     whatsapp_groups.updated_at
-   FROM public.whatsapp_groups
+   FROM wa_data.whatsapp_groups
   WHERE ((whatsapp_groups.inactive_since IS NULL) AND (NOT whatsapp_groups.is_community));
 
 --
@@ -3066,10 +3081,10 @@ ALTER TABLE internal.api_keys ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
 );
 
 --
--- Name: message_error_inbox; Type: TABLE; Schema: public; Owner: -
+-- Name: message_error_inbox; Type: TABLE; Schema: wa_data; Owner: -
 --
 
-CREATE TABLE public.message_error_inbox (
+CREATE TABLE wa_data.message_error_inbox (
     id bigint NOT NULL,
     received_at timestamp with time zone DEFAULT now() NOT NULL,
     session_id text,
@@ -3089,23 +3104,23 @@ CREATE TABLE public.message_error_inbox (
 );
 
 --
--- Name: TABLE message_error_inbox; Type: COMMENT; Schema: public; Owner: -
+-- Name: TABLE message_error_inbox; Type: COMMENT; Schema: wa_data; Owner: -
 --
 
-COMMENT ON TABLE public.message_error_inbox IS 'Every valid error ACK received, with what the gateway was answered and how it was matched. Never deleted.';
+COMMENT ON TABLE wa_data.message_error_inbox IS 'Every valid error ACK received, with what the gateway was answered and how it was matched. Never deleted.';
 
 --
--- Name: COLUMN message_error_inbox.raw_bytes; Type: COMMENT; Schema: public; Owner: -
+-- Name: COLUMN message_error_inbox.raw_bytes; Type: COMMENT; Schema: wa_data; Owner: -
 --
 
-COMMENT ON COLUMN public.message_error_inbox.raw_bytes IS 'Size of the event as received; raw holds only its known fields when it was over the limit.';
+COMMENT ON COLUMN wa_data.message_error_inbox.raw_bytes IS 'Size of the event as received; raw holds only its known fields when it was over the limit.';
 
 --
--- Name: message_error_inbox_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+-- Name: message_error_inbox_id_seq; Type: SEQUENCE; Schema: wa_data; Owner: -
 --
 
-ALTER TABLE public.message_error_inbox ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
-    SEQUENCE NAME public.message_error_inbox_id_seq
+ALTER TABLE wa_data.message_error_inbox ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME wa_data.message_error_inbox_id_seq
     START WITH 1
     INCREMENT BY 1
     NO MINVALUE
@@ -3114,10 +3129,10 @@ ALTER TABLE public.message_error_inbox ALTER COLUMN id ADD GENERATED ALWAYS AS I
 );
 
 --
--- Name: message_error_quarantine; Type: TABLE; Schema: public; Owner: -
+-- Name: message_error_quarantine; Type: TABLE; Schema: wa_data; Owner: -
 --
 
-CREATE TABLE public.message_error_quarantine (
+CREATE TABLE wa_data.message_error_quarantine (
     id bigint NOT NULL,
     received_at timestamp with time zone DEFAULT now() NOT NULL,
     code text NOT NULL,
@@ -3127,17 +3142,17 @@ CREATE TABLE public.message_error_quarantine (
 );
 
 --
--- Name: TABLE message_error_quarantine; Type: COMMENT; Schema: public; Owner: -
+-- Name: TABLE message_error_quarantine; Type: COMMENT; Schema: wa_data; Owner: -
 --
 
-COMMENT ON TABLE public.message_error_quarantine IS 'Error ACKs refused by validation, with their code and reason.';
+COMMENT ON TABLE wa_data.message_error_quarantine IS 'Error ACKs refused by validation, with their code and reason.';
 
 --
--- Name: message_error_quarantine_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+-- Name: message_error_quarantine_id_seq; Type: SEQUENCE; Schema: wa_data; Owner: -
 --
 
-ALTER TABLE public.message_error_quarantine ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
-    SEQUENCE NAME public.message_error_quarantine_id_seq
+ALTER TABLE wa_data.message_error_quarantine ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME wa_data.message_error_quarantine_id_seq
     START WITH 1
     INCREMENT BY 1
     NO MINVALUE
@@ -3146,25 +3161,25 @@ ALTER TABLE public.message_error_quarantine ALTER COLUMN id ADD GENERATED ALWAYS
 );
 
 --
--- Name: message_id_locks; Type: TABLE; Schema: public; Owner: -
+-- Name: message_id_locks; Type: TABLE; Schema: wa_data; Owner: -
 --
 
-CREATE TABLE public.message_id_locks (
+CREATE TABLE wa_data.message_id_locks (
     message_id text NOT NULL
 );
 
 --
--- Name: TABLE message_id_locks; Type: COMMENT; Schema: public; Owner: -
+-- Name: TABLE message_id_locks; Type: COMMENT; Schema: wa_data; Owner: -
 --
 
-COMMENT ON TABLE public.message_id_locks IS 'Lock rows: one per message id seen. ACKs and send records lock them before matching each other.';
+COMMENT ON TABLE wa_data.message_id_locks IS 'Lock rows: one per message id seen. ACKs and send records lock them before matching each other.';
 
 --
--- Name: notification_campaign_groups_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+-- Name: notification_campaign_groups_id_seq; Type: SEQUENCE; Schema: wa_data; Owner: -
 --
 
-ALTER TABLE public.notification_campaign_groups ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
-    SEQUENCE NAME public.notification_campaign_groups_id_seq
+ALTER TABLE wa_data.notification_campaign_groups ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME wa_data.notification_campaign_groups_id_seq
     START WITH 1
     INCREMENT BY 1
     NO MINVALUE
@@ -3173,11 +3188,11 @@ ALTER TABLE public.notification_campaign_groups ALTER COLUMN id ADD GENERATED AL
 );
 
 --
--- Name: notification_campaigns_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+-- Name: notification_campaigns_id_seq; Type: SEQUENCE; Schema: wa_data; Owner: -
 --
 
-ALTER TABLE public.notification_campaigns ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
-    SEQUENCE NAME public.notification_campaigns_id_seq
+ALTER TABLE wa_data.notification_campaigns ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME wa_data.notification_campaigns_id_seq
     START WITH 1
     INCREMENT BY 1
     NO MINVALUE
@@ -3186,19 +3201,19 @@ ALTER TABLE public.notification_campaigns ALTER COLUMN id ADD GENERATED ALWAYS A
 );
 
 --
--- Name: schema_migrations; Type: TABLE; Schema: public; Owner: -
+-- Name: schema_migrations; Type: TABLE; Schema: wa_data; Owner: -
 --
 
-CREATE TABLE public.schema_migrations (
+CREATE TABLE wa_data.schema_migrations (
     version character varying NOT NULL
 );
 
 --
--- Name: whatsapp_groups_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+-- Name: whatsapp_groups_id_seq; Type: SEQUENCE; Schema: wa_data; Owner: -
 --
 
-ALTER TABLE public.whatsapp_groups ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
-    SEQUENCE NAME public.whatsapp_groups_id_seq
+ALTER TABLE wa_data.whatsapp_groups ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME wa_data.whatsapp_groups_id_seq
     START WITH 1
     INCREMENT BY 1
     NO MINVALUE
@@ -3207,10 +3222,10 @@ ALTER TABLE public.whatsapp_groups ALTER COLUMN id ADD GENERATED ALWAYS AS IDENT
 );
 
 --
--- Name: whatsapp_sessions; Type: TABLE; Schema: public; Owner: -
+-- Name: whatsapp_sessions; Type: TABLE; Schema: wa_data; Owner: -
 --
 
-CREATE TABLE public.whatsapp_sessions (
+CREATE TABLE wa_data.whatsapp_sessions (
     session_id text NOT NULL,
     last_synced_at timestamp with time zone NOT NULL,
     group_count integer NOT NULL,
@@ -3218,10 +3233,10 @@ CREATE TABLE public.whatsapp_sessions (
 );
 
 --
--- Name: TABLE whatsapp_sessions; Type: COMMENT; Schema: public; Owner: -
+-- Name: TABLE whatsapp_sessions; Type: COMMENT; Schema: wa_data; Owner: -
 --
 
-COMMENT ON TABLE public.whatsapp_sessions IS 'When each WhatsApp session last synced its groups.';
+COMMENT ON TABLE wa_data.whatsapp_sessions IS 'When each WhatsApp session last synced its groups.';
 
 --
 -- Name: api_keys api_keys_key_hash_key; Type: CONSTRAINT; Schema: internal; Owner: -
@@ -3238,73 +3253,73 @@ ALTER TABLE ONLY internal.api_keys
     ADD CONSTRAINT api_keys_pkey PRIMARY KEY (id);
 
 --
--- Name: message_error_inbox message_error_inbox_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+-- Name: message_error_inbox message_error_inbox_pkey; Type: CONSTRAINT; Schema: wa_data; Owner: -
 --
 
-ALTER TABLE ONLY public.message_error_inbox
+ALTER TABLE ONLY wa_data.message_error_inbox
     ADD CONSTRAINT message_error_inbox_pkey PRIMARY KEY (id);
 
 --
--- Name: message_error_quarantine message_error_quarantine_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+-- Name: message_error_quarantine message_error_quarantine_pkey; Type: CONSTRAINT; Schema: wa_data; Owner: -
 --
 
-ALTER TABLE ONLY public.message_error_quarantine
+ALTER TABLE ONLY wa_data.message_error_quarantine
     ADD CONSTRAINT message_error_quarantine_pkey PRIMARY KEY (id);
 
 --
--- Name: message_id_locks message_id_locks_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+-- Name: message_id_locks message_id_locks_pkey; Type: CONSTRAINT; Schema: wa_data; Owner: -
 --
 
-ALTER TABLE ONLY public.message_id_locks
+ALTER TABLE ONLY wa_data.message_id_locks
     ADD CONSTRAINT message_id_locks_pkey PRIMARY KEY (message_id);
 
 --
--- Name: notification_campaign_groups notification_campaign_groups_campaign_id_group_jid_key; Type: CONSTRAINT; Schema: public; Owner: -
+-- Name: notification_campaign_groups notification_campaign_groups_campaign_id_group_jid_key; Type: CONSTRAINT; Schema: wa_data; Owner: -
 --
 
-ALTER TABLE ONLY public.notification_campaign_groups
+ALTER TABLE ONLY wa_data.notification_campaign_groups
     ADD CONSTRAINT notification_campaign_groups_campaign_id_group_jid_key UNIQUE (campaign_id, group_jid);
 
 --
--- Name: notification_campaign_groups notification_campaign_groups_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+-- Name: notification_campaign_groups notification_campaign_groups_pkey; Type: CONSTRAINT; Schema: wa_data; Owner: -
 --
 
-ALTER TABLE ONLY public.notification_campaign_groups
+ALTER TABLE ONLY wa_data.notification_campaign_groups
     ADD CONSTRAINT notification_campaign_groups_pkey PRIMARY KEY (id);
 
 --
--- Name: notification_campaigns notification_campaigns_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+-- Name: notification_campaigns notification_campaigns_pkey; Type: CONSTRAINT; Schema: wa_data; Owner: -
 --
 
-ALTER TABLE ONLY public.notification_campaigns
+ALTER TABLE ONLY wa_data.notification_campaigns
     ADD CONSTRAINT notification_campaigns_pkey PRIMARY KEY (id);
 
 --
--- Name: schema_migrations schema_migrations_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+-- Name: schema_migrations schema_migrations_pkey; Type: CONSTRAINT; Schema: wa_data; Owner: -
 --
 
-ALTER TABLE ONLY public.schema_migrations
+ALTER TABLE ONLY wa_data.schema_migrations
     ADD CONSTRAINT schema_migrations_pkey PRIMARY KEY (version);
 
 --
--- Name: whatsapp_groups whatsapp_groups_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+-- Name: whatsapp_groups whatsapp_groups_pkey; Type: CONSTRAINT; Schema: wa_data; Owner: -
 --
 
-ALTER TABLE ONLY public.whatsapp_groups
+ALTER TABLE ONLY wa_data.whatsapp_groups
     ADD CONSTRAINT whatsapp_groups_pkey PRIMARY KEY (id);
 
 --
--- Name: whatsapp_groups whatsapp_groups_session_id_group_jid_key; Type: CONSTRAINT; Schema: public; Owner: -
+-- Name: whatsapp_groups whatsapp_groups_session_id_group_jid_key; Type: CONSTRAINT; Schema: wa_data; Owner: -
 --
 
-ALTER TABLE ONLY public.whatsapp_groups
+ALTER TABLE ONLY wa_data.whatsapp_groups
     ADD CONSTRAINT whatsapp_groups_session_id_group_jid_key UNIQUE (session_id, group_jid);
 
 --
--- Name: whatsapp_sessions whatsapp_sessions_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+-- Name: whatsapp_sessions whatsapp_sessions_pkey; Type: CONSTRAINT; Schema: wa_data; Owner: -
 --
 
-ALTER TABLE ONLY public.whatsapp_sessions
+ALTER TABLE ONLY wa_data.whatsapp_sessions
     ADD CONSTRAINT whatsapp_sessions_pkey PRIMARY KEY (session_id);
 
 --
@@ -3314,79 +3329,79 @@ ALTER TABLE ONLY public.whatsapp_sessions
 CREATE UNIQUE INDEX api_keys_active_label_key ON internal.api_keys USING btree (label) WHERE (revoked_at IS NULL);
 
 --
--- Name: message_error_inbox_campaign_group_idx; Type: INDEX; Schema: public; Owner: -
+-- Name: message_error_inbox_campaign_group_idx; Type: INDEX; Schema: wa_data; Owner: -
 --
 
-CREATE INDEX message_error_inbox_campaign_group_idx ON public.message_error_inbox USING btree (campaign_group_id);
+CREATE INDEX message_error_inbox_campaign_group_idx ON wa_data.message_error_inbox USING btree (campaign_group_id);
 
 --
--- Name: message_error_inbox_campaign_idx; Type: INDEX; Schema: public; Owner: -
+-- Name: message_error_inbox_campaign_idx; Type: INDEX; Schema: wa_data; Owner: -
 --
 
-CREATE INDEX message_error_inbox_campaign_idx ON public.message_error_inbox USING btree (campaign_id);
+CREATE INDEX message_error_inbox_campaign_idx ON wa_data.message_error_inbox USING btree (campaign_id);
 
 --
--- Name: message_error_inbox_unmatched_idx; Type: INDEX; Schema: public; Owner: -
+-- Name: message_error_inbox_unmatched_idx; Type: INDEX; Schema: wa_data; Owner: -
 --
 
-CREATE INDEX message_error_inbox_unmatched_idx ON public.message_error_inbox USING btree (message_id) WHERE ((outcome = 'pending_match'::text) AND (matched_at IS NULL));
+CREATE INDEX message_error_inbox_unmatched_idx ON wa_data.message_error_inbox USING btree (message_id) WHERE ((outcome = 'pending_match'::text) AND (matched_at IS NULL));
 
 --
--- Name: notification_campaign_groups_failed_idx; Type: INDEX; Schema: public; Owner: -
+-- Name: notification_campaign_groups_failed_idx; Type: INDEX; Schema: wa_data; Owner: -
 --
 
-CREATE INDEX notification_campaign_groups_failed_idx ON public.notification_campaign_groups USING btree (campaign_id) WHERE (status = 'failed'::text);
+CREATE INDEX notification_campaign_groups_failed_idx ON wa_data.notification_campaign_groups USING btree (campaign_id) WHERE (status = 'failed'::text);
 
 --
--- Name: notification_campaign_groups_group_id_idx; Type: INDEX; Schema: public; Owner: -
+-- Name: notification_campaign_groups_group_id_idx; Type: INDEX; Schema: wa_data; Owner: -
 --
 
-CREATE INDEX notification_campaign_groups_group_id_idx ON public.notification_campaign_groups USING btree (group_id);
+CREATE INDEX notification_campaign_groups_group_id_idx ON wa_data.notification_campaign_groups USING btree (group_id);
 
 --
--- Name: notification_campaign_groups_message_id_key; Type: INDEX; Schema: public; Owner: -
+-- Name: notification_campaign_groups_message_id_key; Type: INDEX; Schema: wa_data; Owner: -
 --
 
-CREATE UNIQUE INDEX notification_campaign_groups_message_id_key ON public.notification_campaign_groups USING btree (message_id);
+CREATE UNIQUE INDEX notification_campaign_groups_message_id_key ON wa_data.notification_campaign_groups USING btree (message_id);
 
 --
--- Name: notification_campaign_groups tg_campaign_groups__totals_delete; Type: TRIGGER; Schema: public; Owner: -
+-- Name: notification_campaign_groups tg_campaign_groups__totals_delete; Type: TRIGGER; Schema: wa_data; Owner: -
 --
 
-CREATE TRIGGER tg_campaign_groups__totals_delete AFTER DELETE ON public.notification_campaign_groups REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION internal.tg_campaign_groups__totals();
+CREATE TRIGGER tg_campaign_groups__totals_delete AFTER DELETE ON wa_data.notification_campaign_groups REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION internal.tg_campaign_groups__totals();
 
 --
--- Name: notification_campaign_groups tg_campaign_groups__totals_insert; Type: TRIGGER; Schema: public; Owner: -
+-- Name: notification_campaign_groups tg_campaign_groups__totals_insert; Type: TRIGGER; Schema: wa_data; Owner: -
 --
 
-CREATE TRIGGER tg_campaign_groups__totals_insert AFTER INSERT ON public.notification_campaign_groups REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION internal.tg_campaign_groups__totals();
+CREATE TRIGGER tg_campaign_groups__totals_insert AFTER INSERT ON wa_data.notification_campaign_groups REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION internal.tg_campaign_groups__totals();
 
 --
--- Name: notification_campaign_groups tg_campaign_groups__totals_update; Type: TRIGGER; Schema: public; Owner: -
+-- Name: notification_campaign_groups tg_campaign_groups__totals_update; Type: TRIGGER; Schema: wa_data; Owner: -
 --
 
-CREATE TRIGGER tg_campaign_groups__totals_update AFTER UPDATE ON public.notification_campaign_groups REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION internal.tg_campaign_groups__totals();
+CREATE TRIGGER tg_campaign_groups__totals_update AFTER UPDATE ON wa_data.notification_campaign_groups REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION internal.tg_campaign_groups__totals();
 
 --
--- Name: message_error_inbox message_error_inbox_campaign_group_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+-- Name: message_error_inbox message_error_inbox_campaign_group_id_fkey; Type: FK CONSTRAINT; Schema: wa_data; Owner: -
 --
 
-ALTER TABLE ONLY public.message_error_inbox
-    ADD CONSTRAINT message_error_inbox_campaign_group_id_fkey FOREIGN KEY (campaign_group_id) REFERENCES public.notification_campaign_groups(id) ON DELETE SET NULL;
+ALTER TABLE ONLY wa_data.message_error_inbox
+    ADD CONSTRAINT message_error_inbox_campaign_group_id_fkey FOREIGN KEY (campaign_group_id) REFERENCES wa_data.notification_campaign_groups(id) ON DELETE SET NULL;
 
 --
--- Name: notification_campaign_groups notification_campaign_groups_campaign_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+-- Name: notification_campaign_groups notification_campaign_groups_campaign_id_fkey; Type: FK CONSTRAINT; Schema: wa_data; Owner: -
 --
 
-ALTER TABLE ONLY public.notification_campaign_groups
-    ADD CONSTRAINT notification_campaign_groups_campaign_id_fkey FOREIGN KEY (campaign_id) REFERENCES public.notification_campaigns(id) ON DELETE CASCADE;
+ALTER TABLE ONLY wa_data.notification_campaign_groups
+    ADD CONSTRAINT notification_campaign_groups_campaign_id_fkey FOREIGN KEY (campaign_id) REFERENCES wa_data.notification_campaigns(id) ON DELETE CASCADE;
 
 --
--- Name: notification_campaign_groups notification_campaign_groups_group_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+-- Name: notification_campaign_groups notification_campaign_groups_group_id_fkey; Type: FK CONSTRAINT; Schema: wa_data; Owner: -
 --
 
-ALTER TABLE ONLY public.notification_campaign_groups
-    ADD CONSTRAINT notification_campaign_groups_group_id_fkey FOREIGN KEY (group_id) REFERENCES public.whatsapp_groups(id) ON DELETE SET NULL;
+ALTER TABLE ONLY wa_data.notification_campaign_groups
+    ADD CONSTRAINT notification_campaign_groups_group_id_fkey FOREIGN KEY (group_id) REFERENCES wa_data.whatsapp_groups(id) ON DELETE SET NULL;
 
 --
 -- Name: api_keys; Type: ROW SECURITY; Schema: internal; Owner: -
@@ -3395,70 +3410,70 @@ ALTER TABLE ONLY public.notification_campaign_groups
 ALTER TABLE internal.api_keys ENABLE ROW LEVEL SECURITY;
 
 --
--- Name: notification_campaign_groups crm_reads_campaign_groups; Type: POLICY; Schema: public; Owner: -
+-- Name: notification_campaign_groups crm_reads_campaign_groups; Type: POLICY; Schema: wa_data; Owner: -
 --
 
-CREATE POLICY crm_reads_campaign_groups ON public.notification_campaign_groups FOR SELECT TO crm USING (true);
+CREATE POLICY crm_reads_campaign_groups ON wa_data.notification_campaign_groups FOR SELECT TO crm USING (true);
 
 --
--- Name: notification_campaigns crm_reads_campaigns; Type: POLICY; Schema: public; Owner: -
+-- Name: notification_campaigns crm_reads_campaigns; Type: POLICY; Schema: wa_data; Owner: -
 --
 
-CREATE POLICY crm_reads_campaigns ON public.notification_campaigns FOR SELECT TO crm USING (true);
+CREATE POLICY crm_reads_campaigns ON wa_data.notification_campaigns FOR SELECT TO crm USING (true);
 
 --
--- Name: whatsapp_groups crm_reads_groups; Type: POLICY; Schema: public; Owner: -
+-- Name: whatsapp_groups crm_reads_groups; Type: POLICY; Schema: wa_data; Owner: -
 --
 
-CREATE POLICY crm_reads_groups ON public.whatsapp_groups FOR SELECT TO crm USING (true);
+CREATE POLICY crm_reads_groups ON wa_data.whatsapp_groups FOR SELECT TO crm USING (true);
 
 --
--- Name: message_error_inbox; Type: ROW SECURITY; Schema: public; Owner: -
+-- Name: message_error_inbox; Type: ROW SECURITY; Schema: wa_data; Owner: -
 --
 
-ALTER TABLE public.message_error_inbox ENABLE ROW LEVEL SECURITY;
+ALTER TABLE wa_data.message_error_inbox ENABLE ROW LEVEL SECURITY;
 
 --
--- Name: message_error_quarantine; Type: ROW SECURITY; Schema: public; Owner: -
+-- Name: message_error_quarantine; Type: ROW SECURITY; Schema: wa_data; Owner: -
 --
 
-ALTER TABLE public.message_error_quarantine ENABLE ROW LEVEL SECURITY;
+ALTER TABLE wa_data.message_error_quarantine ENABLE ROW LEVEL SECURITY;
 
 --
--- Name: message_id_locks; Type: ROW SECURITY; Schema: public; Owner: -
+-- Name: message_id_locks; Type: ROW SECURITY; Schema: wa_data; Owner: -
 --
 
-ALTER TABLE public.message_id_locks ENABLE ROW LEVEL SECURITY;
+ALTER TABLE wa_data.message_id_locks ENABLE ROW LEVEL SECURITY;
 
 --
--- Name: notification_campaign_groups; Type: ROW SECURITY; Schema: public; Owner: -
+-- Name: notification_campaign_groups; Type: ROW SECURITY; Schema: wa_data; Owner: -
 --
 
-ALTER TABLE public.notification_campaign_groups ENABLE ROW LEVEL SECURITY;
+ALTER TABLE wa_data.notification_campaign_groups ENABLE ROW LEVEL SECURITY;
 
 --
--- Name: notification_campaigns; Type: ROW SECURITY; Schema: public; Owner: -
+-- Name: notification_campaigns; Type: ROW SECURITY; Schema: wa_data; Owner: -
 --
 
-ALTER TABLE public.notification_campaigns ENABLE ROW LEVEL SECURITY;
+ALTER TABLE wa_data.notification_campaigns ENABLE ROW LEVEL SECURITY;
 
 --
--- Name: schema_migrations; Type: ROW SECURITY; Schema: public; Owner: -
+-- Name: schema_migrations; Type: ROW SECURITY; Schema: wa_data; Owner: -
 --
 
-ALTER TABLE public.schema_migrations ENABLE ROW LEVEL SECURITY;
+ALTER TABLE wa_data.schema_migrations ENABLE ROW LEVEL SECURITY;
 
 --
--- Name: whatsapp_groups; Type: ROW SECURITY; Schema: public; Owner: -
+-- Name: whatsapp_groups; Type: ROW SECURITY; Schema: wa_data; Owner: -
 --
 
-ALTER TABLE public.whatsapp_groups ENABLE ROW LEVEL SECURITY;
+ALTER TABLE wa_data.whatsapp_groups ENABLE ROW LEVEL SECURITY;
 
 --
--- Name: whatsapp_sessions; Type: ROW SECURITY; Schema: public; Owner: -
+-- Name: whatsapp_sessions; Type: ROW SECURITY; Schema: wa_data; Owner: -
 --
 
-ALTER TABLE public.whatsapp_sessions ENABLE ROW LEVEL SECURITY;
+ALTER TABLE wa_data.whatsapp_sessions ENABLE ROW LEVEL SECURITY;
 
 --
 -- PostgreSQL database dump complete
@@ -3468,11 +3483,13 @@ ALTER TABLE public.whatsapp_sessions ENABLE ROW LEVEL SECURITY;
 -- Dbmate schema migrations
 --
 
-INSERT INTO public.schema_migrations (version) VALUES
+INSERT INTO wa_data.schema_migrations (version) VALUES
     ('20261125000100'),
     ('20261125000200'),
     ('20261125000300'),
     ('20261125000400'),
     ('20261125000500'),
     ('20261125000600'),
-    ('20261125000700');
+    ('20261125000700'),
+    ('20261125000800'),
+    ('20261125000900');

@@ -2,6 +2,7 @@
 // and rewrite the committed schema dump db/schema.sql.
 import { dumpSchema, migrate } from "./lib/migrate.js";
 import { devTarget, setAuthenticatorPassword } from "./lib/target.js";
+import { signalRunningPostgrest } from "./lib/postgrest.js";
 
 const target = await devTarget();
 await migrate(target.adminUrl);
@@ -9,6 +10,9 @@ if (process.env.AUTHENTICATOR_PASSWORD) {
   // For deployments where PostgREST runs elsewhere (docker compose): authenticator logs in with it.
   await setAuthenticatorPassword(target.adminUrl, process.env.AUTHENTICATOR_PASSWORD);
 }
+// NOTIFY pgrst (sent by migrate) reaches a PostgREST connected directly; one behind PgBouncer
+// only hears a signal.
+if (signalRunningPostgrest()) console.log("reloaded the PostgREST npm start runs (SIGUSR1/SIGUSR2)");
 if (!process.argv.includes("--no-dump")) {
   dumpSchema(target.adminUrl);
   console.log("wrote db/schema.sql");

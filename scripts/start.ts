@@ -1,10 +1,11 @@
 // npm start — run the service: the local cluster (or DATABASE_URL), migrations, PostgREST.
 import { join } from "node:path";
+import { rmSync, writeFileSync } from "node:fs";
 import { localDevKeys } from "./lib/api-keys.js";
 import { dataDir } from "./lib/paths.js";
 import { portInUse } from "./lib/run.js";
 import { migrate } from "./lib/migrate.js";
-import { startPostgrest } from "./lib/postgrest.js";
+import { POSTGREST_PID_FILE, startPostgrest } from "./lib/postgrest.js";
 import { jwtSecret } from "./lib/secrets.js";
 import { devTarget } from "./lib/target.js";
 
@@ -40,6 +41,9 @@ const api = await startPostgrest({
   logLevel: (process.env.PGRST_LOG_LEVEL as "info" | undefined) ?? "error",
 });
 
+// For `npm run db:migrate`: PostgREST behind a transaction pool (PgBouncer) never hears NOTIFY
+// pgrst, so migrate signals this process instead (docs/deployment.md).
+writeFileSync(POSTGREST_PID_FILE, `${api.child.pid}\n`);
 console.log(`\nAPI:      ${api.url}`);
 console.log(`OpenAPI:  ${api.url}/`);
 console.log(`Health:   ${api.adminUrl}/live  ${api.adminUrl}/ready`);
@@ -61,6 +65,7 @@ async function shutdown() {
   if (stopping) return;
   stopping = true;
   console.log("\nstopping…");
+  rmSync(POSTGREST_PID_FILE, { force: true });
   await api.stop();
   await target.teardown();
   process.exit(0);

@@ -7,6 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pg from "pg";
 import { migrate } from "./lib/migrate.js";
+import { DATA_SEARCH_PATH, withSearchPath } from "./lib/db.js";
 import { repoRoot } from "./lib/paths.js";
 import { ensurePrerequisites, ensureTestTools } from "./lib/postgres.js";
 import { startPostgrest } from "./lib/postgrest.js";
@@ -60,12 +61,13 @@ async function runPgtap(serverUrl: (db: string) => string, appDb: string, only: 
     "create schema tests",
     "create extension pgtap schema tests",
     readFileSync(join(repoRoot, "db", "tests", "helpers", "tests_schema.sql"), "utf8"),
-    `alter database ${db} set search_path = tests, public`,
   ], serverUrl(db));
   const files = only.length ? only : readdirSync(join(repoRoot, "db", "tests")).filter((f) => /^\d+_.*\.sql$/.test(f)).sort()
     .map((f) => join("db", "tests", f));
   const { args, env } = libpqFlags(serverUrl(db));
-  const res = await capture("pg_prove", ["--verbose", "--failures", ...args, ...files], env);
+  // Per session (PGOPTIONS), not per database: a host may set search_path on the role.
+  const res = await capture("pg_prove", ["--verbose", "--failures", ...args, ...files],
+    { ...env, PGOPTIONS: withSearchPath(`tests, ${DATA_SEARCH_PATH}`).options });
   const passed = (res.out.match(/^\s*ok \d+/gm) ?? []).length;
   let failed = (res.out.match(/^\s*not ok \d+/gm) ?? []).length;
   if (res.code !== 0 && failed === 0) failed = 1; // a plan mismatch or a crashed file
@@ -98,7 +100,7 @@ async function runVitest(env: NodeJS.ProcessEnv) {
   return { passed, failed };
 }
 
-ensurePrerequisites({ needServer: !process.env.DATABASE_URL, needPgtap: true });
+const serverBinDir = ensurePrerequisites({ needServer: !process.env.DATABASE_URL, needPgtap: true });
 const tools = ensureTestTools();
 const target = await testTarget({ durable: soak });
 let total = { passed: 0, failed: 0 };
@@ -118,6 +120,8 @@ try {
   try {
     const v = await runVitest({
       WA_API_URL: api.url, WA_DB_URL: target.adminUrl, WA_JWT_SECRET: jwtSecret, WA_NGINX_BIN: tools.nginx,
+      // Server binaries, for tests that build clusters of their own (the Supabase-shaped one).
+      ...(serverBinDir ? { WA_PG_BINDIR: serverBinDir } : {}),
       // What PostgREST connects with, for tests that start a service of their own (npm start).
       WA_PGRST_DB_URI: await target.postgrestUri(),
       // For fault injection (the soak restarts PostgreSQL under load).

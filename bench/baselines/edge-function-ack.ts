@@ -3,10 +3,10 @@
 // campaign's rows to recount, update the campaign. Four round trips through PostgREST.
 import { PostgrestClient } from "@supabase/postgrest-js";
 
-export type TableClient = PostgrestClient<any, any, "public">;
+export type TableClient = PostgrestClient<any, any, "wa_data">;
 
 export function tableClient(url: string, jwt: string): TableClient {
-  return new PostgrestClient<any, any, "public">(url, { headers: { authorization: `Bearer ${jwt}` }, schema: "public" });
+  return new PostgrestClient<any, any, "wa_data">(url, { headers: { authorization: `Bearer ${jwt}` }, schema: "wa_data" });
 }
 
 export async function originalRecordMessageError(

@@ -7,9 +7,9 @@ do $$ begin
   end if;
 end $$;
 grant bench_baseline to authenticator;
-grant usage on schema public to bench_baseline;
-grant select, insert, update, delete on public.whatsapp_groups, public.notification_campaigns,
-  public.notification_campaign_groups to bench_baseline;
-create policy bench_baseline_all on public.whatsapp_groups for all to bench_baseline using (true) with check (true);
-create policy bench_baseline_all on public.notification_campaigns for all to bench_baseline using (true) with check (true);
-create policy bench_baseline_all on public.notification_campaign_groups for all to bench_baseline using (true) with check (true);
+grant usage on schema wa_data to bench_baseline;
+grant select, insert, update, delete on wa_data.whatsapp_groups, wa_data.notification_campaigns,
+  wa_data.notification_campaign_groups to bench_baseline;
+create policy bench_baseline_all on wa_data.whatsapp_groups for all to bench_baseline using (true) with check (true);
+create policy bench_baseline_all on wa_data.notification_campaigns for all to bench_baseline using (true) with check (true);
+create policy bench_baseline_all on wa_data.notification_campaign_groups for all to bench_baseline using (true) with check (true);

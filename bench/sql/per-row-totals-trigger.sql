@@ -6,7 +6,7 @@ language plpgsql volatile
 set search_path = pg_catalog, pg_temp
 as $$
 begin
-  update public.notification_campaigns c
+  update wa_data.notification_campaigns c
   set total_groups = c.total_groups + 1,
       pending_count = c.pending_count + (new.status = 'pending')::int,
       sent_count = c.sent_count + (new.status = 'sent')::int,
@@ -19,6 +19,6 @@ begin
 end
 $$;
 create or replace trigger bench_row_totals
-  after insert on public.notification_campaign_groups
+  after insert on wa_data.notification_campaign_groups
   for each row execute function internal.bench_row_totals();
-alter table public.notification_campaign_groups disable trigger bench_row_totals;
+alter table wa_data.notification_campaign_groups disable trigger bench_row_totals;

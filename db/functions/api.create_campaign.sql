@@ -62,7 +62,7 @@ begin
   -- Hold the targeted groups (key share, in id order) before deciding: a concurrent sync that
   -- deletes one (say, it became a community parent) either committed before, and the check below
   -- sees it gone, or waits until this campaign is created. Row locks: none in the shared lock table.
-  perform from public.whatsapp_groups w
+  perform from wa_data.whatsapp_groups w
   where w.session_id = session and w.group_jid in (select jsonb_array_elements_text(jids))
   order by w.id
   for key share;
@@ -72,7 +72,7 @@ begin
   from (select jid, row_number() over (order by jid) as rn
         from (select jsonb_array_elements_text(jids) as jid
               except
-              select w.group_jid from public.whatsapp_groups w
+              select w.group_jid from wa_data.whatsapp_groups w
               where w.session_id = session and w.inactive_since is null and not w.is_community) missing) u;
   if bad.n > 0 then
     perform internal.raise_api_error(422, 'unsendable_groups',
@@ -81,22 +81,22 @@ begin
       'Sync the session''s groups first; community parents and inactive groups cannot be targeted.');
   end if;
 
-  insert into public.notification_campaigns (name, message, session_id, status)
+  insert into wa_data.notification_campaigns (name, message, session_id, status)
   values (payload ->> 'name', payload ->> 'message', session, initial_status)
   returning id into new_id;
 
   -- One statement for any number of groups; the totals trigger runs once for all of them.
-  insert into public.notification_campaign_groups (campaign_id, group_id, group_jid, group_name, session_id)
+  insert into wa_data.notification_campaign_groups (campaign_id, group_id, group_jid, group_name, session_id)
   select new_id, w.id, w.group_jid, w.name, w.session_id
   from jsonb_array_elements_text(jids) j
-  join public.whatsapp_groups w on w.session_id = session and w.group_jid = j;
+  join wa_data.whatsapp_groups w on w.session_id = session and w.group_jid = j;
   get diagnostics total = row_count;
   -- When this grew the table by a tenth or more, refresh its statistics right away, so the next
   -- calls on this campaign (send results, ACKs) are planned for its real size (autovacuum would,
   -- but later).
   if total >= 100 and total >= 0.1 * (select greatest(reltuples, 0) from pg_class
-                                      where oid = 'public.notification_campaign_groups'::regclass) then
-    analyze public.notification_campaign_groups;
+                                      where oid = 'wa_data.notification_campaign_groups'::regclass) then
+    analyze wa_data.notification_campaign_groups;
   end if;
 
   return jsonb_build_object('campaignId', new_id, 'totalGroups', total, 'status', initial_status);

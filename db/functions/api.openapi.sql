@@ -1800,5 +1800,6 @@ select $json${
 }$json$::json
 $openapi$;
 revoke all on function api.openapi() from public;
-grant execute on function api.openapi() to anon, gateway, crm;
+-- The document describes the API to anyone, as PostgREST's own would.
+grant execute on function api.openapi() to public;
 comment on function api.openapi() is 'The OpenAPI document of this API (GET /).';

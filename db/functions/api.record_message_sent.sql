@@ -11,7 +11,7 @@ declare
   sends jsonb := payload -> 'sends';
   -- The sends with message ids in their one form (internal.message_id_parts).
   normal jsonb;
-  campaign public.notification_campaigns;
+  campaign wa_data.notification_campaigns;
   bad record;
   counts record;
 begin
@@ -76,7 +76,7 @@ begin
       jsonb_build_object(bad.key, bad.value));
   end if;
 
-  select * into campaign from public.notification_campaigns where id = (payload ->> 'campaignId')::bigint;
+  select * into campaign from wa_data.notification_campaigns where id = (payload ->> 'campaignId')::bigint;
   if not found then
     perform internal.raise_api_error(404, 'campaign_not_found',
       format('Campaign %s does not exist.', payload ->> 'campaignId'));
@@ -84,7 +84,7 @@ begin
 
   select count(*) as n, jsonb_agg(s ->> 'groupJid') filter (where rn <= 100) as sample into bad
   from (select s, row_number() over () as rn from jsonb_array_elements(sends) s) t
-  where not exists (select from public.notification_campaign_groups r
+  where not exists (select from wa_data.notification_campaign_groups r
                     where r.campaign_id = campaign.id and r.group_jid = s ->> 'groupJid');
   if bad.n > 0 then
     perform internal.raise_api_error(422, 'unknown_campaign_groups',
@@ -98,7 +98,7 @@ begin
   -- another send record for the same groups (the campaign rows themselves). Row locks only: the
   -- shared lock table is not used per send, whatever the batch size.
   perform internal.lock_message_ids(array(select s ->> 'messageId' from jsonb_array_elements(sends) s));
-  perform from public.notification_campaign_groups r
+  perform from wa_data.notification_campaign_groups r
   where r.campaign_id = campaign.id and r.group_jid in (select s ->> 'groupJid' from jsonb_array_elements(sends) s)
   order by r.id
   for no key update;
@@ -109,7 +109,7 @@ begin
   select count(*) as n, jsonb_agg(jsonb_build_object('groupJid', r.group_jid, 'status', r.status,
            'messageId', r.message_id)) filter (where rn <= 100) as sample into bad
   from (select s, row_number() over () as rn from jsonb_array_elements(sends) s) t
-  join public.notification_campaign_groups r
+  join wa_data.notification_campaign_groups r
     on r.campaign_id = campaign.id and r.group_jid = s ->> 'groupJid'
   where r.status <> 'pending'
     and (r.message_id is distinct from (s ->> 'messageId')
@@ -123,7 +123,7 @@ begin
   -- A message id names one message: it cannot be another row's, in any session.
   select s ->> 'messageId' as message_id, r.group_jid into bad
   from jsonb_array_elements(sends) s
-  join public.notification_campaign_groups r on r.message_id = s ->> 'messageId'
+  join wa_data.notification_campaign_groups r on r.message_id = s ->> 'messageId'
   where not (r.campaign_id = campaign.id and r.group_jid = s ->> 'groupJid')
   limit 1;
   if found then
@@ -141,13 +141,13 @@ begin
            btrim(s ->> 'errorCode')::integer as error_code, s ->> 'errorMessage' as error_message,
            w.inbox_ids, w.ack_code, w.ack_message
     from jsonb_array_elements(sends) s
-    join public.notification_campaign_groups r
+    join wa_data.notification_campaign_groups r
       on r.campaign_id = campaign.id and r.group_jid = s ->> 'groupJid'
     left join lateral (
       select array_agg(i.id order by i.id) as inbox_ids,
              (array_agg(i.error_code order by i.id))[1] as ack_code,
              (array_agg(i.error_message order by i.id))[1] as ack_message
-      from public.message_error_inbox i
+      from wa_data.message_error_inbox i
       where s ? 'messageId' and i.message_id = s ->> 'messageId'
         and i.outcome = 'pending_match' and i.matched_at is null
         and (i.session_id is null or i.session_id = campaign.session_id)
@@ -156,7 +156,7 @@ begin
     where r.status = 'pending'
   ),
   marked as (
-    update public.notification_campaign_groups r
+    update wa_data.notification_campaign_groups r
     set status = case when t.message_id is null or t.inbox_ids is not null then 'failed' else 'sent' end,
         message_id = t.message_id,
         error_code = case when t.inbox_ids is not null then t.ack_code else t.error_code end,
@@ -170,7 +170,7 @@ begin
   ),
   -- The earliest waiting ACK is applied; any later ones for the same message are duplicates.
   matched as (
-    update public.message_error_inbox i
+    update wa_data.message_error_inbox i
     set matched_at = now(), resolution = case when w.nth = 1 then 'applied' else 'duplicate' end,
         campaign_id = campaign.id, campaign_group_id = t.row_id
     from todo t cross join lateral unnest(t.inbox_ids) with ordinality w(inbox_id, nth)
@@ -183,7 +183,7 @@ begin
     into counts
   from marked;
 
-  select * into campaign from public.notification_campaigns where id = campaign.id;
+  select * into campaign from wa_data.notification_campaigns where id = campaign.id;
   return jsonb_build_object(
     'campaignId', campaign.id,
     'sent', counts.sent, 'failed', counts.failed, 'failedByEarlyAck', counts.failed_by_ack,

@@ -121,16 +121,16 @@ begin
              else 'updated'
            end as change
     from incoming i
-    left join public.whatsapp_groups w on w.session_id = session and w.group_jid = i.jid
+    left join wa_data.whatsapp_groups w on w.session_id = session and w.group_jid = i.jid
     where not i.is_community
   ),
   removed_parents as (
-    delete from public.whatsapp_groups w
+    delete from wa_data.whatsapp_groups w
     where w.session_id = session and w.group_jid in (select jid from incoming where is_community)
     returning w.id
   ),
   inserted as (
-    insert into public.whatsapp_groups
+    insert into wa_data.whatsapp_groups
       (session_id, group_jid, name, participant_count, is_community_announce, linked_parent_jid, announce)
     select session, jid, name, participant_count, is_community_announce, linked_parent_jid, announce
     from classified where change = 'inserted'
@@ -138,7 +138,7 @@ begin
   ),
   -- Unchanged rows are not touched: a no-change sync writes no group row.
   updated as (
-    update public.whatsapp_groups w
+    update wa_data.whatsapp_groups w
     set name = c.name, participant_count = c.participant_count,
         is_community_announce = c.is_community_announce, linked_parent_jid = c.linked_parent_jid,
         announce = c.announce, inactive_since = null, updated_at = now()
@@ -149,16 +149,16 @@ begin
   -- EXCEPT (hashed) rather than NOT EXISTS: the planner believes a CTE holds 100 rows and would
   -- otherwise pick a nested loop, quadratic in the session's size.
   deactivated as (
-    update public.whatsapp_groups w
+    update wa_data.whatsapp_groups w
     set inactive_since = now(), updated_at = now()
-    from (select group_jid from public.whatsapp_groups where session_id = session and inactive_since is null
+    from (select group_jid from wa_data.whatsapp_groups where session_id = session and inactive_since is null
           except
           select jid from incoming) gone
     where w.session_id = session and w.group_jid = gone.group_jid
     returning w.id
   ),
   session_row as (
-    insert into public.whatsapp_sessions (session_id, last_synced_at, group_count)
+    insert into wa_data.whatsapp_sessions (session_id, last_synced_at, group_count)
     values (session, now(), (select count(*) from classified))
     on conflict (session_id) do update
       set last_synced_at = excluded.last_synced_at, group_count = excluded.group_count
@@ -178,8 +178,8 @@ begin
   -- Fresh statistics after a change of a tenth of the table or more, so later calls (campaign
   -- creation over these groups) plan for the real size.
   if (result ->> 'inserted')::int + (result ->> 'deactivated')::int >= greatest(1000,
-       0.1 * (select greatest(reltuples, 0) from pg_class where oid = 'public.whatsapp_groups'::regclass)) then
-    analyze public.whatsapp_groups;
+       0.1 * (select greatest(reltuples, 0) from pg_class where oid = 'wa_data.whatsapp_groups'::regclass)) then
+    analyze wa_data.whatsapp_groups;
   end if;
   return result;
 end

@@ -12,4 +12,5 @@ begin
 end
 $$;
 revoke all on function internal.api_key_role(text) from public;
-grant execute on function internal.api_key_role(text) to anon, gateway, crm;
+-- Called by internal.pre_request, which runs as any role of the host: executable by PUBLIC.
+grant execute on function internal.api_key_role(text) to public;

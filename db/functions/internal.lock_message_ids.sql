@@ -6,7 +6,7 @@ create or replace function internal.lock_message_ids(ids text[]) returns void
 language sql volatile
 set search_path = pg_catalog, pg_temp
 as $$
-  insert into public.message_id_locks (message_id)
+  insert into wa_data.message_id_locks (message_id)
   select distinct id from unnest(ids) id where id is not null order by 1
   on conflict (message_id) do update set message_id = excluded.message_id
 $$;

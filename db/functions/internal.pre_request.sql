@@ -1,6 +1,10 @@
 -- PostgREST's db-pre-request hook: maps the x-api-key header to its role for this request, and
 -- answers 401/403 with a stable code before PostgREST would (it would say 401 for any refusal,
 -- because it only knows the role it switched to, not the one we switch to here).
+-- A harmless guest: in a host project (Supabase) it runs for every request of the host's own API
+-- too. Requests for any schema but api pass through untouched, whatever their role or headers.
+-- Executable by PUBLIC, as are the helpers it calls: it runs as whatever role the host's
+-- PostgREST switched to, and it reads nothing a caller could not know.
 -- No SET clause on purpose: it would undo the SET LOCAL ROLE at function exit.
 create or replace function internal.pre_request() returns void
 language plpgsql volatile
@@ -12,8 +16,11 @@ declare
   caller name := current_user;
   target regclass;
 begin
-  if path = '/' then
-    return;  -- the OpenAPI document describes the API to anyone; it holds no data
+  -- PostgREST sets search_path to the schema the request is for (Accept-Profile /
+  -- Content-Profile, else its first exposed schema) before it calls this hook. Read as written:
+  -- current_schemas() would leave out a schema the caller may not use (anon, on api).
+  if btrim(split_part(current_setting('search_path'), ',', 1), ' "') is distinct from 'api' or path = '/' then
+    return;  -- not ours; and the OpenAPI document describes the API to anyone
   end if;
   if api_key is not null then
     caller := internal.api_key_role(api_key);
@@ -54,4 +61,4 @@ begin
 end
 $$;
 revoke all on function internal.pre_request() from public;
-grant execute on function internal.pre_request() to anon, gateway, crm;
+grant execute on function internal.pre_request() to public;

@@ -16,4 +16,5 @@ begin
 end
 $$;
 revoke all on function internal.raise_api_error(integer, text, text, jsonb, text) from public;
-grant execute on function internal.raise_api_error(integer, text, text, jsonb, text) to anon, gateway, crm;
+-- Called by internal.pre_request, which runs as any role of the host: executable by PUBLIC.
+grant execute on function internal.raise_api_error(integer, text, text, jsonb, text) to public;

@@ -27,7 +27,7 @@ begin
     body_message := format('At most 1000 events per call; got %s.', jsonb_array_length(payload -> 'events'));
   end if;
   if body_code is not null then
-    insert into public.message_error_quarantine (code, reason, raw, raw_bytes)
+    insert into wa_data.message_error_quarantine (code, reason, raw, raw_bytes)
     values (body_code, body_message, internal.raw_event(payload), octet_length(payload::text));
     return jsonb_build_object('status', body_status, 'code', body_code, 'message', body_message,
                               'details', null, 'hint', 'The body was kept in quarantine.');
@@ -61,9 +61,9 @@ begin
       -- Which of our ids does someone hold? SKIP LOCKED passes over those; the share locks it
       -- takes on the others are released at once by rolling this subtransaction back.
       begin
-        with free as (select l.message_id from public.message_id_locks l
+        with free as (select l.message_id from wa_data.message_id_locks l
                       where l.message_id = any(ids) for share skip locked)
-        select min(l.message_id) into busy from public.message_id_locks l
+        select min(l.message_id) into busy from wa_data.message_id_locks l
         where l.message_id = any(ids) and not exists (select from free f where f.message_id = l.message_id);
         raise sqlstate 'WA001';
       exception when sqlstate 'WA001' then
@@ -91,7 +91,7 @@ begin
   ),
   valid as (select * from ev where problem_code is null),
   quarantined as (
-    insert into public.message_error_quarantine (code, reason, raw, raw_bytes)
+    insert into wa_data.message_error_quarantine (code, reason, raw, raw_bytes)
     select problem_code, problem, internal.raw_event(raw), octet_length(raw::text)
     from ev where problem_code is not null order by idx
     returning 1
@@ -100,7 +100,7 @@ begin
   matches as (
     select v.idx, r.id as row_id, r.status, r.campaign_id
     from valid v
-    join public.notification_campaign_groups r
+    join wa_data.notification_campaign_groups r
       on r.message_id = v.message_id
      and (v.session_id is null or r.session_id = v.session_id)
      and (v.group_jid is null or r.group_jid = v.group_jid)
@@ -110,7 +110,7 @@ begin
     select distinct on (row_id) row_id, idx from matches where status = 'sent' order by row_id, idx
   ),
   applied as (
-    update public.notification_campaign_groups r
+    update wa_data.notification_campaign_groups r
     set status = 'failed', error_code = v.error_code, error_message = v.error_message,
         failed_at = now(), updated_at = now()
     from firsts f join valid v on v.idx = f.idx
@@ -128,7 +128,7 @@ begin
                        order by row_id limit 1) m on true
   ),
   inboxed as (
-    insert into public.message_error_inbox
+    insert into wa_data.message_error_inbox
       (session_id, message_id, group_jid, error_code, error_message, raw, raw_bytes, outcome, campaign_id, campaign_group_id)
     select session_id, message_id, group_jid, error_code, error_message, internal.raw_event(raw),
            octet_length(raw::text), outcome, campaign_id, row_id

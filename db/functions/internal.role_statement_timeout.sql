@@ -12,4 +12,5 @@ begin
 end
 $$;
 revoke all on function internal.role_statement_timeout(name) from public;
-grant execute on function internal.role_statement_timeout(name) to anon, gateway, crm;
+-- Called by internal.pre_request, which runs as any role of the host: executable by PUBLIC.
+grant execute on function internal.role_statement_timeout(name) to public;

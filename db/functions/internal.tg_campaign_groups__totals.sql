@@ -28,12 +28,12 @@ begin
     ),
     -- Lock the campaigns in id order, so concurrent statements cannot deadlock on them.
     locked as (
-      select c.id from public.notification_campaigns c
+      select c.id from wa_data.notification_campaigns c
       where c.id in (select campaign_id from delta where (total, pending, sent, failed) <> (0, 0, 0, 0))
       order by c.id
       for no key update
     )
-    update public.notification_campaigns c
+    update wa_data.notification_campaigns c
     set total_groups  = c.total_groups + d.total,
         pending_count = c.pending_count + d.pending,
         sent_count    = c.sent_count + d.sent,
@@ -51,14 +51,14 @@ revoke all on function internal.tg_campaign_groups__totals() from public;
 
 -- Transition tables allow one event per trigger: three triggers share the function.
 create or replace trigger tg_campaign_groups__totals_insert
-  after insert on public.notification_campaign_groups
+  after insert on wa_data.notification_campaign_groups
   referencing new table as new_rows
   for each statement execute function internal.tg_campaign_groups__totals();
 create or replace trigger tg_campaign_groups__totals_update
-  after update on public.notification_campaign_groups
+  after update on wa_data.notification_campaign_groups
   referencing old table as old_rows new table as new_rows
   for each statement execute function internal.tg_campaign_groups__totals();
 create or replace trigger tg_campaign_groups__totals_delete
-  after delete on public.notification_campaign_groups
+  after delete on wa_data.notification_campaign_groups
   referencing old table as old_rows
   for each statement execute function internal.tg_campaign_groups__totals();

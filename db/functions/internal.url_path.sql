@@ -17,4 +17,5 @@ begin
 end
 $$;
 revoke all on function internal.url_path(text) from public;
-grant execute on function internal.url_path(text) to anon, gateway, crm;
+-- Called by internal.pre_request, which runs as any role of the host: executable by PUBLIC.
+grant execute on function internal.url_path(text) to public;

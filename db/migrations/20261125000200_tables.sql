@@ -1,7 +1,12 @@
 -- migrate:up
 
+-- Our tables live in a schema of their own (docs/design.md): a host project exposes public, grants
+-- on what is created there by default, and may well have tables of these very names.
+-- (Deployments migrated before this file said so had them in public: 20261125000800 moves them.)
+create schema if not exists wa_data;
+
 -- A WhatsApp session's groups as the gateway last reported them.
-create table public.whatsapp_groups (
+create table wa_data.whatsapp_groups (
   id                    bigint generated always as identity primary key,
   session_id            text not null check (length(session_id) between 1 and 200),
   group_jid             text not null check (group_jid ~ '^[0-9]{5,32}(-[0-9]{1,20})?@g\.us$'),
@@ -19,17 +24,17 @@ create table public.whatsapp_groups (
   inactive_since        timestamptz,
   unique (session_id, group_jid)
 );
-comment on table public.whatsapp_groups is
+comment on table wa_data.whatsapp_groups is
   'Sendable groups per WhatsApp session, kept by api.sync_groups. Never holds community parents.';
 
 -- One row per session: when it last synced (kept here so that a no-change sync rewrites no group row).
-create table public.whatsapp_sessions (
+create table wa_data.whatsapp_sessions (
   session_id     text primary key check (length(session_id) between 1 and 200),
   last_synced_at timestamptz not null,
   group_count    integer not null
 );
 
-create table public.notification_campaigns (
+create table wa_data.notification_campaigns (
   id            bigint generated always as identity primary key,
   name          text not null check (length(name) between 1 and 200),
   message       text not null check (length(message) between 1 and 65536),
@@ -47,11 +52,11 @@ create table public.notification_campaigns (
     check (total_groups = pending_count + sent_count + failed_count)
 );
 
-create table public.notification_campaign_groups (
+create table wa_data.notification_campaign_groups (
   id            bigint generated always as identity primary key,
-  campaign_id   bigint not null references public.notification_campaigns (id) on delete cascade,
+  campaign_id   bigint not null references wa_data.notification_campaigns (id) on delete cascade,
   -- The group may be removed later (a parent cleaned up): history keeps the snapshot below.
-  group_id      bigint references public.whatsapp_groups (id) on delete set null,
+  group_id      bigint references wa_data.whatsapp_groups (id) on delete set null,
   group_jid     text not null,
   group_name    text,
   session_id    text not null,
@@ -70,14 +75,14 @@ create table public.notification_campaign_groups (
 );
 -- Error ACKs find their row by message id; a message id is unique within a session.
 create unique index notification_campaign_groups_message_id_key
-  on public.notification_campaign_groups (message_id, session_id);
+  on wa_data.notification_campaign_groups (message_id, session_id);
 create index notification_campaign_groups_group_id_idx
-  on public.notification_campaign_groups (group_id);
+  on wa_data.notification_campaign_groups (group_id);
 create index notification_campaign_groups_failed_idx
-  on public.notification_campaign_groups (campaign_id) where status = 'failed';
+  on wa_data.notification_campaign_groups (campaign_id) where status = 'failed';
 
 -- Every valid error ACK the gateway sent, in arrival order. Rows are never deleted.
-create table public.message_error_inbox (
+create table wa_data.message_error_inbox (
   id                bigint generated always as identity primary key,
   received_at       timestamptz not null default now(),
   session_id        text,
@@ -95,17 +100,17 @@ create table public.message_error_inbox (
   -- the totals trigger's update of the same campaign, deadlocks under concurrent ACKs (lock
   -- upgrade). The row's link is campaign_group_id; campaign_id is a copy for reading.
   campaign_id       bigint,
-  campaign_group_id bigint references public.notification_campaign_groups (id) on delete set null
+  campaign_group_id bigint references wa_data.notification_campaign_groups (id) on delete set null
 );
 create index message_error_inbox_unmatched_idx
-  on public.message_error_inbox (message_id) where outcome = 'pending_match' and matched_at is null;
+  on wa_data.message_error_inbox (message_id) where outcome = 'pending_match' and matched_at is null;
 create index message_error_inbox_campaign_group_idx
-  on public.message_error_inbox (campaign_group_id);
+  on wa_data.message_error_inbox (campaign_group_id);
 create index message_error_inbox_campaign_idx
-  on public.message_error_inbox (campaign_id);
+  on wa_data.message_error_inbox (campaign_id);
 
 -- Error ACKs that failed validation, kept with the reason they were refused.
-create table public.message_error_quarantine (
+create table wa_data.message_error_quarantine (
   id          bigint generated always as identity primary key,
   received_at timestamptz not null default now(),
   code        text not null,
@@ -113,33 +118,35 @@ create table public.message_error_quarantine (
   raw         jsonb
 );
 
-comment on table public.whatsapp_sessions is 'When each WhatsApp session last synced its groups.';
-comment on table public.notification_campaigns is
+comment on table wa_data.whatsapp_sessions is 'When each WhatsApp session last synced its groups.';
+comment on table wa_data.notification_campaigns is
   'Campaigns; totals and status kept by trigger tg_campaign_groups__totals_* (never by callers).';
-comment on table public.notification_campaign_groups is
+comment on table wa_data.notification_campaign_groups is
   'One row per campaign target, with a snapshot of the group''s JID and name, its status and error.';
-comment on table public.message_error_inbox is
+comment on table wa_data.message_error_inbox is
   'Every valid error ACK received, with what the gateway was answered and how it was matched. Never deleted.';
-comment on table public.message_error_quarantine is 'Error ACKs refused by validation, with their code and reason.';
+comment on table wa_data.message_error_quarantine is 'Error ACKs refused by validation, with their code and reason.';
 
 -- Row level security everywhere; the RPCs are SECURITY DEFINER (owner bypasses RLS), and the
 -- CRM's read views run as the CRM (security_invoker), so only these policies let it read.
-alter table public.whatsapp_groups enable row level security;
-alter table public.whatsapp_sessions enable row level security;
-alter table public.notification_campaigns enable row level security;
-alter table public.notification_campaign_groups enable row level security;
-alter table public.message_error_inbox enable row level security;
-alter table public.message_error_quarantine enable row level security;
+alter table wa_data.whatsapp_groups enable row level security;
+alter table wa_data.whatsapp_sessions enable row level security;
+alter table wa_data.notification_campaigns enable row level security;
+alter table wa_data.notification_campaign_groups enable row level security;
+alter table wa_data.message_error_inbox enable row level security;
+alter table wa_data.message_error_quarantine enable row level security;
 
-revoke all on all tables in schema public from public, anon, gateway, crm;
-grant select on public.whatsapp_groups, public.notification_campaigns,
-  public.notification_campaign_groups to crm;
-create policy crm_reads_groups on public.whatsapp_groups for select to crm using (true);
-create policy crm_reads_campaigns on public.notification_campaigns for select to crm using (true);
-create policy crm_reads_campaign_groups on public.notification_campaign_groups
+revoke all on wa_data.whatsapp_groups, wa_data.whatsapp_sessions, wa_data.notification_campaigns,
+  wa_data.notification_campaign_groups, wa_data.message_error_inbox, wa_data.message_error_quarantine
+  from public, gateway, crm;
+grant select on wa_data.whatsapp_groups, wa_data.notification_campaigns,
+  wa_data.notification_campaign_groups to crm;
+create policy crm_reads_groups on wa_data.whatsapp_groups for select to crm using (true);
+create policy crm_reads_campaigns on wa_data.notification_campaigns for select to crm using (true);
+create policy crm_reads_campaign_groups on wa_data.notification_campaign_groups
   for select to crm using (true);
 
 -- migrate:down
-drop table public.message_error_quarantine, public.message_error_inbox,
-  public.notification_campaign_groups, public.notification_campaigns,
-  public.whatsapp_sessions, public.whatsapp_groups;
+drop table wa_data.message_error_quarantine, wa_data.message_error_inbox,
+  wa_data.notification_campaign_groups, wa_data.notification_campaigns,
+  wa_data.whatsapp_sessions, wa_data.whatsapp_groups;

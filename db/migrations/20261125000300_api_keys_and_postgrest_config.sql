@@ -16,41 +16,11 @@ revoke all on internal.api_keys from public, anon, gateway, crm;
 comment on table internal.api_keys is
   'API keys for machines (hash only). Manage with: npm run api-key -- create|list|revoke';
 
--- PostgREST reads its database-side configuration from authenticator's role settings, so any
--- PostgREST in front of this database behaves the same. Values already set (for example by
--- Supabase) are kept: api is appended to the exposed schemas; other settings are not replaced.
-do $$
-declare
-  current_schemas text;
-  setting text;
-begin
-  select split_part(c, '=', 2) into current_schemas
-  from pg_db_role_setting s, unnest(s.setconfig) c
-  where s.setrole = 'authenticator'::regrole and s.setdatabase = 0 and c like 'pgrst.db_schemas=%';
-  if current_schemas is null then
-    alter role authenticator set pgrst.db_schemas = 'api';
-  elsif not 'api' = any (string_to_array(replace(current_schemas, ' ', ''), ',')) then
-    execute format('alter role authenticator set pgrst.db_schemas = %L', current_schemas || ', api');
-  end if;
-
-  foreach setting in array array['db_anon_role', 'db_pre_request', 'openapi_mode'] loop
-    if not exists (
-      select from pg_db_role_setting s, unnest(s.setconfig) c
-      where s.setrole = 'authenticator'::regrole and s.setdatabase = 0 and c like 'pgrst.' || setting || '=%'
-    ) then
-      execute format('alter role authenticator set %I = %L', 'pgrst.' || setting,
-        case setting
-          when 'db_anon_role' then 'anon'
-          when 'db_pre_request' then 'internal.pre_request'
-          -- The OpenAPI document describes the whole API whoever asks; data stays guarded.
-          when 'openapi_mode' then 'ignore-privileges'
-        end);
-    else
-      raise notice 'authenticator already has pgrst.%; kept as is', setting;
-    end if;
-  end loop;
-end
-$$;
+-- PostgREST's settings are not written into the database: the PostgREST this project runs reads
+-- deploy/postgrest.conf, and in a host project (Supabase) PostgREST's configuration belongs to
+-- the platform, where settings on authenticator would override it for the whole project
+-- (docs/deployment.md says what to set there). An earlier version of this migration wrote
+-- pgrst.* onto authenticator; 20261125000900 undoes that where authenticator is the host's.
 
 -- migrate:down
 drop table internal.api_keys;

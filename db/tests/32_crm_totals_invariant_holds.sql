@@ -27,7 +27,7 @@ select ok((select total_groups = pending_count + sent_count + failed_count from 
 
 -- Cost per ACK is flat: the trigger reads only the transition rows (no recount over the campaign).
 select is(
-  (select count(*)::int from pg_trigger where tgrelid = 'public.notification_campaign_groups'::regclass
+  (select count(*)::int from pg_trigger where tgrelid = 'wa_data.notification_campaign_groups'::regclass
      and tgname like 'tg_campaign_groups__totals_%' and (tgtype & 1) = 0),
   3, 'three statement-level totals triggers (insert, update, delete)');
 select ok(

@@ -1,6 +1,14 @@
 // One admin connection for the length of a callback: the connect/try/finally every script needs.
 import pg from "pg";
 
+/**
+ * The search_path of admin sessions that read our tables unqualified (tests, benchmarks, the DBA):
+ * set per session, because a host may set search_path on the role (Supabase does, on postgres),
+ * which beats a database default.
+ */
+export const DATA_SEARCH_PATH = "wa_data, public";
+export const withSearchPath = (searchPath = DATA_SEARCH_PATH) => ({ options: `-c search_path=${searchPath.replace(/\s/g, "")}` });
+
 export async function withClient<T>(url: string, fn: (c: pg.Client) => Promise<T>): Promise<T> {
   const c = new pg.Client({ connectionString: url });
   await c.connect();

@@ -5,6 +5,7 @@ import { join } from "node:path";
 import pg from "pg";
 import { run } from "./run.js";
 import { repoRoot } from "./paths.js";
+import { withClient } from "./db.js";
 
 const dbmate = join(repoRoot, "node_modules", ".bin", "dbmate");
 
@@ -20,8 +21,12 @@ export function dbmateUrl(url: string): string {
   return u.toString();
 }
 
+/** dbmate's bookkeeping lives with our data, never in a host's public schema. */
+export const MIGRATIONS_TABLE = "wa_data.schema_migrations";
+
 function dbmateArgs(url: string) {
   return ["--url", dbmateUrl(url), "--migrations-dir", join(repoRoot, "db", "migrations"),
+    "--migrations-table", MIGRATIONS_TABLE,
     "--schema-file", join(repoRoot, "db", "schema.sql"), "--wait", "--wait-timeout", "30s"];
 }
 
@@ -71,7 +76,34 @@ export async function applyFunctions(url: string) {
   }
 }
 
+/**
+ * Before dbmate runs: its table's schema exists, and a deployment migrated when the table was
+ * still public.schema_migrations (dbmate's default) has it moved, history intact.
+ */
+async function prepareMigrationsTable(url: string) {
+  // A database that does not exist yet is created first (as dbmate up would).
+  await withClient(url, async () => {}).catch((e: { code?: string }) => {
+    if (e.code !== "3D000") throw e;
+    run(dbmate, [...dbmateArgs(url), "create"]);
+  });
+  await withClient(url, async (c) => {
+    await c.query("create schema if not exists wa_data");
+    // Dynamic SQL: the table may not exist, and a static reference would not even plan.
+    await c.query(`do $$
+    declare ours boolean := false;
+    begin
+      if to_regclass('public.schema_migrations') is not null and to_regclass('${MIGRATIONS_TABLE}') is null then
+        execute 'select exists (select from public.schema_migrations where version = ''20261125000100'')' into ours;
+        if ours then
+          alter table public.schema_migrations set schema wa_data;
+        end if;
+      end if;
+    end $$`);
+  });
+}
+
 export async function migrate(url: string, opts: { quiet?: boolean } = {}) {
+  await prepareMigrationsTable(url);
   const out = run(dbmate, [...dbmateArgs(url), "--no-dump-schema", "up"]);
   if (!opts.quiet) process.stdout.write(out);
   await applyFunctions(url);

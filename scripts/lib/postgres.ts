@@ -75,12 +75,14 @@ export interface Cluster {
   url(db: string): string;
   /** The same for a given role. */
   urlAs(role: string, db: string): string;
+  superuser: string;
 }
 
-export function localCluster(dataDir: string, socketDir: string, port: number): Cluster {
+/** `superuser`: the role initdb makes (postgres; a Supabase-shaped cluster uses supabase_admin). */
+export function localCluster(dataDir: string, socketDir: string, port: number, superuser = "postgres"): Cluster {
   const urlAs = (role: string, db: string) =>
     `postgresql://${role}@localhost/${db}?host=${encodeURIComponent(socketDir)}&port=${port}`;
-  return { dataDir, socketDir, port, urlAs, url: (db) => urlAs("postgres", db) };
+  return { dataDir, socketDir, port, superuser, urlAs, url: (db) => urlAs(superuser, db) };
 }
 
 function ownByPostgres(dir: string) {
@@ -100,7 +102,7 @@ export function startCluster(binDir: string, c: Cluster, opts: { throwaway?: boo
   if (!existsSync(join(c.dataDir, "PG_VERSION"))) {
     ownByPostgres(c.dataDir);
     const [cmd, args] = asPostgresUser(join(binDir, "initdb"), [
-      "-D", c.dataDir, "-U", "postgres", "--auth-local=trust", "--auth-host=scram-sha-256",
+      "-D", c.dataDir, "-U", c.superuser, "--auth-local=trust", "--auth-host=scram-sha-256",
       "-E", "UTF8", "--locale=C.UTF-8", "--no-instructions",
     ]);
     run(cmd, args);

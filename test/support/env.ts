@@ -5,6 +5,7 @@ import { createApiKey, type ApiRole } from "../../scripts/lib/api-keys.js";
 import { BackendError } from "../../clients/ts/src/errors.js";
 import { jidFrom } from "./jids.js";
 import { loadContracts } from "../../scripts/lib/contracts.js";
+import { withSearchPath } from "../../scripts/lib/db.js";
 
 function required(name: string): string {
   const v = process.env[name];
@@ -16,7 +17,7 @@ export const apiUrl = required("WA_API_URL");
 export const dbUrl = required("WA_DB_URL");
 export const jwtSecret = required("WA_JWT_SECRET");
 
-export const db = new pg.Pool({ connectionString: dbUrl, max: 4 });
+export const db = new pg.Pool({ connectionString: dbUrl, max: 4, ...withSearchPath() });
 
 /** A new key of that role; its label is unique unless given (a label names one active key). */
 export async function newKey(role: ApiRole, label = `test-${randomUUID()}`): Promise<string> {

@@ -1,5 +1,5 @@
 -- Shared pgTAP helpers, loaded once into the test copy of the database (schema tests).
--- Test files call them unqualified: the copy's search_path is tests, public.
+-- Test files call them unqualified: npm test runs pg_prove with search_path tests, wa_data, public.
 set check_function_bodies = off;  -- helpers refer to each other regardless of order
 
 -- Act as a role for the rest of the transaction (gateway, crm, anon); tests.act_as_admin() undoes it.
@@ -78,14 +78,17 @@ language sql as $$
   select (c.total_groups, c.pending_count, c.sent_count, c.failed_count) =
          (select count(*)::int, count(*) filter (where status = 'pending')::int,
                  count(*) filter (where status = 'sent')::int, count(*) filter (where status = 'failed')::int
-          from public.notification_campaign_groups where campaign_id = c.id)
-  from public.notification_campaigns c where c.id = campaign
+          from wa_data.notification_campaign_groups where campaign_id = c.id)
+  from wa_data.notification_campaigns c where c.id = campaign
 $$;
 
--- Sets the request headers PostgREST would set, for testing internal.pre_request.
-create function tests.with_headers(headers jsonb, path text default '/rpc/sync_groups') returns void
+-- Sets what PostgREST sets before it calls internal.pre_request: the request headers and path,
+-- and search_path led by the schema the request is for (api unless told otherwise).
+create function tests.with_headers(headers jsonb, path text default '/rpc/sync_groups', target_schema text default 'api')
+returns void
 language sql as $$
-  select set_config('request.headers', headers::text, true), set_config('request.path', path, true)
+  select set_config('request.headers', headers::text, true), set_config('request.path', path, true),
+         set_config('search_path', format('%I, tests, wa_data, public', target_schema), true)
 $$;
 
 grant usage on schema tests to anon, gateway, crm;

@@ -1,0 +1,154 @@
+// A guest in a Supabase project: our migrations run as Supabase's non-superuser postgres in a
+// cluster shaped like a Supabase database (test/host/supabase-host.sql) whose host app already
+// serves anon through a PostgREST configured the way the platform configures it. Afterwards every
+// privilege and role setting outside our schemas is what it was, the host's API answers exactly
+// as before, ours works with the platform's anon JWT plus our x-api-key, and no platform role can
+// read or write our tables.
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { SignJWT } from "jose";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createApiKey } from "../../scripts/lib/api-keys.js";
+import { withClient } from "../../scripts/lib/db.js";
+import { migrate } from "../../scripts/lib/migrate.js";
+import { localCluster, startCluster, stopCluster, type Cluster } from "../../scripts/lib/postgres.js";
+import { startPostgrest, type RunningPostgrest } from "../../scripts/lib/postgrest.js";
+import { freePort } from "../../scripts/lib/run.js";
+import { randomSecret } from "../../scripts/lib/secrets.js";
+import { baileysGroup, groupJid, uniqueSession } from "../support/env.js";
+
+const binDir = process.env.WA_PG_BINDIR;
+const here = import.meta.dirname;
+const OURS = ["api", "internal", "wa_data"];
+
+/** Every privilege, default privilege, role setting, membership and role attribute outside our schemas and roles. */
+const SNAPSHOT = `
+  with ours as (select oid from pg_namespace where nspname = any($1)),
+       our_roles as (select oid from pg_roles where rolname in ('gateway', 'crm'))
+  select 'relation ' || c.oid::regclass::text as what, coalesce(c.relacl::text, '') as value
+    from pg_class c where c.relnamespace not in (select oid from ours)
+     and c.relnamespace not in ('pg_catalog'::regnamespace, 'information_schema'::regnamespace, 'pg_toast'::regnamespace)
+  union all select 'function ' || p.oid::regprocedure::text, coalesce(p.proacl::text, '')
+    from pg_proc p where p.pronamespace not in (select oid from ours)
+     and p.pronamespace not in ('pg_catalog'::regnamespace, 'information_schema'::regnamespace)
+  union all select 'schema ' || nspname, coalesce(nspacl::text, '') || ' owner ' || pg_get_userbyid(nspowner)
+    from pg_namespace where oid not in (select oid from ours)
+  union all select 'default acl ' || pg_get_userbyid(defaclrole) || ' ' || coalesce(defaclnamespace::regnamespace::text, '*') || ' ' || defaclobjtype::text,
+                   defaclacl::text from pg_default_acl where defaclnamespace not in (select oid from ours)
+  union all select 'setting ' || coalesce(pg_get_userbyid(setrole), '*') || ' db ' || setdatabase, setconfig::text
+    from pg_db_role_setting where setrole not in (select oid from our_roles)
+  union all select 'member ' || pg_get_userbyid(roleid) || ' > ' || pg_get_userbyid(member), admin_option::text
+    from pg_auth_members where roleid not in (select oid from our_roles)
+  union all select 'role ' || rolname, concat_ws(',', rolsuper, rolinherit, rolcreaterole, rolcreatedb, rolcanlogin, rolbypassrls, rolconnlimit)
+    from pg_roles where oid not in (select oid from our_roles)
+  union all select 'database ' || datname, coalesce(datacl::text, '') from pg_database
+  order by 1, 2`;
+
+let dir: string;
+let cluster: Cluster;
+let jwtSecret: string;
+const jwt = (role: string) => new SignJWT({ role }).setProtectedHeader({ alg: "HS256" }).setExpirationTime("1h")
+  .sign(new TextEncoder().encode(jwtSecret));
+const admin = (sql: string, params: unknown[] = []) =>
+  withClient(cluster.url("app"), async (c) => (await c.query(sql, params)).rows);
+
+/** PostgREST as the platform runs it: its own settings, anon role, JWT secret; no file of ours. */
+async function platformPostgrest(schemas: string, preRequest = ""): Promise<RunningPostgrest> {
+  return startPostgrest({
+    dbUri: cluster.urlAs("authenticator", "app"), jwtSecret, port: await freePort(), bare: true,
+    env: { PGRST_DB_SCHEMAS: schemas, PGRST_DB_ANON_ROLE: "anon", PGRST_DB_PRE_REQUEST: preRequest, PGRST_DB_MAX_ROWS: "1000" },
+  });
+}
+
+/** What the host's own API answers, request by request. */
+async function hostAnswers(api: RunningPostgrest) {
+  const out: string[] = [];
+  for (const role of ["anon", "authenticated", "service_role"]) {
+    const auth = { authorization: `Bearer ${await jwt(role)}` };
+    for (const [method, path, body] of [["GET", "/notes?order=id", undefined], ["POST", "/rpc/hello", '{"name":"host"}'],
+      ["GET", "/notification_campaigns", undefined], ["POST", "/notes", '{"body":"x"}']] as const) {
+      const r = await fetch(api.url + path, { method, headers: { ...auth, "content-type": "application/json" }, body });
+      out.push(`${role} ${method} ${path} → ${r.status} ${await r.text()}`);
+      await admin("delete from public.notes where body = 'x'"); // service_role may write: undo it
+    }
+  }
+  return out;
+}
+
+let before: { snapshot: unknown[]; answers: string[] };
+let after: { snapshot: unknown[]; answers: string[] };
+let api: RunningPostgrest | undefined;
+
+beforeAll(async () => {
+  if (!binDir) return;
+  dir = mkdtempSync(join(tmpdir(), "wa-supabase-"));
+  cluster = localCluster(join(dir, "pg"), join(dir, "run"), await freePort(), "supabase_admin");
+  startCluster(binDir, cluster, { throwaway: true });
+  jwtSecret = randomSecret();
+  await withClient(cluster.url("postgres"), (c) => c.query("create database app"));
+  await admin(readFileSync(join(here, "supabase-host.sql"), "utf8"));
+  await withClient(cluster.urlAs("postgres", "app"), (c) => c.query(readFileSync(join(here, "host-app.sql"), "utf8")));
+
+  const host = await platformPostgrest("public,graphql_public");
+  before = { snapshot: await admin(SNAPSHOT, [OURS]), answers: await hostAnswers(host) };
+  await host.stop();
+
+  // As a Supabase user would: the project's connection string (postgres, not a superuser), twice.
+  await migrate(cluster.urlAs("postgres", "app"), { quiet: true });
+  await migrate(cluster.urlAs("postgres", "app"), { quiet: true });
+
+  // The user exposes api (dashboard) and sets the pre-request hook (docs/deployment.md).
+  api = await platformPostgrest("public,graphql_public,api", "internal.pre_request");
+  after = { snapshot: await admin(SNAPSHOT, [OURS]), answers: await hostAnswers(api) };
+}, 120_000);
+
+afterAll(async () => {
+  if (!binDir) return;
+  await api?.stop();
+  stopCluster(binDir, cluster, "immediate");
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe.skipIf(!binDir)("installed into a Supabase-shaped project", () => {
+  it("changes no privilege, default privilege, role setting or membership outside its own", () => {
+    expect(after.snapshot).toEqual(before.snapshot);
+    expect(before.snapshot.length).toBeGreaterThan(40);
+  });
+
+  it("the host's API answers exactly as before, for anon, authenticated and service_role", () => {
+    expect(after.answers).toEqual(before.answers);
+    expect(before.answers[0]).toMatch(/^anon GET \/notes\?order=id → 200 \[\{"id":1,"body":"hello"/);
+  });
+
+  it("our API works with the platform's anon JWT, our x-api-key and Content-Profile: api", async () => {
+    const key = (await createApiKey(cluster.urlAs("postgres", "app"), "gateway", "supabase-vps")).key;
+    const anon = await jwt("anon");
+    const r = await fetch(api!.url + "/rpc/sync_groups", {
+      method: "POST",
+      headers: { authorization: `Bearer ${anon}`, "x-api-key": key, "content-profile": "api", "content-type": "application/json" },
+      body: JSON.stringify({ sessionId: uniqueSession("supa"), groups: [baileysGroup(groupJid())] }),
+    });
+    expect([r.status, ((await r.json()) as { inserted: number }).inserted]).toEqual([200, 1]);
+    const noKey = await fetch(api!.url + "/campaigns", { headers: { authorization: `Bearer ${anon}`, "accept-profile": "api" } });
+    expect([noKey.status, ((await noKey.json()) as { code: string }).code]).toEqual([401, "missing_credentials"]);
+  });
+
+  it("no platform role can read or write our tables, and nothing of ours is in public", async () => {
+    const rows = await admin(`
+      select r.rolname, c.relname, p.priv
+      from pg_class c cross join (values ('anon'), ('authenticated'), ('service_role')) r(rolname)
+      cross join (values ('select'), ('insert'), ('update'), ('delete'), ('truncate')) p(priv)
+      where c.relnamespace = 'wa_data'::regnamespace and c.relkind in ('r', 'v', 'S')
+        and has_table_privilege(r.rolname, c.oid, p.priv)`);
+    expect(rows).toEqual([]);
+    for (const role of ["anon", "authenticated", "service_role"]) {
+      const [{ usage }] = await admin(`select has_schema_privilege($1, 'wa_data', 'usage') as usage`, [role]);
+      expect([role, usage]).toEqual([role, false]);
+    }
+    const inPublic = await admin(`select relname from pg_class where relnamespace = 'public'::regnamespace order by 1`);
+    expect(inPublic.map((r) => r.relname)).toEqual(["notes", "notes_id_seq", "notes_pkey", "notification_campaigns", "notification_campaigns_pkey"]);
+    const [{ title }] = await admin(`select title from public.notification_campaigns`);
+    expect(title).toBe("the host's own");
+  });
+});
