@@ -115,8 +115,13 @@ begin
   -- Hold the targeted groups (key share, in id order) before deciding: a concurrent sync that
   -- deletes one (say, it became a community parent) either committed before, and the check below
   -- sees it gone, or waits until this campaign is created. Row locks: none in the shared lock table.
+  -- (Payload joins are per-element index lookups: see "Plans that do not depend on statistics"
+  -- in docs/design.md. LIMIT 1 keeps each lookup a lookup: the planner cannot flatten it.)
   perform from wa_data.whatsapp_groups w
-  where w.session_id = session and w.group_jid in (select jsonb_array_elements_text(jids))
+  where w.id = any(array(
+    select g.id from jsonb_array_elements_text(jids) j
+    cross join lateral (select w2.id from wa_data.whatsapp_groups w2
+                        where w2.session_id = session and w2.group_jid = j limit 1) g))
   order by w.id
   for key share;
 
@@ -142,7 +147,8 @@ begin
   insert into wa_data.notification_campaign_groups (campaign_id, group_id, group_jid, group_name, session_id)
   select new_id, w.id, w.group_jid, w.name, w.session_id
   from jsonb_array_elements_text(jids) j
-  join wa_data.whatsapp_groups w on w.session_id = session and w.group_jid = j;
+  cross join lateral (select w2.id, w2.group_jid, w2.name, w2.session_id from wa_data.whatsapp_groups w2
+                      where w2.session_id = session and w2.group_jid = j limit 1) w;
   get diagnostics total = row_count;
   -- When this grew the table by a tenth or more, refresh its statistics right away, so the next
   -- calls on this campaign (send results, ACKs) are planned for its real size (autovacuum would,
@@ -2095,8 +2101,13 @@ begin
   -- another send record for the same groups (the campaign rows themselves). Row locks only: the
   -- shared lock table is not used per send, whatever the batch size.
   perform internal.lock_message_ids(array(select s ->> 'messageId' from jsonb_array_elements(sends) s));
+  -- (Payload joins are per-element index lookups, LIMIT 1 so the planner cannot flatten them:
+  -- "Plans that do not depend on statistics" in docs/design.md.)
   perform from wa_data.notification_campaign_groups r
-  where r.campaign_id = campaign.id and r.group_jid in (select s ->> 'groupJid' from jsonb_array_elements(sends) s)
+  where r.id = any(array(
+    select c.id from jsonb_array_elements(sends) s
+    cross join lateral (select r2.id from wa_data.notification_campaign_groups r2
+                        where r2.campaign_id = campaign.id and r2.group_jid = s ->> 'groupJid' limit 1) c))
   order by r.id
   for no key update;
 
@@ -2106,8 +2117,8 @@ begin
   select count(*) as n, jsonb_agg(jsonb_build_object('groupJid', r.group_jid, 'status', r.status,
            'messageId', r.message_id)) filter (where rn <= 100) as sample into bad
   from (select s, row_number() over () as rn from jsonb_array_elements(sends) s) t
-  join wa_data.notification_campaign_groups r
-    on r.campaign_id = campaign.id and r.group_jid = s ->> 'groupJid'
+  cross join lateral (select r2.* from wa_data.notification_campaign_groups r2
+                      where r2.campaign_id = campaign.id and r2.group_jid = s ->> 'groupJid' limit 1) r
   where r.status <> 'pending'
     and (r.message_id is distinct from (s ->> 'messageId')
          or (not s ? 'messageId' and (r.error_code is distinct from btrim(s ->> 'errorCode')::integer
@@ -2120,7 +2131,8 @@ begin
   -- A message id names one message: it cannot be another row's, in any session.
   select s ->> 'messageId' as message_id, r.group_jid into bad
   from jsonb_array_elements(sends) s
-  join wa_data.notification_campaign_groups r on r.message_id = s ->> 'messageId'
+  cross join lateral (select r2.campaign_id, r2.group_jid from wa_data.notification_campaign_groups r2
+                      where r2.message_id = s ->> 'messageId' limit 1) r
   where not (r.campaign_id = campaign.id and r.group_jid = s ->> 'groupJid')
   limit 1;
   if found then
@@ -2138,8 +2150,8 @@ begin
            btrim(s ->> 'errorCode')::integer as error_code, s ->> 'errorMessage' as error_message,
            w.inbox_ids, w.ack_code, w.ack_message
     from jsonb_array_elements(sends) s
-    join wa_data.notification_campaign_groups r
-      on r.campaign_id = campaign.id and r.group_jid = s ->> 'groupJid'
+    cross join lateral (select r2.id, r2.group_jid, r2.status from wa_data.notification_campaign_groups r2
+                        where r2.campaign_id = campaign.id and r2.group_jid = s ->> 'groupJid' limit 1) r
     left join lateral (
       select array_agg(i.id order by i.id) as inbox_ids,
              (array_agg(i.error_code order by i.id))[1] as ack_code,

@@ -62,8 +62,13 @@ begin
   -- Hold the targeted groups (key share, in id order) before deciding: a concurrent sync that
   -- deletes one (say, it became a community parent) either committed before, and the check below
   -- sees it gone, or waits until this campaign is created. Row locks: none in the shared lock table.
+  -- (Payload joins are per-element index lookups: see "Plans that do not depend on statistics"
+  -- in docs/design.md. LIMIT 1 keeps each lookup a lookup: the planner cannot flatten it.)
   perform from wa_data.whatsapp_groups w
-  where w.session_id = session and w.group_jid in (select jsonb_array_elements_text(jids))
+  where w.id = any(array(
+    select g.id from jsonb_array_elements_text(jids) j
+    cross join lateral (select w2.id from wa_data.whatsapp_groups w2
+                        where w2.session_id = session and w2.group_jid = j limit 1) g))
   order by w.id
   for key share;
 
@@ -89,7 +94,8 @@ begin
   insert into wa_data.notification_campaign_groups (campaign_id, group_id, group_jid, group_name, session_id)
   select new_id, w.id, w.group_jid, w.name, w.session_id
   from jsonb_array_elements_text(jids) j
-  join wa_data.whatsapp_groups w on w.session_id = session and w.group_jid = j;
+  cross join lateral (select w2.id, w2.group_jid, w2.name, w2.session_id from wa_data.whatsapp_groups w2
+                      where w2.session_id = session and w2.group_jid = j limit 1) w;
   get diagnostics total = row_count;
   -- When this grew the table by a tenth or more, refresh its statistics right away, so the next
   -- calls on this campaign (send results, ACKs) are planned for its real size (autovacuum would,

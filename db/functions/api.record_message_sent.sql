@@ -98,8 +98,13 @@ begin
   -- another send record for the same groups (the campaign rows themselves). Row locks only: the
   -- shared lock table is not used per send, whatever the batch size.
   perform internal.lock_message_ids(array(select s ->> 'messageId' from jsonb_array_elements(sends) s));
+  -- (Payload joins are per-element index lookups, LIMIT 1 so the planner cannot flatten them:
+  -- "Plans that do not depend on statistics" in docs/design.md.)
   perform from wa_data.notification_campaign_groups r
-  where r.campaign_id = campaign.id and r.group_jid in (select s ->> 'groupJid' from jsonb_array_elements(sends) s)
+  where r.id = any(array(
+    select c.id from jsonb_array_elements(sends) s
+    cross join lateral (select r2.id from wa_data.notification_campaign_groups r2
+                        where r2.campaign_id = campaign.id and r2.group_jid = s ->> 'groupJid' limit 1) c))
   order by r.id
   for no key update;
 
@@ -109,8 +114,8 @@ begin
   select count(*) as n, jsonb_agg(jsonb_build_object('groupJid', r.group_jid, 'status', r.status,
            'messageId', r.message_id)) filter (where rn <= 100) as sample into bad
   from (select s, row_number() over () as rn from jsonb_array_elements(sends) s) t
-  join wa_data.notification_campaign_groups r
-    on r.campaign_id = campaign.id and r.group_jid = s ->> 'groupJid'
+  cross join lateral (select r2.* from wa_data.notification_campaign_groups r2
+                      where r2.campaign_id = campaign.id and r2.group_jid = s ->> 'groupJid' limit 1) r
   where r.status <> 'pending'
     and (r.message_id is distinct from (s ->> 'messageId')
          or (not s ? 'messageId' and (r.error_code is distinct from btrim(s ->> 'errorCode')::integer
@@ -123,7 +128,8 @@ begin
   -- A message id names one message: it cannot be another row's, in any session.
   select s ->> 'messageId' as message_id, r.group_jid into bad
   from jsonb_array_elements(sends) s
-  join wa_data.notification_campaign_groups r on r.message_id = s ->> 'messageId'
+  cross join lateral (select r2.campaign_id, r2.group_jid from wa_data.notification_campaign_groups r2
+                      where r2.message_id = s ->> 'messageId' limit 1) r
   where not (r.campaign_id = campaign.id and r.group_jid = s ->> 'groupJid')
   limit 1;
   if found then
@@ -141,8 +147,8 @@ begin
            btrim(s ->> 'errorCode')::integer as error_code, s ->> 'errorMessage' as error_message,
            w.inbox_ids, w.ack_code, w.ack_message
     from jsonb_array_elements(sends) s
-    join wa_data.notification_campaign_groups r
-      on r.campaign_id = campaign.id and r.group_jid = s ->> 'groupJid'
+    cross join lateral (select r2.id, r2.group_jid, r2.status from wa_data.notification_campaign_groups r2
+                        where r2.campaign_id = campaign.id and r2.group_jid = s ->> 'groupJid' limit 1) r
     left join lateral (
       select array_agg(i.id order by i.id) as inbox_ids,
              (array_agg(i.error_code order by i.id))[1] as ack_code,

@@ -59,6 +59,12 @@ export function ensurePrerequisites(opts: { needServer: boolean; needPgtap: bool
   return binDir;
 }
 
+/** PgBouncer (Debian's), for the soak that runs PostgREST through a transaction pool. */
+export function ensurePgbouncer(): string {
+  if (!existsSync("/usr/sbin/pgbouncer")) aptInstall(["pgbouncer"], "pgbouncer is");
+  return "/usr/sbin/pgbouncer";
+}
+
 /** The tools the HTTP tests put in front of PostgREST (Debian's nginx): their paths. */
 export function ensureTestTools(): { nginx: string } {
   const nginx = ["/usr/sbin/nginx"].find((p) => existsSync(p));
