@@ -59,7 +59,8 @@ async function runPgtap(serverUrl: (db: string) => string, appDb: string, only: 
   await exec([`drop database if exists ${db}`, `create database ${db} template ${appDb}`], serverUrl("postgres"));
   await exec([
     "create schema tests",
-    "create extension pgtap schema tests",
+    // A host may have pgTAP already (Supabase: in extensions); then it is used where it is.
+    "create extension if not exists pgtap schema tests",
     readFileSync(join(repoRoot, "db", "tests", "helpers", "tests_schema.sql"), "utf8"),
   ], serverUrl(db));
   const files = only.length ? only : readdirSync(join(repoRoot, "db", "tests")).filter((f) => /^\d+_.*\.sql$/.test(f)).sort()
@@ -67,7 +68,7 @@ async function runPgtap(serverUrl: (db: string) => string, appDb: string, only: 
   const { args, env } = libpqFlags(serverUrl(db));
   // Per session (PGOPTIONS), not per database: a host may set search_path on the role.
   const res = await capture("pg_prove", ["--verbose", "--failures", ...args, ...files],
-    { ...env, PGOPTIONS: withSearchPath(`tests, ${DATA_SEARCH_PATH}`).options });
+    { ...env, PGOPTIONS: withSearchPath(`tests, extensions, ${DATA_SEARCH_PATH}`).options });
   const passed = (res.out.match(/^\s*ok \d+/gm) ?? []).length;
   let failed = (res.out.match(/^\s*not ok \d+/gm) ?? []).length;
   if (res.code !== 0 && failed === 0) failed = 1; // a plan mismatch or a crashed file

@@ -44,9 +44,22 @@ export async function setAuthenticatorPassword(adminUrl: string, password: strin
   } finally { await c.end(); }
 }
 
-/** PostgREST's URI on an external server: authenticator with a password we set. */
+/** A host project's database (Supabase), recognised by its own roles and schemas. */
+export async function isHostProject(adminUrl: string): Promise<boolean> {
+  const { rows } = await adminQuery(adminUrl,
+    `select exists (select from pg_roles where rolname = 'supabase_admin')
+        and exists (select from pg_namespace where nspname = 'auth') as host`);
+  return rows[0].host === true;
+}
+
+/**
+ * PostgREST's URI on an external server: PGRST_DB_URI; in a host project, the admin connection
+ * itself (authenticator and its password are the platform's: never changed); elsewhere
+ * authenticator with a password we set.
+ */
 async function externalPostgrestUri(adminUrl: string): Promise<string> {
   if (process.env.PGRST_DB_URI) return process.env.PGRST_DB_URI;
+  if (await isHostProject(adminUrl)) return adminUrl;
   const password = authenticatorPassword();
   await setAuthenticatorPassword(adminUrl, password);
   const u = new URL(adminUrl);

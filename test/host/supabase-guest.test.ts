@@ -4,22 +4,19 @@
 // privilege and role setting outside our schemas is what it was, the host's API answers exactly
 // as before, ours works with the platform's anon JWT plus our x-api-key, and no platform role can
 // read or write our tables.
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { SignJWT } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createApiKey } from "../../scripts/lib/api-keys.js";
 import { withClient } from "../../scripts/lib/db.js";
 import { migrate } from "../../scripts/lib/migrate.js";
-import { localCluster, startCluster, stopCluster, type Cluster } from "../../scripts/lib/postgres.js";
+import type { Cluster } from "../../scripts/lib/postgres.js";
 import { startPostgrest, type RunningPostgrest } from "../../scripts/lib/postgrest.js";
 import { freePort } from "../../scripts/lib/run.js";
 import { randomSecret } from "../../scripts/lib/secrets.js";
 import { baileysGroup, groupJid, uniqueSession } from "../support/env.js";
+import { startSupabaseLike, type SupabaseLike } from "../support/supabase-like.js";
 
 const binDir = process.env.WA_PG_BINDIR;
-const here = import.meta.dirname;
 const OURS = ["api", "internal", "wa_data"];
 
 /** Every privilege, default privilege, role setting, membership and role attribute outside our schemas and roles. */
@@ -45,7 +42,7 @@ const SNAPSHOT = `
   union all select 'database ' || datname, coalesce(datacl::text, '') from pg_database
   order by 1, 2`;
 
-let dir: string;
+let host: SupabaseLike;
 let cluster: Cluster;
 let jwtSecret: string;
 const jwt = (role: string) => new SignJWT({ role }).setProtectedHeader({ alg: "HS256" }).setExpirationTime("1h")
@@ -82,17 +79,13 @@ let api: RunningPostgrest | undefined;
 
 beforeAll(async () => {
   if (!binDir) return;
-  dir = mkdtempSync(join(tmpdir(), "wa-supabase-"));
-  cluster = localCluster(join(dir, "pg"), join(dir, "run"), await freePort(), "supabase_admin");
-  startCluster(binDir, cluster, { throwaway: true });
+  host = await startSupabaseLike(binDir);
+  cluster = host.cluster;
   jwtSecret = randomSecret();
-  await withClient(cluster.url("postgres"), (c) => c.query("create database app"));
-  await admin(readFileSync(join(here, "supabase-host.sql"), "utf8"));
-  await withClient(cluster.urlAs("postgres", "app"), (c) => c.query(readFileSync(join(here, "host-app.sql"), "utf8")));
 
-  const host = await platformPostgrest("public,graphql_public");
-  before = { snapshot: await admin(SNAPSHOT, [OURS]), answers: await hostAnswers(host) };
-  await host.stop();
+  const hostApi = await platformPostgrest("public,graphql_public");
+  before = { snapshot: await admin(SNAPSHOT, [OURS]), answers: await hostAnswers(hostApi) };
+  await hostApi.stop();
 
   // As a Supabase user would: the project's connection string (postgres, not a superuser), twice.
   await migrate(cluster.urlAs("postgres", "app"), { quiet: true });
@@ -106,8 +99,7 @@ beforeAll(async () => {
 afterAll(async () => {
   if (!binDir) return;
   await api?.stop();
-  stopCluster(binDir, cluster, "immediate");
-  rmSync(dir, { recursive: true, force: true });
+  await host.stop();
 });
 
 describe.skipIf(!binDir)("installed into a Supabase-shaped project", () => {

@@ -8,6 +8,7 @@ create role authenticated nologin noinherit;
 create role service_role nologin noinherit bypassrls;
 create role authenticator login noinherit;
 grant anon, authenticated, service_role to authenticator;
+grant anon, authenticated, service_role to postgres;
 grant postgres to supabase_admin;
 
 grant all on database app to postgres;

@@ -1,0 +1,46 @@
+// A throwaway cluster shaped like a Supabase project's database (test/host/supabase-host.sql),
+// with a host app in it (test/host/host-app.sql): what test/host/supabase-guest.test.ts installs
+// into, and what `npx tsx test/support/supabase-like.ts` serves for running the whole suite
+// against it (DATABASE_URL=<printed url> npm test).
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { withClient } from "../../scripts/lib/db.js";
+import { findServerBinDir, localCluster, startCluster, stopCluster, type Cluster } from "../../scripts/lib/postgres.js";
+import { repoRoot } from "../../scripts/lib/paths.js";
+import { freePort } from "../../scripts/lib/run.js";
+
+export interface SupabaseLike { cluster: Cluster; stop(): Promise<void> }
+
+export async function startSupabaseLike(binDir: string): Promise<SupabaseLike> {
+  const dir = mkdtempSync(join(tmpdir(), "wa-supabase-"));
+  const cluster = localCluster(join(dir, "pg"), join(dir, "run"), await freePort(), "supabase_admin");
+  startCluster(binDir, cluster, { throwaway: true });
+  await withClient(cluster.url("postgres"), (c) => c.query("create database app"));
+  const host = (f: string) => readFileSync(join(repoRoot, "test", "host", f), "utf8");
+  await withClient(cluster.url("app"), (c) => c.query(host("supabase-host.sql")));
+  await withClient(cluster.urlAs("postgres", "app"), (c) => c.query(host("host-app.sql")));
+  // pgTAP, as the platform offers it: in extensions, in every new database (template1) too.
+  for (const db of ["app", "template1"]) {
+    await withClient(cluster.url(db), (c) => c.query("create schema if not exists extensions; create extension if not exists pgtap schema extensions"));
+  }
+  return {
+    cluster,
+    stop: async () => {
+      stopCluster(binDir, cluster, "immediate");
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+if (process.argv[1]?.endsWith("supabase-like.ts")) {
+  const binDir = process.env.PG_BINDIR ?? findServerBinDir();
+  if (!binDir) throw new Error("PostgreSQL server binaries not found (npm run setup)");
+  const s = await startSupabaseLike(binDir);
+  console.log(`DATABASE_URL='${s.cluster.urlAs("postgres", "app")}'`);
+  console.log("Ctrl-C stops it.");
+  const stop = () => void s.stop().then(() => process.exit(0));
+  process.on("SIGINT", stop);
+  process.on("SIGTERM", stop);
+  setInterval(() => {}, 1 << 30);
+}
