@@ -14,7 +14,7 @@ if (process.env.AUTHENTICATOR_PASSWORD) {
 // only hears a signal.
 if (signalRunningPostgrest()) console.log("reloaded the PostgREST npm start runs (SIGUSR1/SIGUSR2)");
 if (!process.argv.includes("--no-dump")) {
-  dumpSchema(target.adminUrl);
+  await dumpSchema(target.adminUrl);
   console.log("wrote db/schema.sql");
 }
 await target.teardown();

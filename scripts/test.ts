@@ -61,6 +61,10 @@ async function runPgtap(serverUrl: (db: string) => string, appDb: string, only: 
     "create schema tests",
     // A host may have pgTAP already (Supabase: in extensions); then it is used where it is.
     "create extension if not exists pgtap schema tests",
+    // pgTAP installed elsewhere by the host (Supabase: extensions): the roles the tests act as
+    // must reach it. (This database is a throwaway copy.)
+    `do $$ declare s name := (select extnamespace::regnamespace::name from pg_extension where extname = 'pgtap');
+     begin if s <> 'tests' then execute format('grant usage on schema %I to anon, gateway, crm', s); end if; end $$`,
     readFileSync(join(repoRoot, "db", "tests", "helpers", "tests_schema.sql"), "utf8"),
   ], serverUrl(db));
   const files = only.length ? only : readdirSync(join(repoRoot, "db", "tests")).filter((f) => /^\d+_.*\.sql$/.test(f)).sort()

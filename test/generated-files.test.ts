@@ -15,15 +15,15 @@ const committed = (file: string) => readFileSync(join(repoRoot, file), "utf8");
 const hint = "regenerate with: npm run db:migrate && npm run gen:types";
 
 describe("generated files are up to date", () => {
-  it("db/schema.sql (dbmate dump)", () => {
+  it("db/schema.sql (pg_dump of our schemas)", async () => {
     const file = join(mkdtempSync(join(tmpdir(), "wa-schema-")), "schema.sql");
-    dumpSchema(dbUrl, file);
+    await dumpSchema(dbUrl, file);
     expect(readFileSync(file, "utf8"), hint).toBe(committed("db/schema.sql"));
   });
 
   it("db/schema.sql holds nothing of the machine that dumped it (server version, restrict key)", () => {
     const other = committed("db/schema.sql").replace("\nSET statement_timeout",
-      "\\restrict 9fQe1x\n-- Dumped from database version 15.99 (Debian)\n-- Dumped by pg_dump version 15.99\nSET statement_timeout");
+      "\n\\restrict 9fQe1x\n-- Dumped from database version 15.99 (Debian)\n-- Dumped by pg_dump version 15.99\n\nSET statement_timeout");
     expect(normalizeDump(other)).toBe(normalizeDump(committed("db/schema.sql")));
     expect(committed("db/schema.sql")).not.toMatch(/Dumped (from|by)|^\\(un)?restrict|PostgreSQL 1\d\.\d/m);
   });

@@ -22,7 +22,10 @@ export async function startSupabaseLike(binDir: string): Promise<SupabaseLike> {
   await withClient(cluster.urlAs("postgres", "app"), (c) => c.query(host("host-app.sql")));
   // pgTAP, as the platform offers it: in extensions, in every new database (template1) too.
   for (const db of ["app", "template1"]) {
-    await withClient(cluster.url(db), (c) => c.query("create schema if not exists extensions; create extension if not exists pgtap schema extensions"));
+    await withClient(cluster.url(db), (c) => c.query(`create schema if not exists extensions;
+      grant usage on schema extensions to postgres with grant option;
+      grant usage on schema extensions to anon, authenticated, service_role;
+      create extension if not exists pgtap schema extensions`));
   }
   return {
     cluster,

@@ -88,7 +88,7 @@ create function tests.with_headers(headers jsonb, path text default '/rpc/sync_g
 returns void
 language sql as $$
   select set_config('request.headers', headers::text, true), set_config('request.path', path, true),
-         set_config('search_path', format('%I, tests, wa_data, public', target_schema), true)
+         set_config('search_path', format('%I, ', target_schema) || current_setting('search_path'), true)
 $$;
 
 grant usage on schema tests to anon, gateway, crm;
