@@ -14,6 +14,11 @@ const port = Number(process.env.PORT ?? 3000);
 // PostgREST's admin server (GET /live, /ready) for load balancers and probes: PORT + 1 unless set.
 const adminPort = Number(process.env.ADMIN_PORT || port + 1);
 
+if (!/^(127\.\d+\.\d+\.\d+|localhost|::1)$/.test(host)) {
+  console.warn(`HOST=${host}: the API is reachable from other machines. In production put the nginx front door ` +
+    `in front of it (docs/deployment.md): PostgREST itself does not limit request bodies.`);
+}
+
 // Before anything is started or migrated: a busy port is one clear line, not a crash later.
 for (const [name, p] of [["PORT", port], ["ADMIN_PORT", adminPort]] as const) {
   if (!Number.isInteger(p) || p <= 0 || p > 65535) {
@@ -25,11 +30,6 @@ for (const [name, p] of [["PORT", port], ["ADMIN_PORT", adminPort]] as const) {
     process.exit(1);
   }
 }
-if (!["127.0.0.1", "localhost", "::1"].includes(host)) {
-  console.warn(`HOST=${host}: the API is reachable from other machines. In production put the nginx front door ` +
-    `in front of it (docs/deployment.md): PostgREST itself does not limit request bodies.`);
-}
-
 const target = await devTarget();
 await migrate(target.adminUrl);
 const api = await startPostgrest({

@@ -47,6 +47,20 @@ describe("npm start", () => {
     }
   });
 
+  it("binds loopback unless told otherwise, and says so when HOST is not loopback", async () => {
+    const port = await freePort();
+    const srv = createServer();
+    await new Promise<void>((r) => srv.listen(port, "0.0.0.0", () => r())); // busy: it stops right after the warning
+    try {
+      const s = start({ PORT: String(port), ADMIN_PORT: String(await freePort()), HOST: "0.0.0.0" });
+      expect(await s.exited).toBe(1);
+      expect(s.err()).toMatch(/^HOST=0\.0\.0\.0: the API is reachable from other machines\. In production put the nginx front door/);
+    } finally {
+      srv.close();
+    }
+    // (With the default HOST the busy-port answers above are one line each: no warning.)
+  });
+
   it("serves the API, and /live and /ready on the admin port; Ctrl-C stops it", async () => {
     const port = await freePort();
     const s = start({ PORT: String(port), ADMIN_PORT: "" });
