@@ -65,6 +65,9 @@ async function runPgtap(serverUrl: (db: string) => string, appDb: string, only: 
     // must reach it. (This database is a throwaway copy.)
     `do $$ declare s name := (select extnamespace::regnamespace::name from pg_extension where extname = 'pgtap');
      begin if s <> 'tests' then execute format('grant usage on schema %I to anon, gateway, crm', s); end if; end $$`,
+    // plpgsql_check, where the server has it and we may create it (pgTAP 05 skips otherwise).
+    `do $$ begin create extension if not exists plpgsql_check schema tests;
+     exception when others then raise notice 'plpgsql_check not available: %', sqlerrm; end $$`,
     readFileSync(join(repoRoot, "db", "tests", "helpers", "tests_schema.sql"), "utf8"),
   ], serverUrl(db));
   const files = only.length ? only : readdirSync(join(repoRoot, "db", "tests")).filter((f) => /^\d+_.*\.sql$/.test(f)).sort()

@@ -7,6 +7,7 @@ import { asPostgresUser, commandExists, isRoot, run } from "./run.js";
 
 const DEBIAN_PACKAGES = (major: string) => [
   `postgresql-${major}`, `postgresql-${major}-pgtap`, "libtap-parser-sourcehandler-pgtap-perl",
+  `postgresql-${major}-plpgsql-check`,
 ];
 
 /** The directory holding initdb/postgres/pg_ctl, newest major first. */
@@ -24,10 +25,11 @@ export function findServerBinDir(): string | undefined {
   return majors[0] ? join(base, majors[0], "bin") : undefined;
 }
 
+/** pgTAP and plpgsql_check (the suite checks every PL/pgSQL body with it) are installed. */
 function pgtapInstalled(binDir: string): boolean {
   const shareDir = spawnSync(join(binDir, "pg_config"), ["--sharedir"], { encoding: "utf8" }).stdout?.trim()
     || binDir.replace(/\/lib\/postgresql\/(\d+)\/bin$/, "/share/postgresql/$1");
-  return existsSync(join(shareDir, "extension", "pgtap.control"));
+  return ["pgtap", "plpgsql_check"].every((e) => existsSync(join(shareDir, "extension", `${e}.control`)));
 }
 
 /** Installs Debian packages with apt-get when root; elsewhere throws with the command to run. */
