@@ -51,6 +51,16 @@ CREATE SCHEMA wa_data;
 COMMENT ON SCHEMA wa_data IS 'WhatsApp campaign data: groups, campaigns, their targets, the error-ACK inbox and quarantine. Never exposed; read through the api views.';
 
 --
+-- Name: campaign_row_change; Type: TYPE; Schema: internal; Owner: -
+--
+
+CREATE TYPE internal.campaign_row_change AS (
+	campaign_id bigint,
+	status text,
+	n integer
+);
+
+--
 -- Name: create_campaign(jsonb); Type: FUNCTION; Schema: api; Owner: -
 --
 
@@ -2419,6 +2429,41 @@ end
 $$;
 
 --
+-- Name: apply_campaign_row_changes(internal.campaign_row_change[]); Type: FUNCTION; Schema: internal; Owner: -
+--
+
+CREATE FUNCTION internal.apply_campaign_row_changes(changes internal.campaign_row_change[]) RETURNS void
+    LANGUAGE sql
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+  with delta as (
+    select campaign_id,
+           sum(n)::integer as total,
+           coalesce(sum(n) filter (where status = 'pending'), 0)::integer as pending,
+           coalesce(sum(n) filter (where status = 'sent'), 0)::integer as sent,
+           coalesce(sum(n) filter (where status = 'failed'), 0)::integer as failed
+    from unnest(changes)
+    group by campaign_id
+  ),
+  locked as (
+    select c.id from wa_data.notification_campaigns c
+    where c.id in (select campaign_id from delta where (total, pending, sent, failed) <> (0, 0, 0, 0))
+    order by c.id
+    for no key update
+  )
+  update wa_data.notification_campaigns c
+  set total_groups  = c.total_groups + d.total,
+      pending_count = c.pending_count + d.pending,
+      sent_count    = c.sent_count + d.sent,
+      failed_count  = c.failed_count + d.failed,
+      status = internal.campaign_status(c.status, c.pending_count + d.pending,
+                                        c.sent_count + d.sent, c.failed_count + d.failed),
+      updated_at = now()
+  from delta d
+  where d.campaign_id = c.id and c.id in (select id from locked)
+$$;
+
+--
 -- Name: campaign_status(text, integer, integer, integer); Type: FUNCTION; Schema: internal; Owner: -
 --
 
@@ -2819,48 +2864,27 @@ $$;
 CREATE FUNCTION internal.tg_campaign_groups__totals() RETURNS trigger
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $_$
-declare
-  -- Transition tables exist only for their event, so the row source is chosen per event.
-  changed_rows text := case tg_op
-    when 'INSERT' then 'select campaign_id, status, 1 as n from new_rows'
-    when 'DELETE' then 'select campaign_id, status, -1 as n from old_rows'
-    else 'select campaign_id, status, 1 as n from new_rows
-          union all select campaign_id, status, -1 from old_rows'
-  end;
+    AS $$
 begin
-  execute format($sql$
-    with changes as (%s),
-    delta as (
-      select campaign_id,
-             sum(n)::integer as total,
-             coalesce(sum(n) filter (where status = 'pending'), 0)::integer as pending,
-             coalesce(sum(n) filter (where status = 'sent'), 0)::integer as sent,
-             coalesce(sum(n) filter (where status = 'failed'), 0)::integer as failed
-      from changes
-      group by campaign_id
-    ),
-    -- Lock the campaigns in id order, so concurrent statements cannot deadlock on them.
-    locked as (
-      select c.id from wa_data.notification_campaigns c
-      where c.id in (select campaign_id from delta where (total, pending, sent, failed) <> (0, 0, 0, 0))
-      order by c.id
-      for no key update
-    )
-    update wa_data.notification_campaigns c
-    set total_groups  = c.total_groups + d.total,
-        pending_count = c.pending_count + d.pending,
-        sent_count    = c.sent_count + d.sent,
-        failed_count  = c.failed_count + d.failed,
-        status = internal.campaign_status(c.status, c.pending_count + d.pending,
-                                          c.sent_count + d.sent, c.failed_count + d.failed),
-        updated_at = now()
-    from delta d
-    where d.campaign_id = c.id and c.id in (select id from locked)
-  $sql$, changed_rows);
+  -- Static SQL per event (transition tables exist only for their own event, and a branch not
+  -- taken is never planned): plans are cached, unlike EXECUTE format(...). Each statement folds
+  -- the changed rows to (campaign, status, ±count) before handing them on.
+  if tg_op = 'INSERT' then
+    perform internal.apply_campaign_row_changes(array(
+      select (campaign_id, status, count(*))::internal.campaign_row_change from new_rows group by campaign_id, status));
+  elsif tg_op = 'DELETE' then
+    perform internal.apply_campaign_row_changes(array(
+      select (campaign_id, status, -count(*))::internal.campaign_row_change from old_rows group by campaign_id, status));
+  else
+    perform internal.apply_campaign_row_changes(array(
+      select (campaign_id, status, sum(n))::internal.campaign_row_change
+      from (select campaign_id, status, 1 as n from new_rows
+            union all select campaign_id, status, -1 from old_rows) changed
+      group by campaign_id, status));
+  end if;
   return null;
 end
-$_$;
+$$;
 
 --
 -- Name: url_path(text); Type: FUNCTION; Schema: internal; Owner: -
@@ -3507,4 +3531,5 @@ INSERT INTO wa_data.schema_migrations (version) VALUES
     ('20261125000700'),
     ('20261125000800'),
     ('20261125000900'),
-    ('20261125001000');
+    ('20261125001000'),
+    ('20261125001100');

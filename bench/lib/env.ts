@@ -30,6 +30,7 @@ export async function startBenchEnv(): Promise<BenchEnv> {
   const db = new pg.Pool({ connectionString: target.adminUrl, max: 4, ...withSearchPath() });
   await db.query(readFileSync(join(repoRoot, "bench", "sql", "baseline-role.sql"), "utf8"));
   await db.query(readFileSync(join(repoRoot, "bench", "sql", "per-row-totals-trigger.sql"), "utf8"));
+  await db.query(readFileSync(join(repoRoot, "bench", "sql", "dynamic-totals-trigger.sql"), "utf8"));
   const jwtSecret = randomSecret();
   const dbUri = await target.postgrestUri();
   const ours = await startPostgrest({ dbUri, jwtSecret, port: await freePort(), poolSize: 20 });

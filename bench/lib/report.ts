@@ -2,12 +2,13 @@
 import type { AckLatencyRow } from "../scenarios/ack-latency.js";
 import type { ThroughputRow } from "../scenarios/ack-throughput.js";
 import type { CreationRow } from "../scenarios/campaign-creation.js";
+import type { TriggerRow } from "../scenarios/totals-trigger.js";
 import type { SyncRow } from "../scenarios/group-sync.js";
 
 interface Results {
   command: string; date: string; mode: string;
   machine: Record<string, string | number>;
-  latency: AckLatencyRow[]; throughput: ThroughputRow[]; sync: SyncRow[]; creation: CreationRow[];
+  latency: AckLatencyRow[]; throughput: ThroughputRow[]; sync: SyncRow[]; creation: CreationRow[]; trigger?: TriggerRow[];
 }
 
 const table = (head: string[], rows: (string | number)[][]) =>
@@ -66,5 +67,15 @@ One \`api.create_campaign\` call (SQL, same path for both); the per-row trigger 
 
 ${table(["groups", "statement-level (ms)", "per-row (ms)", "per-row / statement-level"],
     r.creation.map((x) => [x.groups, x.statementMs, x.perRowMs, `${x.speedup}×`]))}
+
+## 5. Totals trigger: static SQL vs EXECUTE format(...)
+
+The same statement-level bookkeeping written two ways: today's static statements per event
+(\`internal.tg_campaign_groups__totals\` → \`internal.apply_campaign_row_changes\`, plans cached) and
+the previous \`EXECUTE format(...)\` (\`bench/sql/dynamic-totals-trigger.sql\`, planned on every
+statement). Alternating rounds, one connection, SQL only. Kept: the faster one.
+
+${table(["statement", "static (ms)", "dynamic (ms)", "dynamic / static"],
+    (r.trigger ?? []).map((x) => [x.statement, x.staticMs, x.dynamicMs, `${x.ratio}×`]))}
 `;
 }

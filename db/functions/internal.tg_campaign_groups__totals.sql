@@ -1,49 +1,29 @@
 -- Keeps notification_campaigns' totals and status true. Statement-level with transition tables:
--- one UPDATE per touched campaign per statement, costing O(changed rows), never a recount.
+-- one UPDATE per touched campaign per statement (internal.apply_campaign_row_changes), costing
+-- O(changed rows), never a recount.
 -- SECURITY DEFINER: whoever changes campaign rows, the totals follow (callers need no rights on
 -- the campaigns table, and cannot bypass the bookkeeping).
 create or replace function internal.tg_campaign_groups__totals() returns trigger
 language plpgsql volatile security definer
 set search_path = pg_catalog, pg_temp
 as $$
-declare
-  -- Transition tables exist only for their event, so the row source is chosen per event.
-  changed_rows text := case tg_op
-    when 'INSERT' then 'select campaign_id, status, 1 as n from new_rows'
-    when 'DELETE' then 'select campaign_id, status, -1 as n from old_rows'
-    else 'select campaign_id, status, 1 as n from new_rows
-          union all select campaign_id, status, -1 from old_rows'
-  end;
 begin
-  execute format($sql$
-    with changes as (%s),
-    delta as (
-      select campaign_id,
-             sum(n)::integer as total,
-             coalesce(sum(n) filter (where status = 'pending'), 0)::integer as pending,
-             coalesce(sum(n) filter (where status = 'sent'), 0)::integer as sent,
-             coalesce(sum(n) filter (where status = 'failed'), 0)::integer as failed
-      from changes
-      group by campaign_id
-    ),
-    -- Lock the campaigns in id order, so concurrent statements cannot deadlock on them.
-    locked as (
-      select c.id from wa_data.notification_campaigns c
-      where c.id in (select campaign_id from delta where (total, pending, sent, failed) <> (0, 0, 0, 0))
-      order by c.id
-      for no key update
-    )
-    update wa_data.notification_campaigns c
-    set total_groups  = c.total_groups + d.total,
-        pending_count = c.pending_count + d.pending,
-        sent_count    = c.sent_count + d.sent,
-        failed_count  = c.failed_count + d.failed,
-        status = internal.campaign_status(c.status, c.pending_count + d.pending,
-                                          c.sent_count + d.sent, c.failed_count + d.failed),
-        updated_at = now()
-    from delta d
-    where d.campaign_id = c.id and c.id in (select id from locked)
-  $sql$, changed_rows);
+  -- Static SQL per event (transition tables exist only for their own event, and a branch not
+  -- taken is never planned): plans are cached, unlike EXECUTE format(...). Each statement folds
+  -- the changed rows to (campaign, status, ±count) before handing them on.
+  if tg_op = 'INSERT' then
+    perform internal.apply_campaign_row_changes(array(
+      select (campaign_id, status, count(*))::internal.campaign_row_change from new_rows group by campaign_id, status));
+  elsif tg_op = 'DELETE' then
+    perform internal.apply_campaign_row_changes(array(
+      select (campaign_id, status, -count(*))::internal.campaign_row_change from old_rows group by campaign_id, status));
+  else
+    perform internal.apply_campaign_row_changes(array(
+      select (campaign_id, status, sum(n))::internal.campaign_row_change
+      from (select campaign_id, status, 1 as n from new_rows
+            union all select campaign_id, status, -1 from old_rows) changed
+      group by campaign_id, status));
+  end if;
   return null;
 end
 $$;

@@ -20,9 +20,13 @@ begin
       insert into findings
       select p.oid::regprocedure::text, r.level, r.message, r.lineno
       from pg_proc p
-      left join lateral (select t.tgrelid from pg_trigger t where t.tgfoid = p.oid limit 1) tg on true
+      -- A trigger function is checked against its table and every transition table its
+      -- triggers name (one function may serve an insert, an update and a delete trigger).
+      left join lateral (select min(t.tgrelid) as tgrelid, max(t.tgoldtable) as oldtable, max(t.tgnewtable) as newtable
+                         from pg_trigger t where t.tgfoid = p.oid) tg on true
       cross join lateral tests.plpgsql_check_function_tb(p.oid, coalesce(tg.tgrelid, 0),
-        extra_warnings := true, other_warnings := true, performance_warnings := false) r
+        extra_warnings := true, other_warnings := true, performance_warnings := false,
+        oldtable := tg.oldtable, newtable := tg.newtable) r
       where p.pronamespace in ('api'::regnamespace, 'internal'::regnamespace)
         and p.prolang = (select oid from pg_language where lanname = 'plpgsql')$q$;
   end if;

@@ -1,0 +1,36 @@
+-- Adds row-count changes to their campaigns' totals and recomputes their status: one UPDATE per
+-- touched campaign, cost O(changes), never a recount. Campaigns are locked in id order first, so
+-- concurrent statements touching several campaigns cannot deadlock on them. Called by the totals
+-- trigger only (as its owner).
+create or replace function internal.apply_campaign_row_changes(changes internal.campaign_row_change[])
+returns void
+language sql volatile
+set search_path = pg_catalog, pg_temp
+as $$
+  with delta as (
+    select campaign_id,
+           sum(n)::integer as total,
+           coalesce(sum(n) filter (where status = 'pending'), 0)::integer as pending,
+           coalesce(sum(n) filter (where status = 'sent'), 0)::integer as sent,
+           coalesce(sum(n) filter (where status = 'failed'), 0)::integer as failed
+    from unnest(changes)
+    group by campaign_id
+  ),
+  locked as (
+    select c.id from wa_data.notification_campaigns c
+    where c.id in (select campaign_id from delta where (total, pending, sent, failed) <> (0, 0, 0, 0))
+    order by c.id
+    for no key update
+  )
+  update wa_data.notification_campaigns c
+  set total_groups  = c.total_groups + d.total,
+      pending_count = c.pending_count + d.pending,
+      sent_count    = c.sent_count + d.sent,
+      failed_count  = c.failed_count + d.failed,
+      status = internal.campaign_status(c.status, c.pending_count + d.pending,
+                                        c.sent_count + d.sent, c.failed_count + d.failed),
+      updated_at = now()
+  from delta d
+  where d.campaign_id = c.id and c.id in (select id from locked)
+$$;
+revoke all on function internal.apply_campaign_row_changes(internal.campaign_row_change[]) from public;
