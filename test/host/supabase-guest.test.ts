@@ -84,8 +84,11 @@ beforeAll(async () => {
   jwtSecret = randomSecret();
 
   const hostApi = await platformPostgrest("public,graphql_public");
-  before = { snapshot: await admin(SNAPSHOT, [OURS]), answers: await hostAnswers(hostApi) };
-  await hostApi.stop();
+  try {
+    before = { snapshot: await admin(SNAPSHOT, [OURS]), answers: await hostAnswers(hostApi) };
+  } finally {
+    await hostApi.stop(); // also when the snapshot fails: no PostgREST outlives the test
+  }
 
   // As a Supabase user would: the project's connection string (postgres, not a superuser), twice.
   await migrate(cluster.urlAs("postgres", "app"), { quiet: true });
