@@ -2686,10 +2686,6 @@ declare
   body_message text;
   body_status integer;
   result jsonb;
-  ids text[];
-  attempts integer := 0;
-  busy text;
-  previous_lock_timeout constant text := current_setting('lock_timeout');
 begin
   if jsonb_typeof(payload) is distinct from 'object' then
     body_status := 400; body_code := 'invalid_body';
@@ -2713,52 +2709,9 @@ begin
 
   -- Locks first, in their own statement: the statement below must take its snapshot after they
   -- are granted, so it sees what a concurrent send record committed (hence the events are parsed twice).
-  ids := array(select distinct p.message_id
-               from jsonb_array_elements(events) e, internal.parse_message_error(e) p
-               where p.problem_code is null order by 1);
-  if cardinality(ids) <= 1 then
-    perform internal.lock_message_ids(ids);
-  else
-    -- All or nothing: a batch spans many campaigns, and holding some ids while waiting for a send
-    -- record that holds others would chain every concurrent send of those ids behind it. So it
-    -- tries to take all its ids without waiting (20 ms lock_timeout, in a subtransaction); when
-    -- one is busy, the subtransaction rolls back (releasing what it took), and it waits for that
-    -- one id alone, holding nothing else, then tries again. Send records hold their ids only
-    -- while they run, so each retry waits for a different send record to finish.
-    loop
-      begin
-        perform set_config('lock_timeout', '20ms', true);  -- undone by the rollback, or reset below
-        perform internal.lock_message_ids(ids);
-        perform set_config('lock_timeout', previous_lock_timeout, true);
-        exit;
-      exception when lock_not_available then
-        attempts := attempts + 1;
-      end;
-      -- Which of our ids does someone hold? SKIP LOCKED passes over those; the share locks it
-      -- takes on the others are released at once by rolling this subtransaction back.
-      begin
-        with free as (select l.message_id from wa_data.message_id_locks l
-                      where l.message_id = any(ids) for share skip locked)
-        select min(l.message_id) into busy from wa_data.message_id_locks l
-        where l.message_id = any(ids) and not exists (select from free f where f.message_id = l.message_id);
-        raise sqlstate 'WA001';
-      exception when sqlstate 'WA001' then
-        null;
-      end;
-      -- Wait for that one id alone, holding nothing else, then let go of it and try the whole
-      -- batch again. None visible: the blocker is inserting an id we cannot see yet; pause briefly.
-      if busy is not null then
-        begin
-          perform internal.lock_message_ids(array[busy]);
-          raise sqlstate 'WA001';
-        exception when sqlstate 'WA001' then
-          null;
-        end;
-      else
-        perform pg_sleep(0.005 * (0.5 + random()));
-      end if;
-    end loop;
-  end if;
+  perform internal.lock_message_ids(array(
+    select p.message_id from jsonb_array_elements(events) e, internal.parse_message_error(e) p
+    where p.problem_code is null));
 
   with ev as (
     select e.idx, e.ev as raw, p.*
