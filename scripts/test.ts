@@ -5,9 +5,8 @@ import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import pg from "pg";
 import { migrate } from "./lib/migrate.js";
-import { DATA_SEARCH_PATH, withSearchPath } from "./lib/db.js";
+import { DATA_SEARCH_PATH, withClient, withSearchPath } from "./lib/db.js";
 import { repoRoot } from "./lib/paths.js";
 import { ensurePgbouncer, ensurePrerequisites, ensureTestTools } from "./lib/postgres.js";
 import { startPostgrest } from "./lib/postgrest.js";
@@ -27,11 +26,7 @@ if (soak) vitestArgs.unshift("--config", "vitest.soak.config.ts");
 /** Ends a --pgtap run after pgTAP, through the same teardown. */
 class Done extends Error {}
 
-async function exec(sql: string[], url: string) {
-  const c = new pg.Client({ connectionString: url });
-  await c.connect();
-  try { for (const s of sql) await c.query(s); } finally { await c.end(); }
-}
+const exec = (sql: string[], url: string) => withClient(url, async (c) => { for (const s of sql) await c.query(s); });
 
 /** pg_prove's connection flags for a postgres URL (a socket directory travels as ?host=). */
 function libpqFlags(url: string): { args: string[]; env: NodeJS.ProcessEnv } {

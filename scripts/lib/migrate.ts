@@ -2,10 +2,9 @@
 // then ask PostgREST to reload its schema cache and configuration.
 import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import pg from "pg";
 import { run } from "./run.js";
 import { repoRoot } from "./paths.js";
-import { withClient } from "./db.js";
+import { inTransaction, withClient } from "./db.js";
 
 const dbmate = join(repoRoot, "node_modules", ".bin", "dbmate");
 
@@ -33,10 +32,7 @@ function dbmateArgs(url: string) {
 export async function applyFunctions(url: string) {
   const dir = join(repoRoot, "db", "functions");
   const files = readdirSync(dir).filter((f) => f.endsWith(".sql")).sort();
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    await client.query("begin");
+  const dropped = await inTransaction(url, async (client) => {
     // Bodies may refer to functions defined in later files.
     await client.query("set local check_function_bodies = off");
     for (const f of files) {
@@ -49,31 +45,21 @@ export async function applyFunctions(url: string) {
     // The folder is the whole truth: a function (or trigger of ours) that it no longer defines,
     // an old overload or a renamed one, is dropped in the same transaction. What this transaction
     // (re)created carries its xid as xmin; anything older in our schemas is gone from the folder.
-    const { rows } = await client.query<{ dropped: string }>(`
-      with stale_triggers as (
-        select format('drop trigger %I on %s', t.tgname, t.tgrelid::regclass) as ddl
-        from pg_trigger t join pg_proc p on p.oid = t.tgfoid
-        where not t.tgisinternal and p.pronamespace = 'internal'::regnamespace
-          and t.xmin <> pg_current_xact_id()::xid
-      ),
-      stale_functions as (
-        select format('drop function %s', p.oid::regprocedure) as ddl
-        from pg_proc p
-        where p.pronamespace in ('api'::regnamespace, 'internal'::regnamespace)
-          and p.xmin <> pg_current_xact_id()::xid
-      )
-      select ddl as dropped from stale_triggers union all select ddl from stale_functions`);
-    for (const { dropped } of rows) await client.query(dropped);
-    if (rows.length) console.error(`db/functions: ${rows.map((r) => r.dropped).join("; ")}`);
-    await client.query("commit");
-    await client.query("notify pgrst, 'reload schema'");
-    await client.query("notify pgrst, 'reload config'");
-  } catch (e) {
-    await client.query("rollback").catch(() => {});
-    throw e;
-  } finally {
-    await client.end();
-  }
+    const { rows } = await client.query<{ ddl: string }>(`
+      select format('drop trigger %I on %s', t.tgname, t.tgrelid::regclass) as ddl
+      from pg_trigger t join pg_proc p on p.oid = t.tgfoid
+      where not t.tgisinternal and p.pronamespace = 'internal'::regnamespace
+        and t.xmin <> pg_current_xact_id()::xid
+      union all
+      select format('drop function %s', p.oid::regprocedure)
+      from pg_proc p
+      where p.pronamespace in ('api'::regnamespace, 'internal'::regnamespace)
+        and p.xmin <> pg_current_xact_id()::xid`);
+    for (const { ddl } of rows) await client.query(ddl);
+    return rows.map((r) => r.ddl);
+  });
+  if (dropped.length) console.error(`db/functions: ${dropped.join("; ")}`);
+  await withClient(url, (c) => c.query("notify pgrst, 'reload schema'; notify pgrst, 'reload config'"));
 }
 
 /**

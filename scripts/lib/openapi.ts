@@ -5,7 +5,7 @@
 // (generated, committed, drift-checked).
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import pg from "pg";
+import { withClient } from "./db.js";
 import { loadContracts, type JsonSchema } from "./contracts.js";
 import { repoRoot } from "./paths.js";
 
@@ -56,9 +56,7 @@ export async function generateOpenApi(adminUrl: string, version: string): Promis
   };
   const auth = (h: string) => h.startsWith("Authentication");
 
-  const client = new pg.Client({ connectionString: adminUrl });
-  await client.connect();
-  try {
+  return withClient(adminUrl, async (client) => {
     const fns = (await client.query<{ name: string; comment: string | null; roles: string[] }>(
       `select p.proname as name, obj_description(p.oid, 'pg_proc') as comment,
               array(select r from unnest($1::text[]) r where has_function_privilege(r, p.oid, 'execute') order by r) as roles
@@ -132,9 +130,7 @@ export async function generateOpenApi(adminUrl: string, version: string): Promis
         schemas,
       },
     };
-  } finally {
-    await client.end();
-  }
+  });
 }
 
 /** The function PostgREST calls for GET / (db-root-spec). */

@@ -3,7 +3,7 @@ import { createHash } from "node:crypto";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import pg from "pg";
+import { withClient } from "./db.js";
 import { dataDir, repoRoot } from "./paths.js";
 import { clusterRunning, ensurePrerequisites, localCluster, startCluster, stopCluster, type Cluster } from "./postgres.js";
 import { freePort } from "./run.js";
@@ -29,19 +29,13 @@ function withDb(url: string, db: string) {
   return u.toString();
 }
 
-async function adminQuery(url: string, sql: string) {
-  const c = new pg.Client({ connectionString: url });
-  await c.connect();
-  try { return await c.query(sql); } finally { await c.end(); }
-}
+const adminQuery = (url: string, sql: string) => withClient(url, (c) => c.query(sql));
 
 export async function setAuthenticatorPassword(adminUrl: string, password: string) {
-  const c = new pg.Client({ connectionString: adminUrl });
-  await c.connect();
-  try {
+  await withClient(adminUrl, async (c) => {
     const { rows } = await c.query("select format('alter role authenticator with login password %L', $1::text) as sql", [password]);
     await c.query(rows[0].sql);
-  } finally { await c.end(); }
+  });
 }
 
 /** A host project's database (Supabase), recognised by its own roles and schemas. */
