@@ -51,6 +51,36 @@ CREATE SCHEMA wa_data;
 COMMENT ON SCHEMA wa_data IS 'WhatsApp campaign data: groups, campaigns, their targets, the error-ACK inbox and quarantine. Never exposed; read through the api views.';
 
 --
+-- Name: value_rules(); Type: FUNCTION; Schema: internal; Owner: -
+--
+
+CREATE FUNCTION internal.value_rules() RETURNS jsonb
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    RETURN '{"Jid": {"type": "string", "pattern": "\\S", "maxLength": 200, "minLength": 1, "description": "Any WhatsApp JID (a group, a person, a community parent)."}, "GroupJid": {"type": "string", "pattern": "^[0-9]{5,32}(-[0-9]{1,20})?@g\\.us$", "x-describe": "a group JID (like 120363041234567890@g.us)", "description": "A WhatsApp group JID: 120363041234567890@g.us, or the older 5511999999999-1600000000@g.us."}, "MessageId": {"type": "string", "pattern": "\\S", "maxLength": 300, "minLength": 1, "description": "A message key id. WAHA ids true_<jid>_<id>[_<participant>] are unwrapped to <id>."}, "SessionId": {"type": "string", "pattern": "\\S", "maxLength": 200, "minLength": 1, "description": "The gateway''s name for one WhatsApp account (Baileys session, Evolution instance, WAHA session)."}, "CampaignName": {"type": "string", "pattern": "\\S", "maxLength": 200, "minLength": 1}, "ErrorMessage": {"type": "string", "maxLength": 4000}, "GroupSubject": {"type": "string", "maxLength": 1000}, "CampaignMessage": {"type": "string", "pattern": "\\S", "maxLength": 65536, "minLength": 1}, "GatewayErrorCode": {"type": "integer", "maximum": 999999999, "minimum": 0, "description": "The gateway''s error code (WhatsApp''s, e.g. 420 or 463).", "x-string-pattern": "^\\s*[0-9]{1,9}\\s*$"}}'::jsonb;
+
+--
+-- Name: conforms(text, text); Type: FUNCTION; Schema: internal; Owner: -
+--
+
+CREATE FUNCTION internal.conforms(v text, rule text) RETURNS boolean
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    RETURN ((length(v) >= COALESCE((((internal.value_rules() -> rule) ->> 'minLength'::text))::integer, 0)) AND (length(v) <= COALESCE((((internal.value_rules() -> rule) ->> 'maxLength'::text))::integer, 2147483647)) AND (v ~ COALESCE(((internal.value_rules() -> rule) ->> 'pattern'::text), ''::text)));
+
+--
+-- Name: campaign_message; Type: DOMAIN; Schema: internal; Owner: -
+--
+
+CREATE DOMAIN internal.campaign_message AS text
+	CONSTRAINT campaign_message_check CHECK (internal.conforms(VALUE, 'CampaignMessage'::text));
+
+--
+-- Name: campaign_name; Type: DOMAIN; Schema: internal; Owner: -
+--
+
+CREATE DOMAIN internal.campaign_name AS text
+	CONSTRAINT campaign_name_check CHECK (internal.conforms(VALUE, 'CampaignName'::text));
+
+--
 -- Name: campaign_row_change; Type: TYPE; Schema: internal; Owner: -
 --
 
@@ -59,6 +89,55 @@ CREATE TYPE internal.campaign_row_change AS (
 	status text,
 	n integer
 );
+
+--
+-- Name: error_message; Type: DOMAIN; Schema: internal; Owner: -
+--
+
+CREATE DOMAIN internal.error_message AS text
+	CONSTRAINT error_message_check CHECK (internal.conforms(VALUE, 'ErrorMessage'::text));
+
+--
+-- Name: gateway_error_code; Type: DOMAIN; Schema: internal; Owner: -
+--
+
+CREATE DOMAIN internal.gateway_error_code AS integer
+	CONSTRAINT gateway_error_code_check CHECK (((VALUE >= ((internal.value_rules() #>> '{GatewayErrorCode,minimum}'::text[]))::integer) AND (VALUE <= ((internal.value_rules() #>> '{GatewayErrorCode,maximum}'::text[]))::integer)));
+
+--
+-- Name: group_jid; Type: DOMAIN; Schema: internal; Owner: -
+--
+
+CREATE DOMAIN internal.group_jid AS text
+	CONSTRAINT group_jid_check CHECK (internal.conforms(VALUE, 'GroupJid'::text));
+
+--
+-- Name: group_subject; Type: DOMAIN; Schema: internal; Owner: -
+--
+
+CREATE DOMAIN internal.group_subject AS text
+	CONSTRAINT group_subject_check CHECK (internal.conforms(VALUE, 'GroupSubject'::text));
+
+--
+-- Name: jid; Type: DOMAIN; Schema: internal; Owner: -
+--
+
+CREATE DOMAIN internal.jid AS text
+	CONSTRAINT jid_check CHECK (internal.conforms(VALUE, 'Jid'::text));
+
+--
+-- Name: message_id; Type: DOMAIN; Schema: internal; Owner: -
+--
+
+CREATE DOMAIN internal.message_id AS text
+	CONSTRAINT message_id_check CHECK (internal.conforms(VALUE, 'MessageId'::text));
+
+--
+-- Name: session_id; Type: DOMAIN; Schema: internal; Owner: -
+--
+
+CREATE DOMAIN internal.session_id AS text
+	CONSTRAINT session_id_check CHECK (internal.conforms(VALUE, 'SessionId'::text));
 
 --
 -- Name: create_campaign(jsonb); Type: FUNCTION; Schema: api; Owner: -
@@ -81,16 +160,17 @@ begin
     perform internal.raise_api_error(400, 'invalid_body',
       'The body must be a JSON object: {"name", "message", "sessionId", "groupJids": [...]}.');
   end if;
-  if jsonb_typeof(payload -> 'name') is distinct from 'string' or btrim(payload ->> 'name') = ''
-     or length(payload ->> 'name') > 200 then
-    perform internal.raise_api_error(422, 'invalid_name', 'name must be a non-empty string of at most 200 characters.');
+  if jsonb_typeof(payload -> 'name') is distinct from 'string' or not internal.conforms(payload ->> 'name', 'CampaignName') then
+    perform internal.raise_api_error(422, 'invalid_name', format('name must be %s.', internal.describe_value('CampaignName')));
   end if;
-  if jsonb_typeof(payload -> 'message') is distinct from 'string' or btrim(payload ->> 'message') = ''
-     or length(payload ->> 'message') > 65536 then
-    perform internal.raise_api_error(422, 'invalid_message', 'message must be a non-empty string of at most 65536 characters.');
+  if jsonb_typeof(payload -> 'message') is distinct from 'string'
+     or not internal.conforms(payload ->> 'message', 'CampaignMessage') then
+    perform internal.raise_api_error(422, 'invalid_message',
+      format('message must be %s.', internal.describe_value('CampaignMessage')));
   end if;
-  if jsonb_typeof(payload -> 'sessionId') is distinct from 'string' or btrim(session) = '' or length(session) > 200 then
-    perform internal.raise_api_error(422, 'invalid_session_id', 'sessionId must be a non-empty string of at most 200 characters.');
+  if jsonb_typeof(payload -> 'sessionId') is distinct from 'string' or not internal.conforms(session, 'SessionId') then
+    perform internal.raise_api_error(422, 'invalid_session_id',
+      format('sessionId must be %s.', internal.describe_value('SessionId')));
   end if;
   if coalesce(jsonb_typeof(payload -> 'status'), 'null') not in ('string', 'null')
      or initial_status not in ('draft', 'scheduled') then
@@ -102,18 +182,18 @@ begin
   if jsonb_array_length(jids) = 0 then
     perform internal.raise_api_error(422, 'empty_group_list', 'groupJids must hold at least one group JID.');
   end if;
-  if jsonb_array_length(jids) > 100000 then
+  if jsonb_array_length(jids) > internal.limit('groupsPerCampaign') then
     perform internal.raise_api_error(413, 'too_many_groups',
-      format('At most 100000 groups per campaign; got %s.', jsonb_array_length(jids)));
+      format('At most %s groups per campaign; got %s.', internal.limit('groupsPerCampaign'), jsonb_array_length(jids)));
   end if;
 
   select idx - 1 as index into bad
   from jsonb_array_elements(jids) with ordinality t(j, idx)
-  where jsonb_typeof(j) <> 'string' or not internal.is_group_jid(j #>> '{}')
+  where jsonb_typeof(j) <> 'string' or not internal.conforms(j #>> '{}', 'GroupJid')
   order by idx limit 1;
   if found then
     perform internal.raise_api_error(422, 'invalid_group_jids',
-      format('groupJids[%s] is not a group JID (like 120363041234567890@g.us).', bad.index),
+      format('groupJids[%s] is not %s.', bad.index, internal.describe_value('GroupJid')),
       jsonb_build_object('index', bad.index));
   end if;
 
@@ -724,7 +804,7 @@ select $json${
             "jwt": []
           }
         ],
-        "description": "One row per campaign target. Filter status=eq.failed for the failed groups and their errors.\n\nRoles: crm. PostgREST filters (`?column=eq.value`), `order`, `limit` and `select` apply; at most 1000 rows per request: page with `limit` and a filter on the order column.",
+        "description": "One row per campaign target. Filter status=eq.failed for the failed groups and their errors.\n\nRoles: crm. PostgREST filters (`?column=eq.value`), `order`, `limit` and `select` apply; at most ${limits.rowsPerRead} rows per request: page with `limit` and a filter on the order column.",
         "responses": {
           "200": {
             "description": "The rows.",
@@ -817,7 +897,7 @@ select $json${
             "jwt": []
           }
         ],
-        "description": "Campaigns with their live totals and status.\n\nRoles: crm. PostgREST filters (`?column=eq.value`), `order`, `limit` and `select` apply; at most 1000 rows per request: page with `limit` and a filter on the order column.",
+        "description": "Campaigns with their live totals and status.\n\nRoles: crm. PostgREST filters (`?column=eq.value`), `order`, `limit` and `select` apply; at most ${limits.rowsPerRead} rows per request: page with `limit` and a filter on the order column.",
         "responses": {
           "200": {
             "description": "The rows.",
@@ -910,7 +990,7 @@ select $json${
             "jwt": []
           }
         ],
-        "description": "Groups a campaign may target: active, never community parents.\n\nRoles: crm. PostgREST filters (`?column=eq.value`), `order`, `limit` and `select` apply; at most 1000 rows per request: page with `limit` and a filter on the order column.",
+        "description": "Groups a campaign may target: active, never community parents.\n\nRoles: crm. PostgREST filters (`?column=eq.value`), `order`, `limit` and `select` apply; at most ${limits.rowsPerRead} rows per request: page with `limit` and a filter on the order column.",
         "responses": {
           "200": {
             "description": "The rows.",
@@ -1005,6 +1085,34 @@ select $json${
       }
     },
     "schemas": {
+      "CampaignMessage": {
+        "title": "CampaignMessage",
+        "type": "string",
+        "pattern": "\\S",
+        "maxLength": 65536,
+        "minLength": 1
+      },
+      "CampaignName": {
+        "title": "CampaignName",
+        "type": "string",
+        "pattern": "\\S",
+        "maxLength": 200,
+        "minLength": 1
+      },
+      "GroupJid": {
+        "title": "GroupJid",
+        "type": "string",
+        "pattern": "^[0-9]{5,32}(-[0-9]{1,20})?@g\\.us$",
+        "description": "A WhatsApp group JID: 120363041234567890@g.us, or the older 5511999999999-1600000000@g.us."
+      },
+      "SessionId": {
+        "title": "SessionId",
+        "type": "string",
+        "pattern": "\\S",
+        "maxLength": 200,
+        "minLength": 1,
+        "description": "The gateway's name for one WhatsApp account (Baileys session, Evolution instance, WAHA session)."
+      },
       "CreateCampaignRequest": {
         "title": "CreateCampaignRequest",
         "description": "POST /rpc/create_campaign (crm). Every JID must be an active, sendable group of the session (else unsendable_groups, with the list); no JID twice.",
@@ -1017,19 +1125,13 @@ select $json${
         ],
         "properties": {
           "name": {
-            "type": "string",
-            "minLength": 1,
-            "maxLength": 200
+            "$ref": "#/components/schemas/CampaignName"
           },
           "message": {
-            "type": "string",
-            "minLength": 1,
-            "maxLength": 65536
+            "$ref": "#/components/schemas/CampaignMessage"
           },
           "sessionId": {
-            "type": "string",
-            "minLength": 1,
-            "maxLength": 200
+            "$ref": "#/components/schemas/SessionId"
           },
           "status": {
             "enum": [
@@ -1042,11 +1144,10 @@ select $json${
           "groupJids": {
             "type": "array",
             "minItems": 1,
-            "maxItems": 100000,
             "items": {
-              "type": "string",
-              "pattern": "^[0-9]{5,32}(-[0-9]{1,20})?@g\\.us$"
-            }
+              "$ref": "#/components/schemas/GroupJid"
+            },
+            "maxItems": 100000
           }
         },
         "examples": [
@@ -1198,37 +1299,32 @@ select $json${
             "const": "message_error"
           },
           "sessionId": {
-            "type": [
-              "string",
-              "null"
-            ],
-            "minLength": 1,
-            "maxLength": 200
-          },
-          "messageId": {
-            "type": "string",
-            "minLength": 1,
-            "maxLength": 300,
-            "description": "The message key id. WAHA ids true_<jid>_<id> are unwrapped."
-          },
-          "groupJid": {
-            "type": [
-              "string",
-              "null"
-            ],
-            "maxLength": 200
-          },
-          "errorCode": {
-            "description": "A whole number, or a numeric string as some gateways send it (\"463\").",
             "oneOf": [
               {
-                "type": "integer",
-                "minimum": 0,
-                "maximum": 999999999
+                "$ref": "#/components/schemas/SessionId"
               },
               {
-                "type": "string",
-                "pattern": "^\\s*[0-9]{1,9}\\s*$"
+                "type": "null"
+              }
+            ]
+          },
+          "messageId": {
+            "$ref": "#/components/schemas/MessageId"
+          },
+          "groupJid": {
+            "oneOf": [
+              {
+                "$ref": "#/components/schemas/Jid"
+              },
+              {
+                "type": "null"
+              }
+            ]
+          },
+          "errorCode": {
+            "oneOf": [
+              {
+                "$ref": "#/components/schemas/GatewayErrorCodeInput"
               },
               {
                 "type": "null"
@@ -1236,11 +1332,14 @@ select $json${
             ]
           },
           "errorMessage": {
-            "type": [
-              "string",
-              "null"
-            ],
-            "maxLength": 4000
+            "oneOf": [
+              {
+                "$ref": "#/components/schemas/ErrorMessage"
+              },
+              {
+                "type": "null"
+              }
+            ]
           }
         }
       },
@@ -1254,12 +1353,53 @@ select $json${
           "events": {
             "type": "array",
             "minItems": 1,
-            "maxItems": 1000,
             "items": {
               "$ref": "#/components/schemas/MessageErrorEvent"
-            }
+            },
+            "maxItems": 1000
           }
         }
+      },
+      "ErrorMessage": {
+        "title": "ErrorMessage",
+        "type": "string",
+        "maxLength": 4000
+      },
+      "GatewayErrorCode": {
+        "title": "GatewayErrorCode",
+        "type": "integer",
+        "maximum": 999999999,
+        "minimum": 0,
+        "description": "The gateway's error code (WhatsApp's, e.g. 420 or 463)."
+      },
+      "GatewayErrorCodeInput": {
+        "title": "GatewayErrorCodeInput",
+        "description": "GatewayErrorCode, or the same number as a string (some gateways send \"463\").",
+        "oneOf": [
+          {
+            "$ref": "#/components/schemas/GatewayErrorCode"
+          },
+          {
+            "type": "string",
+            "pattern": "^\\s*[0-9]{1,9}\\s*$"
+          }
+        ]
+      },
+      "Jid": {
+        "title": "Jid",
+        "type": "string",
+        "pattern": "\\S",
+        "maxLength": 200,
+        "minLength": 1,
+        "description": "Any WhatsApp JID (a group, a person, a community parent)."
+      },
+      "MessageId": {
+        "title": "MessageId",
+        "type": "string",
+        "pattern": "\\S",
+        "maxLength": 300,
+        "minLength": 1,
+        "description": "A message key id. WAHA ids true_<jid>_<id>[_<participant>] are unwrapped to <id>."
       },
       "RecordMessageErrorRequest": {
         "title": "RecordMessageErrorRequest",
@@ -1405,13 +1545,10 @@ select $json${
         ],
         "properties": {
           "groupJid": {
-            "type": "string",
-            "pattern": "^[0-9]{5,32}(-[0-9]{1,20})?@g\\.us$"
+            "$ref": "#/components/schemas/GroupJid"
           },
           "messageId": {
-            "type": "string",
-            "minLength": 1,
-            "maxLength": 200
+            "$ref": "#/components/schemas/MessageId"
           }
         },
         "not": {
@@ -1439,19 +1576,12 @@ select $json${
         ],
         "properties": {
           "groupJid": {
-            "type": "string",
-            "pattern": "^[0-9]{5,32}(-[0-9]{1,20})?@g\\.us$"
+            "$ref": "#/components/schemas/GroupJid"
           },
           "errorCode": {
             "oneOf": [
               {
-                "type": "integer",
-                "minimum": 0,
-                "maximum": 999999999
-              },
-              {
-                "type": "string",
-                "pattern": "^\\s*[0-9]{1,9}\\s*$"
+                "$ref": "#/components/schemas/GatewayErrorCodeInput"
               },
               {
                 "type": "null"
@@ -1459,11 +1589,14 @@ select $json${
             ]
           },
           "errorMessage": {
-            "type": [
-              "string",
-              "null"
-            ],
-            "maxLength": 4000
+            "oneOf": [
+              {
+                "$ref": "#/components/schemas/ErrorMessage"
+              },
+              {
+                "type": "null"
+              }
+            ]
           }
         },
         "not": {
@@ -1482,19 +1615,12 @@ select $json${
         ],
         "properties": {
           "groupJid": {
-            "type": "string",
-            "pattern": "^[0-9]{5,32}(-[0-9]{1,20})?@g\\.us$"
+            "$ref": "#/components/schemas/GroupJid"
           },
           "errorCode": {
             "oneOf": [
               {
-                "type": "integer",
-                "minimum": 0,
-                "maximum": 999999999
-              },
-              {
-                "type": "string",
-                "pattern": "^\\s*[0-9]{1,9}\\s*$"
+                "$ref": "#/components/schemas/GatewayErrorCodeInput"
               },
               {
                 "type": "null"
@@ -1502,11 +1628,14 @@ select $json${
             ]
           },
           "errorMessage": {
-            "type": [
-              "string",
-              "null"
-            ],
-            "maxLength": 4000
+            "oneOf": [
+              {
+                "$ref": "#/components/schemas/ErrorMessage"
+              },
+              {
+                "type": "null"
+              }
+            ]
           }
         },
         "not": {
@@ -1531,7 +1660,6 @@ select $json${
           "sends": {
             "type": "array",
             "minItems": 1,
-            "maxItems": 10000,
             "items": {
               "anyOf": [
                 {
@@ -1544,7 +1672,8 @@ select $json${
                   "$ref": "#/components/schemas/SendFailedWithMessage"
                 }
               ]
-            }
+            },
+            "maxItems": 10000
           }
         },
         "examples": [
@@ -1656,15 +1785,17 @@ select $json${
         ],
         "properties": {
           "id": {
-            "type": "string",
-            "pattern": "^[0-9]{5,32}(-[0-9]{1,20})?@g\\.us$"
+            "$ref": "#/components/schemas/GroupJid"
           },
           "subject": {
-            "type": [
-              "string",
-              "null"
-            ],
-            "maxLength": 1000
+            "oneOf": [
+              {
+                "$ref": "#/components/schemas/GroupSubject"
+              },
+              {
+                "type": "null"
+              }
+            ]
           },
           "size": {
             "type": [
@@ -1694,11 +1825,14 @@ select $json${
             ]
           },
           "linkedParent": {
-            "type": [
-              "string",
-              "null"
-            ],
-            "maxLength": 200
+            "oneOf": [
+              {
+                "$ref": "#/components/schemas/Jid"
+              },
+              {
+                "type": "null"
+              }
+            ]
           },
           "announce": {
             "type": [
@@ -1715,6 +1849,11 @@ select $json${
         },
         "additionalProperties": true
       },
+      "GroupSubject": {
+        "title": "GroupSubject",
+        "type": "string",
+        "maxLength": 1000
+      },
       "SyncGroupsRequest": {
         "title": "SyncGroupsRequest",
         "description": "POST /rpc/sync_groups (gateway). A session's full group list, as Baileys groupFetchAllParticipating() returns it. An empty groups list is refused (empty_group_list) unless allowEmpty is true. The same JID twice is refused (duplicate_group_jid), which JSON Schema cannot say.",
@@ -1725,16 +1864,14 @@ select $json${
         ],
         "properties": {
           "sessionId": {
-            "type": "string",
-            "minLength": 1,
-            "maxLength": 200
+            "$ref": "#/components/schemas/SessionId"
           },
           "groups": {
             "type": "array",
-            "maxItems": 100000,
             "items": {
               "$ref": "#/components/schemas/BaileysGroup"
-            }
+            },
+            "maxItems": 100000
           },
           "allowEmpty": {
             "type": "boolean",
@@ -1864,26 +2001,25 @@ select $json${
             "format": "int64"
           },
           "group_jid": {
-            "type": "string"
+            "$ref": "#/components/schemas/GroupJid"
           },
           "group_name": {
-            "type": "string"
+            "$ref": "#/components/schemas/GroupSubject"
           },
           "session_id": {
-            "type": "string"
+            "$ref": "#/components/schemas/SessionId"
           },
           "status": {
             "type": "string"
           },
           "message_id": {
-            "type": "string"
+            "$ref": "#/components/schemas/MessageId"
           },
           "error_code": {
-            "type": "integer",
-            "format": "int32"
+            "$ref": "#/components/schemas/GatewayErrorCode"
           },
           "error_message": {
-            "type": "string"
+            "$ref": "#/components/schemas/ErrorMessage"
           },
           "sent_at": {
             "type": "string",
@@ -1907,13 +2043,13 @@ select $json${
             "format": "int64"
           },
           "name": {
-            "type": "string"
+            "$ref": "#/components/schemas/CampaignName"
           },
           "message": {
-            "type": "string"
+            "$ref": "#/components/schemas/CampaignMessage"
           },
           "session_id": {
-            "type": "string"
+            "$ref": "#/components/schemas/SessionId"
           },
           "status": {
             "type": "string"
@@ -1948,13 +2084,13 @@ select $json${
         "type": "object",
         "properties": {
           "session_id": {
-            "type": "string"
+            "$ref": "#/components/schemas/SessionId"
           },
           "group_jid": {
-            "type": "string"
+            "$ref": "#/components/schemas/GroupJid"
           },
           "name": {
-            "type": "string"
+            "$ref": "#/components/schemas/GroupSubject"
           },
           "participant_count": {
             "type": "integer",
@@ -1964,7 +2100,7 @@ select $json${
             "type": "boolean"
           },
           "linked_parent_jid": {
-            "type": "string"
+            "$ref": "#/components/schemas/Jid"
           },
           "announce": {
             "type": "boolean"
@@ -2041,29 +2177,30 @@ begin
   if jsonb_typeof(sends) is distinct from 'array' or jsonb_array_length(sends) = 0 then
     perform internal.raise_api_error(422, 'invalid_sends', 'sends must be a non-empty array.');
   end if;
-  if jsonb_array_length(sends) > 10000 then
+  if jsonb_array_length(sends) > internal.limit('sendsPerCall') then
     perform internal.raise_api_error(413, 'batch_too_large',
-      format('At most 10000 sends per call; got %s.', jsonb_array_length(sends)));
+      format('At most %s sends per call; got %s.', internal.limit('sendsPerCall'), jsonb_array_length(sends)));
   end if;
 
   select idx - 1 as index, problem into bad
   from jsonb_array_elements(sends) with ordinality t(s, idx)
   cross join lateral (select case
     when jsonb_typeof(s) <> 'object' then 'is not an object'
-    when jsonb_typeof(s -> 'groupJid') is distinct from 'string' or not internal.is_group_jid(s ->> 'groupJid')
-      then 'groupJid is not a group JID'
+    when jsonb_typeof(s -> 'groupJid') is distinct from 'string' or not internal.conforms(s ->> 'groupJid', 'GroupJid')
+      then 'groupJid is not ' || internal.describe_value('GroupJid')
     when s ? 'messageId' and (s ? 'errorCode' or s ? 'errorMessage')
       then 'has both messageId and errorCode/errorMessage'
-    when s ? 'messageId' and (jsonb_typeof(s -> 'messageId') <> 'string' or btrim(s ->> 'messageId') = ''
-                              or length(s ->> 'messageId') > 200)
-      then 'messageId must be a non-empty string of at most 200 characters'
+    when s ? 'messageId' and (jsonb_typeof(s -> 'messageId') <> 'string'
+                              or not internal.conforms(s ->> 'messageId', 'MessageId'))
+      then 'messageId must be ' || internal.describe_value('MessageId')
     when not s ? 'messageId' and not (s ? 'errorCode' or s ? 'errorMessage')
       then 'needs messageId (sent) or errorCode/errorMessage (failed)'
     when not internal.is_error_code(s -> 'errorCode')
-      then 'errorCode must be a whole number from 0 to 999999999'
+      then format('errorCode must be a whole number from %s to %s',
+                  internal.value_rules() #>> '{GatewayErrorCode,minimum}', internal.value_rules() #>> '{GatewayErrorCode,maximum}')
     when coalesce(jsonb_typeof(s -> 'errorMessage'), 'null') not in ('string', 'null')
-         or length(s ->> 'errorMessage') > 4000
-      then 'errorMessage must be a string of at most 4000 characters'
+         or not internal.conforms(s ->> 'errorMessage', 'ErrorMessage')
+      then 'errorMessage must be ' || internal.describe_value('ErrorMessage')
     end as problem) p
   where p.problem is not null
   order by idx limit 1;
@@ -2243,10 +2380,9 @@ begin
     perform internal.raise_api_error(400, 'invalid_body',
       'The body must be a JSON object: {"sessionId": "...", "groups": [...]}.');
   end if;
-  if jsonb_typeof(payload -> 'sessionId') is distinct from 'string'
-     or btrim(session) = '' or length(session) > 200 then
+  if jsonb_typeof(payload -> 'sessionId') is distinct from 'string' or not internal.conforms(session, 'SessionId') then
     perform internal.raise_api_error(422, 'invalid_session_id',
-      'sessionId must be a non-empty string of at most 200 characters.');
+      format('sessionId must be %s.', internal.describe_value('SessionId')));
   end if;
   if jsonb_typeof(groups) is distinct from 'array' then
     perform internal.raise_api_error(422, 'invalid_groups', 'groups must be an array of group objects.');
@@ -2261,9 +2397,9 @@ begin
       format('groups is empty: that would deactivate every group of session %s.', session), null,
       'Send "allowEmpty": true if the session really is in no group any more.');
   end if;
-  if jsonb_array_length(groups) > 100000 then
+  if jsonb_array_length(groups) > internal.limit('groupsPerSync') then
     perform internal.raise_api_error(413, 'too_many_groups',
-      format('At most 100000 groups per sync; got %s.', jsonb_array_length(groups)));
+      format('At most %s groups per sync; got %s.', internal.limit('groupsPerSync'), jsonb_array_length(groups)));
   end if;
 
   -- One pass over the payload (it may be tens of MB of participant lists): find the first
@@ -2276,23 +2412,23 @@ begin
             'participant_count', coalesce((g ->> 'size')::integer, jsonb_array_length(g -> 'participants'), 0),
             'is_community', coalesce((g ->> 'isCommunity')::boolean, false),
             'is_community_announce', coalesce((g ->> 'isCommunityAnnounce')::boolean, false),
-            'linked_parent_jid', g ->> 'linkedParent',
+            'linked_parent_jid', nullif(g ->> 'linkedParent', ''),
             'announce', coalesce((g ->> 'announce')::boolean, false)) order by t.idx)
             filter (where p.problem is null)
     into first_problem, compact
   from jsonb_array_elements(groups) with ordinality t(g, idx)
   cross join lateral (select case
       when jsonb_typeof(g) <> 'object' then 'invalid_group'
-      when jsonb_typeof(g -> 'id') is distinct from 'string' or not internal.is_group_jid(g ->> 'id')
+      when jsonb_typeof(g -> 'id') is distinct from 'string' or not internal.conforms(g ->> 'id', 'GroupJid')
         then 'invalid_group_jid'
       when coalesce(jsonb_typeof(g -> 'isCommunity'), 'null') not in ('boolean', 'null') then 'invalid_group_field:isCommunity'
       when coalesce(jsonb_typeof(g -> 'isCommunityAnnounce'), 'null') not in ('boolean', 'null') then 'invalid_group_field:isCommunityAnnounce'
       when coalesce(jsonb_typeof(g -> 'announce'), 'null') not in ('boolean', 'null') then 'invalid_group_field:announce'
       when coalesce(jsonb_typeof(g -> 'restrict'), 'null') not in ('boolean', 'null') then 'invalid_group_field:restrict'
       when coalesce(jsonb_typeof(g -> 'subject'), 'null') not in ('string', 'null')
-           or length(g ->> 'subject') > 1000 then 'invalid_group_field:subject'
+           or not internal.conforms(g ->> 'subject', 'GroupSubject') then 'invalid_group_field:subject'
       when coalesce(jsonb_typeof(g -> 'linkedParent'), 'null') not in ('string', 'null')
-           or length(g ->> 'linkedParent') > 200 then 'invalid_group_field:linkedParent'
+           or not internal.conforms(nullif(g ->> 'linkedParent', ''), 'Jid') then 'invalid_group_field:linkedParent'
       when coalesce(jsonb_typeof(g -> 'participants'), 'null') not in ('array', 'null') then 'invalid_group_field:participants'
       when coalesce(jsonb_typeof(g -> 'size'), 'null') not in ('number', 'null') then 'invalid_group_field:size'
       -- Only reached for numbers (or null), so the cast is safe.
@@ -2308,7 +2444,7 @@ begin
     perform internal.raise_api_error(422, bad.code,
       case bad.code
         when 'invalid_group' then format('groups[%s] is not an object.', bad.index)
-        when 'invalid_group_jid' then format('groups[%s].id is not a group JID (like 120363041234567890@g.us).', bad.index)
+        when 'invalid_group_jid' then format('groups[%s].id is not %s.', bad.index, internal.describe_value('GroupJid'))
         else format('groups[%s].%s has the wrong type or size.', bad.index, bad.field)
       end,
       jsonb_build_object('index', bad.index, 'field', coalesce(bad.field, 'id')));
@@ -2485,20 +2621,36 @@ CREATE FUNCTION internal.create_api_key(api_key text, key_role name, label text)
 $$;
 
 --
+-- Name: describe_value(text); Type: FUNCTION; Schema: internal; Owner: -
+--
+
+CREATE FUNCTION internal.describe_value(rule text) RETURNS text
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    RETURN COALESCE(((internal.value_rules() -> rule) ->> 'x-describe'::text), (CASE WHEN ((((internal.value_rules() -> rule) ->> 'minLength'::text))::integer >= 1) THEN 'a non-empty string'::text ELSE 'a string'::text END || COALESCE(((' of at most '::text || ((internal.value_rules() -> rule) ->> 'maxLength'::text)) || ' characters'::text), ''::text)));
+
+--
 -- Name: is_error_code(jsonb); Type: FUNCTION; Schema: internal; Owner: -
 --
 
 CREATE FUNCTION internal.is_error_code(code jsonb) RETURNS boolean
     LANGUAGE sql IMMUTABLE PARALLEL SAFE
-    RETURN ((code IS NULL) OR (code = 'null'::jsonb) OR ((jsonb_typeof(code) = 'number'::text) AND ((code)::text ~ '^[0-9]{1,9}$'::text)) OR ((jsonb_typeof(code) = 'string'::text) AND ((code #>> '{}'::text[]) ~ '^\s*[0-9]{1,9}\s*$'::text)));
+    RETURN ((code IS NULL) OR (code = 'null'::jsonb) OR ((jsonb_typeof(code) = 'number'::text) AND ((code)::text ~ '^[0-9]+$'::text) AND ((((code)::text)::numeric >= ((internal.value_rules() #>> '{GatewayErrorCode,minimum}'::text[]))::numeric) AND (((code)::text)::numeric <= ((internal.value_rules() #>> '{GatewayErrorCode,maximum}'::text[]))::numeric))) OR ((jsonb_typeof(code) = 'string'::text) AND ((code #>> '{}'::text[]) ~ (internal.value_rules() #>> '{GatewayErrorCode,x-string-pattern}'::text[]))));
 
 --
--- Name: is_group_jid(text); Type: FUNCTION; Schema: internal; Owner: -
+-- Name: limits(); Type: FUNCTION; Schema: internal; Owner: -
 --
 
-CREATE FUNCTION internal.is_group_jid(jid text) RETURNS boolean
+CREATE FUNCTION internal.limits() RETURNS jsonb
     LANGUAGE sql IMMUTABLE PARALLEL SAFE
-    RETURN (jid ~ '^[0-9]{5,32}(-[0-9]{1,20})?@g\.us$'::text);
+    RETURN '{"rowsPerRead": 1000, "sendsPerCall": 10000, "groupsPerSync": 100000, "rawEventBytes": 8192, "ackEventsPerCall": 1000, "groupsPerCampaign": 100000}'::jsonb;
+
+--
+-- Name: limit(text); Type: FUNCTION; Schema: internal; Owner: -
+--
+
+CREATE FUNCTION internal."limit"(name text) RETURNS integer
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    RETURN ((internal.limits() ->> name))::integer;
 
 --
 -- Name: lock_message_ids(text[]); Type: FUNCTION; Schema: internal; Owner: -
@@ -2543,23 +2695,28 @@ CREATE FUNCTION internal.parse_message_error(ev jsonb) RETURNS TABLE(session_id 
       when kind is distinct from 'object' then 'invalid_event:each event must be a JSON object'
       when event is not null and event <> '"message_error"'::jsonb
         then 'invalid_event_type:event must be "message_error" when given'
-      when jsonb_typeof(mid) is distinct from 'string' or btrim(mid #>> '{}') = '' or length(mid #>> '{}') > 300
-        then 'invalid_message_id:messageId must be a non-empty string of at most 300 characters'
-      when coalesce(jsonb_typeof(sid), 'null') not in ('string', 'null') or btrim(sid #>> '{}') = ''
-           or length(sid #>> '{}') > 200
-        then 'invalid_session_id:sessionId must be a non-empty string of at most 200 characters'
-      when coalesce(jsonb_typeof(gjid), 'null') not in ('string', 'null') or length(gjid #>> '{}') > 200
-        then 'invalid_group_jid:groupJid must be a string of at most 200 characters'
+      when jsonb_typeof(mid) is distinct from 'string' or not internal.conforms(mid #>> '{}', 'MessageId')
+        then 'invalid_message_id:messageId must be ' || internal.describe_value('MessageId')
+      when coalesce(jsonb_typeof(sid), 'null') not in ('string', 'null')
+           or not internal.conforms(sid #>> '{}', 'SessionId')
+        then 'invalid_session_id:sessionId must be ' || internal.describe_value('SessionId')
+      -- An empty groupJid is taken as absent (some gateways send "").
+      when coalesce(jsonb_typeof(gjid), 'null') not in ('string', 'null')
+           or not internal.conforms(nullif(gjid #>> '{}', ''), 'Jid')
+        then 'invalid_group_jid:groupJid must be ' || internal.describe_value('Jid')
       when not internal.is_error_code(code)
-        then 'invalid_error_code:errorCode must be a whole number (or a numeric string) from 0 to 999999999'
-      when coalesce(jsonb_typeof(msg), 'null') not in ('string', 'null') or length(msg #>> '{}') > 4000
-        then 'invalid_error_message:errorMessage must be a string of at most 4000 characters'
+        then format('invalid_error_code:errorCode must be a whole number (or a numeric string) from %s to %s',
+                    internal.value_rules() #>> '{GatewayErrorCode,minimum}', internal.value_rules() #>> '{GatewayErrorCode,maximum}')
+      when coalesce(jsonb_typeof(msg), 'null') not in ('string', 'null')
+           or not internal.conforms(msg #>> '{}', 'ErrorMessage')
+        then 'invalid_error_message:errorMessage must be ' || internal.describe_value('ErrorMessage')
     end as problem
     from f
   )
   select nullif(sid #>> '{}', ''),
          (id).message_id,
-         coalesce(gjid #>> '{}', (id).chat_jid),
+         coalesce(nullif(gjid #>> '{}', ''),
+                  case when internal.conforms((id).chat_jid, 'Jid') then (id).chat_jid end),
          case when problem is null then btrim(code #>> '{}')::integer end,
          msg #>> '{}',
          split_part(problem, ':', 1),
@@ -2652,7 +2809,7 @@ CREATE FUNCTION internal.raw_event(ev jsonb) RETURNS jsonb
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
   select case
-    when octet_length(ev::text) <= internal.raw_limit_bytes() then ev
+    when octet_length(ev::text) <= internal.limit('rawEventBytes') then ev
     when jsonb_typeof(ev) = 'object' then
       jsonb_build_object('_truncated', true, '_bytes', octet_length(ev::text)) ||
       (select coalesce(jsonb_object_agg(k, v), '{}'::jsonb)
@@ -2660,17 +2817,9 @@ CREATE FUNCTION internal.raw_event(ev jsonb) RETURNS jsonb
          where k in ('event', 'sessionId', 'messageId', 'groupJid', 'errorCode', 'errorMessage')
            and octet_length(v::text) <= 4100)
     else jsonb_build_object('_truncated', true, '_bytes', octet_length(ev::text),
-                            '_preview', left(ev::text, internal.raw_limit_bytes()))
+                            '_preview', left(ev::text, internal.limit('rawEventBytes')))
   end
 $$;
-
---
--- Name: raw_limit_bytes(); Type: FUNCTION; Schema: internal; Owner: -
---
-
-CREATE FUNCTION internal.raw_limit_bytes() RETURNS integer
-    LANGUAGE sql IMMUTABLE PARALLEL SAFE
-    RETURN 8192;
 
 --
 -- Name: record_message_error(jsonb); Type: FUNCTION; Schema: internal; Owner: -
@@ -2694,9 +2843,10 @@ begin
     body_status := 422; body_code := 'invalid_events'; body_message := 'events must be an array of events.';
   elsif payload ? 'events' and jsonb_array_length(payload -> 'events') = 0 then
     body_status := 422; body_code := 'empty_batch'; body_message := 'events must hold at least one event.';
-  elsif payload ? 'events' and jsonb_array_length(payload -> 'events') > 1000 then
+  elsif payload ? 'events' and jsonb_array_length(payload -> 'events') > internal.limit('ackEventsPerCall') then
     body_status := 413; body_code := 'batch_too_large';
-    body_message := format('At most 1000 events per call; got %s.', jsonb_array_length(payload -> 'events'));
+    body_message := format('At most %s events per call; got %s.', internal.limit('ackEventsPerCall'),
+                           jsonb_array_length(payload -> 'events'));
   end if;
   if body_code is not null then
     insert into wa_data.message_error_quarantine (code, reason, raw, raw_bytes)
@@ -2767,7 +2917,7 @@ begin
   answers as (
     select idx, jsonb_build_object('index', idx - 1, 'messageId', message_id, 'outcome', outcome,
                                    'campaignId', campaign_id)
-                || case when octet_length(raw::text) > internal.raw_limit_bytes()
+                || case when octet_length(raw::text) > internal.limit('rawEventBytes')
                         then '{"truncated": true}'::jsonb else '{}' end as answer,
            null as code, null as message
     from outcomes
@@ -2871,17 +3021,16 @@ CREATE TABLE wa_data.notification_campaign_groups (
     id bigint NOT NULL,
     campaign_id bigint NOT NULL,
     group_id bigint,
-    group_jid text NOT NULL,
-    group_name text,
-    session_id text NOT NULL,
+    group_jid internal.group_jid NOT NULL,
+    group_name internal.group_subject,
+    session_id internal.session_id NOT NULL,
     status text DEFAULT 'pending'::text NOT NULL,
-    message_id text,
-    error_code integer,
-    error_message text,
+    message_id internal.message_id,
+    error_code internal.gateway_error_code,
+    error_message internal.error_message,
     sent_at timestamp with time zone,
     failed_at timestamp with time zone,
     updated_at timestamp with time zone DEFAULT now() NOT NULL,
-    CONSTRAINT notification_campaign_groups_message_id_check CHECK (((length(message_id) >= 1) AND (length(message_id) <= 200))),
     CONSTRAINT notification_campaign_groups_pending_has_no_message_id CHECK (((status <> 'pending'::text) OR (message_id IS NULL))),
     CONSTRAINT notification_campaign_groups_sent_has_message_id CHECK (((status <> 'sent'::text) OR (message_id IS NOT NULL))),
     CONSTRAINT notification_campaign_groups_status_check CHECK ((status = ANY (ARRAY['pending'::text, 'sent'::text, 'failed'::text])))
@@ -2924,9 +3073,9 @@ COMMENT ON VIEW api.campaign_groups IS 'One row per campaign target. Filter stat
 
 CREATE TABLE wa_data.notification_campaigns (
     id bigint NOT NULL,
-    name text NOT NULL,
-    message text NOT NULL,
-    session_id text NOT NULL,
+    name internal.campaign_name NOT NULL,
+    message internal.campaign_message NOT NULL,
+    session_id internal.session_id NOT NULL,
     status text DEFAULT 'draft'::text NOT NULL,
     total_groups integer DEFAULT 0 NOT NULL,
     pending_count integer DEFAULT 0 NOT NULL,
@@ -2935,11 +3084,8 @@ CREATE TABLE wa_data.notification_campaigns (
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     updated_at timestamp with time zone DEFAULT now() NOT NULL,
     CONSTRAINT notification_campaigns_failed_count_check CHECK ((failed_count >= 0)),
-    CONSTRAINT notification_campaigns_message_check CHECK (((length(message) >= 1) AND (length(message) <= 65536))),
-    CONSTRAINT notification_campaigns_name_check CHECK (((length(name) >= 1) AND (length(name) <= 200))),
     CONSTRAINT notification_campaigns_pending_count_check CHECK ((pending_count >= 0)),
     CONSTRAINT notification_campaigns_sent_count_check CHECK ((sent_count >= 0)),
-    CONSTRAINT notification_campaigns_session_id_check CHECK (((length(session_id) >= 1) AND (length(session_id) <= 200))),
     CONSTRAINT notification_campaigns_status_check CHECK ((status = ANY (ARRAY['draft'::text, 'scheduled'::text, 'cancelled'::text, 'sending'::text, 'completed'::text, 'failed'::text, 'partial_failure'::text]))),
     CONSTRAINT notification_campaigns_total_groups_check CHECK ((total_groups >= 0)),
     CONSTRAINT notification_campaigns_totals_add_up CHECK ((total_groups = ((pending_count + sent_count) + failed_count)))
@@ -2981,23 +3127,19 @@ COMMENT ON VIEW api.campaigns IS 'Campaigns with their live totals and status.';
 
 CREATE TABLE wa_data.whatsapp_groups (
     id bigint NOT NULL,
-    session_id text NOT NULL,
-    group_jid text NOT NULL,
-    name text,
+    session_id internal.session_id NOT NULL,
+    group_jid internal.group_jid NOT NULL,
+    name internal.group_subject,
     participant_count integer DEFAULT 0 NOT NULL,
     is_community boolean DEFAULT false NOT NULL,
     is_community_announce boolean DEFAULT false NOT NULL,
-    linked_parent_jid text,
+    linked_parent_jid internal.jid,
     announce boolean DEFAULT false NOT NULL,
     first_seen_at timestamp with time zone DEFAULT now() NOT NULL,
     updated_at timestamp with time zone DEFAULT now() NOT NULL,
     inactive_since timestamp with time zone,
-    CONSTRAINT whatsapp_groups_group_jid_check CHECK ((group_jid ~ '^[0-9]{5,32}(-[0-9]{1,20})?@g\.us$'::text)),
-    CONSTRAINT whatsapp_groups_linked_parent_jid_check CHECK ((length(linked_parent_jid) <= 200)),
-    CONSTRAINT whatsapp_groups_name_check CHECK ((length(name) <= 1000)),
     CONSTRAINT whatsapp_groups_no_community_parents CHECK ((NOT is_community)),
-    CONSTRAINT whatsapp_groups_participant_count_check CHECK ((participant_count >= 0)),
-    CONSTRAINT whatsapp_groups_session_id_check CHECK (((length(session_id) >= 1) AND (length(session_id) <= 200)))
+    CONSTRAINT whatsapp_groups_participant_count_check CHECK ((participant_count >= 0))
 );
 
 --
@@ -3078,11 +3220,11 @@ ALTER TABLE internal.api_keys ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
 CREATE TABLE wa_data.message_error_inbox (
     id bigint NOT NULL,
     received_at timestamp with time zone DEFAULT now() NOT NULL,
-    session_id text,
-    message_id text NOT NULL,
-    group_jid text,
-    error_code integer,
-    error_message text,
+    session_id internal.session_id,
+    message_id internal.message_id NOT NULL,
+    group_jid internal.jid,
+    error_code internal.gateway_error_code,
+    error_message internal.error_message,
     raw jsonb NOT NULL,
     outcome text NOT NULL,
     matched_at timestamp with time zone,
@@ -3156,7 +3298,7 @@ ALTER TABLE wa_data.message_error_quarantine ALTER COLUMN id ADD GENERATED ALWAY
 --
 
 CREATE TABLE wa_data.message_id_locks (
-    message_id text NOT NULL
+    message_id internal.message_id NOT NULL
 );
 
 --
@@ -3217,10 +3359,9 @@ ALTER TABLE wa_data.whatsapp_groups ALTER COLUMN id ADD GENERATED ALWAYS AS IDEN
 --
 
 CREATE TABLE wa_data.whatsapp_sessions (
-    session_id text NOT NULL,
+    session_id internal.session_id NOT NULL,
     last_synced_at timestamp with time zone NOT NULL,
-    group_count integer NOT NULL,
-    CONSTRAINT whatsapp_sessions_session_id_check CHECK (((length(session_id) >= 1) AND (length(session_id) <= 200)))
+    group_count integer NOT NULL
 );
 
 --
@@ -3485,4 +3626,5 @@ INSERT INTO wa_data.schema_migrations (version) VALUES
     ('20261125000800'),
     ('20261125000900'),
     ('20261125001000'),
-    ('20261125001100');
+    ('20261125001100'),
+    ('20261125001200');

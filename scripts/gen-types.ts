@@ -2,7 +2,7 @@
 // database (local cluster or DATABASE_URL) and the payload types from db/contracts.
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { CONTRACT_TYPES_FILE, generateContractTypes } from "./lib/contracts.js";
+import { CONTRACT_TYPES_FILE, VALUES_MODULE_FILE, VALUES_FILE, generateContractTypes, generateValuesModule, generateValues } from "./lib/contracts.js";
 import { migrate } from "./lib/migrate.js";
 import { repoRoot } from "./lib/paths.js";
 import { devTarget } from "./lib/target.js";
@@ -13,12 +13,15 @@ import { clientVersion } from "./lib/paths.js";
 const target = await devTarget();
 try {
   await migrate(target.adminUrl, { quiet: true });
+  // The checked values first: the contracts refer to them.
+  writeFileSync(join(repoRoot, VALUES_FILE), await generateValues(target.adminUrl));
+  writeFileSync(join(repoRoot, VALUES_MODULE_FILE), generateValuesModule());
   writeFileSync(join(repoRoot, DATABASE_TYPES_FILE), await generateDatabaseTypes(target.adminUrl));
   writeFileSync(join(repoRoot, CONTRACT_TYPES_FILE), await generateContractTypes());
   writeFileSync(join(repoRoot, OPENAPI_SQL_FILE), openApiSql(await generateOpenApi(target.adminUrl, clientVersion())));
   // The document is a function of the database: apply it now (PostgREST reloads).
   await migrate(target.adminUrl, { quiet: true });
-  console.log(`wrote ${DATABASE_TYPES_FILE}, ${CONTRACT_TYPES_FILE} and ${OPENAPI_SQL_FILE}`);
+  console.log(`wrote ${VALUES_FILE}, ${VALUES_MODULE_FILE}, ${DATABASE_TYPES_FILE}, ${CONTRACT_TYPES_FILE} and ${OPENAPI_SQL_FILE}`);
 } finally {
   await target.teardown();
 }

@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { CONTRACT_TYPES_FILE, generateContractTypes } from "../scripts/lib/contracts.js";
+import { CONTRACT_TYPES_FILE, VALUES_MODULE_FILE, VALUES_FILE, generateContractTypes, generateValuesModule, generateValues } from "../scripts/lib/contracts.js";
 import { dumpSchema, normalizeDump } from "../scripts/lib/migrate.js";
 import { repoRoot } from "../scripts/lib/paths.js";
 import { DATABASE_TYPES_FILE, generateDatabaseTypes } from "../scripts/lib/typegen.js";
@@ -36,6 +36,14 @@ describe("generated files are up to date", () => {
 
   it(OPENAPI_SQL_FILE, async () => {
     expect(openApiSql(await generateOpenApi(dbUrl, clientVersion())), hint).toBe(committed(OPENAPI_SQL_FILE));
+  });
+
+  it(VALUES_FILE, async () => {
+    expect(await generateValues(dbUrl), hint).toBe(committed(VALUES_FILE));
+  });
+
+  it(VALUES_MODULE_FILE, () => {
+    expect(generateValuesModule(), hint).toBe(committed(VALUES_MODULE_FILE));
   });
 
   it(CONTRACT_TYPES_FILE, async () => {

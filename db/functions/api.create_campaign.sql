@@ -16,16 +16,17 @@ begin
     perform internal.raise_api_error(400, 'invalid_body',
       'The body must be a JSON object: {"name", "message", "sessionId", "groupJids": [...]}.');
   end if;
-  if jsonb_typeof(payload -> 'name') is distinct from 'string' or btrim(payload ->> 'name') = ''
-     or length(payload ->> 'name') > 200 then
-    perform internal.raise_api_error(422, 'invalid_name', 'name must be a non-empty string of at most 200 characters.');
+  if jsonb_typeof(payload -> 'name') is distinct from 'string' or not internal.conforms(payload ->> 'name', 'CampaignName') then
+    perform internal.raise_api_error(422, 'invalid_name', format('name must be %s.', internal.describe_value('CampaignName')));
   end if;
-  if jsonb_typeof(payload -> 'message') is distinct from 'string' or btrim(payload ->> 'message') = ''
-     or length(payload ->> 'message') > 65536 then
-    perform internal.raise_api_error(422, 'invalid_message', 'message must be a non-empty string of at most 65536 characters.');
+  if jsonb_typeof(payload -> 'message') is distinct from 'string'
+     or not internal.conforms(payload ->> 'message', 'CampaignMessage') then
+    perform internal.raise_api_error(422, 'invalid_message',
+      format('message must be %s.', internal.describe_value('CampaignMessage')));
   end if;
-  if jsonb_typeof(payload -> 'sessionId') is distinct from 'string' or btrim(session) = '' or length(session) > 200 then
-    perform internal.raise_api_error(422, 'invalid_session_id', 'sessionId must be a non-empty string of at most 200 characters.');
+  if jsonb_typeof(payload -> 'sessionId') is distinct from 'string' or not internal.conforms(session, 'SessionId') then
+    perform internal.raise_api_error(422, 'invalid_session_id',
+      format('sessionId must be %s.', internal.describe_value('SessionId')));
   end if;
   if coalesce(jsonb_typeof(payload -> 'status'), 'null') not in ('string', 'null')
      or initial_status not in ('draft', 'scheduled') then
@@ -37,18 +38,18 @@ begin
   if jsonb_array_length(jids) = 0 then
     perform internal.raise_api_error(422, 'empty_group_list', 'groupJids must hold at least one group JID.');
   end if;
-  if jsonb_array_length(jids) > 100000 then
+  if jsonb_array_length(jids) > internal.limit('groupsPerCampaign') then
     perform internal.raise_api_error(413, 'too_many_groups',
-      format('At most 100000 groups per campaign; got %s.', jsonb_array_length(jids)));
+      format('At most %s groups per campaign; got %s.', internal.limit('groupsPerCampaign'), jsonb_array_length(jids)));
   end if;
 
   select idx - 1 as index into bad
   from jsonb_array_elements(jids) with ordinality t(j, idx)
-  where jsonb_typeof(j) <> 'string' or not internal.is_group_jid(j #>> '{}')
+  where jsonb_typeof(j) <> 'string' or not internal.conforms(j #>> '{}', 'GroupJid')
   order by idx limit 1;
   if found then
     perform internal.raise_api_error(422, 'invalid_group_jids',
-      format('groupJids[%s] is not a group JID (like 120363041234567890@g.us).', bad.index),
+      format('groupJids[%s] is not %s.', bad.index, internal.describe_value('GroupJid')),
       jsonb_build_object('index', bad.index));
   end if;
 

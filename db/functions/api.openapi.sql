@@ -540,7 +540,7 @@ select $json${
             "jwt": []
           }
         ],
-        "description": "One row per campaign target. Filter status=eq.failed for the failed groups and their errors.\n\nRoles: crm. PostgREST filters (`?column=eq.value`), `order`, `limit` and `select` apply; at most 1000 rows per request: page with `limit` and a filter on the order column.",
+        "description": "One row per campaign target. Filter status=eq.failed for the failed groups and their errors.\n\nRoles: crm. PostgREST filters (`?column=eq.value`), `order`, `limit` and `select` apply; at most ${limits.rowsPerRead} rows per request: page with `limit` and a filter on the order column.",
         "responses": {
           "200": {
             "description": "The rows.",
@@ -633,7 +633,7 @@ select $json${
             "jwt": []
           }
         ],
-        "description": "Campaigns with their live totals and status.\n\nRoles: crm. PostgREST filters (`?column=eq.value`), `order`, `limit` and `select` apply; at most 1000 rows per request: page with `limit` and a filter on the order column.",
+        "description": "Campaigns with their live totals and status.\n\nRoles: crm. PostgREST filters (`?column=eq.value`), `order`, `limit` and `select` apply; at most ${limits.rowsPerRead} rows per request: page with `limit` and a filter on the order column.",
         "responses": {
           "200": {
             "description": "The rows.",
@@ -726,7 +726,7 @@ select $json${
             "jwt": []
           }
         ],
-        "description": "Groups a campaign may target: active, never community parents.\n\nRoles: crm. PostgREST filters (`?column=eq.value`), `order`, `limit` and `select` apply; at most 1000 rows per request: page with `limit` and a filter on the order column.",
+        "description": "Groups a campaign may target: active, never community parents.\n\nRoles: crm. PostgREST filters (`?column=eq.value`), `order`, `limit` and `select` apply; at most ${limits.rowsPerRead} rows per request: page with `limit` and a filter on the order column.",
         "responses": {
           "200": {
             "description": "The rows.",
@@ -821,6 +821,34 @@ select $json${
       }
     },
     "schemas": {
+      "CampaignMessage": {
+        "title": "CampaignMessage",
+        "type": "string",
+        "pattern": "\\S",
+        "maxLength": 65536,
+        "minLength": 1
+      },
+      "CampaignName": {
+        "title": "CampaignName",
+        "type": "string",
+        "pattern": "\\S",
+        "maxLength": 200,
+        "minLength": 1
+      },
+      "GroupJid": {
+        "title": "GroupJid",
+        "type": "string",
+        "pattern": "^[0-9]{5,32}(-[0-9]{1,20})?@g\\.us$",
+        "description": "A WhatsApp group JID: 120363041234567890@g.us, or the older 5511999999999-1600000000@g.us."
+      },
+      "SessionId": {
+        "title": "SessionId",
+        "type": "string",
+        "pattern": "\\S",
+        "maxLength": 200,
+        "minLength": 1,
+        "description": "The gateway's name for one WhatsApp account (Baileys session, Evolution instance, WAHA session)."
+      },
       "CreateCampaignRequest": {
         "title": "CreateCampaignRequest",
         "description": "POST /rpc/create_campaign (crm). Every JID must be an active, sendable group of the session (else unsendable_groups, with the list); no JID twice.",
@@ -833,19 +861,13 @@ select $json${
         ],
         "properties": {
           "name": {
-            "type": "string",
-            "minLength": 1,
-            "maxLength": 200
+            "$ref": "#/components/schemas/CampaignName"
           },
           "message": {
-            "type": "string",
-            "minLength": 1,
-            "maxLength": 65536
+            "$ref": "#/components/schemas/CampaignMessage"
           },
           "sessionId": {
-            "type": "string",
-            "minLength": 1,
-            "maxLength": 200
+            "$ref": "#/components/schemas/SessionId"
           },
           "status": {
             "enum": [
@@ -858,11 +880,10 @@ select $json${
           "groupJids": {
             "type": "array",
             "minItems": 1,
-            "maxItems": 100000,
             "items": {
-              "type": "string",
-              "pattern": "^[0-9]{5,32}(-[0-9]{1,20})?@g\\.us$"
-            }
+              "$ref": "#/components/schemas/GroupJid"
+            },
+            "maxItems": 100000
           }
         },
         "examples": [
@@ -1014,37 +1035,32 @@ select $json${
             "const": "message_error"
           },
           "sessionId": {
-            "type": [
-              "string",
-              "null"
-            ],
-            "minLength": 1,
-            "maxLength": 200
-          },
-          "messageId": {
-            "type": "string",
-            "minLength": 1,
-            "maxLength": 300,
-            "description": "The message key id. WAHA ids true_<jid>_<id> are unwrapped."
-          },
-          "groupJid": {
-            "type": [
-              "string",
-              "null"
-            ],
-            "maxLength": 200
-          },
-          "errorCode": {
-            "description": "A whole number, or a numeric string as some gateways send it (\"463\").",
             "oneOf": [
               {
-                "type": "integer",
-                "minimum": 0,
-                "maximum": 999999999
+                "$ref": "#/components/schemas/SessionId"
               },
               {
-                "type": "string",
-                "pattern": "^\\s*[0-9]{1,9}\\s*$"
+                "type": "null"
+              }
+            ]
+          },
+          "messageId": {
+            "$ref": "#/components/schemas/MessageId"
+          },
+          "groupJid": {
+            "oneOf": [
+              {
+                "$ref": "#/components/schemas/Jid"
+              },
+              {
+                "type": "null"
+              }
+            ]
+          },
+          "errorCode": {
+            "oneOf": [
+              {
+                "$ref": "#/components/schemas/GatewayErrorCodeInput"
               },
               {
                 "type": "null"
@@ -1052,11 +1068,14 @@ select $json${
             ]
           },
           "errorMessage": {
-            "type": [
-              "string",
-              "null"
-            ],
-            "maxLength": 4000
+            "oneOf": [
+              {
+                "$ref": "#/components/schemas/ErrorMessage"
+              },
+              {
+                "type": "null"
+              }
+            ]
           }
         }
       },
@@ -1070,12 +1089,53 @@ select $json${
           "events": {
             "type": "array",
             "minItems": 1,
-            "maxItems": 1000,
             "items": {
               "$ref": "#/components/schemas/MessageErrorEvent"
-            }
+            },
+            "maxItems": 1000
           }
         }
+      },
+      "ErrorMessage": {
+        "title": "ErrorMessage",
+        "type": "string",
+        "maxLength": 4000
+      },
+      "GatewayErrorCode": {
+        "title": "GatewayErrorCode",
+        "type": "integer",
+        "maximum": 999999999,
+        "minimum": 0,
+        "description": "The gateway's error code (WhatsApp's, e.g. 420 or 463)."
+      },
+      "GatewayErrorCodeInput": {
+        "title": "GatewayErrorCodeInput",
+        "description": "GatewayErrorCode, or the same number as a string (some gateways send \"463\").",
+        "oneOf": [
+          {
+            "$ref": "#/components/schemas/GatewayErrorCode"
+          },
+          {
+            "type": "string",
+            "pattern": "^\\s*[0-9]{1,9}\\s*$"
+          }
+        ]
+      },
+      "Jid": {
+        "title": "Jid",
+        "type": "string",
+        "pattern": "\\S",
+        "maxLength": 200,
+        "minLength": 1,
+        "description": "Any WhatsApp JID (a group, a person, a community parent)."
+      },
+      "MessageId": {
+        "title": "MessageId",
+        "type": "string",
+        "pattern": "\\S",
+        "maxLength": 300,
+        "minLength": 1,
+        "description": "A message key id. WAHA ids true_<jid>_<id>[_<participant>] are unwrapped to <id>."
       },
       "RecordMessageErrorRequest": {
         "title": "RecordMessageErrorRequest",
@@ -1221,13 +1281,10 @@ select $json${
         ],
         "properties": {
           "groupJid": {
-            "type": "string",
-            "pattern": "^[0-9]{5,32}(-[0-9]{1,20})?@g\\.us$"
+            "$ref": "#/components/schemas/GroupJid"
           },
           "messageId": {
-            "type": "string",
-            "minLength": 1,
-            "maxLength": 200
+            "$ref": "#/components/schemas/MessageId"
           }
         },
         "not": {
@@ -1255,19 +1312,12 @@ select $json${
         ],
         "properties": {
           "groupJid": {
-            "type": "string",
-            "pattern": "^[0-9]{5,32}(-[0-9]{1,20})?@g\\.us$"
+            "$ref": "#/components/schemas/GroupJid"
           },
           "errorCode": {
             "oneOf": [
               {
-                "type": "integer",
-                "minimum": 0,
-                "maximum": 999999999
-              },
-              {
-                "type": "string",
-                "pattern": "^\\s*[0-9]{1,9}\\s*$"
+                "$ref": "#/components/schemas/GatewayErrorCodeInput"
               },
               {
                 "type": "null"
@@ -1275,11 +1325,14 @@ select $json${
             ]
           },
           "errorMessage": {
-            "type": [
-              "string",
-              "null"
-            ],
-            "maxLength": 4000
+            "oneOf": [
+              {
+                "$ref": "#/components/schemas/ErrorMessage"
+              },
+              {
+                "type": "null"
+              }
+            ]
           }
         },
         "not": {
@@ -1298,19 +1351,12 @@ select $json${
         ],
         "properties": {
           "groupJid": {
-            "type": "string",
-            "pattern": "^[0-9]{5,32}(-[0-9]{1,20})?@g\\.us$"
+            "$ref": "#/components/schemas/GroupJid"
           },
           "errorCode": {
             "oneOf": [
               {
-                "type": "integer",
-                "minimum": 0,
-                "maximum": 999999999
-              },
-              {
-                "type": "string",
-                "pattern": "^\\s*[0-9]{1,9}\\s*$"
+                "$ref": "#/components/schemas/GatewayErrorCodeInput"
               },
               {
                 "type": "null"
@@ -1318,11 +1364,14 @@ select $json${
             ]
           },
           "errorMessage": {
-            "type": [
-              "string",
-              "null"
-            ],
-            "maxLength": 4000
+            "oneOf": [
+              {
+                "$ref": "#/components/schemas/ErrorMessage"
+              },
+              {
+                "type": "null"
+              }
+            ]
           }
         },
         "not": {
@@ -1347,7 +1396,6 @@ select $json${
           "sends": {
             "type": "array",
             "minItems": 1,
-            "maxItems": 10000,
             "items": {
               "anyOf": [
                 {
@@ -1360,7 +1408,8 @@ select $json${
                   "$ref": "#/components/schemas/SendFailedWithMessage"
                 }
               ]
-            }
+            },
+            "maxItems": 10000
           }
         },
         "examples": [
@@ -1472,15 +1521,17 @@ select $json${
         ],
         "properties": {
           "id": {
-            "type": "string",
-            "pattern": "^[0-9]{5,32}(-[0-9]{1,20})?@g\\.us$"
+            "$ref": "#/components/schemas/GroupJid"
           },
           "subject": {
-            "type": [
-              "string",
-              "null"
-            ],
-            "maxLength": 1000
+            "oneOf": [
+              {
+                "$ref": "#/components/schemas/GroupSubject"
+              },
+              {
+                "type": "null"
+              }
+            ]
           },
           "size": {
             "type": [
@@ -1510,11 +1561,14 @@ select $json${
             ]
           },
           "linkedParent": {
-            "type": [
-              "string",
-              "null"
-            ],
-            "maxLength": 200
+            "oneOf": [
+              {
+                "$ref": "#/components/schemas/Jid"
+              },
+              {
+                "type": "null"
+              }
+            ]
           },
           "announce": {
             "type": [
@@ -1531,6 +1585,11 @@ select $json${
         },
         "additionalProperties": true
       },
+      "GroupSubject": {
+        "title": "GroupSubject",
+        "type": "string",
+        "maxLength": 1000
+      },
       "SyncGroupsRequest": {
         "title": "SyncGroupsRequest",
         "description": "POST /rpc/sync_groups (gateway). A session's full group list, as Baileys groupFetchAllParticipating() returns it. An empty groups list is refused (empty_group_list) unless allowEmpty is true. The same JID twice is refused (duplicate_group_jid), which JSON Schema cannot say.",
@@ -1541,16 +1600,14 @@ select $json${
         ],
         "properties": {
           "sessionId": {
-            "type": "string",
-            "minLength": 1,
-            "maxLength": 200
+            "$ref": "#/components/schemas/SessionId"
           },
           "groups": {
             "type": "array",
-            "maxItems": 100000,
             "items": {
               "$ref": "#/components/schemas/BaileysGroup"
-            }
+            },
+            "maxItems": 100000
           },
           "allowEmpty": {
             "type": "boolean",
@@ -1680,26 +1737,25 @@ select $json${
             "format": "int64"
           },
           "group_jid": {
-            "type": "string"
+            "$ref": "#/components/schemas/GroupJid"
           },
           "group_name": {
-            "type": "string"
+            "$ref": "#/components/schemas/GroupSubject"
           },
           "session_id": {
-            "type": "string"
+            "$ref": "#/components/schemas/SessionId"
           },
           "status": {
             "type": "string"
           },
           "message_id": {
-            "type": "string"
+            "$ref": "#/components/schemas/MessageId"
           },
           "error_code": {
-            "type": "integer",
-            "format": "int32"
+            "$ref": "#/components/schemas/GatewayErrorCode"
           },
           "error_message": {
-            "type": "string"
+            "$ref": "#/components/schemas/ErrorMessage"
           },
           "sent_at": {
             "type": "string",
@@ -1723,13 +1779,13 @@ select $json${
             "format": "int64"
           },
           "name": {
-            "type": "string"
+            "$ref": "#/components/schemas/CampaignName"
           },
           "message": {
-            "type": "string"
+            "$ref": "#/components/schemas/CampaignMessage"
           },
           "session_id": {
-            "type": "string"
+            "$ref": "#/components/schemas/SessionId"
           },
           "status": {
             "type": "string"
@@ -1764,13 +1820,13 @@ select $json${
         "type": "object",
         "properties": {
           "session_id": {
-            "type": "string"
+            "$ref": "#/components/schemas/SessionId"
           },
           "group_jid": {
-            "type": "string"
+            "$ref": "#/components/schemas/GroupJid"
           },
           "name": {
-            "type": "string"
+            "$ref": "#/components/schemas/GroupSubject"
           },
           "participant_count": {
             "type": "integer",
@@ -1780,7 +1836,7 @@ select $json${
             "type": "boolean"
           },
           "linked_parent_jid": {
-            "type": "string"
+            "$ref": "#/components/schemas/Jid"
           },
           "announce": {
             "type": "boolean"

@@ -26,29 +26,30 @@ begin
   if jsonb_typeof(sends) is distinct from 'array' or jsonb_array_length(sends) = 0 then
     perform internal.raise_api_error(422, 'invalid_sends', 'sends must be a non-empty array.');
   end if;
-  if jsonb_array_length(sends) > 10000 then
+  if jsonb_array_length(sends) > internal.limit('sendsPerCall') then
     perform internal.raise_api_error(413, 'batch_too_large',
-      format('At most 10000 sends per call; got %s.', jsonb_array_length(sends)));
+      format('At most %s sends per call; got %s.', internal.limit('sendsPerCall'), jsonb_array_length(sends)));
   end if;
 
   select idx - 1 as index, problem into bad
   from jsonb_array_elements(sends) with ordinality t(s, idx)
   cross join lateral (select case
     when jsonb_typeof(s) <> 'object' then 'is not an object'
-    when jsonb_typeof(s -> 'groupJid') is distinct from 'string' or not internal.is_group_jid(s ->> 'groupJid')
-      then 'groupJid is not a group JID'
+    when jsonb_typeof(s -> 'groupJid') is distinct from 'string' or not internal.conforms(s ->> 'groupJid', 'GroupJid')
+      then 'groupJid is not ' || internal.describe_value('GroupJid')
     when s ? 'messageId' and (s ? 'errorCode' or s ? 'errorMessage')
       then 'has both messageId and errorCode/errorMessage'
-    when s ? 'messageId' and (jsonb_typeof(s -> 'messageId') <> 'string' or btrim(s ->> 'messageId') = ''
-                              or length(s ->> 'messageId') > 200)
-      then 'messageId must be a non-empty string of at most 200 characters'
+    when s ? 'messageId' and (jsonb_typeof(s -> 'messageId') <> 'string'
+                              or not internal.conforms(s ->> 'messageId', 'MessageId'))
+      then 'messageId must be ' || internal.describe_value('MessageId')
     when not s ? 'messageId' and not (s ? 'errorCode' or s ? 'errorMessage')
       then 'needs messageId (sent) or errorCode/errorMessage (failed)'
     when not internal.is_error_code(s -> 'errorCode')
-      then 'errorCode must be a whole number from 0 to 999999999'
+      then format('errorCode must be a whole number from %s to %s',
+                  internal.value_rules() #>> '{GatewayErrorCode,minimum}', internal.value_rules() #>> '{GatewayErrorCode,maximum}')
     when coalesce(jsonb_typeof(s -> 'errorMessage'), 'null') not in ('string', 'null')
-         or length(s ->> 'errorMessage') > 4000
-      then 'errorMessage must be a string of at most 4000 characters'
+         or not internal.conforms(s ->> 'errorMessage', 'ErrorMessage')
+      then 'errorMessage must be ' || internal.describe_value('ErrorMessage')
     end as problem) p
   where p.problem is not null
   order by idx limit 1;

@@ -20,10 +20,9 @@ begin
     perform internal.raise_api_error(400, 'invalid_body',
       'The body must be a JSON object: {"sessionId": "...", "groups": [...]}.');
   end if;
-  if jsonb_typeof(payload -> 'sessionId') is distinct from 'string'
-     or btrim(session) = '' or length(session) > 200 then
+  if jsonb_typeof(payload -> 'sessionId') is distinct from 'string' or not internal.conforms(session, 'SessionId') then
     perform internal.raise_api_error(422, 'invalid_session_id',
-      'sessionId must be a non-empty string of at most 200 characters.');
+      format('sessionId must be %s.', internal.describe_value('SessionId')));
   end if;
   if jsonb_typeof(groups) is distinct from 'array' then
     perform internal.raise_api_error(422, 'invalid_groups', 'groups must be an array of group objects.');
@@ -38,9 +37,9 @@ begin
       format('groups is empty: that would deactivate every group of session %s.', session), null,
       'Send "allowEmpty": true if the session really is in no group any more.');
   end if;
-  if jsonb_array_length(groups) > 100000 then
+  if jsonb_array_length(groups) > internal.limit('groupsPerSync') then
     perform internal.raise_api_error(413, 'too_many_groups',
-      format('At most 100000 groups per sync; got %s.', jsonb_array_length(groups)));
+      format('At most %s groups per sync; got %s.', internal.limit('groupsPerSync'), jsonb_array_length(groups)));
   end if;
 
   -- One pass over the payload (it may be tens of MB of participant lists): find the first
@@ -53,23 +52,23 @@ begin
             'participant_count', coalesce((g ->> 'size')::integer, jsonb_array_length(g -> 'participants'), 0),
             'is_community', coalesce((g ->> 'isCommunity')::boolean, false),
             'is_community_announce', coalesce((g ->> 'isCommunityAnnounce')::boolean, false),
-            'linked_parent_jid', g ->> 'linkedParent',
+            'linked_parent_jid', nullif(g ->> 'linkedParent', ''),
             'announce', coalesce((g ->> 'announce')::boolean, false)) order by t.idx)
             filter (where p.problem is null)
     into first_problem, compact
   from jsonb_array_elements(groups) with ordinality t(g, idx)
   cross join lateral (select case
       when jsonb_typeof(g) <> 'object' then 'invalid_group'
-      when jsonb_typeof(g -> 'id') is distinct from 'string' or not internal.is_group_jid(g ->> 'id')
+      when jsonb_typeof(g -> 'id') is distinct from 'string' or not internal.conforms(g ->> 'id', 'GroupJid')
         then 'invalid_group_jid'
       when coalesce(jsonb_typeof(g -> 'isCommunity'), 'null') not in ('boolean', 'null') then 'invalid_group_field:isCommunity'
       when coalesce(jsonb_typeof(g -> 'isCommunityAnnounce'), 'null') not in ('boolean', 'null') then 'invalid_group_field:isCommunityAnnounce'
       when coalesce(jsonb_typeof(g -> 'announce'), 'null') not in ('boolean', 'null') then 'invalid_group_field:announce'
       when coalesce(jsonb_typeof(g -> 'restrict'), 'null') not in ('boolean', 'null') then 'invalid_group_field:restrict'
       when coalesce(jsonb_typeof(g -> 'subject'), 'null') not in ('string', 'null')
-           or length(g ->> 'subject') > 1000 then 'invalid_group_field:subject'
+           or not internal.conforms(g ->> 'subject', 'GroupSubject') then 'invalid_group_field:subject'
       when coalesce(jsonb_typeof(g -> 'linkedParent'), 'null') not in ('string', 'null')
-           or length(g ->> 'linkedParent') > 200 then 'invalid_group_field:linkedParent'
+           or not internal.conforms(nullif(g ->> 'linkedParent', ''), 'Jid') then 'invalid_group_field:linkedParent'
       when coalesce(jsonb_typeof(g -> 'participants'), 'null') not in ('array', 'null') then 'invalid_group_field:participants'
       when coalesce(jsonb_typeof(g -> 'size'), 'null') not in ('number', 'null') then 'invalid_group_field:size'
       -- Only reached for numbers (or null), so the cast is safe.
@@ -85,7 +84,7 @@ begin
     perform internal.raise_api_error(422, bad.code,
       case bad.code
         when 'invalid_group' then format('groups[%s] is not an object.', bad.index)
-        when 'invalid_group_jid' then format('groups[%s].id is not a group JID (like 120363041234567890@g.us).', bad.index)
+        when 'invalid_group_jid' then format('groups[%s].id is not %s.', bad.index, internal.describe_value('GroupJid'))
         else format('groups[%s].%s has the wrong type or size.', bad.index, bad.field)
       end,
       jsonb_build_object('index', bad.index, 'field', coalesce(bad.field, 'id')));

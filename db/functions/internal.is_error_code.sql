@@ -1,8 +1,11 @@
--- A gateway's error code as accepted everywhere: absent/null, a whole number 0…999999999, or a
--- numeric string ("463"). The one definition of it, for error ACKs and send results alike.
+-- A gateway's error code as accepted everywhere: absent/null, a whole number within the GatewayErrorCode
+-- rule of internal.value_rules(), or a numeric string ("463") matching its x-string-pattern. For
+-- error ACKs and send results alike.
 create or replace function internal.is_error_code(code jsonb) returns boolean
 language sql immutable parallel safe
 return code is null or code = 'null'::jsonb
-    or (jsonb_typeof(code) = 'number' and code::text ~ '^[0-9]{1,9}$')
-    or (jsonb_typeof(code) = 'string' and code #>> '{}' ~ '^\s*[0-9]{1,9}\s*$');
+    or (jsonb_typeof(code) = 'number' and code::text ~ '^[0-9]+$'
+        and code::text::numeric between (internal.value_rules() #>> '{GatewayErrorCode,minimum}')::numeric
+                                    and (internal.value_rules() #>> '{GatewayErrorCode,maximum}')::numeric)
+    or (jsonb_typeof(code) = 'string' and code #>> '{}' ~ (internal.value_rules() #>> '{GatewayErrorCode,x-string-pattern}'));
 revoke all on function internal.is_error_code(jsonb) from public;

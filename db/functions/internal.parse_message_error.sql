@@ -18,23 +18,28 @@ as $$
       when kind is distinct from 'object' then 'invalid_event:each event must be a JSON object'
       when event is not null and event <> '"message_error"'::jsonb
         then 'invalid_event_type:event must be "message_error" when given'
-      when jsonb_typeof(mid) is distinct from 'string' or btrim(mid #>> '{}') = '' or length(mid #>> '{}') > 300
-        then 'invalid_message_id:messageId must be a non-empty string of at most 300 characters'
-      when coalesce(jsonb_typeof(sid), 'null') not in ('string', 'null') or btrim(sid #>> '{}') = ''
-           or length(sid #>> '{}') > 200
-        then 'invalid_session_id:sessionId must be a non-empty string of at most 200 characters'
-      when coalesce(jsonb_typeof(gjid), 'null') not in ('string', 'null') or length(gjid #>> '{}') > 200
-        then 'invalid_group_jid:groupJid must be a string of at most 200 characters'
+      when jsonb_typeof(mid) is distinct from 'string' or not internal.conforms(mid #>> '{}', 'MessageId')
+        then 'invalid_message_id:messageId must be ' || internal.describe_value('MessageId')
+      when coalesce(jsonb_typeof(sid), 'null') not in ('string', 'null')
+           or not internal.conforms(sid #>> '{}', 'SessionId')
+        then 'invalid_session_id:sessionId must be ' || internal.describe_value('SessionId')
+      -- An empty groupJid is taken as absent (some gateways send "").
+      when coalesce(jsonb_typeof(gjid), 'null') not in ('string', 'null')
+           or not internal.conforms(nullif(gjid #>> '{}', ''), 'Jid')
+        then 'invalid_group_jid:groupJid must be ' || internal.describe_value('Jid')
       when not internal.is_error_code(code)
-        then 'invalid_error_code:errorCode must be a whole number (or a numeric string) from 0 to 999999999'
-      when coalesce(jsonb_typeof(msg), 'null') not in ('string', 'null') or length(msg #>> '{}') > 4000
-        then 'invalid_error_message:errorMessage must be a string of at most 4000 characters'
+        then format('invalid_error_code:errorCode must be a whole number (or a numeric string) from %s to %s',
+                    internal.value_rules() #>> '{GatewayErrorCode,minimum}', internal.value_rules() #>> '{GatewayErrorCode,maximum}')
+      when coalesce(jsonb_typeof(msg), 'null') not in ('string', 'null')
+           or not internal.conforms(msg #>> '{}', 'ErrorMessage')
+        then 'invalid_error_message:errorMessage must be ' || internal.describe_value('ErrorMessage')
     end as problem
     from f
   )
   select nullif(sid #>> '{}', ''),
          (id).message_id,
-         coalesce(gjid #>> '{}', (id).chat_jid),
+         coalesce(nullif(gjid #>> '{}', ''),
+                  case when internal.conforms((id).chat_jid, 'Jid') then (id).chat_jid end),
          case when problem is null then btrim(code #>> '{}')::integer end,
          msg #>> '{}',
          split_part(problem, ':', 1),

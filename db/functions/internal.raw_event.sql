@@ -1,17 +1,12 @@
--- What the inbox and the quarantine keep of a body: all of it up to raw_limit_bytes(), else only
--- the fields we read (plus a note of what was dropped). A gateway cannot grow storage without
+-- What the inbox and the quarantine keep of a body: all of it up to the rawEventBytes limit, else
+-- only the fields we read (plus a note of what was dropped). A gateway cannot grow storage without
 -- bound by padding events with unknown fields.
-create or replace function internal.raw_limit_bytes() returns integer
-language sql immutable parallel safe
-return 8192;
-revoke all on function internal.raw_limit_bytes() from public;
-
 create or replace function internal.raw_event(ev jsonb) returns jsonb
 language sql immutable parallel safe
 set search_path = pg_catalog, pg_temp
 as $$
   select case
-    when octet_length(ev::text) <= internal.raw_limit_bytes() then ev
+    when octet_length(ev::text) <= internal.limit('rawEventBytes') then ev
     when jsonb_typeof(ev) = 'object' then
       jsonb_build_object('_truncated', true, '_bytes', octet_length(ev::text)) ||
       (select coalesce(jsonb_object_agg(k, v), '{}'::jsonb)
@@ -19,7 +14,7 @@ as $$
          where k in ('event', 'sessionId', 'messageId', 'groupJid', 'errorCode', 'errorMessage')
            and octet_length(v::text) <= 4100)
     else jsonb_build_object('_truncated', true, '_bytes', octet_length(ev::text),
-                            '_preview', left(ev::text, internal.raw_limit_bytes()))
+                            '_preview', left(ev::text, internal.limit('rawEventBytes')))
   end
 $$;
 revoke all on function internal.raw_event(jsonb) from public;

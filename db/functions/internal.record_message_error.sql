@@ -18,9 +18,10 @@ begin
     body_status := 422; body_code := 'invalid_events'; body_message := 'events must be an array of events.';
   elsif payload ? 'events' and jsonb_array_length(payload -> 'events') = 0 then
     body_status := 422; body_code := 'empty_batch'; body_message := 'events must hold at least one event.';
-  elsif payload ? 'events' and jsonb_array_length(payload -> 'events') > 1000 then
+  elsif payload ? 'events' and jsonb_array_length(payload -> 'events') > internal.limit('ackEventsPerCall') then
     body_status := 413; body_code := 'batch_too_large';
-    body_message := format('At most 1000 events per call; got %s.', jsonb_array_length(payload -> 'events'));
+    body_message := format('At most %s events per call; got %s.', internal.limit('ackEventsPerCall'),
+                           jsonb_array_length(payload -> 'events'));
   end if;
   if body_code is not null then
     insert into wa_data.message_error_quarantine (code, reason, raw, raw_bytes)
@@ -91,7 +92,7 @@ begin
   answers as (
     select idx, jsonb_build_object('index', idx - 1, 'messageId', message_id, 'outcome', outcome,
                                    'campaignId', campaign_id)
-                || case when octet_length(raw::text) > internal.raw_limit_bytes()
+                || case when octet_length(raw::text) > internal.limit('rawEventBytes')
                         then '{"truncated": true}'::jsonb else '{}' end as answer,
            null as code, null as message
     from outcomes

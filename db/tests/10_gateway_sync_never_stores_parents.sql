@@ -22,8 +22,8 @@ select is((select count(*)::int from whatsapp_groups where group_jid = tests.jid
 select is((select name from whatsapp_groups where group_jid = tests.jid(2)), 'Community X',
   'the announcement group with the parent''s subject is stored');
 select ok((select is_community_announce from whatsapp_groups where group_jid = tests.jid(2)), 'isCommunityAnnounce kept');
-select is((select linked_parent_jid from whatsapp_groups where group_jid = tests.jid(2)), tests.jid(1), 'linkedParent kept');
-select is((select linked_parent_jid from whatsapp_groups where group_jid = tests.jid(3)), tests.jid(1),
+select is((select linked_parent_jid::text from whatsapp_groups where group_jid = tests.jid(2)), tests.jid(1), 'linkedParent kept');
+select is((select linked_parent_jid::text from whatsapp_groups where group_jid = tests.jid(3)), tests.jid(1),
   'a subgroup linked to the same parent is stored');
 select is((select participant_count from whatsapp_groups where group_jid = tests.jid(4)), 57, 'size wins over participants');
 select is((select participant_count from whatsapp_groups where group_jid = tests.jid(3)), 2,

@@ -56,7 +56,7 @@ select is(
                  {"messageId": "NOPE"}]}') -> 'results') r),
   '["applied", "duplicate", "pending_match"]'::jsonb, 'a batch answers per event, in order');
 select from tests.act_as_admin();
-select is((select error_code from notification_campaign_groups where message_id = 'MSG4'), 420,
+select is((select error_code::int from notification_campaign_groups where message_id = 'MSG4'), 420,
   'the first ACK of the batch wins');
 
 -- A group that does not match the row's group leaves it alone.

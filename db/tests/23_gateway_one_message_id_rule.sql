@@ -36,7 +36,7 @@ select is((api.record_message_sent(jsonb_build_object('campaignId', (select id f
   jsonb_build_object('groupJid', tests.jid(4), 'messageId', 'ID4')))) ->> 'failedByEarlyAck')::int,
   2, 'both early ACKs apply when the sends arrive, whichever form each side used');
 select from tests.act_as_admin();
-select is((select array_agg(message_id order by group_jid) from notification_campaign_groups where campaign_id = (select id from c)),
+select is((select array_agg(message_id::text order by group_jid) from notification_campaign_groups where campaign_id = (select id from c)),
   array['ID1', 'ID2', 'ID3', 'ID4'], 'rows store the message id in its one form');
 select is((select count(*)::int from notification_campaign_groups where campaign_id = (select id from c) and status = 'failed'),
   4, 'no failure was lost');

@@ -45,7 +45,17 @@ export async function applyFunctions(url: string) {
     // The folder is the whole truth: a function (or trigger of ours) that it no longer defines,
     // an old overload or a renamed one, is dropped in the same transaction. What this transaction
     // (re)created carries its xid as xmin; anything older in our schemas is gone from the folder.
+    // Except what a migration owns: the checked values' rules and what the domains' CHECKs call
+    // (internal.value_rules, internal.conforms), found through the catalog's dependencies.
     const { rows } = await client.query<{ ddl: string }>(`
+      with recursive migration_owned(oid) as (
+        select d.refobjid from pg_depend d
+        join pg_constraint c on d.classid = 'pg_constraint'::regclass and c.oid = d.objid and c.contypid <> 0
+        where d.refclassid = 'pg_proc'::regclass
+        union
+        select d.refobjid from pg_depend d join migration_owned m
+          on d.classid = 'pg_proc'::regclass and d.objid = m.oid and d.refclassid = 'pg_proc'::regclass
+      )
       select format('drop trigger %I on %s', t.tgname, t.tgrelid::regclass) as ddl
       from pg_trigger t join pg_proc p on p.oid = t.tgfoid
       where not t.tgisinternal and p.pronamespace = 'internal'::regnamespace
@@ -54,7 +64,8 @@ export async function applyFunctions(url: string) {
       select format('drop function %s', p.oid::regprocedure)
       from pg_proc p
       where p.pronamespace in ('api'::regnamespace, 'internal'::regnamespace)
-        and p.xmin <> pg_current_xact_id()::xid`);
+        and p.xmin <> pg_current_xact_id()::xid
+        and p.oid not in (select oid from migration_owned)`);
     for (const { ddl } of rows) await client.query(ddl);
     return rows.map((r) => r.ddl);
   });

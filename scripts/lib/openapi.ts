@@ -6,7 +6,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { withClient } from "./db.js";
-import { loadContracts, type JsonSchema } from "./contracts.js";
+import { loadContracts, loadValues, type JsonSchema } from "./contracts.js";
 import { repoRoot } from "./paths.js";
 
 export const OPENAPI_SQL_FILE = "db/functions/api.openapi.sql";
@@ -31,6 +31,8 @@ function toComponent(schema: JsonSchema): JsonSchema {
     .replaceAll('"#/definitions/', '"#/components/schemas/'));
 }
 
+const pascal = (snake: string) => snake.replace(/(^|_)([a-z])/g, (_, _u, ch: string) => ch.toUpperCase());
+
 const PG_TYPES: Record<string, JsonSchema> = {
   text: { type: "string" }, bigint: { type: "integer", format: "int64" }, integer: { type: "integer", format: "int32" },
   boolean: { type: "boolean" }, "timestamp with time zone": { type: "string", format: "date-time" },
@@ -43,6 +45,8 @@ export async function generateOpenApi(adminUrl: string, version: string): Promis
     for (const [name, def] of Object.entries((c.definitions ?? {}) as Record<string, JsonSchema>)) schemas[name] = toComponent(def);
     schemas[c.title] = toComponent(c);
   }
+  const { definitions: valueDefs, limits } = loadValues();
+  for (const [name, def] of Object.entries(valueDefs)) schemas[name] ??= toComponent(def);
   const errors = errorTable();
   const refusals = (heading: (h: string) => boolean) => {
     const byStatus = new Map<number, Set<string>>();
@@ -62,10 +66,11 @@ export async function generateOpenApi(adminUrl: string, version: string): Promis
               array(select r from unnest($1::text[]) r where has_function_privilege(r, p.oid, 'execute') order by r) as roles
        from pg_proc p where p.pronamespace = 'api'::regnamespace and p.proname <> 'openapi' order by p.proname`,
       [API_ROLES])).rows;
-    const views = (await client.query<{ name: string; comment: string | null; roles: string[]; columns: { name: string; type: string; comment: string | null }[] }>(
+    const views = (await client.query<{ name: string; comment: string | null; roles: string[]; columns: { name: string; type: string; domain: string | null; comment: string | null }[] }>(
       `select c.relname as name, obj_description(c.oid, 'pg_class') as comment,
               array(select r from unnest($1::text[]) r where has_table_privilege(r, c.oid, 'select') order by r) as roles,
               (select json_agg(json_build_object('name', a.attname, 'type', format_type(a.atttypid, null),
+                                                 'domain', (select t.typname from pg_type t where t.oid = a.atttypid and t.typtype = 'd'),
                                                  'comment', col_description(c.oid, a.attnum)) order by a.attnum)
                from pg_attribute a where a.attrelid = c.oid and a.attnum > 0 and not a.attisdropped) as columns
        from pg_class c where c.relnamespace = 'api'::regnamespace and c.relkind = 'v' order by c.relname`,
@@ -93,16 +98,16 @@ export async function generateOpenApi(adminUrl: string, version: string): Promis
       const row = `${v.name}_row`;
       schemas[row] = {
         type: "object",
-        properties: Object.fromEntries(v.columns.map((c) => [c.name, {
-          ...(PG_TYPES[c.type] ?? { type: "string" }),
-          ...(c.comment ? { description: c.comment } : {}),
-        }])),
+        // A column of a checked-value domain (internal.group_jid) is that value (GroupJid).
+        properties: Object.fromEntries(v.columns.map((c) => [c.name, c.domain && schemas[pascal(c.domain)]
+          ? { $ref: `#/components/schemas/${pascal(c.domain)}` }
+          : { ...(PG_TYPES[c.type] ?? { type: "string" }), ...(c.comment ? { description: c.comment } : {}) }])),
       };
       paths[`/${v.name}`] = {
         get: {
           operationId: `list_${v.name}`, summary: v.comment ?? undefined, tags: v.roles, security,
           description: `${v.comment ?? ""}\n\nRoles: ${v.roles.join(", ")}. PostgREST filters (` +
-            "`?column=eq.value`), `order`, `limit` and `select` apply; at most 1000 rows per request: page with `limit` and a filter on the order column.",
+            "`?column=eq.value`), `order`, `limit` and `select` apply; at most ${limits.rowsPerRead} rows per request: page with `limit` and a filter on the order column.",
           responses: {
             "200": { description: "The rows.", content: { "application/json": { schema: { type: "array", items: { $ref: `#/components/schemas/${row}` } } } } },
             ...refusals((h) => auth(h) || h === "Any RPC"),

@@ -13,7 +13,7 @@ import type { Cluster } from "../../scripts/lib/postgres.js";
 import { startPostgrest, type RunningPostgrest } from "../../scripts/lib/postgrest.js";
 import { freePort } from "../../scripts/lib/run.js";
 import { randomSecret } from "../../scripts/lib/secrets.js";
-import { baileysGroup, groupJid, uniqueSession } from "../support/env.js";
+import { baileysGroup, groupJid, uniqueSession } from "../support/fixtures.js";
 import { startSupabaseLike, type SupabaseLike } from "../support/supabase-like.js";
 
 const binDir = process.env.WA_PG_BINDIR;

@@ -4,7 +4,8 @@
 import { Ajv } from "ajv";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadContracts } from "../../scripts/lib/contracts.js";
-import { db, newKey, post } from "../support/env.js";
+import { db, newKey } from "../support/env.js";
+import { post } from "../support/http.js";
 
 const contracts = loadContracts();
 const ajv = new Ajv({ strict: false, allErrors: true });

@@ -3,7 +3,8 @@
 // largest legal call of each endpoint passes; trailing slashes and unknown paths get coded 404s.
 import { request } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { apiUrl, baileysGroup, db, groupJid, roleHeaders, uniqueSession } from "../support/env.js";
+import { apiUrl, db, roleHeaders } from "../support/env.js";
+import { baileysGroup, groupJid, uniqueSession } from "../support/fixtures.js";
 import { startFrontDoor, type FrontDoor } from "../support/nginx.js";
 
 let door: FrontDoor;

@@ -6,7 +6,9 @@ import { Ajv } from "ajv";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadContracts } from "../../scripts/lib/contracts.js";
-import { campaignTotals, db, newKey, post, seedSession } from "../support/env.js";
+import { db, newKey } from "../support/env.js";
+import { post } from "../support/http.js";
+import { campaignTotals, seedSession } from "../support/fixtures.js";
 
 const RUNS = Number(process.env.WA_FUZZ_RUNS ?? 1000);
 // A fixed seed keeps npm test reproducible; WA_FUZZ_SEED=<n> (or "random") explores further.

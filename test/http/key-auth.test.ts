@@ -1,7 +1,9 @@
 // HTTP: the x-api-key header decides who calls; missing, wrong and revoked keys get 401 JSON.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { revokeApiKey } from "../../scripts/lib/api-keys.js";
-import { apiUrl, db, dbUrl, newKey, post, uniqueSession, groupJid } from "../support/env.js";
+import { apiUrl, db, dbUrl, newKey } from "../support/env.js";
+import { post } from "../support/http.js";
+import { groupJid, uniqueSession } from "../support/fixtures.js";
 
 let gatewayKey: string;
 let revokedKey: string;

@@ -2,7 +2,9 @@
 // that arrive before their send record, and send records posted at the same time. Afterwards the
 // totals equal the row counts, every ACK is in the inbox, and nothing answered 5xx.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { campaignTotals, db, post, seedSession, roleHeaders } from "../support/env.js";
+import { db, roleHeaders } from "../support/env.js";
+import { post } from "../support/http.js";
+import { campaignTotals, seedSession } from "../support/fixtures.js";
 import { pool, seededRandom, shuffle as shuffleWith } from "../support/random.js";
 
 const GROUPS = 2000;

@@ -3,7 +3,9 @@
 // inbox never claims an outcome that is not on the row, and a campaign racing a sync that turns
 // one of its groups into a community parent gets one of our codes, never a constraint name.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { campaignTotals, db, post, roleHeaders, seedSession, baileysGroup } from "../support/env.js";
+import { db, roleHeaders } from "../support/env.js";
+import { post } from "../support/http.js";
+import { baileysGroup, campaignTotals, seedSession } from "../support/fixtures.js";
 import { pool } from "../support/random.js";
 
 let gw: Record<string, string>;

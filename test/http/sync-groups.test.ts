@@ -1,6 +1,8 @@
 // HTTP: POST /rpc/sync_groups status codes and bodies, and a 10,000-group sync in one call.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { baileysGroup, db, groupJid, jidFrom, post, uniqueSession, roleHeaders } from "../support/env.js";
+import { db, roleHeaders } from "../support/env.js";
+import { post } from "../support/http.js";
+import { baileysGroup, groupJid, jidFrom, uniqueSession } from "../support/fixtures.js";
 
 let gw: Record<string, string>;
 let crm: Record<string, string>;

@@ -7,7 +7,9 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { localDevKeys } from "../../scripts/lib/api-keys.js";
 import { repoRoot } from "../../scripts/lib/paths.js";
-import { db, dbUrl, groupJid, post, uniqueSession } from "../support/env.js";
+import { db, dbUrl } from "../support/env.js";
+import { post } from "../support/http.js";
+import { groupJid, uniqueSession } from "../support/fixtures.js";
 
 afterAll(() => db.end());
 

@@ -8,7 +8,8 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { createCrmClient, createGatewayClient, withRetry, type MessageErrorEvent } from "../../clients/ts/src/index.js";
 import { asPostgresUser } from "../../scripts/lib/run.js";
-import { baileysGroup, campaignTotals, db, groupJid, newKey, uniqueSession } from "../support/env.js";
+import { db, newKey } from "../support/env.js";
+import { baileysGroup, campaignTotals, groupJid, uniqueSession } from "../support/fixtures.js";
 import { apiUrl } from "../support/env.js";
 import { seededRandom, shuffle as shuffleWith } from "../support/random.js";
 

@@ -4,7 +4,8 @@
 // and the totals equal the rows; returns what it measured.
 import { expect } from "vitest";
 import { createCrmClient, createGatewayClient, type MessageErrorEvent } from "../../clients/ts/src/index.js";
-import { campaignTotals, db, groupJid, newKey, uniqueSession } from "../support/env.js";
+import { db, newKey } from "../support/env.js";
+import { campaignTotals, groupJid, uniqueSession } from "../support/fixtures.js";
 import { seededRandom, shuffle } from "../support/random.js";
 
 const CAMPAIGNS = 8;

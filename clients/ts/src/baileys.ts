@@ -3,6 +3,7 @@ import type { BaileysGroup, MessageErrorEvent, SyncGroupsResponse } from "./cont
 import { BackendError } from "./errors.js";
 import type { GatewayClient } from "./gateway.js";
 import { withRetry, type RetryOptions } from "./retry.js";
+import { LIMITS, PATTERNS } from "./values.generated.js";
 
 /** The parts of a Baileys message key this package reads (proto.IMessageKey). */
 export interface BaileysMessageKey { remoteJid?: string | null; id?: string | null; fromMe?: boolean | null }
@@ -83,13 +84,13 @@ function errorEvent(
     sessionId,
     messageId: key.id,
     groupJid: key.remoteJid ?? null,
-    errorCode: code && /^\s*\d{1,9}\s*$/.test(code) ? Number(code) : null,
-    errorMessage: message ?? (code && !/^\s*\d+\s*$/.test(code) ? code : null),
+    errorCode: code && PATTERNS.GatewayErrorCodeInput.test(code) ? Number(code) : null,
+    errorMessage: message ?? (code && !PATTERNS.GatewayErrorCodeInput.test(code) ? code : null),
   };
 }
 
 export interface ForwardOptions extends RetryOptions {
-  /** Events per request (default 200, at most 1000). */
+  /** Events per request (default 200, at most LIMITS.ackEventsPerCall). */
   maxBatch?: number;
   /** How long to gather a burst before posting (default 100 ms). */
   flushMs?: number;
@@ -115,7 +116,7 @@ export interface ErrorForwarder {
 export function forwardBaileysErrors(
   sock: Pick<BaileysSocketLike, "ev">, gateway: GatewayClient, sessionId: string, o: ForwardOptions = {},
 ): ErrorForwarder {
-  const maxBatch = Math.min(o.maxBatch ?? 200, 1000);
+  const maxBatch = Math.min(o.maxBatch ?? 200, LIMITS.ackEventsPerCall);
   const flushMs = o.flushMs ?? 100;
   let queue: MessageErrorEvent[] = [];
   let timer: ReturnType<typeof setTimeout> | undefined;

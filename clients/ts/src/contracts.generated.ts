@@ -2,6 +2,30 @@
 
 /**
  * This interface was referenced by `Contracts`'s JSON-Schema
+ * via the `definition` "CampaignMessage".
+ */
+export type CampaignMessage = string;
+/**
+ * This interface was referenced by `Contracts`'s JSON-Schema
+ * via the `definition` "CampaignName".
+ */
+export type CampaignName = string;
+/**
+ * A WhatsApp group JID: 120363041234567890@g.us, or the older 5511999999999-1600000000@g.us.
+ *
+ * This interface was referenced by `Contracts`'s JSON-Schema
+ * via the `definition` "GroupJid".
+ */
+export type GroupJid = string;
+/**
+ * The gateway's name for one WhatsApp account (Baileys session, Evolution instance, WAHA session).
+ *
+ * This interface was referenced by `Contracts`'s JSON-Schema
+ * via the `definition` "SessionId".
+ */
+export type SessionId = string;
+/**
+ * This interface was referenced by `Contracts`'s JSON-Schema
  * via the `definition` "ErrorCode".
  */
 export type ErrorCode =
@@ -64,6 +88,39 @@ export type ErrorCode =
   | "PGRST003"
   | "53200";
 /**
+ * A message key id. WAHA ids true_<jid>_<id>[_<participant>] are unwrapped to <id>.
+ *
+ * This interface was referenced by `Contracts`'s JSON-Schema
+ * via the `definition` "MessageId".
+ */
+export type MessageId = string;
+/**
+ * Any WhatsApp JID (a group, a person, a community parent).
+ *
+ * This interface was referenced by `Contracts`'s JSON-Schema
+ * via the `definition` "Jid".
+ */
+export type Jid = string;
+/**
+ * GatewayErrorCode, or the same number as a string (some gateways send "463").
+ *
+ * This interface was referenced by `Contracts`'s JSON-Schema
+ * via the `definition` "GatewayErrorCodeInput".
+ */
+export type GatewayErrorCodeInput = GatewayErrorCode | string;
+/**
+ * The gateway's error code (WhatsApp's, e.g. 420 or 463).
+ *
+ * This interface was referenced by `Contracts`'s JSON-Schema
+ * via the `definition` "GatewayErrorCode".
+ */
+export type GatewayErrorCode = number;
+/**
+ * This interface was referenced by `Contracts`'s JSON-Schema
+ * via the `definition` "ErrorMessage".
+ */
+export type ErrorMessage = string;
+/**
  * POST /rpc/record_message_error (gateway): one error ACK, or a batch {events: [...]} of up to 1000.
  *
  * This interface was referenced by `Contracts`'s JSON-Schema
@@ -77,6 +134,11 @@ export type MessageErrorOutcome = "applied" | "duplicate" | "pending_match" | "q
  */
 export type CampaignStatus =
   "draft" | "scheduled" | "cancelled" | "sending" | "completed" | "failed" | "partial_failure";
+/**
+ * This interface was referenced by `Contracts`'s JSON-Schema
+ * via the `definition` "GroupSubject".
+ */
+export type GroupSubject = string;
 
 /**
  * POST /rpc/create_campaign (crm). Every JID must be an active, sendable group of the session (else unsendable_groups, with the list); no JID twice.
@@ -85,9 +147,9 @@ export type CampaignStatus =
  * via the `definition` "CreateCampaignRequest".
  */
 export interface CreateCampaignRequest {
-  name: string;
-  message: string;
-  sessionId: string;
+  name: CampaignName;
+  message: CampaignMessage;
+  sessionId: SessionId;
   /**
    * Initial status; default (or null) draft.
    */
@@ -96,7 +158,7 @@ export interface CreateCampaignRequest {
    * @minItems 1
    * @maxItems 100000
    */
-  groupJids: string[];
+  groupJids: GroupJid[];
 }
 /**
  * This interface was referenced by `Contracts`'s JSON-Schema
@@ -125,17 +187,11 @@ export interface ApiErrorBody {
  */
 export interface MessageErrorEvent {
   event?: "message_error";
-  sessionId?: string | null;
-  /**
-   * The message key id. WAHA ids true_<jid>_<id> are unwrapped.
-   */
-  messageId: string;
-  groupJid?: string | null;
-  /**
-   * A whole number, or a numeric string as some gateways send it ("463").
-   */
-  errorCode?: number | string | null;
-  errorMessage?: string | null;
+  sessionId?: SessionId | null;
+  messageId: MessageId;
+  groupJid?: Jid | null;
+  errorCode?: GatewayErrorCodeInput | null;
+  errorMessage?: ErrorMessage | null;
 }
 /**
  * This interface was referenced by `Contracts`'s JSON-Schema
@@ -184,8 +240,8 @@ export interface MessageErrorResult {
  * via the `definition` "SendSucceeded".
  */
 export interface SendSucceeded {
-  groupJid: string;
-  messageId: string;
+  groupJid: GroupJid;
+  messageId: MessageId;
 }
 /**
  * Failed at send time, with the error code (and maybe a message).
@@ -194,9 +250,9 @@ export interface SendSucceeded {
  * via the `definition` "SendFailedWithCode".
  */
 export interface SendFailedWithCode {
-  groupJid: string;
-  errorCode: number | string | null;
-  errorMessage?: string | null;
+  groupJid: GroupJid;
+  errorCode: GatewayErrorCodeInput | null;
+  errorMessage?: ErrorMessage | null;
 }
 /**
  * Failed at send time, with an error message (and maybe a code).
@@ -205,9 +261,9 @@ export interface SendFailedWithCode {
  * via the `definition` "SendFailedWithMessage".
  */
 export interface SendFailedWithMessage {
-  groupJid: string;
-  errorCode?: number | string | null;
-  errorMessage: string | null;
+  groupJid: GroupJid;
+  errorCode?: GatewayErrorCodeInput | null;
+  errorMessage: ErrorMessage | null;
 }
 /**
  * POST /rpc/record_message_sent (crm). Up to 10000 send results per call; repeats are harmless. One group or message id at most once per call.
@@ -258,13 +314,13 @@ export interface CampaignTotals {
  * via the `definition` "BaileysGroup".
  */
 export interface BaileysGroup {
-  id: string;
-  subject?: string | null;
+  id: GroupJid;
+  subject?: GroupSubject | null;
   size?: number | null;
   participants?: unknown[] | null;
   isCommunity?: boolean | null;
   isCommunityAnnounce?: boolean | null;
-  linkedParent?: string | null;
+  linkedParent?: Jid | null;
   announce?: boolean | null;
   restrict?: boolean | null;
 }
@@ -275,7 +331,7 @@ export interface BaileysGroup {
  * via the `definition` "SyncGroupsRequest".
  */
 export interface SyncGroupsRequest {
-  sessionId: string;
+  sessionId: SessionId;
   /**
    * @maxItems 100000
    */

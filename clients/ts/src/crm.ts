@@ -6,6 +6,7 @@ import type {
 import type { Database } from "./database.generated.js";
 import { BackendError } from "./errors.js";
 import { apiClient, callRpc, unwrap, type ConnectionOptions } from "./http.js";
+import { LIMITS } from "./values.generated.js";
 
 type Views = Database["api"]["Views"];
 type NonNull<T> = { [K in keyof T]-?: Exclude<T[K], null> };
@@ -24,8 +25,8 @@ export type SendableGroup = Omit<NonNull<Views["sendable_groups"]["Row"]>, "name
  */
 export interface Page { limit?: number }
 
-/** Rows per request; at most PostgREST's db-max-rows (1000 in this project's configuration). */
-export const PAGE_SIZE = 1000;
+/** Rows per request: PostgREST's db-max-rows (deploy/postgrest.conf, checked against LIMITS by a test). */
+export const PAGE_SIZE = LIMITS.rowsPerRead;
 
 export interface CrmClient {
   createCampaign(payload: CreateCampaignRequest): Promise<CreateCampaignResponse>;

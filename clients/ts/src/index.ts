@@ -10,4 +10,5 @@ export {
   type BaileysSocketLike, type BaileysMessageUpdate, type BaileysMessage, type BaileysMessagesUpsert, type BaileysMessageKey, type ForwardOptions, type ErrorForwarder,
 } from "./baileys.js";
 export type * from "./contracts.generated.js";
+export { LIMITS, PATTERNS } from "./values.generated.js";
 export type { Database, Json } from "./database.generated.js";

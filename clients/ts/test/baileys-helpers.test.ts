@@ -5,7 +5,8 @@ import {
   createCrmClient, createGatewayClient, forwardBaileysErrors, syncBaileysGroups, toMessageErrorEvent,
   type BaileysMessageUpdate, type BaileysSocketLike,
 } from "../src/index.js";
-import { apiUrl, baileysGroup, db, groupJid, newKey, uniqueSession } from "../../../test/support/env.js";
+import { apiUrl, db, newKey } from "../../../test/support/env.js";
+import { baileysGroup, groupJid, uniqueSession } from "../../../test/support/fixtures.js";
 
 let gatewayKey: string;
 let crmKey: string;

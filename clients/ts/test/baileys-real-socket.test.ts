@@ -8,7 +8,8 @@ import makeWASocket7, { initAuthCreds as initAuthCreds7 } from "baileys-7";
 import pino from "pino";
 import { WebSocketServer } from "ws";
 import { createCrmClient, createGatewayClient, forwardBaileysErrors, type GatewayClient } from "../src/index.js";
-import { apiUrl, db, newKey, seedSession } from "../../../test/support/env.js";
+import { apiUrl, db, newKey } from "../../../test/support/env.js";
+import { seedSession } from "../../../test/support/fixtures.js";
 
 const versions = [
   { name: "Baileys 6.7", make: makeWASocket6, creds: initAuthCreds6 },

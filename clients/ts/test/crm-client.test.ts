@@ -2,7 +2,9 @@
 import { SignJWT } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createCrmClient, createGatewayClient, type CrmClient } from "../src/index.js";
-import { apiUrl, db, jwtSecret, newKey, seedSession, rejection } from "../../../test/support/env.js";
+import { apiUrl, db, jwtSecret, newKey } from "../../../test/support/env.js";
+import { rejection } from "../../../test/support/http.js";
+import { seedSession } from "../../../test/support/fixtures.js";
 
 let crm: CrmClient;
 let gatewayKey: string;

@@ -2,7 +2,8 @@
 // a campaign built from listSendableGroups must never silently miss groups.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createCrmClient, type CrmClient } from "../src/index.js";
-import { apiUrl, db, newKey, seedSession } from "../../../test/support/env.js";
+import { apiUrl, db, newKey } from "../../../test/support/env.js";
+import { seedSession } from "../../../test/support/fixtures.js";
 
 let crm: CrmClient;
 let gatewayKey: string;

@@ -1,7 +1,9 @@
 // The gateway client against the real PostgREST: both RPCs, and a typed error on each error path.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createGatewayClient, type GatewayClient } from "../src/index.js";
-import { apiUrl, baileysGroup, db, groupJid, newKey, uniqueSession, rejection } from "../../../test/support/env.js";
+import { apiUrl, db, newKey } from "../../../test/support/env.js";
+import { rejection } from "../../../test/support/http.js";
+import { baileysGroup, groupJid, uniqueSession } from "../../../test/support/fixtures.js";
 
 let gateway: GatewayClient;
 let crmKey: string;

@@ -6,7 +6,8 @@ import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { apiUrl, db, newKey, uniqueSession } from "../../../test/support/env.js";
+import { apiUrl, db, newKey } from "../../../test/support/env.js";
+import { uniqueSession } from "../../../test/support/fixtures.js";
 
 const repo = join(import.meta.dirname, "..", "..", "..");
 const scratch = mkdtempSync(join(tmpdir(), "wa-crm-project-"));
