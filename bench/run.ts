@@ -11,12 +11,13 @@ import { ackThroughput } from "./scenarios/ack-throughput.js";
 import { campaignCreation } from "./scenarios/campaign-creation.js";
 import { groupSync } from "./scenarios/group-sync.js";
 import { totalsTrigger } from "./scenarios/totals-trigger.js";
+import { staleStatistics } from "./scenarios/stale-statistics.js";
 import { renderResults } from "./lib/report.js";
 
 const quick = process.argv.includes("--quick");
 const plan = quick
-  ? { latencySizes: [100, 10_000], samples: 15, levels: [1, 8], seconds: 3, syncSizes: [1_000], createSizes: [10_000], repeats: 1, triggerSingles: 200, triggerRounds: 4 }
-  : { latencySizes: [100, 10_000, 100_000], samples: 60, levels: [1, 8, 32], seconds: 10, syncSizes: [1_000, 10_000, 50_000], createSizes: [10_000, 100_000], repeats: 3, triggerSingles: 500, triggerRounds: 6 };
+  ? { latencySizes: [100, 10_000], samples: 15, levels: [1, 8], seconds: 3, syncSizes: [1_000], createSizes: [10_000], repeats: 1, triggerSingles: 200, triggerRounds: 4, staleSizes: [5_000] }
+  : { latencySizes: [100, 10_000, 100_000], samples: 60, levels: [1, 8, 32], seconds: 10, syncSizes: [1_000, 10_000, 50_000], createSizes: [10_000, 100_000], repeats: 3, triggerSingles: 500, triggerRounds: 6, staleSizes: [5_000, 20_000] };
 
 const env = await startBenchEnv();
 try {
@@ -32,9 +33,11 @@ try {
   const creation = await campaignCreation(env, plan.createSizes, plan.repeats);
   console.log("5. totals trigger: static SQL vs EXECUTE format");
   const trigger = await totalsTrigger(env, plan.triggerSingles, plan.triggerRounds);
+  console.log("6. stale statistics: no payload-table join vs plain joins");
+  const stale = await staleStatistics(env, plan.staleSizes);
   const results = {
     command: `npm run bench${quick ? " -- --quick" : ""}`, date: new Date().toISOString(), mode: quick ? "quick" : "full",
-    machine, plan, latency, throughput, sync, creation, trigger,
+    machine, plan, latency, throughput, sync, creation, trigger, stale,
   };
   const suffix = quick ? ".quick" : "";
   writeFileSync(join(repoRoot, "bench", `results${suffix}.json`), JSON.stringify(results, null, 2) + "\n");

@@ -217,13 +217,14 @@ begin
   order by w.id
   for key share;
 
-  -- EXCEPT hashes both sides: no plan can turn this into a nested loop over fresh statistics.
+  -- The JIDs that are not active, sendable groups of the session, found per element as well.
   select count(*) as n, jsonb_agg(jid order by jid) filter (where rn <= 100) as sample into bad
-  from (select jid, row_number() over (order by jid) as rn
-        from (select jsonb_array_elements_text(jids) as jid
-              except
-              select w.group_jid from wa_data.whatsapp_groups w
-              where w.session_id = session and w.inactive_since is null and not w.is_community) missing) u;
+  from (select j as jid, row_number() over (order by j) as rn
+        from jsonb_array_elements_text(jids) j
+        left join lateral (select true as ok from wa_data.whatsapp_groups w2
+                           where w2.session_id = session and w2.group_jid = j
+                             and w2.inactive_since is null and not w2.is_community limit 1) w on true
+        where w.ok is null) missing;
   if bad.n > 0 then
     perform internal.raise_api_error(422, 'unsendable_groups',
       format('%s of the groupJids are not active, sendable groups of session %s.', bad.n, session),
@@ -242,13 +243,6 @@ begin
   cross join lateral (select w2.id, w2.group_jid, w2.name, w2.session_id from wa_data.whatsapp_groups w2
                       where w2.session_id = session and w2.group_jid = j limit 1) w;
   get diagnostics total = row_count;
-  -- When this grew the table by a tenth or more, refresh its statistics right away, so the next
-  -- calls on this campaign (send results, ACKs) are planned for its real size (autovacuum would,
-  -- but later).
-  if total >= 100 and total >= 0.1 * (select greatest(reltuples, 0) from pg_class
-                                      where oid = 'wa_data.notification_campaign_groups'::regclass) then
-    analyze wa_data.notification_campaign_groups;
-  end if;
 
   return jsonb_build_object('campaignId', new_id, 'totalGroups', total, 'status', initial_status);
 end
@@ -2365,7 +2359,6 @@ COMMENT ON FUNCTION api.record_message_sent(jsonb) IS 'CRM: record send results 
 CREATE FUNCTION api.sync_groups(jsonb) RETURNS jsonb
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
-    SET enable_nestloop TO 'off'
     AS $_$
 declare
   payload constant jsonb := $1;
@@ -2374,6 +2367,8 @@ declare
   bad record;
   first_problem jsonb;
   compact jsonb;
+  -- The valid payload keyed by JID: {"<jid>": {name, ..., is_community}}.
+  incoming jsonb;
   result jsonb;
 begin
   if jsonb_typeof(payload) is distinct from 'object' then
@@ -2463,29 +2458,39 @@ begin
   -- Concurrent syncs of one session run one after the other (other sessions are not blocked).
   perform pg_advisory_xact_lock(hashtextextended('sync_groups:' || session, 0));
 
-  with incoming as materialized (
-    select * from jsonb_to_recordset(coalesce(compact, '[]')) as c(
-      jid text, name text, participant_count integer, is_community boolean,
-      is_community_announce boolean, linked_parent_jid text, announce boolean)
-  ),
-  classified as (
-    select i.*, w.id as existing_id,
+  select coalesce(jsonb_object_agg(c ->> 'jid', c - 'jid' - 'idx'), '{}') into incoming
+  from jsonb_array_elements(compact) c;
+
+  with classified as (
+    select i.key as jid, i.value ->> 'name' as name, (i.value ->> 'participant_count')::integer as participant_count,
+           (i.value ->> 'is_community_announce')::boolean as is_community_announce,
+           i.value ->> 'linked_parent_jid' as linked_parent_jid, (i.value ->> 'announce')::boolean as announce,
+           w.id as existing_id,
            case
              when w.id is null then 'inserted'
              when w.inactive_since is not null then 'reactivated'
-             when (w.name, w.participant_count, w.is_community_announce, w.linked_parent_jid, w.announce)
+             when (w.name::text, w.participant_count, w.is_community_announce, w.linked_parent_jid::text, w.announce)
                   is not distinct from
-                  (i.name, i.participant_count, i.is_community_announce, i.linked_parent_jid, i.announce)
+                  (i.value ->> 'name', (i.value ->> 'participant_count')::integer, (i.value ->> 'is_community_announce')::boolean,
+                   i.value ->> 'linked_parent_jid', (i.value ->> 'announce')::boolean)
                then 'unchanged'
              else 'updated'
            end as change
-    from incoming i
-    left join wa_data.whatsapp_groups w on w.session_id = session and w.group_jid = i.jid
-    where not i.is_community
+    from jsonb_each(incoming) i
+    left join lateral (select w2.id, w2.inactive_since, w2.name, w2.participant_count, w2.is_community_announce,
+                              w2.linked_parent_jid, w2.announce
+                       from wa_data.whatsapp_groups w2
+                       where w2.session_id = session and w2.group_jid = i.key limit 1) w on true
+    where not (i.value ->> 'is_community')::boolean
   ),
+  -- A group stored before it became a community parent is removed (found per element).
   removed_parents as (
     delete from wa_data.whatsapp_groups w
-    where w.session_id = session and w.group_jid in (select jid from incoming where is_community)
+    where w.id = any(array(
+      select p.id from jsonb_each(incoming) i
+      cross join lateral (select w2.id from wa_data.whatsapp_groups w2
+                          where w2.session_id = session and w2.group_jid = i.key limit 1) p
+      where (i.value ->> 'is_community')::boolean))
     returning w.id
   ),
   inserted as (
@@ -2495,25 +2500,24 @@ begin
     from classified where change = 'inserted'
     returning id
   ),
-  -- Unchanged rows are not touched: a no-change sync writes no group row.
+  -- Unchanged rows are not touched: a no-change sync writes no group row. The rows to change are
+  -- found by id; their new values are read from the payload by key.
   updated as (
     update wa_data.whatsapp_groups w
-    set name = c.name, participant_count = c.participant_count,
-        is_community_announce = c.is_community_announce, linked_parent_jid = c.linked_parent_jid,
-        announce = c.announce, inactive_since = null, updated_at = now()
-    from classified c
-    where w.session_id = session and w.id = c.existing_id and c.change in ('updated', 'reactivated')
+    set name = incoming -> w.group_jid ->> 'name',
+        participant_count = (incoming -> w.group_jid ->> 'participant_count')::integer,
+        is_community_announce = (incoming -> w.group_jid ->> 'is_community_announce')::boolean,
+        linked_parent_jid = incoming -> w.group_jid ->> 'linked_parent_jid',
+        announce = (incoming -> w.group_jid ->> 'announce')::boolean,
+        inactive_since = null, updated_at = now()
+    where w.id = any(array(select existing_id from classified where change in ('updated', 'reactivated')))
     returning w.id
   ),
-  -- EXCEPT (hashed) rather than NOT EXISTS: the planner believes a CTE holds 100 rows and would
-  -- otherwise pick a nested loop, quadratic in the session's size.
+  -- The session's active groups the payload does not name (parents it names are removed above).
   deactivated as (
     update wa_data.whatsapp_groups w
     set inactive_since = now(), updated_at = now()
-    from (select group_jid from wa_data.whatsapp_groups where session_id = session and inactive_since is null
-          except
-          select jid from incoming) gone
-    where w.session_id = session and w.group_jid = gone.group_jid
+    where w.session_id = session and w.inactive_since is null and not incoming ? w.group_jid
     returning w.id
   ),
   session_row as (
@@ -2530,16 +2534,10 @@ begin
     'unchanged', (select count(*) from classified where change = 'unchanged'),
     'reactivated', (select count(*) from classified where change = 'reactivated'),
     'deactivated', (select count(*) from deactivated),
-    'skippedParents', (select count(*) from incoming where is_community),
+    'skippedParents', (select count(*) from jsonb_each(incoming) i where (i.value ->> 'is_community')::boolean),
     'removedParents', (select count(*) from removed_parents),
     'total', jsonb_array_length(groups)
   ) into result;
-  -- Fresh statistics after a change of a tenth of the table or more, so later calls (campaign
-  -- creation over these groups) plan for the real size.
-  if (result ->> 'inserted')::int + (result ->> 'deactivated')::int >= greatest(1000,
-       0.1 * (select greatest(reltuples, 0) from pg_class where oid = 'wa_data.whatsapp_groups'::regclass)) then
-    analyze wa_data.whatsapp_groups;
-  end if;
   return result;
 end
 $_$;
@@ -2627,6 +2625,14 @@ $$;
 CREATE FUNCTION internal.describe_value(rule text) RETURNS text
     LANGUAGE sql IMMUTABLE PARALLEL SAFE
     RETURN COALESCE(((internal.value_rules() -> rule) ->> 'x-describe'::text), (CASE WHEN ((((internal.value_rules() -> rule) ->> 'minLength'::text))::integer >= 1) THEN 'a non-empty string'::text ELSE 'a string'::text END || COALESCE(((' of at most '::text || ((internal.value_rules() -> rule) ->> 'maxLength'::text)) || ' characters'::text), ''::text)));
+
+--
+-- Name: error_codes(); Type: FUNCTION; Schema: internal; Owner: -
+--
+
+CREATE FUNCTION internal.error_codes() RETURNS text[]
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    RETURN ARRAY['invalid_body'::text, 'invalid_session_id'::text, 'invalid_groups'::text, 'invalid_allow_empty'::text, 'too_many_groups'::text, 'invalid_group'::text, 'invalid_group_jid'::text, 'invalid_group_field'::text, 'duplicate_group_jid'::text, 'invalid_events'::text, 'empty_batch'::text, 'batch_too_large'::text, 'invalid_event'::text, 'invalid_event_type'::text, 'invalid_message_id'::text, 'invalid_error_code'::text, 'invalid_error_message'::text, 'invalid_name'::text, 'invalid_message'::text, 'invalid_status'::text, 'invalid_group_jids'::text, 'empty_group_list'::text, 'unsendable_groups'::text, 'invalid_campaign_id'::text, 'invalid_sends'::text, 'duplicate_message_id'::text, 'campaign_not_found'::text, 'unknown_campaign_groups'::text, 'send_conflict'::text, 'missing_credentials'::text, 'invalid_api_key'::text, 'forbidden'::text, 'not_found'::text, 'PGRST102'::text, 'PGRST202'::text, 'PGRST301'::text, '57014'::text, 'PGRST106'::text, '22023'::text, '42501'::text, '22P05'::text, 'network_error'::text, 'connection_lost'::text, 'PGRST100'::text, 'PGRST101'::text, 'PGRST103'::text, 'PGRST107'::text, 'PGRST116'::text, 'PGRST200'::text, '22P02'::text, '42703'::text, '54001'::text, 'request_too_large'::text, 'PGRST000'::text, 'PGRST001'::text, 'PGRST002'::text, 'PGRST003'::text, '53200'::text];
 
 --
 -- Name: is_error_code(jsonb); Type: FUNCTION; Schema: internal; Owner: -
@@ -2792,6 +2798,9 @@ CREATE FUNCTION internal.raise_api_error(status integer, code text, message text
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 begin
+  if not code = any(internal.error_codes()) then
+    raise exception 'API error code % is not in the registry (db/contracts/error.schema.json)', code;
+  end if;
   raise sqlstate 'PGRST' using
     message = json_build_object('code', code, 'message', message,
       'details', case when jsonb_typeof(details) = 'string' then details #>> '{}' else details::text end,

@@ -2,7 +2,7 @@
 // database (local cluster or DATABASE_URL) and the payload types from db/contracts.
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { CONTRACT_TYPES_FILE, VALUES_MODULE_FILE, VALUES_FILE, generateContractTypes, generateValuesModule, generateValues } from "./lib/contracts.js";
+import { CONTRACT_TYPES_FILE, ERROR_CODES_SQL_FILE, generateErrorCodesSql, VALUES_MODULE_FILE, VALUES_FILE, generateContractTypes, generateValuesModule, generateValues } from "./lib/contracts.js";
 import { migrate } from "./lib/migrate.js";
 import { repoRoot } from "./lib/paths.js";
 import { devTarget } from "./lib/target.js";
@@ -16,6 +16,7 @@ try {
   // The checked values first: the contracts refer to them.
   writeFileSync(join(repoRoot, VALUES_FILE), await generateValues(target.adminUrl));
   writeFileSync(join(repoRoot, VALUES_MODULE_FILE), generateValuesModule());
+  writeFileSync(join(repoRoot, ERROR_CODES_SQL_FILE), generateErrorCodesSql());
   writeFileSync(join(repoRoot, DATABASE_TYPES_FILE), await generateDatabaseTypes(target.adminUrl));
   writeFileSync(join(repoRoot, CONTRACT_TYPES_FILE), await generateContractTypes());
   writeFileSync(join(repoRoot, OPENAPI_SQL_FILE), openApiSql(await generateOpenApi(target.adminUrl, clientVersion())));

@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { CONTRACT_TYPES_FILE, VALUES_MODULE_FILE, VALUES_FILE, generateContractTypes, generateValuesModule, generateValues } from "../scripts/lib/contracts.js";
+import { CONTRACT_TYPES_FILE, ERROR_CODES_SQL_FILE, generateErrorCodesSql, VALUES_MODULE_FILE, VALUES_FILE, generateContractTypes, generateValuesModule, generateValues } from "../scripts/lib/contracts.js";
 import { dumpSchema, normalizeDump } from "../scripts/lib/migrate.js";
 import { repoRoot } from "../scripts/lib/paths.js";
 import { DATABASE_TYPES_FILE, generateDatabaseTypes } from "../scripts/lib/typegen.js";
@@ -44,6 +44,10 @@ describe("generated files are up to date", () => {
 
   it(VALUES_MODULE_FILE, () => {
     expect(generateValuesModule(), hint).toBe(committed(VALUES_MODULE_FILE));
+  });
+
+  it(ERROR_CODES_SQL_FILE, () => {
+    expect(generateErrorCodesSql(), hint).toBe(committed(ERROR_CODES_SQL_FILE));
   });
 
   it(CONTRACT_TYPES_FILE, async () => {

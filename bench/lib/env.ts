@@ -31,6 +31,7 @@ export async function startBenchEnv(): Promise<BenchEnv> {
   await db.query(readFileSync(join(repoRoot, "bench", "sql", "baseline-role.sql"), "utf8"));
   await db.query(readFileSync(join(repoRoot, "bench", "sql", "per-row-totals-trigger.sql"), "utf8"));
   await db.query(readFileSync(join(repoRoot, "bench", "sql", "dynamic-totals-trigger.sql"), "utf8"));
+  await db.query(readFileSync(join(repoRoot, "bench", "sql", "sync-groups-with-joins.sql"), "utf8"));
   const jwtSecret = randomSecret();
   const dbUri = await target.postgrestUri();
   const ours = await startPostgrest({ dbUri, jwtSecret, port: await freePort(), poolSize: 20 });

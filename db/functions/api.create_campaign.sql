@@ -73,13 +73,14 @@ begin
   order by w.id
   for key share;
 
-  -- EXCEPT hashes both sides: no plan can turn this into a nested loop over fresh statistics.
+  -- The JIDs that are not active, sendable groups of the session, found per element as well.
   select count(*) as n, jsonb_agg(jid order by jid) filter (where rn <= 100) as sample into bad
-  from (select jid, row_number() over (order by jid) as rn
-        from (select jsonb_array_elements_text(jids) as jid
-              except
-              select w.group_jid from wa_data.whatsapp_groups w
-              where w.session_id = session and w.inactive_since is null and not w.is_community) missing) u;
+  from (select j as jid, row_number() over (order by j) as rn
+        from jsonb_array_elements_text(jids) j
+        left join lateral (select true as ok from wa_data.whatsapp_groups w2
+                           where w2.session_id = session and w2.group_jid = j
+                             and w2.inactive_since is null and not w2.is_community limit 1) w on true
+        where w.ok is null) missing;
   if bad.n > 0 then
     perform internal.raise_api_error(422, 'unsendable_groups',
       format('%s of the groupJids are not active, sendable groups of session %s.', bad.n, session),
@@ -98,13 +99,6 @@ begin
   cross join lateral (select w2.id, w2.group_jid, w2.name, w2.session_id from wa_data.whatsapp_groups w2
                       where w2.session_id = session and w2.group_jid = j limit 1) w;
   get diagnostics total = row_count;
-  -- When this grew the table by a tenth or more, refresh its statistics right away, so the next
-  -- calls on this campaign (send results, ACKs) are planned for its real size (autovacuum would,
-  -- but later).
-  if total >= 100 and total >= 0.1 * (select greatest(reltuples, 0) from pg_class
-                                      where oid = 'wa_data.notification_campaign_groups'::regclass) then
-    analyze wa_data.notification_campaign_groups;
-  end if;
 
   return jsonb_build_object('campaignId', new_id, 'totalGroups', total, 'status', initial_status);
 end

@@ -1,11 +1,10 @@
 -- POST /rpc/sync_groups: the gateway's group list for one session, as Baileys returns it.
--- enable_nestloop = off: every join here is between the payload and the session's whole group
--- list, where hashing is right; with fresh-looking but stale statistics (a session that just
--- grew) the planner would otherwise pick nested loops that are quadratic in the session's size.
+-- No statement joins the payload with the table (docs/design.md, "Plans that do not depend on
+-- statistics"): payload → table is a per-element index lookup, table → payload a key probe into
+-- the payload as a jsonb object keyed by JID. Both cost the same whatever the statistics say.
 create or replace function api.sync_groups(jsonb) returns jsonb
 language plpgsql volatile security definer
 set search_path = pg_catalog, pg_temp
-set enable_nestloop = off
 as $$
 declare
   payload constant jsonb := $1;
@@ -14,6 +13,8 @@ declare
   bad record;
   first_problem jsonb;
   compact jsonb;
+  -- The valid payload keyed by JID: {"<jid>": {name, ..., is_community}}.
+  incoming jsonb;
   result jsonb;
 begin
   if jsonb_typeof(payload) is distinct from 'object' then
@@ -103,29 +104,39 @@ begin
   -- Concurrent syncs of one session run one after the other (other sessions are not blocked).
   perform pg_advisory_xact_lock(hashtextextended('sync_groups:' || session, 0));
 
-  with incoming as materialized (
-    select * from jsonb_to_recordset(coalesce(compact, '[]')) as c(
-      jid text, name text, participant_count integer, is_community boolean,
-      is_community_announce boolean, linked_parent_jid text, announce boolean)
-  ),
-  classified as (
-    select i.*, w.id as existing_id,
+  select coalesce(jsonb_object_agg(c ->> 'jid', c - 'jid' - 'idx'), '{}') into incoming
+  from jsonb_array_elements(compact) c;
+
+  with classified as (
+    select i.key as jid, i.value ->> 'name' as name, (i.value ->> 'participant_count')::integer as participant_count,
+           (i.value ->> 'is_community_announce')::boolean as is_community_announce,
+           i.value ->> 'linked_parent_jid' as linked_parent_jid, (i.value ->> 'announce')::boolean as announce,
+           w.id as existing_id,
            case
              when w.id is null then 'inserted'
              when w.inactive_since is not null then 'reactivated'
-             when (w.name, w.participant_count, w.is_community_announce, w.linked_parent_jid, w.announce)
+             when (w.name::text, w.participant_count, w.is_community_announce, w.linked_parent_jid::text, w.announce)
                   is not distinct from
-                  (i.name, i.participant_count, i.is_community_announce, i.linked_parent_jid, i.announce)
+                  (i.value ->> 'name', (i.value ->> 'participant_count')::integer, (i.value ->> 'is_community_announce')::boolean,
+                   i.value ->> 'linked_parent_jid', (i.value ->> 'announce')::boolean)
                then 'unchanged'
              else 'updated'
            end as change
-    from incoming i
-    left join wa_data.whatsapp_groups w on w.session_id = session and w.group_jid = i.jid
-    where not i.is_community
+    from jsonb_each(incoming) i
+    left join lateral (select w2.id, w2.inactive_since, w2.name, w2.participant_count, w2.is_community_announce,
+                              w2.linked_parent_jid, w2.announce
+                       from wa_data.whatsapp_groups w2
+                       where w2.session_id = session and w2.group_jid = i.key limit 1) w on true
+    where not (i.value ->> 'is_community')::boolean
   ),
+  -- A group stored before it became a community parent is removed (found per element).
   removed_parents as (
     delete from wa_data.whatsapp_groups w
-    where w.session_id = session and w.group_jid in (select jid from incoming where is_community)
+    where w.id = any(array(
+      select p.id from jsonb_each(incoming) i
+      cross join lateral (select w2.id from wa_data.whatsapp_groups w2
+                          where w2.session_id = session and w2.group_jid = i.key limit 1) p
+      where (i.value ->> 'is_community')::boolean))
     returning w.id
   ),
   inserted as (
@@ -135,25 +146,24 @@ begin
     from classified where change = 'inserted'
     returning id
   ),
-  -- Unchanged rows are not touched: a no-change sync writes no group row.
+  -- Unchanged rows are not touched: a no-change sync writes no group row. The rows to change are
+  -- found by id; their new values are read from the payload by key.
   updated as (
     update wa_data.whatsapp_groups w
-    set name = c.name, participant_count = c.participant_count,
-        is_community_announce = c.is_community_announce, linked_parent_jid = c.linked_parent_jid,
-        announce = c.announce, inactive_since = null, updated_at = now()
-    from classified c
-    where w.session_id = session and w.id = c.existing_id and c.change in ('updated', 'reactivated')
+    set name = incoming -> w.group_jid ->> 'name',
+        participant_count = (incoming -> w.group_jid ->> 'participant_count')::integer,
+        is_community_announce = (incoming -> w.group_jid ->> 'is_community_announce')::boolean,
+        linked_parent_jid = incoming -> w.group_jid ->> 'linked_parent_jid',
+        announce = (incoming -> w.group_jid ->> 'announce')::boolean,
+        inactive_since = null, updated_at = now()
+    where w.id = any(array(select existing_id from classified where change in ('updated', 'reactivated')))
     returning w.id
   ),
-  -- EXCEPT (hashed) rather than NOT EXISTS: the planner believes a CTE holds 100 rows and would
-  -- otherwise pick a nested loop, quadratic in the session's size.
+  -- The session's active groups the payload does not name (parents it names are removed above).
   deactivated as (
     update wa_data.whatsapp_groups w
     set inactive_since = now(), updated_at = now()
-    from (select group_jid from wa_data.whatsapp_groups where session_id = session and inactive_since is null
-          except
-          select jid from incoming) gone
-    where w.session_id = session and w.group_jid = gone.group_jid
+    where w.session_id = session and w.inactive_since is null and not incoming ? w.group_jid
     returning w.id
   ),
   session_row as (
@@ -170,16 +180,10 @@ begin
     'unchanged', (select count(*) from classified where change = 'unchanged'),
     'reactivated', (select count(*) from classified where change = 'reactivated'),
     'deactivated', (select count(*) from deactivated),
-    'skippedParents', (select count(*) from incoming where is_community),
+    'skippedParents', (select count(*) from jsonb_each(incoming) i where (i.value ->> 'is_community')::boolean),
     'removedParents', (select count(*) from removed_parents),
     'total', jsonb_array_length(groups)
   ) into result;
-  -- Fresh statistics after a change of a tenth of the table or more, so later calls (campaign
-  -- creation over these groups) plan for the real size.
-  if (result ->> 'inserted')::int + (result ->> 'deactivated')::int >= greatest(1000,
-       0.1 * (select greatest(reltuples, 0) from pg_class where oid = 'wa_data.whatsapp_groups'::regclass)) then
-    analyze wa_data.whatsapp_groups;
-  end if;
   return result;
 end
 $$;

@@ -8,6 +8,9 @@ language plpgsql volatile
 set search_path = pg_catalog, pg_temp
 as $$
 begin
+  if not code = any(internal.error_codes()) then
+    raise exception 'API error code % is not in the registry (db/contracts/error.schema.json)', code;
+  end if;
   raise sqlstate 'PGRST' using
     message = json_build_object('code', code, 'message', message,
       'details', case when jsonb_typeof(details) = 'string' then details #>> '{}' else details::text end,

@@ -24,7 +24,7 @@ select is_empty($$
     -- GET / serves the OpenAPI document to anyone: these alone are PUBLIC's.
     and p.oid::regprocedure::text not in ('internal.pre_request()', 'internal.url_path(text)',
       'internal.api_key_role(text)', 'internal.role_statement_timeout(name)',
-      'internal.raise_api_error(integer,text,text,jsonb,text)', 'api.openapi()')
+      'internal.raise_api_error(integer,text,text,jsonb,text)', 'internal.error_codes()', 'api.openapi()')
 $$, 'no function in api or internal is executable by PUBLIC but the pre-request hook, its helpers and the OpenAPI document');
 
 select is_empty($$
@@ -50,9 +50,10 @@ select is_empty($$
   select c.oid::regclass::text from pg_class c where c.relnamespace = 'public'::regnamespace
 $$, 'nothing of ours is in public (not even dbmate''s table)');
 
-select ok(
-  exists (select from wa_data.schema_migrations where version = '20261125000500'),
-  'the migration that removes the two known community parents has run');
+-- Whatever a caller does, the table itself refuses a community parent.
+select throws_ok($$insert into wa_data.whatsapp_groups (session_id, group_jid, is_community)
+                   values ('s1', '120363407711548023@g.us', true)$$,
+  '23514', null, 'the groups table refuses a community parent, whoever writes it');
 
 select * from finish();
 rollback;
