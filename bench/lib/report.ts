@@ -85,7 +85,7 @@ ${table(["statement", "static (ms)", "dynamic (ms)", "dynamic / static"],
 into the payload; docs/design.md "Plans that do not depend on statistics") against the same
 function written with a left join and NOT EXISTS (\`bench/sql/sync-groups-with-joins.sql\`). The
 statistics are taken before the session exists (50 sessions of 10 groups; autovacuum off), then the
-session syncs N groups and re-syncs with a tenth gone. Whether the plain joins regress depends on
+session syncs N groups and re-syncs with a tenth gone; it runs first, on the fresh database. Whether the plain joins regress depends on
 what the statistics happen to say: that is the point of not depending on them.
 
 ${table(["groups", "phase", "ours (ms)", "with joins (ms)", "with joins / ours"],
