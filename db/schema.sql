@@ -87,7 +87,9 @@ CREATE DOMAIN internal.campaign_name AS text
 CREATE TYPE internal.campaign_row_change AS (
 	campaign_id bigint,
 	status text,
-	n integer
+	n integer,
+	delivered integer,
+	read integer
 );
 
 --
@@ -140,6 +142,43 @@ CREATE DOMAIN internal.session_id AS text
 	CONSTRAINT session_id_check CHECK (internal.conforms(VALUE, 'SessionId'::text));
 
 --
+-- Name: clear_session_restriction(jsonb); Type: FUNCTION; Schema: api; Owner: -
+--
+
+CREATE FUNCTION api.clear_session_restriction(jsonb) RETURNS jsonb
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $_$
+declare
+  payload constant jsonb := $1;
+  session text := payload ->> 'sessionId';
+  was record;
+begin
+  if jsonb_typeof(payload) is distinct from 'object' then
+    perform internal.raise_api_error(400, 'invalid_body', 'The body must be a JSON object: {"sessionId": "..."}.');
+  end if;
+  if jsonb_typeof(payload -> 'sessionId') is distinct from 'string' or not internal.conforms(session, 'SessionId') then
+    perform internal.raise_api_error(422, 'invalid_session_id',
+      format('sessionId must be %s.', internal.describe_value('SessionId')));
+  end if;
+  select s.restricted_at, s.restricted_code into was
+  from wa_data.whatsapp_sessions s where s.session_id = session for no key update;
+  if not found then
+    perform internal.raise_api_error(404, 'session_not_found', format('No session %s is known.', session));
+  end if;
+  update wa_data.whatsapp_sessions set restricted_at = null, restricted_code = null where session_id = session;
+  return jsonb_build_object('sessionId', session, 'wasRestricted', was.restricted_at is not null,
+                            'restrictedAt', was.restricted_at, 'restrictedCode', was.restricted_code);
+end
+$_$;
+
+--
+-- Name: FUNCTION clear_session_restriction(jsonb); Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON FUNCTION api.clear_session_restriction(jsonb) IS 'CRM: let a session that WhatsApp restricted send again (clears restricted_at / restricted_code).';
+
+--
 -- Name: create_campaign(jsonb); Type: FUNCTION; Schema: api; Owner: -
 --
 
@@ -175,6 +214,11 @@ begin
   if coalesce(jsonb_typeof(payload -> 'status'), 'null') not in ('string', 'null')
      or initial_status not in ('draft', 'scheduled') then
     perform internal.raise_api_error(422, 'invalid_status', 'status, when given, must be "draft" or "scheduled".');
+  end if;
+  if exists (select from wa_data.whatsapp_sessions s where s.session_id = session and s.restricted_at is not null) then
+    perform internal.raise_api_error(409, 'session_restricted',
+      format('Session %s is flagged as restricted by WhatsApp: no campaign can start from it.', session), null,
+      'See api.sessions; clear the flag with POST /rpc/clear_session_restriction once the account may send again.');
   end if;
   if jsonb_typeof(jids) is distinct from 'array' then
     perform internal.raise_api_error(422, 'invalid_group_jids', 'groupJids must be an array of group JIDs.');
@@ -255,6 +299,29 @@ $_$;
 COMMENT ON FUNCTION api.create_campaign(jsonb) IS 'CRM: create a campaign for a list of group JIDs (active, sendable groups of one session).';
 
 --
+-- Name: evolution_webhook(jsonb); Type: FUNCTION; Schema: api; Owner: -
+--
+
+CREATE FUNCTION api.evolution_webhook(jsonb) RETURNS jsonb
+    LANGUAGE plpgsql
+    AS $_$
+declare
+  result jsonb := internal.evolution_webhook($1);
+begin
+  if result ? 'status' then
+    perform set_config('response.status', result ->> 'status', true);
+  end if;
+  return result - 'status';
+end
+$_$;
+
+--
+-- Name: FUNCTION evolution_webhook(jsonb); Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON FUNCTION api.evolution_webhook(jsonb) IS 'Gateway: Evolution API webhook (messages.update, groups.upsert, groups.update; other events answer ignored).';
+
+--
 -- Name: openapi(); Type: FUNCTION; Schema: api; Owner: -
 --
 
@@ -293,6 +360,116 @@ select $json${
     }
   ],
   "paths": {
+    "/rpc/clear_session_restriction": {
+      "post": {
+        "operationId": "clear_session_restriction",
+        "summary": "CRM: let a session that WhatsApp restricted send again (clears restricted_at / restricted_code).",
+        "tags": [
+          "crm"
+        ],
+        "security": [
+          {
+            "apiKey": []
+          },
+          {
+            "jwt": []
+          }
+        ],
+        "description": "POST /rpc/clear_session_restriction (crm): let a session WhatsApp restricted send again.\n\nRoles: crm. The body is the payload itself.",
+        "requestBody": {
+          "required": true,
+          "content": {
+            "application/json": {
+              "schema": {
+                "$ref": "#/components/schemas/ClearSessionRestrictionRequest"
+              }
+            }
+          }
+        },
+        "responses": {
+          "200": {
+            "description": "What the flag was before it was cleared.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ClearSessionRestrictionResponse"
+                }
+              }
+            }
+          },
+          "400": {
+            "description": "Refused: `22023`, `22P05`, `PGRST102`, `connection_lost`, `invalid_body` (docs/errors.md).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ApiErrorBody"
+                }
+              }
+            }
+          },
+          "401": {
+            "description": "Refused: `PGRST301`, `invalid_api_key`, `missing_credentials` (docs/errors.md).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ApiErrorBody"
+                }
+              }
+            }
+          },
+          "403": {
+            "description": "Refused: `42501`, `forbidden` (docs/errors.md).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ApiErrorBody"
+                }
+              }
+            }
+          },
+          "404": {
+            "description": "Refused: `PGRST202`, `not_found`, `session_not_found` (docs/errors.md).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ApiErrorBody"
+                }
+              }
+            }
+          },
+          "406": {
+            "description": "Refused: `PGRST106` (docs/errors.md).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ApiErrorBody"
+                }
+              }
+            }
+          },
+          "422": {
+            "description": "Refused: `invalid_session_id` (docs/errors.md).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ApiErrorBody"
+                }
+              }
+            }
+          },
+          "500": {
+            "description": "Refused: `57014` (docs/errors.md).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ApiErrorBody"
+                }
+              }
+            }
+          }
+        }
+      }
+    },
     "/rpc/create_campaign": {
       "post": {
         "operationId": "create_campaign",
@@ -380,6 +557,16 @@ select $json${
               }
             }
           },
+          "409": {
+            "description": "Refused: `session_restricted` (docs/errors.md).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ApiErrorBody"
+                }
+              }
+            }
+          },
           "413": {
             "description": "Refused: `too_many_groups` (docs/errors.md).",
             "content": {
@@ -392,6 +579,116 @@ select $json${
           },
           "422": {
             "description": "Refused: `duplicate_group_jid`, `empty_group_list`, `invalid_group_jids`, `invalid_message`, `invalid_name`, `invalid_session_id`, `invalid_status`, `unsendable_groups` (docs/errors.md).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ApiErrorBody"
+                }
+              }
+            }
+          },
+          "500": {
+            "description": "Refused: `57014` (docs/errors.md).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ApiErrorBody"
+                }
+              }
+            }
+          }
+        }
+      }
+    },
+    "/rpc/evolution_webhook": {
+      "post": {
+        "operationId": "evolution_webhook",
+        "summary": "Gateway: Evolution API webhook (messages.update, groups.upsert, groups.update; other events answer ignored).",
+        "tags": [
+          "gateway"
+        ],
+        "security": [
+          {
+            "apiKey": []
+          },
+          {
+            "jwt": []
+          }
+        ],
+        "description": "POST /rpc/evolution_webhook (gateway): Evolution API v2's webhook body as it posts it (webhookByEvents off). messages.update ERROR → error ACK; DELIVERY_ACK/READ/PLAYED → delivery progress; groups.upsert/groups.update → groups of the instance's session (never community parents; nothing else deactivated). Every other event answers ignored. The apikey field is never stored.\n\nRoles: gateway. The body is the payload itself.",
+        "requestBody": {
+          "required": true,
+          "content": {
+            "application/json": {
+              "schema": {
+                "$ref": "#/components/schemas/EvolutionWebhookRequest"
+              }
+            }
+          }
+        },
+        "responses": {
+          "200": {
+            "description": "What was recorded (counts per path) or that the event was ignored.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/EvolutionWebhookResponse"
+                }
+              }
+            }
+          },
+          "400": {
+            "description": "Refused: `22023`, `22P05`, `PGRST102`, `connection_lost`, `invalid_body` (docs/errors.md).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ApiErrorBody"
+                }
+              }
+            }
+          },
+          "401": {
+            "description": "Refused: `PGRST301`, `invalid_api_key`, `invalid_signature`, `missing_credentials` (docs/errors.md).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ApiErrorBody"
+                }
+              }
+            }
+          },
+          "403": {
+            "description": "Refused: `42501`, `forbidden` (docs/errors.md).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ApiErrorBody"
+                }
+              }
+            }
+          },
+          "404": {
+            "description": "Refused: `PGRST202`, `not_found` (docs/errors.md).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ApiErrorBody"
+                }
+              }
+            }
+          },
+          "406": {
+            "description": "Refused: `PGRST106` (docs/errors.md).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ApiErrorBody"
+                }
+              }
+            }
+          },
+          "422": {
+            "description": "Refused: `invalid_session_id` (docs/errors.md).",
             "content": {
               "application/json": {
                 "schema": {
@@ -663,6 +960,116 @@ select $json${
         }
       }
     },
+    "/rpc/record_message_status": {
+      "post": {
+        "operationId": "record_message_status",
+        "summary": "Gateway: record delivery progress (delivered, read). Earliest times win; unknown message ids are kept until their send is recorded.",
+        "tags": [
+          "gateway"
+        ],
+        "security": [
+          {
+            "apiKey": []
+          },
+          {
+            "jwt": []
+          }
+        ],
+        "description": "POST /rpc/record_message_status (gateway): delivery progress of sent messages, one event or a batch {events: [...]} of up to 1000. Earliest times win; unknown message ids are kept until their send is recorded.\n\nRoles: gateway. The body is the payload itself.",
+        "requestBody": {
+          "required": true,
+          "content": {
+            "application/json": {
+              "schema": {
+                "$ref": "#/components/schemas/RecordMessageStatusRequest"
+              }
+            }
+          }
+        },
+        "responses": {
+          "200": {
+            "description": "Per event, in order: applied (a campaign row's delivered/read time moved earlier), unchanged, pending_match (no row has the message id yet: applied when its send is recorded) or quarantined. With status 422 it also carries code, message, details, hint.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/RecordMessageStatusResponse"
+                }
+              }
+            }
+          },
+          "400": {
+            "description": "Refused: `22023`, `22P05`, `PGRST102`, `connection_lost`, `invalid_body` (docs/errors.md).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ApiErrorBody"
+                }
+              }
+            }
+          },
+          "401": {
+            "description": "Refused: `PGRST301`, `invalid_api_key`, `missing_credentials` (docs/errors.md).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ApiErrorBody"
+                }
+              }
+            }
+          },
+          "403": {
+            "description": "Refused: `42501`, `forbidden` (docs/errors.md).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ApiErrorBody"
+                }
+              }
+            }
+          },
+          "404": {
+            "description": "Refused: `PGRST202`, `not_found` (docs/errors.md).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ApiErrorBody"
+                }
+              }
+            }
+          },
+          "406": {
+            "description": "Refused: `PGRST106` (docs/errors.md).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ApiErrorBody"
+                }
+              }
+            }
+          },
+          "422": {
+            "description": "Refused: `invalid_progress_status`, `invalid_timestamp` (docs/errors.md).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ApiErrorBody"
+                }
+              }
+            }
+          },
+          "500": {
+            "description": "Refused: `57014` (docs/errors.md).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ApiErrorBody"
+                }
+              }
+            }
+          }
+        }
+      }
+    },
     "/rpc/sync_groups": {
       "post": {
         "operationId": "sync_groups",
@@ -762,6 +1169,116 @@ select $json${
           },
           "422": {
             "description": "Refused: `duplicate_group_jid`, `empty_group_list`, `invalid_allow_empty`, `invalid_group`, `invalid_group_field`, `invalid_group_jid`, `invalid_groups`, `invalid_session_id` (docs/errors.md).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ApiErrorBody"
+                }
+              }
+            }
+          },
+          "500": {
+            "description": "Refused: `57014` (docs/errors.md).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ApiErrorBody"
+                }
+              }
+            }
+          }
+        }
+      }
+    },
+    "/rpc/waha_webhook": {
+      "post": {
+        "operationId": "waha_webhook",
+        "summary": "Gateway: WAHA webhook (message.ack; other events answer ignored). Checks X-Webhook-Hmac when a WAHA key is set.",
+        "tags": [
+          "gateway"
+        ],
+        "security": [
+          {
+            "apiKey": []
+          },
+          {
+            "jwt": []
+          }
+        ],
+        "description": "POST /rpc/waha_webhook (gateway): WAHA's webhook body as it posts it. message.ack with ack -1 (ERROR) → error ACK; 2 DEVICE / 3 READ / 4 PLAYED → delivery progress; every other event answers ignored. With a WAHA HMAC key configured, X-Webhook-Hmac must be HMAC-SHA512 of the body (else 401, quarantined).\n\nRoles: gateway. The body is the payload itself.",
+        "requestBody": {
+          "required": true,
+          "content": {
+            "application/json": {
+              "schema": {
+                "$ref": "#/components/schemas/WahaWebhookRequest"
+              }
+            }
+          }
+        },
+        "responses": {
+          "200": {
+            "description": "What was recorded or that the event was ignored.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/WahaWebhookResponse"
+                }
+              }
+            }
+          },
+          "400": {
+            "description": "Refused: `22023`, `22P05`, `PGRST102`, `connection_lost`, `invalid_body` (docs/errors.md).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ApiErrorBody"
+                }
+              }
+            }
+          },
+          "401": {
+            "description": "Refused: `PGRST301`, `invalid_api_key`, `invalid_signature`, `missing_credentials` (docs/errors.md).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ApiErrorBody"
+                }
+              }
+            }
+          },
+          "403": {
+            "description": "Refused: `42501`, `forbidden` (docs/errors.md).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ApiErrorBody"
+                }
+              }
+            }
+          },
+          "404": {
+            "description": "Refused: `PGRST202`, `not_found` (docs/errors.md).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ApiErrorBody"
+                }
+              }
+            }
+          },
+          "406": {
+            "description": "Refused: `PGRST106` (docs/errors.md).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ApiErrorBody"
+                }
+              }
+            }
+          },
+          "422": {
+            "description": "Refused: `invalid_session_id` (docs/errors.md).",
             "content": {
               "application/json": {
                 "schema": {
@@ -972,7 +1489,7 @@ select $json${
     "/sendable_groups": {
       "get": {
         "operationId": "list_sendable_groups",
-        "summary": "Groups a campaign may target: active, never community parents.",
+        "summary": "Groups a campaign may target: active, never community parents, never of a restricted session.",
         "tags": [
           "crm"
         ],
@@ -984,7 +1501,7 @@ select $json${
             "jwt": []
           }
         ],
-        "description": "Groups a campaign may target: active, never community parents.\n\nRoles: crm. PostgREST filters (`?column=eq.value`), `order`, `limit` and `select` apply; at most ${limits.rowsPerRead} rows per request: page with `limit` and a filter on the order column.",
+        "description": "Groups a campaign may target: active, never community parents, never of a restricted session.\n\nRoles: crm. PostgREST filters (`?column=eq.value`), `order`, `limit` and `select` apply; at most ${limits.rowsPerRead} rows per request: page with `limit` and a filter on the order column.",
         "responses": {
           "200": {
             "description": "The rows.",
@@ -994,6 +1511,99 @@ select $json${
                   "type": "array",
                   "items": {
                     "$ref": "#/components/schemas/sendable_groups_row"
+                  }
+                }
+              }
+            }
+          },
+          "400": {
+            "description": "Refused: `22023`, `22P05`, `PGRST102`, `connection_lost`, `invalid_body` (docs/errors.md).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ApiErrorBody"
+                }
+              }
+            }
+          },
+          "401": {
+            "description": "Refused: `PGRST301`, `invalid_api_key`, `missing_credentials` (docs/errors.md).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ApiErrorBody"
+                }
+              }
+            }
+          },
+          "403": {
+            "description": "Refused: `42501`, `forbidden` (docs/errors.md).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ApiErrorBody"
+                }
+              }
+            }
+          },
+          "404": {
+            "description": "Refused: `PGRST202`, `not_found` (docs/errors.md).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ApiErrorBody"
+                }
+              }
+            }
+          },
+          "406": {
+            "description": "Refused: `PGRST106` (docs/errors.md).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ApiErrorBody"
+                }
+              }
+            }
+          },
+          "500": {
+            "description": "Refused: `57014` (docs/errors.md).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ApiErrorBody"
+                }
+              }
+            }
+          }
+        }
+      }
+    },
+    "/sessions": {
+      "get": {
+        "operationId": "list_sessions",
+        "summary": "WhatsApp accounts (gateway sessions): last sync, and whether WhatsApp restricted the account (restricted_at, restricted_code).",
+        "tags": [
+          "crm"
+        ],
+        "security": [
+          {
+            "apiKey": []
+          },
+          {
+            "jwt": []
+          }
+        ],
+        "description": "WhatsApp accounts (gateway sessions): last sync, and whether WhatsApp restricted the account (restricted_at, restricted_code).\n\nRoles: crm. PostgREST filters (`?column=eq.value`), `order`, `limit` and `select` apply; at most ${limits.rowsPerRead} rows per request: page with `limit` and a filter on the order column.",
+        "responses": {
+          "200": {
+            "description": "The rows.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "type": "array",
+                  "items": {
+                    "$ref": "#/components/schemas/sessions_row"
                   }
                 }
               }
@@ -1079,6 +1689,62 @@ select $json${
       }
     },
     "schemas": {
+      "SessionId": {
+        "title": "SessionId",
+        "type": "string",
+        "pattern": "\\S",
+        "maxLength": 200,
+        "minLength": 1,
+        "description": "The gateway's name for one WhatsApp account (Baileys session, Evolution instance, WAHA session)."
+      },
+      "ClearSessionRestrictionRequest": {
+        "title": "ClearSessionRestrictionRequest",
+        "description": "POST /rpc/clear_session_restriction (crm): let a session WhatsApp restricted send again.",
+        "type": "object",
+        "required": [
+          "sessionId"
+        ],
+        "properties": {
+          "sessionId": {
+            "$ref": "#/components/schemas/SessionId"
+          }
+        },
+        "examples": [
+          {
+            "sessionId": "wa_x"
+          }
+        ]
+      },
+      "ClearSessionRestrictionResponse": {
+        "title": "ClearSessionRestrictionResponse",
+        "description": "What the flag was before it was cleared.",
+        "type": "object",
+        "required": [
+          "sessionId",
+          "wasRestricted"
+        ],
+        "additionalProperties": false,
+        "properties": {
+          "sessionId": {
+            "type": "string"
+          },
+          "wasRestricted": {
+            "type": "boolean"
+          },
+          "restrictedAt": {
+            "type": [
+              "string",
+              "null"
+            ]
+          },
+          "restrictedCode": {
+            "type": [
+              "integer",
+              "null"
+            ]
+          }
+        }
+      },
       "CampaignMessage": {
         "title": "CampaignMessage",
         "type": "string",
@@ -1098,14 +1764,6 @@ select $json${
         "type": "string",
         "pattern": "^[0-9]{5,32}(-[0-9]{1,20})?@g\\.us$",
         "description": "A WhatsApp group JID: 120363041234567890@g.us, or the older 5511999999999-1600000000@g.us."
-      },
-      "SessionId": {
-        "title": "SessionId",
-        "type": "string",
-        "pattern": "\\S",
-        "maxLength": 200,
-        "minLength": 1,
-        "description": "The gateway's name for one WhatsApp account (Baileys session, Evolution instance, WAHA session)."
       },
       "CreateCampaignRequest": {
         "title": "CreateCampaignRequest",
@@ -1222,6 +1880,11 @@ select $json${
           "campaign_not_found",
           "unknown_campaign_groups",
           "send_conflict",
+          "invalid_progress_status",
+          "invalid_timestamp",
+          "session_restricted",
+          "session_not_found",
+          "invalid_signature",
           "missing_credentials",
           "invalid_api_key",
           "forbidden",
@@ -1264,6 +1927,134 @@ select $json${
         "properties": {
           "code": {
             "$ref": "#/components/schemas/ErrorCode"
+          },
+          "message": {
+            "type": "string"
+          },
+          "details": {},
+          "hint": {
+            "type": [
+              "string",
+              "null"
+            ]
+          }
+        }
+      },
+      "EvolutionWebhookRequest": {
+        "title": "EvolutionWebhookRequest",
+        "description": "POST /rpc/evolution_webhook (gateway): Evolution API v2's webhook body as it posts it (webhookByEvents off). messages.update ERROR → error ACK; DELIVERY_ACK/READ/PLAYED → delivery progress; groups.upsert/groups.update → groups of the instance's session (never community parents; nothing else deactivated). Every other event answers ignored. The apikey field is never stored.",
+        "type": "object",
+        "required": [
+          "event",
+          "instance"
+        ],
+        "properties": {
+          "event": {
+            "type": "string"
+          },
+          "instance": {
+            "$ref": "#/components/schemas/SessionId"
+          },
+          "data": {},
+          "apikey": {
+            "type": "string",
+            "description": "The instance's Evolution key: never stored."
+          }
+        },
+        "examples": [
+          {
+            "event": "messages.update",
+            "instance": "wa_x",
+            "data": {
+              "keyId": "3EB0EVOERR0001",
+              "remoteJid": "120363041234567891@g.us",
+              "fromMe": true,
+              "participant": "120363041234567891@g.us",
+              "status": "ERROR",
+              "instanceId": "af6c5b7c-ee27-4f94-9ea8-192393746ddd",
+              "messageId": "cm3evo0000001"
+            },
+            "destination": "https://crm.example/rpc/evolution_webhook",
+            "date_time": "2026-11-25T12:00:00.000Z",
+            "sender": "5511999999999@s.whatsapp.net",
+            "server_url": "https://evolution.example",
+            "apikey": "EVOLUTION-INSTANCE-KEY-EXAMPLE"
+          },
+          {
+            "event": "messages.update",
+            "instance": "wa_x",
+            "data": {
+              "keyId": "3EB0EVODLV0001",
+              "remoteJid": "120363041234567891@g.us",
+              "fromMe": true,
+              "status": "DELIVERY_ACK",
+              "instanceId": "af6c5b7c-ee27-4f94-9ea8-192393746ddd"
+            }
+          },
+          {
+            "event": "groups.upsert",
+            "instance": "wa_x",
+            "data": [
+              {
+                "id": "120363041234567899@g.us",
+                "subject": "New group",
+                "size": 3,
+                "announce": false,
+                "isCommunity": false,
+                "isCommunityAnnounce": false,
+                "participants": []
+              }
+            ]
+          },
+          {
+            "event": "connection.update",
+            "instance": "wa_x",
+            "data": {
+              "instance": "wa_x",
+              "state": "open",
+              "statusReason": 200
+            }
+          }
+        ]
+      },
+      "EvolutionWebhookResponse": {
+        "title": "EvolutionWebhookResponse",
+        "description": "What was recorded (counts per path) or that the event was ignored.",
+        "type": "object",
+        "required": [
+          "event",
+          "outcome"
+        ],
+        "properties": {
+          "event": {
+            "type": "string"
+          },
+          "outcome": {
+            "enum": [
+              "recorded",
+              "ignored"
+            ]
+          },
+          "errors": {
+            "type": [
+              "object",
+              "null"
+            ]
+          },
+          "progress": {
+            "type": [
+              "object",
+              "null"
+            ]
+          },
+          "groups": {
+            "type": "object"
+          },
+          "ignored": {
+            "type": "integer"
+          },
+          "code": {
+            "type": "string"
           },
           "message": {
             "type": "string"
@@ -1418,7 +2209,7 @@ select $json${
           {
             "sessionId": "wa_x",
             "messageId": "3EB0C767D097B7C7C031",
-            "errorCode": "463"
+            "errorCode": "421"
           },
           {
             "messageId": "true_120363041234567890@g.us_3EB0C767D097B7C7C032_5511900000001@c.us"
@@ -1685,7 +2476,7 @@ select $json${
             "sends": [
               {
                 "groupJid": "5511999999999-1600000000@g.us",
-                "errorCode": 463,
+                "errorCode": 421,
                 "errorMessage": "not allowed"
               }
             ]
@@ -1767,6 +2558,175 @@ select $json${
                 "type": "integer"
               }
             }
+          }
+        }
+      },
+      "MessageStatusEvent": {
+        "title": "MessageStatusEvent",
+        "type": "object",
+        "required": [
+          "messageId",
+          "status"
+        ],
+        "not": {
+          "required": [
+            "events"
+          ]
+        },
+        "properties": {
+          "sessionId": {
+            "oneOf": [
+              {
+                "$ref": "#/components/schemas/SessionId"
+              },
+              {
+                "type": "null"
+              }
+            ]
+          },
+          "messageId": {
+            "$ref": "#/components/schemas/MessageId"
+          },
+          "status": {
+            "title": "MessageProgress",
+            "enum": [
+              "delivered",
+              "read",
+              "played"
+            ],
+            "description": "delivered: reached a device of the group (any participant); read/played: first read or played there (implies delivered)."
+          },
+          "at": {
+            "description": "When it happened: ISO 8601 with zone, or epoch seconds (milliseconds accepted); now when absent.",
+            "oneOf": [
+              {
+                "type": "string",
+                "format": "date-time"
+              },
+              {
+                "type": "number",
+                "minimum": 100000000
+              },
+              {
+                "type": "null"
+              }
+            ]
+          }
+        }
+      },
+      "MessageStatusBatch": {
+        "title": "MessageStatusBatch",
+        "type": "object",
+        "required": [
+          "events"
+        ],
+        "properties": {
+          "events": {
+            "type": "array",
+            "minItems": 1,
+            "maxItems": 1000,
+            "items": {
+              "$ref": "#/components/schemas/MessageStatusEvent"
+            }
+          }
+        }
+      },
+      "RecordMessageStatusRequest": {
+        "title": "RecordMessageStatusRequest",
+        "description": "POST /rpc/record_message_status (gateway): delivery progress of sent messages, one event or a batch {events: [...]} of up to 1000. Earliest times win; unknown message ids are kept until their send is recorded.",
+        "oneOf": [
+          {
+            "$ref": "#/components/schemas/MessageStatusEvent"
+          },
+          {
+            "$ref": "#/components/schemas/MessageStatusBatch"
+          }
+        ],
+        "examples": [
+          {
+            "sessionId": "wa_x",
+            "messageId": "3EB0PROGRESS0001",
+            "status": "delivered",
+            "at": "2026-11-25T12:00:00Z"
+          },
+          {
+            "events": [
+              {
+                "messageId": "3EB0PROGRESS0001",
+                "status": "read",
+                "at": 1764072000
+              },
+              {
+                "messageId": "true_120363041234567890@g.us_3EB0PROGRESS0002_5511900000001@c.us",
+                "status": "delivered"
+              }
+            ]
+          }
+        ]
+      },
+      "RecordMessageStatusResponse": {
+        "title": "RecordMessageStatusResponse",
+        "description": "Per event, in order: applied (a campaign row's delivered/read time moved earlier), unchanged, pending_match (no row has the message id yet: applied when its send is recorded) or quarantined. With status 422 it also carries code, message, details, hint.",
+        "type": "object",
+        "required": [
+          "results",
+          "counts"
+        ],
+        "properties": {
+          "results": {
+            "type": "array",
+            "items": {
+              "title": "MessageStatusResult",
+              "type": "object",
+              "required": [
+                "index",
+                "outcome"
+              ],
+              "additionalProperties": false,
+              "properties": {
+                "index": {
+                  "type": "integer",
+                  "minimum": 0
+                },
+                "outcome": {
+                  "title": "MessageStatusOutcome",
+                  "enum": [
+                    "applied",
+                    "unchanged",
+                    "pending_match",
+                    "quarantined"
+                  ]
+                },
+                "messageId": {
+                  "type": "string"
+                },
+                "code": {
+                  "type": "string"
+                },
+                "message": {
+                  "type": "string"
+                }
+              }
+            }
+          },
+          "counts": {
+            "type": "object",
+            "additionalProperties": {
+              "type": "integer"
+            }
+          },
+          "code": {
+            "type": "string"
+          },
+          "message": {
+            "type": "string"
+          },
+          "details": {},
+          "hint": {
+            "type": [
+              "string",
+              "null"
+            ]
           }
         }
       },
@@ -1983,6 +2943,121 @@ select $json${
           }
         }
       },
+      "WahaWebhookRequest": {
+        "title": "WahaWebhookRequest",
+        "description": "POST /rpc/waha_webhook (gateway): WAHA's webhook body as it posts it. message.ack with ack -1 (ERROR) → error ACK; 2 DEVICE / 3 READ / 4 PLAYED → delivery progress; every other event answers ignored. With a WAHA HMAC key configured, X-Webhook-Hmac must be HMAC-SHA512 of the body (else 401, quarantined).",
+        "type": "object",
+        "required": [
+          "event",
+          "session"
+        ],
+        "properties": {
+          "event": {
+            "type": "string"
+          },
+          "session": {
+            "$ref": "#/components/schemas/SessionId"
+          },
+          "payload": {}
+        },
+        "examples": [
+          {
+            "id": "evt_01JWAHA0000000000000000001",
+            "timestamp": 1764072000000,
+            "event": "message.ack",
+            "session": "wa_x",
+            "me": {
+              "id": "5511999999999@c.us",
+              "pushName": "CRM"
+            },
+            "payload": {
+              "id": "true_120363041234567891@g.us_3EB0WAHAERR001_5511999999999@c.us",
+              "from": "5511999999999@c.us",
+              "to": "120363041234567891@g.us",
+              "participant": "5511999999999@c.us",
+              "fromMe": true,
+              "ack": -1,
+              "ackName": "ERROR"
+            },
+            "engine": "NOWEB",
+            "environment": {
+              "version": "2025.11.1",
+              "engine": "NOWEB",
+              "tier": "CORE"
+            }
+          },
+          {
+            "event": "message.ack",
+            "session": "wa_x",
+            "payload": {
+              "id": "true_120363041234567891@g.us_3EB0WAHARD0001",
+              "from": "5511999999999@c.us",
+              "to": "120363041234567891@g.us",
+              "fromMe": true,
+              "ack": 3,
+              "ackName": "READ"
+            }
+          },
+          {
+            "event": "session.status",
+            "session": "wa_x",
+            "payload": {
+              "status": "WORKING"
+            }
+          }
+        ]
+      },
+      "WahaWebhookResponse": {
+        "title": "WahaWebhookResponse",
+        "description": "What was recorded or that the event was ignored.",
+        "type": "object",
+        "required": [
+          "event",
+          "outcome"
+        ],
+        "properties": {
+          "event": {
+            "type": "string"
+          },
+          "outcome": {
+            "enum": [
+              "recorded",
+              "ignored"
+            ]
+          },
+          "errors": {
+            "type": [
+              "object",
+              "null"
+            ]
+          },
+          "progress": {
+            "type": [
+              "object",
+              "null"
+            ]
+          },
+          "groups": {
+            "type": "object"
+          },
+          "ignored": {
+            "type": "integer"
+          },
+          "code": {
+            "type": "string"
+          },
+          "message": {
+            "type": "string"
+          },
+          "details": {},
+          "hint": {
+            "type": [
+              "string",
+              "null"
+            ]
+          }
+        }
+      },
       "campaign_groups_row": {
         "type": "object",
         "properties": {
@@ -2024,6 +3099,14 @@ select $json${
             "format": "date-time"
           },
           "updated_at": {
+            "type": "string",
+            "format": "date-time"
+          },
+          "delivered_at": {
+            "type": "string",
+            "format": "date-time"
+          },
+          "read_at": {
             "type": "string",
             "format": "date-time"
           }
@@ -2071,6 +3154,14 @@ select $json${
           "updated_at": {
             "type": "string",
             "format": "date-time"
+          },
+          "delivered_count": {
+            "type": "integer",
+            "format": "int32"
+          },
+          "read_count": {
+            "type": "integer",
+            "format": "int32"
           }
         }
       },
@@ -2106,6 +3197,29 @@ select $json${
           "updated_at": {
             "type": "string",
             "format": "date-time"
+          }
+        }
+      },
+      "sessions_row": {
+        "type": "object",
+        "properties": {
+          "session_id": {
+            "$ref": "#/components/schemas/SessionId"
+          },
+          "last_synced_at": {
+            "type": "string",
+            "format": "date-time"
+          },
+          "group_count": {
+            "type": "integer",
+            "format": "int32"
+          },
+          "restricted_at": {
+            "type": "string",
+            "format": "date-time"
+          },
+          "restricted_code": {
+            "$ref": "#/components/schemas/GatewayErrorCode"
           }
         }
       }
@@ -2291,7 +3405,7 @@ begin
   with todo as (
     select r.id as row_id, r.group_jid, s ->> 'messageId' as message_id,
            btrim(s ->> 'errorCode')::integer as error_code, s ->> 'errorMessage' as error_message,
-           w.inbox_ids, w.ack_code, w.ack_message
+           w.inbox_ids, w.ack_code, w.ack_message, p.delivered_at, p.read_at
     from jsonb_array_elements(sends) s
     cross join lateral (select r2.id, r2.group_jid, r2.status from wa_data.notification_campaign_groups r2
                         where r2.campaign_id = campaign.id and r2.group_jid = s ->> 'groupJid' limit 1) r
@@ -2305,6 +3419,9 @@ begin
         and (i.session_id is null or i.session_id = campaign.session_id)
         and (i.group_jid is null or i.group_jid = r.group_jid)
     ) w on true
+    -- Delivery progress that arrived before the send record.
+    left join lateral (select p2.delivered_at, p2.read_at from wa_data.message_status_inbox p2
+                       where s ? 'messageId' and p2.message_id = s ->> 'messageId' limit 1) p on true
     where r.status = 'pending'
   ),
   marked as (
@@ -2315,10 +3432,12 @@ begin
         error_message = case when t.inbox_ids is not null then t.ack_message else t.error_message end,
         sent_at = case when t.message_id is not null then now() end,
         failed_at = case when t.message_id is null or t.inbox_ids is not null then now() end,
+        delivered_at = case when t.message_id is not null and t.inbox_ids is null then t.delivered_at end,
+        read_at = case when t.message_id is not null and t.inbox_ids is null then t.read_at end,
         updated_at = now()
     from todo t
     where r.id = t.row_id
-    returning r.status, t.inbox_ids is not null as by_ack
+    returning r.status, t.inbox_ids is not null as by_ack, r.error_code
   ),
   -- The earliest waiting ACK is applied; any later ones for the same message are duplicates.
   matched as (
@@ -2331,9 +3450,13 @@ begin
   )
   select count(*) filter (where status = 'sent') as sent,
          count(*) filter (where status = 'failed' and not by_ack) as failed,
-         count(*) filter (where by_ack) as failed_by_ack
+         count(*) filter (where by_ack) as failed_by_ack,
+         array_agg(distinct error_code) filter (where error_code is not null) as error_codes
     into counts
   from marked;
+
+  -- A send-time error (or an early ACK) that means the account is restricted flags the session.
+  perform internal.flag_restricted_session(campaign.session_id, code) from unnest(counts.error_codes) code;
 
   select * into campaign from wa_data.notification_campaigns where id = campaign.id;
   return jsonb_build_object(
@@ -2351,6 +3474,29 @@ $_$;
 --
 
 COMMENT ON FUNCTION api.record_message_sent(jsonb) IS 'CRM: record send results (message ids, or send-time failures) for a campaign''s groups.';
+
+--
+-- Name: record_message_status(jsonb); Type: FUNCTION; Schema: api; Owner: -
+--
+
+CREATE FUNCTION api.record_message_status(jsonb) RETURNS jsonb
+    LANGUAGE plpgsql
+    AS $_$
+declare
+  result jsonb := internal.record_message_status($1);
+begin
+  if result ? 'status' then
+    perform set_config('response.status', result ->> 'status', true);
+  end if;
+  return result - 'status';
+end
+$_$;
+
+--
+-- Name: FUNCTION record_message_status(jsonb); Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON FUNCTION api.record_message_status(jsonb) IS 'Gateway: record delivery progress (delivered, read). Earliest times win; unknown message ids are kept until their send is recorded.';
 
 --
 -- Name: sync_groups(jsonb); Type: FUNCTION; Schema: api; Owner: -
@@ -2549,6 +3695,30 @@ $_$;
 COMMENT ON FUNCTION api.sync_groups(jsonb) IS 'Gateway: store a session''s groups from Baileys groupFetchAllParticipating(). Community parents are never stored.';
 
 --
+-- Name: waha_webhook(json); Type: FUNCTION; Schema: api; Owner: -
+--
+
+CREATE FUNCTION api.waha_webhook(json) RETURNS jsonb
+    LANGUAGE plpgsql
+    AS $_$
+declare
+  result jsonb := internal.waha_webhook($1::text, $1::jsonb,
+    nullif(current_setting('request.headers', true), '')::json ->> 'x-webhook-hmac');
+begin
+  if result ? 'status' then
+    perform set_config('response.status', result ->> 'status', true);
+  end if;
+  return result - 'status';
+end
+$_$;
+
+--
+-- Name: FUNCTION waha_webhook(json); Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON FUNCTION api.waha_webhook(json) IS 'Gateway: WAHA webhook (message.ack; other events answer ignored). Checks X-Webhook-Hmac when a WAHA key is set.';
+
+--
 -- Name: api_key_role(text); Type: FUNCTION; Schema: internal; Owner: -
 --
 
@@ -2575,13 +3745,15 @@ CREATE FUNCTION internal.apply_campaign_row_changes(changes internal.campaign_ro
            sum(n)::integer as total,
            coalesce(sum(n) filter (where status = 'pending'), 0)::integer as pending,
            coalesce(sum(n) filter (where status = 'sent'), 0)::integer as sent,
-           coalesce(sum(n) filter (where status = 'failed'), 0)::integer as failed
+           coalesce(sum(n) filter (where status = 'failed'), 0)::integer as failed,
+           coalesce(sum(delivered), 0)::integer as delivered,
+           coalesce(sum(read), 0)::integer as read
     from unnest(changes)
     group by campaign_id
   ),
   locked as (
     select c.id from wa_data.notification_campaigns c
-    where c.id in (select campaign_id from delta where (total, pending, sent, failed) <> (0, 0, 0, 0))
+    where c.id in (select campaign_id from delta where (total, pending, sent, failed, delivered, read) <> (0, 0, 0, 0, 0, 0))
     order by c.id
     for no key update
   )
@@ -2590,6 +3762,8 @@ CREATE FUNCTION internal.apply_campaign_row_changes(changes internal.campaign_ro
       pending_count = c.pending_count + d.pending,
       sent_count    = c.sent_count + d.sent,
       failed_count  = c.failed_count + d.failed,
+      delivered_count = c.delivered_count + d.delivered,
+      read_count    = c.read_count + d.read,
       status = internal.campaign_status(c.status, c.pending_count + d.pending,
                                         c.sent_count + d.sent, c.failed_count + d.failed),
       updated_at = now()
@@ -2632,7 +3806,125 @@ CREATE FUNCTION internal.describe_value(rule text) RETURNS text
 
 CREATE FUNCTION internal.error_codes() RETURNS text[]
     LANGUAGE sql IMMUTABLE PARALLEL SAFE
-    RETURN ARRAY['invalid_body'::text, 'invalid_session_id'::text, 'invalid_groups'::text, 'invalid_allow_empty'::text, 'too_many_groups'::text, 'invalid_group'::text, 'invalid_group_jid'::text, 'invalid_group_field'::text, 'duplicate_group_jid'::text, 'invalid_events'::text, 'empty_batch'::text, 'batch_too_large'::text, 'invalid_event'::text, 'invalid_event_type'::text, 'invalid_message_id'::text, 'invalid_error_code'::text, 'invalid_error_message'::text, 'invalid_name'::text, 'invalid_message'::text, 'invalid_status'::text, 'invalid_group_jids'::text, 'empty_group_list'::text, 'unsendable_groups'::text, 'invalid_campaign_id'::text, 'invalid_sends'::text, 'duplicate_message_id'::text, 'campaign_not_found'::text, 'unknown_campaign_groups'::text, 'send_conflict'::text, 'missing_credentials'::text, 'invalid_api_key'::text, 'forbidden'::text, 'not_found'::text, 'PGRST102'::text, 'PGRST202'::text, 'PGRST301'::text, '57014'::text, 'PGRST106'::text, '22023'::text, '42501'::text, '22P05'::text, 'network_error'::text, 'connection_lost'::text, 'PGRST100'::text, 'PGRST101'::text, 'PGRST103'::text, 'PGRST107'::text, 'PGRST116'::text, 'PGRST200'::text, '22P02'::text, '42703'::text, '54001'::text, 'request_too_large'::text, 'PGRST000'::text, 'PGRST001'::text, 'PGRST002'::text, 'PGRST003'::text, '53200'::text];
+    RETURN ARRAY['invalid_body'::text, 'invalid_session_id'::text, 'invalid_groups'::text, 'invalid_allow_empty'::text, 'too_many_groups'::text, 'invalid_group'::text, 'invalid_group_jid'::text, 'invalid_group_field'::text, 'duplicate_group_jid'::text, 'invalid_events'::text, 'empty_batch'::text, 'batch_too_large'::text, 'invalid_event'::text, 'invalid_event_type'::text, 'invalid_message_id'::text, 'invalid_error_code'::text, 'invalid_error_message'::text, 'invalid_name'::text, 'invalid_message'::text, 'invalid_status'::text, 'invalid_group_jids'::text, 'empty_group_list'::text, 'unsendable_groups'::text, 'invalid_campaign_id'::text, 'invalid_sends'::text, 'duplicate_message_id'::text, 'campaign_not_found'::text, 'unknown_campaign_groups'::text, 'send_conflict'::text, 'invalid_progress_status'::text, 'invalid_timestamp'::text, 'session_restricted'::text, 'session_not_found'::text, 'invalid_signature'::text, 'missing_credentials'::text, 'invalid_api_key'::text, 'forbidden'::text, 'not_found'::text, 'PGRST102'::text, 'PGRST202'::text, 'PGRST301'::text, '57014'::text, 'PGRST106'::text, '22023'::text, '42501'::text, '22P05'::text, 'network_error'::text, 'connection_lost'::text, 'PGRST100'::text, 'PGRST101'::text, 'PGRST103'::text, 'PGRST107'::text, 'PGRST116'::text, 'PGRST200'::text, '22P02'::text, '42703'::text, '54001'::text, 'request_too_large'::text, 'PGRST000'::text, 'PGRST001'::text, 'PGRST002'::text, 'PGRST003'::text, '53200'::text];
+
+--
+-- Name: evolution_webhook(jsonb); Type: FUNCTION; Schema: internal; Owner: -
+--
+
+CREATE FUNCTION internal.evolution_webhook(body jsonb) RETURNS jsonb
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+declare
+  event text := lower(replace(body ->> 'event', '_', '.'));
+  instance text := body ->> 'instance';
+  items jsonb;
+  errors jsonb;
+  progress jsonb;
+  error_result jsonb;
+  progress_result jsonb;
+  ignored integer;
+begin
+  if jsonb_typeof(body) is distinct from 'object' or jsonb_typeof(body -> 'event') is distinct from 'string'
+     or jsonb_typeof(body -> 'instance') is distinct from 'string' then
+    insert into wa_data.message_error_quarantine (code, reason, raw, raw_bytes)
+    values ('invalid_body', 'not an Evolution API webhook body', internal.raw_event(body - 'apikey'), octet_length(body::text));
+    return jsonb_build_object('status', 400, 'code', 'invalid_body',
+      'message', 'The body must be an Evolution API webhook: {"event": "...", "instance": "...", "data": ...}.',
+      'details', null, 'hint', 'The body was kept in quarantine.');
+  end if;
+  if not internal.conforms(instance, 'SessionId') then
+    insert into wa_data.message_error_quarantine (code, reason, raw, raw_bytes)
+    values ('invalid_session_id', 'instance must be ' || internal.describe_value('SessionId'),
+            internal.raw_event(body - 'apikey'), octet_length(body::text));
+    return jsonb_build_object('status', 422, 'code', 'invalid_session_id',
+      'message', format('instance must be %s.', internal.describe_value('SessionId')),
+      'details', null, 'hint', 'The body was kept in quarantine.');
+  end if;
+  items := case jsonb_typeof(body -> 'data') when 'array' then body -> 'data'
+                                              when 'object' then jsonb_build_array(body -> 'data')
+                                              else '[]'::jsonb end;
+
+  if event = 'messages.update' then
+    -- Status names as Evolution sends them (Baileys' numbers 0..5 accepted too).
+    with u as (
+      select d, case when jsonb_typeof(d -> 'status') = 'number'
+                     then (array['ERROR', 'PENDING', 'SERVER_ACK', 'DELIVERY_ACK', 'READ', 'PLAYED'])[(d ->> 'status')::int + 1]
+                     else upper(d ->> 'status') end as status
+      from jsonb_array_elements(items) d
+      where jsonb_typeof(d) = 'object' and (d -> 'fromMe') is distinct from 'false'::jsonb
+    )
+    select jsonb_agg(jsonb_build_object('event', 'message_error', 'sessionId', instance,
+                       'messageId', coalesce(d -> 'keyId', d -> 'id'),
+                       'groupJid', case when internal.conforms(d ->> 'remoteJid', 'GroupJid') then d ->> 'remoteJid' end))
+             filter (where status = 'ERROR'),
+           jsonb_agg(jsonb_build_object('sessionId', instance, 'messageId', coalesce(d -> 'keyId', d -> 'id'),
+                       'status', case status when 'DELIVERY_ACK' then 'delivered' when 'READ' then 'read' else 'played' end))
+             filter (where status in ('DELIVERY_ACK', 'READ', 'PLAYED')),
+           count(*) filter (where status is null or status not in ('ERROR', 'DELIVERY_ACK', 'READ', 'PLAYED'))
+      into errors, progress, ignored
+    from u;
+    ignored := ignored + (select count(*) from jsonb_array_elements(items) d
+                          where jsonb_typeof(d) <> 'object' or (d -> 'fromMe') = 'false'::jsonb);
+    if errors is not null then error_result := internal.record_message_error(jsonb_build_object('events', errors)); end if;
+    if progress is not null then progress_result := internal.record_message_status(jsonb_build_object('events', progress)); end if;
+    return jsonb_build_object('event', event, 'outcome', 'recorded',
+      'errors', error_result -> 'counts', 'progress', progress_result -> 'counts', 'ignored', ignored);
+  elsif event in ('groups.upsert', 'groups.update') then
+    return jsonb_build_object('event', event, 'outcome', 'recorded',
+      'groups', internal.upsert_groups(instance, items, event = 'groups.upsert'));
+  end if;
+  return jsonb_build_object('event', event, 'outcome', 'ignored');
+end
+$$;
+
+--
+-- Name: flag_restricted_session(text, integer); Type: FUNCTION; Schema: internal; Owner: -
+--
+
+CREATE FUNCTION internal.flag_restricted_session(session text, code integer) RETURNS boolean
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+begin
+  if session is null or code is null
+     or not exists (select from wa_data.restricting_error_codes r where r.code = flag_restricted_session.code) then
+    return false;
+  end if;
+  insert into wa_data.whatsapp_sessions as s (session_id, restricted_at, restricted_code)
+  values (session, now(), code)
+  on conflict (session_id) do update
+    set restricted_at = coalesce(s.restricted_at, excluded.restricted_at),
+        restricted_code = case when s.restricted_at is null then excluded.restricted_code else s.restricted_code end
+    where s.restricted_at is null;
+  return true;
+end
+$$;
+
+--
+-- Name: hmac_sha512(bytea, bytea); Type: FUNCTION; Schema: internal; Owner: -
+--
+
+CREATE FUNCTION internal.hmac_sha512(key bytea, message bytea) RETURNS bytea
+    LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+declare
+  k bytea := case when length(key) > 128 then sha512(key) else key end;
+  inner_key bytea;
+  outer_key bytea;
+begin
+  k := k || decode(repeat('00', 128 - length(k)), 'hex');
+  inner_key := k;
+  outer_key := k;
+  for i in 0..127 loop
+    inner_key := set_byte(inner_key, i, get_byte(k, i) # 54);   -- 0x36
+    outer_key := set_byte(outer_key, i, get_byte(k, i) # 92);   -- 0x5c
+  end loop;
+  return sha512(outer_key || sha512(inner_key || message));
+end
+$$;
 
 --
 -- Name: is_error_code(jsonb); Type: FUNCTION; Schema: internal; Owner: -
@@ -2729,6 +4021,57 @@ CREATE FUNCTION internal.parse_message_error(ev jsonb) RETURNS TABLE(session_id 
          nullif(substr(problem, strpos(problem, ':') + 1), '')
   from checked
 $$;
+
+--
+-- Name: parse_message_status(jsonb); Type: FUNCTION; Schema: internal; Owner: -
+--
+
+CREATE FUNCTION internal.parse_message_status(ev jsonb) RETURNS TABLE(session_id text, message_id text, delivered_at timestamp with time zone, read_at timestamp with time zone, problem_code text, problem text)
+    LANGUAGE sql STABLE PARALLEL SAFE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $_$
+  with f as (
+    select jsonb_typeof(ev) as kind, ev -> 'sessionId' as sid, ev -> 'messageId' as mid, ev -> 'status' as st,
+           ev -> 'at' as at_raw
+  ),
+  checked as (
+    select f.*, case
+      when kind is distinct from 'object' then 'invalid_event:each event must be a JSON object'
+      when jsonb_typeof(mid) is distinct from 'string' or not internal.conforms(mid #>> '{}', 'MessageId')
+        then 'invalid_message_id:messageId must be ' || internal.describe_value('MessageId')
+      when coalesce(jsonb_typeof(sid), 'null') not in ('string', 'null')
+           or not internal.conforms(sid #>> '{}', 'SessionId')
+        then 'invalid_session_id:sessionId must be ' || internal.describe_value('SessionId')
+      when st is null or st #>> '{}' not in ('delivered', 'read', 'played')
+        then 'invalid_progress_status:status must be "delivered", "read" or "played"'
+      when not (at_raw is null or at_raw = 'null'::jsonb
+                or (jsonb_typeof(at_raw) = 'number' and at_raw::text ~ '^[0-9]{9,13}(\.[0-9]+)?$')
+                or (jsonb_typeof(at_raw) = 'string'
+                    and at_raw #>> '{}' ~ '^[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]+)?)?(Z|[+-][0-9]{2}(:?[0-9]{2})?)$'))
+        then 'invalid_timestamp:at must be an ISO 8601 time with its zone, or epoch seconds'
+    end as problem
+    from f
+  ),
+  timed as (
+    select c.*, case
+      when problem is not null then null
+      when at_raw is null or at_raw = 'null'::jsonb then now()
+      -- Epoch seconds, or milliseconds (13 digits) as some gateways send.
+      when jsonb_typeof(at_raw) = 'number' then
+        to_timestamp(case when length(split_part(at_raw::text, '.', 1)) = 13 then at_raw::text::numeric / 1000
+                          else at_raw::text::numeric end)
+      else (at_raw #>> '{}')::timestamptz
+    end as t
+    from checked c
+  )
+  select nullif(sid #>> '{}', ''),
+         (internal.message_id_parts(mid #>> '{}')).message_id,
+         case when problem is null then t end,
+         case when problem is null and st #>> '{}' in ('read', 'played') then t end,
+         split_part(problem, ':', 1),
+         nullif(substr(problem, strpos(problem, ':') + 1), '')
+  from timed
+$_$;
 
 --
 -- Name: pre_request(); Type: FUNCTION; Schema: internal; Owner: -
@@ -2888,10 +4231,10 @@ begin
   matches as (
     select v.idx, r.id as row_id, r.status, r.campaign_id
     from valid v
-    join wa_data.notification_campaign_groups r
-      on r.message_id = v.message_id
-     and (v.session_id is null or r.session_id = v.session_id)
-     and (v.group_jid is null or r.group_jid = v.group_jid)
+    cross join lateral (select r2.id, r2.status, r2.campaign_id from wa_data.notification_campaign_groups r2
+                        where r2.message_id = v.message_id
+                          and (v.session_id is null or r2.session_id = v.session_id)
+                          and (v.group_jid is null or r2.group_jid = v.group_jid) limit 1) r
   ),
   -- Within one batch the first event for a sent row applies; later ones are duplicates.
   firsts as (
@@ -2949,6 +4292,127 @@ begin
                       from answers a where a.code is not null order by a.idx limit 1), '{}'::jsonb)
     into result
   from answers;
+
+  -- An error that means the account itself is restricted flags its session (the event's, or the
+  -- one of the row the message id names).
+  perform internal.flag_restricted_session(coalesce(p.session_id, r.session_id), p.error_code)
+  from jsonb_array_elements(events) e
+  cross join lateral internal.parse_message_error(e) p
+  left join lateral (select r2.session_id from wa_data.notification_campaign_groups r2
+                     where r2.message_id = p.message_id limit 1) r on true
+  where p.problem_code is null and p.error_code is not null;
+  return result;
+end
+$$;
+
+--
+-- Name: record_message_status(jsonb); Type: FUNCTION; Schema: internal; Owner: -
+--
+
+CREATE FUNCTION internal.record_message_status(payload jsonb) RETURNS jsonb
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+declare
+  events jsonb;
+  body_code text;
+  body_message text;
+  body_status integer;
+  changed text[];
+  result jsonb;
+begin
+  if jsonb_typeof(payload) is distinct from 'object' then
+    body_status := 400; body_code := 'invalid_body';
+    body_message := 'The body must be a JSON object: one event, or {"events": [...]}.';
+  elsif payload ? 'events' and jsonb_typeof(payload -> 'events') is distinct from 'array' then
+    body_status := 422; body_code := 'invalid_events'; body_message := 'events must be an array of events.';
+  elsif payload ? 'events' and jsonb_array_length(payload -> 'events') = 0 then
+    body_status := 422; body_code := 'empty_batch'; body_message := 'events must hold at least one event.';
+  elsif payload ? 'events' and jsonb_array_length(payload -> 'events') > internal.limit('ackEventsPerCall') then
+    body_status := 413; body_code := 'batch_too_large';
+    body_message := format('At most %s events per call; got %s.', internal.limit('ackEventsPerCall'),
+                           jsonb_array_length(payload -> 'events'));
+  end if;
+  if body_code is not null then
+    insert into wa_data.message_error_quarantine (code, reason, raw, raw_bytes)
+    values (body_code, body_message, internal.raw_event(payload), octet_length(payload::text));
+    return jsonb_build_object('status', body_status, 'code', body_code, 'message', body_message,
+                              'details', null, 'hint', 'The body was kept in quarantine.');
+  end if;
+  events := case when payload ? 'events' then payload -> 'events' else jsonb_build_array(payload) end;
+
+  -- The same lock rows as send records and error ACKs: a send recorded concurrently either sees
+  -- this progress in the inbox or is seen by the update below.
+  perform internal.lock_message_ids(array(
+    select distinct p.message_id from jsonb_array_elements(events) e, internal.parse_message_status(e) p
+    where p.problem_code is null));
+
+  insert into wa_data.message_error_quarantine (code, reason, raw, raw_bytes)
+  select p.problem_code, p.problem, internal.raw_event(e), octet_length(e::text)
+  from jsonb_array_elements(events) with ordinality x(e, idx), internal.parse_message_status(x.e) p
+  where p.problem_code is not null order by x.idx;
+
+  insert into wa_data.message_status_inbox as i (message_id, session_id, delivered_at, read_at)
+  select p.message_id, (array_agg(p.session_id) filter (where p.session_id is not null))[1],
+         min(p.delivered_at), min(p.read_at)
+  from jsonb_array_elements(events) e, internal.parse_message_status(e) p
+  where p.problem_code is null
+  group by p.message_id
+  order by p.message_id
+  on conflict (message_id) do update
+    set delivered_at = least(i.delivered_at, excluded.delivered_at),
+        read_at = least(i.read_at, excluded.read_at),
+        session_id = coalesce(i.session_id, excluded.session_id),
+        updated_at = now();
+
+  -- Rows picked by id (per-element lookups), new times read from the inbox by key.
+  with moved as (
+    update wa_data.notification_campaign_groups r
+    set delivered_at = least(r.delivered_at, p.delivered_at),
+        read_at = least(r.read_at, p.read_at),
+        updated_at = now()
+    from wa_data.message_status_inbox p
+    where r.id = any(array(
+        select r2.id from jsonb_array_elements(events) e
+        cross join lateral internal.parse_message_status(e) v
+        cross join lateral (select r3.id from wa_data.notification_campaign_groups r3
+                            where r3.message_id = v.message_id
+                              and (v.session_id is null or r3.session_id = v.session_id) limit 1) r2
+        where v.problem_code is null))
+      and p.message_id = r.message_id
+      and r.status = 'sent'
+      and (r.delivered_at is distinct from least(r.delivered_at, p.delivered_at)
+           or r.read_at is distinct from least(r.read_at, p.read_at))
+    returning r.message_id
+  )
+  select array_agg(message_id) into changed from moved;
+
+  select jsonb_build_object(
+           'results', jsonb_agg(a.answer order by a.idx),
+           'counts', jsonb_build_object(
+              'applied', count(*) filter (where a.answer ->> 'outcome' = 'applied'),
+              'unchanged', count(*) filter (where a.answer ->> 'outcome' = 'unchanged'),
+              'pending_match', count(*) filter (where a.answer ->> 'outcome' = 'pending_match'),
+              'quarantined', count(*) filter (where a.answer ->> 'outcome' = 'quarantined')))
+         || coalesce((select jsonb_build_object(
+                        'status', 422, 'code', q.problem_code,
+                        'message', format('events[%s]: %s', x.idx - 1, q.problem),
+                        'details', jsonb_build_object('index', x.idx - 1),
+                        'hint', 'Invalid events were kept in quarantine; valid ones were recorded.')
+                      from jsonb_array_elements(events) with ordinality x(e, idx), internal.parse_message_status(x.e) q
+                      where q.problem_code is not null order by x.idx limit 1), '{}'::jsonb)
+    into result
+  from (
+    select x.idx, case
+      when p.problem_code is not null then
+        jsonb_build_object('index', x.idx - 1, 'outcome', 'quarantined', 'code', p.problem_code, 'message', p.problem)
+      else jsonb_build_object('index', x.idx - 1, 'messageId', p.message_id, 'outcome', case
+        when p.message_id = any(changed) then 'applied'
+        when exists (select from wa_data.notification_campaign_groups r where r.message_id = p.message_id) then 'unchanged'
+        else 'pending_match' end)
+    end as answer
+    from jsonb_array_elements(events) with ordinality x(e, idx), internal.parse_message_status(x.e) p
+  ) a;
   return result;
 end
 $$;
@@ -2980,21 +4444,120 @@ CREATE FUNCTION internal.tg_campaign_groups__totals() RETURNS trigger
 begin
   -- Static SQL per event (transition tables exist only for their own event, and a branch not
   -- taken is never planned): plans are cached, unlike EXECUTE format(...). Each statement folds
-  -- the changed rows to (campaign, status, ±count) before handing them on.
+  -- the changed rows to (campaign, status, ±rows, ±delivered, ±read) before handing them on.
   if tg_op = 'INSERT' then
     perform internal.apply_campaign_row_changes(array(
-      select (campaign_id, status, count(*))::internal.campaign_row_change from new_rows group by campaign_id, status));
+      select (campaign_id, status, count(*), count(delivered_at), count(read_at))::internal.campaign_row_change
+      from new_rows group by campaign_id, status));
   elsif tg_op = 'DELETE' then
     perform internal.apply_campaign_row_changes(array(
-      select (campaign_id, status, -count(*))::internal.campaign_row_change from old_rows group by campaign_id, status));
+      select (campaign_id, status, -count(*), -count(delivered_at), -count(read_at))::internal.campaign_row_change
+      from old_rows group by campaign_id, status));
   else
     perform internal.apply_campaign_row_changes(array(
-      select (campaign_id, status, sum(n))::internal.campaign_row_change
-      from (select campaign_id, status, 1 as n from new_rows
-            union all select campaign_id, status, -1 from old_rows) changed
+      select (campaign_id, status, sum(n), sum(delivered), sum(read))::internal.campaign_row_change
+      from (select campaign_id, status, 1 as n, (delivered_at is not null)::int as delivered, (read_at is not null)::int as read
+            from new_rows
+            union all
+            select campaign_id, status, -1, -(delivered_at is not null)::int, -(read_at is not null)::int
+            from old_rows) changed
       group by campaign_id, status));
   end if;
   return null;
+end
+$$;
+
+--
+-- Name: upsert_groups(text, jsonb, boolean); Type: FUNCTION; Schema: internal; Owner: -
+--
+
+CREATE FUNCTION internal.upsert_groups(session text, groups jsonb, complete boolean) RETURNS jsonb
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+declare
+  -- Valid entries keyed by JID (the last one wins within a body).
+  incoming jsonb;
+  quarantined integer;
+  upserted integer := 0;
+  updated integer := 0;
+  removed integer;
+begin
+  with checked as (
+    select g, case
+      when jsonb_typeof(g) <> 'object' then 'invalid_group'
+      when jsonb_typeof(g -> 'id') is distinct from 'string' or not internal.conforms(g ->> 'id', 'GroupJid') then 'invalid_group_jid'
+      when coalesce(jsonb_typeof(g -> 'subject'), 'null') not in ('string', 'null')
+           or not internal.conforms(g ->> 'subject', 'GroupSubject') then 'invalid_group_field'
+      when coalesce(jsonb_typeof(g -> 'linkedParent'), 'null') not in ('string', 'null')
+           or not internal.conforms(nullif(g ->> 'linkedParent', ''), 'Jid') then 'invalid_group_field'
+      when coalesce(jsonb_typeof(g -> 'isCommunity'), 'null') not in ('boolean', 'null')
+           or coalesce(jsonb_typeof(g -> 'isCommunityAnnounce'), 'null') not in ('boolean', 'null')
+           or coalesce(jsonb_typeof(g -> 'announce'), 'null') not in ('boolean', 'null') then 'invalid_group_field'
+      when coalesce(jsonb_typeof(g -> 'size'), 'null') not in ('number', 'null') then 'invalid_group_field'
+      -- Only reached for numbers (or null), so the cast is safe.
+      when coalesce((g ->> 'size')::numeric, 0) not between 0 and 2147483647
+           or (g ->> 'size')::numeric <> trunc((g ->> 'size')::numeric) then 'invalid_group_field'
+    end as problem
+    from jsonb_array_elements(groups) g
+  ),
+  q as (
+    insert into wa_data.message_error_quarantine (code, reason, raw, raw_bytes)
+    select problem, 'a group event entry that is not a group: ' || problem, internal.raw_event(g), octet_length(g::text)
+    from checked where problem is not null
+    returning 1
+  )
+  select (select count(*) from q),
+         coalesce(jsonb_object_agg(g ->> 'id', g) filter (where problem is null), '{}')
+    into quarantined, incoming
+  from checked;
+
+  -- Parents: removed if stored (found per element), never stored.
+  delete from wa_data.whatsapp_groups w
+  where w.id = any(array(
+    select p.id from jsonb_each(incoming) i
+    cross join lateral (select w2.id from wa_data.whatsapp_groups w2
+                        where w2.session_id = session and w2.group_jid = i.key limit 1) p
+    where (i.value ->> 'isCommunity')::boolean));
+  get diagnostics removed = row_count;
+
+  if complete then
+    insert into wa_data.whatsapp_groups as w
+      (session_id, group_jid, name, participant_count, is_community_announce, linked_parent_jid, announce)
+    select session, i.key, i.value ->> 'subject',
+           coalesce((i.value ->> 'size')::integer, jsonb_array_length(case when jsonb_typeof(i.value -> 'participants') = 'array'
+                                                                      then i.value -> 'participants' end), 0),
+           coalesce((i.value ->> 'isCommunityAnnounce')::boolean, false), nullif(i.value ->> 'linkedParent', ''),
+           coalesce((i.value ->> 'announce')::boolean, false)
+    from jsonb_each(incoming) i
+    where not coalesce((i.value ->> 'isCommunity')::boolean, false)
+    order by i.key
+    on conflict (session_id, group_jid) do update
+      set name = excluded.name, participant_count = excluded.participant_count,
+          is_community_announce = excluded.is_community_announce, linked_parent_jid = excluded.linked_parent_jid,
+          announce = excluded.announce, inactive_since = null, updated_at = now();
+    get diagnostics upserted = row_count;
+  else
+    update wa_data.whatsapp_groups w
+    set name = coalesce(incoming -> w.group_jid ->> 'subject', w.name),
+        participant_count = coalesce((incoming -> w.group_jid ->> 'size')::integer, w.participant_count),
+        is_community_announce = coalesce((incoming -> w.group_jid ->> 'isCommunityAnnounce')::boolean, w.is_community_announce),
+        linked_parent_jid = coalesce(nullif(incoming -> w.group_jid ->> 'linkedParent', ''), w.linked_parent_jid),
+        announce = coalesce((incoming -> w.group_jid ->> 'announce')::boolean, w.announce),
+        updated_at = now()
+    where w.id = any(array(
+      select p.id from jsonb_each(incoming) i
+      cross join lateral (select w2.id from wa_data.whatsapp_groups w2
+                          where w2.session_id = session and w2.group_jid = i.key limit 1) p
+      where not coalesce((i.value ->> 'isCommunity')::boolean, false)));
+    get diagnostics updated = row_count;
+  end if;
+
+  return jsonb_build_object('upserted', upserted, 'updated', updated, 'removedParents', removed,
+    'skippedParents', (select count(*) from jsonb_each(incoming) i where coalesce((i.value ->> 'isCommunity')::boolean, false)),
+    'ignored', (select count(*) from jsonb_each(incoming) i where not coalesce((i.value ->> 'isCommunity')::boolean, false))
+               - upserted - updated,
+    'quarantined', quarantined);
 end
 $$;
 
@@ -3018,6 +4581,75 @@ begin
 end
 $$;
 
+--
+-- Name: waha_webhook(text, jsonb, text); Type: FUNCTION; Schema: internal; Owner: -
+--
+
+CREATE FUNCTION internal.waha_webhook(raw text, body jsonb, signature text) RETURNS jsonb
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $_$
+declare
+  -- The session's own key, else the key for every session ('*'), else none.
+  key text := (select s.secret from internal.webhook_secrets s
+               where s.gateway = 'waha' and s.session_id in (body ->> 'session', '*')
+               order by s.session_id = '*' limit 1);
+  event text := body ->> 'event';
+  session text := body ->> 'session';
+  p jsonb := body -> 'payload';
+  ack integer;
+  code jsonb;
+  result jsonb;
+begin
+  if key is not null and (signature is null or lower(btrim(signature))
+                          is distinct from encode(internal.hmac_sha512(convert_to(key, 'UTF8'), convert_to(raw, 'UTF8')), 'hex')) then
+    insert into wa_data.message_error_quarantine (code, reason, raw, raw_bytes)
+    values ('invalid_signature', 'X-Webhook-Hmac missing or not the HMAC-SHA512 of the body',
+            internal.raw_event(body), octet_length(raw));
+    return jsonb_build_object('status', 401, 'code', 'invalid_signature',
+      'message', 'X-Webhook-Hmac is missing or does not match the body (HMAC-SHA512 with the configured WAHA key).',
+      'details', null, 'hint', 'The body was kept in quarantine.');
+  end if;
+  if jsonb_typeof(body) is distinct from 'object' or jsonb_typeof(body -> 'event') is distinct from 'string'
+     or jsonb_typeof(body -> 'session') is distinct from 'string' then
+    insert into wa_data.message_error_quarantine (code, reason, raw, raw_bytes)
+    values ('invalid_body', 'not a WAHA webhook body', internal.raw_event(body), octet_length(raw));
+    return jsonb_build_object('status', 400, 'code', 'invalid_body',
+      'message', 'The body must be a WAHA webhook: {"event": "...", "session": "...", "payload": {...}}.',
+      'details', null, 'hint', 'The body was kept in quarantine.');
+  end if;
+  if not internal.conforms(session, 'SessionId') then
+    insert into wa_data.message_error_quarantine (code, reason, raw, raw_bytes)
+    values ('invalid_session_id', 'session must be ' || internal.describe_value('SessionId'), internal.raw_event(body), octet_length(raw));
+    return jsonb_build_object('status', 422, 'code', 'invalid_session_id',
+      'message', format('session must be %s.', internal.describe_value('SessionId')),
+      'details', null, 'hint', 'The body was kept in quarantine.');
+  end if;
+  if event not in ('message.ack', 'message.ack.group') then
+    return jsonb_build_object('event', event, 'outcome', 'ignored');
+  end if;
+  if jsonb_typeof(p) is distinct from 'object' or (p -> 'fromMe') = 'false'::jsonb then
+    return jsonb_build_object('event', event, 'outcome', 'ignored');
+  end if;
+  ack := case when jsonb_typeof(p -> 'ack') = 'number' and (p ->> 'ack') ~ '^-?[0-9]$' then (p ->> 'ack')::integer
+              when p ->> 'ackName' = 'ERROR' then -1 end;
+  if ack = -1 then
+    -- WAHA's own field when present, else what the NOWEB engine passes on from Baileys.
+    code := coalesce(p -> 'errorCode', p #> '{_data,messageStubParameters,0}', p #> '{_data,update,messageStubParameters,0}');
+    result := internal.record_message_error(jsonb_build_object('events', jsonb_build_array(jsonb_strip_nulls(
+      jsonb_build_object('event', 'message_error', 'sessionId', session, 'messageId', p -> 'id',
+                         'errorCode', case when internal.is_error_code(code) then code end)))));
+    return jsonb_build_object('event', event, 'outcome', 'recorded', 'errors', result -> 'counts');
+  elsif ack in (2, 3, 4) then
+    result := internal.record_message_status(jsonb_build_object('events', jsonb_build_array(jsonb_build_object(
+      'sessionId', session, 'messageId', p -> 'id',
+      'status', case ack when 2 then 'delivered' when 3 then 'read' else 'played' end))));
+    return jsonb_build_object('event', event, 'outcome', 'recorded', 'progress', result -> 'counts');
+  end if;
+  return jsonb_build_object('event', event, 'outcome', 'ignored');
+end
+$_$;
+
 SET default_tablespace = '';
 
 SET default_table_access_method = heap;
@@ -3040,6 +4672,8 @@ CREATE TABLE wa_data.notification_campaign_groups (
     sent_at timestamp with time zone,
     failed_at timestamp with time zone,
     updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    delivered_at timestamp with time zone,
+    read_at timestamp with time zone,
     CONSTRAINT notification_campaign_groups_pending_has_no_message_id CHECK (((status <> 'pending'::text) OR (message_id IS NULL))),
     CONSTRAINT notification_campaign_groups_sent_has_message_id CHECK (((status <> 'sent'::text) OR (message_id IS NOT NULL))),
     CONSTRAINT notification_campaign_groups_status_check CHECK ((status = ANY (ARRAY['pending'::text, 'sent'::text, 'failed'::text])))
@@ -3050,6 +4684,18 @@ CREATE TABLE wa_data.notification_campaign_groups (
 --
 
 COMMENT ON TABLE wa_data.notification_campaign_groups IS 'One row per campaign target, with a snapshot of the group''s JID and name, its status and error.';
+
+--
+-- Name: COLUMN notification_campaign_groups.delivered_at; Type: COMMENT; Schema: wa_data; Owner: -
+--
+
+COMMENT ON COLUMN wa_data.notification_campaign_groups.delivered_at IS 'When the message first reached a device in the group (any participant); never moves later.';
+
+--
+-- Name: COLUMN notification_campaign_groups.read_at; Type: COMMENT; Schema: wa_data; Owner: -
+--
+
+COMMENT ON COLUMN wa_data.notification_campaign_groups.read_at IS 'When the message was first read (or played) in the group; never moves later.';
 
 --
 -- Name: campaign_groups; Type: VIEW; Schema: api; Owner: -
@@ -3067,7 +4713,9 @@ CREATE VIEW api.campaign_groups WITH (security_invoker='true') AS
     notification_campaign_groups.error_message,
     notification_campaign_groups.sent_at,
     notification_campaign_groups.failed_at,
-    notification_campaign_groups.updated_at
+    notification_campaign_groups.updated_at,
+    notification_campaign_groups.delivered_at,
+    notification_campaign_groups.read_at
    FROM wa_data.notification_campaign_groups;
 
 --
@@ -3092,8 +4740,11 @@ CREATE TABLE wa_data.notification_campaigns (
     failed_count integer DEFAULT 0 NOT NULL,
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    delivered_count integer DEFAULT 0 NOT NULL,
+    read_count integer DEFAULT 0 NOT NULL,
     CONSTRAINT notification_campaigns_failed_count_check CHECK ((failed_count >= 0)),
     CONSTRAINT notification_campaigns_pending_count_check CHECK ((pending_count >= 0)),
+    CONSTRAINT notification_campaigns_progress_within_total CHECK ((((delivered_count >= 0) AND (delivered_count <= total_groups)) AND ((read_count >= 0) AND (read_count <= total_groups)))),
     CONSTRAINT notification_campaigns_sent_count_check CHECK ((sent_count >= 0)),
     CONSTRAINT notification_campaigns_status_check CHECK ((status = ANY (ARRAY['draft'::text, 'scheduled'::text, 'cancelled'::text, 'sending'::text, 'completed'::text, 'failed'::text, 'partial_failure'::text]))),
     CONSTRAINT notification_campaigns_total_groups_check CHECK ((total_groups >= 0)),
@@ -3121,7 +4772,9 @@ CREATE VIEW api.campaigns WITH (security_invoker='true') AS
     notification_campaigns.sent_count,
     notification_campaigns.failed_count,
     notification_campaigns.created_at,
-    notification_campaigns.updated_at
+    notification_campaigns.updated_at,
+    notification_campaigns.delivered_count,
+    notification_campaigns.read_count
    FROM wa_data.notification_campaigns;
 
 --
@@ -3158,27 +4811,65 @@ CREATE TABLE wa_data.whatsapp_groups (
 COMMENT ON TABLE wa_data.whatsapp_groups IS 'Sendable groups per WhatsApp session, kept by api.sync_groups. Never holds community parents.';
 
 --
+-- Name: whatsapp_sessions; Type: TABLE; Schema: wa_data; Owner: -
+--
+
+CREATE TABLE wa_data.whatsapp_sessions (
+    session_id internal.session_id NOT NULL,
+    last_synced_at timestamp with time zone,
+    group_count integer DEFAULT 0 NOT NULL,
+    restricted_at timestamp with time zone,
+    restricted_code internal.gateway_error_code
+);
+
+--
+-- Name: TABLE whatsapp_sessions; Type: COMMENT; Schema: wa_data; Owner: -
+--
+
+COMMENT ON TABLE wa_data.whatsapp_sessions IS 'When each WhatsApp session last synced its groups.';
+
+--
 -- Name: sendable_groups; Type: VIEW; Schema: api; Owner: -
 --
 
 CREATE VIEW api.sendable_groups WITH (security_invoker='true') AS
- SELECT whatsapp_groups.session_id,
-    whatsapp_groups.group_jid,
-    whatsapp_groups.name,
-    whatsapp_groups.participant_count,
-    whatsapp_groups.is_community_announce,
-    whatsapp_groups.linked_parent_jid,
-    whatsapp_groups.announce,
-    whatsapp_groups.first_seen_at,
-    whatsapp_groups.updated_at
-   FROM wa_data.whatsapp_groups
-  WHERE ((whatsapp_groups.inactive_since IS NULL) AND (NOT whatsapp_groups.is_community));
+ SELECT g.session_id,
+    g.group_jid,
+    g.name,
+    g.participant_count,
+    g.is_community_announce,
+    g.linked_parent_jid,
+    g.announce,
+    g.first_seen_at,
+    g.updated_at
+   FROM wa_data.whatsapp_groups g
+  WHERE ((g.inactive_since IS NULL) AND (NOT g.is_community) AND (NOT (EXISTS ( SELECT
+           FROM wa_data.whatsapp_sessions s
+          WHERE (((s.session_id)::text = (g.session_id)::text) AND (s.restricted_at IS NOT NULL))))));
 
 --
 -- Name: VIEW sendable_groups; Type: COMMENT; Schema: api; Owner: -
 --
 
-COMMENT ON VIEW api.sendable_groups IS 'Groups a campaign may target: active, never community parents.';
+COMMENT ON VIEW api.sendable_groups IS 'Groups a campaign may target: active, never community parents, never of a restricted session.';
+
+--
+-- Name: sessions; Type: VIEW; Schema: api; Owner: -
+--
+
+CREATE VIEW api.sessions WITH (security_invoker='true') AS
+ SELECT whatsapp_sessions.session_id,
+    whatsapp_sessions.last_synced_at,
+    whatsapp_sessions.group_count,
+    whatsapp_sessions.restricted_at,
+    whatsapp_sessions.restricted_code
+   FROM wa_data.whatsapp_sessions;
+
+--
+-- Name: VIEW sessions; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON VIEW api.sessions IS 'WhatsApp accounts (gateway sessions): last sync, and whether WhatsApp restricted the account (restricted_at, restricted_code).';
 
 --
 -- Name: api_keys; Type: TABLE; Schema: internal; Owner: -
@@ -3221,6 +4912,25 @@ ALTER TABLE internal.api_keys ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
     NO MAXVALUE
     CACHE 1
 );
+
+--
+-- Name: webhook_secrets; Type: TABLE; Schema: internal; Owner: -
+--
+
+CREATE TABLE internal.webhook_secrets (
+    gateway text NOT NULL,
+    session_id text DEFAULT '*'::text NOT NULL,
+    secret text NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT webhook_secrets_gateway_check CHECK ((gateway = 'waha'::text)),
+    CONSTRAINT webhook_secrets_secret_check CHECK ((length(secret) >= 16))
+);
+
+--
+-- Name: TABLE webhook_secrets; Type: COMMENT; Schema: internal; Owner: -
+--
+
+COMMENT ON TABLE internal.webhook_secrets IS 'HMAC keys of gateway webhooks (WAHA). When set, unsigned or wrongly signed bodies are refused 401.';
 
 --
 -- Name: message_error_inbox; Type: TABLE; Schema: wa_data; Owner: -
@@ -3317,6 +5027,25 @@ CREATE TABLE wa_data.message_id_locks (
 COMMENT ON TABLE wa_data.message_id_locks IS 'Lock rows: one per message id seen. ACKs and send records lock them before matching each other.';
 
 --
+-- Name: message_status_inbox; Type: TABLE; Schema: wa_data; Owner: -
+--
+
+CREATE TABLE wa_data.message_status_inbox (
+    message_id internal.message_id NOT NULL,
+    session_id internal.session_id,
+    delivered_at timestamp with time zone,
+    read_at timestamp with time zone,
+    received_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL
+);
+
+--
+-- Name: TABLE message_status_inbox; Type: COMMENT; Schema: wa_data; Owner: -
+--
+
+COMMENT ON TABLE wa_data.message_status_inbox IS 'Delivery progress per message id (earliest delivered/read seen), applied to campaign rows when they are sent.';
+
+--
 -- Name: notification_campaign_groups_id_seq; Type: SEQUENCE; Schema: wa_data; Owner: -
 --
 
@@ -3343,6 +5072,22 @@ ALTER TABLE wa_data.notification_campaigns ALTER COLUMN id ADD GENERATED ALWAYS 
 );
 
 --
+-- Name: restricting_error_codes; Type: TABLE; Schema: wa_data; Owner: -
+--
+
+CREATE TABLE wa_data.restricting_error_codes (
+    code internal.gateway_error_code NOT NULL,
+    meaning text NOT NULL,
+    added_at timestamp with time zone DEFAULT now() NOT NULL
+);
+
+--
+-- Name: TABLE restricting_error_codes; Type: COMMENT; Schema: wa_data; Owner: -
+--
+
+COMMENT ON TABLE wa_data.restricting_error_codes IS 'Gateway error codes that flag the sending session as restricted (463 to begin with).';
+
+--
 -- Name: schema_migrations; Type: TABLE; Schema: wa_data; Owner: -
 --
 
@@ -3364,22 +5109,6 @@ ALTER TABLE wa_data.whatsapp_groups ALTER COLUMN id ADD GENERATED ALWAYS AS IDEN
 );
 
 --
--- Name: whatsapp_sessions; Type: TABLE; Schema: wa_data; Owner: -
---
-
-CREATE TABLE wa_data.whatsapp_sessions (
-    session_id internal.session_id NOT NULL,
-    last_synced_at timestamp with time zone NOT NULL,
-    group_count integer NOT NULL
-);
-
---
--- Name: TABLE whatsapp_sessions; Type: COMMENT; Schema: wa_data; Owner: -
---
-
-COMMENT ON TABLE wa_data.whatsapp_sessions IS 'When each WhatsApp session last synced its groups.';
-
---
 -- Name: api_keys api_keys_key_hash_key; Type: CONSTRAINT; Schema: internal; Owner: -
 --
 
@@ -3392,6 +5121,13 @@ ALTER TABLE ONLY internal.api_keys
 
 ALTER TABLE ONLY internal.api_keys
     ADD CONSTRAINT api_keys_pkey PRIMARY KEY (id);
+
+--
+-- Name: webhook_secrets webhook_secrets_pkey; Type: CONSTRAINT; Schema: internal; Owner: -
+--
+
+ALTER TABLE ONLY internal.webhook_secrets
+    ADD CONSTRAINT webhook_secrets_pkey PRIMARY KEY (gateway, session_id);
 
 --
 -- Name: message_error_inbox message_error_inbox_pkey; Type: CONSTRAINT; Schema: wa_data; Owner: -
@@ -3415,6 +5151,13 @@ ALTER TABLE ONLY wa_data.message_id_locks
     ADD CONSTRAINT message_id_locks_pkey PRIMARY KEY (message_id);
 
 --
+-- Name: message_status_inbox message_status_inbox_pkey; Type: CONSTRAINT; Schema: wa_data; Owner: -
+--
+
+ALTER TABLE ONLY wa_data.message_status_inbox
+    ADD CONSTRAINT message_status_inbox_pkey PRIMARY KEY (message_id);
+
+--
 -- Name: notification_campaign_groups notification_campaign_groups_campaign_id_group_jid_key; Type: CONSTRAINT; Schema: wa_data; Owner: -
 --
 
@@ -3434,6 +5177,13 @@ ALTER TABLE ONLY wa_data.notification_campaign_groups
 
 ALTER TABLE ONLY wa_data.notification_campaigns
     ADD CONSTRAINT notification_campaigns_pkey PRIMARY KEY (id);
+
+--
+-- Name: restricting_error_codes restricting_error_codes_pkey; Type: CONSTRAINT; Schema: wa_data; Owner: -
+--
+
+ALTER TABLE ONLY wa_data.restricting_error_codes
+    ADD CONSTRAINT restricting_error_codes_pkey PRIMARY KEY (code);
 
 --
 -- Name: schema_migrations schema_migrations_pkey; Type: CONSTRAINT; Schema: wa_data; Owner: -
@@ -3551,6 +5301,12 @@ ALTER TABLE ONLY wa_data.notification_campaign_groups
 ALTER TABLE internal.api_keys ENABLE ROW LEVEL SECURITY;
 
 --
+-- Name: webhook_secrets; Type: ROW SECURITY; Schema: internal; Owner: -
+--
+
+ALTER TABLE internal.webhook_secrets ENABLE ROW LEVEL SECURITY;
+
+--
 -- Name: notification_campaign_groups crm_reads_campaign_groups; Type: POLICY; Schema: wa_data; Owner: -
 --
 
@@ -3567,6 +5323,18 @@ CREATE POLICY crm_reads_campaigns ON wa_data.notification_campaigns FOR SELECT T
 --
 
 CREATE POLICY crm_reads_groups ON wa_data.whatsapp_groups FOR SELECT TO crm USING (true);
+
+--
+-- Name: restricting_error_codes crm_reads_restricting_codes; Type: POLICY; Schema: wa_data; Owner: -
+--
+
+CREATE POLICY crm_reads_restricting_codes ON wa_data.restricting_error_codes FOR SELECT TO crm USING (true);
+
+--
+-- Name: whatsapp_sessions crm_reads_sessions; Type: POLICY; Schema: wa_data; Owner: -
+--
+
+CREATE POLICY crm_reads_sessions ON wa_data.whatsapp_sessions FOR SELECT TO crm USING (true);
 
 --
 -- Name: message_error_inbox; Type: ROW SECURITY; Schema: wa_data; Owner: -
@@ -3587,6 +5355,12 @@ ALTER TABLE wa_data.message_error_quarantine ENABLE ROW LEVEL SECURITY;
 ALTER TABLE wa_data.message_id_locks ENABLE ROW LEVEL SECURITY;
 
 --
+-- Name: message_status_inbox; Type: ROW SECURITY; Schema: wa_data; Owner: -
+--
+
+ALTER TABLE wa_data.message_status_inbox ENABLE ROW LEVEL SECURITY;
+
+--
 -- Name: notification_campaign_groups; Type: ROW SECURITY; Schema: wa_data; Owner: -
 --
 
@@ -3597,6 +5371,12 @@ ALTER TABLE wa_data.notification_campaign_groups ENABLE ROW LEVEL SECURITY;
 --
 
 ALTER TABLE wa_data.notification_campaigns ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: restricting_error_codes; Type: ROW SECURITY; Schema: wa_data; Owner: -
+--
+
+ALTER TABLE wa_data.restricting_error_codes ENABLE ROW LEVEL SECURITY;
 
 --
 -- Name: schema_migrations; Type: ROW SECURITY; Schema: wa_data; Owner: -
@@ -3636,4 +5416,5 @@ INSERT INTO wa_data.schema_migrations (version) VALUES
     ('20261125000900'),
     ('20261125001000'),
     ('20261125001100'),
-    ('20261125001200');
+    ('20261125001200'),
+    ('20261125001300');

@@ -32,6 +32,11 @@ begin
      or initial_status not in ('draft', 'scheduled') then
     perform internal.raise_api_error(422, 'invalid_status', 'status, when given, must be "draft" or "scheduled".');
   end if;
+  if exists (select from wa_data.whatsapp_sessions s where s.session_id = session and s.restricted_at is not null) then
+    perform internal.raise_api_error(409, 'session_restricted',
+      format('Session %s is flagged as restricted by WhatsApp: no campaign can start from it.', session), null,
+      'See api.sessions; clear the flag with POST /rpc/clear_session_restriction once the account may send again.');
+  end if;
   if jsonb_typeof(jids) is distinct from 'array' then
     perform internal.raise_api_error(422, 'invalid_group_jids', 'groupJids must be an array of group JIDs.');
   end if;

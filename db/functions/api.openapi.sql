@@ -35,6 +35,116 @@ select $json${
     }
   ],
   "paths": {
+    "/rpc/clear_session_restriction": {
+      "post": {
+        "operationId": "clear_session_restriction",
+        "summary": "CRM: let a session that WhatsApp restricted send again (clears restricted_at / restricted_code).",
+        "tags": [
+          "crm"
+        ],
+        "security": [
+          {
+            "apiKey": []
+          },
+          {
+            "jwt": []
+          }
+        ],
+        "description": "POST /rpc/clear_session_restriction (crm): let a session WhatsApp restricted send again.\n\nRoles: crm. The body is the payload itself.",
+        "requestBody": {
+          "required": true,
+          "content": {
+            "application/json": {
+              "schema": {
+                "$ref": "#/components/schemas/ClearSessionRestrictionRequest"
+              }
+            }
+          }
+        },
+        "responses": {
+          "200": {
+            "description": "What the flag was before it was cleared.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ClearSessionRestrictionResponse"
+                }
+              }
+            }
+          },
+          "400": {
+            "description": "Refused: `22023`, `22P05`, `PGRST102`, `connection_lost`, `invalid_body` (docs/errors.md).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ApiErrorBody"
+                }
+              }
+            }
+          },
+          "401": {
+            "description": "Refused: `PGRST301`, `invalid_api_key`, `missing_credentials` (docs/errors.md).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ApiErrorBody"
+                }
+              }
+            }
+          },
+          "403": {
+            "description": "Refused: `42501`, `forbidden` (docs/errors.md).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ApiErrorBody"
+                }
+              }
+            }
+          },
+          "404": {
+            "description": "Refused: `PGRST202`, `not_found`, `session_not_found` (docs/errors.md).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ApiErrorBody"
+                }
+              }
+            }
+          },
+          "406": {
+            "description": "Refused: `PGRST106` (docs/errors.md).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ApiErrorBody"
+                }
+              }
+            }
+          },
+          "422": {
+            "description": "Refused: `invalid_session_id` (docs/errors.md).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ApiErrorBody"
+                }
+              }
+            }
+          },
+          "500": {
+            "description": "Refused: `57014` (docs/errors.md).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ApiErrorBody"
+                }
+              }
+            }
+          }
+        }
+      }
+    },
     "/rpc/create_campaign": {
       "post": {
         "operationId": "create_campaign",
@@ -122,6 +232,16 @@ select $json${
               }
             }
           },
+          "409": {
+            "description": "Refused: `session_restricted` (docs/errors.md).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ApiErrorBody"
+                }
+              }
+            }
+          },
           "413": {
             "description": "Refused: `too_many_groups` (docs/errors.md).",
             "content": {
@@ -134,6 +254,116 @@ select $json${
           },
           "422": {
             "description": "Refused: `duplicate_group_jid`, `empty_group_list`, `invalid_group_jids`, `invalid_message`, `invalid_name`, `invalid_session_id`, `invalid_status`, `unsendable_groups` (docs/errors.md).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ApiErrorBody"
+                }
+              }
+            }
+          },
+          "500": {
+            "description": "Refused: `57014` (docs/errors.md).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ApiErrorBody"
+                }
+              }
+            }
+          }
+        }
+      }
+    },
+    "/rpc/evolution_webhook": {
+      "post": {
+        "operationId": "evolution_webhook",
+        "summary": "Gateway: Evolution API webhook (messages.update, groups.upsert, groups.update; other events answer ignored).",
+        "tags": [
+          "gateway"
+        ],
+        "security": [
+          {
+            "apiKey": []
+          },
+          {
+            "jwt": []
+          }
+        ],
+        "description": "POST /rpc/evolution_webhook (gateway): Evolution API v2's webhook body as it posts it (webhookByEvents off). messages.update ERROR → error ACK; DELIVERY_ACK/READ/PLAYED → delivery progress; groups.upsert/groups.update → groups of the instance's session (never community parents; nothing else deactivated). Every other event answers ignored. The apikey field is never stored.\n\nRoles: gateway. The body is the payload itself.",
+        "requestBody": {
+          "required": true,
+          "content": {
+            "application/json": {
+              "schema": {
+                "$ref": "#/components/schemas/EvolutionWebhookRequest"
+              }
+            }
+          }
+        },
+        "responses": {
+          "200": {
+            "description": "What was recorded (counts per path) or that the event was ignored.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/EvolutionWebhookResponse"
+                }
+              }
+            }
+          },
+          "400": {
+            "description": "Refused: `22023`, `22P05`, `PGRST102`, `connection_lost`, `invalid_body` (docs/errors.md).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ApiErrorBody"
+                }
+              }
+            }
+          },
+          "401": {
+            "description": "Refused: `PGRST301`, `invalid_api_key`, `invalid_signature`, `missing_credentials` (docs/errors.md).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ApiErrorBody"
+                }
+              }
+            }
+          },
+          "403": {
+            "description": "Refused: `42501`, `forbidden` (docs/errors.md).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ApiErrorBody"
+                }
+              }
+            }
+          },
+          "404": {
+            "description": "Refused: `PGRST202`, `not_found` (docs/errors.md).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ApiErrorBody"
+                }
+              }
+            }
+          },
+          "406": {
+            "description": "Refused: `PGRST106` (docs/errors.md).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ApiErrorBody"
+                }
+              }
+            }
+          },
+          "422": {
+            "description": "Refused: `invalid_session_id` (docs/errors.md).",
             "content": {
               "application/json": {
                 "schema": {
@@ -405,6 +635,116 @@ select $json${
         }
       }
     },
+    "/rpc/record_message_status": {
+      "post": {
+        "operationId": "record_message_status",
+        "summary": "Gateway: record delivery progress (delivered, read). Earliest times win; unknown message ids are kept until their send is recorded.",
+        "tags": [
+          "gateway"
+        ],
+        "security": [
+          {
+            "apiKey": []
+          },
+          {
+            "jwt": []
+          }
+        ],
+        "description": "POST /rpc/record_message_status (gateway): delivery progress of sent messages, one event or a batch {events: [...]} of up to 1000. Earliest times win; unknown message ids are kept until their send is recorded.\n\nRoles: gateway. The body is the payload itself.",
+        "requestBody": {
+          "required": true,
+          "content": {
+            "application/json": {
+              "schema": {
+                "$ref": "#/components/schemas/RecordMessageStatusRequest"
+              }
+            }
+          }
+        },
+        "responses": {
+          "200": {
+            "description": "Per event, in order: applied (a campaign row's delivered/read time moved earlier), unchanged, pending_match (no row has the message id yet: applied when its send is recorded) or quarantined. With status 422 it also carries code, message, details, hint.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/RecordMessageStatusResponse"
+                }
+              }
+            }
+          },
+          "400": {
+            "description": "Refused: `22023`, `22P05`, `PGRST102`, `connection_lost`, `invalid_body` (docs/errors.md).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ApiErrorBody"
+                }
+              }
+            }
+          },
+          "401": {
+            "description": "Refused: `PGRST301`, `invalid_api_key`, `missing_credentials` (docs/errors.md).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ApiErrorBody"
+                }
+              }
+            }
+          },
+          "403": {
+            "description": "Refused: `42501`, `forbidden` (docs/errors.md).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ApiErrorBody"
+                }
+              }
+            }
+          },
+          "404": {
+            "description": "Refused: `PGRST202`, `not_found` (docs/errors.md).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ApiErrorBody"
+                }
+              }
+            }
+          },
+          "406": {
+            "description": "Refused: `PGRST106` (docs/errors.md).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ApiErrorBody"
+                }
+              }
+            }
+          },
+          "422": {
+            "description": "Refused: `invalid_progress_status`, `invalid_timestamp` (docs/errors.md).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ApiErrorBody"
+                }
+              }
+            }
+          },
+          "500": {
+            "description": "Refused: `57014` (docs/errors.md).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ApiErrorBody"
+                }
+              }
+            }
+          }
+        }
+      }
+    },
     "/rpc/sync_groups": {
       "post": {
         "operationId": "sync_groups",
@@ -504,6 +844,116 @@ select $json${
           },
           "422": {
             "description": "Refused: `duplicate_group_jid`, `empty_group_list`, `invalid_allow_empty`, `invalid_group`, `invalid_group_field`, `invalid_group_jid`, `invalid_groups`, `invalid_session_id` (docs/errors.md).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ApiErrorBody"
+                }
+              }
+            }
+          },
+          "500": {
+            "description": "Refused: `57014` (docs/errors.md).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ApiErrorBody"
+                }
+              }
+            }
+          }
+        }
+      }
+    },
+    "/rpc/waha_webhook": {
+      "post": {
+        "operationId": "waha_webhook",
+        "summary": "Gateway: WAHA webhook (message.ack; other events answer ignored). Checks X-Webhook-Hmac when a WAHA key is set.",
+        "tags": [
+          "gateway"
+        ],
+        "security": [
+          {
+            "apiKey": []
+          },
+          {
+            "jwt": []
+          }
+        ],
+        "description": "POST /rpc/waha_webhook (gateway): WAHA's webhook body as it posts it. message.ack with ack -1 (ERROR) → error ACK; 2 DEVICE / 3 READ / 4 PLAYED → delivery progress; every other event answers ignored. With a WAHA HMAC key configured, X-Webhook-Hmac must be HMAC-SHA512 of the body (else 401, quarantined).\n\nRoles: gateway. The body is the payload itself.",
+        "requestBody": {
+          "required": true,
+          "content": {
+            "application/json": {
+              "schema": {
+                "$ref": "#/components/schemas/WahaWebhookRequest"
+              }
+            }
+          }
+        },
+        "responses": {
+          "200": {
+            "description": "What was recorded or that the event was ignored.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/WahaWebhookResponse"
+                }
+              }
+            }
+          },
+          "400": {
+            "description": "Refused: `22023`, `22P05`, `PGRST102`, `connection_lost`, `invalid_body` (docs/errors.md).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ApiErrorBody"
+                }
+              }
+            }
+          },
+          "401": {
+            "description": "Refused: `PGRST301`, `invalid_api_key`, `invalid_signature`, `missing_credentials` (docs/errors.md).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ApiErrorBody"
+                }
+              }
+            }
+          },
+          "403": {
+            "description": "Refused: `42501`, `forbidden` (docs/errors.md).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ApiErrorBody"
+                }
+              }
+            }
+          },
+          "404": {
+            "description": "Refused: `PGRST202`, `not_found` (docs/errors.md).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ApiErrorBody"
+                }
+              }
+            }
+          },
+          "406": {
+            "description": "Refused: `PGRST106` (docs/errors.md).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ApiErrorBody"
+                }
+              }
+            }
+          },
+          "422": {
+            "description": "Refused: `invalid_session_id` (docs/errors.md).",
             "content": {
               "application/json": {
                 "schema": {
@@ -714,7 +1164,7 @@ select $json${
     "/sendable_groups": {
       "get": {
         "operationId": "list_sendable_groups",
-        "summary": "Groups a campaign may target: active, never community parents.",
+        "summary": "Groups a campaign may target: active, never community parents, never of a restricted session.",
         "tags": [
           "crm"
         ],
@@ -726,7 +1176,7 @@ select $json${
             "jwt": []
           }
         ],
-        "description": "Groups a campaign may target: active, never community parents.\n\nRoles: crm. PostgREST filters (`?column=eq.value`), `order`, `limit` and `select` apply; at most ${limits.rowsPerRead} rows per request: page with `limit` and a filter on the order column.",
+        "description": "Groups a campaign may target: active, never community parents, never of a restricted session.\n\nRoles: crm. PostgREST filters (`?column=eq.value`), `order`, `limit` and `select` apply; at most ${limits.rowsPerRead} rows per request: page with `limit` and a filter on the order column.",
         "responses": {
           "200": {
             "description": "The rows.",
@@ -736,6 +1186,99 @@ select $json${
                   "type": "array",
                   "items": {
                     "$ref": "#/components/schemas/sendable_groups_row"
+                  }
+                }
+              }
+            }
+          },
+          "400": {
+            "description": "Refused: `22023`, `22P05`, `PGRST102`, `connection_lost`, `invalid_body` (docs/errors.md).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ApiErrorBody"
+                }
+              }
+            }
+          },
+          "401": {
+            "description": "Refused: `PGRST301`, `invalid_api_key`, `missing_credentials` (docs/errors.md).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ApiErrorBody"
+                }
+              }
+            }
+          },
+          "403": {
+            "description": "Refused: `42501`, `forbidden` (docs/errors.md).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ApiErrorBody"
+                }
+              }
+            }
+          },
+          "404": {
+            "description": "Refused: `PGRST202`, `not_found` (docs/errors.md).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ApiErrorBody"
+                }
+              }
+            }
+          },
+          "406": {
+            "description": "Refused: `PGRST106` (docs/errors.md).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ApiErrorBody"
+                }
+              }
+            }
+          },
+          "500": {
+            "description": "Refused: `57014` (docs/errors.md).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ApiErrorBody"
+                }
+              }
+            }
+          }
+        }
+      }
+    },
+    "/sessions": {
+      "get": {
+        "operationId": "list_sessions",
+        "summary": "WhatsApp accounts (gateway sessions): last sync, and whether WhatsApp restricted the account (restricted_at, restricted_code).",
+        "tags": [
+          "crm"
+        ],
+        "security": [
+          {
+            "apiKey": []
+          },
+          {
+            "jwt": []
+          }
+        ],
+        "description": "WhatsApp accounts (gateway sessions): last sync, and whether WhatsApp restricted the account (restricted_at, restricted_code).\n\nRoles: crm. PostgREST filters (`?column=eq.value`), `order`, `limit` and `select` apply; at most ${limits.rowsPerRead} rows per request: page with `limit` and a filter on the order column.",
+        "responses": {
+          "200": {
+            "description": "The rows.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "type": "array",
+                  "items": {
+                    "$ref": "#/components/schemas/sessions_row"
                   }
                 }
               }
@@ -821,6 +1364,62 @@ select $json${
       }
     },
     "schemas": {
+      "SessionId": {
+        "title": "SessionId",
+        "type": "string",
+        "pattern": "\\S",
+        "maxLength": 200,
+        "minLength": 1,
+        "description": "The gateway's name for one WhatsApp account (Baileys session, Evolution instance, WAHA session)."
+      },
+      "ClearSessionRestrictionRequest": {
+        "title": "ClearSessionRestrictionRequest",
+        "description": "POST /rpc/clear_session_restriction (crm): let a session WhatsApp restricted send again.",
+        "type": "object",
+        "required": [
+          "sessionId"
+        ],
+        "properties": {
+          "sessionId": {
+            "$ref": "#/components/schemas/SessionId"
+          }
+        },
+        "examples": [
+          {
+            "sessionId": "wa_x"
+          }
+        ]
+      },
+      "ClearSessionRestrictionResponse": {
+        "title": "ClearSessionRestrictionResponse",
+        "description": "What the flag was before it was cleared.",
+        "type": "object",
+        "required": [
+          "sessionId",
+          "wasRestricted"
+        ],
+        "additionalProperties": false,
+        "properties": {
+          "sessionId": {
+            "type": "string"
+          },
+          "wasRestricted": {
+            "type": "boolean"
+          },
+          "restrictedAt": {
+            "type": [
+              "string",
+              "null"
+            ]
+          },
+          "restrictedCode": {
+            "type": [
+              "integer",
+              "null"
+            ]
+          }
+        }
+      },
       "CampaignMessage": {
         "title": "CampaignMessage",
         "type": "string",
@@ -840,14 +1439,6 @@ select $json${
         "type": "string",
         "pattern": "^[0-9]{5,32}(-[0-9]{1,20})?@g\\.us$",
         "description": "A WhatsApp group JID: 120363041234567890@g.us, or the older 5511999999999-1600000000@g.us."
-      },
-      "SessionId": {
-        "title": "SessionId",
-        "type": "string",
-        "pattern": "\\S",
-        "maxLength": 200,
-        "minLength": 1,
-        "description": "The gateway's name for one WhatsApp account (Baileys session, Evolution instance, WAHA session)."
       },
       "CreateCampaignRequest": {
         "title": "CreateCampaignRequest",
@@ -964,6 +1555,11 @@ select $json${
           "campaign_not_found",
           "unknown_campaign_groups",
           "send_conflict",
+          "invalid_progress_status",
+          "invalid_timestamp",
+          "session_restricted",
+          "session_not_found",
+          "invalid_signature",
           "missing_credentials",
           "invalid_api_key",
           "forbidden",
@@ -1006,6 +1602,134 @@ select $json${
         "properties": {
           "code": {
             "$ref": "#/components/schemas/ErrorCode"
+          },
+          "message": {
+            "type": "string"
+          },
+          "details": {},
+          "hint": {
+            "type": [
+              "string",
+              "null"
+            ]
+          }
+        }
+      },
+      "EvolutionWebhookRequest": {
+        "title": "EvolutionWebhookRequest",
+        "description": "POST /rpc/evolution_webhook (gateway): Evolution API v2's webhook body as it posts it (webhookByEvents off). messages.update ERROR → error ACK; DELIVERY_ACK/READ/PLAYED → delivery progress; groups.upsert/groups.update → groups of the instance's session (never community parents; nothing else deactivated). Every other event answers ignored. The apikey field is never stored.",
+        "type": "object",
+        "required": [
+          "event",
+          "instance"
+        ],
+        "properties": {
+          "event": {
+            "type": "string"
+          },
+          "instance": {
+            "$ref": "#/components/schemas/SessionId"
+          },
+          "data": {},
+          "apikey": {
+            "type": "string",
+            "description": "The instance's Evolution key: never stored."
+          }
+        },
+        "examples": [
+          {
+            "event": "messages.update",
+            "instance": "wa_x",
+            "data": {
+              "keyId": "3EB0EVOERR0001",
+              "remoteJid": "120363041234567891@g.us",
+              "fromMe": true,
+              "participant": "120363041234567891@g.us",
+              "status": "ERROR",
+              "instanceId": "af6c5b7c-ee27-4f94-9ea8-192393746ddd",
+              "messageId": "cm3evo0000001"
+            },
+            "destination": "https://crm.example/rpc/evolution_webhook",
+            "date_time": "2026-11-25T12:00:00.000Z",
+            "sender": "5511999999999@s.whatsapp.net",
+            "server_url": "https://evolution.example",
+            "apikey": "EVOLUTION-INSTANCE-KEY-EXAMPLE"
+          },
+          {
+            "event": "messages.update",
+            "instance": "wa_x",
+            "data": {
+              "keyId": "3EB0EVODLV0001",
+              "remoteJid": "120363041234567891@g.us",
+              "fromMe": true,
+              "status": "DELIVERY_ACK",
+              "instanceId": "af6c5b7c-ee27-4f94-9ea8-192393746ddd"
+            }
+          },
+          {
+            "event": "groups.upsert",
+            "instance": "wa_x",
+            "data": [
+              {
+                "id": "120363041234567899@g.us",
+                "subject": "New group",
+                "size": 3,
+                "announce": false,
+                "isCommunity": false,
+                "isCommunityAnnounce": false,
+                "participants": []
+              }
+            ]
+          },
+          {
+            "event": "connection.update",
+            "instance": "wa_x",
+            "data": {
+              "instance": "wa_x",
+              "state": "open",
+              "statusReason": 200
+            }
+          }
+        ]
+      },
+      "EvolutionWebhookResponse": {
+        "title": "EvolutionWebhookResponse",
+        "description": "What was recorded (counts per path) or that the event was ignored.",
+        "type": "object",
+        "required": [
+          "event",
+          "outcome"
+        ],
+        "properties": {
+          "event": {
+            "type": "string"
+          },
+          "outcome": {
+            "enum": [
+              "recorded",
+              "ignored"
+            ]
+          },
+          "errors": {
+            "type": [
+              "object",
+              "null"
+            ]
+          },
+          "progress": {
+            "type": [
+              "object",
+              "null"
+            ]
+          },
+          "groups": {
+            "type": "object"
+          },
+          "ignored": {
+            "type": "integer"
+          },
+          "code": {
+            "type": "string"
           },
           "message": {
             "type": "string"
@@ -1160,7 +1884,7 @@ select $json${
           {
             "sessionId": "wa_x",
             "messageId": "3EB0C767D097B7C7C031",
-            "errorCode": "463"
+            "errorCode": "421"
           },
           {
             "messageId": "true_120363041234567890@g.us_3EB0C767D097B7C7C032_5511900000001@c.us"
@@ -1427,7 +2151,7 @@ select $json${
             "sends": [
               {
                 "groupJid": "5511999999999-1600000000@g.us",
-                "errorCode": 463,
+                "errorCode": 421,
                 "errorMessage": "not allowed"
               }
             ]
@@ -1509,6 +2233,175 @@ select $json${
                 "type": "integer"
               }
             }
+          }
+        }
+      },
+      "MessageStatusEvent": {
+        "title": "MessageStatusEvent",
+        "type": "object",
+        "required": [
+          "messageId",
+          "status"
+        ],
+        "not": {
+          "required": [
+            "events"
+          ]
+        },
+        "properties": {
+          "sessionId": {
+            "oneOf": [
+              {
+                "$ref": "#/components/schemas/SessionId"
+              },
+              {
+                "type": "null"
+              }
+            ]
+          },
+          "messageId": {
+            "$ref": "#/components/schemas/MessageId"
+          },
+          "status": {
+            "title": "MessageProgress",
+            "enum": [
+              "delivered",
+              "read",
+              "played"
+            ],
+            "description": "delivered: reached a device of the group (any participant); read/played: first read or played there (implies delivered)."
+          },
+          "at": {
+            "description": "When it happened: ISO 8601 with zone, or epoch seconds (milliseconds accepted); now when absent.",
+            "oneOf": [
+              {
+                "type": "string",
+                "format": "date-time"
+              },
+              {
+                "type": "number",
+                "minimum": 100000000
+              },
+              {
+                "type": "null"
+              }
+            ]
+          }
+        }
+      },
+      "MessageStatusBatch": {
+        "title": "MessageStatusBatch",
+        "type": "object",
+        "required": [
+          "events"
+        ],
+        "properties": {
+          "events": {
+            "type": "array",
+            "minItems": 1,
+            "maxItems": 1000,
+            "items": {
+              "$ref": "#/components/schemas/MessageStatusEvent"
+            }
+          }
+        }
+      },
+      "RecordMessageStatusRequest": {
+        "title": "RecordMessageStatusRequest",
+        "description": "POST /rpc/record_message_status (gateway): delivery progress of sent messages, one event or a batch {events: [...]} of up to 1000. Earliest times win; unknown message ids are kept until their send is recorded.",
+        "oneOf": [
+          {
+            "$ref": "#/components/schemas/MessageStatusEvent"
+          },
+          {
+            "$ref": "#/components/schemas/MessageStatusBatch"
+          }
+        ],
+        "examples": [
+          {
+            "sessionId": "wa_x",
+            "messageId": "3EB0PROGRESS0001",
+            "status": "delivered",
+            "at": "2026-11-25T12:00:00Z"
+          },
+          {
+            "events": [
+              {
+                "messageId": "3EB0PROGRESS0001",
+                "status": "read",
+                "at": 1764072000
+              },
+              {
+                "messageId": "true_120363041234567890@g.us_3EB0PROGRESS0002_5511900000001@c.us",
+                "status": "delivered"
+              }
+            ]
+          }
+        ]
+      },
+      "RecordMessageStatusResponse": {
+        "title": "RecordMessageStatusResponse",
+        "description": "Per event, in order: applied (a campaign row's delivered/read time moved earlier), unchanged, pending_match (no row has the message id yet: applied when its send is recorded) or quarantined. With status 422 it also carries code, message, details, hint.",
+        "type": "object",
+        "required": [
+          "results",
+          "counts"
+        ],
+        "properties": {
+          "results": {
+            "type": "array",
+            "items": {
+              "title": "MessageStatusResult",
+              "type": "object",
+              "required": [
+                "index",
+                "outcome"
+              ],
+              "additionalProperties": false,
+              "properties": {
+                "index": {
+                  "type": "integer",
+                  "minimum": 0
+                },
+                "outcome": {
+                  "title": "MessageStatusOutcome",
+                  "enum": [
+                    "applied",
+                    "unchanged",
+                    "pending_match",
+                    "quarantined"
+                  ]
+                },
+                "messageId": {
+                  "type": "string"
+                },
+                "code": {
+                  "type": "string"
+                },
+                "message": {
+                  "type": "string"
+                }
+              }
+            }
+          },
+          "counts": {
+            "type": "object",
+            "additionalProperties": {
+              "type": "integer"
+            }
+          },
+          "code": {
+            "type": "string"
+          },
+          "message": {
+            "type": "string"
+          },
+          "details": {},
+          "hint": {
+            "type": [
+              "string",
+              "null"
+            ]
           }
         }
       },
@@ -1725,6 +2618,121 @@ select $json${
           }
         }
       },
+      "WahaWebhookRequest": {
+        "title": "WahaWebhookRequest",
+        "description": "POST /rpc/waha_webhook (gateway): WAHA's webhook body as it posts it. message.ack with ack -1 (ERROR) → error ACK; 2 DEVICE / 3 READ / 4 PLAYED → delivery progress; every other event answers ignored. With a WAHA HMAC key configured, X-Webhook-Hmac must be HMAC-SHA512 of the body (else 401, quarantined).",
+        "type": "object",
+        "required": [
+          "event",
+          "session"
+        ],
+        "properties": {
+          "event": {
+            "type": "string"
+          },
+          "session": {
+            "$ref": "#/components/schemas/SessionId"
+          },
+          "payload": {}
+        },
+        "examples": [
+          {
+            "id": "evt_01JWAHA0000000000000000001",
+            "timestamp": 1764072000000,
+            "event": "message.ack",
+            "session": "wa_x",
+            "me": {
+              "id": "5511999999999@c.us",
+              "pushName": "CRM"
+            },
+            "payload": {
+              "id": "true_120363041234567891@g.us_3EB0WAHAERR001_5511999999999@c.us",
+              "from": "5511999999999@c.us",
+              "to": "120363041234567891@g.us",
+              "participant": "5511999999999@c.us",
+              "fromMe": true,
+              "ack": -1,
+              "ackName": "ERROR"
+            },
+            "engine": "NOWEB",
+            "environment": {
+              "version": "2025.11.1",
+              "engine": "NOWEB",
+              "tier": "CORE"
+            }
+          },
+          {
+            "event": "message.ack",
+            "session": "wa_x",
+            "payload": {
+              "id": "true_120363041234567891@g.us_3EB0WAHARD0001",
+              "from": "5511999999999@c.us",
+              "to": "120363041234567891@g.us",
+              "fromMe": true,
+              "ack": 3,
+              "ackName": "READ"
+            }
+          },
+          {
+            "event": "session.status",
+            "session": "wa_x",
+            "payload": {
+              "status": "WORKING"
+            }
+          }
+        ]
+      },
+      "WahaWebhookResponse": {
+        "title": "WahaWebhookResponse",
+        "description": "What was recorded or that the event was ignored.",
+        "type": "object",
+        "required": [
+          "event",
+          "outcome"
+        ],
+        "properties": {
+          "event": {
+            "type": "string"
+          },
+          "outcome": {
+            "enum": [
+              "recorded",
+              "ignored"
+            ]
+          },
+          "errors": {
+            "type": [
+              "object",
+              "null"
+            ]
+          },
+          "progress": {
+            "type": [
+              "object",
+              "null"
+            ]
+          },
+          "groups": {
+            "type": "object"
+          },
+          "ignored": {
+            "type": "integer"
+          },
+          "code": {
+            "type": "string"
+          },
+          "message": {
+            "type": "string"
+          },
+          "details": {},
+          "hint": {
+            "type": [
+              "string",
+              "null"
+            ]
+          }
+        }
+      },
       "campaign_groups_row": {
         "type": "object",
         "properties": {
@@ -1766,6 +2774,14 @@ select $json${
             "format": "date-time"
           },
           "updated_at": {
+            "type": "string",
+            "format": "date-time"
+          },
+          "delivered_at": {
+            "type": "string",
+            "format": "date-time"
+          },
+          "read_at": {
             "type": "string",
             "format": "date-time"
           }
@@ -1813,6 +2829,14 @@ select $json${
           "updated_at": {
             "type": "string",
             "format": "date-time"
+          },
+          "delivered_count": {
+            "type": "integer",
+            "format": "int32"
+          },
+          "read_count": {
+            "type": "integer",
+            "format": "int32"
           }
         }
       },
@@ -1848,6 +2872,29 @@ select $json${
           "updated_at": {
             "type": "string",
             "format": "date-time"
+          }
+        }
+      },
+      "sessions_row": {
+        "type": "object",
+        "properties": {
+          "session_id": {
+            "$ref": "#/components/schemas/SessionId"
+          },
+          "last_synced_at": {
+            "type": "string",
+            "format": "date-time"
+          },
+          "group_count": {
+            "type": "integer",
+            "format": "int32"
+          },
+          "restricted_at": {
+            "type": "string",
+            "format": "date-time"
+          },
+          "restricted_code": {
+            "$ref": "#/components/schemas/GatewayErrorCode"
           }
         }
       }

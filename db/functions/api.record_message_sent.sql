@@ -146,7 +146,7 @@ begin
   with todo as (
     select r.id as row_id, r.group_jid, s ->> 'messageId' as message_id,
            btrim(s ->> 'errorCode')::integer as error_code, s ->> 'errorMessage' as error_message,
-           w.inbox_ids, w.ack_code, w.ack_message
+           w.inbox_ids, w.ack_code, w.ack_message, p.delivered_at, p.read_at
     from jsonb_array_elements(sends) s
     cross join lateral (select r2.id, r2.group_jid, r2.status from wa_data.notification_campaign_groups r2
                         where r2.campaign_id = campaign.id and r2.group_jid = s ->> 'groupJid' limit 1) r
@@ -160,6 +160,9 @@ begin
         and (i.session_id is null or i.session_id = campaign.session_id)
         and (i.group_jid is null or i.group_jid = r.group_jid)
     ) w on true
+    -- Delivery progress that arrived before the send record.
+    left join lateral (select p2.delivered_at, p2.read_at from wa_data.message_status_inbox p2
+                       where s ? 'messageId' and p2.message_id = s ->> 'messageId' limit 1) p on true
     where r.status = 'pending'
   ),
   marked as (
@@ -170,10 +173,12 @@ begin
         error_message = case when t.inbox_ids is not null then t.ack_message else t.error_message end,
         sent_at = case when t.message_id is not null then now() end,
         failed_at = case when t.message_id is null or t.inbox_ids is not null then now() end,
+        delivered_at = case when t.message_id is not null and t.inbox_ids is null then t.delivered_at end,
+        read_at = case when t.message_id is not null and t.inbox_ids is null then t.read_at end,
         updated_at = now()
     from todo t
     where r.id = t.row_id
-    returning r.status, t.inbox_ids is not null as by_ack
+    returning r.status, t.inbox_ids is not null as by_ack, r.error_code
   ),
   -- The earliest waiting ACK is applied; any later ones for the same message are duplicates.
   matched as (
@@ -186,9 +191,13 @@ begin
   )
   select count(*) filter (where status = 'sent') as sent,
          count(*) filter (where status = 'failed' and not by_ack) as failed,
-         count(*) filter (where by_ack) as failed_by_ack
+         count(*) filter (where by_ack) as failed_by_ack,
+         array_agg(distinct error_code) filter (where error_code is not null) as error_codes
     into counts
   from marked;
+
+  -- A send-time error (or an early ACK) that means the account is restricted flags the session.
+  perform internal.flag_restricted_session(campaign.session_id, code) from unnest(counts.error_codes) code;
 
   select * into campaign from wa_data.notification_campaigns where id = campaign.id;
   return jsonb_build_object(

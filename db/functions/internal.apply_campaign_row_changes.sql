@@ -12,13 +12,15 @@ as $$
            sum(n)::integer as total,
            coalesce(sum(n) filter (where status = 'pending'), 0)::integer as pending,
            coalesce(sum(n) filter (where status = 'sent'), 0)::integer as sent,
-           coalesce(sum(n) filter (where status = 'failed'), 0)::integer as failed
+           coalesce(sum(n) filter (where status = 'failed'), 0)::integer as failed,
+           coalesce(sum(delivered), 0)::integer as delivered,
+           coalesce(sum(read), 0)::integer as read
     from unnest(changes)
     group by campaign_id
   ),
   locked as (
     select c.id from wa_data.notification_campaigns c
-    where c.id in (select campaign_id from delta where (total, pending, sent, failed) <> (0, 0, 0, 0))
+    where c.id in (select campaign_id from delta where (total, pending, sent, failed, delivered, read) <> (0, 0, 0, 0, 0, 0))
     order by c.id
     for no key update
   )
@@ -27,6 +29,8 @@ as $$
       pending_count = c.pending_count + d.pending,
       sent_count    = c.sent_count + d.sent,
       failed_count  = c.failed_count + d.failed,
+      delivered_count = c.delivered_count + d.delivered,
+      read_count    = c.read_count + d.read,
       status = internal.campaign_status(c.status, c.pending_count + d.pending,
                                         c.sent_count + d.sent, c.failed_count + d.failed),
       updated_at = now()

@@ -54,10 +54,10 @@ begin
   matches as (
     select v.idx, r.id as row_id, r.status, r.campaign_id
     from valid v
-    join wa_data.notification_campaign_groups r
-      on r.message_id = v.message_id
-     and (v.session_id is null or r.session_id = v.session_id)
-     and (v.group_jid is null or r.group_jid = v.group_jid)
+    cross join lateral (select r2.id, r2.status, r2.campaign_id from wa_data.notification_campaign_groups r2
+                        where r2.message_id = v.message_id
+                          and (v.session_id is null or r2.session_id = v.session_id)
+                          and (v.group_jid is null or r2.group_jid = v.group_jid) limit 1) r
   ),
   -- Within one batch the first event for a sent row applies; later ones are duplicates.
   firsts as (
@@ -115,6 +115,15 @@ begin
                       from answers a where a.code is not null order by a.idx limit 1), '{}'::jsonb)
     into result
   from answers;
+
+  -- An error that means the account itself is restricted flags its session (the event's, or the
+  -- one of the row the message id names).
+  perform internal.flag_restricted_session(coalesce(p.session_id, r.session_id), p.error_code)
+  from jsonb_array_elements(events) e
+  cross join lateral internal.parse_message_error(e) p
+  left join lateral (select r2.session_id from wa_data.notification_campaign_groups r2
+                     where r2.message_id = p.message_id limit 1) r on true
+  where p.problem_code is null and p.error_code is not null;
   return result;
 end
 $$;

@@ -35,12 +35,13 @@ $$, 'every SECURITY DEFINER function sets search_path');
 
 select set_eq($$
   select p.proname::text from pg_proc p where p.pronamespace = 'api'::regnamespace
-$$, array['sync_groups', 'record_message_error', 'create_campaign', 'record_message_sent', 'openapi'],
-  'api exposes exactly the four RPCs and the OpenAPI document');
+$$, array['sync_groups', 'record_message_error', 'record_message_status', 'evolution_webhook', 'waha_webhook',
+         'create_campaign', 'record_message_sent', 'clear_session_restriction', 'openapi'],
+  'api exposes exactly its RPCs and the OpenAPI document');
 
 select set_eq($$
   select c.relname::text from pg_class c where c.relnamespace = 'api'::regnamespace
-$$, array['campaigns', 'campaign_groups', 'sendable_groups'], 'api exposes exactly the three read views');
+$$, array['campaigns', 'campaign_groups', 'sendable_groups', 'sessions'], 'api exposes exactly its read views');
 
 select is(
   (select rolinherit from pg_roles where rolname = 'authenticator'), false,

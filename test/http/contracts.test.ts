@@ -17,6 +17,10 @@ const rpcs = [
   { fn: "record_message_error", role: "gateway" },
   { fn: "create_campaign", role: "crm" },
   { fn: "record_message_sent", role: "crm" },
+  { fn: "record_message_status", role: "gateway" },
+  { fn: "evolution_webhook", role: "gateway" },
+  { fn: "waha_webhook", role: "gateway" },
+  { fn: "clear_session_restriction", role: "crm" },
 ] as const;
 
 const keys: Record<string, Record<string, string>> = {};

@@ -29,15 +29,18 @@ describe("GET / (OpenAPI)", () => {
     const ops = Object.entries(doc.paths).flatMap(([path, item]: [string, any]) =>
       METHODS.filter((m) => item[m]).map((m) => `${m.toUpperCase()} ${path} ${item[m].tags.join(",")}`));
     expect(ops.sort()).toEqual([
-      "GET /campaign_groups crm", "GET /campaigns crm", "GET /sendable_groups crm",
-      "POST /rpc/create_campaign crm", "POST /rpc/record_message_error gateway",
-      "POST /rpc/record_message_sent crm", "POST /rpc/sync_groups gateway",
+      "GET /campaign_groups crm", "GET /campaigns crm", "GET /sendable_groups crm", "GET /sessions crm",
+      "POST /rpc/clear_session_restriction crm", "POST /rpc/create_campaign crm",
+      "POST /rpc/evolution_webhook gateway", "POST /rpc/record_message_error gateway",
+      "POST /rpc/record_message_sent crm", "POST /rpc/record_message_status gateway",
+      "POST /rpc/sync_groups gateway", "POST /rpc/waha_webhook gateway",
     ]);
   });
 
   it("describes each RPC body by its contract, never as {\"\": jsonb}", () => {
     const contracts = loadContracts();
-    for (const fn of ["sync_groups", "record_message_error", "create_campaign", "record_message_sent"]) {
+    for (const fn of ["sync_groups", "record_message_error", "create_campaign", "record_message_sent",
+      "record_message_status", "evolution_webhook", "waha_webhook", "clear_session_restriction"]) {
       const op = doc.paths[`/rpc/${fn}`].post;
       const ref = op.requestBody.content["application/json"].schema.$ref as string;
       const schema = doc.components.schemas[ref.split("/").pop()!];

@@ -21,6 +21,7 @@ export type Database = {
       campaign_groups: {
         Row: {
           campaign_id: number | null
+          delivered_at: string | null
           error_code: number | null
           error_message: string | null
           failed_at: string | null
@@ -28,6 +29,7 @@ export type Database = {
           group_name: string | null
           id: number | null
           message_id: string | null
+          read_at: string | null
           sent_at: string | null
           session_id: string | null
           status: string | null
@@ -35,6 +37,7 @@ export type Database = {
         }
         Insert: {
           campaign_id?: number | null
+          delivered_at?: string | null
           error_code?: number | null
           error_message?: string | null
           failed_at?: string | null
@@ -42,6 +45,7 @@ export type Database = {
           group_name?: string | null
           id?: number | null
           message_id?: string | null
+          read_at?: string | null
           sent_at?: string | null
           session_id?: string | null
           status?: string | null
@@ -49,6 +53,7 @@ export type Database = {
         }
         Update: {
           campaign_id?: number | null
+          delivered_at?: string | null
           error_code?: number | null
           error_message?: string | null
           failed_at?: string | null
@@ -56,6 +61,7 @@ export type Database = {
           group_name?: string | null
           id?: number | null
           message_id?: string | null
+          read_at?: string | null
           sent_at?: string | null
           session_id?: string | null
           status?: string | null
@@ -66,11 +72,13 @@ export type Database = {
       campaigns: {
         Row: {
           created_at: string | null
+          delivered_count: number | null
           failed_count: number | null
           id: number | null
           message: string | null
           name: string | null
           pending_count: number | null
+          read_count: number | null
           sent_count: number | null
           session_id: string | null
           status: string | null
@@ -79,11 +87,13 @@ export type Database = {
         }
         Insert: {
           created_at?: string | null
+          delivered_count?: number | null
           failed_count?: number | null
           id?: number | null
           message?: string | null
           name?: string | null
           pending_count?: number | null
+          read_count?: number | null
           sent_count?: number | null
           session_id?: string | null
           status?: string | null
@@ -92,11 +102,13 @@ export type Database = {
         }
         Update: {
           created_at?: string | null
+          delivered_count?: number | null
           failed_count?: number | null
           id?: number | null
           message?: string | null
           name?: string | null
           pending_count?: number | null
+          read_count?: number | null
           sent_count?: number | null
           session_id?: string | null
           status?: string | null
@@ -141,13 +153,41 @@ export type Database = {
         }
         Relationships: []
       }
+      sessions: {
+        Row: {
+          group_count: number | null
+          last_synced_at: string | null
+          restricted_at: string | null
+          restricted_code: number | null
+          session_id: string | null
+        }
+        Insert: {
+          group_count?: number | null
+          last_synced_at?: string | null
+          restricted_at?: string | null
+          restricted_code?: number | null
+          session_id?: string | null
+        }
+        Update: {
+          group_count?: number | null
+          last_synced_at?: string | null
+          restricted_at?: string | null
+          restricted_code?: number | null
+          session_id?: string | null
+        }
+        Relationships: []
+      }
     }
     Functions: {
+      clear_session_restriction: { Args: { "": Json }; Returns: Json }
       create_campaign: { Args: { "": Json }; Returns: Json }
+      evolution_webhook: { Args: { "": Json }; Returns: Json }
       openapi: { Args: Record<PropertyKey, never>; Returns: Json }
       record_message_error: { Args: { "": Json }; Returns: Json }
       record_message_sent: { Args: { "": Json }; Returns: Json }
+      record_message_status: { Args: { "": Json }; Returns: Json }
       sync_groups: { Args: { "": Json }; Returns: Json }
+      waha_webhook: { Args: { "": Json }; Returns: Json }
     }
     Enums: {
       [_ in never]: never

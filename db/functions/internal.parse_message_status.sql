@@ -1,0 +1,53 @@
+-- Validates and normalises one delivery-progress event: {messageId, sessionId?, status:
+-- "delivered" | "read" | "played", at?}. `at` is an ISO timestamp or epoch seconds (gateways
+-- send both); absent means now. A read (or played) message was delivered too. problem_code is
+-- null when the event is valid.
+create or replace function internal.parse_message_status(ev jsonb)
+returns table (session_id text, message_id text, delivered_at timestamptz, read_at timestamptz,
+               problem_code text, problem text)
+language sql stable parallel safe
+set search_path = pg_catalog, pg_temp
+as $$
+  with f as (
+    select jsonb_typeof(ev) as kind, ev -> 'sessionId' as sid, ev -> 'messageId' as mid, ev -> 'status' as st,
+           ev -> 'at' as at_raw
+  ),
+  checked as (
+    select f.*, case
+      when kind is distinct from 'object' then 'invalid_event:each event must be a JSON object'
+      when jsonb_typeof(mid) is distinct from 'string' or not internal.conforms(mid #>> '{}', 'MessageId')
+        then 'invalid_message_id:messageId must be ' || internal.describe_value('MessageId')
+      when coalesce(jsonb_typeof(sid), 'null') not in ('string', 'null')
+           or not internal.conforms(sid #>> '{}', 'SessionId')
+        then 'invalid_session_id:sessionId must be ' || internal.describe_value('SessionId')
+      when st is null or st #>> '{}' not in ('delivered', 'read', 'played')
+        then 'invalid_progress_status:status must be "delivered", "read" or "played"'
+      when not (at_raw is null or at_raw = 'null'::jsonb
+                or (jsonb_typeof(at_raw) = 'number' and at_raw::text ~ '^[0-9]{9,13}(\.[0-9]+)?$')
+                or (jsonb_typeof(at_raw) = 'string'
+                    and at_raw #>> '{}' ~ '^[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]+)?)?(Z|[+-][0-9]{2}(:?[0-9]{2})?)$'))
+        then 'invalid_timestamp:at must be an ISO 8601 time with its zone, or epoch seconds'
+    end as problem
+    from f
+  ),
+  timed as (
+    select c.*, case
+      when problem is not null then null
+      when at_raw is null or at_raw = 'null'::jsonb then now()
+      -- Epoch seconds, or milliseconds (13 digits) as some gateways send.
+      when jsonb_typeof(at_raw) = 'number' then
+        to_timestamp(case when length(split_part(at_raw::text, '.', 1)) = 13 then at_raw::text::numeric / 1000
+                          else at_raw::text::numeric end)
+      else (at_raw #>> '{}')::timestamptz
+    end as t
+    from checked c
+  )
+  select nullif(sid #>> '{}', ''),
+         (internal.message_id_parts(mid #>> '{}')).message_id,
+         case when problem is null then t end,
+         case when problem is null and st #>> '{}' in ('read', 'played') then t end,
+         split_part(problem, ':', 1),
+         nullif(substr(problem, strpos(problem, ':') + 1), '')
+  from timed
+$$;
+revoke all on function internal.parse_message_status(jsonb) from public;

@@ -1,0 +1,115 @@
+-- The work behind api.record_message_status and the progress part of the Evolution and WAHA
+-- webhooks: delivery progress per message id, kept in wa_data.message_status_inbox (earliest
+-- times win, so duplicates and out-of-order updates never move a time later) and applied to the
+-- campaign row that has the message id, now or when its send is recorded. Returns the response
+-- body with its HTTP status in "status" (as internal.record_message_error does).
+create or replace function internal.record_message_status(payload jsonb) returns jsonb
+language plpgsql volatile security definer
+set search_path = pg_catalog, pg_temp
+as $$
+declare
+  events jsonb;
+  body_code text;
+  body_message text;
+  body_status integer;
+  changed text[];
+  result jsonb;
+begin
+  if jsonb_typeof(payload) is distinct from 'object' then
+    body_status := 400; body_code := 'invalid_body';
+    body_message := 'The body must be a JSON object: one event, or {"events": [...]}.';
+  elsif payload ? 'events' and jsonb_typeof(payload -> 'events') is distinct from 'array' then
+    body_status := 422; body_code := 'invalid_events'; body_message := 'events must be an array of events.';
+  elsif payload ? 'events' and jsonb_array_length(payload -> 'events') = 0 then
+    body_status := 422; body_code := 'empty_batch'; body_message := 'events must hold at least one event.';
+  elsif payload ? 'events' and jsonb_array_length(payload -> 'events') > internal.limit('ackEventsPerCall') then
+    body_status := 413; body_code := 'batch_too_large';
+    body_message := format('At most %s events per call; got %s.', internal.limit('ackEventsPerCall'),
+                           jsonb_array_length(payload -> 'events'));
+  end if;
+  if body_code is not null then
+    insert into wa_data.message_error_quarantine (code, reason, raw, raw_bytes)
+    values (body_code, body_message, internal.raw_event(payload), octet_length(payload::text));
+    return jsonb_build_object('status', body_status, 'code', body_code, 'message', body_message,
+                              'details', null, 'hint', 'The body was kept in quarantine.');
+  end if;
+  events := case when payload ? 'events' then payload -> 'events' else jsonb_build_array(payload) end;
+
+  -- The same lock rows as send records and error ACKs: a send recorded concurrently either sees
+  -- this progress in the inbox or is seen by the update below.
+  perform internal.lock_message_ids(array(
+    select distinct p.message_id from jsonb_array_elements(events) e, internal.parse_message_status(e) p
+    where p.problem_code is null));
+
+  insert into wa_data.message_error_quarantine (code, reason, raw, raw_bytes)
+  select p.problem_code, p.problem, internal.raw_event(e), octet_length(e::text)
+  from jsonb_array_elements(events) with ordinality x(e, idx), internal.parse_message_status(x.e) p
+  where p.problem_code is not null order by x.idx;
+
+  insert into wa_data.message_status_inbox as i (message_id, session_id, delivered_at, read_at)
+  select p.message_id, (array_agg(p.session_id) filter (where p.session_id is not null))[1],
+         min(p.delivered_at), min(p.read_at)
+  from jsonb_array_elements(events) e, internal.parse_message_status(e) p
+  where p.problem_code is null
+  group by p.message_id
+  order by p.message_id
+  on conflict (message_id) do update
+    set delivered_at = least(i.delivered_at, excluded.delivered_at),
+        read_at = least(i.read_at, excluded.read_at),
+        session_id = coalesce(i.session_id, excluded.session_id),
+        updated_at = now();
+
+  -- Rows picked by id (per-element lookups), new times read from the inbox by key.
+  with moved as (
+    update wa_data.notification_campaign_groups r
+    set delivered_at = least(r.delivered_at, p.delivered_at),
+        read_at = least(r.read_at, p.read_at),
+        updated_at = now()
+    from wa_data.message_status_inbox p
+    where r.id = any(array(
+        select r2.id from jsonb_array_elements(events) e
+        cross join lateral internal.parse_message_status(e) v
+        cross join lateral (select r3.id from wa_data.notification_campaign_groups r3
+                            where r3.message_id = v.message_id
+                              and (v.session_id is null or r3.session_id = v.session_id) limit 1) r2
+        where v.problem_code is null))
+      and p.message_id = r.message_id
+      and r.status = 'sent'
+      and (r.delivered_at is distinct from least(r.delivered_at, p.delivered_at)
+           or r.read_at is distinct from least(r.read_at, p.read_at))
+    returning r.message_id
+  )
+  select array_agg(message_id) into changed from moved;
+
+  select jsonb_build_object(
+           'results', jsonb_agg(a.answer order by a.idx),
+           'counts', jsonb_build_object(
+              'applied', count(*) filter (where a.answer ->> 'outcome' = 'applied'),
+              'unchanged', count(*) filter (where a.answer ->> 'outcome' = 'unchanged'),
+              'pending_match', count(*) filter (where a.answer ->> 'outcome' = 'pending_match'),
+              'quarantined', count(*) filter (where a.answer ->> 'outcome' = 'quarantined')))
+         || coalesce((select jsonb_build_object(
+                        'status', 422, 'code', q.problem_code,
+                        'message', format('events[%s]: %s', x.idx - 1, q.problem),
+                        'details', jsonb_build_object('index', x.idx - 1),
+                        'hint', 'Invalid events were kept in quarantine; valid ones were recorded.')
+                      from jsonb_array_elements(events) with ordinality x(e, idx), internal.parse_message_status(x.e) q
+                      where q.problem_code is not null order by x.idx limit 1), '{}'::jsonb)
+    into result
+  from (
+    select x.idx, case
+      when p.problem_code is not null then
+        jsonb_build_object('index', x.idx - 1, 'outcome', 'quarantined', 'code', p.problem_code, 'message', p.problem)
+      else jsonb_build_object('index', x.idx - 1, 'messageId', p.message_id, 'outcome', case
+        when p.message_id = any(changed) then 'applied'
+        when exists (select from wa_data.notification_campaign_groups r where r.message_id = p.message_id) then 'unchanged'
+        else 'pending_match' end)
+    end as answer
+    from jsonb_array_elements(events) with ordinality x(e, idx), internal.parse_message_status(x.e) p
+  ) a;
+  return result;
+end
+$$;
+revoke all on function internal.record_message_status(jsonb) from public;
+-- Called by the SECURITY INVOKER api wrapper, as the gateway.
+grant execute on function internal.record_message_status(jsonb) to gateway;

@@ -1,0 +1,96 @@
+-- Groups a gateway reported one by one (Evolution's groups.upsert / groups.update), for one
+-- session: never a full list, so nothing else of the session is deactivated. `complete` groups
+-- (groups.upsert: whole GroupMetadata) are inserted or updated; partial ones (groups.update) only
+-- change the fields they carry of groups already stored. A community parent is never stored, and
+-- a stored group that became one is removed. Invalid entries are quarantined, never refused.
+-- Returns {upserted, updated, removedParents, skippedParents, ignored, quarantined}.
+create or replace function internal.upsert_groups(session text, groups jsonb, complete boolean) returns jsonb
+language plpgsql volatile security definer
+set search_path = pg_catalog, pg_temp
+as $$
+declare
+  -- Valid entries keyed by JID (the last one wins within a body).
+  incoming jsonb;
+  quarantined integer;
+  upserted integer := 0;
+  updated integer := 0;
+  removed integer;
+begin
+  with checked as (
+    select g, case
+      when jsonb_typeof(g) <> 'object' then 'invalid_group'
+      when jsonb_typeof(g -> 'id') is distinct from 'string' or not internal.conforms(g ->> 'id', 'GroupJid') then 'invalid_group_jid'
+      when coalesce(jsonb_typeof(g -> 'subject'), 'null') not in ('string', 'null')
+           or not internal.conforms(g ->> 'subject', 'GroupSubject') then 'invalid_group_field'
+      when coalesce(jsonb_typeof(g -> 'linkedParent'), 'null') not in ('string', 'null')
+           or not internal.conforms(nullif(g ->> 'linkedParent', ''), 'Jid') then 'invalid_group_field'
+      when coalesce(jsonb_typeof(g -> 'isCommunity'), 'null') not in ('boolean', 'null')
+           or coalesce(jsonb_typeof(g -> 'isCommunityAnnounce'), 'null') not in ('boolean', 'null')
+           or coalesce(jsonb_typeof(g -> 'announce'), 'null') not in ('boolean', 'null') then 'invalid_group_field'
+      when coalesce(jsonb_typeof(g -> 'size'), 'null') not in ('number', 'null') then 'invalid_group_field'
+      -- Only reached for numbers (or null), so the cast is safe.
+      when coalesce((g ->> 'size')::numeric, 0) not between 0 and 2147483647
+           or (g ->> 'size')::numeric <> trunc((g ->> 'size')::numeric) then 'invalid_group_field'
+    end as problem
+    from jsonb_array_elements(groups) g
+  ),
+  q as (
+    insert into wa_data.message_error_quarantine (code, reason, raw, raw_bytes)
+    select problem, 'a group event entry that is not a group: ' || problem, internal.raw_event(g), octet_length(g::text)
+    from checked where problem is not null
+    returning 1
+  )
+  select (select count(*) from q),
+         coalesce(jsonb_object_agg(g ->> 'id', g) filter (where problem is null), '{}')
+    into quarantined, incoming
+  from checked;
+
+  -- Parents: removed if stored (found per element), never stored.
+  delete from wa_data.whatsapp_groups w
+  where w.id = any(array(
+    select p.id from jsonb_each(incoming) i
+    cross join lateral (select w2.id from wa_data.whatsapp_groups w2
+                        where w2.session_id = session and w2.group_jid = i.key limit 1) p
+    where (i.value ->> 'isCommunity')::boolean));
+  get diagnostics removed = row_count;
+
+  if complete then
+    insert into wa_data.whatsapp_groups as w
+      (session_id, group_jid, name, participant_count, is_community_announce, linked_parent_jid, announce)
+    select session, i.key, i.value ->> 'subject',
+           coalesce((i.value ->> 'size')::integer, jsonb_array_length(case when jsonb_typeof(i.value -> 'participants') = 'array'
+                                                                      then i.value -> 'participants' end), 0),
+           coalesce((i.value ->> 'isCommunityAnnounce')::boolean, false), nullif(i.value ->> 'linkedParent', ''),
+           coalesce((i.value ->> 'announce')::boolean, false)
+    from jsonb_each(incoming) i
+    where not coalesce((i.value ->> 'isCommunity')::boolean, false)
+    order by i.key
+    on conflict (session_id, group_jid) do update
+      set name = excluded.name, participant_count = excluded.participant_count,
+          is_community_announce = excluded.is_community_announce, linked_parent_jid = excluded.linked_parent_jid,
+          announce = excluded.announce, inactive_since = null, updated_at = now();
+    get diagnostics upserted = row_count;
+  else
+    update wa_data.whatsapp_groups w
+    set name = coalesce(incoming -> w.group_jid ->> 'subject', w.name),
+        participant_count = coalesce((incoming -> w.group_jid ->> 'size')::integer, w.participant_count),
+        is_community_announce = coalesce((incoming -> w.group_jid ->> 'isCommunityAnnounce')::boolean, w.is_community_announce),
+        linked_parent_jid = coalesce(nullif(incoming -> w.group_jid ->> 'linkedParent', ''), w.linked_parent_jid),
+        announce = coalesce((incoming -> w.group_jid ->> 'announce')::boolean, w.announce),
+        updated_at = now()
+    where w.id = any(array(
+      select p.id from jsonb_each(incoming) i
+      cross join lateral (select w2.id from wa_data.whatsapp_groups w2
+                          where w2.session_id = session and w2.group_jid = i.key limit 1) p
+      where not coalesce((i.value ->> 'isCommunity')::boolean, false)));
+    get diagnostics updated = row_count;
+  end if;
+
+  return jsonb_build_object('upserted', upserted, 'updated', updated, 'removedParents', removed,
+    'skippedParents', (select count(*) from jsonb_each(incoming) i where coalesce((i.value ->> 'isCommunity')::boolean, false)),
+    'ignored', (select count(*) from jsonb_each(incoming) i where not coalesce((i.value ->> 'isCommunity')::boolean, false))
+               - upserted - updated,
+    'quarantined', quarantined);
+end
+$$;
+revoke all on function internal.upsert_groups(text, jsonb, boolean) from public;
