@@ -3,6 +3,7 @@ import type { BaileysGroup, MessageErrorEvent, SyncGroupsResponse } from "./cont
 import { BackendError } from "./errors.js";
 import type { GatewayClient } from "./gateway.js";
 import { withRetry, type RetryOptions } from "./retry.js";
+import { createBatcher } from "./batcher.js";
 import { LIMITS, PATTERNS } from "./values.generated.js";
 
 /** The parts of a Baileys message key this package reads (proto.IMessageKey). */
@@ -117,42 +118,8 @@ export function forwardBaileysErrors(
   sock: Pick<BaileysSocketLike, "ev">, gateway: GatewayClient, sessionId: string, o: ForwardOptions = {},
 ): ErrorForwarder {
   const maxBatch = Math.min(o.maxBatch ?? 200, LIMITS.ackEventsPerCall);
-  const flushMs = o.flushMs ?? 100;
-  let queue: MessageErrorEvent[] = [];
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  let inFlight: Promise<void> = Promise.resolve();
-
-  const schedule = (ms = flushMs) => {
-    if (!timer) timer = setTimeout(() => { timer = undefined; void drain(); }, ms);
-  };
-
-  const drain = (): Promise<void> => {
-    inFlight = inFlight.then(async () => {
-      while (queue.length > 0) {
-        const batch = queue.slice(0, maxBatch);
-        try {
-          await withRetry(() => gateway.recordMessageError({ events: batch }), o);
-          queue = queue.slice(batch.length);
-        } catch (e) {
-          if (e instanceof BackendError && !e.retryable) {
-            queue = queue.slice(batch.length); // refused for good; the backend quarantined it
-            o.onError?.(e, batch);
-          } else {
-            o.onError?.(e, batch);
-            schedule(o.maxDelayMs ?? 10_000); // keep it; try again later
-            return;
-          }
-        }
-      }
-    });
-    return inFlight;
-  };
-
-  const gathered = (events: (MessageErrorEvent | undefined)[]) => {
-    for (const ev of events) if (ev) queue.push(ev);
-    if (queue.length >= maxBatch) void drain();
-    else if (queue.length > 0) schedule();
-  };
+  const batcher = createBatcher<MessageErrorEvent>((batch) => gateway.recordMessageError({ events: batch }), { ...o, maxBatch });
+  const gathered = (events: (MessageErrorEvent | undefined)[]) => batcher.add(events.filter((e) => e !== undefined));
   const onUpdate = (updates: BaileysMessageUpdate[]) =>
     gathered(updates.map((u) => toMessageErrorEvent(u, sessionId)));
   const onUpsert = (upsert: BaileysMessagesUpsert) =>
@@ -161,16 +128,12 @@ export function forwardBaileysErrors(
   sock.ev.on("messages.upsert", onUpsert);
 
   return {
-    flush: async () => {
-      if (timer) { clearTimeout(timer); timer = undefined; }
-      await drain();
-    },
+    flush: () => batcher.flush(),
     stop: async () => {
       sock.ev.off("messages.update", onUpdate);
       sock.ev.off("messages.upsert", onUpsert);
-      if (timer) { clearTimeout(timer); timer = undefined; }
-      await drain();
+      await batcher.flush();
     },
-    get pending() { return queue.length; },
+    get pending() { return batcher.pending; },
   };
 }

@@ -1,6 +1,7 @@
-// The gateway's client: the two RPCs it may call.
+// The gateway's client: the RPCs it may call (the webhooks are for Evolution API and WAHA themselves).
 import type {
-  BaileysGroup, MessageErrorEvent, RecordMessageErrorRequest, RecordMessageErrorResponse, SyncGroupsRequest, SyncGroupsResponse,
+  BaileysGroup, MessageErrorEvent, MessageStatusEvent, RecordMessageErrorRequest, RecordMessageErrorResponse,
+  RecordMessageStatusRequest, RecordMessageStatusResponse, SyncGroupsRequest, SyncGroupsResponse,
 } from "./contracts.generated.js";
 import { apiClient, callRpc, type ConnectionOptions } from "./http.js";
 
@@ -11,6 +12,10 @@ export interface GatewayClient {
   recordMessageError(
     ack: RecordMessageErrorRequest | MessageErrorEvent[],
   ): Promise<RecordMessageErrorResponse>;
+  /** POST /rpc/record_message_status: delivery progress (delivered, read, played), one or a batch. */
+  recordMessageStatus(
+    progress: RecordMessageStatusRequest | MessageStatusEvent[],
+  ): Promise<RecordMessageStatusResponse>;
 }
 
 /**
@@ -36,5 +41,7 @@ export function createGatewayClient(o: ConnectionOptions & { apiKey: string }): 
     recordMessageError: (ack) =>
       // A batch is always an object: PostgREST 12 rejects arrays whose objects differ in keys.
       callRpc(client, "record_message_error", Array.isArray(ack) ? { events: ack } : ack),
+    recordMessageStatus: (progress) =>
+      callRpc(client, "record_message_status", Array.isArray(progress) ? { events: progress } : progress),
   };
 }

@@ -9,6 +9,9 @@ export {
   syncBaileysGroups, forwardBaileysErrors, toMessageErrorEvent, toMessageErrorEventFromUpsert, BAILEYS_STATUS_ERROR,
   type BaileysSocketLike, type BaileysMessageUpdate, type BaileysMessage, type BaileysMessagesUpsert, type BaileysMessageKey, type ForwardOptions, type ErrorForwarder,
 } from "./baileys.js";
+export {
+  forwardBaileysProgress, toMessageStatusEvents, type BaileysReceiptUpdate, type BaileysProgressSocketLike,
+} from "./baileys-progress.js";
 export type * from "./contracts.generated.js";
 export { LIMITS, PATTERNS } from "./values.generated.js";
 export type { Database, Json } from "./database.generated.js";

@@ -7,7 +7,7 @@ import makeWASocket6, { initAuthCreds as initAuthCreds6 } from "@whiskeysockets/
 import makeWASocket7, { initAuthCreds as initAuthCreds7 } from "baileys-7";
 import pino from "pino";
 import { WebSocketServer } from "ws";
-import { createCrmClient, createGatewayClient, forwardBaileysErrors, type GatewayClient } from "../src/index.js";
+import { createCrmClient, createGatewayClient, forwardBaileysErrors, forwardBaileysProgress, type GatewayClient } from "../src/index.js";
 import { apiUrl, db, newKey } from "../../../test/support/env.js";
 import { seedSession } from "../../../test/support/fixtures.js";
 
@@ -85,5 +85,36 @@ describe.each(versions)("forwardBaileysErrors on a real $name socket", (v) => {
       "select error_message from notification_campaign_groups where campaign_id = $1 and group_jid = $2", [campaignId, jids[1]]);
     // Baileys 7 adds its own text after 463; it is kept.
     expect(rows[0].error_message).toBe(v.name === "Baileys 7" ? "Your account has been restricted" : null);
+  });
+});
+
+/** A group receipt node as WhatsApp's server sends it: a participant's device got (or read) our message. */
+const receipt = (id: string, from: string, participant: string, t: number, type?: "read") =>
+  ({ tag: "receipt", attrs: { id, from, participant, t: String(t), ...(type ? { type } : {}) }, content: undefined });
+
+describe.each(versions)("forwardBaileysProgress on a real $name socket", (v) => {
+  it("forwards group receipts (delivered, then read) once each; the row and the campaign's counts follow", async () => {
+    const { sessionId, jids } = await seedSession(gatewayKey, 1);
+    const crm = createCrmClient({ url: apiUrl, apiKey: crmKey });
+    const { campaignId } = await crm.createCampaign({ name: v.name, message: "m", sessionId, groupJids: jids });
+    const id = `3EB0P${sessionId.replace(/\W/g, "").toUpperCase()}`;
+    await crm.recordMessageSent({ campaignId, sends: [{ groupJid: jids[0]!, messageId: id }] });
+    const sock = realSocket(v);
+    const fwd = forwardBaileysProgress(sock, gateway, sessionId, { flushMs: 10 });
+    try {
+      sock.ws.emit("CB:receipt", receipt(id, jids[0]!, "5511900000001@s.whatsapp.net", 1764072000));
+      sock.ws.emit("CB:receipt", receipt(id, jids[0]!, "5511900000002@s.whatsapp.net", 1764072005));
+      sock.ws.emit("CB:receipt", receipt(id, jids[0]!, "5511900000001@s.whatsapp.net", 1764072060, "read"));
+      await new Promise((r) => setTimeout(r, 300));
+      await fwd.flush();
+    } finally {
+      await fwd.stop();
+      sock.end(undefined);
+    }
+    const { rows } = await db.query(`select g.delivered_at, g.read_at, c.delivered_count, c.read_count
+      from notification_campaign_groups g join notification_campaigns c on c.id = g.campaign_id where g.message_id = $1`, [id]);
+    expect(rows[0].delivered_at.toISOString()).toBe(new Date(1764072000 * 1000).toISOString()); // the first receipt
+    expect(rows[0].read_at.toISOString()).toBe(new Date(1764072060 * 1000).toISOString());
+    expect([rows[0].delivered_count, rows[0].read_count]).toEqual([1, 1]);
   });
 });
