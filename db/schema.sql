@@ -51,6 +51,12 @@ CREATE SCHEMA wa_data;
 COMMENT ON SCHEMA wa_data IS 'WhatsApp campaign data: groups, campaigns, their targets, the error-ACK inbox and quarantine. Never exposed; read through the api views.';
 
 --
+-- Name: */*; Type: DOMAIN; Schema: api; Owner: -
+--
+
+CREATE DOMAIN api."*/*" AS bytea;
+
+--
 -- Name: value_rules(); Type: FUNCTION; Schema: internal; Owner: -
 --
 
@@ -140,6 +146,44 @@ CREATE DOMAIN internal.message_id AS text
 
 CREATE DOMAIN internal.session_id AS text
 	CONSTRAINT session_id_check CHECK (internal.conforms(VALUE, 'SessionId'::text));
+
+--
+-- Name: cancel_campaign(jsonb); Type: FUNCTION; Schema: api; Owner: -
+--
+
+CREATE FUNCTION api.cancel_campaign(jsonb) RETURNS jsonb
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $_$
+declare
+  campaign wa_data.notification_campaigns := internal.lock_campaign($1);
+  cancelled integer;
+begin
+  if internal.campaign_transition(campaign.status, 'cancel') is null then
+    perform internal.raise_api_error(409, 'invalid_transition',
+      format('Campaign %s is %s: it cannot be cancelled.', campaign.id, campaign.status),
+      jsonb_build_object('status', campaign.status, 'action', 'cancel'));
+  end if;
+  -- The status first (a campaign without pending rows still ends cancelled); the totals trigger
+  -- then counts the rows, and internal.campaign_status keeps it cancelled.
+  update wa_data.notification_campaigns set status = 'cancelled', finished_at = coalesce(finished_at, now()), updated_at = now()
+  where id = campaign.id;
+  update wa_data.notification_campaign_groups
+  set status = 'cancelled', cancelled_at = now(), updated_at = now()
+  where campaign_id = campaign.id and status = 'pending';
+  get diagnostics cancelled = row_count;
+  select * into campaign from wa_data.notification_campaigns where id = campaign.id;
+  return jsonb_build_object('campaignId', campaign.id, 'status', campaign.status, 'cancelledGroups', cancelled,
+    'campaign', jsonb_build_object('totalGroups', campaign.total_groups, 'pendingCount', campaign.pending_count,
+      'sentCount', campaign.sent_count, 'failedCount', campaign.failed_count, 'cancelledCount', campaign.cancelled_count));
+end
+$_$;
+
+--
+-- Name: FUNCTION cancel_campaign(jsonb); Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON FUNCTION api.cancel_campaign(jsonb) IS 'CRM: cancel a campaign: groups not yet sent are cancelled and never sent later; the totals count them.';
 
 --
 -- Name: clear_session_restriction(jsonb); Type: FUNCTION; Schema: api; Owner: -
@@ -322,6 +366,96 @@ $_$;
 COMMENT ON FUNCTION api.evolution_webhook(jsonb) IS 'Gateway: Evolution API webhook (messages.update, groups.upsert, groups.update; other events answer ignored).';
 
 --
+-- Name: expire_unmatched_acks(jsonb); Type: FUNCTION; Schema: api; Owner: -
+--
+
+CREATE FUNCTION api.expire_unmatched_acks(jsonb) RETURNS jsonb
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $_$
+declare
+  age integer;
+  expired integer;
+begin
+  if jsonb_typeof($1) is distinct from 'object' then
+    perform internal.raise_api_error(400, 'invalid_body', 'The body must be a JSON object: {"olderThanSeconds": 86400}.');
+  end if;
+  if jsonb_typeof($1 -> 'olderThanSeconds') is distinct from 'number' or ($1 ->> 'olderThanSeconds') !~ '^[0-9]{1,9}$' then
+    perform internal.raise_api_error(422, 'invalid_age', 'olderThanSeconds must be a whole number of seconds.');
+  end if;
+  age := ($1 ->> 'olderThanSeconds')::integer;
+  -- The same lock rows as send records: an ACK is either matched by a concurrent send, or expired.
+  perform internal.lock_message_ids(array(
+    select i.message_id from wa_data.message_error_inbox i
+    where i.outcome = 'pending_match' and i.matched_at is null and i.expired_at is null
+      and i.received_at < now() - make_interval(secs => age)));
+  update wa_data.message_error_inbox i set expired_at = now()
+  where i.outcome = 'pending_match' and i.matched_at is null and i.expired_at is null
+    and i.received_at < now() - make_interval(secs => age);
+  get diagnostics expired = row_count;
+  return jsonb_build_object('expired', expired, 'olderThanSeconds', age);
+end
+$_$;
+
+--
+-- Name: FUNCTION expire_unmatched_acks(jsonb); Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON FUNCTION api.expire_unmatched_acks(jsonb) IS 'Ops: expire error ACKs that waited longer than olderThanSeconds for their send record.';
+
+--
+-- Name: metrics(); Type: FUNCTION; Schema: api; Owner: -
+--
+
+CREATE FUNCTION api.metrics() RETURNS api."*/*"
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+declare
+  body text;
+begin
+  perform set_config('response.headers',
+    '[{"Content-Type": "text/plain; version=0.0.4; charset=utf-8"}, {"Cache-Control": "no-store"}]', true);
+  with lines(n, line) as (
+    select 1, '# HELP wa_error_acks Error ACKs held in the inbox, by outcome (pending_match: waiting for their send; expired: given up by an operator).'
+    union all select 2, '# TYPE wa_error_acks gauge'
+    union all
+    select 3, format('wa_error_acks{outcome="%s"} %s', o, coalesce(x.n, 0))
+    from unnest(array['applied', 'duplicate', 'pending_match', 'expired']) o
+    left join (select case when expired_at is not null then 'expired' else outcome end as outcome, count(*) as n
+               from wa_data.message_error_inbox group by 1) x on x.outcome = o
+    union all select 4, '# HELP wa_ack_backlog Error ACKs waiting for their send record, per session.'
+    union all select 5, '# TYPE wa_ack_backlog gauge'
+    union all select 6, format('wa_ack_backlog{session="%s"} %s', internal.prometheus_label(session_id), unmatched) from api.ack_backlog
+    union all select 7, '# HELP wa_ack_backlog_oldest_seconds Age of the oldest error ACK waiting for its send record, per session.'
+    union all select 8, '# TYPE wa_ack_backlog_oldest_seconds gauge'
+    union all select 9, format('wa_ack_backlog_oldest_seconds{session="%s"} %s', internal.prometheus_label(session_id), oldest_age_seconds)
+    from api.ack_backlog
+    union all select 10, '# HELP wa_quarantine_unresolved Quarantined bodies and events nobody resolved yet, by code.'
+    union all select 11, '# TYPE wa_quarantine_unresolved gauge'
+    union all select 12, format('wa_quarantine_unresolved{code="%s"} %s', internal.prometheus_label(code), count(*))
+    from wa_data.message_error_quarantine where resolved_at is null group by code
+    union all select 13, '# HELP wa_campaigns Campaigns by status.'
+    union all select 14, '# TYPE wa_campaigns gauge'
+    union all select 15, format('wa_campaigns{status="%s"} %s', s, coalesce(x.n, 0))
+    from unnest(array['draft', 'scheduled', 'sending', 'completed', 'failed', 'partial_failure', 'cancelled']) s
+    left join (select status, count(*) as n from wa_data.notification_campaigns group by status) x on x.status = s
+    union all select 16, '# HELP wa_restricted_sessions Sessions WhatsApp restricted (see api.sessions).'
+    union all select 17, '# TYPE wa_restricted_sessions gauge'
+    union all select 18, format('wa_restricted_sessions %s', count(*)) from wa_data.whatsapp_sessions where restricted_at is not null
+  )
+  select string_agg(line, E'\n' order by n, line) || E'\n' into body from lines;
+  return convert_to(body, 'UTF8')::api."*/*";
+end
+$$;
+
+--
+-- Name: FUNCTION metrics(); Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON FUNCTION api.metrics() IS 'Ops: Prometheus metrics (text format 0.0.4). GET /rpc/metrics.';
+
+--
 -- Name: openapi(); Type: FUNCTION; Schema: api; Owner: -
 --
 
@@ -357,9 +491,223 @@ select $json${
     {
       "name": "crm",
       "description": "Callable with a crm API key (or a JWT whose role is crm)."
+    },
+    {
+      "name": "ops",
+      "description": "Callable with a ops API key (or a JWT whose role is ops)."
     }
   ],
   "paths": {
+    "/rpc/metrics": {
+      "get": {
+        "operationId": "metrics",
+        "summary": "Ops: Prometheus metrics (text format 0.0.4). GET /rpc/metrics.",
+        "tags": [
+          "ops"
+        ],
+        "security": [
+          {
+            "apiKey": []
+          },
+          {
+            "jwt": []
+          }
+        ],
+        "description": "Ops: Prometheus metrics (text format 0.0.4). GET /rpc/metrics.\n\nRoles: ops.",
+        "responses": {
+          "200": {
+            "description": "Prometheus text format 0.0.4.",
+            "content": {
+              "text/plain": {
+                "schema": {
+                  "type": "string"
+                }
+              }
+            }
+          },
+          "400": {
+            "description": "Refused: `22023` (docs/errors.md).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ApiErrorBody"
+                }
+              }
+            }
+          },
+          "401": {
+            "description": "Refused: `PGRST301`, `invalid_api_key`, `missing_credentials` (docs/errors.md).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ApiErrorBody"
+                }
+              }
+            }
+          },
+          "403": {
+            "description": "Refused: `42501`, `forbidden` (docs/errors.md).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ApiErrorBody"
+                }
+              }
+            }
+          },
+          "404": {
+            "description": "Refused: `not_found` (docs/errors.md).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ApiErrorBody"
+                }
+              }
+            }
+          },
+          "405": {
+            "description": "Refused: `method_not_allowed` (docs/errors.md).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ApiErrorBody"
+                }
+              }
+            }
+          }
+        }
+      }
+    },
+    "/rpc/cancel_campaign": {
+      "post": {
+        "operationId": "cancel_campaign",
+        "summary": "CRM: cancel a campaign: groups not yet sent are cancelled and never sent later; the totals count them.",
+        "tags": [
+          "crm"
+        ],
+        "security": [
+          {
+            "apiKey": []
+          },
+          {
+            "jwt": []
+          }
+        ],
+        "description": "POST /rpc/cancel_campaign (crm): cancel a draft, scheduled or sending campaign. Groups not yet sent are cancelled and never sent later (a send result for one is 409 campaign_cancelled).\n\nRoles: crm. The body is the payload itself.",
+        "requestBody": {
+          "required": true,
+          "content": {
+            "application/json": {
+              "schema": {
+                "$ref": "#/components/schemas/CancelCampaignRequest"
+              }
+            }
+          }
+        },
+        "responses": {
+          "200": {
+            "description": "The campaign after cancelling, with its totals (cancelledCount counts the groups never sent).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/CancelCampaignResponse"
+                }
+              }
+            }
+          },
+          "400": {
+            "description": "Refused: `22023`, `22P05`, `PGRST102`, `connection_lost`, `invalid_body` (docs/errors.md).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ApiErrorBody"
+                }
+              }
+            }
+          },
+          "401": {
+            "description": "Refused: `PGRST301`, `invalid_api_key`, `missing_credentials` (docs/errors.md).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ApiErrorBody"
+                }
+              }
+            }
+          },
+          "403": {
+            "description": "Refused: `42501`, `forbidden` (docs/errors.md).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ApiErrorBody"
+                }
+              }
+            }
+          },
+          "404": {
+            "description": "Refused: `PGRST202`, `campaign_not_found`, `not_found` (docs/errors.md).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ApiErrorBody"
+                }
+              }
+            }
+          },
+          "405": {
+            "description": "Refused: `method_not_allowed` (docs/errors.md).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ApiErrorBody"
+                }
+              }
+            }
+          },
+          "406": {
+            "description": "Refused: `PGRST106` (docs/errors.md).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ApiErrorBody"
+                }
+              }
+            }
+          },
+          "409": {
+            "description": "Refused: `invalid_transition`, `session_restricted` (docs/errors.md).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ApiErrorBody"
+                }
+              }
+            }
+          },
+          "422": {
+            "description": "Refused: `invalid_campaign_id`, `invalid_error_code`, `invalid_scheduled`, `nothing_to_retry` (docs/errors.md).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ApiErrorBody"
+                }
+              }
+            }
+          },
+          "500": {
+            "description": "Refused: `57014` (docs/errors.md).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ApiErrorBody"
+                }
+              }
+            }
+          }
+        }
+      }
+    },
     "/rpc/clear_session_restriction": {
       "post": {
         "operationId": "clear_session_restriction",
@@ -429,6 +777,16 @@ select $json${
           },
           "404": {
             "description": "Refused: `PGRST202`, `not_found`, `session_not_found` (docs/errors.md).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ApiErrorBody"
+                }
+              }
+            }
+          },
+          "405": {
+            "description": "Refused: `method_not_allowed` (docs/errors.md).",
             "content": {
               "application/json": {
                 "schema": {
@@ -539,6 +897,16 @@ select $json${
           },
           "404": {
             "description": "Refused: `PGRST202`, `not_found` (docs/errors.md).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ApiErrorBody"
+                }
+              }
+            }
+          },
+          "405": {
+            "description": "Refused: `method_not_allowed` (docs/errors.md).",
             "content": {
               "application/json": {
                 "schema": {
@@ -677,6 +1045,16 @@ select $json${
               }
             }
           },
+          "405": {
+            "description": "Refused: `method_not_allowed` (docs/errors.md).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ApiErrorBody"
+                }
+              }
+            }
+          },
           "406": {
             "description": "Refused: `PGRST106` (docs/errors.md).",
             "content": {
@@ -689,6 +1067,136 @@ select $json${
           },
           "422": {
             "description": "Refused: `invalid_session_id` (docs/errors.md).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ApiErrorBody"
+                }
+              }
+            }
+          },
+          "500": {
+            "description": "Refused: `57014` (docs/errors.md).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ApiErrorBody"
+                }
+              }
+            }
+          }
+        }
+      }
+    },
+    "/rpc/expire_unmatched_acks": {
+      "post": {
+        "operationId": "expire_unmatched_acks",
+        "summary": "Ops: expire error ACKs that waited longer than olderThanSeconds for their send record.",
+        "tags": [
+          "ops"
+        ],
+        "security": [
+          {
+            "apiKey": []
+          },
+          {
+            "jwt": []
+          }
+        ],
+        "description": "POST /rpc/expire_unmatched_acks (ops): expire error ACKs that waited longer than olderThanSeconds for their send record: they leave the backlog and no longer fail a send recorded later.\n\nRoles: ops. The body is the payload itself.",
+        "requestBody": {
+          "required": true,
+          "content": {
+            "application/json": {
+              "schema": {
+                "$ref": "#/components/schemas/ExpireUnmatchedAcksRequest"
+              }
+            }
+          }
+        },
+        "responses": {
+          "200": {
+            "description": "How many were expired.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ExpireUnmatchedAcksResponse"
+                }
+              }
+            }
+          },
+          "400": {
+            "description": "Refused: `22023`, `22P05`, `PGRST102`, `connection_lost`, `invalid_body` (docs/errors.md).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ApiErrorBody"
+                }
+              }
+            }
+          },
+          "401": {
+            "description": "Refused: `PGRST301`, `invalid_api_key`, `missing_credentials` (docs/errors.md).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ApiErrorBody"
+                }
+              }
+            }
+          },
+          "403": {
+            "description": "Refused: `42501`, `forbidden` (docs/errors.md).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ApiErrorBody"
+                }
+              }
+            }
+          },
+          "404": {
+            "description": "Refused: `PGRST202`, `not_found`, `quarantine_not_found` (docs/errors.md).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ApiErrorBody"
+                }
+              }
+            }
+          },
+          "405": {
+            "description": "Refused: `method_not_allowed` (docs/errors.md).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ApiErrorBody"
+                }
+              }
+            }
+          },
+          "406": {
+            "description": "Refused: `PGRST106` (docs/errors.md).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ApiErrorBody"
+                }
+              }
+            }
+          },
+          "409": {
+            "description": "Refused: `already_resolved`, `quarantine_truncated` (docs/errors.md).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ApiErrorBody"
+                }
+              }
+            }
+          },
+          "422": {
+            "description": "Refused: `invalid_action`, `invalid_age`, `invalid_quarantine_id` (docs/errors.md).",
             "content": {
               "application/json": {
                 "schema": {
@@ -779,6 +1287,16 @@ select $json${
           },
           "404": {
             "description": "Refused: `PGRST202`, `not_found` (docs/errors.md).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ApiErrorBody"
+                }
+              }
+            }
+          },
+          "405": {
+            "description": "Refused: `method_not_allowed` (docs/errors.md).",
             "content": {
               "application/json": {
                 "schema": {
@@ -907,6 +1425,16 @@ select $json${
               }
             }
           },
+          "405": {
+            "description": "Refused: `method_not_allowed` (docs/errors.md).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ApiErrorBody"
+                }
+              }
+            }
+          },
           "406": {
             "description": "Refused: `PGRST106` (docs/errors.md).",
             "content": {
@@ -918,7 +1446,7 @@ select $json${
             }
           },
           "409": {
-            "description": "Refused: `duplicate_message_id`, `send_conflict` (docs/errors.md).",
+            "description": "Refused: `campaign_cancelled`, `duplicate_message_id`, `send_conflict` (docs/errors.md).",
             "content": {
               "application/json": {
                 "schema": {
@@ -1037,6 +1565,16 @@ select $json${
               }
             }
           },
+          "405": {
+            "description": "Refused: `method_not_allowed` (docs/errors.md).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ApiErrorBody"
+                }
+              }
+            }
+          },
           "406": {
             "description": "Refused: `PGRST106` (docs/errors.md).",
             "content": {
@@ -1049,6 +1587,396 @@ select $json${
           },
           "422": {
             "description": "Refused: `invalid_progress_status`, `invalid_timestamp` (docs/errors.md).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ApiErrorBody"
+                }
+              }
+            }
+          },
+          "500": {
+            "description": "Refused: `57014` (docs/errors.md).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ApiErrorBody"
+                }
+              }
+            }
+          }
+        }
+      }
+    },
+    "/rpc/resolve_quarantined": {
+      "post": {
+        "operationId": "resolve_quarantined",
+        "summary": "Ops: dismiss a quarantined event, or replay it through record_message_error.",
+        "tags": [
+          "ops"
+        ],
+        "security": [
+          {
+            "apiKey": []
+          },
+          {
+            "jwt": []
+          }
+        ],
+        "description": "POST /rpc/resolve_quarantined (ops): dismiss a quarantined event, or replay it through record_message_error. Once only (409 already_resolved).\n\nRoles: ops. The body is the payload itself.",
+        "requestBody": {
+          "required": true,
+          "content": {
+            "application/json": {
+              "schema": {
+                "$ref": "#/components/schemas/ResolveQuarantinedRequest"
+              }
+            }
+          }
+        },
+        "responses": {
+          "200": {
+            "description": "What was done; a replay carries record_message_error's answer.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ResolveQuarantinedResponse"
+                }
+              }
+            }
+          },
+          "400": {
+            "description": "Refused: `22023`, `22P05`, `PGRST102`, `connection_lost`, `invalid_body` (docs/errors.md).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ApiErrorBody"
+                }
+              }
+            }
+          },
+          "401": {
+            "description": "Refused: `PGRST301`, `invalid_api_key`, `missing_credentials` (docs/errors.md).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ApiErrorBody"
+                }
+              }
+            }
+          },
+          "403": {
+            "description": "Refused: `42501`, `forbidden` (docs/errors.md).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ApiErrorBody"
+                }
+              }
+            }
+          },
+          "404": {
+            "description": "Refused: `PGRST202`, `not_found`, `quarantine_not_found` (docs/errors.md).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ApiErrorBody"
+                }
+              }
+            }
+          },
+          "405": {
+            "description": "Refused: `method_not_allowed` (docs/errors.md).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ApiErrorBody"
+                }
+              }
+            }
+          },
+          "406": {
+            "description": "Refused: `PGRST106` (docs/errors.md).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ApiErrorBody"
+                }
+              }
+            }
+          },
+          "409": {
+            "description": "Refused: `already_resolved`, `quarantine_truncated` (docs/errors.md).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ApiErrorBody"
+                }
+              }
+            }
+          },
+          "422": {
+            "description": "Refused: `invalid_action`, `invalid_age`, `invalid_quarantine_id` (docs/errors.md).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ApiErrorBody"
+                }
+              }
+            }
+          },
+          "500": {
+            "description": "Refused: `57014` (docs/errors.md).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ApiErrorBody"
+                }
+              }
+            }
+          }
+        }
+      }
+    },
+    "/rpc/retry_failed_groups": {
+      "post": {
+        "operationId": "retry_failed_groups",
+        "summary": "CRM: a new draft campaign over a campaign's failed groups (optionally only some error codes) that can still be targeted.",
+        "tags": [
+          "crm"
+        ],
+        "security": [
+          {
+            "apiKey": []
+          },
+          {
+            "jwt": []
+          }
+        ],
+        "description": "POST /rpc/retry_failed_groups (crm): a new draft campaign (same message and session) over the campaign's failed groups that can still be targeted, optionally only those with one of errorCodes.\n\nRoles: crm. The body is the payload itself.",
+        "requestBody": {
+          "required": true,
+          "content": {
+            "application/json": {
+              "schema": {
+                "$ref": "#/components/schemas/RetryFailedGroupsRequest"
+              }
+            }
+          }
+        },
+        "responses": {
+          "200": {
+            "description": "The new campaign (as create_campaign answers), which campaign it retries, and how many failed groups were left out (inactive, parents, other codes).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/RetryFailedGroupsResponse"
+                }
+              }
+            }
+          },
+          "400": {
+            "description": "Refused: `22023`, `22P05`, `PGRST102`, `connection_lost`, `invalid_body` (docs/errors.md).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ApiErrorBody"
+                }
+              }
+            }
+          },
+          "401": {
+            "description": "Refused: `PGRST301`, `invalid_api_key`, `missing_credentials` (docs/errors.md).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ApiErrorBody"
+                }
+              }
+            }
+          },
+          "403": {
+            "description": "Refused: `42501`, `forbidden` (docs/errors.md).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ApiErrorBody"
+                }
+              }
+            }
+          },
+          "404": {
+            "description": "Refused: `PGRST202`, `campaign_not_found`, `not_found` (docs/errors.md).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ApiErrorBody"
+                }
+              }
+            }
+          },
+          "405": {
+            "description": "Refused: `method_not_allowed` (docs/errors.md).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ApiErrorBody"
+                }
+              }
+            }
+          },
+          "406": {
+            "description": "Refused: `PGRST106` (docs/errors.md).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ApiErrorBody"
+                }
+              }
+            }
+          },
+          "409": {
+            "description": "Refused: `invalid_transition`, `session_restricted` (docs/errors.md).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ApiErrorBody"
+                }
+              }
+            }
+          },
+          "422": {
+            "description": "Refused: `invalid_campaign_id`, `invalid_error_code`, `invalid_scheduled`, `nothing_to_retry` (docs/errors.md).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ApiErrorBody"
+                }
+              }
+            }
+          },
+          "500": {
+            "description": "Refused: `57014` (docs/errors.md).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ApiErrorBody"
+                }
+              }
+            }
+          }
+        }
+      }
+    },
+    "/rpc/schedule_campaign": {
+      "post": {
+        "operationId": "schedule_campaign",
+        "summary": "CRM: schedule a draft campaign (scheduled: true) or put a scheduled one back to draft (false).",
+        "tags": [
+          "crm"
+        ],
+        "security": [
+          {
+            "apiKey": []
+          },
+          {
+            "jwt": []
+          }
+        ],
+        "description": "POST /rpc/schedule_campaign (crm): schedule a draft (scheduled: true) or put a scheduled campaign back to draft (false). Any other transition is 409 invalid_transition.\n\nRoles: crm. The body is the payload itself.",
+        "requestBody": {
+          "required": true,
+          "content": {
+            "application/json": {
+              "schema": {
+                "$ref": "#/components/schemas/ScheduleCampaignRequest"
+              }
+            }
+          }
+        },
+        "responses": {
+          "200": {
+            "description": "The campaign's new status.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ScheduleCampaignResponse"
+                }
+              }
+            }
+          },
+          "400": {
+            "description": "Refused: `22023`, `22P05`, `PGRST102`, `connection_lost`, `invalid_body` (docs/errors.md).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ApiErrorBody"
+                }
+              }
+            }
+          },
+          "401": {
+            "description": "Refused: `PGRST301`, `invalid_api_key`, `missing_credentials` (docs/errors.md).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ApiErrorBody"
+                }
+              }
+            }
+          },
+          "403": {
+            "description": "Refused: `42501`, `forbidden` (docs/errors.md).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ApiErrorBody"
+                }
+              }
+            }
+          },
+          "404": {
+            "description": "Refused: `PGRST202`, `campaign_not_found`, `not_found` (docs/errors.md).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ApiErrorBody"
+                }
+              }
+            }
+          },
+          "405": {
+            "description": "Refused: `method_not_allowed` (docs/errors.md).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ApiErrorBody"
+                }
+              }
+            }
+          },
+          "406": {
+            "description": "Refused: `PGRST106` (docs/errors.md).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ApiErrorBody"
+                }
+              }
+            }
+          },
+          "409": {
+            "description": "Refused: `invalid_transition`, `session_restricted` (docs/errors.md).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ApiErrorBody"
+                }
+              }
+            }
+          },
+          "422": {
+            "description": "Refused: `invalid_campaign_id`, `invalid_error_code`, `invalid_scheduled`, `nothing_to_retry` (docs/errors.md).",
             "content": {
               "application/json": {
                 "schema": {
@@ -1139,6 +2067,16 @@ select $json${
           },
           "404": {
             "description": "Refused: `PGRST202`, `not_found` (docs/errors.md).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ApiErrorBody"
+                }
+              }
+            }
+          },
+          "405": {
+            "description": "Refused: `method_not_allowed` (docs/errors.md).",
             "content": {
               "application/json": {
                 "schema": {
@@ -1267,6 +2205,16 @@ select $json${
               }
             }
           },
+          "405": {
+            "description": "Refused: `method_not_allowed` (docs/errors.md).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ApiErrorBody"
+                }
+              }
+            }
+          },
           "406": {
             "description": "Refused: `PGRST106` (docs/errors.md).",
             "content": {
@@ -1279,6 +2227,109 @@ select $json${
           },
           "422": {
             "description": "Refused: `invalid_session_id` (docs/errors.md).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ApiErrorBody"
+                }
+              }
+            }
+          },
+          "500": {
+            "description": "Refused: `57014` (docs/errors.md).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ApiErrorBody"
+                }
+              }
+            }
+          }
+        }
+      }
+    },
+    "/ack_backlog": {
+      "get": {
+        "operationId": "list_ack_backlog",
+        "summary": "Error ACKs waiting for their send record, per session (empty string: ACKs without a session): how many, and the oldest.",
+        "tags": [
+          "ops"
+        ],
+        "security": [
+          {
+            "apiKey": []
+          },
+          {
+            "jwt": []
+          }
+        ],
+        "description": "Error ACKs waiting for their send record, per session (empty string: ACKs without a session): how many, and the oldest.\n\nRoles: ops. PostgREST filters (`?column=eq.value`), `order`, `limit` and `select` apply; at most ${limits.rowsPerRead} rows per request: page with `limit` and a filter on the order column.",
+        "responses": {
+          "200": {
+            "description": "The rows.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "type": "array",
+                  "items": {
+                    "$ref": "#/components/schemas/ack_backlog_row"
+                  }
+                }
+              }
+            }
+          },
+          "400": {
+            "description": "Refused: `22023`, `22P05`, `PGRST102`, `connection_lost`, `invalid_body` (docs/errors.md).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ApiErrorBody"
+                }
+              }
+            }
+          },
+          "401": {
+            "description": "Refused: `PGRST301`, `invalid_api_key`, `missing_credentials` (docs/errors.md).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ApiErrorBody"
+                }
+              }
+            }
+          },
+          "403": {
+            "description": "Refused: `42501`, `forbidden` (docs/errors.md).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ApiErrorBody"
+                }
+              }
+            }
+          },
+          "404": {
+            "description": "Refused: `PGRST202`, `not_found` (docs/errors.md).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ApiErrorBody"
+                }
+              }
+            }
+          },
+          "405": {
+            "description": "Refused: `method_not_allowed` (docs/errors.md).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ApiErrorBody"
+                }
+              }
+            }
+          },
+          "406": {
+            "description": "Refused: `PGRST106` (docs/errors.md).",
             "content": {
               "application/json": {
                 "schema": {
@@ -1370,6 +2421,16 @@ select $json${
               }
             }
           },
+          "405": {
+            "description": "Refused: `method_not_allowed` (docs/errors.md).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ApiErrorBody"
+                }
+              }
+            }
+          },
           "406": {
             "description": "Refused: `PGRST106` (docs/errors.md).",
             "content": {
@@ -1398,7 +2459,8 @@ select $json${
         "operationId": "list_campaigns",
         "summary": "Campaigns with their live totals and status.",
         "tags": [
-          "crm"
+          "crm",
+          "ops"
         ],
         "security": [
           {
@@ -1408,7 +2470,7 @@ select $json${
             "jwt": []
           }
         ],
-        "description": "Campaigns with their live totals and status.\n\nRoles: crm. PostgREST filters (`?column=eq.value`), `order`, `limit` and `select` apply; at most ${limits.rowsPerRead} rows per request: page with `limit` and a filter on the order column.",
+        "description": "Campaigns with their live totals and status.\n\nRoles: crm, ops. PostgREST filters (`?column=eq.value`), `order`, `limit` and `select` apply; at most ${limits.rowsPerRead} rows per request: page with `limit` and a filter on the order column.",
         "responses": {
           "200": {
             "description": "The rows.",
@@ -1455,6 +2517,222 @@ select $json${
           },
           "404": {
             "description": "Refused: `PGRST202`, `not_found` (docs/errors.md).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ApiErrorBody"
+                }
+              }
+            }
+          },
+          "405": {
+            "description": "Refused: `method_not_allowed` (docs/errors.md).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ApiErrorBody"
+                }
+              }
+            }
+          },
+          "406": {
+            "description": "Refused: `PGRST106` (docs/errors.md).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ApiErrorBody"
+                }
+              }
+            }
+          },
+          "500": {
+            "description": "Refused: `57014` (docs/errors.md).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ApiErrorBody"
+                }
+              }
+            }
+          }
+        }
+      }
+    },
+    "/error_codes": {
+      "get": {
+        "operationId": "list_error_codes",
+        "summary": "Failures per campaign, session and error code.",
+        "tags": [
+          "ops"
+        ],
+        "security": [
+          {
+            "apiKey": []
+          },
+          {
+            "jwt": []
+          }
+        ],
+        "description": "Failures per campaign, session and error code.\n\nRoles: ops. PostgREST filters (`?column=eq.value`), `order`, `limit` and `select` apply; at most ${limits.rowsPerRead} rows per request: page with `limit` and a filter on the order column.",
+        "responses": {
+          "200": {
+            "description": "The rows.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "type": "array",
+                  "items": {
+                    "$ref": "#/components/schemas/error_codes_row"
+                  }
+                }
+              }
+            }
+          },
+          "400": {
+            "description": "Refused: `22023`, `22P05`, `PGRST102`, `connection_lost`, `invalid_body` (docs/errors.md).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ApiErrorBody"
+                }
+              }
+            }
+          },
+          "401": {
+            "description": "Refused: `PGRST301`, `invalid_api_key`, `missing_credentials` (docs/errors.md).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ApiErrorBody"
+                }
+              }
+            }
+          },
+          "403": {
+            "description": "Refused: `42501`, `forbidden` (docs/errors.md).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ApiErrorBody"
+                }
+              }
+            }
+          },
+          "404": {
+            "description": "Refused: `PGRST202`, `not_found` (docs/errors.md).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ApiErrorBody"
+                }
+              }
+            }
+          },
+          "405": {
+            "description": "Refused: `method_not_allowed` (docs/errors.md).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ApiErrorBody"
+                }
+              }
+            }
+          },
+          "406": {
+            "description": "Refused: `PGRST106` (docs/errors.md).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ApiErrorBody"
+                }
+              }
+            }
+          },
+          "500": {
+            "description": "Refused: `57014` (docs/errors.md).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ApiErrorBody"
+                }
+              }
+            }
+          }
+        }
+      }
+    },
+    "/quarantine": {
+      "get": {
+        "operationId": "list_quarantine",
+        "summary": "Bodies and events the gateways sent that could not be recorded: code, reason, when, the first 500 characters.",
+        "tags": [
+          "ops"
+        ],
+        "security": [
+          {
+            "apiKey": []
+          },
+          {
+            "jwt": []
+          }
+        ],
+        "description": "Bodies and events the gateways sent that could not be recorded: code, reason, when, the first 500 characters.\n\nRoles: ops. PostgREST filters (`?column=eq.value`), `order`, `limit` and `select` apply; at most ${limits.rowsPerRead} rows per request: page with `limit` and a filter on the order column.",
+        "responses": {
+          "200": {
+            "description": "The rows.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "type": "array",
+                  "items": {
+                    "$ref": "#/components/schemas/quarantine_row"
+                  }
+                }
+              }
+            }
+          },
+          "400": {
+            "description": "Refused: `22023`, `22P05`, `PGRST102`, `connection_lost`, `invalid_body` (docs/errors.md).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ApiErrorBody"
+                }
+              }
+            }
+          },
+          "401": {
+            "description": "Refused: `PGRST301`, `invalid_api_key`, `missing_credentials` (docs/errors.md).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ApiErrorBody"
+                }
+              }
+            }
+          },
+          "403": {
+            "description": "Refused: `42501`, `forbidden` (docs/errors.md).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ApiErrorBody"
+                }
+              }
+            }
+          },
+          "404": {
+            "description": "Refused: `PGRST202`, `not_found` (docs/errors.md).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ApiErrorBody"
+                }
+              }
+            }
+          },
+          "405": {
+            "description": "Refused: `method_not_allowed` (docs/errors.md).",
             "content": {
               "application/json": {
                 "schema": {
@@ -1556,6 +2834,16 @@ select $json${
               }
             }
           },
+          "405": {
+            "description": "Refused: `method_not_allowed` (docs/errors.md).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ApiErrorBody"
+                }
+              }
+            }
+          },
           "406": {
             "description": "Refused: `PGRST106` (docs/errors.md).",
             "content": {
@@ -1584,7 +2872,8 @@ select $json${
         "operationId": "list_sessions",
         "summary": "WhatsApp accounts (gateway sessions): last sync, and whether WhatsApp restricted the account (restricted_at, restricted_code).",
         "tags": [
-          "crm"
+          "crm",
+          "ops"
         ],
         "security": [
           {
@@ -1594,7 +2883,7 @@ select $json${
             "jwt": []
           }
         ],
-        "description": "WhatsApp accounts (gateway sessions): last sync, and whether WhatsApp restricted the account (restricted_at, restricted_code).\n\nRoles: crm. PostgREST filters (`?column=eq.value`), `order`, `limit` and `select` apply; at most ${limits.rowsPerRead} rows per request: page with `limit` and a filter on the order column.",
+        "description": "WhatsApp accounts (gateway sessions): last sync, and whether WhatsApp restricted the account (restricted_at, restricted_code).\n\nRoles: crm, ops. PostgREST filters (`?column=eq.value`), `order`, `limit` and `select` apply; at most ${limits.rowsPerRead} rows per request: page with `limit` and a filter on the order column.",
         "responses": {
           "200": {
             "description": "The rows.",
@@ -1649,6 +2938,16 @@ select $json${
               }
             }
           },
+          "405": {
+            "description": "Refused: `method_not_allowed` (docs/errors.md).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ApiErrorBody"
+                }
+              }
+            }
+          },
           "406": {
             "description": "Refused: `PGRST106` (docs/errors.md).",
             "content": {
@@ -1689,6 +2988,64 @@ select $json${
       }
     },
     "schemas": {
+      "CancelCampaignRequest": {
+        "title": "CancelCampaignRequest",
+        "description": "POST /rpc/cancel_campaign (crm): cancel a draft, scheduled or sending campaign. Groups not yet sent are cancelled and never sent later (a send result for one is 409 campaign_cancelled).",
+        "type": "object",
+        "required": [
+          "campaignId"
+        ],
+        "properties": {
+          "campaignId": {
+            "type": "integer",
+            "minimum": 1,
+            "description": "The campaign's id."
+          }
+        },
+        "examples": []
+      },
+      "CancelCampaignResponse": {
+        "title": "CancelCampaignResponse",
+        "description": "The campaign after cancelling, with its totals (cancelledCount counts the groups never sent).",
+        "type": "object",
+        "required": [
+          "campaignId",
+          "status",
+          "cancelledGroups",
+          "campaign"
+        ],
+        "properties": {
+          "campaignId": {
+            "type": "integer"
+          },
+          "status": {
+            "const": "cancelled"
+          },
+          "cancelledGroups": {
+            "type": "integer"
+          },
+          "campaign": {
+            "type": "object",
+            "properties": {
+              "totalGroups": {
+                "type": "integer"
+              },
+              "pendingCount": {
+                "type": "integer"
+              },
+              "sentCount": {
+                "type": "integer"
+              },
+              "failedCount": {
+                "type": "integer"
+              },
+              "cancelledCount": {
+                "type": "integer"
+              }
+            }
+          }
+        }
+      },
       "SessionId": {
         "title": "SessionId",
         "type": "string",
@@ -1885,10 +3242,21 @@ select $json${
           "session_restricted",
           "session_not_found",
           "invalid_signature",
+          "invalid_scheduled",
+          "invalid_transition",
+          "campaign_cancelled",
+          "nothing_to_retry",
+          "invalid_age",
+          "invalid_quarantine_id",
+          "invalid_action",
+          "quarantine_not_found",
+          "already_resolved",
+          "quarantine_truncated",
           "missing_credentials",
           "invalid_api_key",
           "forbidden",
           "not_found",
+          "method_not_allowed",
           "PGRST102",
           "PGRST202",
           "PGRST301",
@@ -2065,6 +3433,44 @@ select $json${
               "string",
               "null"
             ]
+          }
+        }
+      },
+      "ExpireUnmatchedAcksRequest": {
+        "title": "ExpireUnmatchedAcksRequest",
+        "description": "POST /rpc/expire_unmatched_acks (ops): expire error ACKs that waited longer than olderThanSeconds for their send record: they leave the backlog and no longer fail a send recorded later.",
+        "type": "object",
+        "required": [
+          "olderThanSeconds"
+        ],
+        "properties": {
+          "olderThanSeconds": {
+            "type": "integer",
+            "minimum": 0,
+            "maximum": 999999999
+          }
+        },
+        "examples": [
+          {
+            "olderThanSeconds": 604800
+          }
+        ]
+      },
+      "ExpireUnmatchedAcksResponse": {
+        "title": "ExpireUnmatchedAcksResponse",
+        "description": "How many were expired.",
+        "type": "object",
+        "required": [
+          "expired",
+          "olderThanSeconds"
+        ],
+        "additionalProperties": false,
+        "properties": {
+          "expired": {
+            "type": "integer"
+          },
+          "olderThanSeconds": {
+            "type": "integer"
           }
         }
       },
@@ -2730,6 +4136,155 @@ select $json${
           }
         }
       },
+      "ResolveQuarantinedRequest": {
+        "title": "ResolveQuarantinedRequest",
+        "description": "POST /rpc/resolve_quarantined (ops): dismiss a quarantined event, or replay it through record_message_error. Once only (409 already_resolved).",
+        "type": "object",
+        "required": [
+          "id",
+          "action"
+        ],
+        "properties": {
+          "id": {
+            "type": "integer",
+            "minimum": 1
+          },
+          "action": {
+            "enum": [
+              "dismiss",
+              "replay"
+            ]
+          }
+        },
+        "examples": []
+      },
+      "ResolveQuarantinedResponse": {
+        "title": "ResolveQuarantinedResponse",
+        "description": "What was done; a replay carries record_message_error's answer.",
+        "type": "object",
+        "required": [
+          "id",
+          "resolution"
+        ],
+        "properties": {
+          "id": {
+            "type": "integer"
+          },
+          "resolution": {
+            "enum": [
+              "dismissed",
+              "replayed"
+            ]
+          },
+          "replay": {
+            "type": "object"
+          }
+        }
+      },
+      "RetryFailedGroupsRequest": {
+        "title": "RetryFailedGroupsRequest",
+        "description": "POST /rpc/retry_failed_groups (crm): a new draft campaign (same message and session) over the campaign's failed groups that can still be targeted, optionally only those with one of errorCodes.",
+        "type": "object",
+        "required": [
+          "campaignId"
+        ],
+        "properties": {
+          "campaignId": {
+            "type": "integer",
+            "minimum": 1,
+            "description": "The campaign's id."
+          },
+          "errorCodes": {
+            "type": "array",
+            "items": {
+              "$ref": "#/components/schemas/GatewayErrorCode"
+            }
+          },
+          "name": {
+            "$ref": "#/components/schemas/CampaignName"
+          }
+        },
+        "examples": []
+      },
+      "RetryFailedGroupsResponse": {
+        "title": "RetryFailedGroupsResponse",
+        "description": "The new campaign (as create_campaign answers), which campaign it retries, and how many failed groups were left out (inactive, parents, other codes).",
+        "type": "object",
+        "required": [
+          "campaignId",
+          "totalGroups",
+          "status",
+          "retryOf",
+          "skipped"
+        ],
+        "properties": {
+          "campaignId": {
+            "type": "integer"
+          },
+          "totalGroups": {
+            "type": "integer"
+          },
+          "status": {
+            "type": "string"
+          },
+          "retryOf": {
+            "type": "integer"
+          },
+          "skipped": {
+            "type": "integer"
+          }
+        }
+      },
+      "ScheduleCampaignRequest": {
+        "title": "ScheduleCampaignRequest",
+        "description": "POST /rpc/schedule_campaign (crm): schedule a draft (scheduled: true) or put a scheduled campaign back to draft (false). Any other transition is 409 invalid_transition.",
+        "type": "object",
+        "required": [
+          "campaignId",
+          "scheduled"
+        ],
+        "properties": {
+          "campaignId": {
+            "type": "integer",
+            "minimum": 1,
+            "description": "The campaign's id."
+          },
+          "scheduled": {
+            "type": "boolean"
+          }
+        },
+        "examples": []
+      },
+      "CampaignStatusName": {
+        "title": "CampaignStatusName",
+        "enum": [
+          "draft",
+          "scheduled",
+          "sending",
+          "completed",
+          "failed",
+          "partial_failure",
+          "cancelled"
+        ]
+      },
+      "ScheduleCampaignResponse": {
+        "title": "ScheduleCampaignResponse",
+        "description": "The campaign's new status.",
+        "type": "object",
+        "required": [
+          "campaignId",
+          "status"
+        ],
+        "additionalProperties": false,
+        "properties": {
+          "campaignId": {
+            "type": "integer"
+          },
+          "status": {
+            "$ref": "#/components/schemas/CampaignStatusName"
+          }
+        }
+      },
       "BaileysGroup": {
         "title": "BaileysGroup",
         "description": "Baileys GroupMetadata. Unknown fields are ignored; a missing flag means false.",
@@ -3058,6 +4613,26 @@ select $json${
           }
         }
       },
+      "ack_backlog_row": {
+        "type": "object",
+        "properties": {
+          "session_id": {
+            "type": "string"
+          },
+          "unmatched": {
+            "type": "integer",
+            "format": "int32"
+          },
+          "oldest_received_at": {
+            "type": "string",
+            "format": "date-time"
+          },
+          "oldest_age_seconds": {
+            "type": "integer",
+            "format": "int32"
+          }
+        }
+      },
       "campaign_groups_row": {
         "type": "object",
         "properties": {
@@ -3107,6 +4682,10 @@ select $json${
             "format": "date-time"
           },
           "read_at": {
+            "type": "string",
+            "format": "date-time"
+          },
+          "cancelled_at": {
             "type": "string",
             "format": "date-time"
           }
@@ -3162,6 +4741,70 @@ select $json${
           "read_count": {
             "type": "integer",
             "format": "int32"
+          },
+          "cancelled_count": {
+            "type": "integer",
+            "format": "int32"
+          },
+          "finished_at": {
+            "type": "string",
+            "format": "date-time"
+          }
+        }
+      },
+      "error_codes_row": {
+        "type": "object",
+        "properties": {
+          "campaign_id": {
+            "type": "integer",
+            "format": "int64"
+          },
+          "session_id": {
+            "$ref": "#/components/schemas/SessionId"
+          },
+          "error_code": {
+            "$ref": "#/components/schemas/GatewayErrorCode"
+          },
+          "failures": {
+            "type": "integer",
+            "format": "int32"
+          },
+          "last_failed_at": {
+            "type": "string",
+            "format": "date-time"
+          }
+        }
+      },
+      "quarantine_row": {
+        "type": "object",
+        "properties": {
+          "id": {
+            "type": "integer",
+            "format": "int64"
+          },
+          "received_at": {
+            "type": "string",
+            "format": "date-time"
+          },
+          "code": {
+            "type": "string"
+          },
+          "reason": {
+            "type": "string"
+          },
+          "preview": {
+            "type": "string"
+          },
+          "raw_bytes": {
+            "type": "integer",
+            "format": "int32"
+          },
+          "resolved_at": {
+            "type": "string",
+            "format": "date-time"
+          },
+          "resolution": {
+            "type": "string"
           }
         }
       },
@@ -3368,6 +5011,15 @@ begin
   order by r.id
   for no key update;
 
+  -- A cancelled campaign's rows that were not sent are never sent later.
+  if exists (select from jsonb_array_elements(sends) s
+             cross join lateral (select r2.status from wa_data.notification_campaign_groups r2
+                                 where r2.campaign_id = campaign.id and r2.group_jid = s ->> 'groupJid' limit 1) r
+             where r.status = 'cancelled') then
+    perform internal.raise_api_error(409, 'campaign_cancelled',
+      format('Campaign %s was cancelled: its groups not sent by then are never sent.', campaign.id));
+  end if;
+
   -- A repeat is fine; a different result for a row already settled is a conflict: another
   -- message id, sent vs failed, or another send-time error. A failure recorded by an ACK is
   -- never overwritten by a send record.
@@ -3415,7 +5067,7 @@ begin
              (array_agg(i.error_message order by i.id))[1] as ack_message
       from wa_data.message_error_inbox i
       where s ? 'messageId' and i.message_id = s ->> 'messageId'
-        and i.outcome = 'pending_match' and i.matched_at is null
+        and i.outcome = 'pending_match' and i.matched_at is null and i.expired_at is null
         and (i.session_id is null or i.session_id = campaign.session_id)
         and (i.group_jid is null or i.group_jid = r.group_jid)
     ) w on true
@@ -3497,6 +5149,142 @@ $_$;
 --
 
 COMMENT ON FUNCTION api.record_message_status(jsonb) IS 'Gateway: record delivery progress (delivered, read). Earliest times win; unknown message ids are kept until their send is recorded.';
+
+--
+-- Name: resolve_quarantined(jsonb); Type: FUNCTION; Schema: api; Owner: -
+--
+
+CREATE FUNCTION api.resolve_quarantined(jsonb) RETURNS jsonb
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $_$
+declare
+  q wa_data.message_error_quarantine;
+  action text := $1 ->> 'action';
+  replayed jsonb;
+begin
+  if jsonb_typeof($1) is distinct from 'object' then
+    perform internal.raise_api_error(400, 'invalid_body', 'The body must be a JSON object: {"id": 1, "action": "dismiss"}.');
+  end if;
+  if jsonb_typeof($1 -> 'id') is distinct from 'number' or ($1 ->> 'id') !~ '^[0-9]{1,18}$' then
+    perform internal.raise_api_error(422, 'invalid_quarantine_id', 'id must be a quarantine id (a whole number).');
+  end if;
+  if action is null or action not in ('dismiss', 'replay') then
+    perform internal.raise_api_error(422, 'invalid_action', 'action must be "dismiss" or "replay".');
+  end if;
+  select * into q from wa_data.message_error_quarantine where id = ($1 ->> 'id')::bigint for update;
+  if not found then
+    perform internal.raise_api_error(404, 'quarantine_not_found', format('No quarantined event %s.', $1 ->> 'id'));
+  end if;
+  if q.resolved_at is not null then
+    perform internal.raise_api_error(409, 'already_resolved',
+      format('Quarantined event %s was already %s.', q.id, q.resolution));
+  end if;
+  if action = 'replay' then
+    if q.raw is null or q.raw ? '_truncated' then
+      perform internal.raise_api_error(409, 'quarantine_truncated',
+        format('Quarantined event %s was kept only in part: it cannot be replayed.', q.id));
+    end if;
+    replayed := internal.record_message_error(q.raw);
+  end if;
+  update wa_data.message_error_quarantine
+  set resolved_at = now(), resolution = case action when 'replay' then 'replayed' else 'dismissed' end
+  where id = q.id;
+  return jsonb_build_object('id', q.id, 'resolution', case action when 'replay' then 'replayed' else 'dismissed' end)
+         || case when replayed is not null then jsonb_build_object('replay', replayed - 'status') else '{}'::jsonb end;
+end
+$_$;
+
+--
+-- Name: FUNCTION resolve_quarantined(jsonb); Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON FUNCTION api.resolve_quarantined(jsonb) IS 'Ops: dismiss a quarantined event, or replay it through record_message_error.';
+
+--
+-- Name: retry_failed_groups(jsonb); Type: FUNCTION; Schema: api; Owner: -
+--
+
+CREATE FUNCTION api.retry_failed_groups(jsonb) RETURNS jsonb
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $_$
+declare
+  campaign wa_data.notification_campaigns := internal.lock_campaign($1);
+  codes integer[];
+  jids jsonb;
+  failed integer;
+  retry_name text;
+begin
+  if coalesce(jsonb_typeof($1 -> 'errorCodes'), 'null') not in ('array', 'null')
+     or exists (select from jsonb_array_elements(case when jsonb_typeof($1 -> 'errorCodes') = 'array' then $1 -> 'errorCodes' end) c
+                where jsonb_typeof(c) <> 'number' or not internal.is_error_code(c)) then
+    perform internal.raise_api_error(422, 'invalid_error_code', 'errorCodes, when given, must be an array of error codes.');
+  end if;
+  if jsonb_typeof($1 -> 'errorCodes') = 'array' then
+    codes := array(select c::text::integer from jsonb_array_elements($1 -> 'errorCodes') c);
+  end if;
+  retry_name := coalesce($1 ->> 'name', left(campaign.name, (internal.value_rules() #>> '{CampaignName,maxLength}')::integer - 8) || ' (retry)');
+
+  select count(*) filter (where true),
+         jsonb_agg(r.group_jid order by r.group_jid) filter (where g.ok)
+    into failed, jids
+  from wa_data.notification_campaign_groups r
+  left join lateral (select true as ok from wa_data.whatsapp_groups w
+                     where w.session_id = r.session_id and w.group_jid = r.group_jid
+                       and w.inactive_since is null and not w.is_community limit 1) g on true
+  where r.campaign_id = campaign.id and r.status = 'failed' and (codes is null or r.error_code = any(codes));
+  if jids is null then
+    perform internal.raise_api_error(422, 'nothing_to_retry',
+      format('Campaign %s has no failed groups%s that can still be targeted.', campaign.id,
+             case when codes is not null then ' with those error codes' else '' end),
+      jsonb_build_object('failed', failed));
+  end if;
+  return api.create_campaign(jsonb_build_object('name', retry_name, 'message', campaign.message,
+                                                'sessionId', campaign.session_id, 'groupJids', jids))
+         || jsonb_build_object('retryOf', campaign.id, 'skipped', failed - jsonb_array_length(jids));
+end
+$_$;
+
+--
+-- Name: FUNCTION retry_failed_groups(jsonb); Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON FUNCTION api.retry_failed_groups(jsonb) IS 'CRM: a new draft campaign over a campaign''s failed groups (optionally only some error codes) that can still be targeted.';
+
+--
+-- Name: schedule_campaign(jsonb); Type: FUNCTION; Schema: api; Owner: -
+--
+
+CREATE FUNCTION api.schedule_campaign(jsonb) RETURNS jsonb
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $_$
+declare
+  campaign wa_data.notification_campaigns := internal.lock_campaign($1);
+  action text;
+  next_status text;
+begin
+  if jsonb_typeof($1 -> 'scheduled') is distinct from 'boolean' then
+    perform internal.raise_api_error(422, 'invalid_scheduled', 'scheduled must be true (schedule) or false (back to draft).');
+  end if;
+  action := case when ($1 -> 'scheduled')::boolean then 'schedule' else 'unschedule' end;
+  next_status := internal.campaign_transition(campaign.status, action);
+  if next_status is null then
+    perform internal.raise_api_error(409, 'invalid_transition',
+      format('Campaign %s is %s: it cannot %s.', campaign.id, campaign.status, action),
+      jsonb_build_object('status', campaign.status, 'action', action));
+  end if;
+  update wa_data.notification_campaigns set status = next_status, updated_at = now() where id = campaign.id;
+  return jsonb_build_object('campaignId', campaign.id, 'status', next_status);
+end
+$_$;
+
+--
+-- Name: FUNCTION schedule_campaign(jsonb); Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON FUNCTION api.schedule_campaign(jsonb) IS 'CRM: schedule a draft campaign (scheduled: true) or put a scheduled one back to draft (false).';
 
 --
 -- Name: sync_groups(jsonb); Type: FUNCTION; Schema: api; Owner: -
@@ -3746,6 +5534,7 @@ CREATE FUNCTION internal.apply_campaign_row_changes(changes internal.campaign_ro
            coalesce(sum(n) filter (where status = 'pending'), 0)::integer as pending,
            coalesce(sum(n) filter (where status = 'sent'), 0)::integer as sent,
            coalesce(sum(n) filter (where status = 'failed'), 0)::integer as failed,
+           coalesce(sum(n) filter (where status = 'cancelled'), 0)::integer as cancelled,
            coalesce(sum(delivered), 0)::integer as delivered,
            coalesce(sum(read), 0)::integer as read
     from unnest(changes)
@@ -3753,7 +5542,7 @@ CREATE FUNCTION internal.apply_campaign_row_changes(changes internal.campaign_ro
   ),
   locked as (
     select c.id from wa_data.notification_campaigns c
-    where c.id in (select campaign_id from delta where (total, pending, sent, failed, delivered, read) <> (0, 0, 0, 0, 0, 0))
+    where c.id in (select campaign_id from delta where (total, pending, sent, failed, cancelled, delivered, read) <> (0, 0, 0, 0, 0, 0, 0))
     order by c.id
     for no key update
   )
@@ -3762,22 +5551,37 @@ CREATE FUNCTION internal.apply_campaign_row_changes(changes internal.campaign_ro
       pending_count = c.pending_count + d.pending,
       sent_count    = c.sent_count + d.sent,
       failed_count  = c.failed_count + d.failed,
+      cancelled_count = c.cancelled_count + d.cancelled,
       delivered_count = c.delivered_count + d.delivered,
       read_count    = c.read_count + d.read,
-      status = internal.campaign_status(c.status, c.pending_count + d.pending,
-                                        c.sent_count + d.sent, c.failed_count + d.failed),
+      status = internal.campaign_status(c.status, c.pending_count + d.pending, c.sent_count + d.sent,
+                                        c.failed_count + d.failed, c.cancelled_count + d.cancelled),
+      -- When it reached a final status (retention counts from here); cleared if it left one.
+      -- (c.* is the locked, current row: never a second read of it, which could be older.)
+      finished_at = case when internal.campaign_status(c.status, c.pending_count + d.pending, c.sent_count + d.sent,
+                                                       c.failed_count + d.failed, c.cancelled_count + d.cancelled)
+                              in ('completed', 'failed', 'partial_failure', 'cancelled')
+                         then coalesce(c.finished_at, now()) end,
       updated_at = now()
   from delta d
   where d.campaign_id = c.id and c.id in (select id from locked)
 $$;
 
 --
--- Name: campaign_status(text, integer, integer, integer); Type: FUNCTION; Schema: internal; Owner: -
+-- Name: campaign_status(text, integer, integer, integer, integer); Type: FUNCTION; Schema: internal; Owner: -
 --
 
-CREATE FUNCTION internal.campaign_status(current_status text, pending integer, sent integer, failed integer) RETURNS text
+CREATE FUNCTION internal.campaign_status(current_status text, pending integer, sent integer, failed integer, cancelled integer) RETURNS text
     LANGUAGE sql IMMUTABLE PARALLEL SAFE
-    RETURN CASE WHEN (((sent + failed) = 0) AND (current_status = ANY (ARRAY['draft'::text, 'scheduled'::text, 'cancelled'::text]))) THEN current_status WHEN (pending > 0) THEN 'sending'::text WHEN (failed = 0) THEN 'completed'::text WHEN (sent = 0) THEN 'failed'::text ELSE 'partial_failure'::text END;
+    RETURN CASE WHEN ((current_status = 'cancelled'::text) OR (cancelled > 0)) THEN 'cancelled'::text WHEN (((sent + failed) = 0) AND (current_status = ANY (ARRAY['draft'::text, 'scheduled'::text]))) THEN current_status WHEN (pending > 0) THEN 'sending'::text WHEN (failed = 0) THEN 'completed'::text WHEN (sent = 0) THEN 'failed'::text ELSE 'partial_failure'::text END;
+
+--
+-- Name: campaign_transition(text, text); Type: FUNCTION; Schema: internal; Owner: -
+--
+
+CREATE FUNCTION internal.campaign_transition(current_status text, action text) RETURNS text
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    RETURN CASE WHEN ((action = 'schedule'::text) AND (current_status = 'draft'::text)) THEN 'scheduled'::text WHEN ((action = 'unschedule'::text) AND (current_status = 'scheduled'::text)) THEN 'draft'::text WHEN ((action = 'cancel'::text) AND (current_status = ANY (ARRAY['draft'::text, 'scheduled'::text, 'sending'::text]))) THEN 'cancelled'::text ELSE NULL::text END;
 
 --
 -- Name: create_api_key(text, name, text); Type: FUNCTION; Schema: internal; Owner: -
@@ -3806,7 +5610,7 @@ CREATE FUNCTION internal.describe_value(rule text) RETURNS text
 
 CREATE FUNCTION internal.error_codes() RETURNS text[]
     LANGUAGE sql IMMUTABLE PARALLEL SAFE
-    RETURN ARRAY['invalid_body'::text, 'invalid_session_id'::text, 'invalid_groups'::text, 'invalid_allow_empty'::text, 'too_many_groups'::text, 'invalid_group'::text, 'invalid_group_jid'::text, 'invalid_group_field'::text, 'duplicate_group_jid'::text, 'invalid_events'::text, 'empty_batch'::text, 'batch_too_large'::text, 'invalid_event'::text, 'invalid_event_type'::text, 'invalid_message_id'::text, 'invalid_error_code'::text, 'invalid_error_message'::text, 'invalid_name'::text, 'invalid_message'::text, 'invalid_status'::text, 'invalid_group_jids'::text, 'empty_group_list'::text, 'unsendable_groups'::text, 'invalid_campaign_id'::text, 'invalid_sends'::text, 'duplicate_message_id'::text, 'campaign_not_found'::text, 'unknown_campaign_groups'::text, 'send_conflict'::text, 'invalid_progress_status'::text, 'invalid_timestamp'::text, 'session_restricted'::text, 'session_not_found'::text, 'invalid_signature'::text, 'missing_credentials'::text, 'invalid_api_key'::text, 'forbidden'::text, 'not_found'::text, 'PGRST102'::text, 'PGRST202'::text, 'PGRST301'::text, '57014'::text, 'PGRST106'::text, '22023'::text, '42501'::text, '22P05'::text, 'network_error'::text, 'connection_lost'::text, 'PGRST100'::text, 'PGRST101'::text, 'PGRST103'::text, 'PGRST107'::text, 'PGRST116'::text, 'PGRST200'::text, '22P02'::text, '42703'::text, '54001'::text, 'request_too_large'::text, 'PGRST000'::text, 'PGRST001'::text, 'PGRST002'::text, 'PGRST003'::text, '53200'::text];
+    RETURN ARRAY['invalid_body'::text, 'invalid_session_id'::text, 'invalid_groups'::text, 'invalid_allow_empty'::text, 'too_many_groups'::text, 'invalid_group'::text, 'invalid_group_jid'::text, 'invalid_group_field'::text, 'duplicate_group_jid'::text, 'invalid_events'::text, 'empty_batch'::text, 'batch_too_large'::text, 'invalid_event'::text, 'invalid_event_type'::text, 'invalid_message_id'::text, 'invalid_error_code'::text, 'invalid_error_message'::text, 'invalid_name'::text, 'invalid_message'::text, 'invalid_status'::text, 'invalid_group_jids'::text, 'empty_group_list'::text, 'unsendable_groups'::text, 'invalid_campaign_id'::text, 'invalid_sends'::text, 'duplicate_message_id'::text, 'campaign_not_found'::text, 'unknown_campaign_groups'::text, 'send_conflict'::text, 'invalid_progress_status'::text, 'invalid_timestamp'::text, 'session_restricted'::text, 'session_not_found'::text, 'invalid_signature'::text, 'invalid_scheduled'::text, 'invalid_transition'::text, 'campaign_cancelled'::text, 'nothing_to_retry'::text, 'invalid_age'::text, 'invalid_quarantine_id'::text, 'invalid_action'::text, 'quarantine_not_found'::text, 'already_resolved'::text, 'quarantine_truncated'::text, 'missing_credentials'::text, 'invalid_api_key'::text, 'forbidden'::text, 'not_found'::text, 'method_not_allowed'::text, 'PGRST102'::text, 'PGRST202'::text, 'PGRST301'::text, '57014'::text, 'PGRST106'::text, '22023'::text, '42501'::text, '22P05'::text, 'network_error'::text, 'connection_lost'::text, 'PGRST100'::text, 'PGRST101'::text, 'PGRST103'::text, 'PGRST107'::text, 'PGRST116'::text, 'PGRST200'::text, '22P02'::text, '42703'::text, '54001'::text, 'request_too_large'::text, 'PGRST000'::text, 'PGRST001'::text, 'PGRST002'::text, 'PGRST003'::text, '53200'::text];
 
 --
 -- Name: evolution_webhook(jsonb); Type: FUNCTION; Schema: internal; Owner: -
@@ -3949,6 +5753,79 @@ CREATE FUNCTION internal.limits() RETURNS jsonb
 CREATE FUNCTION internal."limit"(name text) RETURNS integer
     LANGUAGE sql IMMUTABLE PARALLEL SAFE
     RETURN ((internal.limits() ->> name))::integer;
+
+SET default_tablespace = '';
+
+SET default_table_access_method = heap;
+
+--
+-- Name: notification_campaigns; Type: TABLE; Schema: wa_data; Owner: -
+--
+
+CREATE TABLE wa_data.notification_campaigns (
+    id bigint NOT NULL,
+    name internal.campaign_name NOT NULL,
+    message internal.campaign_message NOT NULL,
+    session_id internal.session_id NOT NULL,
+    status text DEFAULT 'draft'::text NOT NULL,
+    total_groups integer DEFAULT 0 NOT NULL,
+    pending_count integer DEFAULT 0 NOT NULL,
+    sent_count integer DEFAULT 0 NOT NULL,
+    failed_count integer DEFAULT 0 NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    delivered_count integer DEFAULT 0 NOT NULL,
+    read_count integer DEFAULT 0 NOT NULL,
+    cancelled_count integer DEFAULT 0 NOT NULL,
+    finished_at timestamp with time zone,
+    CONSTRAINT notification_campaigns_cancelled_count_check CHECK ((cancelled_count >= 0)),
+    CONSTRAINT notification_campaigns_failed_count_check CHECK ((failed_count >= 0)),
+    CONSTRAINT notification_campaigns_pending_count_check CHECK ((pending_count >= 0)),
+    CONSTRAINT notification_campaigns_progress_within_total CHECK ((((delivered_count >= 0) AND (delivered_count <= total_groups)) AND ((read_count >= 0) AND (read_count <= total_groups)))),
+    CONSTRAINT notification_campaigns_sent_count_check CHECK ((sent_count >= 0)),
+    CONSTRAINT notification_campaigns_status_check CHECK ((status = ANY (ARRAY['draft'::text, 'scheduled'::text, 'cancelled'::text, 'sending'::text, 'completed'::text, 'failed'::text, 'partial_failure'::text]))),
+    CONSTRAINT notification_campaigns_total_groups_check CHECK ((total_groups >= 0)),
+    CONSTRAINT notification_campaigns_totals_add_up CHECK ((total_groups = (((pending_count + sent_count) + failed_count) + cancelled_count)))
+);
+
+--
+-- Name: TABLE notification_campaigns; Type: COMMENT; Schema: wa_data; Owner: -
+--
+
+COMMENT ON TABLE wa_data.notification_campaigns IS 'Campaigns; totals and status kept by trigger tg_campaign_groups__totals_* (never by callers).';
+
+--
+-- Name: COLUMN notification_campaigns.finished_at; Type: COMMENT; Schema: wa_data; Owner: -
+--
+
+COMMENT ON COLUMN wa_data.notification_campaigns.finished_at IS 'When the campaign reached a final status (completed, failed, partial_failure, cancelled): retention counts from here.';
+
+--
+-- Name: lock_campaign(jsonb); Type: FUNCTION; Schema: internal; Owner: -
+--
+
+CREATE FUNCTION internal.lock_campaign(payload jsonb) RETURNS wa_data.notification_campaigns
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $_$
+declare
+  campaign wa_data.notification_campaigns;
+begin
+  if jsonb_typeof(payload) is distinct from 'object' then
+    perform internal.raise_api_error(400, 'invalid_body', 'The body must be a JSON object: {"campaignId": 1, ...}.');
+  end if;
+  if jsonb_typeof(payload -> 'campaignId') is distinct from 'number'
+     or (payload ->> 'campaignId') !~ '^[0-9]{1,18}$' then
+    perform internal.raise_api_error(422, 'invalid_campaign_id', 'campaignId must be a campaign id (a whole number).');
+  end if;
+  select * into campaign from wa_data.notification_campaigns
+  where id = (payload ->> 'campaignId')::bigint for no key update;
+  if not found then
+    perform internal.raise_api_error(404, 'campaign_not_found', format('No campaign %s.', payload ->> 'campaignId'));
+  end if;
+  return campaign;
+end
+$_$;
 
 --
 -- Name: lock_message_ids(text[]); Type: FUNCTION; Schema: internal; Owner: -
@@ -4116,6 +5993,11 @@ begin
       perform internal.raise_api_error(403, 'forbidden',
         format('The %s role may not call %s.', caller, path));
     end if;
+    -- What is served as a document rather than JSON (api."*/*", the metrics) is read with GET only.
+    if method <> 'GET' and exists (select from pg_proc p where p.pronamespace = 'api'::regnamespace
+                                     and p.proname = substr(path, 6) and p.prorettype = 'api."*/*"'::regtype) then
+      perform internal.raise_api_error(405, 'method_not_allowed', format('%s is read with GET.', path));
+    end if;
   elsif path ~ '^/[^/]+$' then
     target := to_regclass(format('api.%I', substr(path, 2)));
     if target is null then
@@ -4131,6 +6013,57 @@ begin
   end if;
 end
 $_$;
+
+--
+-- Name: prometheus_label(text); Type: FUNCTION; Schema: internal; Owner: -
+--
+
+CREATE FUNCTION internal.prometheus_label(v text) RETURNS text
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    RETURN replace(replace(replace(v, '\'::text, '\\'::text), '"'::text, '\"'::text), '
+'::text, '\n'::text);
+
+--
+-- Name: prune(timestamp with time zone); Type: FUNCTION; Schema: internal; Owner: -
+--
+
+CREATE FUNCTION internal.prune(at timestamp with time zone DEFAULT now()) RETURNS jsonb
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+declare
+  keep jsonb := (select jsonb_object_agg(kind, extract(epoch from p.keep)) from internal.retention_policy p);
+  n jsonb := '{}'::jsonb;
+  c bigint;
+begin
+  delete from wa_data.message_error_inbox i
+  where i.received_at < at - make_interval(secs => (keep ->> 'inbox_settled')::double precision)
+    and (i.outcome in ('applied', 'duplicate') or i.matched_at is not null);
+  get diagnostics c = row_count; n := n || jsonb_build_object('inbox_settled', c);
+
+  delete from wa_data.message_error_inbox i
+  where i.expired_at < at - make_interval(secs => (keep ->> 'inbox_expired')::double precision);
+  get diagnostics c = row_count; n := n || jsonb_build_object('inbox_expired', c);
+
+  delete from wa_data.message_error_quarantine q
+  where q.resolved_at < at - make_interval(secs => (keep ->> 'quarantine_resolved')::double precision);
+  get diagnostics c = row_count; n := n || jsonb_build_object('quarantine_resolved', c);
+
+  delete from wa_data.message_error_quarantine q
+  where q.resolved_at is null and q.received_at < at - make_interval(secs => (keep ->> 'quarantine_unresolved')::double precision);
+  get diagnostics c = row_count; n := n || jsonb_build_object('quarantine_unresolved', c);
+
+  delete from wa_data.message_status_inbox s
+  where s.updated_at < at - make_interval(secs => (keep ->> 'status_inbox')::double precision);
+  get diagnostics c = row_count; n := n || jsonb_build_object('status_inbox', c);
+
+  delete from wa_data.notification_campaigns k
+  where k.finished_at < at - make_interval(secs => (keep ->> 'finished_campaigns')::double precision)
+    and k.status in ('completed', 'failed', 'partial_failure', 'cancelled');
+  get diagnostics c = row_count; n := n || jsonb_build_object('finished_campaigns', c);
+  return n;
+end
+$$;
 
 --
 -- Name: raise_api_error(integer, text, text, jsonb, text); Type: FUNCTION; Schema: internal; Owner: -
@@ -4650,9 +6583,60 @@ begin
 end
 $_$;
 
-SET default_tablespace = '';
+--
+-- Name: message_error_inbox; Type: TABLE; Schema: wa_data; Owner: -
+--
 
-SET default_table_access_method = heap;
+CREATE TABLE wa_data.message_error_inbox (
+    id bigint NOT NULL,
+    received_at timestamp with time zone DEFAULT now() NOT NULL,
+    session_id internal.session_id,
+    message_id internal.message_id NOT NULL,
+    group_jid internal.jid,
+    error_code internal.gateway_error_code,
+    error_message internal.error_message,
+    raw jsonb NOT NULL,
+    outcome text NOT NULL,
+    matched_at timestamp with time zone,
+    resolution text,
+    campaign_id bigint,
+    campaign_group_id bigint,
+    raw_bytes integer,
+    expired_at timestamp with time zone,
+    CONSTRAINT message_error_inbox_outcome_check CHECK ((outcome = ANY (ARRAY['applied'::text, 'duplicate'::text, 'pending_match'::text]))),
+    CONSTRAINT message_error_inbox_resolution_check CHECK ((resolution = ANY (ARRAY['applied'::text, 'duplicate'::text])))
+);
+
+--
+-- Name: TABLE message_error_inbox; Type: COMMENT; Schema: wa_data; Owner: -
+--
+
+COMMENT ON TABLE wa_data.message_error_inbox IS 'Every valid error ACK received, with what the gateway was answered and how it was matched. Never deleted.';
+
+--
+-- Name: COLUMN message_error_inbox.raw_bytes; Type: COMMENT; Schema: wa_data; Owner: -
+--
+
+COMMENT ON COLUMN wa_data.message_error_inbox.raw_bytes IS 'Size of the event as received; raw holds only its known fields when it was over the limit.';
+
+--
+-- Name: ack_backlog; Type: VIEW; Schema: api; Owner: -
+--
+
+CREATE VIEW api.ack_backlog WITH (security_invoker='true') AS
+ SELECT COALESCE((message_error_inbox.session_id)::text, ''::text) AS session_id,
+    (count(*))::integer AS unmatched,
+    min(message_error_inbox.received_at) AS oldest_received_at,
+    (EXTRACT(epoch FROM (now() - min(message_error_inbox.received_at))))::integer AS oldest_age_seconds
+   FROM wa_data.message_error_inbox
+  WHERE ((message_error_inbox.outcome = 'pending_match'::text) AND (message_error_inbox.matched_at IS NULL) AND (message_error_inbox.expired_at IS NULL))
+  GROUP BY COALESCE((message_error_inbox.session_id)::text, ''::text);
+
+--
+-- Name: VIEW ack_backlog; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON VIEW api.ack_backlog IS 'Error ACKs waiting for their send record, per session (empty string: ACKs without a session): how many, and the oldest.';
 
 --
 -- Name: notification_campaign_groups; Type: TABLE; Schema: wa_data; Owner: -
@@ -4674,9 +6658,10 @@ CREATE TABLE wa_data.notification_campaign_groups (
     updated_at timestamp with time zone DEFAULT now() NOT NULL,
     delivered_at timestamp with time zone,
     read_at timestamp with time zone,
+    cancelled_at timestamp with time zone,
     CONSTRAINT notification_campaign_groups_pending_has_no_message_id CHECK (((status <> 'pending'::text) OR (message_id IS NULL))),
     CONSTRAINT notification_campaign_groups_sent_has_message_id CHECK (((status <> 'sent'::text) OR (message_id IS NOT NULL))),
-    CONSTRAINT notification_campaign_groups_status_check CHECK ((status = ANY (ARRAY['pending'::text, 'sent'::text, 'failed'::text])))
+    CONSTRAINT notification_campaign_groups_status_check CHECK ((status = ANY (ARRAY['pending'::text, 'sent'::text, 'failed'::text, 'cancelled'::text])))
 );
 
 --
@@ -4715,7 +6700,8 @@ CREATE VIEW api.campaign_groups WITH (security_invoker='true') AS
     notification_campaign_groups.failed_at,
     notification_campaign_groups.updated_at,
     notification_campaign_groups.delivered_at,
-    notification_campaign_groups.read_at
+    notification_campaign_groups.read_at,
+    notification_campaign_groups.cancelled_at
    FROM wa_data.notification_campaign_groups;
 
 --
@@ -4723,39 +6709,6 @@ CREATE VIEW api.campaign_groups WITH (security_invoker='true') AS
 --
 
 COMMENT ON VIEW api.campaign_groups IS 'One row per campaign target. Filter status=eq.failed for the failed groups and their errors.';
-
---
--- Name: notification_campaigns; Type: TABLE; Schema: wa_data; Owner: -
---
-
-CREATE TABLE wa_data.notification_campaigns (
-    id bigint NOT NULL,
-    name internal.campaign_name NOT NULL,
-    message internal.campaign_message NOT NULL,
-    session_id internal.session_id NOT NULL,
-    status text DEFAULT 'draft'::text NOT NULL,
-    total_groups integer DEFAULT 0 NOT NULL,
-    pending_count integer DEFAULT 0 NOT NULL,
-    sent_count integer DEFAULT 0 NOT NULL,
-    failed_count integer DEFAULT 0 NOT NULL,
-    created_at timestamp with time zone DEFAULT now() NOT NULL,
-    updated_at timestamp with time zone DEFAULT now() NOT NULL,
-    delivered_count integer DEFAULT 0 NOT NULL,
-    read_count integer DEFAULT 0 NOT NULL,
-    CONSTRAINT notification_campaigns_failed_count_check CHECK ((failed_count >= 0)),
-    CONSTRAINT notification_campaigns_pending_count_check CHECK ((pending_count >= 0)),
-    CONSTRAINT notification_campaigns_progress_within_total CHECK ((((delivered_count >= 0) AND (delivered_count <= total_groups)) AND ((read_count >= 0) AND (read_count <= total_groups)))),
-    CONSTRAINT notification_campaigns_sent_count_check CHECK ((sent_count >= 0)),
-    CONSTRAINT notification_campaigns_status_check CHECK ((status = ANY (ARRAY['draft'::text, 'scheduled'::text, 'cancelled'::text, 'sending'::text, 'completed'::text, 'failed'::text, 'partial_failure'::text]))),
-    CONSTRAINT notification_campaigns_total_groups_check CHECK ((total_groups >= 0)),
-    CONSTRAINT notification_campaigns_totals_add_up CHECK ((total_groups = ((pending_count + sent_count) + failed_count)))
-);
-
---
--- Name: TABLE notification_campaigns; Type: COMMENT; Schema: wa_data; Owner: -
---
-
-COMMENT ON TABLE wa_data.notification_campaigns IS 'Campaigns; totals and status kept by trigger tg_campaign_groups__totals_* (never by callers).';
 
 --
 -- Name: campaigns; Type: VIEW; Schema: api; Owner: -
@@ -4774,7 +6727,9 @@ CREATE VIEW api.campaigns WITH (security_invoker='true') AS
     notification_campaigns.created_at,
     notification_campaigns.updated_at,
     notification_campaigns.delivered_count,
-    notification_campaigns.read_count
+    notification_campaigns.read_count,
+    notification_campaigns.cancelled_count,
+    notification_campaigns.finished_at
    FROM wa_data.notification_campaigns;
 
 --
@@ -4782,6 +6737,69 @@ CREATE VIEW api.campaigns WITH (security_invoker='true') AS
 --
 
 COMMENT ON VIEW api.campaigns IS 'Campaigns with their live totals and status.';
+
+--
+-- Name: error_codes; Type: VIEW; Schema: api; Owner: -
+--
+
+CREATE VIEW api.error_codes WITH (security_invoker='true') AS
+ SELECT r.campaign_id,
+    r.session_id,
+    r.error_code,
+    (count(*))::integer AS failures,
+    max(r.failed_at) AS last_failed_at
+   FROM wa_data.notification_campaign_groups r
+  WHERE (r.status = 'failed'::text)
+  GROUP BY r.campaign_id, r.session_id, r.error_code;
+
+--
+-- Name: VIEW error_codes; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON VIEW api.error_codes IS 'Failures per campaign, session and error code.';
+
+--
+-- Name: message_error_quarantine; Type: TABLE; Schema: wa_data; Owner: -
+--
+
+CREATE TABLE wa_data.message_error_quarantine (
+    id bigint NOT NULL,
+    received_at timestamp with time zone DEFAULT now() NOT NULL,
+    code text NOT NULL,
+    reason text NOT NULL,
+    raw jsonb,
+    raw_bytes integer,
+    resolved_at timestamp with time zone,
+    resolution text,
+    CONSTRAINT message_error_quarantine_resolution_check CHECK ((resolution = ANY (ARRAY['dismissed'::text, 'replayed'::text])))
+);
+
+--
+-- Name: TABLE message_error_quarantine; Type: COMMENT; Schema: wa_data; Owner: -
+--
+
+COMMENT ON TABLE wa_data.message_error_quarantine IS 'Error ACKs refused by validation, with their code and reason.';
+
+--
+-- Name: quarantine; Type: VIEW; Schema: api; Owner: -
+--
+
+CREATE VIEW api.quarantine WITH (security_invoker='true') AS
+ SELECT message_error_quarantine.id,
+    message_error_quarantine.received_at,
+    message_error_quarantine.code,
+    message_error_quarantine.reason,
+    "left"((message_error_quarantine.raw)::text, 500) AS preview,
+    message_error_quarantine.raw_bytes,
+    message_error_quarantine.resolved_at,
+    message_error_quarantine.resolution
+   FROM wa_data.message_error_quarantine;
+
+--
+-- Name: VIEW quarantine; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON VIEW api.quarantine IS 'Bodies and events the gateways sent that could not be recorded: code, reason, when, the first 500 characters.';
 
 --
 -- Name: whatsapp_groups; Type: TABLE; Schema: wa_data; Owner: -
@@ -4885,7 +6903,7 @@ CREATE TABLE internal.api_keys (
     revoked_at timestamp with time zone,
     CONSTRAINT api_keys_key_hash_check CHECK ((length(key_hash) = 32)),
     CONSTRAINT api_keys_label_check CHECK (((length(label) >= 1) AND (length(label) <= 200))),
-    CONSTRAINT api_keys_role_check CHECK ((role = ANY (ARRAY['gateway'::name, 'crm'::name])))
+    CONSTRAINT api_keys_role_check CHECK ((role = ANY (ARRAY['gateway'::name, 'crm'::name, 'ops'::name])))
 );
 
 --
@@ -4914,6 +6932,17 @@ ALTER TABLE internal.api_keys ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
 );
 
 --
+-- Name: retention_policy; Type: TABLE; Schema: internal; Owner: -
+--
+
+CREATE TABLE internal.retention_policy (
+    kind text NOT NULL,
+    keep interval NOT NULL,
+    description text NOT NULL,
+    CONSTRAINT retention_policy_keep_check CHECK ((keep >= '1 day'::interval))
+);
+
+--
 -- Name: webhook_secrets; Type: TABLE; Schema: internal; Owner: -
 --
 
@@ -4933,41 +6962,6 @@ CREATE TABLE internal.webhook_secrets (
 COMMENT ON TABLE internal.webhook_secrets IS 'HMAC keys of gateway webhooks (WAHA). When set, unsigned or wrongly signed bodies are refused 401.';
 
 --
--- Name: message_error_inbox; Type: TABLE; Schema: wa_data; Owner: -
---
-
-CREATE TABLE wa_data.message_error_inbox (
-    id bigint NOT NULL,
-    received_at timestamp with time zone DEFAULT now() NOT NULL,
-    session_id internal.session_id,
-    message_id internal.message_id NOT NULL,
-    group_jid internal.jid,
-    error_code internal.gateway_error_code,
-    error_message internal.error_message,
-    raw jsonb NOT NULL,
-    outcome text NOT NULL,
-    matched_at timestamp with time zone,
-    resolution text,
-    campaign_id bigint,
-    campaign_group_id bigint,
-    raw_bytes integer,
-    CONSTRAINT message_error_inbox_outcome_check CHECK ((outcome = ANY (ARRAY['applied'::text, 'duplicate'::text, 'pending_match'::text]))),
-    CONSTRAINT message_error_inbox_resolution_check CHECK ((resolution = ANY (ARRAY['applied'::text, 'duplicate'::text])))
-);
-
---
--- Name: TABLE message_error_inbox; Type: COMMENT; Schema: wa_data; Owner: -
---
-
-COMMENT ON TABLE wa_data.message_error_inbox IS 'Every valid error ACK received, with what the gateway was answered and how it was matched. Never deleted.';
-
---
--- Name: COLUMN message_error_inbox.raw_bytes; Type: COMMENT; Schema: wa_data; Owner: -
---
-
-COMMENT ON COLUMN wa_data.message_error_inbox.raw_bytes IS 'Size of the event as received; raw holds only its known fields when it was over the limit.';
-
---
 -- Name: message_error_inbox_id_seq; Type: SEQUENCE; Schema: wa_data; Owner: -
 --
 
@@ -4979,25 +6973,6 @@ ALTER TABLE wa_data.message_error_inbox ALTER COLUMN id ADD GENERATED ALWAYS AS 
     NO MAXVALUE
     CACHE 1
 );
-
---
--- Name: message_error_quarantine; Type: TABLE; Schema: wa_data; Owner: -
---
-
-CREATE TABLE wa_data.message_error_quarantine (
-    id bigint NOT NULL,
-    received_at timestamp with time zone DEFAULT now() NOT NULL,
-    code text NOT NULL,
-    reason text NOT NULL,
-    raw jsonb,
-    raw_bytes integer
-);
-
---
--- Name: TABLE message_error_quarantine; Type: COMMENT; Schema: wa_data; Owner: -
---
-
-COMMENT ON TABLE wa_data.message_error_quarantine IS 'Error ACKs refused by validation, with their code and reason.';
 
 --
 -- Name: message_error_quarantine_id_seq; Type: SEQUENCE; Schema: wa_data; Owner: -
@@ -5123,6 +7098,13 @@ ALTER TABLE ONLY internal.api_keys
     ADD CONSTRAINT api_keys_pkey PRIMARY KEY (id);
 
 --
+-- Name: retention_policy retention_policy_pkey; Type: CONSTRAINT; Schema: internal; Owner: -
+--
+
+ALTER TABLE ONLY internal.retention_policy
+    ADD CONSTRAINT retention_policy_pkey PRIMARY KEY (kind);
+
+--
 -- Name: webhook_secrets webhook_secrets_pkey; Type: CONSTRAINT; Schema: internal; Owner: -
 --
 
@@ -5232,10 +7214,28 @@ CREATE INDEX message_error_inbox_campaign_group_idx ON wa_data.message_error_inb
 CREATE INDEX message_error_inbox_campaign_idx ON wa_data.message_error_inbox USING btree (campaign_id);
 
 --
+-- Name: message_error_inbox_received_idx; Type: INDEX; Schema: wa_data; Owner: -
+--
+
+CREATE INDEX message_error_inbox_received_idx ON wa_data.message_error_inbox USING btree (received_at);
+
+--
 -- Name: message_error_inbox_unmatched_idx; Type: INDEX; Schema: wa_data; Owner: -
 --
 
-CREATE INDEX message_error_inbox_unmatched_idx ON wa_data.message_error_inbox USING btree (message_id) WHERE ((outcome = 'pending_match'::text) AND (matched_at IS NULL));
+CREATE INDEX message_error_inbox_unmatched_idx ON wa_data.message_error_inbox USING btree (message_id) WHERE ((outcome = 'pending_match'::text) AND (matched_at IS NULL) AND (expired_at IS NULL));
+
+--
+-- Name: message_error_quarantine_received_idx; Type: INDEX; Schema: wa_data; Owner: -
+--
+
+CREATE INDEX message_error_quarantine_received_idx ON wa_data.message_error_quarantine USING btree (received_at);
+
+--
+-- Name: message_status_inbox_updated_idx; Type: INDEX; Schema: wa_data; Owner: -
+--
+
+CREATE INDEX message_status_inbox_updated_idx ON wa_data.message_status_inbox USING btree (updated_at);
 
 --
 -- Name: notification_campaign_groups_failed_idx; Type: INDEX; Schema: wa_data; Owner: -
@@ -5254,6 +7254,12 @@ CREATE INDEX notification_campaign_groups_group_id_idx ON wa_data.notification_c
 --
 
 CREATE UNIQUE INDEX notification_campaign_groups_message_id_key ON wa_data.notification_campaign_groups USING btree (message_id);
+
+--
+-- Name: notification_campaigns_finished_idx; Type: INDEX; Schema: wa_data; Owner: -
+--
+
+CREATE INDEX notification_campaigns_finished_idx ON wa_data.notification_campaigns USING btree (finished_at) WHERE (finished_at IS NOT NULL);
 
 --
 -- Name: notification_campaign_groups tg_campaign_groups__totals_delete; Type: TRIGGER; Schema: wa_data; Owner: -
@@ -5299,6 +7305,12 @@ ALTER TABLE ONLY wa_data.notification_campaign_groups
 --
 
 ALTER TABLE internal.api_keys ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: retention_policy; Type: ROW SECURITY; Schema: internal; Owner: -
+--
+
+ALTER TABLE internal.retention_policy ENABLE ROW LEVEL SECURITY;
 
 --
 -- Name: webhook_secrets; Type: ROW SECURITY; Schema: internal; Owner: -
@@ -5373,6 +7385,36 @@ ALTER TABLE wa_data.notification_campaign_groups ENABLE ROW LEVEL SECURITY;
 ALTER TABLE wa_data.notification_campaigns ENABLE ROW LEVEL SECURITY;
 
 --
+-- Name: notification_campaign_groups ops_reads_campaign_groups; Type: POLICY; Schema: wa_data; Owner: -
+--
+
+CREATE POLICY ops_reads_campaign_groups ON wa_data.notification_campaign_groups FOR SELECT TO ops USING (true);
+
+--
+-- Name: notification_campaigns ops_reads_campaigns; Type: POLICY; Schema: wa_data; Owner: -
+--
+
+CREATE POLICY ops_reads_campaigns ON wa_data.notification_campaigns FOR SELECT TO ops USING (true);
+
+--
+-- Name: message_error_inbox ops_reads_inbox; Type: POLICY; Schema: wa_data; Owner: -
+--
+
+CREATE POLICY ops_reads_inbox ON wa_data.message_error_inbox FOR SELECT TO ops USING (true);
+
+--
+-- Name: message_error_quarantine ops_reads_quarantine; Type: POLICY; Schema: wa_data; Owner: -
+--
+
+CREATE POLICY ops_reads_quarantine ON wa_data.message_error_quarantine FOR SELECT TO ops USING (true);
+
+--
+-- Name: whatsapp_sessions ops_reads_sessions; Type: POLICY; Schema: wa_data; Owner: -
+--
+
+CREATE POLICY ops_reads_sessions ON wa_data.whatsapp_sessions FOR SELECT TO ops USING (true);
+
+--
 -- Name: restricting_error_codes; Type: ROW SECURITY; Schema: wa_data; Owner: -
 --
 
@@ -5417,4 +7459,5 @@ INSERT INTO wa_data.schema_migrations (version) VALUES
     ('20261125001000'),
     ('20261125001100'),
     ('20261125001200'),
-    ('20261125001300');
+    ('20261125001300'),
+    ('20261125001400');

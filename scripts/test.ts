@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { migrate } from "./lib/migrate.js";
 import { DATA_SEARCH_PATH, withClient, withSearchPath } from "./lib/db.js";
 import { repoRoot } from "./lib/paths.js";
-import { ensurePgbouncer, ensurePrerequisites, ensureTestTools } from "./lib/postgres.js";
+import { ensurePgbouncer, ensurePrerequisites, ensureTestTools, findServerBinDir } from "./lib/postgres.js";
 import { startPostgrest } from "./lib/postgrest.js";
 import { freePort } from "./lib/run.js";
 import { randomSecret } from "./lib/secrets.js";
@@ -104,7 +104,7 @@ async function runVitest(env: NodeJS.ProcessEnv) {
 }
 
 const serverBinDir = ensurePrerequisites({ needServer: !process.env.DATABASE_URL, needPgtap: true });
-const tools = ensureTestTools();
+const tools = ensureTestTools(serverBinDir ?? findServerBinDir());
 const pgbouncer = soak ? ensurePgbouncer() : undefined;
 const target = await testTarget({ durable: soak });
 let total = { passed: 0, failed: 0 };

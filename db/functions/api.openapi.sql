@@ -32,9 +32,223 @@ select $json${
     {
       "name": "crm",
       "description": "Callable with a crm API key (or a JWT whose role is crm)."
+    },
+    {
+      "name": "ops",
+      "description": "Callable with a ops API key (or a JWT whose role is ops)."
     }
   ],
   "paths": {
+    "/rpc/metrics": {
+      "get": {
+        "operationId": "metrics",
+        "summary": "Ops: Prometheus metrics (text format 0.0.4). GET /rpc/metrics.",
+        "tags": [
+          "ops"
+        ],
+        "security": [
+          {
+            "apiKey": []
+          },
+          {
+            "jwt": []
+          }
+        ],
+        "description": "Ops: Prometheus metrics (text format 0.0.4). GET /rpc/metrics.\n\nRoles: ops.",
+        "responses": {
+          "200": {
+            "description": "Prometheus text format 0.0.4.",
+            "content": {
+              "text/plain": {
+                "schema": {
+                  "type": "string"
+                }
+              }
+            }
+          },
+          "400": {
+            "description": "Refused: `22023` (docs/errors.md).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ApiErrorBody"
+                }
+              }
+            }
+          },
+          "401": {
+            "description": "Refused: `PGRST301`, `invalid_api_key`, `missing_credentials` (docs/errors.md).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ApiErrorBody"
+                }
+              }
+            }
+          },
+          "403": {
+            "description": "Refused: `42501`, `forbidden` (docs/errors.md).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ApiErrorBody"
+                }
+              }
+            }
+          },
+          "404": {
+            "description": "Refused: `not_found` (docs/errors.md).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ApiErrorBody"
+                }
+              }
+            }
+          },
+          "405": {
+            "description": "Refused: `method_not_allowed` (docs/errors.md).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ApiErrorBody"
+                }
+              }
+            }
+          }
+        }
+      }
+    },
+    "/rpc/cancel_campaign": {
+      "post": {
+        "operationId": "cancel_campaign",
+        "summary": "CRM: cancel a campaign: groups not yet sent are cancelled and never sent later; the totals count them.",
+        "tags": [
+          "crm"
+        ],
+        "security": [
+          {
+            "apiKey": []
+          },
+          {
+            "jwt": []
+          }
+        ],
+        "description": "POST /rpc/cancel_campaign (crm): cancel a draft, scheduled or sending campaign. Groups not yet sent are cancelled and never sent later (a send result for one is 409 campaign_cancelled).\n\nRoles: crm. The body is the payload itself.",
+        "requestBody": {
+          "required": true,
+          "content": {
+            "application/json": {
+              "schema": {
+                "$ref": "#/components/schemas/CancelCampaignRequest"
+              }
+            }
+          }
+        },
+        "responses": {
+          "200": {
+            "description": "The campaign after cancelling, with its totals (cancelledCount counts the groups never sent).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/CancelCampaignResponse"
+                }
+              }
+            }
+          },
+          "400": {
+            "description": "Refused: `22023`, `22P05`, `PGRST102`, `connection_lost`, `invalid_body` (docs/errors.md).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ApiErrorBody"
+                }
+              }
+            }
+          },
+          "401": {
+            "description": "Refused: `PGRST301`, `invalid_api_key`, `missing_credentials` (docs/errors.md).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ApiErrorBody"
+                }
+              }
+            }
+          },
+          "403": {
+            "description": "Refused: `42501`, `forbidden` (docs/errors.md).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ApiErrorBody"
+                }
+              }
+            }
+          },
+          "404": {
+            "description": "Refused: `PGRST202`, `campaign_not_found`, `not_found` (docs/errors.md).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ApiErrorBody"
+                }
+              }
+            }
+          },
+          "405": {
+            "description": "Refused: `method_not_allowed` (docs/errors.md).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ApiErrorBody"
+                }
+              }
+            }
+          },
+          "406": {
+            "description": "Refused: `PGRST106` (docs/errors.md).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ApiErrorBody"
+                }
+              }
+            }
+          },
+          "409": {
+            "description": "Refused: `invalid_transition`, `session_restricted` (docs/errors.md).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ApiErrorBody"
+                }
+              }
+            }
+          },
+          "422": {
+            "description": "Refused: `invalid_campaign_id`, `invalid_error_code`, `invalid_scheduled`, `nothing_to_retry` (docs/errors.md).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ApiErrorBody"
+                }
+              }
+            }
+          },
+          "500": {
+            "description": "Refused: `57014` (docs/errors.md).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ApiErrorBody"
+                }
+              }
+            }
+          }
+        }
+      }
+    },
     "/rpc/clear_session_restriction": {
       "post": {
         "operationId": "clear_session_restriction",
@@ -104,6 +318,16 @@ select $json${
           },
           "404": {
             "description": "Refused: `PGRST202`, `not_found`, `session_not_found` (docs/errors.md).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ApiErrorBody"
+                }
+              }
+            }
+          },
+          "405": {
+            "description": "Refused: `method_not_allowed` (docs/errors.md).",
             "content": {
               "application/json": {
                 "schema": {
@@ -214,6 +438,16 @@ select $json${
           },
           "404": {
             "description": "Refused: `PGRST202`, `not_found` (docs/errors.md).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ApiErrorBody"
+                }
+              }
+            }
+          },
+          "405": {
+            "description": "Refused: `method_not_allowed` (docs/errors.md).",
             "content": {
               "application/json": {
                 "schema": {
@@ -352,6 +586,16 @@ select $json${
               }
             }
           },
+          "405": {
+            "description": "Refused: `method_not_allowed` (docs/errors.md).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ApiErrorBody"
+                }
+              }
+            }
+          },
           "406": {
             "description": "Refused: `PGRST106` (docs/errors.md).",
             "content": {
@@ -364,6 +608,136 @@ select $json${
           },
           "422": {
             "description": "Refused: `invalid_session_id` (docs/errors.md).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ApiErrorBody"
+                }
+              }
+            }
+          },
+          "500": {
+            "description": "Refused: `57014` (docs/errors.md).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ApiErrorBody"
+                }
+              }
+            }
+          }
+        }
+      }
+    },
+    "/rpc/expire_unmatched_acks": {
+      "post": {
+        "operationId": "expire_unmatched_acks",
+        "summary": "Ops: expire error ACKs that waited longer than olderThanSeconds for their send record.",
+        "tags": [
+          "ops"
+        ],
+        "security": [
+          {
+            "apiKey": []
+          },
+          {
+            "jwt": []
+          }
+        ],
+        "description": "POST /rpc/expire_unmatched_acks (ops): expire error ACKs that waited longer than olderThanSeconds for their send record: they leave the backlog and no longer fail a send recorded later.\n\nRoles: ops. The body is the payload itself.",
+        "requestBody": {
+          "required": true,
+          "content": {
+            "application/json": {
+              "schema": {
+                "$ref": "#/components/schemas/ExpireUnmatchedAcksRequest"
+              }
+            }
+          }
+        },
+        "responses": {
+          "200": {
+            "description": "How many were expired.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ExpireUnmatchedAcksResponse"
+                }
+              }
+            }
+          },
+          "400": {
+            "description": "Refused: `22023`, `22P05`, `PGRST102`, `connection_lost`, `invalid_body` (docs/errors.md).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ApiErrorBody"
+                }
+              }
+            }
+          },
+          "401": {
+            "description": "Refused: `PGRST301`, `invalid_api_key`, `missing_credentials` (docs/errors.md).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ApiErrorBody"
+                }
+              }
+            }
+          },
+          "403": {
+            "description": "Refused: `42501`, `forbidden` (docs/errors.md).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ApiErrorBody"
+                }
+              }
+            }
+          },
+          "404": {
+            "description": "Refused: `PGRST202`, `not_found`, `quarantine_not_found` (docs/errors.md).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ApiErrorBody"
+                }
+              }
+            }
+          },
+          "405": {
+            "description": "Refused: `method_not_allowed` (docs/errors.md).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ApiErrorBody"
+                }
+              }
+            }
+          },
+          "406": {
+            "description": "Refused: `PGRST106` (docs/errors.md).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ApiErrorBody"
+                }
+              }
+            }
+          },
+          "409": {
+            "description": "Refused: `already_resolved`, `quarantine_truncated` (docs/errors.md).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ApiErrorBody"
+                }
+              }
+            }
+          },
+          "422": {
+            "description": "Refused: `invalid_action`, `invalid_age`, `invalid_quarantine_id` (docs/errors.md).",
             "content": {
               "application/json": {
                 "schema": {
@@ -454,6 +828,16 @@ select $json${
           },
           "404": {
             "description": "Refused: `PGRST202`, `not_found` (docs/errors.md).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ApiErrorBody"
+                }
+              }
+            }
+          },
+          "405": {
+            "description": "Refused: `method_not_allowed` (docs/errors.md).",
             "content": {
               "application/json": {
                 "schema": {
@@ -582,6 +966,16 @@ select $json${
               }
             }
           },
+          "405": {
+            "description": "Refused: `method_not_allowed` (docs/errors.md).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ApiErrorBody"
+                }
+              }
+            }
+          },
           "406": {
             "description": "Refused: `PGRST106` (docs/errors.md).",
             "content": {
@@ -593,7 +987,7 @@ select $json${
             }
           },
           "409": {
-            "description": "Refused: `duplicate_message_id`, `send_conflict` (docs/errors.md).",
+            "description": "Refused: `campaign_cancelled`, `duplicate_message_id`, `send_conflict` (docs/errors.md).",
             "content": {
               "application/json": {
                 "schema": {
@@ -712,6 +1106,16 @@ select $json${
               }
             }
           },
+          "405": {
+            "description": "Refused: `method_not_allowed` (docs/errors.md).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ApiErrorBody"
+                }
+              }
+            }
+          },
           "406": {
             "description": "Refused: `PGRST106` (docs/errors.md).",
             "content": {
@@ -724,6 +1128,396 @@ select $json${
           },
           "422": {
             "description": "Refused: `invalid_progress_status`, `invalid_timestamp` (docs/errors.md).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ApiErrorBody"
+                }
+              }
+            }
+          },
+          "500": {
+            "description": "Refused: `57014` (docs/errors.md).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ApiErrorBody"
+                }
+              }
+            }
+          }
+        }
+      }
+    },
+    "/rpc/resolve_quarantined": {
+      "post": {
+        "operationId": "resolve_quarantined",
+        "summary": "Ops: dismiss a quarantined event, or replay it through record_message_error.",
+        "tags": [
+          "ops"
+        ],
+        "security": [
+          {
+            "apiKey": []
+          },
+          {
+            "jwt": []
+          }
+        ],
+        "description": "POST /rpc/resolve_quarantined (ops): dismiss a quarantined event, or replay it through record_message_error. Once only (409 already_resolved).\n\nRoles: ops. The body is the payload itself.",
+        "requestBody": {
+          "required": true,
+          "content": {
+            "application/json": {
+              "schema": {
+                "$ref": "#/components/schemas/ResolveQuarantinedRequest"
+              }
+            }
+          }
+        },
+        "responses": {
+          "200": {
+            "description": "What was done; a replay carries record_message_error's answer.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ResolveQuarantinedResponse"
+                }
+              }
+            }
+          },
+          "400": {
+            "description": "Refused: `22023`, `22P05`, `PGRST102`, `connection_lost`, `invalid_body` (docs/errors.md).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ApiErrorBody"
+                }
+              }
+            }
+          },
+          "401": {
+            "description": "Refused: `PGRST301`, `invalid_api_key`, `missing_credentials` (docs/errors.md).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ApiErrorBody"
+                }
+              }
+            }
+          },
+          "403": {
+            "description": "Refused: `42501`, `forbidden` (docs/errors.md).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ApiErrorBody"
+                }
+              }
+            }
+          },
+          "404": {
+            "description": "Refused: `PGRST202`, `not_found`, `quarantine_not_found` (docs/errors.md).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ApiErrorBody"
+                }
+              }
+            }
+          },
+          "405": {
+            "description": "Refused: `method_not_allowed` (docs/errors.md).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ApiErrorBody"
+                }
+              }
+            }
+          },
+          "406": {
+            "description": "Refused: `PGRST106` (docs/errors.md).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ApiErrorBody"
+                }
+              }
+            }
+          },
+          "409": {
+            "description": "Refused: `already_resolved`, `quarantine_truncated` (docs/errors.md).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ApiErrorBody"
+                }
+              }
+            }
+          },
+          "422": {
+            "description": "Refused: `invalid_action`, `invalid_age`, `invalid_quarantine_id` (docs/errors.md).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ApiErrorBody"
+                }
+              }
+            }
+          },
+          "500": {
+            "description": "Refused: `57014` (docs/errors.md).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ApiErrorBody"
+                }
+              }
+            }
+          }
+        }
+      }
+    },
+    "/rpc/retry_failed_groups": {
+      "post": {
+        "operationId": "retry_failed_groups",
+        "summary": "CRM: a new draft campaign over a campaign's failed groups (optionally only some error codes) that can still be targeted.",
+        "tags": [
+          "crm"
+        ],
+        "security": [
+          {
+            "apiKey": []
+          },
+          {
+            "jwt": []
+          }
+        ],
+        "description": "POST /rpc/retry_failed_groups (crm): a new draft campaign (same message and session) over the campaign's failed groups that can still be targeted, optionally only those with one of errorCodes.\n\nRoles: crm. The body is the payload itself.",
+        "requestBody": {
+          "required": true,
+          "content": {
+            "application/json": {
+              "schema": {
+                "$ref": "#/components/schemas/RetryFailedGroupsRequest"
+              }
+            }
+          }
+        },
+        "responses": {
+          "200": {
+            "description": "The new campaign (as create_campaign answers), which campaign it retries, and how many failed groups were left out (inactive, parents, other codes).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/RetryFailedGroupsResponse"
+                }
+              }
+            }
+          },
+          "400": {
+            "description": "Refused: `22023`, `22P05`, `PGRST102`, `connection_lost`, `invalid_body` (docs/errors.md).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ApiErrorBody"
+                }
+              }
+            }
+          },
+          "401": {
+            "description": "Refused: `PGRST301`, `invalid_api_key`, `missing_credentials` (docs/errors.md).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ApiErrorBody"
+                }
+              }
+            }
+          },
+          "403": {
+            "description": "Refused: `42501`, `forbidden` (docs/errors.md).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ApiErrorBody"
+                }
+              }
+            }
+          },
+          "404": {
+            "description": "Refused: `PGRST202`, `campaign_not_found`, `not_found` (docs/errors.md).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ApiErrorBody"
+                }
+              }
+            }
+          },
+          "405": {
+            "description": "Refused: `method_not_allowed` (docs/errors.md).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ApiErrorBody"
+                }
+              }
+            }
+          },
+          "406": {
+            "description": "Refused: `PGRST106` (docs/errors.md).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ApiErrorBody"
+                }
+              }
+            }
+          },
+          "409": {
+            "description": "Refused: `invalid_transition`, `session_restricted` (docs/errors.md).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ApiErrorBody"
+                }
+              }
+            }
+          },
+          "422": {
+            "description": "Refused: `invalid_campaign_id`, `invalid_error_code`, `invalid_scheduled`, `nothing_to_retry` (docs/errors.md).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ApiErrorBody"
+                }
+              }
+            }
+          },
+          "500": {
+            "description": "Refused: `57014` (docs/errors.md).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ApiErrorBody"
+                }
+              }
+            }
+          }
+        }
+      }
+    },
+    "/rpc/schedule_campaign": {
+      "post": {
+        "operationId": "schedule_campaign",
+        "summary": "CRM: schedule a draft campaign (scheduled: true) or put a scheduled one back to draft (false).",
+        "tags": [
+          "crm"
+        ],
+        "security": [
+          {
+            "apiKey": []
+          },
+          {
+            "jwt": []
+          }
+        ],
+        "description": "POST /rpc/schedule_campaign (crm): schedule a draft (scheduled: true) or put a scheduled campaign back to draft (false). Any other transition is 409 invalid_transition.\n\nRoles: crm. The body is the payload itself.",
+        "requestBody": {
+          "required": true,
+          "content": {
+            "application/json": {
+              "schema": {
+                "$ref": "#/components/schemas/ScheduleCampaignRequest"
+              }
+            }
+          }
+        },
+        "responses": {
+          "200": {
+            "description": "The campaign's new status.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ScheduleCampaignResponse"
+                }
+              }
+            }
+          },
+          "400": {
+            "description": "Refused: `22023`, `22P05`, `PGRST102`, `connection_lost`, `invalid_body` (docs/errors.md).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ApiErrorBody"
+                }
+              }
+            }
+          },
+          "401": {
+            "description": "Refused: `PGRST301`, `invalid_api_key`, `missing_credentials` (docs/errors.md).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ApiErrorBody"
+                }
+              }
+            }
+          },
+          "403": {
+            "description": "Refused: `42501`, `forbidden` (docs/errors.md).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ApiErrorBody"
+                }
+              }
+            }
+          },
+          "404": {
+            "description": "Refused: `PGRST202`, `campaign_not_found`, `not_found` (docs/errors.md).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ApiErrorBody"
+                }
+              }
+            }
+          },
+          "405": {
+            "description": "Refused: `method_not_allowed` (docs/errors.md).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ApiErrorBody"
+                }
+              }
+            }
+          },
+          "406": {
+            "description": "Refused: `PGRST106` (docs/errors.md).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ApiErrorBody"
+                }
+              }
+            }
+          },
+          "409": {
+            "description": "Refused: `invalid_transition`, `session_restricted` (docs/errors.md).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ApiErrorBody"
+                }
+              }
+            }
+          },
+          "422": {
+            "description": "Refused: `invalid_campaign_id`, `invalid_error_code`, `invalid_scheduled`, `nothing_to_retry` (docs/errors.md).",
             "content": {
               "application/json": {
                 "schema": {
@@ -814,6 +1608,16 @@ select $json${
           },
           "404": {
             "description": "Refused: `PGRST202`, `not_found` (docs/errors.md).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ApiErrorBody"
+                }
+              }
+            }
+          },
+          "405": {
+            "description": "Refused: `method_not_allowed` (docs/errors.md).",
             "content": {
               "application/json": {
                 "schema": {
@@ -942,6 +1746,16 @@ select $json${
               }
             }
           },
+          "405": {
+            "description": "Refused: `method_not_allowed` (docs/errors.md).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ApiErrorBody"
+                }
+              }
+            }
+          },
           "406": {
             "description": "Refused: `PGRST106` (docs/errors.md).",
             "content": {
@@ -954,6 +1768,109 @@ select $json${
           },
           "422": {
             "description": "Refused: `invalid_session_id` (docs/errors.md).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ApiErrorBody"
+                }
+              }
+            }
+          },
+          "500": {
+            "description": "Refused: `57014` (docs/errors.md).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ApiErrorBody"
+                }
+              }
+            }
+          }
+        }
+      }
+    },
+    "/ack_backlog": {
+      "get": {
+        "operationId": "list_ack_backlog",
+        "summary": "Error ACKs waiting for their send record, per session (empty string: ACKs without a session): how many, and the oldest.",
+        "tags": [
+          "ops"
+        ],
+        "security": [
+          {
+            "apiKey": []
+          },
+          {
+            "jwt": []
+          }
+        ],
+        "description": "Error ACKs waiting for their send record, per session (empty string: ACKs without a session): how many, and the oldest.\n\nRoles: ops. PostgREST filters (`?column=eq.value`), `order`, `limit` and `select` apply; at most ${limits.rowsPerRead} rows per request: page with `limit` and a filter on the order column.",
+        "responses": {
+          "200": {
+            "description": "The rows.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "type": "array",
+                  "items": {
+                    "$ref": "#/components/schemas/ack_backlog_row"
+                  }
+                }
+              }
+            }
+          },
+          "400": {
+            "description": "Refused: `22023`, `22P05`, `PGRST102`, `connection_lost`, `invalid_body` (docs/errors.md).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ApiErrorBody"
+                }
+              }
+            }
+          },
+          "401": {
+            "description": "Refused: `PGRST301`, `invalid_api_key`, `missing_credentials` (docs/errors.md).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ApiErrorBody"
+                }
+              }
+            }
+          },
+          "403": {
+            "description": "Refused: `42501`, `forbidden` (docs/errors.md).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ApiErrorBody"
+                }
+              }
+            }
+          },
+          "404": {
+            "description": "Refused: `PGRST202`, `not_found` (docs/errors.md).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ApiErrorBody"
+                }
+              }
+            }
+          },
+          "405": {
+            "description": "Refused: `method_not_allowed` (docs/errors.md).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ApiErrorBody"
+                }
+              }
+            }
+          },
+          "406": {
+            "description": "Refused: `PGRST106` (docs/errors.md).",
             "content": {
               "application/json": {
                 "schema": {
@@ -1045,6 +1962,16 @@ select $json${
               }
             }
           },
+          "405": {
+            "description": "Refused: `method_not_allowed` (docs/errors.md).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ApiErrorBody"
+                }
+              }
+            }
+          },
           "406": {
             "description": "Refused: `PGRST106` (docs/errors.md).",
             "content": {
@@ -1073,7 +2000,8 @@ select $json${
         "operationId": "list_campaigns",
         "summary": "Campaigns with their live totals and status.",
         "tags": [
-          "crm"
+          "crm",
+          "ops"
         ],
         "security": [
           {
@@ -1083,7 +2011,7 @@ select $json${
             "jwt": []
           }
         ],
-        "description": "Campaigns with their live totals and status.\n\nRoles: crm. PostgREST filters (`?column=eq.value`), `order`, `limit` and `select` apply; at most ${limits.rowsPerRead} rows per request: page with `limit` and a filter on the order column.",
+        "description": "Campaigns with their live totals and status.\n\nRoles: crm, ops. PostgREST filters (`?column=eq.value`), `order`, `limit` and `select` apply; at most ${limits.rowsPerRead} rows per request: page with `limit` and a filter on the order column.",
         "responses": {
           "200": {
             "description": "The rows.",
@@ -1130,6 +2058,222 @@ select $json${
           },
           "404": {
             "description": "Refused: `PGRST202`, `not_found` (docs/errors.md).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ApiErrorBody"
+                }
+              }
+            }
+          },
+          "405": {
+            "description": "Refused: `method_not_allowed` (docs/errors.md).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ApiErrorBody"
+                }
+              }
+            }
+          },
+          "406": {
+            "description": "Refused: `PGRST106` (docs/errors.md).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ApiErrorBody"
+                }
+              }
+            }
+          },
+          "500": {
+            "description": "Refused: `57014` (docs/errors.md).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ApiErrorBody"
+                }
+              }
+            }
+          }
+        }
+      }
+    },
+    "/error_codes": {
+      "get": {
+        "operationId": "list_error_codes",
+        "summary": "Failures per campaign, session and error code.",
+        "tags": [
+          "ops"
+        ],
+        "security": [
+          {
+            "apiKey": []
+          },
+          {
+            "jwt": []
+          }
+        ],
+        "description": "Failures per campaign, session and error code.\n\nRoles: ops. PostgREST filters (`?column=eq.value`), `order`, `limit` and `select` apply; at most ${limits.rowsPerRead} rows per request: page with `limit` and a filter on the order column.",
+        "responses": {
+          "200": {
+            "description": "The rows.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "type": "array",
+                  "items": {
+                    "$ref": "#/components/schemas/error_codes_row"
+                  }
+                }
+              }
+            }
+          },
+          "400": {
+            "description": "Refused: `22023`, `22P05`, `PGRST102`, `connection_lost`, `invalid_body` (docs/errors.md).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ApiErrorBody"
+                }
+              }
+            }
+          },
+          "401": {
+            "description": "Refused: `PGRST301`, `invalid_api_key`, `missing_credentials` (docs/errors.md).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ApiErrorBody"
+                }
+              }
+            }
+          },
+          "403": {
+            "description": "Refused: `42501`, `forbidden` (docs/errors.md).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ApiErrorBody"
+                }
+              }
+            }
+          },
+          "404": {
+            "description": "Refused: `PGRST202`, `not_found` (docs/errors.md).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ApiErrorBody"
+                }
+              }
+            }
+          },
+          "405": {
+            "description": "Refused: `method_not_allowed` (docs/errors.md).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ApiErrorBody"
+                }
+              }
+            }
+          },
+          "406": {
+            "description": "Refused: `PGRST106` (docs/errors.md).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ApiErrorBody"
+                }
+              }
+            }
+          },
+          "500": {
+            "description": "Refused: `57014` (docs/errors.md).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ApiErrorBody"
+                }
+              }
+            }
+          }
+        }
+      }
+    },
+    "/quarantine": {
+      "get": {
+        "operationId": "list_quarantine",
+        "summary": "Bodies and events the gateways sent that could not be recorded: code, reason, when, the first 500 characters.",
+        "tags": [
+          "ops"
+        ],
+        "security": [
+          {
+            "apiKey": []
+          },
+          {
+            "jwt": []
+          }
+        ],
+        "description": "Bodies and events the gateways sent that could not be recorded: code, reason, when, the first 500 characters.\n\nRoles: ops. PostgREST filters (`?column=eq.value`), `order`, `limit` and `select` apply; at most ${limits.rowsPerRead} rows per request: page with `limit` and a filter on the order column.",
+        "responses": {
+          "200": {
+            "description": "The rows.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "type": "array",
+                  "items": {
+                    "$ref": "#/components/schemas/quarantine_row"
+                  }
+                }
+              }
+            }
+          },
+          "400": {
+            "description": "Refused: `22023`, `22P05`, `PGRST102`, `connection_lost`, `invalid_body` (docs/errors.md).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ApiErrorBody"
+                }
+              }
+            }
+          },
+          "401": {
+            "description": "Refused: `PGRST301`, `invalid_api_key`, `missing_credentials` (docs/errors.md).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ApiErrorBody"
+                }
+              }
+            }
+          },
+          "403": {
+            "description": "Refused: `42501`, `forbidden` (docs/errors.md).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ApiErrorBody"
+                }
+              }
+            }
+          },
+          "404": {
+            "description": "Refused: `PGRST202`, `not_found` (docs/errors.md).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ApiErrorBody"
+                }
+              }
+            }
+          },
+          "405": {
+            "description": "Refused: `method_not_allowed` (docs/errors.md).",
             "content": {
               "application/json": {
                 "schema": {
@@ -1231,6 +2375,16 @@ select $json${
               }
             }
           },
+          "405": {
+            "description": "Refused: `method_not_allowed` (docs/errors.md).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ApiErrorBody"
+                }
+              }
+            }
+          },
           "406": {
             "description": "Refused: `PGRST106` (docs/errors.md).",
             "content": {
@@ -1259,7 +2413,8 @@ select $json${
         "operationId": "list_sessions",
         "summary": "WhatsApp accounts (gateway sessions): last sync, and whether WhatsApp restricted the account (restricted_at, restricted_code).",
         "tags": [
-          "crm"
+          "crm",
+          "ops"
         ],
         "security": [
           {
@@ -1269,7 +2424,7 @@ select $json${
             "jwt": []
           }
         ],
-        "description": "WhatsApp accounts (gateway sessions): last sync, and whether WhatsApp restricted the account (restricted_at, restricted_code).\n\nRoles: crm. PostgREST filters (`?column=eq.value`), `order`, `limit` and `select` apply; at most ${limits.rowsPerRead} rows per request: page with `limit` and a filter on the order column.",
+        "description": "WhatsApp accounts (gateway sessions): last sync, and whether WhatsApp restricted the account (restricted_at, restricted_code).\n\nRoles: crm, ops. PostgREST filters (`?column=eq.value`), `order`, `limit` and `select` apply; at most ${limits.rowsPerRead} rows per request: page with `limit` and a filter on the order column.",
         "responses": {
           "200": {
             "description": "The rows.",
@@ -1324,6 +2479,16 @@ select $json${
               }
             }
           },
+          "405": {
+            "description": "Refused: `method_not_allowed` (docs/errors.md).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ApiErrorBody"
+                }
+              }
+            }
+          },
           "406": {
             "description": "Refused: `PGRST106` (docs/errors.md).",
             "content": {
@@ -1364,6 +2529,64 @@ select $json${
       }
     },
     "schemas": {
+      "CancelCampaignRequest": {
+        "title": "CancelCampaignRequest",
+        "description": "POST /rpc/cancel_campaign (crm): cancel a draft, scheduled or sending campaign. Groups not yet sent are cancelled and never sent later (a send result for one is 409 campaign_cancelled).",
+        "type": "object",
+        "required": [
+          "campaignId"
+        ],
+        "properties": {
+          "campaignId": {
+            "type": "integer",
+            "minimum": 1,
+            "description": "The campaign's id."
+          }
+        },
+        "examples": []
+      },
+      "CancelCampaignResponse": {
+        "title": "CancelCampaignResponse",
+        "description": "The campaign after cancelling, with its totals (cancelledCount counts the groups never sent).",
+        "type": "object",
+        "required": [
+          "campaignId",
+          "status",
+          "cancelledGroups",
+          "campaign"
+        ],
+        "properties": {
+          "campaignId": {
+            "type": "integer"
+          },
+          "status": {
+            "const": "cancelled"
+          },
+          "cancelledGroups": {
+            "type": "integer"
+          },
+          "campaign": {
+            "type": "object",
+            "properties": {
+              "totalGroups": {
+                "type": "integer"
+              },
+              "pendingCount": {
+                "type": "integer"
+              },
+              "sentCount": {
+                "type": "integer"
+              },
+              "failedCount": {
+                "type": "integer"
+              },
+              "cancelledCount": {
+                "type": "integer"
+              }
+            }
+          }
+        }
+      },
       "SessionId": {
         "title": "SessionId",
         "type": "string",
@@ -1560,10 +2783,21 @@ select $json${
           "session_restricted",
           "session_not_found",
           "invalid_signature",
+          "invalid_scheduled",
+          "invalid_transition",
+          "campaign_cancelled",
+          "nothing_to_retry",
+          "invalid_age",
+          "invalid_quarantine_id",
+          "invalid_action",
+          "quarantine_not_found",
+          "already_resolved",
+          "quarantine_truncated",
           "missing_credentials",
           "invalid_api_key",
           "forbidden",
           "not_found",
+          "method_not_allowed",
           "PGRST102",
           "PGRST202",
           "PGRST301",
@@ -1740,6 +2974,44 @@ select $json${
               "string",
               "null"
             ]
+          }
+        }
+      },
+      "ExpireUnmatchedAcksRequest": {
+        "title": "ExpireUnmatchedAcksRequest",
+        "description": "POST /rpc/expire_unmatched_acks (ops): expire error ACKs that waited longer than olderThanSeconds for their send record: they leave the backlog and no longer fail a send recorded later.",
+        "type": "object",
+        "required": [
+          "olderThanSeconds"
+        ],
+        "properties": {
+          "olderThanSeconds": {
+            "type": "integer",
+            "minimum": 0,
+            "maximum": 999999999
+          }
+        },
+        "examples": [
+          {
+            "olderThanSeconds": 604800
+          }
+        ]
+      },
+      "ExpireUnmatchedAcksResponse": {
+        "title": "ExpireUnmatchedAcksResponse",
+        "description": "How many were expired.",
+        "type": "object",
+        "required": [
+          "expired",
+          "olderThanSeconds"
+        ],
+        "additionalProperties": false,
+        "properties": {
+          "expired": {
+            "type": "integer"
+          },
+          "olderThanSeconds": {
+            "type": "integer"
           }
         }
       },
@@ -2405,6 +3677,155 @@ select $json${
           }
         }
       },
+      "ResolveQuarantinedRequest": {
+        "title": "ResolveQuarantinedRequest",
+        "description": "POST /rpc/resolve_quarantined (ops): dismiss a quarantined event, or replay it through record_message_error. Once only (409 already_resolved).",
+        "type": "object",
+        "required": [
+          "id",
+          "action"
+        ],
+        "properties": {
+          "id": {
+            "type": "integer",
+            "minimum": 1
+          },
+          "action": {
+            "enum": [
+              "dismiss",
+              "replay"
+            ]
+          }
+        },
+        "examples": []
+      },
+      "ResolveQuarantinedResponse": {
+        "title": "ResolveQuarantinedResponse",
+        "description": "What was done; a replay carries record_message_error's answer.",
+        "type": "object",
+        "required": [
+          "id",
+          "resolution"
+        ],
+        "properties": {
+          "id": {
+            "type": "integer"
+          },
+          "resolution": {
+            "enum": [
+              "dismissed",
+              "replayed"
+            ]
+          },
+          "replay": {
+            "type": "object"
+          }
+        }
+      },
+      "RetryFailedGroupsRequest": {
+        "title": "RetryFailedGroupsRequest",
+        "description": "POST /rpc/retry_failed_groups (crm): a new draft campaign (same message and session) over the campaign's failed groups that can still be targeted, optionally only those with one of errorCodes.",
+        "type": "object",
+        "required": [
+          "campaignId"
+        ],
+        "properties": {
+          "campaignId": {
+            "type": "integer",
+            "minimum": 1,
+            "description": "The campaign's id."
+          },
+          "errorCodes": {
+            "type": "array",
+            "items": {
+              "$ref": "#/components/schemas/GatewayErrorCode"
+            }
+          },
+          "name": {
+            "$ref": "#/components/schemas/CampaignName"
+          }
+        },
+        "examples": []
+      },
+      "RetryFailedGroupsResponse": {
+        "title": "RetryFailedGroupsResponse",
+        "description": "The new campaign (as create_campaign answers), which campaign it retries, and how many failed groups were left out (inactive, parents, other codes).",
+        "type": "object",
+        "required": [
+          "campaignId",
+          "totalGroups",
+          "status",
+          "retryOf",
+          "skipped"
+        ],
+        "properties": {
+          "campaignId": {
+            "type": "integer"
+          },
+          "totalGroups": {
+            "type": "integer"
+          },
+          "status": {
+            "type": "string"
+          },
+          "retryOf": {
+            "type": "integer"
+          },
+          "skipped": {
+            "type": "integer"
+          }
+        }
+      },
+      "ScheduleCampaignRequest": {
+        "title": "ScheduleCampaignRequest",
+        "description": "POST /rpc/schedule_campaign (crm): schedule a draft (scheduled: true) or put a scheduled campaign back to draft (false). Any other transition is 409 invalid_transition.",
+        "type": "object",
+        "required": [
+          "campaignId",
+          "scheduled"
+        ],
+        "properties": {
+          "campaignId": {
+            "type": "integer",
+            "minimum": 1,
+            "description": "The campaign's id."
+          },
+          "scheduled": {
+            "type": "boolean"
+          }
+        },
+        "examples": []
+      },
+      "CampaignStatusName": {
+        "title": "CampaignStatusName",
+        "enum": [
+          "draft",
+          "scheduled",
+          "sending",
+          "completed",
+          "failed",
+          "partial_failure",
+          "cancelled"
+        ]
+      },
+      "ScheduleCampaignResponse": {
+        "title": "ScheduleCampaignResponse",
+        "description": "The campaign's new status.",
+        "type": "object",
+        "required": [
+          "campaignId",
+          "status"
+        ],
+        "additionalProperties": false,
+        "properties": {
+          "campaignId": {
+            "type": "integer"
+          },
+          "status": {
+            "$ref": "#/components/schemas/CampaignStatusName"
+          }
+        }
+      },
       "BaileysGroup": {
         "title": "BaileysGroup",
         "description": "Baileys GroupMetadata. Unknown fields are ignored; a missing flag means false.",
@@ -2733,6 +4154,26 @@ select $json${
           }
         }
       },
+      "ack_backlog_row": {
+        "type": "object",
+        "properties": {
+          "session_id": {
+            "type": "string"
+          },
+          "unmatched": {
+            "type": "integer",
+            "format": "int32"
+          },
+          "oldest_received_at": {
+            "type": "string",
+            "format": "date-time"
+          },
+          "oldest_age_seconds": {
+            "type": "integer",
+            "format": "int32"
+          }
+        }
+      },
       "campaign_groups_row": {
         "type": "object",
         "properties": {
@@ -2782,6 +4223,10 @@ select $json${
             "format": "date-time"
           },
           "read_at": {
+            "type": "string",
+            "format": "date-time"
+          },
+          "cancelled_at": {
             "type": "string",
             "format": "date-time"
           }
@@ -2837,6 +4282,70 @@ select $json${
           "read_count": {
             "type": "integer",
             "format": "int32"
+          },
+          "cancelled_count": {
+            "type": "integer",
+            "format": "int32"
+          },
+          "finished_at": {
+            "type": "string",
+            "format": "date-time"
+          }
+        }
+      },
+      "error_codes_row": {
+        "type": "object",
+        "properties": {
+          "campaign_id": {
+            "type": "integer",
+            "format": "int64"
+          },
+          "session_id": {
+            "$ref": "#/components/schemas/SessionId"
+          },
+          "error_code": {
+            "$ref": "#/components/schemas/GatewayErrorCode"
+          },
+          "failures": {
+            "type": "integer",
+            "format": "int32"
+          },
+          "last_failed_at": {
+            "type": "string",
+            "format": "date-time"
+          }
+        }
+      },
+      "quarantine_row": {
+        "type": "object",
+        "properties": {
+          "id": {
+            "type": "integer",
+            "format": "int64"
+          },
+          "received_at": {
+            "type": "string",
+            "format": "date-time"
+          },
+          "code": {
+            "type": "string"
+          },
+          "reason": {
+            "type": "string"
+          },
+          "preview": {
+            "type": "string"
+          },
+          "raw_bytes": {
+            "type": "integer",
+            "format": "int32"
+          },
+          "resolved_at": {
+            "type": "string",
+            "format": "date-time"
+          },
+          "resolution": {
+            "type": "string"
           }
         }
       },

@@ -109,6 +109,15 @@ begin
   order by r.id
   for no key update;
 
+  -- A cancelled campaign's rows that were not sent are never sent later.
+  if exists (select from jsonb_array_elements(sends) s
+             cross join lateral (select r2.status from wa_data.notification_campaign_groups r2
+                                 where r2.campaign_id = campaign.id and r2.group_jid = s ->> 'groupJid' limit 1) r
+             where r.status = 'cancelled') then
+    perform internal.raise_api_error(409, 'campaign_cancelled',
+      format('Campaign %s was cancelled: its groups not sent by then are never sent.', campaign.id));
+  end if;
+
   -- A repeat is fine; a different result for a row already settled is a conflict: another
   -- message id, sent vs failed, or another send-time error. A failure recorded by an ACK is
   -- never overwritten by a send record.
@@ -156,7 +165,7 @@ begin
              (array_agg(i.error_message order by i.id))[1] as ack_message
       from wa_data.message_error_inbox i
       where s ? 'messageId' and i.message_id = s ->> 'messageId'
-        and i.outcome = 'pending_match' and i.matched_at is null
+        and i.outcome = 'pending_match' and i.matched_at is null and i.expired_at is null
         and (i.session_id is null or i.session_id = campaign.session_id)
         and (i.group_jid is null or i.group_jid = r.group_jid)
     ) w on true

@@ -13,6 +13,7 @@ as $$
            coalesce(sum(n) filter (where status = 'pending'), 0)::integer as pending,
            coalesce(sum(n) filter (where status = 'sent'), 0)::integer as sent,
            coalesce(sum(n) filter (where status = 'failed'), 0)::integer as failed,
+           coalesce(sum(n) filter (where status = 'cancelled'), 0)::integer as cancelled,
            coalesce(sum(delivered), 0)::integer as delivered,
            coalesce(sum(read), 0)::integer as read
     from unnest(changes)
@@ -20,7 +21,7 @@ as $$
   ),
   locked as (
     select c.id from wa_data.notification_campaigns c
-    where c.id in (select campaign_id from delta where (total, pending, sent, failed, delivered, read) <> (0, 0, 0, 0, 0, 0))
+    where c.id in (select campaign_id from delta where (total, pending, sent, failed, cancelled, delivered, read) <> (0, 0, 0, 0, 0, 0, 0))
     order by c.id
     for no key update
   )
@@ -29,10 +30,17 @@ as $$
       pending_count = c.pending_count + d.pending,
       sent_count    = c.sent_count + d.sent,
       failed_count  = c.failed_count + d.failed,
+      cancelled_count = c.cancelled_count + d.cancelled,
       delivered_count = c.delivered_count + d.delivered,
       read_count    = c.read_count + d.read,
-      status = internal.campaign_status(c.status, c.pending_count + d.pending,
-                                        c.sent_count + d.sent, c.failed_count + d.failed),
+      status = internal.campaign_status(c.status, c.pending_count + d.pending, c.sent_count + d.sent,
+                                        c.failed_count + d.failed, c.cancelled_count + d.cancelled),
+      -- When it reached a final status (retention counts from here); cleared if it left one.
+      -- (c.* is the locked, current row: never a second read of it, which could be older.)
+      finished_at = case when internal.campaign_status(c.status, c.pending_count + d.pending, c.sent_count + d.sent,
+                                                       c.failed_count + d.failed, c.cancelled_count + d.cancelled)
+                              in ('completed', 'failed', 'partial_failure', 'cancelled')
+                         then coalesce(c.finished_at, now()) end,
       updated_at = now()
   from delta d
   where d.campaign_id = c.id and c.id in (select id from locked)

@@ -45,6 +45,11 @@ begin
       perform internal.raise_api_error(403, 'forbidden',
         format('The %s role may not call %s.', caller, path));
     end if;
+    -- What is served as a document rather than JSON (api."*/*", the metrics) is read with GET only.
+    if method <> 'GET' and exists (select from pg_proc p where p.pronamespace = 'api'::regnamespace
+                                     and p.proname = substr(path, 6) and p.prorettype = 'api."*/*"'::regtype) then
+      perform internal.raise_api_error(405, 'method_not_allowed', format('%s is read with GET.', path));
+    end if;
   elsif path ~ '^/[^/]+$' then
     target := to_regclass(format('api.%I', substr(path, 2)));
     if target is null then

@@ -36,12 +36,14 @@ $$, 'every SECURITY DEFINER function sets search_path');
 select set_eq($$
   select p.proname::text from pg_proc p where p.pronamespace = 'api'::regnamespace
 $$, array['sync_groups', 'record_message_error', 'record_message_status', 'evolution_webhook', 'waha_webhook',
-         'create_campaign', 'record_message_sent', 'clear_session_restriction', 'openapi'],
+         'create_campaign', 'record_message_sent', 'clear_session_restriction', 'schedule_campaign',
+         'cancel_campaign', 'retry_failed_groups', 'expire_unmatched_acks', 'resolve_quarantined', 'metrics', 'openapi'],
   'api exposes exactly its RPCs and the OpenAPI document');
 
 select set_eq($$
   select c.relname::text from pg_class c where c.relnamespace = 'api'::regnamespace
-$$, array['campaigns', 'campaign_groups', 'sendable_groups', 'sessions'], 'api exposes exactly its read views');
+$$, array['campaigns', 'campaign_groups', 'sendable_groups', 'sessions', 'ack_backlog', 'quarantine', 'error_codes'],
+  'api exposes exactly its read views');
 
 select is(
   (select rolinherit from pg_roles where rolname = 'authenticator'), false,

@@ -7,7 +7,7 @@ import type pg from "pg";
 import { inTransaction, withClient } from "./db.js";
 
 export const API_KEY_PREFIX = "wak_";
-export const API_ROLES = ["gateway", "crm"] as const;
+export const API_ROLES = ["gateway", "crm", "ops"] as const;
 export type ApiRole = (typeof API_ROLES)[number];
 
 /** A refusal the key CLI prints as one line (exit code 1). */

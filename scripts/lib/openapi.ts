@@ -10,7 +10,7 @@ import { loadContracts, loadValues, type JsonSchema } from "./contracts.js";
 import { repoRoot } from "./paths.js";
 
 export const OPENAPI_SQL_FILE = "db/functions/api.openapi.sql";
-const API_ROLES = ["gateway", "crm"];
+const API_ROLES = ["gateway", "crm", "ops"];
 
 /** docs/errors.md: each `## ` section's table rows (code, status). Sections apply by heading. */
 export function errorTable(): { heading: string; code: string; statuses: number[] }[] {
@@ -61,8 +61,9 @@ export async function generateOpenApi(adminUrl: string, version: string): Promis
   const auth = (h: string) => h.startsWith("Authentication");
 
   return withClient(adminUrl, async (client) => {
-    const fns = (await client.query<{ name: string; comment: string | null; roles: string[] }>(
+    const fns = (await client.query<{ name: string; comment: string | null; roles: string[]; text: boolean }>(
       `select p.proname as name, obj_description(p.oid, 'pg_proc') as comment,
+              p.prorettype = 'api."*/*"'::regtype as text,
               array(select r from unnest($1::text[]) r where has_function_privilege(r, p.oid, 'execute') order by r) as roles
        from pg_proc p where p.pronamespace = 'api'::regnamespace and p.proname <> 'openapi' order by p.proname`,
       [API_ROLES])).rows;
@@ -78,7 +79,20 @@ export async function generateOpenApi(adminUrl: string, version: string): Promis
 
     const security = [{ apiKey: [] }, { jwt: [] }];
     const paths: JsonSchema = {};
-    for (const f of fns) {
+    for (const f of fns.filter((f) => f.text)) {
+      // A media-type handler (returns api."*/*"): GET, no body, plain text (the metrics).
+      paths[`/rpc/${f.name}`] = {
+        get: {
+          operationId: f.name, summary: f.comment ?? undefined, tags: f.roles, security,
+          description: `${f.comment ?? ""}\n\nRoles: ${f.roles.join(", ")}.`,
+          responses: {
+            "200": { description: "Prometheus text format 0.0.4.", content: { "text/plain": { schema: { type: "string" } } } },
+            ...refusals((h) => auth(h)),
+          },
+        },
+      };
+    }
+    for (const f of fns.filter((f) => !f.text)) {
       const request = contracts[`${f.name}.request`];
       const response = contracts[`${f.name}.response`];
       if (!request || !response) throw new Error(`api.${f.name} has no contract in db/contracts`);

@@ -1,7 +1,7 @@
 // The project's own PostgreSQL: finds the server binaries, installs what is missing (Debian, as
 // root), and runs a cluster on a Unix socket in a private directory (trust auth is safe there).
 import { appendFileSync, chmodSync, chownSync, existsSync, mkdirSync, readdirSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { basename, dirname, join } from "node:path";
 import { spawnSync } from "node:child_process";
 import { asPostgresUser, commandExists, isRoot, run } from "./run.js";
 
@@ -67,11 +67,16 @@ export function ensurePgbouncer(): string {
   return "/usr/sbin/pgbouncer";
 }
 
-/** The tools the HTTP tests put in front of PostgREST (Debian's nginx): their paths. */
-export function ensureTestTools(): { nginx: string } {
-  const nginx = ["/usr/sbin/nginx"].find((p) => existsSync(p));
-  if (nginx) return { nginx };
-  aptInstall(["nginx"], "nginx is");
+/**
+ * What the tests use beside PostgreSQL: Debian's nginx (in front of PostgREST) and pg_cron (the
+ * retention schedule is tested on a cluster that preloads it).
+ */
+export function ensureTestTools(binDir?: string): { nginx: string } {
+  const missing: string[] = [];
+  if (!existsSync("/usr/sbin/nginx")) missing.push("nginx");
+  const libDir = binDir ? join(dirname(binDir), "lib") : undefined;
+  if (libDir && !existsSync(join(libDir, "pg_cron.so"))) missing.push(`postgresql-${basename(dirname(binDir!))}-cron`);
+  if (missing.length) aptInstall(missing, `${missing.join(", ")} ${missing.length > 1 ? "are" : "is"}`);
   return { nginx: "/usr/sbin/nginx" };
 }
 
@@ -106,7 +111,7 @@ function ownByPostgres(dir: string) {
 }
 
 /** initdb (once) and start the server; returns when it accepts connections. */
-export function startCluster(binDir: string, c: Cluster, opts: { throwaway?: boolean } = {}) {
+export function startCluster(binDir: string, c: Cluster, opts: { throwaway?: boolean; settings?: string[] } = {}) {
   if (!existsSync(join(c.dataDir, "PG_VERSION"))) {
     ownByPostgres(c.dataDir);
     const [cmd, args] = asPostgresUser(join(binDir, "initdb"), [
@@ -123,6 +128,7 @@ export function startCluster(binDir: string, c: Cluster, opts: { throwaway?: boo
       "log_min_messages = warning",
       "log_lock_waits = on",
       ...(opts.throwaway ? ["fsync = off", "synchronous_commit = off", "full_page_writes = off"] : []),
+      ...(opts.settings ?? []),
     ];
     appendFileSync(join(c.dataDir, "postgresql.conf"), "\n# wa-campaigns\n" + settings.join("\n") + "\n");
   }

@@ -13,6 +13,7 @@ import type { Cluster } from "../../scripts/lib/postgres.js";
 import { startPostgrest, type RunningPostgrest } from "../../scripts/lib/postgrest.js";
 import { freePort } from "../../scripts/lib/run.js";
 import { randomSecret } from "../../scripts/lib/secrets.js";
+import { API_ROLES } from "../../scripts/lib/api-keys.js";
 import { baileysGroup, groupJid, uniqueSession } from "../support/fixtures.js";
 import { startSupabaseLike, type SupabaseLike } from "../support/supabase-like.js";
 
@@ -22,7 +23,7 @@ const OURS = ["api", "internal", "wa_data"];
 /** Every privilege, default privilege, role setting, membership and role attribute outside our schemas and roles. */
 const SNAPSHOT = `
   with ours as (select oid from pg_namespace where nspname = any($1)),
-       our_roles as (select oid from pg_roles where rolname in ('gateway', 'crm'))
+       our_roles as (select oid from pg_roles where rolname = any($2))
   select 'relation ' || c.oid::regclass::text as what, coalesce(c.relacl::text, '') as value
     from pg_class c where c.relnamespace not in (select oid from ours)
      and c.relnamespace not in ('pg_catalog'::regnamespace, 'information_schema'::regnamespace, 'pg_toast'::regnamespace)
@@ -85,7 +86,7 @@ beforeAll(async () => {
 
   const hostApi = await platformPostgrest("public,graphql_public");
   try {
-    before = { snapshot: await admin(SNAPSHOT, [OURS]), answers: await hostAnswers(hostApi) };
+    before = { snapshot: await admin(SNAPSHOT, [OURS, API_ROLES]), answers: await hostAnswers(hostApi) };
   } finally {
     await hostApi.stop(); // also when the snapshot fails: no PostgREST outlives the test
   }
@@ -96,7 +97,7 @@ beforeAll(async () => {
 
   // The user exposes api (dashboard) and sets the pre-request hook (docs/deployment.md).
   api = await platformPostgrest("public,graphql_public,api", "internal.pre_request");
-  after = { snapshot: await admin(SNAPSHOT, [OURS]), answers: await hostAnswers(api) };
+  after = { snapshot: await admin(SNAPSHOT, [OURS, API_ROLES]), answers: await hostAnswers(api) };
 }, 120_000);
 
 afterAll(async () => {

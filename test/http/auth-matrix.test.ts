@@ -11,22 +11,42 @@ const sign = (role: string, opts: { secret?: string; expired?: boolean } = {}) =
   return jwt.sign(new TextEncoder().encode(opts.secret ?? jwtSecret));
 };
 
-type Endpoint = { name: string; method: "GET" | "POST"; path: string; body?: unknown; owner: "gateway" | "crm" };
+type Role = "gateway" | "crm" | "ops";
+type Endpoint = { name: string; method: "GET" | "POST"; path: string; body?: unknown; owners: Role[] };
 // Bodies are chosen so that an allowed caller gets a definite answer without changing anything
-// that matters: a sync of an empty throwaway session, an ACK for an unknown id, two 422s, reads.
+// that matters: a sync of an empty throwaway session, an ACK for an unknown id, 422s, reads.
 const endpoints: Endpoint[] = [
-  { name: "sync_groups", method: "POST", path: "/rpc/sync_groups", body: { sessionId: "auth_matrix", groups: [], allowEmpty: true }, owner: "gateway" },
-  { name: "record_message_error", method: "POST", path: "/rpc/record_message_error", body: { messageId: "auth_matrix_unknown" }, owner: "gateway" },
-  { name: "create_campaign", method: "POST", path: "/rpc/create_campaign", body: {}, owner: "crm" },
-  { name: "record_message_sent", method: "POST", path: "/rpc/record_message_sent", body: {}, owner: "crm" },
-  { name: "campaigns", method: "GET", path: "/campaigns?limit=1", owner: "crm" },
-  { name: "campaign_groups", method: "GET", path: "/campaign_groups?limit=1", owner: "crm" },
-  { name: "sendable_groups", method: "GET", path: "/sendable_groups?limit=1", owner: "crm" },
+  { name: "sync_groups", method: "POST", path: "/rpc/sync_groups", body: { sessionId: "auth_matrix", groups: [], allowEmpty: true }, owners: ["gateway"] },
+  { name: "record_message_error", method: "POST", path: "/rpc/record_message_error", body: { messageId: "auth_matrix_unknown" }, owners: ["gateway"] },
+  { name: "record_message_status", method: "POST", path: "/rpc/record_message_status", body: { messageId: "auth_matrix_unknown", status: "delivered" }, owners: ["gateway"] },
+  { name: "evolution_webhook", method: "POST", path: "/rpc/evolution_webhook", body: { event: "connection.update", instance: "auth_matrix" }, owners: ["gateway"] },
+  { name: "waha_webhook", method: "POST", path: "/rpc/waha_webhook", body: { event: "session.status", session: "auth_matrix" }, owners: ["gateway"] },
+  { name: "create_campaign", method: "POST", path: "/rpc/create_campaign", body: {}, owners: ["crm"] },
+  { name: "record_message_sent", method: "POST", path: "/rpc/record_message_sent", body: {}, owners: ["crm"] },
+  { name: "schedule_campaign", method: "POST", path: "/rpc/schedule_campaign", body: {}, owners: ["crm"] },
+  { name: "cancel_campaign", method: "POST", path: "/rpc/cancel_campaign", body: {}, owners: ["crm"] },
+  { name: "retry_failed_groups", method: "POST", path: "/rpc/retry_failed_groups", body: {}, owners: ["crm"] },
+  { name: "clear_session_restriction", method: "POST", path: "/rpc/clear_session_restriction", body: {}, owners: ["crm"] },
+  { name: "expire_unmatched_acks", method: "POST", path: "/rpc/expire_unmatched_acks", body: {}, owners: ["ops"] },
+  { name: "resolve_quarantined", method: "POST", path: "/rpc/resolve_quarantined", body: {}, owners: ["ops"] },
+  { name: "metrics", method: "GET", path: "/rpc/metrics", owners: ["ops"] },
+  { name: "campaigns", method: "GET", path: "/campaigns?limit=1", owners: ["crm", "ops"] },
+  { name: "campaign_groups", method: "GET", path: "/campaign_groups?limit=1", owners: ["crm"] },
+  { name: "sendable_groups", method: "GET", path: "/sendable_groups?limit=1", owners: ["crm"] },
+  { name: "sessions", method: "GET", path: "/sessions?limit=1", owners: ["crm", "ops"] },
+  { name: "ack_backlog", method: "GET", path: "/ack_backlog?limit=1", owners: ["ops"] },
+  { name: "quarantine", method: "GET", path: "/quarantine?limit=1", owners: ["ops"] },
+  { name: "error_codes", method: "GET", path: "/error_codes?limit=1", owners: ["ops"] },
 ];
 const allowedAnswer: Record<string, [number, string | null]> = {
-  sync_groups: [200, null], record_message_error: [200, null],
+  sync_groups: [200, null], record_message_error: [200, null], record_message_status: [200, null],
+  evolution_webhook: [200, null], waha_webhook: [200, null],
   create_campaign: [422, "invalid_name"], record_message_sent: [422, "invalid_campaign_id"],
-  campaigns: [200, null], campaign_groups: [200, null], sendable_groups: [200, null],
+  schedule_campaign: [422, "invalid_campaign_id"], cancel_campaign: [422, "invalid_campaign_id"],
+  retry_failed_groups: [422, "invalid_campaign_id"], clear_session_restriction: [422, "invalid_session_id"],
+  expire_unmatched_acks: [422, "invalid_age"], resolve_quarantined: [422, "invalid_quarantine_id"], metrics: [200, null],
+  campaigns: [200, null], campaign_groups: [200, null], sendable_groups: [200, null], sessions: [200, null],
+  ack_backlog: [200, null], quarantine: [200, null], error_codes: [200, null],
 };
 
 const callers: Record<string, Record<string, string>> = {};
@@ -38,6 +58,8 @@ beforeAll(async () => {
   callers["revoked key"] = { "x-api-key": revoked };
   callers["gateway key"] = { "x-api-key": await newKey("gateway") };
   callers["crm key"] = { "x-api-key": await newKey("crm") };
+  callers["ops key"] = { "x-api-key": await newKey("ops") };
+  callers["ops JWT"] = { authorization: `Bearer ${await sign("ops")}` };
   callers["gateway JWT"] = { authorization: `Bearer ${await sign("gateway")}` };
   callers["crm JWT"] = { authorization: `Bearer ${await sign("crm")}` };
   callers["JWT with a wrong secret"] = { authorization: `Bearer ${await sign("crm", { secret: "x".repeat(40) })}` };
@@ -59,13 +81,13 @@ function expected(caller: string, e: Endpoint): [number, string | null] {
     // Connected as another user (a host project's postgres): PostgreSQL refuses the switch itself.
     case "JWT for authenticator": return [403, postgrestUser === "authenticator" ? "forbidden" : "42501"];
     default: {
-      const role = caller.startsWith("gateway") ? "gateway" : "crm";
-      return role === e.owner ? allowedAnswer[e.name]! : [403, "forbidden"];
+      const role = caller.split(" ")[0] as Role;
+      return e.owners.includes(role) ? allowedAnswer[e.name]! : [403, "forbidden"];
     }
   }
 }
 
-const callerNames = ["no credentials", "wrong key", "revoked key", "gateway key", "crm key", "gateway JWT", "crm JWT",
+const callerNames = ["no credentials", "wrong key", "revoked key", "gateway key", "crm key", "ops key", "gateway JWT", "crm JWT", "ops JWT",
   "JWT with a wrong secret", "expired JWT", "JWT with an unknown role", "JWT for authenticator"];
 
 describe("auth matrix", () => {
@@ -77,9 +99,15 @@ describe("auth matrix", () => {
           headers: { "content-type": "application/json", ...callers[caller] },
           body: e.body === undefined ? undefined : JSON.stringify(e.body),
         });
-        const body = (await res.json()) as Record<string, unknown>;
         const [status, code] = expected(caller, e);
         expect(res.status).toBe(status);
+        if (e.name === "metrics" && status === 200) {
+          // The one plain-text endpoint (Prometheus).
+          expect(res.headers.get("content-type")).toMatch(/^text\/plain; version=0\.0\.4/);
+          expect(await res.text()).toContain("# TYPE wa_campaigns gauge");
+          return;
+        }
+        const body = (await res.json()) as Record<string, unknown>;
         if (code) {
           expect(body.code).toBe(code);
           // A refusal carries an error, never rows.

@@ -21,12 +21,18 @@ const rpcs = [
   { fn: "evolution_webhook", role: "gateway" },
   { fn: "waha_webhook", role: "gateway" },
   { fn: "clear_session_restriction", role: "crm" },
+  { fn: "schedule_campaign", role: "crm" },
+  { fn: "cancel_campaign", role: "crm" },
+  { fn: "retry_failed_groups", role: "crm" },
+  { fn: "expire_unmatched_acks", role: "ops" },
+  { fn: "resolve_quarantined", role: "ops" },
 ] as const;
 
 const keys: Record<string, Record<string, string>> = {};
 beforeAll(async () => {
   keys.gateway = { "x-api-key": await newKey("gateway") };
   keys.crm = { "x-api-key": await newKey("crm") };
+  keys.ops = { "x-api-key": await newKey("ops") };
 });
 afterAll(() => db.end());
 

@@ -12,7 +12,7 @@ beforeAll(async () => {
   const res = await fetch(apiUrl + "/");
   expect(res.status).toBe(200);
   doc = await res.json();
-  keys = { gateway: await newKey("gateway"), crm: await newKey("crm") };
+  keys = { gateway: await newKey("gateway"), crm: await newKey("crm"), ops: await newKey("ops") };
 });
 afterAll(() => db.end());
 
@@ -29,10 +29,12 @@ describe("GET / (OpenAPI)", () => {
     const ops = Object.entries(doc.paths).flatMap(([path, item]: [string, any]) =>
       METHODS.filter((m) => item[m]).map((m) => `${m.toUpperCase()} ${path} ${item[m].tags.join(",")}`));
     expect(ops.sort()).toEqual([
-      "GET /campaign_groups crm", "GET /campaigns crm", "GET /sendable_groups crm", "GET /sessions crm",
-      "POST /rpc/clear_session_restriction crm", "POST /rpc/create_campaign crm",
-      "POST /rpc/evolution_webhook gateway", "POST /rpc/record_message_error gateway",
-      "POST /rpc/record_message_sent crm", "POST /rpc/record_message_status gateway",
+      "GET /ack_backlog ops", "GET /campaign_groups crm", "GET /campaigns crm,ops", "GET /error_codes ops",
+      "GET /quarantine ops", "GET /rpc/metrics ops", "GET /sendable_groups crm", "GET /sessions crm,ops",
+      "POST /rpc/cancel_campaign crm", "POST /rpc/clear_session_restriction crm", "POST /rpc/create_campaign crm",
+      "POST /rpc/evolution_webhook gateway", "POST /rpc/expire_unmatched_acks ops", "POST /rpc/record_message_error gateway",
+      "POST /rpc/record_message_sent crm", "POST /rpc/record_message_status gateway", "POST /rpc/resolve_quarantined ops",
+      "POST /rpc/retry_failed_groups crm", "POST /rpc/schedule_campaign crm",
       "POST /rpc/sync_groups gateway", "POST /rpc/waha_webhook gateway",
     ]);
   });

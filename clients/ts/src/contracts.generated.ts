@@ -63,10 +63,21 @@ export type ErrorCode =
   | "session_restricted"
   | "session_not_found"
   | "invalid_signature"
+  | "invalid_scheduled"
+  | "invalid_transition"
+  | "campaign_cancelled"
+  | "nothing_to_retry"
+  | "invalid_age"
+  | "invalid_quarantine_id"
+  | "invalid_action"
+  | "quarantine_not_found"
+  | "already_resolved"
+  | "quarantine_truncated"
   | "missing_credentials"
   | "invalid_api_key"
   | "forbidden"
   | "not_found"
+  | "method_not_allowed"
   | "PGRST102"
   | "PGRST202"
   | "PGRST301"
@@ -153,10 +164,46 @@ export type RecordMessageStatusRequest = MessageStatusEvent | MessageStatusBatch
 export type MessageStatusOutcome = "applied" | "unchanged" | "pending_match" | "quarantined";
 /**
  * This interface was referenced by `Contracts`'s JSON-Schema
+ * via the `definition` "CampaignStatusName".
+ */
+export type CampaignStatusName =
+  "draft" | "scheduled" | "sending" | "completed" | "failed" | "partial_failure" | "cancelled";
+/**
+ * This interface was referenced by `Contracts`'s JSON-Schema
  * via the `definition` "GroupSubject".
  */
 export type GroupSubject = string;
 
+/**
+ * POST /rpc/cancel_campaign (crm): cancel a draft, scheduled or sending campaign. Groups not yet sent are cancelled and never sent later (a send result for one is 409 campaign_cancelled).
+ *
+ * This interface was referenced by `Contracts`'s JSON-Schema
+ * via the `definition` "CancelCampaignRequest".
+ */
+export interface CancelCampaignRequest {
+  /**
+   * The campaign's id.
+   */
+  campaignId: number;
+}
+/**
+ * The campaign after cancelling, with its totals (cancelledCount counts the groups never sent).
+ *
+ * This interface was referenced by `Contracts`'s JSON-Schema
+ * via the `definition` "CancelCampaignResponse".
+ */
+export interface CancelCampaignResponse {
+  campaignId: number;
+  status: "cancelled";
+  cancelledGroups: number;
+  campaign: {
+    totalGroups?: number;
+    pendingCount?: number;
+    sentCount?: number;
+    failedCount?: number;
+    cancelledCount?: number;
+  };
+}
 /**
  * POST /rpc/clear_session_restriction (crm): let a session WhatsApp restricted send again.
  *
@@ -251,6 +298,25 @@ export interface EvolutionWebhookResponse {
   message?: string;
   details?: unknown;
   hint?: string | null;
+}
+/**
+ * POST /rpc/expire_unmatched_acks (ops): expire error ACKs that waited longer than olderThanSeconds for their send record: they leave the backlog and no longer fail a send recorded later.
+ *
+ * This interface was referenced by `Contracts`'s JSON-Schema
+ * via the `definition` "ExpireUnmatchedAcksRequest".
+ */
+export interface ExpireUnmatchedAcksRequest {
+  olderThanSeconds: number;
+}
+/**
+ * How many were expired.
+ *
+ * This interface was referenced by `Contracts`'s JSON-Schema
+ * via the `definition` "ExpireUnmatchedAcksResponse".
+ */
+export interface ExpireUnmatchedAcksResponse {
+  expired: number;
+  olderThanSeconds: number;
 }
 /**
  * This interface was referenced by `Contracts`'s JSON-Schema
@@ -424,6 +490,77 @@ export interface MessageStatusResult {
   messageId?: string;
   code?: string;
   message?: string;
+}
+/**
+ * POST /rpc/resolve_quarantined (ops): dismiss a quarantined event, or replay it through record_message_error. Once only (409 already_resolved).
+ *
+ * This interface was referenced by `Contracts`'s JSON-Schema
+ * via the `definition` "ResolveQuarantinedRequest".
+ */
+export interface ResolveQuarantinedRequest {
+  id: number;
+  action: "dismiss" | "replay";
+}
+/**
+ * What was done; a replay carries record_message_error's answer.
+ *
+ * This interface was referenced by `Contracts`'s JSON-Schema
+ * via the `definition` "ResolveQuarantinedResponse".
+ */
+export interface ResolveQuarantinedResponse {
+  id: number;
+  resolution: "dismissed" | "replayed";
+  replay?: {};
+}
+/**
+ * POST /rpc/retry_failed_groups (crm): a new draft campaign (same message and session) over the campaign's failed groups that can still be targeted, optionally only those with one of errorCodes.
+ *
+ * This interface was referenced by `Contracts`'s JSON-Schema
+ * via the `definition` "RetryFailedGroupsRequest".
+ */
+export interface RetryFailedGroupsRequest {
+  /**
+   * The campaign's id.
+   */
+  campaignId: number;
+  errorCodes?: GatewayErrorCode[];
+  name?: CampaignName;
+}
+/**
+ * The new campaign (as create_campaign answers), which campaign it retries, and how many failed groups were left out (inactive, parents, other codes).
+ *
+ * This interface was referenced by `Contracts`'s JSON-Schema
+ * via the `definition` "RetryFailedGroupsResponse".
+ */
+export interface RetryFailedGroupsResponse {
+  campaignId: number;
+  totalGroups: number;
+  status: string;
+  retryOf: number;
+  skipped: number;
+}
+/**
+ * POST /rpc/schedule_campaign (crm): schedule a draft (scheduled: true) or put a scheduled campaign back to draft (false). Any other transition is 409 invalid_transition.
+ *
+ * This interface was referenced by `Contracts`'s JSON-Schema
+ * via the `definition` "ScheduleCampaignRequest".
+ */
+export interface ScheduleCampaignRequest {
+  /**
+   * The campaign's id.
+   */
+  campaignId: number;
+  scheduled: boolean;
+}
+/**
+ * The campaign's new status.
+ *
+ * This interface was referenced by `Contracts`'s JSON-Schema
+ * via the `definition` "ScheduleCampaignResponse".
+ */
+export interface ScheduleCampaignResponse {
+  campaignId: number;
+  status: CampaignStatusName;
 }
 /**
  * Baileys GroupMetadata. Unknown fields are ignored; a missing flag means false.

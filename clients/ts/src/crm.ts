@@ -1,7 +1,9 @@
-// The CRM's client: create campaigns, record send results, read campaigns and groups.
+// The CRM's client: create, schedule, cancel and retry campaigns, record send results, read
+// campaigns, groups and sessions.
 import type {
   CreateCampaignRequest, CreateCampaignResponse, RecordMessageSentRequest, RecordMessageSentResponse,
-  CampaignStatus,
+  CampaignStatus, ScheduleCampaignResponse, CancelCampaignResponse, RetryFailedGroupsRequest, RetryFailedGroupsResponse,
+  ClearSessionRestrictionResponse,
 } from "./contracts.generated.js";
 import type { Database } from "./database.generated.js";
 import { BackendError } from "./errors.js";
@@ -11,11 +13,15 @@ import { LIMITS } from "./values.generated.js";
 type Views = Database["api"]["Views"];
 type NonNull<T> = { [K in keyof T]-?: Exclude<T[K], null> };
 /** View columns are nullable in the generated types (views lose NOT NULL); these rows never are, but for their nullable columns. */
-export type Campaign = NonNull<Views["campaigns"]["Row"]> & { status: CampaignStatus };
-export type CampaignGroup = Omit<NonNull<Views["campaign_groups"]["Row"]>,
-  "message_id" | "error_code" | "error_message" | "sent_at" | "failed_at" | "group_name"> &
-  Pick<Views["campaign_groups"]["Row"], "message_id" | "error_code" | "error_message" | "sent_at" | "failed_at" | "group_name"> &
-  { status: "pending" | "sent" | "failed" };
+export type Campaign = Omit<NonNull<Views["campaigns"]["Row"]>, "finished_at"> &
+  Pick<Views["campaigns"]["Row"], "finished_at"> & { status: CampaignStatus };
+type NullableGroupColumns = "message_id" | "error_code" | "error_message" | "sent_at" | "failed_at" | "group_name"
+  | "delivered_at" | "read_at" | "cancelled_at";
+export type CampaignGroup = Omit<NonNull<Views["campaign_groups"]["Row"]>, NullableGroupColumns> &
+  Pick<Views["campaign_groups"]["Row"], NullableGroupColumns> & { status: "pending" | "sent" | "failed" | "cancelled" };
+/** A WhatsApp account (gateway session), and whether WhatsApp restricted it. */
+export type Session = Omit<NonNull<Views["sessions"]["Row"]>, "last_synced_at" | "restricted_at" | "restricted_code"> &
+  Pick<Views["sessions"]["Row"], "last_synced_at" | "restricted_at" | "restricted_code">;
 export type SendableGroup = Omit<NonNull<Views["sendable_groups"]["Row"]>, "name" | "linked_parent_jid"> &
   Pick<Views["sendable_groups"]["Row"], "name" | "linked_parent_jid">;
 
@@ -39,6 +45,16 @@ export interface CrmClient {
   listFailedGroups(campaignId: number, page?: Page): Promise<CampaignGroup[]>;
   /** Groups a campaign may target: active, never community parents; all of them (or `limit`), by JID. */
   listSendableGroups(sessionId: string, page?: Page): Promise<SendableGroup[]>;
+  /** POST /rpc/schedule_campaign: schedule a draft (true) or put it back to draft (false). */
+  scheduleCampaign(campaignId: number, scheduled: boolean): Promise<ScheduleCampaignResponse>;
+  /** POST /rpc/cancel_campaign: groups not yet sent are cancelled and never sent later. */
+  cancelCampaign(campaignId: number): Promise<CancelCampaignResponse>;
+  /** POST /rpc/retry_failed_groups: a new draft over the failed groups that can still be targeted. */
+  retryFailedGroups(payload: RetryFailedGroupsRequest): Promise<RetryFailedGroupsResponse>;
+  /** The sessions (WhatsApp accounts) and whether each is restricted. */
+  listSessions(page?: Page): Promise<Session[]>;
+  /** POST /rpc/clear_session_restriction: let a restricted session send again. */
+  clearSessionRestriction(sessionId: string): Promise<ClearSessionRestrictionResponse>;
 }
 
 export type CrmConnectionOptions = ConnectionOptions & ({ apiKey: string } | { jwt: string });
@@ -92,5 +108,14 @@ export function createCrmClient(o: CrmConnectionOptions): CrmClient {
       if (after !== undefined) q = q.gt("group_jid", after);
       return q.order("group_jid").limit(size) as Answer<SendableGroup>;
     }, "group_jid", p.limit),
+    scheduleCampaign: (campaignId, scheduled) => callRpc(client, "schedule_campaign", { campaignId, scheduled }),
+    cancelCampaign: (campaignId) => callRpc(client, "cancel_campaign", { campaignId }),
+    retryFailedGroups: (payload) => callRpc(client, "retry_failed_groups", payload),
+    listSessions: (p = {}) => readAll<Session, "session_id">((after, size) => {
+      let q = client.from("sessions").select("*");
+      if (after !== undefined) q = q.gt("session_id", after);
+      return q.order("session_id").limit(size) as Answer<Session>;
+    }, "session_id", p.limit),
+    clearSessionRestriction: (sessionId) => callRpc(client, "clear_session_restriction", { sessionId }),
   };
 }

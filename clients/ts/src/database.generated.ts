@@ -18,9 +18,19 @@ export type Database = {
       [_ in never]: never
     }
     Views: {
+      ack_backlog: {
+        Row: {
+          oldest_age_seconds: number | null
+          oldest_received_at: string | null
+          session_id: string | null
+          unmatched: number | null
+        }
+        Relationships: []
+      }
       campaign_groups: {
         Row: {
           campaign_id: number | null
+          cancelled_at: string | null
           delivered_at: string | null
           error_code: number | null
           error_message: string | null
@@ -37,6 +47,7 @@ export type Database = {
         }
         Insert: {
           campaign_id?: number | null
+          cancelled_at?: string | null
           delivered_at?: string | null
           error_code?: number | null
           error_message?: string | null
@@ -53,6 +64,7 @@ export type Database = {
         }
         Update: {
           campaign_id?: number | null
+          cancelled_at?: string | null
           delivered_at?: string | null
           error_code?: number | null
           error_message?: string | null
@@ -71,9 +83,11 @@ export type Database = {
       }
       campaigns: {
         Row: {
+          cancelled_count: number | null
           created_at: string | null
           delivered_count: number | null
           failed_count: number | null
+          finished_at: string | null
           id: number | null
           message: string | null
           name: string | null
@@ -86,9 +100,11 @@ export type Database = {
           updated_at: string | null
         }
         Insert: {
+          cancelled_count?: number | null
           created_at?: string | null
           delivered_count?: number | null
           failed_count?: number | null
+          finished_at?: string | null
           id?: number | null
           message?: string | null
           name?: string | null
@@ -101,9 +117,11 @@ export type Database = {
           updated_at?: string | null
         }
         Update: {
+          cancelled_count?: number | null
           created_at?: string | null
           delivered_count?: number | null
           failed_count?: number | null
+          finished_at?: string | null
           id?: number | null
           message?: string | null
           name?: string | null
@@ -114,6 +132,49 @@ export type Database = {
           status?: string | null
           total_groups?: number | null
           updated_at?: string | null
+        }
+        Relationships: []
+      }
+      error_codes: {
+        Row: {
+          campaign_id: number | null
+          error_code: number | null
+          failures: number | null
+          last_failed_at: string | null
+          session_id: string | null
+        }
+        Relationships: []
+      }
+      quarantine: {
+        Row: {
+          code: string | null
+          id: number | null
+          preview: string | null
+          raw_bytes: number | null
+          reason: string | null
+          received_at: string | null
+          resolution: string | null
+          resolved_at: string | null
+        }
+        Insert: {
+          code?: string | null
+          id?: number | null
+          preview?: never
+          raw_bytes?: number | null
+          reason?: string | null
+          received_at?: string | null
+          resolution?: string | null
+          resolved_at?: string | null
+        }
+        Update: {
+          code?: string | null
+          id?: number | null
+          preview?: never
+          raw_bytes?: number | null
+          reason?: string | null
+          received_at?: string | null
+          resolution?: string | null
+          resolved_at?: string | null
         }
         Relationships: []
       }
@@ -179,13 +240,19 @@ export type Database = {
       }
     }
     Functions: {
+      cancel_campaign: { Args: { "": Json }; Returns: Json }
       clear_session_restriction: { Args: { "": Json }; Returns: Json }
       create_campaign: { Args: { "": Json }; Returns: Json }
       evolution_webhook: { Args: { "": Json }; Returns: Json }
+      expire_unmatched_acks: { Args: { "": Json }; Returns: Json }
+      metrics: { Args: Record<PropertyKey, never>; Returns: unknown }
       openapi: { Args: Record<PropertyKey, never>; Returns: Json }
       record_message_error: { Args: { "": Json }; Returns: Json }
       record_message_sent: { Args: { "": Json }; Returns: Json }
       record_message_status: { Args: { "": Json }; Returns: Json }
+      resolve_quarantined: { Args: { "": Json }; Returns: Json }
+      retry_failed_groups: { Args: { "": Json }; Returns: Json }
+      schedule_campaign: { Args: { "": Json }; Returns: Json }
       sync_groups: { Args: { "": Json }; Returns: Json }
       waha_webhook: { Args: { "": Json }; Returns: Json }
     }

@@ -1,7 +1,8 @@
 export { compactGroup, createGatewayClient, type GatewayClient } from "./gateway.js";
 export {
-  createCrmClient, type CrmClient, type CrmConnectionOptions, type Campaign, type CampaignGroup, type SendableGroup, type Page,
+  createCrmClient, type CrmClient, type CrmConnectionOptions, type Campaign, type CampaignGroup, type SendableGroup, type Session, type Page,
 } from "./crm.js";
+export { createOpsClient, type OpsClient, type AckBacklog, type QuarantinedEvent, type ErrorCodeCount } from "./ops.js";
 export { BackendError, type ErrorCode } from "./errors.js";
 export type { ConnectionOptions } from "./http.js";
 export { withRetry, type RetryOptions } from "./retry.js";

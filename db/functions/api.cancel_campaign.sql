@@ -1,0 +1,33 @@
+-- POST /rpc/cancel_campaign (crm): {"campaignId"}. Every row not yet sent becomes cancelled (a
+-- send result for it is refused from now on), and the campaign's status is cancelled for good.
+create or replace function api.cancel_campaign(jsonb) returns jsonb
+language plpgsql volatile security definer
+set search_path = pg_catalog, pg_temp
+as $$
+declare
+  campaign wa_data.notification_campaigns := internal.lock_campaign($1);
+  cancelled integer;
+begin
+  if internal.campaign_transition(campaign.status, 'cancel') is null then
+    perform internal.raise_api_error(409, 'invalid_transition',
+      format('Campaign %s is %s: it cannot be cancelled.', campaign.id, campaign.status),
+      jsonb_build_object('status', campaign.status, 'action', 'cancel'));
+  end if;
+  -- The status first (a campaign without pending rows still ends cancelled); the totals trigger
+  -- then counts the rows, and internal.campaign_status keeps it cancelled.
+  update wa_data.notification_campaigns set status = 'cancelled', finished_at = coalesce(finished_at, now()), updated_at = now()
+  where id = campaign.id;
+  update wa_data.notification_campaign_groups
+  set status = 'cancelled', cancelled_at = now(), updated_at = now()
+  where campaign_id = campaign.id and status = 'pending';
+  get diagnostics cancelled = row_count;
+  select * into campaign from wa_data.notification_campaigns where id = campaign.id;
+  return jsonb_build_object('campaignId', campaign.id, 'status', campaign.status, 'cancelledGroups', cancelled,
+    'campaign', jsonb_build_object('totalGroups', campaign.total_groups, 'pendingCount', campaign.pending_count,
+      'sentCount', campaign.sent_count, 'failedCount', campaign.failed_count, 'cancelledCount', campaign.cancelled_count));
+end
+$$;
+revoke all on function api.cancel_campaign(jsonb) from public;
+grant execute on function api.cancel_campaign(jsonb) to crm;
+comment on function api.cancel_campaign(jsonb) is
+  'CRM: cancel a campaign: groups not yet sent are cancelled and never sent later; the totals count them.';

@@ -1,0 +1,48 @@
+-- POST /rpc/resolve_quarantined (ops): {"id", "action": "dismiss" | "replay"}. dismiss marks a
+-- quarantined body as dealt with; replay posts it again through record_message_error (say, after
+-- the gateway's bug was understood, or a rule was relaxed) and marks it replayed. A body kept only
+-- in part (larger than rawEventBytes) cannot be replayed: 409 quarantine_truncated.
+create or replace function api.resolve_quarantined(jsonb) returns jsonb
+language plpgsql volatile security definer
+set search_path = pg_catalog, pg_temp
+as $$
+declare
+  q wa_data.message_error_quarantine;
+  action text := $1 ->> 'action';
+  replayed jsonb;
+begin
+  if jsonb_typeof($1) is distinct from 'object' then
+    perform internal.raise_api_error(400, 'invalid_body', 'The body must be a JSON object: {"id": 1, "action": "dismiss"}.');
+  end if;
+  if jsonb_typeof($1 -> 'id') is distinct from 'number' or ($1 ->> 'id') !~ '^[0-9]{1,18}$' then
+    perform internal.raise_api_error(422, 'invalid_quarantine_id', 'id must be a quarantine id (a whole number).');
+  end if;
+  if action is null or action not in ('dismiss', 'replay') then
+    perform internal.raise_api_error(422, 'invalid_action', 'action must be "dismiss" or "replay".');
+  end if;
+  select * into q from wa_data.message_error_quarantine where id = ($1 ->> 'id')::bigint for update;
+  if not found then
+    perform internal.raise_api_error(404, 'quarantine_not_found', format('No quarantined event %s.', $1 ->> 'id'));
+  end if;
+  if q.resolved_at is not null then
+    perform internal.raise_api_error(409, 'already_resolved',
+      format('Quarantined event %s was already %s.', q.id, q.resolution));
+  end if;
+  if action = 'replay' then
+    if q.raw is null or q.raw ? '_truncated' then
+      perform internal.raise_api_error(409, 'quarantine_truncated',
+        format('Quarantined event %s was kept only in part: it cannot be replayed.', q.id));
+    end if;
+    replayed := internal.record_message_error(q.raw);
+  end if;
+  update wa_data.message_error_quarantine
+  set resolved_at = now(), resolution = case action when 'replay' then 'replayed' else 'dismissed' end
+  where id = q.id;
+  return jsonb_build_object('id', q.id, 'resolution', case action when 'replay' then 'replayed' else 'dismissed' end)
+         || case when replayed is not null then jsonb_build_object('replay', replayed - 'status') else '{}'::jsonb end;
+end
+$$;
+revoke all on function api.resolve_quarantined(jsonb) from public;
+grant execute on function api.resolve_quarantined(jsonb) to ops;
+comment on function api.resolve_quarantined(jsonb) is
+  'Ops: dismiss a quarantined event, or replay it through record_message_error.';

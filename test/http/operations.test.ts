@@ -1,0 +1,199 @@
+// Operating it (issue: campaign lifecycle, backlog and quarantine, retention, metrics, a chart):
+// through PostgREST with real keys of each role; retention through the real npm run db:prune.
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import parsePrometheusTextFormat from "parse-prometheus-text-format";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { repoRoot } from "../../scripts/lib/paths.js";
+import { apiUrl, db, dbUrl, newKey, roleHeaders } from "../support/env.js";
+import { post } from "../support/http.js";
+import { campaignTotals, seedSession, uniqueSession } from "../support/fixtures.js";
+
+let gw: Record<string, string>;
+let crm: Record<string, string>;
+let ops: Record<string, string>;
+beforeAll(async () => {
+  ({ gw, crm } = await roleHeaders());
+  ops = { "x-api-key": await newKey("ops") };
+});
+afterAll(() => db.end());
+
+const get = async (path: string, h: Record<string, string>) => (await fetch(apiUrl + path, { headers: h })).json();
+
+async function campaign(n: number, prefix: string) {
+  const { sessionId, jids } = await seedSession(gw["x-api-key"]!, n, prefix);
+  const r = await post("/rpc/create_campaign", { name: prefix, message: "m", sessionId, groupJids: jids }, crm);
+  return { sessionId, jids, campaignId: r.json.campaignId as number };
+}
+
+const totalsAddUp = async (campaignId: number) => {
+  const { rows } = await db.query(`select c.total_groups, c.pending_count, c.sent_count, c.failed_count, c.cancelled_count,
+      (select count(*)::int from notification_campaign_groups g where g.campaign_id = c.id and g.status = 'cancelled') as cancelled_rows
+    from notification_campaigns c where c.id = $1`, [campaignId]);
+  const t = await campaignTotals(campaignId);
+  const c = rows[0];
+  expect([t.pending_count, t.sent_count, t.failed_count, c.cancelled_count, t.total_groups])
+    .toEqual([t.pending_rows, t.sent_rows, t.failed_rows, c.cancelled_rows, t.rows]);
+  expect(c.total_groups).toBe(c.pending_count + c.sent_count + c.failed_count + c.cancelled_count);
+  return t;
+};
+
+describe("campaign lifecycle (crm)", () => {
+  it("schedule, unschedule, cancel: groups not yet sent are cancelled and never sent later; nonsense is 409", async () => {
+    const { jids, campaignId } = await campaign(5, "life");
+    expect((await post("/rpc/schedule_campaign", { campaignId, scheduled: true }, crm)).json.status).toBe("scheduled");
+    const twice = await post("/rpc/schedule_campaign", { campaignId, scheduled: true }, crm);
+    // details travel as JSON text (PostgREST 12 takes details as a string: docs/errors.md).
+    expect([twice.status, twice.json.code, JSON.parse(twice.json.details)]).toEqual([409, "invalid_transition", { status: "scheduled", action: "schedule" }]);
+    expect((await post("/rpc/schedule_campaign", { campaignId, scheduled: false }, crm)).json.status).toBe("draft");
+    await post("/rpc/record_message_sent", { campaignId, sends: [{ groupJid: jids[0], messageId: `L${campaignId}a` },
+      { groupJid: jids[1], errorCode: 420 }] }, crm);
+    const cancel = await post("/rpc/cancel_campaign", { campaignId }, crm);
+    expect(cancel.json).toMatchObject({ status: "cancelled", cancelledGroups: 3, campaign: { cancelledCount: 3, sentCount: 1, failedCount: 1 } });
+    const late = await post("/rpc/record_message_sent", { campaignId, sends: [{ groupJid: jids[2], messageId: `L${campaignId}c` }] }, crm);
+    expect([late.status, late.json.code]).toEqual([409, "campaign_cancelled"]);
+    expect((await post("/rpc/cancel_campaign", { campaignId }, crm)).json.code).toBe("invalid_transition");
+    // A late error ACK still fails the sent row; the campaign stays cancelled.
+    await post("/rpc/record_message_error", { messageId: `L${campaignId}a`, errorCode: 421 }, gw);
+    const [c] = await get(`/campaigns?id=eq.${campaignId}`, crm);
+    expect(c).toMatchObject({ status: "cancelled", failed_count: 2, sent_count: 0, cancelled_count: 3 });
+    expect(c.finished_at).not.toBeNull();
+    await totalsAddUp(campaignId);
+    const { campaignId: done, jids: j2 } = await campaign(1, "done");
+    await post("/rpc/record_message_sent", { campaignId: done, sends: [{ groupJid: j2[0], messageId: `D${done}` }] }, crm);
+    const finished = await post("/rpc/cancel_campaign", { campaignId: done }, crm);
+    expect([finished.status, JSON.parse(finished.json.details)]).toEqual([409, { status: "completed", action: "cancel" }]);
+    expect((await post("/rpc/cancel_campaign", { campaignId: 999999999 }, crm)).status).toBe(404);
+  });
+
+  it("retry: a new draft over the failed groups that can still be targeted, optionally by error code", async () => {
+    const { sessionId, jids, campaignId } = await campaign(5, "retry");
+    await post("/rpc/record_message_sent", { campaignId, sends: [
+      { groupJid: jids[0], errorCode: 420 }, { groupJid: jids[1], errorCode: 420 }, { groupJid: jids[2], errorCode: 421 },
+      { groupJid: jids[3], messageId: `R${campaignId}` }, { groupJid: jids[4], errorCode: 420 }] }, crm);
+    // jids[4] leaves the session's groups: it cannot be retried.
+    await post("/rpc/sync_groups", { sessionId, groups: jids.slice(0, 4).map((id) => ({ id })) }, gw);
+    const only420 = await post("/rpc/retry_failed_groups", { campaignId, errorCodes: [420] }, crm);
+    expect(only420.json).toMatchObject({ retryOf: campaignId, totalGroups: 2, skipped: 1, status: "draft" });
+    const rows = await get(`/campaign_groups?campaign_id=eq.${only420.json.campaignId}&select=group_jid&order=group_jid`, crm);
+    expect(rows.map((r: { group_jid: string }) => r.group_jid)).toEqual([jids[0], jids[1]].sort());
+    expect((await post("/rpc/retry_failed_groups", { campaignId }, crm)).json.totalGroups).toBe(3);
+    const none = await post("/rpc/retry_failed_groups", { campaignId, errorCodes: [499] }, crm);
+    expect([none.status, none.json.code]).toEqual([422, "nothing_to_retry"]);
+  });
+});
+
+describe("ops surface (ops)", () => {
+  it("the backlog per session, expiring old unmatched ACKs, and a send recorded later is not failed by an expired one", async () => {
+    const { jids, campaignId, sessionId } = await campaign(2, "backlog");
+    await post("/rpc/record_message_error", { events: [{ sessionId, messageId: `B${campaignId}old`, errorCode: 420 },
+      { sessionId, messageId: `B${campaignId}new`, errorCode: 420 }] }, gw);
+    await db.query("update message_error_inbox set received_at = now() - interval '2 days' where message_id = $1", [`B${campaignId}old`]);
+    const [b] = await get(`/ack_backlog?session_id=eq.${sessionId}`, ops);
+    expect(b.unmatched).toBe(2);
+    expect(b.oldest_age_seconds).toBeGreaterThanOrEqual(2 * 86400);
+    const exp = await post("/rpc/expire_unmatched_acks", { olderThanSeconds: 86400 }, ops);
+    expect(exp.json.expired).toBeGreaterThanOrEqual(1);
+    const [after] = await get(`/ack_backlog?session_id=eq.${sessionId}`, ops);
+    expect(after.unmatched).toBe(1);
+    const sent = await post("/rpc/record_message_sent", { campaignId, sends: [{ groupJid: jids[0], messageId: `B${campaignId}old` },
+      { groupJid: jids[1], messageId: `B${campaignId}new` }] }, crm);
+    expect([sent.json.sent, sent.json.failedByEarlyAck]).toEqual([1, 1]);
+    const codes = await get(`/error_codes?campaign_id=eq.${campaignId}`, ops);
+    expect(codes).toEqual([expect.objectContaining({ session_id: sessionId, error_code: 420, failures: 1 })]);
+  });
+
+  it("the quarantine: a bounded preview; dismiss once; replay a kept event; a truncated one cannot be replayed", async () => {
+    const marker = uniqueSession("q");
+    await post("/rpc/record_message_error", { messageId: marker, errorMessage: "x".repeat(5000) }, gw);
+    const [q] = await get(`/quarantine?preview=like.*${marker}*&order=id.desc&limit=1`, ops);
+    expect(q).toMatchObject({ code: "invalid_error_message", resolved_at: null });
+    expect(q.preview.length).toBeLessThanOrEqual(500);
+    expect((await post("/rpc/resolve_quarantined", { id: q.id, action: "dismiss" }, ops)).json.resolution).toBe("dismissed");
+    expect((await post("/rpc/resolve_quarantined", { id: q.id, action: "replay" }, ops)).json.code).toBe("already_resolved");
+    // Kept under an older rule, valid now: replayed through record_message_error.
+    const { rows: [kept] } = await db.query(`insert into message_error_quarantine (code, reason, raw, raw_bytes)
+      values ('invalid_error_code', 'an older rule', jsonb_build_object('messageId', $1::text, 'errorCode', 420), 40) returning id`, [`${marker}r`]);
+    const replay = await post("/rpc/resolve_quarantined", { id: Number(kept.id), action: "replay" }, ops);
+    expect(replay.json).toMatchObject({ resolution: "replayed", replay: { counts: { pending_match: 1 } } });
+    const { rows: [big] } = await db.query(`insert into message_error_quarantine (code, reason, raw, raw_bytes)
+      values ('invalid_body', 'big', '{"_truncated": true, "_bytes": 99999}', 99999) returning id`);
+    expect((await post("/rpc/resolve_quarantined", { id: Number(big.id), action: "replay" }, ops)).json.code).toBe("quarantine_truncated");
+  });
+
+  it("GET /rpc/metrics is Prometheus text a maintained parser reads, and its numbers are the database's", async () => {
+    const res = await fetch(`${apiUrl}/rpc/metrics`, { headers: { ...ops, accept: "application/openmetrics-text;version=1.0.0,text/plain;version=0.0.4;q=0.5,*/*;q=0.1" } });
+    expect(res.status).toBe(200);
+    expect(res.headers.get("content-type")).toMatch(/^text\/plain; version=0\.0\.4/);
+    const text = await res.text();
+    const families = new Map(parsePrometheusTextFormat(text).map((f) => [f.name, f]));
+    for (const name of ["wa_error_acks", "wa_ack_backlog", "wa_ack_backlog_oldest_seconds", "wa_quarantine_unresolved", "wa_campaigns", "wa_restricted_sessions"]) {
+      expect(families.get(name)?.type, name).toBe("GAUGE");
+    }
+    const byStatus = Object.fromEntries(families.get("wa_campaigns")!.metrics.map((m) => [m.labels!.status, Number(m.value)]));
+    const { rows } = await db.query("select status, count(*)::int as n from notification_campaigns group by status");
+    for (const r of rows) expect(byStatus[r.status], r.status).toBeGreaterThanOrEqual(r.n); // others may add campaigns meanwhile
+    const restricted = (await db.query("select count(*)::int as n from whatsapp_sessions where restricted_at is not null")).rows[0].n;
+    expect(Number(families.get("wa_restricted_sessions")!.metrics[0]!.value)).toBeGreaterThanOrEqual(restricted - 5);
+    // A session name that needs escaping stays one label.
+    const odd = `odd"\\session`;
+    await post("/rpc/record_message_error", { sessionId: odd, messageId: uniqueSession("m") }, gw);
+    const again = parsePrometheusTextFormat(await (await fetch(`${apiUrl}/rpc/metrics`, { headers: ops })).text());
+    expect(again.find((f) => f.name === "wa_ack_backlog")!.metrics.some((m) => m.labels!.session === odd)).toBe(true);
+  });
+});
+
+describe("retention", () => {
+  it("npm run db:prune deletes what is older than each horizon, keeps what is newer, never a campaign still sending", async () => {
+    const old = "now() - interval '400 days'";
+    const { campaignId: oldDone, jids: a } = await campaign(1, "oldfin");
+    const { campaignId: newDone, jids: b } = await campaign(1, "newfin");
+    const { campaignId: oldSending, jids: c } = await campaign(2, "oldsend");
+    for (const [id, j] of [[oldDone, a], [newDone, b]] as const) {
+      await post("/rpc/record_message_sent", { campaignId: id, sends: [{ groupJid: j[0], messageId: `P${id}` }] }, crm);
+    }
+    await post("/rpc/record_message_sent", { campaignId: oldSending, sends: [{ groupJid: c[0], messageId: `P${oldSending}` }] }, crm);
+    await db.query(`update notification_campaigns set finished_at = ${old}, created_at = ${old} where id = any($1)`, [[oldDone]]);
+    await db.query(`update notification_campaigns set created_at = ${old} where id = $1`, [oldSending]);
+    const tag = uniqueSession("ret");
+    await db.query(`insert into message_error_quarantine (code, reason, raw, received_at, resolved_at, resolution) values
+      ('invalid_event', $1, '{}', ${old}, ${old}, 'dismissed'), ('invalid_event', $1, '{}', ${old}, null, null),
+      ('invalid_event', $1, '{}', now(), now(), 'dismissed'), ('invalid_event', $1, '{}', now() - interval '10 days', null, null)`, [tag]);
+    await db.query(`insert into message_error_inbox (session_id, message_id, raw, outcome, received_at, expired_at) values
+      ($1::text, $1::text || 'a', '{}', 'applied', ${old}, null), ($1::text, $1::text || 'b', '{}', 'pending_match', ${old}, ${old}),
+      ($1::text, $1::text || 'c', '{}', 'pending_match', ${old}, null), ($1::text, $1::text || 'd', '{}', 'applied', now(), null)`, [tag]);
+    await db.query(`insert into message_status_inbox (message_id, delivered_at, updated_at) values ($1::text || 'x', now(), ${old}), ($1::text || 'y', now(), now())`, [tag]);
+
+    const out = execFileSync("npx", ["tsx", "scripts/db-prune.ts"], { cwd: repoRoot, env: { ...process.env, DATABASE_URL: dbUrl }, encoding: "utf8" });
+    expect(JSON.parse(out.trim().split("\n").pop()!).deleted.finished_campaigns).toBeGreaterThanOrEqual(1);
+
+    const exists = async (sql: string, p: unknown[]) => (await db.query(sql, p)).rows.map((r) => Object.values(r)[0]);
+    expect(await exists("select id::int from notification_campaigns where id = any($1) order by id", [[oldDone, newDone, oldSending]]))
+      .toEqual([newDone, oldSending]);
+    expect(await exists("select count(*)::int from notification_campaign_groups where campaign_id = $1", [oldDone])).toEqual([0]);
+    expect(await exists("select count(*)::int from message_error_quarantine where reason = $1", [tag])).toEqual([2]);
+    expect(await exists("select message_id::text from message_error_inbox where session_id = $1 order by 1", [tag])).toEqual([`${tag}c`, `${tag}d`]);
+    expect(await exists("select message_id::text from message_status_inbox where message_id like $1 || '%'", [tag])).toEqual([`${tag}y`]);
+    await totalsAddUp(newDone);
+    await totalsAddUp(oldSending);
+  });
+});
+
+describe("npm run ops:report", () => {
+  it("renders a campaign's progress over time and its failures by error code as an SVG", async () => {
+    const { jids, campaignId } = await campaign(4, "report");
+    await post("/rpc/record_message_sent", { campaignId, sends: [{ groupJid: jids[0], messageId: `G${campaignId}a` },
+      { groupJid: jids[1], messageId: `G${campaignId}b` }, { groupJid: jids[2], errorCode: 420 }, { groupJid: jids[3], errorCode: 421 }] }, crm);
+    await post("/rpc/record_message_status", { messageId: `G${campaignId}a`, status: "read" }, gw);
+    const file = join(mkdtempSync(join(tmpdir(), "wa-report-")), "c.svg");
+    execFileSync("npx", ["tsx", "scripts/ops-report.ts", String(campaignId), "--out", file],
+      { cwd: repoRoot, env: { ...process.env, DATABASE_URL: dbUrl }, encoding: "utf8" });
+    const svg = readFileSync(file, "utf8");
+    expect(svg.startsWith("<svg")).toBe(true);
+    for (const text of ["Failures by error code", "420", "421", "delivered", "read", "sent", `Campaign ${campaignId}`]) {
+      expect(svg, text).toContain(text);
+    }
+  });
+});
