@@ -7,7 +7,7 @@ import { startBenchEnv } from "./lib/env.js";
 import { describeMachine } from "./lib/machine.js";
 import { ackLatencySvg } from "./lib/plot.js";
 import { ackLatency } from "./scenarios/ack-latency.js";
-import { ackThroughput } from "./scenarios/ack-throughput.js";
+import { ackBatchThroughput, ackThroughput } from "./scenarios/ack-throughput.js";
 import { campaignCreation } from "./scenarios/campaign-creation.js";
 import { groupSync } from "./scenarios/group-sync.js";
 import { totalsTrigger } from "./scenarios/totals-trigger.js";
@@ -30,6 +30,7 @@ try {
   const latency = await ackLatency(env, plan.latencySizes, plan.samples);
   console.log("2. error ACK throughput vs pgbench");
   const throughput = await ackThroughput(env, plan.levels, plan.seconds);
+  const batchThroughput = ackBatchThroughput(env, Math.max(...plan.levels), plan.seconds, 100);
   console.log("3. group sync");
   const sync = await groupSync(env, plan.syncSizes);
   console.log("4. campaign creation");
@@ -38,7 +39,7 @@ try {
   const trigger = await totalsTrigger(env, plan.triggerSingles, plan.triggerRounds);
   const results = {
     command: `npm run bench${quick ? " -- --quick" : ""}`, date: new Date().toISOString(), mode: quick ? "quick" : "full",
-    machine, plan, latency, throughput, sync, creation, trigger, stale,
+    machine, plan, latency, throughput, batchThroughput, sync, creation, trigger, stale,
   };
   const suffix = quick ? ".quick" : "";
   writeFileSync(join(repoRoot, "bench", `results${suffix}.json`), JSON.stringify(results, null, 2) + "\n");

@@ -229,6 +229,7 @@ COMMENT ON FUNCTION api.clear_session_restriction(jsonb) IS 'CRM: let a session 
 CREATE FUNCTION api.create_campaign(jsonb) RETURNS jsonb
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
+    SET plan_cache_mode TO 'force_generic_plan'
     AS $_$
 declare
   payload constant jsonb := $1;
@@ -4907,6 +4908,7 @@ COMMENT ON FUNCTION api.record_message_error(jsonb) IS 'Gateway: record asynchro
 CREATE FUNCTION api.record_message_sent(jsonb) RETURNS jsonb
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
+    SET plan_cache_mode TO 'force_generic_plan'
     AS $_$
 declare
   payload constant jsonb := $1;
@@ -5293,6 +5295,7 @@ COMMENT ON FUNCTION api.schedule_campaign(jsonb) IS 'CRM: schedule a draft campa
 CREATE FUNCTION api.sync_groups(jsonb) RETURNS jsonb
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
+    SET plan_cache_mode TO 'force_generic_plan'
     AS $_$
 declare
   payload constant jsonb := $1;
@@ -5619,6 +5622,7 @@ CREATE FUNCTION internal.error_codes() RETURNS text[]
 CREATE FUNCTION internal.evolution_webhook(body jsonb) RETURNS jsonb
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
+    SET plan_cache_mode TO 'force_generic_plan'
     AS $$
 declare
   event text := lower(replace(body ->> 'event', '_', '.'));
@@ -5905,7 +5909,6 @@ $$;
 
 CREATE FUNCTION internal.parse_message_status(ev jsonb) RETURNS TABLE(session_id text, message_id text, delivered_at timestamp with time zone, read_at timestamp with time zone, problem_code text, problem text)
     LANGUAGE sql STABLE PARALLEL SAFE
-    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $_$
   with f as (
     select jsonb_typeof(ev) as kind, ev -> 'sessionId' as sid, ev -> 'messageId' as mid, ev -> 'status' as st,
@@ -6113,6 +6116,7 @@ $$;
 CREATE FUNCTION internal.record_message_error(payload jsonb) RETURNS jsonb
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
+    SET plan_cache_mode TO 'force_generic_plan'
     AS $$
 declare
   events jsonb;
@@ -6245,6 +6249,7 @@ $$;
 CREATE FUNCTION internal.record_message_status(payload jsonb) RETURNS jsonb
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
+    SET plan_cache_mode TO 'force_generic_plan'
     AS $$
 declare
   events jsonb;
@@ -6407,6 +6412,7 @@ $$;
 CREATE FUNCTION internal.upsert_groups(session text, groups jsonb, complete boolean) RETURNS jsonb
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
+    SET plan_cache_mode TO 'force_generic_plan'
     AS $$
 declare
   -- Valid entries keyed by JID (the last one wins within a body).
@@ -6521,6 +6527,7 @@ $$;
 CREATE FUNCTION internal.waha_webhook(raw text, body jsonb, signature text) RETURNS jsonb
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
+    SET plan_cache_mode TO 'force_generic_plan'
     AS $_$
 declare
   -- The session's own key, else the key for every session ('*'), else none.

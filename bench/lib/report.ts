@@ -4,12 +4,13 @@ import type { ThroughputRow } from "../scenarios/ack-throughput.js";
 import type { CreationRow } from "../scenarios/campaign-creation.js";
 import type { TriggerRow } from "../scenarios/totals-trigger.js";
 import type { StaleRow } from "../scenarios/stale-statistics.js";
+import type { BatchThroughputRow } from "../scenarios/ack-throughput.js";
 import type { SyncRow } from "../scenarios/group-sync.js";
 
 interface Results {
   command: string; date: string; mode: string;
   machine: Record<string, string | number>;
-  latency: AckLatencyRow[]; throughput: ThroughputRow[]; sync: SyncRow[]; creation: CreationRow[]; trigger?: TriggerRow[]; stale?: StaleRow[];
+  latency: AckLatencyRow[]; throughput: ThroughputRow[]; sync: SyncRow[]; creation: CreationRow[]; trigger?: TriggerRow[]; stale?: StaleRow[]; batchThroughput?: BatchThroughputRow;
 }
 
 const table = (head: string[], rows: (string | number)[][]) =>
@@ -47,6 +48,10 @@ Goal: ≥ 60% of the limit.
 
 ${table(["concurrency", "load generator", "ours (ACKs/s)", "pgbench limit (ACKs/s)", "% of limit", "non-2xx", "errors"],
     r.throughput.map((x) => [x.concurrency, x.tool, x.oursPerSec, x.limitPerSec, `${x.percentOfLimit}%`, x.non2xx, x.errors]))}
+
+In batches (\`{"events": [...]}\` of ${r.batchThroughput?.batch ?? "—"}, as the client's forwarders post them; wrk only):
+${r.batchThroughput ? table(["concurrency", "events per request", "requests/s", "events/s", "non-2xx"],
+    [[r.batchThroughput.concurrency, r.batchThroughput.batch, r.batchThroughput.requestsPerSec, r.batchThroughput.eventsPerSec, r.batchThroughput.non2xx]]) : "(not measured: wrk is not installed)"}
 
 ## 3. Group sync (realistic Baileys payloads, participant arrays included)
 

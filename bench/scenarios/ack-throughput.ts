@@ -12,6 +12,7 @@ import type { BenchEnv } from "../lib/env.js";
 import { round } from "../lib/stats.js";
 
 export interface ThroughputRow { concurrency: number; tool: string; oursPerSec: number; limitPerSec: number; percentOfLimit: number; non2xx: number; errors: number }
+export interface BatchThroughputRow { concurrency: number; batch: number; requestsPerSec: number; eventsPerSec: number; non2xx: number }
 
 function pgbench(env: BenchEnv, concurrency: number, seconds: number): number {
   const cluster = env.target.cluster;
@@ -31,12 +32,21 @@ select api.record_message_error(jsonb_build_object('sessionId', 'pgbench', 'mess
 }
 
 /** wrk (C, from Debian) when present: it takes far less of the two cores than a Node client. */
-function oursWithWrk(env: BenchEnv, concurrency: number, seconds: number) {
+function oursWithWrk(env: BenchEnv, concurrency: number, seconds: number, batch = 1) {
   const dir = mkdtempSync(join(tmpdir(), "wa-wrk-"));
   const script = join(dir, "ack.lua");
+  // One event per request, or {"events": [...]} of `batch` events (each a distinct unknown id).
   writeFileSync(script, `math.randomseed(os.time())
+local function event()
+  return '{"sessionId":"wrk","messageId":"wrk_' .. math.random(1, 2147483647) .. '_' .. math.random(1, 2147483647) .. '","errorCode":420}'
+end
 request = function()
-  local body = '{"sessionId":"wrk","messageId":"wrk_' .. math.random(1, 2147483647) .. '_' .. math.random(1, 2147483647) .. '","errorCode":420}'
+  local body
+  if ${batch} == 1 then body = event() else
+    local events = {}
+    for i = 1, ${batch} do events[i] = event() end
+    body = '{"events":[' .. table.concat(events, ",") .. ']}'
+  end
   return wrk.format("POST", "/rpc/record_message_error", {["content-type"] = "application/json", ["x-api-key"] = "${env.gatewayKey}"}, body)
 end
 `);
@@ -77,4 +87,13 @@ export async function ackThroughput(env: BenchEnv, levels: number[], seconds: nu
     out.push(row);
   }
   return out;
+}
+
+/** Error ACKs in batches ({"events": [...]}, as the client's forwarders post them): events per second. */
+export function ackBatchThroughput(env: BenchEnv, concurrency: number, seconds: number, batch: number): BatchThroughputRow | undefined {
+  if (!commandExists("wrk")) return undefined;
+  const o = oursWithWrk(env, concurrency, seconds, batch);
+  const row = { concurrency, batch, requestsPerSec: round(o.perSec, 1), eventsPerSec: round(o.perSec * batch, 0), non2xx: o.non2xx };
+  console.log(`  ack batches of ${batch} @${concurrency}: ${row.requestsPerSec} requests/s = ${row.eventsPerSec} events/s`);
+  return row;
 }

@@ -2,6 +2,8 @@
 create or replace function api.create_campaign(jsonb) returns jsonb
 language plpgsql volatile security definer
 set search_path = pg_catalog, pg_temp
+-- Generic plans from the first call: they do not depend on the values (docs/design.md).
+set plan_cache_mode = force_generic_plan
 as $$
 declare
   payload constant jsonb := $1;

@@ -1,12 +1,12 @@
 -- Validates and normalises one delivery-progress event: {messageId, sessionId?, status:
 -- "delivered" | "read" | "played", at?}. `at` is an ISO timestamp or epoch seconds (gateways
 -- send both); absent means now. A read (or played) message was delivered too. problem_code is
--- null when the event is valid.
+-- null when the event is valid. No SET clause: the planner inlines it into the caller's (cached)
+-- plan, as internal.parse_message_error; with one it was planned again on every call (18 ms).
 create or replace function internal.parse_message_status(ev jsonb)
 returns table (session_id text, message_id text, delivered_at timestamptz, read_at timestamptz,
                problem_code text, problem text)
 language sql stable parallel safe
-set search_path = pg_catalog, pg_temp
 as $$
   with f as (
     select jsonb_typeof(ev) as kind, ev -> 'sessionId' as sid, ev -> 'messageId' as mid, ev -> 'status' as st,

@@ -7,6 +7,8 @@
 create or replace function internal.upsert_groups(session text, groups jsonb, complete boolean) returns jsonb
 language plpgsql volatile security definer
 set search_path = pg_catalog, pg_temp
+-- Generic plans from the first call: they do not depend on the values (docs/design.md).
+set plan_cache_mode = force_generic_plan
 as $$
 declare
   -- Valid entries keyed by JID (the last one wins within a body).

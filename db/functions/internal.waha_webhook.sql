@@ -8,6 +8,8 @@
 create or replace function internal.waha_webhook(raw text, body jsonb, signature text) returns jsonb
 language plpgsql volatile security definer
 set search_path = pg_catalog, pg_temp
+-- Generic plans from the first call: they do not depend on the values (docs/design.md).
+set plan_cache_mode = force_generic_plan
 as $$
 declare
   -- The session's own key, else the key for every session ('*'), else none.
