@@ -6124,6 +6124,7 @@ declare
   body_message text;
   body_status integer;
   result jsonb;
+  restricting boolean;
 begin
   if jsonb_typeof(payload) is distinct from 'object' then
     body_status := 400; body_code := 'invalid_body';
@@ -6226,18 +6227,22 @@ begin
                         'status', 422, 'code', a.code, 'message', format('events[%s]: %s', a.idx - 1, a.message),
                         'details', jsonb_build_object('index', a.idx - 1),
                         'hint', 'Invalid events were kept in quarantine; valid ones were recorded.')
-                      from answers a where a.code is not null order by a.idx limit 1), '{}'::jsonb)
-    into result
+                      from answers a where a.code is not null order by a.idx limit 1), '{}'::jsonb),
+         -- Whether any event carries a code that restricts its account (rare: then flag below).
+         exists (select from outcomes o join wa_data.restricting_error_codes rc on rc.code = o.error_code)
+    into result, restricting
   from answers;
 
   -- An error that means the account itself is restricted flags its session (the event's, or the
   -- one of the row the message id names).
-  perform internal.flag_restricted_session(coalesce(p.session_id, r.session_id), p.error_code)
-  from jsonb_array_elements(events) e
-  cross join lateral internal.parse_message_error(e) p
-  left join lateral (select r2.session_id from wa_data.notification_campaign_groups r2
-                     where r2.message_id = p.message_id limit 1) r on true
-  where p.problem_code is null and p.error_code is not null;
+  if restricting then
+    perform internal.flag_restricted_session(coalesce(p.session_id, r.session_id), p.error_code)
+    from jsonb_array_elements(events) e
+    cross join lateral internal.parse_message_error(e) p
+    left join lateral (select r2.session_id from wa_data.notification_campaign_groups r2
+                       where r2.message_id = p.message_id limit 1) r on true
+    where p.problem_code is null and p.error_code is not null;
+  end if;
   return result;
 end
 $$;

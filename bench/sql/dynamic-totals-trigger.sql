@@ -38,7 +38,7 @@ begin
         sent_count    = c.sent_count + d.sent,
         failed_count  = c.failed_count + d.failed,
         status = internal.campaign_status(c.status, c.pending_count + d.pending,
-                                          c.sent_count + d.sent, c.failed_count + d.failed),
+                                          c.sent_count + d.sent, c.failed_count + d.failed, c.cancelled_count),
         updated_at = now()
     from delta d
     where d.campaign_id = c.id and c.id in (select id from locked)

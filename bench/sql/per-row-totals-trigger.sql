@@ -12,7 +12,7 @@ begin
       sent_count = c.sent_count + (new.status = 'sent')::int,
       failed_count = c.failed_count + (new.status = 'failed')::int,
       status = internal.campaign_status(c.status, c.pending_count + (new.status = 'pending')::int,
-        c.sent_count + (new.status = 'sent')::int, c.failed_count + (new.status = 'failed')::int),
+        c.sent_count + (new.status = 'sent')::int, c.failed_count + (new.status = 'failed')::int, c.cancelled_count),
       updated_at = now()
   where c.id = new.campaign_id;
   return null;
