@@ -8,6 +8,13 @@ language plpgsql volatile security definer
 set search_path = pg_catalog, pg_temp
 as $$
 begin
+  -- A statement that changed no row (an ACK for a message not sent yet) has nothing to add: the
+  -- trigger still fires, once per statement, and would otherwise cost a call of the apply function.
+  if tg_op = 'DELETE' then
+    if not exists (select from old_rows) then return null; end if;
+  elsif not exists (select from new_rows) then
+    return null;
+  end if;
   -- Static SQL per event (transition tables exist only for their own event, and a branch not
   -- taken is never planned): plans are cached, unlike EXECUTE format(...). Each statement folds
   -- the changed rows to (campaign, status, ±rows, ±delivered, ±read) before handing them on.
