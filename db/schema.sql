@@ -348,16 +348,9 @@ COMMENT ON FUNCTION api.create_campaign(jsonb) IS 'CRM: create a campaign for a 
 --
 
 CREATE FUNCTION api.evolution_webhook(jsonb) RETURNS jsonb
-    LANGUAGE plpgsql
+    LANGUAGE sql
     AS $_$
-declare
-  result jsonb := internal.evolution_webhook($1);
-begin
-  if result ? 'status' then
-    perform set_config('response.status', result ->> 'status', true);
-  end if;
-  return result - 'status';
-end
+  select internal.with_status(internal.evolution_webhook($1))
 $_$;
 
 --
@@ -4883,16 +4876,9 @@ COMMENT ON FUNCTION api.openapi() IS 'The OpenAPI document of this API (GET /).'
 --
 
 CREATE FUNCTION api.record_message_error(jsonb) RETURNS jsonb
-    LANGUAGE plpgsql
+    LANGUAGE sql
     AS $_$
-declare
-  result jsonb := internal.record_message_error($1);
-begin
-  if result ? 'status' then
-    perform set_config('response.status', result ->> 'status', true);
-  end if;
-  return result - 'status';
-end
+  select internal.with_status(internal.record_message_error($1))
 $_$;
 
 --
@@ -5134,16 +5120,9 @@ COMMENT ON FUNCTION api.record_message_sent(jsonb) IS 'CRM: record send results 
 --
 
 CREATE FUNCTION api.record_message_status(jsonb) RETURNS jsonb
-    LANGUAGE plpgsql
+    LANGUAGE sql
     AS $_$
-declare
-  result jsonb := internal.record_message_status($1);
-begin
-  if result ? 'status' then
-    perform set_config('response.status', result ->> 'status', true);
-  end if;
-  return result - 'status';
-end
+  select internal.with_status(internal.record_message_status($1))
 $_$;
 
 --
@@ -5490,17 +5469,10 @@ COMMENT ON FUNCTION api.sync_groups(jsonb) IS 'Gateway: store a session''s group
 --
 
 CREATE FUNCTION api.waha_webhook(json) RETURNS jsonb
-    LANGUAGE plpgsql
+    LANGUAGE sql
     AS $_$
-declare
-  result jsonb := internal.waha_webhook($1::text, $1::jsonb,
-    nullif(current_setting('request.headers', true), '')::json ->> 'x-webhook-hmac');
-begin
-  if result ? 'status' then
-    perform set_config('response.status', result ->> 'status', true);
-  end if;
-  return result - 'status';
-end
+  select internal.with_status(internal.waha_webhook($1::text, $1::jsonb,
+    nullif(current_setting('request.headers', true), '')::json ->> 'x-webhook-hmac'))
 $_$;
 
 --
@@ -6120,31 +6092,13 @@ CREATE FUNCTION internal.record_message_error(payload jsonb) RETURNS jsonb
     AS $$
 declare
   events jsonb;
-  body_code text;
-  body_message text;
-  body_status integer;
   result jsonb;
   restricting boolean;
 begin
-  if jsonb_typeof(payload) is distinct from 'object' then
-    body_status := 400; body_code := 'invalid_body';
-    body_message := 'The body must be a JSON object: one event, or {"events": [...]}.';
-  elsif payload ? 'events' and jsonb_typeof(payload -> 'events') is distinct from 'array' then
-    body_status := 422; body_code := 'invalid_events'; body_message := 'events must be an array of events.';
-  elsif payload ? 'events' and jsonb_array_length(payload -> 'events') = 0 then
-    body_status := 422; body_code := 'empty_batch'; body_message := 'events must hold at least one event.';
-  elsif payload ? 'events' and jsonb_array_length(payload -> 'events') > internal.limit('ackEventsPerCall') then
-    body_status := 413; body_code := 'batch_too_large';
-    body_message := format('At most %s events per call; got %s.', internal.limit('ackEventsPerCall'),
-                           jsonb_array_length(payload -> 'events'));
+  result := internal.refuse_event_body(payload);
+  if result is not null then
+    return result;
   end if;
-  if body_code is not null then
-    insert into wa_data.message_error_quarantine (code, reason, raw, raw_bytes)
-    values (body_code, body_message, internal.raw_event(payload), octet_length(payload::text));
-    return jsonb_build_object('status', body_status, 'code', body_code, 'message', body_message,
-                              'details', null, 'hint', 'The body was kept in quarantine.');
-  end if;
-
   events := case when payload ? 'events' then payload -> 'events' else jsonb_build_array(payload) end;
 
   -- Locks first, in their own statement: the statement below must take its snapshot after they
@@ -6258,29 +6212,12 @@ CREATE FUNCTION internal.record_message_status(payload jsonb) RETURNS jsonb
     AS $$
 declare
   events jsonb;
-  body_code text;
-  body_message text;
-  body_status integer;
   changed text[];
   result jsonb;
 begin
-  if jsonb_typeof(payload) is distinct from 'object' then
-    body_status := 400; body_code := 'invalid_body';
-    body_message := 'The body must be a JSON object: one event, or {"events": [...]}.';
-  elsif payload ? 'events' and jsonb_typeof(payload -> 'events') is distinct from 'array' then
-    body_status := 422; body_code := 'invalid_events'; body_message := 'events must be an array of events.';
-  elsif payload ? 'events' and jsonb_array_length(payload -> 'events') = 0 then
-    body_status := 422; body_code := 'empty_batch'; body_message := 'events must hold at least one event.';
-  elsif payload ? 'events' and jsonb_array_length(payload -> 'events') > internal.limit('ackEventsPerCall') then
-    body_status := 413; body_code := 'batch_too_large';
-    body_message := format('At most %s events per call; got %s.', internal.limit('ackEventsPerCall'),
-                           jsonb_array_length(payload -> 'events'));
-  end if;
-  if body_code is not null then
-    insert into wa_data.message_error_quarantine (code, reason, raw, raw_bytes)
-    values (body_code, body_message, internal.raw_event(payload), octet_length(payload::text));
-    return jsonb_build_object('status', body_status, 'code', body_code, 'message', body_message,
-                              'details', null, 'hint', 'The body was kept in quarantine.');
+  result := internal.refuse_event_body(payload);
+  if result is not null then
+    return result;
   end if;
   events := case when payload ? 'events' then payload -> 'events' else jsonb_build_array(payload) end;
 
@@ -6357,6 +6294,40 @@ begin
     from jsonb_array_elements(events) with ordinality x(e, idx), internal.parse_message_status(x.e) p
   ) a;
   return result;
+end
+$$;
+
+--
+-- Name: refuse_event_body(jsonb); Type: FUNCTION; Schema: internal; Owner: -
+--
+
+CREATE FUNCTION internal.refuse_event_body(payload jsonb) RETURNS jsonb
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+declare
+  body_code text;
+  body_message text;
+  body_status integer;
+begin
+  if jsonb_typeof(payload) is distinct from 'object' then
+    body_status := 400; body_code := 'invalid_body';
+    body_message := 'The body must be a JSON object: one event, or {"events": [...]}.';
+  elsif payload ? 'events' and jsonb_typeof(payload -> 'events') is distinct from 'array' then
+    body_status := 422; body_code := 'invalid_events'; body_message := 'events must be an array of events.';
+  elsif payload ? 'events' and jsonb_array_length(payload -> 'events') = 0 then
+    body_status := 422; body_code := 'empty_batch'; body_message := 'events must hold at least one event.';
+  elsif payload ? 'events' and jsonb_array_length(payload -> 'events') > internal.limit('ackEventsPerCall') then
+    body_status := 413; body_code := 'batch_too_large';
+    body_message := format('At most %s events per call; got %s.', internal.limit('ackEventsPerCall'),
+                           jsonb_array_length(payload -> 'events'));
+  else
+    return null;
+  end if;
+  insert into wa_data.message_error_quarantine (code, reason, raw, raw_bytes)
+  values (body_code, body_message, internal.raw_event(payload), octet_length(payload::text));
+  return jsonb_build_object('status', body_status, 'code', body_code, 'message', body_message,
+                            'details', null, 'hint', 'The body was kept in quarantine.');
 end
 $$;
 
@@ -6601,6 +6572,21 @@ begin
   return jsonb_build_object('event', event, 'outcome', 'ignored');
 end
 $_$;
+
+--
+-- Name: with_status(jsonb); Type: FUNCTION; Schema: internal; Owner: -
+--
+
+CREATE FUNCTION internal.with_status(result jsonb) RETURNS jsonb
+    LANGUAGE plpgsql
+    AS $$
+begin
+  if result ? 'status' then
+    perform set_config('response.status', result ->> 'status', true);
+  end if;
+  return result - 'status';
+end
+$$;
 
 --
 -- Name: message_error_inbox; Type: TABLE; Schema: wa_data; Owner: -

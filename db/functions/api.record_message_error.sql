@@ -1,16 +1,9 @@
 -- POST /rpc/record_message_error: the gateway's asynchronous error ACKs (one, or {"events": [...]}).
--- SECURITY INVOKER and no SET clause, so the response status set here reaches PostgREST.
+-- No SET clause (internal.with_status sets the response status).
 create or replace function api.record_message_error(jsonb) returns jsonb
-language plpgsql volatile
+language sql volatile
 as $$
-declare
-  result jsonb := internal.record_message_error($1);
-begin
-  if result ? 'status' then
-    perform set_config('response.status', result ->> 'status', true);
-  end if;
-  return result - 'status';
-end
+  select internal.with_status(internal.record_message_error($1))
 $$;
 revoke all on function api.record_message_error(jsonb) from public;
 grant execute on function api.record_message_error(jsonb) to gateway;

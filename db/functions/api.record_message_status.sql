@@ -1,16 +1,9 @@
 -- POST /rpc/record_message_status: the gateway's delivery progress (one event, or {"events": [...]}).
--- SECURITY INVOKER and no SET clause, so the response status set here reaches PostgREST.
+-- No SET clause (internal.with_status sets the response status).
 create or replace function api.record_message_status(jsonb) returns jsonb
-language plpgsql volatile
+language sql volatile
 as $$
-declare
-  result jsonb := internal.record_message_status($1);
-begin
-  if result ? 'status' then
-    perform set_config('response.status', result ->> 'status', true);
-  end if;
-  return result - 'status';
-end
+  select internal.with_status(internal.record_message_status($1))
 $$;
 revoke all on function api.record_message_status(jsonb) from public;
 grant execute on function api.record_message_status(jsonb) to gateway;

@@ -1,19 +1,12 @@
 -- POST /rpc/waha_webhook: WAHA points its webhook here (customHeaders: x-api-key, a gateway key;
 -- optionally hmac.key). The parameter is json, not jsonb: json keeps the body's text as sent,
--- which the HMAC is computed over. SECURITY INVOKER and no SET clause: the status set here
--- reaches PostgREST.
+-- which the HMAC is computed over. No SET clause (internal.with_status sets the
+-- response status).
 create or replace function api.waha_webhook(json) returns jsonb
-language plpgsql volatile
+language sql volatile
 as $$
-declare
-  result jsonb := internal.waha_webhook($1::text, $1::jsonb,
-    nullif(current_setting('request.headers', true), '')::json ->> 'x-webhook-hmac');
-begin
-  if result ? 'status' then
-    perform set_config('response.status', result ->> 'status', true);
-  end if;
-  return result - 'status';
-end
+  select internal.with_status(internal.waha_webhook($1::text, $1::jsonb,
+    nullif(current_setting('request.headers', true), '')::json ->> 'x-webhook-hmac'))
 $$;
 revoke all on function api.waha_webhook(json) from public;
 grant execute on function api.waha_webhook(json) to gateway;

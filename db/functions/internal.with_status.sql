@@ -1,0 +1,15 @@
+-- What the api wrappers of the gateway endpoints answer: the body, with the HTTP status that the
+-- work put in "status" set for PostgREST (response.status). Neither this nor its callers may have
+-- a SET clause: one would undo set_config at function exit.
+create or replace function internal.with_status(result jsonb) returns jsonb
+language plpgsql volatile
+as $$
+begin
+  if result ? 'status' then
+    perform set_config('response.status', result ->> 'status', true);
+  end if;
+  return result - 'status';
+end
+$$;
+revoke all on function internal.with_status(jsonb) from public;
+grant execute on function internal.with_status(jsonb) to gateway;
