@@ -40,7 +40,7 @@ export function createOpsClient(o: ConnectionOptions & { apiKey: string }): OpsC
     expireUnmatchedAcks: (olderThanSeconds) => callRpc(client, "expire_unmatched_acks", { olderThanSeconds }),
     resolveQuarantined: (payload) => callRpc(client, "resolve_quarantined", payload),
     async metrics() {
-      const res = await fetch(`${o.url.replace(/\/$/, "")}/rpc/metrics`, { headers: { "x-api-key": o.apiKey } });
+      const res = await (o.fetch ?? fetch)(`${o.url.replace(/\/$/, "")}/rpc/metrics`, { headers: { "x-api-key": o.apiKey } });
       const text = await res.text();
       if (!res.ok) {
         const body = (() => { try { return JSON.parse(text) as { code?: string; message?: string }; } catch { return {}; } })();
