@@ -23,19 +23,13 @@ declare
 begin
   if jsonb_typeof(body) is distinct from 'object' or jsonb_typeof(body -> 'event') is distinct from 'string'
      or jsonb_typeof(body -> 'instance') is distinct from 'string' then
-    insert into wa_data.message_error_quarantine (code, reason, raw, raw_bytes)
-    values ('invalid_body', 'not an Evolution API webhook body', internal.raw_event(body - 'apikey'), octet_length(body::text));
-    return jsonb_build_object('status', 400, 'code', 'invalid_body',
-      'message', 'The body must be an Evolution API webhook: {"event": "...", "instance": "...", "data": ...}.',
-      'details', null, 'hint', 'The body was kept in quarantine.');
+    return internal.quarantine_refusal(400, 'invalid_body',
+      'The body must be an Evolution API webhook: {"event": "...", "instance": "...", "data": ...}.',
+      body - 'apikey', octet_length(body::text));
   end if;
   if not internal.conforms(instance, 'SessionId') then
-    insert into wa_data.message_error_quarantine (code, reason, raw, raw_bytes)
-    values ('invalid_session_id', 'instance must be ' || internal.describe_value('SessionId'),
-            internal.raw_event(body - 'apikey'), octet_length(body::text));
-    return jsonb_build_object('status', 422, 'code', 'invalid_session_id',
-      'message', format('instance must be %s.', internal.describe_value('SessionId')),
-      'details', null, 'hint', 'The body was kept in quarantine.');
+    return internal.quarantine_refusal(422, 'invalid_session_id',
+      format('instance must be %s.', internal.describe_value('SessionId')), body - 'apikey', octet_length(body::text));
   end if;
   items := case jsonb_typeof(body -> 'data') when 'array' then body -> 'data'
                                               when 'object' then jsonb_build_array(body -> 'data')

@@ -25,10 +25,7 @@ begin
   else
     return null;
   end if;
-  insert into wa_data.message_error_quarantine (code, reason, raw, raw_bytes)
-  values (body_code, body_message, internal.raw_event(payload), octet_length(payload::text));
-  return jsonb_build_object('status', body_status, 'code', body_code, 'message', body_message,
-                            'details', null, 'hint', 'The body was kept in quarantine.');
+  return internal.quarantine_refusal(body_status, body_code, body_message, payload, octet_length(payload::text));
 end
 $$;
 revoke all on function internal.refuse_event_body(jsonb) from public;

@@ -25,27 +25,18 @@ declare
 begin
   if key is not null and (signature is null or lower(btrim(signature))
                           is distinct from encode(internal.hmac_sha512(convert_to(key, 'UTF8'), convert_to(raw, 'UTF8')), 'hex')) then
-    insert into wa_data.message_error_quarantine (code, reason, raw, raw_bytes)
-    values ('invalid_signature', 'X-Webhook-Hmac missing or not the HMAC-SHA512 of the body',
-            internal.raw_event(body), octet_length(raw));
-    return jsonb_build_object('status', 401, 'code', 'invalid_signature',
-      'message', 'X-Webhook-Hmac is missing or does not match the body (HMAC-SHA512 with the configured WAHA key).',
-      'details', null, 'hint', 'The body was kept in quarantine.');
+    return internal.quarantine_refusal(401, 'invalid_signature',
+      'X-Webhook-Hmac is missing or does not match the body (HMAC-SHA512 with the configured WAHA key).',
+      body, octet_length(raw));
   end if;
   if jsonb_typeof(body) is distinct from 'object' or jsonb_typeof(body -> 'event') is distinct from 'string'
      or jsonb_typeof(body -> 'session') is distinct from 'string' then
-    insert into wa_data.message_error_quarantine (code, reason, raw, raw_bytes)
-    values ('invalid_body', 'not a WAHA webhook body', internal.raw_event(body), octet_length(raw));
-    return jsonb_build_object('status', 400, 'code', 'invalid_body',
-      'message', 'The body must be a WAHA webhook: {"event": "...", "session": "...", "payload": {...}}.',
-      'details', null, 'hint', 'The body was kept in quarantine.');
+    return internal.quarantine_refusal(400, 'invalid_body',
+      'The body must be a WAHA webhook: {"event": "...", "session": "...", "payload": {...}}.', body, octet_length(raw));
   end if;
   if not internal.conforms(session, 'SessionId') then
-    insert into wa_data.message_error_quarantine (code, reason, raw, raw_bytes)
-    values ('invalid_session_id', 'session must be ' || internal.describe_value('SessionId'), internal.raw_event(body), octet_length(raw));
-    return jsonb_build_object('status', 422, 'code', 'invalid_session_id',
-      'message', format('session must be %s.', internal.describe_value('SessionId')),
-      'details', null, 'hint', 'The body was kept in quarantine.');
+    return internal.quarantine_refusal(422, 'invalid_session_id',
+      format('session must be %s.', internal.describe_value('SessionId')), body, octet_length(raw));
   end if;
   if event not in ('message.ack', 'message.ack.group') then
     return jsonb_build_object('event', event, 'outcome', 'ignored');
