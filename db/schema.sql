@@ -156,7 +156,7 @@ CREATE FUNCTION api.cancel_campaign(jsonb) RETURNS jsonb
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $_$
 declare
-  campaign wa_data.notification_campaigns := internal.lock_campaign($1);
+  campaign wa_data.notification_campaigns := internal.campaign_of($1);
   cancelled integer;
 begin
   if internal.campaign_transition(campaign.status, 'cancel') is null then
@@ -4905,14 +4905,7 @@ declare
   bad record;
   counts record;
 begin
-  if jsonb_typeof(payload) is distinct from 'object' then
-    perform internal.raise_api_error(400, 'invalid_body',
-      'The body must be a JSON object: {"campaignId": 1, "sends": [...]}.');
-  end if;
-  if jsonb_typeof(payload -> 'campaignId') is distinct from 'number'
-     or (payload ->> 'campaignId') !~ '^[0-9]{1,18}$' then
-    perform internal.raise_api_error(422, 'invalid_campaign_id', 'campaignId must be a campaign id (a whole number).');
-  end if;
+  perform internal.campaign_id(payload);
   if jsonb_typeof(sends) is distinct from 'array' or jsonb_array_length(sends) = 0 then
     perform internal.raise_api_error(422, 'invalid_sends', 'sends must be a non-empty array.');
   end if;
@@ -4967,16 +4960,14 @@ begin
       jsonb_build_object(bad.key, bad.value));
   end if;
 
-  select * into campaign from wa_data.notification_campaigns where id = (payload ->> 'campaignId')::bigint;
-  if not found then
-    perform internal.raise_api_error(404, 'campaign_not_found',
-      format('Campaign %s does not exist.', payload ->> 'campaignId'));
-  end if;
+  campaign := internal.campaign_of(payload, lock => false);
 
+  -- Per element, like every payload lookup (docs/design.md, "Plans that do not depend on statistics").
   select count(*) as n, jsonb_agg(s ->> 'groupJid') filter (where rn <= 100) as sample into bad
   from (select s, row_number() over () as rn from jsonb_array_elements(sends) s) t
-  where not exists (select from wa_data.notification_campaign_groups r
-                    where r.campaign_id = campaign.id and r.group_jid = s ->> 'groupJid');
+  left join lateral (select true as ok from wa_data.notification_campaign_groups r
+                     where r.campaign_id = campaign.id and r.group_jid = s ->> 'groupJid' limit 1) r on true
+  where r.ok is null;
   if bad.n > 0 then
     perform internal.raise_api_error(422, 'unknown_campaign_groups',
       format('%s of the groups are not targets of campaign %s.', bad.n, campaign.id),
@@ -5191,7 +5182,7 @@ CREATE FUNCTION api.retry_failed_groups(jsonb) RETURNS jsonb
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $_$
 declare
-  campaign wa_data.notification_campaigns := internal.lock_campaign($1);
+  campaign wa_data.notification_campaigns := internal.campaign_of($1);
   codes integer[];
   jids jsonb;
   failed integer;
@@ -5242,7 +5233,7 @@ CREATE FUNCTION api.schedule_campaign(jsonb) RETURNS jsonb
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $_$
 declare
-  campaign wa_data.notification_campaigns := internal.lock_campaign($1);
+  campaign wa_data.notification_campaigns := internal.campaign_of($1);
   action text;
   next_status text;
 begin
@@ -5543,6 +5534,97 @@ CREATE FUNCTION internal.apply_campaign_row_changes(changes internal.campaign_ro
 $$;
 
 --
+-- Name: campaign_id(jsonb); Type: FUNCTION; Schema: internal; Owner: -
+--
+
+CREATE FUNCTION internal.campaign_id(payload jsonb) RETURNS bigint
+    LANGUAGE plpgsql IMMUTABLE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $_$
+begin
+  if jsonb_typeof(payload) is distinct from 'object' then
+    perform internal.raise_api_error(400, 'invalid_body', 'The body must be a JSON object: {"campaignId": 1, ...}.');
+  end if;
+  if jsonb_typeof(payload -> 'campaignId') is distinct from 'number'
+     or (payload ->> 'campaignId') !~ '^[0-9]{1,18}$' then
+    perform internal.raise_api_error(422, 'invalid_campaign_id', 'campaignId must be a campaign id (a whole number).');
+  end if;
+  return (payload ->> 'campaignId')::bigint;
+end
+$_$;
+
+SET default_tablespace = '';
+
+SET default_table_access_method = heap;
+
+--
+-- Name: notification_campaigns; Type: TABLE; Schema: wa_data; Owner: -
+--
+
+CREATE TABLE wa_data.notification_campaigns (
+    id bigint NOT NULL,
+    name internal.campaign_name NOT NULL,
+    message internal.campaign_message NOT NULL,
+    session_id internal.session_id NOT NULL,
+    status text DEFAULT 'draft'::text NOT NULL,
+    total_groups integer DEFAULT 0 NOT NULL,
+    pending_count integer DEFAULT 0 NOT NULL,
+    sent_count integer DEFAULT 0 NOT NULL,
+    failed_count integer DEFAULT 0 NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    delivered_count integer DEFAULT 0 NOT NULL,
+    read_count integer DEFAULT 0 NOT NULL,
+    cancelled_count integer DEFAULT 0 NOT NULL,
+    finished_at timestamp with time zone,
+    CONSTRAINT notification_campaigns_cancelled_count_check CHECK ((cancelled_count >= 0)),
+    CONSTRAINT notification_campaigns_failed_count_check CHECK ((failed_count >= 0)),
+    CONSTRAINT notification_campaigns_pending_count_check CHECK ((pending_count >= 0)),
+    CONSTRAINT notification_campaigns_progress_within_total CHECK ((((delivered_count >= 0) AND (delivered_count <= total_groups)) AND ((read_count >= 0) AND (read_count <= total_groups)))),
+    CONSTRAINT notification_campaigns_sent_count_check CHECK ((sent_count >= 0)),
+    CONSTRAINT notification_campaigns_status_check CHECK ((status = ANY (ARRAY['draft'::text, 'scheduled'::text, 'cancelled'::text, 'sending'::text, 'completed'::text, 'failed'::text, 'partial_failure'::text]))),
+    CONSTRAINT notification_campaigns_total_groups_check CHECK ((total_groups >= 0)),
+    CONSTRAINT notification_campaigns_totals_add_up CHECK ((total_groups = (((pending_count + sent_count) + failed_count) + cancelled_count)))
+);
+
+--
+-- Name: TABLE notification_campaigns; Type: COMMENT; Schema: wa_data; Owner: -
+--
+
+COMMENT ON TABLE wa_data.notification_campaigns IS 'Campaigns; totals and status kept by trigger tg_campaign_groups__totals_* (never by callers).';
+
+--
+-- Name: COLUMN notification_campaigns.finished_at; Type: COMMENT; Schema: wa_data; Owner: -
+--
+
+COMMENT ON COLUMN wa_data.notification_campaigns.finished_at IS 'When the campaign reached a final status (completed, failed, partial_failure, cancelled): retention counts from here.';
+
+--
+-- Name: campaign_of(jsonb, boolean); Type: FUNCTION; Schema: internal; Owner: -
+--
+
+CREATE FUNCTION internal.campaign_of(payload jsonb, lock boolean DEFAULT true) RETURNS wa_data.notification_campaigns
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+declare
+  wanted constant bigint := internal.campaign_id(payload);
+  campaign wa_data.notification_campaigns;
+begin
+  if lock then
+    select * into campaign from wa_data.notification_campaigns
+    where notification_campaigns.id = wanted for no key update;
+  else
+    select * into campaign from wa_data.notification_campaigns where notification_campaigns.id = wanted;
+  end if;
+  if not found then
+    perform internal.raise_api_error(404, 'campaign_not_found', format('Campaign %s does not exist.', wanted));
+  end if;
+  return campaign;
+end
+$$;
+
+--
 -- Name: campaign_status(text, integer, integer, integer, integer); Type: FUNCTION; Schema: internal; Owner: -
 --
 
@@ -5723,79 +5805,6 @@ CREATE FUNCTION internal.limits() RETURNS jsonb
 CREATE FUNCTION internal."limit"(name text) RETURNS integer
     LANGUAGE sql IMMUTABLE PARALLEL SAFE
     RETURN ((internal.limits() ->> name))::integer;
-
-SET default_tablespace = '';
-
-SET default_table_access_method = heap;
-
---
--- Name: notification_campaigns; Type: TABLE; Schema: wa_data; Owner: -
---
-
-CREATE TABLE wa_data.notification_campaigns (
-    id bigint NOT NULL,
-    name internal.campaign_name NOT NULL,
-    message internal.campaign_message NOT NULL,
-    session_id internal.session_id NOT NULL,
-    status text DEFAULT 'draft'::text NOT NULL,
-    total_groups integer DEFAULT 0 NOT NULL,
-    pending_count integer DEFAULT 0 NOT NULL,
-    sent_count integer DEFAULT 0 NOT NULL,
-    failed_count integer DEFAULT 0 NOT NULL,
-    created_at timestamp with time zone DEFAULT now() NOT NULL,
-    updated_at timestamp with time zone DEFAULT now() NOT NULL,
-    delivered_count integer DEFAULT 0 NOT NULL,
-    read_count integer DEFAULT 0 NOT NULL,
-    cancelled_count integer DEFAULT 0 NOT NULL,
-    finished_at timestamp with time zone,
-    CONSTRAINT notification_campaigns_cancelled_count_check CHECK ((cancelled_count >= 0)),
-    CONSTRAINT notification_campaigns_failed_count_check CHECK ((failed_count >= 0)),
-    CONSTRAINT notification_campaigns_pending_count_check CHECK ((pending_count >= 0)),
-    CONSTRAINT notification_campaigns_progress_within_total CHECK ((((delivered_count >= 0) AND (delivered_count <= total_groups)) AND ((read_count >= 0) AND (read_count <= total_groups)))),
-    CONSTRAINT notification_campaigns_sent_count_check CHECK ((sent_count >= 0)),
-    CONSTRAINT notification_campaigns_status_check CHECK ((status = ANY (ARRAY['draft'::text, 'scheduled'::text, 'cancelled'::text, 'sending'::text, 'completed'::text, 'failed'::text, 'partial_failure'::text]))),
-    CONSTRAINT notification_campaigns_total_groups_check CHECK ((total_groups >= 0)),
-    CONSTRAINT notification_campaigns_totals_add_up CHECK ((total_groups = (((pending_count + sent_count) + failed_count) + cancelled_count)))
-);
-
---
--- Name: TABLE notification_campaigns; Type: COMMENT; Schema: wa_data; Owner: -
---
-
-COMMENT ON TABLE wa_data.notification_campaigns IS 'Campaigns; totals and status kept by trigger tg_campaign_groups__totals_* (never by callers).';
-
---
--- Name: COLUMN notification_campaigns.finished_at; Type: COMMENT; Schema: wa_data; Owner: -
---
-
-COMMENT ON COLUMN wa_data.notification_campaigns.finished_at IS 'When the campaign reached a final status (completed, failed, partial_failure, cancelled): retention counts from here.';
-
---
--- Name: lock_campaign(jsonb); Type: FUNCTION; Schema: internal; Owner: -
---
-
-CREATE FUNCTION internal.lock_campaign(payload jsonb) RETURNS wa_data.notification_campaigns
-    LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $_$
-declare
-  campaign wa_data.notification_campaigns;
-begin
-  if jsonb_typeof(payload) is distinct from 'object' then
-    perform internal.raise_api_error(400, 'invalid_body', 'The body must be a JSON object: {"campaignId": 1, ...}.');
-  end if;
-  if jsonb_typeof(payload -> 'campaignId') is distinct from 'number'
-     or (payload ->> 'campaignId') !~ '^[0-9]{1,18}$' then
-    perform internal.raise_api_error(422, 'invalid_campaign_id', 'campaignId must be a campaign id (a whole number).');
-  end if;
-  select * into campaign from wa_data.notification_campaigns
-  where id = (payload ->> 'campaignId')::bigint for no key update;
-  if not found then
-    perform internal.raise_api_error(404, 'campaign_not_found', format('No campaign %s.', payload ->> 'campaignId'));
-  end if;
-  return campaign;
-end
-$_$;
 
 --
 -- Name: lock_message_ids(text[]); Type: FUNCTION; Schema: internal; Owner: -

@@ -5,7 +5,7 @@ language plpgsql volatile security definer
 set search_path = pg_catalog, pg_temp
 as $$
 declare
-  campaign wa_data.notification_campaigns := internal.lock_campaign($1);
+  campaign wa_data.notification_campaigns := internal.campaign_of($1);
   cancelled integer;
 begin
   if internal.campaign_transition(campaign.status, 'cancel') is null then

@@ -17,14 +17,7 @@ declare
   bad record;
   counts record;
 begin
-  if jsonb_typeof(payload) is distinct from 'object' then
-    perform internal.raise_api_error(400, 'invalid_body',
-      'The body must be a JSON object: {"campaignId": 1, "sends": [...]}.');
-  end if;
-  if jsonb_typeof(payload -> 'campaignId') is distinct from 'number'
-     or (payload ->> 'campaignId') !~ '^[0-9]{1,18}$' then
-    perform internal.raise_api_error(422, 'invalid_campaign_id', 'campaignId must be a campaign id (a whole number).');
-  end if;
+  perform internal.campaign_id(payload);
   if jsonb_typeof(sends) is distinct from 'array' or jsonb_array_length(sends) = 0 then
     perform internal.raise_api_error(422, 'invalid_sends', 'sends must be a non-empty array.');
   end if;
@@ -79,16 +72,14 @@ begin
       jsonb_build_object(bad.key, bad.value));
   end if;
 
-  select * into campaign from wa_data.notification_campaigns where id = (payload ->> 'campaignId')::bigint;
-  if not found then
-    perform internal.raise_api_error(404, 'campaign_not_found',
-      format('Campaign %s does not exist.', payload ->> 'campaignId'));
-  end if;
+  campaign := internal.campaign_of(payload, lock => false);
 
+  -- Per element, like every payload lookup (docs/design.md, "Plans that do not depend on statistics").
   select count(*) as n, jsonb_agg(s ->> 'groupJid') filter (where rn <= 100) as sample into bad
   from (select s, row_number() over () as rn from jsonb_array_elements(sends) s) t
-  where not exists (select from wa_data.notification_campaign_groups r
-                    where r.campaign_id = campaign.id and r.group_jid = s ->> 'groupJid');
+  left join lateral (select true as ok from wa_data.notification_campaign_groups r
+                     where r.campaign_id = campaign.id and r.group_jid = s ->> 'groupJid' limit 1) r on true
+  where r.ok is null;
   if bad.n > 0 then
     perform internal.raise_api_error(422, 'unknown_campaign_groups',
       format('%s of the groups are not targets of campaign %s.', bad.n, campaign.id),
