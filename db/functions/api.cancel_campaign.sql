@@ -1,27 +1,38 @@
 -- POST /rpc/cancel_campaign (crm): {"campaignId"}. Every row not yet sent becomes cancelled (a
 -- send result for it is refused from now on), and the campaign's status is cancelled for good.
+-- Locks in the one order every path follows (docs/design.md, "Locks"): the campaign's rows, then
+-- the campaign. (Campaign first, as it was, deadlocked with send records taking rows first.)
 create or replace function api.cancel_campaign(jsonb) returns jsonb
 language plpgsql volatile security definer
 set search_path = pg_catalog, pg_temp
 as $$
 declare
-  campaign wa_data.notification_campaigns := internal.campaign_of($1);
+  campaign wa_data.notification_campaigns := internal.campaign_of($1, lock => false);
   cancelled integer;
 begin
+  -- Rows not yet sent, in id order: a send record holding one finishes first, and the row then
+  -- no longer counts as pending.
+  perform from wa_data.notification_campaign_groups r
+  where r.campaign_id = campaign.id and r.status = 'pending'
+  order by r.id
+  for no key update;
+  -- Then the campaign, read again under its lock: its status decides (it may have completed
+  -- meanwhile, when the last pending rows were sent).
+  campaign := internal.campaign_of($1, lock => true);
   if internal.campaign_transition(campaign.status, 'cancel') is null then
     perform internal.raise_api_error(409, 'invalid_transition',
       format('Campaign %s is %s: it cannot be cancelled.', campaign.id, campaign.status),
       jsonb_build_object('status', campaign.status, 'action', 'cancel'));
   end if;
-  -- The status first (a campaign without pending rows still ends cancelled); the totals trigger
-  -- then counts the rows, and internal.campaign_status keeps it cancelled.
-  update wa_data.notification_campaigns set status = 'cancelled', finished_at = coalesce(finished_at, now()), updated_at = now()
-  where id = campaign.id;
+  -- The rows first (the totals trigger counts them, and internal.campaign_status makes a campaign
+  -- with cancelled rows cancelled); then the status, for a campaign that had no pending row.
   update wa_data.notification_campaign_groups
   set status = 'cancelled', cancelled_at = now(), updated_at = now()
   where campaign_id = campaign.id and status = 'pending';
   get diagnostics cancelled = row_count;
-  select * into campaign from wa_data.notification_campaigns where id = campaign.id;
+  update wa_data.notification_campaigns set status = 'cancelled', finished_at = coalesce(finished_at, now()), updated_at = now()
+  where id = campaign.id
+  returning * into campaign;
   return jsonb_build_object('campaignId', campaign.id, 'status', campaign.status, 'cancelledGroups', cancelled,
     'campaign', jsonb_build_object('totalGroups', campaign.total_groups, 'pendingCount', campaign.pending_count,
       'sentCount', campaign.sent_count, 'failedCount', campaign.failed_count, 'cancelledCount', campaign.cancelled_count));

@@ -7,7 +7,9 @@ language plpgsql volatile security definer
 set search_path = pg_catalog, pg_temp
 as $$
 declare
-  campaign wa_data.notification_campaigns := internal.campaign_of($1);
+  -- Read, not locked: retry only reads the old campaign (a lock on it, held while the new
+  -- campaign holds its groups, could close a cycle with a sync and an ACK: docs/design.md, "Locks").
+  campaign wa_data.notification_campaigns := internal.campaign_of($1, lock => false);
   codes integer[];
   jids jsonb;
   failed integer;

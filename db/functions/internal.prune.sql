@@ -1,52 +1,52 @@
--- Applies internal.retention_policy as of `at`: deletes what each horizon says, oldest first, in
--- one transaction. Never a campaign that has not finished (finished_at is set only by a final
--- status), and a finished campaign goes with all its rows, so no total is ever left unequal to
--- its rows. Returns what was deleted, per kind.
-create or replace function internal.prune(at timestamptz default now()) returns jsonb
-language plpgsql volatile security definer
-set search_path = pg_catalog, pg_temp
+-- Applies internal.retention_policy as of `at` (null: now), in bounded steps
+-- (internal.prune_step), each committed on its own: a long run never holds what it deleted first
+-- until the end, and a failure loses one step, not the day. Campaigns skipped because traffic held
+-- their locks are retried after the rest, with a growing pause (up to ten times); what is still in
+-- use then waits for the next run. `deleted` says what went, per kind, and how many campaigns
+-- were left for the next run ("skipped").
+-- A procedure (it commits), called with CALL: `call internal.prune()`, by npm run db:prune or a
+-- scheduler (pg_cron, docs/operations.md). No SET clause: PostgreSQL forbids transaction control
+-- in a routine with one (and in a SECURITY DEFINER one): every name is schema-qualified instead,
+-- and it runs as its caller, the database owner or the scheduler's job owner.
+create or replace procedure internal.prune(at timestamptz default null, inout deleted jsonb default null)
+language plpgsql
 as $$
 declare
-  keep jsonb := (select jsonb_object_agg(kind, extract(epoch from p.keep)) from internal.retention_policy p);
-  n jsonb := '{}'::jsonb;
-  c bigint;
+  step jsonb;
+  total jsonb := '{}'::jsonb;
+  skip bigint[] := '{}';
+  retries integer := 0;
+  kind text;
 begin
-  delete from wa_data.message_error_inbox i
-  where i.received_at < at - make_interval(secs => (keep ->> 'inbox_settled')::double precision)
-    and (i.outcome in ('applied', 'duplicate') or i.matched_at is not null);
-  get diagnostics c = row_count; n := n || jsonb_build_object('inbox_settled', c);
-
-  delete from wa_data.message_error_inbox i
-  where i.expired_at < at - make_interval(secs => (keep ->> 'inbox_expired')::double precision);
-  get diagnostics c = row_count; n := n || jsonb_build_object('inbox_expired', c);
-
-  delete from wa_data.message_error_quarantine q
-  where q.resolved_at < at - make_interval(secs => (keep ->> 'quarantine_resolved')::double precision);
-  get diagnostics c = row_count; n := n || jsonb_build_object('quarantine_resolved', c);
-
-  delete from wa_data.message_error_quarantine q
-  where q.resolved_at is null and q.received_at < at - make_interval(secs => (keep ->> 'quarantine_unresolved')::double precision);
-  get diagnostics c = row_count; n := n || jsonb_build_object('quarantine_unresolved', c);
-
-  delete from wa_data.message_status_inbox s
-  where s.updated_at < at - make_interval(secs => (keep ->> 'status_inbox')::double precision);
-  get diagnostics c = row_count; n := n || jsonb_build_object('status_inbox', c);
-
-  delete from wa_data.notification_campaigns k
-  where k.finished_at < at - make_interval(secs => (keep ->> 'finished_campaigns')::double precision)
-    and k.status in ('completed', 'failed', 'partial_failure', 'cancelled');
-  get diagnostics c = row_count; n := n || jsonb_build_object('finished_campaigns', c);
-  return n;
+  at := coalesce(at, pg_catalog.now());
+  loop
+    step := internal.prune_step(at, 1000, skip);
+    for kind in select pg_catalog.jsonb_object_keys(step) loop
+      if pg_catalog.jsonb_typeof(step -> kind) = 'number' then
+        total := total || pg_catalog.jsonb_build_object(kind,
+          coalesce((total ->> kind)::bigint, 0) + (step ->> kind)::bigint);
+      end if;
+    end loop;
+    skip := skip || array(select pg_catalog.jsonb_array_elements_text(step -> 'skippedCampaigns')::bigint);
+    commit;
+    continue when (step ->> 'more')::boolean;
+    exit when pg_catalog.cardinality(skip) = 0 or retries >= 10;
+    -- Everything else is done: try the skipped campaigns again, after a pause.
+    retries := retries + 1;
+    perform pg_catalog.pg_sleep(0.05 * retries);
+    skip := '{}';
+  end loop;
+  deleted := total || pg_catalog.jsonb_build_object('skipped', pg_catalog.cardinality(skip));
 end
 $$;
-revoke all on function internal.prune(timestamptz) from public;
+revoke all on procedure internal.prune(timestamptz, jsonb) from public;
 
 -- Scheduled where pg_cron is installed (Supabase has it; Debian packages it): daily at 03:17.
 -- Re-applied on every migrate; cron.schedule with a job name replaces the job.
 do $$
 begin
   if exists (select from pg_extension where extname = 'pg_cron') then
-    perform cron.schedule('wa-campaigns-prune', '17 3 * * *', 'select internal.prune()');
+    perform cron.schedule('wa-campaigns-prune', '17 3 * * *', 'call internal.prune()');
   end if;
 end
 $$;

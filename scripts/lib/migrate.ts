@@ -42,7 +42,7 @@ export async function applyFunctions(url: string) {
         throw new Error(`db/functions/${f}: ${(e as Error).message}`);
       }
     }
-    // The folder is the whole truth: a function (or trigger of ours) that it no longer defines,
+    // The folder is the whole truth: a function or procedure (or trigger of ours) that it no longer defines,
     // an old overload or a renamed one, is dropped in the same transaction. What this transaction
     // (re)created carries its xid as xmin; anything older in our schemas is gone from the folder.
     // Except what a migration owns: the checked values' rules and what the domains' CHECKs call
@@ -61,7 +61,7 @@ export async function applyFunctions(url: string) {
       where not t.tgisinternal and p.pronamespace = 'internal'::regnamespace
         and t.xmin <> pg_current_xact_id()::xid
       union all
-      select format('drop function %s', p.oid::regprocedure)
+      select format('drop routine %s', p.oid::regprocedure)
       from pg_proc p
       where p.pronamespace in ('api'::regnamespace, 'internal'::regnamespace)
         and p.xmin <> pg_current_xact_id()::xid

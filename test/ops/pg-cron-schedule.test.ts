@@ -30,9 +30,9 @@ describe.skipIf(!binDir)("retention with pg_cron", () => {
     await migrate(url, { quiet: true });
     const jobs = await withClient(url, async (c) =>
       (await c.query("select jobname, schedule, command from cron.job where jobname = 'wa-campaigns-prune'")).rows);
-    expect(jobs).toEqual([{ jobname: "wa-campaigns-prune", schedule: "17 3 * * *", command: "select internal.prune()" }]);
-    const ran = await withClient(url, async (c) => (await c.query(jobs[0]!.command)).rows[0].prune);
+    expect(jobs).toEqual([{ jobname: "wa-campaigns-prune", schedule: "17 3 * * *", command: "call internal.prune()" }]);
+    const ran = await withClient(url, async (c) => (await c.query(jobs[0]!.command)).rows[0].deleted);
     expect(Object.keys(ran).sort()).toEqual(["finished_campaigns", "inbox_expired", "inbox_settled",
-      "quarantine_resolved", "quarantine_unresolved", "status_inbox"]);
+      "message_id_locks", "quarantine_resolved", "quarantine_unresolved", "skipped", "status_inbox"]);
   });
 });

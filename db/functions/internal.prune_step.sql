@@ -1,0 +1,125 @@
+-- One bounded step of retention (internal.retention_policy as of `at`): at most `batch` rows of
+-- each kind, and finished campaigns until about `batch` of their rows. Traffic goes first: rows in
+-- use are skipped (SKIP LOCKED), and a campaign whose locks a gateway or the CRM holds for longer
+-- than lock_timeout is skipped and named in "skippedCampaigns" (internal.prune retries it); the
+-- campaigns in `skip` are not tried again in this pass. Returns what was deleted per kind, and
+-- "more" when a kind may have more to delete.
+--
+-- Locks in the one order every path follows (docs/design.md, "Locks"): a campaign's message-id
+-- lock rows, its rows, then the campaign. So an ACK or a progress event for one of its messages
+-- either comes first (and the campaign waits for the next step) or comes after, finds no row and
+-- is kept like any ACK for an unknown message. Lock rows go with what they guard: with the
+-- campaign rows that had their message ids, and with the inbox entries of messages no campaign
+-- row has. (A lock row is only a mutex: one deleted is made again by the next caller.)
+create or replace function internal.prune_step(at timestamptz, batch integer, skip bigint[] default '{}')
+returns jsonb
+language plpgsql volatile security definer
+set search_path = pg_catalog, pg_temp
+set lock_timeout = '200ms'
+as $$
+declare
+  n jsonb := '{}'::jsonb;
+  c bigint;
+  ids text[] := '{}';
+  gone text[];
+  more boolean := false;
+  skipped bigint[] := '{}';
+  budget bigint := batch;
+  k record;
+  horizon constant jsonb := (select jsonb_object_agg(p.kind, at - p.keep) from internal.retention_policy p);
+begin
+  with d as (
+    delete from wa_data.message_error_inbox i
+    where i.id = any(array(
+      select x.id from wa_data.message_error_inbox x
+      where x.received_at < (horizon ->> 'inbox_settled')::timestamptz
+        and (x.outcome in ('applied', 'duplicate') or x.matched_at is not null)
+      limit batch for update skip locked))
+    returning i.message_id)
+  select count(*), coalesce(array_agg(message_id), '{}') into c, gone from d;
+  n := n || jsonb_build_object('inbox_settled', c); more := more or c >= batch; ids := ids || gone;
+
+  with d as (
+    delete from wa_data.message_error_inbox i
+    where i.id = any(array(
+      select x.id from wa_data.message_error_inbox x
+      where x.expired_at < (horizon ->> 'inbox_expired')::timestamptz
+      limit batch for update skip locked))
+    returning i.message_id)
+  select count(*), coalesce(array_agg(message_id), '{}') into c, gone from d;
+  n := n || jsonb_build_object('inbox_expired', c); more := more or c >= batch; ids := ids || gone;
+
+  delete from wa_data.message_error_quarantine q
+  where q.id = any(array(
+    select x.id from wa_data.message_error_quarantine x
+    where x.resolved_at < (horizon ->> 'quarantine_resolved')::timestamptz
+    limit batch for update skip locked));
+  get diagnostics c = row_count;
+  n := n || jsonb_build_object('quarantine_resolved', c); more := more or c >= batch;
+
+  delete from wa_data.message_error_quarantine q
+  where q.id = any(array(
+    select x.id from wa_data.message_error_quarantine x
+    where x.resolved_at is null and x.received_at < (horizon ->> 'quarantine_unresolved')::timestamptz
+    limit batch for update skip locked));
+  get diagnostics c = row_count;
+  n := n || jsonb_build_object('quarantine_unresolved', c); more := more or c >= batch;
+
+  with d as (
+    delete from wa_data.message_status_inbox s
+    where s.message_id = any(array(
+      select x.message_id from wa_data.message_status_inbox x
+      where x.updated_at < (horizon ->> 'status_inbox')::timestamptz
+      limit batch for update skip locked))
+    returning s.message_id)
+  select count(*), coalesce(array_agg(message_id), '{}') into c, gone from d;
+  n := n || jsonb_build_object('status_inbox', c); more := more or c >= batch; ids := ids || gone;
+
+  -- Lock rows of the inbox entries just deleted, unless a campaign row has that message id.
+  delete from wa_data.message_id_locks l
+  where l.message_id = any(array(
+    select m.message_id from wa_data.message_id_locks m
+    where m.message_id = any(ids)
+      and not exists (select from wa_data.notification_campaign_groups r where r.message_id = m.message_id)
+    for update skip locked));
+  get diagnostics c = row_count;
+
+  -- Finished campaigns, oldest first, each with all its rows (no total is ever left unequal to its
+  -- rows), each in a subtransaction of its own.
+  for k in
+    select f.id, f.total_groups from wa_data.notification_campaigns f
+    where f.finished_at < (horizon ->> 'finished_campaigns')::timestamptz
+      and f.status in ('completed', 'failed', 'partial_failure', 'cancelled')
+      and f.id <> all(skip)
+    order by f.finished_at, f.id
+    limit batch
+  loop
+    if budget <= 0 then
+      more := true;
+      exit;
+    end if;
+    begin
+      ids := array(select r.message_id from wa_data.notification_campaign_groups r
+                   where r.campaign_id = k.id and r.message_id is not null);
+      perform internal.lock_message_ids(ids);
+      perform from wa_data.notification_campaign_groups r where r.campaign_id = k.id order by r.id for update;
+      -- Read again under its lock: still finished long enough ago (it may have been pruned, or a
+      -- late error may have moved it between final statuses: still final).
+      delete from wa_data.notification_campaigns f
+      where f.id = k.id and f.finished_at < (horizon ->> 'finished_campaigns')::timestamptz
+        and f.status in ('completed', 'failed', 'partial_failure', 'cancelled');
+      if found then
+        delete from wa_data.message_id_locks l where l.message_id = any(ids);
+        c := c + cardinality(ids);
+        n := n || jsonb_build_object('finished_campaigns', coalesce((n ->> 'finished_campaigns')::integer, 0) + 1);
+        budget := budget - greatest(k.total_groups, 1);
+      end if;
+    exception when lock_not_available or deadlock_detected then
+      skipped := skipped || k.id;
+    end;
+  end loop;
+  return n || jsonb_build_object('finished_campaigns', coalesce((n ->> 'finished_campaigns')::integer, 0),
+                                 'message_id_locks', c, 'skippedCampaigns', to_jsonb(skipped), 'more', more);
+end
+$$;
+revoke all on function internal.prune_step(timestamptz, integer, bigint[]) from public;
