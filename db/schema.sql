@@ -156,23 +156,32 @@ CREATE FUNCTION api.cancel_campaign(jsonb) RETURNS jsonb
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $_$
 declare
-  campaign wa_data.notification_campaigns := internal.campaign_of($1);
+  campaign wa_data.notification_campaigns := internal.campaign_of($1, lock => false);
   cancelled integer;
 begin
+  -- Rows not yet sent, in id order: a send record holding one finishes first, and the row then
+  -- no longer counts as pending.
+  perform from wa_data.notification_campaign_groups r
+  where r.campaign_id = campaign.id and r.status = 'pending'
+  order by r.id
+  for no key update;
+  -- Then the campaign, read again under its lock: its status decides (it may have completed
+  -- meanwhile, when the last pending rows were sent).
+  campaign := internal.campaign_of($1, lock => true);
   if internal.campaign_transition(campaign.status, 'cancel') is null then
     perform internal.raise_api_error(409, 'invalid_transition',
       format('Campaign %s is %s: it cannot be cancelled.', campaign.id, campaign.status),
       jsonb_build_object('status', campaign.status, 'action', 'cancel'));
   end if;
-  -- The status first (a campaign without pending rows still ends cancelled); the totals trigger
-  -- then counts the rows, and internal.campaign_status keeps it cancelled.
-  update wa_data.notification_campaigns set status = 'cancelled', finished_at = coalesce(finished_at, now()), updated_at = now()
-  where id = campaign.id;
+  -- The rows first (the totals trigger counts them, and internal.campaign_status makes a campaign
+  -- with cancelled rows cancelled); then the status, for a campaign that had no pending row.
   update wa_data.notification_campaign_groups
   set status = 'cancelled', cancelled_at = now(), updated_at = now()
   where campaign_id = campaign.id and status = 'pending';
   get diagnostics cancelled = row_count;
-  select * into campaign from wa_data.notification_campaigns where id = campaign.id;
+  update wa_data.notification_campaigns set status = 'cancelled', finished_at = coalesce(finished_at, now()), updated_at = now()
+  where id = campaign.id
+  returning * into campaign;
   return jsonb_build_object('campaignId', campaign.id, 'status', campaign.status, 'cancelledGroups', cancelled,
     'campaign', jsonb_build_object('totalGroups', campaign.total_groups, 'pendingCount', campaign.pending_count,
       'sentCount', campaign.sent_count, 'failedCount', campaign.failed_count, 'cancelledCount', campaign.cancelled_count));
@@ -5182,7 +5191,9 @@ CREATE FUNCTION api.retry_failed_groups(jsonb) RETURNS jsonb
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $_$
 declare
-  campaign wa_data.notification_campaigns := internal.campaign_of($1);
+  -- Read, not locked: retry only reads the old campaign (a lock on it, held while the new
+  -- campaign holds its groups, could close a cycle with a sync and an ACK: docs/design.md, "Locks").
+  campaign wa_data.notification_campaigns := internal.campaign_of($1, lock => false);
   codes integer[];
   jids jsonb;
   failed integer;
@@ -6002,44 +6013,153 @@ CREATE FUNCTION internal.prometheus_label(v text) RETURNS text
 '::text, '\n'::text);
 
 --
--- Name: prune(timestamp with time zone); Type: FUNCTION; Schema: internal; Owner: -
+-- Name: prune(timestamp with time zone, jsonb); Type: PROCEDURE; Schema: internal; Owner: -
 --
 
-CREATE FUNCTION internal.prune(at timestamp with time zone DEFAULT now()) RETURNS jsonb
-    LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO 'pg_catalog', 'pg_temp'
+CREATE PROCEDURE internal.prune(IN at timestamp with time zone DEFAULT NULL::timestamp with time zone, INOUT deleted jsonb DEFAULT NULL::jsonb)
+    LANGUAGE plpgsql
     AS $$
 declare
-  keep jsonb := (select jsonb_object_agg(kind, extract(epoch from p.keep)) from internal.retention_policy p);
+  step jsonb;
+  total jsonb := '{}'::jsonb;
+  skip bigint[] := '{}';
+  retries integer := 0;
+  kind text;
+begin
+  at := coalesce(at, pg_catalog.now());
+  loop
+    step := internal.prune_step(at, 1000, skip);
+    for kind in select pg_catalog.jsonb_object_keys(step) loop
+      if pg_catalog.jsonb_typeof(step -> kind) = 'number' then
+        total := total || pg_catalog.jsonb_build_object(kind,
+          coalesce((total ->> kind)::bigint, 0) + (step ->> kind)::bigint);
+      end if;
+    end loop;
+    skip := skip || array(select pg_catalog.jsonb_array_elements_text(step -> 'skippedCampaigns')::bigint);
+    commit;
+    continue when (step ->> 'more')::boolean;
+    exit when pg_catalog.cardinality(skip) = 0 or retries >= 10;
+    -- Everything else is done: try the skipped campaigns again, after a pause.
+    retries := retries + 1;
+    perform pg_catalog.pg_sleep(0.05 * retries);
+    skip := '{}';
+  end loop;
+  deleted := total || pg_catalog.jsonb_build_object('skipped', pg_catalog.cardinality(skip));
+end
+$$;
+
+--
+-- Name: prune_step(timestamp with time zone, integer, bigint[]); Type: FUNCTION; Schema: internal; Owner: -
+--
+
+CREATE FUNCTION internal.prune_step(at timestamp with time zone, batch integer, skip bigint[] DEFAULT '{}'::bigint[]) RETURNS jsonb
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    SET lock_timeout TO '200ms'
+    AS $$
+declare
   n jsonb := '{}'::jsonb;
   c bigint;
+  ids text[] := '{}';
+  gone text[];
+  more boolean := false;
+  skipped bigint[] := '{}';
+  budget bigint := batch;
+  k record;
+  horizon constant jsonb := (select jsonb_object_agg(p.kind, at - p.keep) from internal.retention_policy p);
 begin
-  delete from wa_data.message_error_inbox i
-  where i.received_at < at - make_interval(secs => (keep ->> 'inbox_settled')::double precision)
-    and (i.outcome in ('applied', 'duplicate') or i.matched_at is not null);
-  get diagnostics c = row_count; n := n || jsonb_build_object('inbox_settled', c);
+  with d as (
+    delete from wa_data.message_error_inbox i
+    where i.id = any(array(
+      select x.id from wa_data.message_error_inbox x
+      where x.received_at < (horizon ->> 'inbox_settled')::timestamptz
+        and (x.outcome in ('applied', 'duplicate') or x.matched_at is not null)
+      limit batch for update skip locked))
+    returning i.message_id)
+  select count(*), coalesce(array_agg(message_id), '{}') into c, gone from d;
+  n := n || jsonb_build_object('inbox_settled', c); more := more or c >= batch; ids := ids || gone;
 
-  delete from wa_data.message_error_inbox i
-  where i.expired_at < at - make_interval(secs => (keep ->> 'inbox_expired')::double precision);
-  get diagnostics c = row_count; n := n || jsonb_build_object('inbox_expired', c);
+  with d as (
+    delete from wa_data.message_error_inbox i
+    where i.id = any(array(
+      select x.id from wa_data.message_error_inbox x
+      where x.expired_at < (horizon ->> 'inbox_expired')::timestamptz
+      limit batch for update skip locked))
+    returning i.message_id)
+  select count(*), coalesce(array_agg(message_id), '{}') into c, gone from d;
+  n := n || jsonb_build_object('inbox_expired', c); more := more or c >= batch; ids := ids || gone;
 
   delete from wa_data.message_error_quarantine q
-  where q.resolved_at < at - make_interval(secs => (keep ->> 'quarantine_resolved')::double precision);
-  get diagnostics c = row_count; n := n || jsonb_build_object('quarantine_resolved', c);
+  where q.id = any(array(
+    select x.id from wa_data.message_error_quarantine x
+    where x.resolved_at < (horizon ->> 'quarantine_resolved')::timestamptz
+    limit batch for update skip locked));
+  get diagnostics c = row_count;
+  n := n || jsonb_build_object('quarantine_resolved', c); more := more or c >= batch;
 
   delete from wa_data.message_error_quarantine q
-  where q.resolved_at is null and q.received_at < at - make_interval(secs => (keep ->> 'quarantine_unresolved')::double precision);
-  get diagnostics c = row_count; n := n || jsonb_build_object('quarantine_unresolved', c);
+  where q.id = any(array(
+    select x.id from wa_data.message_error_quarantine x
+    where x.resolved_at is null and x.received_at < (horizon ->> 'quarantine_unresolved')::timestamptz
+    limit batch for update skip locked));
+  get diagnostics c = row_count;
+  n := n || jsonb_build_object('quarantine_unresolved', c); more := more or c >= batch;
 
-  delete from wa_data.message_status_inbox s
-  where s.updated_at < at - make_interval(secs => (keep ->> 'status_inbox')::double precision);
-  get diagnostics c = row_count; n := n || jsonb_build_object('status_inbox', c);
+  with d as (
+    delete from wa_data.message_status_inbox s
+    where s.message_id = any(array(
+      select x.message_id from wa_data.message_status_inbox x
+      where x.updated_at < (horizon ->> 'status_inbox')::timestamptz
+      limit batch for update skip locked))
+    returning s.message_id)
+  select count(*), coalesce(array_agg(message_id), '{}') into c, gone from d;
+  n := n || jsonb_build_object('status_inbox', c); more := more or c >= batch; ids := ids || gone;
 
-  delete from wa_data.notification_campaigns k
-  where k.finished_at < at - make_interval(secs => (keep ->> 'finished_campaigns')::double precision)
-    and k.status in ('completed', 'failed', 'partial_failure', 'cancelled');
-  get diagnostics c = row_count; n := n || jsonb_build_object('finished_campaigns', c);
-  return n;
+  -- Lock rows of the inbox entries just deleted, unless a campaign row has that message id.
+  delete from wa_data.message_id_locks l
+  where l.message_id = any(array(
+    select m.message_id from wa_data.message_id_locks m
+    where m.message_id = any(ids)
+      and not exists (select from wa_data.notification_campaign_groups r where r.message_id = m.message_id)
+    for update skip locked));
+  get diagnostics c = row_count;
+
+  -- Finished campaigns, oldest first, each with all its rows (no total is ever left unequal to its
+  -- rows), each in a subtransaction of its own.
+  for k in
+    select f.id, f.total_groups from wa_data.notification_campaigns f
+    where f.finished_at < (horizon ->> 'finished_campaigns')::timestamptz
+      and f.status in ('completed', 'failed', 'partial_failure', 'cancelled')
+      and f.id <> all(skip)
+    order by f.finished_at, f.id
+    limit batch
+  loop
+    if budget <= 0 then
+      more := true;
+      exit;
+    end if;
+    begin
+      ids := array(select r.message_id from wa_data.notification_campaign_groups r
+                   where r.campaign_id = k.id and r.message_id is not null);
+      perform internal.lock_message_ids(ids);
+      perform from wa_data.notification_campaign_groups r where r.campaign_id = k.id order by r.id for update;
+      -- Read again under its lock: still finished long enough ago (it may have been pruned, or a
+      -- late error may have moved it between final statuses: still final).
+      delete from wa_data.notification_campaigns f
+      where f.id = k.id and f.finished_at < (horizon ->> 'finished_campaigns')::timestamptz
+        and f.status in ('completed', 'failed', 'partial_failure', 'cancelled');
+      if found then
+        delete from wa_data.message_id_locks l where l.message_id = any(ids);
+        c := c + cardinality(ids);
+        n := n || jsonb_build_object('finished_campaigns', coalesce((n ->> 'finished_campaigns')::integer, 0) + 1);
+        budget := budget - greatest(k.total_groups, 1);
+      end if;
+    exception when lock_not_available or deadlock_detected then
+      skipped := skipped || k.id;
+    end;
+  end loop;
+  return n || jsonb_build_object('finished_campaigns', coalesce((n ->> 'finished_campaigns')::integer, 0),
+                                 'message_id_locks', c, 'skippedCampaigns', to_jsonb(skipped), 'more', more);
 end
 $$;
 
@@ -7470,4 +7590,5 @@ INSERT INTO wa_data.schema_migrations (version) VALUES
     ('20261125001100'),
     ('20261125001200'),
     ('20261125001300'),
-    ('20261125001400');
+    ('20261125001400'),
+    ('20261130100000');
