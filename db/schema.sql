@@ -62,7 +62,7 @@ CREATE DOMAIN api."*/*" AS bytea;
 
 CREATE FUNCTION internal.value_rules() RETURNS jsonb
     LANGUAGE sql IMMUTABLE PARALLEL SAFE
-    RETURN '{"Jid": {"type": "string", "pattern": "\\S", "maxLength": 200, "minLength": 1, "description": "Any WhatsApp JID (a group, a person, a community parent)."}, "GroupJid": {"type": "string", "pattern": "^[0-9]{5,32}(-[0-9]{1,20})?@g\\.us$", "x-describe": "a group JID (like 120363041234567890@g.us)", "description": "A WhatsApp group JID: 120363041234567890@g.us, or the older 5511999999999-1600000000@g.us."}, "MessageId": {"type": "string", "pattern": "\\S", "maxLength": 300, "minLength": 1, "description": "A message key id. WAHA ids true_<jid>_<id>[_<participant>] are unwrapped to <id>."}, "SessionId": {"type": "string", "pattern": "\\S", "maxLength": 200, "minLength": 1, "description": "The gateway''s name for one WhatsApp account (Baileys session, Evolution instance, WAHA session)."}, "CampaignName": {"type": "string", "pattern": "\\S", "maxLength": 200, "minLength": 1}, "ErrorMessage": {"type": "string", "maxLength": 4000}, "GroupSubject": {"type": "string", "maxLength": 1000}, "CampaignMessage": {"type": "string", "pattern": "\\S", "maxLength": 65536, "minLength": 1}, "GatewayErrorCode": {"type": "integer", "maximum": 999999999, "minimum": 0, "description": "The gateway''s error code (WhatsApp''s, e.g. 420 or 463).", "x-string-pattern": "^\\s*[0-9]{1,9}\\s*$"}}'::jsonb;
+    RETURN '{"Jid": {"type": "string", "pattern": "\\S", "maxLength": 200, "minLength": 1, "description": "Any WhatsApp JID (a group, a person, a community parent)."}, "GroupJid": {"type": "string", "pattern": "^[0-9]{5,32}(-[0-9]{1,20})?@g\\.us$", "x-describe": "a group JID (like 120363041234567890@g.us)", "description": "A WhatsApp group JID: 120363041234567890@g.us, or the older 5511999999999-1600000000@g.us."}, "MessageId": {"type": "string", "pattern": "\\S", "maxLength": 300, "minLength": 1, "description": "A message key id. WAHA ids true_<jid>_<id>[_<participant>] are unwrapped to <id>."}, "SessionId": {"type": "string", "pattern": "\\S", "maxLength": 200, "minLength": 1, "description": "The gateway''s name for one WhatsApp account (Baileys session, Evolution instance, WAHA session)."}, "CampaignName": {"type": "string", "pattern": "\\S", "maxLength": 200, "minLength": 1}, "ErrorMessage": {"type": "string", "maxLength": 4000}, "GroupSubject": {"type": "string", "maxLength": 1000}, "CampaignMessage": {"type": "string", "pattern": "\\S", "maxLength": 65536, "minLength": 1}, "GatewayErrorCode": {"type": "integer", "maximum": 999999999, "minimum": 0, "description": "The gateway''s error code (WhatsApp''s, e.g. 420 or 463).", "x-string-pattern": "^[ \\t\\n\\r]*[0-9]{1,9}[ \\t\\n\\r]*$"}}'::jsonb;
 
 --
 -- Name: conforms(text, text); Type: FUNCTION; Schema: internal; Owner: -
@@ -5018,7 +5018,7 @@ begin
                       where r2.campaign_id = campaign.id and r2.group_jid = s ->> 'groupJid' limit 1) r
   where r.status <> 'pending'
     and (r.message_id is distinct from (s ->> 'messageId')
-         or (not s ? 'messageId' and (r.error_code is distinct from btrim(s ->> 'errorCode')::integer
+         or (not s ? 'messageId' and (r.error_code is distinct from internal.error_code(s -> 'errorCode')
                                       or r.error_message is distinct from (s ->> 'errorMessage'))));
   if bad.n > 0 then
     perform internal.raise_api_error(409, 'send_conflict',
@@ -5044,7 +5044,7 @@ begin
   -- sends took 17 s. Per-row index lookups cost the same whatever the statistics say.
   with todo as (
     select r.id as row_id, r.group_jid, s ->> 'messageId' as message_id,
-           btrim(s ->> 'errorCode')::integer as error_code, s ->> 'errorMessage' as error_message,
+           internal.error_code(s -> 'errorCode') as error_code, s ->> 'errorMessage' as error_message,
            w.inbox_ids, w.ack_code, w.ack_message, p.delivered_at, p.read_at
     from jsonb_array_elements(sends) s
     cross join lateral (select r2.id, r2.group_jid, r2.status from wa_data.notification_campaign_groups r2
@@ -5205,7 +5205,7 @@ begin
     perform internal.raise_api_error(422, 'invalid_error_code', 'errorCodes, when given, must be an array of error codes.');
   end if;
   if jsonb_typeof($1 -> 'errorCodes') = 'array' then
-    codes := array(select c::text::integer from jsonb_array_elements($1 -> 'errorCodes') c);
+    codes := array(select internal.error_code(c) from jsonb_array_elements($1 -> 'errorCodes') c);
   end if;
   retry_name := coalesce($1 ->> 'name', left(campaign.name, (internal.value_rules() #>> '{CampaignName,maxLength}')::integer - 8) || ' (retry)');
 
@@ -5322,7 +5322,7 @@ begin
             filter (where p.problem is not null))[1],
          jsonb_agg(jsonb_build_object(
             'jid', g ->> 'id', 'idx', t.idx - 1, 'name', g ->> 'subject',
-            'participant_count', coalesce((g ->> 'size')::integer, jsonb_array_length(g -> 'participants'), 0),
+            'participant_count', coalesce((g ->> 'size')::numeric::integer, jsonb_array_length(g -> 'participants'), 0),
             'is_community', coalesce((g ->> 'isCommunity')::boolean, false),
             'is_community_announce', coalesce((g ->> 'isCommunityAnnounce')::boolean, false),
             'linked_parent_jid', nullif(g ->> 'linkedParent', ''),
@@ -5344,7 +5344,7 @@ begin
            or not internal.conforms(nullif(g ->> 'linkedParent', ''), 'Jid') then 'invalid_group_field:linkedParent'
       when coalesce(jsonb_typeof(g -> 'participants'), 'null') not in ('array', 'null') then 'invalid_group_field:participants'
       when coalesce(jsonb_typeof(g -> 'size'), 'null') not in ('number', 'null') then 'invalid_group_field:size'
-      -- Only reached for numbers (or null), so the cast is safe.
+      -- Only reached for numbers (or null), so the cast is safe; a whole number may be written 5.0.
       when (g ->> 'size')::numeric not between 0 and 2147483647
            or (g ->> 'size')::numeric <> trunc((g ->> 'size')::numeric) then 'invalid_group_field:size'
     end as problem) p;
@@ -5673,6 +5673,14 @@ CREATE FUNCTION internal.describe_value(rule text) RETURNS text
     RETURN COALESCE(((internal.value_rules() -> rule) ->> 'x-describe'::text), (CASE WHEN ((((internal.value_rules() -> rule) ->> 'minLength'::text))::integer >= 1) THEN 'a non-empty string'::text ELSE 'a string'::text END || COALESCE(((' of at most '::text || ((internal.value_rules() -> rule) ->> 'maxLength'::text)) || ' characters'::text), ''::text)));
 
 --
+-- Name: error_code(jsonb); Type: FUNCTION; Schema: internal; Owner: -
+--
+
+CREATE FUNCTION internal.error_code(code jsonb) RETURNS integer
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    RETURN CASE jsonb_typeof(code) WHEN 'number'::text THEN (((code)::text)::numeric)::integer WHEN 'string'::text THEN ((code #>> '{}'::text[]))::integer ELSE NULL::integer END;
+
+--
 -- Name: error_codes(); Type: FUNCTION; Schema: internal; Owner: -
 --
 
@@ -5799,7 +5807,7 @@ $$;
 
 CREATE FUNCTION internal.is_error_code(code jsonb) RETURNS boolean
     LANGUAGE sql IMMUTABLE PARALLEL SAFE
-    RETURN ((code IS NULL) OR (code = 'null'::jsonb) OR ((jsonb_typeof(code) = 'number'::text) AND ((code)::text ~ '^[0-9]+$'::text) AND ((((code)::text)::numeric >= ((internal.value_rules() #>> '{GatewayErrorCode,minimum}'::text[]))::numeric) AND (((code)::text)::numeric <= ((internal.value_rules() #>> '{GatewayErrorCode,maximum}'::text[]))::numeric))) OR ((jsonb_typeof(code) = 'string'::text) AND ((code #>> '{}'::text[]) ~ (internal.value_rules() #>> '{GatewayErrorCode,x-string-pattern}'::text[]))));
+    RETURN ((code IS NULL) OR (code = 'null'::jsonb) OR ((jsonb_typeof(code) = 'number'::text) AND (((code)::text)::numeric = trunc(((code)::text)::numeric)) AND ((((code)::text)::numeric >= ((internal.value_rules() #>> '{GatewayErrorCode,minimum}'::text[]))::numeric) AND (((code)::text)::numeric <= ((internal.value_rules() #>> '{GatewayErrorCode,maximum}'::text[]))::numeric))) OR ((jsonb_typeof(code) = 'string'::text) AND ((code #>> '{}'::text[]) ~ (internal.value_rules() #>> '{GatewayErrorCode,x-string-pattern}'::text[]))));
 
 --
 -- Name: limits(); Type: FUNCTION; Schema: internal; Owner: -
@@ -5882,7 +5890,7 @@ CREATE FUNCTION internal.parse_message_error(ev jsonb) RETURNS TABLE(session_id 
          (id).message_id,
          coalesce(nullif(gjid #>> '{}', ''),
                   case when internal.conforms((id).chat_jid, 'Jid') then (id).chat_jid end),
-         case when problem is null then btrim(code #>> '{}')::integer end,
+         case when problem is null then internal.error_code(code) end,
          msg #>> '{}',
          split_part(problem, ':', 1),
          nullif(substr(problem, strpos(problem, ':') + 1), '')
@@ -6581,7 +6589,7 @@ begin
     insert into wa_data.whatsapp_groups as w
       (session_id, group_jid, name, participant_count, is_community_announce, linked_parent_jid, announce)
     select session, i.key, i.value ->> 'subject',
-           coalesce((i.value ->> 'size')::integer, jsonb_array_length(case when jsonb_typeof(i.value -> 'participants') = 'array'
+           coalesce((i.value ->> 'size')::numeric::integer, jsonb_array_length(case when jsonb_typeof(i.value -> 'participants') = 'array'
                                                                       then i.value -> 'participants' end), 0),
            coalesce((i.value ->> 'isCommunityAnnounce')::boolean, false), nullif(i.value ->> 'linkedParent', ''),
            coalesce((i.value ->> 'announce')::boolean, false)
@@ -6596,7 +6604,7 @@ begin
   else
     update wa_data.whatsapp_groups w
     set name = coalesce(incoming -> w.group_jid ->> 'subject', w.name),
-        participant_count = coalesce((incoming -> w.group_jid ->> 'size')::integer, w.participant_count),
+        participant_count = coalesce((incoming -> w.group_jid ->> 'size')::numeric::integer, w.participant_count),
         is_community_announce = coalesce((incoming -> w.group_jid ->> 'isCommunityAnnounce')::boolean, w.is_community_announce),
         linked_parent_jid = coalesce(nullif(incoming -> w.group_jid ->> 'linkedParent', ''), w.linked_parent_jid),
         announce = coalesce((incoming -> w.group_jid ->> 'announce')::boolean, w.announce),
@@ -7591,4 +7599,5 @@ INSERT INTO wa_data.schema_migrations (version) VALUES
     ('20261125001200'),
     ('20261125001300'),
     ('20261125001400'),
-    ('20261130100000');
+    ('20261130100000'),
+    ('20261130100100');

@@ -3113,7 +3113,7 @@ select $json${
           },
           {
             "type": "string",
-            "pattern": "^\\s*[0-9]{1,9}\\s*$"
+            "pattern": "^[ \\t\\n\\r]*[0-9]{1,9}[ \\t\\n\\r]*$"
           }
         ]
       },

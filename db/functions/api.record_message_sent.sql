@@ -121,7 +121,7 @@ begin
                       where r2.campaign_id = campaign.id and r2.group_jid = s ->> 'groupJid' limit 1) r
   where r.status <> 'pending'
     and (r.message_id is distinct from (s ->> 'messageId')
-         or (not s ? 'messageId' and (r.error_code is distinct from btrim(s ->> 'errorCode')::integer
+         or (not s ? 'messageId' and (r.error_code is distinct from internal.error_code(s -> 'errorCode')
                                       or r.error_message is distinct from (s ->> 'errorMessage'))));
   if bad.n > 0 then
     perform internal.raise_api_error(409, 'send_conflict',
@@ -147,7 +147,7 @@ begin
   -- sends took 17 s. Per-row index lookups cost the same whatever the statistics say.
   with todo as (
     select r.id as row_id, r.group_jid, s ->> 'messageId' as message_id,
-           btrim(s ->> 'errorCode')::integer as error_code, s ->> 'errorMessage' as error_message,
+           internal.error_code(s -> 'errorCode') as error_code, s ->> 'errorMessage' as error_message,
            w.inbox_ids, w.ack_code, w.ack_message, p.delivered_at, p.read_at
     from jsonb_array_elements(sends) s
     cross join lateral (select r2.id, r2.group_jid, r2.status from wa_data.notification_campaign_groups r2

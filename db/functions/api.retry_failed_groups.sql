@@ -21,7 +21,7 @@ begin
     perform internal.raise_api_error(422, 'invalid_error_code', 'errorCodes, when given, must be an array of error codes.');
   end if;
   if jsonb_typeof($1 -> 'errorCodes') = 'array' then
-    codes := array(select c::text::integer from jsonb_array_elements($1 -> 'errorCodes') c);
+    codes := array(select internal.error_code(c) from jsonb_array_elements($1 -> 'errorCodes') c);
   end if;
   retry_name := coalesce($1 ->> 'name', left(campaign.name, (internal.value_rules() #>> '{CampaignName,maxLength}')::integer - 8) || ' (retry)');
 

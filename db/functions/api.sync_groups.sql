@@ -52,7 +52,7 @@ begin
             filter (where p.problem is not null))[1],
          jsonb_agg(jsonb_build_object(
             'jid', g ->> 'id', 'idx', t.idx - 1, 'name', g ->> 'subject',
-            'participant_count', coalesce((g ->> 'size')::integer, jsonb_array_length(g -> 'participants'), 0),
+            'participant_count', coalesce((g ->> 'size')::numeric::integer, jsonb_array_length(g -> 'participants'), 0),
             'is_community', coalesce((g ->> 'isCommunity')::boolean, false),
             'is_community_announce', coalesce((g ->> 'isCommunityAnnounce')::boolean, false),
             'linked_parent_jid', nullif(g ->> 'linkedParent', ''),
@@ -74,7 +74,7 @@ begin
            or not internal.conforms(nullif(g ->> 'linkedParent', ''), 'Jid') then 'invalid_group_field:linkedParent'
       when coalesce(jsonb_typeof(g -> 'participants'), 'null') not in ('array', 'null') then 'invalid_group_field:participants'
       when coalesce(jsonb_typeof(g -> 'size'), 'null') not in ('number', 'null') then 'invalid_group_field:size'
-      -- Only reached for numbers (or null), so the cast is safe.
+      -- Only reached for numbers (or null), so the cast is safe; a whole number may be written 5.0.
       when (g ->> 'size')::numeric not between 0 and 2147483647
            or (g ->> 'size')::numeric <> trunc((g ->> 'size')::numeric) then 'invalid_group_field:size'
     end as problem) p;

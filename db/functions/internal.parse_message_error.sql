@@ -40,7 +40,7 @@ as $$
          (id).message_id,
          coalesce(nullif(gjid #>> '{}', ''),
                   case when internal.conforms((id).chat_jid, 'Jid') then (id).chat_jid end),
-         case when problem is null then btrim(code #>> '{}')::integer end,
+         case when problem is null then internal.error_code(code) end,
          msg #>> '{}',
          split_part(problem, ':', 1),
          nullif(substr(problem, strpos(problem, ':') + 1), '')

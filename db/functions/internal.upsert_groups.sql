@@ -60,7 +60,7 @@ begin
     insert into wa_data.whatsapp_groups as w
       (session_id, group_jid, name, participant_count, is_community_announce, linked_parent_jid, announce)
     select session, i.key, i.value ->> 'subject',
-           coalesce((i.value ->> 'size')::integer, jsonb_array_length(case when jsonb_typeof(i.value -> 'participants') = 'array'
+           coalesce((i.value ->> 'size')::numeric::integer, jsonb_array_length(case when jsonb_typeof(i.value -> 'participants') = 'array'
                                                                       then i.value -> 'participants' end), 0),
            coalesce((i.value ->> 'isCommunityAnnounce')::boolean, false), nullif(i.value ->> 'linkedParent', ''),
            coalesce((i.value ->> 'announce')::boolean, false)
@@ -75,7 +75,7 @@ begin
   else
     update wa_data.whatsapp_groups w
     set name = coalesce(incoming -> w.group_jid ->> 'subject', w.name),
-        participant_count = coalesce((incoming -> w.group_jid ->> 'size')::integer, w.participant_count),
+        participant_count = coalesce((incoming -> w.group_jid ->> 'size')::numeric::integer, w.participant_count),
         is_community_announce = coalesce((incoming -> w.group_jid ->> 'isCommunityAnnounce')::boolean, w.is_community_announce),
         linked_parent_jid = coalesce(nullif(incoming -> w.group_jid ->> 'linkedParent', ''), w.linked_parent_jid),
         announce = coalesce((incoming -> w.group_jid ->> 'announce')::boolean, w.announce),

@@ -13,7 +13,7 @@ export const LIMITS = {
 export const PATTERNS = {
   CampaignMessage: /\S/,
   CampaignName: /\S/,
-  GatewayErrorCodeInput: /^\s*[0-9]{1,9}\s*$/,
+  GatewayErrorCodeInput: /^[ \t\n\r]*[0-9]{1,9}[ \t\n\r]*$/,
   GroupJid: /^[0-9]{5,32}(-[0-9]{1,20})?@g\.us$/,
   Jid: /\S/,
   MessageId: /\S/,
