@@ -236,121 +236,18 @@ COMMENT ON FUNCTION api.clear_session_restriction(jsonb) IS 'CRM: let a session 
 --
 
 CREATE FUNCTION api.create_campaign(jsonb) RETURNS jsonb
-    LANGUAGE plpgsql SECURITY DEFINER
+    LANGUAGE sql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
-    SET plan_cache_mode TO 'force_generic_plan'
     AS $_$
-declare
-  payload constant jsonb := $1;
-  session text := payload ->> 'sessionId';
-  jids jsonb := payload -> 'groupJids';
-  initial_status text := coalesce(payload ->> 'status', 'draft');
-  bad record;
-  new_id bigint;
-  total integer;
-begin
-  if jsonb_typeof(payload) is distinct from 'object' then
-    perform internal.raise_api_error(400, 'invalid_body',
-      'The body must be a JSON object: {"name", "message", "sessionId", "groupJids": [...]}.');
-  end if;
-  if jsonb_typeof(payload -> 'name') is distinct from 'string' or not internal.conforms(payload ->> 'name', 'CampaignName') then
-    perform internal.raise_api_error(422, 'invalid_name', format('name must be %s.', internal.describe_value('CampaignName')));
-  end if;
-  if jsonb_typeof(payload -> 'message') is distinct from 'string'
-     or not internal.conforms(payload ->> 'message', 'CampaignMessage') then
-    perform internal.raise_api_error(422, 'invalid_message',
-      format('message must be %s.', internal.describe_value('CampaignMessage')));
-  end if;
-  if jsonb_typeof(payload -> 'sessionId') is distinct from 'string' or not internal.conforms(session, 'SessionId') then
-    perform internal.raise_api_error(422, 'invalid_session_id',
-      format('sessionId must be %s.', internal.describe_value('SessionId')));
-  end if;
-  if coalesce(jsonb_typeof(payload -> 'status'), 'null') not in ('string', 'null')
-     or initial_status not in ('draft', 'scheduled') then
-    perform internal.raise_api_error(422, 'invalid_status', 'status, when given, must be "draft" or "scheduled".');
-  end if;
-  if exists (select from wa_data.whatsapp_sessions s where s.session_id = session and s.restricted_at is not null) then
-    perform internal.raise_api_error(409, 'session_restricted',
-      format('Session %s is flagged as restricted by WhatsApp: no campaign can start from it.', session), null,
-      'See api.sessions; clear the flag with POST /rpc/clear_session_restriction once the account may send again.');
-  end if;
-  if jsonb_typeof(jids) is distinct from 'array' then
-    perform internal.raise_api_error(422, 'invalid_group_jids', 'groupJids must be an array of group JIDs.');
-  end if;
-  if jsonb_array_length(jids) = 0 then
-    perform internal.raise_api_error(422, 'empty_group_list', 'groupJids must hold at least one group JID.');
-  end if;
-  if jsonb_array_length(jids) > internal.limit('groupsPerCampaign') then
-    perform internal.raise_api_error(413, 'too_many_groups',
-      format('At most %s groups per campaign; got %s.', internal.limit('groupsPerCampaign'), jsonb_array_length(jids)));
-  end if;
-
-  select idx - 1 as index into bad
-  from jsonb_array_elements(jids) with ordinality t(j, idx)
-  where jsonb_typeof(j) <> 'string' or not internal.conforms(j #>> '{}', 'GroupJid')
-  order by idx limit 1;
-  if found then
-    perform internal.raise_api_error(422, 'invalid_group_jids',
-      format('groupJids[%s] is not %s.', bad.index, internal.describe_value('GroupJid')),
-      jsonb_build_object('index', bad.index));
-  end if;
-
-  select j #>> '{}' as jid into bad
-  from jsonb_array_elements(jids) j group by 1 having count(*) > 1 limit 1;
-  if found then
-    perform internal.raise_api_error(422, 'duplicate_group_jid',
-      format('Group %s appears more than once in groupJids.', bad.jid), jsonb_build_object('groupJid', bad.jid));
-  end if;
-
-  -- Hold the targeted groups (key share, in id order) before deciding: a concurrent sync that
-  -- deletes one (say, it became a community parent) either committed before, and the check below
-  -- sees it gone, or waits until this campaign is created. Row locks: none in the shared lock table.
-  -- (Payload joins are per-element index lookups: see "Plans that do not depend on statistics"
-  -- in docs/design.md. LIMIT 1 keeps each lookup a lookup: the planner cannot flatten it.)
-  perform from wa_data.whatsapp_groups w
-  where w.id = any(array(
-    select g.id from jsonb_array_elements_text(jids) j
-    cross join lateral (select w2.id from wa_data.whatsapp_groups w2
-                        where w2.session_id = session and w2.group_jid = j limit 1) g))
-  order by w.id
-  for key share;
-
-  -- The JIDs that are not active, sendable groups of the session, found per element as well.
-  select count(*) as n, jsonb_agg(jid order by jid) filter (where rn <= 100) as sample into bad
-  from (select j as jid, row_number() over (order by j) as rn
-        from jsonb_array_elements_text(jids) j
-        left join lateral (select true as ok from wa_data.whatsapp_groups w2
-                           where w2.session_id = session and w2.group_jid = j
-                             and w2.inactive_since is null and not w2.is_community limit 1) w on true
-        where w.ok is null) missing;
-  if bad.n > 0 then
-    perform internal.raise_api_error(422, 'unsendable_groups',
-      format('%s of the groupJids are not active, sendable groups of session %s.', bad.n, session),
-      jsonb_build_object('count', bad.n, 'groupJids', bad.sample),
-      'Sync the session''s groups first; community parents and inactive groups cannot be targeted.');
-  end if;
-
-  insert into wa_data.notification_campaigns (name, message, session_id, status)
-  values (payload ->> 'name', payload ->> 'message', session, initial_status)
-  returning id into new_id;
-
-  -- One statement for any number of groups; the totals trigger runs once for all of them.
-  insert into wa_data.notification_campaign_groups (campaign_id, group_id, group_jid, group_name, session_id)
-  select new_id, w.id, w.group_jid, w.name, w.session_id
-  from jsonb_array_elements_text(jids) j
-  cross join lateral (select w2.id, w2.group_jid, w2.name, w2.session_id from wa_data.whatsapp_groups w2
-                      where w2.session_id = session and w2.group_jid = j limit 1) w;
-  get diagnostics total = row_count;
-
-  return jsonb_build_object('campaignId', new_id, 'totalGroups', total, 'status', initial_status);
-end
+  select coalesce(internal.idempotency_replay('create_campaign', $1),
+                  internal.idempotency_keep(internal.create_campaign($1)))
 $_$;
 
 --
 -- Name: FUNCTION create_campaign(jsonb); Type: COMMENT; Schema: api; Owner: -
 --
 
-COMMENT ON FUNCTION api.create_campaign(jsonb) IS 'CRM: create a campaign for a list of group JIDs (active, sendable groups of one session).';
+COMMENT ON FUNCTION api.create_campaign(jsonb) IS 'CRM: create a campaign for a list of group JIDs (active, sendable groups of one session). Idempotency-Key honoured.';
 
 --
 -- Name: evolution_webhook(jsonb); Type: FUNCTION; Schema: api; Owner: -
@@ -3575,7 +3472,7 @@ select $json${
           },
           {
             "type": "string",
-            "pattern": "^\\s*[0-9]{1,9}\\s*$"
+            "pattern": "^[ \\t\\n\\r]*[0-9]{1,9}[ \\t\\n\\r]*$"
           }
         ]
       },
@@ -5187,53 +5084,18 @@ COMMENT ON FUNCTION api.resolve_quarantined(jsonb) IS 'Ops: dismiss a quarantine
 --
 
 CREATE FUNCTION api.retry_failed_groups(jsonb) RETURNS jsonb
-    LANGUAGE plpgsql SECURITY DEFINER
+    LANGUAGE sql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $_$
-declare
-  -- Read, not locked: retry only reads the old campaign (a lock on it, held while the new
-  -- campaign holds its groups, could close a cycle with a sync and an ACK: docs/design.md, "Locks").
-  campaign wa_data.notification_campaigns := internal.campaign_of($1, lock => false);
-  codes integer[];
-  jids jsonb;
-  failed integer;
-  retry_name text;
-begin
-  if coalesce(jsonb_typeof($1 -> 'errorCodes'), 'null') not in ('array', 'null')
-     or exists (select from jsonb_array_elements(case when jsonb_typeof($1 -> 'errorCodes') = 'array' then $1 -> 'errorCodes' end) c
-                where jsonb_typeof(c) <> 'number' or not internal.is_error_code(c)) then
-    perform internal.raise_api_error(422, 'invalid_error_code', 'errorCodes, when given, must be an array of error codes.');
-  end if;
-  if jsonb_typeof($1 -> 'errorCodes') = 'array' then
-    codes := array(select internal.error_code(c) from jsonb_array_elements($1 -> 'errorCodes') c);
-  end if;
-  retry_name := coalesce($1 ->> 'name', left(campaign.name, (internal.value_rules() #>> '{CampaignName,maxLength}')::integer - 8) || ' (retry)');
-
-  select count(*) filter (where true),
-         jsonb_agg(r.group_jid order by r.group_jid) filter (where g.ok)
-    into failed, jids
-  from wa_data.notification_campaign_groups r
-  left join lateral (select true as ok from wa_data.whatsapp_groups w
-                     where w.session_id = r.session_id and w.group_jid = r.group_jid
-                       and w.inactive_since is null and not w.is_community limit 1) g on true
-  where r.campaign_id = campaign.id and r.status = 'failed' and (codes is null or r.error_code = any(codes));
-  if jids is null then
-    perform internal.raise_api_error(422, 'nothing_to_retry',
-      format('Campaign %s has no failed groups%s that can still be targeted.', campaign.id,
-             case when codes is not null then ' with those error codes' else '' end),
-      jsonb_build_object('failed', failed));
-  end if;
-  return api.create_campaign(jsonb_build_object('name', retry_name, 'message', campaign.message,
-                                                'sessionId', campaign.session_id, 'groupJids', jids))
-         || jsonb_build_object('retryOf', campaign.id, 'skipped', failed - jsonb_array_length(jids));
-end
+  select coalesce(internal.idempotency_replay('retry_failed_groups', $1),
+                  internal.idempotency_keep(internal.retry_failed_groups($1)))
 $_$;
 
 --
 -- Name: FUNCTION retry_failed_groups(jsonb); Type: COMMENT; Schema: api; Owner: -
 --
 
-COMMENT ON FUNCTION api.retry_failed_groups(jsonb) IS 'CRM: a new draft campaign over a campaign''s failed groups (optionally only some error codes) that can still be targeted.';
+COMMENT ON FUNCTION api.retry_failed_groups(jsonb) IS 'CRM: a new draft campaign over a campaign''s failed groups (optionally only some error codes) that can still be targeted. Idempotency-Key honoured.';
 
 --
 -- Name: schedule_campaign(jsonb); Type: FUNCTION; Schema: api; Owner: -
@@ -5484,16 +5346,16 @@ $_$;
 COMMENT ON FUNCTION api.waha_webhook(json) IS 'Gateway: WAHA webhook (message.ack; other events answer ignored). Checks X-Webhook-Hmac when a WAHA key is set.';
 
 --
--- Name: api_key_role(text); Type: FUNCTION; Schema: internal; Owner: -
+-- Name: api_key(text); Type: FUNCTION; Schema: internal; Owner: -
 --
 
-CREATE FUNCTION internal.api_key_role(api_key text) RETURNS name
+CREATE FUNCTION internal.api_key(api_key text, OUT id bigint, OUT role name) RETURNS record
     LANGUAGE plpgsql STABLE SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 begin
-  return (select k.role from internal.api_keys k
-          where k.key_hash = sha256(convert_to(api_key, 'UTF8')) and (k.revoked_at is null or k.revoked_at > now()));
+  select k.id, k.role into id, role from internal.api_keys k
+  where k.key_hash = sha256(convert_to(api_key, 'UTF8')) and (k.revoked_at is null or k.revoked_at > now());
 end
 $$;
 
@@ -5543,6 +5405,14 @@ CREATE FUNCTION internal.apply_campaign_row_changes(changes internal.campaign_ro
   from delta d
   where d.campaign_id = c.id and c.id in (select id from locked)
 $$;
+
+--
+-- Name: caller(); Type: FUNCTION; Schema: internal; Owner: -
+--
+
+CREATE FUNCTION internal.caller() RETURNS text
+    LANGUAGE sql STABLE PARALLEL SAFE
+    RETURN COALESCE(('key:'::text || NULLIF(current_setting('wa.api_key_id'::text, true), ''::text)), ((('jwt:'::text || current_setting('role'::text, true)) || ':'::text) || ((NULLIF(current_setting('request.jwt.claims'::text, true), ''::text))::jsonb ->> 'sub'::text)), ('role:'::text || COALESCE(NULLIF(current_setting('role'::text, true), 'none'::text), (CURRENT_USER)::text)));
 
 --
 -- Name: campaign_id(jsonb); Type: FUNCTION; Schema: internal; Owner: -
@@ -5663,6 +5533,121 @@ CREATE FUNCTION internal.create_api_key(api_key text, key_role name, label text)
   values (left(api_key, 12), sha256(convert_to(api_key, 'UTF8')), key_role, label)
   returning id
 $$;
+
+--
+-- Name: create_campaign(jsonb); Type: FUNCTION; Schema: internal; Owner: -
+--
+
+CREATE FUNCTION internal.create_campaign(jsonb) RETURNS jsonb
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    SET plan_cache_mode TO 'force_generic_plan'
+    AS $_$
+declare
+  payload constant jsonb := $1;
+  session text := payload ->> 'sessionId';
+  jids jsonb := payload -> 'groupJids';
+  initial_status text := coalesce(payload ->> 'status', 'draft');
+  bad record;
+  new_id bigint;
+  total integer;
+begin
+  if jsonb_typeof(payload) is distinct from 'object' then
+    perform internal.raise_api_error(400, 'invalid_body',
+      'The body must be a JSON object: {"name", "message", "sessionId", "groupJids": [...]}.');
+  end if;
+  if jsonb_typeof(payload -> 'name') is distinct from 'string' or not internal.conforms(payload ->> 'name', 'CampaignName') then
+    perform internal.raise_api_error(422, 'invalid_name', format('name must be %s.', internal.describe_value('CampaignName')));
+  end if;
+  if jsonb_typeof(payload -> 'message') is distinct from 'string'
+     or not internal.conforms(payload ->> 'message', 'CampaignMessage') then
+    perform internal.raise_api_error(422, 'invalid_message',
+      format('message must be %s.', internal.describe_value('CampaignMessage')));
+  end if;
+  if jsonb_typeof(payload -> 'sessionId') is distinct from 'string' or not internal.conforms(session, 'SessionId') then
+    perform internal.raise_api_error(422, 'invalid_session_id',
+      format('sessionId must be %s.', internal.describe_value('SessionId')));
+  end if;
+  if coalesce(jsonb_typeof(payload -> 'status'), 'null') not in ('string', 'null')
+     or initial_status not in ('draft', 'scheduled') then
+    perform internal.raise_api_error(422, 'invalid_status', 'status, when given, must be "draft" or "scheduled".');
+  end if;
+  if exists (select from wa_data.whatsapp_sessions s where s.session_id = session and s.restricted_at is not null) then
+    perform internal.raise_api_error(409, 'session_restricted',
+      format('Session %s is flagged as restricted by WhatsApp: no campaign can start from it.', session), null,
+      'See api.sessions; clear the flag with POST /rpc/clear_session_restriction once the account may send again.');
+  end if;
+  if jsonb_typeof(jids) is distinct from 'array' then
+    perform internal.raise_api_error(422, 'invalid_group_jids', 'groupJids must be an array of group JIDs.');
+  end if;
+  if jsonb_array_length(jids) = 0 then
+    perform internal.raise_api_error(422, 'empty_group_list', 'groupJids must hold at least one group JID.');
+  end if;
+  if jsonb_array_length(jids) > internal.limit('groupsPerCampaign') then
+    perform internal.raise_api_error(413, 'too_many_groups',
+      format('At most %s groups per campaign; got %s.', internal.limit('groupsPerCampaign'), jsonb_array_length(jids)));
+  end if;
+
+  select idx - 1 as index into bad
+  from jsonb_array_elements(jids) with ordinality t(j, idx)
+  where jsonb_typeof(j) <> 'string' or not internal.conforms(j #>> '{}', 'GroupJid')
+  order by idx limit 1;
+  if found then
+    perform internal.raise_api_error(422, 'invalid_group_jids',
+      format('groupJids[%s] is not %s.', bad.index, internal.describe_value('GroupJid')),
+      jsonb_build_object('index', bad.index));
+  end if;
+
+  select j #>> '{}' as jid into bad
+  from jsonb_array_elements(jids) j group by 1 having count(*) > 1 limit 1;
+  if found then
+    perform internal.raise_api_error(422, 'duplicate_group_jid',
+      format('Group %s appears more than once in groupJids.', bad.jid), jsonb_build_object('groupJid', bad.jid));
+  end if;
+
+  -- Hold the targeted groups (key share, in id order) before deciding: a concurrent sync that
+  -- deletes one (say, it became a community parent) either committed before, and the check below
+  -- sees it gone, or waits until this campaign is created. Row locks: none in the shared lock table.
+  -- (Payload joins are per-element index lookups: see "Plans that do not depend on statistics"
+  -- in docs/design.md. LIMIT 1 keeps each lookup a lookup: the planner cannot flatten it.)
+  perform from wa_data.whatsapp_groups w
+  where w.id = any(array(
+    select g.id from jsonb_array_elements_text(jids) j
+    cross join lateral (select w2.id from wa_data.whatsapp_groups w2
+                        where w2.session_id = session and w2.group_jid = j limit 1) g))
+  order by w.id
+  for key share;
+
+  -- The JIDs that are not active, sendable groups of the session, found per element as well.
+  select count(*) as n, jsonb_agg(jid order by jid) filter (where rn <= 100) as sample into bad
+  from (select j as jid, row_number() over (order by j) as rn
+        from jsonb_array_elements_text(jids) j
+        left join lateral (select true as ok from wa_data.whatsapp_groups w2
+                           where w2.session_id = session and w2.group_jid = j
+                             and w2.inactive_since is null and not w2.is_community limit 1) w on true
+        where w.ok is null) missing;
+  if bad.n > 0 then
+    perform internal.raise_api_error(422, 'unsendable_groups',
+      format('%s of the groupJids are not active, sendable groups of session %s.', bad.n, session),
+      jsonb_build_object('count', bad.n, 'groupJids', bad.sample),
+      'Sync the session''s groups first; community parents and inactive groups cannot be targeted.');
+  end if;
+
+  insert into wa_data.notification_campaigns (name, message, session_id, status)
+  values (payload ->> 'name', payload ->> 'message', session, initial_status)
+  returning id into new_id;
+
+  -- One statement for any number of groups; the totals trigger runs once for all of them.
+  insert into wa_data.notification_campaign_groups (campaign_id, group_id, group_jid, group_name, session_id)
+  select new_id, w.id, w.group_jid, w.name, w.session_id
+  from jsonb_array_elements_text(jids) j
+  cross join lateral (select w2.id, w2.group_jid, w2.name, w2.session_id from wa_data.whatsapp_groups w2
+                      where w2.session_id = session and w2.group_jid = j limit 1) w;
+  get diagnostics total = row_count;
+
+  return jsonb_build_object('campaignId', new_id, 'totalGroups', total, 'status', initial_status);
+end
+$_$;
 
 --
 -- Name: describe_value(text); Type: FUNCTION; Schema: internal; Owner: -
@@ -5798,6 +5783,64 @@ begin
     outer_key := set_byte(outer_key, i, get_byte(k, i) # 92);   -- 0x5c
   end loop;
   return sha512(outer_key || sha512(inner_key || message));
+end
+$$;
+
+--
+-- Name: idempotency_keep(jsonb); Type: FUNCTION; Schema: internal; Owner: -
+--
+
+CREATE FUNCTION internal.idempotency_keep(answer jsonb) RETURNS jsonb
+    LANGUAGE sql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+  update wa_data.idempotency_keys k set response = answer
+  where internal.idempotency_key_header() is not null
+    and k.caller = internal.caller() and k.key = internal.idempotency_key_header();
+  select answer;
+$$;
+
+--
+-- Name: idempotency_key_header(); Type: FUNCTION; Schema: internal; Owner: -
+--
+
+CREATE FUNCTION internal.idempotency_key_header() RETURNS text
+    LANGUAGE sql STABLE PARALLEL SAFE
+    RETURN (SELECT CASE WHEN (r.h ~ '^".*"$'::text) THEN substr(r.h, 2, (length(r.h) - 2)) ELSE r.h END AS h FROM (SELECT ((NULLIF(current_setting('request.headers'::text, true), ''::text))::json ->> 'idempotency-key'::text) AS h) r);
+
+--
+-- Name: idempotency_replay(text, jsonb); Type: FUNCTION; Schema: internal; Owner: -
+--
+
+CREATE FUNCTION internal.idempotency_replay(endpoint text, payload jsonb) RETURNS jsonb
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+declare
+  given constant text := internal.idempotency_key_header();
+  hash constant bytea := sha256(convert_to(payload::text, 'UTF8'));
+  kept wa_data.idempotency_keys;
+begin
+  if given is null then
+    return null;
+  end if;
+  if not internal.conforms(given, 'IdempotencyKey') then
+    perform internal.raise_api_error(400, 'invalid_idempotency_key',
+      format('The Idempotency-Key header must be %s.', internal.describe_value('IdempotencyKey')));
+  end if;
+  insert into wa_data.idempotency_keys (caller, key, endpoint, request_hash)
+  values (internal.caller(), given, endpoint, hash)
+  on conflict (caller, key) do nothing;
+  if found then
+    return null;
+  end if;
+  select * into kept from wa_data.idempotency_keys k where k.caller = internal.caller() and k.key = given;
+  if kept.endpoint <> endpoint or kept.request_hash <> hash then
+    perform internal.raise_api_error(422, 'idempotency_key_reused',
+      'This Idempotency-Key was used for another request: a key names one call (same endpoint, same body).', null,
+      'Use a new key for a new call; repeat a call with its own key and its own body.');
+  end if;
+  return kept.response;
 end
 $$;
 
@@ -5959,6 +6002,7 @@ declare
   path text := internal.url_path(coalesce(current_setting('request.path', true), ''));
   method text := coalesce(current_setting('request.method', true), 'GET');
   caller name := current_user;
+  key record;
   target regclass;
 begin
   -- PostgREST sets search_path to the schema the request is for (Accept-Profile /
@@ -5968,11 +6012,14 @@ begin
     return;  -- not ours; and the OpenAPI document describes the API to anyone
   end if;
   if api_key is not null then
-    caller := internal.api_key_role(api_key);
-    if caller is null then
+    key := internal.api_key(api_key);
+    if key.role is null then
       perform internal.raise_api_error(401, 'invalid_api_key', 'The API key is unknown or revoked.');
     end if;
+    caller := key.role;
     execute format('set local role %I', caller);
+    -- Which key is calling (internal.caller): what it makes is its own.
+    perform set_config('wa.api_key_id', key.id::text, true);
     perform set_config('statement_timeout', coalesce(internal.role_statement_timeout(caller), '0'), true);
   elsif caller = 'anon' then
     perform internal.raise_api_error(401, 'missing_credentials',
@@ -6472,6 +6519,53 @@ begin
   return internal.quarantine_refusal(body_status, body_code, body_message, payload, octet_length(payload::text));
 end
 $$;
+
+--
+-- Name: retry_failed_groups(jsonb); Type: FUNCTION; Schema: internal; Owner: -
+--
+
+CREATE FUNCTION internal.retry_failed_groups(jsonb) RETURNS jsonb
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $_$
+declare
+  -- Read, not locked: retry only reads the old campaign (a lock on it, held while the new
+  -- campaign holds its groups, could close a cycle with a sync and an ACK: docs/design.md, "Locks").
+  campaign wa_data.notification_campaigns := internal.campaign_of($1, lock => false);
+  codes integer[];
+  jids jsonb;
+  failed integer;
+  retry_name text;
+begin
+  if coalesce(jsonb_typeof($1 -> 'errorCodes'), 'null') not in ('array', 'null')
+     or exists (select from jsonb_array_elements(case when jsonb_typeof($1 -> 'errorCodes') = 'array' then $1 -> 'errorCodes' end) c
+                where jsonb_typeof(c) <> 'number' or not internal.is_error_code(c)) then
+    perform internal.raise_api_error(422, 'invalid_error_code', 'errorCodes, when given, must be an array of error codes.');
+  end if;
+  if jsonb_typeof($1 -> 'errorCodes') = 'array' then
+    codes := array(select internal.error_code(c) from jsonb_array_elements($1 -> 'errorCodes') c);
+  end if;
+  retry_name := coalesce($1 ->> 'name', left(campaign.name, (internal.value_rules() #>> '{CampaignName,maxLength}')::integer - 8) || ' (retry)');
+
+  select count(*) filter (where true),
+         jsonb_agg(r.group_jid order by r.group_jid) filter (where g.ok)
+    into failed, jids
+  from wa_data.notification_campaign_groups r
+  left join lateral (select true as ok from wa_data.whatsapp_groups w
+                     where w.session_id = r.session_id and w.group_jid = r.group_jid
+                       and w.inactive_since is null and not w.is_community limit 1) g on true
+  where r.campaign_id = campaign.id and r.status = 'failed' and (codes is null or r.error_code = any(codes));
+  if jids is null then
+    perform internal.raise_api_error(422, 'nothing_to_retry',
+      format('Campaign %s has no failed groups%s that can still be targeted.', campaign.id,
+             case when codes is not null then ' with those error codes' else '' end),
+      jsonb_build_object('failed', failed));
+  end if;
+  return internal.create_campaign(jsonb_build_object('name', retry_name, 'message', campaign.message,
+                                                'sessionId', campaign.session_id, 'groupJids', jids))
+         || jsonb_build_object('retryOf', campaign.id, 'skipped', failed - jsonb_array_length(jids));
+end
+$_$;
 
 --
 -- Name: role_statement_timeout(name); Type: FUNCTION; Schema: internal; Owner: -

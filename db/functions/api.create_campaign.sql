@@ -1,116 +1,15 @@
--- POST /rpc/create_campaign: a campaign and one pending row per target group, in one call.
+-- POST /rpc/create_campaign: a campaign and one pending row per target group, in one call. With an
+-- Idempotency-Key header, a repeat of the call (same key, same body) answers the first campaign
+-- instead of creating another (internal.idempotency_replay; COALESCE runs the work only when there
+-- is nothing to replay).
 create or replace function api.create_campaign(jsonb) returns jsonb
-language plpgsql volatile security definer
+language sql volatile security definer
 set search_path = pg_catalog, pg_temp
--- Generic plans from the first call: they do not depend on the values (docs/design.md).
-set plan_cache_mode = force_generic_plan
 as $$
-declare
-  payload constant jsonb := $1;
-  session text := payload ->> 'sessionId';
-  jids jsonb := payload -> 'groupJids';
-  initial_status text := coalesce(payload ->> 'status', 'draft');
-  bad record;
-  new_id bigint;
-  total integer;
-begin
-  if jsonb_typeof(payload) is distinct from 'object' then
-    perform internal.raise_api_error(400, 'invalid_body',
-      'The body must be a JSON object: {"name", "message", "sessionId", "groupJids": [...]}.');
-  end if;
-  if jsonb_typeof(payload -> 'name') is distinct from 'string' or not internal.conforms(payload ->> 'name', 'CampaignName') then
-    perform internal.raise_api_error(422, 'invalid_name', format('name must be %s.', internal.describe_value('CampaignName')));
-  end if;
-  if jsonb_typeof(payload -> 'message') is distinct from 'string'
-     or not internal.conforms(payload ->> 'message', 'CampaignMessage') then
-    perform internal.raise_api_error(422, 'invalid_message',
-      format('message must be %s.', internal.describe_value('CampaignMessage')));
-  end if;
-  if jsonb_typeof(payload -> 'sessionId') is distinct from 'string' or not internal.conforms(session, 'SessionId') then
-    perform internal.raise_api_error(422, 'invalid_session_id',
-      format('sessionId must be %s.', internal.describe_value('SessionId')));
-  end if;
-  if coalesce(jsonb_typeof(payload -> 'status'), 'null') not in ('string', 'null')
-     or initial_status not in ('draft', 'scheduled') then
-    perform internal.raise_api_error(422, 'invalid_status', 'status, when given, must be "draft" or "scheduled".');
-  end if;
-  if exists (select from wa_data.whatsapp_sessions s where s.session_id = session and s.restricted_at is not null) then
-    perform internal.raise_api_error(409, 'session_restricted',
-      format('Session %s is flagged as restricted by WhatsApp: no campaign can start from it.', session), null,
-      'See api.sessions; clear the flag with POST /rpc/clear_session_restriction once the account may send again.');
-  end if;
-  if jsonb_typeof(jids) is distinct from 'array' then
-    perform internal.raise_api_error(422, 'invalid_group_jids', 'groupJids must be an array of group JIDs.');
-  end if;
-  if jsonb_array_length(jids) = 0 then
-    perform internal.raise_api_error(422, 'empty_group_list', 'groupJids must hold at least one group JID.');
-  end if;
-  if jsonb_array_length(jids) > internal.limit('groupsPerCampaign') then
-    perform internal.raise_api_error(413, 'too_many_groups',
-      format('At most %s groups per campaign; got %s.', internal.limit('groupsPerCampaign'), jsonb_array_length(jids)));
-  end if;
-
-  select idx - 1 as index into bad
-  from jsonb_array_elements(jids) with ordinality t(j, idx)
-  where jsonb_typeof(j) <> 'string' or not internal.conforms(j #>> '{}', 'GroupJid')
-  order by idx limit 1;
-  if found then
-    perform internal.raise_api_error(422, 'invalid_group_jids',
-      format('groupJids[%s] is not %s.', bad.index, internal.describe_value('GroupJid')),
-      jsonb_build_object('index', bad.index));
-  end if;
-
-  select j #>> '{}' as jid into bad
-  from jsonb_array_elements(jids) j group by 1 having count(*) > 1 limit 1;
-  if found then
-    perform internal.raise_api_error(422, 'duplicate_group_jid',
-      format('Group %s appears more than once in groupJids.', bad.jid), jsonb_build_object('groupJid', bad.jid));
-  end if;
-
-  -- Hold the targeted groups (key share, in id order) before deciding: a concurrent sync that
-  -- deletes one (say, it became a community parent) either committed before, and the check below
-  -- sees it gone, or waits until this campaign is created. Row locks: none in the shared lock table.
-  -- (Payload joins are per-element index lookups: see "Plans that do not depend on statistics"
-  -- in docs/design.md. LIMIT 1 keeps each lookup a lookup: the planner cannot flatten it.)
-  perform from wa_data.whatsapp_groups w
-  where w.id = any(array(
-    select g.id from jsonb_array_elements_text(jids) j
-    cross join lateral (select w2.id from wa_data.whatsapp_groups w2
-                        where w2.session_id = session and w2.group_jid = j limit 1) g))
-  order by w.id
-  for key share;
-
-  -- The JIDs that are not active, sendable groups of the session, found per element as well.
-  select count(*) as n, jsonb_agg(jid order by jid) filter (where rn <= 100) as sample into bad
-  from (select j as jid, row_number() over (order by j) as rn
-        from jsonb_array_elements_text(jids) j
-        left join lateral (select true as ok from wa_data.whatsapp_groups w2
-                           where w2.session_id = session and w2.group_jid = j
-                             and w2.inactive_since is null and not w2.is_community limit 1) w on true
-        where w.ok is null) missing;
-  if bad.n > 0 then
-    perform internal.raise_api_error(422, 'unsendable_groups',
-      format('%s of the groupJids are not active, sendable groups of session %s.', bad.n, session),
-      jsonb_build_object('count', bad.n, 'groupJids', bad.sample),
-      'Sync the session''s groups first; community parents and inactive groups cannot be targeted.');
-  end if;
-
-  insert into wa_data.notification_campaigns (name, message, session_id, status)
-  values (payload ->> 'name', payload ->> 'message', session, initial_status)
-  returning id into new_id;
-
-  -- One statement for any number of groups; the totals trigger runs once for all of them.
-  insert into wa_data.notification_campaign_groups (campaign_id, group_id, group_jid, group_name, session_id)
-  select new_id, w.id, w.group_jid, w.name, w.session_id
-  from jsonb_array_elements_text(jids) j
-  cross join lateral (select w2.id, w2.group_jid, w2.name, w2.session_id from wa_data.whatsapp_groups w2
-                      where w2.session_id = session and w2.group_jid = j limit 1) w;
-  get diagnostics total = row_count;
-
-  return jsonb_build_object('campaignId', new_id, 'totalGroups', total, 'status', initial_status);
-end
+  select coalesce(internal.idempotency_replay('create_campaign', $1),
+                  internal.idempotency_keep(internal.create_campaign($1)))
 $$;
 revoke all on function api.create_campaign(jsonb) from public;
 grant execute on function api.create_campaign(jsonb) to crm;
 comment on function api.create_campaign(jsonb) is
-  'CRM: create a campaign for a list of group JIDs (active, sendable groups of one session).';
+  'CRM: create a campaign for a list of group JIDs (active, sendable groups of one session). Idempotency-Key honoured.';

@@ -157,7 +157,7 @@ select $json${
             }
           },
           "400": {
-            "description": "Refused: `22023`, `22P05`, `PGRST102`, `connection_lost`, `invalid_body` (docs/errors.md).",
+            "description": "Refused: `22023`, `22P05`, `PGRST102`, `connection_lost`, `invalid_body`, `invalid_idempotency_key` (docs/errors.md).",
             "content": {
               "application/json": {
                 "schema": {
@@ -227,7 +227,7 @@ select $json${
             }
           },
           "422": {
-            "description": "Refused: `invalid_campaign_id`, `invalid_error_code`, `invalid_scheduled`, `nothing_to_retry` (docs/errors.md).",
+            "description": "Refused: `idempotency_key_reused`, `invalid_campaign_id`, `invalid_error_code`, `invalid_scheduled`, `nothing_to_retry` (docs/errors.md).",
             "content": {
               "application/json": {
                 "schema": {
@@ -287,7 +287,7 @@ select $json${
             }
           },
           "400": {
-            "description": "Refused: `22023`, `22P05`, `PGRST102`, `connection_lost`, `invalid_body` (docs/errors.md).",
+            "description": "Refused: `22023`, `22P05`, `PGRST102`, `connection_lost`, `invalid_body`, `invalid_idempotency_key` (docs/errors.md).",
             "content": {
               "application/json": {
                 "schema": {
@@ -347,7 +347,7 @@ select $json${
             }
           },
           "422": {
-            "description": "Refused: `invalid_session_id` (docs/errors.md).",
+            "description": "Refused: `idempotency_key_reused`, `invalid_session_id` (docs/errors.md).",
             "content": {
               "application/json": {
                 "schema": {
@@ -372,7 +372,7 @@ select $json${
     "/rpc/create_campaign": {
       "post": {
         "operationId": "create_campaign",
-        "summary": "CRM: create a campaign for a list of group JIDs (active, sendable groups of one session).",
+        "summary": "CRM: create a campaign for a list of group JIDs (active, sendable groups of one session). Idempotency-Key honoured.",
         "tags": [
           "crm"
         ],
@@ -407,7 +407,7 @@ select $json${
             }
           },
           "400": {
-            "description": "Refused: `22023`, `22P05`, `PGRST102`, `connection_lost`, `invalid_body` (docs/errors.md).",
+            "description": "Refused: `22023`, `22P05`, `PGRST102`, `connection_lost`, `invalid_body`, `invalid_idempotency_key` (docs/errors.md).",
             "content": {
               "application/json": {
                 "schema": {
@@ -487,7 +487,7 @@ select $json${
             }
           },
           "422": {
-            "description": "Refused: `duplicate_group_jid`, `empty_group_list`, `invalid_group_jids`, `invalid_message`, `invalid_name`, `invalid_session_id`, `invalid_status`, `unsendable_groups` (docs/errors.md).",
+            "description": "Refused: `duplicate_group_jid`, `empty_group_list`, `idempotency_key_reused`, `invalid_group_jids`, `invalid_message`, `invalid_name`, `invalid_session_id`, `invalid_status`, `unsendable_groups` (docs/errors.md).",
             "content": {
               "application/json": {
                 "schema": {
@@ -547,7 +547,7 @@ select $json${
             }
           },
           "400": {
-            "description": "Refused: `22023`, `22P05`, `PGRST102`, `connection_lost`, `invalid_body` (docs/errors.md).",
+            "description": "Refused: `22023`, `22P05`, `PGRST102`, `connection_lost`, `invalid_body`, `invalid_idempotency_key` (docs/errors.md).",
             "content": {
               "application/json": {
                 "schema": {
@@ -607,7 +607,7 @@ select $json${
             }
           },
           "422": {
-            "description": "Refused: `invalid_session_id` (docs/errors.md).",
+            "description": "Refused: `idempotency_key_reused`, `invalid_session_id` (docs/errors.md).",
             "content": {
               "application/json": {
                 "schema": {
@@ -667,7 +667,7 @@ select $json${
             }
           },
           "400": {
-            "description": "Refused: `22023`, `22P05`, `PGRST102`, `connection_lost`, `invalid_body` (docs/errors.md).",
+            "description": "Refused: `22023`, `22P05`, `PGRST102`, `connection_lost`, `invalid_body`, `invalid_idempotency_key` (docs/errors.md).",
             "content": {
               "application/json": {
                 "schema": {
@@ -737,7 +737,7 @@ select $json${
             }
           },
           "422": {
-            "description": "Refused: `invalid_action`, `invalid_age`, `invalid_quarantine_id` (docs/errors.md).",
+            "description": "Refused: `idempotency_key_reused`, `invalid_action`, `invalid_age`, `invalid_quarantine_id` (docs/errors.md).",
             "content": {
               "application/json": {
                 "schema": {
@@ -797,7 +797,7 @@ select $json${
             }
           },
           "400": {
-            "description": "Refused: `22023`, `22P05`, `PGRST102`, `connection_lost`, `invalid_body` (docs/errors.md).",
+            "description": "Refused: `22023`, `22P05`, `PGRST102`, `connection_lost`, `invalid_body`, `invalid_idempotency_key` (docs/errors.md).",
             "content": {
               "application/json": {
                 "schema": {
@@ -867,7 +867,7 @@ select $json${
             }
           },
           "422": {
-            "description": "Refused: `empty_batch`, `invalid_error_code`, `invalid_error_message`, `invalid_event`, `invalid_event_type`, `invalid_events`, `invalid_group_jid`, `invalid_message_id`, `invalid_session_id` (docs/errors.md).",
+            "description": "Refused: `empty_batch`, `idempotency_key_reused`, `invalid_error_code`, `invalid_error_message`, `invalid_event`, `invalid_event_type`, `invalid_events`, `invalid_group_jid`, `invalid_message_id`, `invalid_session_id` (docs/errors.md).",
             "content": {
               "application/json": {
                 "schema": {
@@ -927,7 +927,7 @@ select $json${
             }
           },
           "400": {
-            "description": "Refused: `22023`, `22P05`, `PGRST102`, `connection_lost`, `invalid_body` (docs/errors.md).",
+            "description": "Refused: `22023`, `22P05`, `PGRST102`, `connection_lost`, `invalid_body`, `invalid_idempotency_key` (docs/errors.md).",
             "content": {
               "application/json": {
                 "schema": {
@@ -1007,7 +1007,7 @@ select $json${
             }
           },
           "422": {
-            "description": "Refused: `duplicate_group_jid`, `duplicate_message_id`, `invalid_campaign_id`, `invalid_sends`, `unknown_campaign_groups` (docs/errors.md).",
+            "description": "Refused: `duplicate_group_jid`, `duplicate_message_id`, `idempotency_key_reused`, `invalid_campaign_id`, `invalid_sends`, `unknown_campaign_groups` (docs/errors.md).",
             "content": {
               "application/json": {
                 "schema": {
@@ -1067,7 +1067,7 @@ select $json${
             }
           },
           "400": {
-            "description": "Refused: `22023`, `22P05`, `PGRST102`, `connection_lost`, `invalid_body` (docs/errors.md).",
+            "description": "Refused: `22023`, `22P05`, `PGRST102`, `connection_lost`, `invalid_body`, `invalid_idempotency_key` (docs/errors.md).",
             "content": {
               "application/json": {
                 "schema": {
@@ -1127,7 +1127,7 @@ select $json${
             }
           },
           "422": {
-            "description": "Refused: `invalid_progress_status`, `invalid_timestamp` (docs/errors.md).",
+            "description": "Refused: `idempotency_key_reused`, `invalid_progress_status`, `invalid_timestamp` (docs/errors.md).",
             "content": {
               "application/json": {
                 "schema": {
@@ -1187,7 +1187,7 @@ select $json${
             }
           },
           "400": {
-            "description": "Refused: `22023`, `22P05`, `PGRST102`, `connection_lost`, `invalid_body` (docs/errors.md).",
+            "description": "Refused: `22023`, `22P05`, `PGRST102`, `connection_lost`, `invalid_body`, `invalid_idempotency_key` (docs/errors.md).",
             "content": {
               "application/json": {
                 "schema": {
@@ -1257,7 +1257,7 @@ select $json${
             }
           },
           "422": {
-            "description": "Refused: `invalid_action`, `invalid_age`, `invalid_quarantine_id` (docs/errors.md).",
+            "description": "Refused: `idempotency_key_reused`, `invalid_action`, `invalid_age`, `invalid_quarantine_id` (docs/errors.md).",
             "content": {
               "application/json": {
                 "schema": {
@@ -1282,7 +1282,7 @@ select $json${
     "/rpc/retry_failed_groups": {
       "post": {
         "operationId": "retry_failed_groups",
-        "summary": "CRM: a new draft campaign over a campaign's failed groups (optionally only some error codes) that can still be targeted.",
+        "summary": "CRM: a new draft campaign over a campaign's failed groups (optionally only some error codes) that can still be targeted. Idempotency-Key honoured.",
         "tags": [
           "crm"
         ],
@@ -1317,7 +1317,7 @@ select $json${
             }
           },
           "400": {
-            "description": "Refused: `22023`, `22P05`, `PGRST102`, `connection_lost`, `invalid_body` (docs/errors.md).",
+            "description": "Refused: `22023`, `22P05`, `PGRST102`, `connection_lost`, `invalid_body`, `invalid_idempotency_key` (docs/errors.md).",
             "content": {
               "application/json": {
                 "schema": {
@@ -1387,7 +1387,7 @@ select $json${
             }
           },
           "422": {
-            "description": "Refused: `invalid_campaign_id`, `invalid_error_code`, `invalid_scheduled`, `nothing_to_retry` (docs/errors.md).",
+            "description": "Refused: `idempotency_key_reused`, `invalid_campaign_id`, `invalid_error_code`, `invalid_scheduled`, `nothing_to_retry` (docs/errors.md).",
             "content": {
               "application/json": {
                 "schema": {
@@ -1447,7 +1447,7 @@ select $json${
             }
           },
           "400": {
-            "description": "Refused: `22023`, `22P05`, `PGRST102`, `connection_lost`, `invalid_body` (docs/errors.md).",
+            "description": "Refused: `22023`, `22P05`, `PGRST102`, `connection_lost`, `invalid_body`, `invalid_idempotency_key` (docs/errors.md).",
             "content": {
               "application/json": {
                 "schema": {
@@ -1517,7 +1517,7 @@ select $json${
             }
           },
           "422": {
-            "description": "Refused: `invalid_campaign_id`, `invalid_error_code`, `invalid_scheduled`, `nothing_to_retry` (docs/errors.md).",
+            "description": "Refused: `idempotency_key_reused`, `invalid_campaign_id`, `invalid_error_code`, `invalid_scheduled`, `nothing_to_retry` (docs/errors.md).",
             "content": {
               "application/json": {
                 "schema": {
@@ -1577,7 +1577,7 @@ select $json${
             }
           },
           "400": {
-            "description": "Refused: `22023`, `22P05`, `PGRST102`, `connection_lost`, `invalid_body` (docs/errors.md).",
+            "description": "Refused: `22023`, `22P05`, `PGRST102`, `connection_lost`, `invalid_body`, `invalid_idempotency_key` (docs/errors.md).",
             "content": {
               "application/json": {
                 "schema": {
@@ -1647,7 +1647,7 @@ select $json${
             }
           },
           "422": {
-            "description": "Refused: `duplicate_group_jid`, `empty_group_list`, `invalid_allow_empty`, `invalid_group`, `invalid_group_field`, `invalid_group_jid`, `invalid_groups`, `invalid_session_id` (docs/errors.md).",
+            "description": "Refused: `duplicate_group_jid`, `empty_group_list`, `idempotency_key_reused`, `invalid_allow_empty`, `invalid_group`, `invalid_group_field`, `invalid_group_jid`, `invalid_groups`, `invalid_session_id` (docs/errors.md).",
             "content": {
               "application/json": {
                 "schema": {
@@ -1707,7 +1707,7 @@ select $json${
             }
           },
           "400": {
-            "description": "Refused: `22023`, `22P05`, `PGRST102`, `connection_lost`, `invalid_body` (docs/errors.md).",
+            "description": "Refused: `22023`, `22P05`, `PGRST102`, `connection_lost`, `invalid_body`, `invalid_idempotency_key` (docs/errors.md).",
             "content": {
               "application/json": {
                 "schema": {
@@ -1767,7 +1767,7 @@ select $json${
             }
           },
           "422": {
-            "description": "Refused: `invalid_session_id` (docs/errors.md).",
+            "description": "Refused: `idempotency_key_reused`, `invalid_session_id` (docs/errors.md).",
             "content": {
               "application/json": {
                 "schema": {
@@ -1820,7 +1820,7 @@ select $json${
             }
           },
           "400": {
-            "description": "Refused: `22023`, `22P05`, `PGRST102`, `connection_lost`, `invalid_body` (docs/errors.md).",
+            "description": "Refused: `22023`, `22P05`, `PGRST102`, `connection_lost`, `invalid_body`, `invalid_idempotency_key` (docs/errors.md).",
             "content": {
               "application/json": {
                 "schema": {
@@ -1871,6 +1871,16 @@ select $json${
           },
           "406": {
             "description": "Refused: `PGRST106` (docs/errors.md).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ApiErrorBody"
+                }
+              }
+            }
+          },
+          "422": {
+            "description": "Refused: `idempotency_key_reused` (docs/errors.md).",
             "content": {
               "application/json": {
                 "schema": {
@@ -1923,7 +1933,7 @@ select $json${
             }
           },
           "400": {
-            "description": "Refused: `22023`, `22P05`, `PGRST102`, `connection_lost`, `invalid_body` (docs/errors.md).",
+            "description": "Refused: `22023`, `22P05`, `PGRST102`, `connection_lost`, `invalid_body`, `invalid_idempotency_key` (docs/errors.md).",
             "content": {
               "application/json": {
                 "schema": {
@@ -1974,6 +1984,16 @@ select $json${
           },
           "406": {
             "description": "Refused: `PGRST106` (docs/errors.md).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ApiErrorBody"
+                }
+              }
+            }
+          },
+          "422": {
+            "description": "Refused: `idempotency_key_reused` (docs/errors.md).",
             "content": {
               "application/json": {
                 "schema": {
@@ -2027,7 +2047,7 @@ select $json${
             }
           },
           "400": {
-            "description": "Refused: `22023`, `22P05`, `PGRST102`, `connection_lost`, `invalid_body` (docs/errors.md).",
+            "description": "Refused: `22023`, `22P05`, `PGRST102`, `connection_lost`, `invalid_body`, `invalid_idempotency_key` (docs/errors.md).",
             "content": {
               "application/json": {
                 "schema": {
@@ -2078,6 +2098,16 @@ select $json${
           },
           "406": {
             "description": "Refused: `PGRST106` (docs/errors.md).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ApiErrorBody"
+                }
+              }
+            }
+          },
+          "422": {
+            "description": "Refused: `idempotency_key_reused` (docs/errors.md).",
             "content": {
               "application/json": {
                 "schema": {
@@ -2130,7 +2160,7 @@ select $json${
             }
           },
           "400": {
-            "description": "Refused: `22023`, `22P05`, `PGRST102`, `connection_lost`, `invalid_body` (docs/errors.md).",
+            "description": "Refused: `22023`, `22P05`, `PGRST102`, `connection_lost`, `invalid_body`, `invalid_idempotency_key` (docs/errors.md).",
             "content": {
               "application/json": {
                 "schema": {
@@ -2181,6 +2211,16 @@ select $json${
           },
           "406": {
             "description": "Refused: `PGRST106` (docs/errors.md).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ApiErrorBody"
+                }
+              }
+            }
+          },
+          "422": {
+            "description": "Refused: `idempotency_key_reused` (docs/errors.md).",
             "content": {
               "application/json": {
                 "schema": {
@@ -2233,7 +2273,7 @@ select $json${
             }
           },
           "400": {
-            "description": "Refused: `22023`, `22P05`, `PGRST102`, `connection_lost`, `invalid_body` (docs/errors.md).",
+            "description": "Refused: `22023`, `22P05`, `PGRST102`, `connection_lost`, `invalid_body`, `invalid_idempotency_key` (docs/errors.md).",
             "content": {
               "application/json": {
                 "schema": {
@@ -2284,6 +2324,16 @@ select $json${
           },
           "406": {
             "description": "Refused: `PGRST106` (docs/errors.md).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ApiErrorBody"
+                }
+              }
+            }
+          },
+          "422": {
+            "description": "Refused: `idempotency_key_reused` (docs/errors.md).",
             "content": {
               "application/json": {
                 "schema": {
@@ -2336,7 +2386,7 @@ select $json${
             }
           },
           "400": {
-            "description": "Refused: `22023`, `22P05`, `PGRST102`, `connection_lost`, `invalid_body` (docs/errors.md).",
+            "description": "Refused: `22023`, `22P05`, `PGRST102`, `connection_lost`, `invalid_body`, `invalid_idempotency_key` (docs/errors.md).",
             "content": {
               "application/json": {
                 "schema": {
@@ -2387,6 +2437,16 @@ select $json${
           },
           "406": {
             "description": "Refused: `PGRST106` (docs/errors.md).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ApiErrorBody"
+                }
+              }
+            }
+          },
+          "422": {
+            "description": "Refused: `idempotency_key_reused` (docs/errors.md).",
             "content": {
               "application/json": {
                 "schema": {
@@ -2440,7 +2500,7 @@ select $json${
             }
           },
           "400": {
-            "description": "Refused: `22023`, `22P05`, `PGRST102`, `connection_lost`, `invalid_body` (docs/errors.md).",
+            "description": "Refused: `22023`, `22P05`, `PGRST102`, `connection_lost`, `invalid_body`, `invalid_idempotency_key` (docs/errors.md).",
             "content": {
               "application/json": {
                 "schema": {
@@ -2491,6 +2551,16 @@ select $json${
           },
           "406": {
             "description": "Refused: `PGRST106` (docs/errors.md).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ApiErrorBody"
+                }
+              }
+            }
+          },
+          "422": {
+            "description": "Refused: `idempotency_key_reused` (docs/errors.md).",
             "content": {
               "application/json": {
                 "schema": {
@@ -2822,7 +2892,9 @@ select $json${
           "PGRST001",
           "PGRST002",
           "PGRST003",
-          "53200"
+          "53200",
+          "invalid_idempotency_key",
+          "idempotency_key_reused"
         ]
       },
       "ApiErrorBody": {

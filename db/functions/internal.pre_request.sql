@@ -14,6 +14,7 @@ declare
   path text := internal.url_path(coalesce(current_setting('request.path', true), ''));
   method text := coalesce(current_setting('request.method', true), 'GET');
   caller name := current_user;
+  key record;
   target regclass;
 begin
   -- PostgREST sets search_path to the schema the request is for (Accept-Profile /
@@ -23,11 +24,14 @@ begin
     return;  -- not ours; and the OpenAPI document describes the API to anyone
   end if;
   if api_key is not null then
-    caller := internal.api_key_role(api_key);
-    if caller is null then
+    key := internal.api_key(api_key);
+    if key.role is null then
       perform internal.raise_api_error(401, 'invalid_api_key', 'The API key is unknown or revoked.');
     end if;
+    caller := key.role;
     execute format('set local role %I', caller);
+    -- Which key is calling (internal.caller): what it makes is its own.
+    perform set_config('wa.api_key_id', key.id::text, true);
     perform set_config('statement_timeout', coalesce(internal.role_statement_timeout(caller), '0'), true);
   elsif caller = 'anon' then
     perform internal.raise_api_error(401, 'missing_credentials',

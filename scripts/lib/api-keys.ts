@@ -91,7 +91,7 @@ export async function localDevKeys(adminUrl: string, file: string): Promise<Reco
     const out = {} as Record<ApiRole, string>;
     for (const role of API_ROLES) {
       const key = saved[role];
-      const { rows } = key ? await c.query("select internal.api_key_role($1) as role", [key]) : { rows: [] };
+      const { rows } = key ? await c.query("select role from internal.api_key($1)", [key]) : { rows: [] };
       if (key && rows[0]?.role === role) { out[role] = key; continue; }
       // Lost or revoked: replace whatever holds the label.
       await c.query("update internal.api_keys set revoked_at = now() where label = $1 and revoked_at is null", [`local-dev-${role}`]);

@@ -102,7 +102,9 @@ export type ErrorCode =
   | "PGRST001"
   | "PGRST002"
   | "PGRST003"
-  | "53200";
+  | "53200"
+  | "invalid_idempotency_key"
+  | "idempotency_key_reused";
 /**
  * A message key id. WAHA ids true_<jid>_<id>[_<participant>] are unwrapped to <id>.
  *

@@ -7,7 +7,8 @@ import type {
 } from "./contracts.generated.js";
 import type { Database } from "./database.generated.js";
 import { BackendError } from "./errors.js";
-import { apiClient, callRpc, unwrap, type ConnectionOptions } from "./http.js";
+import { apiClient, callRpc, unwrap, type ConnectionOptions, type RpcName } from "./http.js";
+import { withRetry, type RetryOptions } from "./retry.js";
 import { LIMITS } from "./values.generated.js";
 
 type Views = Database["api"]["Views"];
@@ -57,7 +58,14 @@ export interface CrmClient {
   clearSessionRestriction(sessionId: string): Promise<ClearSessionRestrictionResponse>;
 }
 
-export type CrmConnectionOptions = ConnectionOptions & ({ apiKey: string } | { jwt: string });
+export type CrmConnectionOptions = ConnectionOptions & ({ apiKey: string } | { jwt: string }) & {
+  /**
+   * Retries of the calls that create something (createCampaign, retryFailedGroups) after no
+   * answer, a lost connection or a 5xx. Safe: each logical call sends one Idempotency-Key, the
+   * same on every attempt, so the backend creates once and answers repeats with the first answer.
+   */
+  retry?: RetryOptions;
+};
 
 /**
  * Reads rows in pages by keyset (`key` strictly after the last row seen) until a page comes back
@@ -83,8 +91,13 @@ async function readAll<Row extends Record<string, unknown>, K extends keyof Row 
 
 export function createCrmClient(o: CrmConnectionOptions): CrmClient {
   const client = apiClient(o);
+  /** One logical call that creates something: one Idempotency-Key, kept across its retries. */
+  const createOnce = <Res>(fn: RpcName, payload: unknown): Promise<Res> => {
+    const key = `"${globalThis.crypto.randomUUID()}"`; // a structured-field string, as the draft writes it
+    return withRetry(() => callRpc<Res>(client, fn, payload, { "Idempotency-Key": key }), o.retry);
+  };
   return {
-    createCampaign: (payload) => callRpc(client, "create_campaign", payload),
+    createCampaign: (payload) => createOnce("create_campaign", payload),
     recordMessageSent: (payload) => callRpc(client, "record_message_sent", payload),
     async getCampaign(campaignId) {
       const rows = unwrap(await client.from("campaigns").select("*").eq("id", campaignId)) as Campaign[];
@@ -110,7 +123,7 @@ export function createCrmClient(o: CrmConnectionOptions): CrmClient {
     }, "group_jid", p.limit),
     scheduleCampaign: (campaignId, scheduled) => callRpc(client, "schedule_campaign", { campaignId, scheduled }),
     cancelCampaign: (campaignId) => callRpc(client, "cancel_campaign", { campaignId }),
-    retryFailedGroups: (payload) => callRpc(client, "retry_failed_groups", payload),
+    retryFailedGroups: (payload) => createOnce("retry_failed_groups", payload),
     listSessions: (p = {}) => readAll<Session, "session_id">((after, size) => {
       let q = client.from("sessions").select("*");
       if (after !== undefined) q = q.gt("session_id", after);

@@ -30,11 +30,17 @@ export function apiClient(o: ConnectionOptions): ApiClient {
   });
 }
 
-/** Calls an RPC with `payload` as the whole body; returns its result or throws BackendError. */
-export async function callRpc<Res>(client: ApiClient, fn: RpcName, payload: unknown): Promise<Res> {
+/**
+ * Calls an RPC with `payload` as the whole body (and any extra request `headers`); returns its
+ * result or throws BackendError.
+ */
+export async function callRpc<Res>(client: ApiClient, fn: RpcName, payload: unknown,
+  headers: Record<string, string> = {}): Promise<Res> {
   // The generated Args of a single unnamed jsonb parameter is { "": Json }: the real payload
   // types live in contracts.generated.ts, and the payload is the body.
-  const { data, error, status } = await client.rpc(fn, payload as { "": Json });
+  let call = client.rpc(fn, payload as { "": Json });
+  for (const [name, value] of Object.entries(headers)) call = call.setHeader(name, value);
+  const { data, error, status } = await call;
   if (error) throw BackendError.fromResponse(error, status);
   return data as Res;
 }

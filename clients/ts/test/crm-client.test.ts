@@ -68,3 +68,28 @@ describe("createCrmClient", () => {
     expect(await rejection(wrong.listCampaigns())).toMatchObject({ code: "forbidden", status: 403 });
   });
 });
+
+describe("calls that create something are retried once per logical call", () => {
+  it("an answer lost after the campaign was created: the retry carries the same Idempotency-Key and creates nothing more", async () => {
+    const { sessionId, jids } = await seedSession(gatewayKey, 2);
+    const keys: (string | null)[] = [];
+    let lose = 1;
+    // The first answer never reaches the CRM (the connection drops after the server committed).
+    const flaky: typeof fetch = async (input, init) => {
+      keys.push(new Headers(init?.headers).get("idempotency-key"));
+      const res = await fetch(input, init);
+      if (lose-- > 0) throw new TypeError("fetch failed");
+      return res;
+    };
+    const client = createCrmClient({ url: apiUrl, apiKey: await newKey("crm"), fetch: flaky, retry: { baseDelayMs: 10 } });
+    const created = await client.createCampaign({ name: "once", message: "m", sessionId, groupJids: jids });
+    expect(keys.length).toBe(2);
+    expect(keys[0]).toMatch(/^"[0-9a-f-]{36}"$/);
+    expect(keys[1]).toBe(keys[0]);
+    const { rows } = await db.query("select id::int from notification_campaigns where session_id = $1", [sessionId]);
+    expect(rows.map((r) => r.id)).toEqual([created.campaignId]);
+    // A second logical call is a new key: a second campaign.
+    await client.createCampaign({ name: "twice", message: "m", sessionId, groupJids: jids });
+    expect(new Set(keys).size).toBe(2);
+  });
+});
