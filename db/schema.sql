@@ -62,7 +62,7 @@ CREATE DOMAIN api."*/*" AS bytea;
 
 CREATE FUNCTION internal.value_rules() RETURNS jsonb
     LANGUAGE sql IMMUTABLE PARALLEL SAFE
-    RETURN '{"Jid": {"type": "string", "pattern": "\\S", "maxLength": 200, "minLength": 1, "description": "Any WhatsApp JID (a group, a person, a community parent)."}, "GroupJid": {"type": "string", "pattern": "^[0-9]{5,32}(-[0-9]{1,20})?@g\\.us$", "x-describe": "a group JID (like 120363041234567890@g.us)", "description": "A WhatsApp group JID: 120363041234567890@g.us, or the older 5511999999999-1600000000@g.us."}, "MessageId": {"type": "string", "pattern": "\\S", "maxLength": 300, "minLength": 1, "description": "A message key id. WAHA ids true_<jid>_<id>[_<participant>] are unwrapped to <id>."}, "SessionId": {"type": "string", "pattern": "\\S", "maxLength": 200, "minLength": 1, "description": "The gateway''s name for one WhatsApp account (Baileys session, Evolution instance, WAHA session)."}, "CampaignName": {"type": "string", "pattern": "\\S", "maxLength": 200, "minLength": 1}, "ErrorMessage": {"type": "string", "maxLength": 4000}, "GroupSubject": {"type": "string", "maxLength": 1000}, "CampaignMessage": {"type": "string", "pattern": "\\S", "maxLength": 65536, "minLength": 1}, "GatewayErrorCode": {"type": "integer", "maximum": 999999999, "minimum": 0, "description": "The gateway''s error code (WhatsApp''s, e.g. 420 or 463).", "x-string-pattern": "^[ \\t\\n\\r]*[0-9]{1,9}[ \\t\\n\\r]*$"}}'::jsonb;
+    RETURN '{"Jid": {"type": "string", "pattern": "\\S", "maxLength": 200, "minLength": 1, "description": "Any WhatsApp JID (a group, a person, a community parent)."}, "GroupJid": {"type": "string", "pattern": "^[0-9]{5,32}(-[0-9]{1,20})?@g\\.us$", "x-describe": "a group JID (like 120363041234567890@g.us)", "description": "A WhatsApp group JID: 120363041234567890@g.us, or the older 5511999999999-1600000000@g.us."}, "MessageId": {"type": "string", "pattern": "\\S", "maxLength": 300, "minLength": 1, "description": "A message key id. WAHA ids true_<jid>_<id>[_<participant>] are unwrapped to <id>."}, "SessionId": {"type": "string", "pattern": "\\S", "maxLength": 200, "minLength": 1, "description": "The gateway''s name for one WhatsApp account (Baileys session, Evolution instance, WAHA session)."}, "CampaignName": {"type": "string", "pattern": "\\S", "maxLength": 200, "minLength": 1}, "ErrorMessage": {"type": "string", "maxLength": 4000}, "GroupSubject": {"type": "string", "maxLength": 1000}, "IdempotencyKey": {"type": "string", "pattern": "^[!-~]+$", "maxLength": 255, "minLength": 1, "x-describe": "1 to 255 visible ASCII characters (a UUID, say)", "description": "The Idempotency-Key request header: any visible ASCII (a UUID, say), quoted or not."}, "CampaignMessage": {"type": "string", "pattern": "\\S", "maxLength": 65536, "minLength": 1}, "GatewayErrorCode": {"type": "integer", "maximum": 999999999, "minimum": 0, "description": "The gateway''s error code (WhatsApp''s, e.g. 420 or 463).", "x-string-pattern": "^[ \\t\\n\\r]*[0-9]{1,9}[ \\t\\n\\r]*$"}}'::jsonb;
 
 --
 -- Name: conforms(text, text); Type: FUNCTION; Schema: internal; Owner: -
@@ -125,6 +125,13 @@ CREATE DOMAIN internal.group_jid AS text
 
 CREATE DOMAIN internal.group_subject AS text
 	CONSTRAINT group_subject_check CHECK (internal.conforms(VALUE, 'GroupSubject'::text));
+
+--
+-- Name: idempotency_key; Type: DOMAIN; Schema: internal; Owner: -
+--
+
+CREATE DOMAIN internal.idempotency_key AS text
+	CONSTRAINT idempotency_key_check CHECK (internal.conforms(VALUE, 'IdempotencyKey'::text));
 
 --
 -- Name: jid; Type: DOMAIN; Schema: internal; Owner: -
@@ -516,7 +523,7 @@ select $json${
             }
           },
           "400": {
-            "description": "Refused: `22023`, `22P05`, `PGRST102`, `connection_lost`, `invalid_body` (docs/errors.md).",
+            "description": "Refused: `22023`, `22P05`, `PGRST102`, `connection_lost`, `invalid_body`, `invalid_idempotency_key` (docs/errors.md).",
             "content": {
               "application/json": {
                 "schema": {
@@ -586,7 +593,7 @@ select $json${
             }
           },
           "422": {
-            "description": "Refused: `invalid_campaign_id`, `invalid_error_code`, `invalid_scheduled`, `nothing_to_retry` (docs/errors.md).",
+            "description": "Refused: `idempotency_key_reused`, `invalid_campaign_id`, `invalid_error_code`, `invalid_scheduled`, `nothing_to_retry` (docs/errors.md).",
             "content": {
               "application/json": {
                 "schema": {
@@ -646,7 +653,7 @@ select $json${
             }
           },
           "400": {
-            "description": "Refused: `22023`, `22P05`, `PGRST102`, `connection_lost`, `invalid_body` (docs/errors.md).",
+            "description": "Refused: `22023`, `22P05`, `PGRST102`, `connection_lost`, `invalid_body`, `invalid_idempotency_key` (docs/errors.md).",
             "content": {
               "application/json": {
                 "schema": {
@@ -706,7 +713,7 @@ select $json${
             }
           },
           "422": {
-            "description": "Refused: `invalid_session_id` (docs/errors.md).",
+            "description": "Refused: `idempotency_key_reused`, `invalid_session_id` (docs/errors.md).",
             "content": {
               "application/json": {
                 "schema": {
@@ -731,7 +738,7 @@ select $json${
     "/rpc/create_campaign": {
       "post": {
         "operationId": "create_campaign",
-        "summary": "CRM: create a campaign for a list of group JIDs (active, sendable groups of one session).",
+        "summary": "CRM: create a campaign for a list of group JIDs (active, sendable groups of one session). Idempotency-Key honoured.",
         "tags": [
           "crm"
         ],
@@ -766,7 +773,7 @@ select $json${
             }
           },
           "400": {
-            "description": "Refused: `22023`, `22P05`, `PGRST102`, `connection_lost`, `invalid_body` (docs/errors.md).",
+            "description": "Refused: `22023`, `22P05`, `PGRST102`, `connection_lost`, `invalid_body`, `invalid_idempotency_key` (docs/errors.md).",
             "content": {
               "application/json": {
                 "schema": {
@@ -846,7 +853,7 @@ select $json${
             }
           },
           "422": {
-            "description": "Refused: `duplicate_group_jid`, `empty_group_list`, `invalid_group_jids`, `invalid_message`, `invalid_name`, `invalid_session_id`, `invalid_status`, `unsendable_groups` (docs/errors.md).",
+            "description": "Refused: `duplicate_group_jid`, `empty_group_list`, `idempotency_key_reused`, `invalid_group_jids`, `invalid_message`, `invalid_name`, `invalid_session_id`, `invalid_status`, `unsendable_groups` (docs/errors.md).",
             "content": {
               "application/json": {
                 "schema": {
@@ -906,7 +913,7 @@ select $json${
             }
           },
           "400": {
-            "description": "Refused: `22023`, `22P05`, `PGRST102`, `connection_lost`, `invalid_body` (docs/errors.md).",
+            "description": "Refused: `22023`, `22P05`, `PGRST102`, `connection_lost`, `invalid_body`, `invalid_idempotency_key` (docs/errors.md).",
             "content": {
               "application/json": {
                 "schema": {
@@ -966,7 +973,7 @@ select $json${
             }
           },
           "422": {
-            "description": "Refused: `invalid_session_id` (docs/errors.md).",
+            "description": "Refused: `idempotency_key_reused`, `invalid_session_id` (docs/errors.md).",
             "content": {
               "application/json": {
                 "schema": {
@@ -1026,7 +1033,7 @@ select $json${
             }
           },
           "400": {
-            "description": "Refused: `22023`, `22P05`, `PGRST102`, `connection_lost`, `invalid_body` (docs/errors.md).",
+            "description": "Refused: `22023`, `22P05`, `PGRST102`, `connection_lost`, `invalid_body`, `invalid_idempotency_key` (docs/errors.md).",
             "content": {
               "application/json": {
                 "schema": {
@@ -1096,7 +1103,7 @@ select $json${
             }
           },
           "422": {
-            "description": "Refused: `invalid_action`, `invalid_age`, `invalid_quarantine_id` (docs/errors.md).",
+            "description": "Refused: `idempotency_key_reused`, `invalid_action`, `invalid_age`, `invalid_quarantine_id` (docs/errors.md).",
             "content": {
               "application/json": {
                 "schema": {
@@ -1156,7 +1163,7 @@ select $json${
             }
           },
           "400": {
-            "description": "Refused: `22023`, `22P05`, `PGRST102`, `connection_lost`, `invalid_body` (docs/errors.md).",
+            "description": "Refused: `22023`, `22P05`, `PGRST102`, `connection_lost`, `invalid_body`, `invalid_idempotency_key` (docs/errors.md).",
             "content": {
               "application/json": {
                 "schema": {
@@ -1226,7 +1233,7 @@ select $json${
             }
           },
           "422": {
-            "description": "Refused: `empty_batch`, `invalid_error_code`, `invalid_error_message`, `invalid_event`, `invalid_event_type`, `invalid_events`, `invalid_group_jid`, `invalid_message_id`, `invalid_session_id` (docs/errors.md).",
+            "description": "Refused: `empty_batch`, `idempotency_key_reused`, `invalid_error_code`, `invalid_error_message`, `invalid_event`, `invalid_event_type`, `invalid_events`, `invalid_group_jid`, `invalid_message_id`, `invalid_session_id` (docs/errors.md).",
             "content": {
               "application/json": {
                 "schema": {
@@ -1286,7 +1293,7 @@ select $json${
             }
           },
           "400": {
-            "description": "Refused: `22023`, `22P05`, `PGRST102`, `connection_lost`, `invalid_body` (docs/errors.md).",
+            "description": "Refused: `22023`, `22P05`, `PGRST102`, `connection_lost`, `invalid_body`, `invalid_idempotency_key` (docs/errors.md).",
             "content": {
               "application/json": {
                 "schema": {
@@ -1366,7 +1373,7 @@ select $json${
             }
           },
           "422": {
-            "description": "Refused: `duplicate_group_jid`, `duplicate_message_id`, `invalid_campaign_id`, `invalid_sends`, `unknown_campaign_groups` (docs/errors.md).",
+            "description": "Refused: `duplicate_group_jid`, `duplicate_message_id`, `idempotency_key_reused`, `invalid_campaign_id`, `invalid_sends`, `unknown_campaign_groups` (docs/errors.md).",
             "content": {
               "application/json": {
                 "schema": {
@@ -1426,7 +1433,7 @@ select $json${
             }
           },
           "400": {
-            "description": "Refused: `22023`, `22P05`, `PGRST102`, `connection_lost`, `invalid_body` (docs/errors.md).",
+            "description": "Refused: `22023`, `22P05`, `PGRST102`, `connection_lost`, `invalid_body`, `invalid_idempotency_key` (docs/errors.md).",
             "content": {
               "application/json": {
                 "schema": {
@@ -1486,7 +1493,7 @@ select $json${
             }
           },
           "422": {
-            "description": "Refused: `invalid_progress_status`, `invalid_timestamp` (docs/errors.md).",
+            "description": "Refused: `idempotency_key_reused`, `invalid_progress_status`, `invalid_timestamp` (docs/errors.md).",
             "content": {
               "application/json": {
                 "schema": {
@@ -1546,7 +1553,7 @@ select $json${
             }
           },
           "400": {
-            "description": "Refused: `22023`, `22P05`, `PGRST102`, `connection_lost`, `invalid_body` (docs/errors.md).",
+            "description": "Refused: `22023`, `22P05`, `PGRST102`, `connection_lost`, `invalid_body`, `invalid_idempotency_key` (docs/errors.md).",
             "content": {
               "application/json": {
                 "schema": {
@@ -1616,7 +1623,7 @@ select $json${
             }
           },
           "422": {
-            "description": "Refused: `invalid_action`, `invalid_age`, `invalid_quarantine_id` (docs/errors.md).",
+            "description": "Refused: `idempotency_key_reused`, `invalid_action`, `invalid_age`, `invalid_quarantine_id` (docs/errors.md).",
             "content": {
               "application/json": {
                 "schema": {
@@ -1641,7 +1648,7 @@ select $json${
     "/rpc/retry_failed_groups": {
       "post": {
         "operationId": "retry_failed_groups",
-        "summary": "CRM: a new draft campaign over a campaign's failed groups (optionally only some error codes) that can still be targeted.",
+        "summary": "CRM: a new draft campaign over a campaign's failed groups (optionally only some error codes) that can still be targeted. Idempotency-Key honoured.",
         "tags": [
           "crm"
         ],
@@ -1676,7 +1683,7 @@ select $json${
             }
           },
           "400": {
-            "description": "Refused: `22023`, `22P05`, `PGRST102`, `connection_lost`, `invalid_body` (docs/errors.md).",
+            "description": "Refused: `22023`, `22P05`, `PGRST102`, `connection_lost`, `invalid_body`, `invalid_idempotency_key` (docs/errors.md).",
             "content": {
               "application/json": {
                 "schema": {
@@ -1746,7 +1753,7 @@ select $json${
             }
           },
           "422": {
-            "description": "Refused: `invalid_campaign_id`, `invalid_error_code`, `invalid_scheduled`, `nothing_to_retry` (docs/errors.md).",
+            "description": "Refused: `idempotency_key_reused`, `invalid_campaign_id`, `invalid_error_code`, `invalid_scheduled`, `nothing_to_retry` (docs/errors.md).",
             "content": {
               "application/json": {
                 "schema": {
@@ -1806,7 +1813,7 @@ select $json${
             }
           },
           "400": {
-            "description": "Refused: `22023`, `22P05`, `PGRST102`, `connection_lost`, `invalid_body` (docs/errors.md).",
+            "description": "Refused: `22023`, `22P05`, `PGRST102`, `connection_lost`, `invalid_body`, `invalid_idempotency_key` (docs/errors.md).",
             "content": {
               "application/json": {
                 "schema": {
@@ -1876,7 +1883,7 @@ select $json${
             }
           },
           "422": {
-            "description": "Refused: `invalid_campaign_id`, `invalid_error_code`, `invalid_scheduled`, `nothing_to_retry` (docs/errors.md).",
+            "description": "Refused: `idempotency_key_reused`, `invalid_campaign_id`, `invalid_error_code`, `invalid_scheduled`, `nothing_to_retry` (docs/errors.md).",
             "content": {
               "application/json": {
                 "schema": {
@@ -1936,7 +1943,7 @@ select $json${
             }
           },
           "400": {
-            "description": "Refused: `22023`, `22P05`, `PGRST102`, `connection_lost`, `invalid_body` (docs/errors.md).",
+            "description": "Refused: `22023`, `22P05`, `PGRST102`, `connection_lost`, `invalid_body`, `invalid_idempotency_key` (docs/errors.md).",
             "content": {
               "application/json": {
                 "schema": {
@@ -2006,7 +2013,7 @@ select $json${
             }
           },
           "422": {
-            "description": "Refused: `duplicate_group_jid`, `empty_group_list`, `invalid_allow_empty`, `invalid_group`, `invalid_group_field`, `invalid_group_jid`, `invalid_groups`, `invalid_session_id` (docs/errors.md).",
+            "description": "Refused: `duplicate_group_jid`, `empty_group_list`, `idempotency_key_reused`, `invalid_allow_empty`, `invalid_group`, `invalid_group_field`, `invalid_group_jid`, `invalid_groups`, `invalid_session_id` (docs/errors.md).",
             "content": {
               "application/json": {
                 "schema": {
@@ -2066,7 +2073,7 @@ select $json${
             }
           },
           "400": {
-            "description": "Refused: `22023`, `22P05`, `PGRST102`, `connection_lost`, `invalid_body` (docs/errors.md).",
+            "description": "Refused: `22023`, `22P05`, `PGRST102`, `connection_lost`, `invalid_body`, `invalid_idempotency_key` (docs/errors.md).",
             "content": {
               "application/json": {
                 "schema": {
@@ -2126,7 +2133,7 @@ select $json${
             }
           },
           "422": {
-            "description": "Refused: `invalid_session_id` (docs/errors.md).",
+            "description": "Refused: `idempotency_key_reused`, `invalid_session_id` (docs/errors.md).",
             "content": {
               "application/json": {
                 "schema": {
@@ -2179,7 +2186,7 @@ select $json${
             }
           },
           "400": {
-            "description": "Refused: `22023`, `22P05`, `PGRST102`, `connection_lost`, `invalid_body` (docs/errors.md).",
+            "description": "Refused: `22023`, `22P05`, `PGRST102`, `connection_lost`, `invalid_body`, `invalid_idempotency_key` (docs/errors.md).",
             "content": {
               "application/json": {
                 "schema": {
@@ -2230,6 +2237,16 @@ select $json${
           },
           "406": {
             "description": "Refused: `PGRST106` (docs/errors.md).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ApiErrorBody"
+                }
+              }
+            }
+          },
+          "422": {
+            "description": "Refused: `idempotency_key_reused` (docs/errors.md).",
             "content": {
               "application/json": {
                 "schema": {
@@ -2282,7 +2299,7 @@ select $json${
             }
           },
           "400": {
-            "description": "Refused: `22023`, `22P05`, `PGRST102`, `connection_lost`, `invalid_body` (docs/errors.md).",
+            "description": "Refused: `22023`, `22P05`, `PGRST102`, `connection_lost`, `invalid_body`, `invalid_idempotency_key` (docs/errors.md).",
             "content": {
               "application/json": {
                 "schema": {
@@ -2333,6 +2350,16 @@ select $json${
           },
           "406": {
             "description": "Refused: `PGRST106` (docs/errors.md).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ApiErrorBody"
+                }
+              }
+            }
+          },
+          "422": {
+            "description": "Refused: `idempotency_key_reused` (docs/errors.md).",
             "content": {
               "application/json": {
                 "schema": {
@@ -2386,7 +2413,7 @@ select $json${
             }
           },
           "400": {
-            "description": "Refused: `22023`, `22P05`, `PGRST102`, `connection_lost`, `invalid_body` (docs/errors.md).",
+            "description": "Refused: `22023`, `22P05`, `PGRST102`, `connection_lost`, `invalid_body`, `invalid_idempotency_key` (docs/errors.md).",
             "content": {
               "application/json": {
                 "schema": {
@@ -2437,6 +2464,16 @@ select $json${
           },
           "406": {
             "description": "Refused: `PGRST106` (docs/errors.md).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ApiErrorBody"
+                }
+              }
+            }
+          },
+          "422": {
+            "description": "Refused: `idempotency_key_reused` (docs/errors.md).",
             "content": {
               "application/json": {
                 "schema": {
@@ -2489,7 +2526,7 @@ select $json${
             }
           },
           "400": {
-            "description": "Refused: `22023`, `22P05`, `PGRST102`, `connection_lost`, `invalid_body` (docs/errors.md).",
+            "description": "Refused: `22023`, `22P05`, `PGRST102`, `connection_lost`, `invalid_body`, `invalid_idempotency_key` (docs/errors.md).",
             "content": {
               "application/json": {
                 "schema": {
@@ -2540,6 +2577,16 @@ select $json${
           },
           "406": {
             "description": "Refused: `PGRST106` (docs/errors.md).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ApiErrorBody"
+                }
+              }
+            }
+          },
+          "422": {
+            "description": "Refused: `idempotency_key_reused` (docs/errors.md).",
             "content": {
               "application/json": {
                 "schema": {
@@ -2592,7 +2639,7 @@ select $json${
             }
           },
           "400": {
-            "description": "Refused: `22023`, `22P05`, `PGRST102`, `connection_lost`, `invalid_body` (docs/errors.md).",
+            "description": "Refused: `22023`, `22P05`, `PGRST102`, `connection_lost`, `invalid_body`, `invalid_idempotency_key` (docs/errors.md).",
             "content": {
               "application/json": {
                 "schema": {
@@ -2643,6 +2690,16 @@ select $json${
           },
           "406": {
             "description": "Refused: `PGRST106` (docs/errors.md).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ApiErrorBody"
+                }
+              }
+            }
+          },
+          "422": {
+            "description": "Refused: `idempotency_key_reused` (docs/errors.md).",
             "content": {
               "application/json": {
                 "schema": {
@@ -2695,7 +2752,7 @@ select $json${
             }
           },
           "400": {
-            "description": "Refused: `22023`, `22P05`, `PGRST102`, `connection_lost`, `invalid_body` (docs/errors.md).",
+            "description": "Refused: `22023`, `22P05`, `PGRST102`, `connection_lost`, `invalid_body`, `invalid_idempotency_key` (docs/errors.md).",
             "content": {
               "application/json": {
                 "schema": {
@@ -2746,6 +2803,16 @@ select $json${
           },
           "406": {
             "description": "Refused: `PGRST106` (docs/errors.md).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ApiErrorBody"
+                }
+              }
+            }
+          },
+          "422": {
+            "description": "Refused: `idempotency_key_reused` (docs/errors.md).",
             "content": {
               "application/json": {
                 "schema": {
@@ -2799,7 +2866,7 @@ select $json${
             }
           },
           "400": {
-            "description": "Refused: `22023`, `22P05`, `PGRST102`, `connection_lost`, `invalid_body` (docs/errors.md).",
+            "description": "Refused: `22023`, `22P05`, `PGRST102`, `connection_lost`, `invalid_body`, `invalid_idempotency_key` (docs/errors.md).",
             "content": {
               "application/json": {
                 "schema": {
@@ -2850,6 +2917,16 @@ select $json${
           },
           "406": {
             "description": "Refused: `PGRST106` (docs/errors.md).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ApiErrorBody"
+                }
+              }
+            }
+          },
+          "422": {
+            "description": "Refused: `idempotency_key_reused` (docs/errors.md).",
             "content": {
               "application/json": {
                 "schema": {
@@ -3181,7 +3258,9 @@ select $json${
           "PGRST001",
           "PGRST002",
           "PGRST003",
-          "53200"
+          "53200",
+          "invalid_idempotency_key",
+          "idempotency_key_reused"
         ]
       },
       "ApiErrorBody": {
@@ -4513,6 +4592,14 @@ select $json${
           }
         }
       },
+      "IdempotencyKey": {
+        "title": "IdempotencyKey",
+        "type": "string",
+        "pattern": "^[!-~]+$",
+        "maxLength": 255,
+        "minLength": 1,
+        "description": "The Idempotency-Key request header: any visible ASCII (a UUID, say), quoted or not."
+      },
       "ack_backlog_row": {
         "type": "object",
         "properties": {
@@ -5671,7 +5758,7 @@ CREATE FUNCTION internal.error_code(code jsonb) RETURNS integer
 
 CREATE FUNCTION internal.error_codes() RETURNS text[]
     LANGUAGE sql IMMUTABLE PARALLEL SAFE
-    RETURN ARRAY['invalid_body'::text, 'invalid_session_id'::text, 'invalid_groups'::text, 'invalid_allow_empty'::text, 'too_many_groups'::text, 'invalid_group'::text, 'invalid_group_jid'::text, 'invalid_group_field'::text, 'duplicate_group_jid'::text, 'invalid_events'::text, 'empty_batch'::text, 'batch_too_large'::text, 'invalid_event'::text, 'invalid_event_type'::text, 'invalid_message_id'::text, 'invalid_error_code'::text, 'invalid_error_message'::text, 'invalid_name'::text, 'invalid_message'::text, 'invalid_status'::text, 'invalid_group_jids'::text, 'empty_group_list'::text, 'unsendable_groups'::text, 'invalid_campaign_id'::text, 'invalid_sends'::text, 'duplicate_message_id'::text, 'campaign_not_found'::text, 'unknown_campaign_groups'::text, 'send_conflict'::text, 'invalid_progress_status'::text, 'invalid_timestamp'::text, 'session_restricted'::text, 'session_not_found'::text, 'invalid_signature'::text, 'invalid_scheduled'::text, 'invalid_transition'::text, 'campaign_cancelled'::text, 'nothing_to_retry'::text, 'invalid_age'::text, 'invalid_quarantine_id'::text, 'invalid_action'::text, 'quarantine_not_found'::text, 'already_resolved'::text, 'quarantine_truncated'::text, 'missing_credentials'::text, 'invalid_api_key'::text, 'forbidden'::text, 'not_found'::text, 'method_not_allowed'::text, 'PGRST102'::text, 'PGRST202'::text, 'PGRST301'::text, '57014'::text, 'PGRST106'::text, '22023'::text, '42501'::text, '22P05'::text, 'network_error'::text, 'connection_lost'::text, 'PGRST100'::text, 'PGRST101'::text, 'PGRST103'::text, 'PGRST107'::text, 'PGRST116'::text, 'PGRST200'::text, '22P02'::text, '42703'::text, '54001'::text, 'request_too_large'::text, 'PGRST000'::text, 'PGRST001'::text, 'PGRST002'::text, 'PGRST003'::text, '53200'::text];
+    RETURN ARRAY['invalid_body'::text, 'invalid_session_id'::text, 'invalid_groups'::text, 'invalid_allow_empty'::text, 'too_many_groups'::text, 'invalid_group'::text, 'invalid_group_jid'::text, 'invalid_group_field'::text, 'duplicate_group_jid'::text, 'invalid_events'::text, 'empty_batch'::text, 'batch_too_large'::text, 'invalid_event'::text, 'invalid_event_type'::text, 'invalid_message_id'::text, 'invalid_error_code'::text, 'invalid_error_message'::text, 'invalid_name'::text, 'invalid_message'::text, 'invalid_status'::text, 'invalid_group_jids'::text, 'empty_group_list'::text, 'unsendable_groups'::text, 'invalid_campaign_id'::text, 'invalid_sends'::text, 'duplicate_message_id'::text, 'campaign_not_found'::text, 'unknown_campaign_groups'::text, 'send_conflict'::text, 'invalid_progress_status'::text, 'invalid_timestamp'::text, 'session_restricted'::text, 'session_not_found'::text, 'invalid_signature'::text, 'invalid_scheduled'::text, 'invalid_transition'::text, 'campaign_cancelled'::text, 'nothing_to_retry'::text, 'invalid_age'::text, 'invalid_quarantine_id'::text, 'invalid_action'::text, 'quarantine_not_found'::text, 'already_resolved'::text, 'quarantine_truncated'::text, 'missing_credentials'::text, 'invalid_api_key'::text, 'forbidden'::text, 'not_found'::text, 'method_not_allowed'::text, 'PGRST102'::text, 'PGRST202'::text, 'PGRST301'::text, '57014'::text, 'PGRST106'::text, '22023'::text, '42501'::text, '22P05'::text, 'network_error'::text, 'connection_lost'::text, 'PGRST100'::text, 'PGRST101'::text, 'PGRST103'::text, 'PGRST107'::text, 'PGRST116'::text, 'PGRST200'::text, '22P02'::text, '42703'::text, '54001'::text, 'request_too_large'::text, 'PGRST000'::text, 'PGRST001'::text, 'PGRST002'::text, 'PGRST003'::text, '53200'::text, 'invalid_idempotency_key'::text, 'idempotency_key_reused'::text];
 
 --
 -- Name: evolution_webhook(jsonb); Type: FUNCTION; Schema: internal; Owner: -
@@ -6077,7 +6164,7 @@ CREATE PROCEDURE internal.prune(IN at timestamp with time zone DEFAULT NULL::tim
 declare
   step jsonb;
   total jsonb := '{}'::jsonb;
-  skip bigint[] := '{}';
+  skip bigint[] := '{}'::bigint[];
   retries integer := 0;
   kind text;
 begin
@@ -6097,7 +6184,7 @@ begin
     -- Everything else is done: try the skipped campaigns again, after a pause.
     retries := retries + 1;
     perform pg_catalog.pg_sleep(0.05 * retries);
-    skip := '{}';
+    skip := '{}'::bigint[];
   end loop;
   deleted := total || pg_catalog.jsonb_build_object('skipped', pg_catalog.cardinality(skip));
 end
@@ -6115,10 +6202,10 @@ CREATE FUNCTION internal.prune_step(at timestamp with time zone, batch integer, 
 declare
   n jsonb := '{}'::jsonb;
   c bigint;
-  ids text[] := '{}';
+  ids text[] := '{}'::text[];
   gone text[];
   more boolean := false;
-  skipped bigint[] := '{}';
+  skipped bigint[] := '{}'::bigint[];
   budget bigint := batch;
   k record;
   horizon constant jsonb := (select jsonb_object_agg(p.kind, at - p.keep) from internal.retention_policy p);
@@ -7194,6 +7281,25 @@ CREATE TABLE internal.webhook_secrets (
 COMMENT ON TABLE internal.webhook_secrets IS 'HMAC keys of gateway webhooks (WAHA). When set, unsigned or wrongly signed bodies are refused 401.';
 
 --
+-- Name: idempotency_keys; Type: TABLE; Schema: wa_data; Owner: -
+--
+
+CREATE TABLE wa_data.idempotency_keys (
+    caller text NOT NULL,
+    key internal.idempotency_key NOT NULL,
+    endpoint text NOT NULL,
+    request_hash bytea NOT NULL,
+    response jsonb,
+    created_at timestamp with time zone DEFAULT now() NOT NULL
+);
+
+--
+-- Name: TABLE idempotency_keys; Type: COMMENT; Schema: wa_data; Owner: -
+--
+
+COMMENT ON TABLE wa_data.idempotency_keys IS 'Answers of RPCs called with an Idempotency-Key, replayed to a repeat of the same call; pruned after a day.';
+
+--
 -- Name: message_error_inbox_id_seq; Type: SEQUENCE; Schema: wa_data; Owner: -
 --
 
@@ -7344,6 +7450,13 @@ ALTER TABLE ONLY internal.webhook_secrets
     ADD CONSTRAINT webhook_secrets_pkey PRIMARY KEY (gateway, session_id);
 
 --
+-- Name: idempotency_keys idempotency_keys_pkey; Type: CONSTRAINT; Schema: wa_data; Owner: -
+--
+
+ALTER TABLE ONLY wa_data.idempotency_keys
+    ADD CONSTRAINT idempotency_keys_pkey PRIMARY KEY (caller, key);
+
+--
 -- Name: message_error_inbox message_error_inbox_pkey; Type: CONSTRAINT; Schema: wa_data; Owner: -
 --
 
@@ -7432,6 +7545,12 @@ ALTER TABLE ONLY wa_data.whatsapp_sessions
 --
 
 CREATE UNIQUE INDEX api_keys_active_label_key ON internal.api_keys USING btree (label) WHERE (revoked_at IS NULL);
+
+--
+-- Name: idempotency_keys_created_idx; Type: INDEX; Schema: wa_data; Owner: -
+--
+
+CREATE INDEX idempotency_keys_created_idx ON wa_data.idempotency_keys USING btree (created_at);
 
 --
 -- Name: message_error_inbox_campaign_group_idx; Type: INDEX; Schema: wa_data; Owner: -
@@ -7579,6 +7698,12 @@ CREATE POLICY crm_reads_restricting_codes ON wa_data.restricting_error_codes FOR
 --
 
 CREATE POLICY crm_reads_sessions ON wa_data.whatsapp_sessions FOR SELECT TO crm USING (true);
+
+--
+-- Name: idempotency_keys; Type: ROW SECURITY; Schema: wa_data; Owner: -
+--
+
+ALTER TABLE wa_data.idempotency_keys ENABLE ROW LEVEL SECURITY;
 
 --
 -- Name: message_error_inbox; Type: ROW SECURITY; Schema: wa_data; Owner: -

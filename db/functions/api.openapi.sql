@@ -4226,6 +4226,14 @@ select $json${
           }
         }
       },
+      "IdempotencyKey": {
+        "title": "IdempotencyKey",
+        "type": "string",
+        "pattern": "^[!-~]+$",
+        "maxLength": 255,
+        "minLength": 1,
+        "description": "The Idempotency-Key request header: any visible ASCII (a UUID, say), quoted or not."
+      },
       "ack_backlog_row": {
         "type": "object",
         "properties": {

@@ -14,7 +14,7 @@ as $$
 declare
   step jsonb;
   total jsonb := '{}'::jsonb;
-  skip bigint[] := '{}';
+  skip bigint[] := '{}'::bigint[];
   retries integer := 0;
   kind text;
 begin
@@ -34,7 +34,7 @@ begin
     -- Everything else is done: try the skipped campaigns again, after a pause.
     retries := retries + 1;
     perform pg_catalog.pg_sleep(0.05 * retries);
-    skip := '{}';
+    skip := '{}'::bigint[];
   end loop;
   deleted := total || pg_catalog.jsonb_build_object('skipped', pg_catalog.cardinality(skip));
 end

@@ -20,10 +20,10 @@ as $$
 declare
   n jsonb := '{}'::jsonb;
   c bigint;
-  ids text[] := '{}';
+  ids text[] := '{}'::text[];
   gone text[];
   more boolean := false;
-  skipped bigint[] := '{}';
+  skipped bigint[] := '{}'::bigint[];
   budget bigint := batch;
   k record;
   horizon constant jsonb := (select jsonb_object_agg(p.kind, at - p.keep) from internal.retention_policy p);
