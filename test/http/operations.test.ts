@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { repoRoot } from "../../scripts/lib/paths.js";
 import { apiUrl, db, dbUrl, newKey, roleHeaders } from "../support/env.js";
 import { post } from "../support/http.js";
-import { campaignTotals, seedSession, uniqueSession } from "../support/fixtures.js";
+import { baileysGroup, campaignTotals, groupJid, seedSession, uniqueSession } from "../support/fixtures.js";
 
 let gw: Record<string, string>;
 let crm: Record<string, string>;
@@ -137,11 +137,28 @@ describe("ops surface (ops)", () => {
     for (const r of rows) expect(byStatus[r.status], r.status).toBeGreaterThanOrEqual(r.n); // others may add campaigns meanwhile
     const restricted = (await db.query("select count(*)::int as n from whatsapp_sessions where restricted_at is not null")).rows[0].n;
     expect(Number(families.get("wa_restricted_sessions")!.metrics[0]!.value)).toBeGreaterThanOrEqual(restricted - 5);
-    // A session name that needs escaping stays one label.
-    const odd = `odd"\\session`;
+    // A session name that needs escaping stays one label (a session the backend knows: synced).
+    const odd = `odd"\\session-${uniqueSession()}`;
+    await post("/rpc/sync_groups", { sessionId: odd, groups: [baileysGroup(groupJid())] }, gw);
     await post("/rpc/record_message_error", { sessionId: odd, messageId: uniqueSession("m") }, gw);
     const again = parsePrometheusTextFormat(await (await fetch(`${apiUrl}/rpc/metrics`, { headers: ops })).text());
     expect(again.find((f) => f.name === "wa_ack_backlog")!.metrics.some((m) => m.labels!.session === odd)).toBe(true);
+  });
+
+  it("a caller cannot blow up the metrics: sessions never synced add no series, they aggregate under one label", async () => {
+    const scrape = async () => new Map(parsePrometheusTextFormat(await (await fetch(`${apiUrl}/rpc/metrics`, { headers: ops })).text())
+      .map((f) => [f.name, f.metrics]));
+    const before = await scrape();
+    // 300 ACKs, each for a session nobody synced (a gateway inventing names, or a junk key).
+    const events = Array.from({ length: 300 }, () => ({ sessionId: uniqueSession("junk"), messageId: uniqueSession("m"), errorCode: 463 }));
+    expect((await post("/rpc/record_message_error", { events }, gw)).status).toBe(200);
+    const after = await scrape();
+    for (const family of ["wa_ack_backlog", "wa_ack_backlog_oldest_seconds"]) {
+      expect(after.get(family)!.filter((m) => m.labels!.session!.startsWith("junk_")), family).toEqual([]);
+      expect(after.get(family)!.length, family).toBeLessThanOrEqual(before.get(family)!.length + 1);
+    }
+    const unknown = after.get("wa_ack_backlog")!.find((m) => m.labels!.session === "(unknown)");
+    expect(Number(unknown?.value)).toBeGreaterThanOrEqual(300);
   });
 });
 
