@@ -323,7 +323,14 @@ declare
 begin
   perform set_config('response.headers',
     '[{"Content-Type": "text/plain; version=0.0.4; charset=utf-8"}, {"Cache-Control": "no-store"}]', true);
-  with lines(n, line) as (
+  with backlog as (
+    select coalesce(s.session_id, '(unknown)') as session, sum(b.unmatched) as unmatched,
+           max(b.oldest_age_seconds) as oldest_age_seconds
+    from api.ack_backlog b
+    left join wa_data.whatsapp_sessions s on s.session_id = b.session_id and s.last_synced_at is not null
+    group by 1
+  ),
+  lines(n, line) as (
     select 1, '# HELP wa_error_acks Error ACKs held in the inbox, by outcome (pending_match: waiting for their send; expired: given up by an operator).'
     union all select 2, '# TYPE wa_error_acks gauge'
     union all
@@ -331,13 +338,13 @@ begin
     from unnest(array['applied', 'duplicate', 'pending_match', 'expired']) o
     left join (select case when expired_at is not null then 'expired' else outcome end as outcome, count(*) as n
                from wa_data.message_error_inbox group by 1) x on x.outcome = o
-    union all select 4, '# HELP wa_ack_backlog Error ACKs waiting for their send record, per session.'
+    union all select 4, '# HELP wa_ack_backlog Error ACKs waiting for their send record, per synced session ((unknown): sessions never synced, and ACKs without one).'
     union all select 5, '# TYPE wa_ack_backlog gauge'
-    union all select 6, format('wa_ack_backlog{session="%s"} %s', internal.prometheus_label(session_id), unmatched) from api.ack_backlog
-    union all select 7, '# HELP wa_ack_backlog_oldest_seconds Age of the oldest error ACK waiting for its send record, per session.'
+    union all select 6, format('wa_ack_backlog{session="%s"} %s', internal.prometheus_label(session), unmatched) from backlog
+    union all select 7, '# HELP wa_ack_backlog_oldest_seconds Age of the oldest error ACK waiting for its send record, per synced session ((unknown): the rest).'
     union all select 8, '# TYPE wa_ack_backlog_oldest_seconds gauge'
-    union all select 9, format('wa_ack_backlog_oldest_seconds{session="%s"} %s', internal.prometheus_label(session_id), oldest_age_seconds)
-    from api.ack_backlog
+    union all select 9, format('wa_ack_backlog_oldest_seconds{session="%s"} %s', internal.prometheus_label(session), oldest_age_seconds)
+    from backlog
     union all select 10, '# HELP wa_quarantine_unresolved Quarantined bodies and events nobody resolved yet, by code.'
     union all select 11, '# TYPE wa_quarantine_unresolved gauge'
     union all select 12, format('wa_quarantine_unresolved{code="%s"} %s', internal.prometheus_label(code), count(*))
@@ -3260,7 +3267,8 @@ select $json${
           "PGRST003",
           "53200",
           "invalid_idempotency_key",
-          "idempotency_key_reused"
+          "idempotency_key_reused",
+          "service_unavailable"
         ]
       },
       "ApiErrorBody": {
@@ -5758,7 +5766,7 @@ CREATE FUNCTION internal.error_code(code jsonb) RETURNS integer
 
 CREATE FUNCTION internal.error_codes() RETURNS text[]
     LANGUAGE sql IMMUTABLE PARALLEL SAFE
-    RETURN ARRAY['invalid_body'::text, 'invalid_session_id'::text, 'invalid_groups'::text, 'invalid_allow_empty'::text, 'too_many_groups'::text, 'invalid_group'::text, 'invalid_group_jid'::text, 'invalid_group_field'::text, 'duplicate_group_jid'::text, 'invalid_events'::text, 'empty_batch'::text, 'batch_too_large'::text, 'invalid_event'::text, 'invalid_event_type'::text, 'invalid_message_id'::text, 'invalid_error_code'::text, 'invalid_error_message'::text, 'invalid_name'::text, 'invalid_message'::text, 'invalid_status'::text, 'invalid_group_jids'::text, 'empty_group_list'::text, 'unsendable_groups'::text, 'invalid_campaign_id'::text, 'invalid_sends'::text, 'duplicate_message_id'::text, 'campaign_not_found'::text, 'unknown_campaign_groups'::text, 'send_conflict'::text, 'invalid_progress_status'::text, 'invalid_timestamp'::text, 'session_restricted'::text, 'session_not_found'::text, 'invalid_signature'::text, 'invalid_scheduled'::text, 'invalid_transition'::text, 'campaign_cancelled'::text, 'nothing_to_retry'::text, 'invalid_age'::text, 'invalid_quarantine_id'::text, 'invalid_action'::text, 'quarantine_not_found'::text, 'already_resolved'::text, 'quarantine_truncated'::text, 'missing_credentials'::text, 'invalid_api_key'::text, 'forbidden'::text, 'not_found'::text, 'method_not_allowed'::text, 'PGRST102'::text, 'PGRST202'::text, 'PGRST301'::text, '57014'::text, 'PGRST106'::text, '22023'::text, '42501'::text, '22P05'::text, 'network_error'::text, 'connection_lost'::text, 'PGRST100'::text, 'PGRST101'::text, 'PGRST103'::text, 'PGRST107'::text, 'PGRST116'::text, 'PGRST200'::text, '22P02'::text, '42703'::text, '54001'::text, 'request_too_large'::text, 'PGRST000'::text, 'PGRST001'::text, 'PGRST002'::text, 'PGRST003'::text, '53200'::text, 'invalid_idempotency_key'::text, 'idempotency_key_reused'::text];
+    RETURN ARRAY['invalid_body'::text, 'invalid_session_id'::text, 'invalid_groups'::text, 'invalid_allow_empty'::text, 'too_many_groups'::text, 'invalid_group'::text, 'invalid_group_jid'::text, 'invalid_group_field'::text, 'duplicate_group_jid'::text, 'invalid_events'::text, 'empty_batch'::text, 'batch_too_large'::text, 'invalid_event'::text, 'invalid_event_type'::text, 'invalid_message_id'::text, 'invalid_error_code'::text, 'invalid_error_message'::text, 'invalid_name'::text, 'invalid_message'::text, 'invalid_status'::text, 'invalid_group_jids'::text, 'empty_group_list'::text, 'unsendable_groups'::text, 'invalid_campaign_id'::text, 'invalid_sends'::text, 'duplicate_message_id'::text, 'campaign_not_found'::text, 'unknown_campaign_groups'::text, 'send_conflict'::text, 'invalid_progress_status'::text, 'invalid_timestamp'::text, 'session_restricted'::text, 'session_not_found'::text, 'invalid_signature'::text, 'invalid_scheduled'::text, 'invalid_transition'::text, 'campaign_cancelled'::text, 'nothing_to_retry'::text, 'invalid_age'::text, 'invalid_quarantine_id'::text, 'invalid_action'::text, 'quarantine_not_found'::text, 'already_resolved'::text, 'quarantine_truncated'::text, 'missing_credentials'::text, 'invalid_api_key'::text, 'forbidden'::text, 'not_found'::text, 'method_not_allowed'::text, 'PGRST102'::text, 'PGRST202'::text, 'PGRST301'::text, '57014'::text, 'PGRST106'::text, '22023'::text, '42501'::text, '22P05'::text, 'network_error'::text, 'connection_lost'::text, 'PGRST100'::text, 'PGRST101'::text, 'PGRST103'::text, 'PGRST107'::text, 'PGRST116'::text, 'PGRST200'::text, '22P02'::text, '42703'::text, '54001'::text, 'request_too_large'::text, 'PGRST000'::text, 'PGRST001'::text, 'PGRST002'::text, 'PGRST003'::text, '53200'::text, 'invalid_idempotency_key'::text, 'idempotency_key_reused'::text, 'service_unavailable'::text];
 
 --
 -- Name: evolution_webhook(jsonb); Type: FUNCTION; Schema: internal; Owner: -

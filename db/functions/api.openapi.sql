@@ -2894,7 +2894,8 @@ select $json${
           "PGRST003",
           "53200",
           "invalid_idempotency_key",
-          "idempotency_key_reused"
+          "idempotency_key_reused",
+          "service_unavailable"
         ]
       },
       "ApiErrorBody": {

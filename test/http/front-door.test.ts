@@ -103,4 +103,12 @@ describe("the nginx front door", () => {
     const r = await postVia("/rpc/sync_groups", { sessionId: uniqueSession(), groups: [baileysGroup(groupJid())] }, gw);
     expect([r.status, r.json.inserted]).toEqual([200, 1]);
   });
+
+  it("PostgREST's own refusals keep their codes through the door (its 413 for a body nested too deep: 54001)", async () => {
+    const r = await fetch(door.url + "/rpc/sync_groups", { method: "POST", headers: { ...gw, "content-type": "application/json" },
+      body: `{"a": ${"[".repeat(20000)}${"]".repeat(20000)}}` });
+    expect([r.status, ((await r.json()) as { code: string }).code]).toEqual([413, "54001"]);
+    const denied = await fetch(door.url + "/rpc/create_campaign", { method: "POST", headers: { ...gw, "content-type": "application/json" }, body: "{}" });
+    expect([denied.status, ((await denied.json()) as { code: string }).code]).toEqual([403, "forbidden"]);
+  });
 });

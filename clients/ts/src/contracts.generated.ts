@@ -104,7 +104,8 @@ export type ErrorCode =
   | "PGRST003"
   | "53200"
   | "invalid_idempotency_key"
-  | "idempotency_key_reused";
+  | "idempotency_key_reused"
+  | "service_unavailable";
 /**
  * A message key id. WAHA ids true_<jid>_<id>[_<participant>] are unwrapped to <id>.
  *
