@@ -14,7 +14,7 @@ describe("soak: maximum-size calls at once, default lock table", () => {
     expect(rows[0]).toEqual({ conns: "100", locks: "64" });
     const r = await maximumSizeBurst(apiUrl, "burst");
     console.log(`burst: ${r.sends} sends + ${r.acks} ACKs in ${r.elapsedMs} ms; peak pg_locks ${r.peakLocks} of 6400 slots; ` +
-      `${r.bystanderSyncs} bystander syncs`);
+      `${r.bystanderSyncs} bystander syncs, ${r.prunes} retention runs`);
     expect(r.peakLocks).toBeLessThan(1000);
   });
 });
