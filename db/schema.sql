@@ -460,7 +460,7 @@ select $json${
             }
           },
           "403": {
-            "description": "Refused: `42501`, `forbidden` (docs/errors.md).",
+            "description": "Refused: `42501`, `forbidden`, `session_not_allowed` (docs/errors.md).",
             "content": {
               "application/json": {
                 "schema": {
@@ -550,7 +550,7 @@ select $json${
             }
           },
           "403": {
-            "description": "Refused: `42501`, `forbidden` (docs/errors.md).",
+            "description": "Refused: `42501`, `forbidden`, `session_not_allowed` (docs/errors.md).",
             "content": {
               "application/json": {
                 "schema": {
@@ -680,7 +680,7 @@ select $json${
             }
           },
           "403": {
-            "description": "Refused: `42501`, `forbidden` (docs/errors.md).",
+            "description": "Refused: `42501`, `forbidden`, `session_not_allowed` (docs/errors.md).",
             "content": {
               "application/json": {
                 "schema": {
@@ -800,7 +800,7 @@ select $json${
             }
           },
           "403": {
-            "description": "Refused: `42501`, `forbidden` (docs/errors.md).",
+            "description": "Refused: `42501`, `forbidden`, `session_not_allowed` (docs/errors.md).",
             "content": {
               "application/json": {
                 "schema": {
@@ -940,7 +940,7 @@ select $json${
             }
           },
           "403": {
-            "description": "Refused: `42501`, `forbidden` (docs/errors.md).",
+            "description": "Refused: `42501`, `forbidden`, `session_not_allowed` (docs/errors.md).",
             "content": {
               "application/json": {
                 "schema": {
@@ -1060,7 +1060,7 @@ select $json${
             }
           },
           "403": {
-            "description": "Refused: `42501`, `forbidden` (docs/errors.md).",
+            "description": "Refused: `42501`, `forbidden`, `session_not_allowed` (docs/errors.md).",
             "content": {
               "application/json": {
                 "schema": {
@@ -1190,7 +1190,7 @@ select $json${
             }
           },
           "403": {
-            "description": "Refused: `42501`, `forbidden` (docs/errors.md).",
+            "description": "Refused: `42501`, `forbidden`, `session_not_allowed` (docs/errors.md).",
             "content": {
               "application/json": {
                 "schema": {
@@ -1240,7 +1240,7 @@ select $json${
             }
           },
           "422": {
-            "description": "Refused: `empty_batch`, `idempotency_key_reused`, `invalid_error_code`, `invalid_error_message`, `invalid_event`, `invalid_event_type`, `invalid_events`, `invalid_group_jid`, `invalid_message_id`, `invalid_session_id` (docs/errors.md).",
+            "description": "Refused: `empty_batch`, `idempotency_key_reused`, `invalid_error_code`, `invalid_error_message`, `invalid_event`, `invalid_event_type`, `invalid_events`, `invalid_group_jid`, `invalid_message_id`, `invalid_session_id`, `session_required` (docs/errors.md).",
             "content": {
               "application/json": {
                 "schema": {
@@ -1320,7 +1320,7 @@ select $json${
             }
           },
           "403": {
-            "description": "Refused: `42501`, `forbidden` (docs/errors.md).",
+            "description": "Refused: `42501`, `forbidden`, `session_not_allowed` (docs/errors.md).",
             "content": {
               "application/json": {
                 "schema": {
@@ -1460,7 +1460,7 @@ select $json${
             }
           },
           "403": {
-            "description": "Refused: `42501`, `forbidden` (docs/errors.md).",
+            "description": "Refused: `42501`, `forbidden`, `session_not_allowed` (docs/errors.md).",
             "content": {
               "application/json": {
                 "schema": {
@@ -1580,7 +1580,7 @@ select $json${
             }
           },
           "403": {
-            "description": "Refused: `42501`, `forbidden` (docs/errors.md).",
+            "description": "Refused: `42501`, `forbidden`, `session_not_allowed` (docs/errors.md).",
             "content": {
               "application/json": {
                 "schema": {
@@ -1710,7 +1710,7 @@ select $json${
             }
           },
           "403": {
-            "description": "Refused: `42501`, `forbidden` (docs/errors.md).",
+            "description": "Refused: `42501`, `forbidden`, `session_not_allowed` (docs/errors.md).",
             "content": {
               "application/json": {
                 "schema": {
@@ -1840,7 +1840,7 @@ select $json${
             }
           },
           "403": {
-            "description": "Refused: `42501`, `forbidden` (docs/errors.md).",
+            "description": "Refused: `42501`, `forbidden`, `session_not_allowed` (docs/errors.md).",
             "content": {
               "application/json": {
                 "schema": {
@@ -1970,7 +1970,7 @@ select $json${
             }
           },
           "403": {
-            "description": "Refused: `42501`, `forbidden` (docs/errors.md).",
+            "description": "Refused: `42501`, `forbidden`, `session_not_allowed` (docs/errors.md).",
             "content": {
               "application/json": {
                 "schema": {
@@ -2100,7 +2100,7 @@ select $json${
             }
           },
           "403": {
-            "description": "Refused: `42501`, `forbidden` (docs/errors.md).",
+            "description": "Refused: `42501`, `forbidden`, `session_not_allowed` (docs/errors.md).",
             "content": {
               "application/json": {
                 "schema": {
@@ -2213,7 +2213,7 @@ select $json${
             }
           },
           "403": {
-            "description": "Refused: `42501`, `forbidden` (docs/errors.md).",
+            "description": "Refused: `42501`, `forbidden`, `session_not_allowed` (docs/errors.md).",
             "content": {
               "application/json": {
                 "schema": {
@@ -2326,7 +2326,7 @@ select $json${
             }
           },
           "403": {
-            "description": "Refused: `42501`, `forbidden` (docs/errors.md).",
+            "description": "Refused: `42501`, `forbidden`, `session_not_allowed` (docs/errors.md).",
             "content": {
               "application/json": {
                 "schema": {
@@ -2440,7 +2440,7 @@ select $json${
             }
           },
           "403": {
-            "description": "Refused: `42501`, `forbidden` (docs/errors.md).",
+            "description": "Refused: `42501`, `forbidden`, `session_not_allowed` (docs/errors.md).",
             "content": {
               "application/json": {
                 "schema": {
@@ -2553,7 +2553,120 @@ select $json${
             }
           },
           "403": {
-            "description": "Refused: `42501`, `forbidden` (docs/errors.md).",
+            "description": "Refused: `42501`, `forbidden`, `session_not_allowed` (docs/errors.md).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ApiErrorBody"
+                }
+              }
+            }
+          },
+          "404": {
+            "description": "Refused: `PGRST202`, `not_found` (docs/errors.md).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ApiErrorBody"
+                }
+              }
+            }
+          },
+          "405": {
+            "description": "Refused: `method_not_allowed` (docs/errors.md).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ApiErrorBody"
+                }
+              }
+            }
+          },
+          "406": {
+            "description": "Refused: `PGRST106` (docs/errors.md).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ApiErrorBody"
+                }
+              }
+            }
+          },
+          "422": {
+            "description": "Refused: `idempotency_key_reused` (docs/errors.md).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ApiErrorBody"
+                }
+              }
+            }
+          },
+          "500": {
+            "description": "Refused: `57014` (docs/errors.md).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ApiErrorBody"
+                }
+              }
+            }
+          }
+        }
+      }
+    },
+    "/key_activity": {
+      "get": {
+        "operationId": "list_key_activity",
+        "summary": "Per API key: its sessions (null: all), state, and what it did (error ACKs, progress, quarantined bodies, campaigns, last seen).",
+        "tags": [
+          "ops"
+        ],
+        "security": [
+          {
+            "apiKey": []
+          },
+          {
+            "jwt": []
+          }
+        ],
+        "description": "Per API key: its sessions (null: all), state, and what it did (error ACKs, progress, quarantined bodies, campaigns, last seen).\n\nRoles: ops. PostgREST filters (`?column=eq.value`), `order`, `limit` and `select` apply; at most ${limits.rowsPerRead} rows per request: page with `limit` and a filter on the order column.",
+        "responses": {
+          "200": {
+            "description": "The rows.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "type": "array",
+                  "items": {
+                    "$ref": "#/components/schemas/key_activity_row"
+                  }
+                }
+              }
+            }
+          },
+          "400": {
+            "description": "Refused: `22023`, `22P05`, `PGRST102`, `connection_lost`, `invalid_body`, `invalid_idempotency_key` (docs/errors.md).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ApiErrorBody"
+                }
+              }
+            }
+          },
+          "401": {
+            "description": "Refused: `PGRST301`, `invalid_api_key`, `missing_credentials` (docs/errors.md).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ApiErrorBody"
+                }
+              }
+            }
+          },
+          "403": {
+            "description": "Refused: `42501`, `forbidden`, `session_not_allowed` (docs/errors.md).",
             "content": {
               "application/json": {
                 "schema": {
@@ -2666,7 +2779,7 @@ select $json${
             }
           },
           "403": {
-            "description": "Refused: `42501`, `forbidden` (docs/errors.md).",
+            "description": "Refused: `42501`, `forbidden`, `session_not_allowed` (docs/errors.md).",
             "content": {
               "application/json": {
                 "schema": {
@@ -2779,7 +2892,7 @@ select $json${
             }
           },
           "403": {
-            "description": "Refused: `42501`, `forbidden` (docs/errors.md).",
+            "description": "Refused: `42501`, `forbidden`, `session_not_allowed` (docs/errors.md).",
             "content": {
               "application/json": {
                 "schema": {
@@ -2893,7 +3006,7 @@ select $json${
             }
           },
           "403": {
-            "description": "Refused: `42501`, `forbidden` (docs/errors.md).",
+            "description": "Refused: `42501`, `forbidden`, `session_not_allowed` (docs/errors.md).",
             "content": {
               "application/json": {
                 "schema": {
@@ -3268,7 +3381,9 @@ select $json${
           "53200",
           "invalid_idempotency_key",
           "idempotency_key_reused",
-          "service_unavailable"
+          "service_unavailable",
+          "session_not_allowed",
+          "session_required"
         ]
       },
       "ApiErrorBody": {
@@ -4770,6 +4885,55 @@ select $json${
           }
         }
       },
+      "key_activity_row": {
+        "type": "object",
+        "properties": {
+          "api_key_id": {
+            "type": "integer",
+            "format": "int64"
+          },
+          "label": {
+            "type": "string"
+          },
+          "role": {
+            "type": "string"
+          },
+          "key_prefix": {
+            "type": "string"
+          },
+          "sessions": {
+            "type": "string"
+          },
+          "created_at": {
+            "type": "string",
+            "format": "date-time"
+          },
+          "revoked_at": {
+            "type": "string",
+            "format": "date-time"
+          },
+          "error_acks": {
+            "type": "integer",
+            "format": "int32"
+          },
+          "progress_messages": {
+            "type": "integer",
+            "format": "int32"
+          },
+          "quarantined": {
+            "type": "integer",
+            "format": "int32"
+          },
+          "campaigns": {
+            "type": "integer",
+            "format": "int32"
+          },
+          "last_seen_at": {
+            "type": "string",
+            "format": "date-time"
+          }
+        }
+      },
       "quarantine_row": {
         "type": "object",
         "properties": {
@@ -4800,6 +4964,10 @@ select $json${
           },
           "resolution": {
             "type": "string"
+          },
+          "api_key_id": {
+            "type": "integer",
+            "format": "int64"
           }
         }
       },
@@ -5052,8 +5220,11 @@ begin
         and (i.group_jid is null or i.group_jid = r.group_jid)
     ) w on true
     -- Delivery progress that arrived before the send record.
-    left join lateral (select p2.delivered_at, p2.read_at from wa_data.message_status_inbox p2
-                       where s ? 'messageId' and p2.message_id = s ->> 'messageId' limit 1) p on true
+    -- (The entries of this session and of none: internal.record_message_status.)
+    left join lateral (select min(p2.delivered_at) as delivered_at, min(p2.read_at) as read_at
+                       from wa_data.message_status_inbox p2
+                       where s ? 'messageId' and p2.message_id = s ->> 'messageId'
+                         and (p2.session_id is null or p2.session_id = campaign.session_id)) p on true
     where r.status = 'pending'
   ),
   marked as (
@@ -5245,6 +5416,7 @@ declare
   -- The valid payload keyed by JID: {"<jid>": {name, ..., is_community}}.
   incoming jsonb;
   result jsonb;
+  out_of_scope jsonb;
 begin
   if jsonb_typeof(payload) is distinct from 'object' then
     perform internal.raise_api_error(400, 'invalid_body',
@@ -5253,6 +5425,11 @@ begin
   if jsonb_typeof(payload -> 'sessionId') is distinct from 'string' or not internal.conforms(session, 'SessionId') then
     perform internal.raise_api_error(422, 'invalid_session_id',
       format('sessionId must be %s.', internal.describe_value('SessionId')));
+  end if;
+  -- A key bound to sessions syncs only those (docs/deployment.md, "Scoped gateway keys").
+  out_of_scope := internal.refuse_out_of_scope(internal.session_scope(), array[session]);
+  if out_of_scope is not null then
+    perform internal.raise_api_error(403, 'session_not_allowed', out_of_scope ->> 'message', null, out_of_scope ->> 'hint');
   end if;
   if jsonb_typeof(groups) is distinct from 'array' then
     perform internal.raise_api_error(422, 'invalid_groups', 'groups must be an array of group objects.');
@@ -5396,10 +5573,11 @@ begin
     returning w.id
   ),
   session_row as (
-    insert into wa_data.whatsapp_sessions (session_id, last_synced_at, group_count)
-    values (session, now(), (select count(*) from classified))
+    insert into wa_data.whatsapp_sessions (session_id, last_synced_at, group_count, last_synced_by)
+    values (session, now(), (select count(*) from classified), internal.api_key_id())
     on conflict (session_id) do update
-      set last_synced_at = excluded.last_synced_at, group_count = excluded.group_count
+      set last_synced_at = excluded.last_synced_at, group_count = excluded.group_count,
+          last_synced_by = excluded.last_synced_by
     returning 1
   )
   select jsonb_build_object(
@@ -5444,15 +5622,23 @@ COMMENT ON FUNCTION api.waha_webhook(json) IS 'Gateway: WAHA webhook (message.ac
 -- Name: api_key(text); Type: FUNCTION; Schema: internal; Owner: -
 --
 
-CREATE FUNCTION internal.api_key(api_key text, OUT id bigint, OUT role name) RETURNS record
+CREATE FUNCTION internal.api_key(api_key text, OUT id bigint, OUT role name, OUT sessions text[]) RETURNS record
     LANGUAGE plpgsql STABLE SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 begin
-  select k.id, k.role into id, role from internal.api_keys k
+  select k.id, k.role, k.sessions into id, role, sessions from internal.api_keys k
   where k.key_hash = sha256(convert_to(api_key, 'UTF8')) and (k.revoked_at is null or k.revoked_at > now());
 end
 $$;
+
+--
+-- Name: api_key_id(); Type: FUNCTION; Schema: internal; Owner: -
+--
+
+CREATE FUNCTION internal.api_key_id() RETURNS bigint
+    LANGUAGE sql STABLE PARALLEL SAFE
+    RETURN (NULLIF(current_setting('wa.api_key_id'::text, true), ''::text))::bigint;
 
 --
 -- Name: apply_campaign_row_changes(internal.campaign_row_change[]); Type: FUNCTION; Schema: internal; Owner: -
@@ -5553,6 +5739,7 @@ CREATE TABLE wa_data.notification_campaigns (
     read_count integer DEFAULT 0 NOT NULL,
     cancelled_count integer DEFAULT 0 NOT NULL,
     finished_at timestamp with time zone,
+    api_key_id bigint,
     CONSTRAINT notification_campaigns_cancelled_count_check CHECK ((cancelled_count >= 0)),
     CONSTRAINT notification_campaigns_failed_count_check CHECK ((failed_count >= 0)),
     CONSTRAINT notification_campaigns_pending_count_check CHECK ((pending_count >= 0)),
@@ -5574,6 +5761,12 @@ COMMENT ON TABLE wa_data.notification_campaigns IS 'Campaigns; totals and status
 --
 
 COMMENT ON COLUMN wa_data.notification_campaigns.finished_at IS 'When the campaign reached a final status (completed, failed, partial_failure, cancelled): retention counts from here.';
+
+--
+-- Name: COLUMN notification_campaigns.api_key_id; Type: COMMENT; Schema: wa_data; Owner: -
+--
+
+COMMENT ON COLUMN wa_data.notification_campaigns.api_key_id IS 'The API key that created the campaign.';
 
 --
 -- Name: campaign_of(jsonb, boolean); Type: FUNCTION; Schema: internal; Owner: -
@@ -5617,15 +5810,15 @@ CREATE FUNCTION internal.campaign_transition(current_status text, action text) R
     RETURN CASE WHEN ((action = 'schedule'::text) AND (current_status = 'draft'::text)) THEN 'scheduled'::text WHEN ((action = 'unschedule'::text) AND (current_status = 'scheduled'::text)) THEN 'draft'::text WHEN ((action = 'cancel'::text) AND (current_status = ANY (ARRAY['draft'::text, 'scheduled'::text, 'sending'::text]))) THEN 'cancelled'::text ELSE NULL::text END;
 
 --
--- Name: create_api_key(text, name, text); Type: FUNCTION; Schema: internal; Owner: -
+-- Name: create_api_key(text, name, text, text[]); Type: FUNCTION; Schema: internal; Owner: -
 --
 
-CREATE FUNCTION internal.create_api_key(api_key text, key_role name, label text) RETURNS bigint
+CREATE FUNCTION internal.create_api_key(api_key text, key_role name, label text, sessions text[] DEFAULT NULL::text[]) RETURNS bigint
     LANGUAGE sql
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
-  insert into internal.api_keys (key_prefix, key_hash, role, label)
-  values (left(api_key, 12), sha256(convert_to(api_key, 'UTF8')), key_role, label)
+  insert into internal.api_keys (key_prefix, key_hash, role, label, sessions)
+  values (left(api_key, 12), sha256(convert_to(api_key, 'UTF8')), key_role, label, sessions)
   returning id
 $$;
 
@@ -5728,8 +5921,8 @@ begin
       'Sync the session''s groups first; community parents and inactive groups cannot be targeted.');
   end if;
 
-  insert into wa_data.notification_campaigns (name, message, session_id, status)
-  values (payload ->> 'name', payload ->> 'message', session, initial_status)
+  insert into wa_data.notification_campaigns (name, message, session_id, status, api_key_id)
+  values (payload ->> 'name', payload ->> 'message', session, initial_status, internal.api_key_id())
   returning id into new_id;
 
   -- One statement for any number of groups; the totals trigger runs once for all of them.
@@ -5766,7 +5959,67 @@ CREATE FUNCTION internal.error_code(code jsonb) RETURNS integer
 
 CREATE FUNCTION internal.error_codes() RETURNS text[]
     LANGUAGE sql IMMUTABLE PARALLEL SAFE
-    RETURN ARRAY['invalid_body'::text, 'invalid_session_id'::text, 'invalid_groups'::text, 'invalid_allow_empty'::text, 'too_many_groups'::text, 'invalid_group'::text, 'invalid_group_jid'::text, 'invalid_group_field'::text, 'duplicate_group_jid'::text, 'invalid_events'::text, 'empty_batch'::text, 'batch_too_large'::text, 'invalid_event'::text, 'invalid_event_type'::text, 'invalid_message_id'::text, 'invalid_error_code'::text, 'invalid_error_message'::text, 'invalid_name'::text, 'invalid_message'::text, 'invalid_status'::text, 'invalid_group_jids'::text, 'empty_group_list'::text, 'unsendable_groups'::text, 'invalid_campaign_id'::text, 'invalid_sends'::text, 'duplicate_message_id'::text, 'campaign_not_found'::text, 'unknown_campaign_groups'::text, 'send_conflict'::text, 'invalid_progress_status'::text, 'invalid_timestamp'::text, 'session_restricted'::text, 'session_not_found'::text, 'invalid_signature'::text, 'invalid_scheduled'::text, 'invalid_transition'::text, 'campaign_cancelled'::text, 'nothing_to_retry'::text, 'invalid_age'::text, 'invalid_quarantine_id'::text, 'invalid_action'::text, 'quarantine_not_found'::text, 'already_resolved'::text, 'quarantine_truncated'::text, 'missing_credentials'::text, 'invalid_api_key'::text, 'forbidden'::text, 'not_found'::text, 'method_not_allowed'::text, 'PGRST102'::text, 'PGRST202'::text, 'PGRST301'::text, '57014'::text, 'PGRST106'::text, '22023'::text, '42501'::text, '22P05'::text, 'network_error'::text, 'connection_lost'::text, 'PGRST100'::text, 'PGRST101'::text, 'PGRST103'::text, 'PGRST107'::text, 'PGRST116'::text, 'PGRST200'::text, '22P02'::text, '42703'::text, '54001'::text, 'request_too_large'::text, 'PGRST000'::text, 'PGRST001'::text, 'PGRST002'::text, 'PGRST003'::text, '53200'::text, 'invalid_idempotency_key'::text, 'idempotency_key_reused'::text, 'service_unavailable'::text];
+    RETURN ARRAY['invalid_body'::text, 'invalid_session_id'::text, 'invalid_groups'::text, 'invalid_allow_empty'::text, 'too_many_groups'::text, 'invalid_group'::text, 'invalid_group_jid'::text, 'invalid_group_field'::text, 'duplicate_group_jid'::text, 'invalid_events'::text, 'empty_batch'::text, 'batch_too_large'::text, 'invalid_event'::text, 'invalid_event_type'::text, 'invalid_message_id'::text, 'invalid_error_code'::text, 'invalid_error_message'::text, 'invalid_name'::text, 'invalid_message'::text, 'invalid_status'::text, 'invalid_group_jids'::text, 'empty_group_list'::text, 'unsendable_groups'::text, 'invalid_campaign_id'::text, 'invalid_sends'::text, 'duplicate_message_id'::text, 'campaign_not_found'::text, 'unknown_campaign_groups'::text, 'send_conflict'::text, 'invalid_progress_status'::text, 'invalid_timestamp'::text, 'session_restricted'::text, 'session_not_found'::text, 'invalid_signature'::text, 'invalid_scheduled'::text, 'invalid_transition'::text, 'campaign_cancelled'::text, 'nothing_to_retry'::text, 'invalid_age'::text, 'invalid_quarantine_id'::text, 'invalid_action'::text, 'quarantine_not_found'::text, 'already_resolved'::text, 'quarantine_truncated'::text, 'missing_credentials'::text, 'invalid_api_key'::text, 'forbidden'::text, 'not_found'::text, 'method_not_allowed'::text, 'PGRST102'::text, 'PGRST202'::text, 'PGRST301'::text, '57014'::text, 'PGRST106'::text, '22023'::text, '42501'::text, '22P05'::text, 'network_error'::text, 'connection_lost'::text, 'PGRST100'::text, 'PGRST101'::text, 'PGRST103'::text, 'PGRST107'::text, 'PGRST116'::text, 'PGRST200'::text, '22P02'::text, '42703'::text, '54001'::text, 'request_too_large'::text, 'PGRST000'::text, 'PGRST001'::text, 'PGRST002'::text, 'PGRST003'::text, '53200'::text, 'invalid_idempotency_key'::text, 'idempotency_key_reused'::text, 'service_unavailable'::text, 'session_not_allowed'::text, 'session_required'::text];
+
+--
+-- Name: notification_campaign_groups; Type: TABLE; Schema: wa_data; Owner: -
+--
+
+CREATE TABLE wa_data.notification_campaign_groups (
+    id bigint NOT NULL,
+    campaign_id bigint NOT NULL,
+    group_id bigint,
+    group_jid internal.group_jid NOT NULL,
+    group_name internal.group_subject,
+    session_id internal.session_id NOT NULL,
+    status text DEFAULT 'pending'::text NOT NULL,
+    message_id internal.message_id,
+    error_code internal.gateway_error_code,
+    error_message internal.error_message,
+    sent_at timestamp with time zone,
+    failed_at timestamp with time zone,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    delivered_at timestamp with time zone,
+    read_at timestamp with time zone,
+    cancelled_at timestamp with time zone,
+    CONSTRAINT notification_campaign_groups_pending_has_no_message_id CHECK (((status <> 'pending'::text) OR (message_id IS NULL))),
+    CONSTRAINT notification_campaign_groups_sent_has_message_id CHECK (((status <> 'sent'::text) OR (message_id IS NOT NULL))),
+    CONSTRAINT notification_campaign_groups_status_check CHECK ((status = ANY (ARRAY['pending'::text, 'sent'::text, 'failed'::text, 'cancelled'::text])))
+);
+
+--
+-- Name: TABLE notification_campaign_groups; Type: COMMENT; Schema: wa_data; Owner: -
+--
+
+COMMENT ON TABLE wa_data.notification_campaign_groups IS 'One row per campaign target, with a snapshot of the group''s JID and name, its status and error.';
+
+--
+-- Name: COLUMN notification_campaign_groups.delivered_at; Type: COMMENT; Schema: wa_data; Owner: -
+--
+
+COMMENT ON COLUMN wa_data.notification_campaign_groups.delivered_at IS 'When the message first reached a device in the group (any participant); never moves later.';
+
+--
+-- Name: COLUMN notification_campaign_groups.read_at; Type: COMMENT; Schema: wa_data; Owner: -
+--
+
+COMMENT ON COLUMN wa_data.notification_campaign_groups.read_at IS 'When the message was first read (or played) in the group; never moves later.';
+
+--
+-- Name: event_session(text, text, text[]); Type: FUNCTION; Schema: internal; Owner: -
+--
+
+CREATE FUNCTION internal.event_session(given text, message_id text, scope text[]) RETURNS text
+    LANGUAGE sql STABLE PARALLEL SAFE
+    RETURN COALESCE(given, CASE WHEN (cardinality(scope) = 1) THEN (scope)[1] ELSE NULL::text END, CASE WHEN (scope IS NOT NULL) THEN ((SELECT r.session_id FROM wa_data.notification_campaign_groups r WHERE (((r.message_id)::text = event_session.message_id) AND ((r.session_id)::text = ANY (event_session.scope))) LIMIT 1))::text ELSE NULL::text END);
+
+--
+-- Name: event_sessions(jsonb); Type: FUNCTION; Schema: internal; Owner: -
+--
+
+CREATE FUNCTION internal.event_sessions(payload jsonb) RETURNS text[]
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    RETURN ARRAY(SELECT DISTINCT NULLIF((e.value ->> 'sessionId'::text), ''::text) AS "nullif" FROM jsonb_array_elements(CASE WHEN (jsonb_typeof((event_sessions.payload -> 'events'::text)) = 'array'::text) THEN (event_sessions.payload -> 'events'::text) WHEN (jsonb_typeof(event_sessions.payload) = 'object'::text) THEN jsonb_build_array(event_sessions.payload) ELSE '[]'::jsonb END) e(value) WHERE ((jsonb_typeof(e.value) = 'object'::text) AND (jsonb_typeof((e.value -> 'sessionId'::text)) = 'string'::text)));
 
 --
 -- Name: evolution_webhook(jsonb); Type: FUNCTION; Schema: internal; Owner: -
@@ -5786,12 +6039,18 @@ declare
   error_result jsonb;
   progress_result jsonb;
   ignored integer;
+  refusal jsonb;
 begin
   if jsonb_typeof(body) is distinct from 'object' or jsonb_typeof(body -> 'event') is distinct from 'string'
      or jsonb_typeof(body -> 'instance') is distinct from 'string' then
     return internal.quarantine_refusal(400, 'invalid_body',
       'The body must be an Evolution API webhook: {"event": "...", "instance": "...", "data": ...}.',
       body - 'apikey', octet_length(body::text));
+  end if;
+  -- A key bound to sessions (instances) posts for those only: another's body is refused, not stored.
+  refusal := internal.refuse_out_of_scope(internal.session_scope(), array[instance]);
+  if refusal is not null then
+    return refusal;
   end if;
   if not internal.conforms(instance, 'SessionId') then
     return internal.quarantine_refusal(422, 'invalid_session_id',
@@ -5847,11 +6106,12 @@ begin
      or not exists (select from wa_data.restricting_error_codes r where r.code = flag_restricted_session.code) then
     return false;
   end if;
-  insert into wa_data.whatsapp_sessions as s (session_id, restricted_at, restricted_code)
-  values (session, now(), code)
+  insert into wa_data.whatsapp_sessions as s (session_id, restricted_at, restricted_code, restricted_by)
+  values (session, now(), code, internal.api_key_id())
   on conflict (session_id) do update
     set restricted_at = coalesce(s.restricted_at, excluded.restricted_at),
-        restricted_code = case when s.restricted_at is null then excluded.restricted_code else s.restricted_code end
+        restricted_code = case when s.restricted_at is null then excluded.restricted_code else s.restricted_code end,
+        restricted_by = case when s.restricted_at is null then excluded.restricted_by else s.restricted_by end
     where s.restricted_at is null;
   return true;
 end
@@ -5989,11 +6249,11 @@ CREATE FUNCTION internal.message_id_parts(raw text, OUT message_id text, OUT cha
 $_$;
 
 --
--- Name: parse_message_error(jsonb); Type: FUNCTION; Schema: internal; Owner: -
+-- Name: parse_message_error(jsonb, text[]); Type: FUNCTION; Schema: internal; Owner: -
 --
 
-CREATE FUNCTION internal.parse_message_error(ev jsonb) RETURNS TABLE(session_id text, message_id text, group_jid text, error_code integer, error_message text, problem_code text, problem text)
-    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+CREATE FUNCTION internal.parse_message_error(ev jsonb, scope text[] DEFAULT NULL::text[]) RETURNS TABLE(session_id text, message_id text, group_jid text, error_code integer, error_message text, problem_code text, problem text)
+    LANGUAGE sql STABLE PARALLEL SAFE
     AS $$
   with f as (
     select jsonb_typeof(ev) as kind,
@@ -6023,23 +6283,30 @@ CREATE FUNCTION internal.parse_message_error(ev jsonb) RETURNS TABLE(session_id 
         then 'invalid_error_message:errorMessage must be ' || internal.describe_value('ErrorMessage')
     end as problem
     from f
+  ),
+  resolved as (
+    select c.*, case when problem is null then internal.event_session(nullif(sid #>> '{}', ''), (id).message_id, scope) end as session,
+           problem is null and scope is not null as scoped
+    from checked c
   )
-  select nullif(sid #>> '{}', ''),
+  select session,
          (id).message_id,
          coalesce(nullif(gjid #>> '{}', ''),
                   case when internal.conforms((id).chat_jid, 'Jid') then (id).chat_jid end),
          case when problem is null then internal.error_code(code) end,
          msg #>> '{}',
-         split_part(problem, ':', 1),
-         nullif(substr(problem, strpos(problem, ':') + 1), '')
-  from checked
+         case when scoped and session is null then 'session_required' else split_part(problem, ':', 1) end,
+         case when scoped and session is null
+              then 'this key acts on several sessions and no message of theirs has this id: name the event''s sessionId'
+              else nullif(substr(problem, strpos(problem, ':') + 1), '') end
+  from resolved
 $$;
 
 --
--- Name: parse_message_status(jsonb); Type: FUNCTION; Schema: internal; Owner: -
+-- Name: parse_message_status(jsonb, text[]); Type: FUNCTION; Schema: internal; Owner: -
 --
 
-CREATE FUNCTION internal.parse_message_status(ev jsonb) RETURNS TABLE(session_id text, message_id text, delivered_at timestamp with time zone, read_at timestamp with time zone, problem_code text, problem text)
+CREATE FUNCTION internal.parse_message_status(ev jsonb, scope text[] DEFAULT NULL::text[]) RETURNS TABLE(session_id text, message_id text, delivered_at timestamp with time zone, read_at timestamp with time zone, problem_code text, problem text)
     LANGUAGE sql STABLE PARALLEL SAFE
     AS $_$
   with f as (
@@ -6075,14 +6342,25 @@ CREATE FUNCTION internal.parse_message_status(ev jsonb) RETURNS TABLE(session_id
       else (at_raw #>> '{}')::timestamptz
     end as t
     from checked c
+  ),
+  resolved as (
+    select t.*, (internal.message_id_parts(mid #>> '{}')).message_id as message_id,
+           problem is null and scope is not null as scoped
+    from timed t
+  ),
+  attributed as (
+    select r.*, case when problem is null then internal.event_session(nullif(sid #>> '{}', ''), message_id, scope) end as session
+    from resolved r
   )
-  select nullif(sid #>> '{}', ''),
-         (internal.message_id_parts(mid #>> '{}')).message_id,
+  select session,
+         message_id,
          case when problem is null then t end,
          case when problem is null and st #>> '{}' in ('read', 'played') then t end,
-         split_part(problem, ':', 1),
-         nullif(substr(problem, strpos(problem, ':') + 1), '')
-  from timed
+         case when scoped and session is null then 'session_required' else split_part(problem, ':', 1) end,
+         case when scoped and session is null
+              then 'this key acts on several sessions and no message of theirs has this id: name the event''s sessionId'
+              else nullif(substr(problem, strpos(problem, ':') + 1), '') end
+  from attributed
 $_$;
 
 --
@@ -6113,8 +6391,10 @@ begin
     end if;
     caller := key.role;
     execute format('set local role %I', caller);
-    -- Which key is calling (internal.caller): what it makes is its own.
+    -- Which key is calling (internal.api_key_id, internal.caller): what it makes is its own; and
+    -- the sessions it may act on (internal.session_scope; empty: every session).
     perform set_config('wa.api_key_id', key.id::text, true);
+    perform set_config('wa.api_key_sessions', coalesce(key.sessions::text, ''), true);
     perform set_config('statement_timeout', coalesce(internal.role_statement_timeout(caller), '0'), true);
   elsif caller = 'anon' then
     perform internal.raise_api_error(401, 'missing_credentials',
@@ -6257,8 +6537,8 @@ begin
 
   with d as (
     delete from wa_data.message_status_inbox s
-    where s.message_id = any(array(
-      select x.message_id from wa_data.message_status_inbox x
+    where s.id = any(array(
+      select x.id from wa_data.message_status_inbox x
       where x.updated_at < (horizon ->> 'status_inbox')::timestamptz
       limit batch for update skip locked))
     returning s.message_id)
@@ -6321,8 +6601,8 @@ CREATE FUNCTION internal.quarantine_refusal(status integer, code text, message t
     LANGUAGE sql
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
-  insert into wa_data.message_error_quarantine (code, reason, raw, raw_bytes)
-  values (code, message, internal.raw_event(body), body_bytes);
+  insert into wa_data.message_error_quarantine (code, reason, raw, raw_bytes, api_key_id)
+  values (code, message, internal.raw_event(body), body_bytes, internal.api_key_id());
   select jsonb_build_object('status', status, 'code', code, 'message', message,
                             'details', null, 'hint', 'The body was kept in quarantine.');
 $$;
@@ -6381,7 +6661,18 @@ declare
   events jsonb;
   result jsonb;
   restricting boolean;
+  -- The sessions the calling key may act on (null: every session): the parser resolves each
+  -- event's session within them (internal.event_session).
+  scope constant text[] := internal.session_scope();
 begin
+  -- A key bound to sessions posts for those only; a body naming another is refused whole and
+  -- not stored (it is not this key's to send).
+  if scope is not null then
+    result := internal.refuse_out_of_scope(scope, internal.event_sessions(payload));
+    if result is not null then
+      return result;
+    end if;
+  end if;
   result := internal.refuse_event_body(payload);
   if result is not null then
     return result;
@@ -6391,22 +6682,23 @@ begin
   -- Locks first, in their own statement: the statement below must take its snapshot after they
   -- are granted, so it sees what a concurrent send record committed (hence the events are parsed twice).
   perform internal.lock_message_ids(array(
-    select p.message_id from jsonb_array_elements(events) e, internal.parse_message_error(e) p
+    select p.message_id from jsonb_array_elements(events) e, internal.parse_message_error(e, scope) p
     where p.problem_code is null));
 
   with ev as (
     select e.idx, e.ev as raw, p.*
     from jsonb_array_elements(events) with ordinality e(ev, idx)
-    cross join lateral internal.parse_message_error(e.ev) p
+    cross join lateral internal.parse_message_error(e.ev, scope) p
   ),
   valid as (select * from ev where problem_code is null),
   quarantined as (
-    insert into wa_data.message_error_quarantine (code, reason, raw, raw_bytes)
-    select problem_code, problem, internal.raw_event(raw), octet_length(raw::text)
+    insert into wa_data.message_error_quarantine (code, reason, raw, raw_bytes, api_key_id)
+    select problem_code, problem, internal.raw_event(raw), octet_length(raw::text), internal.api_key_id()
     from ev where problem_code is not null order by idx
     returning 1
   ),
   -- A message id names at most one row (unique); the session and group, when given, must agree.
+  -- (For a key bound to sessions every valid event has one: internal.event_session.)
   matches as (
     select v.idx, r.id as row_id, r.status, r.campaign_id
     from valid v
@@ -6439,9 +6731,10 @@ begin
   ),
   inboxed as (
     insert into wa_data.message_error_inbox
-      (session_id, message_id, group_jid, error_code, error_message, raw, raw_bytes, outcome, campaign_id, campaign_group_id)
+      (session_id, message_id, group_jid, error_code, error_message, raw, raw_bytes, outcome, campaign_id, campaign_group_id,
+       api_key_id)
     select session_id, message_id, group_jid, error_code, error_message, internal.raw_event(raw),
-           octet_length(raw::text), outcome, campaign_id, row_id
+           octet_length(raw::text), outcome, campaign_id, row_id, internal.api_key_id()
     from outcomes order by idx
     returning 1
   ),
@@ -6475,11 +6768,11 @@ begin
   from answers;
 
   -- An error that means the account itself is restricted flags its session (the event's, or the
-  -- one of the row the message id names).
+  -- one of the row the message id names; within the key's sessions, as the parser resolved them).
   if restricting then
     perform internal.flag_restricted_session(coalesce(p.session_id, r.session_id), p.error_code)
     from jsonb_array_elements(events) e
-    cross join lateral internal.parse_message_error(e) p
+    cross join lateral internal.parse_message_error(e, scope) p
     left join lateral (select r2.session_id from wa_data.notification_campaign_groups r2
                        where r2.message_id = p.message_id limit 1) r on true
     where p.problem_code is null and p.error_code is not null;
@@ -6501,7 +6794,15 @@ declare
   events jsonb;
   changed text[];
   result jsonb;
+  -- The sessions the calling key may act on (null: every session), as for error ACKs.
+  scope constant text[] := internal.session_scope();
 begin
+  if scope is not null then
+    result := internal.refuse_out_of_scope(scope, internal.event_sessions(payload));
+    if result is not null then
+      return result;
+    end if;
+  end if;
   result := internal.refuse_event_body(payload);
   if result is not null then
     return result;
@@ -6511,45 +6812,50 @@ begin
   -- The same lock rows as send records and error ACKs: a send recorded concurrently either sees
   -- this progress in the inbox or is seen by the update below.
   perform internal.lock_message_ids(array(
-    select distinct p.message_id from jsonb_array_elements(events) e, internal.parse_message_status(e) p
+    select distinct p.message_id from jsonb_array_elements(events) e, internal.parse_message_status(e, scope) p
     where p.problem_code is null));
 
-  insert into wa_data.message_error_quarantine (code, reason, raw, raw_bytes)
-  select p.problem_code, p.problem, internal.raw_event(e), octet_length(e::text)
-  from jsonb_array_elements(events) with ordinality x(e, idx), internal.parse_message_status(x.e) p
+  insert into wa_data.message_error_quarantine (code, reason, raw, raw_bytes, api_key_id)
+  select p.problem_code, p.problem, internal.raw_event(e), octet_length(e::text), internal.api_key_id()
+  from jsonb_array_elements(events) with ordinality x(e, idx), internal.parse_message_status(x.e, scope) p
   where p.problem_code is not null order by x.idx;
 
-  insert into wa_data.message_status_inbox as i (message_id, session_id, delivered_at, read_at)
-  select p.message_id, (array_agg(p.session_id) filter (where p.session_id is not null))[1],
-         min(p.delivered_at), min(p.read_at)
-  from jsonb_array_elements(events) e, internal.parse_message_status(e) p
+  -- One entry per message id and session (none: an unscoped key that named none).
+  insert into wa_data.message_status_inbox as i (message_id, session_id, delivered_at, read_at, api_key_id)
+  select p.message_id, p.session_id, min(p.delivered_at), min(p.read_at), internal.api_key_id()
+  from jsonb_array_elements(events) e, internal.parse_message_status(e, scope) p
   where p.problem_code is null
-  group by p.message_id
-  order by p.message_id
-  on conflict (message_id) do update
+  group by p.message_id, p.session_id
+  order by p.message_id, p.session_id
+  on conflict (message_id, (coalesce(session_id, ''))) do update
     set delivered_at = least(i.delivered_at, excluded.delivered_at),
         read_at = least(i.read_at, excluded.read_at),
-        session_id = coalesce(i.session_id, excluded.session_id),
         updated_at = now();
 
-  -- Rows picked by id (per-element lookups), new times read from the inbox by key.
-  with moved as (
-    update wa_data.notification_campaign_groups r
-    set delivered_at = least(r.delivered_at, p.delivered_at),
-        read_at = least(r.read_at, p.read_at),
-        updated_at = now()
-    from wa_data.message_status_inbox p
+  -- Rows picked by id (per-element lookups); their new times are the earliest of the inbox
+  -- entries of their own session and of none, read by key.
+  with rows_now as (
+    select r.id, least(r.delivered_at, t.delivered_at) as delivered_at, least(r.read_at, t.read_at) as read_at
+    from wa_data.notification_campaign_groups r
+    cross join lateral (select min(p.delivered_at) as delivered_at, min(p.read_at) as read_at
+                        from wa_data.message_status_inbox p
+                        where p.message_id = r.message_id and (p.session_id is null or p.session_id = r.session_id)) t
     where r.id = any(array(
         select r2.id from jsonb_array_elements(events) e
-        cross join lateral internal.parse_message_status(e) v
+        cross join lateral internal.parse_message_status(e, scope) v
         cross join lateral (select r3.id from wa_data.notification_campaign_groups r3
                             where r3.message_id = v.message_id
                               and (v.session_id is null or r3.session_id = v.session_id) limit 1) r2
         where v.problem_code is null))
-      and p.message_id = r.message_id
       and r.status = 'sent'
-      and (r.delivered_at is distinct from least(r.delivered_at, p.delivered_at)
-           or r.read_at is distinct from least(r.read_at, p.read_at))
+      and (r.delivered_at is distinct from least(r.delivered_at, t.delivered_at)
+           or r.read_at is distinct from least(r.read_at, t.read_at))
+  ),
+  moved as (
+    update wa_data.notification_campaign_groups r
+    set delivered_at = n.delivered_at, read_at = n.read_at, updated_at = now()
+    from rows_now n
+    where r.id = n.id
     returning r.message_id
   )
   select array_agg(message_id) into changed from moved;
@@ -6566,7 +6872,7 @@ begin
                         'message', format('events[%s]: %s', x.idx - 1, q.problem),
                         'details', jsonb_build_object('index', x.idx - 1),
                         'hint', 'Invalid events were kept in quarantine; valid ones were recorded.')
-                      from jsonb_array_elements(events) with ordinality x(e, idx), internal.parse_message_status(x.e) q
+                      from jsonb_array_elements(events) with ordinality x(e, idx), internal.parse_message_status(x.e, scope) q
                       where q.problem_code is not null order by x.idx limit 1), '{}'::jsonb)
     into result
   from (
@@ -6575,10 +6881,11 @@ begin
         jsonb_build_object('index', x.idx - 1, 'outcome', 'quarantined', 'code', p.problem_code, 'message', p.problem)
       else jsonb_build_object('index', x.idx - 1, 'messageId', p.message_id, 'outcome', case
         when p.message_id = any(changed) then 'applied'
-        when exists (select from wa_data.notification_campaign_groups r where r.message_id = p.message_id) then 'unchanged'
+        when exists (select from wa_data.notification_campaign_groups r
+                     where r.message_id = p.message_id and (p.session_id is null or r.session_id = p.session_id)) then 'unchanged'
         else 'pending_match' end)
     end as answer
-    from jsonb_array_elements(events) with ordinality x(e, idx), internal.parse_message_status(x.e) p
+    from jsonb_array_elements(events) with ordinality x(e, idx), internal.parse_message_status(x.e, scope) p
   ) a;
   return result;
 end
@@ -6614,6 +6921,14 @@ begin
   return internal.quarantine_refusal(body_status, body_code, body_message, payload, octet_length(payload::text));
 end
 $$;
+
+--
+-- Name: refuse_out_of_scope(text[], text[]); Type: FUNCTION; Schema: internal; Owner: -
+--
+
+CREATE FUNCTION internal.refuse_out_of_scope(scope text[], sessions text[]) RETURNS jsonb
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    RETURN (SELECT jsonb_build_object('status', 403, 'code', 'session_not_allowed', 'message', format('This API key may not act on session %s.'::text, s.s), 'details', NULL::unknown, 'hint', 'The key is bound to other sessions: npm run api-key -- list shows its sessions.') AS jsonb_build_object FROM unnest(refuse_out_of_scope.sessions) s(s) WHERE ((refuse_out_of_scope.scope IS NOT NULL) AND (s.s IS NOT NULL) AND (NOT (s.s = ANY (refuse_out_of_scope.scope)))) LIMIT 1);
 
 --
 -- Name: retry_failed_groups(jsonb); Type: FUNCTION; Schema: internal; Owner: -
@@ -6677,6 +6992,14 @@ begin
             and s.setdatabase = 0 and c like 'statement_timeout=%');
 end
 $$;
+
+--
+-- Name: session_scope(); Type: FUNCTION; Schema: internal; Owner: -
+--
+
+CREATE FUNCTION internal.session_scope() RETURNS text[]
+    LANGUAGE sql STABLE PARALLEL SAFE
+    RETURN (NULLIF(current_setting('wa.api_key_sessions'::text, true), ''::text))::text[];
 
 --
 -- Name: tg_campaign_groups__totals(); Type: FUNCTION; Schema: internal; Owner: -
@@ -6855,6 +7178,12 @@ declare
   code jsonb;
   result jsonb;
 begin
+  -- A key bound to sessions posts for those only: another's body is refused, not stored.
+  result := internal.refuse_out_of_scope(internal.session_scope(),
+                                         array[case when jsonb_typeof(body -> 'session') = 'string' then session end]);
+  if result is not null then
+    return result;
+  end if;
   if key is not null and (signature is null or lower(btrim(signature))
                           is distinct from encode(internal.hmac_sha512(convert_to(key, 'UTF8'), convert_to(raw, 'UTF8')), 'hex')) then
     return internal.quarantine_refusal(401, 'invalid_signature',
@@ -6930,6 +7259,7 @@ CREATE TABLE wa_data.message_error_inbox (
     campaign_group_id bigint,
     raw_bytes integer,
     expired_at timestamp with time zone,
+    api_key_id bigint,
     CONSTRAINT message_error_inbox_outcome_check CHECK ((outcome = ANY (ARRAY['applied'::text, 'duplicate'::text, 'pending_match'::text]))),
     CONSTRAINT message_error_inbox_resolution_check CHECK ((resolution = ANY (ARRAY['applied'::text, 'duplicate'::text])))
 );
@@ -6945,6 +7275,12 @@ COMMENT ON TABLE wa_data.message_error_inbox IS 'Every valid error ACK received,
 --
 
 COMMENT ON COLUMN wa_data.message_error_inbox.raw_bytes IS 'Size of the event as received; raw holds only its known fields when it was over the limit.';
+
+--
+-- Name: COLUMN message_error_inbox.api_key_id; Type: COMMENT; Schema: wa_data; Owner: -
+--
+
+COMMENT ON COLUMN wa_data.message_error_inbox.api_key_id IS 'The API key that posted this ACK (internal.api_keys.id).';
 
 --
 -- Name: ack_backlog; Type: VIEW; Schema: api; Owner: -
@@ -6964,50 +7300,6 @@ CREATE VIEW api.ack_backlog WITH (security_invoker='true') AS
 --
 
 COMMENT ON VIEW api.ack_backlog IS 'Error ACKs waiting for their send record, per session (empty string: ACKs without a session): how many, and the oldest.';
-
---
--- Name: notification_campaign_groups; Type: TABLE; Schema: wa_data; Owner: -
---
-
-CREATE TABLE wa_data.notification_campaign_groups (
-    id bigint NOT NULL,
-    campaign_id bigint NOT NULL,
-    group_id bigint,
-    group_jid internal.group_jid NOT NULL,
-    group_name internal.group_subject,
-    session_id internal.session_id NOT NULL,
-    status text DEFAULT 'pending'::text NOT NULL,
-    message_id internal.message_id,
-    error_code internal.gateway_error_code,
-    error_message internal.error_message,
-    sent_at timestamp with time zone,
-    failed_at timestamp with time zone,
-    updated_at timestamp with time zone DEFAULT now() NOT NULL,
-    delivered_at timestamp with time zone,
-    read_at timestamp with time zone,
-    cancelled_at timestamp with time zone,
-    CONSTRAINT notification_campaign_groups_pending_has_no_message_id CHECK (((status <> 'pending'::text) OR (message_id IS NULL))),
-    CONSTRAINT notification_campaign_groups_sent_has_message_id CHECK (((status <> 'sent'::text) OR (message_id IS NOT NULL))),
-    CONSTRAINT notification_campaign_groups_status_check CHECK ((status = ANY (ARRAY['pending'::text, 'sent'::text, 'failed'::text, 'cancelled'::text])))
-);
-
---
--- Name: TABLE notification_campaign_groups; Type: COMMENT; Schema: wa_data; Owner: -
---
-
-COMMENT ON TABLE wa_data.notification_campaign_groups IS 'One row per campaign target, with a snapshot of the group''s JID and name, its status and error.';
-
---
--- Name: COLUMN notification_campaign_groups.delivered_at; Type: COMMENT; Schema: wa_data; Owner: -
---
-
-COMMENT ON COLUMN wa_data.notification_campaign_groups.delivered_at IS 'When the message first reached a device in the group (any participant); never moves later.';
-
---
--- Name: COLUMN notification_campaign_groups.read_at; Type: COMMENT; Schema: wa_data; Owner: -
---
-
-COMMENT ON COLUMN wa_data.notification_campaign_groups.read_at IS 'When the message was first read (or played) in the group; never moves later.';
 
 --
 -- Name: campaign_groups; Type: VIEW; Schema: api; Owner: -
@@ -7086,6 +7378,43 @@ CREATE VIEW api.error_codes WITH (security_invoker='true') AS
 COMMENT ON VIEW api.error_codes IS 'Failures per campaign, session and error code.';
 
 --
+-- Name: api_keys; Type: TABLE; Schema: internal; Owner: -
+--
+
+CREATE TABLE internal.api_keys (
+    id bigint NOT NULL,
+    key_prefix text NOT NULL,
+    key_hash bytea NOT NULL,
+    role name NOT NULL,
+    label text NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    revoked_at timestamp with time zone,
+    sessions internal.session_id[],
+    CONSTRAINT api_keys_key_hash_check CHECK ((length(key_hash) = 32)),
+    CONSTRAINT api_keys_label_check CHECK (((length(label) >= 1) AND (length(label) <= 200))),
+    CONSTRAINT api_keys_role_check CHECK ((role = ANY (ARRAY['gateway'::name, 'crm'::name, 'ops'::name]))),
+    CONSTRAINT api_keys_sessions_check CHECK (((sessions IS NULL) OR ((role = 'gateway'::name) AND ((cardinality(sessions) >= 1) AND (cardinality(sessions) <= 1000)))))
+);
+
+--
+-- Name: TABLE api_keys; Type: COMMENT; Schema: internal; Owner: -
+--
+
+COMMENT ON TABLE internal.api_keys IS 'API keys for machines (hash only). Manage with: npm run api-key -- create|list|revoke';
+
+--
+-- Name: COLUMN api_keys.revoked_at; Type: COMMENT; Schema: internal; Owner: -
+--
+
+COMMENT ON COLUMN internal.api_keys.revoked_at IS 'When the key stops (or stopped) working. In the future while a rotated key is retiring (rotate --grace).';
+
+--
+-- Name: COLUMN api_keys.sessions; Type: COMMENT; Schema: internal; Owner: -
+--
+
+COMMENT ON COLUMN internal.api_keys.sessions IS 'The sessions a gateway key may act on (npm run api-key -- create|scope --sessions ...); null: every session.';
+
+--
 -- Name: message_error_quarantine; Type: TABLE; Schema: wa_data; Owner: -
 --
 
@@ -7098,6 +7427,7 @@ CREATE TABLE wa_data.message_error_quarantine (
     raw_bytes integer,
     resolved_at timestamp with time zone,
     resolution text,
+    api_key_id bigint,
     CONSTRAINT message_error_quarantine_resolution_check CHECK ((resolution = ANY (ARRAY['dismissed'::text, 'replayed'::text])))
 );
 
@@ -7106,6 +7436,80 @@ CREATE TABLE wa_data.message_error_quarantine (
 --
 
 COMMENT ON TABLE wa_data.message_error_quarantine IS 'Error ACKs refused by validation, with their code and reason.';
+
+--
+-- Name: COLUMN message_error_quarantine.api_key_id; Type: COMMENT; Schema: wa_data; Owner: -
+--
+
+COMMENT ON COLUMN wa_data.message_error_quarantine.api_key_id IS 'The API key that posted this body.';
+
+--
+-- Name: message_status_inbox; Type: TABLE; Schema: wa_data; Owner: -
+--
+
+CREATE TABLE wa_data.message_status_inbox (
+    message_id internal.message_id NOT NULL,
+    session_id internal.session_id,
+    delivered_at timestamp with time zone,
+    read_at timestamp with time zone,
+    received_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    id bigint NOT NULL,
+    api_key_id bigint
+);
+
+--
+-- Name: TABLE message_status_inbox; Type: COMMENT; Schema: wa_data; Owner: -
+--
+
+COMMENT ON TABLE wa_data.message_status_inbox IS 'Delivery progress per message id (earliest delivered/read seen), applied to campaign rows when they are sent.';
+
+--
+-- Name: COLUMN message_status_inbox.api_key_id; Type: COMMENT; Schema: wa_data; Owner: -
+--
+
+COMMENT ON COLUMN wa_data.message_status_inbox.api_key_id IS 'The API key that first reported progress for this message.';
+
+--
+-- Name: key_activity; Type: VIEW; Schema: api; Owner: -
+--
+
+CREATE VIEW api.key_activity WITH (security_invoker='true') AS
+ SELECT k.id AS api_key_id,
+    k.label,
+    k.role,
+    k.key_prefix,
+    k.sessions,
+    k.created_at,
+    k.revoked_at,
+    COALESCE(i.n, 0) AS error_acks,
+    COALESCE(s.n, 0) AS progress_messages,
+    COALESCE(q.n, 0) AS quarantined,
+    COALESCE(c.n, 0) AS campaigns,
+    GREATEST(i.last, s.last, q.last, c.last) AS last_seen_at
+   FROM ((((internal.api_keys k
+     LEFT JOIN LATERAL ( SELECT (count(*))::integer AS n,
+            max(x.received_at) AS last
+           FROM wa_data.message_error_inbox x
+          WHERE (x.api_key_id = k.id)) i ON (true))
+     LEFT JOIN LATERAL ( SELECT (count(*))::integer AS n,
+            max(x.updated_at) AS last
+           FROM wa_data.message_status_inbox x
+          WHERE (x.api_key_id = k.id)) s ON (true))
+     LEFT JOIN LATERAL ( SELECT (count(*))::integer AS n,
+            max(x.received_at) AS last
+           FROM wa_data.message_error_quarantine x
+          WHERE (x.api_key_id = k.id)) q ON (true))
+     LEFT JOIN LATERAL ( SELECT (count(*))::integer AS n,
+            max(x.created_at) AS last
+           FROM wa_data.notification_campaigns x
+          WHERE (x.api_key_id = k.id)) c ON (true));
+
+--
+-- Name: VIEW key_activity; Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON VIEW api.key_activity IS 'Per API key: its sessions (null: all), state, and what it did (error ACKs, progress, quarantined bodies, campaigns, last seen).';
 
 --
 -- Name: quarantine; Type: VIEW; Schema: api; Owner: -
@@ -7119,7 +7523,8 @@ CREATE VIEW api.quarantine WITH (security_invoker='true') AS
     "left"((message_error_quarantine.raw)::text, 500) AS preview,
     message_error_quarantine.raw_bytes,
     message_error_quarantine.resolved_at,
-    message_error_quarantine.resolution
+    message_error_quarantine.resolution,
+    message_error_quarantine.api_key_id
    FROM wa_data.message_error_quarantine;
 
 --
@@ -7164,7 +7569,9 @@ CREATE TABLE wa_data.whatsapp_sessions (
     last_synced_at timestamp with time zone,
     group_count integer DEFAULT 0 NOT NULL,
     restricted_at timestamp with time zone,
-    restricted_code internal.gateway_error_code
+    restricted_code internal.gateway_error_code,
+    last_synced_by bigint,
+    restricted_by bigint
 );
 
 --
@@ -7172,6 +7579,18 @@ CREATE TABLE wa_data.whatsapp_sessions (
 --
 
 COMMENT ON TABLE wa_data.whatsapp_sessions IS 'When each WhatsApp session last synced its groups.';
+
+--
+-- Name: COLUMN whatsapp_sessions.last_synced_by; Type: COMMENT; Schema: wa_data; Owner: -
+--
+
+COMMENT ON COLUMN wa_data.whatsapp_sessions.last_synced_by IS 'The API key of the last sync.';
+
+--
+-- Name: COLUMN whatsapp_sessions.restricted_by; Type: COMMENT; Schema: wa_data; Owner: -
+--
+
+COMMENT ON COLUMN wa_data.whatsapp_sessions.restricted_by IS 'The API key whose event flagged the session restricted.';
 
 --
 -- Name: sendable_groups; Type: VIEW; Schema: api; Owner: -
@@ -7215,35 +7634,6 @@ CREATE VIEW api.sessions WITH (security_invoker='true') AS
 --
 
 COMMENT ON VIEW api.sessions IS 'WhatsApp accounts (gateway sessions): last sync, and whether WhatsApp restricted the account (restricted_at, restricted_code).';
-
---
--- Name: api_keys; Type: TABLE; Schema: internal; Owner: -
---
-
-CREATE TABLE internal.api_keys (
-    id bigint NOT NULL,
-    key_prefix text NOT NULL,
-    key_hash bytea NOT NULL,
-    role name NOT NULL,
-    label text NOT NULL,
-    created_at timestamp with time zone DEFAULT now() NOT NULL,
-    revoked_at timestamp with time zone,
-    CONSTRAINT api_keys_key_hash_check CHECK ((length(key_hash) = 32)),
-    CONSTRAINT api_keys_label_check CHECK (((length(label) >= 1) AND (length(label) <= 200))),
-    CONSTRAINT api_keys_role_check CHECK ((role = ANY (ARRAY['gateway'::name, 'crm'::name, 'ops'::name])))
-);
-
---
--- Name: TABLE api_keys; Type: COMMENT; Schema: internal; Owner: -
---
-
-COMMENT ON TABLE internal.api_keys IS 'API keys for machines (hash only). Manage with: npm run api-key -- create|list|revoke';
-
---
--- Name: COLUMN api_keys.revoked_at; Type: COMMENT; Schema: internal; Owner: -
---
-
-COMMENT ON COLUMN internal.api_keys.revoked_at IS 'When the key stops (or stopped) working. In the future while a rotated key is retiring (rotate --grace).';
 
 --
 -- Name: api_keys_id_seq; Type: SEQUENCE; Schema: internal; Owner: -
@@ -7348,23 +7738,17 @@ CREATE TABLE wa_data.message_id_locks (
 COMMENT ON TABLE wa_data.message_id_locks IS 'Lock rows: one per message id seen. ACKs and send records lock them before matching each other.';
 
 --
--- Name: message_status_inbox; Type: TABLE; Schema: wa_data; Owner: -
+-- Name: message_status_inbox_id_seq; Type: SEQUENCE; Schema: wa_data; Owner: -
 --
 
-CREATE TABLE wa_data.message_status_inbox (
-    message_id internal.message_id NOT NULL,
-    session_id internal.session_id,
-    delivered_at timestamp with time zone,
-    read_at timestamp with time zone,
-    received_at timestamp with time zone DEFAULT now() NOT NULL,
-    updated_at timestamp with time zone DEFAULT now() NOT NULL
+ALTER TABLE wa_data.message_status_inbox ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME wa_data.message_status_inbox_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
 );
-
---
--- Name: TABLE message_status_inbox; Type: COMMENT; Schema: wa_data; Owner: -
---
-
-COMMENT ON TABLE wa_data.message_status_inbox IS 'Delivery progress per message id (earliest delivered/read seen), applied to campaign rows when they are sent.';
 
 --
 -- Name: notification_campaign_groups_id_seq; Type: SEQUENCE; Schema: wa_data; Owner: -
@@ -7490,7 +7874,7 @@ ALTER TABLE ONLY wa_data.message_id_locks
 --
 
 ALTER TABLE ONLY wa_data.message_status_inbox
-    ADD CONSTRAINT message_status_inbox_pkey PRIMARY KEY (message_id);
+    ADD CONSTRAINT message_status_inbox_pkey PRIMARY KEY (id);
 
 --
 -- Name: notification_campaign_groups notification_campaign_groups_campaign_id_group_jid_key; Type: CONSTRAINT; Schema: wa_data; Owner: -
@@ -7561,6 +7945,12 @@ CREATE UNIQUE INDEX api_keys_active_label_key ON internal.api_keys USING btree (
 CREATE INDEX idempotency_keys_created_idx ON wa_data.idempotency_keys USING btree (created_at);
 
 --
+-- Name: message_error_inbox_api_key_idx; Type: INDEX; Schema: wa_data; Owner: -
+--
+
+CREATE INDEX message_error_inbox_api_key_idx ON wa_data.message_error_inbox USING btree (api_key_id) WHERE (api_key_id IS NOT NULL);
+
+--
 -- Name: message_error_inbox_campaign_group_idx; Type: INDEX; Schema: wa_data; Owner: -
 --
 
@@ -7585,10 +7975,22 @@ CREATE INDEX message_error_inbox_received_idx ON wa_data.message_error_inbox USI
 CREATE INDEX message_error_inbox_unmatched_idx ON wa_data.message_error_inbox USING btree (message_id) WHERE ((outcome = 'pending_match'::text) AND (matched_at IS NULL) AND (expired_at IS NULL));
 
 --
+-- Name: message_error_quarantine_api_key_idx; Type: INDEX; Schema: wa_data; Owner: -
+--
+
+CREATE INDEX message_error_quarantine_api_key_idx ON wa_data.message_error_quarantine USING btree (api_key_id) WHERE (api_key_id IS NOT NULL);
+
+--
 -- Name: message_error_quarantine_received_idx; Type: INDEX; Schema: wa_data; Owner: -
 --
 
 CREATE INDEX message_error_quarantine_received_idx ON wa_data.message_error_quarantine USING btree (received_at);
+
+--
+-- Name: message_status_inbox_message_session_key; Type: INDEX; Schema: wa_data; Owner: -
+--
+
+CREATE UNIQUE INDEX message_status_inbox_message_session_key ON wa_data.message_status_inbox USING btree (message_id, COALESCE((session_id)::text, ''::text));
 
 --
 -- Name: message_status_inbox_updated_idx; Type: INDEX; Schema: wa_data; Owner: -
@@ -7664,6 +8066,12 @@ ALTER TABLE ONLY wa_data.notification_campaign_groups
 --
 
 ALTER TABLE internal.api_keys ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: api_keys ops_reads_keys; Type: POLICY; Schema: internal; Owner: -
+--
+
+CREATE POLICY ops_reads_keys ON internal.api_keys FOR SELECT TO ops USING (true);
 
 --
 -- Name: retention_policy; Type: ROW SECURITY; Schema: internal; Owner: -
@@ -7780,6 +8188,12 @@ CREATE POLICY ops_reads_quarantine ON wa_data.message_error_quarantine FOR SELEC
 CREATE POLICY ops_reads_sessions ON wa_data.whatsapp_sessions FOR SELECT TO ops USING (true);
 
 --
+-- Name: message_status_inbox ops_reads_status_inbox; Type: POLICY; Schema: wa_data; Owner: -
+--
+
+CREATE POLICY ops_reads_status_inbox ON wa_data.message_status_inbox FOR SELECT TO ops USING (true);
+
+--
 -- Name: restricting_error_codes; Type: ROW SECURITY; Schema: wa_data; Owner: -
 --
 
@@ -7827,4 +8241,5 @@ INSERT INTO wa_data.schema_migrations (version) VALUES
     ('20261125001300'),
     ('20261125001400'),
     ('20261130100000'),
-    ('20261130100100');
+    ('20261130100100'),
+    ('20261130100200');

@@ -1,27 +1,33 @@
 // npm run --silent api-key -- <command>: manage machine API keys (see usage below).
 import { parseArgs } from "node:util";
 import {
-  API_ROLES, KeyError, createApiKey, listApiKeys, revokeApiKey, rotateApiKey, type ApiRole,
+  API_ROLES, KeyError, createApiKey, listApiKeys, revokeApiKey, rotateApiKey, scopeApiKey, type ApiRole,
 } from "./lib/api-keys.js";
 import { migrate } from "./lib/migrate.js";
 import { devTarget } from "./lib/target.js";
 
 const usage = `Manage API keys (the local cluster, or DATABASE_URL's database).
 
-usage: npm run --silent api-key -- create --role <${API_ROLES.join("|")}> --label <text>
-         print a new key (alone on stdout; shown once). A label names one active key.
+usage: npm run --silent api-key -- create --role <${API_ROLES.join("|")}> --label <text> [--sessions <s1,s2,...>]
+         print a new key (alone on stdout; shown once). A label names one active key. --sessions
+         (gateway keys): the key acts on those WhatsApp sessions only; without it, on every session
+       npm run --silent api-key -- scope <id|label> --sessions <s1,s2,...> | --all-sessions
+         change the sessions a gateway key acts on, keeping the key
        npm run --silent api-key -- rotate <id|label> [--grace <seconds>]
          print a new key with the same role and label; the old one stops after --grace (default 0)
        npm run --silent api-key -- revoke <id|label>
          the key stops working at once
        npm run --silent api-key -- list
-         every key: id, label, role, prefix, state (active | retiring | revoked), created, revoked`;
+         every key: id, label, role, sessions, prefix, state (active | retiring | revoked), created, revoked`;
 
 let parsed;
 try {
   parsed = parseArgs({
     allowPositionals: true,
-    options: { role: { type: "string" }, label: { type: "string" }, grace: { type: "string" }, help: { type: "boolean", short: "h" } },
+    options: {
+      role: { type: "string" }, label: { type: "string" }, grace: { type: "string" }, sessions: { type: "string" },
+      "all-sessions": { type: "boolean" }, help: { type: "boolean", short: "h" },
+    },
   });
 } catch (e) {
   console.error(`${(e as Error).message}\n\n${usage}`);
@@ -34,11 +40,13 @@ if (values.help || command === "help") {
   process.exit(0);
 }
 const refuse = (why: string) => { console.error(`${why}\n\n${usage}`); process.exit(2); };
-if (!command || !["create", "list", "revoke", "rotate"].includes(command)) refuse(command ? `unknown command: ${command}` : "no command");
+if (!command || !["create", "list", "revoke", "rotate", "scope"].includes(command)) refuse(command ? `unknown command: ${command}` : "no command");
 if (command === "create" && (!API_ROLES.includes(values.role as ApiRole) || !values.label?.trim())) {
   refuse(`create needs --role ${API_ROLES.join("|")} and --label`);
 }
-if ((command === "revoke" || command === "rotate") && !arg) refuse(`${command} needs the key's id or label`);
+if ((command === "revoke" || command === "rotate" || command === "scope") && !arg) refuse(`${command} needs the key's id or label`);
+if (command === "scope" && (values.sessions === undefined) === !values["all-sessions"]) refuse("scope needs --sessions or --all-sessions");
+const sessions = values.sessions === undefined ? null : [...new Set(values.sessions.split(",").map((s) => s.trim()))];
 const grace = values.grace === undefined ? 0 : Number(values.grace);
 if (!Number.isInteger(grace) || grace < 0) refuse("--grace is a whole number of seconds");
 
@@ -46,18 +54,24 @@ const target = await devTarget();
 try {
   await migrate(target.adminUrl, { quiet: true });
   if (command === "create") {
-    const { key, id } = await createApiKey(target.adminUrl, values.role as ApiRole, values.label!.trim());
-    console.error(`created key ${id} (${values.role}, "${values.label!.trim()}"); it is shown once, store it now:`);
+    const { key, id } = await createApiKey(target.adminUrl, values.role as ApiRole, values.label!.trim(), sessions);
+    console.error(`created key ${id} (${values.role}, "${values.label!.trim()}", ${sessions ? `sessions ${sessions.join(", ")}` : "every session"}); ` +
+      "it is shown once, store it now:");
     console.log(key);
   } else if (command === "rotate") {
     const r = await rotateApiKey(target.adminUrl, arg!, grace);
     console.error(`created key ${r.id} (${r.role}, "${r.label}"); key ${r.replacedId} works until ${r.oldKeyWorksUntil.toISOString()}. Store the new key now:`);
     console.log(r.key);
+  } else if (command === "scope") {
+    const r = await scopeApiKey(target.adminUrl, arg!, sessions);
+    console.error(`key ${r.id} ("${r.label}") now acts on ${r.sessions ? `sessions ${r.sessions.join(", ")}` : "every session"}`);
   } else if (command === "list") {
     const rows = await listApiKeys(target.adminUrl);
-    console.log(["id", "label", "role", "prefix", "state", "created", "revoked"].join("\t"));
+    console.log(["id", "label", "role", "sessions", "prefix", "state", "created", "revoked"].join("\t"));
     for (const r of rows) {
-      console.log([r.id, r.label, r.role, r.key_prefix + "…", r.state, r.created_at.toISOString(),
+      // A gateway key without sessions acts on every session: said so, so that it is noticed.
+      const scope = r.sessions ? r.sessions.join(",") : r.role === "gateway" ? "* (unscoped)" : "-";
+      console.log([r.id, r.label, r.role, scope, r.key_prefix + "…", r.state, r.created_at.toISOString(),
         r.revoked_at?.toISOString() ?? "-"].join("\t"));
     }
   } else {

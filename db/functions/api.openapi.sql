@@ -87,7 +87,7 @@ select $json${
             }
           },
           "403": {
-            "description": "Refused: `42501`, `forbidden` (docs/errors.md).",
+            "description": "Refused: `42501`, `forbidden`, `session_not_allowed` (docs/errors.md).",
             "content": {
               "application/json": {
                 "schema": {
@@ -177,7 +177,7 @@ select $json${
             }
           },
           "403": {
-            "description": "Refused: `42501`, `forbidden` (docs/errors.md).",
+            "description": "Refused: `42501`, `forbidden`, `session_not_allowed` (docs/errors.md).",
             "content": {
               "application/json": {
                 "schema": {
@@ -307,7 +307,7 @@ select $json${
             }
           },
           "403": {
-            "description": "Refused: `42501`, `forbidden` (docs/errors.md).",
+            "description": "Refused: `42501`, `forbidden`, `session_not_allowed` (docs/errors.md).",
             "content": {
               "application/json": {
                 "schema": {
@@ -427,7 +427,7 @@ select $json${
             }
           },
           "403": {
-            "description": "Refused: `42501`, `forbidden` (docs/errors.md).",
+            "description": "Refused: `42501`, `forbidden`, `session_not_allowed` (docs/errors.md).",
             "content": {
               "application/json": {
                 "schema": {
@@ -567,7 +567,7 @@ select $json${
             }
           },
           "403": {
-            "description": "Refused: `42501`, `forbidden` (docs/errors.md).",
+            "description": "Refused: `42501`, `forbidden`, `session_not_allowed` (docs/errors.md).",
             "content": {
               "application/json": {
                 "schema": {
@@ -687,7 +687,7 @@ select $json${
             }
           },
           "403": {
-            "description": "Refused: `42501`, `forbidden` (docs/errors.md).",
+            "description": "Refused: `42501`, `forbidden`, `session_not_allowed` (docs/errors.md).",
             "content": {
               "application/json": {
                 "schema": {
@@ -817,7 +817,7 @@ select $json${
             }
           },
           "403": {
-            "description": "Refused: `42501`, `forbidden` (docs/errors.md).",
+            "description": "Refused: `42501`, `forbidden`, `session_not_allowed` (docs/errors.md).",
             "content": {
               "application/json": {
                 "schema": {
@@ -867,7 +867,7 @@ select $json${
             }
           },
           "422": {
-            "description": "Refused: `empty_batch`, `idempotency_key_reused`, `invalid_error_code`, `invalid_error_message`, `invalid_event`, `invalid_event_type`, `invalid_events`, `invalid_group_jid`, `invalid_message_id`, `invalid_session_id` (docs/errors.md).",
+            "description": "Refused: `empty_batch`, `idempotency_key_reused`, `invalid_error_code`, `invalid_error_message`, `invalid_event`, `invalid_event_type`, `invalid_events`, `invalid_group_jid`, `invalid_message_id`, `invalid_session_id`, `session_required` (docs/errors.md).",
             "content": {
               "application/json": {
                 "schema": {
@@ -947,7 +947,7 @@ select $json${
             }
           },
           "403": {
-            "description": "Refused: `42501`, `forbidden` (docs/errors.md).",
+            "description": "Refused: `42501`, `forbidden`, `session_not_allowed` (docs/errors.md).",
             "content": {
               "application/json": {
                 "schema": {
@@ -1087,7 +1087,7 @@ select $json${
             }
           },
           "403": {
-            "description": "Refused: `42501`, `forbidden` (docs/errors.md).",
+            "description": "Refused: `42501`, `forbidden`, `session_not_allowed` (docs/errors.md).",
             "content": {
               "application/json": {
                 "schema": {
@@ -1207,7 +1207,7 @@ select $json${
             }
           },
           "403": {
-            "description": "Refused: `42501`, `forbidden` (docs/errors.md).",
+            "description": "Refused: `42501`, `forbidden`, `session_not_allowed` (docs/errors.md).",
             "content": {
               "application/json": {
                 "schema": {
@@ -1337,7 +1337,7 @@ select $json${
             }
           },
           "403": {
-            "description": "Refused: `42501`, `forbidden` (docs/errors.md).",
+            "description": "Refused: `42501`, `forbidden`, `session_not_allowed` (docs/errors.md).",
             "content": {
               "application/json": {
                 "schema": {
@@ -1467,7 +1467,7 @@ select $json${
             }
           },
           "403": {
-            "description": "Refused: `42501`, `forbidden` (docs/errors.md).",
+            "description": "Refused: `42501`, `forbidden`, `session_not_allowed` (docs/errors.md).",
             "content": {
               "application/json": {
                 "schema": {
@@ -1597,7 +1597,7 @@ select $json${
             }
           },
           "403": {
-            "description": "Refused: `42501`, `forbidden` (docs/errors.md).",
+            "description": "Refused: `42501`, `forbidden`, `session_not_allowed` (docs/errors.md).",
             "content": {
               "application/json": {
                 "schema": {
@@ -1727,7 +1727,7 @@ select $json${
             }
           },
           "403": {
-            "description": "Refused: `42501`, `forbidden` (docs/errors.md).",
+            "description": "Refused: `42501`, `forbidden`, `session_not_allowed` (docs/errors.md).",
             "content": {
               "application/json": {
                 "schema": {
@@ -1840,7 +1840,7 @@ select $json${
             }
           },
           "403": {
-            "description": "Refused: `42501`, `forbidden` (docs/errors.md).",
+            "description": "Refused: `42501`, `forbidden`, `session_not_allowed` (docs/errors.md).",
             "content": {
               "application/json": {
                 "schema": {
@@ -1953,7 +1953,7 @@ select $json${
             }
           },
           "403": {
-            "description": "Refused: `42501`, `forbidden` (docs/errors.md).",
+            "description": "Refused: `42501`, `forbidden`, `session_not_allowed` (docs/errors.md).",
             "content": {
               "application/json": {
                 "schema": {
@@ -2067,7 +2067,7 @@ select $json${
             }
           },
           "403": {
-            "description": "Refused: `42501`, `forbidden` (docs/errors.md).",
+            "description": "Refused: `42501`, `forbidden`, `session_not_allowed` (docs/errors.md).",
             "content": {
               "application/json": {
                 "schema": {
@@ -2180,7 +2180,120 @@ select $json${
             }
           },
           "403": {
-            "description": "Refused: `42501`, `forbidden` (docs/errors.md).",
+            "description": "Refused: `42501`, `forbidden`, `session_not_allowed` (docs/errors.md).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ApiErrorBody"
+                }
+              }
+            }
+          },
+          "404": {
+            "description": "Refused: `PGRST202`, `not_found` (docs/errors.md).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ApiErrorBody"
+                }
+              }
+            }
+          },
+          "405": {
+            "description": "Refused: `method_not_allowed` (docs/errors.md).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ApiErrorBody"
+                }
+              }
+            }
+          },
+          "406": {
+            "description": "Refused: `PGRST106` (docs/errors.md).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ApiErrorBody"
+                }
+              }
+            }
+          },
+          "422": {
+            "description": "Refused: `idempotency_key_reused` (docs/errors.md).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ApiErrorBody"
+                }
+              }
+            }
+          },
+          "500": {
+            "description": "Refused: `57014` (docs/errors.md).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ApiErrorBody"
+                }
+              }
+            }
+          }
+        }
+      }
+    },
+    "/key_activity": {
+      "get": {
+        "operationId": "list_key_activity",
+        "summary": "Per API key: its sessions (null: all), state, and what it did (error ACKs, progress, quarantined bodies, campaigns, last seen).",
+        "tags": [
+          "ops"
+        ],
+        "security": [
+          {
+            "apiKey": []
+          },
+          {
+            "jwt": []
+          }
+        ],
+        "description": "Per API key: its sessions (null: all), state, and what it did (error ACKs, progress, quarantined bodies, campaigns, last seen).\n\nRoles: ops. PostgREST filters (`?column=eq.value`), `order`, `limit` and `select` apply; at most ${limits.rowsPerRead} rows per request: page with `limit` and a filter on the order column.",
+        "responses": {
+          "200": {
+            "description": "The rows.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "type": "array",
+                  "items": {
+                    "$ref": "#/components/schemas/key_activity_row"
+                  }
+                }
+              }
+            }
+          },
+          "400": {
+            "description": "Refused: `22023`, `22P05`, `PGRST102`, `connection_lost`, `invalid_body`, `invalid_idempotency_key` (docs/errors.md).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ApiErrorBody"
+                }
+              }
+            }
+          },
+          "401": {
+            "description": "Refused: `PGRST301`, `invalid_api_key`, `missing_credentials` (docs/errors.md).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ApiErrorBody"
+                }
+              }
+            }
+          },
+          "403": {
+            "description": "Refused: `42501`, `forbidden`, `session_not_allowed` (docs/errors.md).",
             "content": {
               "application/json": {
                 "schema": {
@@ -2293,7 +2406,7 @@ select $json${
             }
           },
           "403": {
-            "description": "Refused: `42501`, `forbidden` (docs/errors.md).",
+            "description": "Refused: `42501`, `forbidden`, `session_not_allowed` (docs/errors.md).",
             "content": {
               "application/json": {
                 "schema": {
@@ -2406,7 +2519,7 @@ select $json${
             }
           },
           "403": {
-            "description": "Refused: `42501`, `forbidden` (docs/errors.md).",
+            "description": "Refused: `42501`, `forbidden`, `session_not_allowed` (docs/errors.md).",
             "content": {
               "application/json": {
                 "schema": {
@@ -2520,7 +2633,7 @@ select $json${
             }
           },
           "403": {
-            "description": "Refused: `42501`, `forbidden` (docs/errors.md).",
+            "description": "Refused: `42501`, `forbidden`, `session_not_allowed` (docs/errors.md).",
             "content": {
               "application/json": {
                 "schema": {
@@ -2895,7 +3008,9 @@ select $json${
           "53200",
           "invalid_idempotency_key",
           "idempotency_key_reused",
-          "service_unavailable"
+          "service_unavailable",
+          "session_not_allowed",
+          "session_required"
         ]
       },
       "ApiErrorBody": {
@@ -4397,6 +4512,55 @@ select $json${
           }
         }
       },
+      "key_activity_row": {
+        "type": "object",
+        "properties": {
+          "api_key_id": {
+            "type": "integer",
+            "format": "int64"
+          },
+          "label": {
+            "type": "string"
+          },
+          "role": {
+            "type": "string"
+          },
+          "key_prefix": {
+            "type": "string"
+          },
+          "sessions": {
+            "type": "string"
+          },
+          "created_at": {
+            "type": "string",
+            "format": "date-time"
+          },
+          "revoked_at": {
+            "type": "string",
+            "format": "date-time"
+          },
+          "error_acks": {
+            "type": "integer",
+            "format": "int32"
+          },
+          "progress_messages": {
+            "type": "integer",
+            "format": "int32"
+          },
+          "quarantined": {
+            "type": "integer",
+            "format": "int32"
+          },
+          "campaigns": {
+            "type": "integer",
+            "format": "int32"
+          },
+          "last_seen_at": {
+            "type": "string",
+            "format": "date-time"
+          }
+        }
+      },
       "quarantine_row": {
         "type": "object",
         "properties": {
@@ -4427,6 +4591,10 @@ select $json${
           },
           "resolution": {
             "type": "string"
+          },
+          "api_key_id": {
+            "type": "integer",
+            "format": "int64"
           }
         }
       },

@@ -163,8 +163,11 @@ begin
         and (i.group_jid is null or i.group_jid = r.group_jid)
     ) w on true
     -- Delivery progress that arrived before the send record.
-    left join lateral (select p2.delivered_at, p2.read_at from wa_data.message_status_inbox p2
-                       where s ? 'messageId' and p2.message_id = s ->> 'messageId' limit 1) p on true
+    -- (The entries of this session and of none: internal.record_message_status.)
+    left join lateral (select min(p2.delivered_at) as delivered_at, min(p2.read_at) as read_at
+                       from wa_data.message_status_inbox p2
+                       where s ? 'messageId' and p2.message_id = s ->> 'messageId'
+                         and (p2.session_id is null or p2.session_id = campaign.session_id)) p on true
     where r.status = 'pending'
   ),
   marked as (

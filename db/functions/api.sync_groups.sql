@@ -18,6 +18,7 @@ declare
   -- The valid payload keyed by JID: {"<jid>": {name, ..., is_community}}.
   incoming jsonb;
   result jsonb;
+  out_of_scope jsonb;
 begin
   if jsonb_typeof(payload) is distinct from 'object' then
     perform internal.raise_api_error(400, 'invalid_body',
@@ -26,6 +27,11 @@ begin
   if jsonb_typeof(payload -> 'sessionId') is distinct from 'string' or not internal.conforms(session, 'SessionId') then
     perform internal.raise_api_error(422, 'invalid_session_id',
       format('sessionId must be %s.', internal.describe_value('SessionId')));
+  end if;
+  -- A key bound to sessions syncs only those (docs/deployment.md, "Scoped gateway keys").
+  out_of_scope := internal.refuse_out_of_scope(internal.session_scope(), array[session]);
+  if out_of_scope is not null then
+    perform internal.raise_api_error(403, 'session_not_allowed', out_of_scope ->> 'message', null, out_of_scope ->> 'hint');
   end if;
   if jsonb_typeof(groups) is distinct from 'array' then
     perform internal.raise_api_error(422, 'invalid_groups', 'groups must be an array of group objects.');
@@ -169,10 +175,11 @@ begin
     returning w.id
   ),
   session_row as (
-    insert into wa_data.whatsapp_sessions (session_id, last_synced_at, group_count)
-    values (session, now(), (select count(*) from classified))
+    insert into wa_data.whatsapp_sessions (session_id, last_synced_at, group_count, last_synced_by)
+    values (session, now(), (select count(*) from classified), internal.api_key_id())
     on conflict (session_id) do update
-      set last_synced_at = excluded.last_synced_at, group_count = excluded.group_count
+      set last_synced_at = excluded.last_synced_at, group_count = excluded.group_count,
+          last_synced_by = excluded.last_synced_by
     returning 1
   )
   select jsonb_build_object(

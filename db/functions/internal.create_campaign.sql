@@ -96,8 +96,8 @@ begin
       'Sync the session''s groups first; community parents and inactive groups cannot be targeted.');
   end if;
 
-  insert into wa_data.notification_campaigns (name, message, session_id, status)
-  values (payload ->> 'name', payload ->> 'message', session, initial_status)
+  insert into wa_data.notification_campaigns (name, message, session_id, status, api_key_id)
+  values (payload ->> 'name', payload ->> 'message', session, initial_status, internal.api_key_id())
   returning id into new_id;
 
   -- One statement for any number of groups; the totals trigger runs once for all of them.

@@ -16,7 +16,8 @@ return array[
     '22023', '42501', '22P05', 'network_error', 'connection_lost', 'PGRST100',
     'PGRST101', 'PGRST103', 'PGRST107', 'PGRST116', 'PGRST200', '22P02',
     '42703', '54001', 'request_too_large', 'PGRST000', 'PGRST001', 'PGRST002',
-    'PGRST003', '53200', 'invalid_idempotency_key', 'idempotency_key_reused', 'service_unavailable'
+    'PGRST003', '53200', 'invalid_idempotency_key', 'idempotency_key_reused', 'service_unavailable', 'session_not_allowed',
+    'session_required'
   ]::text[];
 revoke all on function internal.error_codes() from public;
 -- raise_api_error runs as any role the pre-request hook runs as.

@@ -20,12 +20,18 @@ declare
   error_result jsonb;
   progress_result jsonb;
   ignored integer;
+  refusal jsonb;
 begin
   if jsonb_typeof(body) is distinct from 'object' or jsonb_typeof(body -> 'event') is distinct from 'string'
      or jsonb_typeof(body -> 'instance') is distinct from 'string' then
     return internal.quarantine_refusal(400, 'invalid_body',
       'The body must be an Evolution API webhook: {"event": "...", "instance": "...", "data": ...}.',
       body - 'apikey', octet_length(body::text));
+  end if;
+  -- A key bound to sessions (instances) posts for those only: another's body is refused, not stored.
+  refusal := internal.refuse_out_of_scope(internal.session_scope(), array[instance]);
+  if refusal is not null then
+    return refusal;
   end if;
   if not internal.conforms(instance, 'SessionId') then
     return internal.quarantine_refusal(422, 'invalid_session_id',

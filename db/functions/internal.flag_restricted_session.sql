@@ -9,11 +9,12 @@ begin
      or not exists (select from wa_data.restricting_error_codes r where r.code = flag_restricted_session.code) then
     return false;
   end if;
-  insert into wa_data.whatsapp_sessions as s (session_id, restricted_at, restricted_code)
-  values (session, now(), code)
+  insert into wa_data.whatsapp_sessions as s (session_id, restricted_at, restricted_code, restricted_by)
+  values (session, now(), code, internal.api_key_id())
   on conflict (session_id) do update
     set restricted_at = coalesce(s.restricted_at, excluded.restricted_at),
-        restricted_code = case when s.restricted_at is null then excluded.restricted_code else s.restricted_code end
+        restricted_code = case when s.restricted_at is null then excluded.restricted_code else s.restricted_code end,
+        restricted_by = case when s.restricted_at is null then excluded.restricted_by else s.restricted_by end
     where s.restricted_at is null;
   return true;
 end

@@ -1,11 +1,12 @@
 -- Validates and normalises one error ACK event. problem_code is null when the event is valid.
 -- errorCode: a number, a numeric string ("463") or absent. Message ids follow the one rule of
 -- internal.message_id_parts (WAHA's true_<jid>_<id>[_<participant>] also gives the groupJid when
--- the event has none).
-create or replace function internal.parse_message_error(ev jsonb)
+-- the event has none). `scope`: the sessions the calling key may act on (null: every session);
+-- the event's session is resolved within it (internal.event_session).
+create or replace function internal.parse_message_error(ev jsonb, scope text[] default null)
 returns table (session_id text, message_id text, group_jid text, error_code integer,
                error_message text, problem_code text, problem text)
-language sql immutable parallel safe
+language sql stable parallel safe
 as $$
   with f as (
     select jsonb_typeof(ev) as kind,
@@ -35,15 +36,22 @@ as $$
         then 'invalid_error_message:errorMessage must be ' || internal.describe_value('ErrorMessage')
     end as problem
     from f
+  ),
+  resolved as (
+    select c.*, case when problem is null then internal.event_session(nullif(sid #>> '{}', ''), (id).message_id, scope) end as session,
+           problem is null and scope is not null as scoped
+    from checked c
   )
-  select nullif(sid #>> '{}', ''),
+  select session,
          (id).message_id,
          coalesce(nullif(gjid #>> '{}', ''),
                   case when internal.conforms((id).chat_jid, 'Jid') then (id).chat_jid end),
          case when problem is null then internal.error_code(code) end,
          msg #>> '{}',
-         split_part(problem, ':', 1),
-         nullif(substr(problem, strpos(problem, ':') + 1), '')
-  from checked
+         case when scoped and session is null then 'session_required' else split_part(problem, ':', 1) end,
+         case when scoped and session is null
+              then 'this key acts on several sessions and no message of theirs has this id: name the event''s sessionId'
+              else nullif(substr(problem, strpos(problem, ':') + 1), '') end
+  from resolved
 $$;
-revoke all on function internal.parse_message_error(jsonb) from public;
+revoke all on function internal.parse_message_error(jsonb, text[]) from public;

@@ -3,7 +3,9 @@
 -- send both); absent means now. A read (or played) message was delivered too. problem_code is
 -- null when the event is valid. No SET clause: the planner inlines it into the caller's (cached)
 -- plan, as internal.parse_message_error; with one it was planned again on every call (18 ms).
-create or replace function internal.parse_message_status(ev jsonb)
+-- `scope`: the sessions the calling key may act on (null: every session); the event's session is
+-- resolved within it (internal.event_session), as for error ACKs.
+create or replace function internal.parse_message_status(ev jsonb, scope text[] default null)
 returns table (session_id text, message_id text, delivered_at timestamptz, read_at timestamptz,
                problem_code text, problem text)
 language sql stable parallel safe
@@ -41,13 +43,24 @@ as $$
       else (at_raw #>> '{}')::timestamptz
     end as t
     from checked c
+  ),
+  resolved as (
+    select t.*, (internal.message_id_parts(mid #>> '{}')).message_id as message_id,
+           problem is null and scope is not null as scoped
+    from timed t
+  ),
+  attributed as (
+    select r.*, case when problem is null then internal.event_session(nullif(sid #>> '{}', ''), message_id, scope) end as session
+    from resolved r
   )
-  select nullif(sid #>> '{}', ''),
-         (internal.message_id_parts(mid #>> '{}')).message_id,
+  select session,
+         message_id,
          case when problem is null then t end,
          case when problem is null and st #>> '{}' in ('read', 'played') then t end,
-         split_part(problem, ':', 1),
-         nullif(substr(problem, strpos(problem, ':') + 1), '')
-  from timed
+         case when scoped and session is null then 'session_required' else split_part(problem, ':', 1) end,
+         case when scoped and session is null
+              then 'this key acts on several sessions and no message of theirs has this id: name the event''s sessionId'
+              else nullif(substr(problem, strpos(problem, ':') + 1), '') end
+  from attributed
 $$;
-revoke all on function internal.parse_message_status(jsonb) from public;
+revoke all on function internal.parse_message_status(jsonb, text[]) from public;

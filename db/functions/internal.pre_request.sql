@@ -30,8 +30,10 @@ begin
     end if;
     caller := key.role;
     execute format('set local role %I', caller);
-    -- Which key is calling (internal.caller): what it makes is its own.
+    -- Which key is calling (internal.api_key_id, internal.caller): what it makes is its own; and
+    -- the sessions it may act on (internal.session_scope; empty: every session).
     perform set_config('wa.api_key_id', key.id::text, true);
+    perform set_config('wa.api_key_sessions', coalesce(key.sessions::text, ''), true);
     perform set_config('statement_timeout', coalesce(internal.role_statement_timeout(caller), '0'), true);
   elsif caller = 'anon' then
     perform internal.raise_api_error(401, 'missing_credentials',

@@ -67,8 +67,8 @@ begin
 
   with d as (
     delete from wa_data.message_status_inbox s
-    where s.message_id = any(array(
-      select x.message_id from wa_data.message_status_inbox x
+    where s.id = any(array(
+      select x.id from wa_data.message_status_inbox x
       where x.updated_at < (horizon ->> 'status_inbox')::timestamptz
       limit batch for update skip locked))
     returning s.message_id)

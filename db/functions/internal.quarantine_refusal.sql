@@ -7,8 +7,8 @@ returns jsonb
 language sql volatile
 set search_path = pg_catalog, pg_temp
 as $$
-  insert into wa_data.message_error_quarantine (code, reason, raw, raw_bytes)
-  values (code, message, internal.raw_event(body), body_bytes);
+  insert into wa_data.message_error_quarantine (code, reason, raw, raw_bytes, api_key_id)
+  values (code, message, internal.raw_event(body), body_bytes, internal.api_key_id());
   select jsonb_build_object('status', status, 'code', code, 'message', message,
                             'details', null, 'hint', 'The body was kept in quarantine.');
 $$;

@@ -10,7 +10,18 @@ declare
   events jsonb;
   result jsonb;
   restricting boolean;
+  -- The sessions the calling key may act on (null: every session): the parser resolves each
+  -- event's session within them (internal.event_session).
+  scope constant text[] := internal.session_scope();
 begin
+  -- A key bound to sessions posts for those only; a body naming another is refused whole and
+  -- not stored (it is not this key's to send).
+  if scope is not null then
+    result := internal.refuse_out_of_scope(scope, internal.event_sessions(payload));
+    if result is not null then
+      return result;
+    end if;
+  end if;
   result := internal.refuse_event_body(payload);
   if result is not null then
     return result;
@@ -20,22 +31,23 @@ begin
   -- Locks first, in their own statement: the statement below must take its snapshot after they
   -- are granted, so it sees what a concurrent send record committed (hence the events are parsed twice).
   perform internal.lock_message_ids(array(
-    select p.message_id from jsonb_array_elements(events) e, internal.parse_message_error(e) p
+    select p.message_id from jsonb_array_elements(events) e, internal.parse_message_error(e, scope) p
     where p.problem_code is null));
 
   with ev as (
     select e.idx, e.ev as raw, p.*
     from jsonb_array_elements(events) with ordinality e(ev, idx)
-    cross join lateral internal.parse_message_error(e.ev) p
+    cross join lateral internal.parse_message_error(e.ev, scope) p
   ),
   valid as (select * from ev where problem_code is null),
   quarantined as (
-    insert into wa_data.message_error_quarantine (code, reason, raw, raw_bytes)
-    select problem_code, problem, internal.raw_event(raw), octet_length(raw::text)
+    insert into wa_data.message_error_quarantine (code, reason, raw, raw_bytes, api_key_id)
+    select problem_code, problem, internal.raw_event(raw), octet_length(raw::text), internal.api_key_id()
     from ev where problem_code is not null order by idx
     returning 1
   ),
   -- A message id names at most one row (unique); the session and group, when given, must agree.
+  -- (For a key bound to sessions every valid event has one: internal.event_session.)
   matches as (
     select v.idx, r.id as row_id, r.status, r.campaign_id
     from valid v
@@ -68,9 +80,10 @@ begin
   ),
   inboxed as (
     insert into wa_data.message_error_inbox
-      (session_id, message_id, group_jid, error_code, error_message, raw, raw_bytes, outcome, campaign_id, campaign_group_id)
+      (session_id, message_id, group_jid, error_code, error_message, raw, raw_bytes, outcome, campaign_id, campaign_group_id,
+       api_key_id)
     select session_id, message_id, group_jid, error_code, error_message, internal.raw_event(raw),
-           octet_length(raw::text), outcome, campaign_id, row_id
+           octet_length(raw::text), outcome, campaign_id, row_id, internal.api_key_id()
     from outcomes order by idx
     returning 1
   ),
@@ -104,11 +117,11 @@ begin
   from answers;
 
   -- An error that means the account itself is restricted flags its session (the event's, or the
-  -- one of the row the message id names).
+  -- one of the row the message id names; within the key's sessions, as the parser resolved them).
   if restricting then
     perform internal.flag_restricted_session(coalesce(p.session_id, r.session_id), p.error_code)
     from jsonb_array_elements(events) e
-    cross join lateral internal.parse_message_error(e) p
+    cross join lateral internal.parse_message_error(e, scope) p
     left join lateral (select r2.session_id from wa_data.notification_campaign_groups r2
                        where r2.message_id = p.message_id limit 1) r on true
     where p.problem_code is null and p.error_code is not null;

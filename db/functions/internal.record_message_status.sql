@@ -13,7 +13,15 @@ declare
   events jsonb;
   changed text[];
   result jsonb;
+  -- The sessions the calling key may act on (null: every session), as for error ACKs.
+  scope constant text[] := internal.session_scope();
 begin
+  if scope is not null then
+    result := internal.refuse_out_of_scope(scope, internal.event_sessions(payload));
+    if result is not null then
+      return result;
+    end if;
+  end if;
   result := internal.refuse_event_body(payload);
   if result is not null then
     return result;
@@ -23,45 +31,50 @@ begin
   -- The same lock rows as send records and error ACKs: a send recorded concurrently either sees
   -- this progress in the inbox or is seen by the update below.
   perform internal.lock_message_ids(array(
-    select distinct p.message_id from jsonb_array_elements(events) e, internal.parse_message_status(e) p
+    select distinct p.message_id from jsonb_array_elements(events) e, internal.parse_message_status(e, scope) p
     where p.problem_code is null));
 
-  insert into wa_data.message_error_quarantine (code, reason, raw, raw_bytes)
-  select p.problem_code, p.problem, internal.raw_event(e), octet_length(e::text)
-  from jsonb_array_elements(events) with ordinality x(e, idx), internal.parse_message_status(x.e) p
+  insert into wa_data.message_error_quarantine (code, reason, raw, raw_bytes, api_key_id)
+  select p.problem_code, p.problem, internal.raw_event(e), octet_length(e::text), internal.api_key_id()
+  from jsonb_array_elements(events) with ordinality x(e, idx), internal.parse_message_status(x.e, scope) p
   where p.problem_code is not null order by x.idx;
 
-  insert into wa_data.message_status_inbox as i (message_id, session_id, delivered_at, read_at)
-  select p.message_id, (array_agg(p.session_id) filter (where p.session_id is not null))[1],
-         min(p.delivered_at), min(p.read_at)
-  from jsonb_array_elements(events) e, internal.parse_message_status(e) p
+  -- One entry per message id and session (none: an unscoped key that named none).
+  insert into wa_data.message_status_inbox as i (message_id, session_id, delivered_at, read_at, api_key_id)
+  select p.message_id, p.session_id, min(p.delivered_at), min(p.read_at), internal.api_key_id()
+  from jsonb_array_elements(events) e, internal.parse_message_status(e, scope) p
   where p.problem_code is null
-  group by p.message_id
-  order by p.message_id
-  on conflict (message_id) do update
+  group by p.message_id, p.session_id
+  order by p.message_id, p.session_id
+  on conflict (message_id, (coalesce(session_id, ''))) do update
     set delivered_at = least(i.delivered_at, excluded.delivered_at),
         read_at = least(i.read_at, excluded.read_at),
-        session_id = coalesce(i.session_id, excluded.session_id),
         updated_at = now();
 
-  -- Rows picked by id (per-element lookups), new times read from the inbox by key.
-  with moved as (
-    update wa_data.notification_campaign_groups r
-    set delivered_at = least(r.delivered_at, p.delivered_at),
-        read_at = least(r.read_at, p.read_at),
-        updated_at = now()
-    from wa_data.message_status_inbox p
+  -- Rows picked by id (per-element lookups); their new times are the earliest of the inbox
+  -- entries of their own session and of none, read by key.
+  with rows_now as (
+    select r.id, least(r.delivered_at, t.delivered_at) as delivered_at, least(r.read_at, t.read_at) as read_at
+    from wa_data.notification_campaign_groups r
+    cross join lateral (select min(p.delivered_at) as delivered_at, min(p.read_at) as read_at
+                        from wa_data.message_status_inbox p
+                        where p.message_id = r.message_id and (p.session_id is null or p.session_id = r.session_id)) t
     where r.id = any(array(
         select r2.id from jsonb_array_elements(events) e
-        cross join lateral internal.parse_message_status(e) v
+        cross join lateral internal.parse_message_status(e, scope) v
         cross join lateral (select r3.id from wa_data.notification_campaign_groups r3
                             where r3.message_id = v.message_id
                               and (v.session_id is null or r3.session_id = v.session_id) limit 1) r2
         where v.problem_code is null))
-      and p.message_id = r.message_id
       and r.status = 'sent'
-      and (r.delivered_at is distinct from least(r.delivered_at, p.delivered_at)
-           or r.read_at is distinct from least(r.read_at, p.read_at))
+      and (r.delivered_at is distinct from least(r.delivered_at, t.delivered_at)
+           or r.read_at is distinct from least(r.read_at, t.read_at))
+  ),
+  moved as (
+    update wa_data.notification_campaign_groups r
+    set delivered_at = n.delivered_at, read_at = n.read_at, updated_at = now()
+    from rows_now n
+    where r.id = n.id
     returning r.message_id
   )
   select array_agg(message_id) into changed from moved;
@@ -78,7 +91,7 @@ begin
                         'message', format('events[%s]: %s', x.idx - 1, q.problem),
                         'details', jsonb_build_object('index', x.idx - 1),
                         'hint', 'Invalid events were kept in quarantine; valid ones were recorded.')
-                      from jsonb_array_elements(events) with ordinality x(e, idx), internal.parse_message_status(x.e) q
+                      from jsonb_array_elements(events) with ordinality x(e, idx), internal.parse_message_status(x.e, scope) q
                       where q.problem_code is not null order by x.idx limit 1), '{}'::jsonb)
     into result
   from (
@@ -87,10 +100,11 @@ begin
         jsonb_build_object('index', x.idx - 1, 'outcome', 'quarantined', 'code', p.problem_code, 'message', p.problem)
       else jsonb_build_object('index', x.idx - 1, 'messageId', p.message_id, 'outcome', case
         when p.message_id = any(changed) then 'applied'
-        when exists (select from wa_data.notification_campaign_groups r where r.message_id = p.message_id) then 'unchanged'
+        when exists (select from wa_data.notification_campaign_groups r
+                     where r.message_id = p.message_id and (p.session_id is null or r.session_id = p.session_id)) then 'unchanged'
         else 'pending_match' end)
     end as answer
-    from jsonb_array_elements(events) with ordinality x(e, idx), internal.parse_message_status(x.e) p
+    from jsonb_array_elements(events) with ordinality x(e, idx), internal.parse_message_status(x.e, scope) p
   ) a;
   return result;
 end

@@ -23,6 +23,12 @@ declare
   code jsonb;
   result jsonb;
 begin
+  -- A key bound to sessions posts for those only: another's body is refused, not stored.
+  result := internal.refuse_out_of_scope(internal.session_scope(),
+                                         array[case when jsonb_typeof(body -> 'session') = 'string' then session end]);
+  if result is not null then
+    return result;
+  end if;
   if key is not null and (signature is null or lower(btrim(signature))
                           is distinct from encode(internal.hmac_sha512(convert_to(key, 'UTF8'), convert_to(raw, 'UTF8')), 'hex')) then
     return internal.quarantine_refusal(401, 'invalid_signature',

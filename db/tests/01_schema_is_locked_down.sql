@@ -42,7 +42,8 @@ $$, array['sync_groups', 'record_message_error', 'record_message_status', 'evolu
 
 select set_eq($$
   select c.relname::text from pg_class c where c.relnamespace = 'api'::regnamespace
-$$, array['campaigns', 'campaign_groups', 'sendable_groups', 'sessions', 'ack_backlog', 'quarantine', 'error_codes'],
+$$, array['campaigns', 'campaign_groups', 'sendable_groups', 'sessions', 'ack_backlog', 'quarantine', 'error_codes',
+         'key_activity'],
   'api exposes exactly its read views');
 
 select is(

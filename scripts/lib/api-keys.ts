@@ -17,11 +17,11 @@ export function newApiKey(): string {
   return API_KEY_PREFIX + randomBytes(32).toString("base64url");
 }
 
-async function insertKey(c: pg.Client, role: string, label: string) {
+async function insertKey(c: pg.Client, role: string, label: string, sessions: string[] | null = null) {
   const key = newApiKey();
   try {
-    const { rows } = await c.query<{ id: string }>("select internal.create_api_key($1, $2, $3) as id", [key, role, label]);
-    return { id: Number(rows[0]!.id), key, role, label };
+    const { rows } = await c.query<{ id: string }>("select internal.create_api_key($1, $2, $3, $4) as id", [key, role, label, sessions]);
+    return { id: Number(rows[0]!.id), key, role, label, sessions };
   } catch (e) {
     if ((e as { code?: string }).code === "23505") {
       throw new KeyError(`an active key is already labelled "${label}": rotate it, revoke it, or choose another label`);
@@ -30,18 +30,45 @@ async function insertKey(c: pg.Client, role: string, label: string) {
   }
 }
 
-export function createApiKey(adminUrl: string, role: ApiRole, label: string) {
-  return withClient(adminUrl, (c) => insertKey(c, role, label));
+/**
+ * A new key of `role`. `sessions`: the WhatsApp sessions a gateway key may act on (null: every
+ * session); only gateway keys take sessions.
+ */
+export function createApiKey(adminUrl: string, role: ApiRole, label: string, sessions: string[] | null = null) {
+  checkSessions(role, sessions);
+  return withClient(adminUrl, (c) => insertKey(c, role, label, sessions));
+}
+
+/** Sessions are a gateway key's, listed once each, each a session id (internal.value_rules SessionId). */
+function checkSessions(role: string, sessions: string[] | null) {
+  if (sessions === null) return;
+  if (role !== "gateway") throw new KeyError(`only gateway keys act on sessions (this key's role is ${role})`);
+  if (sessions.length === 0) throw new KeyError("--sessions needs at least one session");
+  const blank = sessions.find((s) => !/\S/.test(s) || s.length > 200);
+  if (blank !== undefined) throw new KeyError(`not a session id: "${blank}"`);
+}
+
+/**
+ * Binds the active key with that id or label to `sessions` (null: every session again), without a
+ * new key: the gateway keeps its key, and the next request acts within the new scope.
+ */
+export function scopeApiKey(adminUrl: string, idOrLabel: string, sessions: string[] | null) {
+  return inTransaction(adminUrl, async (c) => {
+    const k = await activeKey(c, idOrLabel);
+    checkSessions(k.role, sessions);
+    await c.query("update internal.api_keys set sessions = $2 where id = $1", [k.id, sessions]);
+    return { id: Number(k.id), label: k.label, sessions };
+  });
 }
 
 export interface ApiKeyRow {
-  id: string; key_prefix: string; role: string; label: string; created_at: Date; revoked_at: Date | null;
+  id: string; key_prefix: string; role: string; label: string; sessions: string[] | null; created_at: Date; revoked_at: Date | null;
   state: "active" | "retiring" | "revoked";
 }
 
 export function listApiKeys(adminUrl: string): Promise<ApiKeyRow[]> {
   return withClient(adminUrl, async (c) => (await c.query<ApiKeyRow>(
-    `select id, key_prefix, role, label, created_at, revoked_at,
+    `select id, key_prefix, role, label, sessions::text[] as sessions, created_at, revoked_at,
             case when revoked_at is null then 'active' when revoked_at > now() then 'retiring' else 'revoked' end as state
      from internal.api_keys order by id`)).rows);
 }
@@ -49,8 +76,8 @@ export function listApiKeys(adminUrl: string): Promise<ApiKeyRow[]> {
 /** The one active key an id or a label names, locked for the rest of the transaction. */
 async function activeKey(c: pg.Client, idOrLabel: string) {
   const byId = /^[0-9]+$/.test(idOrLabel);
-  const { rows } = await c.query<{ id: string; role: string; label: string }>(
-    `select id, role, label from internal.api_keys
+  const { rows } = await c.query<{ id: string; role: string; label: string; sessions: string[] | null }>(
+    `select id, role, label, sessions::text[] as sessions from internal.api_keys
      where revoked_at is null and ${byId ? "id = $1::bigint" : "label = $1"} for update`, [idOrLabel]);
   if (!rows[0]) throw new KeyError(`no active key ${byId ? "with id" : "labelled"} ${idOrLabel}`);
   return rows[0];
@@ -76,7 +103,7 @@ export function rotateApiKey(adminUrl: string, idOrLabel: string, graceSeconds =
     const { rows } = await c.query<{ until: Date }>(
       "update internal.api_keys set revoked_at = now() + make_interval(secs => $2) where id = $1 returning revoked_at as until",
       [old.id, graceSeconds]);
-    const created = await insertKey(c, old.role, old.label);
+    const created = await insertKey(c, old.role, old.label, old.sessions); // the same sessions
     return { ...created, replacedId: Number(old.id), oldKeyWorksUntil: rows[0]!.until };
   });
 }

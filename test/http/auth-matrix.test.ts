@@ -37,6 +37,7 @@ const endpoints: Endpoint[] = [
   { name: "ack_backlog", method: "GET", path: "/ack_backlog?limit=1", owners: ["ops"] },
   { name: "quarantine", method: "GET", path: "/quarantine?limit=1", owners: ["ops"] },
   { name: "error_codes", method: "GET", path: "/error_codes?limit=1", owners: ["ops"] },
+  { name: "key_activity", method: "GET", path: "/key_activity?limit=1", owners: ["ops"] },
 ];
 const allowedAnswer: Record<string, [number, string | null]> = {
   sync_groups: [200, null], record_message_error: [200, null], record_message_status: [200, null],
@@ -46,7 +47,7 @@ const allowedAnswer: Record<string, [number, string | null]> = {
   retry_failed_groups: [422, "invalid_campaign_id"], clear_session_restriction: [422, "invalid_session_id"],
   expire_unmatched_acks: [422, "invalid_age"], resolve_quarantined: [422, "invalid_quarantine_id"], metrics: [200, null],
   campaigns: [200, null], campaign_groups: [200, null], sendable_groups: [200, null], sessions: [200, null],
-  ack_backlog: [200, null], quarantine: [200, null], error_codes: [200, null],
+  ack_backlog: [200, null], quarantine: [200, null], error_codes: [200, null], key_activity: [200, null],
 };
 
 const callers: Record<string, Record<string, string>> = {};

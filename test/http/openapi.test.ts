@@ -30,7 +30,7 @@ describe("GET / (OpenAPI)", () => {
       METHODS.filter((m) => item[m]).map((m) => `${m.toUpperCase()} ${path} ${item[m].tags.join(",")}`));
     expect(ops.sort()).toEqual([
       "GET /ack_backlog ops", "GET /campaign_groups crm", "GET /campaigns crm,ops", "GET /error_codes ops",
-      "GET /quarantine ops", "GET /rpc/metrics ops", "GET /sendable_groups crm", "GET /sessions crm,ops",
+      "GET /key_activity ops", "GET /quarantine ops", "GET /rpc/metrics ops", "GET /sendable_groups crm", "GET /sessions crm,ops",
       "POST /rpc/cancel_campaign crm", "POST /rpc/clear_session_restriction crm", "POST /rpc/create_campaign crm",
       "POST /rpc/evolution_webhook gateway", "POST /rpc/expire_unmatched_acks ops", "POST /rpc/record_message_error gateway",
       "POST /rpc/record_message_sent crm", "POST /rpc/record_message_status gateway", "POST /rpc/resolve_quarantined ops",

@@ -61,9 +61,36 @@ describe("npm run api-key", () => {
     expect([await statusWith(rotated.out), await statusWith(again)]).toEqual([401, 200]);
 
     const list = cli("list").out.split("\n");
-    expect(list[0]).toBe("id\tlabel\trole\tprefix\tstate\tcreated\trevoked");
-    const mine = list.filter((l) => l.split("\t")[1] === label).map((l) => l.split("\t")[4]);
+    expect(list[0]).toBe("id\tlabel\trole\tsessions\tprefix\tstate\tcreated\trevoked");
+    const mine = list.filter((l) => l.split("\t")[1] === label).map((l) => l.split("\t")[5]);
     expect(mine).toEqual(["retiring", "revoked", "active"]);
+  });
+
+  it("--sessions binds a gateway key to sessions; scope changes them without a new key; list shows them", async () => {
+    const label = `vps-${uniqueSession()}`;
+    const [a, b, c] = [uniqueSession("sa"), uniqueSession("sb"), uniqueSession("sc")];
+    const sync = async (key: string, sessionId: string) =>
+      (await post("/rpc/sync_groups", { sessionId, groups: [{ id: groupJid() }] }, { "x-api-key": key })).status;
+    const created = cli("create", "--role", "gateway", "--label", label, "--sessions", `${a}, ${b}`);
+    expect(created.code).toBe(0);
+    const key = created.out;
+    expect([await sync(key, a), await sync(key, b), await sync(key, c)]).toEqual([200, 200, 403]);
+    const row = () => cli("list").out.split("\n").map((l) => l.split("\t")).filter((r) => r[1] === label && r[5] === "active")[0]!;
+    expect(row()[3]).toBe(`${a},${b}`);
+
+    expect(cli("scope", label, "--sessions", c).code).toBe(0);
+    expect([await sync(key, a), await sync(key, c)]).toEqual([403, 200]);
+    expect(row()[3]).toBe(c);
+    // Rotating keeps the sessions; --all-sessions unbinds.
+    const rotated = cli("rotate", label).out;
+    expect([await sync(rotated, a), await sync(rotated, c)]).toEqual([403, 200]);
+    expect(cli("scope", label, "--all-sessions").code).toBe(0);
+    expect(await sync(rotated, a)).toBe(200);
+    expect(row()[3]).toBe("* (unscoped)");
+
+    // Only gateway keys act on sessions; scope needs one of its flags.
+    expect(cli("create", "--role", "crm", "--label", `crm-${uniqueSession()}`, "--sessions", a)).toMatchObject({ code: 1 });
+    expect(cli("scope", label).code).toBe(2);
   });
 });
 

@@ -105,7 +105,9 @@ export type ErrorCode =
   | "53200"
   | "invalid_idempotency_key"
   | "idempotency_key_reused"
-  | "service_unavailable";
+  | "service_unavailable"
+  | "session_not_allowed"
+  | "session_required";
 /**
  * A message key id. WAHA ids true_<jid>_<id>[_<participant>] are unwrapped to <id>.
  *

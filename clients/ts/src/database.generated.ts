@@ -145,8 +145,26 @@ export type Database = {
         }
         Relationships: []
       }
+      key_activity: {
+        Row: {
+          api_key_id: number | null
+          campaigns: number | null
+          created_at: string | null
+          error_acks: number | null
+          key_prefix: string | null
+          label: string | null
+          last_seen_at: string | null
+          progress_messages: number | null
+          quarantined: number | null
+          revoked_at: string | null
+          role: unknown
+          sessions: unknown[] | null
+        }
+        Relationships: []
+      }
       quarantine: {
         Row: {
+          api_key_id: number | null
           code: string | null
           id: number | null
           preview: string | null
@@ -157,6 +175,7 @@ export type Database = {
           resolved_at: string | null
         }
         Insert: {
+          api_key_id?: number | null
           code?: string | null
           id?: number | null
           preview?: never
@@ -167,6 +186,7 @@ export type Database = {
           resolved_at?: string | null
         }
         Update: {
+          api_key_id?: number | null
           code?: string | null
           id?: number | null
           preview?: never
