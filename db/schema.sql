@@ -7002,6 +7002,14 @@ CREATE FUNCTION internal.session_scope() RETURNS text[]
     RETURN (NULLIF(current_setting('wa.api_key_sessions'::text, true), ''::text))::text[];
 
 --
+-- Name: signature_matches(text, bytea); Type: FUNCTION; Schema: internal; Owner: -
+--
+
+CREATE FUNCTION internal.signature_matches(given text, expected bytea) RETURNS boolean
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    RETURN CASE WHEN (given IS NULL) THEN false WHEN ((btrim(given) !~ '^[0-9A-Fa-f]+$'::text) OR (length(btrim(given)) <> (2 * length(expected)))) THEN false ELSE (sha256(decode(btrim(given), 'hex'::text)) = sha256(expected)) END;
+
+--
 -- Name: tg_campaign_groups__totals(); Type: FUNCTION; Schema: internal; Owner: -
 --
 
@@ -7184,8 +7192,9 @@ begin
   if result is not null then
     return result;
   end if;
-  if key is not null and (signature is null or lower(btrim(signature))
-                          is distinct from encode(internal.hmac_sha512(convert_to(key, 'UTF8'), convert_to(raw, 'UTF8')), 'hex')) then
+  -- Compared in constant time (internal.signature_matches).
+  if key is not null
+     and not internal.signature_matches(signature, internal.hmac_sha512(convert_to(key, 'UTF8'), convert_to(raw, 'UTF8'))) then
     return internal.quarantine_refusal(401, 'invalid_signature',
       'X-Webhook-Hmac is missing or does not match the body (HMAC-SHA512 with the configured WAHA key).',
       body, octet_length(raw));

@@ -29,8 +29,9 @@ begin
   if result is not null then
     return result;
   end if;
-  if key is not null and (signature is null or lower(btrim(signature))
-                          is distinct from encode(internal.hmac_sha512(convert_to(key, 'UTF8'), convert_to(raw, 'UTF8')), 'hex')) then
+  -- Compared in constant time (internal.signature_matches).
+  if key is not null
+     and not internal.signature_matches(signature, internal.hmac_sha512(convert_to(key, 'UTF8'), convert_to(raw, 'UTF8'))) then
     return internal.quarantine_refusal(401, 'invalid_signature',
       'X-Webhook-Hmac is missing or does not match the body (HMAC-SHA512 with the configured WAHA key).',
       body, octet_length(raw));

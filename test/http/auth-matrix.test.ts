@@ -2,7 +2,7 @@
 // refused answer. Nothing in internal (or public) is reachable over HTTP.
 import { SignJWT } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { revokeApiKey } from "../../scripts/lib/api-keys.js";
+import { createApiKey, revokeApiKey } from "../../scripts/lib/api-keys.js";
 import { apiUrl, db, dbUrl, jwtSecret, newKey } from "../support/env.js";
 
 const sign = (role: string, opts: { secret?: string; expired?: boolean } = {}) => {
@@ -58,6 +58,9 @@ beforeAll(async () => {
   callers["wrong key"] = { "x-api-key": "wak_" + "A".repeat(43) };
   callers["revoked key"] = { "x-api-key": revoked };
   callers["gateway key"] = { "x-api-key": await newKey("gateway") };
+  // Gateway keys bound to sessions: to the one the bodies name, and to another.
+  callers["gateway key bound to the session"] = { "x-api-key": (await createApiKey(dbUrl, "gateway", `matrix-in-${Date.now()}`, ["auth_matrix"])).key };
+  callers["gateway key bound to another session"] = { "x-api-key": (await createApiKey(dbUrl, "gateway", `matrix-out-${Date.now()}`, ["auth_matrix_other"])).key };
   callers["crm key"] = { "x-api-key": await newKey("crm") };
   callers["ops key"] = { "x-api-key": await newKey("ops") };
   callers["ops JWT"] = { authorization: `Bearer ${await sign("ops")}` };
@@ -81,6 +84,11 @@ function expected(caller: string, e: Endpoint): [number, string | null] {
     // PostgREST connected as authenticator: the role "switch" is a no-op and our hook refuses it.
     // Connected as another user (a host project's postgres): PostgreSQL refuses the switch itself.
     case "JWT for authenticator": return [403, postgrestUser === "authenticator" ? "forbidden" : "42501"];
+    case "gateway key bound to the session": return expected("gateway key", e);
+    // The bodies that name a session name auth_matrix; the ACK and the progress event name none,
+    // and stand for the key's own session (pending: no message of it has that id).
+    case "gateway key bound to another session":
+      return ["sync_groups", "evolution_webhook", "waha_webhook"].includes(e.name) ? [403, "session_not_allowed"] : expected("gateway key", e);
     default: {
       const role = caller.split(" ")[0] as Role;
       return e.owners.includes(role) ? allowedAnswer[e.name]! : [403, "forbidden"];
@@ -88,7 +96,8 @@ function expected(caller: string, e: Endpoint): [number, string | null] {
   }
 }
 
-const callerNames = ["no credentials", "wrong key", "revoked key", "gateway key", "crm key", "ops key", "gateway JWT", "crm JWT", "ops JWT",
+const callerNames = ["no credentials", "wrong key", "revoked key", "gateway key", "gateway key bound to the session",
+  "gateway key bound to another session", "crm key", "ops key", "gateway JWT", "crm JWT", "ops JWT",
   "JWT with a wrong secret", "expired JWT", "JWT with an unknown role", "JWT for authenticator"];
 
 describe("auth matrix", () => {
