@@ -12,12 +12,13 @@ import { campaignCreation } from "./scenarios/campaign-creation.js";
 import { groupSync } from "./scenarios/group-sync.js";
 import { totalsTrigger } from "./scenarios/totals-trigger.js";
 import { staleStatistics } from "./scenarios/stale-statistics.js";
+import { scopedKeys } from "./scenarios/scoped-keys.js";
 import { renderResults } from "./lib/report.js";
 
 const quick = process.argv.includes("--quick");
 const plan = quick
-  ? { latencySizes: [100, 10_000], samples: 15, levels: [1, 8], seconds: 3, syncSizes: [1_000], createSizes: [10_000], repeats: 1, triggerSingles: 200, triggerRounds: 4, staleSizes: [5_000] }
-  : { latencySizes: [100, 10_000, 100_000], samples: 60, levels: [1, 8, 32], seconds: 10, syncSizes: [1_000, 10_000, 50_000], createSizes: [10_000, 100_000], repeats: 3, triggerSingles: 500, triggerRounds: 6, staleSizes: [5_000, 20_000] };
+  ? { latencySizes: [100, 10_000], samples: 15, levels: [1, 8], seconds: 3, syncSizes: [1_000], createSizes: [10_000], repeats: 1, triggerSingles: 200, triggerRounds: 4, staleSizes: [5_000], scopedRounds: 40 }
+  : { latencySizes: [100, 10_000, 100_000], samples: 60, levels: [1, 8, 32], seconds: 10, syncSizes: [1_000, 10_000, 50_000], createSizes: [10_000, 100_000], repeats: 3, triggerSingles: 500, triggerRounds: 6, staleSizes: [5_000, 20_000], scopedRounds: 150 };
 
 const env = await startBenchEnv();
 try {
@@ -37,9 +38,11 @@ try {
   const creation = await campaignCreation(env, plan.createSizes, plan.repeats);
   console.log("5. totals trigger: static SQL vs EXECUTE format");
   const trigger = await totalsTrigger(env, plan.triggerSingles, plan.triggerRounds);
+  console.log("7. a gateway key bound to sessions vs an unscoped one");
+  const scoped = await scopedKeys(env, plan.scopedRounds);
   const results = {
     command: `npm run bench${quick ? " -- --quick" : ""}`, date: new Date().toISOString(), mode: quick ? "quick" : "full",
-    machine, plan, latency, throughput, batchThroughput, sync, creation, trigger, stale,
+    machine, plan, latency, throughput, batchThroughput, sync, creation, trigger, stale, scoped,
   };
   const suffix = quick ? ".quick" : "";
   writeFileSync(join(repoRoot, "bench", `results${suffix}.json`), JSON.stringify(results, null, 2) + "\n");

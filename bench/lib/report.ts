@@ -6,11 +6,13 @@ import type { TriggerRow } from "../scenarios/totals-trigger.js";
 import type { StaleRow } from "../scenarios/stale-statistics.js";
 import type { BatchThroughputRow } from "../scenarios/ack-throughput.js";
 import type { SyncRow } from "../scenarios/group-sync.js";
+import type { ScopedRow } from "../scenarios/scoped-keys.js";
 
 interface Results {
   command: string; date: string; mode: string;
   machine: Record<string, string | number>;
   latency: AckLatencyRow[]; throughput: ThroughputRow[]; sync: SyncRow[]; creation: CreationRow[]; trigger?: TriggerRow[]; stale?: StaleRow[]; batchThroughput?: BatchThroughputRow;
+  scoped?: ScopedRow[];
 }
 
 const table = (head: string[], rows: (string | number)[][]) =>
@@ -95,5 +97,15 @@ what the statistics happen to say: that is the point of not depending on them.
 
 ${table(["groups", "phase", "ours (ms)", "with joins (ms)", "with joins / ours"],
     (r.stale ?? []).map((x) => [x.groups, x.phase, x.oursMs, x.joinsMs, `${x.ratio}×`]))}
+${r.scoped ? `
+## 7. A gateway key bound to sessions vs an unscoped one
+
+The same error ACKs (one, and batches of 100) through HTTP, with an unscoped gateway key and with a
+key bound to ten sessions (the campaign's among them), interleaved A/B/B/A
+(\`bench/scenarios/scoped-keys.ts\`). Goal: the scoped key within 5% (ratio ≤ 1.05).
+
+${table(["call", "unscoped median (ms)", "p95", "scoped median (ms)", "p95", "scoped / unscoped"],
+    r.scoped.map((x) => [x.call, x.unscopedMedianMs, x.unscopedP95Ms, x.scopedMedianMs, x.scopedP95Ms, `${x.ratio}×`]))}
+` : ""}
 `;
 }
