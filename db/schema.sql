@@ -62,6 +62,7 @@ CREATE DOMAIN api."*/*" AS bytea;
 
 CREATE FUNCTION internal.value_rules() RETURNS jsonb
     LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    SET search_path TO 'pg_catalog', 'pg_temp'
     RETURN '{"Jid": {"type": "string", "pattern": "\\S", "maxLength": 200, "minLength": 1, "description": "Any WhatsApp JID (a group, a person, a community parent)."}, "GroupJid": {"type": "string", "pattern": "^[0-9]{5,32}(-[0-9]{1,20})?@g\\.us$", "x-describe": "a group JID (like 120363041234567890@g.us)", "description": "A WhatsApp group JID: 120363041234567890@g.us, or the older 5511999999999-1600000000@g.us."}, "MessageId": {"type": "string", "pattern": "\\S", "maxLength": 300, "minLength": 1, "description": "A message key id. WAHA ids true_<jid>_<id>[_<participant>] are unwrapped to <id>."}, "SessionId": {"type": "string", "pattern": "\\S", "maxLength": 200, "minLength": 1, "description": "The gateway''s name for one WhatsApp account (Baileys session, Evolution instance, WAHA session)."}, "CampaignName": {"type": "string", "pattern": "\\S", "maxLength": 200, "minLength": 1}, "ErrorMessage": {"type": "string", "maxLength": 4000}, "GroupSubject": {"type": "string", "maxLength": 1000}, "IdempotencyKey": {"type": "string", "pattern": "^[!-~]+$", "maxLength": 255, "minLength": 1, "x-describe": "1 to 255 visible ASCII characters (a UUID, say)", "description": "The Idempotency-Key request header: any visible ASCII (a UUID, say), quoted or not."}, "CampaignMessage": {"type": "string", "pattern": "\\S", "maxLength": 65536, "minLength": 1}, "GatewayErrorCode": {"type": "integer", "maximum": 999999999, "minimum": 0, "description": "The gateway''s error code (WhatsApp''s, e.g. 420 or 463).", "x-string-pattern": "^[ \\t\\n\\r]*[0-9]{1,9}[ \\t\\n\\r]*$"}}'::jsonb;
 
 --
@@ -262,6 +263,7 @@ COMMENT ON FUNCTION api.create_campaign(jsonb) IS 'CRM: create a campaign for a 
 
 CREATE FUNCTION api.evolution_webhook(jsonb) RETURNS jsonb
     LANGUAGE sql
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $_$
   select internal.with_status(internal.evolution_webhook($1))
 $_$;
@@ -5046,6 +5048,7 @@ COMMENT ON FUNCTION api.openapi() IS 'The OpenAPI document of this API (GET /).'
 
 CREATE FUNCTION api.record_message_error(jsonb) RETURNS jsonb
     LANGUAGE sql
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $_$
   select internal.with_status(internal.record_message_error($1))
 $_$;
@@ -5284,6 +5287,7 @@ COMMENT ON FUNCTION api.record_message_sent(jsonb) IS 'CRM: record send results 
 
 CREATE FUNCTION api.record_message_status(jsonb) RETURNS jsonb
     LANGUAGE sql
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $_$
   select internal.with_status(internal.record_message_status($1))
 $_$;
@@ -5607,6 +5611,7 @@ COMMENT ON FUNCTION api.sync_groups(jsonb) IS 'Gateway: store a session''s group
 
 CREATE FUNCTION api.waha_webhook(json) RETURNS jsonb
     LANGUAGE sql
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $_$
   select internal.with_status(internal.waha_webhook($1::text, $1::jsonb,
     nullif(current_setting('request.headers', true), '')::json ->> 'x-webhook-hmac'))
@@ -5638,6 +5643,7 @@ $$;
 
 CREATE FUNCTION internal.api_key_id() RETURNS bigint
     LANGUAGE sql STABLE PARALLEL SAFE
+    SET search_path TO 'pg_catalog', 'pg_temp'
     RETURN (NULLIF(current_setting('wa.api_key_id'::text, true), ''::text))::bigint;
 
 --
@@ -5693,6 +5699,7 @@ $$;
 
 CREATE FUNCTION internal.caller() RETURNS text
     LANGUAGE sql STABLE PARALLEL SAFE
+    SET search_path TO 'pg_catalog', 'pg_temp'
     RETURN COALESCE(('key:'::text || NULLIF(current_setting('wa.api_key_id'::text, true), ''::text)), ((('jwt:'::text || current_setting('role'::text, true)) || ':'::text) || ((NULLIF(current_setting('request.jwt.claims'::text, true), ''::text))::jsonb ->> 'sub'::text)), ('role:'::text || COALESCE(NULLIF(current_setting('role'::text, true), 'none'::text), (CURRENT_USER)::text)));
 
 --
@@ -5799,6 +5806,7 @@ $$;
 
 CREATE FUNCTION internal.campaign_status(current_status text, pending integer, sent integer, failed integer, cancelled integer) RETURNS text
     LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    SET search_path TO 'pg_catalog', 'pg_temp'
     RETURN CASE WHEN ((current_status = 'cancelled'::text) OR (cancelled > 0)) THEN 'cancelled'::text WHEN (((sent + failed) = 0) AND (current_status = ANY (ARRAY['draft'::text, 'scheduled'::text]))) THEN current_status WHEN (pending > 0) THEN 'sending'::text WHEN (failed = 0) THEN 'completed'::text WHEN (sent = 0) THEN 'failed'::text ELSE 'partial_failure'::text END;
 
 --
@@ -5807,6 +5815,7 @@ CREATE FUNCTION internal.campaign_status(current_status text, pending integer, s
 
 CREATE FUNCTION internal.campaign_transition(current_status text, action text) RETURNS text
     LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    SET search_path TO 'pg_catalog', 'pg_temp'
     RETURN CASE WHEN ((action = 'schedule'::text) AND (current_status = 'draft'::text)) THEN 'scheduled'::text WHEN ((action = 'unschedule'::text) AND (current_status = 'scheduled'::text)) THEN 'draft'::text WHEN ((action = 'cancel'::text) AND (current_status = ANY (ARRAY['draft'::text, 'scheduled'::text, 'sending'::text]))) THEN 'cancelled'::text ELSE NULL::text END;
 
 --
@@ -5943,6 +5952,7 @@ $_$;
 
 CREATE FUNCTION internal.describe_value(rule text) RETURNS text
     LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    SET search_path TO 'pg_catalog', 'pg_temp'
     RETURN COALESCE(((internal.value_rules() -> rule) ->> 'x-describe'::text), (CASE WHEN ((((internal.value_rules() -> rule) ->> 'minLength'::text))::integer >= 1) THEN 'a non-empty string'::text ELSE 'a string'::text END || COALESCE(((' of at most '::text || ((internal.value_rules() -> rule) ->> 'maxLength'::text)) || ' characters'::text), ''::text)));
 
 --
@@ -5959,6 +5969,7 @@ CREATE FUNCTION internal.error_code(code jsonb) RETURNS integer
 
 CREATE FUNCTION internal.error_codes() RETURNS text[]
     LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    SET search_path TO 'pg_catalog', 'pg_temp'
     RETURN ARRAY['invalid_body'::text, 'invalid_session_id'::text, 'invalid_groups'::text, 'invalid_allow_empty'::text, 'too_many_groups'::text, 'invalid_group'::text, 'invalid_group_jid'::text, 'invalid_group_field'::text, 'duplicate_group_jid'::text, 'invalid_events'::text, 'empty_batch'::text, 'batch_too_large'::text, 'invalid_event'::text, 'invalid_event_type'::text, 'invalid_message_id'::text, 'invalid_error_code'::text, 'invalid_error_message'::text, 'invalid_name'::text, 'invalid_message'::text, 'invalid_status'::text, 'invalid_group_jids'::text, 'empty_group_list'::text, 'unsendable_groups'::text, 'invalid_campaign_id'::text, 'invalid_sends'::text, 'duplicate_message_id'::text, 'campaign_not_found'::text, 'unknown_campaign_groups'::text, 'send_conflict'::text, 'invalid_progress_status'::text, 'invalid_timestamp'::text, 'session_restricted'::text, 'session_not_found'::text, 'invalid_signature'::text, 'invalid_scheduled'::text, 'invalid_transition'::text, 'campaign_cancelled'::text, 'nothing_to_retry'::text, 'invalid_age'::text, 'invalid_quarantine_id'::text, 'invalid_action'::text, 'quarantine_not_found'::text, 'already_resolved'::text, 'quarantine_truncated'::text, 'missing_credentials'::text, 'invalid_api_key'::text, 'forbidden'::text, 'not_found'::text, 'method_not_allowed'::text, 'PGRST102'::text, 'PGRST202'::text, 'PGRST301'::text, '57014'::text, 'PGRST106'::text, '22023'::text, '42501'::text, '22P05'::text, 'network_error'::text, 'connection_lost'::text, 'PGRST100'::text, 'PGRST101'::text, 'PGRST103'::text, 'PGRST107'::text, 'PGRST116'::text, 'PGRST200'::text, '22P02'::text, '42703'::text, '54001'::text, 'request_too_large'::text, 'PGRST000'::text, 'PGRST001'::text, 'PGRST002'::text, 'PGRST003'::text, '53200'::text, 'invalid_idempotency_key'::text, 'idempotency_key_reused'::text, 'service_unavailable'::text, 'session_not_allowed'::text, 'session_required'::text];
 
 --
@@ -6019,6 +6030,7 @@ CREATE FUNCTION internal.event_session(given text, message_id text, scope text[]
 
 CREATE FUNCTION internal.event_sessions(payload jsonb) RETURNS text[]
     LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    SET search_path TO 'pg_catalog', 'pg_temp'
     RETURN ARRAY(SELECT DISTINCT NULLIF((e.value ->> 'sessionId'::text), ''::text) AS "nullif" FROM jsonb_array_elements(CASE WHEN (jsonb_typeof((event_sessions.payload -> 'events'::text)) = 'array'::text) THEN (event_sessions.payload -> 'events'::text) WHEN (jsonb_typeof(event_sessions.payload) = 'object'::text) THEN jsonb_build_array(event_sessions.payload) ELSE '[]'::jsonb END) e(value) WHERE ((jsonb_typeof(e.value) = 'object'::text) AND (jsonb_typeof((e.value -> 'sessionId'::text)) = 'string'::text)));
 
 --
@@ -6161,6 +6173,7 @@ $$;
 
 CREATE FUNCTION internal.idempotency_key_header() RETURNS text
     LANGUAGE sql STABLE PARALLEL SAFE
+    SET search_path TO 'pg_catalog', 'pg_temp'
     RETURN (SELECT CASE WHEN (r.h ~ '^".*"$'::text) THEN substr(r.h, 2, (length(r.h) - 2)) ELSE r.h END AS h FROM (SELECT ((NULLIF(current_setting('request.headers'::text, true), ''::text))::json ->> 'idempotency-key'::text) AS h) r);
 
 --
@@ -6213,6 +6226,7 @@ CREATE FUNCTION internal.is_error_code(code jsonb) RETURNS boolean
 
 CREATE FUNCTION internal.limits() RETURNS jsonb
     LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    SET search_path TO 'pg_catalog', 'pg_temp'
     RETURN '{"rowsPerRead": 1000, "sendsPerCall": 10000, "groupsPerSync": 100000, "rawEventBytes": 8192, "ackEventsPerCall": 1000, "groupsPerCampaign": 100000}'::jsonb;
 
 --
@@ -6221,6 +6235,7 @@ CREATE FUNCTION internal.limits() RETURNS jsonb
 
 CREATE FUNCTION internal."limit"(name text) RETURNS integer
     LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    SET search_path TO 'pg_catalog', 'pg_temp'
     RETURN ((internal.limits() ->> name))::integer;
 
 --
@@ -6371,17 +6386,22 @@ CREATE FUNCTION internal.pre_request() RETURNS void
     LANGUAGE plpgsql
     AS $_$
 declare
-  api_key text := nullif(current_setting('request.headers', true), '')::json ->> 'x-api-key';
+  headers constant json := nullif(current_setting('request.headers', true), '')::json;
+  api_key text := headers ->> 'x-api-key';
   path text := internal.url_path(coalesce(current_setting('request.path', true), ''));
   method text := coalesce(current_setting('request.method', true), 'GET');
+  -- The schema the request is for: its profile header (Accept-Profile for reads, Content-Profile
+  -- for writes: PostgREST has refused it already unless that schema is exposed), else the one
+  -- PostgREST put first in search_path (its first exposed schema). Read as written:
+  -- current_schemas() would leave out a schema the caller may not use (anon, on api).
+  target_schema constant text := coalesce(
+    nullif(headers ->> case when method in ('GET', 'HEAD') then 'accept-profile' else 'content-profile' end, ''),
+    btrim(split_part(current_setting('search_path'), ',', 1), ' "'));
   caller name := current_user;
   key record;
   target regclass;
 begin
-  -- PostgREST sets search_path to the schema the request is for (Accept-Profile /
-  -- Content-Profile, else its first exposed schema) before it calls this hook. Read as written:
-  -- current_schemas() would leave out a schema the caller may not use (anon, on api).
-  if btrim(split_part(current_setting('search_path'), ',', 1), ' "') is distinct from 'api' or path = '/' then
+  if target_schema is distinct from 'api' or path in ('/', '/rpc/openapi') then
     return;  -- not ours; and the OpenAPI document describes the API to anyone
   end if;
   if api_key is not null then
@@ -6439,6 +6459,7 @@ $_$;
 
 CREATE FUNCTION internal.prometheus_label(v text) RETURNS text
     LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    SET search_path TO 'pg_catalog', 'pg_temp'
     RETURN replace(replace(replace(v, '\'::text, '\\'::text), '"'::text, '\"'::text), '
 '::text, '\n'::text);
 
@@ -6664,6 +6685,8 @@ declare
   -- The sessions the calling key may act on (null: every session): the parser resolves each
   -- event's session within them (internal.event_session).
   scope constant text[] := internal.session_scope();
+  -- The key making this call: what every stored row records as its author.
+  key_id constant bigint := internal.api_key_id();
 begin
   -- A key bound to sessions posts for those only; a body naming another is refused whole and
   -- not stored (it is not this key's to send).
@@ -6693,7 +6716,7 @@ begin
   valid as (select * from ev where problem_code is null),
   quarantined as (
     insert into wa_data.message_error_quarantine (code, reason, raw, raw_bytes, api_key_id)
-    select problem_code, problem, internal.raw_event(raw), octet_length(raw::text), internal.api_key_id()
+    select problem_code, problem, internal.raw_event(raw), octet_length(raw::text), key_id
     from ev where problem_code is not null order by idx
     returning 1
   ),
@@ -6734,7 +6757,7 @@ begin
       (session_id, message_id, group_jid, error_code, error_message, raw, raw_bytes, outcome, campaign_id, campaign_group_id,
        api_key_id)
     select session_id, message_id, group_jid, error_code, error_message, internal.raw_event(raw),
-           octet_length(raw::text), outcome, campaign_id, row_id, internal.api_key_id()
+           octet_length(raw::text), outcome, campaign_id, row_id, key_id
     from outcomes order by idx
     returning 1
   ),
@@ -6796,6 +6819,8 @@ declare
   result jsonb;
   -- The sessions the calling key may act on (null: every session), as for error ACKs.
   scope constant text[] := internal.session_scope();
+  -- The key making this call: what every stored row records as its author.
+  key_id constant bigint := internal.api_key_id();
 begin
   if scope is not null then
     result := internal.refuse_out_of_scope(scope, internal.event_sessions(payload));
@@ -6816,13 +6841,13 @@ begin
     where p.problem_code is null));
 
   insert into wa_data.message_error_quarantine (code, reason, raw, raw_bytes, api_key_id)
-  select p.problem_code, p.problem, internal.raw_event(e), octet_length(e::text), internal.api_key_id()
+  select p.problem_code, p.problem, internal.raw_event(e), octet_length(e::text), key_id
   from jsonb_array_elements(events) with ordinality x(e, idx), internal.parse_message_status(x.e, scope) p
   where p.problem_code is not null order by x.idx;
 
   -- One entry per message id and session (none: an unscoped key that named none).
   insert into wa_data.message_status_inbox as i (message_id, session_id, delivered_at, read_at, api_key_id)
-  select p.message_id, p.session_id, min(p.delivered_at), min(p.read_at), internal.api_key_id()
+  select p.message_id, p.session_id, min(p.delivered_at), min(p.read_at), key_id
   from jsonb_array_elements(events) e, internal.parse_message_status(e, scope) p
   where p.problem_code is null
   group by p.message_id, p.session_id
@@ -6928,6 +6953,7 @@ $$;
 
 CREATE FUNCTION internal.refuse_out_of_scope(scope text[], sessions text[]) RETURNS jsonb
     LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    SET search_path TO 'pg_catalog', 'pg_temp'
     RETURN (SELECT jsonb_build_object('status', 403, 'code', 'session_not_allowed', 'message', format('This API key may not act on session %s.'::text, s.s), 'details', NULL::unknown, 'hint', 'The key is bound to other sessions: npm run api-key -- list shows its sessions.') AS jsonb_build_object FROM unnest(refuse_out_of_scope.sessions) s(s) WHERE ((refuse_out_of_scope.scope IS NOT NULL) AND (s.s IS NOT NULL) AND (NOT (s.s = ANY (refuse_out_of_scope.scope)))) LIMIT 1);
 
 --
@@ -6999,6 +7025,7 @@ $$;
 
 CREATE FUNCTION internal.session_scope() RETURNS text[]
     LANGUAGE sql STABLE PARALLEL SAFE
+    SET search_path TO 'pg_catalog', 'pg_temp'
     RETURN (NULLIF(current_setting('wa.api_key_sessions'::text, true), ''::text))::text[];
 
 --
@@ -7007,6 +7034,7 @@ CREATE FUNCTION internal.session_scope() RETURNS text[]
 
 CREATE FUNCTION internal.signature_matches(given text, expected bytea) RETURNS boolean
     LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    SET search_path TO 'pg_catalog', 'pg_temp'
     RETURN CASE WHEN (given IS NULL) THEN false WHEN ((btrim(given) !~ '^[0-9A-Fa-f]+$'::text) OR (length(btrim(given)) <> (2 * length(expected)))) THEN false ELSE (sha256(decode(btrim(given), 'hex'::text)) = sha256(expected)) END;
 
 --
@@ -7239,6 +7267,7 @@ $_$;
 
 CREATE FUNCTION internal.with_status(result jsonb) RETURNS jsonb
     LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 begin
   if result ? 'status' then
@@ -8251,4 +8280,6 @@ INSERT INTO wa_data.schema_migrations (version) VALUES
     ('20261125001400'),
     ('20261130100000'),
     ('20261130100100'),
-    ('20261130100200');
+    ('20261130100200'),
+    ('20261130100300'),
+    ('20261130100400');

@@ -1,14 +1,20 @@
 // npm run db:migrate — migrate the database (local cluster or DATABASE_URL), re-apply functions,
 // and rewrite the committed schema dump db/schema.sql.
 import { dumpSchema, migrate } from "./lib/migrate.js";
-import { devTarget, setAuthenticatorPassword } from "./lib/target.js";
+import { devTarget, isHostProject, setAuthenticatorPassword } from "./lib/target.js";
 import { signalRunningPostgrest } from "./lib/postgrest.js";
 
 const target = await devTarget();
 await migrate(target.adminUrl);
 if (process.env.AUTHENTICATOR_PASSWORD) {
   // For deployments where PostgREST runs elsewhere (docker compose): authenticator logs in with it.
-  await setAuthenticatorPassword(target.adminUrl, process.env.AUTHENTICATOR_PASSWORD);
+  // In a host project (Supabase) authenticator and its password are the platform's (supautils
+  // refuses the change): say so and go on.
+  if (await isHostProject(target.adminUrl)) {
+    console.log("AUTHENTICATOR_PASSWORD ignored: in a host project (Supabase) authenticator's password is the platform's; unset it.");
+  } else {
+    await setAuthenticatorPassword(target.adminUrl, process.env.AUTHENTICATOR_PASSWORD);
+  }
 }
 // NOTIFY pgrst (sent by migrate) reaches a PostgREST connected directly; one behind PgBouncer
 // only hears a signal.

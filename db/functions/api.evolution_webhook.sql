@@ -1,7 +1,8 @@
 -- POST /rpc/evolution_webhook: Evolution API points its webhook here (header x-api-key: a gateway
--- key, set in webhook.headers). No SET clause (internal.with_status sets the response status).
+-- key, set in webhook.headers).
 create or replace function api.evolution_webhook(jsonb) returns jsonb
 language sql volatile
+set search_path = pg_catalog, pg_temp
 as $$
   select internal.with_status(internal.evolution_webhook($1))
 $$;

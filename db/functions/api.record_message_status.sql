@@ -1,7 +1,7 @@
 -- POST /rpc/record_message_status: the gateway's delivery progress (one event, or {"events": [...]}).
--- No SET clause (internal.with_status sets the response status).
 create or replace function api.record_message_status(jsonb) returns jsonb
 language sql volatile
+set search_path = pg_catalog, pg_temp
 as $$
   select internal.with_status(internal.record_message_status($1))
 $$;

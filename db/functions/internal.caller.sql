@@ -1,8 +1,9 @@
 -- Who is calling, for what a caller owns (Idempotency-Key answers) and records: the API key
 -- ("key:<id>", set by internal.pre_request), else the JWT's subject ("jwt:<role>:<sub>"), else the
--- role ("role:<role>"). No SET clause: it reads the request's settings as they are.
+-- role ("role:<role>").
 create or replace function internal.caller() returns text
 language sql stable parallel safe
+set search_path = pg_catalog, pg_temp
 return coalesce('key:' || nullif(current_setting('wa.api_key_id', true), ''),
                 'jwt:' || current_setting('role', true) || ':'
                        || (nullif(current_setting('request.jwt.claims', true), '')::jsonb ->> 'sub'),

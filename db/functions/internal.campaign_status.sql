@@ -5,6 +5,7 @@ create or replace function internal.campaign_status(
   current_status text, pending integer, sent integer, failed integer, cancelled integer
 ) returns text
 language sql immutable parallel safe
+set search_path = pg_catalog, pg_temp
 return case
   when current_status = 'cancelled' or cancelled > 0 then 'cancelled'
   -- Set by the CRM; kept until the first send result arrives.

@@ -3,6 +3,7 @@
 -- any other, so a code raised but not registered fails the first test that reaches it.
 create or replace function internal.error_codes() returns text[]
 language sql immutable parallel safe
+set search_path = pg_catalog, pg_temp
 return array[
     'invalid_body', 'invalid_session_id', 'invalid_groups', 'invalid_allow_empty', 'too_many_groups', 'invalid_group',
     'invalid_group_jid', 'invalid_group_field', 'duplicate_group_jid', 'invalid_events', 'empty_batch', 'batch_too_large',

@@ -3,6 +3,7 @@
 -- path makes before anything else (internal.refuse_out_of_scope).
 create or replace function internal.event_sessions(payload jsonb) returns text[]
 language sql immutable parallel safe
+set search_path = pg_catalog, pg_temp
 return array(
   select distinct nullif(e ->> 'sessionId', '')
   from jsonb_array_elements(case when jsonb_typeof(payload -> 'events') = 'array' then payload -> 'events'

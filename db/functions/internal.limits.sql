@@ -4,6 +4,7 @@
 -- with rowsPerRead by a test.
 create or replace function internal.limits() returns jsonb
 language sql immutable parallel safe
+set search_path = pg_catalog, pg_temp
 return '{
   "ackEventsPerCall": 1000,
   "sendsPerCall": 10000,
@@ -17,6 +18,7 @@ revoke all on function internal.limits() from public;
 -- One limit by name; with a constant name the planner folds it to a constant.
 create or replace function internal.limit(name text) returns integer
 language sql immutable parallel safe
+set search_path = pg_catalog, pg_temp
 return (internal.limits() ->> name)::integer;
 revoke all on function internal.limit(text) from public;
 
@@ -24,6 +26,7 @@ revoke all on function internal.limit(text) from public;
 -- "a (non-empty) string of at most N characters" from its facets.
 create or replace function internal.describe_value(rule text) returns text
 language sql immutable parallel safe
+set search_path = pg_catalog, pg_temp
 return coalesce(internal.value_rules() -> rule ->> 'x-describe',
   case when (internal.value_rules() -> rule ->> 'minLength')::integer >= 1 then 'a non-empty string' else 'a string' end
   || coalesce(' of at most ' || (internal.value_rules() -> rule ->> 'maxLength') || ' characters', ''));

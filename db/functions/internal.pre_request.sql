@@ -5,22 +5,34 @@
 -- too. Requests for any schema but api pass through untouched, whatever their role or headers.
 -- Executable by PUBLIC, as are the helpers it calls: it runs as whatever role the host's
 -- PostgREST switched to, and it reads nothing a caller could not know.
--- No SET clause on purpose: it would undo the SET LOCAL ROLE at function exit.
+-- A host's own hook may call it (docs/deployment.md, "If the project already has a hook"), also
+-- one written as Supabase recommends, with `set search_path = ''`: the role set here survives that
+-- hook's exit (its SET clause restores search_path only), and the request's schema is read from
+-- its profile header before the search_path, which such a hook empties.
+-- No SET clause, the one function of ours that must inherit the caller's search_path: PostgREST
+-- tells the hook which schema a request without a profile header is for by setting search_path
+-- to it (docs/design.md, "Security Advisor"). It is SECURITY INVOKER and names everything
+-- schema-qualified, so a search_path can change nothing but the schema it reads.
 create or replace function internal.pre_request() returns void
 language plpgsql volatile
 as $$
 declare
-  api_key text := nullif(current_setting('request.headers', true), '')::json ->> 'x-api-key';
+  headers constant json := nullif(current_setting('request.headers', true), '')::json;
+  api_key text := headers ->> 'x-api-key';
   path text := internal.url_path(coalesce(current_setting('request.path', true), ''));
   method text := coalesce(current_setting('request.method', true), 'GET');
+  -- The schema the request is for: its profile header (Accept-Profile for reads, Content-Profile
+  -- for writes: PostgREST has refused it already unless that schema is exposed), else the one
+  -- PostgREST put first in search_path (its first exposed schema). Read as written:
+  -- current_schemas() would leave out a schema the caller may not use (anon, on api).
+  target_schema constant text := coalesce(
+    nullif(headers ->> case when method in ('GET', 'HEAD') then 'accept-profile' else 'content-profile' end, ''),
+    btrim(split_part(current_setting('search_path'), ',', 1), ' "'));
   caller name := current_user;
   key record;
   target regclass;
 begin
-  -- PostgREST sets search_path to the schema the request is for (Accept-Profile /
-  -- Content-Profile, else its first exposed schema) before it calls this hook. Read as written:
-  -- current_schemas() would leave out a schema the caller may not use (anon, on api).
-  if btrim(split_part(current_setting('search_path'), ',', 1), ' "') is distinct from 'api' or path = '/' then
+  if target_schema is distinct from 'api' or path in ('/', '/rpc/openapi') then
     return;  -- not ours; and the OpenAPI document describes the API to anyone
   end if;
   if api_key is not null then

@@ -5,7 +5,8 @@
 -- use then waits for the next run. `deleted` says what went, per kind, and how many campaigns
 -- were left for the next run ("skipped").
 -- A procedure (it commits), called with CALL: `call internal.prune()`, by npm run db:prune or a
--- scheduler (pg_cron, docs/operations.md). No SET clause: PostgreSQL forbids transaction control
+-- scheduler the operator sets up (`npm run db:prune -- --schedule '17 3 * * *'` with pg_cron;
+-- migrate schedules nothing: docs/operations.md, "Retention"). No SET clause: PostgreSQL forbids transaction control
 -- in a routine with one (and in a SECURITY DEFINER one): every name is schema-qualified instead,
 -- and it runs as its caller, the database owner or the scheduler's job owner.
 create or replace procedure internal.prune(at timestamptz default null, inout deleted jsonb default null)
@@ -41,12 +42,3 @@ end
 $$;
 revoke all on procedure internal.prune(timestamptz, jsonb) from public;
 
--- Scheduled where pg_cron is installed (Supabase has it; Debian packages it): daily at 03:17.
--- Re-applied on every migrate; cron.schedule with a job name replaces the job.
-do $$
-begin
-  if exists (select from pg_extension where extname = 'pg_cron') then
-    perform cron.schedule('wa-campaigns-prune', '17 3 * * *', 'call internal.prune()');
-  end if;
-end
-$$;

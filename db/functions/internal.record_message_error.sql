@@ -1,5 +1,6 @@
--- The work behind api.record_message_error. Returns the response body with its HTTP status in
--- "status" (the api wrapper sets it: a SET clause here would undo set_config at function exit).
+-- The work behind api.record_message_error (and the webhooks' error events, and replays). Returns
+-- the response body with its HTTP status in "status": the api wrapper answers with it
+-- (internal.with_status), the other callers read the counts.
 create or replace function internal.record_message_error(payload jsonb) returns jsonb
 language plpgsql volatile security definer
 set search_path = pg_catalog, pg_temp
@@ -13,6 +14,8 @@ declare
   -- The sessions the calling key may act on (null: every session): the parser resolves each
   -- event's session within them (internal.event_session).
   scope constant text[] := internal.session_scope();
+  -- The key making this call: what every stored row records as its author.
+  key_id constant bigint := internal.api_key_id();
 begin
   -- A key bound to sessions posts for those only; a body naming another is refused whole and
   -- not stored (it is not this key's to send).
@@ -42,7 +45,7 @@ begin
   valid as (select * from ev where problem_code is null),
   quarantined as (
     insert into wa_data.message_error_quarantine (code, reason, raw, raw_bytes, api_key_id)
-    select problem_code, problem, internal.raw_event(raw), octet_length(raw::text), internal.api_key_id()
+    select problem_code, problem, internal.raw_event(raw), octet_length(raw::text), key_id
     from ev where problem_code is not null order by idx
     returning 1
   ),
@@ -83,7 +86,7 @@ begin
       (session_id, message_id, group_jid, error_code, error_message, raw, raw_bytes, outcome, campaign_id, campaign_group_id,
        api_key_id)
     select session_id, message_id, group_jid, error_code, error_message, internal.raw_event(raw),
-           octet_length(raw::text), outcome, campaign_id, row_id, internal.api_key_id()
+           octet_length(raw::text), outcome, campaign_id, row_id, key_id
     from outcomes order by idx
     returning 1
   ),

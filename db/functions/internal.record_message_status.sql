@@ -15,6 +15,8 @@ declare
   result jsonb;
   -- The sessions the calling key may act on (null: every session), as for error ACKs.
   scope constant text[] := internal.session_scope();
+  -- The key making this call: what every stored row records as its author.
+  key_id constant bigint := internal.api_key_id();
 begin
   if scope is not null then
     result := internal.refuse_out_of_scope(scope, internal.event_sessions(payload));
@@ -35,13 +37,13 @@ begin
     where p.problem_code is null));
 
   insert into wa_data.message_error_quarantine (code, reason, raw, raw_bytes, api_key_id)
-  select p.problem_code, p.problem, internal.raw_event(e), octet_length(e::text), internal.api_key_id()
+  select p.problem_code, p.problem, internal.raw_event(e), octet_length(e::text), key_id
   from jsonb_array_elements(events) with ordinality x(e, idx), internal.parse_message_status(x.e, scope) p
   where p.problem_code is not null order by x.idx;
 
   -- One entry per message id and session (none: an unscoped key that named none).
   insert into wa_data.message_status_inbox as i (message_id, session_id, delivered_at, read_at, api_key_id)
-  select p.message_id, p.session_id, min(p.delivered_at), min(p.read_at), internal.api_key_id()
+  select p.message_id, p.session_id, min(p.delivered_at), min(p.read_at), key_id
   from jsonb_array_elements(events) e, internal.parse_message_status(e, scope) p
   where p.problem_code is null
   group by p.message_id, p.session_id

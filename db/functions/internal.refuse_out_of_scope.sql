@@ -3,6 +3,7 @@
 -- key's to send). Null when `sessions` are all within `scope` (or scope is null: unscoped).
 create or replace function internal.refuse_out_of_scope(scope text[], sessions text[]) returns jsonb
 language sql immutable parallel safe
+set search_path = pg_catalog, pg_temp
 return (select jsonb_build_object('status', 403, 'code', 'session_not_allowed',
                                   'message', format('This API key may not act on session %s.', s),
                                   'details', null,

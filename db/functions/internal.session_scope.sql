@@ -1,8 +1,8 @@
 -- The sessions the calling key may act on (set by internal.pre_request from internal.api_keys),
 -- or null when it may act on every session (an unscoped key, a JWT). Read once per call by every
--- gateway path (docs/deployment.md, "Scoped gateway keys"). No SET clause: it reads the request's
--- settings as they are.
+-- gateway path (docs/deployment.md, "Scoped gateway keys").
 create or replace function internal.session_scope() returns text[]
 language sql stable parallel safe
+set search_path = pg_catalog, pg_temp
 return nullif(current_setting('wa.api_key_sessions', true), '')::text[];
 revoke all on function internal.session_scope() from public;

@@ -5,9 +5,10 @@
 -- that shares a prefix with the right signature shares nothing with its digest, so where the
 -- comparison stops is unrelated to the guess (the "double HMAC" comparison). What the checks before
 -- it reveal — is it hex, has it the right length — is public anyway. Null when there is no
--- signature. No SET clause: it inlines.
+-- signature.
 create or replace function internal.signature_matches(given text, expected bytea) returns boolean
 language sql immutable parallel safe
+set search_path = pg_catalog, pg_temp
 return case when given is null then false
             when btrim(given) !~ '^[0-9A-Fa-f]+$' or length(btrim(given)) <> 2 * length(expected) then false
             else sha256(decode(btrim(given), 'hex')) = sha256(expected) end;

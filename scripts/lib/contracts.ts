@@ -117,6 +117,7 @@ export function generateErrorCodesSql(): string {
     "-- any other, so a code raised but not registered fails the first test that reaches it.\n" +
     "create or replace function internal.error_codes() returns text[]\n" +
     "language sql immutable parallel safe\n" +
+    "set search_path = pg_catalog, pg_temp\n" +
     `return array[\n${lines.join(",\n")}\n  ]::text[];\n` +
     "revoke all on function internal.error_codes() from public;\n" +
     "-- raise_api_error runs as any role the pre-request hook runs as.\n" +

@@ -14,6 +14,11 @@ export interface ConnectionOptions {
   apiKey?: string;
   /** A JWT with a role claim (sent as Authorization: Bearer). */
   jwt?: string;
+  /**
+   * More headers for every request: through Supabase's Data API, `{ apikey: <anon key> }` with
+   * `jwt: <anon key>` (the platform wants both; the profile headers for schema api are sent anyway).
+   */
+  headers?: Record<string, string>;
   /** Custom fetch (tests, proxies). */
   fetch?: typeof fetch;
   /** Per-request timeout in milliseconds. */
@@ -22,7 +27,7 @@ export interface ConnectionOptions {
 
 export function apiClient(o: ConnectionOptions): ApiClient {
   if (!o.url) throw new TypeError("url is required");
-  const headers: Record<string, string> = {};
+  const headers: Record<string, string> = { ...o.headers };
   if (o.apiKey) headers["x-api-key"] = o.apiKey;
   if (o.jwt) headers["authorization"] = `Bearer ${o.jwt}`;
   return new PostgrestClient<Database, { PostgrestVersion: "12" }, "api">(o.url.replace(/\/$/, ""), {
