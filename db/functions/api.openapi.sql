@@ -607,7 +607,7 @@ select $json${
             }
           },
           "422": {
-            "description": "Refused: `invalid_session_id` (docs/errors.md).",
+            "description": "Refused: `invalid_group_field`, `invalid_group_jid`, `invalid_session_id` (docs/errors.md).",
             "content": {
               "application/json": {
                 "schema": {
@@ -727,7 +727,7 @@ select $json${
             }
           },
           "409": {
-            "description": "Refused: `already_resolved`, `quarantine_truncated` (docs/errors.md).",
+            "description": "Refused: `already_resolved`, `quarantine_kind_unknown`, `quarantine_truncated` (docs/errors.md).",
             "content": {
               "application/json": {
                 "schema": {
@@ -737,7 +737,7 @@ select $json${
             }
           },
           "422": {
-            "description": "Refused: `invalid_action`, `invalid_age`, `invalid_quarantine_id` (docs/errors.md).",
+            "description": "Refused: `invalid_action`, `invalid_age`, `invalid_quarantine_id`, `replay_refused` (docs/errors.md).",
             "content": {
               "application/json": {
                 "schema": {
@@ -867,7 +867,7 @@ select $json${
             }
           },
           "422": {
-            "description": "Refused: `empty_batch`, `invalid_error_code`, `invalid_error_message`, `invalid_event`, `invalid_event_type`, `invalid_events`, `invalid_group_jid`, `invalid_message_id`, `invalid_session_id` (docs/errors.md).",
+            "description": "Refused: `empty_batch`, `invalid_error_code`, `invalid_error_message`, `invalid_event`, `invalid_event_type`, `invalid_events`, `invalid_group_jid`, `invalid_message_id`, `invalid_session_id`, `invalid_timestamp` (docs/errors.md).",
             "content": {
               "application/json": {
                 "schema": {
@@ -1152,7 +1152,7 @@ select $json${
     "/rpc/resolve_quarantined": {
       "post": {
         "operationId": "resolve_quarantined",
-        "summary": "Ops: dismiss a quarantined event, or replay it through record_message_error.",
+        "summary": "Ops: dismiss a quarantined event, or replay it to the endpoint it came to (refused again: 422, nothing kept).",
         "tags": [
           "ops"
         ],
@@ -1247,7 +1247,7 @@ select $json${
             }
           },
           "409": {
-            "description": "Refused: `already_resolved`, `quarantine_truncated` (docs/errors.md).",
+            "description": "Refused: `already_resolved`, `quarantine_kind_unknown`, `quarantine_truncated` (docs/errors.md).",
             "content": {
               "application/json": {
                 "schema": {
@@ -1257,7 +1257,7 @@ select $json${
             }
           },
           "422": {
-            "description": "Refused: `invalid_action`, `invalid_age`, `invalid_quarantine_id` (docs/errors.md).",
+            "description": "Refused: `invalid_action`, `invalid_age`, `invalid_quarantine_id`, `replay_refused` (docs/errors.md).",
             "content": {
               "application/json": {
                 "schema": {
@@ -1767,7 +1767,7 @@ select $json${
             }
           },
           "422": {
-            "description": "Refused: `invalid_session_id` (docs/errors.md).",
+            "description": "Refused: `invalid_group_field`, `invalid_group_jid`, `invalid_session_id` (docs/errors.md).",
             "content": {
               "application/json": {
                 "schema": {
@@ -1998,7 +1998,7 @@ select $json${
     "/campaigns": {
       "get": {
         "operationId": "list_campaigns",
-        "summary": "Campaigns with their live totals and status.",
+        "summary": "Campaigns with their live totals and status. progress_source: the gateway reporting for the session; progress_reported false means delivered/read are never reported there (Evolution API, group messages).",
         "tags": [
           "crm",
           "ops"
@@ -2011,7 +2011,7 @@ select $json${
             "jwt": []
           }
         ],
-        "description": "Campaigns with their live totals and status.\n\nRoles: crm, ops. PostgREST filters (`?column=eq.value`), `order`, `limit` and `select` apply; at most ${limits.rowsPerRead} rows per request: page with `limit` and a filter on the order column.",
+        "description": "Campaigns with their live totals and status. progress_source: the gateway reporting for the session; progress_reported false means delivered/read are never reported there (Evolution API, group messages).\n\nRoles: crm, ops. PostgREST filters (`?column=eq.value`), `order`, `limit` and `select` apply; at most ${limits.rowsPerRead} rows per request: page with `limit` and a filter on the order column.",
         "responses": {
           "200": {
             "description": "The rows.",
@@ -2793,6 +2793,8 @@ select $json${
           "quarantine_not_found",
           "already_resolved",
           "quarantine_truncated",
+          "quarantine_kind_unknown",
+          "replay_refused",
           "missing_credentials",
           "invalid_api_key",
           "forbidden",
@@ -4290,6 +4292,12 @@ select $json${
           "finished_at": {
             "type": "string",
             "format": "date-time"
+          },
+          "progress_source": {
+            "type": "string"
+          },
+          "progress_reported": {
+            "type": "boolean"
           }
         }
       },
@@ -4346,6 +4354,17 @@ select $json${
           },
           "resolution": {
             "type": "string"
+          },
+          "endpoint": {
+            "type": "string"
+          },
+          "times_received": {
+            "type": "integer",
+            "format": "int32"
+          },
+          "last_received_at": {
+            "type": "string",
+            "format": "date-time"
           }
         }
       },
@@ -4404,6 +4423,13 @@ select $json${
           },
           "restricted_code": {
             "$ref": "#/components/schemas/GatewayErrorCode"
+          },
+          "gateway": {
+            "type": "string"
+          },
+          "gateway_seen_at": {
+            "type": "string",
+            "format": "date-time"
           }
         }
       }

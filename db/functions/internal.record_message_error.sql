@@ -1,6 +1,9 @@
--- The work behind api.record_message_error. Returns the response body with its HTTP status in
--- "status" (the api wrapper sets it: a SET clause here would undo set_config at function exit).
-create or replace function internal.record_message_error(payload jsonb) returns jsonb
+-- The work behind api.record_message_error, and the error part of the Evolution and WAHA webhooks
+-- (`source`: which gateway posted, noted per session for the CRM). Returns the response body with
+-- its HTTP status in "status" (the api wrapper sets it: a SET clause here would undo set_config
+-- at function exit). failed_at is the event's `at` (the gateway's time) when it has one, never
+-- later than now and never before the row's send.
+create or replace function internal.record_message_error(payload jsonb, source text default 'direct') returns jsonb
 language plpgsql volatile security definer
 set search_path = pg_catalog, pg_temp
 -- Generic plans from the first call: they do not depend on the values (docs/design.md).
@@ -11,7 +14,7 @@ declare
   result jsonb;
   restricting boolean;
 begin
-  result := internal.refuse_event_body(payload);
+  result := internal.refuse_event_body(payload, 'record_message_error');
   if result is not null then
     return result;
   end if;
@@ -23,18 +26,20 @@ begin
     select p.message_id from jsonb_array_elements(events) e, internal.parse_message_error(e) p
     where p.problem_code is null));
 
+  -- Invalid events are kept in quarantine (once per value, however often a gateway retries them).
+  perform internal.keep_in_quarantine('record_message_error', q.items)
+  from (select jsonb_agg(jsonb_build_object('code', p.problem_code, 'reason', p.problem, 'body', e.ev) order by e.idx) as items
+        from jsonb_array_elements(events) with ordinality e(ev, idx)
+        cross join lateral internal.parse_message_error(e.ev) p
+        where p.problem_code is not null) q
+  where q.items is not null;
+
   with ev as (
     select e.idx, e.ev as raw, p.*
     from jsonb_array_elements(events) with ordinality e(ev, idx)
     cross join lateral internal.parse_message_error(e.ev) p
   ),
   valid as (select * from ev where problem_code is null),
-  quarantined as (
-    insert into wa_data.message_error_quarantine (code, reason, raw, raw_bytes)
-    select problem_code, problem, internal.raw_event(raw), octet_length(raw::text)
-    from ev where problem_code is not null order by idx
-    returning 1
-  ),
   -- A message id names at most one row (unique); the session and group, when given, must agree.
   matches as (
     select v.idx, r.id as row_id, r.status, r.campaign_id
@@ -51,7 +56,8 @@ begin
   applied as (
     update wa_data.notification_campaign_groups r
     set status = 'failed', error_code = v.error_code, error_message = v.error_message,
-        failed_at = now(), updated_at = now()
+        failed_at = internal.not_before(least(coalesce(internal.event_time(v.raw -> 'at'), now()), now()), r.sent_at),
+        updated_at = now()
     from firsts f join valid v on v.idx = f.idx
     where r.id = f.row_id and r.status = 'sent'
     returning r.id, f.idx
@@ -113,8 +119,11 @@ begin
                        where r2.message_id = p.message_id limit 1) r on true
     where p.problem_code is null and p.error_code is not null;
   end if;
+  perform internal.note_gateway(array(select distinct p.session_id from jsonb_array_elements(events) e
+                                      cross join lateral internal.parse_message_error(e) p
+                                      where p.problem_code is null and p.session_id is not null), source);
   return result;
 end
 $$;
-revoke all on function internal.record_message_error(jsonb) from public;
-grant execute on function internal.record_message_error(jsonb) to gateway;
+revoke all on function internal.record_message_error(jsonb, text) from public;
+grant execute on function internal.record_message_error(jsonb, text) to gateway;

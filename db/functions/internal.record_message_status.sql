@@ -1,9 +1,10 @@
 -- The work behind api.record_message_status and the progress part of the Evolution and WAHA
 -- webhooks: delivery progress per message id, kept in wa_data.message_status_inbox (earliest
 -- times win, so duplicates and out-of-order updates never move a time later) and applied to the
--- campaign row that has the message id, now or when its send is recorded. Returns the response
--- body with its HTTP status in "status" (as internal.record_message_error does).
-create or replace function internal.record_message_status(payload jsonb) returns jsonb
+-- campaign row that has the message id, now or when its send is recorded; on a row, never before
+-- its send (clock skew). `source`: which gateway posted, noted per session for the CRM. Returns
+-- the response body with its HTTP status in "status" (as internal.record_message_error does).
+create or replace function internal.record_message_status(payload jsonb, source text default 'direct') returns jsonb
 language plpgsql volatile security definer
 set search_path = pg_catalog, pg_temp
 -- Generic plans from the first call: they do not depend on the values (docs/design.md).
@@ -14,7 +15,7 @@ declare
   changed text[];
   result jsonb;
 begin
-  result := internal.refuse_event_body(payload);
+  result := internal.refuse_event_body(payload, 'record_message_status');
   if result is not null then
     return result;
   end if;
@@ -26,10 +27,11 @@ begin
     select distinct p.message_id from jsonb_array_elements(events) e, internal.parse_message_status(e) p
     where p.problem_code is null));
 
-  insert into wa_data.message_error_quarantine (code, reason, raw, raw_bytes)
-  select p.problem_code, p.problem, internal.raw_event(e), octet_length(e::text)
-  from jsonb_array_elements(events) with ordinality x(e, idx), internal.parse_message_status(x.e) p
-  where p.problem_code is not null order by x.idx;
+  perform internal.keep_in_quarantine('record_message_status', q.items)
+  from (select jsonb_agg(jsonb_build_object('code', p.problem_code, 'reason', p.problem, 'body', x.e) order by x.idx) as items
+        from jsonb_array_elements(events) with ordinality x(e, idx), internal.parse_message_status(x.e) p
+        where p.problem_code is not null) q
+  where q.items is not null;
 
   insert into wa_data.message_status_inbox as i (message_id, session_id, delivered_at, read_at)
   select p.message_id, (array_agg(p.session_id) filter (where p.session_id is not null))[1],
@@ -47,8 +49,8 @@ begin
   -- Rows picked by id (per-element lookups), new times read from the inbox by key.
   with moved as (
     update wa_data.notification_campaign_groups r
-    set delivered_at = least(r.delivered_at, p.delivered_at),
-        read_at = least(r.read_at, p.read_at),
+    set delivered_at = least(r.delivered_at, internal.not_before(p.delivered_at, r.sent_at)),
+        read_at = least(r.read_at, internal.not_before(p.read_at, r.sent_at)),
         updated_at = now()
     from wa_data.message_status_inbox p
     where r.id = any(array(
@@ -60,8 +62,8 @@ begin
         where v.problem_code is null))
       and p.message_id = r.message_id
       and r.status = 'sent'
-      and (r.delivered_at is distinct from least(r.delivered_at, p.delivered_at)
-           or r.read_at is distinct from least(r.read_at, p.read_at))
+      and (r.delivered_at is distinct from least(r.delivered_at, internal.not_before(p.delivered_at, r.sent_at))
+           or r.read_at is distinct from least(r.read_at, internal.not_before(p.read_at, r.sent_at)))
     returning r.message_id
   )
   select array_agg(message_id) into changed from moved;
@@ -92,9 +94,12 @@ begin
     end as answer
     from jsonb_array_elements(events) with ordinality x(e, idx), internal.parse_message_status(x.e) p
   ) a;
+  perform internal.note_gateway(array(select distinct p.session_id from jsonb_array_elements(events) e
+                                      cross join lateral internal.parse_message_status(e) p
+                                      where p.problem_code is null and p.session_id is not null), source);
   return result;
 end
 $$;
-revoke all on function internal.record_message_status(jsonb) from public;
+revoke all on function internal.record_message_status(jsonb, text) from public;
 -- Called by the SECURITY INVOKER api wrapper, as the gateway.
-grant execute on function internal.record_message_status(jsonb) to gateway;
+grant execute on function internal.record_message_status(jsonb, text) to gateway;

@@ -113,13 +113,15 @@ describe("ops surface (ops)", () => {
     expect(q.preview.length).toBeLessThanOrEqual(500);
     expect((await post("/rpc/resolve_quarantined", { id: q.id, action: "dismiss" }, ops)).json.resolution).toBe("dismissed");
     expect((await post("/rpc/resolve_quarantined", { id: q.id, action: "replay" }, ops)).json.code).toBe("already_resolved");
-    // Kept under an older rule, valid now: replayed through record_message_error.
-    const { rows: [kept] } = await db.query(`insert into message_error_quarantine (code, reason, raw, raw_bytes)
-      values ('invalid_error_code', 'an older rule', jsonb_build_object('messageId', $1::text, 'errorCode', 420), 40) returning id`, [`${marker}r`]);
+    // Kept under an older rule, valid now: replayed through the endpoint it came to.
+    const { rows: [kept] } = await db.query(`insert into message_error_quarantine (code, reason, raw, raw_bytes, endpoint)
+      values ('invalid_error_code', 'an older rule', jsonb_build_object('messageId', $1::text, 'errorCode', 420), 40,
+              'record_message_error') returning id`, [`${marker}r`]);
     const replay = await post("/rpc/resolve_quarantined", { id: Number(kept.id), action: "replay" }, ops);
     expect(replay.json).toMatchObject({ resolution: "replayed", replay: { counts: { pending_match: 1 } } });
     const { rows: [big] } = await db.query(`insert into message_error_quarantine (code, reason, raw, raw_bytes)
       values ('invalid_body', 'big', '{"_truncated": true, "_bytes": 99999}', 99999) returning id`);
+    // (the endpoint is not even looked at: a body kept in part is never replayed)
     expect((await post("/rpc/resolve_quarantined", { id: Number(big.id), action: "replay" }, ops)).json.code).toBe("quarantine_truncated");
   });
 

@@ -73,6 +73,8 @@ export type ErrorCode =
   | "quarantine_not_found"
   | "already_resolved"
   | "quarantine_truncated"
+  | "quarantine_kind_unknown"
+  | "replay_refused"
   | "missing_credentials"
   | "invalid_api_key"
   | "forbidden"
