@@ -251,7 +251,7 @@ describe("Evolution API as 2.3.7 posts", () => {
 
   it("an unauthenticated post to the Evolution endpoint is 401 with a hint about per-instance headers (the global webhook sends none)", async () => {
     const body = evolutionMessageUpdate(uniqueSession(), "3EB0NOKEY", groupJid(), "ERROR");
-    for (const headers of [{}, { "x-api-key": "wak_not-a-key" }]) {
+    for (const headers of [{}, { "x-api-key": "wak_not-a-key" }] as Record<string, string>[]) {
       const r = await post("/rpc/evolution_webhook", body, headers);
       expect(r.status).toBe(401);
       expect(r.json.hint).toMatch(/per-instance headers/);
