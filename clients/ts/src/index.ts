@@ -13,6 +13,10 @@ export {
 export {
   forwardBaileysProgress, toMessageStatusEvents, type BaileysReceiptUpdate, type BaileysProgressSocketLike,
 } from "./baileys-progress.js";
+export {
+  syncWahaGroups, fetchWahaGroups, wahaGroupsToBaileys, toBaileysGroupFromWaha, wahaGroupEngine, WahaError,
+  type WahaEngine, type WahaConnection, type SyncWahaGroupsOptions,
+} from "./waha.js";
 export type * from "./contracts.generated.js";
 export { LIMITS, PATTERNS } from "./values.generated.js";
 export type { Database, Json } from "./database.generated.js";
