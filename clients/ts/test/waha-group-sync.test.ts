@@ -21,7 +21,8 @@ let gateway: GatewayClient;
 beforeAll(async () => {
   server = createServer((req, res) => {
     const m = /^\/api\/([^/]+)\/groups$/.exec(req.url ?? "");
-    const answer = m && req.headers["x-api-key"] === WAHA_KEY ? answers.get(decodeURIComponent(m[1]!)) : [401, { message: "Unauthorized" }];
+    const answer: [number, unknown] | undefined = m && req.headers["x-api-key"] === WAHA_KEY
+      ? answers.get(decodeURIComponent(m[1]!)) : [401, { message: "Unauthorized" }];
     const [status, body] = answer ?? [404, { message: "Session not found" }];
     res.writeHead(status, { "content-type": "application/json" }).end(JSON.stringify(body));
   });
