@@ -6344,6 +6344,8 @@ declare
   events jsonb;
   result jsonb;
   restricting boolean;
+  quarantine jsonb;
+  sessions text[];
 begin
   result := internal.refuse_event_body(payload, 'record_message_error');
   if result is not null then
@@ -6356,14 +6358,6 @@ begin
   perform internal.lock_message_ids(array(
     select p.message_id from jsonb_array_elements(events) e, internal.parse_message_error(e) p
     where p.problem_code is null));
-
-  -- Invalid events are kept in quarantine (once per value, however often a gateway retries them).
-  perform internal.keep_in_quarantine('record_message_error', q.items)
-  from (select jsonb_agg(jsonb_build_object('code', p.problem_code, 'reason', p.problem, 'body', e.ev) order by e.idx) as items
-        from jsonb_array_elements(events) with ordinality e(ev, idx)
-        cross join lateral internal.parse_message_error(e.ev) p
-        where p.problem_code is not null) q
-  where q.items is not null;
 
   with ev as (
     select e.idx, e.ev as raw, p.*
@@ -6436,9 +6430,18 @@ begin
                         'hint', 'Invalid events were kept in quarantine; valid ones were recorded.')
                       from answers a where a.code is not null order by a.idx limit 1), '{}'::jsonb),
          -- Whether any event carries a code that restricts its account (rare: then flag below).
-         exists (select from outcomes o join wa_data.restricting_error_codes rc on rc.code = o.error_code)
-    into result, restricting
+         exists (select from outcomes o join wa_data.restricting_error_codes rc on rc.code = o.error_code),
+         -- What the quarantine keeps (below), and the sessions that posted (for the CRM).
+         (select jsonb_agg(jsonb_build_object('code', e.problem_code, 'reason', e.problem, 'body', e.raw) order by e.idx)
+          from ev e where e.problem_code is not null),
+         (select array_agg(distinct o.session_id) from outcomes o where o.session_id is not null)
+    into result, restricting, quarantine, sessions
   from answers;
+
+  -- Invalid events are kept in quarantine (once per value, however often a gateway retries them).
+  if quarantine is not null then
+    perform internal.keep_in_quarantine('record_message_error', quarantine);
+  end if;
 
   -- An error that means the account itself is restricted flags its session (the event's, or the
   -- one of the row the message id names).
@@ -6450,9 +6453,9 @@ begin
                        where r2.message_id = p.message_id limit 1) r on true
     where p.problem_code is null and p.error_code is not null;
   end if;
-  perform internal.note_gateway(array(select distinct p.session_id from jsonb_array_elements(events) e
-                                      cross join lateral internal.parse_message_error(e) p
-                                      where p.problem_code is null and p.session_id is not null), source);
+  if sessions is not null then
+    perform internal.note_gateway(sessions, source);
+  end if;
   return result;
 end
 $$;
@@ -6470,6 +6473,7 @@ declare
   events jsonb;
   changed text[];
   result jsonb;
+  sessions text[];
 begin
   result := internal.refuse_event_body(payload, 'record_message_status');
   if result is not null then
@@ -6537,10 +6541,11 @@ begin
                         'details', jsonb_build_object('index', x.idx - 1),
                         'hint', 'Invalid events were kept in quarantine; valid ones were recorded.')
                       from jsonb_array_elements(events) with ordinality x(e, idx), internal.parse_message_status(x.e) q
-                      where q.problem_code is not null order by x.idx limit 1), '{}'::jsonb)
-    into result
+                      where q.problem_code is not null order by x.idx limit 1), '{}'::jsonb),
+         array_agg(distinct a.session_id) filter (where a.session_id is not null)
+    into result, sessions
   from (
-    select x.idx, case
+    select x.idx, case when p.problem_code is null then p.session_id end as session_id, case
       when p.problem_code is not null then
         jsonb_build_object('index', x.idx - 1, 'outcome', 'quarantined', 'code', p.problem_code, 'message', p.problem)
       else jsonb_build_object('index', x.idx - 1, 'messageId', p.message_id, 'outcome', case
@@ -6550,9 +6555,9 @@ begin
     end as answer
     from jsonb_array_elements(events) with ordinality x(e, idx), internal.parse_message_status(x.e) p
   ) a;
-  perform internal.note_gateway(array(select distinct p.session_id from jsonb_array_elements(events) e
-                                      cross join lateral internal.parse_message_status(e) p
-                                      where p.problem_code is null and p.session_id is not null), source);
+  if sessions is not null then
+    perform internal.note_gateway(sessions, source);  -- for the CRM: who reports this session's progress
+  end if;
   return result;
 end
 $$;

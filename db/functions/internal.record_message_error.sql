@@ -13,6 +13,8 @@ declare
   events jsonb;
   result jsonb;
   restricting boolean;
+  quarantine jsonb;
+  sessions text[];
 begin
   result := internal.refuse_event_body(payload, 'record_message_error');
   if result is not null then
@@ -25,14 +27,6 @@ begin
   perform internal.lock_message_ids(array(
     select p.message_id from jsonb_array_elements(events) e, internal.parse_message_error(e) p
     where p.problem_code is null));
-
-  -- Invalid events are kept in quarantine (once per value, however often a gateway retries them).
-  perform internal.keep_in_quarantine('record_message_error', q.items)
-  from (select jsonb_agg(jsonb_build_object('code', p.problem_code, 'reason', p.problem, 'body', e.ev) order by e.idx) as items
-        from jsonb_array_elements(events) with ordinality e(ev, idx)
-        cross join lateral internal.parse_message_error(e.ev) p
-        where p.problem_code is not null) q
-  where q.items is not null;
 
   with ev as (
     select e.idx, e.ev as raw, p.*
@@ -105,9 +99,18 @@ begin
                         'hint', 'Invalid events were kept in quarantine; valid ones were recorded.')
                       from answers a where a.code is not null order by a.idx limit 1), '{}'::jsonb),
          -- Whether any event carries a code that restricts its account (rare: then flag below).
-         exists (select from outcomes o join wa_data.restricting_error_codes rc on rc.code = o.error_code)
-    into result, restricting
+         exists (select from outcomes o join wa_data.restricting_error_codes rc on rc.code = o.error_code),
+         -- What the quarantine keeps (below), and the sessions that posted (for the CRM).
+         (select jsonb_agg(jsonb_build_object('code', e.problem_code, 'reason', e.problem, 'body', e.raw) order by e.idx)
+          from ev e where e.problem_code is not null),
+         (select array_agg(distinct o.session_id) from outcomes o where o.session_id is not null)
+    into result, restricting, quarantine, sessions
   from answers;
+
+  -- Invalid events are kept in quarantine (once per value, however often a gateway retries them).
+  if quarantine is not null then
+    perform internal.keep_in_quarantine('record_message_error', quarantine);
+  end if;
 
   -- An error that means the account itself is restricted flags its session (the event's, or the
   -- one of the row the message id names).
@@ -119,9 +122,9 @@ begin
                        where r2.message_id = p.message_id limit 1) r on true
     where p.problem_code is null and p.error_code is not null;
   end if;
-  perform internal.note_gateway(array(select distinct p.session_id from jsonb_array_elements(events) e
-                                      cross join lateral internal.parse_message_error(e) p
-                                      where p.problem_code is null and p.session_id is not null), source);
+  if sessions is not null then
+    perform internal.note_gateway(sessions, source);
+  end if;
   return result;
 end
 $$;

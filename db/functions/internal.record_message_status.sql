@@ -14,6 +14,7 @@ declare
   events jsonb;
   changed text[];
   result jsonb;
+  sessions text[];
 begin
   result := internal.refuse_event_body(payload, 'record_message_status');
   if result is not null then
@@ -81,10 +82,11 @@ begin
                         'details', jsonb_build_object('index', x.idx - 1),
                         'hint', 'Invalid events were kept in quarantine; valid ones were recorded.')
                       from jsonb_array_elements(events) with ordinality x(e, idx), internal.parse_message_status(x.e) q
-                      where q.problem_code is not null order by x.idx limit 1), '{}'::jsonb)
-    into result
+                      where q.problem_code is not null order by x.idx limit 1), '{}'::jsonb),
+         array_agg(distinct a.session_id) filter (where a.session_id is not null)
+    into result, sessions
   from (
-    select x.idx, case
+    select x.idx, case when p.problem_code is null then p.session_id end as session_id, case
       when p.problem_code is not null then
         jsonb_build_object('index', x.idx - 1, 'outcome', 'quarantined', 'code', p.problem_code, 'message', p.problem)
       else jsonb_build_object('index', x.idx - 1, 'messageId', p.message_id, 'outcome', case
@@ -94,9 +96,9 @@ begin
     end as answer
     from jsonb_array_elements(events) with ordinality x(e, idx), internal.parse_message_status(x.e) p
   ) a;
-  perform internal.note_gateway(array(select distinct p.session_id from jsonb_array_elements(events) e
-                                      cross join lateral internal.parse_message_status(e) p
-                                      where p.problem_code is null and p.session_id is not null), source);
+  if sessions is not null then
+    perform internal.note_gateway(sessions, source);  -- for the CRM: who reports this session's progress
+  end if;
   return result;
 end
 $$;
