@@ -24,8 +24,10 @@ declare
   items jsonb;
   errors jsonb;
   progress jsonb;
-  error_counts jsonb;
-  progress_counts jsonb;
+  kind text;
+  todo jsonb;
+  part jsonb;
+  counts jsonb := '{}';
   result jsonb;
   ignored integer;
 begin
@@ -66,23 +68,21 @@ begin
     ignored := ignored + (select count(*) from jsonb_array_elements(items) d
                           where jsonb_typeof(d) <> 'object' or (d -> 'fromMe') = 'false'::jsonb);
     -- Every item, in calls of at most ackEventsPerCall events (issue 22.4: never 2xx for a drop).
-    for i in 0 .. coalesce(jsonb_array_length(errors), 0) - 1 by chunk loop
-      result := internal.record_message_error(jsonb_build_object('events',
-        (select jsonb_agg(e order by n) from jsonb_array_elements(errors) with ordinality x(e, n) where n > i and n <= i + chunk)),
-        'evolution_api');
-      error_counts := internal.add_counts(error_counts, result -> 'counts');
-    end loop;
-    for i in 0 .. coalesce(jsonb_array_length(progress), 0) - 1 by chunk loop
-      result := internal.record_message_status(jsonb_build_object('events',
-        (select jsonb_agg(e order by n) from jsonb_array_elements(progress) with ordinality x(e, n) where n > i and n <= i + chunk)),
-        'evolution_api');
-      progress_counts := internal.add_counts(progress_counts, result -> 'counts');
+    foreach kind in array array['errors', 'progress'] loop
+      todo := case kind when 'errors' then errors else progress end;
+      for i in 0 .. coalesce(jsonb_array_length(todo), 0) - 1 by chunk loop
+        part := jsonb_build_object('events',
+          (select jsonb_agg(e order by n) from jsonb_array_elements(todo) with ordinality x(e, n) where n > i and n <= i + chunk));
+        result := case kind when 'errors' then internal.record_message_error(part, 'evolution_api')
+                            else internal.record_message_status(part, 'evolution_api') end;
+        counts := counts || jsonb_build_object(kind, internal.add_counts(counts -> kind, result -> 'counts'));
+      end loop;
     end loop;
     if errors is null and progress is null then
       perform internal.note_gateway(array[instance], 'evolution_api');
     end if;
     return jsonb_build_object('event', event, 'outcome', 'recorded',
-      'errors', error_counts, 'progress', progress_counts, 'ignored', ignored);
+      'errors', counts -> 'errors', 'progress', counts -> 'progress', 'ignored', ignored);
   elsif event in ('groups.upsert', 'groups.update', 'group.update') then
     perform internal.note_gateway(array[instance], 'evolution_api');
     return jsonb_build_object('event', event, 'outcome', 'recorded',
