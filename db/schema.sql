@@ -5849,7 +5849,7 @@ declare
   kind text;
   todo jsonb;
   part jsonb;
-  counts jsonb := '{}';
+  counts jsonb := '{}'::jsonb;
   result jsonb;
   ignored integer;
 begin
