@@ -899,7 +899,7 @@ select $json${
             "jwt": []
           }
         ],
-        "description": "POST /rpc/evolution_webhook (gateway): Evolution API v2's webhook body as it posts it (webhookByEvents off). messages.update ERROR → error ACK; DELIVERY_ACK/READ/PLAYED → delivery progress; groups.upsert/groups.update → groups of the instance's session (never community parents; nothing else deactivated). Every other event answers ignored. The apikey field is never stored.\n\nRoles: gateway. The body is the payload itself.",
+        "description": "POST /rpc/evolution_webhook (gateway): Evolution API v2's webhook body as it posts it (2.3.6/2.3.7, a per-instance webhook with byEvents off). messages.update ERROR → error ACK (no code: Evolution drops it); DELIVERY_ACK/READ/PLAYED → delivery progress (Evolution posts none for group messages); data may also be an array of any length, recorded in calls of at most ackEventsPerCall. groups.upsert, and groups.update under both spellings (groups.update, GROUP_UPDATE) → groups of the instance's session (never community parents; nothing else deactivated). Every other event answers ignored. The apikey is never stored, wherever it is in the body.\n\nRoles: gateway. The body is the payload itself.",
         "requestBody": {
           "required": true,
           "content": {
@@ -982,7 +982,7 @@ select $json${
             }
           },
           "422": {
-            "description": "Refused: `idempotency_key_reused`, `invalid_session_id` (docs/errors.md).",
+            "description": "Refused: `idempotency_key_reused`, `invalid_group_field`, `invalid_group_jid`, `invalid_session_id` (docs/errors.md).",
             "content": {
               "application/json": {
                 "schema": {
@@ -1102,7 +1102,7 @@ select $json${
             }
           },
           "409": {
-            "description": "Refused: `already_resolved`, `quarantine_truncated` (docs/errors.md).",
+            "description": "Refused: `already_resolved`, `quarantine_kind_unknown`, `quarantine_truncated` (docs/errors.md).",
             "content": {
               "application/json": {
                 "schema": {
@@ -1112,7 +1112,7 @@ select $json${
             }
           },
           "422": {
-            "description": "Refused: `idempotency_key_reused`, `invalid_action`, `invalid_age`, `invalid_quarantine_id` (docs/errors.md).",
+            "description": "Refused: `idempotency_key_reused`, `invalid_action`, `invalid_age`, `invalid_quarantine_id`, `replay_refused` (docs/errors.md).",
             "content": {
               "application/json": {
                 "schema": {
@@ -1242,7 +1242,7 @@ select $json${
             }
           },
           "422": {
-            "description": "Refused: `empty_batch`, `idempotency_key_reused`, `invalid_error_code`, `invalid_error_message`, `invalid_event`, `invalid_event_type`, `invalid_events`, `invalid_group_jid`, `invalid_message_id`, `invalid_session_id`, `session_required` (docs/errors.md).",
+            "description": "Refused: `empty_batch`, `idempotency_key_reused`, `invalid_error_code`, `invalid_error_message`, `invalid_event`, `invalid_event_type`, `invalid_events`, `invalid_group_jid`, `invalid_message_id`, `invalid_session_id`, `invalid_timestamp`, `session_required` (docs/errors.md).",
             "content": {
               "application/json": {
                 "schema": {
@@ -1527,7 +1527,7 @@ select $json${
     "/rpc/resolve_quarantined": {
       "post": {
         "operationId": "resolve_quarantined",
-        "summary": "Ops: dismiss a quarantined event, or replay it through record_message_error.",
+        "summary": "Ops: dismiss a quarantined event, or replay it to the endpoint it came to (refused again: 422, nothing kept).",
         "tags": [
           "ops"
         ],
@@ -1539,7 +1539,7 @@ select $json${
             "jwt": []
           }
         ],
-        "description": "POST /rpc/resolve_quarantined (ops): dismiss a quarantined event, or replay it through record_message_error. Once only (409 already_resolved).\n\nRoles: ops. The body is the payload itself.",
+        "description": "POST /rpc/resolve_quarantined (ops): dismiss a quarantined event, or replay it to the endpoint it came to (all or nothing: refused again → 422 replay_refused, nothing kept). Once only (409 already_resolved).\n\nRoles: ops. The body is the payload itself.",
         "requestBody": {
           "required": true,
           "content": {
@@ -1552,7 +1552,7 @@ select $json${
         },
         "responses": {
           "200": {
-            "description": "What was done; a replay carries record_message_error's answer.",
+            "description": "What was done; a replay carries the answer of the endpoint the body was replayed to.",
             "content": {
               "application/json": {
                 "schema": {
@@ -1622,7 +1622,7 @@ select $json${
             }
           },
           "409": {
-            "description": "Refused: `already_resolved`, `quarantine_truncated` (docs/errors.md).",
+            "description": "Refused: `already_resolved`, `quarantine_kind_unknown`, `quarantine_truncated` (docs/errors.md).",
             "content": {
               "application/json": {
                 "schema": {
@@ -1632,7 +1632,7 @@ select $json${
             }
           },
           "422": {
-            "description": "Refused: `idempotency_key_reused`, `invalid_action`, `invalid_age`, `invalid_quarantine_id` (docs/errors.md).",
+            "description": "Refused: `idempotency_key_reused`, `invalid_action`, `invalid_age`, `invalid_quarantine_id`, `replay_refused` (docs/errors.md).",
             "content": {
               "application/json": {
                 "schema": {
@@ -2059,7 +2059,7 @@ select $json${
             "jwt": []
           }
         ],
-        "description": "POST /rpc/waha_webhook (gateway): WAHA's webhook body as it posts it. message.ack with ack -1 (ERROR) → error ACK; 2 DEVICE / 3 READ / 4 PLAYED → delivery progress; every other event answers ignored. With a WAHA HMAC key configured, X-Webhook-Hmac must be HMAC-SHA512 of the body (else 401, quarantined).\n\nRoles: gateway. The body is the payload itself.",
+        "description": "POST /rpc/waha_webhook (gateway): WAHA's webhook body as it posts it (2025.12+, every engine). message.ack and message.ack.group: ours is read from WAHA's id (true_…; WEBJS posts fromMe false for our own group messages); ack -1 (ERROR) → error ACK (code from payload.error.code, else errorCode, else Baileys' messageStubParameters; WAHA's own fields kept with the event); 2 DEVICE, and 1 SERVER with a NOWEB receipt → delivered; 3 READ / 4 PLAYED → read. The time is the gateway's (the receipt's, else the envelope's timestamp). group.v2.leave (and a group.v2.participants leave naming us) makes the group unsendable; group.v2.join stores an unknown group unsendable until a sync; group.v2.update renames. Every other event answers ignored. With a WAHA HMAC key configured, X-Webhook-Hmac must be HMAC-SHA512 of the body (else 401, quarantined).\n\nRoles: gateway. The body is the payload itself.",
         "requestBody": {
           "required": true,
           "content": {
@@ -2142,7 +2142,7 @@ select $json${
             }
           },
           "422": {
-            "description": "Refused: `idempotency_key_reused`, `invalid_session_id` (docs/errors.md).",
+            "description": "Refused: `idempotency_key_reused`, `invalid_group_field`, `invalid_group_jid`, `invalid_session_id` (docs/errors.md).",
             "content": {
               "application/json": {
                 "schema": {
@@ -2393,7 +2393,7 @@ select $json${
     "/campaigns": {
       "get": {
         "operationId": "list_campaigns",
-        "summary": "Campaigns with their live totals and status.",
+        "summary": "Campaigns with their live totals and status. progress_source: the gateway reporting for the session; progress_reported false means delivered/read are never reported there (Evolution API, group messages).",
         "tags": [
           "crm",
           "ops"
@@ -2406,7 +2406,7 @@ select $json${
             "jwt": []
           }
         ],
-        "description": "Campaigns with their live totals and status.\n\nRoles: crm, ops. PostgREST filters (`?column=eq.value`), `order`, `limit` and `select` apply; at most ${limits.rowsPerRead} rows per request: page with `limit` and a filter on the order column.",
+        "description": "Campaigns with their live totals and status. progress_source: the gateway reporting for the session; progress_reported false means delivered/read are never reported there (Evolution API, group messages).\n\nRoles: crm, ops. PostgREST filters (`?column=eq.value`), `order`, `limit` and `select` apply; at most ${limits.rowsPerRead} rows per request: page with `limit` and a filter on the order column.",
         "responses": {
           "200": {
             "description": "The rows.",
@@ -3351,6 +3351,8 @@ select $json${
           "quarantine_not_found",
           "already_resolved",
           "quarantine_truncated",
+          "quarantine_kind_unknown",
+          "replay_refused",
           "missing_credentials",
           "invalid_api_key",
           "forbidden",
@@ -3414,7 +3416,7 @@ select $json${
       },
       "EvolutionWebhookRequest": {
         "title": "EvolutionWebhookRequest",
-        "description": "POST /rpc/evolution_webhook (gateway): Evolution API v2's webhook body as it posts it (webhookByEvents off). messages.update ERROR → error ACK; DELIVERY_ACK/READ/PLAYED → delivery progress; groups.upsert/groups.update → groups of the instance's session (never community parents; nothing else deactivated). Every other event answers ignored. The apikey field is never stored.",
+        "description": "POST /rpc/evolution_webhook (gateway): Evolution API v2's webhook body as it posts it (2.3.6/2.3.7, a per-instance webhook with byEvents off). messages.update ERROR → error ACK (no code: Evolution drops it); DELIVERY_ACK/READ/PLAYED → delivery progress (Evolution posts none for group messages); data may also be an array of any length, recorded in calls of at most ackEventsPerCall. groups.upsert, and groups.update under both spellings (groups.update, GROUP_UPDATE) → groups of the instance's session (never community parents; nothing else deactivated). Every other event answers ignored. The apikey is never stored, wherever it is in the body.",
         "type": "object",
         "required": [
           "event",
@@ -3635,6 +3637,26 @@ select $json${
                 "type": "null"
               }
             ]
+          },
+          "at": {
+            "description": "When the gateway saw the error: ISO 8601 with zone, or epoch seconds (milliseconds accepted); a time that does not exist is refused (invalid_timestamp). The row's failed_at is this time, never later than now and never before the send; now when absent.",
+            "oneOf": [
+              {
+                "type": "string",
+                "format": "date-time"
+              },
+              {
+                "type": "number",
+                "minimum": 100000000
+              },
+              {
+                "type": "null"
+              }
+            ]
+          },
+          "gatewayError": {
+            "description": "The gateway's own error fields as it sent them (WAHA: payload.error, errorCode, messageStubParameters): kept with the event, so a code that does not parse is never lost. Not read.",
+            "type": "object"
           }
         }
       },
@@ -3734,6 +3756,18 @@ select $json${
                 "messageId": "3EB0C767D097B7C7C034"
               }
             ]
+          },
+          {
+            "sessionId": "wa_x",
+            "messageId": "3EB0C767D097B7C7C035",
+            "errorCode": "479",
+            "at": 1764072000123,
+            "gatewayError": {
+              "error": {
+                "code": "479",
+                "blocked": false
+              }
+            }
           }
         ]
       },
@@ -4107,7 +4141,7 @@ select $json${
             "description": "delivered: reached a device of the group (any participant); read/played: first read or played there (implies delivered)."
           },
           "at": {
-            "description": "When it happened: ISO 8601 with zone, or epoch seconds (milliseconds accepted); now when absent.",
+            "description": "When it happened: ISO 8601 with zone, or epoch seconds (milliseconds accepted); a time that does not exist (30 February) is refused for that event (invalid_timestamp), the rest of the batch is recorded. Never later than now, and on a row never before its send; now when absent.",
             "oneOf": [
               {
                 "type": "string",
@@ -4242,7 +4276,7 @@ select $json${
       },
       "ResolveQuarantinedRequest": {
         "title": "ResolveQuarantinedRequest",
-        "description": "POST /rpc/resolve_quarantined (ops): dismiss a quarantined event, or replay it through record_message_error. Once only (409 already_resolved).",
+        "description": "POST /rpc/resolve_quarantined (ops): dismiss a quarantined event, or replay it to the endpoint it came to (all or nothing: refused again → 422 replay_refused, nothing kept). Once only (409 already_resolved).",
         "type": "object",
         "required": [
           "id",
@@ -4264,7 +4298,7 @@ select $json${
       },
       "ResolveQuarantinedResponse": {
         "title": "ResolveQuarantinedResponse",
-        "description": "What was done; a replay carries record_message_error's answer.",
+        "description": "What was done; a replay carries the answer of the endpoint the body was replayed to.",
         "type": "object",
         "required": [
           "id",
@@ -4282,6 +4316,15 @@ select $json${
           },
           "replay": {
             "type": "object"
+          },
+          "endpoint": {
+            "enum": [
+              "record_message_error",
+              "record_message_status",
+              "waha_webhook",
+              "evolution_webhook"
+            ],
+            "description": "Where a replay posted the body."
           }
         }
       },
@@ -4604,7 +4647,7 @@ select $json${
       },
       "WahaWebhookRequest": {
         "title": "WahaWebhookRequest",
-        "description": "POST /rpc/waha_webhook (gateway): WAHA's webhook body as it posts it. message.ack with ack -1 (ERROR) → error ACK; 2 DEVICE / 3 READ / 4 PLAYED → delivery progress; every other event answers ignored. With a WAHA HMAC key configured, X-Webhook-Hmac must be HMAC-SHA512 of the body (else 401, quarantined).",
+        "description": "POST /rpc/waha_webhook (gateway): WAHA's webhook body as it posts it (2025.12+, every engine). message.ack and message.ack.group: ours is read from WAHA's id (true_…; WEBJS posts fromMe false for our own group messages); ack -1 (ERROR) → error ACK (code from payload.error.code, else errorCode, else Baileys' messageStubParameters; WAHA's own fields kept with the event); 2 DEVICE, and 1 SERVER with a NOWEB receipt → delivered; 3 READ / 4 PLAYED → read. The time is the gateway's (the receipt's, else the envelope's timestamp). group.v2.leave (and a group.v2.participants leave naming us) makes the group unsendable; group.v2.join stores an unknown group unsendable until a sync; group.v2.update renames. Every other event answers ignored. With a WAHA HMAC key configured, X-Webhook-Hmac must be HMAC-SHA512 of the body (else 401, quarantined).",
         "type": "object",
         "required": [
           "event",
@@ -4621,7 +4664,7 @@ select $json${
         },
         "examples": [
           {
-            "id": "evt_01JWAHA0000000000000000001",
+            "id": "evt_01jwaha0000000000000000001",
             "timestamp": 1764072000000,
             "event": "message.ack",
             "session": "wa_x",
@@ -4630,32 +4673,50 @@ select $json${
               "pushName": "CRM"
             },
             "payload": {
-              "id": "true_120363041234567891@g.us_3EB0WAHAERR001_5511999999999@c.us",
-              "from": "5511999999999@c.us",
-              "to": "120363041234567891@g.us",
-              "participant": "5511999999999@c.us",
+              "id": "true_120363041234567891@g.us_3EB0WAHAERR001",
+              "from": "120363041234567891@g.us",
               "fromMe": true,
               "ack": -1,
-              "ackName": "ERROR"
+              "ackName": "ERROR",
+              "error": {
+                "code": "479",
+                "blocked": false
+              }
             },
             "engine": "NOWEB",
             "environment": {
-              "version": "2025.11.1",
+              "version": "2026.7.1",
               "engine": "NOWEB",
-              "tier": "CORE"
+              "tier": "CORE",
+              "browser": null
             }
           },
           {
-            "event": "message.ack",
+            "id": "evt_01jwaha0000000000000000002",
+            "timestamp": 1764072001000,
+            "event": "message.ack.group",
             "session": "wa_x",
             "payload": {
-              "id": "true_120363041234567891@g.us_3EB0WAHARD0001",
-              "from": "5511999999999@c.us",
+              "id": "true_120363041234567891@g.us_3EB0WAHARD0001_5511999999999@c.us",
+              "from": "120363041234567891@g.us",
               "to": "120363041234567891@g.us",
-              "fromMe": true,
+              "participant": "5511900000001@c.us",
+              "fromMe": false,
               "ack": 3,
               "ackName": "READ"
-            }
+            },
+            "engine": "WEBJS"
+          },
+          {
+            "event": "group.v2.leave",
+            "session": "wa_x",
+            "payload": {
+              "timestamp": 1764072002000,
+              "group": {
+                "id": "120363041234567891@g.us"
+              }
+            },
+            "engine": "GOWS"
           },
           {
             "event": "session.status",
@@ -4861,6 +4922,12 @@ select $json${
           "finished_at": {
             "type": "string",
             "format": "date-time"
+          },
+          "progress_source": {
+            "type": "string"
+          },
+          "progress_reported": {
+            "type": "boolean"
           }
         }
       },
@@ -4970,6 +5037,17 @@ select $json${
           "api_key_id": {
             "type": "integer",
             "format": "int64"
+          },
+          "endpoint": {
+            "type": "string"
+          },
+          "times_received": {
+            "type": "integer",
+            "format": "int32"
+          },
+          "last_received_at": {
+            "type": "string",
+            "format": "date-time"
           }
         }
       },
@@ -5028,6 +5106,13 @@ select $json${
           },
           "restricted_code": {
             "$ref": "#/components/schemas/GatewayErrorCode"
+          },
+          "gateway": {
+            "type": "string"
+          },
+          "gateway_seen_at": {
+            "type": "string",
+            "format": "date-time"
           }
         }
       }
@@ -5238,8 +5323,9 @@ begin
         error_message = case when t.inbox_ids is not null then t.ack_message else t.error_message end,
         sent_at = case when t.message_id is not null then now() end,
         failed_at = case when t.message_id is null or t.inbox_ids is not null then now() end,
-        delivered_at = case when t.message_id is not null and t.inbox_ids is null then t.delivered_at end,
-        read_at = case when t.message_id is not null and t.inbox_ids is null then t.read_at end,
+        -- Progress that arrived first is never before the send (docs/gateway.md, "Times").
+        delivered_at = case when t.message_id is not null and t.inbox_ids is null then internal.not_before(t.delivered_at, now()) end,
+        read_at = case when t.message_id is not null and t.inbox_ids is null then internal.not_before(t.read_at, now()) end,
         updated_at = now()
     from todo t
     where r.id = t.row_id
@@ -5333,13 +5419,34 @@ begin
       perform internal.raise_api_error(409, 'quarantine_truncated',
         format('Quarantined event %s was kept only in part: it cannot be replayed.', q.id));
     end if;
-    replayed := internal.record_message_error(q.raw);
+    if q.endpoint is null then
+      perform internal.raise_api_error(409, 'quarantine_kind_unknown',
+        format('Quarantined event %s was kept before the endpoint it came to was recorded: it is not replayed on a guess.', q.id),
+        null, 'Dismiss it, or post its body (GET /quarantine) to the right endpoint yourself.');
+    end if;
+    begin
+      replayed := case q.endpoint
+        when 'record_message_error' then internal.record_message_error(q.raw)
+        when 'record_message_status' then internal.record_message_status(q.raw)
+        when 'waha_webhook' then internal.waha_webhook(q.raw::text, q.raw, null, false)
+        when 'evolution_webhook' then internal.evolution_webhook(q.raw)
+      end;
+      if coalesce((replayed ->> 'status')::integer, 200) >= 400 then
+        raise sqlstate 'WAQ01';  -- undoes whatever the refused replay wrote (its quarantine row)
+      end if;
+    exception when sqlstate 'WAQ01' then
+      perform internal.raise_api_error(422, 'replay_refused',
+        format('Replaying quarantined event %s was refused again (%s): %s', q.id, replayed ->> 'code', replayed ->> 'message'),
+        jsonb_build_object('endpoint', q.endpoint, 'code', replayed ->> 'code', 'message', replayed ->> 'message'),
+        'Nothing was recorded and the event stays in quarantine: dismiss it, or fix the rule or the gateway first.');
+    end;
   end if;
   update wa_data.message_error_quarantine
   set resolved_at = now(), resolution = case action when 'replay' then 'replayed' else 'dismissed' end
   where id = q.id;
   return jsonb_build_object('id', q.id, 'resolution', case action when 'replay' then 'replayed' else 'dismissed' end)
-         || case when replayed is not null then jsonb_build_object('replay', replayed - 'status') else '{}'::jsonb end;
+         || case when replayed is not null then jsonb_build_object('endpoint', q.endpoint, 'replay', replayed - 'status')
+                 else '{}'::jsonb end;
 end
 $_$;
 
@@ -5347,7 +5454,7 @@ $_$;
 -- Name: FUNCTION resolve_quarantined(jsonb); Type: COMMENT; Schema: api; Owner: -
 --
 
-COMMENT ON FUNCTION api.resolve_quarantined(jsonb) IS 'Ops: dismiss a quarantined event, or replay it through record_message_error.';
+COMMENT ON FUNCTION api.resolve_quarantined(jsonb) IS 'Ops: dismiss a quarantined event, or replay it to the endpoint it came to (refused again: 422, nothing kept).';
 
 --
 -- Name: retry_failed_groups(jsonb); Type: FUNCTION; Schema: api; Owner: -
@@ -5622,6 +5729,20 @@ $_$;
 --
 
 COMMENT ON FUNCTION api.waha_webhook(json) IS 'Gateway: WAHA webhook (message.ack; other events answer ignored). Checks X-Webhook-Hmac when a WAHA key is set.';
+
+--
+-- Name: add_counts(jsonb, jsonb); Type: FUNCTION; Schema: internal; Owner: -
+--
+
+CREATE FUNCTION internal.add_counts(a jsonb, b jsonb) RETURNS jsonb
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+  select case when a is null then b when b is null then a else
+    (select jsonb_object_agg(k, coalesce((a ->> k)::bigint, 0) + coalesce((b ->> k)::bigint, 0))
+     from (select jsonb_object_keys(a) union select jsonb_object_keys(b)) x(k))
+  end
+$$;
 
 --
 -- Name: api_key(text); Type: FUNCTION; Schema: internal; Owner: -
@@ -5947,6 +6068,15 @@ end
 $_$;
 
 --
+-- Name: credentials_hint(text); Type: FUNCTION; Schema: internal; Owner: -
+--
+
+CREATE FUNCTION internal.credentials_hint(path text) RETURNS text
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    RETURN CASE WHEN (path = '/rpc/evolution_webhook'::text) THEN ('Evolution API sends custom headers only on per-instance headers: set the webhook with POST /webhook/set/{instance} '::text || 'and {"webhook": {"headers": {"x-api-key": "<a gateway key>"}}}; the global webhook sends none (docs/gateway.md).'::text) ELSE NULL::text END;
+
+--
 -- Name: describe_value(text); Type: FUNCTION; Schema: internal; Owner: -
 --
 
@@ -5970,7 +6100,7 @@ CREATE FUNCTION internal.error_code(code jsonb) RETURNS integer
 CREATE FUNCTION internal.error_codes() RETURNS text[]
     LANGUAGE sql IMMUTABLE PARALLEL SAFE
     SET search_path TO 'pg_catalog', 'pg_temp'
-    RETURN ARRAY['invalid_body'::text, 'invalid_session_id'::text, 'invalid_groups'::text, 'invalid_allow_empty'::text, 'too_many_groups'::text, 'invalid_group'::text, 'invalid_group_jid'::text, 'invalid_group_field'::text, 'duplicate_group_jid'::text, 'invalid_events'::text, 'empty_batch'::text, 'batch_too_large'::text, 'invalid_event'::text, 'invalid_event_type'::text, 'invalid_message_id'::text, 'invalid_error_code'::text, 'invalid_error_message'::text, 'invalid_name'::text, 'invalid_message'::text, 'invalid_status'::text, 'invalid_group_jids'::text, 'empty_group_list'::text, 'unsendable_groups'::text, 'invalid_campaign_id'::text, 'invalid_sends'::text, 'duplicate_message_id'::text, 'campaign_not_found'::text, 'unknown_campaign_groups'::text, 'send_conflict'::text, 'invalid_progress_status'::text, 'invalid_timestamp'::text, 'session_restricted'::text, 'session_not_found'::text, 'invalid_signature'::text, 'invalid_scheduled'::text, 'invalid_transition'::text, 'campaign_cancelled'::text, 'nothing_to_retry'::text, 'invalid_age'::text, 'invalid_quarantine_id'::text, 'invalid_action'::text, 'quarantine_not_found'::text, 'already_resolved'::text, 'quarantine_truncated'::text, 'missing_credentials'::text, 'invalid_api_key'::text, 'forbidden'::text, 'not_found'::text, 'method_not_allowed'::text, 'PGRST102'::text, 'PGRST202'::text, 'PGRST301'::text, '57014'::text, 'PGRST106'::text, '22023'::text, '42501'::text, '22P05'::text, 'network_error'::text, 'connection_lost'::text, 'PGRST100'::text, 'PGRST101'::text, 'PGRST103'::text, 'PGRST107'::text, 'PGRST116'::text, 'PGRST200'::text, '22P02'::text, '42703'::text, '54001'::text, 'request_too_large'::text, 'PGRST000'::text, 'PGRST001'::text, 'PGRST002'::text, 'PGRST003'::text, '53200'::text, 'invalid_idempotency_key'::text, 'idempotency_key_reused'::text, 'service_unavailable'::text, 'session_not_allowed'::text, 'session_required'::text];
+    RETURN ARRAY['invalid_body'::text, 'invalid_session_id'::text, 'invalid_groups'::text, 'invalid_allow_empty'::text, 'too_many_groups'::text, 'invalid_group'::text, 'invalid_group_jid'::text, 'invalid_group_field'::text, 'duplicate_group_jid'::text, 'invalid_events'::text, 'empty_batch'::text, 'batch_too_large'::text, 'invalid_event'::text, 'invalid_event_type'::text, 'invalid_message_id'::text, 'invalid_error_code'::text, 'invalid_error_message'::text, 'invalid_name'::text, 'invalid_message'::text, 'invalid_status'::text, 'invalid_group_jids'::text, 'empty_group_list'::text, 'unsendable_groups'::text, 'invalid_campaign_id'::text, 'invalid_sends'::text, 'duplicate_message_id'::text, 'campaign_not_found'::text, 'unknown_campaign_groups'::text, 'send_conflict'::text, 'invalid_progress_status'::text, 'invalid_timestamp'::text, 'session_restricted'::text, 'session_not_found'::text, 'invalid_signature'::text, 'invalid_scheduled'::text, 'invalid_transition'::text, 'campaign_cancelled'::text, 'nothing_to_retry'::text, 'invalid_age'::text, 'invalid_quarantine_id'::text, 'invalid_action'::text, 'quarantine_not_found'::text, 'already_resolved'::text, 'quarantine_truncated'::text, 'quarantine_kind_unknown'::text, 'replay_refused'::text, 'missing_credentials'::text, 'invalid_api_key'::text, 'forbidden'::text, 'not_found'::text, 'method_not_allowed'::text, 'PGRST102'::text, 'PGRST202'::text, 'PGRST301'::text, '57014'::text, 'PGRST106'::text, '22023'::text, '42501'::text, '22P05'::text, 'network_error'::text, 'connection_lost'::text, 'PGRST100'::text, 'PGRST101'::text, 'PGRST103'::text, 'PGRST107'::text, 'PGRST116'::text, 'PGRST200'::text, '22P02'::text, '42703'::text, '54001'::text, 'request_too_large'::text, 'PGRST000'::text, 'PGRST001'::text, 'PGRST002'::text, 'PGRST003'::text, '53200'::text, 'invalid_idempotency_key'::text, 'idempotency_key_reused'::text, 'service_unavailable'::text, 'session_not_allowed'::text, 'session_required'::text];
 
 --
 -- Name: notification_campaign_groups; Type: TABLE; Schema: wa_data; Owner: -
@@ -6034,6 +6164,37 @@ CREATE FUNCTION internal.event_sessions(payload jsonb) RETURNS text[]
     RETURN ARRAY(SELECT DISTINCT NULLIF((e.value ->> 'sessionId'::text), ''::text) AS "nullif" FROM jsonb_array_elements(CASE WHEN (jsonb_typeof((event_sessions.payload -> 'events'::text)) = 'array'::text) THEN (event_sessions.payload -> 'events'::text) WHEN (jsonb_typeof(event_sessions.payload) = 'object'::text) THEN jsonb_build_array(event_sessions.payload) ELSE '[]'::jsonb END) e(value) WHERE ((jsonb_typeof(e.value) = 'object'::text) AND (jsonb_typeof((e.value -> 'sessionId'::text)) = 'string'::text)));
 
 --
+-- Name: event_time(jsonb); Type: FUNCTION; Schema: internal; Owner: -
+--
+
+CREATE FUNCTION internal.event_time(v jsonb) RETURNS timestamp with time zone
+    LANGUAGE sql STABLE PARALLEL SAFE
+    AS $_$
+  select case jsonb_typeof(v)
+    when 'number' then
+      case when v::text ~ '^[0-9]{9,13}(\.[0-9]+)?$' then
+        to_timestamp(case when length(split_part(v::text, '.', 1)) = 13 then v::text::numeric / 1000
+                          else v::text::numeric end)
+      end
+    when 'string' then
+      case when v #>> '{}' ~ ('^([0-9]{3}[1-9]|[0-9]{2}[1-9][0-9]|[0-9][1-9][0-9]{2}|[1-9][0-9]{3})'  -- year 0001..9999
+                              || '-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])'                          -- month, day
+                              || '[T ]([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9](\.[0-9]+)?)?'         -- hh:mm[:ss[.f]]
+                              || '(Z|[+-](0[0-9]|1[0-5])(:?[0-5][0-9])?)$')                           -- zone
+      then
+        case when substr(v #>> '{}', 9, 2) <= '28'
+               or substr(v #>> '{}', 9, 2)::integer <= case substr(v #>> '{}', 6, 2)
+                    when '02' then case when substr(v #>> '{}', 1, 4)::integer % 4 = 0
+                                             and (substr(v #>> '{}', 1, 4)::integer % 100 <> 0
+                                                  or substr(v #>> '{}', 1, 4)::integer % 400 = 0) then 29 else 28 end
+                    when '04' then 30 when '06' then 30 when '09' then 30 when '11' then 30 else 31 end
+             then (v #>> '{}')::timestamptz
+        end
+      end
+  end
+$_$;
+
+--
 -- Name: evolution_webhook(jsonb); Type: FUNCTION; Schema: internal; Owner: -
 --
 
@@ -6045,11 +6206,15 @@ CREATE FUNCTION internal.evolution_webhook(body jsonb) RETURNS jsonb
 declare
   event text := lower(replace(body ->> 'event', '_', '.'));
   instance text := body ->> 'instance';
+  chunk integer := internal.limit('ackEventsPerCall');
   items jsonb;
   errors jsonb;
   progress jsonb;
-  error_result jsonb;
-  progress_result jsonb;
+  kind text;
+  todo jsonb;
+  part jsonb;
+  counts jsonb := '{}'::jsonb;
+  result jsonb;
   ignored integer;
   refusal jsonb;
 begin
@@ -6057,7 +6222,7 @@ begin
      or jsonb_typeof(body -> 'instance') is distinct from 'string' then
     return internal.quarantine_refusal(400, 'invalid_body',
       'The body must be an Evolution API webhook: {"event": "...", "instance": "...", "data": ...}.',
-      body - 'apikey', octet_length(body::text));
+      internal.without_apikey(body), octet_length(body::text), 'evolution_webhook');
   end if;
   -- A key bound to sessions (instances) posts for those only: another's body is refused, not stored.
   refusal := internal.refuse_out_of_scope(internal.session_scope(), array[instance]);
@@ -6066,7 +6231,8 @@ begin
   end if;
   if not internal.conforms(instance, 'SessionId') then
     return internal.quarantine_refusal(422, 'invalid_session_id',
-      format('instance must be %s.', internal.describe_value('SessionId')), body - 'apikey', octet_length(body::text));
+      format('instance must be %s.', internal.describe_value('SessionId')), internal.without_apikey(body),
+      octet_length(body::text), 'evolution_webhook');
   end if;
   items := case jsonb_typeof(body -> 'data') when 'array' then body -> 'data'
                                               when 'object' then jsonb_build_array(body -> 'data')
@@ -6075,29 +6241,42 @@ begin
   if event = 'messages.update' then
     -- Status names as Evolution sends them (Baileys' numbers 0..5 accepted too).
     with u as (
-      select d, case when jsonb_typeof(d -> 'status') = 'number'
-                     then (array['ERROR', 'PENDING', 'SERVER_ACK', 'DELIVERY_ACK', 'READ', 'PLAYED'])[(d ->> 'status')::int + 1]
-                     else upper(d ->> 'status') end as status
-      from jsonb_array_elements(items) d
+      select n, d, case when jsonb_typeof(d -> 'status') = 'number'
+                        then (array['ERROR', 'PENDING', 'SERVER_ACK', 'DELIVERY_ACK', 'READ', 'PLAYED'])[(d ->> 'status')::int + 1]
+                        else upper(d ->> 'status') end as status
+      from jsonb_array_elements(items) with ordinality x(d, n)
       where jsonb_typeof(d) = 'object' and (d -> 'fromMe') is distinct from 'false'::jsonb
     )
     select jsonb_agg(jsonb_build_object('event', 'message_error', 'sessionId', instance,
                        'messageId', coalesce(d -> 'keyId', d -> 'id'),
-                       'groupJid', case when internal.conforms(d ->> 'remoteJid', 'GroupJid') then d ->> 'remoteJid' end))
-             filter (where status = 'ERROR'),
+                       'groupJid', case when internal.conforms(d ->> 'remoteJid', 'GroupJid') then d ->> 'remoteJid' end)
+                     order by n) filter (where status = 'ERROR'),
            jsonb_agg(jsonb_build_object('sessionId', instance, 'messageId', coalesce(d -> 'keyId', d -> 'id'),
-                       'status', case status when 'DELIVERY_ACK' then 'delivered' when 'READ' then 'read' else 'played' end))
-             filter (where status in ('DELIVERY_ACK', 'READ', 'PLAYED')),
+                       'status', case status when 'DELIVERY_ACK' then 'delivered' when 'READ' then 'read' else 'played' end)
+                     order by n) filter (where status in ('DELIVERY_ACK', 'READ', 'PLAYED')),
            count(*) filter (where status is null or status not in ('ERROR', 'DELIVERY_ACK', 'READ', 'PLAYED'))
       into errors, progress, ignored
     from u;
     ignored := ignored + (select count(*) from jsonb_array_elements(items) d
                           where jsonb_typeof(d) <> 'object' or (d -> 'fromMe') = 'false'::jsonb);
-    if errors is not null then error_result := internal.record_message_error(jsonb_build_object('events', errors)); end if;
-    if progress is not null then progress_result := internal.record_message_status(jsonb_build_object('events', progress)); end if;
+    -- Every item, in calls of at most ackEventsPerCall events (issue 22.4: never 2xx for a drop).
+    foreach kind in array array['errors', 'progress'] loop
+      todo := case kind when 'errors' then errors else progress end;
+      for i in 0 .. coalesce(jsonb_array_length(todo), 0) - 1 by chunk loop
+        part := jsonb_build_object('events',
+          (select jsonb_agg(e order by n) from jsonb_array_elements(todo) with ordinality x(e, n) where n > i and n <= i + chunk));
+        result := case kind when 'errors' then internal.record_message_error(part, 'evolution_api')
+                            else internal.record_message_status(part, 'evolution_api') end;
+        counts := counts || jsonb_build_object(kind, internal.add_counts(counts -> kind, result -> 'counts'));
+      end loop;
+    end loop;
+    if errors is null and progress is null then
+      perform internal.note_gateway(array[instance], 'evolution_api');
+    end if;
     return jsonb_build_object('event', event, 'outcome', 'recorded',
-      'errors', error_result -> 'counts', 'progress', progress_result -> 'counts', 'ignored', ignored);
-  elsif event in ('groups.upsert', 'groups.update') then
+      'errors', counts -> 'errors', 'progress', counts -> 'progress', 'ignored', ignored);
+  elsif event in ('groups.upsert', 'groups.update', 'group.update') then
+    perform internal.note_gateway(array[instance], 'evolution_api');
     return jsonb_build_object('event', event, 'outcome', 'recorded',
       'groups', internal.upsert_groups(instance, items, event = 'groups.upsert'));
   end if;
@@ -6221,6 +6400,37 @@ CREATE FUNCTION internal.is_error_code(code jsonb) RETURNS boolean
     RETURN ((code IS NULL) OR (code = 'null'::jsonb) OR ((jsonb_typeof(code) = 'number'::text) AND (((code)::text)::numeric = trunc(((code)::text)::numeric)) AND ((((code)::text)::numeric >= ((internal.value_rules() #>> '{GatewayErrorCode,minimum}'::text[]))::numeric) AND (((code)::text)::numeric <= ((internal.value_rules() #>> '{GatewayErrorCode,maximum}'::text[]))::numeric))) OR ((jsonb_typeof(code) = 'string'::text) AND ((code #>> '{}'::text[]) ~ (internal.value_rules() #>> '{GatewayErrorCode,x-string-pattern}'::text[]))));
 
 --
+-- Name: jid_user(text); Type: FUNCTION; Schema: internal; Owner: -
+--
+
+CREATE FUNCTION internal.jid_user(jid text) RETURNS text
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    RETURN ((NULLIF(lower(split_part(split_part(jid, '@'::text, 1), ':'::text, 1)), ''::text) || '@'::text) || replace(lower(split_part(jid, '@'::text, 2)), 's.whatsapp.net'::text, 'c.us'::text));
+
+--
+-- Name: keep_in_quarantine(text, jsonb); Type: FUNCTION; Schema: internal; Owner: -
+--
+
+CREATE FUNCTION internal.keep_in_quarantine(endpoint text, items jsonb) RETURNS void
+    LANGUAGE sql
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+  insert into wa_data.message_error_quarantine as q
+    (code, reason, raw, raw_bytes, endpoint, body_sha256, times_received, api_key_id)
+  select distinct on (k.sha) i ->> 'code', i ->> 'reason', internal.raw_event(i -> 'body'),
+         coalesce((i ->> 'bytes')::integer, octet_length((i -> 'body')::text)), endpoint, k.sha,
+         count(*) over (partition by k.sha), a.key_id
+  from (select internal.api_key_id() as key_id) a
+  cross join jsonb_array_elements(items) with ordinality x(i, n)
+  cross join lateral (select sha256(convert_to(concat_ws(e'\n', endpoint, i ->> 'code', i ->> 'reason',
+                                                          (i -> 'body')::text, a.key_id::text), 'UTF8')) as sha) k
+  order by k.sha, x.n
+  on conflict (body_sha256) where resolved_at is null do update
+    set times_received = q.times_received + excluded.times_received, last_received_at = now();
+$$;
+
+--
 -- Name: limits(); Type: FUNCTION; Schema: internal; Owner: -
 --
 
@@ -6264,6 +6474,28 @@ CREATE FUNCTION internal.message_id_parts(raw text, OUT message_id text, OUT cha
 $_$;
 
 --
+-- Name: not_before(timestamp with time zone, timestamp with time zone); Type: FUNCTION; Schema: internal; Owner: -
+--
+
+CREATE FUNCTION internal.not_before(t timestamp with time zone, floor timestamp with time zone) RETURNS timestamp with time zone
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    RETURN CASE WHEN (t IS NOT NULL) THEN GREATEST(t, floor) ELSE NULL::timestamp with time zone END;
+
+--
+-- Name: note_gateway(text[], text); Type: FUNCTION; Schema: internal; Owner: -
+--
+
+CREATE FUNCTION internal.note_gateway(sessions text[], gateway text) RETURNS void
+    LANGUAGE sql
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+  update wa_data.whatsapp_sessions s set gateway = note_gateway.gateway, gateway_seen_at = now()
+  where s.session_id in (select s2.session_id from wa_data.whatsapp_sessions s2
+                         where s2.session_id = any(sessions) and s2.gateway is distinct from note_gateway.gateway
+                         order by s2.session_id for no key update);
+$$;
+
+--
 -- Name: parse_message_error(jsonb, text[]); Type: FUNCTION; Schema: internal; Owner: -
 --
 
@@ -6296,6 +6528,9 @@ CREATE FUNCTION internal.parse_message_error(ev jsonb, scope text[] DEFAULT NULL
       when coalesce(jsonb_typeof(msg), 'null') not in ('string', 'null')
            or not internal.conforms(msg #>> '{}', 'ErrorMessage')
         then 'invalid_error_message:errorMessage must be ' || internal.describe_value('ErrorMessage')
+      -- The gateway's time of the error (optional): one that exists (internal.event_time).
+      when not (ev -> 'at' is null or ev -> 'at' = 'null'::jsonb) and internal.event_time(ev -> 'at') is null
+        then 'invalid_timestamp:at must be an ISO 8601 time with its zone (one that exists), or epoch seconds'
     end as problem
     from f
   ),
@@ -6323,10 +6558,12 @@ $$;
 
 CREATE FUNCTION internal.parse_message_status(ev jsonb, scope text[] DEFAULT NULL::text[]) RETURNS TABLE(session_id text, message_id text, delivered_at timestamp with time zone, read_at timestamp with time zone, problem_code text, problem text)
     LANGUAGE sql STABLE PARALLEL SAFE
-    AS $_$
+    AS $$
   with f as (
     select jsonb_typeof(ev) as kind, ev -> 'sessionId' as sid, ev -> 'messageId' as mid, ev -> 'status' as st,
-           ev -> 'at' as at_raw
+           ev -> 'at' as at_raw, at_t
+    -- The time once per event (OFFSET 0 keeps the planner from copying the call into each use).
+    from (select internal.event_time(ev -> 'at') as at_t offset 0) t
   ),
   checked as (
     select f.*, case
@@ -6338,23 +6575,20 @@ CREATE FUNCTION internal.parse_message_status(ev jsonb, scope text[] DEFAULT NUL
         then 'invalid_session_id:sessionId must be ' || internal.describe_value('SessionId')
       when st is null or st #>> '{}' not in ('delivered', 'read', 'played')
         then 'invalid_progress_status:status must be "delivered", "read" or "played"'
-      when not (at_raw is null or at_raw = 'null'::jsonb
-                or (jsonb_typeof(at_raw) = 'number' and at_raw::text ~ '^[0-9]{9,13}(\.[0-9]+)?$')
-                or (jsonb_typeof(at_raw) = 'string'
-                    and at_raw #>> '{}' ~ '^[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]+)?)?(Z|[+-][0-9]{2}(:?[0-9]{2})?)$'))
-        then 'invalid_timestamp:at must be an ISO 8601 time with its zone, or epoch seconds'
+      -- Only a time that exists: 30 February looks like one and would fail the cast (22008) of
+      -- the whole batch; here it is this event's problem (internal.event_time).
+      when not (at_raw is null or at_raw = 'null'::jsonb) and at_t is null
+        then 'invalid_timestamp:at must be an ISO 8601 time with its zone (one that exists), or epoch seconds'
     end as problem
     from f
   ),
   timed as (
+    -- The gateway's time, never in the future (clock skew); now() only when none is given.
+    -- (Never before the send: the row's sent_at bounds it where it is applied.)
     select c.*, case
       when problem is not null then null
       when at_raw is null or at_raw = 'null'::jsonb then now()
-      -- Epoch seconds, or milliseconds (13 digits) as some gateways send.
-      when jsonb_typeof(at_raw) = 'number' then
-        to_timestamp(case when length(split_part(at_raw::text, '.', 1)) = 13 then at_raw::text::numeric / 1000
-                          else at_raw::text::numeric end)
-      else (at_raw #>> '{}')::timestamptz
+      else least(at_t, now())
     end as t
     from checked c
   ),
@@ -6376,7 +6610,7 @@ CREATE FUNCTION internal.parse_message_status(ev jsonb, scope text[] DEFAULT NUL
               then 'this key acts on several sessions and no message of theirs has this id: name the event''s sessionId'
               else nullif(substr(problem, strpos(problem, ':') + 1), '') end
   from attributed
-$_$;
+$$;
 
 --
 -- Name: pre_request(); Type: FUNCTION; Schema: internal; Owner: -
@@ -6407,7 +6641,8 @@ begin
   if api_key is not null then
     key := internal.api_key(api_key);
     if key.role is null then
-      perform internal.raise_api_error(401, 'invalid_api_key', 'The API key is unknown or revoked.');
+      perform internal.raise_api_error(401, 'invalid_api_key', 'The API key is unknown or revoked.', null,
+        internal.credentials_hint(path));
     end if;
     caller := key.role;
     execute format('set local role %I', caller);
@@ -6418,7 +6653,8 @@ begin
     perform set_config('statement_timeout', coalesce(internal.role_statement_timeout(caller), '0'), true);
   elsif caller = 'anon' then
     perform internal.raise_api_error(401, 'missing_credentials',
-      'Send an API key in the x-api-key header (or a JWT in Authorization: Bearer).');
+      'Send an API key in the x-api-key header (or a JWT in Authorization: Bearer).', null,
+      internal.credentials_hint(path));
   end if;
 
   -- The grants decide; this only reads them so that a refusal is a clear 403 (PostgREST would
@@ -6551,7 +6787,7 @@ begin
   delete from wa_data.message_error_quarantine q
   where q.id = any(array(
     select x.id from wa_data.message_error_quarantine x
-    where x.resolved_at is null and x.received_at < (horizon ->> 'quarantine_unresolved')::timestamptz
+    where x.resolved_at is null and x.last_received_at < (horizon ->> 'quarantine_unresolved')::timestamptz
     limit batch for update skip locked));
   get diagnostics c = row_count;
   n := n || jsonb_build_object('quarantine_unresolved', c); more := more or c >= batch;
@@ -6615,15 +6851,15 @@ end
 $$;
 
 --
--- Name: quarantine_refusal(integer, text, text, jsonb, integer); Type: FUNCTION; Schema: internal; Owner: -
+-- Name: quarantine_refusal(integer, text, text, jsonb, integer, text); Type: FUNCTION; Schema: internal; Owner: -
 --
 
-CREATE FUNCTION internal.quarantine_refusal(status integer, code text, message text, body jsonb, body_bytes integer) RETURNS jsonb
+CREATE FUNCTION internal.quarantine_refusal(status integer, code text, message text, body jsonb, body_bytes integer, endpoint text) RETURNS jsonb
     LANGUAGE sql
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
-  insert into wa_data.message_error_quarantine (code, reason, raw, raw_bytes, api_key_id)
-  values (code, message, internal.raw_event(body), body_bytes, internal.api_key_id());
+  select internal.keep_in_quarantine(endpoint, jsonb_build_array(jsonb_build_object(
+    'code', code, 'reason', message, 'body', body, 'bytes', body_bytes)));
   select jsonb_build_object('status', status, 'code', code, 'message', message,
                             'details', null, 'hint', 'The body was kept in quarantine.');
 $$;
@@ -6662,7 +6898,8 @@ CREATE FUNCTION internal.raw_event(ev jsonb) RETURNS jsonb
       jsonb_build_object('_truncated', true, '_bytes', octet_length(ev::text)) ||
       (select coalesce(jsonb_object_agg(k, v), '{}'::jsonb)
          from jsonb_each(ev) e(k, v)
-         where k in ('event', 'sessionId', 'messageId', 'groupJid', 'errorCode', 'errorMessage')
+         where k in ('event', 'sessionId', 'messageId', 'groupJid', 'errorCode', 'errorMessage', 'status', 'at',
+                     'gatewayError', 'session', 'instance')
            and octet_length(v::text) <= 4100)
     else jsonb_build_object('_truncated', true, '_bytes', octet_length(ev::text),
                             '_preview', left(ev::text, internal.limit('rawEventBytes')))
@@ -6670,10 +6907,10 @@ CREATE FUNCTION internal.raw_event(ev jsonb) RETURNS jsonb
 $$;
 
 --
--- Name: record_message_error(jsonb); Type: FUNCTION; Schema: internal; Owner: -
+-- Name: record_message_error(jsonb, text); Type: FUNCTION; Schema: internal; Owner: -
 --
 
-CREATE FUNCTION internal.record_message_error(payload jsonb) RETURNS jsonb
+CREATE FUNCTION internal.record_message_error(payload jsonb, source text DEFAULT 'direct'::text) RETURNS jsonb
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
     SET plan_cache_mode TO 'force_generic_plan'
@@ -6682,6 +6919,8 @@ declare
   events jsonb;
   result jsonb;
   restricting boolean;
+  quarantine jsonb;
+  sessions text[];
   -- The sessions the calling key may act on (null: every session): the parser resolves each
   -- event's session within them (internal.event_session).
   scope constant text[] := internal.session_scope();
@@ -6696,7 +6935,7 @@ begin
       return result;
     end if;
   end if;
-  result := internal.refuse_event_body(payload);
+  result := internal.refuse_event_body(payload, 'record_message_error');
   if result is not null then
     return result;
   end if;
@@ -6714,12 +6953,6 @@ begin
     cross join lateral internal.parse_message_error(e.ev, scope) p
   ),
   valid as (select * from ev where problem_code is null),
-  quarantined as (
-    insert into wa_data.message_error_quarantine (code, reason, raw, raw_bytes, api_key_id)
-    select problem_code, problem, internal.raw_event(raw), octet_length(raw::text), key_id
-    from ev where problem_code is not null order by idx
-    returning 1
-  ),
   -- A message id names at most one row (unique); the session and group, when given, must agree.
   -- (For a key bound to sessions every valid event has one: internal.event_session.)
   matches as (
@@ -6737,7 +6970,8 @@ begin
   applied as (
     update wa_data.notification_campaign_groups r
     set status = 'failed', error_code = v.error_code, error_message = v.error_message,
-        failed_at = now(), updated_at = now()
+        failed_at = internal.not_before(least(coalesce(internal.event_time(v.raw -> 'at'), now()), now()), r.sent_at),
+        updated_at = now()
     from firsts f join valid v on v.idx = f.idx
     where r.id = f.row_id and r.status = 'sent'
     returning r.id, f.idx
@@ -6786,9 +7020,18 @@ begin
                         'hint', 'Invalid events were kept in quarantine; valid ones were recorded.')
                       from answers a where a.code is not null order by a.idx limit 1), '{}'::jsonb),
          -- Whether any event carries a code that restricts its account (rare: then flag below).
-         exists (select from outcomes o join wa_data.restricting_error_codes rc on rc.code = o.error_code)
-    into result, restricting
+         exists (select from outcomes o join wa_data.restricting_error_codes rc on rc.code = o.error_code),
+         -- What the quarantine keeps (below), and the sessions that posted (for the CRM).
+         (select jsonb_agg(jsonb_build_object('code', e.problem_code, 'reason', e.problem, 'body', e.raw) order by e.idx)
+          from ev e where e.problem_code is not null),
+         (select array_agg(distinct o.session_id) from outcomes o where o.session_id is not null)
+    into result, restricting, quarantine, sessions
   from answers;
+
+  -- Invalid events are kept in quarantine (once per value, however often a gateway retries them).
+  if quarantine is not null then
+    perform internal.keep_in_quarantine('record_message_error', quarantine);
+  end if;
 
   -- An error that means the account itself is restricted flags its session (the event's, or the
   -- one of the row the message id names; within the key's sessions, as the parser resolved them).
@@ -6800,15 +7043,18 @@ begin
                        where r2.message_id = p.message_id limit 1) r on true
     where p.problem_code is null and p.error_code is not null;
   end if;
+  if sessions is not null then
+    perform internal.note_gateway(sessions, source);
+  end if;
   return result;
 end
 $$;
 
 --
--- Name: record_message_status(jsonb); Type: FUNCTION; Schema: internal; Owner: -
+-- Name: record_message_status(jsonb, text); Type: FUNCTION; Schema: internal; Owner: -
 --
 
-CREATE FUNCTION internal.record_message_status(payload jsonb) RETURNS jsonb
+CREATE FUNCTION internal.record_message_status(payload jsonb, source text DEFAULT 'direct'::text) RETURNS jsonb
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
     SET plan_cache_mode TO 'force_generic_plan'
@@ -6817,6 +7063,7 @@ declare
   events jsonb;
   changed text[];
   result jsonb;
+  sessions text[];
   -- The sessions the calling key may act on (null: every session), as for error ACKs.
   scope constant text[] := internal.session_scope();
   -- The key making this call: what every stored row records as its author.
@@ -6828,7 +7075,7 @@ begin
       return result;
     end if;
   end if;
-  result := internal.refuse_event_body(payload);
+  result := internal.refuse_event_body(payload, 'record_message_status');
   if result is not null then
     return result;
   end if;
@@ -6840,10 +7087,11 @@ begin
     select distinct p.message_id from jsonb_array_elements(events) e, internal.parse_message_status(e, scope) p
     where p.problem_code is null));
 
-  insert into wa_data.message_error_quarantine (code, reason, raw, raw_bytes, api_key_id)
-  select p.problem_code, p.problem, internal.raw_event(e), octet_length(e::text), key_id
-  from jsonb_array_elements(events) with ordinality x(e, idx), internal.parse_message_status(x.e, scope) p
-  where p.problem_code is not null order by x.idx;
+  perform internal.keep_in_quarantine('record_message_status', q.items)
+  from (select jsonb_agg(jsonb_build_object('code', p.problem_code, 'reason', p.problem, 'body', x.e) order by x.idx) as items
+        from jsonb_array_elements(events) with ordinality x(e, idx), internal.parse_message_status(x.e, scope) p
+        where p.problem_code is not null) q
+  where q.items is not null;
 
   -- One entry per message id and session (none: an unscoped key that named none).
   insert into wa_data.message_status_inbox as i (message_id, session_id, delivered_at, read_at, api_key_id)
@@ -6858,9 +7106,10 @@ begin
         updated_at = now();
 
   -- Rows picked by id (per-element lookups); their new times are the earliest of the inbox
-  -- entries of their own session and of none, read by key.
+  -- entries of their own session and of none, read by key, never before the send.
   with rows_now as (
-    select r.id, least(r.delivered_at, t.delivered_at) as delivered_at, least(r.read_at, t.read_at) as read_at
+    select r.id, least(r.delivered_at, internal.not_before(t.delivered_at, r.sent_at)) as delivered_at,
+           least(r.read_at, internal.not_before(t.read_at, r.sent_at)) as read_at
     from wa_data.notification_campaign_groups r
     cross join lateral (select min(p.delivered_at) as delivered_at, min(p.read_at) as read_at
                         from wa_data.message_status_inbox p
@@ -6873,14 +7122,13 @@ begin
                               and (v.session_id is null or r3.session_id = v.session_id) limit 1) r2
         where v.problem_code is null))
       and r.status = 'sent'
-      and (r.delivered_at is distinct from least(r.delivered_at, t.delivered_at)
-           or r.read_at is distinct from least(r.read_at, t.read_at))
   ),
   moved as (
     update wa_data.notification_campaign_groups r
     set delivered_at = n.delivered_at, read_at = n.read_at, updated_at = now()
     from rows_now n
     where r.id = n.id
+      and (r.delivered_at is distinct from n.delivered_at or r.read_at is distinct from n.read_at)
     returning r.message_id
   )
   select array_agg(message_id) into changed from moved;
@@ -6898,10 +7146,11 @@ begin
                         'details', jsonb_build_object('index', x.idx - 1),
                         'hint', 'Invalid events were kept in quarantine; valid ones were recorded.')
                       from jsonb_array_elements(events) with ordinality x(e, idx), internal.parse_message_status(x.e, scope) q
-                      where q.problem_code is not null order by x.idx limit 1), '{}'::jsonb)
-    into result
+                      where q.problem_code is not null order by x.idx limit 1), '{}'::jsonb),
+         array_agg(distinct a.session_id) filter (where a.session_id is not null)
+    into result, sessions
   from (
-    select x.idx, case
+    select x.idx, case when p.problem_code is null then p.session_id end as session_id, case
       when p.problem_code is not null then
         jsonb_build_object('index', x.idx - 1, 'outcome', 'quarantined', 'code', p.problem_code, 'message', p.problem)
       else jsonb_build_object('index', x.idx - 1, 'messageId', p.message_id, 'outcome', case
@@ -6912,15 +7161,18 @@ begin
     end as answer
     from jsonb_array_elements(events) with ordinality x(e, idx), internal.parse_message_status(x.e, scope) p
   ) a;
+  if sessions is not null then
+    perform internal.note_gateway(sessions, source);  -- for the CRM: who reports this session's progress
+  end if;
   return result;
 end
 $$;
 
 --
--- Name: refuse_event_body(jsonb); Type: FUNCTION; Schema: internal; Owner: -
+-- Name: refuse_event_body(jsonb, text); Type: FUNCTION; Schema: internal; Owner: -
 --
 
-CREATE FUNCTION internal.refuse_event_body(payload jsonb) RETURNS jsonb
+CREATE FUNCTION internal.refuse_event_body(payload jsonb, endpoint text) RETURNS jsonb
     LANGUAGE plpgsql
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
@@ -6943,7 +7195,7 @@ begin
   else
     return null;
   end if;
-  return internal.quarantine_refusal(body_status, body_code, body_message, payload, octet_length(payload::text));
+  return internal.quarantine_refusal(body_status, body_code, body_message, payload, octet_length(payload::text), endpoint);
 end
 $$;
 
@@ -7090,6 +7342,7 @@ CREATE FUNCTION internal.upsert_groups(session text, groups jsonb, complete bool
 declare
   -- Valid entries keyed by JID (the last one wins within a body).
   incoming jsonb;
+  problems jsonb;
   quarantined integer;
   upserted integer := 0;
   updated integer := 0;
@@ -7112,17 +7365,20 @@ begin
            or (g ->> 'size')::numeric <> trunc((g ->> 'size')::numeric) then 'invalid_group_field'
     end as problem
     from jsonb_array_elements(groups) g
-  ),
-  q as (
-    insert into wa_data.message_error_quarantine (code, reason, raw, raw_bytes)
-    select problem, 'a group event entry that is not a group: ' || problem, internal.raw_event(g), octet_length(g::text)
-    from checked where problem is not null
-    returning 1
   )
-  select (select count(*) from q),
+  select coalesce(jsonb_agg(jsonb_build_object(
+             'code', problem, 'reason', 'a group event entry that is not a group: ' || problem,
+             'body', jsonb_build_object('event', case when complete then 'groups.upsert' else 'groups.update' end,
+                                        'instance', session, 'data', jsonb_build_array(internal.without_apikey(g)))))
+           filter (where problem is not null), '[]'),
          coalesce(jsonb_object_agg(g ->> 'id', g) filter (where problem is null), '{}')
-    into quarantined, incoming
+    into problems, incoming
   from checked;
+  -- Kept as an Evolution body of that one entry (no apikey): a replay posts it to evolution_webhook.
+  quarantined := jsonb_array_length(problems);
+  if quarantined > 0 then
+    perform internal.keep_in_quarantine('evolution_webhook', problems);
+  end if;
 
   -- Parents: removed if stored (found per element), never stored.
   delete from wa_data.whatsapp_groups w
@@ -7194,10 +7450,10 @@ end
 $$;
 
 --
--- Name: waha_webhook(text, jsonb, text); Type: FUNCTION; Schema: internal; Owner: -
+-- Name: waha_webhook(text, jsonb, text, boolean); Type: FUNCTION; Schema: internal; Owner: -
 --
 
-CREATE FUNCTION internal.waha_webhook(raw text, body jsonb, signature text) RETURNS jsonb
+CREATE FUNCTION internal.waha_webhook(raw text, body jsonb, signature text, check_signature boolean DEFAULT true) RETURNS jsonb
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
     SET plan_cache_mode TO 'force_generic_plan'
@@ -7210,8 +7466,15 @@ declare
   event text := body ->> 'event';
   session text := body ->> 'session';
   p jsonb := body -> 'payload';
+  id text := body #>> '{payload,id}';
+  receipt jsonb := body #> '{payload,_data,receipt}';
   ack integer;
+  at jsonb;
   code jsonb;
+  gid text;
+  n integer;
+  inserted boolean;
+  ours boolean;
   result jsonb;
 begin
   -- A key bound to sessions posts for those only: another's body is refused, not stored.
@@ -7221,41 +7484,110 @@ begin
     return result;
   end if;
   -- Compared in constant time (internal.signature_matches).
-  if key is not null
+  if check_signature and key is not null
      and not internal.signature_matches(signature, internal.hmac_sha512(convert_to(key, 'UTF8'), convert_to(raw, 'UTF8'))) then
     return internal.quarantine_refusal(401, 'invalid_signature',
       'X-Webhook-Hmac is missing or does not match the body (HMAC-SHA512 with the configured WAHA key).',
-      body, octet_length(raw));
+      body, octet_length(raw), 'waha_webhook');
   end if;
   if jsonb_typeof(body) is distinct from 'object' or jsonb_typeof(body -> 'event') is distinct from 'string'
      or jsonb_typeof(body -> 'session') is distinct from 'string' then
     return internal.quarantine_refusal(400, 'invalid_body',
-      'The body must be a WAHA webhook: {"event": "...", "session": "...", "payload": {...}}.', body, octet_length(raw));
+      'The body must be a WAHA webhook: {"event": "...", "session": "...", "payload": {...}}.', body, octet_length(raw),
+      'waha_webhook');
   end if;
   if not internal.conforms(session, 'SessionId') then
     return internal.quarantine_refusal(422, 'invalid_session_id',
-      format('session must be %s.', internal.describe_value('SessionId')), body, octet_length(raw));
+      format('session must be %s.', internal.describe_value('SessionId')), body, octet_length(raw), 'waha_webhook');
   end if;
-  if event not in ('message.ack', 'message.ack.group') then
+  if jsonb_typeof(p) is distinct from 'object' then
     return jsonb_build_object('event', event, 'outcome', 'ignored');
   end if;
-  if jsonb_typeof(p) is distinct from 'object' or (p -> 'fromMe') = 'false'::jsonb then
+
+  if event in ('message.ack', 'message.ack.group') then
+    ours := case when id like 'true\_%' then true when id like 'false\_%' then false
+                 else (p -> 'fromMe') is distinct from 'false'::jsonb end;
+    if not ours then
+      return jsonb_build_object('event', event, 'outcome', 'ignored');
+    end if;
+    ack := case when jsonb_typeof(p -> 'ack') = 'number' and (p ->> 'ack') ~ '^-?[0-9]$' then (p ->> 'ack')::integer
+                when p ->> 'ackName' = 'ERROR' then -1 end;
+    at := (select t from (values (1, case ack when 3 then receipt -> 'readTimestamp' when 4 then receipt -> 'playedTimestamp'
+                                              else receipt -> 'receiptTimestamp' end),
+                                 (2, p #> '{_data,Timestamp}'), (3, body -> 'timestamp')) v(k, t)
+           where internal.event_time(t) > '2009-01-01' order by k limit 1);  -- not Go's zero time
+    if ack = -1 then
+      code := (select c from (values (1, p #> '{error,code}'), (2, p -> 'errorCode'),
+                                     (3, p #> '{_data,messageStubParameters,0}'), (4, p #> '{_data,update,messageStubParameters,0}')) v(k, c)
+               where c is not null and c <> 'null'::jsonb and internal.is_error_code(c) order by k limit 1);
+      result := internal.record_message_error(jsonb_build_object('events', jsonb_build_array(jsonb_strip_nulls(
+        jsonb_build_object('event', 'message_error', 'sessionId', session, 'messageId', p -> 'id', 'errorCode', code,
+          'errorMessage', case when jsonb_typeof(p #> '{error,reason}') = 'string'
+                                    and internal.conforms(p #>> '{error,reason}', 'ErrorMessage') then p #> '{error,reason}' end,
+          'at', at))
+        -- WAHA's own fields as it sent them (nulls inside kept): whatever the code parsed to.
+        || coalesce((select jsonb_build_object('gatewayError', jsonb_object_agg(k, v))
+                     from (values ('error', p -> 'error'), ('errorCode', p -> 'errorCode'),
+                                  ('messageStubParameters', coalesce(p #> '{_data,messageStubParameters}',
+                                                                     p #> '{_data,update,messageStubParameters}'))) g(k, v)
+                     where v is not null having count(*) > 0), '{}'::jsonb))), 'waha');
+      return jsonb_build_object('event', event, 'outcome', 'recorded', 'errors', result -> 'counts');
+    elsif ack in (2, 3, 4) or (ack = 1 and jsonb_typeof(receipt -> 'receiptTimestamp') in ('number', 'string')) then
+      result := internal.record_message_status(jsonb_build_object('events', jsonb_build_array(jsonb_strip_nulls(
+        jsonb_build_object('sessionId', session, 'messageId', p -> 'id',
+          'status', case ack when 3 then 'read' when 4 then 'played' else 'delivered' end, 'at', at)))), 'waha');
+      return jsonb_build_object('event', event, 'outcome', 'recorded', 'progress', result -> 'counts');
+    end if;
     return jsonb_build_object('event', event, 'outcome', 'ignored');
   end if;
-  ack := case when jsonb_typeof(p -> 'ack') = 'number' and (p ->> 'ack') ~ '^-?[0-9]$' then (p ->> 'ack')::integer
-              when p ->> 'ackName' = 'ERROR' then -1 end;
-  if ack = -1 then
-    -- WAHA's own field when present, else what the NOWEB engine passes on from Baileys.
-    code := coalesce(p -> 'errorCode', p #> '{_data,messageStubParameters,0}', p #> '{_data,update,messageStubParameters,0}');
-    result := internal.record_message_error(jsonb_build_object('events', jsonb_build_array(jsonb_strip_nulls(
-      jsonb_build_object('event', 'message_error', 'sessionId', session, 'messageId', p -> 'id',
-                         'errorCode', case when internal.is_error_code(code) then code end)))));
-    return jsonb_build_object('event', event, 'outcome', 'recorded', 'errors', result -> 'counts');
-  elsif ack in (2, 3, 4) then
-    result := internal.record_message_status(jsonb_build_object('events', jsonb_build_array(jsonb_build_object(
-      'sessionId', session, 'messageId', p -> 'id',
-      'status', case ack when 2 then 'delivered' when 3 then 'read' else 'played' end))));
-    return jsonb_build_object('event', event, 'outcome', 'recorded', 'progress', result -> 'counts');
+
+  if event not in ('group.v2.join', 'group.v2.leave', 'group.v2.update', 'group.v2.participants') then
+    return jsonb_build_object('event', event, 'outcome', 'ignored');
+  end if;
+  gid := p #>> '{group,id}';
+  if gid is null or not internal.conforms(gid, 'GroupJid') then
+    return internal.quarantine_refusal(422, 'invalid_group_jid',
+      format('%s: payload.group.id must be %s.', event, internal.describe_value('GroupJid')), body, octet_length(raw),
+      'waha_webhook');
+  end if;
+  if jsonb_typeof(p #> '{group,subject}') not in ('string', 'null')
+     or not internal.conforms(p #>> '{group,subject}', 'GroupSubject') then
+    return internal.quarantine_refusal(422, 'invalid_group_field',
+      format('%s: payload.group.subject must be %s.', event, internal.describe_value('GroupSubject')), body,
+      octet_length(raw), 'waha_webhook');
+  end if;
+  perform internal.note_gateway(array[session], 'waha');
+
+  if event = 'group.v2.leave'
+     or (event = 'group.v2.participants' and p ->> 'type' = 'leave'
+         -- We are among those who left (by phone number or by LID, device suffix aside).
+         and exists (select from jsonb_array_elements(case when jsonb_typeof(p -> 'participants') = 'array'
+                                                           then p -> 'participants' else '[]' end) x,
+                             unnest(array[x ->> 'id', x ->> 'pn']) pid,
+                             unnest(array[body #>> '{me,id}', body #>> '{me,lid}']) me
+                     where internal.jid_user(pid) = internal.jid_user(me))) then
+    update wa_data.whatsapp_groups w set inactive_since = now(), updated_at = now()
+    where w.session_id = session and w.group_jid = gid and w.inactive_since is null;
+    get diagnostics n = row_count;
+    return jsonb_build_object('event', event, 'outcome', 'recorded', 'groups', jsonb_build_object('deactivated', n));
+  elsif event = 'group.v2.join' then
+    insert into wa_data.whatsapp_groups as w (session_id, group_jid, name, participant_count, inactive_since)
+    values (session, gid, p #>> '{group,subject}',
+            case when jsonb_typeof(p #> '{group,participants}') = 'array' then jsonb_array_length(p #> '{group,participants}') else 0 end,
+            now())
+    on conflict (session_id, group_jid) do update
+      set name = coalesce(excluded.name, w.name),
+          participant_count = case when jsonb_typeof(p #> '{group,participants}') = 'array'
+                                   then excluded.participant_count else w.participant_count end,
+          updated_at = now()
+    returning (xmax = 0) into inserted;
+    return jsonb_build_object('event', event, 'outcome', 'recorded', 'groups',
+      jsonb_build_object('inserted', case when inserted then 1 else 0 end, 'updated', case when inserted then 0 else 1 end));
+  elsif event = 'group.v2.update' and p #>> '{group,subject}' is not null then
+    update wa_data.whatsapp_groups w set name = p #>> '{group,subject}', updated_at = now()
+    where w.session_id = session and w.group_jid = gid and w.name is distinct from p #>> '{group,subject}';
+    get diagnostics n = row_count;
+    return jsonb_build_object('event', event, 'outcome', 'recorded', 'groups', jsonb_build_object('updated', n));
   end if;
   return jsonb_build_object('event', event, 'outcome', 'ignored');
 end
@@ -7274,6 +7606,30 @@ begin
     perform set_config('response.status', result ->> 'status', true);
   end if;
   return result - 'status';
+end
+$$;
+
+--
+-- Name: without_apikey(jsonb, integer); Type: FUNCTION; Schema: internal; Owner: -
+--
+
+CREATE FUNCTION internal.without_apikey(v jsonb, depth integer DEFAULT 0) RETURNS jsonb
+    LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+begin
+  if v is null or strpos(lower(v::text), 'apikey') = 0 then
+    return v;
+  elsif depth >= 64 then
+    return '"[removed: it may hold an apikey]"'::jsonb;
+  elsif jsonb_typeof(v) = 'object' then
+    return (select coalesce(jsonb_object_agg(k, internal.without_apikey(x, depth + 1)), '{}'::jsonb)
+            from jsonb_each(v) e(k, x) where lower(k) <> 'apikey');
+  elsif jsonb_typeof(v) = 'array' then
+    return (select coalesce(jsonb_agg(internal.without_apikey(x, depth + 1) order by n), '[]'::jsonb)
+            from jsonb_array_elements(v) with ordinality a(x, n));
+  end if;
+  return v;  -- a string that mentions the word is not a key
 end
 $$;
 
@@ -7368,32 +7724,81 @@ CREATE VIEW api.campaign_groups WITH (security_invoker='true') AS
 COMMENT ON VIEW api.campaign_groups IS 'One row per campaign target. Filter status=eq.failed for the failed groups and their errors.';
 
 --
+-- Name: whatsapp_sessions; Type: TABLE; Schema: wa_data; Owner: -
+--
+
+CREATE TABLE wa_data.whatsapp_sessions (
+    session_id internal.session_id NOT NULL,
+    last_synced_at timestamp with time zone,
+    group_count integer DEFAULT 0 NOT NULL,
+    restricted_at timestamp with time zone,
+    restricted_code internal.gateway_error_code,
+    last_synced_by bigint,
+    restricted_by bigint,
+    gateway text,
+    gateway_seen_at timestamp with time zone,
+    CONSTRAINT whatsapp_sessions_gateway_check CHECK ((gateway = ANY (ARRAY['direct'::text, 'waha'::text, 'evolution_api'::text])))
+);
+
+--
+-- Name: TABLE whatsapp_sessions; Type: COMMENT; Schema: wa_data; Owner: -
+--
+
+COMMENT ON TABLE wa_data.whatsapp_sessions IS 'When each WhatsApp session last synced its groups.';
+
+--
+-- Name: COLUMN whatsapp_sessions.last_synced_by; Type: COMMENT; Schema: wa_data; Owner: -
+--
+
+COMMENT ON COLUMN wa_data.whatsapp_sessions.last_synced_by IS 'The API key of the last sync.';
+
+--
+-- Name: COLUMN whatsapp_sessions.restricted_by; Type: COMMENT; Schema: wa_data; Owner: -
+--
+
+COMMENT ON COLUMN wa_data.whatsapp_sessions.restricted_by IS 'The API key whose event flagged the session restricted.';
+
+--
+-- Name: COLUMN whatsapp_sessions.gateway; Type: COMMENT; Schema: wa_data; Owner: -
+--
+
+COMMENT ON COLUMN wa_data.whatsapp_sessions.gateway IS 'The gateway that last posted events for this session: direct (our RPCs, e.g. the Baileys helpers), waha or evolution_api.';
+
+--
 -- Name: campaigns; Type: VIEW; Schema: api; Owner: -
 --
 
 CREATE VIEW api.campaigns WITH (security_invoker='true') AS
- SELECT notification_campaigns.id,
-    notification_campaigns.name,
-    notification_campaigns.message,
-    notification_campaigns.session_id,
-    notification_campaigns.status,
-    notification_campaigns.total_groups,
-    notification_campaigns.pending_count,
-    notification_campaigns.sent_count,
-    notification_campaigns.failed_count,
-    notification_campaigns.created_at,
-    notification_campaigns.updated_at,
-    notification_campaigns.delivered_count,
-    notification_campaigns.read_count,
-    notification_campaigns.cancelled_count,
-    notification_campaigns.finished_at
-   FROM wa_data.notification_campaigns;
+ SELECT c.id,
+    c.name,
+    c.message,
+    c.session_id,
+    c.status,
+    c.total_groups,
+    c.pending_count,
+    c.sent_count,
+    c.failed_count,
+    c.created_at,
+    c.updated_at,
+    c.delivered_count,
+    c.read_count,
+    c.cancelled_count,
+    c.finished_at,
+    s.gateway AS progress_source,
+        CASE s.gateway
+            WHEN 'evolution_api'::text THEN false
+            WHEN 'waha'::text THEN true
+            WHEN 'direct'::text THEN true
+            ELSE NULL::boolean
+        END AS progress_reported
+   FROM (wa_data.notification_campaigns c
+     LEFT JOIN wa_data.whatsapp_sessions s ON (((s.session_id)::text = (c.session_id)::text)));
 
 --
 -- Name: VIEW campaigns; Type: COMMENT; Schema: api; Owner: -
 --
 
-COMMENT ON VIEW api.campaigns IS 'Campaigns with their live totals and status.';
+COMMENT ON VIEW api.campaigns IS 'Campaigns with their live totals and status. progress_source: the gateway reporting for the session; progress_reported false means delivered/read are never reported there (Evolution API, group messages).';
 
 --
 -- Name: error_codes; Type: VIEW; Schema: api; Owner: -
@@ -7466,7 +7871,13 @@ CREATE TABLE wa_data.message_error_quarantine (
     resolved_at timestamp with time zone,
     resolution text,
     api_key_id bigint,
-    CONSTRAINT message_error_quarantine_resolution_check CHECK ((resolution = ANY (ARRAY['dismissed'::text, 'replayed'::text])))
+    endpoint text,
+    body_sha256 bytea,
+    times_received integer DEFAULT 1 NOT NULL,
+    last_received_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT message_error_quarantine_endpoint_check CHECK ((endpoint = ANY (ARRAY['record_message_error'::text, 'record_message_status'::text, 'waha_webhook'::text, 'evolution_webhook'::text]))),
+    CONSTRAINT message_error_quarantine_resolution_check CHECK ((resolution = ANY (ARRAY['dismissed'::text, 'replayed'::text]))),
+    CONSTRAINT message_error_quarantine_times_received_check CHECK ((times_received >= 1))
 );
 
 --
@@ -7480,6 +7891,24 @@ COMMENT ON TABLE wa_data.message_error_quarantine IS 'Error ACKs refused by vali
 --
 
 COMMENT ON COLUMN wa_data.message_error_quarantine.api_key_id IS 'The API key that posted this body.';
+
+--
+-- Name: COLUMN message_error_quarantine.endpoint; Type: COMMENT; Schema: wa_data; Owner: -
+--
+
+COMMENT ON COLUMN wa_data.message_error_quarantine.endpoint IS 'The endpoint whose body shape raw has: where a replay posts it. Null for rows kept before this was recorded (not replayable).';
+
+--
+-- Name: COLUMN message_error_quarantine.body_sha256; Type: COMMENT; Schema: wa_data; Owner: -
+--
+
+COMMENT ON COLUMN wa_data.message_error_quarantine.body_sha256 IS 'SHA-256 of endpoint, code, reason and the whole body received: an unresolved row is kept once per value.';
+
+--
+-- Name: COLUMN message_error_quarantine.times_received; Type: COMMENT; Schema: wa_data; Owner: -
+--
+
+COMMENT ON COLUMN wa_data.message_error_quarantine.times_received IS 'How many times this body arrived and was refused for this reason (gateways retry).';
 
 --
 -- Name: message_status_inbox; Type: TABLE; Schema: wa_data; Owner: -
@@ -7562,7 +7991,10 @@ CREATE VIEW api.quarantine WITH (security_invoker='true') AS
     message_error_quarantine.raw_bytes,
     message_error_quarantine.resolved_at,
     message_error_quarantine.resolution,
-    message_error_quarantine.api_key_id
+    message_error_quarantine.api_key_id,
+    message_error_quarantine.endpoint,
+    message_error_quarantine.times_received,
+    message_error_quarantine.last_received_at
    FROM wa_data.message_error_quarantine;
 
 --
@@ -7599,38 +8031,6 @@ CREATE TABLE wa_data.whatsapp_groups (
 COMMENT ON TABLE wa_data.whatsapp_groups IS 'Sendable groups per WhatsApp session, kept by api.sync_groups. Never holds community parents.';
 
 --
--- Name: whatsapp_sessions; Type: TABLE; Schema: wa_data; Owner: -
---
-
-CREATE TABLE wa_data.whatsapp_sessions (
-    session_id internal.session_id NOT NULL,
-    last_synced_at timestamp with time zone,
-    group_count integer DEFAULT 0 NOT NULL,
-    restricted_at timestamp with time zone,
-    restricted_code internal.gateway_error_code,
-    last_synced_by bigint,
-    restricted_by bigint
-);
-
---
--- Name: TABLE whatsapp_sessions; Type: COMMENT; Schema: wa_data; Owner: -
---
-
-COMMENT ON TABLE wa_data.whatsapp_sessions IS 'When each WhatsApp session last synced its groups.';
-
---
--- Name: COLUMN whatsapp_sessions.last_synced_by; Type: COMMENT; Schema: wa_data; Owner: -
---
-
-COMMENT ON COLUMN wa_data.whatsapp_sessions.last_synced_by IS 'The API key of the last sync.';
-
---
--- Name: COLUMN whatsapp_sessions.restricted_by; Type: COMMENT; Schema: wa_data; Owner: -
---
-
-COMMENT ON COLUMN wa_data.whatsapp_sessions.restricted_by IS 'The API key whose event flagged the session restricted.';
-
---
 -- Name: sendable_groups; Type: VIEW; Schema: api; Owner: -
 --
 
@@ -7664,7 +8064,9 @@ CREATE VIEW api.sessions WITH (security_invoker='true') AS
     whatsapp_sessions.last_synced_at,
     whatsapp_sessions.group_count,
     whatsapp_sessions.restricted_at,
-    whatsapp_sessions.restricted_code
+    whatsapp_sessions.restricted_code,
+    whatsapp_sessions.gateway,
+    whatsapp_sessions.gateway_seen_at
    FROM wa_data.whatsapp_sessions;
 
 --
@@ -7707,7 +8109,7 @@ CREATE TABLE internal.webhook_secrets (
     secret text NOT NULL,
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     CONSTRAINT webhook_secrets_gateway_check CHECK ((gateway = 'waha'::text)),
-    CONSTRAINT webhook_secrets_secret_check CHECK ((length(secret) >= 16))
+    CONSTRAINT webhook_secrets_secret_check CHECK ((secret <> ''::text))
 );
 
 --
@@ -8025,6 +8427,12 @@ CREATE INDEX message_error_quarantine_api_key_idx ON wa_data.message_error_quara
 CREATE INDEX message_error_quarantine_received_idx ON wa_data.message_error_quarantine USING btree (received_at);
 
 --
+-- Name: message_error_quarantine_unresolved_body_key; Type: INDEX; Schema: wa_data; Owner: -
+--
+
+CREATE UNIQUE INDEX message_error_quarantine_unresolved_body_key ON wa_data.message_error_quarantine USING btree (body_sha256) WHERE (resolved_at IS NULL);
+
+--
 -- Name: message_status_inbox_message_session_key; Type: INDEX; Schema: wa_data; Owner: -
 --
 
@@ -8282,4 +8690,5 @@ INSERT INTO wa_data.schema_migrations (version) VALUES
     ('20261130100100'),
     ('20261130100200'),
     ('20261130100300'),
-    ('20261130100400');
+    ('20261130100400'),
+    ('20261130110000');

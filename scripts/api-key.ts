@@ -4,6 +4,7 @@ import {
   API_ROLES, KeyError, createApiKey, listApiKeys, revokeApiKey, rotateApiKey, scopeApiKey, type ApiRole,
 } from "./lib/api-keys.js";
 import { migrate } from "./lib/migrate.js";
+import { WEBHOOK_GATEWAYS, listWebhookKeys, removeWebhookKey, setWebhookKey, shortKeyWarning, type WebhookGateway } from "./lib/webhook-keys.js";
 import { devTarget } from "./lib/target.js";
 
 const usage = `Manage API keys (the local cluster, or DATABASE_URL's database).
@@ -18,7 +19,13 @@ usage: npm run --silent api-key -- create --role <${API_ROLES.join("|")}> --labe
        npm run --silent api-key -- revoke <id|label>
          the key stops working at once
        npm run --silent api-key -- list
-         every key: id, label, role, sessions, prefix, state (active | retiring | revoked), created, revoked`;
+         every key: id, label, role, sessions, prefix, state (active | retiring | revoked), created, revoked
+       printf %s "$WAHA_HMAC_KEY" | npm run --silent api-key -- webhook-key set --session <name|*> [--gateway waha]
+         the gateway's webhook signing key (WAHA's hmac.key), read from stdin, for one session or every one (*);
+         any non-empty key (as WAHA), a warning below 16 characters
+       npm run --silent api-key -- webhook-key remove --session <name|*> [--gateway waha]
+       npm run --silent api-key -- webhook-key list
+         gateway, session, length, set at (never the key)`;
 
 let parsed;
 try {
@@ -27,6 +34,7 @@ try {
     options: {
       role: { type: "string" }, label: { type: "string" }, grace: { type: "string" }, sessions: { type: "string" },
       "all-sessions": { type: "boolean" }, help: { type: "boolean", short: "h" },
+      session: { type: "string" }, gateway: { type: "string", default: "waha" },
     },
   });
 } catch (e) {
@@ -40,7 +48,12 @@ if (values.help || command === "help") {
   process.exit(0);
 }
 const refuse = (why: string) => { console.error(`${why}\n\n${usage}`); process.exit(2); };
-if (!command || !["create", "list", "revoke", "rotate", "scope"].includes(command)) refuse(command ? `unknown command: ${command}` : "no command");
+if (!command || !["create", "list", "revoke", "rotate", "scope", "webhook-key"].includes(command)) refuse(command ? `unknown command: ${command}` : "no command");
+if (command === "webhook-key") {
+  if (!arg || !["set", "remove", "list"].includes(arg)) refuse("webhook-key needs set, remove or list");
+  if (!WEBHOOK_GATEWAYS.includes(values.gateway as WebhookGateway)) refuse(`--gateway is one of ${WEBHOOK_GATEWAYS.join(", ")}`);
+  if (arg !== "list" && !values.session?.trim()) refuse(`webhook-key ${arg} needs --session <name|*>`);
+}
 if (command === "create" && (!API_ROLES.includes(values.role as ApiRole) || !values.label?.trim())) {
   refuse(`create needs --role ${API_ROLES.join("|")} and --label`);
 }
@@ -49,6 +62,16 @@ if (command === "scope" && (values.sessions === undefined) === !values["all-sess
 const sessions = values.sessions === undefined ? null : [...new Set(values.sessions.split(",").map((s) => s.trim()))];
 const grace = values.grace === undefined ? 0 : Number(values.grace);
 if (!Number.isInteger(grace) || grace < 0) refuse("--grace is a whole number of seconds");
+
+/** The key on stdin (so it is never in a shell history or a process list), without its final newline. */
+async function keyFromStdin(): Promise<string> {
+  if (process.stdin.isTTY) refuse("webhook-key set reads the key from stdin: printf %s \"$KEY\" | npm run --silent api-key -- webhook-key set ...");
+  let text = "";
+  for await (const chunk of process.stdin) text += chunk;
+  return text.replace(/\r?\n$/, "");
+}
+const webhookKey = command === "webhook-key" && arg === "set" ? await keyFromStdin() : "";
+if (command === "webhook-key" && arg === "set" && webhookKey === "") refuse("the key is empty (with an empty hmac.key WAHA signs nothing: remove the key instead)");
 
 const target = await devTarget();
 try {
@@ -73,6 +96,20 @@ try {
       const scope = r.sessions ? r.sessions.join(",") : r.role === "gateway" ? "* (unscoped)" : "-";
       console.log([r.id, r.label, r.role, scope, r.key_prefix + "…", r.state, r.created_at.toISOString(),
         r.revoked_at?.toISOString() ?? "-"].join("\t"));
+    }
+  } else if (command === "webhook-key") {
+    const gateway = values.gateway as WebhookGateway, session = values.session?.trim() ?? "";
+    if (arg === "set") {
+      const warning = shortKeyWarning(webhookKey);
+      if (warning) console.error(warning);
+      await setWebhookKey(target.adminUrl, gateway, session, webhookKey);
+      console.error(`set the ${gateway} webhook key of ${session === "*" ? "every session without its own" : `session ${session}`}`);
+    } else if (arg === "remove") {
+      if (!(await removeWebhookKey(target.adminUrl, gateway, session))) throw new KeyError(`no ${gateway} webhook key for session ${session}`);
+      console.error(`removed the ${gateway} webhook key of session ${session}: its bodies are no longer checked`);
+    } else {
+      console.log(["gateway", "session", "length", "set"].join("\t"));
+      for (const r of await listWebhookKeys(target.adminUrl)) console.log([r.gateway, r.session_id, r.length, r.created_at.toISOString()].join("\t"));
     }
   } else {
     const r = await revokeApiKey(target.adminUrl, arg!);

@@ -524,7 +524,7 @@ select $json${
             "jwt": []
           }
         ],
-        "description": "POST /rpc/evolution_webhook (gateway): Evolution API v2's webhook body as it posts it (webhookByEvents off). messages.update ERROR → error ACK; DELIVERY_ACK/READ/PLAYED → delivery progress; groups.upsert/groups.update → groups of the instance's session (never community parents; nothing else deactivated). Every other event answers ignored. The apikey field is never stored.\n\nRoles: gateway. The body is the payload itself.",
+        "description": "POST /rpc/evolution_webhook (gateway): Evolution API v2's webhook body as it posts it (2.3.6/2.3.7, a per-instance webhook with byEvents off). messages.update ERROR → error ACK (no code: Evolution drops it); DELIVERY_ACK/READ/PLAYED → delivery progress (Evolution posts none for group messages); data may also be an array of any length, recorded in calls of at most ackEventsPerCall. groups.upsert, and groups.update under both spellings (groups.update, GROUP_UPDATE) → groups of the instance's session (never community parents; nothing else deactivated). Every other event answers ignored. The apikey is never stored, wherever it is in the body.\n\nRoles: gateway. The body is the payload itself.",
         "requestBody": {
           "required": true,
           "content": {
@@ -607,7 +607,7 @@ select $json${
             }
           },
           "422": {
-            "description": "Refused: `idempotency_key_reused`, `invalid_session_id` (docs/errors.md).",
+            "description": "Refused: `idempotency_key_reused`, `invalid_group_field`, `invalid_group_jid`, `invalid_session_id` (docs/errors.md).",
             "content": {
               "application/json": {
                 "schema": {
@@ -727,7 +727,7 @@ select $json${
             }
           },
           "409": {
-            "description": "Refused: `already_resolved`, `quarantine_truncated` (docs/errors.md).",
+            "description": "Refused: `already_resolved`, `quarantine_kind_unknown`, `quarantine_truncated` (docs/errors.md).",
             "content": {
               "application/json": {
                 "schema": {
@@ -737,7 +737,7 @@ select $json${
             }
           },
           "422": {
-            "description": "Refused: `idempotency_key_reused`, `invalid_action`, `invalid_age`, `invalid_quarantine_id` (docs/errors.md).",
+            "description": "Refused: `idempotency_key_reused`, `invalid_action`, `invalid_age`, `invalid_quarantine_id`, `replay_refused` (docs/errors.md).",
             "content": {
               "application/json": {
                 "schema": {
@@ -867,7 +867,7 @@ select $json${
             }
           },
           "422": {
-            "description": "Refused: `empty_batch`, `idempotency_key_reused`, `invalid_error_code`, `invalid_error_message`, `invalid_event`, `invalid_event_type`, `invalid_events`, `invalid_group_jid`, `invalid_message_id`, `invalid_session_id`, `session_required` (docs/errors.md).",
+            "description": "Refused: `empty_batch`, `idempotency_key_reused`, `invalid_error_code`, `invalid_error_message`, `invalid_event`, `invalid_event_type`, `invalid_events`, `invalid_group_jid`, `invalid_message_id`, `invalid_session_id`, `invalid_timestamp`, `session_required` (docs/errors.md).",
             "content": {
               "application/json": {
                 "schema": {
@@ -1152,7 +1152,7 @@ select $json${
     "/rpc/resolve_quarantined": {
       "post": {
         "operationId": "resolve_quarantined",
-        "summary": "Ops: dismiss a quarantined event, or replay it through record_message_error.",
+        "summary": "Ops: dismiss a quarantined event, or replay it to the endpoint it came to (refused again: 422, nothing kept).",
         "tags": [
           "ops"
         ],
@@ -1164,7 +1164,7 @@ select $json${
             "jwt": []
           }
         ],
-        "description": "POST /rpc/resolve_quarantined (ops): dismiss a quarantined event, or replay it through record_message_error. Once only (409 already_resolved).\n\nRoles: ops. The body is the payload itself.",
+        "description": "POST /rpc/resolve_quarantined (ops): dismiss a quarantined event, or replay it to the endpoint it came to (all or nothing: refused again → 422 replay_refused, nothing kept). Once only (409 already_resolved).\n\nRoles: ops. The body is the payload itself.",
         "requestBody": {
           "required": true,
           "content": {
@@ -1177,7 +1177,7 @@ select $json${
         },
         "responses": {
           "200": {
-            "description": "What was done; a replay carries record_message_error's answer.",
+            "description": "What was done; a replay carries the answer of the endpoint the body was replayed to.",
             "content": {
               "application/json": {
                 "schema": {
@@ -1247,7 +1247,7 @@ select $json${
             }
           },
           "409": {
-            "description": "Refused: `already_resolved`, `quarantine_truncated` (docs/errors.md).",
+            "description": "Refused: `already_resolved`, `quarantine_kind_unknown`, `quarantine_truncated` (docs/errors.md).",
             "content": {
               "application/json": {
                 "schema": {
@@ -1257,7 +1257,7 @@ select $json${
             }
           },
           "422": {
-            "description": "Refused: `idempotency_key_reused`, `invalid_action`, `invalid_age`, `invalid_quarantine_id` (docs/errors.md).",
+            "description": "Refused: `idempotency_key_reused`, `invalid_action`, `invalid_age`, `invalid_quarantine_id`, `replay_refused` (docs/errors.md).",
             "content": {
               "application/json": {
                 "schema": {
@@ -1684,7 +1684,7 @@ select $json${
             "jwt": []
           }
         ],
-        "description": "POST /rpc/waha_webhook (gateway): WAHA's webhook body as it posts it. message.ack with ack -1 (ERROR) → error ACK; 2 DEVICE / 3 READ / 4 PLAYED → delivery progress; every other event answers ignored. With a WAHA HMAC key configured, X-Webhook-Hmac must be HMAC-SHA512 of the body (else 401, quarantined).\n\nRoles: gateway. The body is the payload itself.",
+        "description": "POST /rpc/waha_webhook (gateway): WAHA's webhook body as it posts it (2025.12+, every engine). message.ack and message.ack.group: ours is read from WAHA's id (true_…; WEBJS posts fromMe false for our own group messages); ack -1 (ERROR) → error ACK (code from payload.error.code, else errorCode, else Baileys' messageStubParameters; WAHA's own fields kept with the event); 2 DEVICE, and 1 SERVER with a NOWEB receipt → delivered; 3 READ / 4 PLAYED → read. The time is the gateway's (the receipt's, else the envelope's timestamp). group.v2.leave (and a group.v2.participants leave naming us) makes the group unsendable; group.v2.join stores an unknown group unsendable until a sync; group.v2.update renames. Every other event answers ignored. With a WAHA HMAC key configured, X-Webhook-Hmac must be HMAC-SHA512 of the body (else 401, quarantined).\n\nRoles: gateway. The body is the payload itself.",
         "requestBody": {
           "required": true,
           "content": {
@@ -1767,7 +1767,7 @@ select $json${
             }
           },
           "422": {
-            "description": "Refused: `idempotency_key_reused`, `invalid_session_id` (docs/errors.md).",
+            "description": "Refused: `idempotency_key_reused`, `invalid_group_field`, `invalid_group_jid`, `invalid_session_id` (docs/errors.md).",
             "content": {
               "application/json": {
                 "schema": {
@@ -2018,7 +2018,7 @@ select $json${
     "/campaigns": {
       "get": {
         "operationId": "list_campaigns",
-        "summary": "Campaigns with their live totals and status.",
+        "summary": "Campaigns with their live totals and status. progress_source: the gateway reporting for the session; progress_reported false means delivered/read are never reported there (Evolution API, group messages).",
         "tags": [
           "crm",
           "ops"
@@ -2031,7 +2031,7 @@ select $json${
             "jwt": []
           }
         ],
-        "description": "Campaigns with their live totals and status.\n\nRoles: crm, ops. PostgREST filters (`?column=eq.value`), `order`, `limit` and `select` apply; at most ${limits.rowsPerRead} rows per request: page with `limit` and a filter on the order column.",
+        "description": "Campaigns with their live totals and status. progress_source: the gateway reporting for the session; progress_reported false means delivered/read are never reported there (Evolution API, group messages).\n\nRoles: crm, ops. PostgREST filters (`?column=eq.value`), `order`, `limit` and `select` apply; at most ${limits.rowsPerRead} rows per request: page with `limit` and a filter on the order column.",
         "responses": {
           "200": {
             "description": "The rows.",
@@ -2976,6 +2976,8 @@ select $json${
           "quarantine_not_found",
           "already_resolved",
           "quarantine_truncated",
+          "quarantine_kind_unknown",
+          "replay_refused",
           "missing_credentials",
           "invalid_api_key",
           "forbidden",
@@ -3039,7 +3041,7 @@ select $json${
       },
       "EvolutionWebhookRequest": {
         "title": "EvolutionWebhookRequest",
-        "description": "POST /rpc/evolution_webhook (gateway): Evolution API v2's webhook body as it posts it (webhookByEvents off). messages.update ERROR → error ACK; DELIVERY_ACK/READ/PLAYED → delivery progress; groups.upsert/groups.update → groups of the instance's session (never community parents; nothing else deactivated). Every other event answers ignored. The apikey field is never stored.",
+        "description": "POST /rpc/evolution_webhook (gateway): Evolution API v2's webhook body as it posts it (2.3.6/2.3.7, a per-instance webhook with byEvents off). messages.update ERROR → error ACK (no code: Evolution drops it); DELIVERY_ACK/READ/PLAYED → delivery progress (Evolution posts none for group messages); data may also be an array of any length, recorded in calls of at most ackEventsPerCall. groups.upsert, and groups.update under both spellings (groups.update, GROUP_UPDATE) → groups of the instance's session (never community parents; nothing else deactivated). Every other event answers ignored. The apikey is never stored, wherever it is in the body.",
         "type": "object",
         "required": [
           "event",
@@ -3260,6 +3262,26 @@ select $json${
                 "type": "null"
               }
             ]
+          },
+          "at": {
+            "description": "When the gateway saw the error: ISO 8601 with zone, or epoch seconds (milliseconds accepted); a time that does not exist is refused (invalid_timestamp). The row's failed_at is this time, never later than now and never before the send; now when absent.",
+            "oneOf": [
+              {
+                "type": "string",
+                "format": "date-time"
+              },
+              {
+                "type": "number",
+                "minimum": 100000000
+              },
+              {
+                "type": "null"
+              }
+            ]
+          },
+          "gatewayError": {
+            "description": "The gateway's own error fields as it sent them (WAHA: payload.error, errorCode, messageStubParameters): kept with the event, so a code that does not parse is never lost. Not read.",
+            "type": "object"
           }
         }
       },
@@ -3359,6 +3381,18 @@ select $json${
                 "messageId": "3EB0C767D097B7C7C034"
               }
             ]
+          },
+          {
+            "sessionId": "wa_x",
+            "messageId": "3EB0C767D097B7C7C035",
+            "errorCode": "479",
+            "at": 1764072000123,
+            "gatewayError": {
+              "error": {
+                "code": "479",
+                "blocked": false
+              }
+            }
           }
         ]
       },
@@ -3732,7 +3766,7 @@ select $json${
             "description": "delivered: reached a device of the group (any participant); read/played: first read or played there (implies delivered)."
           },
           "at": {
-            "description": "When it happened: ISO 8601 with zone, or epoch seconds (milliseconds accepted); now when absent.",
+            "description": "When it happened: ISO 8601 with zone, or epoch seconds (milliseconds accepted); a time that does not exist (30 February) is refused for that event (invalid_timestamp), the rest of the batch is recorded. Never later than now, and on a row never before its send; now when absent.",
             "oneOf": [
               {
                 "type": "string",
@@ -3867,7 +3901,7 @@ select $json${
       },
       "ResolveQuarantinedRequest": {
         "title": "ResolveQuarantinedRequest",
-        "description": "POST /rpc/resolve_quarantined (ops): dismiss a quarantined event, or replay it through record_message_error. Once only (409 already_resolved).",
+        "description": "POST /rpc/resolve_quarantined (ops): dismiss a quarantined event, or replay it to the endpoint it came to (all or nothing: refused again → 422 replay_refused, nothing kept). Once only (409 already_resolved).",
         "type": "object",
         "required": [
           "id",
@@ -3889,7 +3923,7 @@ select $json${
       },
       "ResolveQuarantinedResponse": {
         "title": "ResolveQuarantinedResponse",
-        "description": "What was done; a replay carries record_message_error's answer.",
+        "description": "What was done; a replay carries the answer of the endpoint the body was replayed to.",
         "type": "object",
         "required": [
           "id",
@@ -3907,6 +3941,15 @@ select $json${
           },
           "replay": {
             "type": "object"
+          },
+          "endpoint": {
+            "enum": [
+              "record_message_error",
+              "record_message_status",
+              "waha_webhook",
+              "evolution_webhook"
+            ],
+            "description": "Where a replay posted the body."
           }
         }
       },
@@ -4229,7 +4272,7 @@ select $json${
       },
       "WahaWebhookRequest": {
         "title": "WahaWebhookRequest",
-        "description": "POST /rpc/waha_webhook (gateway): WAHA's webhook body as it posts it. message.ack with ack -1 (ERROR) → error ACK; 2 DEVICE / 3 READ / 4 PLAYED → delivery progress; every other event answers ignored. With a WAHA HMAC key configured, X-Webhook-Hmac must be HMAC-SHA512 of the body (else 401, quarantined).",
+        "description": "POST /rpc/waha_webhook (gateway): WAHA's webhook body as it posts it (2025.12+, every engine). message.ack and message.ack.group: ours is read from WAHA's id (true_…; WEBJS posts fromMe false for our own group messages); ack -1 (ERROR) → error ACK (code from payload.error.code, else errorCode, else Baileys' messageStubParameters; WAHA's own fields kept with the event); 2 DEVICE, and 1 SERVER with a NOWEB receipt → delivered; 3 READ / 4 PLAYED → read. The time is the gateway's (the receipt's, else the envelope's timestamp). group.v2.leave (and a group.v2.participants leave naming us) makes the group unsendable; group.v2.join stores an unknown group unsendable until a sync; group.v2.update renames. Every other event answers ignored. With a WAHA HMAC key configured, X-Webhook-Hmac must be HMAC-SHA512 of the body (else 401, quarantined).",
         "type": "object",
         "required": [
           "event",
@@ -4246,7 +4289,7 @@ select $json${
         },
         "examples": [
           {
-            "id": "evt_01JWAHA0000000000000000001",
+            "id": "evt_01jwaha0000000000000000001",
             "timestamp": 1764072000000,
             "event": "message.ack",
             "session": "wa_x",
@@ -4255,32 +4298,50 @@ select $json${
               "pushName": "CRM"
             },
             "payload": {
-              "id": "true_120363041234567891@g.us_3EB0WAHAERR001_5511999999999@c.us",
-              "from": "5511999999999@c.us",
-              "to": "120363041234567891@g.us",
-              "participant": "5511999999999@c.us",
+              "id": "true_120363041234567891@g.us_3EB0WAHAERR001",
+              "from": "120363041234567891@g.us",
               "fromMe": true,
               "ack": -1,
-              "ackName": "ERROR"
+              "ackName": "ERROR",
+              "error": {
+                "code": "479",
+                "blocked": false
+              }
             },
             "engine": "NOWEB",
             "environment": {
-              "version": "2025.11.1",
+              "version": "2026.7.1",
               "engine": "NOWEB",
-              "tier": "CORE"
+              "tier": "CORE",
+              "browser": null
             }
           },
           {
-            "event": "message.ack",
+            "id": "evt_01jwaha0000000000000000002",
+            "timestamp": 1764072001000,
+            "event": "message.ack.group",
             "session": "wa_x",
             "payload": {
-              "id": "true_120363041234567891@g.us_3EB0WAHARD0001",
-              "from": "5511999999999@c.us",
+              "id": "true_120363041234567891@g.us_3EB0WAHARD0001_5511999999999@c.us",
+              "from": "120363041234567891@g.us",
               "to": "120363041234567891@g.us",
-              "fromMe": true,
+              "participant": "5511900000001@c.us",
+              "fromMe": false,
               "ack": 3,
               "ackName": "READ"
-            }
+            },
+            "engine": "WEBJS"
+          },
+          {
+            "event": "group.v2.leave",
+            "session": "wa_x",
+            "payload": {
+              "timestamp": 1764072002000,
+              "group": {
+                "id": "120363041234567891@g.us"
+              }
+            },
+            "engine": "GOWS"
           },
           {
             "event": "session.status",
@@ -4486,6 +4547,12 @@ select $json${
           "finished_at": {
             "type": "string",
             "format": "date-time"
+          },
+          "progress_source": {
+            "type": "string"
+          },
+          "progress_reported": {
+            "type": "boolean"
           }
         }
       },
@@ -4595,6 +4662,17 @@ select $json${
           "api_key_id": {
             "type": "integer",
             "format": "int64"
+          },
+          "endpoint": {
+            "type": "string"
+          },
+          "times_received": {
+            "type": "integer",
+            "format": "int32"
+          },
+          "last_received_at": {
+            "type": "string",
+            "format": "date-time"
           }
         }
       },
@@ -4653,6 +4731,13 @@ select $json${
           },
           "restricted_code": {
             "$ref": "#/components/schemas/GatewayErrorCode"
+          },
+          "gateway": {
+            "type": "string"
+          },
+          "gateway_seen_at": {
+            "type": "string",
+            "format": "date-time"
           }
         }
       }

@@ -178,8 +178,9 @@ begin
         error_message = case when t.inbox_ids is not null then t.ack_message else t.error_message end,
         sent_at = case when t.message_id is not null then now() end,
         failed_at = case when t.message_id is null or t.inbox_ids is not null then now() end,
-        delivered_at = case when t.message_id is not null and t.inbox_ids is null then t.delivered_at end,
-        read_at = case when t.message_id is not null and t.inbox_ids is null then t.read_at end,
+        -- Progress that arrived first is never before the send (docs/gateway.md, "Times").
+        delivered_at = case when t.message_id is not null and t.inbox_ids is null then internal.not_before(t.delivered_at, now()) end,
+        read_at = case when t.message_id is not null and t.inbox_ids is null then internal.not_before(t.read_at, now()) end,
         updated_at = now()
     from todo t
     where r.id = t.row_id

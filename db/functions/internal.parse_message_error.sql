@@ -1,5 +1,6 @@
 -- Validates and normalises one error ACK event. problem_code is null when the event is valid.
--- errorCode: a number, a numeric string ("463") or absent. Message ids follow the one rule of
+-- errorCode: a number, a numeric string ("463") or absent; at: the gateway's time of the error
+-- (optional; record_message_error reads it). Message ids follow the one rule of
 -- internal.message_id_parts (WAHA's true_<jid>_<id>[_<participant>] also gives the groupJid when
 -- the event has none). `scope`: the sessions the calling key may act on (null: every session);
 -- the event's session is resolved within it (internal.event_session).
@@ -34,6 +35,9 @@ as $$
       when coalesce(jsonb_typeof(msg), 'null') not in ('string', 'null')
            or not internal.conforms(msg #>> '{}', 'ErrorMessage')
         then 'invalid_error_message:errorMessage must be ' || internal.describe_value('ErrorMessage')
+      -- The gateway's time of the error (optional): one that exists (internal.event_time).
+      when not (ev -> 'at' is null or ev -> 'at' = 'null'::jsonb) and internal.event_time(ev -> 'at') is null
+        then 'invalid_timestamp:at must be an ISO 8601 time with its zone (one that exists), or epoch seconds'
     end as problem
     from f
   ),

@@ -1,7 +1,7 @@
 -- Validates and normalises one delivery-progress event: {messageId, sessionId?, status:
 -- "delivered" | "read" | "played", at?}. `at` is an ISO timestamp or epoch seconds (gateways
--- send both); absent means now. A read (or played) message was delivered too. problem_code is
--- null when the event is valid. No SET clause: the planner inlines it into the caller's (cached)
+-- send both; internal.event_time), never later than now; absent means now. A read (or played)
+-- message was delivered too. problem_code is null when the event is valid. No SET clause: the planner inlines it into the caller's (cached)
 -- plan, as internal.parse_message_error; with one it was planned again on every call (18 ms).
 -- `scope`: the sessions the calling key may act on (null: every session); the event's session is
 -- resolved within it (internal.event_session), as for error ACKs.
@@ -12,7 +12,9 @@ language sql stable parallel safe
 as $$
   with f as (
     select jsonb_typeof(ev) as kind, ev -> 'sessionId' as sid, ev -> 'messageId' as mid, ev -> 'status' as st,
-           ev -> 'at' as at_raw
+           ev -> 'at' as at_raw, at_t
+    -- The time once per event (OFFSET 0 keeps the planner from copying the call into each use).
+    from (select internal.event_time(ev -> 'at') as at_t offset 0) t
   ),
   checked as (
     select f.*, case
@@ -24,23 +26,20 @@ as $$
         then 'invalid_session_id:sessionId must be ' || internal.describe_value('SessionId')
       when st is null or st #>> '{}' not in ('delivered', 'read', 'played')
         then 'invalid_progress_status:status must be "delivered", "read" or "played"'
-      when not (at_raw is null or at_raw = 'null'::jsonb
-                or (jsonb_typeof(at_raw) = 'number' and at_raw::text ~ '^[0-9]{9,13}(\.[0-9]+)?$')
-                or (jsonb_typeof(at_raw) = 'string'
-                    and at_raw #>> '{}' ~ '^[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]+)?)?(Z|[+-][0-9]{2}(:?[0-9]{2})?)$'))
-        then 'invalid_timestamp:at must be an ISO 8601 time with its zone, or epoch seconds'
+      -- Only a time that exists: 30 February looks like one and would fail the cast (22008) of
+      -- the whole batch; here it is this event's problem (internal.event_time).
+      when not (at_raw is null or at_raw = 'null'::jsonb) and at_t is null
+        then 'invalid_timestamp:at must be an ISO 8601 time with its zone (one that exists), or epoch seconds'
     end as problem
     from f
   ),
   timed as (
+    -- The gateway's time, never in the future (clock skew); now() only when none is given.
+    -- (Never before the send: the row's sent_at bounds it where it is applied.)
     select c.*, case
       when problem is not null then null
       when at_raw is null or at_raw = 'null'::jsonb then now()
-      -- Epoch seconds, or milliseconds (13 digits) as some gateways send.
-      when jsonb_typeof(at_raw) = 'number' then
-        to_timestamp(case when length(split_part(at_raw::text, '.', 1)) = 13 then at_raw::text::numeric / 1000
-                          else at_raw::text::numeric end)
-      else (at_raw #>> '{}')::timestamptz
+      else least(at_t, now())
     end as t
     from checked c
   ),

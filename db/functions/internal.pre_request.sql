@@ -38,7 +38,8 @@ begin
   if api_key is not null then
     key := internal.api_key(api_key);
     if key.role is null then
-      perform internal.raise_api_error(401, 'invalid_api_key', 'The API key is unknown or revoked.');
+      perform internal.raise_api_error(401, 'invalid_api_key', 'The API key is unknown or revoked.', null,
+        internal.credentials_hint(path));
     end if;
     caller := key.role;
     execute format('set local role %I', caller);
@@ -49,7 +50,8 @@ begin
     perform set_config('statement_timeout', coalesce(internal.role_statement_timeout(caller), '0'), true);
   elsif caller = 'anon' then
     perform internal.raise_api_error(401, 'missing_credentials',
-      'Send an API key in the x-api-key header (or a JWT in Authorization: Bearer).');
+      'Send an API key in the x-api-key header (or a JWT in Authorization: Bearer).', null,
+      internal.credentials_hint(path));
   end if;
 
   -- The grants decide; this only reads them so that a refusal is a clear 403 (PostgREST would

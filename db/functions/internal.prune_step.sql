@@ -60,7 +60,7 @@ begin
   delete from wa_data.message_error_quarantine q
   where q.id = any(array(
     select x.id from wa_data.message_error_quarantine x
-    where x.resolved_at is null and x.received_at < (horizon ->> 'quarantine_unresolved')::timestamptz
+    where x.resolved_at is null and x.last_received_at < (horizon ->> 'quarantine_unresolved')::timestamptz
     limit batch for update skip locked));
   get diagnostics c = row_count;
   n := n || jsonb_build_object('quarantine_unresolved', c); more := more or c >= batch;

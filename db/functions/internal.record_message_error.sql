@@ -1,7 +1,9 @@
--- The work behind api.record_message_error (and the webhooks' error events, and replays). Returns
--- the response body with its HTTP status in "status": the api wrapper answers with it
--- (internal.with_status), the other callers read the counts.
-create or replace function internal.record_message_error(payload jsonb) returns jsonb
+-- The work behind api.record_message_error, and the error part of the Evolution and WAHA webhooks
+-- (`source`: which gateway posted, noted per session for the CRM), and replays. Returns the response
+-- body with its HTTP status in "status": the api wrapper answers with it (internal.with_status),
+-- the other callers read the counts. failed_at is the event's `at` (the gateway's time) when it has one, never
+-- later than now and never before the row's send.
+create or replace function internal.record_message_error(payload jsonb, source text default 'direct') returns jsonb
 language plpgsql volatile security definer
 set search_path = pg_catalog, pg_temp
 -- Generic plans from the first call: they do not depend on the values (docs/design.md).
@@ -11,6 +13,8 @@ declare
   events jsonb;
   result jsonb;
   restricting boolean;
+  quarantine jsonb;
+  sessions text[];
   -- The sessions the calling key may act on (null: every session): the parser resolves each
   -- event's session within them (internal.event_session).
   scope constant text[] := internal.session_scope();
@@ -25,7 +29,7 @@ begin
       return result;
     end if;
   end if;
-  result := internal.refuse_event_body(payload);
+  result := internal.refuse_event_body(payload, 'record_message_error');
   if result is not null then
     return result;
   end if;
@@ -43,12 +47,6 @@ begin
     cross join lateral internal.parse_message_error(e.ev, scope) p
   ),
   valid as (select * from ev where problem_code is null),
-  quarantined as (
-    insert into wa_data.message_error_quarantine (code, reason, raw, raw_bytes, api_key_id)
-    select problem_code, problem, internal.raw_event(raw), octet_length(raw::text), key_id
-    from ev where problem_code is not null order by idx
-    returning 1
-  ),
   -- A message id names at most one row (unique); the session and group, when given, must agree.
   -- (For a key bound to sessions every valid event has one: internal.event_session.)
   matches as (
@@ -66,7 +64,8 @@ begin
   applied as (
     update wa_data.notification_campaign_groups r
     set status = 'failed', error_code = v.error_code, error_message = v.error_message,
-        failed_at = now(), updated_at = now()
+        failed_at = internal.not_before(least(coalesce(internal.event_time(v.raw -> 'at'), now()), now()), r.sent_at),
+        updated_at = now()
     from firsts f join valid v on v.idx = f.idx
     where r.id = f.row_id and r.status = 'sent'
     returning r.id, f.idx
@@ -115,9 +114,18 @@ begin
                         'hint', 'Invalid events were kept in quarantine; valid ones were recorded.')
                       from answers a where a.code is not null order by a.idx limit 1), '{}'::jsonb),
          -- Whether any event carries a code that restricts its account (rare: then flag below).
-         exists (select from outcomes o join wa_data.restricting_error_codes rc on rc.code = o.error_code)
-    into result, restricting
+         exists (select from outcomes o join wa_data.restricting_error_codes rc on rc.code = o.error_code),
+         -- What the quarantine keeps (below), and the sessions that posted (for the CRM).
+         (select jsonb_agg(jsonb_build_object('code', e.problem_code, 'reason', e.problem, 'body', e.raw) order by e.idx)
+          from ev e where e.problem_code is not null),
+         (select array_agg(distinct o.session_id) from outcomes o where o.session_id is not null)
+    into result, restricting, quarantine, sessions
   from answers;
+
+  -- Invalid events are kept in quarantine (once per value, however often a gateway retries them).
+  if quarantine is not null then
+    perform internal.keep_in_quarantine('record_message_error', quarantine);
+  end if;
 
   -- An error that means the account itself is restricted flags its session (the event's, or the
   -- one of the row the message id names; within the key's sessions, as the parser resolved them).
@@ -129,8 +137,11 @@ begin
                        where r2.message_id = p.message_id limit 1) r on true
     where p.problem_code is null and p.error_code is not null;
   end if;
+  if sessions is not null then
+    perform internal.note_gateway(sessions, source);
+  end if;
   return result;
 end
 $$;
-revoke all on function internal.record_message_error(jsonb) from public;
-grant execute on function internal.record_message_error(jsonb) to gateway;
+revoke all on function internal.record_message_error(jsonb, text) from public;
+grant execute on function internal.record_message_error(jsonb, text) to gateway;

@@ -1,8 +1,8 @@
 -- The body-level rules every gateway event endpoint shares (record_message_error,
--- record_message_status): one event object or {"events": [...]} of 1..ackEventsPerCall. A body
--- that breaks them is kept in quarantine and the refusal is returned (with its HTTP status in
--- "status"); null when the body is fine.
-create or replace function internal.refuse_event_body(payload jsonb) returns jsonb
+-- record_message_status: `endpoint`): one event object or {"events": [...]} of
+-- 1..ackEventsPerCall. A body that breaks them is kept in quarantine (as a body of `endpoint`)
+-- and the refusal is returned (with its HTTP status in "status"); null when the body is fine.
+create or replace function internal.refuse_event_body(payload jsonb, endpoint text) returns jsonb
 language plpgsql volatile
 set search_path = pg_catalog, pg_temp
 as $$
@@ -25,7 +25,7 @@ begin
   else
     return null;
   end if;
-  return internal.quarantine_refusal(body_status, body_code, body_message, payload, octet_length(payload::text));
+  return internal.quarantine_refusal(body_status, body_code, body_message, payload, octet_length(payload::text), endpoint);
 end
 $$;
-revoke all on function internal.refuse_event_body(jsonb) from public;
+revoke all on function internal.refuse_event_body(jsonb, text) from public;

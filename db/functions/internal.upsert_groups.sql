@@ -2,7 +2,8 @@
 -- session: never a full list, so nothing else of the session is deactivated. `complete` groups
 -- (groups.upsert: whole GroupMetadata) are inserted or updated; partial ones (groups.update) only
 -- change the fields they carry of groups already stored. A community parent is never stored, and
--- a stored group that became one is removed. Invalid entries are quarantined, never refused.
+-- a stored group that became one is removed. Invalid entries are quarantined (each as an
+-- Evolution body of its own, replayable), never refused.
 -- Returns {upserted, updated, removedParents, skippedParents, ignored, quarantined}.
 create or replace function internal.upsert_groups(session text, groups jsonb, complete boolean) returns jsonb
 language plpgsql volatile security definer
@@ -13,6 +14,7 @@ as $$
 declare
   -- Valid entries keyed by JID (the last one wins within a body).
   incoming jsonb;
+  problems jsonb;
   quarantined integer;
   upserted integer := 0;
   updated integer := 0;
@@ -35,17 +37,20 @@ begin
            or (g ->> 'size')::numeric <> trunc((g ->> 'size')::numeric) then 'invalid_group_field'
     end as problem
     from jsonb_array_elements(groups) g
-  ),
-  q as (
-    insert into wa_data.message_error_quarantine (code, reason, raw, raw_bytes)
-    select problem, 'a group event entry that is not a group: ' || problem, internal.raw_event(g), octet_length(g::text)
-    from checked where problem is not null
-    returning 1
   )
-  select (select count(*) from q),
+  select coalesce(jsonb_agg(jsonb_build_object(
+             'code', problem, 'reason', 'a group event entry that is not a group: ' || problem,
+             'body', jsonb_build_object('event', case when complete then 'groups.upsert' else 'groups.update' end,
+                                        'instance', session, 'data', jsonb_build_array(internal.without_apikey(g)))))
+           filter (where problem is not null), '[]'),
          coalesce(jsonb_object_agg(g ->> 'id', g) filter (where problem is null), '{}')
-    into quarantined, incoming
+    into problems, incoming
   from checked;
+  -- Kept as an Evolution body of that one entry (no apikey): a replay posts it to evolution_webhook.
+  quarantined := jsonb_array_length(problems);
+  if quarantined > 0 then
+    perform internal.keep_in_quarantine('evolution_webhook', problems);
+  end if;
 
   -- Parents: removed if stored (found per element), never stored.
   delete from wa_data.whatsapp_groups w

@@ -1,11 +1,15 @@
 // HTTP through the production front door (deploy/nginx, Debian's nginx, in front of the real
 // PostgREST): oversize bodies are refused with a coded 413 before PostgREST reads them; the
 // largest legal call of each endpoint passes; trailing slashes and unknown paths get coded 404s.
+import { readFileSync } from "node:fs";
 import { request } from "node:http";
+import { join } from "node:path";
+import { repoRoot } from "../../scripts/lib/paths.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { apiUrl, db, roleHeaders } from "../support/env.js";
-import { baileysGroup, groupJid, uniqueSession } from "../support/fixtures.js";
+import { apiUrl, db, newKey, roleHeaders } from "../support/env.js";
+import { baileysGroup, groupJid, seedSession, uniqueSession } from "../support/fixtures.js";
 import { startFrontDoor, type FrontDoor } from "../support/nginx.js";
+import { evolutionEnvelope, evolutionGroupMetadata, wahaGroupJoin } from "../fixtures/gateway-payloads.js";
 
 let door: FrontDoor;
 let gw: Record<string, string>;
@@ -20,10 +24,17 @@ afterAll(async () => {
 });
 
 async function postVia(path: string, body: unknown, headers: Record<string, string>) {
-  const res = await fetch(door.url + path, {
-    method: "POST", headers: { "content-type": "application/json", ...headers }, body: JSON.stringify(body),
-  });
-  return { status: res.status, json: (await res.json().catch(() => null)) as any };
+  const text = typeof body === "string" ? body : JSON.stringify(body);
+  const res = await fetch(door.url + path, { method: "POST", headers: { "content-type": "application/json", ...headers }, body: text });
+  return { status: res.status, json: (await res.json().catch(() => null)) as any, bytes: Buffer.byteLength(text) };
+}
+
+/** The limit nginx gives a location, in bytes (deploy/nginx: the one place it is written). */
+function limitOf(path: string): number {
+  const conf = readFileSync(join(repoRoot, "deploy", "nginx", "wa-campaigns.conf.template"), "utf8");
+  const m = new RegExp(`location = ${path.replaceAll("/", "\\/")} \\{ client_max_body_size (\\d+)([km])`).exec(conf)
+    ?? /\n  client_max_body_size (\d+)([km]);/.exec(conf)!;
+  return Number(m[1]) * (m[2] === "m" ? 1024 * 1024 : 1024);
 }
 
 /** Sends only the headers of a huge POST and a first kilobyte: the answer comes before the body. */
@@ -89,6 +100,68 @@ describe("the nginx front door", () => {
     }, gw);
     expect([acks.status, acks.json.counts.applied]).toEqual([200, 1000]);
   }, 120_000);
+
+  // Issue 21.12: each gateway endpoint's limit derives from its largest legal body, which passes;
+  // a body past the limit is a coded 413 (and Evolution would drop it after 10 retries: keep
+  // these limits above what the gateways post).
+  it("record_message_status: 1,000 events (ackEventsPerCall) with every field at its longest pass", async () => {
+    const sessionId = uniqueSession("door") + "s".repeat(185); // SessionId: 200 characters
+    const body = { events: Array.from({ length: 1000 }, (_, i) => ({
+      sessionId, messageId: `${String(i).padStart(4, "0")}${"M".repeat(296)}`, status: "delivered", at: "2026-11-25T12:00:00.123456+03:00" })) };
+    const r = await postVia("/rpc/record_message_status", body, gw);
+    expect([r.status, r.json.counts?.pending_match]).toEqual([200, 1000]);
+    expect(r.bytes).toBeGreaterThan(64 * 1024);
+    expect(r.bytes).toBeLessThan(limitOf("/rpc/record_message_status"));
+  }, 60_000);
+
+  it("evolution_webhook: groups.upsert of one 1,024-member group (WhatsApp's largest), Baileys 7 participants, longest subject and description, passes", async () => {
+    const sessionId = uniqueSession("doorevo");
+    const group = evolutionGroupMetadata(groupJid(), "S".repeat(1000), { desc: "D".repeat(2048), size: 1024 }, 0);
+    group.participants = Array.from({ length: 1024 }, (_, i) => ({
+      id: `${String(100000000000000 + i)}@lid`, phoneNumber: `55119${String(i).padStart(8, "0")}@s.whatsapp.net`, admin: i === 0 ? "superadmin" : null,
+    })) as never;
+    const r = await postVia("/rpc/evolution_webhook", evolutionEnvelope("groups.upsert", sessionId, [group]), gw);
+    expect([r.status, r.json.groups?.upserted]).toEqual([200, 1]);
+    expect(r.bytes).toBeGreaterThan(64 * 1024);
+    expect(r.bytes).toBeLessThan(limitOf("/rpc/evolution_webhook"));
+  });
+
+  it("waha_webhook: GOWS group.v2.join of a 1,024-member group (its info twice: group and _data) passes", async () => {
+    const sessionId = uniqueSession("doorwaha");
+    const body = wahaGroupJoin(sessionId, groupJid(), "S".repeat(1000), 1024);
+    const r = await postVia("/rpc/waha_webhook", body, gw);
+    expect([r.status, r.json.groups?.inserted]).toEqual([200, 1]);
+    expect(r.bytes).toBeGreaterThan(64 * 1024);
+    expect(r.bytes).toBeLessThan(limitOf("/rpc/waha_webhook"));
+  });
+
+  it.each(["/rpc/record_message_status", "/rpc/evolution_webhook", "/rpc/waha_webhook"])("%s: over its limit is a coded 413", async (path) => {
+    const r = await declareHuge(path, limitOf(path) + 1024);
+    expect([r.status, JSON.parse(r.body).code]).toEqual([413, "request_too_large"]);
+  });
+
+  it("every other endpoint's legal calls pass the default limit", async () => {
+    const ops = { "x-api-key": await newKey("ops") };
+    const { sessionId, jids } = await seedSession(gw["x-api-key"]!, 2, "doorsmall");
+    const created = await postVia("/rpc/create_campaign", { name: "n".repeat(200), message: "m", sessionId, groupJids: jids, status: "draft" }, crm);
+    const campaignId = created.json.campaignId;
+    expect((await postVia("/rpc/schedule_campaign", { campaignId, scheduled: true }, crm)).status).toBe(200);
+    await postVia("/rpc/record_message_sent", { campaignId, sends: [{ groupJid: jids[0], errorCode: 420 }] }, crm);
+    await postVia("/rpc/record_message_error", { messageId: "" }, gw); // kept in quarantine: something to resolve
+    const { rows: [q] } = await db.query("select max(id)::int as id from message_error_quarantine where resolved_at is null");
+    await db.query("insert into whatsapp_sessions (session_id, restricted_at, restricted_code) values ($1, now(), 463) on conflict (session_id) do update set restricted_at = now(), restricted_code = 463", [sessionId]);
+    for (const [path, body, who] of [
+      ["/rpc/cancel_campaign", { campaignId }, crm],
+      ["/rpc/clear_session_restriction", { sessionId }, crm],
+      ["/rpc/retry_failed_groups", { campaignId, errorCodes: Array.from({ length: 100 }, (_, i) => 400 + i) }, crm],
+      ["/rpc/expire_unmatched_acks", { olderThanSeconds: 604800 }, ops],
+      ["/rpc/resolve_quarantined", { id: q.id, action: "dismiss" }, ops],
+    ] as const) {
+      const r = await postVia(path, body, who);
+      expect([path, r.status], JSON.stringify(r.json)).toEqual([path, 200]);
+      expect(r.bytes).toBeLessThan(limitOf(path));
+    }
+  });
 
   it("a trailing slash and an unknown path are coded 404s", async () => {
     for (const path of ["/campaigns/", "/rpc/sync_groups/"]) {

@@ -37,7 +37,7 @@ async function targetState() {
     `select (select md5(coalesce(string_agg(w::text, ',' order by id), '')) from whatsapp_groups w where session_id = $1) as groups,
             (select md5(c::text) from notification_campaigns c where id = $2) as campaign,
             (select md5(coalesce(string_agg(g::text, ',' order by id), '')) from notification_campaign_groups g where campaign_id = $2) as rows,
-            (select count(*)::int from message_error_quarantine) as quarantined`,
+            (select coalesce(sum(times_received), 0)::int from message_error_quarantine) as quarantined`,
     [target.sessionId, target.campaignId]);
   return rows[0] as { groups: string; campaign: string; rows: string; quarantined: number };
 }

@@ -6,7 +6,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { apiUrl, db, roleHeaders } from "../support/env.js";
 import { post } from "../support/http.js";
 import { baileysGroup, campaignTotals, groupJid, seedSession, uniqueSession } from "../support/fixtures.js";
-import { evolutionGroups, evolutionMessageUpdate, wahaAck } from "../fixtures/gateway-payloads.js";
+import {
+  evolutionEnvelope, evolutionMessageUpdate, wahaEnvelope, wahaGowsReceipt, wahaNowebError,
+} from "../fixtures/gateway-payloads.js";
 
 let gw: Record<string, string>;
 let crm: Record<string, string>;
@@ -33,7 +35,8 @@ describe("Evolution API and WAHA webhooks", () => {
   it("a campaign fed by Baileys, Evolution and WAHA events ends with totals, delivered and read counts equal to its rows", async () => {
     const { sessionId, jids, campaignId, ids } = await campaignWithSends(12, "mix");
     // Progress for two messages arrives before their send is recorded (kept, applied at the send).
-    expect((await post("/rpc/waha_webhook", wahaAck(sessionId, jids[10]!, ids[10]!, 3), gw)).json.progress.pending_match).toBe(1);
+    expect((await post("/rpc/waha_webhook", wahaGowsReceipt(sessionId, jids[10]!, ids[10]!, "5511900000001@c.us", "read", "2026-11-25T12:00:00Z"), gw))
+      .json.progress.pending_match).toBe(1);
     await post("/rpc/evolution_webhook", evolutionMessageUpdate(sessionId, ids[11]!, jids[11]!, "DELIVERY_ACK"), gw);
     const sent = await post("/rpc/record_message_sent", { campaignId, sends: jids.map((groupJid, i) => ({ groupJid, messageId: ids[i] })) }, crm);
     expect(sent.status).toBe(200);
@@ -46,28 +49,28 @@ describe("Evolution API and WAHA webhooks", () => {
       const r = await post("/rpc/evolution_webhook", evolutionMessageUpdate(sessionId, ids[i]!, jids[i]!, st), gw);
       expect(r.status, r.text).toBe(200);
     }
-    // WAHA: an error with the code its NOWEB engine passes on, delivered, read, played, an old
-    // delivery arriving last (out of order), and an unknown event.
+    // WAHA: an error with the code NOWEB puts in payload.error, GOWS delivered, read, played, a
+    // repeated delivery arriving last (out of order).
+    const who = "5511900000001@c.us", at = "2026-11-25T12:00:00Z";
     const wahaEvents = [
-      wahaAck(sessionId, jids[6]!, ids[6]!, -1, { _data: { messageStubParameters: ["420"] } }),
-      wahaAck(sessionId, jids[7]!, ids[7]!, 2), wahaAck(sessionId, jids[8]!, ids[8]!, 3),
-      wahaAck(sessionId, jids[9]!, ids[9]!, 4), wahaAck(sessionId, jids[7]!, ids[7]!, 1),
+      wahaNowebError(sessionId, jids[6]!, ids[6]!, "420"),
+      wahaGowsReceipt(sessionId, jids[7]!, ids[7]!, who, "", at), wahaGowsReceipt(sessionId, jids[8]!, ids[8]!, who, "read", at),
+      wahaGowsReceipt(sessionId, jids[9]!, ids[9]!, who, "played", at), wahaGowsReceipt(sessionId, jids[7]!, ids[7]!, who, "", at),
     ];
     for (const body of wahaEvents) expect((await post("/rpc/waha_webhook", body, gw)).status).toBe(200);
-    const before = await db.query("select read_at from notification_campaign_groups where message_id = $1", [ids[8]]);
-    await post("/rpc/record_message_status", { messageId: ids[8], status: "read", at: "2020-01-01T00:00:00Z" }, gw);
-    await post("/rpc/record_message_status", { messageId: ids[8], status: "read", at: "2099-01-01T00:00:00Z" }, gw);
-    const after = await db.query("select read_at, delivered_at from notification_campaign_groups where message_id = $1", [ids[8]]);
-    expect(after.rows[0].read_at.toISOString()).toBe("2020-01-01T00:00:00.000Z"); // earlier wins, later never moves it
-    expect(before.rows[0].read_at > after.rows[0].read_at).toBe(true);
-    expect(after.rows[0].delivered_at.toISOString()).toBe("2020-01-01T00:00:00.000Z"); // read implies delivered
+    // Earlier wins and later never moves it; but never before the send (clock skew) nor in the future.
+    await post("/rpc/record_message_status", { messageId: ids[1], status: "read", at: "2099-01-01T00:00:00Z" }, gw);
+    await post("/rpc/record_message_status", { messageId: ids[1], status: "read", at: "2020-01-01T00:00:00Z" }, gw);
+    const after = await db.query("select read_at, delivered_at, sent_at from notification_campaign_groups where message_id = $1", [ids[1]]);
+    expect(after.rows[0].read_at.toISOString()).toBe(after.rows[0].sent_at.toISOString());
+    expect(after.rows[0].delivered_at.toISOString()).toBe(after.rows[0].sent_at.toISOString()); // read implies delivered
 
     const rows = await db.query(`select message_id, status, error_code, delivered_at is not null as d, read_at is not null as r
       from notification_campaign_groups where campaign_id = $1`, [campaignId]);
     const by = new Map(rows.rows.map((r) => [r.message_id, r]));
     expect([0, 2, 6].map((i) => [by.get(ids[i])!.status, by.get(ids[i])!.error_code])).toEqual([["failed", 420], ["failed", null], ["failed", 420]]);
     expect([1, 3, 4, 7, 8, 9, 10, 11].map((i) => by.get(ids[i])!.d)).toEqual(Array(8).fill(true));
-    expect([4, 8, 9, 10].map((i) => by.get(ids[i])!.r)).toEqual(Array(4).fill(true));
+    expect([1, 4, 8, 9, 10].map((i) => by.get(ids[i])!.r)).toEqual(Array(5).fill(true));
     expect([5].map((i) => by.get(ids[i])!.d)).toEqual([false]);
 
     const t = await campaignTotals(campaignId);
@@ -75,13 +78,13 @@ describe("Evolution API and WAHA webhooks", () => {
     expect(t.failed_count).toBe(3);
     const p = await progressCounts(campaignId);
     expect([p.delivered_count, p.read_count]).toEqual([p.delivered_rows, p.read_rows]);
-    expect([p.delivered_count, p.read_count]).toEqual([8, 4]);
+    expect([p.delivered_count, p.read_count]).toEqual([8, 5]);
   });
 
   it("an error code that means the account is restricted flags the session; the CRM sees it, cannot start a campaign from it, and can clear it", async () => {
     const { sessionId, jids, campaignId, ids } = await campaignWithSends(3, "restr");
     await post("/rpc/record_message_sent", { campaignId, sends: jids.map((groupJid, i) => ({ groupJid, messageId: ids[i] })) }, crm);
-    const r = await post("/rpc/waha_webhook", wahaAck(sessionId, jids[0]!, ids[0]!, -1, { _data: { messageStubParameters: ["463"] } }), gw);
+    const r = await post("/rpc/waha_webhook", wahaNowebError(sessionId, jids[0]!, ids[0]!, "463"), gw);
     expect(r.json.errors.applied).toBe(1);
     const s = await fetch(`${apiUrl}/sessions?session_id=eq.${sessionId}`, { headers: crm }).then((x) => x.json());
     expect(s[0]).toMatchObject({ session_id: sessionId, restricted_code: 463 });
@@ -105,12 +108,12 @@ describe("Evolution API and WAHA webhooks", () => {
   it("Evolution group events upsert those groups only: never parents, nothing else deactivated; the apikey is never stored", async () => {
     const { sessionId, jids } = await seedSession(gw["x-api-key"]!, 3, "evogrp");
     const parent = groupJid(), child = groupJid(), fresh = groupJid();
-    const up = await post("/rpc/evolution_webhook", evolutionGroups(sessionId, "groups.upsert", [
+    const up = await post("/rpc/evolution_webhook", evolutionEnvelope("groups.upsert", sessionId, [
       baileysGroup(parent, { isCommunity: true, subject: "Community" }),
       baileysGroup(child, { isCommunityAnnounce: true, linkedParent: parent, subject: "Announcements" }),
       baileysGroup(fresh), { id: "not-a-jid" }]), gw);
     expect(up.json.groups).toMatchObject({ upserted: 2, skippedParents: 1, quarantined: 1 });
-    await post("/rpc/evolution_webhook", evolutionGroups(sessionId, "groups.update", [{ id: jids[0], subject: "Renamed" }, { id: jids[1], isCommunity: true }]), gw);
+    await post("/rpc/evolution_webhook", evolutionEnvelope("groups.update", sessionId, [{ id: jids[0], subject: "Renamed" }, { id: jids[1], isCommunity: true }]), gw);
     const { rows } = await db.query("select group_jid, name, inactive_since from whatsapp_groups where session_id = $1 order by group_jid", [sessionId]);
     const names = Object.fromEntries(rows.map((r) => [r.group_jid, r.name]));
     expect(names[jids[0]!]).toBe("Renamed");
@@ -135,7 +138,10 @@ describe("Evolution API and WAHA webhooks", () => {
       ["/rpc/evolution_webhook", { event: "MESSAGES_UPSERT", instance: sessionId, data: { key: { id: "X" } } }],
       ["/rpc/evolution_webhook", evolutionMessageUpdate(sessionId, "3EB0IGN1", groupJid(), "ERROR", false)],
       ["/rpc/waha_webhook", { event: "session.status", session: sessionId, payload: { status: "WORKING" } }],
-      ["/rpc/waha_webhook", wahaAck(sessionId, groupJid(), "3EB0IGN2", 1)],
+      ["/rpc/waha_webhook", wahaEnvelope(sessionId, "message.ack", { id: `true_${groupJid()}_3EB0IGN2`, from: "x@g.us", fromMe: true,
+        ack: 1, ackName: "SERVER" }, "NOWEB")], // a server ack without a receipt (our send reached the server)
+      ["/rpc/waha_webhook", wahaEnvelope(sessionId, "message.ack", { id: `false_5511900000001@c.us_3EB0IGN3`, from: "5511900000001@c.us",
+        fromMe: false, ack: 3, ackName: "READ" }, "NOWEB")], // someone else's message (WAHA's id says false_)
     ] as const) {
       const r = await post(path, body, gw);
       expect([r.status, r.json.outcome === "ignored" || r.json.ignored >= 1]).toEqual([200, true]);
@@ -150,18 +156,19 @@ describe("Evolution API and WAHA webhooks", () => {
     await db.query("insert into internal.webhook_secrets (gateway, session_id, secret) values ('waha', $1, $2)", [sessionId, key]);
     try {
       // The exact text WAHA posts (its own serialisation: spacing kept as sent).
-      const raw = JSON.stringify(wahaAck(sessionId, groupJid(), "3EB0HMAC0001", 2), null, 1);
+      const raw = JSON.stringify(wahaGowsReceipt(sessionId, groupJid(), "3EB0HMAC0001", "5511900000001@c.us", "", "2026-11-25T12:00:00Z"), null, 1);
       const sign = (k: string) => createHmac("sha512", k).update(raw).digest("hex");
       const send = (hmac?: string) => fetch(`${apiUrl}/rpc/waha_webhook`, { method: "POST", body: raw,
         headers: { ...gw, "content-type": "application/json", ...(hmac ? { "x-webhook-hmac": hmac, "x-webhook-hmac-algorithm": "sha512" } : {}) } });
       expect((await send(sign(key))).status).toBe(200);
-      const q0 = (await db.query("select count(*)::int as n from message_error_quarantine where code = 'invalid_signature'")).rows[0].n;
+      const kept = "select coalesce(sum(times_received), 0)::int as n from message_error_quarantine where code = 'invalid_signature'";
+      const q0 = (await db.query(kept)).rows[0].n;
       for (const h of [undefined, sign("another-key-entirely"), sign(key).slice(2)]) {
         const r = await send(h);
         expect([r.status, (await r.json()).code]).toEqual([401, "invalid_signature"]);
       }
-      const q1 = (await db.query("select count(*)::int as n from message_error_quarantine where code = 'invalid_signature'")).rows[0].n;
-      expect(q1 - q0).toBe(3);
+      const q1 = (await db.query(kept)).rows[0].n;
+      expect(q1 - q0).toBe(3); // every refused post is kept (the same body refused again is counted on its row)
     } finally {
       await db.query("delete from internal.webhook_secrets where gateway = 'waha' and session_id = $1", [sessionId]);
     }

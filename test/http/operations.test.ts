@@ -113,13 +113,15 @@ describe("ops surface (ops)", () => {
     expect(q.preview.length).toBeLessThanOrEqual(500);
     expect((await post("/rpc/resolve_quarantined", { id: q.id, action: "dismiss" }, ops)).json.resolution).toBe("dismissed");
     expect((await post("/rpc/resolve_quarantined", { id: q.id, action: "replay" }, ops)).json.code).toBe("already_resolved");
-    // Kept under an older rule, valid now: replayed through record_message_error.
-    const { rows: [kept] } = await db.query(`insert into message_error_quarantine (code, reason, raw, raw_bytes)
-      values ('invalid_error_code', 'an older rule', jsonb_build_object('messageId', $1::text, 'errorCode', 420), 40) returning id`, [`${marker}r`]);
+    // Kept under an older rule, valid now: replayed through the endpoint it came to.
+    const { rows: [kept] } = await db.query(`insert into message_error_quarantine (code, reason, raw, raw_bytes, endpoint)
+      values ('invalid_error_code', 'an older rule', jsonb_build_object('messageId', $1::text, 'errorCode', 420), 40,
+              'record_message_error') returning id`, [`${marker}r`]);
     const replay = await post("/rpc/resolve_quarantined", { id: Number(kept.id), action: "replay" }, ops);
     expect(replay.json).toMatchObject({ resolution: "replayed", replay: { counts: { pending_match: 1 } } });
     const { rows: [big] } = await db.query(`insert into message_error_quarantine (code, reason, raw, raw_bytes)
       values ('invalid_body', 'big', '{"_truncated": true, "_bytes": 99999}', 99999) returning id`);
+    // (the endpoint is not even looked at: a body kept in part is never replayed)
     expect((await post("/rpc/resolve_quarantined", { id: Number(big.id), action: "replay" }, ops)).json.code).toBe("quarantine_truncated");
   });
 
@@ -175,9 +177,12 @@ describe("retention", () => {
     await db.query(`update notification_campaigns set finished_at = ${old}, created_at = ${old} where id = any($1)`, [[oldDone]]);
     await db.query(`update notification_campaigns set created_at = ${old} where id = $1`, [oldSending]);
     const tag = uniqueSession("ret");
-    await db.query(`insert into message_error_quarantine (code, reason, raw, received_at, resolved_at, resolution) values
-      ('invalid_event', $1, '{}', ${old}, ${old}, 'dismissed'), ('invalid_event', $1, '{}', ${old}, null, null),
-      ('invalid_event', $1, '{}', now(), now(), 'dismissed'), ('invalid_event', $1, '{}', now() - interval '10 days', null, null)`, [tag]);
+    await db.query(`insert into message_error_quarantine (code, reason, raw, received_at, last_received_at, resolved_at, resolution) values
+      ('invalid_event', $1, '{}', ${old}, ${old}, ${old}, 'dismissed'), ('invalid_event', $1, '{}', ${old}, ${old}, null, null),
+      ('invalid_event', $1, '{}', now(), now(), now(), 'dismissed'),
+      ('invalid_event', $1, '{}', now() - interval '10 days', now() - interval '10 days', null, null),
+      -- A body a gateway still retries: first seen long ago, last seen today. Kept.
+      ('invalid_event', $1, '{}', ${old}, now(), null, null)`, [tag]);
     await db.query(`insert into message_error_inbox (session_id, message_id, raw, outcome, received_at, expired_at) values
       ($1::text, $1::text || 'a', '{}', 'applied', ${old}, null), ($1::text, $1::text || 'b', '{}', 'pending_match', ${old}, ${old}),
       ($1::text, $1::text || 'c', '{}', 'pending_match', ${old}, null), ($1::text, $1::text || 'd', '{}', 'applied', now(), null)`, [tag]);
@@ -190,7 +195,7 @@ describe("retention", () => {
     expect(await exists("select id::int from notification_campaigns where id = any($1) order by id", [[oldDone, newDone, oldSending]]))
       .toEqual([newDone, oldSending]);
     expect(await exists("select count(*)::int from notification_campaign_groups where campaign_id = $1", [oldDone])).toEqual([0]);
-    expect(await exists("select count(*)::int from message_error_quarantine where reason = $1", [tag])).toEqual([2]);
+    expect(await exists("select count(*)::int from message_error_quarantine where reason = $1", [tag])).toEqual([3]);
     expect(await exists("select message_id::text from message_error_inbox where session_id = $1 order by 1", [tag])).toEqual([`${tag}c`, `${tag}d`]);
     expect(await exists("select message_id::text from message_status_inbox where message_id like $1 || '%'", [tag])).toEqual([`${tag}y`]);
     await totalsAddUp(newDone);

@@ -161,8 +161,8 @@ describe("a key bound to one session", () => {
     await post("/rpc/record_message_status", { messageId, status: "read", at: "2020-01-01T00:00:00Z" }, claimer);
     const { json: { campaignId } } = await post("/rpc/create_campaign", { name: "merge", message: "m", sessionId, groupJids: jids }, crm);
     await post("/rpc/record_message_sent", { campaignId, sends: [{ groupJid: jids[0], messageId }] }, crm);
-    await post("/rpc/record_message_status", { sessionId, messageId, status: "delivered", at: "2026-11-30T12:00:00Z" }, unscoped);
-    const { rows: [row] } = await db.query("select delivered_at, read_at from notification_campaign_groups where message_id = $1", [messageId]);
-    expect([row.delivered_at.toISOString(), row.read_at]).toEqual(["2026-11-30T12:00:00.000Z", null]);
+    await post("/rpc/record_message_status", { sessionId, messageId, status: "delivered" }, unscoped);
+    const { rows: [row] } = await db.query("select delivered_at is not null as delivered, read_at from notification_campaign_groups where message_id = $1", [messageId]);
+    expect(row).toEqual({ delivered: true, read_at: null });
   });
 });

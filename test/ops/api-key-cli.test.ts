@@ -14,8 +14,12 @@ import { groupJid, uniqueSession } from "../support/fixtures.js";
 afterAll(() => db.end());
 
 function cli(...args: string[]) {
+  return cliWithInput(undefined, ...args);
+}
+
+function cliWithInput(input: string | undefined, ...args: string[]) {
   const r = spawnSync(join(repoRoot, "node_modules", ".bin", "tsx"), [join(repoRoot, "scripts", "api-key.ts"), ...args],
-    { encoding: "utf8", env: { ...process.env, DATABASE_URL: dbUrl } });
+    { encoding: "utf8", env: { ...process.env, DATABASE_URL: dbUrl }, input });
   return { code: r.status, out: r.stdout.trim(), err: r.stderr.trim() };
 }
 
@@ -91,6 +95,25 @@ describe("npm run api-key", () => {
     // Only gateway keys act on sessions; scope needs one of its flags.
     expect(cli("create", "--role", "crm", "--label", `crm-${uniqueSession()}`, "--sessions", a)).toMatchObject({ code: 1 });
     expect(cli("scope", label).code).toBe(2);
+  });
+});
+
+describe("npm run api-key -- webhook-key (WAHA's HMAC key)", () => {
+  it("accepts the keys WAHA accepts, warns about a short one, never prints a key; remove and list", async () => {
+    const session = uniqueSession("hk");
+    const short = cliWithInput("k3y\n", "webhook-key", "set", "--session", session);
+    expect(short.code).toBe(0);
+    expect(short.err).toMatch(/warning: this key has 3 characters/);
+    const { rows: [r] } = await db.query("select secret from internal.webhook_secrets where gateway = 'waha' and session_id = $1", [session]);
+    expect(r.secret).toBe("k3y"); // the newline a shell adds is not part of the key
+    const long = cliWithInput("a".repeat(64), "webhook-key", "set", "--session", session);
+    expect([long.code, long.err]).toEqual([0, expect.not.stringMatching(/warning/)]);
+    const list = cli("webhook-key", "list");
+    expect(list.out.split("\n").find((l) => l.includes(session))).toMatch(new RegExp(`^waha\t${session}\t64\t`));
+    expect(list.out).not.toContain("a".repeat(64));
+    expect(cliWithInput("", "webhook-key", "set", "--session", session).code).toBe(2);
+    expect(cli("webhook-key", "remove", "--session", session).code).toBe(0);
+    expect(cli("webhook-key", "remove", "--session", session).code).toBe(1);
   });
 });
 

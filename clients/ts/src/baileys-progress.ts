@@ -5,7 +5,7 @@
 // (docs/gateway.md); each message id and step is posted once per forwarder.
 import type { MessageStatusEvent } from "./contracts.generated.js";
 import { createBatcher } from "./batcher.js";
-import type { BaileysMessageKey, BaileysMessageUpdate, ForwardOptions, ErrorForwarder } from "./baileys.js";
+import { attachable, guarded, type BaileysMessageKey, type BaileysMessageUpdate, type ForwardOptions, type ErrorForwarder } from "./baileys.js";
 import type { GatewayClient } from "./gateway.js";
 import { LIMITS } from "./values.generated.js";
 
@@ -32,7 +32,7 @@ const seconds = (t: Timestamp) => (t == null ? undefined : typeof t === "number"
 
 /** Progress events of one receipt update (a group participant's device received, read or played it). */
 export function toMessageStatusEvents(u: BaileysReceiptUpdate, sessionId: string): MessageStatusEvent[] {
-  if (!u.key.id || u.key.fromMe === false) return [];
+  if (!u?.key?.id || u.key.fromMe === false || !u.receipt) return [];
   const steps: [MessageStatusEvent["status"], Timestamp][] =
     [["delivered", u.receipt.receiptTimestamp], ["read", u.receipt.readTimestamp], ["played", u.receipt.playedTimestamp]];
   return steps.filter(([, t]) => seconds(t) !== undefined)
@@ -42,7 +42,7 @@ export function toMessageStatusEvents(u: BaileysReceiptUpdate, sessionId: string
 /** Forwards delivery progress of our own messages (messages.update and message-receipt.update). */
 export function forwardBaileysProgress(
   sock: BaileysProgressSocketLike, gateway: GatewayClient, sessionId: string, o: ForwardOptions = {},
-): ErrorForwarder {
+): ErrorForwarder<BaileysProgressSocketLike> {
   const batcher = createBatcher<MessageStatusEvent>((batch) => gateway.recordMessageStatus({ events: batch }),
     { ...o, maxBatch: Math.min(o.maxBatch ?? 200, LIMITS.ackEventsPerCall) });
   // The backend keeps the earliest time; later receipts of the same step add nothing.
@@ -54,20 +54,22 @@ export function forwardBaileysProgress(
     seen.add(k);
     return true;
   }));
-  const onUpdate = (updates: BaileysMessageUpdate[]) => add(updates.flatMap((u) => {
-    const status = u.update.status == null ? undefined : STATUS_STEP[u.update.status];
-    return status && u.key.fromMe && u.key.id ? [{ sessionId, messageId: u.key.id, status }] : [];
-  }));
-  const onReceipt = (updates: BaileysReceiptUpdate[]) => add(updates.flatMap((u) => toMessageStatusEvents(u, sessionId)));
-  sock.ev.on("messages.update", onUpdate);
-  sock.ev.on("message-receipt.update", onReceipt);
+  const onUpdate = guarded((updates: BaileysMessageUpdate[]) => add(updates.flatMap((u) => {
+    const status = u?.update?.status == null ? undefined : STATUS_STEP[u.update.status];
+    return status && u.key?.fromMe && u.key.id ? [{ sessionId, messageId: u.key.id, status }] : [];
+  })), o.onError);
+  const onReceipt = guarded((updates: BaileysReceiptUpdate[]) => add(updates.flatMap((u) => toMessageStatusEvents(u, sessionId))), o.onError);
+  const listening = attachable<BaileysProgressSocketLike>(
+    (s) => { s.ev.on("messages.update", onUpdate); s.ev.on("message-receipt.update", onReceipt); },
+    (s) => { s.ev.off("messages.update", onUpdate); s.ev.off("message-receipt.update", onReceipt); }, sock);
   return {
     flush: () => batcher.flush(),
-    stop: async () => {
-      sock.ev.off("messages.update", onUpdate);
-      sock.ev.off("message-receipt.update", onReceipt);
-      await batcher.flush();
+    stop: async (so = {}) => {
+      listening.detach();
+      return batcher.close(so.timeoutMs);
     },
+    attach: (s) => listening.attach(s),
     get pending() { return batcher.pending; },
+    get dropped() { return batcher.dropped; },
   };
 }

@@ -3,7 +3,7 @@ import type { BaileysGroup, MessageErrorEvent, SyncGroupsResponse } from "./cont
 import { BackendError } from "./errors.js";
 import type { GatewayClient } from "./gateway.js";
 import { withRetry, type RetryOptions } from "./retry.js";
-import { createBatcher } from "./batcher.js";
+import { createBatcher, type OverflowPolicy } from "./batcher.js";
 import { LIMITS, PATTERNS } from "./values.generated.js";
 
 /** The parts of a Baileys message key this package reads (proto.IMessageKey). */
@@ -61,7 +61,7 @@ export async function syncBaileysGroups(
 
 /** Turns a Baileys ERROR update into an error ACK, or undefined for any other update. */
 export function toMessageErrorEvent(u: BaileysMessageUpdate, sessionId: string): MessageErrorEvent | undefined {
-  return errorEvent(u.key, u.update, sessionId);
+  return u?.key && u.update ? errorEvent(u.key, u.update, sessionId) : undefined;
 }
 
 /**
@@ -70,7 +70,7 @@ export function toMessageErrorEvent(u: BaileysMessageUpdate, sessionId: string):
  * messages.update is emitted.
  */
 export function toMessageErrorEventFromUpsert(m: BaileysMessage, sessionId: string): MessageErrorEvent | undefined {
-  return m.key.fromMe ? errorEvent(m.key, m, sessionId) : undefined;
+  return m?.key?.fromMe ? errorEvent(m.key, m, sessionId) : undefined;
 }
 
 function errorEvent(
@@ -79,7 +79,7 @@ function errorEvent(
 ): MessageErrorEvent | undefined {
   if (m.status !== BAILEYS_STATUS_ERROR || !key.id) return undefined;
   // [code] from Baileys 6; Baileys 7 adds a text ('Your account has been restricted' after '463').
-  const [code, message] = m.messageStubParameters ?? [];
+  const [code, message] = Array.isArray(m.messageStubParameters) ? m.messageStubParameters : [];
   return {
     event: "message_error",
     sessionId,
@@ -95,45 +95,94 @@ export interface ForwardOptions extends RetryOptions {
   maxBatch?: number;
   /** How long to gather a burst before posting (default 100 ms). */
   flushMs?: number;
-  /** Called when a batch is refused (4xx: not retried) or still failing after all retries (kept, tried again later). */
+  /** Events kept while the backend cannot be reached (default 50,000): the buffer never grows past it. */
+  maxPending?: number;
+  /** What goes when maxPending is reached: "drop-oldest" (default) or "drop-newest"; counted in `dropped`. */
+  overflow?: OverflowPolicy;
+  /**
+   * Called when a batch is refused (4xx: not retried), when one is still failing after all retries
+   * (kept, tried again later), and when a listener met an event it could not read. Never throws
+   * into Baileys: an exception here is ignored.
+   */
   onError?: (error: unknown, events: MessageErrorEvent[]) => void;
+  /** Events the overflow policy dropped. */
+  onDrop?: (events: unknown[]) => void;
 }
 
-export interface ErrorForwarder {
-  /** Posts everything gathered so far and waits for it. */
+export interface ErrorForwarder<S = never> {
+  /** Posts everything gathered so far and waits for it (what cannot be posted now is kept). */
   flush(): Promise<void>;
-  /** Stops listening, then flushes. */
-  stop(): Promise<void>;
+  /**
+   * Stops listening and posts what is left, for at most timeoutMs (default 10 s): a shutdown
+   * flushes. Resolves to the number of events left unsent (0 when everything was accepted).
+   */
+  stop(o?: { timeoutMs?: number }): Promise<number>;
+  /** Listens to another socket from now on (a reconnect), keeping what is gathered. */
+  attach(sock: S): void;
   /** Events gathered and not yet accepted by the backend. */
   readonly pending: number;
+  /** Events the overflow policy dropped since the start. */
+  readonly dropped: number;
+}
+
+/**
+ * Runs a listener's work without ever throwing into the emitter (Baileys' event buffer): a body it
+ * cannot read goes to onError.
+ */
+export function guarded<A>(fn: (arg: A) => void, onError?: (e: unknown, events: never[]) => void): (arg: A) => void {
+  return (arg) => {
+    try {
+      fn(arg);
+    } catch (e) {
+      try { onError?.(e, []); } catch { /* never into Baileys */ }
+    }
+  };
+}
+
+/** A listener set that can move from one socket to the next (reconnects). */
+export function attachable<S>(on: (sock: S) => void, off: (sock: S) => void, first: S) {
+  let current: S | undefined = first;
+  on(first);
+  return {
+    attach(sock: S) {
+      if (current) off(current);
+      current = sock;
+      on(sock);
+    },
+    detach() {
+      if (current) off(current);
+      current = undefined;
+    },
+  };
 }
 
 /**
  * Listens to messages.update (and messages.upsert, where buffered errors land) and forwards
- * every ERROR status (0) of our own messages as an error ACK, in batches. Network errors, 5xx and lost database connections are retried with back-off and never
- * dropped; a 4xx is not
- * retried (the backend keeps refused ACKs in its quarantine) and is reported to onError.
+ * every ERROR status (0) of our own messages as an error ACK, in batches (createBatcher: retried
+ * with back-off and kept while the backend is away, a bounded buffer, never a throw into Baileys).
  */
 export function forwardBaileysErrors(
   sock: Pick<BaileysSocketLike, "ev">, gateway: GatewayClient, sessionId: string, o: ForwardOptions = {},
-): ErrorForwarder {
+): ErrorForwarder<Pick<BaileysSocketLike, "ev">> {
   const maxBatch = Math.min(o.maxBatch ?? 200, LIMITS.ackEventsPerCall);
   const batcher = createBatcher<MessageErrorEvent>((batch) => gateway.recordMessageError({ events: batch }), { ...o, maxBatch });
   const gathered = (events: (MessageErrorEvent | undefined)[]) => batcher.add(events.filter((e) => e !== undefined));
-  const onUpdate = (updates: BaileysMessageUpdate[]) =>
-    gathered(updates.map((u) => toMessageErrorEvent(u, sessionId)));
-  const onUpsert = (upsert: BaileysMessagesUpsert) =>
-    gathered(upsert.messages.map((m) => toMessageErrorEventFromUpsert(m, sessionId)));
-  sock.ev.on("messages.update", onUpdate);
-  sock.ev.on("messages.upsert", onUpsert);
+  const onUpdate = guarded((updates: BaileysMessageUpdate[]) =>
+    gathered(updates.map((u) => toMessageErrorEvent(u, sessionId))), o.onError);
+  const onUpsert = guarded((upsert: BaileysMessagesUpsert) =>
+    gathered((upsert?.messages ?? []).map((m) => toMessageErrorEventFromUpsert(m, sessionId))), o.onError);
+  const listening = attachable<Pick<BaileysSocketLike, "ev">>(
+    (s) => { s.ev.on("messages.update", onUpdate); s.ev.on("messages.upsert", onUpsert); },
+    (s) => { s.ev.off("messages.update", onUpdate); s.ev.off("messages.upsert", onUpsert); }, sock);
 
   return {
     flush: () => batcher.flush(),
-    stop: async () => {
-      sock.ev.off("messages.update", onUpdate);
-      sock.ev.off("messages.upsert", onUpsert);
-      await batcher.flush();
+    stop: async (so = {}) => {
+      listening.detach();
+      return batcher.close(so.timeoutMs);
     },
+    attach: (s) => listening.attach(s),
     get pending() { return batcher.pending; },
+    get dropped() { return batcher.dropped; },
   };
 }

@@ -73,6 +73,8 @@ export type ErrorCode =
   | "quarantine_not_found"
   | "already_resolved"
   | "quarantine_truncated"
+  | "quarantine_kind_unknown"
+  | "replay_refused"
   | "missing_credentials"
   | "invalid_api_key"
   | "forbidden"
@@ -272,7 +274,7 @@ export interface ApiErrorBody {
   hint?: string | null;
 }
 /**
- * POST /rpc/evolution_webhook (gateway): Evolution API v2's webhook body as it posts it (webhookByEvents off). messages.update ERROR → error ACK; DELIVERY_ACK/READ/PLAYED → delivery progress; groups.upsert/groups.update → groups of the instance's session (never community parents; nothing else deactivated). Every other event answers ignored. The apikey field is never stored.
+ * POST /rpc/evolution_webhook (gateway): Evolution API v2's webhook body as it posts it (2.3.6/2.3.7, a per-instance webhook with byEvents off). messages.update ERROR → error ACK (no code: Evolution drops it); DELIVERY_ACK/READ/PLAYED → delivery progress (Evolution posts none for group messages); data may also be an array of any length, recorded in calls of at most ackEventsPerCall. groups.upsert, and groups.update under both spellings (groups.update, GROUP_UPDATE) → groups of the instance's session (never community parents; nothing else deactivated). Every other event answers ignored. The apikey is never stored, wherever it is in the body.
  *
  * This interface was referenced by `Contracts`'s JSON-Schema
  * via the `definition` "EvolutionWebhookRequest".
@@ -334,6 +336,14 @@ export interface MessageErrorEvent {
   groupJid?: Jid | null;
   errorCode?: GatewayErrorCodeInput | null;
   errorMessage?: ErrorMessage | null;
+  /**
+   * When the gateway saw the error: ISO 8601 with zone, or epoch seconds (milliseconds accepted); a time that does not exist is refused (invalid_timestamp). The row's failed_at is this time, never later than now and never before the send; now when absent.
+   */
+  at?: string | number | null;
+  /**
+   * The gateway's own error fields as it sent them (WAHA: payload.error, errorCode, messageStubParameters): kept with the event, so a code that does not parse is never lost. Not read.
+   */
+  gatewayError?: {};
 }
 /**
  * This interface was referenced by `Contracts`'s JSON-Schema
@@ -458,7 +468,7 @@ export interface MessageStatusEvent {
   messageId: MessageId;
   status: MessageProgress;
   /**
-   * When it happened: ISO 8601 with zone, or epoch seconds (milliseconds accepted); now when absent.
+   * When it happened: ISO 8601 with zone, or epoch seconds (milliseconds accepted); a time that does not exist (30 February) is refused for that event (invalid_timestamp), the rest of the batch is recorded. Never later than now, and on a row never before its send; now when absent.
    */
   at?: string | number | null;
 }
@@ -497,7 +507,7 @@ export interface MessageStatusResult {
   message?: string;
 }
 /**
- * POST /rpc/resolve_quarantined (ops): dismiss a quarantined event, or replay it through record_message_error. Once only (409 already_resolved).
+ * POST /rpc/resolve_quarantined (ops): dismiss a quarantined event, or replay it to the endpoint it came to (all or nothing: refused again → 422 replay_refused, nothing kept). Once only (409 already_resolved).
  *
  * This interface was referenced by `Contracts`'s JSON-Schema
  * via the `definition` "ResolveQuarantinedRequest".
@@ -507,7 +517,7 @@ export interface ResolveQuarantinedRequest {
   action: "dismiss" | "replay";
 }
 /**
- * What was done; a replay carries record_message_error's answer.
+ * What was done; a replay carries the answer of the endpoint the body was replayed to.
  *
  * This interface was referenced by `Contracts`'s JSON-Schema
  * via the `definition` "ResolveQuarantinedResponse".
@@ -516,6 +526,10 @@ export interface ResolveQuarantinedResponse {
   id: number;
   resolution: "dismissed" | "replayed";
   replay?: {};
+  /**
+   * Where a replay posted the body.
+   */
+  endpoint?: "record_message_error" | "record_message_status" | "waha_webhook" | "evolution_webhook";
 }
 /**
  * POST /rpc/retry_failed_groups (crm): a new draft campaign (same message and session) over the campaign's failed groups that can still be targeted, optionally only those with one of errorCodes.
@@ -628,7 +642,7 @@ export interface SyncGroupsResponse {
   total: number;
 }
 /**
- * POST /rpc/waha_webhook (gateway): WAHA's webhook body as it posts it. message.ack with ack -1 (ERROR) → error ACK; 2 DEVICE / 3 READ / 4 PLAYED → delivery progress; every other event answers ignored. With a WAHA HMAC key configured, X-Webhook-Hmac must be HMAC-SHA512 of the body (else 401, quarantined).
+ * POST /rpc/waha_webhook (gateway): WAHA's webhook body as it posts it (2025.12+, every engine). message.ack and message.ack.group: ours is read from WAHA's id (true_…; WEBJS posts fromMe false for our own group messages); ack -1 (ERROR) → error ACK (code from payload.error.code, else errorCode, else Baileys' messageStubParameters; WAHA's own fields kept with the event); 2 DEVICE, and 1 SERVER with a NOWEB receipt → delivered; 3 READ / 4 PLAYED → read. The time is the gateway's (the receipt's, else the envelope's timestamp). group.v2.leave (and a group.v2.participants leave naming us) makes the group unsendable; group.v2.join stores an unknown group unsendable until a sync; group.v2.update renames. Every other event answers ignored. With a WAHA HMAC key configured, X-Webhook-Hmac must be HMAC-SHA512 of the body (else 401, quarantined).
  *
  * This interface was referenced by `Contracts`'s JSON-Schema
  * via the `definition` "WahaWebhookRequest".

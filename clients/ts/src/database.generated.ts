@@ -92,46 +92,14 @@ export type Database = {
           message: string | null
           name: string | null
           pending_count: number | null
+          progress_reported: boolean | null
+          progress_source: string | null
           read_count: number | null
           sent_count: number | null
           session_id: string | null
           status: string | null
           total_groups: number | null
           updated_at: string | null
-        }
-        Insert: {
-          cancelled_count?: number | null
-          created_at?: string | null
-          delivered_count?: number | null
-          failed_count?: number | null
-          finished_at?: string | null
-          id?: number | null
-          message?: string | null
-          name?: string | null
-          pending_count?: number | null
-          read_count?: number | null
-          sent_count?: number | null
-          session_id?: string | null
-          status?: string | null
-          total_groups?: number | null
-          updated_at?: string | null
-        }
-        Update: {
-          cancelled_count?: number | null
-          created_at?: string | null
-          delivered_count?: number | null
-          failed_count?: number | null
-          finished_at?: string | null
-          id?: number | null
-          message?: string | null
-          name?: string | null
-          pending_count?: number | null
-          read_count?: number | null
-          sent_count?: number | null
-          session_id?: string | null
-          status?: string | null
-          total_groups?: number | null
-          updated_at?: string | null
         }
         Relationships: []
       }
@@ -166,35 +134,44 @@ export type Database = {
         Row: {
           api_key_id: number | null
           code: string | null
+          endpoint: string | null
           id: number | null
+          last_received_at: string | null
           preview: string | null
           raw_bytes: number | null
           reason: string | null
           received_at: string | null
           resolution: string | null
           resolved_at: string | null
+          times_received: number | null
         }
         Insert: {
           api_key_id?: number | null
           code?: string | null
+          endpoint?: string | null
           id?: number | null
+          last_received_at?: string | null
           preview?: never
           raw_bytes?: number | null
           reason?: string | null
           received_at?: string | null
           resolution?: string | null
           resolved_at?: string | null
+          times_received?: number | null
         }
         Update: {
           api_key_id?: number | null
           code?: string | null
+          endpoint?: string | null
           id?: number | null
+          last_received_at?: string | null
           preview?: never
           raw_bytes?: number | null
           reason?: string | null
           received_at?: string | null
           resolution?: string | null
           resolved_at?: string | null
+          times_received?: number | null
         }
         Relationships: []
       }
@@ -236,6 +213,8 @@ export type Database = {
       }
       sessions: {
         Row: {
+          gateway: string | null
+          gateway_seen_at: string | null
           group_count: number | null
           last_synced_at: string | null
           restricted_at: string | null
@@ -243,6 +222,8 @@ export type Database = {
           session_id: string | null
         }
         Insert: {
+          gateway?: string | null
+          gateway_seen_at?: string | null
           group_count?: number | null
           last_synced_at?: string | null
           restricted_at?: string | null
@@ -250,6 +231,8 @@ export type Database = {
           session_id?: string | null
         }
         Update: {
+          gateway?: string | null
+          gateway_seen_at?: string | null
           group_count?: number | null
           last_synced_at?: string | null
           restricted_at?: string | null

@@ -11,8 +11,16 @@ export {
   type BaileysSocketLike, type BaileysMessageUpdate, type BaileysMessage, type BaileysMessagesUpsert, type BaileysMessageKey, type ForwardOptions, type ErrorForwarder,
 } from "./baileys.js";
 export {
+  runBaileysGateway, BAILEYS_LOGGED_OUT, type BaileysGateway, type BaileysGatewayOptions, type BaileysGatewaySocket,
+} from "./baileys-gateway.js";
+export { createBatcher, DEFAULT_MAX_PENDING, type Batcher, type BatchOptions, type OverflowPolicy } from "./batcher.js";
+export {
   forwardBaileysProgress, toMessageStatusEvents, type BaileysReceiptUpdate, type BaileysProgressSocketLike,
 } from "./baileys-progress.js";
+export {
+  syncWahaGroups, fetchWahaGroups, wahaGroupsToBaileys, toBaileysGroupFromWaha, wahaGroupEngine, WahaError,
+  type WahaEngine, type WahaConnection, type SyncWahaGroupsOptions,
+} from "./waha.js";
 export type * from "./contracts.generated.js";
 export { LIMITS, PATTERNS } from "./values.generated.js";
 export type { Database, Json } from "./database.generated.js";

@@ -5,6 +5,7 @@ import {
   createCrmClient, createGatewayClient, forwardBaileysErrors, syncBaileysGroups, toMessageErrorEvent,
   type BaileysMessageUpdate, type BaileysSocketLike,
 } from "../src/index.js";
+import { freePort } from "../../../scripts/lib/run.js";
 import { apiUrl, db, newKey } from "../../../test/support/env.js";
 import { baileysGroup, groupJid, uniqueSession } from "../../../test/support/fixtures.js";
 
@@ -106,5 +107,20 @@ describe("Baileys helpers", () => {
     await fwd.stop();
     expect(attempts).toBe(1);
     expect(errors).toEqual([expect.objectContaining({ code: "invalid_api_key", status: 401 })]);
+  });
+
+  it("the buffer is bounded: drop-newest keeps the first maxPending and counts the rest; a stop with no backend returns within its deadline", async () => {
+    const nowhere = createGatewayClient({ url: `http://127.0.0.1:${await freePort()}`, apiKey: gatewayKey }); // nothing listens
+    const sock = fakeSocket([]);
+    const dropped: unknown[] = [];
+    const fwd = forwardBaileysErrors(sock, nowhere, uniqueSession(), {
+      flushMs: 5, baseDelayMs: 5, maxDelayMs: 50, retries: 0, maxPending: 4, overflow: "drop-newest", onDrop: (e) => dropped.push(...e) });
+    sock.emitUpdates(Array.from({ length: 10 }, (_, i) => errorUpdate(groupJid(), `DROP${i}`, ["420"])));
+    await new Promise((r) => setTimeout(r, 100));
+    expect([fwd.pending, fwd.dropped]).toEqual([4, 6]);
+    expect(dropped.map((e) => (e as { messageId: string }).messageId)).toEqual(["DROP4", "DROP5", "DROP6", "DROP7", "DROP8", "DROP9"]);
+    const t0 = Date.now();
+    expect(await fwd.stop({ timeoutMs: 200 })).toBe(4);
+    expect(Date.now() - t0).toBeLessThan(1_500);
   });
 });

@@ -99,12 +99,16 @@ describe.each(versions)("forwardBaileysProgress on a real $name socket", (v) => 
     const { campaignId } = await crm.createCampaign({ name: v.name, message: "m", sessionId, groupJids: jids });
     const id = `3EB0P${sessionId.replace(/\W/g, "").toUpperCase()}`;
     await crm.recordMessageSent({ campaignId, sends: [{ groupJid: jids[0]!, messageId: id }] });
+    // Receipt times (seconds) after the send and not in the future: the backend keeps the
+    // gateway's time within those bounds (docs/gateway.md, "Times").
+    const t = Math.ceil(Date.now() / 1000) + 1;
+    while (Date.now() < (t + 1) * 1000 + 50) await new Promise((r) => setTimeout(r, 50));
     const sock = realSocket(v);
     const fwd = forwardBaileysProgress(sock, gateway, sessionId, { flushMs: 10 });
     try {
-      sock.ws.emit("CB:receipt", receipt(id, jids[0]!, "5511900000001@s.whatsapp.net", 1764072000));
-      sock.ws.emit("CB:receipt", receipt(id, jids[0]!, "5511900000002@s.whatsapp.net", 1764072005));
-      sock.ws.emit("CB:receipt", receipt(id, jids[0]!, "5511900000001@s.whatsapp.net", 1764072060, "read"));
+      sock.ws.emit("CB:receipt", receipt(id, jids[0]!, "5511900000001@s.whatsapp.net", t));
+      sock.ws.emit("CB:receipt", receipt(id, jids[0]!, "5511900000002@s.whatsapp.net", t + 1));
+      sock.ws.emit("CB:receipt", receipt(id, jids[0]!, "5511900000001@s.whatsapp.net", t + 1, "read"));
       await new Promise((r) => setTimeout(r, 300));
       await fwd.flush();
     } finally {
@@ -113,8 +117,8 @@ describe.each(versions)("forwardBaileysProgress on a real $name socket", (v) => 
     }
     const { rows } = await db.query(`select g.delivered_at, g.read_at, c.delivered_count, c.read_count
       from notification_campaign_groups g join notification_campaigns c on c.id = g.campaign_id where g.message_id = $1`, [id]);
-    expect(rows[0].delivered_at.toISOString()).toBe(new Date(1764072000 * 1000).toISOString()); // the first receipt
-    expect(rows[0].read_at.toISOString()).toBe(new Date(1764072060 * 1000).toISOString());
+    expect(rows[0].delivered_at.toISOString()).toBe(new Date(t * 1000).toISOString()); // the first receipt
+    expect(rows[0].read_at.toISOString()).toBe(new Date((t + 1) * 1000).toISOString());
     expect([rows[0].delivered_count, rows[0].read_count]).toEqual([1, 1]);
   });
 });

@@ -1,0 +1,16 @@
+-- Notes which gateway posts for these sessions (wa_data.whatsapp_sessions.gateway: direct, waha,
+-- evolution_api), so the CRM knows a campaign's progress source (api.campaigns). Only sessions
+-- the backend knows (synced, or flagged) are noted: an ACK naming an invented session creates
+-- nothing. Rows are written only when the gateway changes (the UPDATE locks only those), so the
+-- ACK path never queues on a session's row; last, after the campaign rows, like every path
+-- that writes a session's row, in session order.
+create or replace function internal.note_gateway(sessions text[], gateway text) returns void
+language sql volatile
+set search_path = pg_catalog, pg_temp
+as $$
+  update wa_data.whatsapp_sessions s set gateway = note_gateway.gateway, gateway_seen_at = now()
+  where s.session_id in (select s2.session_id from wa_data.whatsapp_sessions s2
+                         where s2.session_id = any(sessions) and s2.gateway is distinct from note_gateway.gateway
+                         order by s2.session_id for no key update);
+$$;
+revoke all on function internal.note_gateway(text[], text) from public;
