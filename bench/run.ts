@@ -1,6 +1,9 @@
 // npm run bench [-- --quick] — every scenario, both sides in the same run on this machine.
 // npm run bench -- --against <git ref> [--quick] — the hot paths, this working tree (A) against
 //   another build (B), interleaved (bench/lib/ab.ts).
+// npm run bench -- --against <git ref> --profile [--quick] — the same, with pg_stat_statements:
+//   where each hot path's time goes, the empty RPC, ACK throughput vs pgbench, sync vs the original
+//   flow (bench/PROFILE.md).
 // npm run bench -- --volume [rows] [--quick] — the hot paths on a database holding a history of
 //   `rows` campaign rows (default 3,000,000) against a near-empty one, same build.
 // Writes bench/results*.json and bench/RESULTS.md (RESULTS.quick.md with --quick).
@@ -11,11 +14,13 @@ import { startBenchEnv } from "./lib/env.js";
 import { describeMachine } from "./lib/machine.js";
 import { ackLatencySvg } from "./lib/plot.js";
 import { saveResults, writeReport } from "./lib/report.js";
+import { ensureWrk } from "./lib/tools.js";
 import { ackLatency } from "./scenarios/ack-latency.js";
 import { ackBatchThroughput, ackThroughput } from "./scenarios/ack-throughput.js";
 import { abAgainst } from "./scenarios/ab-against.js";
 import { campaignCreation } from "./scenarios/campaign-creation.js";
 import { groupSync } from "./scenarios/group-sync.js";
+import { profileAgainst, renderProfile } from "./scenarios/profile.js";
 import { totalsTrigger } from "./scenarios/totals-trigger.js";
 import { staleStatistics } from "./scenarios/stale-statistics.js";
 import { volume } from "./scenarios/volume.js";
@@ -31,9 +36,17 @@ const valueOf = (flag: string) => {
 
 if (args.includes("--against")) {
   const ref = valueOf("--against");
-  if (!ref) throw new Error("usage: npm run bench -- --against <git ref> [--quick]");
-  saveResults("ab", quick, await abAgainst(ref, quick));
-  writeReport(quick);
+  if (!ref) throw new Error("usage: npm run bench -- --against <git ref> [--profile] [--quick]");
+  if (args.includes("--profile")) {
+    ensureWrk();
+    const profile = await profileAgainst(ref, quick);
+    writeFileSync(join(repoRoot, "bench", `results.profile${suffix}.json`), JSON.stringify(profile, null, 2) + "\n");
+    writeFileSync(join(repoRoot, "bench", `PROFILE${suffix}.md`), renderProfile(profile));
+    console.log(`wrote bench/PROFILE${suffix}.md, bench/results.profile${suffix}.json`);
+  } else {
+    saveResults("ab", quick, await abAgainst(ref, quick));
+    writeReport(quick);
+  }
 } else if (args.includes("--volume")) {
   const rows = Number(valueOf("--volume") ?? 3_000_000);
   if (!Number.isInteger(rows) || rows < 0) throw new Error("usage: npm run bench -- --volume [campaign rows] [--quick]");
@@ -43,6 +56,7 @@ if (args.includes("--against")) {
   const plan = quick
     ? { latencySizes: [100, 10_000], samples: 15, levels: [1, 8], seconds: 3, syncSizes: [1_000], createSizes: [10_000], repeats: 1, triggerSingles: 200, triggerRounds: 4, staleSizes: [5_000] }
     : { latencySizes: [100, 10_000, 100_000], samples: 60, levels: [1, 8, 32], seconds: 10, syncSizes: [1_000, 10_000, 50_000], createSizes: [10_000, 100_000], repeats: 3, triggerSingles: 500, triggerRounds: 6, staleSizes: [5_000, 20_000] };
+  ensureWrk();
   const env = await startBenchEnv();
   try {
     const machine = await describeMachine(env.target.adminUrl);

@@ -18,7 +18,7 @@ export interface AbCase {
   request(side: Side, body: string, k: number): Promise<void>;
 }
 
-export interface AbSideStats { medianMs: number; p95Ms: number; n: number }
+export interface AbSideStats { medianMs: number; p95Ms: number; meanMs: number; n: number }
 export interface AbRow {
   case: string;
   a?: AbSideStats;
@@ -31,7 +31,14 @@ export interface AbRow {
   na?: string;
 }
 
-const stats = (xs: number[]): AbSideStats => ({ medianMs: round(median(xs)), p95Ms: round(quantile(xs, 0.95)), n: xs.length });
+const stats = (xs: number[]): AbSideStats =>
+  ({ medianMs: round(median(xs)), p95Ms: round(quantile(xs, 0.95)), meanMs: round(xs.reduce((x, y) => x + y, 0) / xs.length), n: xs.length });
+
+/** Called around the timed requests of each case (after setup and warm-up; after the last round). */
+export interface AbHooks {
+  measuring?(c: AbCase): Promise<void>;
+  measured?(c: AbCase, row: AbRow, requests: number): Promise<void>;
+}
 
 async function time(fn: () => Promise<void>): Promise<number> {
   const t = performance.now();
@@ -39,7 +46,7 @@ async function time(fn: () => Promise<void>): Promise<number> {
   return performance.now() - t;
 }
 
-export async function runAb(a: Side, b: Side, cases: AbCase[], rounds: number): Promise<AbRow[]> {
+export async function runAb(a: Side, b: Side, cases: AbCase[], rounds: number, hooks: AbHooks = {}): Promise<AbRow[]> {
   const rows: AbRow[] = [];
   for (const c of cases) {
     const requests = c.warmup + rounds * c.perRound;
@@ -54,13 +61,13 @@ export async function runAb(a: Side, b: Side, cases: AbCase[], rounds: number): 
       const row: AbRow = { case: c.name, na: missing.join("; ") };
       for (const [key, side] of [["a", a], ["b", b]] as const) {
         if (ready[key === "a" ? 0 : 1] !== true) continue;
+        for (let k = 0; k < c.warmup; k++) await send(side, k);
+        await hooks.measuring?.(c);
         const xs: number[] = [];
-        for (let k = 0; k < requests; k++) {
-          const t = await send(side, k);
-          if (k >= c.warmup) xs.push(t);
-        }
+        for (let k = c.warmup; k < requests; k++) xs.push(await send(side, k));
         row[key] = stats(xs);
       }
+      await hooks.measured?.(c, row, rounds * c.perRound);
       console.log(`  ${c.name}: n/a (${row.na})${row.a ? `; A alone ${row.a.medianMs} ms` : ""}${row.b ? `; B alone ${row.b.medianMs} ms` : ""}`);
       rows.push(row);
       continue;
@@ -69,6 +76,7 @@ export async function runAb(a: Side, b: Side, cases: AbCase[], rounds: number): 
       await send(a, k);
       await send(b, k);
     }
+    await hooks.measuring?.(c);
     const all = { a: [] as number[], b: [] as number[] };
     const ratios: number[] = [];
     for (let r = 0; r < rounds; r++) {
@@ -86,6 +94,7 @@ export async function runAb(a: Side, b: Side, cases: AbCase[], rounds: number): 
       case: c.name, a: stats(all.a), b: stats(all.b), ratio: round(median(all.a) / median(all.b)),
       roundRatios: { median: round(median(ratios)), min: round(Math.min(...ratios)), max: round(Math.max(...ratios)), rounds },
     };
+    await hooks.measured?.(c, row, rounds * c.perRound);
     console.log(`  ${c.name}: A ${row.a!.medianMs} ms (p95 ${row.a!.p95Ms}), B ${row.b!.medianMs} ms (p95 ${row.b!.p95Ms}); ` +
       `A/B ${row.ratio}× (rounds ${row.roundRatios!.min}–${row.roundRatios!.max})`);
     rows.push(row);

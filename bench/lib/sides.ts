@@ -23,12 +23,15 @@ export interface Side {
   /** Admin connections to its database (tables unqualified: wa_data, or public in the first build). */
   db: pg.Pool;
   adminUrl: string;
+  dbName: string;
   /** Whether its API has this RPC (the first build has no progress events, for one). */
   hasRpc(name: string): Promise<boolean>;
 }
 
 export interface Sides {
   target: Target;
+  /** The JWT secret every PostgREST of this run shares. */
+  jwtSecret: string;
   sides: Side[];
   close(): Promise<void>;
 }
@@ -50,7 +53,7 @@ async function serve(build: Build, name: string, label: string, target: Target, 
   });
   const db = new pg.Pool({ connectionString: adminUrl, max: 4, ...withSearchPath() });
   return {
-    name, label, build, adminUrl, db, ...ready,
+    name, label, build, adminUrl, dbName, db, ...ready,
     hasRpc: async (rpc) => (await db.query("select to_regproc($1) is not null as ok", [`api.${rpc}`])).rows[0].ok as boolean,
   };
 }
@@ -61,9 +64,10 @@ async function serve(build: Build, name: string, label: string, target: Target, 
  * an older build's role settings (the first build kept PostgREST's settings on authenticator)
  * are the last word for the PostgREST that reads them, while newer builds read their config file.
  */
-export async function startSides(builds: { build: Build; name: string; label: string }[]): Promise<Sides> {
+export async function startSides(builds: { build: Build; name: string; label: string }[], settings: string[] = []): Promise<Sides> {
   if (process.env.DATABASE_URL) throw new Error("the A/B bench needs its own cluster (two builds' roles would share your server): unset DATABASE_URL");
-  const target = await testTarget();
+  const target = await testTarget({ settings });
+  const jwtSecret = randomSecret();
   const children: ChildProcess[] = [];
   const sides: Side[] = [];
   const close = async () => {
@@ -77,12 +81,11 @@ export async function startSides(builds: { build: Build; name: string; label: st
     await target.teardown();
   };
   try {
-    const jwtSecret = randomSecret();
     for (const [i, b] of builds.entries()) {
       console.log(`side ${b.name}: ${b.label}`);
       sides.push(await serve(b.build, b.name, b.label, target, `${target.dbName}_${i}`, jwtSecret, children));
     }
-    return { target, sides, close };
+    return { target, jwtSecret, sides, close };
   } catch (e) {
     await close();
     throw e;
