@@ -30,10 +30,13 @@ const file = (kind: Kind, quick: boolean) =>
 const read = <T>(kind: Kind, quick: boolean): T | undefined =>
   existsSync(file(kind, quick)) ? JSON.parse(readFileSync(file(kind, quick), "utf8")) as T : undefined;
 
-/** Records a run: the main one replaces results.json; A/B and volume runs replace their own entry. */
+/** Records a run: the main one replaces results.json; A/B runs (per pair of builds) and volume runs (per size) replace their own entry. */
+const abKey = (r: AbResult) => `${r.a.commit.slice(0, 12)}..${r.b.commit.slice(0, 12)}`;
+
 export function saveResults(kind: Kind, quick: boolean, data: Results | AbResult | VolumeResult) {
   let out: unknown = data;
-  if (kind === "ab") out = { ...read<Record<string, AbResult>>(kind, quick), [(data as AbResult).b.commit]: data };
+  // One entry per pair of builds compared: a later run of the same pair replaces it.
+  if (kind === "ab") out = { ...read<Record<string, AbResult>>(kind, quick), [abKey(data as AbResult)]: data };
   if (kind === "volume") out = { ...read<Record<string, VolumeResult>>(kind, quick), [String((data as VolumeResult).campaignRows)]: data };
   writeFileSync(file(kind, quick), JSON.stringify(out, null, 2) + "\n");
   console.log(`wrote ${file(kind, quick)}`);
@@ -55,7 +58,7 @@ const abTable = (rows: AbRow[], a: string, b: string) => table(
     x.roundRatios ? `${x.roundRatios.median}× (${x.roundRatios.min}–${x.roundRatios.max}, ${x.roundRatios.rounds} rounds)` : (x.na ?? "")]));
 
 function renderAb(runs: AbResult[]): string {
-  // The first build first, then by date.
+  // In the order they ran.
   const sorted = [...runs].sort((x, y) => x.date.localeCompare(y.date));
   return `## 7. A/B: this build against earlier ones (\`npm run bench -- --against <ref>\`)
 
@@ -68,9 +71,9 @@ delivered, re-syncs change nothing or a tenth of 1,000 groups, send records mark
 rows sent. Times are client-side through HTTP. **A / B below 1.0: A is faster.** Goal: every hot
 path ≤ 1.0× the first build (8643f95). "n/a": B has no such endpoint.
 
-${sorted.map((r) => `### B = ${r.b.label}: ${r.b.subject}
+${sorted.map((r) => `### A = ${r.a.label} against B = ${r.b.label}
 
-A = ${r.a.label}: ${r.a.subject}. \`${r.command}\`, ${r.date} (${r.mode}), ${r.rounds} rounds;
+B: ${r.b.subject}. A's last commit: ${r.a.subject}. \`${r.command}\`, ${r.date} (${r.mode}), ${r.rounds} rounds;
 ${r.machine.cpu}, ${r.machine.cores} cores, ${r.machine.postgresSettings}.
 
 ${abTable(r.rows, "A", "B")}
