@@ -34,54 +34,62 @@ const valueOf = (flag: string) => {
   return v && !v.startsWith("--") ? v : undefined;
 };
 
-if (args.includes("--against")) {
-  const ref = valueOf("--against");
-  if (!ref) throw new Error("usage: npm run bench -- --against <git ref> [--profile] [--quick]");
-  if (args.includes("--profile")) {
-    ensureWrk();
-    const profile = await profileAgainst(ref, quick);
-    writeFileSync(join(repoRoot, "bench", `results.profile${suffix}.json`), JSON.stringify(profile, null, 2) + "\n");
-    writeFileSync(join(repoRoot, "bench", `PROFILE${suffix}.md`), renderProfile(profile));
-    console.log(`wrote bench/PROFILE${suffix}.md, bench/results.profile${suffix}.json`);
-  } else {
-    saveResults("ab", quick, await abAgainst(ref, quick));
+/** The runs against other builds or with a history: true when one of them ran. */
+async function otherMode(): Promise<boolean> {
+  if (args.includes("--against")) {
+    const ref = valueOf("--against");
+    if (!ref) throw new Error("usage: npm run bench -- --against <git ref> [--profile] [--quick]");
+    if (args.includes("--profile")) {
+      ensureWrk();
+      const profile = await profileAgainst(ref, quick);
+      writeFileSync(join(repoRoot, "bench", `results.profile${suffix}.json`), JSON.stringify(profile, null, 2) + "\n");
+      writeFileSync(join(repoRoot, "bench", `PROFILE${suffix}.md`), renderProfile(profile));
+      console.log(`wrote bench/PROFILE${suffix}.md, bench/results.profile${suffix}.json`);
+    } else {
+      saveResults("ab", quick, await abAgainst(ref, quick));
+      writeReport(quick);
+    }
+    return true;
+  } else if (args.includes("--volume")) {
+    const rows = Number(valueOf("--volume") ?? 3_000_000);
+    if (!Number.isInteger(rows) || rows < 0) throw new Error("usage: npm run bench -- --volume [campaign rows] [--quick]");
+    saveResults("volume", quick, await volume(rows, quick));
     writeReport(quick);
+    return true;
   }
-} else if (args.includes("--volume")) {
-  const rows = Number(valueOf("--volume") ?? 3_000_000);
-  if (!Number.isInteger(rows) || rows < 0) throw new Error("usage: npm run bench -- --volume [campaign rows] [--quick]");
-  saveResults("volume", quick, await volume(rows, quick));
+  return false;
+}
+
+if (await otherMode()) process.exit(0);
+
+const plan = quick
+  ? { latencySizes: [100, 10_000], samples: 15, levels: [1, 8], seconds: 3, syncSizes: [1_000], createSizes: [10_000], repeats: 1, triggerSingles: 200, triggerRounds: 4, staleSizes: [5_000] }
+  : { latencySizes: [100, 10_000, 100_000], samples: 60, levels: [1, 8, 32], seconds: 10, syncSizes: [1_000, 10_000, 50_000], createSizes: [10_000, 100_000], repeats: 3, triggerSingles: 500, triggerRounds: 6, staleSizes: [5_000, 20_000] };
+ensureWrk();
+const env = await startBenchEnv();
+try {
+  const machine = await describeMachine(env.target.adminUrl);
+  console.log(`bench (${quick ? "quick" : "full"}) on ${machine.cpu}, ${machine.cores} cores`);
+  // First, on the fresh database: its statistics are then the ones the scenario sets up.
+  console.log("6. stale statistics: no payload-table join vs plain joins");
+  const stale = await staleStatistics(env, plan.staleSizes);
+  console.log("1. error ACK latency vs campaign size");
+  const latency = await ackLatency(env, plan.latencySizes, plan.samples);
+  console.log("2. error ACK throughput vs pgbench");
+  const throughput = await ackThroughput(env, plan.levels, plan.seconds);
+  const batchThroughput = ackBatchThroughput(env, Math.max(...plan.levels), plan.seconds, 100);
+  console.log("3. group sync");
+  const sync = await groupSync(env, plan.syncSizes);
+  console.log("4. campaign creation");
+  const creation = await campaignCreation(env, plan.createSizes, plan.repeats);
+  console.log("5. totals trigger: static SQL vs EXECUTE format");
+  const trigger = await totalsTrigger(env, plan.triggerSingles, plan.triggerRounds);
+  saveResults("main", quick, {
+    command: `npm run bench${quick ? " -- --quick" : ""}`, date: new Date().toISOString(), mode: quick ? "quick" : "full",
+    machine, plan, latency, throughput, batchThroughput, sync, creation, trigger, stale,
+  });
+  writeFileSync(join(repoRoot, "bench", `ack-latency${suffix}.svg`), await ackLatencySvg(latency));
   writeReport(quick);
-} else {
-  const plan = quick
-    ? { latencySizes: [100, 10_000], samples: 15, levels: [1, 8], seconds: 3, syncSizes: [1_000], createSizes: [10_000], repeats: 1, triggerSingles: 200, triggerRounds: 4, staleSizes: [5_000] }
-    : { latencySizes: [100, 10_000, 100_000], samples: 60, levels: [1, 8, 32], seconds: 10, syncSizes: [1_000, 10_000, 50_000], createSizes: [10_000, 100_000], repeats: 3, triggerSingles: 500, triggerRounds: 6, staleSizes: [5_000, 20_000] };
-  ensureWrk();
-  const env = await startBenchEnv();
-  try {
-    const machine = await describeMachine(env.target.adminUrl);
-    console.log(`bench (${quick ? "quick" : "full"}) on ${machine.cpu}, ${machine.cores} cores`);
-    // First, on the fresh database: its statistics are then the ones the scenario sets up.
-    console.log("6. stale statistics: no payload-table join vs plain joins");
-    const stale = await staleStatistics(env, plan.staleSizes);
-    console.log("1. error ACK latency vs campaign size");
-    const latency = await ackLatency(env, plan.latencySizes, plan.samples);
-    console.log("2. error ACK throughput vs pgbench");
-    const throughput = await ackThroughput(env, plan.levels, plan.seconds);
-    const batchThroughput = ackBatchThroughput(env, Math.max(...plan.levels), plan.seconds, 100);
-    console.log("3. group sync");
-    const sync = await groupSync(env, plan.syncSizes);
-    console.log("4. campaign creation");
-    const creation = await campaignCreation(env, plan.createSizes, plan.repeats);
-    console.log("5. totals trigger: static SQL vs EXECUTE format");
-    const trigger = await totalsTrigger(env, plan.triggerSingles, plan.triggerRounds);
-    saveResults("main", quick, {
-      command: `npm run bench${quick ? " -- --quick" : ""}`, date: new Date().toISOString(), mode: quick ? "quick" : "full",
-      machine, plan, latency, throughput, batchThroughput, sync, creation, trigger, stale,
-    });
-    writeFileSync(join(repoRoot, "bench", `ack-latency${suffix}.svg`), await ackLatencySvg(latency));
-    writeReport(quick);
-  } finally {
-    await env.close();
-  }
+} finally {
+  await env.close();
 }
