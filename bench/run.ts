@@ -1,25 +1,72 @@
 // npm run bench [-- --quick] — every scenario, both sides in the same run on this machine.
-// Writes bench/results.json, bench/RESULTS.md and bench/ack-latency.svg.
+// npm run bench -- --against <git ref> [--quick] — the hot paths, this working tree (A) against
+//   another build (B), interleaved (bench/lib/ab.ts).
+// npm run bench -- --against <git ref> --profile [--quick] — the same, with pg_stat_statements:
+//   where each hot path's time goes, the empty RPC, ACK throughput vs pgbench, sync vs the original
+//   flow (bench/PROFILE.md).
+// npm run bench -- --volume [rows] [--quick] — the hot paths on a database holding a history of
+//   `rows` campaign rows (default 3,000,000) against a near-empty one, same build.
+// Writes bench/results*.json and bench/RESULTS.md (RESULTS.quick.md with --quick).
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { repoRoot } from "../scripts/lib/paths.js";
 import { startBenchEnv } from "./lib/env.js";
 import { describeMachine } from "./lib/machine.js";
 import { ackLatencySvg } from "./lib/plot.js";
+import { saveResults, writeReport } from "./lib/report.js";
+import { ensureWrk } from "./lib/tools.js";
 import { ackLatency } from "./scenarios/ack-latency.js";
 import { ackBatchThroughput, ackThroughput } from "./scenarios/ack-throughput.js";
+import { abAgainst } from "./scenarios/ab-against.js";
 import { campaignCreation } from "./scenarios/campaign-creation.js";
 import { groupSync } from "./scenarios/group-sync.js";
+import { profileAgainst, renderProfile } from "./scenarios/profile.js";
 import { totalsTrigger } from "./scenarios/totals-trigger.js";
 import { staleStatistics } from "./scenarios/stale-statistics.js";
 import { scopedKeys } from "./scenarios/scoped-keys.js";
-import { renderResults } from "./lib/report.js";
+import { volume } from "./scenarios/volume.js";
 
-const quick = process.argv.includes("--quick");
+const args = process.argv.slice(2);
+const quick = args.includes("--quick");
+const suffix = quick ? ".quick" : "";
+const valueOf = (flag: string) => {
+  const i = args.indexOf(flag);
+  const v = i >= 0 ? args[i + 1] : undefined;
+  return v && !v.startsWith("--") ? v : undefined;
+};
+
+/** The runs against other builds or with a history: true when one of them ran. */
+async function otherMode(): Promise<boolean> {
+  if (args.includes("--against")) {
+    const ref = valueOf("--against");
+    if (!ref) throw new Error("usage: npm run bench -- --against <git ref> [--profile] [--quick]");
+    if (args.includes("--profile")) {
+      ensureWrk();
+      const profile = await profileAgainst(ref, quick);
+      writeFileSync(join(repoRoot, "bench", `results.profile${suffix}.json`), JSON.stringify(profile, null, 2) + "\n");
+      writeFileSync(join(repoRoot, "bench", `PROFILE${suffix}.md`), renderProfile(profile));
+      console.log(`wrote bench/PROFILE${suffix}.md, bench/results.profile${suffix}.json`);
+    } else {
+      saveResults("ab", quick, await abAgainst(ref, quick));
+      writeReport(quick);
+    }
+    return true;
+  } else if (args.includes("--volume")) {
+    const rows = Number(valueOf("--volume") ?? 3_000_000);
+    if (!Number.isInteger(rows) || rows < 0) throw new Error("usage: npm run bench -- --volume [campaign rows] [--quick]");
+    saveResults("volume", quick, await volume(rows, quick));
+    writeReport(quick);
+    return true;
+  }
+  return false;
+}
+
+if (await otherMode()) process.exit(0);
+
 const plan = quick
   ? { latencySizes: [100, 10_000], samples: 15, levels: [1, 8], seconds: 3, syncSizes: [1_000], createSizes: [10_000], repeats: 1, triggerSingles: 200, triggerRounds: 4, staleSizes: [5_000], scopedRounds: 40 }
   : { latencySizes: [100, 10_000, 100_000], samples: 60, levels: [1, 8, 32], seconds: 10, syncSizes: [1_000, 10_000, 50_000], createSizes: [10_000, 100_000], repeats: 3, triggerSingles: 500, triggerRounds: 6, staleSizes: [5_000, 20_000], scopedRounds: 150 };
-
+ensureWrk();
 const env = await startBenchEnv();
 try {
   const machine = await describeMachine(env.target.adminUrl);
@@ -38,17 +85,14 @@ try {
   const creation = await campaignCreation(env, plan.createSizes, plan.repeats);
   console.log("5. totals trigger: static SQL vs EXECUTE format");
   const trigger = await totalsTrigger(env, plan.triggerSingles, plan.triggerRounds);
-  console.log("7. a gateway key bound to sessions vs an unscoped one");
+  console.log("9. a gateway key bound to sessions vs an unscoped one");
   const scoped = await scopedKeys(env, plan.scopedRounds);
-  const results = {
+  saveResults("main", quick, {
     command: `npm run bench${quick ? " -- --quick" : ""}`, date: new Date().toISOString(), mode: quick ? "quick" : "full",
     machine, plan, latency, throughput, batchThroughput, sync, creation, trigger, stale, scoped,
-  };
-  const suffix = quick ? ".quick" : "";
-  writeFileSync(join(repoRoot, "bench", `results${suffix}.json`), JSON.stringify(results, null, 2) + "\n");
-  writeFileSync(join(repoRoot, "bench", `RESULTS${suffix}.md`), renderResults(results));
+  });
   writeFileSync(join(repoRoot, "bench", `ack-latency${suffix}.svg`), await ackLatencySvg(latency));
-  console.log(`wrote bench/RESULTS${suffix}.md, bench/results${suffix}.json, bench/ack-latency${suffix}.svg`);
+  writeReport(quick);
 } finally {
   await env.close();
 }

@@ -5772,9 +5772,11 @@ CREATE FUNCTION internal.api_key_id() RETURNS bigint
 --
 
 CREATE FUNCTION internal.apply_campaign_row_changes(changes internal.campaign_row_change[]) RETURNS void
-    LANGUAGE sql
+    LANGUAGE plpgsql
     SET search_path TO 'pg_catalog', 'pg_temp'
+    SET plan_cache_mode TO 'force_generic_plan'
     AS $$
+begin
   with delta as (
     select campaign_id,
            sum(n)::integer as total,
@@ -5811,7 +5813,8 @@ CREATE FUNCTION internal.apply_campaign_row_changes(changes internal.campaign_ro
                          then coalesce(c.finished_at, now()) end,
       updated_at = now()
   from delta d
-  where d.campaign_id = c.id and c.id in (select id from locked)
+  where d.campaign_id = c.id and c.id in (select id from locked);
+end
 $$;
 
 --
@@ -6453,12 +6456,15 @@ CREATE FUNCTION internal."limit"(name text) RETURNS integer
 --
 
 CREATE FUNCTION internal.lock_message_ids(ids text[]) RETURNS void
-    LANGUAGE sql
+    LANGUAGE plpgsql
     SET search_path TO 'pg_catalog', 'pg_temp'
+    SET plan_cache_mode TO 'force_generic_plan'
     AS $$
+begin
   insert into wa_data.message_id_locks (message_id)
   select distinct id from unnest(ids) id where id is not null order by 1
-  on conflict (message_id) do update set message_id = excluded.message_id
+  on conflict (message_id) do update set message_id = excluded.message_id;
+end
 $$;
 
 --

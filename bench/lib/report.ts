@@ -1,4 +1,12 @@
-// bench/RESULTS.md from the results of one run.
+// bench/RESULTS.md (RESULTS.quick.md) from the recorded results: the full run's scenarios
+// (results.json), the A/B runs against other builds (results.ab.json, one entry per build) and
+// the volume runs (results.volume.json, one entry per history size).
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { repoRoot } from "../../scripts/lib/paths.js";
+import type { AbRow } from "./ab.js";
+import type { AbResult } from "../scenarios/ab-against.js";
+import type { VolumeResult } from "../scenarios/volume.js";
 import type { AckLatencyRow } from "../scenarios/ack-latency.js";
 import type { ThroughputRow } from "../scenarios/ack-throughput.js";
 import type { CreationRow } from "../scenarios/campaign-creation.js";
@@ -9,7 +17,7 @@ import type { SyncRow } from "../scenarios/group-sync.js";
 import type { ScopedRow } from "../scenarios/scoped-keys.js";
 
 interface Results {
-  command: string; date: string; mode: string;
+  command: string; date: string; mode: string; plan?: unknown;
   machine: Record<string, string | number>;
   latency: AckLatencyRow[]; throughput: ThroughputRow[]; sync: SyncRow[]; creation: CreationRow[]; trigger?: TriggerRow[]; stale?: StaleRow[]; batchThroughput?: BatchThroughputRow;
   scoped?: ScopedRow[];
@@ -18,12 +26,94 @@ interface Results {
 const table = (head: string[], rows: (string | number)[][]) =>
   [`| ${head.join(" | ")} |`, `| ${head.map(() => "---").join(" | ")} |`, ...rows.map((r) => `| ${r.join(" | ")} |`)].join("\n");
 
-export function renderResults(r: Results): string {
-  const m = r.machine;
-  const flat = r.latency.length > 1 ? r.latency.at(-1)!.oursMedianMs / r.latency[0]!.oursMedianMs : NaN;
+type Kind = "main" | "ab" | "volume";
+const file = (kind: Kind, quick: boolean) =>
+  join(repoRoot, "bench", `results${kind === "main" ? "" : `.${kind}`}${quick ? ".quick" : ""}.json`);
+const read = <T>(kind: Kind, quick: boolean): T | undefined =>
+  existsSync(file(kind, quick)) ? JSON.parse(readFileSync(file(kind, quick), "utf8")) as T : undefined;
+
+/** Records a run: the main one replaces results.json; A/B runs (per pair of builds) and volume runs (per size) replace their own entry. */
+const abKey = (r: AbResult) => `${r.a.commit.slice(0, 12)}..${r.b.commit.slice(0, 12)}`;
+
+export function saveResults(kind: Kind, quick: boolean, data: Results | AbResult | VolumeResult) {
+  let out: unknown = data;
+  // One entry per pair of builds compared: a later run of the same pair replaces it.
+  if (kind === "ab") out = { ...read<Record<string, AbResult>>(kind, quick), [abKey(data as AbResult)]: data };
+  if (kind === "volume") out = { ...read<Record<string, VolumeResult>>(kind, quick), [String((data as VolumeResult).campaignRows)]: data };
+  writeFileSync(file(kind, quick), JSON.stringify(out, null, 2) + "\n");
+  console.log(`wrote ${file(kind, quick)}`);
+}
+
+export function writeReport(quick: boolean) {
+  const md = join(repoRoot, "bench", `RESULTS${quick ? ".quick" : ""}.md`);
+  const main = read<Results>("main", quick);
+  const ab = Object.values(read<Record<string, AbResult>>("ab", quick) ?? {});
+  const volume = Object.values(read<Record<string, VolumeResult>>("volume", quick) ?? {});
+  writeFileSync(md, renderResults(main, ab, volume));
+  console.log(`wrote ${md}`);
+}
+
+const ms = (x?: { medianMs: number; p95Ms: number }) => (x ? [x.medianMs, x.p95Ms] : ["n/a", "n/a"]);
+const abTable = (rows: AbRow[], a: string, b: string) => table(
+  ["hot path", `${a} median (ms)`, `${a} p95`, `${b} median (ms)`, `${b} p95`, `${a} / ${b}`, "per round: median (min–max)"],
+  rows.map((x) => [x.case, ...ms(x.a), ...ms(x.b), x.ratio === undefined ? "n/a" : `**${x.ratio}×**`,
+    x.roundRatios ? `${x.roundRatios.median}× (${x.roundRatios.min}–${x.roundRatios.max}, ${x.roundRatios.rounds} rounds)` : (x.na ?? "")]));
+
+function renderAb(runs: AbResult[]): string {
+  // In the order they ran.
+  const sorted = [...runs].sort((x, y) => x.date.localeCompare(y.date));
+  return `## 7. A/B: this build against earlier ones (\`npm run bench -- --against <ref>\`)
+
+A is the working tree the command ran in, B the other build, unpacked from git and installed with its
+own lock file (bench/.tmp/builds/<commit>), migrated with its own migrations into a second database
+of the same cluster and served by its own PostgREST as it starts it. The same requests go to both,
+alternating A B / B A request by request, each round starting with the other side
+(bench/lib/ab.ts). Each request does real work: ACKs fail sent rows, progress events mark them
+delivered, re-syncs change nothing or a tenth of 1,000 groups, send records mark 5,000 pending
+rows sent. Times are client-side through HTTP. **A / B below 1.0: A is faster.** Goal: every hot
+path ≤ 1.0× the first build (8643f95). "n/a": B has no such endpoint.
+
+${sorted.map((r) => `### A = ${r.a.label} against B = ${r.b.label}
+
+B: ${r.b.subject}. A's last commit: ${r.a.subject}. \`${r.command}\`, ${r.date} (${r.mode}), ${r.rounds} rounds;
+${r.machine.cpu}, ${r.machine.cores} cores, ${r.machine.postgresSettings}.
+
+${abTable(r.rows, "A", "B")}
+`).join("\n")}`;
+}
+
+function renderVolume(runs: VolumeResult[]): string {
+  return `## 8. Data volume (\`npm run bench -- --volume [rows]\`)
+
+One build (the working tree) in two databases of one cluster: one holding a history loaded in SQL
+(campaign rows with their message-id lock rows, error and progress inbox rows, sessions and groups;
+bench/scenarios/volume.ts), one near-empty. The same hot paths, interleaved as in section 7 (A =
+with the history). Goal: within 1.2×.
+
+${[...runs].sort((x, y) => x.campaignRows - y.campaignRows).map((r) => `### ${r.campaignRows.toLocaleString("en-US")} campaign rows
+
+\`${r.command}\`, ${r.date} (${r.mode}), ${r.rounds} rounds; ${r.machine.cpu}, ${r.machine.cores} cores.
+History: ${r.history}; loaded in ${r.loadSeconds} s.
+
+${abTable(r.results, "with history", "near-empty")}
+`).join("\n")}`;
+}
+
+export function renderResults(r: Results | undefined, ab: AbResult[] = [], volume: VolumeResult[] = []): string {
   return `# Benchmark results
 
-Generated by \`${r.command}\` on ${r.date} (${r.mode} mode). Do not edit: re-run the command.
+Generated by \`npm run bench\` (sections 1–6), \`npm run bench -- --against <ref>\` (section 7) and
+\`npm run bench -- --volume\` (section 8); each section names its run. Do not edit: re-run the commands.
+
+${r ? renderMain(r) : ""}
+${ab.length ? renderAb(ab) : ""}
+${volume.length ? renderVolume(volume) : ""}`.replace(/\n{3,}/g, "\n\n").trimEnd() + "\n";
+}
+
+function renderMain(r: Results): string {
+  const m = r.machine;
+  const flat = r.latency.length > 1 ? r.latency.at(-1)!.oursMedianMs / r.latency[0]!.oursMedianMs : NaN;
+  return `Sections 1–6: \`${r.command}\` on ${r.date} (${r.mode} mode).
 
 Machine: ${m.cpu}, ${m.cores} cores, ${m.memoryGiB} GiB; ${m.postgres}; ${m.postgrest}; Node ${m.node}.
 PostgreSQL settings: ${m.postgresSettings} (the bench's throwaway cluster; both sides share it).
@@ -98,7 +188,7 @@ what the statistics happen to say: that is the point of not depending on them.
 ${table(["groups", "phase", "ours (ms)", "with joins (ms)", "with joins / ours"],
     (r.stale ?? []).map((x) => [x.groups, x.phase, x.oursMs, x.joinsMs, `${x.ratio}×`]))}
 ${r.scoped ? `
-## 7. A gateway key bound to sessions vs an unscoped one
+## 9. A gateway key bound to sessions vs an unscoped one
 
 The same error ACKs (one, and batches of 100) through HTTP, with an unscoped gateway key and with a
 key bound to ten sessions (the campaign's among them), interleaved A/B/B/A

@@ -8,34 +8,47 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import autocannon from "autocannon";
 import { commandExists } from "../../scripts/lib/run.js";
+import type { Target } from "../../scripts/lib/target.js";
 import type { BenchEnv } from "../lib/env.js";
 import { round } from "../lib/stats.js";
 
 export interface ThroughputRow { concurrency: number; tool: string; oursPerSec: number; limitPerSec: number; percentOfLimit: number; non2xx: number; errors: number }
 export interface BatchThroughputRow { concurrency: number; batch: number; requestsPerSec: number; eventsPerSec: number; non2xx: number }
 
-function pgbench(env: BenchEnv, concurrency: number, seconds: number): number {
-  const cluster = env.target.cluster;
-  if (!cluster || !env.target.binDir) throw new Error("the throughput limit needs the project's own cluster (unset DATABASE_URL)");
+/** Transactions per second of pgbench running `sql` over the local socket of `target`'s own cluster. */
+export function pgbenchTps(target: Target, db: string, sql: string, concurrency: number, seconds: number): number {
+  const cluster = target.cluster;
+  if (!cluster || !target.binDir) throw new Error("the throughput limit needs the project's own cluster (unset DATABASE_URL)");
   const dir = mkdtempSync(join(tmpdir(), "wa-pgbench-"));
   const script = join(dir, "ack.sql");
-  writeFileSync(script, `\\set n random(1, 2000000000)
-select api.record_message_error(jsonb_build_object('sessionId', 'pgbench', 'messageId', 'pgb_' || :n, 'errorCode', 420));
-`);
-  const r = spawnSync(join(env.target.binDir, "pgbench"), [
+  writeFileSync(script, `\\set n random(1, 2000000000)\n${sql}\n`);
+  const r = spawnSync(join(target.binDir, "pgbench"), [
     "-h", cluster.socketDir, "-p", String(cluster.port), "-U", "postgres", "-n", "-M", "prepared",
-    "-c", String(concurrency), "-j", String(Math.min(concurrency, 2)), "-T", String(seconds), "-f", script, "app",
+    "-c", String(concurrency), "-j", String(Math.min(concurrency, 2)), "-T", String(seconds), "-f", script, db,
   ], { encoding: "utf8" });
   const tps = r.stdout.match(/tps = ([\d.]+) \(without initial connection time\)/)?.[1];
   if (!tps) throw new Error(`pgbench failed: ${r.stdout}${r.stderr}`);
   return Number(tps);
 }
 
+/** The same ACK as the HTTP side posts (an unknown message id), for pgbench (:n is random per transaction). */
+export const PGBENCH_ACK = "select api.record_message_error(jsonb_build_object('sessionId', 'pgbench', 'messageId', 'pgb_' || :n, 'errorCode', 420));";
+
+const pgbench = (env: BenchEnv, concurrency: number, seconds: number) =>
+  pgbenchTps(env.target, env.target.dbName, PGBENCH_ACK, concurrency, seconds);
+
 /** wrk (C, from Debian) when present: it takes far less of the two cores than a Node client. */
 function oursWithWrk(env: BenchEnv, concurrency: number, seconds: number, batch = 1) {
+  return wrkRps(env.ours.url, env.gatewayKey, "/rpc/record_message_error", concurrency, seconds, batch);
+}
+
+/**
+ * Requests per second of wrk posting error ACKs to `path` on `url`: one event per request, or
+ * {"events": [...]} of `batch` events, each a distinct unknown message id.
+ */
+export function wrkRps(url: string, apiKey: string, path: string, concurrency: number, seconds: number, batch = 1) {
   const dir = mkdtempSync(join(tmpdir(), "wa-wrk-"));
   const script = join(dir, "ack.lua");
-  // One event per request, or {"events": [...]} of `batch` events (each a distinct unknown id).
   writeFileSync(script, `math.randomseed(os.time())
 local function event()
   return '{"sessionId":"wrk","messageId":"wrk_' .. math.random(1, 2147483647) .. '_' .. math.random(1, 2147483647) .. '","errorCode":420}'
@@ -47,10 +60,10 @@ request = function()
     for i = 1, ${batch} do events[i] = event() end
     body = '{"events":[' .. table.concat(events, ",") .. ']}'
   end
-  return wrk.format("POST", "/rpc/record_message_error", {["content-type"] = "application/json", ["x-api-key"] = "${env.gatewayKey}"}, body)
+  return wrk.format("POST", "${path}", {["content-type"] = "application/json", ["x-api-key"] = "${apiKey}"}, body)
 end
 `);
-  const r = spawnSync("wrk", ["-t", String(Math.min(concurrency, 2)), "-c", String(concurrency), "-d", `${seconds}s`, "-s", script, env.ours.url],
+  const r = spawnSync("wrk", ["-t", String(Math.min(concurrency, 2)), "-c", String(concurrency), "-d", `${seconds}s`, "-s", script, url],
     { encoding: "utf8" });
   const perSec = Number(r.stdout.match(/Requests\/sec:\s+([\d.]+)/)?.[1]);
   if (!perSec) throw new Error(`wrk failed: ${r.stdout}${r.stderr}`);

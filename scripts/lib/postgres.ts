@@ -1,6 +1,6 @@
 // The project's own PostgreSQL: finds the server binaries, installs what is missing (Debian, as
 // root), and runs a cluster on a Unix socket in a private directory (trust auth is safe there).
-import { appendFileSync, chmodSync, chownSync, existsSync, mkdirSync, readdirSync } from "node:fs";
+import { appendFileSync, chmodSync, chownSync, existsSync, mkdirSync, readdirSync, statSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { spawnSync } from "node:child_process";
 import { asPostgresUser, commandExists, isRoot, run } from "./run.js";
@@ -99,9 +99,11 @@ export function localCluster(dataDir: string, socketDir: string, port: number, s
 }
 
 function ownByPostgres(dir: string) {
-  // Parents must be traversable by the postgres user (their files stay private: mode 0600).
+  // Parents must be traversable by the postgres user (their files stay private: mode 0600): a
+  // parent of ours is made so; one that already lets others through (/tmp: 1777) is left as it is
+  // (chmod 0711 on /tmp took its sticky bit and write access from everyone else).
   mkdirSync(dirname(dir), { recursive: true, mode: 0o711 });
-  if (isRoot) chmodSync(dirname(dir), 0o711);
+  if (isRoot && (statSync(dirname(dir)).mode & 0o001) === 0) chmodSync(dirname(dir), 0o711);
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   if (isRoot) {
     const uid = Number(run("id", ["-u", "postgres"]).trim());

@@ -98,7 +98,7 @@ function reportServerProblems(logFile: string) {
 }
 
 /** For `npm test`: a throwaway cluster, or a throwaway database on DATABASE_URL's server. */
-export async function testTarget(opts: { durable?: boolean } = {}): Promise<Target> {
+export async function testTarget(opts: { durable?: boolean; settings?: string[] } = {}): Promise<Target> {
   const external = process.env.DATABASE_URL;
   if (external) {
     const dbName = `wa_campaigns_test_${randomSecret(6).toLowerCase().replace(/[^a-z0-9]/g, "x")}`;
@@ -118,7 +118,7 @@ export async function testTarget(opts: { durable?: boolean } = {}): Promise<Targ
   const dir = mkdtempSync(join(tmpdir(), "wa-test-"));
   const cluster = localCluster(join(dir, "pg"), join(dir, "run"), await freePort());
   // Tests trade durability for speed; the soak keeps it (it kills the server and counts on fsync).
-  startCluster(binDir, cluster, { throwaway: !opts.durable });
+  startCluster(binDir, cluster, { throwaway: !opts.durable, settings: opts.settings });
   return {
     adminUrl: cluster.url("app"), dbName: "app", cluster, binDir,
     serverUrl: (db) => cluster.url(db),

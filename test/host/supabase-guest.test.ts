@@ -98,7 +98,7 @@ beforeAll(async () => {
   // The user exposes api (dashboard) and sets the pre-request hook (docs/deployment.md).
   api = await platformPostgrest("public,graphql_public,api", "internal.pre_request");
   after = { snapshot: await admin(SNAPSHOT, [OURS, API_ROLES]), answers: await hostAnswers(api) };
-}, 120_000);
+});
 
 afterAll(async () => {
   if (!binDir) return;

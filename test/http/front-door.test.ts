@@ -10,6 +10,7 @@ import { apiUrl, db, newKey, roleHeaders } from "../support/env.js";
 import { baileysGroup, groupJid, seedSession, uniqueSession } from "../support/fixtures.js";
 import { startFrontDoor, type FrontDoor } from "../support/nginx.js";
 import { evolutionEnvelope, evolutionGroupMetadata, wahaGroupJoin } from "../fixtures/gateway-payloads.js";
+import { until } from "../support/wait.js";
 
 let door: FrontDoor;
 let gw: Record<string, string>;
@@ -17,7 +18,7 @@ let crm: Record<string, string>;
 beforeAll(async () => {
   door = await startFrontDoor(apiUrl);
   ({ gw, crm } = await roleHeaders());
-}, 60_000);
+});
 afterAll(async () => {
   await door.stop();
   await db.end();
@@ -59,11 +60,10 @@ describe("the nginx front door", () => {
     expect(r.status).toBe(413);
     expect(JSON.parse(r.body)).toMatchObject({ code: "request_too_large" });
     // nginx logs the request when it closes the connection.
-    let lines: string[] = [];
-    for (let i = 0; i < 40 && lines.length === 0; i++) {
-      await new Promise((res) => setTimeout(res, 50));
-      lines = door.accessLog().split("\n").slice(before - 1).filter(Boolean);
-    }
+    const lines = await until(async () => {
+      const logged = door.accessLog().split("\n").slice(before - 1).filter(Boolean);
+      return logged.length > 0 && logged;
+    });
     expect(lines).toEqual(["POST /rpc/record_message_error 413 upstream=-"]);
   });
 
@@ -99,7 +99,7 @@ describe("the nginx front door", () => {
       })),
     }, gw);
     expect([acks.status, acks.json.counts.applied]).toEqual([200, 1000]);
-  }, 120_000);
+  });
 
   // Issue 21.12: each gateway endpoint's limit derives from its largest legal body, which passes;
   // a body past the limit is a coded 413 (and Evolution would drop it after 10 retries: keep
@@ -112,7 +112,7 @@ describe("the nginx front door", () => {
     expect([r.status, r.json.counts?.pending_match]).toEqual([200, 1000]);
     expect(r.bytes).toBeGreaterThan(64 * 1024);
     expect(r.bytes).toBeLessThan(limitOf("/rpc/record_message_status"));
-  }, 60_000);
+  });
 
   it("evolution_webhook: groups.upsert of one 1,024-member group (WhatsApp's largest), Baileys 7 participants, longest subject and description, passes", async () => {
     const sessionId = uniqueSession("doorevo");

@@ -231,7 +231,7 @@ describe("Evolution API as 2.3.7 posts", () => {
     const { rows: [c] } = await db.query(`select (select count(*)::int from message_error_inbox where session_id = $1) as errors,
       (select count(*)::int from message_status_inbox where session_id = $1) as progress`, [sessionId]);
     expect([c.errors, c.progress]).toEqual([errors, n - errors]);
-  }, 60_000);
+  });
 
   it("the instance's apikey is never stored: in an array envelope, nested, in any case", async () => {
     const secret = `SECRET-${uniqueSession("k")}`;

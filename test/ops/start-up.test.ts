@@ -8,6 +8,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { repoRoot } from "../../scripts/lib/paths.js";
 import { freePort } from "../../scripts/lib/run.js";
 import { db, dbUrl } from "../support/env.js";
+import { until } from "../support/wait.js";
 
 afterAll(() => db.end());
 
@@ -65,8 +66,10 @@ describe("npm start", () => {
     const port = await freePort();
     const s = start({ PORT: String(port), ADMIN_PORT: "" });
     try {
-      const deadline = Date.now() + 30_000;
-      while (!s.out().includes("Health:") && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+      // Until it has printed its URLs or stopped (a start that fails shows its output below).
+      let stopped = false;
+      void s.exited.then(() => { stopped = true; });
+      await until(async () => s.out().includes("Health:") || stopped);
       expect(s.out()).toContain(`Health:   http://127.0.0.1:${port + 1}/live  http://127.0.0.1:${port + 1}/ready`);
       for (const probe of ["live", "ready"]) {
         expect((await fetch(`http://127.0.0.1:${port + 1}/${probe}`)).status).toBe(200);

@@ -76,7 +76,7 @@ beforeAll(async () => {
   gatewayKey = await newKey("gateway");
   crmKey = await newKey("crm");
   process.on("unhandledRejection", onUnhandled);
-}, 60_000);
+});
 afterAll(async () => {
   process.off("unhandledRejection", onUnhandled);
   await stopBackend();
@@ -133,7 +133,7 @@ describe.each(versions)("runBaileysGateway on real $name sockets", (v) => {
     }
     expect((await rowsOf([ids[0]!]))[0]).toMatchObject({ status: "failed", error_code: 463 });
     expect(unhandled).toEqual([]);
-  }, 60_000);
+  });
 
   it("logged out: no reconnect, onLoggedOut is told; a stop with the backend gone returns within its deadline with what is left", async () => {
     const { sessionId, jids, ids } = await sentCampaign(1, v.name + " out");
@@ -159,5 +159,5 @@ describe.each(versions)("runBaileysGateway on real $name sockets", (v) => {
       for (const s of made) s.end(undefined);
     }
     expect(unhandled).toEqual([]);
-  }, 60_000);
+  });
 });

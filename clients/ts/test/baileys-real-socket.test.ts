@@ -10,6 +10,7 @@ import { WebSocketServer } from "ws";
 import { createCrmClient, createGatewayClient, forwardBaileysErrors, forwardBaileysProgress, type GatewayClient } from "../src/index.js";
 import { apiUrl, db, newKey } from "../../../test/support/env.js";
 import { seedSession } from "../../../test/support/fixtures.js";
+import { until } from "../../../test/support/wait.js";
 
 const versions = [
   { name: "Baileys 6.7", make: makeWASocket6, creds: initAuthCreds6 },
@@ -73,8 +74,8 @@ describe.each(versions)("forwardBaileysErrors on a real $name socket", (v) => {
       await new Promise((r) => setTimeout(r, 20));
       sock.ev.flush();
       expect(updates).toBe(0); // the merge happened: only the upsert carries the error
-      await new Promise((r) => setTimeout(r, 50));
-      await fwd.flush();
+      // Until both errors have reached the backend, however long the socket and the batcher take.
+      await until(async () => { await fwd.flush(); return (await crm.listFailedGroups(campaignId)).length === 2; });
     } finally {
       await fwd.stop();
       sock.end(undefined);
@@ -109,8 +110,11 @@ describe.each(versions)("forwardBaileysProgress on a real $name socket", (v) => 
       sock.ws.emit("CB:receipt", receipt(id, jids[0]!, "5511900000001@s.whatsapp.net", t));
       sock.ws.emit("CB:receipt", receipt(id, jids[0]!, "5511900000002@s.whatsapp.net", t + 1));
       sock.ws.emit("CB:receipt", receipt(id, jids[0]!, "5511900000001@s.whatsapp.net", t + 1, "read"));
-      await new Promise((r) => setTimeout(r, 300));
-      await fwd.flush();
+      // Baileys handles receipts asynchronously: until the read (the last one) has reached the backend.
+      await until(async () => {
+        await fwd.flush();
+        return (await db.query("select read_at from notification_campaign_groups where message_id = $1", [id])).rows[0]?.read_at;
+      });
     } finally {
       await fwd.stop();
       sock.end(undefined);

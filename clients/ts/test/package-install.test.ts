@@ -30,7 +30,7 @@ beforeAll(() => {
     },
     include: ["src"],
   }));
-}, 120_000);
+});
 afterAll(async () => {
   rmSync(scratch, { recursive: true, force: true });
   await db.end();
