@@ -1,5 +1,5 @@
 // npm run db:migrate — migrate the database (local cluster or DATABASE_URL), re-apply functions,
-// and rewrite the committed schema dump db/schema.sql.
+// and rewrite the committed schema dump db/schema.generated.sql.
 import { dumpSchema, migrate } from "./lib/migrate.js";
 import { devTarget, isHostProject, setAuthenticatorPassword } from "./lib/target.js";
 import { signalRunningPostgrest } from "./lib/postgrest.js";
@@ -21,6 +21,6 @@ if (process.env.AUTHENTICATOR_PASSWORD) {
 if (signalRunningPostgrest()) console.log("reloaded the PostgREST npm start runs (SIGUSR1/SIGUSR2)");
 if (!process.argv.includes("--no-dump")) {
   await dumpSchema(target.adminUrl);
-  console.log("wrote db/schema.sql");
+  console.log("wrote db/schema.generated.sql");
 }
 await target.teardown();

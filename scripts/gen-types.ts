@@ -7,7 +7,7 @@ import { migrate } from "./lib/migrate.js";
 import { repoRoot } from "./lib/paths.js";
 import { devTarget } from "./lib/target.js";
 import { DATABASE_TYPES_FILE, generateDatabaseTypes } from "./lib/typegen.js";
-import { OPENAPI_SQL_FILE, generateOpenApi, openApiSql } from "./lib/openapi.js";
+import { OPENAPI_FILE, generateOpenApi, openApiJson } from "./lib/openapi.js";
 import { clientVersion } from "./lib/paths.js";
 
 const target = await devTarget();
@@ -19,10 +19,10 @@ try {
   writeFileSync(join(repoRoot, ERROR_CODES_SQL_FILE), generateErrorCodesSql());
   writeFileSync(join(repoRoot, DATABASE_TYPES_FILE), await generateDatabaseTypes(target.adminUrl));
   writeFileSync(join(repoRoot, CONTRACT_TYPES_FILE), await generateContractTypes());
-  writeFileSync(join(repoRoot, OPENAPI_SQL_FILE), openApiSql(await generateOpenApi(target.adminUrl, clientVersion())));
-  // The document is a function of the database: apply it now (PostgREST reloads).
+  writeFileSync(join(repoRoot, OPENAPI_FILE), openApiJson(await generateOpenApi(target.adminUrl, clientVersion())));
+  // Migrate loads the document into the database: load this one now.
   await migrate(target.adminUrl, { quiet: true });
-  console.log(`wrote ${VALUES_FILE}, ${VALUES_MODULE_FILE}, ${DATABASE_TYPES_FILE}, ${CONTRACT_TYPES_FILE} and ${OPENAPI_SQL_FILE}`);
+  console.log(`wrote ${VALUES_FILE}, ${VALUES_MODULE_FILE}, ${DATABASE_TYPES_FILE}, ${CONTRACT_TYPES_FILE} and ${OPENAPI_FILE}`);
 } finally {
   await target.teardown();
 }

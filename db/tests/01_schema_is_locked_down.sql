@@ -25,7 +25,7 @@ select is_empty($$
     and p.oid::regprocedure::text not in ('internal.pre_request()', 'internal.url_path(text)',
       'internal.api_key(text)', 'internal.role_statement_timeout(name)',
       'internal.raise_api_error(integer,text,text,jsonb,text)', 'internal.error_codes()', 'internal.credentials_hint(text)',
-      'api.openapi()')
+      'internal.openapi_document()', 'api.openapi()')
 $$, 'no function in api or internal is executable by PUBLIC but the pre-request hook, its helpers and the OpenAPI document');
 
 select is_empty($$

@@ -104,7 +104,7 @@ export function loadContracts(): Record<string, JsonSchema> {
   return out;
 }
 
-export const ERROR_CODES_SQL_FILE = "db/functions/internal.error_codes.sql";
+export const ERROR_CODES_SQL_FILE = "db/functions/internal.error_codes.generated.sql";
 
 /** The ErrorCode union of db/contracts/error.schema.json as the database's registry of codes. */
 export function generateErrorCodesSql(): string {

@@ -1,6 +1,6 @@
 // Migrations: dbmate up, then every db/functions/*.sql (CREATE OR REPLACE) in one transaction,
 // then ask PostgREST to reload its schema cache and configuration.
-import { readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { run } from "./run.js";
 import { repoRoot } from "./paths.js";
@@ -26,8 +26,11 @@ export const MIGRATIONS_TABLE = "wa_data.schema_migrations";
 function dbmateArgs(url: string) {
   return ["--url", dbmateUrl(url), "--migrations-dir", join(repoRoot, "db", "migrations"),
     "--migrations-table", MIGRATIONS_TABLE,
-    "--schema-file", join(repoRoot, "db", "schema.sql"), "--wait", "--wait-timeout", "30s"];
+    "--schema-file", join(repoRoot, "db", "schema.generated.sql"), "--wait", "--wait-timeout", "30s"];
 }
+
+/** Generated documents the API serves, by name (internal.api_documents). */
+const DOCUMENTS = { openapi: "db/contracts/openapi.generated.json" };
 
 export async function applyFunctions(url: string) {
   const dir = join(repoRoot, "db", "functions");
@@ -67,6 +70,14 @@ export async function applyFunctions(url: string) {
         and p.xmin <> pg_current_xact_id()::xid
         and p.oid not in (select oid from migration_owned)`);
     for (const { ddl } of rows) await client.query(ddl);
+    // The documents the API serves (generated files), loaded as data in the same transaction.
+    for (const [name, file] of Object.entries(DOCUMENTS)) {
+      const path = join(repoRoot, file);
+      if (!existsSync(path)) continue; // before the first `npm run gen:types`
+      await client.query(`insert into internal.api_documents (name, body) values ($1, $2::json)
+        on conflict (name) do update set body = excluded.body, loaded_at = now()
+        where api_documents.body::text is distinct from excluded.body::text`, [name, readFileSync(path, "utf8")]);
+    }
     return rows.map((r) => r.ddl);
   });
   if (dropped.length) console.error(`db/functions: ${dropped.join("; ")}`);
@@ -125,7 +136,7 @@ export const OUR_SCHEMAS = ["api", "internal", "wa_data"];
  * host project the database holds the host's objects too), and the migrations applied, as dbmate
  * writes them; machine-independent.
  */
-export async function dumpSchema(url: string, file = join(repoRoot, "db", "schema.sql")) {
+export async function dumpSchema(url: string, file = join(repoRoot, "db", "schema.generated.sql")) {
   const ddl = run("pg_dump", ["--schema-only", "--no-privileges", "--no-owner", "--encoding=UTF8",
     ...OUR_SCHEMAS.map((s) => `--schema=${s}`), "--dbname", url]);
   const versions = await withClient(url, async (c) =>
