@@ -1,5 +1,5 @@
-// Migrations: dbmate up, then every db/functions/*.sql (CREATE OR REPLACE) in one transaction,
-// then ask PostgREST to reload its schema cache and configuration.
+// Migrations: dbmate up, then every db/functions/*.sql (CREATE OR REPLACE) and db/views/*.sql in
+// one transaction, then ask PostgREST to reload its schema cache and configuration.
 import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { run } from "./run.js";
@@ -35,7 +35,15 @@ const DOCUMENTS = { openapi: "db/contracts/openapi.generated.json" };
 export async function applyFunctions(url: string) {
   const dir = join(repoRoot, "db", "functions");
   const files = readdirSync(dir).filter((f) => f.endsWith(".sql")).sort();
+  const viewDir = join(repoRoot, "db", "views");
+  const views = readdirSync(viewDir).filter((f) => f.endsWith(".sql")).sort();
   const dropped = await inTransaction(url, async (client) => {
+    // The API's views are the folder db/views, made again on every migrate like the functions:
+    // every view in api goes first (a migration may have changed what they read), and what the
+    // folder defines is created after the functions.
+    const { rows: old } = await client.query<{ name: string }>(
+      "select c.oid::regclass::text as name from pg_class c where c.relnamespace = 'api'::regnamespace and c.relkind = 'v'");
+    for (const { name } of old) await client.query(`drop view if exists ${name}`); // never cascade: nothing of a host is dropped
     // Bodies may refer to functions defined in later files.
     await client.query("set local check_function_bodies = off");
     for (const f of files) {
@@ -70,6 +78,13 @@ export async function applyFunctions(url: string) {
         and p.xmin <> pg_current_xact_id()::xid
         and p.oid not in (select oid from migration_owned)`);
     for (const { ddl } of rows) await client.query(ddl);
+    for (const f of views) {
+      try {
+        await client.query(readFileSync(join(viewDir, f), "utf8"));
+      } catch (e) {
+        throw new Error(`db/views/${f}: ${(e as Error).message}`);
+      }
+    }
     // The documents the API serves (generated files), loaded as data in the same transaction.
     for (const [name, file] of Object.entries(DOCUMENTS)) {
       const path = join(repoRoot, file);

@@ -1,6 +1,7 @@
 // Ops: migrate leaves the database with exactly the functions and triggers db/functions defines.
 // A function removed or renamed there, an old overload, a trigger of an old function: all dropped
-// by the next migrate, in the same transaction that re-applies the folder.
+// by the next migrate, in the same transaction that re-applies the folder. The same for api's views
+// and db/views.
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -17,7 +18,11 @@ describe("db/functions lifecycle", () => {
     await db.query(`create function internal.tg_retired() returns trigger language plpgsql as 'begin return null; end'`);
     await db.query(`create trigger tg_whatsapp_sessions__retired after insert on whatsapp_sessions
                     for each statement execute function internal.tg_retired()`);
+    await db.query("create view api.retired_view as select 1 as x");
     await applyFunctions(dbUrl);
+    // Views too: db/views is the whole truth of api's views.
+    const { rows: views } = await db.query("select c.relname::text as name from pg_class c where c.relnamespace = 'api'::regnamespace and c.relkind = 'v' order by 1");
+    expect(views.map((v) => `${v.name}.sql`)).toEqual(readdirSync(join(repoRoot, "db", "views")).map((f) => f.replace(/^api\./, "")).sort());
 
     const { rows: fns } = await db.query(
       `select p.oid::regprocedure::text as sig from pg_proc p
