@@ -63,7 +63,7 @@ CREATE DOMAIN api."*/*" AS bytea;
 CREATE FUNCTION internal.value_rules() RETURNS jsonb
     LANGUAGE sql IMMUTABLE PARALLEL SAFE
     SET search_path TO 'pg_catalog', 'pg_temp'
-    RETURN '{"Jid": {"type": "string", "pattern": "\\S", "maxLength": 200, "minLength": 1, "description": "Any WhatsApp JID (a group, a person, a community parent)."}, "GroupJid": {"type": "string", "pattern": "^[0-9]{5,32}(-[0-9]{1,20})?@g\\.us$", "x-describe": "a group JID (like 120363041234567890@g.us)", "description": "A WhatsApp group JID: 120363041234567890@g.us, or the older 5511999999999-1600000000@g.us."}, "MessageId": {"type": "string", "pattern": "\\S", "maxLength": 300, "minLength": 1, "description": "A message key id. WAHA ids true_<jid>_<id>[_<participant>] are unwrapped to <id>."}, "SessionId": {"type": "string", "pattern": "\\S", "maxLength": 200, "minLength": 1, "description": "The gateway''s name for one WhatsApp account (Baileys session, Evolution instance, WAHA session)."}, "CampaignName": {"type": "string", "pattern": "\\S", "maxLength": 200, "minLength": 1}, "ErrorMessage": {"type": "string", "maxLength": 4000}, "GroupSubject": {"type": "string", "maxLength": 1000}, "IdempotencyKey": {"type": "string", "pattern": "^[!-~]+$", "maxLength": 255, "minLength": 1, "x-describe": "1 to 255 visible ASCII characters (a UUID, say)", "description": "The Idempotency-Key request header: any visible ASCII (a UUID, say), quoted or not."}, "CampaignMessage": {"type": "string", "pattern": "\\S", "maxLength": 65536, "minLength": 1}, "GatewayErrorCode": {"type": "integer", "maximum": 999999999, "minimum": 0, "description": "The gateway''s error code (WhatsApp''s, e.g. 420 or 463).", "x-string-pattern": "^[ \\t\\n\\r]*[0-9]{1,9}[ \\t\\n\\r]*$"}}'::jsonb;
+    RETURN '{"Jid": {"type": "string", "pattern": "\\S", "maxLength": 200, "minLength": 1, "description": "Any WhatsApp JID (a group, a person, a community parent)."}, "GroupJid": {"type": "string", "pattern": "^[0-9]{5,32}(-[0-9]{1,20})?@g\\.us$", "x-describe": "a group JID (like 120363041234567890@g.us)", "description": "A WhatsApp group JID: 120363041234567890@g.us, or the older 5511999999999-1600000000@g.us."}, "MessageId": {"type": "string", "pattern": "\\S", "maxLength": 300, "minLength": 1, "description": "A message key id. WAHA ids true_<jid>_<id>[_<participant>] are unwrapped to <id>."}, "SessionId": {"type": "string", "pattern": "\\S", "maxLength": 200, "minLength": 1, "description": "The gateway''s name for one WhatsApp account (Baileys session, Evolution instance, WAHA session)."}, "CampaignName": {"type": "string", "pattern": "\\S", "maxLength": 200, "minLength": 1}, "ErrorMessage": {"type": "string", "maxLength": 4000}, "GroupSubject": {"type": "string", "maxLength": 1000}, "CampaignStatus": {"enum": ["draft", "scheduled", "sending", "completed", "failed", "partial_failure", "cancelled"], "type": "string", "x-final": ["completed", "failed", "partial_failure", "cancelled"], "description": "A campaign''s status: draft or scheduled until its first send result, sending while groups are pending, then final (x-final): completed, failed, partial_failure, or cancelled."}, "IdempotencyKey": {"type": "string", "pattern": "^[!-~]+$", "maxLength": 255, "minLength": 1, "x-describe": "1 to 255 visible ASCII characters (a UUID, say)", "description": "The Idempotency-Key request header: any visible ASCII (a UUID, say), quoted or not."}, "CampaignMessage": {"type": "string", "pattern": "\\S", "maxLength": 65536, "minLength": 1}, "GatewayErrorCode": {"type": "integer", "maximum": 999999999, "minimum": 0, "description": "The gateway''s error code (WhatsApp''s, e.g. 420 or 463).", "x-string-pattern": "^[ \\t\\n\\r]*[0-9]{1,9}[ \\t\\n\\r]*$"}, "CampaignRowStatus": {"enum": ["pending", "sent", "failed", "cancelled"], "type": "string", "x-final": ["failed", "cancelled"], "description": "One campaign target''s status: pending until its send result, sent, failed (at send time or by a later error ACK), or cancelled (never sent)."}}'::jsonb;
 
 --
 -- Name: conforms(text, text); Type: FUNCTION; Schema: internal; Owner: -
@@ -71,7 +71,7 @@ CREATE FUNCTION internal.value_rules() RETURNS jsonb
 
 CREATE FUNCTION internal.conforms(v text, rule text) RETURNS boolean
     LANGUAGE sql IMMUTABLE PARALLEL SAFE
-    RETURN ((length(v) >= COALESCE((((internal.value_rules() -> rule) ->> 'minLength'::text))::integer, 0)) AND (length(v) <= COALESCE((((internal.value_rules() -> rule) ->> 'maxLength'::text))::integer, 2147483647)) AND (v ~ COALESCE(((internal.value_rules() -> rule) ->> 'pattern'::text), ''::text)));
+    RETURN ((length(v) >= COALESCE((((internal.value_rules() -> rule) ->> 'minLength'::text))::integer, 0)) AND (length(v) <= COALESCE((((internal.value_rules() -> rule) ->> 'maxLength'::text))::integer, 2147483647)) AND (v ~ COALESCE(((internal.value_rules() -> rule) ->> 'pattern'::text), ''::text)) AND COALESCE((((internal.value_rules() -> rule) -> 'enum'::text) ? v), true));
 
 --
 -- Name: campaign_message; Type: DOMAIN; Schema: internal; Owner: -
@@ -98,6 +98,20 @@ CREATE TYPE internal.campaign_row_change AS (
 	delivered integer,
 	read integer
 );
+
+--
+-- Name: campaign_row_status; Type: DOMAIN; Schema: internal; Owner: -
+--
+
+CREATE DOMAIN internal.campaign_row_status AS text
+	CONSTRAINT campaign_row_status_check CHECK (internal.conforms(VALUE, 'CampaignRowStatus'::text));
+
+--
+-- Name: campaign_status; Type: DOMAIN; Schema: internal; Owner: -
+--
+
+CREATE DOMAIN internal.campaign_status AS text
+	CONSTRAINT campaign_status_check CHECK (internal.conforms(VALUE, 'CampaignStatus'::text));
 
 --
 -- Name: error_message; Type: DOMAIN; Schema: internal; Owner: -
@@ -354,7 +368,7 @@ begin
     union all select 13, '# HELP wa_campaigns Campaigns by status.'
     union all select 14, '# TYPE wa_campaigns gauge'
     union all select 15, format('wa_campaigns{status="%s"} %s', s, coalesce(x.n, 0))
-    from unnest(array['draft', 'scheduled', 'sending', 'completed', 'failed', 'partial_failure', 'cancelled']) s
+    from jsonb_array_elements_text(internal.value_rules() -> 'CampaignStatus' -> 'enum') s
     left join (select status, count(*) as n from wa_data.notification_campaigns group by status) x on x.status = s
     union all select 16, '# HELP wa_restricted_sessions Sessions WhatsApp restricted (see api.sessions).'
     union all select 17, '# TYPE wa_restricted_sessions gauge'
@@ -1068,7 +1082,7 @@ begin
       -- (c.* is the locked, current row: never a second read of it, which could be older.)
       finished_at = case when internal.campaign_status(c.status, c.pending_count + d.pending, c.sent_count + d.sent,
                                                        c.failed_count + d.failed, c.cancelled_count + d.cancelled)
-                              in ('completed', 'failed', 'partial_failure', 'cancelled')
+                              = any(internal.final_values('CampaignStatus'))
                          then coalesce(c.finished_at, now()) end,
       updated_at = now()
   from delta d
@@ -1118,7 +1132,7 @@ CREATE TABLE wa_data.notification_campaigns (
     name internal.campaign_name NOT NULL,
     message internal.campaign_message NOT NULL,
     session_id internal.session_id NOT NULL,
-    status text DEFAULT 'draft'::text NOT NULL,
+    status internal.campaign_status DEFAULT 'draft'::text NOT NULL,
     total_groups integer DEFAULT 0 NOT NULL,
     pending_count integer DEFAULT 0 NOT NULL,
     sent_count integer DEFAULT 0 NOT NULL,
@@ -1135,7 +1149,6 @@ CREATE TABLE wa_data.notification_campaigns (
     CONSTRAINT notification_campaigns_pending_count_check CHECK ((pending_count >= 0)),
     CONSTRAINT notification_campaigns_progress_within_total CHECK ((((delivered_count >= 0) AND (delivered_count <= total_groups)) AND ((read_count >= 0) AND (read_count <= total_groups)))),
     CONSTRAINT notification_campaigns_sent_count_check CHECK ((sent_count >= 0)),
-    CONSTRAINT notification_campaigns_status_check CHECK ((status = ANY (ARRAY['draft'::text, 'scheduled'::text, 'cancelled'::text, 'sending'::text, 'completed'::text, 'failed'::text, 'partial_failure'::text]))),
     CONSTRAINT notification_campaigns_total_groups_check CHECK ((total_groups >= 0)),
     CONSTRAINT notification_campaigns_totals_add_up CHECK ((total_groups = (((pending_count + sent_count) + failed_count) + cancelled_count)))
 );
@@ -1199,7 +1212,13 @@ CREATE FUNCTION internal.campaign_status(current_status text, pending integer, s
 CREATE FUNCTION internal.campaign_transition(current_status text, action text) RETURNS text
     LANGUAGE sql IMMUTABLE PARALLEL SAFE
     SET search_path TO 'pg_catalog', 'pg_temp'
-    RETURN CASE WHEN ((action = 'schedule'::text) AND (current_status = 'draft'::text)) THEN 'scheduled'::text WHEN ((action = 'unschedule'::text) AND (current_status = 'scheduled'::text)) THEN 'draft'::text WHEN ((action = 'cancel'::text) AND (current_status = ANY (ARRAY['draft'::text, 'scheduled'::text, 'sending'::text]))) THEN 'cancelled'::text ELSE NULL::text END;
+    AS $$
+  select case
+    when action = 'schedule' and current_status = 'draft' then 'scheduled'
+    when action = 'unschedule' and current_status = 'scheduled' then 'draft'
+    when action = 'cancel' and not current_status = any(internal.final_values('CampaignStatus')) then 'cancelled'
+  end
+$$;
 
 --
 -- Name: create_api_key(text, name, text, text[]); Type: FUNCTION; Schema: internal; Owner: -
@@ -1375,7 +1394,7 @@ CREATE TABLE wa_data.notification_campaign_groups (
     group_jid internal.group_jid NOT NULL,
     group_name internal.group_subject,
     session_id internal.session_id NOT NULL,
-    status text DEFAULT 'pending'::text NOT NULL,
+    status internal.campaign_row_status DEFAULT 'pending'::text NOT NULL,
     message_id internal.message_id,
     error_code internal.gateway_error_code,
     error_message internal.error_message,
@@ -1385,9 +1404,8 @@ CREATE TABLE wa_data.notification_campaign_groups (
     delivered_at timestamp with time zone,
     read_at timestamp with time zone,
     cancelled_at timestamp with time zone,
-    CONSTRAINT notification_campaign_groups_pending_has_no_message_id CHECK (((status <> 'pending'::text) OR (message_id IS NULL))),
-    CONSTRAINT notification_campaign_groups_sent_has_message_id CHECK (((status <> 'sent'::text) OR (message_id IS NOT NULL))),
-    CONSTRAINT notification_campaign_groups_status_check CHECK ((status = ANY (ARRAY['pending'::text, 'sent'::text, 'failed'::text, 'cancelled'::text])))
+    CONSTRAINT notification_campaign_groups_pending_has_no_message_id CHECK ((((status)::text <> 'pending'::text) OR (message_id IS NULL))),
+    CONSTRAINT notification_campaign_groups_sent_has_message_id CHECK ((((status)::text <> 'sent'::text) OR (message_id IS NOT NULL)))
 );
 
 --
@@ -1545,6 +1563,15 @@ begin
   return jsonb_build_object('event', event, 'outcome', 'ignored');
 end
 $$;
+
+--
+-- Name: final_values(text); Type: FUNCTION; Schema: internal; Owner: -
+--
+
+CREATE FUNCTION internal.final_values(rule text) RETURNS text[]
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    RETURN ARRAY(SELECT jsonb_array_elements_text(((internal.value_rules() -> rule) -> 'x-final'::text)) AS jsonb_array_elements_text);
 
 --
 -- Name: flag_restricted_session(text, integer); Type: FUNCTION; Schema: internal; Owner: -
@@ -2092,7 +2119,7 @@ begin
   for k in
     select f.id, f.total_groups from wa_data.notification_campaigns f
     where f.finished_at < (horizon ->> 'finished_campaigns')::timestamptz
-      and f.status in ('completed', 'failed', 'partial_failure', 'cancelled')
+      and f.status = any(internal.final_values('CampaignStatus'))
       and f.id <> all(skip)
     order by f.finished_at, f.id
     limit batch
@@ -2110,7 +2137,7 @@ begin
       -- late error may have moved it between final statuses: still final).
       delete from wa_data.notification_campaigns f
       where f.id = k.id and f.finished_at < (horizon ->> 'finished_campaigns')::timestamptz
-        and f.status in ('completed', 'failed', 'partial_failure', 'cancelled');
+        and f.status = any(internal.final_values('CampaignStatus'));
       if found then
         delete from wa_data.message_id_locks l where l.message_id = any(ids);
         c := c + cardinality(ids);
@@ -3087,7 +3114,7 @@ CREATE VIEW api.error_codes WITH (security_invoker='true') AS
     (count(*))::integer AS failures,
     max(r.failed_at) AS last_failed_at
    FROM wa_data.notification_campaign_groups r
-  WHERE (r.status = 'failed'::text)
+  WHERE ((r.status)::text = 'failed'::text)
   GROUP BY r.campaign_id, r.session_id, r.error_code;
 
 --
@@ -3747,7 +3774,7 @@ CREATE INDEX message_status_inbox_updated_idx ON wa_data.message_status_inbox US
 -- Name: notification_campaign_groups_failed_idx; Type: INDEX; Schema: wa_data; Owner: -
 --
 
-CREATE INDEX notification_campaign_groups_failed_idx ON wa_data.notification_campaign_groups USING btree (campaign_id) WHERE (status = 'failed'::text);
+CREATE INDEX notification_campaign_groups_failed_idx ON wa_data.notification_campaign_groups USING btree (campaign_id) WHERE ((status)::text = 'failed'::text);
 
 --
 -- Name: notification_campaign_groups_group_id_idx; Type: INDEX; Schema: wa_data; Owner: -
@@ -3997,4 +4024,5 @@ INSERT INTO wa_data.schema_migrations (version) VALUES
     ('20261130100300'),
     ('20261130100400'),
     ('20261130100500'),
+    ('20261130100600'),
     ('20261130110000');

@@ -147,6 +147,8 @@ export async function generateContractTypes(): Promise<string> {
     Object.assign(definitions, defs);
     definitions[rest.title] = rest;
   }
+  // Every checked value is a type too (CampaignRowStatus, ...), whether a contract names it or not.
+  for (const [name, def] of Object.entries(loadValues().definitions)) definitions[name] ??= def as JsonSchema;
   // The wire accepts unknown fields ("additionalProperties": true), but a TypeScript index
   // signature would refuse interfaces such as Baileys' GroupMetadata: the types name the known
   // fields only (excess fields in a variable still pass).
