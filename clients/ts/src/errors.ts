@@ -37,13 +37,13 @@ export const RETRYABLE_STATUS = (status: number) => status === 0 || status >= 50
  * Every failed call throws this: the backend's stable `code`, the HTTP `status` (0 when the
  * request never got an answer), its message, details and hint, and the whole body.
  */
-export class BackendError<C extends ErrorCode = ErrorCode> extends Error {
+export class BackendError extends Error {
   override readonly name = "BackendError";
   constructor(
-    readonly code: C,
+    readonly code: ErrorCode,
     readonly status: number,
     message: string,
-    readonly details: DetailsOf<C> | unknown = null,
+    readonly details: unknown = null,
     readonly hint: string | null = null,
     readonly body: unknown = null,
   ) {
@@ -54,8 +54,8 @@ export class BackendError<C extends ErrorCode = ErrorCode> extends Error {
    * Whether this is a refusal with `code`; narrows `details` to that code's shape:
    * `if (e.is("unsendable_groups")) e.details.groupJids`.
    */
-  is<K extends ErrorCode>(code: K): this is BackendError<K> & { readonly details: DetailsOf<K> } {
-    return (this.code as ErrorCode) === code;
+  is<K extends ErrorCode>(code: K): this is BackendError & { readonly code: K; readonly details: DetailsOf<K> } {
+    return this.code === code;
   }
 
   /**
