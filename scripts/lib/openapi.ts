@@ -140,7 +140,9 @@ export async function generateOpenApi(adminUrl: string, version: string): Promis
         properties: Object.fromEntries(v.columns.map((c) => {
           const value: JsonSchema = c.domain && schemas[pascal(c.domain)]
             ? { $ref: `#/components/schemas/${pascal(c.domain)}` }
-            : { ...(PG_TYPES[c.type] ?? { type: "string" }), ...(c.comment ? { description: c.comment } : {}) };
+            : { ...(c.type.endsWith("[]") ? { type: "array", items: PG_TYPES[c.type.slice(0, -2)] ?? { type: "string" } }
+                                          : PG_TYPES[c.type] ?? { type: "string" }),
+                ...(c.comment ? { description: c.comment } : {}) };
           if (c.notNull) return [c.name, value];
           return [c.name, value.$ref ? { anyOf: [value, { type: "null" }] } : { ...value, type: [value.type, "null"] }];
         })),

@@ -3,6 +3,7 @@
 import { SignJWT } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createApiKey, revokeApiKey } from "../../scripts/lib/api-keys.js";
+import { loadEndpoints, type ApiRole } from "../../scripts/lib/endpoints.js";
 import { apiUrl, db, dbUrl, jwtSecret, newKey } from "../support/env.js";
 
 const sign = (role: string, opts: { secret?: string; expired?: boolean } = {}) => {
@@ -11,34 +12,27 @@ const sign = (role: string, opts: { secret?: string; expired?: boolean } = {}) =
   return jwt.sign(new TextEncoder().encode(opts.secret ?? jwtSecret));
 };
 
-type Role = "gateway" | "crm" | "ops";
+type Role = ApiRole;
 type Endpoint = { name: string; method: "GET" | "POST"; path: string; body?: unknown; owners: Role[] };
 // Bodies are chosen so that an allowed caller gets a definite answer without changing anything
 // that matters: a sync of an empty throwaway session, an ACK for an unknown id, 422s, reads.
-const endpoints: Endpoint[] = [
-  { name: "sync_groups", method: "POST", path: "/rpc/sync_groups", body: { sessionId: "auth_matrix", groups: [], allowEmpty: true }, owners: ["gateway"] },
-  { name: "record_message_error", method: "POST", path: "/rpc/record_message_error", body: { messageId: "auth_matrix_unknown" }, owners: ["gateway"] },
-  { name: "record_message_status", method: "POST", path: "/rpc/record_message_status", body: { messageId: "auth_matrix_unknown", status: "delivered" }, owners: ["gateway"] },
-  { name: "evolution_webhook", method: "POST", path: "/rpc/evolution_webhook", body: { event: "connection.update", instance: "auth_matrix" }, owners: ["gateway"] },
-  { name: "waha_webhook", method: "POST", path: "/rpc/waha_webhook", body: { event: "session.status", session: "auth_matrix" }, owners: ["gateway"] },
-  { name: "create_campaign", method: "POST", path: "/rpc/create_campaign", body: {}, owners: ["crm"] },
-  { name: "record_message_sent", method: "POST", path: "/rpc/record_message_sent", body: {}, owners: ["crm"] },
-  { name: "schedule_campaign", method: "POST", path: "/rpc/schedule_campaign", body: {}, owners: ["crm"] },
-  { name: "cancel_campaign", method: "POST", path: "/rpc/cancel_campaign", body: {}, owners: ["crm"] },
-  { name: "retry_failed_groups", method: "POST", path: "/rpc/retry_failed_groups", body: {}, owners: ["crm"] },
-  { name: "clear_session_restriction", method: "POST", path: "/rpc/clear_session_restriction", body: {}, owners: ["crm"] },
-  { name: "expire_unmatched_acks", method: "POST", path: "/rpc/expire_unmatched_acks", body: {}, owners: ["ops"] },
-  { name: "resolve_quarantined", method: "POST", path: "/rpc/resolve_quarantined", body: {}, owners: ["ops"] },
-  { name: "metrics", method: "GET", path: "/rpc/metrics", owners: ["ops"] },
-  { name: "campaigns", method: "GET", path: "/campaigns?limit=1", owners: ["crm", "ops"] },
-  { name: "campaign_groups", method: "GET", path: "/campaign_groups?limit=1", owners: ["crm"] },
-  { name: "sendable_groups", method: "GET", path: "/sendable_groups?limit=1", owners: ["crm"] },
-  { name: "sessions", method: "GET", path: "/sessions?limit=1", owners: ["crm", "ops"] },
-  { name: "ack_backlog", method: "GET", path: "/ack_backlog?limit=1", owners: ["ops"] },
-  { name: "quarantine", method: "GET", path: "/quarantine?limit=1", owners: ["ops"] },
-  { name: "error_codes", method: "GET", path: "/error_codes?limit=1", owners: ["ops"] },
-  { name: "key_activity", method: "GET", path: "/key_activity?limit=1", owners: ["ops"] },
-];
+// The endpoints and their roles are the catalogue's (db/contracts/endpoints.json).
+const probes: Record<string, { body?: unknown; query?: string }> = {
+  sync_groups: { body: { sessionId: "auth_matrix", groups: [], allowEmpty: true } },
+  record_message_error: { body: { messageId: "auth_matrix_unknown" } },
+  record_message_status: { body: { messageId: "auth_matrix_unknown", status: "delivered" } },
+  evolution_webhook: { body: { event: "connection.update", instance: "auth_matrix" } },
+  waha_webhook: { body: { event: "session.status", session: "auth_matrix" } },
+  create_campaign: { body: {} }, record_message_sent: { body: {} }, schedule_campaign: { body: {} },
+  cancel_campaign: { body: {} }, retry_failed_groups: { body: {} }, clear_session_restriction: { body: {} },
+  expire_unmatched_acks: { body: {} }, resolve_quarantined: { body: {} }, metrics: {},
+  campaigns: { query: "?limit=1" }, campaign_groups: { query: "?limit=1" }, sendable_groups: { query: "?limit=1" },
+  sessions: { query: "?limit=1" }, ack_backlog: { query: "?limit=1" }, quarantine: { query: "?limit=1" },
+  error_codes: { query: "?limit=1" }, key_activity: { query: "?limit=1" },
+};
+const endpoints: Endpoint[] = loadEndpoints().map((e) => ({
+  name: e.name, method: e.method, path: e.path + (probes[e.name]?.query ?? ""), body: probes[e.name]?.body, owners: e.roles,
+}));
 const allowedAnswer: Record<string, [number, string | null]> = {
   sync_groups: [200, null], record_message_error: [200, null], record_message_status: [200, null],
   evolution_webhook: [200, null], waha_webhook: [200, null],
@@ -101,6 +95,11 @@ const callerNames = ["no credentials", "wrong key", "revoked key", "gateway key"
   "JWT with a wrong secret", "expired JWT", "JWT with an unknown role", "JWT for authenticator"];
 
 describe("auth matrix", () => {
+  it("probes every endpoint of the catalogue, and only those", () => {
+    expect(Object.keys(probes).sort()).toEqual(loadEndpoints().map((e) => e.name).sort());
+    expect(Object.keys(allowedAnswer).sort()).toEqual(Object.keys(probes).sort());
+  });
+
   for (const caller of callerNames) {
     for (const e of endpoints) {
       it(`${caller} → ${e.method} ${e.path}`, async () => {

@@ -294,9 +294,11 @@ export interface EvolutionWebhookRequest {
   instance: SessionId;
   data?: unknown;
   /**
-   * The instance's Evolution key: never stored.
+   * The instance's Evolution key (a string as Evolution sends it; any value is taken): never stored.
    */
-  apikey?: string;
+  apikey?: {
+    [k: string]: unknown | undefined;
+  };
 }
 /**
  * What was recorded (counts per path) or that the event was ignored.
