@@ -3,6 +3,7 @@
 import { dumpSchema, migrate } from "./lib/migrate.js";
 import { devTarget, isHostProject, setAuthenticatorPassword } from "./lib/target.js";
 import { signalRunningPostgrest } from "./lib/postgrest.js";
+import { MIGRATION_LOCK_FILE, recordNewMigrations } from "./lib/migration-lock.js";
 
 const target = await devTarget();
 await migrate(target.adminUrl);
@@ -22,5 +23,8 @@ if (signalRunningPostgrest()) console.log("reloaded the PostgREST npm start runs
 if (!process.argv.includes("--no-dump")) {
   await dumpSchema(target.adminUrl);
   console.log("wrote db/schema.generated.sql");
+  // A migration applied here for the first time is recorded: from now on it is immutable.
+  const recorded = recordNewMigrations();
+  if (recorded.length) console.log(`recorded in ${MIGRATION_LOCK_FILE}: ${recorded.join(", ")}`);
 }
 await target.teardown();
