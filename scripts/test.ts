@@ -16,13 +16,18 @@ import { randomSecret } from "./lib/secrets.js";
 import { testTarget } from "./lib/target.js";
 
 // npm test [-- <vitest file filters>]; npm test -- --pgtap [db/tests/NN_x.sql ...] (pgTAP only);
+// npm test -- --fast (the inner loop: pgTAP and the API tests, test/http);
 // npm run test:soak (durable cluster, fault injection, minutes).
 const soak = process.argv.includes("--soak");
 const pgtapOnly = process.argv.includes("--pgtap");
-const args = process.argv.slice(2).filter((a) => a !== "--soak" && a !== "--pgtap");
+const fast = process.argv.includes("--fast");
+const args = process.argv.slice(2).filter((a) => a !== "--soak" && a !== "--pgtap" && a !== "--fast");
 const pgtapFiles = pgtapOnly ? args : [];
 const vitestArgs = pgtapOnly ? [] : args;
 if (soak) vitestArgs.unshift("--config", "vitest.soak.config.ts");
+// The tiers (README, "Tests"): --fast leaves out the client's packaging, the tooling, the host
+// project and the real-Baileys tests; the API's behaviour is all there.
+if (fast && vitestArgs.length === 0) vitestArgs.push("test/http/");
 
 /** Ends a --pgtap run after pgTAP, through the same teardown. */
 class Done extends Error {}
@@ -113,7 +118,7 @@ try {
   await migrate(target.adminUrl, { quiet: true });
   // Migrations must run cleanly twice: the second run is a no-op for dbmate and re-applies functions.
   await migrate(target.adminUrl, { quiet: true });
-  if (vitestArgs.length === 0) { // a filtered or soak run skips pgTAP
+  if (vitestArgs.length === 0 || fast) { // a filtered or soak run skips pgTAP
     console.log("== pgTAP (db/tests) ==");
     const t = await runPgtap(target.serverUrl, target.dbName, pgtapFiles);
     total = { passed: total.passed + t.passed, failed: total.failed + t.failed };
