@@ -1036,9 +1036,13 @@ $$;
 --
 
 CREATE FUNCTION internal.api_key_id() RETURNS bigint
-    LANGUAGE sql STABLE PARALLEL SAFE
+    LANGUAGE plpgsql STABLE PARALLEL SAFE
     SET search_path TO 'pg_catalog', 'pg_temp'
-    RETURN (NULLIF(current_setting('wa.api_key_id'::text, true), ''::text))::bigint;
+    AS $$
+begin
+  return nullif(current_setting('wa.api_key_id', true), '')::bigint;
+end
+$$;
 
 --
 -- Name: apply_campaign_row_changes(internal.campaign_row_change[]); Type: FUNCTION; Schema: internal; Owner: -
@@ -1095,9 +1099,16 @@ $$;
 --
 
 CREATE FUNCTION internal.caller() RETURNS text
-    LANGUAGE sql STABLE PARALLEL SAFE
+    LANGUAGE plpgsql STABLE PARALLEL SAFE
     SET search_path TO 'pg_catalog', 'pg_temp'
-    RETURN COALESCE(('key:'::text || NULLIF(current_setting('wa.api_key_id'::text, true), ''::text)), ((('jwt:'::text || current_setting('role'::text, true)) || ':'::text) || ((NULLIF(current_setting('request.jwt.claims'::text, true), ''::text))::jsonb ->> 'sub'::text)), ('role:'::text || COALESCE(NULLIF(current_setting('role'::text, true), 'none'::text), (CURRENT_USER)::text)));
+    AS $$
+begin
+  return coalesce('key:' || nullif(current_setting('wa.api_key_id', true), ''),
+                  'jwt:' || current_setting('role', true) || ':'
+                         || (nullif(current_setting('request.jwt.claims', true), '')::jsonb ->> 'sub'),
+                  'role:' || coalesce(nullif(current_setting('role', true), 'none'), current_user));
+end
+$$;
 
 --
 -- Name: campaign_id(jsonb); Type: FUNCTION; Schema: internal; Owner: -
@@ -1439,9 +1450,18 @@ CREATE FUNCTION internal.event_session(given text, message_id text, scope text[]
 --
 
 CREATE FUNCTION internal.event_sessions(payload jsonb) RETURNS text[]
-    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
     SET search_path TO 'pg_catalog', 'pg_temp'
-    RETURN ARRAY(SELECT DISTINCT NULLIF((e.value ->> 'sessionId'::text), ''::text) AS "nullif" FROM jsonb_array_elements(CASE WHEN (jsonb_typeof((event_sessions.payload -> 'events'::text)) = 'array'::text) THEN (event_sessions.payload -> 'events'::text) WHEN (jsonb_typeof(event_sessions.payload) = 'object'::text) THEN jsonb_build_array(event_sessions.payload) ELSE '[]'::jsonb END) e(value) WHERE ((jsonb_typeof(e.value) = 'object'::text) AND (jsonb_typeof((e.value -> 'sessionId'::text)) = 'string'::text)));
+    AS $$
+begin
+  return array(
+    select distinct nullif(e ->> 'sessionId', '')
+    from jsonb_array_elements(case when jsonb_typeof(payload -> 'events') = 'array' then payload -> 'events'
+                                   when jsonb_typeof(payload) = 'object' then jsonb_build_array(payload)
+                                   else '[]'::jsonb end) e
+    where jsonb_typeof(e) = 'object' and jsonb_typeof(e -> 'sessionId') = 'string');
+end
+$$;
 
 --
 -- Name: event_time(jsonb); Type: FUNCTION; Schema: internal; Owner: -
@@ -1640,9 +1660,14 @@ $$;
 --
 
 CREATE FUNCTION internal.idempotency_key_header() RETURNS text
-    LANGUAGE sql STABLE PARALLEL SAFE
+    LANGUAGE plpgsql STABLE PARALLEL SAFE
     SET search_path TO 'pg_catalog', 'pg_temp'
-    RETURN (SELECT CASE WHEN (r.h ~ '^".*"$'::text) THEN substr(r.h, 2, (length(r.h) - 2)) ELSE r.h END AS h FROM (SELECT ((NULLIF(current_setting('request.headers'::text, true), ''::text))::json ->> 'idempotency-key'::text) AS h) r);
+    AS $_$
+begin
+  return (select case when h ~ '^".*"$' then substr(h, 2, length(h) - 2) else h end
+          from (select nullif(current_setting('request.headers', true), '')::json ->> 'idempotency-key' as h) r);
+end
+$_$;
 
 --
 -- Name: idempotency_replay(text, jsonb); Type: FUNCTION; Schema: internal; Owner: -
@@ -1693,9 +1718,14 @@ CREATE FUNCTION internal.is_error_code(code jsonb) RETURNS boolean
 --
 
 CREATE FUNCTION internal.jid_user(jid text) RETURNS text
-    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
     SET search_path TO 'pg_catalog', 'pg_temp'
-    RETURN ((NULLIF(lower(split_part(split_part(jid, '@'::text, 1), ':'::text, 1)), ''::text) || '@'::text) || replace(lower(split_part(jid, '@'::text, 2)), 's.whatsapp.net'::text, 'c.us'::text));
+    AS $$
+begin
+  return nullif(lower(split_part(split_part(jid, '@', 1), ':', 1)), '') || '@'
+         || replace(lower(split_part(jid, '@', 2)), 's.whatsapp.net', 'c.us');
+end
+$$;
 
 --
 -- Name: keep_in_quarantine(text, jsonb); Type: FUNCTION; Schema: internal; Owner: -
@@ -2507,9 +2537,19 @@ $$;
 --
 
 CREATE FUNCTION internal.refuse_out_of_scope(scope text[], sessions text[]) RETURNS jsonb
-    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
     SET search_path TO 'pg_catalog', 'pg_temp'
-    RETURN (SELECT jsonb_build_object('status', 403, 'code', 'session_not_allowed', 'message', format('This API key may not act on session %s.'::text, s.s), 'details', NULL::unknown, 'hint', 'The key is bound to other sessions: npm run api-key -- list shows its sessions.') AS jsonb_build_object FROM unnest(refuse_out_of_scope.sessions) s(s) WHERE ((refuse_out_of_scope.scope IS NOT NULL) AND (s.s IS NOT NULL) AND (NOT (s.s = ANY (refuse_out_of_scope.scope)))) LIMIT 1);
+    AS $$
+begin
+  return (select jsonb_build_object('status', 403, 'code', 'session_not_allowed',
+                                    'message', format('This API key may not act on session %s.', s),
+                                    'details', null,
+                                    'hint', 'The key is bound to other sessions: npm run api-key -- list shows its sessions.')
+          from unnest(sessions) s
+          where scope is not null and s is not null and not (s = any(scope))
+          limit 1);
+end
+$$;
 
 --
 -- Name: retry_failed_groups(jsonb); Type: FUNCTION; Schema: internal; Owner: -
@@ -2583,18 +2623,28 @@ $$;
 --
 
 CREATE FUNCTION internal.session_scope() RETURNS text[]
-    LANGUAGE sql STABLE PARALLEL SAFE
+    LANGUAGE plpgsql STABLE PARALLEL SAFE
     SET search_path TO 'pg_catalog', 'pg_temp'
-    RETURN (NULLIF(current_setting('wa.api_key_sessions'::text, true), ''::text))::text[];
+    AS $$
+begin
+  return nullif(current_setting('wa.api_key_sessions', true), '')::text[];
+end
+$$;
 
 --
 -- Name: signature_matches(text, bytea); Type: FUNCTION; Schema: internal; Owner: -
 --
 
 CREATE FUNCTION internal.signature_matches(given text, expected bytea) RETURNS boolean
-    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
     SET search_path TO 'pg_catalog', 'pg_temp'
-    RETURN CASE WHEN (given IS NULL) THEN false WHEN ((btrim(given) !~ '^[0-9A-Fa-f]+$'::text) OR (length(btrim(given)) <> (2 * length(expected)))) THEN false ELSE (sha256(decode(btrim(given), 'hex'::text)) = sha256(expected)) END;
+    AS $_$
+begin
+  return case when given is null then false
+              when btrim(given) !~ '^[0-9A-Fa-f]+$' or length(btrim(given)) <> 2 * length(expected) then false
+              else sha256(decode(btrim(given), 'hex')) = sha256(expected) end;
+end
+$_$;
 
 --
 -- Name: tg_campaign_groups__totals(); Type: FUNCTION; Schema: internal; Owner: -

@@ -37,7 +37,11 @@ export async function applyFunctions(url: string) {
   const files = readdirSync(dir).filter((f) => f.endsWith(".sql")).sort();
   const viewDir = join(repoRoot, "db", "views");
   const views = readdirSync(viewDir).filter((f) => f.endsWith(".sql")).sort();
-  const dropped = await inTransaction(url, async (client) => {
+  // Functions to drop before the files run: those whose result type or parameter names a file
+  // changed (found by trying; one transaction in the end, as always).
+  const replaced: string[] = [];
+  let dropped: string[] | undefined;
+  while (!dropped) dropped = await inTransaction(url, async (client) => {
     // The API's views are the folder db/views, made again on every migrate like the functions:
     // every view in api goes first (a migration may have changed what they read), and what the
     // folder defines is created after the functions.
@@ -46,11 +50,16 @@ export async function applyFunctions(url: string) {
     for (const { name } of old) await client.query(`drop view if exists ${name}`); // never cascade: nothing of a host is dropped
     // Bodies may refer to functions defined in later files.
     await client.query("set local check_function_bodies = off");
+    for (const old of replaced) await client.query(`drop routine ${old}`);
     for (const f of files) {
       try {
         await client.query(readFileSync(join(dir, f), "utf8"));
       } catch (e) {
-        throw new Error(`db/functions/${f}: ${(e as Error).message}`);
+        // A function whose result type or parameter names changed cannot be replaced in place
+        // (42P13; PostgreSQL's hint names it): the transaction is tried again, dropping it first.
+        const { code, hint } = e as { code?: string; hint?: string };
+        const old = code === "42P13" ? /^Use DROP (?:FUNCTION|PROCEDURE) (.+) first\.$/.exec(hint ?? "")?.[1] : undefined;
+        throw Object.assign(new Error(`db/functions/${f}: ${(e as Error).message}`), { replace: old });
       }
     }
     // The folder is the whole truth: a function or procedure (or trigger of ours) that it no longer defines,
@@ -94,6 +103,10 @@ export async function applyFunctions(url: string) {
         where api_documents.body::text is distinct from excluded.body::text`, [name, readFileSync(path, "utf8")]);
     }
     return rows.map((r) => r.ddl);
+  }).catch((e: Error & { replace?: string }) => {
+    if (!e.replace || replaced.includes(e.replace)) throw e;
+    replaced.push(e.replace);
+    return undefined;
   });
   if (dropped.length) console.error(`db/functions: ${dropped.join("; ")}`);
   await withClient(url, (c) => c.query("notify pgrst, 'reload schema'; notify pgrst, 'reload config'"));

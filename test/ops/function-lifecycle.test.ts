@@ -19,7 +19,12 @@ describe("db/functions lifecycle", () => {
     await db.query(`create trigger tg_whatsapp_sessions__retired after insert on whatsapp_sessions
                     for each statement execute function internal.tg_retired()`);
     await db.query("create view api.retired_view as select 1 as x");
+    // A function whose result type the folder has since changed (CREATE OR REPLACE cannot: 42P13).
+    await db.query("drop function internal.session_scope()");
+    await db.query("create function internal.session_scope() returns text language sql return 'an older version'");
     await applyFunctions(dbUrl);
+    const { rows: [scope] } = await db.query("select pg_get_function_result('internal.session_scope()'::regprocedure) as type");
+    expect(scope.type).toBe("text[]");
     // Views too: db/views is the whole truth of api's views.
     const { rows: views } = await db.query("select c.relname::text as name from pg_class c where c.relnamespace = 'api'::regnamespace and c.relkind = 'v' order by 1");
     expect(views.map((v) => `${v.name}.sql`)).toEqual(readdirSync(join(repoRoot, "db", "views")).map((f) => f.replace(/^api\./, "")).sort());
