@@ -21,7 +21,7 @@ export interface JwtRoleReach {
   views: Set<string>;
 }
 
-type Queryable = Pick<pg.Pool, "query">;
+type Queryable = pg.Pool | pg.ClientBase;
 
 /** The role graph seen from `connectedAs` for a JWT whose `role` claim is `role`. */
 export async function jwtRoleReach(db: Queryable, connectedAs: string, role: string): Promise<JwtRoleReach> {
