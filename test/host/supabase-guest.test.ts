@@ -103,11 +103,12 @@ beforeAll(async () => {
     async (c) => (await c.query("select rolsuper from pg_roles where rolname = current_user")).rows[0].rolsuper);
   await migrate(cluster.urlAs("postgres", "app"), { quiet: true });
   await migrate(cluster.urlAs("postgres", "app"), { quiet: true });
+  // Ours, connected as postgres: what `DATABASE_URL=<host> npm test` runs (scripts/lib/target.ts).
+  asPostgres = await startPostgrest({ dbUri: cluster.urlAs("postgres", "app"), jwtSecret, port: await freePort() });
 
   // The user exposes api (dashboard) and sets the pre-request hook (docs/deployment.md).
   api = await platformPostgrest("public,graphql_public,api", "internal.pre_request");
   after = { snapshot: await admin(SNAPSHOT, [OURS, API_ROLES]), answers: await hostAnswers(api) };
-  asPostgres = await startPostgrest({ dbUri: cluster.urlAs("postgres", "app"), jwtSecret, port: await freePort() });
 }, 120_000);
 
 afterAll(async () => {
