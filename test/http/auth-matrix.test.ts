@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createApiKey, revokeApiKey } from "../../scripts/lib/api-keys.js";
 import { loadEndpoints, type ApiRole } from "../../scripts/lib/endpoints.js";
 import { apiUrl, db, dbUrl, jwtSecret, newKey } from "../support/env.js";
+import { expectedForJwtRole, jwtRoleReach, type JwtRoleReach } from "../support/role-graph.js";
 
 const sign = (role: string, opts: { secret?: string; expired?: boolean } = {}) => {
   const jwt = new SignJWT({ role }).setProtectedHeader({ alg: "HS256" })
@@ -44,6 +45,13 @@ const allowedAnswer: Record<string, [number, string | null]> = {
   ack_backlog: [200, null], quarantine: [200, null], error_codes: [200, null], key_activity: [200, null],
 };
 
+const postgrestUser = decodeURIComponent(new URL(process.env.WA_PGRST_DB_URI ?? "postgresql://authenticator@x/db").username);
+// JWTs for roles that are not ours: what they get depends on the cluster's role graph (a plain
+// cluster has no service_role; on Supabase's graph the postgres user PostgREST connects as in a
+// host project reaches authenticator through supabase_storage_admin), so it is read from there.
+const GRAPH_ROLES = ["authenticator", "service_role"];
+const reach: Record<string, JwtRoleReach> = {};
+
 const callers: Record<string, Record<string, string>> = {};
 beforeAll(async () => {
   const revoked = await newKey("gateway", "auth-matrix-revoked");
@@ -63,11 +71,12 @@ beforeAll(async () => {
   callers["JWT with a wrong secret"] = { authorization: `Bearer ${await sign("crm", { secret: "x".repeat(40) })}` };
   callers["expired JWT"] = { authorization: `Bearer ${await sign("crm", { expired: true })}` };
   callers["JWT with an unknown role"] = { authorization: `Bearer ${await sign("ghost")}` };
-  callers["JWT for authenticator"] = { authorization: `Bearer ${await sign("authenticator")}` };
+  for (const role of GRAPH_ROLES) {
+    callers[`JWT for ${role}`] = { authorization: `Bearer ${await sign(role)}` };
+    reach[role] = await jwtRoleReach(db, postgrestUser, role);
+  }
 });
 afterAll(() => db.end());
-
-const postgrestUser = decodeURIComponent(new URL(process.env.WA_PGRST_DB_URI ?? "postgresql://authenticator@x/db").username);
 
 function expected(caller: string, e: Endpoint): [number, string | null] {
   switch (caller) {
@@ -75,9 +84,13 @@ function expected(caller: string, e: Endpoint): [number, string | null] {
     case "wrong key": case "revoked key": return [401, "invalid_api_key"];
     case "JWT with a wrong secret": case "expired JWT": return [401, "PGRST301"];
     case "JWT with an unknown role": return [400, "22023"];
-    // PostgREST connected as authenticator: the role "switch" is a no-op and our hook refuses it.
-    // Connected as another user (a host project's postgres): PostgreSQL refuses the switch itself.
-    case "JWT for authenticator": return [403, postgrestUser === "authenticator" ? "forbidden" : "42501"];
+    // A role the connected user cannot become: PostgreSQL refuses the switch itself (42501); one it
+    // can (authenticator itself; on Supabase, postgres through supabase_storage_admin): our hook
+    // refuses it by its grants (forbidden); a role the cluster lacks: 22023.
+    case "JWT for authenticator": case "JWT for service_role": {
+      const r = reach[caller.slice("JWT for ".length)]!;
+      return expectedForJwtRole(r, e, allowedAnswer[e.name]!);
+    }
     case "gateway key bound to the session": return expected("gateway key", e);
     // The bodies that name a session name auth_matrix; the ACK and the progress event name none,
     // and stand for the key's own session (pending: no message of it has that id).
@@ -92,7 +105,7 @@ function expected(caller: string, e: Endpoint): [number, string | null] {
 
 const callerNames = ["no credentials", "wrong key", "revoked key", "gateway key", "gateway key bound to the session",
   "gateway key bound to another session", "crm key", "ops key", "gateway JWT", "crm JWT", "ops JWT",
-  "JWT with a wrong secret", "expired JWT", "JWT with an unknown role", "JWT for authenticator"];
+  "JWT with a wrong secret", "expired JWT", "JWT with an unknown role", ...GRAPH_ROLES.map((r) => `JWT for ${r}`)];
 
 describe("auth matrix", () => {
   it("probes every endpoint of the catalogue, and only those", () => {
@@ -126,6 +139,15 @@ describe("auth matrix", () => {
       });
     }
   }
+
+  it("reads the role graph for the JWTs of roles that are not ours", () => {
+    // PostgREST's own user can always become itself; the reach printed is what the rows above expect.
+    if (postgrestUser === "authenticator") expect(reach.authenticator!.canBecome).toBe(true);
+    for (const r of Object.values(reach)) {
+      expect(r.canBecome).toBe(r.path !== null);
+      console.log(`JWT for ${r.role} via ${postgrestUser}: ${!r.exists ? "no such role" : r.canBecome ? `reached (${r.path!.join(" > ")})` : "not reachable"}`);
+    }
+  });
 
   it("internal and public are not reachable", async () => {
     const h = callers["crm key"]!;
