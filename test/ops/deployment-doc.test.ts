@@ -102,6 +102,8 @@ describe("docs/deployment.md, run as written", () => {
     const door = await startFrontDoor(upstream);
     running.push(door);
     await gatewayAndCrm(door.url);
+    // What docker-compose.yml's nginx health check asks: GET / through nginx to PostgREST.
+    expect((await fetch(door.url + "/")).status).toBe(200);
     expect(door.accessLog()).toMatch(/POST \/rpc\/create_campaign 200 upstream=127\.0\.0\.1:\d+/);
   });
 
