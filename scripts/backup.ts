@@ -6,7 +6,7 @@ import { join, resolve } from "node:path";
 import { dataDir } from "./lib/paths.js";
 import { STANZA, configureArchiving, openRepo, pgbackrest, restoreToTime, takeBackup } from "./lib/pgbackrest.js";
 import { ensurePrerequisites, localCluster } from "./lib/postgres.js";
-import { freePort } from "./lib/run.js";
+import { freePort, isRoot } from "./lib/run.js";
 import { devTarget } from "./lib/target.js";
 
 const usage = `Backups of the project's cluster (.data/pg) with pgBackRest, into BACKUP_REPO (default
@@ -18,9 +18,9 @@ usage: npm run backup -- setup
          take a backup (schedule: full weekly, diff daily); older ones expire per the retention
        npm run backup -- info
          the backups and the WAL archive, as pgBackRest sees them
-       npm run backup -- restore --time "YYYY-MM-DD HH:MM:SS+00" --to <new data directory>
-         restore to that moment into a new directory (never over the running cluster) and start it
-         there as a separate server on a free port`;
+       npm run backup -- restore --time "YYYY-MM-DD HH:MM:SS+00" | latest --to <new data directory>
+         restore to that moment (or to the last WAL archived) into a new directory (never over the
+         running cluster) and start it there as a separate server on a free port`;
 
 const { positionals, values } = parseArgs({
   allowPositionals: true, options: { time: { type: "string" }, to: { type: "string" }, help: { type: "boolean", short: "h" } },
@@ -51,7 +51,7 @@ try {
     const into = localCluster(dir, `${dir}.run`, await freePort());
     await restoreToTime(binDir, openRepo(repoDir), into, values.time!);
     console.log(`restored stanza ${STANZA} to ${values.time} into ${dir}, running as a separate server:\n` +
-      `  psql '${into.url("app")}'\n  stop it: runuser -u postgres -- ${binDir}/pg_ctl -D ${dir} stop`);
+      `  psql '${into.url("app")}'\n  stop it: ${isRoot ? "runuser -u postgres -- " : ""}${binDir}/pg_ctl -D ${dir} stop`);
   } else {
     const target = await devTarget();
     try {

@@ -2,7 +2,7 @@
 // cluster into a repository, full and differential base backups, and restores to a moment into a
 // new data directory. Used by `npm run backup` (docs/operations.md, "Backups") and by the drill
 // `npm run test:restore`, so the procedure the doc gives is the one the drill runs.
-import { chownSync, existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from "node:fs";
+import { chownSync, existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { withClient } from "./db.js";
 import { aptInstall, startCluster, stopCluster, type Cluster } from "./postgres.js";
@@ -129,20 +129,31 @@ export function directoryBytes(dir: string): number {
 export const targetTime = (t: number) => new Date(t).toISOString().replace("T", " ").replace("Z", "+00");
 
 /**
- * Restores the backup set to `target` (a recovery_target_time) into a new, empty data directory,
- * with archiving off there (the restored cluster never writes into the repository), starts it on
- * `into`'s port and socket and waits until recovery reached the target and it was promoted.
+ * Restores the backup set to `target` — a recovery_target_time, or "latest" (all the WAL archived)
+ * — into a new, empty data directory, with archiving off there (the restored cluster never writes
+ * into the repository), starts it on `into`'s port and socket and waits until recovery reached the
+ * target and it was promoted. A target later than the WAL archived is refused by PostgreSQL
+ * ("recovery ended before configured recovery target was reached").
  */
 export async function restoreToTime(binDir: string, repo: BackupRepo, into: Cluster, target: string) {
   ownedByPostgres(into.dataDir);
-  pgbackrest(repo, "restore", [`--pg1-path=${into.dataDir}`, "--type=time", `--target=${target}`,
-    "--target-action=promote", "--archive-mode=off"]);
-  startCluster(binDir, into);
+  pgbackrest(repo, "restore", [`--pg1-path=${into.dataDir}`, "--archive-mode=off",
+    ...(target === "latest" ? ["--type=default"] : ["--type=time", `--target=${target}`, "--target-action=promote"])]);
+  // The log the backup carried over is the source's: only what this start writes counts.
+  const log = join(into.dataDir, "server.log");
+  const from = existsSync(log) ? statSync(log).size : 0;
+  const fatal = () => (existsSync(log) ? readFileSync(log).subarray(from).toString("utf8") : "").split("\n")
+    .find((l) => / (FATAL|PANIC): /.test(l) && !/database ".*" does not exist/.test(l));
+  try {
+    startCluster(binDir, into);
+  } catch (e) {
+    throw new Error(`the restored cluster did not start: ${fatal() ?? (e as Error).message}`);
+  }
   for (let i = 0; ; i++) {
     const promoted = await withClient(into.url("postgres"), async (c) =>
       (await c.query("select not pg_is_in_recovery() as done")).rows[0].done as boolean).catch(() => false);
     if (promoted) return;
-    if (i > 600) throw new Error(`the restored cluster did not finish recovery (see ${join(into.dataDir, "server.log")})`);
+    if (fatal() || i > 600) throw new Error(`the restored cluster did not finish recovery: ${fatal() ?? `see ${log}`}`);
     await sleep(100);
   }
 }
