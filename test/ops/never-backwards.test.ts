@@ -47,11 +47,9 @@ const REFUSAL = /^Refusing to migrate: .*--allow-downgrade.*$/;
 describe("never backwards", () => {
   it("the key CLI never migrates: on an empty database it says so in one line and creates nothing", async () => {
     const url = await newDatabase();
-    for (const args of [["list"], ["create", "--role", "gateway", "--label", "vps-1"]]) {
-      const r = keyCli(checkouts.older, url, ...args);
-      expect(r.code, r.err).toBe(1);
-      expect(r.err).toMatch(/^The database is not migrated[^\n]*npm run db:migrate[^\n]*$/);
-    }
+    const r = keyCli(checkouts.older, url, "create", "--role", "gateway", "--label", "vps-1");
+    expect(r.code, r.err).toBe(1);
+    expect(r.err).toMatch(/^The database is not migrated[^\n]*npm run db:migrate[^\n]*$/);
     expect(run("psql", ["-XAtq", "--dbname", url, "-c",
       "select count(*) from pg_namespace where nspname in ('api', 'internal', 'wa_data')"]).trim()).toBe("0");
   });
@@ -108,9 +106,8 @@ describe("never backwards", () => {
     const created = keyCli(checkouts.older, url, "create", "--role", "gateway", "--label", "vps-1");
     expect(created.code, created.err).toBe(0);
     expect(created.out).toMatch(/^wak_[A-Za-z0-9_-]{43}$/);
-    const list = keyCli(checkouts.older, url, "list");
-    expect(list.code, list.err).toBe(0);
-    expect(list.out).toMatch(/\tvps-1\tgateway\t/);
+    expect(run("psql", ["-XAtq", "--dbname", url, "-c", "select role from internal.api_keys where label = 'vps-1'"]).trim())
+      .toBe("gateway");
     expect(snapshot(url)).toBe(before);
   });
 });
