@@ -3,7 +3,7 @@
 // new data directory. Used by `npm run backup` (docs/operations.md, "Backups") and by the drill
 // `npm run test:restore`, so the procedure the doc gives is the one the drill runs.
 import { chownSync, existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { withClient } from "./db.js";
 import { aptInstall, startCluster, stopCluster, type Cluster } from "./postgres.js";
 import { asPostgresUser, isRoot, run, sleep } from "./run.js";
@@ -26,6 +26,8 @@ export interface BackupRepo {
 }
 
 function ownedByPostgres(dir: string) {
+  // Parents the postgres user can pass through (it runs pgbackrest); the directory its own.
+  mkdirSync(dirname(dir), { recursive: true, mode: 0o711 });
   mkdirSync(dir, { recursive: true, mode: 0o750 });
   if (isRoot) {
     const uid = Number(run("id", ["-u", "postgres"]).trim());
