@@ -3492,6 +3492,38 @@ CREATE TABLE internal.webhook_secrets (
 COMMENT ON TABLE internal.webhook_secrets IS 'HMAC keys of gateway webhooks (WAHA). When set, unsigned or wrongly signed bodies are refused 401.';
 
 --
+-- Name: function_sets; Type: TABLE; Schema: wa_data; Owner: -
+--
+
+CREATE TABLE wa_data.function_sets (
+    id bigint NOT NULL,
+    fingerprint text NOT NULL,
+    migration text NOT NULL,
+    git_commit text,
+    downgrade boolean DEFAULT false NOT NULL,
+    applied_at timestamp with time zone DEFAULT now() NOT NULL
+);
+
+--
+-- Name: TABLE function_sets; Type: COMMENT; Schema: wa_data; Owner: -
+--
+
+COMMENT ON TABLE wa_data.function_sets IS 'One row per migrate that changed db/functions: its fingerprint (SHA-256 of the folder), in the order applied; read by migrate to refuse an older checkout.';
+
+--
+-- Name: function_sets_id_seq; Type: SEQUENCE; Schema: wa_data; Owner: -
+--
+
+ALTER TABLE wa_data.function_sets ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME wa_data.function_sets_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+--
 -- Name: idempotency_keys; Type: TABLE; Schema: wa_data; Owner: -
 --
 
@@ -3660,6 +3692,13 @@ ALTER TABLE ONLY internal.retention_policy
 
 ALTER TABLE ONLY internal.webhook_secrets
     ADD CONSTRAINT webhook_secrets_pkey PRIMARY KEY (gateway, session_id);
+
+--
+-- Name: function_sets function_sets_pkey; Type: CONSTRAINT; Schema: wa_data; Owner: -
+--
+
+ALTER TABLE ONLY wa_data.function_sets
+    ADD CONSTRAINT function_sets_pkey PRIMARY KEY (id);
 
 --
 -- Name: idempotency_keys idempotency_keys_pkey; Type: CONSTRAINT; Schema: wa_data; Owner: -
@@ -3948,6 +3987,12 @@ CREATE POLICY crm_reads_restricting_codes ON wa_data.restricting_error_codes FOR
 CREATE POLICY crm_reads_sessions ON wa_data.whatsapp_sessions FOR SELECT TO crm USING (true);
 
 --
+-- Name: function_sets; Type: ROW SECURITY; Schema: wa_data; Owner: -
+--
+
+ALTER TABLE wa_data.function_sets ENABLE ROW LEVEL SECURITY;
+
+--
 -- Name: idempotency_keys; Type: ROW SECURITY; Schema: wa_data; Owner: -
 --
 
@@ -4079,4 +4124,5 @@ INSERT INTO wa_data.schema_migrations (version) VALUES
     ('20261130100400'),
     ('20261130100500'),
     ('20261130100600'),
-    ('20261130110000');
+    ('20261130110000'),
+    ('20261130120000');

@@ -1,12 +1,13 @@
-// npm run db:migrate — migrate the database (local cluster or DATABASE_URL), re-apply functions,
-// and rewrite the committed schema dump db/schema.generated.sql.
-import { dumpSchema, migrate } from "./lib/migrate.js";
+// npm run db:migrate [-- --allow-downgrade] [--no-dump] — migrate the database (local cluster or
+// DATABASE_URL), re-apply functions, and rewrite the committed schema dump db/schema.generated.sql.
+// Refuses a checkout older than the database unless --allow-downgrade (docs/operations.md, "Upgrades").
+import { dumpSchema, migrateOrExit } from "./lib/migrate.js";
 import { devTarget, isHostProject, setAuthenticatorPassword } from "./lib/target.js";
 import { signalRunningPostgrest } from "./lib/postgrest.js";
 import { MIGRATION_LOCK_FILE, recordNewMigrations } from "./lib/migration-lock.js";
 
 const target = await devTarget();
-await migrate(target.adminUrl);
+await migrateOrExit(target);
 if (process.env.AUTHENTICATOR_PASSWORD) {
   // For deployments where PostgREST runs elsewhere (docker compose): authenticator logs in with it.
   // In a host project (Supabase) authenticator and its password are the platform's (supautils

@@ -9,7 +9,7 @@ import { HANG_GUARD_MS } from "./lib/hang-guard.js";
 import { migrate } from "./lib/migrate.js";
 import { DATA_SEARCH_PATH, withClient, withSearchPath } from "./lib/db.js";
 import { repoRoot } from "./lib/paths.js";
-import { ensurePgbouncer, ensurePrerequisites, ensureTestTools, findServerBinDir } from "./lib/postgres.js";
+import { ensurePrerequisites, ensureTestTools, findServerBinDir } from "./lib/postgres.js";
 import { startPostgrest } from "./lib/postgrest.js";
 import { freePort } from "./lib/run.js";
 import { randomSecret } from "./lib/secrets.js";
@@ -111,7 +111,6 @@ async function runVitest(env: NodeJS.ProcessEnv) {
 
 const serverBinDir = ensurePrerequisites({ needServer: !process.env.DATABASE_URL, needPgtap: true });
 const tools = ensureTestTools(serverBinDir ?? findServerBinDir());
-const pgbouncer = soak ? ensurePgbouncer() : undefined;
 const target = await testTarget({ durable: soak });
 let total = { passed: 0, failed: 0 };
 try {
@@ -138,7 +137,7 @@ try {
   try {
     const v = await runVitest({
       WA_API_URL: api.url, WA_DB_URL: target.adminUrl, WA_JWT_SECRET: jwtSecret, WA_NGINX_BIN: tools.nginx,
-      ...(pgbouncer ? { WA_PGBOUNCER_BIN: pgbouncer } : {}),
+      WA_PGBOUNCER_BIN: tools.pgbouncer,
       // Server binaries, for tests that build clusters of their own (the Supabase-shaped one).
       ...(serverBinDir ? { WA_PG_BINDIR: serverBinDir } : {}),
       // What PostgREST connects with, for tests that start a service of their own (npm start).

@@ -5,6 +5,8 @@ import { join } from "node:path";
 import { run } from "./run.js";
 import { repoRoot } from "./paths.js";
 import { inTransaction, withClient } from "./db.js";
+import { DowngradeRefused, checkNotOlder, checkoutState, recordFunctionSet, type Checkout } from "./downgrade.js";
+import type { Target } from "./target.js";
 
 const dbmate = join(repoRoot, "node_modules", ".bin", "dbmate");
 
@@ -32,7 +34,11 @@ function dbmateArgs(url: string) {
 /** Generated documents the API serves, by name (internal.api_documents). */
 const DOCUMENTS = { openapi: "db/contracts/openapi.generated.json" };
 
-export async function applyFunctions(url: string) {
+/**
+ * `record`: what migrate passes, so that the set applied is recorded (and an older checkout refused
+ * once more, under the history's lock, by the transaction that would replace the functions).
+ */
+export async function applyFunctions(url: string, record?: { checkout: Checkout; allowDowngrade: boolean }) {
   const dir = join(repoRoot, "db", "functions");
   const files = readdirSync(dir).filter((f) => f.endsWith(".sql")).sort();
   const viewDir = join(repoRoot, "db", "views");
@@ -42,6 +48,7 @@ export async function applyFunctions(url: string) {
   const replaced: string[] = [];
   let dropped: string[] | undefined;
   while (!dropped) dropped = await inTransaction(url, async (client) => {
+    if (record) await recordFunctionSet(client, record.checkout, record.allowDowngrade);
     // The API's views are the folder db/views, made again on every migrate like the functions:
     // every view in api goes first (a migration may have changed what they read), and what the
     // folder defines is created after the functions.
@@ -138,11 +145,33 @@ async function prepareMigrationsTable(url: string) {
   });
 }
 
-export async function migrate(url: string, opts: { quiet?: boolean } = {}) {
+/**
+ * Migrates: dbmate up, then db/functions. Refuses (DowngradeRefused, before anything changes) a
+ * checkout older than the database unless `allowDowngrade` (scripts/lib/downgrade.ts).
+ */
+export async function migrate(url: string, opts: { quiet?: boolean; allowDowngrade?: boolean } = {}) {
+  const checkout = checkoutState();
+  const allowDowngrade = opts.allowDowngrade ?? false;
+  await checkNotOlder(url, checkout, allowDowngrade);
   await prepareMigrationsTable(url);
   const out = run(dbmate, [...dbmateArgs(url), "--no-dump-schema", "up"]);
   if (!opts.quiet) process.stdout.write(out);
-  await applyFunctions(url);
+  await applyFunctions(url, { checkout, allowDowngrade });
+}
+
+/**
+ * For the two commands that migrate (npm run db:migrate, npm start; `--allow-downgrade` on their
+ * command line): a refusal is its one line on stderr, then exit code 1 with nothing started.
+ */
+export async function migrateOrExit(target: Target, opts: { quiet?: boolean } = {}) {
+  try {
+    await migrate(target.adminUrl, { ...opts, allowDowngrade: process.argv.includes("--allow-downgrade") });
+  } catch (e) {
+    if (!(e instanceof DowngradeRefused)) throw e;
+    console.error(e.message);
+    await target.teardown();
+    process.exit(1);
+  }
 }
 
 /**
