@@ -1,5 +1,6 @@
 // npm run db:migrate [-- --allow-downgrade] [--no-dump] — migrate the database (local cluster or
-// DATABASE_URL), re-apply functions, and rewrite the committed schema dump db/schema.generated.sql.
+// DATABASE_URL), re-apply functions, and (the local cluster only) rewrite the committed schema dump
+// db/schema.generated.sql.
 // Refuses a checkout older than the database unless --allow-downgrade (docs/operations.md, "Upgrades").
 import { dumpSchema, migrateOrExit } from "./lib/migrate.js";
 import { devTarget, isHostProject, setAuthenticatorPassword } from "./lib/target.js";
@@ -21,7 +22,9 @@ if (process.env.AUTHENTICATOR_PASSWORD) {
 // NOTIFY pgrst (sent by migrate) reaches a PostgREST connected directly; one behind PgBouncer
 // only hears a signal.
 if (signalRunningPostgrest()) console.log("reloaded the PostgREST npm start runs (SIGUSR1/SIGUSR2)");
-if (!process.argv.includes("--no-dump")) {
+// The schema dump and the migrations' lock are the checkout's development record: written from the
+// project's own cluster only, never when migrating a deployment (DATABASE_URL) from a checkout.
+if (target.cluster && !process.argv.includes("--no-dump")) {
   await dumpSchema(target.adminUrl);
   console.log("wrote db/schema.generated.sql");
   // A migration applied here for the first time is recorded: from now on it is immutable.

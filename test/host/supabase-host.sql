@@ -13,7 +13,8 @@
 --
 -- What cannot run here (Supabase's C extensions, not in Debian): supautils (its reserved roles and
 -- memberships — it refuses e.g. a password on authenticator or a grant of authenticator — and its
--- privileged role), safeupdate (session_preload_libraries on authenticator), pgsodium and vault,
+-- privileged role, emulated at the end for pgrst.db_pre_request), safeupdate (session_preload_libraries
+-- on authenticator), pgsodium and vault,
 -- pg_graphql (schema graphql), pg_net, pgjwt. Their effects that a guest can see and that need
 -- no C code are kept: pgsodium's three roles and their memberships, the role pg_net's trigger
 -- creates. docs/reliability.md ("A guest in a host project") lists the same.
@@ -273,3 +274,10 @@ begin
 end $$;
 create event trigger pgrst_ddl_watch on ddl_command_end execute function extensions.pgrst_ddl_watch();
 create event trigger pgrst_drop_watch on sql_drop execute function extensions.pgrst_drop_watch();
+
+-- supautils's privileged role (ansible/files/postgresql_config/supautils.conf.j2:
+-- supautils.privileged_role = 'postgres', privileged_role_allowed_configs including 'pgrst.*'): on
+-- the platform postgres may `alter role authenticator set pgrst.…` (how a project sets its
+-- pre-request hook). supautils cannot run here; PostgreSQL's own grant gives postgres that one
+-- power for the pgrst settings a guest's docs ask the user to set.
+grant set on parameter pgrst.db_pre_request to postgres;

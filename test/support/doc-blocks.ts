@@ -1,14 +1,15 @@
 // The docs' commands, run as written: a fenced `sh` block right after `<!-- tested: NAME -->` in a
 // doc is read from the doc itself and run with sh from the repository's root, the variables it
-// names set in its environment (what an operator sets), nothing added to its text.
+// names set in its environment (what an operator sets), nothing added to its text. A `ts` block
+// so marked is read the same way (docBlock(name, doc, "ts")) and evaluated by its test.
 import { spawn, spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { repoRoot } from "../../scripts/lib/paths.js";
 
-export function docBlock(name: string, doc = "docs/deployment.md"): string {
+export function docBlock(name: string, doc = "docs/deployment.md", lang = "sh"): string {
   const text = readFileSync(join(repoRoot, doc), "utf8");
-  const m = text.match(new RegExp(`<!-- tested: ${name} -->\\n([ \\t]*)\`\`\`sh\\n([\\s\\S]*?)\\n\\1\`\`\``));
+  const m = text.match(new RegExp(`<!-- tested: ${name} -->\\n([ \\t]*)\`\`\`${lang}\\n([\\s\\S]*?)\\n\\1\`\`\``));
   if (!m) throw new Error(`${doc} has no block marked <!-- tested: ${name} -->`);
   const indent = m[1]!;
   return m[2]!.split("\n").map((l) => (l.startsWith(indent) ? l.slice(indent.length) : l)).join("\n");

@@ -12,10 +12,11 @@ import { freePort } from "../../scripts/lib/run.js";
 
 export interface SupabaseLike { cluster: Cluster; stop(): Promise<void> }
 
-export async function startSupabaseLike(binDir: string): Promise<SupabaseLike> {
+/** `settings`: more server settings (say, pg_cron preloaded as on the platform). */
+export async function startSupabaseLike(binDir: string, settings: string[] = []): Promise<SupabaseLike> {
   const dir = mkdtempSync(join(tmpdir(), "wa-supabase-"));
   const cluster = localCluster(join(dir, "pg"), join(dir, "run"), await freePort(), "supabase_admin");
-  startCluster(binDir, cluster, { throwaway: true });
+  startCluster(binDir, cluster, { throwaway: true, settings });
   await withClient(cluster.url("postgres"), (c) => c.query("create database app"));
   const host = (f: string) => readFileSync(join(repoRoot, "test", "host", f), "utf8");
   await withClient(cluster.url("app"), (c) => c.query(host("supabase-host.sql")));
