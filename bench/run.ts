@@ -29,7 +29,7 @@ import { volume } from "./scenarios/volume.js";
 const args = process.argv.slice(2);
 const quick = args.includes("--quick");
 const suffix = quick ? ".quick" : "";
-const valueOf = (flag: string) => {
+const flagValue = (flag: string) => {
   const i = args.indexOf(flag);
   const v = i >= 0 ? args[i + 1] : undefined;
   return v && !v.startsWith("--") ? v : undefined;
@@ -38,7 +38,7 @@ const valueOf = (flag: string) => {
 /** The runs against other builds or with a history: true when one of them ran. */
 async function otherMode(): Promise<boolean> {
   if (args.includes("--against")) {
-    const ref = valueOf("--against");
+    const ref = flagValue("--against");
     if (!ref) throw new Error("usage: npm run bench -- --against <git ref> [--profile] [--quick]");
     if (args.includes("--profile")) {
       ensureWrk();
@@ -52,7 +52,7 @@ async function otherMode(): Promise<boolean> {
     }
     return true;
   } else if (args.includes("--volume")) {
-    const rows = Number(valueOf("--volume") ?? 3_000_000);
+    const rows = Number(flagValue("--volume") ?? 3_000_000);
     if (!Number.isInteger(rows) || rows < 0) throw new Error("usage: npm run bench -- --volume [campaign rows] [--quick]");
     saveResults("volume", quick, await volume(rows, quick));
     writeReport(quick);

@@ -26,20 +26,23 @@ usage: npm run --silent api-key -- create --role <${API_ROLES.join("|")}> --labe
        npm run --silent api-key -- webhook-key list
          gateway, session, length, set at (never the key)`;
 
-let parsed;
-try {
-  parsed = parseArgs({
-    allowPositionals: true,
-    options: {
-      role: { type: "string" }, label: { type: "string" }, grace: { type: "string" }, sessions: { type: "string" },
-      "all-sessions": { type: "boolean" }, help: { type: "boolean", short: "h" },
-      session: { type: "string" }, gateway: { type: "string", default: "waha" },
-    },
-  });
-} catch (e) {
-  console.error(`${(e as Error).message}\n\n${usage}`);
-  process.exit(2);
+const options = {
+  allowPositionals: true,
+  options: {
+    role: { type: "string" }, label: { type: "string" }, grace: { type: "string" }, sessions: { type: "string" },
+    "all-sessions": { type: "boolean" }, help: { type: "boolean", short: "h" },
+    session: { type: "string" }, gateway: { type: "string", default: "waha" },
+  },
+} as const;
+function parse() {
+  try {
+    return parseArgs(options);
+  } catch (e) {
+    console.error(`${(e as Error).message}\n\n${usage}`);
+    process.exit(2);
+  }
 }
+const parsed = parse();
 const { positionals, values } = parsed;
 const [command, arg] = positionals;
 if (values.help || command === "help") {

@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { repoRoot } from "../scripts/lib/paths.js";
 
-const PATH = /(?<![\w.@/-])((?:db|docs|scripts|test|clients|bench|deploy)\/[\w.\/-]*[\w-]\.(?:sql|ts|md|json|conf|template|mjs|cts|svg|Dockerfile))(?![\w\/])/g;
+const PATH = /(?<![\w.@/-])((?:db|docs|scripts|test|clients|bench|deploy)\/[\w./-]*[\w-]\.(?:sql|ts|md|json|conf|template|mjs|cts|svg|Dockerfile))(?![\w/])/g;
 
 describe("files named in the repository", () => {
   it("exist", () => {

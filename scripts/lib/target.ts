@@ -92,7 +92,7 @@ export async function devTarget(): Promise<Target> {
 function reportServerProblems(logFile: string) {
   if (!existsSync(logFile)) return;
   const bad = readFileSync(logFile, "utf8").split("\n")
-    .filter((l) => /ERROR:  deadlock detected|FATAL:|PANIC:|canceling statement due to|terminating connection/.test(l))
+    .filter((l) => /ERROR: {2}deadlock detected|FATAL:|PANIC:|canceling statement due to|terminating connection/.test(l))
     .filter((l) => !/database ".*" does not exist/.test(l)); // dbmate --wait probing before it creates the database
   if (bad.length) console.error(`PostgreSQL logged ${bad.length} problem line(s):\n` + bad.slice(0, 20).join("\n"));
 }

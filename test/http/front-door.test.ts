@@ -34,7 +34,7 @@ async function postVia(path: string, body: unknown, headers: Record<string, stri
 function limitOf(path: string): number {
   const conf = readFileSync(join(repoRoot, "deploy", "nginx", "wa-campaigns.conf.template"), "utf8");
   const m = new RegExp(`location = ${path.replaceAll("/", "\\/")} \\{ client_max_body_size (\\d+)([km])`).exec(conf)
-    ?? /\n  client_max_body_size (\d+)([km]);/.exec(conf)!;
+    ?? /\n {2}client_max_body_size (\d+)([km]);/.exec(conf)!;
   return Number(m[1]) * (m[2] === "m" ? 1024 * 1024 : 1024);
 }
 

@@ -36,7 +36,7 @@ export async function post(path: string, body: unknown, headers: Record<string, 
   const text = await res.text();
   const leaked = await internalNames(text, typeof body === "string" ? body : JSON.stringify(body));
   if (leaked.length) throw new Error(`${path} answered ${res.status} with internal names ${leaked.join(", ")}: ${text.slice(0, 500)}`);
-  let json: unknown = undefined;
+  let json: unknown;
   try { json = JSON.parse(text); } catch { /* not JSON */ }
   return { status: res.status, json: json as any, text };
 }

@@ -108,7 +108,10 @@ export async function runBaileysGateway(o: BaileysGatewayOptions): Promise<Baile
       sock.ev.on("connection.update", onConnection);
     } catch (e) {
       report(e);
-      if (!stopped) reconnectTimer = setTimeout(reconnect, (delay = Math.min(delay * 2, 60_000)));
+      if (!stopped) {
+        delay = Math.min(delay * 2, 60_000);
+        reconnectTimer = setTimeout(reconnect, delay);
+      }
     }
   };
   sock.ev.on("connection.update", onConnection);

@@ -15,16 +15,16 @@ import type { RetryOptions } from "./retry.js";
 
 export type OverflowPolicy = "drop-oldest" | "drop-newest";
 
-export interface BatchOptions extends RetryOptions {
+export interface BatchOptions<T = unknown> extends RetryOptions {
   maxBatch: number;
   flushMs?: number;
   /** Events kept while the backend cannot be reached (default 50,000). */
   maxPending?: number;
   /** What goes when maxPending is reached (default "drop-oldest"). */
   overflow?: OverflowPolicy;
-  onError?: (error: unknown, events: any[]) => void;
+  onError?: (error: unknown, events: T[]) => void;
   /** Events the overflow policy dropped (they are also counted in `dropped`). */
-  onDrop?: (events: any[]) => void;
+  onDrop?: (events: T[]) => void;
 }
 
 export interface Batcher<T> {
@@ -42,7 +42,7 @@ export interface Batcher<T> {
 
 export const DEFAULT_MAX_PENDING = 50_000;
 
-export function createBatcher<T>(post: (batch: T[]) => Promise<unknown>, o: BatchOptions): Batcher<T> {
+export function createBatcher<T>(post: (batch: T[]) => Promise<unknown>, o: BatchOptions<T>): Batcher<T> {
   const flushMs = o.flushMs ?? 100;
   const maxPending = Math.max(o.maxPending ?? DEFAULT_MAX_PENDING, 1);
   const maxBatch = Math.max(Math.min(o.maxBatch, maxPending), 1);

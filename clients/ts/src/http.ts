@@ -29,7 +29,7 @@ export function apiClient(o: ConnectionOptions): ApiClient {
   if (!o.url) throw new TypeError("url is required");
   const headers: Record<string, string> = { ...o.headers };
   if (o.apiKey) headers["x-api-key"] = o.apiKey;
-  if (o.jwt) headers["authorization"] = `Bearer ${o.jwt}`;
+  if (o.jwt) headers.authorization = `Bearer ${o.jwt}`;
   return new PostgrestClient<Database, { PostgrestVersion: "12" }, "api">(o.url.replace(/\/$/, ""), {
     headers, schema: "api", fetch: o.fetch, timeout: o.timeoutMs, retry: false,
   });
