@@ -38,10 +38,31 @@ export interface PlacementResult { table: string; kind: Placement["kind"]; outco
 export const hasCitus = (url: string) =>
   withClient(url, async (c) => (await c.query("select exists (select from pg_extension where extname = 'citus') as yes")).rows[0].yes as boolean);
 
-/** Places every table of PLACEMENTS; never stops at the first refusal (all are reported). */
-export async function distribute(url: string, opts: { settings?: string[] } = {}): Promise<PlacementResult[]> {
+/**
+ * The API roles that read distributed tables as themselves (security_invoker views): Citus opens
+ * its connections to the workers as the current user, so there they need LOGIN (the workers'
+ * pg_hba admits only the coordinator). Set on each worker with DDL propagation off: propagated
+ * from a worker it deadlocks, and from the coordinator it would give them LOGIN there too.
+ */
+export const ROLES_LOGGING_IN_ON_WORKERS = ["gateway", "crm", "ops"];
+
+/**
+ * Places every table of PLACEMENTS; never stops at the first refusal (all are reported). Before:
+ * the database lets triggers live on distributed tables (citus.enable_unsafe_triggers: the totals
+ * trigger runs per shard, docs/citus.md; every migrate re-creates it), and the API roles may log
+ * in on the workers.
+ */
+export async function distribute(url: string): Promise<PlacementResult[]> {
   return withClient(url, async (c) => {
-    for (const s of opts.settings ?? []) await c.query(s);
+    const { rows: [{ db }] } = await c.query("select quote_ident(current_database()) as db");
+    await c.query(`alter database ${db} set citus.enable_unsafe_triggers = on`);
+    await c.query("set citus.enable_unsafe_triggers = on");
+    for (const role of ROLES_LOGGING_IN_ON_WORKERS) {
+      const { rows } = await c.query(
+        "select nodename, nodeport, result from run_command_on_workers(format('set citus.enable_ddl_propagation = off; alter role %I login', $1::text)) where not success",
+        [role]);
+      if (rows.length) throw new Error(`could not let ${role} log in on the workers: ${JSON.stringify(rows)}`);
+    }
     const out: PlacementResult[] = [];
     for (const p of PLACEMENTS) {
       if (p.kind === "local") { out.push({ table: p.table, kind: p.kind, outcome: "local" }); continue; }
