@@ -14,6 +14,7 @@ import { join } from "node:path";
 import { createCrmClient, createGatewayClient } from "../clients/ts/src/index.js";
 import { jidFrom } from "../test/support/jids.js";
 import { createApiKey } from "./lib/api-keys.js";
+import { applyPrototype, applyPrototypeFunctions } from "./lib/citus-prototype.js";
 import { attachCitusCluster, ensureCitus, startCitusCluster, type CitusCluster } from "./lib/citus.js";
 import { withClient } from "./lib/db.js";
 import { distribute, type PlacementResult } from "./lib/distribute.js";
@@ -23,6 +24,8 @@ import { startPostgrest } from "./lib/postgrest.js";
 import { freePort } from "./lib/run.js";
 import { randomSecret } from "./lib/secrets.js";
 
+// CITUS_PROTOTYPE=1: with the changes docs/citus.md marks "proved" (not for merging as they are).
+const prototype = process.env.CITUS_PROTOTYPE === "1";
 const SESSIONS = 6; // spread over both workers (checked below)
 const GROUPS = 20;
 const DB = "app";
@@ -69,6 +72,10 @@ try {
   if (!attach) {
     phase("migrating the coordinator");
     await migrate(url, { quiet: true });
+    if (prototype) {
+      phase("CITUS PROTOTYPE: applying docs/citus.md's proved changes (scripts/lib/citus-prototype.ts)");
+      await applyPrototype(url);
+    }
     phase("distributing");
     placements = await distribute(url);
   }
@@ -157,12 +164,13 @@ try {
   });
   await step("migrate again on the distributed tables (functions, views and the totals triggers re-applied)", async () => {
     await migrate(url, { quiet: true });
+    if (prototype) await applyPrototypeFunctions(url);
   });
   ok = placements.every((p) => p.outcome !== "failed") && steps.every((s) => s.ok);
 } catch (e) {
   console.error(e);
 } finally {
-  console.log("CITUS REPORT " + JSON.stringify({ ok, buildSeconds, placements, steps }, null, 2));
+  console.log("CITUS REPORT " + JSON.stringify({ ok, prototype, buildSeconds, placements, steps }, null, 2));
   await api?.stop();
   if (process.env.CITUS_KEEP !== "1" && !process.env.CITUS_ATTACH) {
     cluster?.stop();
