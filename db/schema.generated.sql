@@ -166,8 +166,7 @@ CREATE DOMAIN internal.message_id AS text
 -- Name: session_id; Type: DOMAIN; Schema: internal; Owner: -
 --
 
-CREATE DOMAIN internal.session_id AS text
-	CONSTRAINT session_id_check CHECK (internal.conforms(VALUE, 'SessionId'::text));
+CREATE DOMAIN internal.session_id AS text;
 
 --
 -- Name: cancel_campaign(jsonb); Type: FUNCTION; Schema: api; Owner: -
@@ -1160,6 +1159,7 @@ CREATE TABLE wa_data.notification_campaigns (
     CONSTRAINT notification_campaigns_pending_count_check CHECK ((pending_count >= 0)),
     CONSTRAINT notification_campaigns_progress_within_total CHECK ((((delivered_count >= 0) AND (delivered_count <= total_groups)) AND ((read_count >= 0) AND (read_count <= total_groups)))),
     CONSTRAINT notification_campaigns_sent_count_check CHECK ((sent_count >= 0)),
+    CONSTRAINT notification_campaigns_session_id_check CHECK (internal.conforms((session_id)::text, 'SessionId'::text)),
     CONSTRAINT notification_campaigns_total_groups_check CHECK ((total_groups >= 0)),
     CONSTRAINT notification_campaigns_totals_add_up CHECK ((total_groups = (((pending_count + sent_count) + failed_count) + cancelled_count)))
 );
@@ -1416,7 +1416,8 @@ CREATE TABLE wa_data.notification_campaign_groups (
     read_at timestamp with time zone,
     cancelled_at timestamp with time zone,
     CONSTRAINT notification_campaign_groups_pending_has_no_message_id CHECK ((((status)::text <> 'pending'::text) OR (message_id IS NULL))),
-    CONSTRAINT notification_campaign_groups_sent_has_message_id CHECK ((((status)::text <> 'sent'::text) OR (message_id IS NOT NULL)))
+    CONSTRAINT notification_campaign_groups_sent_has_message_id CHECK ((((status)::text <> 'sent'::text) OR (message_id IS NOT NULL))),
+    CONSTRAINT notification_campaign_groups_session_id_check CHECK (internal.conforms((session_id)::text, 'SessionId'::text))
 );
 
 --
@@ -3012,7 +3013,8 @@ CREATE TABLE wa_data.message_error_inbox (
     expired_at timestamp with time zone,
     api_key_id bigint,
     CONSTRAINT message_error_inbox_outcome_check CHECK ((outcome = ANY (ARRAY['applied'::text, 'duplicate'::text, 'pending_match'::text]))),
-    CONSTRAINT message_error_inbox_resolution_check CHECK ((resolution = ANY (ARRAY['applied'::text, 'duplicate'::text])))
+    CONSTRAINT message_error_inbox_resolution_check CHECK ((resolution = ANY (ARRAY['applied'::text, 'duplicate'::text]))),
+    CONSTRAINT message_error_inbox_session_id_check CHECK (internal.conforms((session_id)::text, 'SessionId'::text))
 );
 
 --
@@ -3094,7 +3096,8 @@ CREATE TABLE wa_data.whatsapp_sessions (
     restricted_by bigint,
     gateway text,
     gateway_seen_at timestamp with time zone,
-    CONSTRAINT whatsapp_sessions_gateway_check CHECK ((gateway = ANY (ARRAY['direct'::text, 'waha'::text, 'evolution_api'::text])))
+    CONSTRAINT whatsapp_sessions_gateway_check CHECK ((gateway = ANY (ARRAY['direct'::text, 'waha'::text, 'evolution_api'::text]))),
+    CONSTRAINT whatsapp_sessions_session_id_check CHECK (internal.conforms((session_id)::text, 'SessionId'::text))
 );
 
 --
@@ -3279,7 +3282,8 @@ CREATE TABLE wa_data.message_status_inbox (
     received_at timestamp with time zone DEFAULT now() NOT NULL,
     updated_at timestamp with time zone DEFAULT now() NOT NULL,
     id bigint NOT NULL,
-    api_key_id bigint
+    api_key_id bigint,
+    CONSTRAINT message_status_inbox_session_id_check CHECK (internal.conforms((session_id)::text, 'SessionId'::text))
 );
 
 --
@@ -3378,7 +3382,8 @@ CREATE TABLE wa_data.whatsapp_groups (
     updated_at timestamp with time zone DEFAULT now() NOT NULL,
     inactive_since timestamp with time zone,
     CONSTRAINT whatsapp_groups_no_community_parents CHECK ((NOT is_community)),
-    CONSTRAINT whatsapp_groups_participant_count_check CHECK ((participant_count >= 0))
+    CONSTRAINT whatsapp_groups_participant_count_check CHECK ((participant_count >= 0)),
+    CONSTRAINT whatsapp_groups_session_id_check CHECK (internal.conforms((session_id)::text, 'SessionId'::text))
 );
 
 --
@@ -3740,7 +3745,7 @@ ALTER TABLE ONLY wa_data.message_status_inbox
 --
 
 ALTER TABLE ONLY wa_data.notification_campaign_groups
-    ADD CONSTRAINT notification_campaign_groups_campaign_id_group_jid_key UNIQUE (campaign_id, group_jid);
+    ADD CONSTRAINT notification_campaign_groups_campaign_id_group_jid_key UNIQUE (campaign_id, group_jid, session_id);
 
 --
 -- Name: notification_campaign_groups notification_campaign_groups_pkey; Type: CONSTRAINT; Schema: wa_data; Owner: -
@@ -3754,7 +3759,7 @@ ALTER TABLE ONLY wa_data.notification_campaign_groups
 --
 
 ALTER TABLE ONLY wa_data.notification_campaigns
-    ADD CONSTRAINT notification_campaigns_pkey PRIMARY KEY (id);
+    ADD CONSTRAINT notification_campaigns_pkey PRIMARY KEY (id, session_id);
 
 --
 -- Name: restricting_error_codes restricting_error_codes_pkey; Type: CONSTRAINT; Schema: wa_data; Owner: -
@@ -3775,7 +3780,7 @@ ALTER TABLE ONLY wa_data.schema_migrations
 --
 
 ALTER TABLE ONLY wa_data.whatsapp_groups
-    ADD CONSTRAINT whatsapp_groups_pkey PRIMARY KEY (id);
+    ADD CONSTRAINT whatsapp_groups_pkey PRIMARY KEY (id, session_id);
 
 --
 -- Name: whatsapp_groups whatsapp_groups_session_id_group_jid_key; Type: CONSTRAINT; Schema: wa_data; Owner: -
@@ -3917,14 +3922,14 @@ ALTER TABLE ONLY wa_data.message_error_inbox
 --
 
 ALTER TABLE ONLY wa_data.notification_campaign_groups
-    ADD CONSTRAINT notification_campaign_groups_campaign_id_fkey FOREIGN KEY (campaign_id) REFERENCES wa_data.notification_campaigns(id) ON DELETE CASCADE;
+    ADD CONSTRAINT notification_campaign_groups_campaign_id_fkey FOREIGN KEY (campaign_id, session_id) REFERENCES wa_data.notification_campaigns(id, session_id) ON DELETE CASCADE;
 
 --
 -- Name: notification_campaign_groups notification_campaign_groups_group_id_fkey; Type: FK CONSTRAINT; Schema: wa_data; Owner: -
 --
 
 ALTER TABLE ONLY wa_data.notification_campaign_groups
-    ADD CONSTRAINT notification_campaign_groups_group_id_fkey FOREIGN KEY (group_id) REFERENCES wa_data.whatsapp_groups(id) ON DELETE SET NULL;
+    ADD CONSTRAINT notification_campaign_groups_group_id_fkey FOREIGN KEY (group_id, session_id) REFERENCES wa_data.whatsapp_groups(id, session_id) ON DELETE SET NULL (group_id);
 
 --
 -- Name: api_documents; Type: ROW SECURITY; Schema: internal; Owner: -
@@ -4125,4 +4130,6 @@ INSERT INTO wa_data.schema_migrations (version) VALUES
     ('20261130100500'),
     ('20261130100600'),
     ('20261130110000'),
-    ('20261130120000');
+    ('20261130120000'),
+    ('20261130160000'),
+    ('20261130160100');

@@ -41,16 +41,23 @@ end
 $$;
 revoke all on function internal.tg_campaign_groups__totals() from public;
 
--- Transition tables allow one event per trigger: three triggers share the function.
-create or replace trigger tg_campaign_groups__totals_insert
-  after insert on wa_data.notification_campaign_groups
-  referencing new table as new_rows
-  for each statement execute function internal.tg_campaign_groups__totals();
-create or replace trigger tg_campaign_groups__totals_update
-  after update on wa_data.notification_campaign_groups
-  referencing old table as old_rows new table as new_rows
-  for each statement execute function internal.tg_campaign_groups__totals();
-create or replace trigger tg_campaign_groups__totals_delete
-  after delete on wa_data.notification_campaign_groups
-  referencing old table as old_rows
-  for each statement execute function internal.tg_campaign_groups__totals();
+-- Transition tables allow one event per trigger: three triggers share the function. One DO block:
+-- on Citus, DDL on a distributed table that arrives in a string of several statements (as
+-- migrate sends this file) is refused ("cannot insert multiple commands into a prepared
+-- statement", docs/citus.md); inside a block each reaches it alone.
+do $do$
+begin
+  create or replace trigger tg_campaign_groups__totals_insert
+    after insert on wa_data.notification_campaign_groups
+    referencing new table as new_rows
+    for each statement execute function internal.tg_campaign_groups__totals();
+  create or replace trigger tg_campaign_groups__totals_update
+    after update on wa_data.notification_campaign_groups
+    referencing old table as old_rows new table as new_rows
+    for each statement execute function internal.tg_campaign_groups__totals();
+  create or replace trigger tg_campaign_groups__totals_delete
+    after delete on wa_data.notification_campaign_groups
+    referencing old table as old_rows
+    for each statement execute function internal.tg_campaign_groups__totals();
+end
+$do$;

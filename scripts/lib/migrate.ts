@@ -102,11 +102,13 @@ export async function applyFunctions(url: string, record?: { checkout: Checkout;
       }
     }
     // The documents the API serves (generated files), loaded as data in the same transaction.
+    // (loaded_at from the excluded row, whose default is now(): Citus refuses a non-immutable
+    // function in DO UPDATE SET on its tables, and this one is a reference table there.)
     for (const [name, file] of Object.entries(DOCUMENTS)) {
       const path = join(repoRoot, file);
       if (!existsSync(path)) continue; // before the first `npm run gen:types`
       await client.query(`insert into internal.api_documents (name, body) values ($1, $2::json)
-        on conflict (name) do update set body = excluded.body, loaded_at = now()
+        on conflict (name) do update set body = excluded.body, loaded_at = excluded.loaded_at
         where api_documents.body::text is distinct from excluded.body::text`, [name, readFileSync(path, "utf8")]);
     }
     return rows.map((r) => r.ddl);

@@ -1,0 +1,87 @@
+// How the schema spreads over a Citus cluster (npm run db:distribute, npm run test:citus):
+// every table of a session's data distributed by session_id in one co-location group, the small
+// shared tables as reference tables (a copy on every node), the quarantine and dbmate's
+// bookkeeping local to the coordinator. Idempotent: a table already placed as planned is left
+// alone; each table is tried on its own, and what Citus refuses is reported, not hidden.
+import { withClient } from "./db.js";
+
+export type Placement =
+  | { table: string; kind: "reference" }
+  | { table: string; kind: "distributed"; column: string; colocateWith?: string }
+  | { table: string; kind: "local"; why: string };
+
+/** The plan, in the order Citus needs (reference tables and co-location anchors first). */
+export const PLACEMENTS: Placement[] = [
+  { table: "internal.api_keys", kind: "reference" },
+  { table: "internal.api_documents", kind: "reference" },
+  { table: "internal.retention_policy", kind: "reference" },
+  { table: "internal.webhook_secrets", kind: "reference" },
+  { table: "wa_data.restricting_error_codes", kind: "reference" },
+  // The anchor of the co-location group: every table below shares its shards by session.
+  { table: "wa_data.whatsapp_sessions", kind: "distributed", column: "session_id" },
+  { table: "wa_data.whatsapp_groups", kind: "distributed", column: "session_id", colocateWith: "wa_data.whatsapp_sessions" },
+  { table: "wa_data.notification_campaigns", kind: "distributed", column: "session_id", colocateWith: "wa_data.whatsapp_sessions" },
+  { table: "wa_data.notification_campaign_groups", kind: "distributed", column: "session_id", colocateWith: "wa_data.whatsapp_sessions" },
+  { table: "wa_data.message_id_locks", kind: "distributed", column: "session_id", colocateWith: "wa_data.whatsapp_sessions" },
+  { table: "wa_data.message_error_inbox", kind: "distributed", column: "session_id", colocateWith: "wa_data.whatsapp_sessions" },
+  { table: "wa_data.message_status_inbox", kind: "distributed", column: "session_id", colocateWith: "wa_data.whatsapp_sessions" },
+  // Idempotency keys belong to a caller (an API key), not to a session: their own group.
+  { table: "wa_data.idempotency_keys", kind: "distributed", column: "caller", colocateWith: "none" },
+  { table: "wa_data.message_error_quarantine", kind: "local",
+    why: "bodies that could not be read have no trustworthy session; kept where they arrived" },
+  { table: "wa_data.schema_migrations", kind: "local", why: "dbmate's bookkeeping" },
+];
+
+export interface PlacementResult { table: string; kind: Placement["kind"]; outcome: "placed" | "already" | "local" | "failed"; error?: string }
+
+/** True when the database has the citus extension. */
+export const hasCitus = (url: string) =>
+  withClient(url, async (c) => (await c.query("select exists (select from pg_extension where extname = 'citus') as yes")).rows[0].yes as boolean);
+
+/**
+ * The API roles that read distributed tables as themselves (security_invoker views): Citus opens
+ * its connections to the workers as the current user, so there they need LOGIN (the workers'
+ * pg_hba admits only the coordinator). Set on each worker with DDL propagation off: propagated
+ * from a worker it deadlocks, and from the coordinator it would give them LOGIN there too.
+ */
+export const ROLES_LOGGING_IN_ON_WORKERS = ["gateway", "crm", "ops"];
+
+/**
+ * Places every table of PLACEMENTS; never stops at the first refusal (all are reported). Before:
+ * the database lets triggers live on distributed tables (citus.enable_unsafe_triggers: the totals
+ * trigger runs per shard, docs/citus.md; every migrate re-creates it), and the API roles may log
+ * in on the workers.
+ */
+export async function distribute(url: string): Promise<PlacementResult[]> {
+  return withClient(url, async (c) => {
+    const { rows: [{ db }] } = await c.query("select quote_ident(current_database()) as db");
+    await c.query(`alter database ${db} set citus.enable_unsafe_triggers = on`);
+    await c.query("set citus.enable_unsafe_triggers = on");
+    for (const role of ROLES_LOGGING_IN_ON_WORKERS) {
+      const { rows } = await c.query(
+        "select nodename, nodeport, result from run_command_on_workers(format('set citus.enable_ddl_propagation = off; alter role %I login', $1::text)) where not success",
+        [role]);
+      if (rows.length) throw new Error(`could not let ${role} log in on the workers: ${JSON.stringify(rows)}`);
+    }
+    const out: PlacementResult[] = [];
+    for (const p of PLACEMENTS) {
+      if (p.kind === "local") { out.push({ table: p.table, kind: p.kind, outcome: "local" }); continue; }
+      const { rows } = await c.query(
+        `select partmethod::text, column_to_column_name(logicalrelid, partkey) as col from pg_dist_partition
+         where logicalrelid = to_regclass($1)`, [p.table]);
+      const already = rows[0] && (p.kind === "reference" ? rows[0].partmethod === "n" : rows[0].col === p.column);
+      if (already) { out.push({ table: p.table, kind: p.kind, outcome: "already" }); continue; }
+      try {
+        if (p.kind === "reference") await c.query("select create_reference_table($1::regclass)", [p.table]);
+        else await c.query("select create_distributed_table($1::regclass, $2, colocate_with => $3)",
+          [p.table, p.column, p.colocateWith ?? "default"]);
+        out.push({ table: p.table, kind: p.kind, outcome: "placed" });
+      } catch (e) {
+        const { message, detail, hint } = e as { message: string; detail?: string; hint?: string };
+        out.push({ table: p.table, kind: p.kind, outcome: "failed",
+          error: [message, detail && `DETAIL: ${detail}`, hint && `HINT: ${hint}`].filter(Boolean).join(" ") });
+      }
+    }
+    return out;
+  });
+}
