@@ -37,10 +37,11 @@ const phase = (what: string) => console.log(`[citus +${Math.round((Date.now() - 
 
 interface Step { step: string; ok: boolean; error?: string; ms: number }
 const steps: Step[] = [];
-async function step(name: string, fn: () => Promise<void | string>) {
+async function step(name: string, fn: () => Promise<unknown>) {
   const t = Date.now();
   try {
-    const note = await fn();
+    const result = await fn();
+    const note = typeof result === "string" ? result : undefined;
     steps.push({ step: note ? `${name} (${note})` : name, ok: true, ms: Date.now() - t });
     phase(`PASS ${name}`);
   } catch (e) {
