@@ -54,11 +54,11 @@ begin
   end if;
 
   -- WAHA-style ids become the message id itself, as in error ACKs: one rule, both paths.
-  select jsonb_agg(case when s ? 'messageId'
-                        then s || jsonb_build_object('messageId', (internal.message_id_parts(s ->> 'messageId')).message_id)
-                        else s end order by idx)
+  select jsonb_agg(case when s ? 'messageId' then s || jsonb_build_object('messageId', m.message_id) else s end
+                   order by idx)
     into normal
-  from jsonb_array_elements(sends) with ordinality t(s, idx);
+  from jsonb_array_elements(sends) with ordinality t(s, idx)
+  cross join lateral internal.message_id_parts(s ->> 'messageId') m;
   sends := normal;
 
   select key, value into bad from (
