@@ -3,7 +3,6 @@ import { parseArgs } from "node:util";
 import {
   API_ROLES, KeyError, createApiKey, listApiKeys, revokeApiKey, rotateApiKey, scopeApiKey, type ApiRole,
 } from "./lib/api-keys.js";
-import { migrate } from "./lib/migrate.js";
 import { WEBHOOK_GATEWAYS, listWebhookKeys, removeWebhookKey, setWebhookKey, shortKeyWarning, type WebhookGateway } from "./lib/webhook-keys.js";
 import { devTarget } from "./lib/target.js";
 
@@ -73,9 +72,11 @@ async function keyFromStdin(): Promise<string> {
 const webhookKey = command === "webhook-key" && arg === "set" ? await keyFromStdin() : "";
 if (command === "webhook-key" && arg === "set" && webhookKey === "") refuse("the key is empty (with an empty hmac.key WAHA signs nothing: remove the key instead)");
 
+// Never migrates (only npm run db:migrate and npm start do): a database without our schema, or
+// too old for this checkout, is one line.
+const NOT_MIGRATED = new Set(["3D000", "3F000", "42P01", "42883"]);
 const target = await devTarget();
 try {
-  await migrate(target.adminUrl, { quiet: true });
   if (command === "create") {
     const { key, id } = await createApiKey(target.adminUrl, values.role as ApiRole, values.label!.trim(), sessions);
     console.error(`created key ${id} (${values.role}, "${values.label!.trim()}", ${sessions ? `sessions ${sessions.join(", ")}` : "every session"}); ` +
@@ -116,8 +117,14 @@ try {
     console.error(`revoked key ${r.id} ("${r.label}")`);
   }
 } catch (e) {
-  if (!(e instanceof KeyError)) throw e;
-  console.error(e.message);
+  const code = (e as { code?: string }).code ?? "";
+  if (NOT_MIGRATED.has(code)) {
+    console.error(`The database is not migrated for this version (${(e as Error).message}): run npm run db:migrate first.`);
+  } else if (e instanceof KeyError) {
+    console.error(e.message);
+  } else {
+    throw e;
+  }
   process.exitCode = 1;
 } finally {
   await target.teardown();

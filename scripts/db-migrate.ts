@@ -1,11 +1,13 @@
-// npm run db:migrate — migrate the database (local cluster or DATABASE_URL), re-apply functions,
-// and rewrite the committed schema dump db/schema.sql.
-import { dumpSchema, migrate } from "./lib/migrate.js";
+// npm run db:migrate [-- --allow-downgrade] [--no-dump] — migrate the database (local cluster or
+// DATABASE_URL), re-apply functions, and rewrite the committed schema dump db/schema.generated.sql.
+// Refuses a checkout older than the database unless --allow-downgrade (docs/operations.md, "Upgrades").
+import { dumpSchema, migrateOrExit } from "./lib/migrate.js";
 import { devTarget, isHostProject, setAuthenticatorPassword } from "./lib/target.js";
 import { signalRunningPostgrest } from "./lib/postgrest.js";
+import { MIGRATION_LOCK_FILE, recordNewMigrations } from "./lib/migration-lock.js";
 
 const target = await devTarget();
-await migrate(target.adminUrl);
+await migrateOrExit(target);
 if (process.env.AUTHENTICATOR_PASSWORD) {
   // For deployments where PostgREST runs elsewhere (docker compose): authenticator logs in with it.
   // In a host project (Supabase) authenticator and its password are the platform's (supautils
@@ -21,6 +23,9 @@ if (process.env.AUTHENTICATOR_PASSWORD) {
 if (signalRunningPostgrest()) console.log("reloaded the PostgREST npm start runs (SIGUSR1/SIGUSR2)");
 if (!process.argv.includes("--no-dump")) {
   await dumpSchema(target.adminUrl);
-  console.log("wrote db/schema.sql");
+  console.log("wrote db/schema.generated.sql");
+  // A migration applied here for the first time is recorded: from now on it is immutable.
+  const recorded = recordNewMigrations();
+  if (recorded.length) console.log(`recorded in ${MIGRATION_LOCK_FILE}: ${recorded.join(", ")}`);
 }
 await target.teardown();

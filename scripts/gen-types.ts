@@ -1,16 +1,18 @@
-// npm run gen:types — regenerate the client's types: the Database type from the migrated
-// database (local cluster or DATABASE_URL) and the payload types from db/contracts.
+// npm run gen:types — regenerate the client's types: the Database type from a throwaway database
+// migrated with this checkout (a throwaway cluster, or one on DATABASE_URL's server: like every
+// tool but db:migrate and start, it never migrates the database you work with) and the payload
+// types from db/contracts.
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { CONTRACT_TYPES_FILE, ERROR_CODES_SQL_FILE, generateErrorCodesSql, VALUES_MODULE_FILE, VALUES_FILE, generateContractTypes, generateValuesModule, generateValues } from "./lib/contracts.js";
 import { migrate } from "./lib/migrate.js";
 import { repoRoot } from "./lib/paths.js";
-import { devTarget } from "./lib/target.js";
+import { testTarget } from "./lib/target.js";
 import { DATABASE_TYPES_FILE, generateDatabaseTypes } from "./lib/typegen.js";
-import { OPENAPI_SQL_FILE, generateOpenApi, openApiSql } from "./lib/openapi.js";
+import { OPENAPI_FILE, generateOpenApi, openApiJson } from "./lib/openapi.js";
 import { clientVersion } from "./lib/paths.js";
 
-const target = await devTarget();
+const target = await testTarget();
 try {
   await migrate(target.adminUrl, { quiet: true });
   // The checked values first: the contracts refer to them.
@@ -19,10 +21,10 @@ try {
   writeFileSync(join(repoRoot, ERROR_CODES_SQL_FILE), generateErrorCodesSql());
   writeFileSync(join(repoRoot, DATABASE_TYPES_FILE), await generateDatabaseTypes(target.adminUrl));
   writeFileSync(join(repoRoot, CONTRACT_TYPES_FILE), await generateContractTypes());
-  writeFileSync(join(repoRoot, OPENAPI_SQL_FILE), openApiSql(await generateOpenApi(target.adminUrl, clientVersion())));
-  // The document is a function of the database: apply it now (PostgREST reloads).
+  writeFileSync(join(repoRoot, OPENAPI_FILE), openApiJson(await generateOpenApi(target.adminUrl, clientVersion())));
+  // Migrate loads the document into the database: load this one now.
   await migrate(target.adminUrl, { quiet: true });
-  console.log(`wrote ${VALUES_FILE}, ${VALUES_MODULE_FILE}, ${DATABASE_TYPES_FILE}, ${CONTRACT_TYPES_FILE} and ${OPENAPI_SQL_FILE}`);
+  console.log(`wrote ${VALUES_FILE}, ${VALUES_MODULE_FILE}, ${DATABASE_TYPES_FILE}, ${CONTRACT_TYPES_FILE} and ${OPENAPI_FILE}`);
 } finally {
   await target.teardown();
 }

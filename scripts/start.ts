@@ -1,10 +1,11 @@
-// npm start — run the service: the local cluster (or DATABASE_URL), migrations, PostgREST.
+// npm start [-- --allow-downgrade] — run the service: the local cluster (or DATABASE_URL),
+// migrations (refused for a checkout older than the database, like npm run db:migrate), PostgREST.
 import { join } from "node:path";
 import { rmSync, writeFileSync } from "node:fs";
 import { localDevKeys } from "./lib/api-keys.js";
 import { dataDir } from "./lib/paths.js";
 import { portInUse } from "./lib/run.js";
-import { migrate } from "./lib/migrate.js";
+import { migrateOrExit } from "./lib/migrate.js";
 import { POSTGREST_PID_FILE, startPostgrest } from "./lib/postgrest.js";
 import { jwtSecret } from "./lib/secrets.js";
 import { devTarget } from "./lib/target.js";
@@ -31,7 +32,7 @@ for (const [name, p] of [["PORT", port], ["ADMIN_PORT", adminPort]] as const) {
   }
 }
 const target = await devTarget();
-await migrate(target.adminUrl);
+await migrateOrExit(target);
 const api = await startPostgrest({
   dbUri: await target.postgrestUri(),
   jwtSecret: jwtSecret(),

@@ -9,20 +9,25 @@ import { HANG_GUARD_MS } from "./lib/hang-guard.js";
 import { migrate } from "./lib/migrate.js";
 import { DATA_SEARCH_PATH, withClient, withSearchPath } from "./lib/db.js";
 import { repoRoot } from "./lib/paths.js";
-import { ensurePgbouncer, ensurePrerequisites, ensureTestTools, findServerBinDir } from "./lib/postgres.js";
+import { ensurePrerequisites, ensureTestTools, findServerBinDir } from "./lib/postgres.js";
 import { startPostgrest } from "./lib/postgrest.js";
 import { freePort } from "./lib/run.js";
 import { randomSecret } from "./lib/secrets.js";
 import { testTarget } from "./lib/target.js";
 
 // npm test [-- <vitest file filters>]; npm test -- --pgtap [db/tests/NN_x.sql ...] (pgTAP only);
+// npm test -- --fast (the inner loop: pgTAP and the API tests, test/http);
 // npm run test:soak (durable cluster, fault injection, minutes).
 const soak = process.argv.includes("--soak");
 const pgtapOnly = process.argv.includes("--pgtap");
-const args = process.argv.slice(2).filter((a) => a !== "--soak" && a !== "--pgtap");
+const fast = process.argv.includes("--fast");
+const args = process.argv.slice(2).filter((a) => a !== "--soak" && a !== "--pgtap" && a !== "--fast");
 const pgtapFiles = pgtapOnly ? args : [];
 const vitestArgs = pgtapOnly ? [] : args;
 if (soak) vitestArgs.unshift("--config", "vitest.soak.config.ts");
+// The tiers (README, "Tests"): --fast leaves out the client's packaging, the tooling, the host
+// project and the real-Baileys tests; the API's behaviour is all there.
+if (fast && vitestArgs.length === 0) vitestArgs.push("test/http/");
 
 /** Ends a --pgtap run after pgTAP, through the same teardown. */
 class Done extends Error {}
@@ -106,14 +111,13 @@ async function runVitest(env: NodeJS.ProcessEnv) {
 
 const serverBinDir = ensurePrerequisites({ needServer: !process.env.DATABASE_URL, needPgtap: true });
 const tools = ensureTestTools(serverBinDir ?? findServerBinDir());
-const pgbouncer = soak ? ensurePgbouncer() : undefined;
 const target = await testTarget({ durable: soak });
 let total = { passed: 0, failed: 0 };
 try {
   await migrate(target.adminUrl, { quiet: true });
   // Migrations must run cleanly twice: the second run is a no-op for dbmate and re-applies functions.
   await migrate(target.adminUrl, { quiet: true });
-  if (vitestArgs.length === 0) { // a filtered or soak run skips pgTAP
+  if (vitestArgs.length === 0 || fast) { // a filtered or soak run skips pgTAP
     console.log("== pgTAP (db/tests) ==");
     const t = await runPgtap(target.serverUrl, target.dbName, pgtapFiles);
     total = { passed: total.passed + t.passed, failed: total.failed + t.failed };
@@ -133,7 +137,7 @@ try {
   try {
     const v = await runVitest({
       WA_API_URL: api.url, WA_DB_URL: target.adminUrl, WA_JWT_SECRET: jwtSecret, WA_NGINX_BIN: tools.nginx,
-      ...(pgbouncer ? { WA_PGBOUNCER_BIN: pgbouncer } : {}),
+      WA_PGBOUNCER_BIN: tools.pgbouncer,
       // Server binaries, for tests that build clusters of their own (the Supabase-shaped one).
       ...(serverBinDir ? { WA_PG_BINDIR: serverBinDir } : {}),
       // What PostgREST connects with, for tests that start a service of their own (npm start).

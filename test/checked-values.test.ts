@@ -20,6 +20,8 @@ const candidate = fc.oneof(
   fc.string({ maxLength: 12 }),
   fc.string({ unit: "grapheme", maxLength: 8 }),
   fc.constantFrom("", " ", "\t", "\n", "a", " a ", "é"),
+  // Enum rules (statuses): their values, and near misses.
+  fc.constantFrom("draft", "sending", "partial_failure", "cancelled", "pending", "sent", "failed", "Draft", "sent ", "partial-failure"),
   fc.tuple(fc.stringMatching(/^[0-9]{3,34}$/), fc.constantFrom("", "-1600000000", "-", "-123456789012345678901"),
     fc.constantFrom("@g.us", "@g.usx", "@s.whatsapp.net", "@gxus", "")).map(([a, b, c]) => a + b + c),
   ...[199, 200, 201, 299, 300, 301, 999, 1000, 1001, 3999, 4000, 4001].map((n) =>

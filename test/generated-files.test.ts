@@ -7,7 +7,7 @@ import { CONTRACT_TYPES_FILE, ERROR_CODES_SQL_FILE, generateErrorCodesSql, VALUE
 import { dumpSchema, normalizeDump } from "../scripts/lib/migrate.js";
 import { repoRoot } from "../scripts/lib/paths.js";
 import { DATABASE_TYPES_FILE, generateDatabaseTypes } from "../scripts/lib/typegen.js";
-import { OPENAPI_SQL_FILE, generateOpenApi, openApiSql } from "../scripts/lib/openapi.js";
+import { OPENAPI_FILE, generateOpenApi, openApiJson } from "../scripts/lib/openapi.js";
 import { clientVersion } from "../scripts/lib/paths.js";
 import { dbUrl } from "./support/env.js";
 
@@ -15,27 +15,27 @@ const committed = (file: string) => readFileSync(join(repoRoot, file), "utf8");
 const hint = "regenerate with: npm run db:migrate && npm run gen:types";
 
 describe("generated files are up to date", () => {
-  it("db/schema.sql (pg_dump of our schemas)", async () => {
-    const file = join(mkdtempSync(join(tmpdir(), "wa-schema-")), "schema.sql");
+  it("db/schema.generated.sql (pg_dump of our schemas)", async () => {
+    const file = join(mkdtempSync(join(tmpdir(), "wa-schema-")), "schema.generated.sql");
     await dumpSchema(dbUrl, file);
-    expect(readFileSync(file, "utf8"), hint).toBe(committed("db/schema.sql"));
+    expect(readFileSync(file, "utf8"), hint).toBe(committed("db/schema.generated.sql"));
   });
 
-  it("db/schema.sql holds nothing of the machine that dumped it (server version, restrict key)", () => {
+  it("db/schema.generated.sql holds nothing of the machine that dumped it (server version, restrict key)", () => {
     // What another machine's pg_dump adds (built in pieces, so no committed file reads like a dump's header).
     const dumped = (what: string) => ["--", "Dumped", what, "version 15.99"].join(" ");
-    const other = committed("db/schema.sql").replace("\nSET statement_timeout",
+    const other = committed("db/schema.generated.sql").replace("\nSET statement_timeout",
       `\n\\restrict 9fQe1x\n${dumped("from database")}\n${dumped("by pg_dump")}\n\nSET statement_timeout`);
-    expect(normalizeDump(other)).toBe(normalizeDump(committed("db/schema.sql")));
-    expect(committed("db/schema.sql")).not.toMatch(/Dumped (from|by)|^\\(un)?restrict|PostgreSQL 1\d\.\d/m);
+    expect(normalizeDump(other)).toBe(normalizeDump(committed("db/schema.generated.sql")));
+    expect(committed("db/schema.generated.sql")).not.toMatch(/Dumped (from|by)|^\\(un)?restrict|PostgreSQL 1\d\.\d/m);
   });
 
   it(DATABASE_TYPES_FILE, async () => {
     expect(await generateDatabaseTypes(dbUrl), hint).toBe(committed(DATABASE_TYPES_FILE));
   });
 
-  it(OPENAPI_SQL_FILE, async () => {
-    expect(openApiSql(await generateOpenApi(dbUrl, clientVersion())), hint).toBe(committed(OPENAPI_SQL_FILE));
+  it(OPENAPI_FILE, async () => {
+    expect(openApiJson(await generateOpenApi(dbUrl, clientVersion())), hint).toBe(committed(OPENAPI_FILE));
   });
 
   it(VALUES_FILE, async () => {

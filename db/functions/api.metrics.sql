@@ -43,7 +43,7 @@ begin
     union all select 13, '# HELP wa_campaigns Campaigns by status.'
     union all select 14, '# TYPE wa_campaigns gauge'
     union all select 15, format('wa_campaigns{status="%s"} %s', s, coalesce(x.n, 0))
-    from unnest(array['draft', 'scheduled', 'sending', 'completed', 'failed', 'partial_failure', 'cancelled']) s
+    from jsonb_array_elements_text(internal.value_rules() -> 'CampaignStatus' -> 'enum') s
     left join (select status, count(*) as n from wa_data.notification_campaigns group by status) x on x.status = s
     union all select 16, '# HELP wa_restricted_sessions Sessions WhatsApp restricted (see api.sessions).'
     union all select 17, '# TYPE wa_restricted_sessions gauge'

@@ -44,7 +44,7 @@ begin
       -- (c.* is the locked, current row: never a second read of it, which could be older.)
       finished_at = case when internal.campaign_status(c.status, c.pending_count + d.pending, c.sent_count + d.sent,
                                                        c.failed_count + d.failed, c.cancelled_count + d.cancelled)
-                              in ('completed', 'failed', 'partial_failure', 'cancelled')
+                              = any(internal.final_values('CampaignStatus'))
                          then coalesce(c.finished_at, now()) end,
       updated_at = now()
   from delta d

@@ -1,6 +1,6 @@
 -- The one place every size limit is written. `npm run gen:types` copies them into
--- db/contracts/values.schema.json (maxItems of the contracts, the OpenAPI document) and into the
--- client (clients/ts/src/limits.generated.ts); deploy/postgrest.conf's db-max-rows is compared
+-- db/contracts/values.generated.json (maxItems of the contracts, the OpenAPI document) and into the
+-- client (clients/ts/src/values.generated.ts, LIMITS); deploy/postgrest.conf's db-max-rows is compared
 -- with rowsPerRead by a test.
 create or replace function internal.limits() returns jsonb
 language sql immutable parallel safe

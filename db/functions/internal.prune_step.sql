@@ -89,7 +89,7 @@ begin
   for k in
     select f.id, f.total_groups from wa_data.notification_campaigns f
     where f.finished_at < (horizon ->> 'finished_campaigns')::timestamptz
-      and f.status in ('completed', 'failed', 'partial_failure', 'cancelled')
+      and f.status = any(internal.final_values('CampaignStatus'))
       and f.id <> all(skip)
     order by f.finished_at, f.id
     limit batch
@@ -107,7 +107,7 @@ begin
       -- late error may have moved it between final statuses: still final).
       delete from wa_data.notification_campaigns f
       where f.id = k.id and f.finished_at < (horizon ->> 'finished_campaigns')::timestamptz
-        and f.status in ('completed', 'failed', 'partial_failure', 'cancelled');
+        and f.status = any(internal.final_values('CampaignStatus'));
       if found then
         delete from wa_data.message_id_locks l where l.message_id = any(ids);
         c := c + cardinality(ids);

@@ -20,6 +20,10 @@ begin
                 where jsonb_typeof(c) <> 'number' or not internal.is_error_code(c)) then
     perform internal.raise_api_error(422, 'invalid_error_code', 'errorCodes, when given, must be an array of error codes.');
   end if;
+  if coalesce(jsonb_typeof($1 -> 'name'), 'null') not in ('string', 'null')
+     or not internal.conforms($1 ->> 'name', 'CampaignName') then
+    perform internal.raise_api_error(422, 'invalid_name', format('name, when given, must be %s.', internal.describe_value('CampaignName')));
+  end if;
   if jsonb_typeof($1 -> 'errorCodes') = 'array' then
     codes := array(select internal.error_code(c) from jsonb_array_elements($1 -> 'errorCodes') c);
   end if;

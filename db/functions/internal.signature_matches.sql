@@ -6,10 +6,16 @@
 -- comparison stops is unrelated to the guess (the "double HMAC" comparison). What the checks before
 -- it reveal — is it hex, has it the right length — is public anyway. Null when there is no
 -- signature.
+-- PL/pgSQL, not SQL: called once per request, where a SQL function with a SET clause is
+-- planned again on every call (PL/pgSQL keeps its plan; CONVENTIONS.md).
 create or replace function internal.signature_matches(given text, expected bytea) returns boolean
-language sql immutable parallel safe
+language plpgsql immutable parallel safe
 set search_path = pg_catalog, pg_temp
-return case when given is null then false
-            when btrim(given) !~ '^[0-9A-Fa-f]+$' or length(btrim(given)) <> 2 * length(expected) then false
-            else sha256(decode(btrim(given), 'hex')) = sha256(expected) end;
+as $$
+begin
+  return case when given is null then false
+              when btrim(given) !~ '^[0-9A-Fa-f]+$' or length(btrim(given)) <> 2 * length(expected) then false
+              else sha256(decode(btrim(given), 'hex')) = sha256(expected) end;
+end
+$$;
 revoke all on function internal.signature_matches(text, bytea) from public;

@@ -13,7 +13,7 @@ select is(
   (select array_agg(format('%s.%s', a.attrelid::regclass, a.attname) order by 1)
    from pg_attribute a join pg_class c on c.oid = a.attrelid
    where c.relnamespace = 'wa_data'::regnamespace and c.relkind = 'r' and a.attnum > 0 and not a.attisdropped
-     and a.attname in ('session_id', 'group_jid', 'message_id', 'error_code', 'error_message', 'linked_parent_jid')
+     and a.attname in ('session_id', 'group_jid', 'message_id', 'error_code', 'error_message', 'linked_parent_jid', 'status')
      and (select typtype from pg_type where oid = a.atttypid) <> 'd'),
   null, 'every column holding a checked value has its domain');
 

@@ -104,7 +104,7 @@ export function loadContracts(): Record<string, JsonSchema> {
   return out;
 }
 
-export const ERROR_CODES_SQL_FILE = "db/functions/internal.error_codes.sql";
+export const ERROR_CODES_SQL_FILE = "db/functions/internal.error_codes.generated.sql";
 
 /** The ErrorCode union of db/contracts/error.schema.json as the database's registry of codes. */
 export function generateErrorCodesSql(): string {
@@ -147,6 +147,8 @@ export async function generateContractTypes(): Promise<string> {
     Object.assign(definitions, defs);
     definitions[rest.title] = rest;
   }
+  // Every checked value is a type too (CampaignRowStatus, ...), whether a contract names it or not.
+  for (const [name, def] of Object.entries(loadValues().definitions)) definitions[name] ??= def as JsonSchema;
   // The wire accepts unknown fields ("additionalProperties": true), but a TypeScript index
   // signature would refuse interfaces such as Baileys' GroupMetadata: the types name the known
   // fields only (excess fields in a variable still pass).

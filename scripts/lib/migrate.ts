@@ -1,10 +1,12 @@
-// Migrations: dbmate up, then every db/functions/*.sql (CREATE OR REPLACE) in one transaction,
-// then ask PostgREST to reload its schema cache and configuration.
-import { readdirSync, readFileSync, writeFileSync } from "node:fs";
+// Migrations: dbmate up, then every db/functions/*.sql (CREATE OR REPLACE) and db/views/*.sql in
+// one transaction, then ask PostgREST to reload its schema cache and configuration.
+import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { run } from "./run.js";
 import { repoRoot } from "./paths.js";
 import { inTransaction, withClient } from "./db.js";
+import { DowngradeRefused, checkNotOlder, checkoutState, recordFunctionSet, type Checkout } from "./downgrade.js";
+import type { Target } from "./target.js";
 
 const dbmate = join(repoRoot, "node_modules", ".bin", "dbmate");
 
@@ -26,20 +28,45 @@ export const MIGRATIONS_TABLE = "wa_data.schema_migrations";
 function dbmateArgs(url: string) {
   return ["--url", dbmateUrl(url), "--migrations-dir", join(repoRoot, "db", "migrations"),
     "--migrations-table", MIGRATIONS_TABLE,
-    "--schema-file", join(repoRoot, "db", "schema.sql"), "--wait", "--wait-timeout", "30s"];
+    "--schema-file", join(repoRoot, "db", "schema.generated.sql"), "--wait", "--wait-timeout", "30s"];
 }
 
-export async function applyFunctions(url: string) {
+/** Generated documents the API serves, by name (internal.api_documents). */
+const DOCUMENTS = { openapi: "db/contracts/openapi.generated.json" };
+
+/**
+ * `record`: what migrate passes, so that the set applied is recorded (and an older checkout refused
+ * once more, under the history's lock, by the transaction that would replace the functions).
+ */
+export async function applyFunctions(url: string, record?: { checkout: Checkout; allowDowngrade: boolean }) {
   const dir = join(repoRoot, "db", "functions");
   const files = readdirSync(dir).filter((f) => f.endsWith(".sql")).sort();
-  const dropped = await inTransaction(url, async (client) => {
+  const viewDir = join(repoRoot, "db", "views");
+  const views = readdirSync(viewDir).filter((f) => f.endsWith(".sql")).sort();
+  // Functions to drop before the files run: those whose result type or parameter names a file
+  // changed (found by trying; one transaction in the end, as always).
+  const replaced: string[] = [];
+  let dropped: string[] | undefined;
+  while (!dropped) dropped = await inTransaction(url, async (client) => {
+    if (record) await recordFunctionSet(client, record.checkout, record.allowDowngrade);
+    // The API's views are the folder db/views, made again on every migrate like the functions:
+    // every view in api goes first (a migration may have changed what they read), and what the
+    // folder defines is created after the functions.
+    const { rows: old } = await client.query<{ name: string }>(
+      "select c.oid::regclass::text as name from pg_class c where c.relnamespace = 'api'::regnamespace and c.relkind = 'v'");
+    for (const { name } of old) await client.query(`drop view if exists ${name}`); // never cascade: nothing of a host is dropped
     // Bodies may refer to functions defined in later files.
     await client.query("set local check_function_bodies = off");
+    for (const old of replaced) await client.query(`drop routine ${old}`);
     for (const f of files) {
       try {
         await client.query(readFileSync(join(dir, f), "utf8"));
       } catch (e) {
-        throw new Error(`db/functions/${f}: ${(e as Error).message}`);
+        // A function whose result type or parameter names changed cannot be replaced in place
+        // (42P13; PostgreSQL's hint names it): the transaction is tried again, dropping it first.
+        const { code, hint } = e as { code?: string; hint?: string };
+        const old = code === "42P13" ? /^Use DROP (?:FUNCTION|PROCEDURE) (.+) first\.$/.exec(hint ?? "")?.[1] : undefined;
+        throw Object.assign(new Error(`db/functions/${f}: ${(e as Error).message}`), { replace: old });
       }
     }
     // The folder is the whole truth: a function or procedure (or trigger of ours) that it no longer defines,
@@ -67,7 +94,26 @@ export async function applyFunctions(url: string) {
         and p.xmin <> pg_current_xact_id()::xid
         and p.oid not in (select oid from migration_owned)`);
     for (const { ddl } of rows) await client.query(ddl);
+    for (const f of views) {
+      try {
+        await client.query(readFileSync(join(viewDir, f), "utf8"));
+      } catch (e) {
+        throw new Error(`db/views/${f}: ${(e as Error).message}`);
+      }
+    }
+    // The documents the API serves (generated files), loaded as data in the same transaction.
+    for (const [name, file] of Object.entries(DOCUMENTS)) {
+      const path = join(repoRoot, file);
+      if (!existsSync(path)) continue; // before the first `npm run gen:types`
+      await client.query(`insert into internal.api_documents (name, body) values ($1, $2::json)
+        on conflict (name) do update set body = excluded.body, loaded_at = now()
+        where api_documents.body::text is distinct from excluded.body::text`, [name, readFileSync(path, "utf8")]);
+    }
     return rows.map((r) => r.ddl);
+  }).catch((e: Error & { replace?: string }) => {
+    if (!e.replace || replaced.includes(e.replace)) throw e;
+    replaced.push(e.replace);
+    return undefined;
   });
   if (dropped.length) console.error(`db/functions: ${dropped.join("; ")}`);
   await withClient(url, (c) => c.query("notify pgrst, 'reload schema'; notify pgrst, 'reload config'"));
@@ -99,11 +145,33 @@ async function prepareMigrationsTable(url: string) {
   });
 }
 
-export async function migrate(url: string, opts: { quiet?: boolean } = {}) {
+/**
+ * Migrates: dbmate up, then db/functions. Refuses (DowngradeRefused, before anything changes) a
+ * checkout older than the database unless `allowDowngrade` (scripts/lib/downgrade.ts).
+ */
+export async function migrate(url: string, opts: { quiet?: boolean; allowDowngrade?: boolean } = {}) {
+  const checkout = checkoutState();
+  const allowDowngrade = opts.allowDowngrade ?? false;
+  await checkNotOlder(url, checkout, allowDowngrade);
   await prepareMigrationsTable(url);
   const out = run(dbmate, [...dbmateArgs(url), "--no-dump-schema", "up"]);
   if (!opts.quiet) process.stdout.write(out);
-  await applyFunctions(url);
+  await applyFunctions(url, { checkout, allowDowngrade });
+}
+
+/**
+ * For the two commands that migrate (npm run db:migrate, npm start; `--allow-downgrade` on their
+ * command line): a refusal is its one line on stderr, then exit code 1 with nothing started.
+ */
+export async function migrateOrExit(target: Target, opts: { quiet?: boolean } = {}) {
+  try {
+    await migrate(target.adminUrl, { ...opts, allowDowngrade: process.argv.includes("--allow-downgrade") });
+  } catch (e) {
+    if (!(e instanceof DowngradeRefused)) throw e;
+    console.error(e.message);
+    await target.teardown();
+    process.exit(1);
+  }
 }
 
 /**
@@ -125,7 +193,7 @@ export const OUR_SCHEMAS = ["api", "internal", "wa_data"];
  * host project the database holds the host's objects too), and the migrations applied, as dbmate
  * writes them; machine-independent.
  */
-export async function dumpSchema(url: string, file = join(repoRoot, "db", "schema.sql")) {
+export async function dumpSchema(url: string, file = join(repoRoot, "db", "schema.generated.sql")) {
   const ddl = run("pg_dump", ["--schema-only", "--no-privileges", "--no-owner", "--encoding=UTF8",
     ...OUR_SCHEMAS.map((s) => `--schema=${s}`), "--dbname", url]);
   const versions = await withClient(url, async (c) =>

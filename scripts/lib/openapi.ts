@@ -1,15 +1,15 @@
 // The OpenAPI 3.1 document PostgREST serves at `/` (db-root-spec → api.openapi()), generated from
 // what already defines the API: the RPC payloads and results in db/contracts, the error codes and
 // statuses in docs/errors.md, and from the migrated database the api schema's functions and views,
-// who may call them (grants) and their comments. Written into db/functions/api.openapi.sql
-// (generated, committed, drift-checked).
+// who may call them (grants) and their comments. Written to db/contracts/openapi.generated.json
+// (generated, committed, drift-checked), which migrate loads into internal.api_documents.
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { withClient } from "./db.js";
 import { loadContracts, loadValues, type JsonSchema } from "./contracts.js";
 import { repoRoot } from "./paths.js";
 
-export const OPENAPI_SQL_FILE = "db/functions/api.openapi.sql";
+export const OPENAPI_FILE = "db/contracts/openapi.generated.json";
 const API_ROLES = ["gateway", "crm", "ops"];
 
 /** docs/errors.md: each `## ` section's table rows (code, status). Sections apply by heading. */
@@ -32,6 +32,20 @@ function toComponent(schema: JsonSchema): JsonSchema {
 }
 
 const pascal = (snake: string) => snake.replace(/(^|_)([a-z])/g, (_, _u, ch: string) => ch.toUpperCase());
+
+/** PostgREST's query parameters on a read: a filter per column, and select, order, limit, offset. */
+function readParameters(columns: string[]): JsonSchema[] {
+  const q = (name: string, description: string, schema: JsonSchema = { type: "string" }) =>
+    ({ name, in: "query", required: false, schema, description });
+  return [
+    ...columns.map((c) => q(c, `Filter on ${c}: an operator and a value, as PostgREST takes them (eq.v, neq.v, gt.v, gte.v, lt.v, ` +
+      "lte.v, in.(a,b), is.null, like.*v*, not.eq.v).")),
+    q("select", "The columns to return, comma-separated (select=id,status)."),
+    q("order", "Sort: column.asc|desc[.nullsfirst|nullslast], comma-separated."),
+    q("limit", "At most this many rows (the server caps a request at its page size).", { type: "integer", minimum: 0 }),
+    q("offset", "Skip this many rows (prefer a filter on the order column for paging).", { type: "integer", minimum: 0 }),
+  ];
+}
 
 const PG_TYPES: Record<string, JsonSchema> = {
   text: { type: "string" }, bigint: { type: "integer", format: "int64" }, integer: { type: "integer", format: "int32" },
@@ -67,12 +81,21 @@ export async function generateOpenApi(adminUrl: string, version: string): Promis
               array(select r from unnest($1::text[]) r where has_function_privilege(r, p.oid, 'execute') order by r) as roles
        from pg_proc p where p.pronamespace = 'api'::regnamespace and p.proname <> 'openapi' order by p.proname`,
       [API_ROLES])).rows;
-    const views = (await client.query<{ name: string; comment: string | null; roles: string[]; columns: { name: string; type: string; domain: string | null; comment: string | null }[] }>(
+    // A view column is NOT NULL only when it is a table's NOT NULL column of the same name that
+    // the view reads (its rule's dependencies), and no other column of that name it reads may be
+    // null (an outer join's side): anything else may be null, and the document says so.
+    const views = (await client.query<{ name: string; comment: string | null; roles: string[]; columns: { name: string; type: string; domain: string | null; comment: string | null; notNull: boolean }[] }>(
       `select c.relname as name, obj_description(c.oid, 'pg_class') as comment,
               array(select r from unnest($1::text[]) r where has_table_privilege(r, c.oid, 'select') order by r) as roles,
               (select json_agg(json_build_object('name', a.attname, 'type', format_type(a.atttypid, null),
                                                  'domain', (select t.typname from pg_type t where t.oid = a.atttypid and t.typtype = 'd'),
-                                                 'comment', col_description(c.oid, a.attnum)) order by a.attnum)
+                                                 'comment', col_description(c.oid, a.attnum),
+                                                 'notNull', coalesce((
+                                                   select bool_and(ta.attnotnull) from pg_rewrite rw
+                                                   join pg_depend d on d.classid = 'pg_rewrite'::regclass and d.objid = rw.oid
+                                                     and d.refclassid = 'pg_class'::regclass and d.refobjsubid > 0
+                                                   join pg_attribute ta on ta.attrelid = d.refobjid and ta.attnum = d.refobjsubid
+                                                   where rw.ev_class = c.oid and ta.attname = a.attname), false)) order by a.attnum)
                from pg_attribute a where a.attrelid = c.oid and a.attnum > 0 and not a.attisdropped) as columns
        from pg_class c where c.relnamespace = 'api'::regnamespace and c.relkind = 'v' order by c.relname`,
       [API_ROLES])).rows;
@@ -112,16 +135,26 @@ export async function generateOpenApi(adminUrl: string, version: string): Promis
       const row = `${v.name}_row`;
       schemas[row] = {
         type: "object",
-        // A column of a checked-value domain (internal.group_jid) is that value (GroupJid).
-        properties: Object.fromEntries(v.columns.map((c) => [c.name, c.domain && schemas[pascal(c.domain)]
-          ? { $ref: `#/components/schemas/${pascal(c.domain)}` }
-          : { ...(PG_TYPES[c.type] ?? { type: "string" }), ...(c.comment ? { description: c.comment } : {}) }])),
+        // A column of a checked-value domain (internal.group_jid) is that value (GroupJid); a
+        // column that may be null says so.
+        properties: Object.fromEntries(v.columns.map((c) => {
+          const value: JsonSchema = c.domain && schemas[pascal(c.domain)]
+            ? { $ref: `#/components/schemas/${pascal(c.domain)}` }
+            : { ...(c.type.endsWith("[]") ? { type: "array", items: PG_TYPES[c.type.slice(0, -2)] ?? { type: "string" } }
+                                          : PG_TYPES[c.type] ?? { type: "string" }),
+                ...(c.comment ? { description: c.comment } : {}) };
+          if (c.notNull) return [c.name, value];
+          return [c.name, value.$ref ? { anyOf: [value, { type: "null" }] } : { ...value, type: [value.type, "null"] }];
+        })),
+        required: v.columns.map((c) => c.name),
       };
       paths[`/${v.name}`] = {
         get: {
           operationId: `list_${v.name}`, summary: v.comment ?? undefined, tags: v.roles, security,
           description: `${v.comment ?? ""}\n\nRoles: ${v.roles.join(", ")}. PostgREST filters (` +
-            "`?column=eq.value`), `order`, `limit` and `select` apply; at most ${limits.rowsPerRead} rows per request: page with `limit` and a filter on the order column.",
+            `\`?column=eq.value\`), \`order\`, \`limit\` and \`select\` apply; at most ${limits.rowsPerRead} rows per request: ` +
+            "page with `limit` and a filter on the order column.",
+          parameters: readParameters(v.columns.map((c) => c.name)),
           responses: {
             "200": { description: "The rows.", content: { "application/json": { schema: { type: "array", items: { $ref: `#/components/schemas/${row}` } } } } },
             ...refusals((h) => auth(h) || h === "Any RPC"),
@@ -152,21 +185,7 @@ export async function generateOpenApi(adminUrl: string, version: string): Promis
   });
 }
 
-/** The function PostgREST calls for GET / (db-root-spec). */
-export function openApiSql(doc: JsonSchema): string {
-  const json = JSON.stringify(doc, null, 2);
-  if (json.includes("$openapi$") || json.includes("$json$")) throw new Error("the document contains an SQL quote tag");
-  return `-- Generated by \`npm run gen:types\` from db/contracts, docs/errors.md and the api schema: do not edit.
--- PostgREST serves it at GET / (db-root-spec = openapi) instead of its own document.
-create or replace function api.openapi() returns json
-language sql immutable
-set search_path = pg_catalog, pg_temp
-as $openapi$
-select $json$${json}$json$::json
-$openapi$;
-revoke all on function api.openapi() from public;
--- The document describes the API to anyone, as PostgREST's own would.
-grant execute on function api.openapi() to public;
-comment on function api.openapi() is 'The OpenAPI document of this API (GET /).';
-`;
+/** The committed file: the document, marked generated (an x- field, as OpenAPI allows). */
+export function openApiJson(doc: JsonSchema): string {
+  return JSON.stringify({ "x-generated": "by `npm run gen:types` from db/contracts, docs/errors.md and the api schema: do not edit", ...doc }, null, 2) + "\n";
 }

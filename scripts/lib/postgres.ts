@@ -61,23 +61,19 @@ export function ensurePrerequisites(opts: { needServer: boolean; needPgtap: bool
   return binDir;
 }
 
-/** PgBouncer (Debian's), for the soak that runs PostgREST through a transaction pool. */
-export function ensurePgbouncer(): string {
-  if (!existsSync("/usr/sbin/pgbouncer")) aptInstall(["pgbouncer"], "pgbouncer is");
-  return "/usr/sbin/pgbouncer";
-}
-
 /**
- * What the tests use beside PostgreSQL: Debian's nginx (in front of PostgREST) and pg_cron (the
- * retention schedule is tested on a cluster that preloads it).
+ * What the tests use beside PostgreSQL: Debian's nginx (in front of PostgREST), PgBouncer (the
+ * deployment doc's way behind a pool) and pg_cron (the retention schedule is tested on a cluster
+ * that preloads it).
  */
-export function ensureTestTools(binDir?: string): { nginx: string } {
+export function ensureTestTools(binDir?: string): { nginx: string; pgbouncer: string } {
   const missing: string[] = [];
   if (!existsSync("/usr/sbin/nginx")) missing.push("nginx");
+  if (!existsSync("/usr/sbin/pgbouncer")) missing.push("pgbouncer");
   const libDir = binDir ? join(dirname(binDir), "lib") : undefined;
   if (libDir && !existsSync(join(libDir, "pg_cron.so"))) missing.push(`postgresql-${basename(dirname(binDir!))}-cron`);
   if (missing.length) aptInstall(missing, `${missing.join(", ")} ${missing.length > 1 ? "are" : "is"}`);
-  return { nginx: "/usr/sbin/nginx" };
+  return { nginx: "/usr/sbin/nginx", pgbouncer: "/usr/sbin/pgbouncer" };
 }
 
 export interface Cluster {

@@ -1,9 +1,12 @@
 // A guest in a Supabase project: our migrations run as Supabase's non-superuser postgres in a
-// cluster shaped like a Supabase database (test/host/supabase-host.sql) whose host app already
-// serves anon through a PostgREST configured the way the platform configures it. Afterwards every
-// privilege and role setting outside our schemas is what it was, the host's API answers exactly
-// as before, ours works with the platform's anon JWT plus our x-api-key, and no platform role can
-// read or write our tables.
+// cluster built with Supabase's role graph (test/host/supabase-host.sql, from supabase/postgres's
+// init scripts and migrations) whose host app already serves anon through a PostgREST configured
+// the way the platform configures it. Afterwards every privilege and role setting outside our
+// schemas is what it was, the host's API answers exactly as before, ours works with the platform's
+// anon JWT plus our x-api-key, no platform role can read or write our tables, and the answers that
+// depend on the role graph are the ones that graph gives — through the platform's PostgREST
+// (connected as authenticator) and through ours connected as postgres, as `DATABASE_URL=… npm test`
+// runs it on a host project.
 import { SignJWT } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createApiKey } from "../../scripts/lib/api-keys.js";
@@ -15,6 +18,7 @@ import { freePort } from "../../scripts/lib/run.js";
 import { randomSecret } from "../../scripts/lib/secrets.js";
 import { API_ROLES } from "../../scripts/lib/api-keys.js";
 import { baileysGroup, groupJid, uniqueSession } from "../support/fixtures.js";
+import { expectedForJwtRole, jwtRoleReach } from "../support/role-graph.js";
 import { startSupabaseLike, type SupabaseLike } from "../support/supabase-like.js";
 
 const binDir = process.env.WA_PG_BINDIR;
@@ -77,6 +81,9 @@ async function hostAnswers(api: RunningPostgrest) {
 let before: { snapshot: unknown[]; answers: string[] };
 let after: { snapshot: unknown[]; answers: string[] };
 let api: RunningPostgrest | undefined;
+/** Our PostgREST (deploy/postgrest.conf) connected as postgres: what the test harness runs on a host project. */
+let asPostgres: RunningPostgrest | undefined;
+let migratorIsSuperuser: boolean | undefined;
 
 beforeAll(async () => {
   if (!binDir) return;
@@ -92,8 +99,12 @@ beforeAll(async () => {
   }
 
   // As a Supabase user would: the project's connection string (postgres, not a superuser), twice.
+  migratorIsSuperuser = await withClient(cluster.urlAs("postgres", "app"),
+    async (c) => (await c.query("select rolsuper from pg_roles where rolname = current_user")).rows[0].rolsuper);
   await migrate(cluster.urlAs("postgres", "app"), { quiet: true });
   await migrate(cluster.urlAs("postgres", "app"), { quiet: true });
+  // Ours, connected as postgres: what `DATABASE_URL=<host> npm test` runs (scripts/lib/target.ts).
+  asPostgres = await startPostgrest({ dbUri: cluster.urlAs("postgres", "app"), jwtSecret, port: await freePort() });
 
   // The user exposes api (dashboard) and sets the pre-request hook (docs/deployment.md).
   api = await platformPostgrest("public,graphql_public,api", "internal.pre_request");
@@ -103,6 +114,7 @@ beforeAll(async () => {
 afterAll(async () => {
   if (!binDir) return;
   await api?.stop();
+  await asPostgres?.stop();
   await host.stop();
 });
 
@@ -149,5 +161,65 @@ describe.skipIf(!binDir)("installed into a Supabase-shaped project", () => {
     expect(inPublic.map((r) => r.relname)).toEqual(["notes", "notes_id_seq", "notes_pkey", "notification_campaigns", "notification_campaigns_pkey"]);
     const [{ title }] = await admin(`select title from public.notification_campaigns`);
     expect(title).toBe("the host's own");
+  });
+
+  it("the role graph is Supabase's: postgres is no superuser, and reaches authenticator through supabase_storage_admin", async () => {
+    expect(migratorIsSuperuser).toBe(false);
+    const [{ migrations }] = await admin(`select count(*)::int as migrations from wa_data.schema_migrations`);
+    expect(migrations).toBeGreaterThan(10);
+    const viaPostgres = await withClient(cluster.url("app"), (c) => jwtRoleReach(c, "postgres", "authenticator"));
+    expect([viaPostgres.canBecome, viaPostgres.path]).toEqual([true, ["postgres", "supabase_storage_admin", "authenticator"]]);
+    // ... without inheriting what authenticator may do (supabase_storage_admin is NOINHERIT).
+    const [{ usage }] = await admin(`select pg_has_role('postgres', 'authenticator', 'USAGE') as usage`);
+    expect(usage).toBe(false);
+    const [{ storageAdmin }] = await admin(`select pg_has_role('authenticator', 'supabase_storage_admin', 'MEMBER') as "storageAdmin"`);
+    expect(storageAdmin).toBe(false);
+  });
+
+  // The auth matrix's rows whose answer depends on the role graph, through both PostgRESTs: a JWT
+  // for a platform role reaches our hook only where PostgREST's user can become that role, and
+  // the hook refuses it there (none has a grant on api); where it cannot, PostgreSQL refuses.
+  const GRAPH_ROWS: { via: "authenticator" | "postgres"; role: string; expected: [number, string] }[] = [
+    { via: "authenticator", role: "authenticator", expected: [403, "forbidden"] },
+    { via: "authenticator", role: "service_role", expected: [403, "forbidden"] },
+    { via: "authenticator", role: "supabase_storage_admin", expected: [403, "42501"] },
+    { via: "authenticator", role: "postgres", expected: [403, "42501"] },
+    { via: "postgres", role: "authenticator", expected: [403, "forbidden"] },
+    { via: "postgres", role: "service_role", expected: [403, "forbidden"] },
+    { via: "postgres", role: "supabase_storage_admin", expected: [403, "forbidden"] },
+    { via: "postgres", role: "supabase_read_only_user", expected: [403, "42501"] },
+  ];
+  for (const row of GRAPH_ROWS) {
+    it(`JWT for ${row.role} through PostgREST connected as ${row.via} → ${row.expected.join(" ")}`, async () => {
+      const reach = await withClient(cluster.url("app"), (c) => jwtRoleReach(c, row.via, row.role));
+      const server = row.via === "authenticator" ? api! : asPostgres!;
+      const auth = { authorization: `Bearer ${await jwt(row.role)}` };
+      for (const e of [{ name: "sync_groups", path: "/rpc/sync_groups", method: "POST" }, { name: "campaigns", path: "/campaigns", method: "GET" }]) {
+        // The graph's prediction (what test/http/auth-matrix.test.ts expects) and this row agree.
+        expect(expectedForJwtRole(reach, e, [200, null])).toEqual(row.expected);
+        const r = await fetch(server.url + e.path, {
+          method: e.method,
+          headers: { ...auth, "content-type": "application/json", "content-profile": "api", "accept-profile": "api" },
+          body: e.method === "POST" ? JSON.stringify({ sessionId: "graph_rows", groups: [], allowEmpty: true }) : undefined,
+        });
+        expect([e.path, r.status, ((await r.json()) as { code: string }).code]).toEqual([e.path, ...row.expected]);
+      }
+    });
+  }
+
+  it("API keys work through both: the platform's PostgREST (as authenticator) and ours as postgres", async () => {
+    const { key } = await createApiKey(cluster.urlAs("postgres", "app"), "crm", "supabase-crm");
+    const anon = await jwt("anon");
+    for (const server of [api!, asPostgres!]) {
+      const r = await fetch(server.url + "/campaigns?limit=1", {
+        headers: { authorization: `Bearer ${anon}`, "x-api-key": key, "accept-profile": "api" },
+      });
+      expect([server === api ? "platform" : "ours", r.status]).toEqual([server === api ? "platform" : "ours", 200]);
+      const refused = await fetch(server.url + "/rpc/sync_groups", {
+        method: "POST", headers: { authorization: `Bearer ${anon}`, "x-api-key": key, "content-profile": "api", "content-type": "application/json" },
+        body: "{}",
+      });
+      expect([refused.status, ((await refused.json()) as { code: string }).code]).toEqual([403, "forbidden"]);
+    }
   });
 });

@@ -3,7 +3,9 @@
 import { SignJWT } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createApiKey, revokeApiKey } from "../../scripts/lib/api-keys.js";
+import { loadEndpoints, type ApiRole } from "../../scripts/lib/endpoints.js";
 import { apiUrl, db, dbUrl, jwtSecret, newKey } from "../support/env.js";
+import { expectedForJwtRole, jwtRoleReach, type JwtRoleReach } from "../support/role-graph.js";
 
 const sign = (role: string, opts: { secret?: string; expired?: boolean } = {}) => {
   const jwt = new SignJWT({ role }).setProtectedHeader({ alg: "HS256" })
@@ -11,34 +13,27 @@ const sign = (role: string, opts: { secret?: string; expired?: boolean } = {}) =
   return jwt.sign(new TextEncoder().encode(opts.secret ?? jwtSecret));
 };
 
-type Role = "gateway" | "crm" | "ops";
+type Role = ApiRole;
 type Endpoint = { name: string; method: "GET" | "POST"; path: string; body?: unknown; owners: Role[] };
 // Bodies are chosen so that an allowed caller gets a definite answer without changing anything
 // that matters: a sync of an empty throwaway session, an ACK for an unknown id, 422s, reads.
-const endpoints: Endpoint[] = [
-  { name: "sync_groups", method: "POST", path: "/rpc/sync_groups", body: { sessionId: "auth_matrix", groups: [], allowEmpty: true }, owners: ["gateway"] },
-  { name: "record_message_error", method: "POST", path: "/rpc/record_message_error", body: { messageId: "auth_matrix_unknown" }, owners: ["gateway"] },
-  { name: "record_message_status", method: "POST", path: "/rpc/record_message_status", body: { messageId: "auth_matrix_unknown", status: "delivered" }, owners: ["gateway"] },
-  { name: "evolution_webhook", method: "POST", path: "/rpc/evolution_webhook", body: { event: "connection.update", instance: "auth_matrix" }, owners: ["gateway"] },
-  { name: "waha_webhook", method: "POST", path: "/rpc/waha_webhook", body: { event: "session.status", session: "auth_matrix" }, owners: ["gateway"] },
-  { name: "create_campaign", method: "POST", path: "/rpc/create_campaign", body: {}, owners: ["crm"] },
-  { name: "record_message_sent", method: "POST", path: "/rpc/record_message_sent", body: {}, owners: ["crm"] },
-  { name: "schedule_campaign", method: "POST", path: "/rpc/schedule_campaign", body: {}, owners: ["crm"] },
-  { name: "cancel_campaign", method: "POST", path: "/rpc/cancel_campaign", body: {}, owners: ["crm"] },
-  { name: "retry_failed_groups", method: "POST", path: "/rpc/retry_failed_groups", body: {}, owners: ["crm"] },
-  { name: "clear_session_restriction", method: "POST", path: "/rpc/clear_session_restriction", body: {}, owners: ["crm"] },
-  { name: "expire_unmatched_acks", method: "POST", path: "/rpc/expire_unmatched_acks", body: {}, owners: ["ops"] },
-  { name: "resolve_quarantined", method: "POST", path: "/rpc/resolve_quarantined", body: {}, owners: ["ops"] },
-  { name: "metrics", method: "GET", path: "/rpc/metrics", owners: ["ops"] },
-  { name: "campaigns", method: "GET", path: "/campaigns?limit=1", owners: ["crm", "ops"] },
-  { name: "campaign_groups", method: "GET", path: "/campaign_groups?limit=1", owners: ["crm"] },
-  { name: "sendable_groups", method: "GET", path: "/sendable_groups?limit=1", owners: ["crm"] },
-  { name: "sessions", method: "GET", path: "/sessions?limit=1", owners: ["crm", "ops"] },
-  { name: "ack_backlog", method: "GET", path: "/ack_backlog?limit=1", owners: ["ops"] },
-  { name: "quarantine", method: "GET", path: "/quarantine?limit=1", owners: ["ops"] },
-  { name: "error_codes", method: "GET", path: "/error_codes?limit=1", owners: ["ops"] },
-  { name: "key_activity", method: "GET", path: "/key_activity?limit=1", owners: ["ops"] },
-];
+// The endpoints and their roles are the catalogue's (db/contracts/endpoints.json).
+const probes: Record<string, { body?: unknown; query?: string }> = {
+  sync_groups: { body: { sessionId: "auth_matrix", groups: [], allowEmpty: true } },
+  record_message_error: { body: { messageId: "auth_matrix_unknown" } },
+  record_message_status: { body: { messageId: "auth_matrix_unknown", status: "delivered" } },
+  evolution_webhook: { body: { event: "connection.update", instance: "auth_matrix" } },
+  waha_webhook: { body: { event: "session.status", session: "auth_matrix" } },
+  create_campaign: { body: {} }, record_message_sent: { body: {} }, schedule_campaign: { body: {} },
+  cancel_campaign: { body: {} }, retry_failed_groups: { body: {} }, clear_session_restriction: { body: {} },
+  expire_unmatched_acks: { body: {} }, resolve_quarantined: { body: {} }, metrics: {},
+  campaigns: { query: "?limit=1" }, campaign_groups: { query: "?limit=1" }, sendable_groups: { query: "?limit=1" },
+  sessions: { query: "?limit=1" }, ack_backlog: { query: "?limit=1" }, quarantine: { query: "?limit=1" },
+  error_codes: { query: "?limit=1" }, key_activity: { query: "?limit=1" },
+};
+const endpoints: Endpoint[] = loadEndpoints().map((e) => ({
+  name: e.name, method: e.method, path: e.path + (probes[e.name]?.query ?? ""), body: probes[e.name]?.body, owners: e.roles,
+}));
 const allowedAnswer: Record<string, [number, string | null]> = {
   sync_groups: [200, null], record_message_error: [200, null], record_message_status: [200, null],
   evolution_webhook: [200, null], waha_webhook: [200, null],
@@ -49,6 +44,13 @@ const allowedAnswer: Record<string, [number, string | null]> = {
   campaigns: [200, null], campaign_groups: [200, null], sendable_groups: [200, null], sessions: [200, null],
   ack_backlog: [200, null], quarantine: [200, null], error_codes: [200, null], key_activity: [200, null],
 };
+
+const postgrestUser = decodeURIComponent(new URL(process.env.WA_PGRST_DB_URI ?? "postgresql://authenticator@x/db").username);
+// JWTs for roles that are not ours: what they get depends on the cluster's role graph (a plain
+// cluster has no service_role; on Supabase's graph the postgres user PostgREST connects as in a
+// host project reaches authenticator through supabase_storage_admin), so it is read from there.
+const GRAPH_ROLES = ["authenticator", "service_role"];
+const reach: Record<string, JwtRoleReach> = {};
 
 const callers: Record<string, Record<string, string>> = {};
 beforeAll(async () => {
@@ -69,11 +71,12 @@ beforeAll(async () => {
   callers["JWT with a wrong secret"] = { authorization: `Bearer ${await sign("crm", { secret: "x".repeat(40) })}` };
   callers["expired JWT"] = { authorization: `Bearer ${await sign("crm", { expired: true })}` };
   callers["JWT with an unknown role"] = { authorization: `Bearer ${await sign("ghost")}` };
-  callers["JWT for authenticator"] = { authorization: `Bearer ${await sign("authenticator")}` };
+  for (const role of GRAPH_ROLES) {
+    callers[`JWT for ${role}`] = { authorization: `Bearer ${await sign(role)}` };
+    reach[role] = await jwtRoleReach(db, postgrestUser, role);
+  }
 });
 afterAll(() => db.end());
-
-const postgrestUser = decodeURIComponent(new URL(process.env.WA_PGRST_DB_URI ?? "postgresql://authenticator@x/db").username);
 
 function expected(caller: string, e: Endpoint): [number, string | null] {
   switch (caller) {
@@ -81,9 +84,13 @@ function expected(caller: string, e: Endpoint): [number, string | null] {
     case "wrong key": case "revoked key": return [401, "invalid_api_key"];
     case "JWT with a wrong secret": case "expired JWT": return [401, "PGRST301"];
     case "JWT with an unknown role": return [400, "22023"];
-    // PostgREST connected as authenticator: the role "switch" is a no-op and our hook refuses it.
-    // Connected as another user (a host project's postgres): PostgreSQL refuses the switch itself.
-    case "JWT for authenticator": return [403, postgrestUser === "authenticator" ? "forbidden" : "42501"];
+    // A role the connected user cannot become: PostgreSQL refuses the switch itself (42501); one it
+    // can (authenticator itself; on Supabase, postgres through supabase_storage_admin): our hook
+    // refuses it by its grants (forbidden); a role the cluster lacks: 22023.
+    case "JWT for authenticator": case "JWT for service_role": {
+      const r = reach[caller.slice("JWT for ".length)]!;
+      return expectedForJwtRole(r, e, allowedAnswer[e.name]!);
+    }
     case "gateway key bound to the session": return expected("gateway key", e);
     // The bodies that name a session name auth_matrix; the ACK and the progress event name none,
     // and stand for the key's own session (pending: no message of it has that id).
@@ -98,9 +105,14 @@ function expected(caller: string, e: Endpoint): [number, string | null] {
 
 const callerNames = ["no credentials", "wrong key", "revoked key", "gateway key", "gateway key bound to the session",
   "gateway key bound to another session", "crm key", "ops key", "gateway JWT", "crm JWT", "ops JWT",
-  "JWT with a wrong secret", "expired JWT", "JWT with an unknown role", "JWT for authenticator"];
+  "JWT with a wrong secret", "expired JWT", "JWT with an unknown role", ...GRAPH_ROLES.map((r) => `JWT for ${r}`)];
 
 describe("auth matrix", () => {
+  it("probes every endpoint of the catalogue, and only those", () => {
+    expect(Object.keys(probes).sort()).toEqual(loadEndpoints().map((e) => e.name).sort());
+    expect(Object.keys(allowedAnswer).sort()).toEqual(Object.keys(probes).sort());
+  });
+
   for (const caller of callerNames) {
     for (const e of endpoints) {
       it(`${caller} → ${e.method} ${e.path}`, async () => {
@@ -127,6 +139,15 @@ describe("auth matrix", () => {
       });
     }
   }
+
+  it("reads the role graph for the JWTs of roles that are not ours", () => {
+    // PostgREST's own user can always become itself; the reach printed is what the rows above expect.
+    if (postgrestUser === "authenticator") expect(reach.authenticator!.canBecome).toBe(true);
+    for (const r of Object.values(reach)) {
+      expect(r.canBecome).toBe(r.path !== null);
+      console.log(`JWT for ${r.role} via ${postgrestUser}: ${!r.exists ? "no such role" : r.canBecome ? `reached (${r.path!.join(" > ")})` : "not reachable"}`);
+    }
+  });
 
   it("internal and public are not reachable", async () => {
     const h = callers["crm key"]!;

@@ -4,6 +4,7 @@
 import { Ajv } from "ajv";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadContracts } from "../../scripts/lib/contracts.js";
+import { loadEndpoints } from "../../scripts/lib/endpoints.js";
 import { db, newKey } from "../support/env.js";
 import { post } from "../support/http.js";
 
@@ -12,21 +13,13 @@ const ajv = new Ajv({ strict: false, allErrors: true });
 const validator = (name: string) => ajv.compile(contracts[name]!);
 const errorBody = validator("error");
 
-const rpcs = [
-  { fn: "sync_groups", role: "gateway" },
-  { fn: "record_message_error", role: "gateway" },
-  { fn: "create_campaign", role: "crm" },
-  { fn: "record_message_sent", role: "crm" },
-  { fn: "record_message_status", role: "gateway" },
-  { fn: "evolution_webhook", role: "gateway" },
-  { fn: "waha_webhook", role: "gateway" },
-  { fn: "clear_session_restriction", role: "crm" },
-  { fn: "schedule_campaign", role: "crm" },
-  { fn: "cancel_campaign", role: "crm" },
-  { fn: "retry_failed_groups", role: "crm" },
-  { fn: "expire_unmatched_acks", role: "ops" },
-  { fn: "resolve_quarantined", role: "ops" },
-] as const;
+// Every RPC that takes a body, with the first role that may call it (db/contracts/endpoints.json).
+// Their examples build on each other: groups are synced, a campaign made over them and sent,
+// before the other examples (a WAHA group.v2.leave deactivates one of those groups) run.
+const FIRST = ["sync_groups", "record_message_error", "create_campaign", "record_message_sent"];
+const rpcs = loadEndpoints().filter((e) => e.kind === "rpc" && e.method === "POST")
+  .map((e) => ({ fn: e.name, role: e.roles[0]! }))
+  .sort((a, b) => (FIRST.indexOf(a.fn) + 1 || 99) - (FIRST.indexOf(b.fn) + 1 || 99));
 
 const keys: Record<string, Record<string, string>> = {};
 beforeAll(async () => {

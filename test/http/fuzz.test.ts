@@ -6,6 +6,7 @@ import { Ajv } from "ajv";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadContracts } from "../../scripts/lib/contracts.js";
+import { loadEndpoints } from "../../scripts/lib/endpoints.js";
 import { db, newKey } from "../support/env.js";
 import { post } from "../support/http.js";
 import { campaignTotals, seedSession } from "../support/fixtures.js";
@@ -19,11 +20,13 @@ const documented = new Set<string>(contracts.error!.definitions.ErrorCode.enum);
 
 let gw: Record<string, string>;
 let crm: Record<string, string>;
+let ops: Record<string, string>;
 let target: { sessionId: string; jids: string[]; campaignId: number };
 
 beforeAll(async () => {
   gw = { "x-api-key": await newKey("gateway") };
   crm = { "x-api-key": await newKey("crm") };
+  ops = { "x-api-key": await newKey("ops") };
   const { sessionId, jids } = await seedSession(gw["x-api-key"]!, 5, "fuzz");
   const c = await post("/rpc/create_campaign", { name: "fuzz", message: "m", sessionId, groupJids: jids }, crm);
   await post("/rpc/record_message_sent", { campaignId: c.json.campaignId, sends: [{ groupJid: jids[0], messageId: `${sessionId}_m0` }] }, crm);
@@ -84,22 +87,34 @@ const bodies: Record<string, () => fc.Arbitrary<unknown>> = {
     return fc.oneof(hostile, shaped({ campaignId: fc.oneof(fc.constant(target.campaignId), fc.integer()), sends: fc.array(fc.oneof(send, hostile), { maxLength: 4 }) }));
   },
 };
-const roleOf = (fn: string) => (fn === "sync_groups" || fn === "record_message_error" ? "gateway" : "crm");
+// Every other RPC of the catalogue: bodies with its contract's own keys, each plausible or hostile
+// (fewer runs: their bodies are small and their rules few).
+const rpcs = loadEndpoints().filter((e) => e.kind === "rpc" && e.method === "POST");
+for (const e of rpcs) {
+  bodies[e.name] ??= () => fc.oneof(hostile, shaped(Object.fromEntries(Object.keys(contracts[`${e.name}.request`]!.properties ?? {})
+    .map((k) => [k, fc.oneof(fc.integer({ min: 0, max: target.campaignId + 10 }), fc.constant(target.sessionId), fc.boolean(), hostileString)]))));
+}
+const roleOf = (fn: string) => rpcs.find((e) => e.name === fn)!.roles[0]!;
+const runsOf = (fn: string) => (["sync_groups", "record_message_error", "create_campaign", "record_message_sent"].includes(fn) ? RUNS : Math.ceil(RUNS / 4));
+const keyOf = (fn: string) => ({ gateway: gw, crm, ops }[roleOf(fn)]);
 
 describe("fuzzing every RPC over HTTP", () => {
+  it("covers every RPC of the catalogue that takes a body", () => {
+    expect(Object.keys(bodies).sort()).toEqual(rpcs.map((e) => e.name).sort());
+  });
   for (const fn of Object.keys(bodies)) {
-    it(`${fn}: ${RUNS} bodies that break the contract are refused with a documented 4xx`, async () => {
+    it(`${fn}: ${runsOf(fn)} bodies that break the contract are refused with a documented 4xx`, async () => {
       const valid = ajv.compile(contracts[`${fn}.request`]!);
       const before = await targetState();
       let quarantinable = 0;
       await fc.assert(fc.asyncProperty(bodies[fn]!().filter((b) => !valid(b)), async (body) => {
-        const r = await post(`/rpc/${fn}`, JSON.stringify(body), roleOf(fn) === "gateway" ? gw : crm);
+        const r = await post(`/rpc/${fn}`, JSON.stringify(body), keyOf(fn));
         if (r.status < 400 || r.status >= 500 || typeof r.json?.code !== "string" || !documented.has(r.json.code)) {
           throw new Error(`${r.status} ${r.text.slice(0, 300)} for ${JSON.stringify(body).slice(0, 300)}`);
         }
         // PGRST102 and 22P05 bodies are refused by PostgREST/PostgreSQL before the RPC runs.
         if (fn === "record_message_error" && !["PGRST102", "22P05"].includes(r.json.code)) quarantinable++;
-      }), { numRuns: RUNS, seed: SEED });
+      }), { numRuns: runsOf(fn), seed: SEED });
       const after = await targetState();
       if (fn === "record_message_error") {
         // A refused batch still records its valid events (by design): the one sent row may have

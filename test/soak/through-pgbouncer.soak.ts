@@ -2,64 +2,28 @@
 // docs/deployment.md describes it: the maximum-size burst passes through it (prepared statements
 // off), and a migration's NOTIFY never reaches PostgREST there, while the signal npm run
 // db:migrate sends does.
-import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { chownSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startPostgrest, type RunningPostgrest } from "../../scripts/lib/postgrest.js";
-import { freePort, isRoot, sleep } from "../../scripts/lib/run.js";
+import { freePort, sleep } from "../../scripts/lib/run.js";
 import { db, newKey } from "../support/env.js";
+import { startPgbouncer, type Bouncer } from "../support/pgbouncer.js";
 import { maximumSizeBurst } from "./burst.js";
 
-const socketDir = process.env.WA_PG_SOCKETDIR;
-const pgPort = process.env.WA_PG_PORT;
-let dir: string;
-let bouncer: ChildProcess;
+let bouncer: Bouncer;
 let api: RunningPostgrest;
 
 beforeAll(async () => {
-  if (!socketDir || !pgPort) throw new Error("the PgBouncer soak needs the project's own cluster (npm run test:soak)");
-  dir = mkdtempSync(join(tmpdir(), "wa-pgbouncer-"));
-  const port = await freePort();
-  writeFileSync(join(dir, "users.txt"), '"authenticator" ""\n');
-  writeFileSync(join(dir, "pgbouncer.ini"), `
-[databases]
-app = host=${socketDir} port=${pgPort} dbname=app
-[pgbouncer]
-listen_addr = 127.0.0.1
-listen_port = ${port}
-unix_socket_dir =
-auth_type = trust
-auth_file = ${join(dir, "users.txt")}
-pool_mode = transaction
-default_pool_size = 20
-max_client_conn = 200
-ignore_startup_parameters = extra_float_digits
-logfile = ${join(dir, "pgbouncer.log")}
-`);
-  // PgBouncer refuses to run as root: as root, run it as the postgres user.
-  if (isRoot) {
-    const uid = Number(spawnSync("id", ["-u", "postgres"], { encoding: "utf8" }).stdout.trim());
-    const gid = Number(spawnSync("id", ["-g", "postgres"], { encoding: "utf8" }).stdout.trim());
-    for (const f of ["", "users.txt", "pgbouncer.ini"]) chownSync(join(dir, f), uid, gid);
-  }
-  const bin = process.env.WA_PGBOUNCER_BIN ?? "/usr/sbin/pgbouncer";
-  bouncer = isRoot
-    ? spawn("runuser", ["-u", "postgres", "--", bin, join(dir, "pgbouncer.ini")], { stdio: "inherit" })
-    : spawn(bin, [join(dir, "pgbouncer.ini")], { stdio: "inherit" });
-  await sleep(500);
+  bouncer = await startPgbouncer(process.env.WA_PGRST_DB_URI!);
   api = await startPostgrest({
-    dbUri: `postgresql://authenticator@127.0.0.1:${port}/app`, jwtSecret: process.env.WA_JWT_SECRET!, port: await freePort(),
+    dbUri: bouncer.uri, jwtSecret: process.env.WA_JWT_SECRET!, port: await freePort(),
     poolSize: 20, env: { PGRST_DB_PREPARED_STATEMENTS: "false" },
   });
 }, 60_000);
 
 afterAll(async () => {
   await api?.stop();
-  bouncer?.kill("SIGTERM");
+  await bouncer?.stop();
   await db.end();
-  rmSync(dir, { recursive: true, force: true });
 });
 
 describe("soak: PostgREST through PgBouncer (transaction pooling)", () => {

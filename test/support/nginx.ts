@@ -1,30 +1,28 @@
 // The production front door in tests: Debian's nginx with deploy/nginx's configuration, rendered
-// for a loopback port in front of the test PostgREST.
+// by docs/deployment.md's own block (<!-- tested: nginx -->) for a loopback port in front of a
+// test PostgREST, under a main configuration that includes conf.d/*.conf as Debian's does.
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { HANG_GUARD_MS } from "../../scripts/lib/hang-guard.js";
-import { repoRoot } from "../../scripts/lib/paths.js";
 import { freePort, isRoot, sleep } from "../../scripts/lib/run.js";
+import { runBlock } from "./doc-blocks.js";
 
 export interface FrontDoor { url: string; accessLog: () => string; stop(): Promise<void> }
 
 export async function startFrontDoor(upstream: string): Promise<FrontDoor> {
   const dir = mkdtempSync(join(tmpdir(), "wa-nginx-"));
   const port = await freePort();
-  const deploy = join(repoRoot, "deploy", "nginx");
-  const site = readFileSync(join(deploy, "wa-campaigns.conf.template"), "utf8")
-    .replaceAll("${WA_LISTEN}", `127.0.0.1:${port}`).replaceAll("${WA_UPSTREAM}", new URL(upstream).host);
-  writeFileSync(join(dir, "wa-campaigns.conf"), site);
+  for (const d of ["conf.d", "body", "proxy", "fastcgi", "uwsgi", "scgi"]) mkdirSync(join(dir, d));
+  runBlock("nginx", { NGINX_DIR: dir, WA_LISTEN: `127.0.0.1:${port}`, WA_UPSTREAM: new URL(upstream).host });
   // The production proxy settings, but for their timeouts: in tests they only guard against hangs
   // (a large call on a busy machine may take longer than production's 120 s; speed is the bench's).
   const guard = `${Math.ceil(HANG_GUARD_MS / 1000)}s`;
-  const proxy = readFileSync(join(deploy, "wa-campaigns-proxy.conf"), "utf8")
-    .replace(/^(proxy_(?:read|send)_timeout) \d+s;$/gm, `$1 ${guard};`);
+  const proxyFile = join(dir, "wa-campaigns-proxy.conf");
+  const proxy = readFileSync(proxyFile, "utf8").replace(/^(proxy_(?:read|send)_timeout) \d+s;$/gm, `$1 ${guard};`);
   if (!proxy.includes(`proxy_read_timeout ${guard};`)) throw new Error("deploy/nginx/wa-campaigns-proxy.conf no longer sets proxy_read_timeout");
-  writeFileSync(join(dir, "wa-campaigns-proxy.conf"), proxy);
-  for (const d of ["body", "proxy", "fastcgi", "uwsgi", "scgi"]) mkdirSync(join(dir, d));
+  writeFileSync(proxyFile, proxy);
   writeFileSync(join(dir, "nginx.conf"), `
 ${isRoot ? "user root root;" : ""}
 daemon off;
@@ -40,7 +38,7 @@ http {
   fastcgi_temp_path ${dir}/fastcgi;
   uwsgi_temp_path ${dir}/uwsgi;
   scgi_temp_path ${dir}/scgi;
-  include ${dir}/wa-campaigns.conf;
+  include ${dir}/conf.d/*.conf;
 }
 `);
   const child: ChildProcess = spawn(process.env.WA_NGINX_BIN ?? "/usr/sbin/nginx", ["-p", dir, "-c", join(dir, "nginx.conf")],

@@ -152,11 +152,13 @@ export type ErrorMessage = string;
 export type RecordMessageErrorRequest = MessageErrorEvent | MessageErrorBatch;
 export type MessageErrorOutcome = "applied" | "duplicate" | "pending_match" | "quarantined";
 /**
+ * A campaign's status: draft or scheduled until its first send result, sending while groups are pending, then final (x-final): completed, failed, partial_failure, or cancelled.
+ *
  * This interface was referenced by `Contracts`'s JSON-Schema
  * via the `definition` "CampaignStatus".
  */
 export type CampaignStatus =
-  "draft" | "scheduled" | "cancelled" | "sending" | "completed" | "failed" | "partial_failure";
+  "draft" | "scheduled" | "sending" | "completed" | "failed" | "partial_failure" | "cancelled";
 /**
  * delivered: reached a device of the group (any participant); read/played: first read or played there (implies delivered).
  */
@@ -171,15 +173,23 @@ export type RecordMessageStatusRequest = MessageStatusEvent | MessageStatusBatch
 export type MessageStatusOutcome = "applied" | "unchanged" | "pending_match" | "quarantined";
 /**
  * This interface was referenced by `Contracts`'s JSON-Schema
- * via the `definition` "CampaignStatusName".
- */
-export type CampaignStatusName =
-  "draft" | "scheduled" | "sending" | "completed" | "failed" | "partial_failure" | "cancelled";
-/**
- * This interface was referenced by `Contracts`'s JSON-Schema
  * via the `definition` "GroupSubject".
  */
 export type GroupSubject = string;
+/**
+ * One campaign target's status: pending until its send result, sent, failed (at send time or by a later error ACK), or cancelled (never sent).
+ *
+ * This interface was referenced by `Contracts`'s JSON-Schema
+ * via the `definition` "CampaignRowStatus".
+ */
+export type CampaignRowStatus = "pending" | "sent" | "failed" | "cancelled";
+/**
+ * The Idempotency-Key request header: any visible ASCII (a UUID, say), quoted or not.
+ *
+ * This interface was referenced by `Contracts`'s JSON-Schema
+ * via the `definition` "IdempotencyKey".
+ */
+export type IdempotencyKey = string;
 
 /**
  * POST /rpc/cancel_campaign (crm): cancel a draft, scheduled or sending campaign. Groups not yet sent are cancelled and never sent later (a send result for one is 409 campaign_cancelled).
@@ -204,11 +214,11 @@ export interface CancelCampaignResponse {
   status: "cancelled";
   cancelledGroups: number;
   campaign: {
-    totalGroups?: number;
-    pendingCount?: number;
-    sentCount?: number;
-    failedCount?: number;
-    cancelledCount?: number;
+    totalGroups: number;
+    pendingCount: number;
+    sentCount: number;
+    failedCount: number;
+    cancelledCount: number;
   };
 }
 /**
@@ -284,9 +294,11 @@ export interface EvolutionWebhookRequest {
   instance: SessionId;
   data?: unknown;
   /**
-   * The instance's Evolution key: never stored.
+   * The instance's Evolution key (a string as Evolution sends it; any value is taken): never stored.
    */
-  apikey?: string;
+  apikey?: {
+    [k: string]: unknown | undefined;
+  };
 }
 /**
  * What was recorded (counts per path) or that the event was ignored.
@@ -554,7 +566,7 @@ export interface RetryFailedGroupsRequest {
 export interface RetryFailedGroupsResponse {
   campaignId: number;
   totalGroups: number;
-  status: string;
+  status: CampaignStatus;
   retryOf: number;
   skipped: number;
 }
@@ -579,7 +591,7 @@ export interface ScheduleCampaignRequest {
  */
 export interface ScheduleCampaignResponse {
   campaignId: number;
-  status: CampaignStatusName;
+  status: CampaignStatus;
 }
 /**
  * Baileys GroupMetadata. Unknown fields are ignored; a missing flag means false.

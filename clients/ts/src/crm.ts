@@ -2,7 +2,7 @@
 // campaigns, groups and sessions.
 import type {
   CreateCampaignRequest, CreateCampaignResponse, RecordMessageSentRequest, RecordMessageSentResponse,
-  CampaignStatus, ScheduleCampaignResponse, CancelCampaignResponse, RetryFailedGroupsRequest, RetryFailedGroupsResponse,
+  CampaignStatus, CampaignRowStatus, ScheduleCampaignResponse, CancelCampaignResponse, RetryFailedGroupsRequest, RetryFailedGroupsResponse,
   ClearSessionRestrictionResponse,
 } from "./contracts.generated.js";
 import type { Database } from "./database.generated.js";
@@ -19,7 +19,7 @@ export type Campaign = Omit<NonNull<Views["campaigns"]["Row"]>, "finished_at"> &
 type NullableGroupColumns = "message_id" | "error_code" | "error_message" | "sent_at" | "failed_at" | "group_name"
   | "delivered_at" | "read_at" | "cancelled_at";
 export type CampaignGroup = Omit<NonNull<Views["campaign_groups"]["Row"]>, NullableGroupColumns> &
-  Pick<Views["campaign_groups"]["Row"], NullableGroupColumns> & { status: "pending" | "sent" | "failed" | "cancelled" };
+  Pick<Views["campaign_groups"]["Row"], NullableGroupColumns> & { status: CampaignRowStatus };
 /** A WhatsApp account (gateway session), and whether WhatsApp restricted it. */
 export type Session = Omit<NonNull<Views["sessions"]["Row"]>, "last_synced_at" | "restricted_at" | "restricted_code"> &
   Pick<Views["sessions"]["Row"], "last_synced_at" | "restricted_at" | "restricted_code">;
@@ -42,6 +42,8 @@ export interface CrmClient {
   getCampaign(campaignId: number): Promise<Campaign>;
   /** Campaigns, newest first: all of them, or the newest `limit`. */
   listCampaigns(filter?: Page & { status?: CampaignStatus; sessionId?: string }): Promise<Campaign[]>;
+  /** The campaign's groups (only those of `status` when given), with their results: all of them (or `limit`), by id. */
+  listCampaignGroups(campaignId: number, filter?: Page & { status?: CampaignRowStatus }): Promise<CampaignGroup[]>;
   /** The campaign's failed groups with their errors: all of them (or `limit`). */
   listFailedGroups(campaignId: number, page?: Page): Promise<CampaignGroup[]>;
   /** Groups a campaign may target: active, never community parents; all of them (or `limit`), by JID. */
@@ -111,11 +113,17 @@ export function createCrmClient(o: CrmConnectionOptions): CrmClient {
       if (after !== undefined) q = q.lt("id", after);
       return q.order("id", { ascending: false }).limit(size) as Answer<Campaign>;
     }, "id", filter.limit),
-    listFailedGroups: (campaignId, p = {}) => readAll<CampaignGroup, "id">((after, size) => {
-      let q = client.from("campaign_groups").select("*").eq("campaign_id", campaignId).eq("status", "failed");
-      if (after !== undefined) q = q.gt("id", after);
-      return q.order("id").limit(size) as Answer<CampaignGroup>;
-    }, "id", p.limit),
+    listCampaignGroups(campaignId, filter = {}) {
+      return readAll<CampaignGroup, "id">((after, size) => {
+        let q = client.from("campaign_groups").select("*").eq("campaign_id", campaignId);
+        if (filter.status) q = q.eq("status", filter.status);
+        if (after !== undefined) q = q.gt("id", after);
+        return q.order("id").limit(size) as Answer<CampaignGroup>;
+      }, "id", filter.limit);
+    },
+    listFailedGroups(campaignId, p = {}) {
+      return this.listCampaignGroups(campaignId, { ...p, status: "failed" });
+    },
     listSendableGroups: (sessionId, p = {}) => readAll<SendableGroup, "group_jid">((after, size) => {
       let q = client.from("sendable_groups").select("*").eq("session_id", sessionId);
       if (after !== undefined) q = q.gt("group_jid", after);

@@ -1,6 +1,33 @@
-import type { ErrorCode } from "./contracts.generated.js";
+import type { CampaignRowStatus, CampaignStatus, ErrorCode } from "./contracts.generated.js";
 
 export type { ErrorCode };
+
+/** Which element of the body a refusal is about (an index into the array it names). */
+interface AtIndex { index: number }
+/** A few of many (the first 100), and how many in all. */
+interface Sample { count: number }
+
+/**
+ * The structured `details` of the codes that carry them (test/http/error-details.test.ts provokes
+ * each and checks the shape); any other code's details are a string or null.
+ */
+export interface ErrorDetails {
+  invalid_transition: { status: CampaignStatus; action: "schedule" | "unschedule" | "cancel" };
+  unsendable_groups: Sample & { groupJids: string[] };
+  unknown_campaign_groups: Sample & { groupJids: string[] };
+  send_conflict: Sample & { rows: { groupJid: string; status: CampaignRowStatus; messageId: string | null }[] };
+  duplicate_message_id: { messageId: string; groupJid?: string };
+  duplicate_group_jid: { groupJid: string; indexes?: number[] };
+  invalid_group_jids: AtIndex;
+  invalid_sends: AtIndex;
+  invalid_group: AtIndex & { field: string };
+  invalid_group_jid: AtIndex & { field: string };
+  invalid_group_field: AtIndex & { field: string };
+  nothing_to_retry: { failed: number };
+  replay_refused: { endpoint: string; code: ErrorCode; message: string };
+}
+/** The details of code C. */
+export type DetailsOf<C extends ErrorCode> = C extends keyof ErrorDetails ? ErrorDetails[C] : string | null;
 
 
 /** No answer at all (0), or a server error. */
@@ -21,6 +48,14 @@ export class BackendError extends Error {
     readonly body: unknown = null,
   ) {
     super(message);
+  }
+
+  /**
+   * Whether this is a refusal with `code`; narrows `details` to that code's shape:
+   * `if (e.is("unsendable_groups")) e.details.groupJids`.
+   */
+  is<K extends ErrorCode>(code: K): this is BackendError & { readonly code: K; readonly details: DetailsOf<K> } {
+    return this.code === code;
   }
 
   /**

@@ -36,6 +36,9 @@ describe("createCrmClient", () => {
 
     const c = await crm.getCampaign(campaignId);
     expect(c).toMatchObject({ id: campaignId, total_groups: 3, sent_count: 1, failed_count: 2, status: "partial_failure" });
+    const all = await crm.listCampaignGroups(campaignId);
+    expect(all.map((g) => g.status).sort()).toEqual(["failed", "failed", "sent"]);
+    expect((await crm.listCampaignGroups(campaignId, { status: "sent" })).map((g) => g.message_id)).toEqual([`${sessionId}_1`]);
     const failed = await crm.listFailedGroups(campaignId);
     expect(failed.map((g) => [g.group_jid, g.error_code])).toEqual(
       expect.arrayContaining([[jids[1], 420], [jids[2], 463]]));

@@ -59,3 +59,10 @@ export function handle(e: unknown): ErrorCode | undefined {
   }
   return undefined;
 }
+
+export function detailsOf(e: BackendError): string[] | undefined {
+  if (e.is("unsendable_groups")) return e.details.groupJids; // narrowed to the code's details
+  // @ts-expect-error invalid_transition's details have no groupJids
+  if (e.is("invalid_transition")) return e.details.groupJids;
+  return undefined;
+}
