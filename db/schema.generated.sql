@@ -1075,19 +1075,24 @@ declare
   result jsonb;
   refused jsonb;
 begin
+  with a as materialized (
+    select x.idx, x.problem_code, x.problem, x.body,
+           coalesce(x.answer, jsonb_build_object('index', x.idx - 1, 'outcome', 'quarantined',
+                                                 'code', x.problem_code, 'message', x.problem)) as answer
+    from unnest(answers) x
+  )
   select jsonb_build_object(
-           'results', jsonb_agg(a.answer order by a.idx),
-           'counts', (select jsonb_object_agg(o.outcome, (select count(*) from unnest(answers) x where x.answer ->> 'outcome' = o.outcome))
+           'results', (select jsonb_agg(a.answer order by a.idx) from a),
+           'counts', (select jsonb_object_agg(o.outcome, (select count(*) from a where a.answer ->> 'outcome' = o.outcome))
                       from unnest(outcomes) o(outcome)))
-         || coalesce((array_agg(jsonb_build_object(
+         || coalesce((select jsonb_build_object(
                         'status', 422, 'code', a.problem_code, 'message', format('events[%s]: %s', a.idx - 1, a.problem),
                         'details', jsonb_build_object('index', a.idx - 1),
-                        'hint', 'Invalid events were kept in quarantine; valid ones were recorded.') order by a.idx)
-                        filter (where a.problem_code is not null))[1], '{}'::jsonb),
-         jsonb_agg(jsonb_build_object('code', a.problem_code, 'reason', a.problem, 'body', a.body) order by a.idx)
-           filter (where a.problem_code is not null)
-    into result, refused
-  from unnest(answers) a;
+                        'hint', 'Invalid events were kept in quarantine; valid ones were recorded.')
+                      from a where a.problem_code is not null order by a.idx limit 1), '{}'::jsonb),
+         (select jsonb_agg(jsonb_build_object('code', a.problem_code, 'reason', a.problem, 'body', a.body) order by a.idx)
+          from a where a.problem_code is not null)
+    into result, refused;
   -- Refused events are kept (once per value, however often a gateway retries them).
   if refused is not null then
     perform internal.keep_in_quarantine(endpoint, refused);
@@ -2360,8 +2365,8 @@ begin
                    null, null, null)::internal.event_answer
            from outcomes o
            union all
-           select (p.idx, jsonb_build_object('index', p.idx - 1, 'outcome', 'quarantined', 'code', p.problem_code, 'message', p.problem),
-                   p.problem_code, p.problem, p.raw)::internal.event_answer
+           -- Refused: answered by internal.answer_events.
+           select (p.idx, null, p.problem_code, p.problem, p.raw)::internal.event_answer
            from unnest(parsed) p where p.problem_code is not null),
          -- Events whose code restricts their account (rare: flagged below).
          array(select (o.idx, null, null, o.session_id, o.message_id, null, o.error_code, null, null, null, null)::internal.error_event
@@ -2494,8 +2499,8 @@ begin
                    null, null, null)::internal.event_answer
            from outcomes o
            union all
-           select (p.idx, jsonb_build_object('index', p.idx - 1, 'outcome', 'quarantined', 'code', p.problem_code, 'message', p.problem),
-                   p.problem_code, p.problem, p.raw)::internal.event_answer
+           -- Refused: answered by internal.answer_events.
+           select (p.idx, null, p.problem_code, p.problem, p.raw)::internal.event_answer
            from unnest(parsed) p where p.problem_code is not null),
          (select array_agg(distinct l.session_id) from looked l where l.session_id is not null)
     into answers, sessions;

@@ -102,8 +102,8 @@ begin
                    null, null, null)::internal.event_answer
            from outcomes o
            union all
-           select (p.idx, jsonb_build_object('index', p.idx - 1, 'outcome', 'quarantined', 'code', p.problem_code, 'message', p.problem),
-                   p.problem_code, p.problem, p.raw)::internal.event_answer
+           -- Refused: answered by internal.answer_events.
+           select (p.idx, null, p.problem_code, p.problem, p.raw)::internal.event_answer
            from unnest(parsed) p where p.problem_code is not null),
          -- Events whose code restricts their account (rare: flagged below).
          array(select (o.idx, null, null, o.session_id, o.message_id, null, o.error_code, null, null, null, null)::internal.error_event

@@ -106,8 +106,8 @@ begin
                    null, null, null)::internal.event_answer
            from outcomes o
            union all
-           select (p.idx, jsonb_build_object('index', p.idx - 1, 'outcome', 'quarantined', 'code', p.problem_code, 'message', p.problem),
-                   p.problem_code, p.problem, p.raw)::internal.event_answer
+           -- Refused: answered by internal.answer_events.
+           select (p.idx, null, p.problem_code, p.problem, p.raw)::internal.event_answer
            from unnest(parsed) p where p.problem_code is not null),
          (select array_agg(distinct l.session_id) from looked l where l.session_id is not null)
     into answers, sessions;
