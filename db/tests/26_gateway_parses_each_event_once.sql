@@ -1,11 +1,11 @@
--- Gateway: parse once, then decide (issue 25.1). A batch of error ACKs or delivery progress reads
--- each event once: its message id goes through internal.message_id_parts once, the event through
+-- Gateway and CRM: parse once, then decide (issue 25.1). A batch of error ACKs, delivery progress
+-- or send records reads each event once: its message id goes through internal.message_id_parts once, the event through
 -- its parser once, and a key bound to sessions resolves its session once (after the locks), however
 -- many statements then lock, decide, store and answer. Counted with track_functions = all; the
 -- rules are made non-inlinable for the count (ALTER ... SET, rolled back with the test): their
 -- bodies are the real ones, and inlined calls would not be counted.
 begin;
-select plan(13);
+select plan(16);
 
 set local track_functions = 'all';
 alter function internal.message_id_parts(text) set search_path = pg_catalog, pg_temp;
@@ -24,9 +24,26 @@ create function pg_temp.calls_since(f regprocedure) returns bigint language sql 
        - coalesce((select calls from marks where funcid = f), 0)
 $$;
 
-select from tests.make_campaign('wa_once', 4);
+select from tests.make_campaign('wa_once', 5);
 create temp table c as select max(id) as id from notification_campaigns;
-select from tests.mark_sent((select id from c), 1, 4);
+grant select on c to public;
+
+-- Send records: five sends (one in WAHA form, one failed at send time), each read once; the
+-- message ids stored in their one form.
+select pg_temp.mark();
+select from tests.act_as('crm');
+select from api.record_message_sent(jsonb_build_object('campaignId', (select id from c), 'sends', jsonb_build_array(
+  jsonb_build_object('groupJid', tests.jid(1), 'messageId', 'MSG1'),
+  jsonb_build_object('groupJid', tests.jid(2), 'messageId', format('true_%s_MSG2_5511900000001@c.us', tests.jid(2))),
+  jsonb_build_object('groupJid', tests.jid(3), 'messageId', 'MSG3'),
+  jsonb_build_object('groupJid', tests.jid(4), 'messageId', 'MSG4'),
+  jsonb_build_object('groupJid', tests.jid(5), 'errorCode', 500, 'errorMessage', 'no route'))));
+select from tests.act_as_admin();
+select is((select array_agg(coalesce(message_id::text, status::text) order by group_jid) from notification_campaign_groups
+           where campaign_id = (select id from c)),
+  array['MSG1', 'MSG2', 'MSG3', 'MSG4', 'failed'], 'send records: each recorded, message ids in their one form');
+select is(pg_temp.calls_since('internal.message_id_parts(text)'), 5::bigint, '… five sends: each message id parsed once');
+select is(pg_temp.calls_since('internal.parse_message_error(jsonb)'), 0::bigint, '… (no ACK parsed)');
 
 -- Error ACKs: five events, every outcome (applied, WAHA form applied, duplicate, pending_match,
 -- quarantined), one with a code that restricts its account (flagged after the answer).
