@@ -908,24 +908,8 @@ begin
             filter (where p.problem is null)
     into first_problem, compact
   from jsonb_array_elements(groups) with ordinality t(g, idx)
-  cross join lateral (select case
-      when jsonb_typeof(g) <> 'object' then 'invalid_group'
-      when jsonb_typeof(g -> 'id') is distinct from 'string' or not internal.conforms(g ->> 'id', 'GroupJid')
-        then 'invalid_group_jid'
-      when coalesce(jsonb_typeof(g -> 'isCommunity'), 'null') not in ('boolean', 'null') then 'invalid_group_field:isCommunity'
-      when coalesce(jsonb_typeof(g -> 'isCommunityAnnounce'), 'null') not in ('boolean', 'null') then 'invalid_group_field:isCommunityAnnounce'
-      when coalesce(jsonb_typeof(g -> 'announce'), 'null') not in ('boolean', 'null') then 'invalid_group_field:announce'
-      when coalesce(jsonb_typeof(g -> 'restrict'), 'null') not in ('boolean', 'null') then 'invalid_group_field:restrict'
-      when coalesce(jsonb_typeof(g -> 'subject'), 'null') not in ('string', 'null')
-           or not internal.conforms(g ->> 'subject', 'GroupSubject') then 'invalid_group_field:subject'
-      when coalesce(jsonb_typeof(g -> 'linkedParent'), 'null') not in ('string', 'null')
-           or not internal.conforms(nullif(g ->> 'linkedParent', ''), 'Jid') then 'invalid_group_field:linkedParent'
-      when coalesce(jsonb_typeof(g -> 'participants'), 'null') not in ('array', 'null') then 'invalid_group_field:participants'
-      when coalesce(jsonb_typeof(g -> 'size'), 'null') not in ('number', 'null') then 'invalid_group_field:size'
-      -- Only reached for numbers (or null), so the cast is safe; a whole number may be written 5.0.
-      when (g ->> 'size')::numeric not between 0 and 2147483647
-           or (g ->> 'size')::numeric <> trunc((g ->> 'size')::numeric) then 'invalid_group_field:size'
-    end as problem) p;
+  -- The one set of group rules (internal.group_problem), as for the webhooks' group events.
+  cross join lateral (select internal.group_problem(g) as problem offset 0) p;
   -- The compact form of an invalid group is never built: the casts above only run for valid ones.
   select (first_problem ->> 'index')::int as index, split_part(first_problem ->> 'problem', ':', 1) as code,
          nullif(split_part(first_problem ->> 'problem', ':', 2), '') as field
@@ -1682,6 +1666,14 @@ begin
   return true;
 end
 $$;
+
+--
+-- Name: group_problem(jsonb); Type: FUNCTION; Schema: internal; Owner: -
+--
+
+CREATE FUNCTION internal.group_problem(g jsonb) RETURNS text
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    RETURN CASE WHEN (jsonb_typeof(g) <> 'object'::text) THEN 'invalid_group'::text WHEN ((jsonb_typeof((g -> 'id'::text)) IS DISTINCT FROM 'string'::text) OR (NOT internal.conforms((g ->> 'id'::text), 'GroupJid'::text))) THEN 'invalid_group_jid'::text WHEN (COALESCE(jsonb_typeof((g -> 'isCommunity'::text)), 'null'::text) <> ALL (ARRAY['boolean'::text, 'null'::text])) THEN 'invalid_group_field:isCommunity'::text WHEN (COALESCE(jsonb_typeof((g -> 'isCommunityAnnounce'::text)), 'null'::text) <> ALL (ARRAY['boolean'::text, 'null'::text])) THEN 'invalid_group_field:isCommunityAnnounce'::text WHEN (COALESCE(jsonb_typeof((g -> 'announce'::text)), 'null'::text) <> ALL (ARRAY['boolean'::text, 'null'::text])) THEN 'invalid_group_field:announce'::text WHEN (COALESCE(jsonb_typeof((g -> 'restrict'::text)), 'null'::text) <> ALL (ARRAY['boolean'::text, 'null'::text])) THEN 'invalid_group_field:restrict'::text WHEN ((COALESCE(jsonb_typeof((g -> 'subject'::text)), 'null'::text) <> ALL (ARRAY['string'::text, 'null'::text])) OR (NOT internal.conforms((g ->> 'subject'::text), 'GroupSubject'::text))) THEN 'invalid_group_field:subject'::text WHEN ((COALESCE(jsonb_typeof((g -> 'linkedParent'::text)), 'null'::text) <> ALL (ARRAY['string'::text, 'null'::text])) OR (NOT internal.conforms(NULLIF((g ->> 'linkedParent'::text), ''::text), 'Jid'::text))) THEN 'invalid_group_field:linkedParent'::text WHEN (COALESCE(jsonb_typeof((g -> 'participants'::text)), 'null'::text) <> ALL (ARRAY['array'::text, 'null'::text])) THEN 'invalid_group_field:participants'::text WHEN (COALESCE(jsonb_typeof((g -> 'size'::text)), 'null'::text) <> ALL (ARRAY['number'::text, 'null'::text])) THEN 'invalid_group_field:size'::text WHEN (((((g ->> 'size'::text))::numeric < (0)::numeric) OR (((g ->> 'size'::text))::numeric > (2147483647)::numeric)) OR (((g ->> 'size'::text))::numeric <> trunc(((g ->> 'size'::text))::numeric))) THEN 'invalid_group_field:size'::text ELSE NULL::text END;
 
 --
 -- Name: hmac_sha512(bytea, bytea); Type: FUNCTION; Schema: internal; Owner: -
@@ -2733,25 +2725,13 @@ declare
   removed integer;
 begin
   with checked as (
-    select g, case
-      when jsonb_typeof(g) <> 'object' then 'invalid_group'
-      when jsonb_typeof(g -> 'id') is distinct from 'string' or not internal.conforms(g ->> 'id', 'GroupJid') then 'invalid_group_jid'
-      when coalesce(jsonb_typeof(g -> 'subject'), 'null') not in ('string', 'null')
-           or not internal.conforms(g ->> 'subject', 'GroupSubject') then 'invalid_group_field'
-      when coalesce(jsonb_typeof(g -> 'linkedParent'), 'null') not in ('string', 'null')
-           or not internal.conforms(nullif(g ->> 'linkedParent', ''), 'Jid') then 'invalid_group_field'
-      when coalesce(jsonb_typeof(g -> 'isCommunity'), 'null') not in ('boolean', 'null')
-           or coalesce(jsonb_typeof(g -> 'isCommunityAnnounce'), 'null') not in ('boolean', 'null')
-           or coalesce(jsonb_typeof(g -> 'announce'), 'null') not in ('boolean', 'null') then 'invalid_group_field'
-      when coalesce(jsonb_typeof(g -> 'size'), 'null') not in ('number', 'null') then 'invalid_group_field'
-      -- Only reached for numbers (or null), so the cast is safe.
-      when coalesce((g ->> 'size')::numeric, 0) not between 0 and 2147483647
-           or (g ->> 'size')::numeric <> trunc((g ->> 'size')::numeric) then 'invalid_group_field'
-    end as problem
+    -- The one set of group rules (internal.group_problem), as for api.sync_groups.
+    select g, split_part(x.p, ':', 1) as problem, x.p as reason
     from jsonb_array_elements(groups) g
+    cross join lateral (select internal.group_problem(g) as p offset 0) x
   )
   select coalesce(jsonb_agg(jsonb_build_object(
-             'code', problem, 'reason', 'a group event entry that is not a group: ' || problem,
+             'code', problem, 'reason', 'a group event entry that is not a group: ' || reason,
              'body', jsonb_build_object('event', case when complete then 'groups.upsert' else 'groups.update' end,
                                         'instance', session, 'data', jsonb_build_array(internal.without_apikey(g)))))
            filter (where problem is not null), '[]'),
