@@ -114,11 +114,41 @@ CREATE DOMAIN internal.campaign_status AS text
 	CONSTRAINT campaign_status_check CHECK (internal.conforms(VALUE, 'CampaignStatus'::text));
 
 --
+-- Name: error_event; Type: TYPE; Schema: internal; Owner: -
+--
+
+CREATE TYPE internal.error_event AS (
+	idx integer,
+	raw jsonb,
+	bytes integer,
+	session_id text,
+	message_id text,
+	group_jid text,
+	error_code integer,
+	error_message text,
+	at timestamp with time zone,
+	problem_code text,
+	problem text
+);
+
+--
 -- Name: error_message; Type: DOMAIN; Schema: internal; Owner: -
 --
 
 CREATE DOMAIN internal.error_message AS text
 	CONSTRAINT error_message_check CHECK (internal.conforms(VALUE, 'ErrorMessage'::text));
+
+--
+-- Name: event_answer; Type: TYPE; Schema: internal; Owner: -
+--
+
+CREATE TYPE internal.event_answer AS (
+	idx integer,
+	answer jsonb,
+	problem_code text,
+	problem text,
+	body jsonb
+);
 
 --
 -- Name: gateway_error_code; Type: DOMAIN; Schema: internal; Owner: -
@@ -161,6 +191,34 @@ CREATE DOMAIN internal.jid AS text
 
 CREATE DOMAIN internal.message_id AS text
 	CONSTRAINT message_id_check CHECK (internal.conforms(VALUE, 'MessageId'::text));
+
+--
+-- Name: progress_event; Type: TYPE; Schema: internal; Owner: -
+--
+
+CREATE TYPE internal.progress_event AS (
+	idx integer,
+	raw jsonb,
+	session_id text,
+	message_id text,
+	delivered_at timestamp with time zone,
+	read_at timestamp with time zone,
+	problem_code text,
+	problem text
+);
+
+--
+-- Name: send_result; Type: TYPE; Schema: internal; Owner: -
+--
+
+CREATE TYPE internal.send_result AS (
+	idx integer,
+	group_jid text,
+	message_id text,
+	error_code integer,
+	error_message text,
+	problem text
+);
 
 --
 -- Name: session_id; Type: DOMAIN; Schema: internal; Owner: -
@@ -428,8 +486,10 @@ CREATE FUNCTION api.record_message_sent(jsonb) RETURNS jsonb
 declare
   payload constant jsonb := $1;
   sends jsonb := payload -> 'sends';
-  -- The sends with message ids in their one form (internal.message_id_parts).
-  normal jsonb;
+  -- The sends, parsed once (checked, message ids in their one form by internal.message_id_parts):
+  -- every statement below reads these rows, never the body again (docs/design.md, "Parse once,
+  -- then decide").
+  parsed internal.send_result[];
   campaign wa_data.notification_campaigns;
   bad record;
   counts record;
@@ -443,26 +503,35 @@ begin
       format('At most %s sends per call; got %s.', internal.limit('sendsPerCall'), jsonb_array_length(sends)));
   end if;
 
+  parsed := array(
+    select (idx::integer, s ->> 'groupJid', m.message_id,
+            case when p.problem is null then internal.error_code(s -> 'errorCode') end, s ->> 'errorMessage',
+            p.problem)::internal.send_result
+    from jsonb_array_elements(sends) with ordinality t(s, idx)
+    cross join lateral (select case
+      when jsonb_typeof(s) <> 'object' then 'is not an object'
+      when jsonb_typeof(s -> 'groupJid') is distinct from 'string' or not internal.conforms(s ->> 'groupJid', 'GroupJid')
+        then 'groupJid is not ' || internal.describe_value('GroupJid')
+      when s ? 'messageId' and (s ? 'errorCode' or s ? 'errorMessage')
+        then 'has both messageId and errorCode/errorMessage'
+      when s ? 'messageId' and (jsonb_typeof(s -> 'messageId') <> 'string'
+                                or not internal.conforms(s ->> 'messageId', 'MessageId'))
+        then 'messageId must be ' || internal.describe_value('MessageId')
+      when not s ? 'messageId' and not (s ? 'errorCode' or s ? 'errorMessage')
+        then 'needs messageId (sent) or errorCode/errorMessage (failed)'
+      when not internal.is_error_code(s -> 'errorCode')
+        then format('errorCode must be a whole number from %s to %s',
+                    internal.value_rules() #>> '{GatewayErrorCode,minimum}', internal.value_rules() #>> '{GatewayErrorCode,maximum}')
+      when coalesce(jsonb_typeof(s -> 'errorMessage'), 'null') not in ('string', 'null')
+           or not internal.conforms(s ->> 'errorMessage', 'ErrorMessage')
+        then 'errorMessage must be ' || internal.describe_value('ErrorMessage')
+      end as problem offset 0) p
+    -- WAHA-style ids become the message id itself, as in error ACKs: one rule, both paths.
+    cross join lateral internal.message_id_parts(case when jsonb_typeof(s) = 'object' then s ->> 'messageId' end) m
+    order by idx);
+
   select idx - 1 as index, problem into bad
-  from jsonb_array_elements(sends) with ordinality t(s, idx)
-  cross join lateral (select case
-    when jsonb_typeof(s) <> 'object' then 'is not an object'
-    when jsonb_typeof(s -> 'groupJid') is distinct from 'string' or not internal.conforms(s ->> 'groupJid', 'GroupJid')
-      then 'groupJid is not ' || internal.describe_value('GroupJid')
-    when s ? 'messageId' and (s ? 'errorCode' or s ? 'errorMessage')
-      then 'has both messageId and errorCode/errorMessage'
-    when s ? 'messageId' and (jsonb_typeof(s -> 'messageId') <> 'string'
-                              or not internal.conforms(s ->> 'messageId', 'MessageId'))
-      then 'messageId must be ' || internal.describe_value('MessageId')
-    when not s ? 'messageId' and not (s ? 'errorCode' or s ? 'errorMessage')
-      then 'needs messageId (sent) or errorCode/errorMessage (failed)'
-    when not internal.is_error_code(s -> 'errorCode')
-      then format('errorCode must be a whole number from %s to %s',
-                  internal.value_rules() #>> '{GatewayErrorCode,minimum}', internal.value_rules() #>> '{GatewayErrorCode,maximum}')
-    when coalesce(jsonb_typeof(s -> 'errorMessage'), 'null') not in ('string', 'null')
-         or not internal.conforms(s ->> 'errorMessage', 'ErrorMessage')
-      then 'errorMessage must be ' || internal.describe_value('ErrorMessage')
-    end as problem) p
+  from unnest(parsed) p
   where p.problem is not null
   order by idx limit 1;
   if found then
@@ -470,18 +539,10 @@ begin
       jsonb_build_object('index', bad.index));
   end if;
 
-  -- WAHA-style ids become the message id itself, as in error ACKs: one rule, both paths.
-  select jsonb_agg(case when s ? 'messageId'
-                        then s || jsonb_build_object('messageId', (internal.message_id_parts(s ->> 'messageId')).message_id)
-                        else s end order by idx)
-    into normal
-  from jsonb_array_elements(sends) with ordinality t(s, idx);
-  sends := normal;
-
   select key, value into bad from (
-    select 'groupJid' as key, s ->> 'groupJid' as value from jsonb_array_elements(sends) s
+    select 'groupJid' as key, p.group_jid as value from unnest(parsed) p
     union all
-    select 'messageId', s ->> 'messageId' from jsonb_array_elements(sends) s where s ? 'messageId'
+    select 'messageId', p.message_id from unnest(parsed) p where p.message_id is not null
   ) k group by key, value having count(*) > 1 limit 1;
   if found then
     perform internal.raise_api_error(422, 'duplicate_' || case bad.key when 'groupJid' then 'group_jid' else 'message_id' end,
@@ -492,10 +553,10 @@ begin
   campaign := internal.campaign_of(payload, lock => false);
 
   -- Per element, like every payload lookup (docs/design.md, "Plans that do not depend on statistics").
-  select count(*) as n, jsonb_agg(s ->> 'groupJid') filter (where rn <= 100) as sample into bad
-  from (select s, row_number() over () as rn from jsonb_array_elements(sends) s) t
+  select count(*) as n, jsonb_agg(p.group_jid) filter (where p.idx <= 100) as sample into bad
+  from unnest(parsed) p
   left join lateral (select true as ok from wa_data.notification_campaign_groups r
-                     where r.campaign_id = campaign.id and r.group_jid = s ->> 'groupJid' limit 1) r on true
+                     where r.campaign_id = campaign.id and r.group_jid = p.group_jid limit 1) r on true
   where r.ok is null;
   if bad.n > 0 then
     perform internal.raise_api_error(422, 'unknown_campaign_groups',
@@ -508,21 +569,21 @@ begin
   -- what the previous holder committed: with ACKs for the same message ids (lock rows), and with
   -- another send record for the same groups (the campaign rows themselves). Row locks only: the
   -- shared lock table is not used per send, whatever the batch size.
-  perform internal.lock_message_ids(array(select s ->> 'messageId' from jsonb_array_elements(sends) s));
+  perform internal.lock_message_ids(array(select p.message_id from unnest(parsed) p));
   -- (Payload joins are per-element index lookups, LIMIT 1 so the planner cannot flatten them:
   -- "Plans that do not depend on statistics" in docs/design.md.)
   perform from wa_data.notification_campaign_groups r
   where r.id = any(array(
-    select c.id from jsonb_array_elements(sends) s
+    select c.id from unnest(parsed) p
     cross join lateral (select r2.id from wa_data.notification_campaign_groups r2
-                        where r2.campaign_id = campaign.id and r2.group_jid = s ->> 'groupJid' limit 1) c))
+                        where r2.campaign_id = campaign.id and r2.group_jid = p.group_jid limit 1) c))
   order by r.id
   for no key update;
 
   -- A cancelled campaign's rows that were not sent are never sent later.
-  if exists (select from jsonb_array_elements(sends) s
+  if exists (select from unnest(parsed) p
              cross join lateral (select r2.status from wa_data.notification_campaign_groups r2
-                                 where r2.campaign_id = campaign.id and r2.group_jid = s ->> 'groupJid' limit 1) r
+                                 where r2.campaign_id = campaign.id and r2.group_jid = p.group_jid limit 1) r
              where r.status = 'cancelled') then
     perform internal.raise_api_error(409, 'campaign_cancelled',
       format('Campaign %s was cancelled: its groups not sent by then are never sent.', campaign.id));
@@ -532,25 +593,25 @@ begin
   -- message id, sent vs failed, or another send-time error. A failure recorded by an ACK is
   -- never overwritten by a send record.
   select count(*) as n, jsonb_agg(jsonb_build_object('groupJid', r.group_jid, 'status', r.status,
-           'messageId', r.message_id)) filter (where rn <= 100) as sample into bad
-  from (select s, row_number() over () as rn from jsonb_array_elements(sends) s) t
+           'messageId', r.message_id)) filter (where p.idx <= 100) as sample into bad
+  from unnest(parsed) p
   cross join lateral (select r2.* from wa_data.notification_campaign_groups r2
-                      where r2.campaign_id = campaign.id and r2.group_jid = s ->> 'groupJid' limit 1) r
+                      where r2.campaign_id = campaign.id and r2.group_jid = p.group_jid limit 1) r
   where r.status <> 'pending'
-    and (r.message_id is distinct from (s ->> 'messageId')
-         or (not s ? 'messageId' and (r.error_code is distinct from internal.error_code(s -> 'errorCode')
-                                      or r.error_message is distinct from (s ->> 'errorMessage'))));
+    and (r.message_id is distinct from p.message_id
+         or (p.message_id is null and (r.error_code is distinct from p.error_code
+                                       or r.error_message is distinct from p.error_message)));
   if bad.n > 0 then
     perform internal.raise_api_error(409, 'send_conflict',
       format('%s of the groups already have a different send result.', bad.n),
       jsonb_build_object('count', bad.n, 'rows', bad.sample));
   end if;
   -- A message id names one message: it cannot be another row's, in any session.
-  select s ->> 'messageId' as message_id, r.group_jid into bad
-  from jsonb_array_elements(sends) s
+  select p.message_id, r.group_jid into bad
+  from unnest(parsed) p
   cross join lateral (select r2.campaign_id, r2.group_jid from wa_data.notification_campaign_groups r2
-                      where r2.message_id = s ->> 'messageId' limit 1) r
-  where not (r.campaign_id = campaign.id and r.group_jid = s ->> 'groupJid')
+                      where r2.message_id = p.message_id limit 1) r
+  where not (r.campaign_id = campaign.id and r.group_jid = p.group_jid)
   limit 1;
   if found then
     perform internal.raise_api_error(409, 'duplicate_message_id',
@@ -563,18 +624,17 @@ begin
   -- rows), and a nested loop over a materialised set of 5,000 waiting ACKs for each of 10,000
   -- sends took 17 s. Per-row index lookups cost the same whatever the statistics say.
   with todo as (
-    select r.id as row_id, r.group_jid, s ->> 'messageId' as message_id,
-           internal.error_code(s -> 'errorCode') as error_code, s ->> 'errorMessage' as error_message,
+    select r.id as row_id, r.group_jid, s.message_id, s.error_code, s.error_message,
            w.inbox_ids, w.ack_code, w.ack_message, p.delivered_at, p.read_at
-    from jsonb_array_elements(sends) s
+    from unnest(parsed) s
     cross join lateral (select r2.id, r2.group_jid, r2.status from wa_data.notification_campaign_groups r2
-                        where r2.campaign_id = campaign.id and r2.group_jid = s ->> 'groupJid' limit 1) r
+                        where r2.campaign_id = campaign.id and r2.group_jid = s.group_jid limit 1) r
     left join lateral (
       select array_agg(i.id order by i.id) as inbox_ids,
              (array_agg(i.error_code order by i.id))[1] as ack_code,
              (array_agg(i.error_message order by i.id))[1] as ack_message
       from wa_data.message_error_inbox i
-      where s ? 'messageId' and i.message_id = s ->> 'messageId'
+      where s.message_id is not null and i.message_id = s.message_id
         and i.outcome = 'pending_match' and i.matched_at is null and i.expired_at is null
         and (i.session_id is null or i.session_id = campaign.session_id)
         and (i.group_jid is null or i.group_jid = r.group_jid)
@@ -583,7 +643,7 @@ begin
     -- (The entries of this session and of none: internal.record_message_status.)
     left join lateral (select min(p2.delivered_at) as delivered_at, min(p2.read_at) as read_at
                        from wa_data.message_status_inbox p2
-                       where s ? 'messageId' and p2.message_id = s ->> 'messageId'
+                       where s.message_id is not null and p2.message_id = s.message_id
                          and (p2.session_id is null or p2.session_id = campaign.session_id)) p on true
     where r.status = 'pending'
   ),
@@ -847,24 +907,8 @@ begin
             filter (where p.problem is null)
     into first_problem, compact
   from jsonb_array_elements(groups) with ordinality t(g, idx)
-  cross join lateral (select case
-      when jsonb_typeof(g) <> 'object' then 'invalid_group'
-      when jsonb_typeof(g -> 'id') is distinct from 'string' or not internal.conforms(g ->> 'id', 'GroupJid')
-        then 'invalid_group_jid'
-      when coalesce(jsonb_typeof(g -> 'isCommunity'), 'null') not in ('boolean', 'null') then 'invalid_group_field:isCommunity'
-      when coalesce(jsonb_typeof(g -> 'isCommunityAnnounce'), 'null') not in ('boolean', 'null') then 'invalid_group_field:isCommunityAnnounce'
-      when coalesce(jsonb_typeof(g -> 'announce'), 'null') not in ('boolean', 'null') then 'invalid_group_field:announce'
-      when coalesce(jsonb_typeof(g -> 'restrict'), 'null') not in ('boolean', 'null') then 'invalid_group_field:restrict'
-      when coalesce(jsonb_typeof(g -> 'subject'), 'null') not in ('string', 'null')
-           or not internal.conforms(g ->> 'subject', 'GroupSubject') then 'invalid_group_field:subject'
-      when coalesce(jsonb_typeof(g -> 'linkedParent'), 'null') not in ('string', 'null')
-           or not internal.conforms(nullif(g ->> 'linkedParent', ''), 'Jid') then 'invalid_group_field:linkedParent'
-      when coalesce(jsonb_typeof(g -> 'participants'), 'null') not in ('array', 'null') then 'invalid_group_field:participants'
-      when coalesce(jsonb_typeof(g -> 'size'), 'null') not in ('number', 'null') then 'invalid_group_field:size'
-      -- Only reached for numbers (or null), so the cast is safe; a whole number may be written 5.0.
-      when (g ->> 'size')::numeric not between 0 and 2147483647
-           or (g ->> 'size')::numeric <> trunc((g ->> 'size')::numeric) then 'invalid_group_field:size'
-    end as problem) p;
+  -- The one set of group rules (internal.group_problem), as for the webhooks' group events.
+  cross join lateral (select internal.group_problem(g) as problem offset 0) p;
   -- The compact form of an invalid group is never built: the casts above only run for valid ones.
   select (first_problem ->> 'index')::int as index, split_part(first_problem ->> 'problem', ':', 1) as code,
          nullif(split_part(first_problem ->> 'problem', ':', 2), '') as field
@@ -1014,6 +1058,45 @@ CREATE FUNCTION internal.add_counts(a jsonb, b jsonb) RETURNS jsonb
     (select jsonb_object_agg(k, coalesce((a ->> k)::bigint, 0) + coalesce((b ->> k)::bigint, 0))
      from (select jsonb_object_keys(a) union select jsonb_object_keys(b)) x(k))
   end
+$$;
+
+--
+-- Name: answer_events(text, internal.event_answer[], text[]); Type: FUNCTION; Schema: internal; Owner: -
+--
+
+CREATE FUNCTION internal.answer_events(endpoint text, answers internal.event_answer[], outcomes text[]) RETURNS jsonb
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    SET plan_cache_mode TO 'force_generic_plan'
+    AS $$
+declare
+  result jsonb;
+  refused jsonb;
+begin
+  with a as materialized (
+    select x.idx, x.problem_code, x.problem, x.body,
+           coalesce(x.answer, jsonb_build_object('index', x.idx - 1, 'outcome', 'quarantined',
+                                                 'code', x.problem_code, 'message', x.problem)) as answer
+    from unnest(answers) x
+  )
+  select jsonb_build_object(
+           'results', (select jsonb_agg(a.answer order by a.idx) from a),
+           'counts', (select jsonb_object_agg(o.outcome, (select count(*) from a where a.answer ->> 'outcome' = o.outcome))
+                      from unnest(outcomes) o(outcome)))
+         || coalesce((select jsonb_build_object(
+                        'status', 422, 'code', a.problem_code, 'message', format('events[%s]: %s', a.idx - 1, a.problem),
+                        'details', jsonb_build_object('index', a.idx - 1),
+                        'hint', 'Invalid events were kept in quarantine; valid ones were recorded.')
+                      from a where a.problem_code is not null order by a.idx limit 1), '{}'::jsonb),
+         (select jsonb_agg(jsonb_build_object('code', a.problem_code, 'reason', a.problem, 'body', a.body) order by a.idx)
+          from a where a.problem_code is not null)
+    into result, refused;
+  -- Refused events are kept (once per value, however often a gateway retries them).
+  if refused is not null then
+    perform internal.keep_in_quarantine(endpoint, refused);
+  end if;
+  return result;
+end
 $$;
 
 --
@@ -1395,56 +1478,22 @@ CREATE FUNCTION internal.error_codes() RETURNS text[]
     RETURN ARRAY['invalid_body'::text, 'invalid_session_id'::text, 'invalid_groups'::text, 'invalid_allow_empty'::text, 'too_many_groups'::text, 'invalid_group'::text, 'invalid_group_jid'::text, 'invalid_group_field'::text, 'duplicate_group_jid'::text, 'invalid_events'::text, 'empty_batch'::text, 'batch_too_large'::text, 'invalid_event'::text, 'invalid_event_type'::text, 'invalid_message_id'::text, 'invalid_error_code'::text, 'invalid_error_message'::text, 'invalid_name'::text, 'invalid_message'::text, 'invalid_status'::text, 'invalid_group_jids'::text, 'empty_group_list'::text, 'unsendable_groups'::text, 'invalid_campaign_id'::text, 'invalid_sends'::text, 'duplicate_message_id'::text, 'campaign_not_found'::text, 'unknown_campaign_groups'::text, 'send_conflict'::text, 'invalid_progress_status'::text, 'invalid_timestamp'::text, 'session_restricted'::text, 'session_not_found'::text, 'invalid_signature'::text, 'invalid_scheduled'::text, 'invalid_transition'::text, 'campaign_cancelled'::text, 'nothing_to_retry'::text, 'invalid_age'::text, 'invalid_quarantine_id'::text, 'invalid_action'::text, 'quarantine_not_found'::text, 'already_resolved'::text, 'quarantine_truncated'::text, 'quarantine_kind_unknown'::text, 'replay_refused'::text, 'missing_credentials'::text, 'invalid_api_key'::text, 'forbidden'::text, 'not_found'::text, 'method_not_allowed'::text, 'PGRST102'::text, 'PGRST202'::text, 'PGRST301'::text, '57014'::text, 'PGRST106'::text, '22023'::text, '42501'::text, '22P05'::text, 'network_error'::text, 'connection_lost'::text, 'PGRST100'::text, 'PGRST101'::text, 'PGRST103'::text, 'PGRST107'::text, 'PGRST116'::text, 'PGRST200'::text, '22P02'::text, '42703'::text, '54001'::text, 'request_too_large'::text, 'PGRST000'::text, 'PGRST001'::text, 'PGRST002'::text, 'PGRST003'::text, '53200'::text, 'invalid_idempotency_key'::text, 'idempotency_key_reused'::text, 'service_unavailable'::text, 'session_not_allowed'::text, 'session_required'::text];
 
 --
--- Name: notification_campaign_groups; Type: TABLE; Schema: wa_data; Owner: -
---
-
-CREATE TABLE wa_data.notification_campaign_groups (
-    id bigint NOT NULL,
-    campaign_id bigint NOT NULL,
-    group_id bigint,
-    group_jid internal.group_jid NOT NULL,
-    group_name internal.group_subject,
-    session_id internal.session_id NOT NULL,
-    status internal.campaign_row_status DEFAULT 'pending'::text NOT NULL,
-    message_id internal.message_id,
-    error_code internal.gateway_error_code,
-    error_message internal.error_message,
-    sent_at timestamp with time zone,
-    failed_at timestamp with time zone,
-    updated_at timestamp with time zone DEFAULT now() NOT NULL,
-    delivered_at timestamp with time zone,
-    read_at timestamp with time zone,
-    cancelled_at timestamp with time zone,
-    CONSTRAINT notification_campaign_groups_pending_has_no_message_id CHECK ((((status)::text <> 'pending'::text) OR (message_id IS NULL))),
-    CONSTRAINT notification_campaign_groups_sent_has_message_id CHECK ((((status)::text <> 'sent'::text) OR (message_id IS NOT NULL))),
-    CONSTRAINT notification_campaign_groups_session_id_check CHECK (internal.conforms((session_id)::text, 'SessionId'::text))
-);
-
---
--- Name: TABLE notification_campaign_groups; Type: COMMENT; Schema: wa_data; Owner: -
---
-
-COMMENT ON TABLE wa_data.notification_campaign_groups IS 'One row per campaign target, with a snapshot of the group''s JID and name, its status and error.';
-
---
--- Name: COLUMN notification_campaign_groups.delivered_at; Type: COMMENT; Schema: wa_data; Owner: -
---
-
-COMMENT ON COLUMN wa_data.notification_campaign_groups.delivered_at IS 'When the message first reached a device in the group (any participant); never moves later.';
-
---
--- Name: COLUMN notification_campaign_groups.read_at; Type: COMMENT; Schema: wa_data; Owner: -
---
-
-COMMENT ON COLUMN wa_data.notification_campaign_groups.read_at IS 'When the message was first read (or played) in the group; never moves later.';
-
---
 -- Name: event_session(text, text, text[]); Type: FUNCTION; Schema: internal; Owner: -
 --
 
-CREATE FUNCTION internal.event_session(given text, message_id text, scope text[]) RETURNS text
+CREATE FUNCTION internal.event_session(given text, message_id text, scope text[]) RETURNS TABLE(session_id text, problem_code text, problem text)
     LANGUAGE sql STABLE PARALLEL SAFE
-    RETURN COALESCE(given, CASE WHEN (cardinality(scope) = 1) THEN (scope)[1] ELSE NULL::text END, CASE WHEN (scope IS NOT NULL) THEN ((SELECT r.session_id FROM wa_data.notification_campaign_groups r WHERE (((r.message_id)::text = event_session.message_id) AND ((r.session_id)::text = ANY (event_session.scope))) LIMIT 1))::text ELSE NULL::text END);
+    AS $$
+  select s, case when s is null and scope is not null then 'session_required' end,
+         case when s is null and scope is not null
+              then 'this key acts on several sessions and no message of theirs has this id: name the event''s sessionId' end
+  from (select coalesce(given,
+                        case when cardinality(scope) = 1 then scope[1] end,
+                        case when scope is not null then
+                          (select r.session_id from wa_data.notification_campaign_groups r
+                           where r.message_id = event_session.message_id and r.session_id = any(scope) limit 1) end) as s
+        offset 0) x
+$$;
 
 --
 -- Name: event_sessions(jsonb); Type: FUNCTION; Schema: internal; Owner: -
@@ -1619,6 +1668,14 @@ end
 $$;
 
 --
+-- Name: group_problem(jsonb); Type: FUNCTION; Schema: internal; Owner: -
+--
+
+CREATE FUNCTION internal.group_problem(g jsonb) RETURNS text
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    RETURN CASE WHEN (jsonb_typeof(g) <> 'object'::text) THEN 'invalid_group'::text WHEN ((jsonb_typeof((g -> 'id'::text)) IS DISTINCT FROM 'string'::text) OR (NOT internal.conforms((g ->> 'id'::text), 'GroupJid'::text))) THEN 'invalid_group_jid'::text WHEN (COALESCE(jsonb_typeof((g -> 'isCommunity'::text)), 'null'::text) <> ALL (ARRAY['boolean'::text, 'null'::text])) THEN 'invalid_group_field:isCommunity'::text WHEN (COALESCE(jsonb_typeof((g -> 'isCommunityAnnounce'::text)), 'null'::text) <> ALL (ARRAY['boolean'::text, 'null'::text])) THEN 'invalid_group_field:isCommunityAnnounce'::text WHEN (COALESCE(jsonb_typeof((g -> 'announce'::text)), 'null'::text) <> ALL (ARRAY['boolean'::text, 'null'::text])) THEN 'invalid_group_field:announce'::text WHEN (COALESCE(jsonb_typeof((g -> 'restrict'::text)), 'null'::text) <> ALL (ARRAY['boolean'::text, 'null'::text])) THEN 'invalid_group_field:restrict'::text WHEN ((COALESCE(jsonb_typeof((g -> 'subject'::text)), 'null'::text) <> ALL (ARRAY['string'::text, 'null'::text])) OR (NOT internal.conforms((g ->> 'subject'::text), 'GroupSubject'::text))) THEN 'invalid_group_field:subject'::text WHEN ((COALESCE(jsonb_typeof((g -> 'linkedParent'::text)), 'null'::text) <> ALL (ARRAY['string'::text, 'null'::text])) OR (NOT internal.conforms(NULLIF((g ->> 'linkedParent'::text), ''::text), 'Jid'::text))) THEN 'invalid_group_field:linkedParent'::text WHEN (COALESCE(jsonb_typeof((g -> 'participants'::text)), 'null'::text) <> ALL (ARRAY['array'::text, 'null'::text])) THEN 'invalid_group_field:participants'::text WHEN (COALESCE(jsonb_typeof((g -> 'size'::text)), 'null'::text) <> ALL (ARRAY['number'::text, 'null'::text])) THEN 'invalid_group_field:size'::text WHEN (((((g ->> 'size'::text))::numeric < (0)::numeric) OR (((g ->> 'size'::text))::numeric > (2147483647)::numeric)) OR (((g ->> 'size'::text))::numeric <> trunc(((g ->> 'size'::text))::numeric))) THEN 'invalid_group_field:size'::text ELSE NULL::text END;
+
+--
 -- Name: hmac_sha512(bytea, bytea); Type: FUNCTION; Schema: internal; Owner: -
 --
 
@@ -1788,12 +1845,13 @@ $$;
 -- Name: message_id_parts(text); Type: FUNCTION; Schema: internal; Owner: -
 --
 
-CREATE FUNCTION internal.message_id_parts(raw text, OUT message_id text, OUT chat_jid text) RETURNS record
+CREATE FUNCTION internal.message_id_parts(raw text) RETURNS TABLE(message_id text, chat_jid text)
     LANGUAGE sql IMMUTABLE PARALLEL SAFE
-    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $_$
   select coalesce(m[2], raw), m[1]
-  from (select regexp_match(raw, '^(?:true|false)_([^_@]+@[^_]+)_([A-Za-z0-9]+)(?:_.*)?$') as m) w
+  from (select case when raw like 'true\_%' or raw like 'false\_%'
+                    then regexp_match(raw, '^(?:true|false)_([^_@]+@[^_]+)_([A-Za-z0-9]+)(?:_.*)?$') end as m
+        offset 0) w
 $_$;
 
 --
@@ -1809,13 +1867,16 @@ CREATE FUNCTION internal.not_before(t timestamp with time zone, floor timestamp 
 --
 
 CREATE FUNCTION internal.note_gateway(sessions text[], gateway text) RETURNS void
-    LANGUAGE sql
+    LANGUAGE plpgsql
     SET search_path TO 'pg_catalog', 'pg_temp'
+    SET plan_cache_mode TO 'force_generic_plan'
     AS $$
+begin
   update wa_data.whatsapp_sessions s set gateway = note_gateway.gateway, gateway_seen_at = now()
   where s.session_id in (select s2.session_id from wa_data.whatsapp_sessions s2
                          where s2.session_id = any(sessions) and s2.gateway is distinct from note_gateway.gateway
                          order by s2.session_id for no key update);
+end
 $$;
 
 --
@@ -1830,20 +1891,27 @@ CREATE FUNCTION internal.openapi_document() RETURNS json
 $$;
 
 --
--- Name: parse_message_error(jsonb, text[]); Type: FUNCTION; Schema: internal; Owner: -
+-- Name: parse_message_error(jsonb); Type: FUNCTION; Schema: internal; Owner: -
 --
 
-CREATE FUNCTION internal.parse_message_error(ev jsonb, scope text[] DEFAULT NULL::text[]) RETURNS TABLE(session_id text, message_id text, group_jid text, error_code integer, error_message text, problem_code text, problem text)
+CREATE FUNCTION internal.parse_message_error(ev jsonb) RETURNS TABLE(session_id text, message_id text, group_jid text, error_code integer, error_message text, at timestamp with time zone, problem_code text, problem text)
     LANGUAGE sql STABLE PARALLEL SAFE
     AS $$
-  with f as (
-    select jsonb_typeof(ev) as kind,
-           ev -> 'event' as event, ev -> 'sessionId' as sid, ev -> 'messageId' as mid,
-           ev -> 'groupJid' as gjid, ev -> 'errorCode' as code, ev -> 'errorMessage' as msg,
-           internal.message_id_parts(ev ->> 'messageId') as id
-  ),
-  checked as (
-    select f.*, case
+  select nullif(sid #>> '{}', ''),
+         id.message_id,
+         coalesce(nullif(gjid #>> '{}', ''),
+                  case when internal.conforms(id.chat_jid, 'Jid') then id.chat_jid end),
+         case when problem is null then internal.error_code(code) end,
+         msg #>> '{}',
+         case when problem is null then least(at_t, now()) end,
+         split_part(problem, ':', 1),
+         nullif(substr(problem, strpos(problem, ':') + 1), '')
+  from (select jsonb_typeof(ev) as kind, ev -> 'event' as event, ev -> 'sessionId' as sid, ev -> 'messageId' as mid,
+               ev -> 'groupJid' as gjid, ev -> 'errorCode' as code, ev -> 'errorMessage' as msg, ev -> 'at' as at_raw,
+               internal.event_time(ev -> 'at') as at_t
+        offset 0) f
+  cross join lateral internal.message_id_parts(mid #>> '{}') id
+  cross join lateral (select case
       when kind is distinct from 'object' then 'invalid_event:each event must be a JSON object'
       when event is not null and event <> '"message_error"'::jsonb
         then 'invalid_event_type:event must be "message_error" when given'
@@ -1863,44 +1931,29 @@ CREATE FUNCTION internal.parse_message_error(ev jsonb, scope text[] DEFAULT NULL
            or not internal.conforms(msg #>> '{}', 'ErrorMessage')
         then 'invalid_error_message:errorMessage must be ' || internal.describe_value('ErrorMessage')
       -- The gateway's time of the error (optional): one that exists (internal.event_time).
-      when not (ev -> 'at' is null or ev -> 'at' = 'null'::jsonb) and internal.event_time(ev -> 'at') is null
+      when not (at_raw is null or at_raw = 'null'::jsonb) and at_t is null
         then 'invalid_timestamp:at must be an ISO 8601 time with its zone (one that exists), or epoch seconds'
-    end as problem
-    from f
-  ),
-  resolved as (
-    select c.*, case when problem is null then internal.event_session(nullif(sid #>> '{}', ''), (id).message_id, scope) end as session,
-           problem is null and scope is not null as scoped
-    from checked c
-  )
-  select session,
-         (id).message_id,
-         coalesce(nullif(gjid #>> '{}', ''),
-                  case when internal.conforms((id).chat_jid, 'Jid') then (id).chat_jid end),
-         case when problem is null then internal.error_code(code) end,
-         msg #>> '{}',
-         case when scoped and session is null then 'session_required' else split_part(problem, ':', 1) end,
-         case when scoped and session is null
-              then 'this key acts on several sessions and no message of theirs has this id: name the event''s sessionId'
-              else nullif(substr(problem, strpos(problem, ':') + 1), '') end
-  from resolved
+    end as problem offset 0) c
 $$;
 
 --
--- Name: parse_message_status(jsonb, text[]); Type: FUNCTION; Schema: internal; Owner: -
+-- Name: parse_message_status(jsonb); Type: FUNCTION; Schema: internal; Owner: -
 --
 
-CREATE FUNCTION internal.parse_message_status(ev jsonb, scope text[] DEFAULT NULL::text[]) RETURNS TABLE(session_id text, message_id text, delivered_at timestamp with time zone, read_at timestamp with time zone, problem_code text, problem text)
+CREATE FUNCTION internal.parse_message_status(ev jsonb) RETURNS TABLE(session_id text, message_id text, delivered_at timestamp with time zone, read_at timestamp with time zone, problem_code text, problem text)
     LANGUAGE sql STABLE PARALLEL SAFE
     AS $$
-  with f as (
-    select jsonb_typeof(ev) as kind, ev -> 'sessionId' as sid, ev -> 'messageId' as mid, ev -> 'status' as st,
-           ev -> 'at' as at_raw, at_t
-    -- The time once per event (OFFSET 0 keeps the planner from copying the call into each use).
-    from (select internal.event_time(ev -> 'at') as at_t offset 0) t
-  ),
-  checked as (
-    select f.*, case
+  select nullif(sid #>> '{}', ''),
+         id.message_id,
+         t,
+         case when problem is null and st #>> '{}' in ('read', 'played') then t end,
+         split_part(problem, ':', 1),
+         nullif(substr(problem, strpos(problem, ':') + 1), '')
+  from (select jsonb_typeof(ev) as kind, ev -> 'sessionId' as sid, ev -> 'messageId' as mid, ev -> 'status' as st,
+               ev -> 'at' as at_raw, internal.event_time(ev -> 'at') as at_t
+        offset 0) f
+  cross join lateral internal.message_id_parts(mid #>> '{}') id
+  cross join lateral (select case
       when kind is distinct from 'object' then 'invalid_event:each event must be a JSON object'
       when jsonb_typeof(mid) is distinct from 'string' or not internal.conforms(mid #>> '{}', 'MessageId')
         then 'invalid_message_id:messageId must be ' || internal.describe_value('MessageId')
@@ -1913,37 +1966,14 @@ CREATE FUNCTION internal.parse_message_status(ev jsonb, scope text[] DEFAULT NUL
       -- the whole batch; here it is this event's problem (internal.event_time).
       when not (at_raw is null or at_raw = 'null'::jsonb) and at_t is null
         then 'invalid_timestamp:at must be an ISO 8601 time with its zone (one that exists), or epoch seconds'
-    end as problem
-    from f
-  ),
-  timed as (
-    -- The gateway's time, never in the future (clock skew); now() only when none is given.
-    -- (Never before the send: the row's sent_at bounds it where it is applied.)
-    select c.*, case
+    end as problem offset 0) c
+  -- The gateway's time, never in the future (clock skew); now() only when none is given.
+  -- (Never before the send: the row's sent_at bounds it where it is applied.)
+  cross join lateral (select case
       when problem is not null then null
       when at_raw is null or at_raw = 'null'::jsonb then now()
       else least(at_t, now())
-    end as t
-    from checked c
-  ),
-  resolved as (
-    select t.*, (internal.message_id_parts(mid #>> '{}')).message_id as message_id,
-           problem is null and scope is not null as scoped
-    from timed t
-  ),
-  attributed as (
-    select r.*, case when problem is null then internal.event_session(nullif(sid #>> '{}', ''), message_id, scope) end as session
-    from resolved r
-  )
-  select session,
-         message_id,
-         case when problem is null then t end,
-         case when problem is null and st #>> '{}' in ('read', 'played') then t end,
-         case when scoped and session is null then 'session_required' else split_part(problem, ':', 1) end,
-         case when scoped and session is null
-              then 'this key acts on several sessions and no message of theirs has this id: name the event''s sessionId'
-              else nullif(substr(problem, strpos(problem, ':') + 1), '') end
-  from attributed
+    end as t) w
 $$;
 
 --
@@ -2251,12 +2281,14 @@ CREATE FUNCTION internal.record_message_error(payload jsonb, source text DEFAULT
     AS $$
 declare
   events jsonb;
+  -- The body, parsed once (internal.parse_message_error): everything below reads these rows.
+  parsed internal.error_event[];
+  answers internal.event_answer[];
   result jsonb;
-  restricting boolean;
-  quarantine jsonb;
+  restricted internal.error_event[];
   sessions text[];
-  -- The sessions the calling key may act on (null: every session): the parser resolves each
-  -- event's session within them (internal.event_session).
+  -- The sessions the calling key may act on (null: every session): an event that names none is
+  -- resolved within them after the locks (internal.event_session).
   scope constant text[] := internal.session_scope();
   -- The key making this call: what every stored row records as its author.
   key_id constant bigint := internal.api_key_id();
@@ -2275,107 +2307,92 @@ begin
   end if;
   events := case when payload ? 'events' then payload -> 'events' else jsonb_build_array(payload) end;
 
-  -- Locks first, in their own statement: the statement below must take its snapshot after they
-  -- are granted, so it sees what a concurrent send record committed (hence the events are parsed twice).
-  perform internal.lock_message_ids(array(
-    select p.message_id from jsonb_array_elements(events) e, internal.parse_message_error(e, scope) p
-    where p.problem_code is null));
-
-  with ev as (
-    select e.idx, e.ev as raw, p.*
+  -- Parse once.
+  parsed := array(
+    select (e.idx::integer, e.ev, octet_length(e.ev::text), p.session_id, p.message_id, p.group_jid, p.error_code,
+            p.error_message, p.at, p.problem_code, p.problem)::internal.error_event
     from jsonb_array_elements(events) with ordinality e(ev, idx)
-    cross join lateral internal.parse_message_error(e.ev, scope) p
+    cross join lateral internal.parse_message_error(e.ev) p
+    order by e.idx);
+
+  -- Locks first, in their own statement: the statements below take their snapshot after they are
+  -- granted, so they see what a concurrent send record committed.
+  perform internal.lock_message_ids(array(select p.message_id from unnest(parsed) p where p.problem_code is null));
+  -- A key bound to sessions: each event that names none gets its session, decided after the locks.
+  if scope is not null then
+    parsed := array(
+      select (p.idx, p.raw, p.bytes, s.session_id, p.message_id, p.group_jid, p.error_code, p.error_message, p.at,
+              coalesce(p.problem_code, s.problem_code), coalesce(p.problem, s.problem))::internal.error_event
+      from unnest(parsed) p
+      cross join lateral internal.event_session(p.session_id, p.message_id, scope) s
+      order by p.idx);
+  end if;
+
+  -- Then decide. A message id names at most one row (unique); the session and group, when given,
+  -- must agree. Within one batch the first event for a sent row applies; later ones are duplicates.
+  with decided as materialized (
+    select p.*, r.id as row_id, r.campaign_id,
+           r.status = 'sent' and row_number() over (partition by r.id order by p.idx) = 1 as first
+    from unnest(parsed) p
+    left join lateral (select r2.id, r2.status, r2.campaign_id from wa_data.notification_campaign_groups r2
+                       where r2.message_id = p.message_id
+                         and (p.session_id is null or r2.session_id = p.session_id)
+                         and (p.group_jid is null or r2.group_jid = p.group_jid)
+                       limit 1) r on true
+    where p.problem_code is null
   ),
-  valid as (select * from ev where problem_code is null),
-  -- A message id names at most one row (unique); the session and group, when given, must agree.
-  -- (For a key bound to sessions every valid event has one: internal.event_session.)
-  matches as (
-    select v.idx, r.id as row_id, r.status, r.campaign_id
-    from valid v
-    cross join lateral (select r2.id, r2.status, r2.campaign_id from wa_data.notification_campaign_groups r2
-                        where r2.message_id = v.message_id
-                          and (v.session_id is null or r2.session_id = v.session_id)
-                          and (v.group_jid is null or r2.group_jid = v.group_jid) limit 1) r
-  ),
-  -- Within one batch the first event for a sent row applies; later ones are duplicates.
-  firsts as (
-    select distinct on (row_id) row_id, idx from matches where status = 'sent' order by row_id, idx
-  ),
+  -- The rows by primary key, one index probe per event that applies.
   applied as (
     update wa_data.notification_campaign_groups r
-    set status = 'failed', error_code = v.error_code, error_message = v.error_message,
-        failed_at = internal.not_before(least(coalesce(internal.event_time(v.raw -> 'at'), now()), now()), r.sent_at),
-        updated_at = now()
-    from firsts f join valid v on v.idx = f.idx
-    where r.id = f.row_id and r.status = 'sent'
-    returning r.id, f.idx
+    set status = 'failed', error_code = d.error_code, error_message = d.error_message,
+        failed_at = internal.not_before(coalesce(d.at, now()), r.sent_at), updated_at = now()
+    from decided d
+    where d.first and r.id = d.row_id and r.status = 'sent'
+    returning d.idx
   ),
-  outcomes as (
-    select v.*,
-           case when exists (select from applied a where a.idx = v.idx) then 'applied'
-                when m.row_id is not null then 'duplicate'
-                else 'pending_match' end as outcome,
-           m.row_id, m.campaign_id
-    from valid v
-    left join lateral (select row_id, campaign_id from matches m where m.idx = v.idx
-                       order by row_id limit 1) m on true
+  -- A FULL JOIN is always hashed or merged: never a pass over the applied events for each event.
+  outcomes as materialized (
+    select d.*, case when a.idx is not null then 'applied' when d.row_id is not null then 'duplicate'
+                     else 'pending_match' end as outcome
+    from decided d full join applied a on a.idx = d.idx
   ),
   inboxed as (
     insert into wa_data.message_error_inbox
       (session_id, message_id, group_jid, error_code, error_message, raw, raw_bytes, outcome, campaign_id, campaign_group_id,
        api_key_id)
-    select session_id, message_id, group_jid, error_code, error_message, internal.raw_event(raw),
-           octet_length(raw::text), outcome, campaign_id, row_id, key_id
+    select session_id, message_id, group_jid, error_code, error_message, internal.raw_event(raw), bytes,
+           outcome, campaign_id, row_id, key_id
     from outcomes order by idx
     returning 1
-  ),
-  answers as (
-    select idx, jsonb_build_object('index', idx - 1, 'messageId', message_id, 'outcome', outcome,
-                                   'campaignId', campaign_id)
-                || case when octet_length(raw::text) > internal.limit('rawEventBytes')
-                        then '{"truncated": true}'::jsonb else '{}' end as answer,
-           null as code, null as message
-    from outcomes
-    union all
-    select idx, jsonb_build_object('index', idx - 1, 'outcome', 'quarantined', 'code', problem_code,
-                                   'message', problem), problem_code, problem
-    from ev where problem_code is not null
   )
-  select jsonb_build_object(
-           'results', jsonb_agg(answer order by idx),
-           'counts', jsonb_build_object(
-              'applied', count(*) filter (where answer ->> 'outcome' = 'applied'),
-              'duplicate', count(*) filter (where answer ->> 'outcome' = 'duplicate'),
-              'pending_match', count(*) filter (where answer ->> 'outcome' = 'pending_match'),
-              'quarantined', count(*) filter (where answer ->> 'outcome' = 'quarantined')))
-         || coalesce((select jsonb_build_object(
-                        'status', 422, 'code', a.code, 'message', format('events[%s]: %s', a.idx - 1, a.message),
-                        'details', jsonb_build_object('index', a.idx - 1),
-                        'hint', 'Invalid events were kept in quarantine; valid ones were recorded.')
-                      from answers a where a.code is not null order by a.idx limit 1), '{}'::jsonb),
-         -- Whether any event carries a code that restricts its account (rare: then flag below).
-         exists (select from outcomes o join wa_data.restricting_error_codes rc on rc.code = o.error_code),
-         -- What the quarantine keeps (below), and the sessions that posted (for the CRM).
-         (select jsonb_agg(jsonb_build_object('code', e.problem_code, 'reason', e.problem, 'body', e.raw) order by e.idx)
-          from ev e where e.problem_code is not null),
+  select array(
+           select (o.idx, jsonb_build_object('index', o.idx - 1, 'messageId', o.message_id, 'outcome', o.outcome,
+                                             'campaignId', o.campaign_id)
+                          || case when o.bytes > internal.limit('rawEventBytes') then '{"truncated": true}'::jsonb else '{}' end,
+                   null, null, null)::internal.event_answer
+           from outcomes o
+           union all
+           -- Refused: answered by internal.answer_events.
+           select (p.idx, null, p.problem_code, p.problem, p.raw)::internal.event_answer
+           from unnest(parsed) p where p.problem_code is not null),
+         -- Events whose code restricts their account (rare: flagged below).
+         array(select (o.idx, null, null, o.session_id, o.message_id, null, o.error_code, null, null, null, null)::internal.error_event
+               from outcomes o where exists (select from wa_data.restricting_error_codes rc where rc.code = o.error_code)
+               order by o.idx),
+         -- The sessions that posted (for the CRM).
          (select array_agg(distinct o.session_id) from outcomes o where o.session_id is not null)
-    into result, restricting, quarantine, sessions
-  from answers;
+    into answers, restricted, sessions;
 
-  -- Invalid events are kept in quarantine (once per value, however often a gateway retries them).
-  if quarantine is not null then
-    perform internal.keep_in_quarantine('record_message_error', quarantine);
-  end if;
+  result := internal.answer_events('record_message_error', answers, array['applied', 'duplicate', 'pending_match', 'quarantined']);
 
   -- An error that means the account itself is restricted flags its session (the event's, or the
-  -- one of the row the message id names; within the key's sessions, as the parser resolved them).
-  if restricting then
+  -- one of the row the message id names; within the key's sessions, as resolved above).
+  if cardinality(restricted) > 0 then
     perform internal.flag_restricted_session(coalesce(p.session_id, r.session_id), p.error_code)
-    from jsonb_array_elements(events) e
-    cross join lateral internal.parse_message_error(e, scope) p
+    from unnest(restricted) p
     left join lateral (select r2.session_id from wa_data.notification_campaign_groups r2
                        where r2.message_id = p.message_id limit 1) r on true
-    where p.problem_code is null and p.error_code is not null;
+    order by p.idx;
   end if;
   if sessions is not null then
     perform internal.note_gateway(sessions, source);
@@ -2395,7 +2412,9 @@ CREATE FUNCTION internal.record_message_status(payload jsonb, source text DEFAUL
     AS $$
 declare
   events jsonb;
-  changed text[];
+  -- The body, parsed once (internal.parse_message_status): everything below reads these rows.
+  parsed internal.progress_event[];
+  answers internal.event_answer[];
   result jsonb;
   sessions text[];
   -- The sessions the calling key may act on (null: every session), as for error ACKs.
@@ -2415,22 +2434,30 @@ begin
   end if;
   events := case when payload ? 'events' then payload -> 'events' else jsonb_build_array(payload) end;
 
+  -- Parse once.
+  parsed := array(
+    select (e.idx::integer, e.ev, p.session_id, p.message_id, p.delivered_at, p.read_at, p.problem_code, p.problem)::internal.progress_event
+    from jsonb_array_elements(events) with ordinality e(ev, idx)
+    cross join lateral internal.parse_message_status(e.ev) p
+    order by e.idx);
+
   -- The same lock rows as send records and error ACKs: a send recorded concurrently either sees
   -- this progress in the inbox or is seen by the update below.
-  perform internal.lock_message_ids(array(
-    select distinct p.message_id from jsonb_array_elements(events) e, internal.parse_message_status(e, scope) p
-    where p.problem_code is null));
-
-  perform internal.keep_in_quarantine('record_message_status', q.items)
-  from (select jsonb_agg(jsonb_build_object('code', p.problem_code, 'reason', p.problem, 'body', x.e) order by x.idx) as items
-        from jsonb_array_elements(events) with ordinality x(e, idx), internal.parse_message_status(x.e, scope) p
-        where p.problem_code is not null) q
-  where q.items is not null;
+  perform internal.lock_message_ids(array(select p.message_id from unnest(parsed) p where p.problem_code is null));
+  -- A key bound to sessions: each event that names none gets its session, decided after the locks.
+  if scope is not null then
+    parsed := array(
+      select (p.idx, p.raw, s.session_id, p.message_id, p.delivered_at, p.read_at,
+              coalesce(p.problem_code, s.problem_code), coalesce(p.problem, s.problem))::internal.progress_event
+      from unnest(parsed) p
+      cross join lateral internal.event_session(p.session_id, p.message_id, scope) s
+      order by p.idx);
+  end if;
 
   -- One entry per message id and session (none: an unscoped key that named none).
   insert into wa_data.message_status_inbox as i (message_id, session_id, delivered_at, read_at, api_key_id)
   select p.message_id, p.session_id, min(p.delivered_at), min(p.read_at), key_id
-  from jsonb_array_elements(events) e, internal.parse_message_status(e, scope) p
+  from unnest(parsed) p
   where p.problem_code is null
   group by p.message_id, p.session_id
   order by p.message_id, p.session_id
@@ -2439,22 +2466,24 @@ begin
         read_at = least(i.read_at, excluded.read_at),
         updated_at = now();
 
-  -- Rows picked by id (per-element lookups); their new times are the earliest of the inbox
-  -- entries of their own session and of none, read by key, never before the send.
-  with rows_now as (
+  -- Each event's row (one index probe each). Rows picked by id; their new times are the earliest
+  -- of the inbox entries of their own session and of none, read by key, never before the send.
+  with looked as materialized (
+    select p.idx, p.message_id, p.session_id, r.id as row_id, r.status
+    from unnest(parsed) p
+    left join lateral (select r3.id, r3.status from wa_data.notification_campaign_groups r3
+                       where r3.message_id = p.message_id
+                         and (p.session_id is null or r3.session_id = p.session_id) limit 1) r on true
+    where p.problem_code is null
+  ),
+  rows_now as (
     select r.id, least(r.delivered_at, internal.not_before(t.delivered_at, r.sent_at)) as delivered_at,
            least(r.read_at, internal.not_before(t.read_at, r.sent_at)) as read_at
     from wa_data.notification_campaign_groups r
     cross join lateral (select min(p.delivered_at) as delivered_at, min(p.read_at) as read_at
                         from wa_data.message_status_inbox p
                         where p.message_id = r.message_id and (p.session_id is null or p.session_id = r.session_id)) t
-    where r.id = any(array(
-        select r2.id from jsonb_array_elements(events) e
-        cross join lateral internal.parse_message_status(e, scope) v
-        cross join lateral (select r3.id from wa_data.notification_campaign_groups r3
-                            where r3.message_id = v.message_id
-                              and (v.session_id is null or r3.session_id = v.session_id) limit 1) r2
-        where v.problem_code is null))
+    where r.id = any(array(select l.row_id from looked l where l.status = 'sent'))
       and r.status = 'sent'
   ),
   moved as (
@@ -2464,37 +2493,26 @@ begin
     where r.id = n.id
       and (r.delivered_at is distinct from n.delivered_at or r.read_at is distinct from n.read_at)
     returning r.message_id
+  ),
+  -- An event is applied when its message's row moved (a FULL JOIN is always hashed or merged:
+  -- never a pass over the moved rows for each event).
+  outcomes as (
+    select l.*, case when m.message_id is not null then 'applied' when l.row_id is not null then 'unchanged'
+                     else 'pending_match' end as outcome
+    from looked l full join (select distinct message_id from moved) m on m.message_id = l.message_id
   )
-  select array_agg(message_id) into changed from moved;
+  select array(
+           select (o.idx, jsonb_build_object('index', o.idx - 1, 'messageId', o.message_id, 'outcome', o.outcome),
+                   null, null, null)::internal.event_answer
+           from outcomes o
+           union all
+           -- Refused: answered by internal.answer_events.
+           select (p.idx, null, p.problem_code, p.problem, p.raw)::internal.event_answer
+           from unnest(parsed) p where p.problem_code is not null),
+         (select array_agg(distinct l.session_id) from looked l where l.session_id is not null)
+    into answers, sessions;
 
-  select jsonb_build_object(
-           'results', jsonb_agg(a.answer order by a.idx),
-           'counts', jsonb_build_object(
-              'applied', count(*) filter (where a.answer ->> 'outcome' = 'applied'),
-              'unchanged', count(*) filter (where a.answer ->> 'outcome' = 'unchanged'),
-              'pending_match', count(*) filter (where a.answer ->> 'outcome' = 'pending_match'),
-              'quarantined', count(*) filter (where a.answer ->> 'outcome' = 'quarantined')))
-         || coalesce((select jsonb_build_object(
-                        'status', 422, 'code', q.problem_code,
-                        'message', format('events[%s]: %s', x.idx - 1, q.problem),
-                        'details', jsonb_build_object('index', x.idx - 1),
-                        'hint', 'Invalid events were kept in quarantine; valid ones were recorded.')
-                      from jsonb_array_elements(events) with ordinality x(e, idx), internal.parse_message_status(x.e, scope) q
-                      where q.problem_code is not null order by x.idx limit 1), '{}'::jsonb),
-         array_agg(distinct a.session_id) filter (where a.session_id is not null)
-    into result, sessions
-  from (
-    select x.idx, case when p.problem_code is null then p.session_id end as session_id, case
-      when p.problem_code is not null then
-        jsonb_build_object('index', x.idx - 1, 'outcome', 'quarantined', 'code', p.problem_code, 'message', p.problem)
-      else jsonb_build_object('index', x.idx - 1, 'messageId', p.message_id, 'outcome', case
-        when p.message_id = any(changed) then 'applied'
-        when exists (select from wa_data.notification_campaign_groups r
-                     where r.message_id = p.message_id and (p.session_id is null or r.session_id = p.session_id)) then 'unchanged'
-        else 'pending_match' end)
-    end as answer
-    from jsonb_array_elements(events) with ordinality x(e, idx), internal.parse_message_status(x.e, scope) p
-  ) a;
+  result := internal.answer_events('record_message_status', answers, array['applied', 'unchanged', 'pending_match', 'quarantined']);
   if sessions is not null then
     perform internal.note_gateway(sessions, source);  -- for the CRM: who reports this session's progress
   end if;
@@ -2707,25 +2725,13 @@ declare
   removed integer;
 begin
   with checked as (
-    select g, case
-      when jsonb_typeof(g) <> 'object' then 'invalid_group'
-      when jsonb_typeof(g -> 'id') is distinct from 'string' or not internal.conforms(g ->> 'id', 'GroupJid') then 'invalid_group_jid'
-      when coalesce(jsonb_typeof(g -> 'subject'), 'null') not in ('string', 'null')
-           or not internal.conforms(g ->> 'subject', 'GroupSubject') then 'invalid_group_field'
-      when coalesce(jsonb_typeof(g -> 'linkedParent'), 'null') not in ('string', 'null')
-           or not internal.conforms(nullif(g ->> 'linkedParent', ''), 'Jid') then 'invalid_group_field'
-      when coalesce(jsonb_typeof(g -> 'isCommunity'), 'null') not in ('boolean', 'null')
-           or coalesce(jsonb_typeof(g -> 'isCommunityAnnounce'), 'null') not in ('boolean', 'null')
-           or coalesce(jsonb_typeof(g -> 'announce'), 'null') not in ('boolean', 'null') then 'invalid_group_field'
-      when coalesce(jsonb_typeof(g -> 'size'), 'null') not in ('number', 'null') then 'invalid_group_field'
-      -- Only reached for numbers (or null), so the cast is safe.
-      when coalesce((g ->> 'size')::numeric, 0) not between 0 and 2147483647
-           or (g ->> 'size')::numeric <> trunc((g ->> 'size')::numeric) then 'invalid_group_field'
-    end as problem
+    -- The one set of group rules (internal.group_problem), as for api.sync_groups.
+    select g, split_part(x.p, ':', 1) as problem, x.p as reason
     from jsonb_array_elements(groups) g
+    cross join lateral (select internal.group_problem(g) as p offset 0) x
   )
   select coalesce(jsonb_agg(jsonb_build_object(
-             'code', problem, 'reason', 'a group event entry that is not a group: ' || problem,
+             'code', problem, 'reason', 'a group event entry that is not a group: ' || reason,
              'body', jsonb_build_object('event', case when complete then 'groups.upsert' else 'groups.update' end,
                                         'instance', session, 'data', jsonb_build_array(internal.without_apikey(g)))))
            filter (where problem is not null), '[]'),
@@ -3053,6 +3059,50 @@ CREATE VIEW api.ack_backlog WITH (security_invoker='true') AS
 --
 
 COMMENT ON VIEW api.ack_backlog IS 'Error ACKs waiting for their send record, per session (empty string: ACKs without a session): how many, and the oldest.';
+
+--
+-- Name: notification_campaign_groups; Type: TABLE; Schema: wa_data; Owner: -
+--
+
+CREATE TABLE wa_data.notification_campaign_groups (
+    id bigint NOT NULL,
+    campaign_id bigint NOT NULL,
+    group_id bigint,
+    group_jid internal.group_jid NOT NULL,
+    group_name internal.group_subject,
+    session_id internal.session_id NOT NULL,
+    status internal.campaign_row_status DEFAULT 'pending'::text NOT NULL,
+    message_id internal.message_id,
+    error_code internal.gateway_error_code,
+    error_message internal.error_message,
+    sent_at timestamp with time zone,
+    failed_at timestamp with time zone,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    delivered_at timestamp with time zone,
+    read_at timestamp with time zone,
+    cancelled_at timestamp with time zone,
+    CONSTRAINT notification_campaign_groups_pending_has_no_message_id CHECK ((((status)::text <> 'pending'::text) OR (message_id IS NULL))),
+    CONSTRAINT notification_campaign_groups_sent_has_message_id CHECK ((((status)::text <> 'sent'::text) OR (message_id IS NOT NULL))),
+    CONSTRAINT notification_campaign_groups_session_id_check CHECK (internal.conforms((session_id)::text, 'SessionId'::text))
+);
+
+--
+-- Name: TABLE notification_campaign_groups; Type: COMMENT; Schema: wa_data; Owner: -
+--
+
+COMMENT ON TABLE wa_data.notification_campaign_groups IS 'One row per campaign target, with a snapshot of the group''s JID and name, its status and error.';
+
+--
+-- Name: COLUMN notification_campaign_groups.delivered_at; Type: COMMENT; Schema: wa_data; Owner: -
+--
+
+COMMENT ON COLUMN wa_data.notification_campaign_groups.delivered_at IS 'When the message first reached a device in the group (any participant); never moves later.';
+
+--
+-- Name: COLUMN notification_campaign_groups.read_at; Type: COMMENT; Schema: wa_data; Owner: -
+--
+
+COMMENT ON COLUMN wa_data.notification_campaign_groups.read_at IS 'When the message was first read (or played) in the group; never moves later.';
 
 --
 -- Name: campaign_groups; Type: VIEW; Schema: api; Owner: -
@@ -4132,4 +4182,6 @@ INSERT INTO wa_data.schema_migrations (version) VALUES
     ('20261130110000'),
     ('20261130120000'),
     ('20261130160000'),
-    ('20261130160100');
+    ('20261130160100'),
+    ('20261130180000'),
+    ('20261130180100');

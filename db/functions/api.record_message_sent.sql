@@ -11,8 +11,10 @@ as $$
 declare
   payload constant jsonb := $1;
   sends jsonb := payload -> 'sends';
-  -- The sends with message ids in their one form (internal.message_id_parts).
-  normal jsonb;
+  -- The sends, parsed once (checked, message ids in their one form by internal.message_id_parts):
+  -- every statement below reads these rows, never the body again (docs/design.md, "Parse once,
+  -- then decide").
+  parsed internal.send_result[];
   campaign wa_data.notification_campaigns;
   bad record;
   counts record;
@@ -26,26 +28,35 @@ begin
       format('At most %s sends per call; got %s.', internal.limit('sendsPerCall'), jsonb_array_length(sends)));
   end if;
 
+  parsed := array(
+    select (idx::integer, s ->> 'groupJid', m.message_id,
+            case when p.problem is null then internal.error_code(s -> 'errorCode') end, s ->> 'errorMessage',
+            p.problem)::internal.send_result
+    from jsonb_array_elements(sends) with ordinality t(s, idx)
+    cross join lateral (select case
+      when jsonb_typeof(s) <> 'object' then 'is not an object'
+      when jsonb_typeof(s -> 'groupJid') is distinct from 'string' or not internal.conforms(s ->> 'groupJid', 'GroupJid')
+        then 'groupJid is not ' || internal.describe_value('GroupJid')
+      when s ? 'messageId' and (s ? 'errorCode' or s ? 'errorMessage')
+        then 'has both messageId and errorCode/errorMessage'
+      when s ? 'messageId' and (jsonb_typeof(s -> 'messageId') <> 'string'
+                                or not internal.conforms(s ->> 'messageId', 'MessageId'))
+        then 'messageId must be ' || internal.describe_value('MessageId')
+      when not s ? 'messageId' and not (s ? 'errorCode' or s ? 'errorMessage')
+        then 'needs messageId (sent) or errorCode/errorMessage (failed)'
+      when not internal.is_error_code(s -> 'errorCode')
+        then format('errorCode must be a whole number from %s to %s',
+                    internal.value_rules() #>> '{GatewayErrorCode,minimum}', internal.value_rules() #>> '{GatewayErrorCode,maximum}')
+      when coalesce(jsonb_typeof(s -> 'errorMessage'), 'null') not in ('string', 'null')
+           or not internal.conforms(s ->> 'errorMessage', 'ErrorMessage')
+        then 'errorMessage must be ' || internal.describe_value('ErrorMessage')
+      end as problem offset 0) p
+    -- WAHA-style ids become the message id itself, as in error ACKs: one rule, both paths.
+    cross join lateral internal.message_id_parts(case when jsonb_typeof(s) = 'object' then s ->> 'messageId' end) m
+    order by idx);
+
   select idx - 1 as index, problem into bad
-  from jsonb_array_elements(sends) with ordinality t(s, idx)
-  cross join lateral (select case
-    when jsonb_typeof(s) <> 'object' then 'is not an object'
-    when jsonb_typeof(s -> 'groupJid') is distinct from 'string' or not internal.conforms(s ->> 'groupJid', 'GroupJid')
-      then 'groupJid is not ' || internal.describe_value('GroupJid')
-    when s ? 'messageId' and (s ? 'errorCode' or s ? 'errorMessage')
-      then 'has both messageId and errorCode/errorMessage'
-    when s ? 'messageId' and (jsonb_typeof(s -> 'messageId') <> 'string'
-                              or not internal.conforms(s ->> 'messageId', 'MessageId'))
-      then 'messageId must be ' || internal.describe_value('MessageId')
-    when not s ? 'messageId' and not (s ? 'errorCode' or s ? 'errorMessage')
-      then 'needs messageId (sent) or errorCode/errorMessage (failed)'
-    when not internal.is_error_code(s -> 'errorCode')
-      then format('errorCode must be a whole number from %s to %s',
-                  internal.value_rules() #>> '{GatewayErrorCode,minimum}', internal.value_rules() #>> '{GatewayErrorCode,maximum}')
-    when coalesce(jsonb_typeof(s -> 'errorMessage'), 'null') not in ('string', 'null')
-         or not internal.conforms(s ->> 'errorMessage', 'ErrorMessage')
-      then 'errorMessage must be ' || internal.describe_value('ErrorMessage')
-    end as problem) p
+  from unnest(parsed) p
   where p.problem is not null
   order by idx limit 1;
   if found then
@@ -53,18 +64,10 @@ begin
       jsonb_build_object('index', bad.index));
   end if;
 
-  -- WAHA-style ids become the message id itself, as in error ACKs: one rule, both paths.
-  select jsonb_agg(case when s ? 'messageId'
-                        then s || jsonb_build_object('messageId', (internal.message_id_parts(s ->> 'messageId')).message_id)
-                        else s end order by idx)
-    into normal
-  from jsonb_array_elements(sends) with ordinality t(s, idx);
-  sends := normal;
-
   select key, value into bad from (
-    select 'groupJid' as key, s ->> 'groupJid' as value from jsonb_array_elements(sends) s
+    select 'groupJid' as key, p.group_jid as value from unnest(parsed) p
     union all
-    select 'messageId', s ->> 'messageId' from jsonb_array_elements(sends) s where s ? 'messageId'
+    select 'messageId', p.message_id from unnest(parsed) p where p.message_id is not null
   ) k group by key, value having count(*) > 1 limit 1;
   if found then
     perform internal.raise_api_error(422, 'duplicate_' || case bad.key when 'groupJid' then 'group_jid' else 'message_id' end,
@@ -75,10 +78,10 @@ begin
   campaign := internal.campaign_of(payload, lock => false);
 
   -- Per element, like every payload lookup (docs/design.md, "Plans that do not depend on statistics").
-  select count(*) as n, jsonb_agg(s ->> 'groupJid') filter (where rn <= 100) as sample into bad
-  from (select s, row_number() over () as rn from jsonb_array_elements(sends) s) t
+  select count(*) as n, jsonb_agg(p.group_jid) filter (where p.idx <= 100) as sample into bad
+  from unnest(parsed) p
   left join lateral (select true as ok from wa_data.notification_campaign_groups r
-                     where r.campaign_id = campaign.id and r.group_jid = s ->> 'groupJid' limit 1) r on true
+                     where r.campaign_id = campaign.id and r.group_jid = p.group_jid limit 1) r on true
   where r.ok is null;
   if bad.n > 0 then
     perform internal.raise_api_error(422, 'unknown_campaign_groups',
@@ -91,21 +94,21 @@ begin
   -- what the previous holder committed: with ACKs for the same message ids (lock rows), and with
   -- another send record for the same groups (the campaign rows themselves). Row locks only: the
   -- shared lock table is not used per send, whatever the batch size.
-  perform internal.lock_message_ids(array(select s ->> 'messageId' from jsonb_array_elements(sends) s));
+  perform internal.lock_message_ids(array(select p.message_id from unnest(parsed) p));
   -- (Payload joins are per-element index lookups, LIMIT 1 so the planner cannot flatten them:
   -- "Plans that do not depend on statistics" in docs/design.md.)
   perform from wa_data.notification_campaign_groups r
   where r.id = any(array(
-    select c.id from jsonb_array_elements(sends) s
+    select c.id from unnest(parsed) p
     cross join lateral (select r2.id from wa_data.notification_campaign_groups r2
-                        where r2.campaign_id = campaign.id and r2.group_jid = s ->> 'groupJid' limit 1) c))
+                        where r2.campaign_id = campaign.id and r2.group_jid = p.group_jid limit 1) c))
   order by r.id
   for no key update;
 
   -- A cancelled campaign's rows that were not sent are never sent later.
-  if exists (select from jsonb_array_elements(sends) s
+  if exists (select from unnest(parsed) p
              cross join lateral (select r2.status from wa_data.notification_campaign_groups r2
-                                 where r2.campaign_id = campaign.id and r2.group_jid = s ->> 'groupJid' limit 1) r
+                                 where r2.campaign_id = campaign.id and r2.group_jid = p.group_jid limit 1) r
              where r.status = 'cancelled') then
     perform internal.raise_api_error(409, 'campaign_cancelled',
       format('Campaign %s was cancelled: its groups not sent by then are never sent.', campaign.id));
@@ -115,25 +118,25 @@ begin
   -- message id, sent vs failed, or another send-time error. A failure recorded by an ACK is
   -- never overwritten by a send record.
   select count(*) as n, jsonb_agg(jsonb_build_object('groupJid', r.group_jid, 'status', r.status,
-           'messageId', r.message_id)) filter (where rn <= 100) as sample into bad
-  from (select s, row_number() over () as rn from jsonb_array_elements(sends) s) t
+           'messageId', r.message_id)) filter (where p.idx <= 100) as sample into bad
+  from unnest(parsed) p
   cross join lateral (select r2.* from wa_data.notification_campaign_groups r2
-                      where r2.campaign_id = campaign.id and r2.group_jid = s ->> 'groupJid' limit 1) r
+                      where r2.campaign_id = campaign.id and r2.group_jid = p.group_jid limit 1) r
   where r.status <> 'pending'
-    and (r.message_id is distinct from (s ->> 'messageId')
-         or (not s ? 'messageId' and (r.error_code is distinct from internal.error_code(s -> 'errorCode')
-                                      or r.error_message is distinct from (s ->> 'errorMessage'))));
+    and (r.message_id is distinct from p.message_id
+         or (p.message_id is null and (r.error_code is distinct from p.error_code
+                                       or r.error_message is distinct from p.error_message)));
   if bad.n > 0 then
     perform internal.raise_api_error(409, 'send_conflict',
       format('%s of the groups already have a different send result.', bad.n),
       jsonb_build_object('count', bad.n, 'rows', bad.sample));
   end if;
   -- A message id names one message: it cannot be another row's, in any session.
-  select s ->> 'messageId' as message_id, r.group_jid into bad
-  from jsonb_array_elements(sends) s
+  select p.message_id, r.group_jid into bad
+  from unnest(parsed) p
   cross join lateral (select r2.campaign_id, r2.group_jid from wa_data.notification_campaign_groups r2
-                      where r2.message_id = s ->> 'messageId' limit 1) r
-  where not (r.campaign_id = campaign.id and r.group_jid = s ->> 'groupJid')
+                      where r2.message_id = p.message_id limit 1) r
+  where not (r.campaign_id = campaign.id and r.group_jid = p.group_jid)
   limit 1;
   if found then
     perform internal.raise_api_error(409, 'duplicate_message_id',
@@ -146,18 +149,17 @@ begin
   -- rows), and a nested loop over a materialised set of 5,000 waiting ACKs for each of 10,000
   -- sends took 17 s. Per-row index lookups cost the same whatever the statistics say.
   with todo as (
-    select r.id as row_id, r.group_jid, s ->> 'messageId' as message_id,
-           internal.error_code(s -> 'errorCode') as error_code, s ->> 'errorMessage' as error_message,
+    select r.id as row_id, r.group_jid, s.message_id, s.error_code, s.error_message,
            w.inbox_ids, w.ack_code, w.ack_message, p.delivered_at, p.read_at
-    from jsonb_array_elements(sends) s
+    from unnest(parsed) s
     cross join lateral (select r2.id, r2.group_jid, r2.status from wa_data.notification_campaign_groups r2
-                        where r2.campaign_id = campaign.id and r2.group_jid = s ->> 'groupJid' limit 1) r
+                        where r2.campaign_id = campaign.id and r2.group_jid = s.group_jid limit 1) r
     left join lateral (
       select array_agg(i.id order by i.id) as inbox_ids,
              (array_agg(i.error_code order by i.id))[1] as ack_code,
              (array_agg(i.error_message order by i.id))[1] as ack_message
       from wa_data.message_error_inbox i
-      where s ? 'messageId' and i.message_id = s ->> 'messageId'
+      where s.message_id is not null and i.message_id = s.message_id
         and i.outcome = 'pending_match' and i.matched_at is null and i.expired_at is null
         and (i.session_id is null or i.session_id = campaign.session_id)
         and (i.group_jid is null or i.group_jid = r.group_jid)
@@ -166,7 +168,7 @@ begin
     -- (The entries of this session and of none: internal.record_message_status.)
     left join lateral (select min(p2.delivered_at) as delivered_at, min(p2.read_at) as read_at
                        from wa_data.message_status_inbox p2
-                       where s ? 'messageId' and p2.message_id = s ->> 'messageId'
+                       where s.message_id is not null and p2.message_id = s.message_id
                          and (p2.session_id is null or p2.session_id = campaign.session_id)) p on true
     where r.status = 'pending'
   ),

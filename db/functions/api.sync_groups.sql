@@ -66,24 +66,8 @@ begin
             filter (where p.problem is null)
     into first_problem, compact
   from jsonb_array_elements(groups) with ordinality t(g, idx)
-  cross join lateral (select case
-      when jsonb_typeof(g) <> 'object' then 'invalid_group'
-      when jsonb_typeof(g -> 'id') is distinct from 'string' or not internal.conforms(g ->> 'id', 'GroupJid')
-        then 'invalid_group_jid'
-      when coalesce(jsonb_typeof(g -> 'isCommunity'), 'null') not in ('boolean', 'null') then 'invalid_group_field:isCommunity'
-      when coalesce(jsonb_typeof(g -> 'isCommunityAnnounce'), 'null') not in ('boolean', 'null') then 'invalid_group_field:isCommunityAnnounce'
-      when coalesce(jsonb_typeof(g -> 'announce'), 'null') not in ('boolean', 'null') then 'invalid_group_field:announce'
-      when coalesce(jsonb_typeof(g -> 'restrict'), 'null') not in ('boolean', 'null') then 'invalid_group_field:restrict'
-      when coalesce(jsonb_typeof(g -> 'subject'), 'null') not in ('string', 'null')
-           or not internal.conforms(g ->> 'subject', 'GroupSubject') then 'invalid_group_field:subject'
-      when coalesce(jsonb_typeof(g -> 'linkedParent'), 'null') not in ('string', 'null')
-           or not internal.conforms(nullif(g ->> 'linkedParent', ''), 'Jid') then 'invalid_group_field:linkedParent'
-      when coalesce(jsonb_typeof(g -> 'participants'), 'null') not in ('array', 'null') then 'invalid_group_field:participants'
-      when coalesce(jsonb_typeof(g -> 'size'), 'null') not in ('number', 'null') then 'invalid_group_field:size'
-      -- Only reached for numbers (or null), so the cast is safe; a whole number may be written 5.0.
-      when (g ->> 'size')::numeric not between 0 and 2147483647
-           or (g ->> 'size')::numeric <> trunc((g ->> 'size')::numeric) then 'invalid_group_field:size'
-    end as problem) p;
+  -- The one set of group rules (internal.group_problem), as for the webhooks' group events.
+  cross join lateral (select internal.group_problem(g) as problem offset 0) p;
   -- The compact form of an invalid group is never built: the casts above only run for valid ones.
   select (first_problem ->> 'index')::int as index, split_part(first_problem ->> 'problem', ':', 1) as code,
          nullif(split_part(first_problem ->> 'problem', ':', 2), '') as field

@@ -11,12 +11,14 @@ set plan_cache_mode = force_generic_plan
 as $$
 declare
   events jsonb;
+  -- The body, parsed once (internal.parse_message_error): everything below reads these rows.
+  parsed internal.error_event[];
+  answers internal.event_answer[];
   result jsonb;
-  restricting boolean;
-  quarantine jsonb;
+  restricted internal.error_event[];
   sessions text[];
-  -- The sessions the calling key may act on (null: every session): the parser resolves each
-  -- event's session within them (internal.event_session).
+  -- The sessions the calling key may act on (null: every session): an event that names none is
+  -- resolved within them after the locks (internal.event_session).
   scope constant text[] := internal.session_scope();
   -- The key making this call: what every stored row records as its author.
   key_id constant bigint := internal.api_key_id();
@@ -35,107 +37,92 @@ begin
   end if;
   events := case when payload ? 'events' then payload -> 'events' else jsonb_build_array(payload) end;
 
-  -- Locks first, in their own statement: the statement below must take its snapshot after they
-  -- are granted, so it sees what a concurrent send record committed (hence the events are parsed twice).
-  perform internal.lock_message_ids(array(
-    select p.message_id from jsonb_array_elements(events) e, internal.parse_message_error(e, scope) p
-    where p.problem_code is null));
-
-  with ev as (
-    select e.idx, e.ev as raw, p.*
+  -- Parse once.
+  parsed := array(
+    select (e.idx::integer, e.ev, octet_length(e.ev::text), p.session_id, p.message_id, p.group_jid, p.error_code,
+            p.error_message, p.at, p.problem_code, p.problem)::internal.error_event
     from jsonb_array_elements(events) with ordinality e(ev, idx)
-    cross join lateral internal.parse_message_error(e.ev, scope) p
+    cross join lateral internal.parse_message_error(e.ev) p
+    order by e.idx);
+
+  -- Locks first, in their own statement: the statements below take their snapshot after they are
+  -- granted, so they see what a concurrent send record committed.
+  perform internal.lock_message_ids(array(select p.message_id from unnest(parsed) p where p.problem_code is null));
+  -- A key bound to sessions: each event that names none gets its session, decided after the locks.
+  if scope is not null then
+    parsed := array(
+      select (p.idx, p.raw, p.bytes, s.session_id, p.message_id, p.group_jid, p.error_code, p.error_message, p.at,
+              coalesce(p.problem_code, s.problem_code), coalesce(p.problem, s.problem))::internal.error_event
+      from unnest(parsed) p
+      cross join lateral internal.event_session(p.session_id, p.message_id, scope) s
+      order by p.idx);
+  end if;
+
+  -- Then decide. A message id names at most one row (unique); the session and group, when given,
+  -- must agree. Within one batch the first event for a sent row applies; later ones are duplicates.
+  with decided as materialized (
+    select p.*, r.id as row_id, r.campaign_id,
+           r.status = 'sent' and row_number() over (partition by r.id order by p.idx) = 1 as first
+    from unnest(parsed) p
+    left join lateral (select r2.id, r2.status, r2.campaign_id from wa_data.notification_campaign_groups r2
+                       where r2.message_id = p.message_id
+                         and (p.session_id is null or r2.session_id = p.session_id)
+                         and (p.group_jid is null or r2.group_jid = p.group_jid)
+                       limit 1) r on true
+    where p.problem_code is null
   ),
-  valid as (select * from ev where problem_code is null),
-  -- A message id names at most one row (unique); the session and group, when given, must agree.
-  -- (For a key bound to sessions every valid event has one: internal.event_session.)
-  matches as (
-    select v.idx, r.id as row_id, r.status, r.campaign_id
-    from valid v
-    cross join lateral (select r2.id, r2.status, r2.campaign_id from wa_data.notification_campaign_groups r2
-                        where r2.message_id = v.message_id
-                          and (v.session_id is null or r2.session_id = v.session_id)
-                          and (v.group_jid is null or r2.group_jid = v.group_jid) limit 1) r
-  ),
-  -- Within one batch the first event for a sent row applies; later ones are duplicates.
-  firsts as (
-    select distinct on (row_id) row_id, idx from matches where status = 'sent' order by row_id, idx
-  ),
+  -- The rows by primary key, one index probe per event that applies.
   applied as (
     update wa_data.notification_campaign_groups r
-    set status = 'failed', error_code = v.error_code, error_message = v.error_message,
-        failed_at = internal.not_before(least(coalesce(internal.event_time(v.raw -> 'at'), now()), now()), r.sent_at),
-        updated_at = now()
-    from firsts f join valid v on v.idx = f.idx
-    where r.id = f.row_id and r.status = 'sent'
-    returning r.id, f.idx
+    set status = 'failed', error_code = d.error_code, error_message = d.error_message,
+        failed_at = internal.not_before(coalesce(d.at, now()), r.sent_at), updated_at = now()
+    from decided d
+    where d.first and r.id = d.row_id and r.status = 'sent'
+    returning d.idx
   ),
-  outcomes as (
-    select v.*,
-           case when exists (select from applied a where a.idx = v.idx) then 'applied'
-                when m.row_id is not null then 'duplicate'
-                else 'pending_match' end as outcome,
-           m.row_id, m.campaign_id
-    from valid v
-    left join lateral (select row_id, campaign_id from matches m where m.idx = v.idx
-                       order by row_id limit 1) m on true
+  -- A FULL JOIN is always hashed or merged: never a pass over the applied events for each event.
+  outcomes as materialized (
+    select d.*, case when a.idx is not null then 'applied' when d.row_id is not null then 'duplicate'
+                     else 'pending_match' end as outcome
+    from decided d full join applied a on a.idx = d.idx
   ),
   inboxed as (
     insert into wa_data.message_error_inbox
       (session_id, message_id, group_jid, error_code, error_message, raw, raw_bytes, outcome, campaign_id, campaign_group_id,
        api_key_id)
-    select session_id, message_id, group_jid, error_code, error_message, internal.raw_event(raw),
-           octet_length(raw::text), outcome, campaign_id, row_id, key_id
+    select session_id, message_id, group_jid, error_code, error_message, internal.raw_event(raw), bytes,
+           outcome, campaign_id, row_id, key_id
     from outcomes order by idx
     returning 1
-  ),
-  answers as (
-    select idx, jsonb_build_object('index', idx - 1, 'messageId', message_id, 'outcome', outcome,
-                                   'campaignId', campaign_id)
-                || case when octet_length(raw::text) > internal.limit('rawEventBytes')
-                        then '{"truncated": true}'::jsonb else '{}' end as answer,
-           null as code, null as message
-    from outcomes
-    union all
-    select idx, jsonb_build_object('index', idx - 1, 'outcome', 'quarantined', 'code', problem_code,
-                                   'message', problem), problem_code, problem
-    from ev where problem_code is not null
   )
-  select jsonb_build_object(
-           'results', jsonb_agg(answer order by idx),
-           'counts', jsonb_build_object(
-              'applied', count(*) filter (where answer ->> 'outcome' = 'applied'),
-              'duplicate', count(*) filter (where answer ->> 'outcome' = 'duplicate'),
-              'pending_match', count(*) filter (where answer ->> 'outcome' = 'pending_match'),
-              'quarantined', count(*) filter (where answer ->> 'outcome' = 'quarantined')))
-         || coalesce((select jsonb_build_object(
-                        'status', 422, 'code', a.code, 'message', format('events[%s]: %s', a.idx - 1, a.message),
-                        'details', jsonb_build_object('index', a.idx - 1),
-                        'hint', 'Invalid events were kept in quarantine; valid ones were recorded.')
-                      from answers a where a.code is not null order by a.idx limit 1), '{}'::jsonb),
-         -- Whether any event carries a code that restricts its account (rare: then flag below).
-         exists (select from outcomes o join wa_data.restricting_error_codes rc on rc.code = o.error_code),
-         -- What the quarantine keeps (below), and the sessions that posted (for the CRM).
-         (select jsonb_agg(jsonb_build_object('code', e.problem_code, 'reason', e.problem, 'body', e.raw) order by e.idx)
-          from ev e where e.problem_code is not null),
+  select array(
+           select (o.idx, jsonb_build_object('index', o.idx - 1, 'messageId', o.message_id, 'outcome', o.outcome,
+                                             'campaignId', o.campaign_id)
+                          || case when o.bytes > internal.limit('rawEventBytes') then '{"truncated": true}'::jsonb else '{}' end,
+                   null, null, null)::internal.event_answer
+           from outcomes o
+           union all
+           -- Refused: answered by internal.answer_events.
+           select (p.idx, null, p.problem_code, p.problem, p.raw)::internal.event_answer
+           from unnest(parsed) p where p.problem_code is not null),
+         -- Events whose code restricts their account (rare: flagged below).
+         array(select (o.idx, null, null, o.session_id, o.message_id, null, o.error_code, null, null, null, null)::internal.error_event
+               from outcomes o where exists (select from wa_data.restricting_error_codes rc where rc.code = o.error_code)
+               order by o.idx),
+         -- The sessions that posted (for the CRM).
          (select array_agg(distinct o.session_id) from outcomes o where o.session_id is not null)
-    into result, restricting, quarantine, sessions
-  from answers;
+    into answers, restricted, sessions;
 
-  -- Invalid events are kept in quarantine (once per value, however often a gateway retries them).
-  if quarantine is not null then
-    perform internal.keep_in_quarantine('record_message_error', quarantine);
-  end if;
+  result := internal.answer_events('record_message_error', answers, array['applied', 'duplicate', 'pending_match', 'quarantined']);
 
   -- An error that means the account itself is restricted flags its session (the event's, or the
-  -- one of the row the message id names; within the key's sessions, as the parser resolved them).
-  if restricting then
+  -- one of the row the message id names; within the key's sessions, as resolved above).
+  if cardinality(restricted) > 0 then
     perform internal.flag_restricted_session(coalesce(p.session_id, r.session_id), p.error_code)
-    from jsonb_array_elements(events) e
-    cross join lateral internal.parse_message_error(e, scope) p
+    from unnest(restricted) p
     left join lateral (select r2.session_id from wa_data.notification_campaign_groups r2
                        where r2.message_id = p.message_id limit 1) r on true
-    where p.problem_code is null and p.error_code is not null;
+    order by p.idx;
   end if;
   if sessions is not null then
     perform internal.note_gateway(sessions, source);

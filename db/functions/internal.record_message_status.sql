@@ -12,7 +12,9 @@ set plan_cache_mode = force_generic_plan
 as $$
 declare
   events jsonb;
-  changed text[];
+  -- The body, parsed once (internal.parse_message_status): everything below reads these rows.
+  parsed internal.progress_event[];
+  answers internal.event_answer[];
   result jsonb;
   sessions text[];
   -- The sessions the calling key may act on (null: every session), as for error ACKs.
@@ -32,22 +34,30 @@ begin
   end if;
   events := case when payload ? 'events' then payload -> 'events' else jsonb_build_array(payload) end;
 
+  -- Parse once.
+  parsed := array(
+    select (e.idx::integer, e.ev, p.session_id, p.message_id, p.delivered_at, p.read_at, p.problem_code, p.problem)::internal.progress_event
+    from jsonb_array_elements(events) with ordinality e(ev, idx)
+    cross join lateral internal.parse_message_status(e.ev) p
+    order by e.idx);
+
   -- The same lock rows as send records and error ACKs: a send recorded concurrently either sees
   -- this progress in the inbox or is seen by the update below.
-  perform internal.lock_message_ids(array(
-    select distinct p.message_id from jsonb_array_elements(events) e, internal.parse_message_status(e, scope) p
-    where p.problem_code is null));
-
-  perform internal.keep_in_quarantine('record_message_status', q.items)
-  from (select jsonb_agg(jsonb_build_object('code', p.problem_code, 'reason', p.problem, 'body', x.e) order by x.idx) as items
-        from jsonb_array_elements(events) with ordinality x(e, idx), internal.parse_message_status(x.e, scope) p
-        where p.problem_code is not null) q
-  where q.items is not null;
+  perform internal.lock_message_ids(array(select p.message_id from unnest(parsed) p where p.problem_code is null));
+  -- A key bound to sessions: each event that names none gets its session, decided after the locks.
+  if scope is not null then
+    parsed := array(
+      select (p.idx, p.raw, s.session_id, p.message_id, p.delivered_at, p.read_at,
+              coalesce(p.problem_code, s.problem_code), coalesce(p.problem, s.problem))::internal.progress_event
+      from unnest(parsed) p
+      cross join lateral internal.event_session(p.session_id, p.message_id, scope) s
+      order by p.idx);
+  end if;
 
   -- One entry per message id and session (none: an unscoped key that named none).
   insert into wa_data.message_status_inbox as i (message_id, session_id, delivered_at, read_at, api_key_id)
   select p.message_id, p.session_id, min(p.delivered_at), min(p.read_at), key_id
-  from jsonb_array_elements(events) e, internal.parse_message_status(e, scope) p
+  from unnest(parsed) p
   where p.problem_code is null
   group by p.message_id, p.session_id
   order by p.message_id, p.session_id
@@ -56,22 +66,24 @@ begin
         read_at = least(i.read_at, excluded.read_at),
         updated_at = now();
 
-  -- Rows picked by id (per-element lookups); their new times are the earliest of the inbox
-  -- entries of their own session and of none, read by key, never before the send.
-  with rows_now as (
+  -- Each event's row (one index probe each). Rows picked by id; their new times are the earliest
+  -- of the inbox entries of their own session and of none, read by key, never before the send.
+  with looked as materialized (
+    select p.idx, p.message_id, p.session_id, r.id as row_id, r.status
+    from unnest(parsed) p
+    left join lateral (select r3.id, r3.status from wa_data.notification_campaign_groups r3
+                       where r3.message_id = p.message_id
+                         and (p.session_id is null or r3.session_id = p.session_id) limit 1) r on true
+    where p.problem_code is null
+  ),
+  rows_now as (
     select r.id, least(r.delivered_at, internal.not_before(t.delivered_at, r.sent_at)) as delivered_at,
            least(r.read_at, internal.not_before(t.read_at, r.sent_at)) as read_at
     from wa_data.notification_campaign_groups r
     cross join lateral (select min(p.delivered_at) as delivered_at, min(p.read_at) as read_at
                         from wa_data.message_status_inbox p
                         where p.message_id = r.message_id and (p.session_id is null or p.session_id = r.session_id)) t
-    where r.id = any(array(
-        select r2.id from jsonb_array_elements(events) e
-        cross join lateral internal.parse_message_status(e, scope) v
-        cross join lateral (select r3.id from wa_data.notification_campaign_groups r3
-                            where r3.message_id = v.message_id
-                              and (v.session_id is null or r3.session_id = v.session_id) limit 1) r2
-        where v.problem_code is null))
+    where r.id = any(array(select l.row_id from looked l where l.status = 'sent'))
       and r.status = 'sent'
   ),
   moved as (
@@ -81,37 +93,26 @@ begin
     where r.id = n.id
       and (r.delivered_at is distinct from n.delivered_at or r.read_at is distinct from n.read_at)
     returning r.message_id
+  ),
+  -- An event is applied when its message's row moved (a FULL JOIN is always hashed or merged:
+  -- never a pass over the moved rows for each event).
+  outcomes as (
+    select l.*, case when m.message_id is not null then 'applied' when l.row_id is not null then 'unchanged'
+                     else 'pending_match' end as outcome
+    from looked l full join (select distinct message_id from moved) m on m.message_id = l.message_id
   )
-  select array_agg(message_id) into changed from moved;
+  select array(
+           select (o.idx, jsonb_build_object('index', o.idx - 1, 'messageId', o.message_id, 'outcome', o.outcome),
+                   null, null, null)::internal.event_answer
+           from outcomes o
+           union all
+           -- Refused: answered by internal.answer_events.
+           select (p.idx, null, p.problem_code, p.problem, p.raw)::internal.event_answer
+           from unnest(parsed) p where p.problem_code is not null),
+         (select array_agg(distinct l.session_id) from looked l where l.session_id is not null)
+    into answers, sessions;
 
-  select jsonb_build_object(
-           'results', jsonb_agg(a.answer order by a.idx),
-           'counts', jsonb_build_object(
-              'applied', count(*) filter (where a.answer ->> 'outcome' = 'applied'),
-              'unchanged', count(*) filter (where a.answer ->> 'outcome' = 'unchanged'),
-              'pending_match', count(*) filter (where a.answer ->> 'outcome' = 'pending_match'),
-              'quarantined', count(*) filter (where a.answer ->> 'outcome' = 'quarantined')))
-         || coalesce((select jsonb_build_object(
-                        'status', 422, 'code', q.problem_code,
-                        'message', format('events[%s]: %s', x.idx - 1, q.problem),
-                        'details', jsonb_build_object('index', x.idx - 1),
-                        'hint', 'Invalid events were kept in quarantine; valid ones were recorded.')
-                      from jsonb_array_elements(events) with ordinality x(e, idx), internal.parse_message_status(x.e, scope) q
-                      where q.problem_code is not null order by x.idx limit 1), '{}'::jsonb),
-         array_agg(distinct a.session_id) filter (where a.session_id is not null)
-    into result, sessions
-  from (
-    select x.idx, case when p.problem_code is null then p.session_id end as session_id, case
-      when p.problem_code is not null then
-        jsonb_build_object('index', x.idx - 1, 'outcome', 'quarantined', 'code', p.problem_code, 'message', p.problem)
-      else jsonb_build_object('index', x.idx - 1, 'messageId', p.message_id, 'outcome', case
-        when p.message_id = any(changed) then 'applied'
-        when exists (select from wa_data.notification_campaign_groups r
-                     where r.message_id = p.message_id and (p.session_id is null or r.session_id = p.session_id)) then 'unchanged'
-        else 'pending_match' end)
-    end as answer
-    from jsonb_array_elements(events) with ordinality x(e, idx), internal.parse_message_status(x.e, scope) p
-  ) a;
+  result := internal.answer_events('record_message_status', answers, array['applied', 'unchanged', 'pending_match', 'quarantined']);
   if sessions is not null then
     perform internal.note_gateway(sessions, source);  -- for the CRM: who reports this session's progress
   end if;

@@ -21,25 +21,13 @@ declare
   removed integer;
 begin
   with checked as (
-    select g, case
-      when jsonb_typeof(g) <> 'object' then 'invalid_group'
-      when jsonb_typeof(g -> 'id') is distinct from 'string' or not internal.conforms(g ->> 'id', 'GroupJid') then 'invalid_group_jid'
-      when coalesce(jsonb_typeof(g -> 'subject'), 'null') not in ('string', 'null')
-           or not internal.conforms(g ->> 'subject', 'GroupSubject') then 'invalid_group_field'
-      when coalesce(jsonb_typeof(g -> 'linkedParent'), 'null') not in ('string', 'null')
-           or not internal.conforms(nullif(g ->> 'linkedParent', ''), 'Jid') then 'invalid_group_field'
-      when coalesce(jsonb_typeof(g -> 'isCommunity'), 'null') not in ('boolean', 'null')
-           or coalesce(jsonb_typeof(g -> 'isCommunityAnnounce'), 'null') not in ('boolean', 'null')
-           or coalesce(jsonb_typeof(g -> 'announce'), 'null') not in ('boolean', 'null') then 'invalid_group_field'
-      when coalesce(jsonb_typeof(g -> 'size'), 'null') not in ('number', 'null') then 'invalid_group_field'
-      -- Only reached for numbers (or null), so the cast is safe.
-      when coalesce((g ->> 'size')::numeric, 0) not between 0 and 2147483647
-           or (g ->> 'size')::numeric <> trunc((g ->> 'size')::numeric) then 'invalid_group_field'
-    end as problem
+    -- The one set of group rules (internal.group_problem), as for api.sync_groups.
+    select g, split_part(x.p, ':', 1) as problem, x.p as reason
     from jsonb_array_elements(groups) g
+    cross join lateral (select internal.group_problem(g) as p offset 0) x
   )
   select coalesce(jsonb_agg(jsonb_build_object(
-             'code', problem, 'reason', 'a group event entry that is not a group: ' || problem,
+             'code', problem, 'reason', 'a group event entry that is not a group: ' || reason,
              'body', jsonb_build_object('event', case when complete then 'groups.upsert' else 'groups.update' end,
                                         'instance', session, 'data', jsonb_build_array(internal.without_apikey(g)))))
            filter (where problem is not null), '[]'),
