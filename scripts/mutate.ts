@@ -50,6 +50,16 @@ const FAILURE = /^\s*not ok \d+|^\s*(Dubious|Parse errors|Failed \d+\/\d+ subtes
 // slowest statement takes about a second here).
 const HANG_GUARD = "statement_timeout=120s";
 
+/**
+ * The pgTAP files, those that name the mutated function first (then in their order): every file
+ * runs unless one fails, so the order changes only how soon a mutant is killed.
+ */
+function firstThoseNaming(files: string[], functionFile: string): string[] {
+  const name = functionFile.replace(/^.*\/(?:api|internal)\.(.+)\.sql$/, "$1");
+  const names = (f: string) => new RegExp(`\\b${name}\\b`).test(readFileSync(join(repoRoot, f), "utf8"));
+  return [...files.filter(names), ...files.filter((f) => !names(f))];
+}
+
 const serverBinDir = ensurePrerequisites({ needServer: !process.env.DATABASE_URL, needPgtap: true });
 ensureTestTools(serverBinDir ?? findServerBinDir());
 const target = await testTarget();
@@ -87,7 +97,7 @@ try {
         // invalid, not killed.
         await inTransaction(target.serverUrl(db), (c) => c.query(planted.sql));
         let current = "";
-        const r = await pgProve(target.serverUrl(db), files, {
+        const r = await pgProve(target.serverUrl(db), firstThoseNaming(files, m.file), {
           settings: [HANG_GUARD],
           stopWhen: (line) => {
             const file = /^(db\/tests\/\S+\.sql) \.+/.exec(line);
