@@ -3,7 +3,7 @@
 -- Only WAHA's own prefixes are unwrapped: lowercase true_/false_ (JavaScript's booleans, as WAHA
 -- builds the id); TRUE_… is an id of its own. A WAHA id's chat must agree with the row's group.
 begin;
-select plan(8);
+select plan(9);
 
 select from tests.make_campaign('wa_case', 4);
 create temp table c as select max(id) as id from notification_campaigns;
@@ -29,6 +29,8 @@ select is(api.record_message_error(format('{"sessionId": "wa_case", "messageId":
   -> 'results' -> 0 ->> 'outcome', 'applied', 'a WAHA-form ACK around a mixed-case id meets its send');
 select is(api.record_message_error(format('{"sessionId": "wa_case", "messageId": "TRUE_%s_3A5fX"}', tests.jid(3))::jsonb)
   -> 'results' -> 0 ->> 'outcome', 'applied', 'TRUE_… meets the send of the same whole id');
+select is(api.record_message_error(format('{"sessionId": "wa_case", "messageId": "FALSE_%s_AbC4"}', tests.jid(4))::jsonb)
+  -> 'results' -> 0 ->> 'messageId', format('FALSE_%s_AbC4', tests.jid(4)), 'FALSE_… is an id of its own too: kept whole');
 select is(api.record_message_error(format('{"sessionId": "wa_case", "messageId": "true_%s_AbC4"}', tests.jid(9))::jsonb)
   -> 'results' -> 0 ->> 'outcome', 'pending_match', 'a WAHA id whose chat is another group does not touch the row');
 select from tests.act_as_admin();
