@@ -2,12 +2,12 @@
 // migrate, pgTAP (pg_prove) on a copy of the database, then vitest against a real PostgREST.
 // Ends with one line: "N passed, N failed" over both.
 import { spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { HANG_GUARD_MS } from "./lib/hang-guard.js";
 import { migrate } from "./lib/migrate.js";
-import { DATA_SEARCH_PATH, withClient, withSearchPath } from "./lib/db.js";
+import { allPgtapFiles, exec, pgProve, preparePgtapDatabase } from "./lib/pgtap.js";
 import { repoRoot } from "./lib/paths.js";
 import { ensurePrerequisites, ensureTestTools, findServerBinDir } from "./lib/postgres.js";
 import { startPostgrest } from "./lib/postgrest.js";
@@ -32,54 +32,10 @@ if (fast && vitestArgs.length === 0) vitestArgs.push("test/http/");
 /** Ends a --pgtap run after pgTAP, through the same teardown. */
 class Done extends Error {}
 
-const exec = (sql: string[], url: string) => withClient(url, async (c) => { for (const s of sql) await c.query(s); });
-
-/** pg_prove's connection flags for a postgres URL (a socket directory travels as ?host=). */
-function libpqFlags(url: string): { args: string[]; env: NodeJS.ProcessEnv } {
-  const u = new URL(url);
-  const host = u.searchParams.get("host") ?? u.hostname;
-  return {
-    args: ["--dbname", u.pathname.slice(1), "--host", host, "--port", u.searchParams.get("port") ?? (u.port || "5432"),
-      "--username", decodeURIComponent(u.username || "postgres")],
-    env: u.password ? { PGPASSWORD: decodeURIComponent(u.password) } : {},
-  };
-}
-
-function capture(cmd: string, args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number; out: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "inherit"] });
-    let out = "";
-    child.stdout.on("data", (d: Buffer) => { out += d; process.stdout.write(d); });
-    child.on("error", reject);
-    child.on("exit", (code) => resolve({ code: code ?? 1, out }));
-  });
-}
-
 async function runPgtap(serverUrl: (db: string) => string, appDb: string, only: string[] = []) {
   const db = `${appDb}_pgtap`;
-  await exec([`drop database if exists ${db}`, `create database ${db} template ${appDb}`], serverUrl("postgres"));
-  await exec([
-    "create schema tests",
-    // A host may have pgTAP already (Supabase: in extensions); then it is used where it is.
-    "create extension if not exists pgtap schema tests",
-    // pgTAP installed elsewhere by the host (Supabase: extensions): the roles the tests act as
-    // must reach it. (This database is a throwaway copy.)
-    `do $$ declare s name := (select extnamespace::regnamespace::name from pg_extension where extname = 'pgtap');
-     begin if s <> 'tests' then execute format('grant usage on schema %I to anon, gateway, crm', s); end if; end $$`,
-    // plpgsql_check, where the server has it and we may create it (pgTAP 05 skips otherwise).
-    `do $$ begin create extension if not exists plpgsql_check schema tests;
-     exception when others then raise notice 'plpgsql_check not available: %', sqlerrm; end $$`,
-    readFileSync(join(repoRoot, "db", "tests", "helpers", "tests_schema.sql"), "utf8"),
-  ], serverUrl(db));
-  const files = only.length ? only : readdirSync(join(repoRoot, "db", "tests")).filter((f) => /^\d+_.*\.sql$/.test(f)).sort()
-    .map((f) => join("db", "tests", f));
-  const { args, env } = libpqFlags(serverUrl(db));
-  // Per session (PGOPTIONS), not per database: a host may set search_path on the role.
-  const res = await capture("pg_prove", ["--verbose", "--failures", ...args, ...files],
-    { ...env, PGOPTIONS: withSearchPath(`tests, extensions, ${DATA_SEARCH_PATH}`).options });
-  const passed = (res.out.match(/^\s*ok \d+/gm) ?? []).length;
-  let failed = (res.out.match(/^\s*not ok \d+/gm) ?? []).length;
-  if (res.code !== 0 && failed === 0) failed = 1; // a plan mismatch or a crashed file
+  await preparePgtapDatabase(serverUrl, appDb, db);
+  const { passed, failed } = await pgProve(serverUrl(db), only.length ? only : allPgtapFiles(), { echo: true });
   return { passed, failed };
 }
 

@@ -91,5 +91,5 @@ language sql as $$
          set_config('search_path', format('%I, ', target_schema) || current_setting('search_path'), true)
 $$;
 
-grant usage on schema tests to anon, gateway, crm;
-grant execute on all functions in schema tests to anon, gateway, crm;
+grant usage on schema tests to anon, gateway, crm, ops;
+grant execute on all functions in schema tests to anon, gateway, crm, ops;

@@ -1,0 +1,38 @@
+// pgTAP covers the API: every RPC of the endpoint catalogue is called by some pgTAP file (the
+// mutation run, npm run test:mutation, only plants bugs that pgTAP can see); and the mutant list
+// (db/tests/mutants.json) is current: each find-text is in its file exactly once, so a mutant
+// never silently stops being planted (docs/testing.md).
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { loadEndpoints } from "../scripts/lib/endpoints.js";
+import { repoRoot } from "../scripts/lib/paths.js";
+
+const testsDir = join(repoRoot, "db", "tests");
+const pgtap = readdirSync(testsDir).filter((f) => /^\d+_.*\.sql$/.test(f))
+  .map((f) => ({ file: f, text: readFileSync(join(testsDir, f), "utf8") }));
+
+describe("pgTAP", () => {
+  it("calls every RPC of the endpoint catalogue", () => {
+    const uncovered = loadEndpoints().filter((e) => e.kind === "rpc")
+      .filter((e) => !pgtap.some((t) => new RegExp(`\\bapi\\.${e.name}\\s*\\(`).test(t.text)))
+      .map((e) => e.name);
+    expect(uncovered, "RPCs no pgTAP file calls (add cases to db/tests)").toEqual([]);
+  });
+
+  it("has a current mutant list: each find-text once in its file, each with its reason", () => {
+    const list = JSON.parse(readFileSync(join(testsDir, "mutants.json"), "utf8")) as {
+      target: number; mutants: { id: string; file: string; find: string; replace: string; why: string }[];
+    };
+    const problems = list.mutants.flatMap((m) => {
+      const n = readFileSync(join(repoRoot, m.file), "utf8").split(m.find).length - 1;
+      return [
+        ...(n === 1 ? [] : [`${m.id}: find-text ${n === 0 ? "not" : `${n} times`} in ${m.file}`]),
+        ...(m.why.trim() && m.replace !== m.find ? [] : [`${m.id}: needs a change and a why`]),
+      ];
+    });
+    expect(problems).toEqual([]);
+    expect(new Set(list.mutants.map((m) => m.id)).size).toBe(list.mutants.length);
+    expect(list.mutants.length).toBeGreaterThanOrEqual(40);
+  });
+});
