@@ -64,8 +64,32 @@ async function otherMode(): Promise<boolean> {
 if (await otherMode()) process.exit(0);
 
 const plan = quick
-  ? { latencySizes: [100, 10_000], samples: 15, levels: [1, 8], seconds: 3, syncSizes: [1_000], createSizes: [10_000], repeats: 1, triggerSingles: 200, triggerRounds: 4, staleSizes: [5_000], scopedRounds: 40 }
-  : { latencySizes: [100, 10_000, 100_000], samples: 60, levels: [1, 8, 32], seconds: 10, syncSizes: [1_000, 10_000, 50_000], createSizes: [10_000, 100_000], repeats: 3, triggerSingles: 500, triggerRounds: 6, staleSizes: [5_000, 20_000], scopedRounds: 150 };
+  ? {
+      latencySizes: [100, 10_000],
+      samples: 15,
+      levels: [1, 8],
+      seconds: 3,
+      syncSizes: [1_000],
+      createSizes: [10_000],
+      repeats: 1,
+      triggerSingles: 200,
+      triggerRounds: 4,
+      staleSizes: [5_000],
+      scopedRounds: 40,
+    }
+  : {
+      latencySizes: [100, 10_000, 100_000],
+      samples: 60,
+      levels: [1, 8, 32],
+      seconds: 10,
+      syncSizes: [1_000, 10_000, 50_000],
+      createSizes: [10_000, 100_000],
+      repeats: 3,
+      triggerSingles: 500,
+      triggerRounds: 6,
+      staleSizes: [5_000, 20_000],
+      scopedRounds: 150,
+    };
 ensureWrk();
 const env = await startBenchEnv();
 try {
@@ -88,8 +112,19 @@ try {
   console.log("9. a gateway key bound to sessions vs an unscoped one");
   const scoped = await scopedKeys(env, plan.scopedRounds);
   saveResults("main", quick, {
-    command: `npm run bench${quick ? " -- --quick" : ""}`, date: new Date().toISOString(), mode: quick ? "quick" : "full",
-    machine, plan, latency, throughput, batchThroughput, sync, creation, trigger, stale, scoped,
+    command: `npm run bench${quick ? " -- --quick" : ""}`,
+    date: new Date().toISOString(),
+    mode: quick ? "quick" : "full",
+    machine,
+    plan,
+    latency,
+    throughput,
+    batchThroughput,
+    sync,
+    creation,
+    trigger,
+    stale,
+    scoped,
   });
   writeFileSync(join(repoRoot, "bench", `ack-latency${suffix}.svg`), await ackLatencySvg(latency));
   writeReport(quick);

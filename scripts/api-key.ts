@@ -1,9 +1,14 @@
 // npm run --silent api-key -- <command>: manage machine API keys (see usage below).
 import { parseArgs } from "node:util";
+import { API_ROLES, KeyError, createApiKey, listApiKeys, revokeApiKey, rotateApiKey, scopeApiKey, type ApiRole } from "./lib/api-keys.js";
 import {
-  API_ROLES, KeyError, createApiKey, listApiKeys, revokeApiKey, rotateApiKey, scopeApiKey, type ApiRole,
-} from "./lib/api-keys.js";
-import { WEBHOOK_GATEWAYS, listWebhookKeys, removeWebhookKey, setWebhookKey, shortKeyWarning, type WebhookGateway } from "./lib/webhook-keys.js";
+  WEBHOOK_GATEWAYS,
+  listWebhookKeys,
+  removeWebhookKey,
+  setWebhookKey,
+  shortKeyWarning,
+  type WebhookGateway,
+} from "./lib/webhook-keys.js";
 import { devTarget } from "./lib/target.js";
 
 const usage = `Manage API keys (the local cluster, or DATABASE_URL's database).
@@ -29,9 +34,14 @@ usage: npm run --silent api-key -- create --role <${API_ROLES.join("|")}> --labe
 const options = {
   allowPositionals: true,
   options: {
-    role: { type: "string" }, label: { type: "string" }, grace: { type: "string" }, sessions: { type: "string" },
-    "all-sessions": { type: "boolean" }, help: { type: "boolean", short: "h" },
-    session: { type: "string" }, gateway: { type: "string", default: "waha" },
+    role: { type: "string" },
+    label: { type: "string" },
+    grace: { type: "string" },
+    sessions: { type: "string" },
+    "all-sessions": { type: "boolean" },
+    help: { type: "boolean", short: "h" },
+    session: { type: "string" },
+    gateway: { type: "string", default: "waha" },
   },
 } as const;
 function parse() {
@@ -49,8 +59,12 @@ if (values.help || command === "help") {
   console.log(usage);
   process.exit(0);
 }
-const refuse = (why: string) => { console.error(`${why}\n\n${usage}`); process.exit(2); };
-if (!command || !["create", "list", "revoke", "rotate", "scope", "webhook-key"].includes(command)) refuse(command ? `unknown command: ${command}` : "no command");
+const refuse = (why: string) => {
+  console.error(`${why}\n\n${usage}`);
+  process.exit(2);
+};
+if (!command || !["create", "list", "revoke", "rotate", "scope", "webhook-key"].includes(command))
+  refuse(command ? `unknown command: ${command}` : "no command");
 if (command === "webhook-key") {
   if (!arg || !["set", "remove", "list"].includes(arg)) refuse("webhook-key needs set, remove or list");
   if (!WEBHOOK_GATEWAYS.includes(values.gateway as WebhookGateway)) refuse(`--gateway is one of ${WEBHOOK_GATEWAYS.join(", ")}`);
@@ -67,13 +81,15 @@ if (!Number.isInteger(grace) || grace < 0) refuse("--grace is a whole number of 
 
 /** The key on stdin (so it is never in a shell history or a process list), without its final newline. */
 async function keyFromStdin(): Promise<string> {
-  if (process.stdin.isTTY) refuse("webhook-key set reads the key from stdin: printf %s \"$KEY\" | npm run --silent api-key -- webhook-key set ...");
+  if (process.stdin.isTTY)
+    refuse('webhook-key set reads the key from stdin: printf %s "$KEY" | npm run --silent api-key -- webhook-key set ...');
   let text = "";
   for await (const chunk of process.stdin) text += chunk;
   return text.replace(/\r?\n$/, "");
 }
 const webhookKey = command === "webhook-key" && arg === "set" ? await keyFromStdin() : "";
-if (command === "webhook-key" && arg === "set" && webhookKey === "") refuse("the key is empty (with an empty hmac.key WAHA signs nothing: remove the key instead)");
+if (command === "webhook-key" && arg === "set" && webhookKey === "")
+  refuse("the key is empty (with an empty hmac.key WAHA signs nothing: remove the key instead)");
 
 // Never migrates (only npm run db:migrate and npm start do): a database without our schema, or
 // too old for this checkout, is one line.
@@ -82,12 +98,16 @@ const target = await devTarget();
 try {
   if (command === "create") {
     const { key, id } = await createApiKey(target.adminUrl, values.role as ApiRole, values.label!.trim(), sessions);
-    console.error(`created key ${id} (${values.role}, "${values.label!.trim()}", ${sessions ? `sessions ${sessions.join(", ")}` : "every session"}); ` +
-      "it is shown once, store it now:");
+    console.error(
+      `created key ${id} (${values.role}, "${values.label!.trim()}", ${sessions ? `sessions ${sessions.join(", ")}` : "every session"}); ` +
+        "it is shown once, store it now:",
+    );
     console.log(key);
   } else if (command === "rotate") {
     const r = await rotateApiKey(target.adminUrl, arg!, grace);
-    console.error(`created key ${r.id} (${r.role}, "${r.label}"); key ${r.replacedId} works until ${r.oldKeyWorksUntil.toISOString()}. Store the new key now:`);
+    console.error(
+      `created key ${r.id} (${r.role}, "${r.label}"); key ${r.replacedId} works until ${r.oldKeyWorksUntil.toISOString()}. Store the new key now:`,
+    );
     console.log(r.key);
   } else if (command === "scope") {
     const r = await scopeApiKey(target.adminUrl, arg!, sessions);
@@ -98,22 +118,28 @@ try {
     for (const r of rows) {
       // A gateway key without sessions acts on every session: said so, so that it is noticed.
       const scope = r.sessions ? r.sessions.join(",") : r.role === "gateway" ? "* (unscoped)" : "-";
-      console.log([r.id, r.label, r.role, scope, r.key_prefix + "…", r.state, r.created_at.toISOString(),
-        r.revoked_at?.toISOString() ?? "-"].join("\t"));
+      console.log(
+        [r.id, r.label, r.role, scope, r.key_prefix + "…", r.state, r.created_at.toISOString(), r.revoked_at?.toISOString() ?? "-"].join(
+          "\t",
+        ),
+      );
     }
   } else if (command === "webhook-key") {
-    const gateway = values.gateway as WebhookGateway, session = values.session?.trim() ?? "";
+    const gateway = values.gateway as WebhookGateway,
+      session = values.session?.trim() ?? "";
     if (arg === "set") {
       const warning = shortKeyWarning(webhookKey);
       if (warning) console.error(warning);
       await setWebhookKey(target.adminUrl, gateway, session, webhookKey);
       console.error(`set the ${gateway} webhook key of ${session === "*" ? "every session without its own" : `session ${session}`}`);
     } else if (arg === "remove") {
-      if (!(await removeWebhookKey(target.adminUrl, gateway, session))) throw new KeyError(`no ${gateway} webhook key for session ${session}`);
+      if (!(await removeWebhookKey(target.adminUrl, gateway, session)))
+        throw new KeyError(`no ${gateway} webhook key for session ${session}`);
       console.error(`removed the ${gateway} webhook key of session ${session}: its bodies are no longer checked`);
     } else {
       console.log(["gateway", "session", "length", "set"].join("\t"));
-      for (const r of await listWebhookKeys(target.adminUrl)) console.log([r.gateway, r.session_id, r.length, r.created_at.toISOString()].join("\t"));
+      for (const r of await listWebhookKeys(target.adminUrl))
+        console.log([r.gateway, r.session_id, r.length, r.created_at.toISOString()].join("\t"));
     }
   } else {
     const r = await revokeApiKey(target.adminUrl, arg!);

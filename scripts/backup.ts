@@ -23,7 +23,8 @@ usage: npm run backup -- setup
          running cluster) and start it there as a separate server on a free port`;
 
 const { positionals, values } = parseArgs({
-  allowPositionals: true, options: { time: { type: "string" }, to: { type: "string" }, help: { type: "boolean", short: "h" } },
+  allowPositionals: true,
+  options: { time: { type: "string" }, to: { type: "string" }, help: { type: "boolean", short: "h" } },
 });
 const [command] = positionals;
 const commands = ["setup", "full", "diff", "incr", "info", "restore"] as const;
@@ -32,8 +33,10 @@ if (values.help || !commands.includes(command as never)) {
   process.exit(values.help ? 0 : 2);
 }
 if (process.env.DATABASE_URL) {
-  console.error("npm run backup works on the project's own cluster; for a server of your own, configure pgBackRest " +
-    "as docs/operations.md (\"Backups\") shows.");
+  console.error(
+    "npm run backup works on the project's own cluster; for a server of your own, configure pgBackRest " +
+      'as docs/operations.md ("Backups") shows.',
+  );
   process.exit(2);
 }
 if (command === "restore" && (!values.time || !values.to)) {
@@ -50,15 +53,19 @@ try {
     const dir = resolve(values.to!);
     const into = localCluster(dir, `${dir}.run`, await freePort());
     await restoreToTime(binDir, openRepo(repoDir), into, values.time!);
-    console.log(`restored stanza ${STANZA} to ${values.time} into ${dir}, running as a separate server:\n` +
-      `  psql '${into.url("app")}'\n  stop it: ${isRoot ? "runuser -u postgres -- " : ""}${binDir}/pg_ctl -D ${dir} stop`);
+    console.log(
+      `restored stanza ${STANZA} to ${values.time} into ${dir}, running as a separate server:\n` +
+        `  psql '${into.url("app")}'\n  stop it: ${isRoot ? "runuser -u postgres -- " : ""}${binDir}/pg_ctl -D ${dir} stop`,
+    );
   } else {
     const target = await devTarget();
     try {
       const repo = command === "setup" ? await configureArchiving(target.binDir!, target.cluster!, repoDir) : openRepo(repoDir);
-      const r = takeBackup(repo, command === "setup" ? "full" : command as "full" | "diff" | "incr");
-      console.log(`${r.type} backup ${r.label}: ${(r.databaseBytes / 2 ** 20).toFixed(1)} MiB of database, ` +
-        `${(r.repoBytes / 2 ** 20).toFixed(1)} MiB added to ${repoDir}, in ${r.seconds.toFixed(1)} s`);
+      const r = takeBackup(repo, command === "setup" ? "full" : (command as "full" | "diff" | "incr"));
+      console.log(
+        `${r.type} backup ${r.label}: ${(r.databaseBytes / 2 ** 20).toFixed(1)} MiB of database, ` +
+          `${(r.repoBytes / 2 ** 20).toFixed(1)} MiB added to ${repoDir}, in ${r.seconds.toFixed(1)} s`,
+      );
     } finally {
       await target.teardown();
     }

@@ -17,7 +17,9 @@ try {
     if (values.schedule !== undefined || values.unschedule) {
       const cron = (await c.query("select 1 from pg_extension where extname = 'pg_cron'")).rowCount;
       if (!cron) {
-        console.error("pg_cron is not installed in this database: schedule `npm run db:prune` with cron or a systemd timer instead (docs/operations.md).");
+        console.error(
+          "pg_cron is not installed in this database: schedule `npm run db:prune` with cron or a systemd timer instead (docs/operations.md).",
+        );
         process.exitCode = 1;
       } else if (values.unschedule) {
         const { rowCount } = await c.query("select cron.unschedule(jobid) from cron.job where jobname = $1", [JOB]);

@@ -4,7 +4,16 @@
 // types from db/contracts.
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { CONTRACT_TYPES_FILE, ERROR_CODES_SQL_FILE, generateErrorCodesSql, VALUES_MODULE_FILE, VALUES_FILE, generateContractTypes, generateValuesModule, generateValues } from "./lib/contracts.js";
+import {
+  CONTRACT_TYPES_FILE,
+  ERROR_CODES_SQL_FILE,
+  generateErrorCodesSql,
+  VALUES_MODULE_FILE,
+  VALUES_FILE,
+  generateContractTypes,
+  generateValuesModule,
+  generateValues,
+} from "./lib/contracts.js";
 import { migrate } from "./lib/migrate.js";
 import { repoRoot } from "./lib/paths.js";
 import { testTarget } from "./lib/target.js";

@@ -17,8 +17,18 @@ import { repoRoot } from "./lib/paths.js";
 import { ensurePrerequisites, ensureTestTools, findServerBinDir } from "./lib/postgres.js";
 import { testTarget } from "./lib/target.js";
 
-interface Mutant { id: string; file: string; find: string; replace: string; why: string }
-interface MutantList { $comment: string; target: number; mutants: Mutant[] }
+interface Mutant {
+  id: string;
+  file: string;
+  find: string;
+  replace: string;
+  why: string;
+}
+interface MutantList {
+  $comment: string;
+  target: number;
+  mutants: Mutant[];
+}
 type Status = "killed" | "survived" | "stale" | "ambiguous" | "invalid";
 
 const list = JSON.parse(readFileSync(join(repoRoot, "db", "tests", "mutants.json"), "utf8")) as MutantList;
@@ -64,7 +74,9 @@ const serverBinDir = ensurePrerequisites({ needServer: !process.env.DATABASE_URL
 ensureTestTools(serverBinDir ?? findServerBinDir());
 const target = await testTarget();
 let interrupted = false;
-const stop = () => { interrupted = true; };
+const stop = () => {
+  interrupted = true;
+};
 process.on("SIGINT", stop);
 process.on("SIGTERM", stop);
 const rows: { m: Mutant; status: Status; note: string; seconds: number }[] = [];
@@ -133,11 +145,15 @@ if (rows.length) {
   const judged = killed + survived.length;
   const score = judged ? (100 * killed) / judged : 0;
   console.log("\n| mutant | file | status | killed by |\n| --- | --- | --- | --- |");
-  for (const r of rows) console.log(`| ${r.m.id} | ${r.m.file.replace(/^db\/functions\//, "")} | ${r.status} | ${r.note.replace(/\|/g, "\\|")} |`);
+  for (const r of rows)
+    console.log(`| ${r.m.id} | ${r.m.file.replace(/^db\/functions\//, "")} | ${r.status} | ${r.note.replace(/\|/g, "\\|")} |`);
   for (const r of survived) console.log(`\nsurvived: ${r.m.id} (${r.m.file}): ${r.m.why}`);
   for (const r of broken) console.log(`\n${r.status}: ${r.m.id} (${r.m.file}): ${r.note}`);
-  console.log(`\nmutation score: ${killed} of ${judged} killed by pgTAP (${score.toFixed(1)}%; target ${list.target}%)` +
-    (broken.length ? `; ${broken.length} stale, ambiguous or invalid` : "") + (interrupted ? "; interrupted" : ""));
+  console.log(
+    `\nmutation score: ${killed} of ${judged} killed by pgTAP (${score.toFixed(1)}%; target ${list.target}%)` +
+      (broken.length ? `; ${broken.length} stale, ambiguous or invalid` : "") +
+      (interrupted ? "; interrupted" : ""),
+  );
   if (score < list.target || broken.length || interrupted) exitCode = 1;
 }
 process.exit(exitCode);

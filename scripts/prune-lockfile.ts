@@ -13,7 +13,10 @@ let pruned = 0;
 for (const entry of Object.values(lock.packages)) {
   if (!entry.optionalDependencies) continue;
   for (const dep of Object.keys(entry.optionalDependencies)) {
-    if (!lock.packages[`node_modules/${dep}`]) { delete entry.optionalDependencies[dep]; pruned++; }
+    if (!lock.packages[`node_modules/${dep}`]) {
+      delete entry.optionalDependencies[dep];
+      pruned++;
+    }
   }
 }
 writeFileSync(file, JSON.stringify(lock, null, 2) + "\n");

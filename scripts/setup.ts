@@ -4,4 +4,6 @@ import { ensurePrerequisites, ensureTestTools, findServerBinDir } from "./lib/po
 
 const binDir = ensurePrerequisites({ needServer: !process.env.DATABASE_URL, needPgtap: true });
 const tools = ensureTestTools(binDir ?? findServerBinDir());
-console.log(`PostgreSQL server binaries: ${binDir ?? "(DATABASE_URL is used)"}; pgTAP and pg_prove: present; nginx: ${tools.nginx}; pg_cron: present`);
+console.log(
+  `PostgreSQL server binaries: ${binDir ?? "(DATABASE_URL is used)"}; pgTAP and pg_prove: present; nginx: ${tools.nginx}; pg_cron: present`,
+);

@@ -16,12 +16,17 @@ const port = Number(process.env.PORT ?? 3000);
 const adminPort = Number(process.env.ADMIN_PORT || port + 1);
 
 if (!/^(127\.\d+\.\d+\.\d+|localhost|::1)$/.test(host)) {
-  console.warn(`HOST=${host}: the API is reachable from other machines. In production put the nginx front door ` +
-    `in front of it (docs/deployment.md): PostgREST itself does not limit request bodies.`);
+  console.warn(
+    `HOST=${host}: the API is reachable from other machines. In production put the nginx front door ` +
+      `in front of it (docs/deployment.md): PostgREST itself does not limit request bodies.`,
+  );
 }
 
 // Before anything is started or migrated: a busy port is one clear line, not a crash later.
-for (const [name, p] of [["PORT", port], ["ADMIN_PORT", adminPort]] as const) {
+for (const [name, p] of [
+  ["PORT", port],
+  ["ADMIN_PORT", adminPort],
+] as const) {
   if (!Number.isInteger(p) || p <= 0 || p > 65535) {
     console.error(`${name}=${String(p)} is not a port number.`);
     process.exit(1);

@@ -35,7 +35,12 @@ const run = Date.now().toString(36);
 const t0 = Date.now();
 const phase = (what: string) => console.log(`[citus +${Math.round((Date.now() - t0) / 1000)}s] ${what}`);
 
-interface Step { step: string; ok: boolean; error?: string; ms: number }
+interface Step {
+  step: string;
+  ok: boolean;
+  error?: string;
+  ms: number;
+}
 const steps: Step[] = [];
 async function step(name: string, fn: () => Promise<unknown>) {
   const t = Date.now();
@@ -51,7 +56,9 @@ async function step(name: string, fn: () => Promise<unknown>) {
     phase(`FAIL ${name}: ${error}`);
   }
 }
-const expect = (cond: boolean, what: string) => { if (!cond) throw new Error(what); };
+const expect = (cond: boolean, what: string) => {
+  if (!cond) throw new Error(what);
+};
 
 const binDir = ensurePrerequisites({ needServer: true, needPgtap: false })!;
 const buildSeconds = ensureCitus(binDir, phase);
@@ -81,8 +88,13 @@ try {
     placements = await distribute(url);
   }
   for (const p of placements.filter((r) => r.outcome === "failed")) phase(`refused: ${p.table}: ${p.error}`);
-  api = await startPostgrest({ dbUri: cluster.coordinator.cluster.urlAs("authenticator", DB), jwtSecret: randomSecret(),
-    port: await freePort(), poolSize: 10, logLevel: "crit" });
+  api = await startPostgrest({
+    dbUri: cluster.coordinator.cluster.urlAs("authenticator", DB),
+    jwtSecret: randomSecret(),
+    port: await freePort(),
+    poolSize: 10,
+    logLevel: "crit",
+  });
   const gateway = createGatewayClient({ url: api.url, apiKey: (await createApiKey(url, "gateway", `citus-gateway-${run}`)).key });
   const crm = createCrmClient({ url: api.url, apiKey: (await createApiKey(url, "crm", `citus-crm-${run}`)).key });
   const q = (sql: string, p: unknown[] = []) => withClient(url, async (c) => (await c.query(sql, p)).rows);
@@ -95,9 +107,12 @@ try {
   const msgId = (s: number, i: number) => `CITUS${run}S${s}X${i}`.toUpperCase();
 
   await step("sessions spread over both workers", async () => {
-    const nodes = await q(`select count(distinct n.nodeport)::int as n from unnest($1::text[]) sid,
+    const nodes = await q(
+      `select count(distinct n.nodeport)::int as n from unnest($1::text[]) sid,
       lateral get_shard_id_for_distribution_column('wa_data.whatsapp_sessions', sid) shard
-      join pg_dist_placement p on p.shardid = shard join pg_dist_node n using (groupid)`, [sessions.map((s) => s.sessionId)]);
+      join pg_dist_placement p on p.shardid = shard join pg_dist_node n using (groupid)`,
+      [sessions.map((s) => s.sessionId)],
+    );
     expect(nodes[0].n === 2, `the sessions' shards are on ${nodes[0].n} node(s)`);
   });
   await step("a read view as crm (Citus connects to the workers as crm)", async () => {
@@ -113,32 +128,59 @@ try {
   });
   await step("create_campaign", async () => {
     for (const s of sessions) {
-      s.campaignId = (await crm.createCampaign({ name: `citus ${s.sessionId}`, message: "m", sessionId: s.sessionId, groupJids: s.jids })).campaignId;
+      s.campaignId = (
+        await crm.createCampaign({ name: `citus ${s.sessionId}`, message: "m", sessionId: s.sessionId, groupJids: s.jids })
+      ).campaignId;
     }
   });
   await step("early error ACK (before its send)", async () => {
-    const r = await gateway.recordMessageError({ event: "message_error", sessionId: sessions[0]!.sessionId, messageId: msgId(0, 0),
-      groupJid: sessions[0]!.jids[0]!, errorCode: 420 });
+    const r = await gateway.recordMessageError({
+      event: "message_error",
+      sessionId: sessions[0]!.sessionId,
+      messageId: msgId(0, 0),
+      groupJid: sessions[0]!.jids[0]!,
+      errorCode: 420,
+    });
     expect(r.results[0]?.outcome === "pending_match", `outcome ${JSON.stringify(r.results)}`);
   });
   await step("record_message_sent", async () => {
     for (const [si, s] of sessions.entries()) {
-      await crm.recordMessageSent({ campaignId: s.campaignId, sends: s.jids.map((groupJid, i) => ({ groupJid, messageId: msgId(si, i) })) });
+      await crm.recordMessageSent({
+        campaignId: s.campaignId,
+        sends: s.jids.map((groupJid, i) => ({ groupJid, messageId: msgId(si, i) })),
+      });
     }
   });
   await step("error ACK (single)", async () => {
-    const r = await gateway.recordMessageError({ event: "message_error", sessionId: sessions[1]!.sessionId, messageId: msgId(1, 1),
-      groupJid: sessions[1]!.jids[1]!, errorCode: 420 });
+    const r = await gateway.recordMessageError({
+      event: "message_error",
+      sessionId: sessions[1]!.sessionId,
+      messageId: msgId(1, 1),
+      groupJid: sessions[1]!.jids[1]!,
+      errorCode: 420,
+    });
     expect(r.results[0]?.outcome === "applied", `outcome ${JSON.stringify(r.results)}`);
   });
   await step("error ACKs (batched, two sessions)", async () => {
-    const events = [2, 3].flatMap((s) => [2, 3, 4].map((i) => ({ event: "message_error" as const, sessionId: sessions[s]!.sessionId,
-      messageId: msgId(s, i), groupJid: sessions[s]!.jids[i]!, errorCode: 420 })));
+    const events = [2, 3].flatMap((s) =>
+      [2, 3, 4].map((i) => ({
+        event: "message_error" as const,
+        sessionId: sessions[s]!.sessionId,
+        messageId: msgId(s, i),
+        groupJid: sessions[s]!.jids[i]!,
+        errorCode: 420,
+      })),
+    );
     const r = await gateway.recordMessageError(events);
-    expect(r.results.every((x) => x.outcome === "applied"), `outcomes ${JSON.stringify(r.results)}`);
+    expect(
+      r.results.every((x) => x.outcome === "applied"),
+      `outcomes ${JSON.stringify(r.results)}`,
+    );
   });
   await step("delivery progress", async () => {
-    await gateway.recordMessageStatus(sessions.map((s, si) => ({ sessionId: s.sessionId, messageId: msgId(si, 10), status: "delivered" as const })));
+    await gateway.recordMessageStatus(
+      sessions.map((s, si) => ({ sessionId: s.sessionId, messageId: msgId(si, 10), status: "delivered" as const })),
+    );
   });
   await step("campaign read back", async () => {
     const c = await crm.getCampaign(sessions[1]!.campaignId);
@@ -146,7 +188,8 @@ try {
   });
   await step("cancel a campaign", async () => {
     const s = sessions[5]!;
-    const extra = (await crm.createCampaign({ name: "to cancel", message: "m", sessionId: s.sessionId, groupJids: s.jids.slice(0, 5) })).campaignId;
+    const extra = (await crm.createCampaign({ name: "to cancel", message: "m", sessionId: s.sessionId, groupJids: s.jids.slice(0, 5) }))
+      .campaignId;
     await crm.cancelCampaign(extra);
   });
   await step("totals equal rows", async () => {
@@ -177,8 +220,10 @@ try {
     cluster?.stop();
     rmSync(dir, { recursive: true, force: true });
   } else if (cluster) {
-    console.error(`kept the cluster running in ${dir}: coordinator ${cluster.coordinator.cluster.url(DB)}` +
-      ` (stop: pg_ctl -D <dir>/<node> stop, for coordinator, ${cluster.workers.map((w) => w.name).join(", ")})`);
+    console.error(
+      `kept the cluster running in ${dir}: coordinator ${cluster.coordinator.cluster.url(DB)}` +
+        ` (stop: pg_ctl -D <dir>/<node> stop, for coordinator, ${cluster.workers.map((w) => w.name).join(", ")})`,
+    );
   }
 }
 process.exit(ok ? 0 : 1);

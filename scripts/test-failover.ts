@@ -11,7 +11,12 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { basename, dirname, join } from "node:path";
 import {
-  createCrmClient, createGatewayClient, withRetry, type CrmClient, type GatewayClient, type MessageErrorEvent,
+  createCrmClient,
+  createGatewayClient,
+  withRetry,
+  type CrmClient,
+  type GatewayClient,
+  type MessageErrorEvent,
 } from "../clients/ts/src/index.js";
 import { jidFrom } from "../test/support/jids.js";
 import { seededRandom, shuffle } from "../test/support/random.js";
@@ -32,7 +37,12 @@ const retry = { retries: 60, baseDelayMs: 100, maxDelayMs: 1000 };
 const random = seededRandom(Number(process.env.WA_TEST_SEED ?? 20261125));
 
 /** One HTTP answer: when the request started and ended, its status (0: no answer or connection lost). */
-interface Answer { started: number; t: number; status: number; write: boolean }
+interface Answer {
+  started: number;
+  t: number;
+  status: number;
+  write: boolean;
+}
 
 function observingFetch(answers: Answer[]): typeof fetch {
   return async (input, init) => {
@@ -56,15 +66,35 @@ const phase = (what: string) => console.log(`[failover +${Math.round((Date.now()
 
 const pool = async <T>(items: T[], workers: number, fn: (x: T) => Promise<void>) => {
   let next = 0;
-  await Promise.all(Array.from({ length: workers }, async () => { while (next < items.length) await fn(items[next++]!); }));
+  await Promise.all(
+    Array.from({ length: workers }, async () => {
+      while (next < items.length) await fn(items[next++]!);
+    }),
+  );
 };
 
-interface Round { killed: string; promoted?: string; msToFirstWrite?: number; failedAnswersRetried: number;
-  answers2xx: number; gaveUp: number; acksRecorded: number; sendsRecorded: number; syncs: number; problems: string[] }
+interface Round {
+  killed: string;
+  promoted?: string;
+  msToFirstWrite?: number;
+  failedAnswersRetried: number;
+  answers2xx: number;
+  gaveUp: number;
+  acksRecorded: number;
+  sendsRecorded: number;
+  syncs: number;
+  problems: string[];
+}
 
 /** One failover under load: returns what happened and what broke (problems: none when all holds). */
-async function failoverRound(label: string, formation: Formation, primary: FormationNode, gateway: GatewayClient,
-  crm: CrmClient, answers: Answer[]): Promise<Round> {
+async function failoverRound(
+  label: string,
+  formation: Formation,
+  primary: FormationNode,
+  gateway: GatewayClient,
+  crm: CrmClient,
+  answers: Answer[],
+): Promise<Round> {
   const problems: string[] = [];
   const adminUrl = formation.url(primary);
   phase(`round ${label}: campaigns`);
@@ -74,17 +104,26 @@ async function failoverRound(label: string, formation: Formation, primary: Forma
     const sessionId = `fo_${label}_${c}`;
     const jids = Array.from({ length: GROUPS }, (_, i) => jidFrom(1_000_000 * (c + 1) + i + (label === "b" ? 500_000 : 0)));
     await withRetry(() => gateway.syncGroups({ sessionId, groups: jids.map((id) => ({ id, subject: `g ${id}` })) }), retry);
-    const { campaignId } = await withRetry(() => crm.createCampaign({ name: `failover ${label} ${c}`, message: "m", sessionId, groupJids: jids }), retry);
+    const { campaignId } = await withRetry(
+      () => crm.createCampaign({ name: `failover ${label} ${c}`, message: "m", sessionId, groupJids: jids }),
+      retry,
+    );
     campaigns.push({ sessionId, campaignId, jids });
   }
   const msgId = (c: number, i: number) => `fo${label}_${c}_${i}`;
   const all = campaigns.flatMap((_, c) => Array.from({ length: GROUPS }, (_, i) => ({ c, i })));
   const failing = shuffle([...all], random).slice(0, Math.floor(all.length * 0.5));
   const failingSet = new Set(failing);
-  const delivered = shuffle(all.filter((t) => !failingSet.has(t)), random).slice(0, Math.floor(all.length * 0.3));
+  const delivered = shuffle(
+    all.filter((t) => !failingSet.has(t)),
+    random,
+  ).slice(0, Math.floor(all.length * 0.3));
   const sendBatches: { c: number; i: number }[][] = [];
   for (let c = 0; c < CAMPAIGNS; c++) {
-    const order = shuffle(Array.from({ length: GROUPS }, (_, i) => ({ c, i })), random);
+    const order = shuffle(
+      Array.from({ length: GROUPS }, (_, i) => ({ c, i })),
+      random,
+    );
     for (let k = 0; k < order.length; k += 25) sendBatches.push(order.slice(k, k + 25));
   }
 
@@ -95,28 +134,50 @@ async function failoverRound(label: string, formation: Formation, primary: Forma
   let done = 0;
   const total = failing.length + delivered.length + sendBatches.length;
   const guard = async (fn: () => Promise<void>, counts = true) => {
-    try { await fn(); } catch (e) {
+    try {
+      await fn();
+    } catch (e) {
       gaveUp++;
       if (problems.length < 5) problems.push(`a client gave up: ${(e as Error).message}`);
     }
     if (counts) done++; // the syncs run throughout and are not part of the work
   };
-  const acks = pool(failing, CLIENTS.acks, (t) => guard(async () => {
-    const ev: MessageErrorEvent = { event: "message_error", sessionId: campaigns[t.c]!.sessionId, messageId: msgId(t.c, t.i),
-      groupJid: campaigns[t.c]!.jids[t.i]!, errorCode: 420 };
-    await withRetry(() => gateway.recordMessageError(ev), retry);
-    ackedOk.set(ev.messageId, (ackedOk.get(ev.messageId) ?? 0) + 1);
-  }));
-  const progress = pool(delivered, CLIENTS.progress, (t) => guard(async () => {
-    await withRetry(() => gateway.recordMessageStatus({ sessionId: campaigns[t.c]!.sessionId, messageId: msgId(t.c, t.i), status: "delivered" }), retry);
-    progressOk.add(msgId(t.c, t.i));
-  }));
-  const sends = pool(sendBatches, CLIENTS.sends, (batch) => guard(async () => {
-    const c = batch[0]!.c;
-    await withRetry(() => crm.recordMessageSent({ campaignId: campaigns[c]!.campaignId,
-      sends: batch.map((t) => ({ groupJid: campaigns[c]!.jids[t.i]!, messageId: msgId(c, t.i) })) }), retry);
-    for (const t of batch) sentOk.add(msgId(c, t.i));
-  }));
+  const acks = pool(failing, CLIENTS.acks, (t) =>
+    guard(async () => {
+      const ev: MessageErrorEvent = {
+        event: "message_error",
+        sessionId: campaigns[t.c]!.sessionId,
+        messageId: msgId(t.c, t.i),
+        groupJid: campaigns[t.c]!.jids[t.i]!,
+        errorCode: 420,
+      };
+      await withRetry(() => gateway.recordMessageError(ev), retry);
+      ackedOk.set(ev.messageId, (ackedOk.get(ev.messageId) ?? 0) + 1);
+    }),
+  );
+  const progress = pool(delivered, CLIENTS.progress, (t) =>
+    guard(async () => {
+      await withRetry(
+        () => gateway.recordMessageStatus({ sessionId: campaigns[t.c]!.sessionId, messageId: msgId(t.c, t.i), status: "delivered" }),
+        retry,
+      );
+      progressOk.add(msgId(t.c, t.i));
+    }),
+  );
+  const sends = pool(sendBatches, CLIENTS.sends, (batch) =>
+    guard(async () => {
+      const c = batch[0]!.c;
+      await withRetry(
+        () =>
+          crm.recordMessageSent({
+            campaignId: campaigns[c]!.campaignId,
+            sends: batch.map((t) => ({ groupJid: campaigns[c]!.jids[t.i]!, messageId: msgId(c, t.i) })),
+          }),
+        retry,
+      );
+      for (const t of batch) sentOk.add(msgId(c, t.i));
+    }),
+  );
   // Two gateways re-syncing their own sessions the whole time (alternating payloads).
   let syncing = true;
   let syncs = 0;
@@ -125,16 +186,18 @@ async function failoverRound(label: string, formation: Formation, primary: Forma
     const jids = Array.from({ length: 300 }, (_, i) => jidFrom(9_000_000 + 1000 * s + i + (label === "b" ? 100_000 : 0)));
     return [jids.map((id) => ({ id, subject: "one" })), jids.slice(0, 250).map((id) => ({ id, subject: "two" }))];
   });
-  const syncers = Promise.all([0, 1].map(async (s) => {
-    for (let n = 0; syncing; n++) {
-      await guard(async () => {
-        await withRetry(() => gateway.syncGroups({ sessionId: `fo_${label}_sync${s}`, groups: syncPayloads[s]![n % 2]! }), retry);
-        lastSynced[s] = n % 2;
-        syncs++;
-      }, false);
-      await sleep(200); // a gateway re-syncs now and then, not in a tight loop
-    }
-  }));
+  const syncers = Promise.all(
+    [0, 1].map(async (s) => {
+      for (let n = 0; syncing; n++) {
+        await guard(async () => {
+          await withRetry(() => gateway.syncGroups({ sessionId: `fo_${label}_sync${s}`, groups: syncPayloads[s]![n % 2]! }), retry);
+          lastSynced[s] = n % 2;
+          syncs++;
+        }, false);
+        await sleep(200); // a gateway re-syncs now and then, not in a tight loop
+      }
+    }),
+  );
 
   // The kill, once a third of the work is done.
   while (done < total / 3) await sleep(20);
@@ -165,13 +228,23 @@ async function failoverRound(label: string, formation: Formation, primary: Forma
   await withClient(url, async (db) => {
     const q = async (sql: string, p: unknown[] = []) => (await db.query(sql, p)).rows;
     // Every ACK answered 2xx is in the inbox (retries may add a duplicate, never lose one).
-    const inbox = new Map((await q(`select message_id, count(*)::int as n from wa_data.message_error_inbox
-      where message_id like $1 group by 1`, [`fo${label}_%`])).map((r) => [r.message_id as string, r.n as number]));
+    const inbox = new Map(
+      (
+        await q(
+          `select message_id, count(*)::int as n from wa_data.message_error_inbox
+      where message_id like $1 group by 1`,
+          [`fo${label}_%`],
+        )
+      ).map((r) => [r.message_id as string, r.n as number]),
+    );
     const lostAcks = [...ackedOk].filter(([m, n]) => (inbox.get(m) ?? 0) < n).length;
     if (lostAcks) problems.push(`${lostAcks} ACKs answered 2xx are missing`);
     // Every send answered 2xx is on its row; every ACKed message failed, the rest are sent.
-    const rows = await q(`select r.message_id, r.status, r.delivered_at is not null as delivered from wa_data.notification_campaign_groups r
-      where r.campaign_id = any($1)`, [campaigns.map((c) => c.campaignId)]);
+    const rows = await q(
+      `select r.message_id, r.status, r.delivered_at is not null as delivered from wa_data.notification_campaign_groups r
+      where r.campaign_id = any($1)`,
+      [campaigns.map((c) => c.campaignId)],
+    );
     const byId = new Map(rows.map((r) => [r.message_id as string, r]));
     const lostSends = [...sentOk].filter((m) => !byId.has(m)).length;
     if (lostSends) problems.push(`${lostSends} sends answered 2xx are missing`);
@@ -180,26 +253,48 @@ async function failoverRound(label: string, formation: Formation, primary: Forma
     const undelivered = [...progressOk].filter((m) => byId.get(m) && !byId.get(m).delivered).length;
     if (undelivered) problems.push(`${undelivered} delivery reports answered 2xx are not on their rows`);
     // Totals equal rows.
-    for (const t of await q(`select c.id, c.total_groups, c.pending_count, c.sent_count, c.failed_count, c.delivered_count,
+    for (const t of await q(
+      `select c.id, c.total_groups, c.pending_count, c.sent_count, c.failed_count, c.delivered_count,
         (select count(*) from wa_data.notification_campaign_groups g where g.campaign_id = c.id)::int as rows,
         (select count(*) from wa_data.notification_campaign_groups g where g.campaign_id = c.id and g.status = 'sent')::int as sent,
         (select count(*) from wa_data.notification_campaign_groups g where g.campaign_id = c.id and g.status = 'failed')::int as failed,
         (select count(*) from wa_data.notification_campaign_groups g where g.campaign_id = c.id and g.delivered_at is not null)::int as delivered
-      from wa_data.notification_campaigns c where c.id = any($1)`, [campaigns.map((c) => c.campaignId)])) {
-      if (t.total_groups !== t.rows || t.sent_count !== t.sent || t.failed_count !== t.failed || t.delivered_count !== t.delivered
-          || t.pending_count !== 0) problems.push(`campaign ${t.id}: totals ${JSON.stringify(t)}`);
+      from wa_data.notification_campaigns c where c.id = any($1)`,
+      [campaigns.map((c) => c.campaignId)],
+    )) {
+      if (
+        t.total_groups !== t.rows ||
+        t.sent_count !== t.sent ||
+        t.failed_count !== t.failed ||
+        t.delivered_count !== t.delivered ||
+        t.pending_count !== 0
+      )
+        problems.push(`campaign ${t.id}: totals ${JSON.stringify(t)}`);
     }
     // Each re-synced session is exactly its last successful payload.
     for (const s of [0, 1]) {
-      const active = (await q(`select count(*)::int as n from wa_data.whatsapp_groups where session_id = $1 and inactive_since is null`,
-        [`fo_${label}_sync${s}`]))[0].n;
-      if (lastSynced[s]! >= 0 && active !== syncPayloads[s]![lastSynced[s]!]!.length) problems.push(`sync session ${s}: ${active} active groups`);
+      const active = (
+        await q(`select count(*)::int as n from wa_data.whatsapp_groups where session_id = $1 and inactive_since is null`, [
+          `fo_${label}_sync${s}`,
+        ])
+      )[0].n;
+      if (lastSynced[s]! >= 0 && active !== syncPayloads[s]![lastSynced[s]!]!.length)
+        problems.push(`sync session ${s}: ${active} active groups`);
     }
   });
   if (!firstFailure) problems.push("no request failed after the kill: the kill did not take");
-  return { killed: primary.name, promoted: promoted?.name, msToFirstWrite: firstWrite ? firstWrite.t - killedAt : undefined,
-    failedAnswersRetried, answers2xx: after.filter((a) => a.status >= 200 && a.status < 300).length, gaveUp,
-    acksRecorded: ackedOk.size, sendsRecorded: sentOk.size, syncs, problems };
+  return {
+    killed: primary.name,
+    promoted: promoted?.name,
+    msToFirstWrite: firstWrite ? firstWrite.t - killedAt : undefined,
+    failedAnswersRetried,
+    answers2xx: after.filter((a) => a.status >= 200 && a.status < 300).length,
+    gaveUp,
+    acksRecorded: ackedOk.size,
+    sendsRecorded: sentOk.size,
+    syncs,
+    problems,
+  };
 }
 
 const binDir = ensurePrerequisites({ needServer: true, needPgtap: false })!;
@@ -214,11 +309,18 @@ try {
   const first = await formation.waitHealthy();
   phase(`formation healthy: ${first.primary.name} primary, ${first.secondary.name} synchronous standby`);
   await migrate(formation.url(first.primary), { quiet: true });
-  api = await startPostgrest({ dbUri: formation.multiHostUri("authenticator"), jwtSecret: randomSecret(), port: await freePort(),
-    poolSize: 20, logLevel: "crit" });
+  api = await startPostgrest({
+    dbUri: formation.multiHostUri("authenticator"),
+    jwtSecret: randomSecret(),
+    port: await freePort(),
+    poolSize: 20,
+    logLevel: "crit",
+  });
   const answers: Answer[] = [];
-  const keys = { gateway: (await createApiKey(formation.url(first.primary), "gateway", "failover-gateway")).key,
-                 crm: (await createApiKey(formation.url(first.primary), "crm", "failover-crm")).key };
+  const keys = {
+    gateway: (await createApiKey(formation.url(first.primary), "gateway", "failover-gateway")).key,
+    crm: (await createApiKey(formation.url(first.primary), "crm", "failover-crm")).key,
+  };
   const gateway = createGatewayClient({ url: api.url, apiKey: keys.gateway, fetch: observingFetch(answers) });
   const crm = createCrmClient({ url: api.url, apiKey: keys.crm, fetch: observingFetch(answers) });
 

@@ -15,9 +15,7 @@ import { jidFrom } from "../test/support/jids.js";
 import { createApiKey } from "./lib/api-keys.js";
 import { withClient } from "./lib/db.js";
 import { migrate } from "./lib/migrate.js";
-import {
-  configureArchiving, directoryBytes, pgbackrest, restoreToTime, takeBackup, targetTime,
-} from "./lib/pgbackrest.js";
+import { configureArchiving, directoryBytes, pgbackrest, restoreToTime, takeBackup, targetTime } from "./lib/pgbackrest.js";
 import { ensurePrerequisites, localCluster, startCluster, stopCluster, type Cluster } from "./lib/postgres.js";
 import { startPostgrest, type RunningPostgrest } from "./lib/postgrest.js";
 import { freePort, sleep } from "./lib/run.js";
@@ -29,7 +27,14 @@ const GROUPS_PER_SESSION = 10;
 
 type Kind = "sync_groups" | "create_campaign" | "record_message_sent" | "record_message_error" | "record_message_status";
 /** One request: when it started and was answered, whether 2xx, and what it wrote (the keys to look for). */
-interface Request { kind: Kind; started: number; ended: number; ok: boolean; keys: string[]; error?: string }
+interface Request {
+  kind: Kind;
+  started: number;
+  ended: number;
+  ok: boolean;
+  keys: string[];
+  error?: string;
+}
 
 const t0 = Date.now();
 const phase = (what: string) => console.log(`[restore +${((Date.now() - t0) / 1000).toFixed(1)}s] ${what}`);
@@ -61,7 +66,9 @@ function traffic(url: string, keys: { gateway: string; crm: string }) {
       const k = n++;
       const sessionId = `restore_${k}`;
       const jids = Array.from({ length: GROUPS_PER_SESSION }, (_, i) => jidFrom(1_000_000 + k * GROUPS_PER_SESSION + i));
-      const r = await track("sync_groups", jids, () => gateway.syncGroups({ sessionId, groups: jids.map((id) => ({ id, subject: `g ${id}` })) }));
+      const r = await track("sync_groups", jids, () =>
+        gateway.syncGroups({ sessionId, groups: jids.map((id) => ({ id, subject: `g ${id}` })) }),
+      );
       if (r) synced.push({ sessionId, jids });
       await sleep(20);
     }
@@ -69,14 +76,24 @@ function traffic(url: string, keys: { gateway: string; crm: string }) {
   const campaigner = async () => {
     while (running) {
       const s = synced.shift();
-      if (!s) { await sleep(10); continue; }
-      const r = await track("create_campaign", [], () => crm.createCampaign({ name: s.sessionId, message: "m", sessionId: s.sessionId, groupJids: s.jids }),
-        (r) => [String(r.campaignId)]);
+      if (!s) {
+        await sleep(10);
+        continue;
+      }
+      const r = await track(
+        "create_campaign",
+        [],
+        () => crm.createCampaign({ name: s.sessionId, message: "m", sessionId: s.sessionId, groupJids: s.jids }),
+        (r) => [String(r.campaignId)],
+      );
       if (!r) continue;
       for (let b = 0; b < s.jids.length && running; b += 5) {
         const sends = s.jids.slice(b, b + 5).map((jid, i) => ({ groupJid: jid, messageId: `m_${r.campaignId}_${b + i}` }));
-        const ok = await track("record_message_sent", sends.map((x) => x.messageId),
-          () => crm.recordMessageSent({ campaignId: r.campaignId, sends }));
+        const ok = await track(
+          "record_message_sent",
+          sends.map((x) => x.messageId),
+          () => crm.recordMessageSent({ campaignId: r.campaignId, sends }),
+        );
         if (ok) sent.push(...sends.map((x) => ({ sessionId: s.sessionId, messageId: x.messageId, jid: x.groupJid })));
       }
     }
@@ -85,20 +102,34 @@ function traffic(url: string, keys: { gateway: string; crm: string }) {
   const reporter = (kind: "record_message_error" | "record_message_status") => async () => {
     while (running) {
       const m = sent.shift();
-      if (!m) { await sleep(10); continue; }
+      if (!m) {
+        await sleep(10);
+        continue;
+      }
       if (kind === "record_message_error") {
-        await track(kind, [m.messageId], () => gateway.recordMessageError({ event: "message_error", sessionId: m.sessionId,
-          messageId: m.messageId, groupJid: m.jid, errorCode: 420 }));
+        await track(kind, [m.messageId], () =>
+          gateway.recordMessageError({
+            event: "message_error",
+            sessionId: m.sessionId,
+            messageId: m.messageId,
+            groupJid: m.jid,
+            errorCode: 420,
+          }),
+        );
       } else {
-        await track(kind, [m.messageId], () => gateway.recordMessageStatus({ sessionId: m.sessionId, messageId: m.messageId, status: "delivered" }));
+        await track(kind, [m.messageId], () =>
+          gateway.recordMessageStatus({ sessionId: m.sessionId, messageId: m.messageId, status: "delivered" }),
+        );
       }
     }
   };
-  const workers = [syncer, campaigner, campaigner, reporter("record_message_error"), reporter("record_message_status")]
-    .map((w) => w());
+  const workers = [syncer, campaigner, campaigner, reporter("record_message_error"), reporter("record_message_status")].map((w) => w());
   return {
     requests,
-    stop: async () => { running = false; await Promise.all(workers); },
+    stop: async () => {
+      running = false;
+      await Promise.all(workers);
+    },
   };
 }
 
@@ -115,7 +146,10 @@ async function present(url: string, kind: Kind, keys: string[]): Promise<Set<str
 }
 
 /** Campaigns whose totals disagree with their rows. */
-const totalsDisagreeing = (url: string) => withClient(url, async (c) => (await c.query(`
+const totalsDisagreeing = (url: string) =>
+  withClient(url, async (c) =>
+    (
+      await c.query(`
   select c.id from wa_data.notification_campaigns c
   cross join lateral (select count(*)::int as total,
       count(*) filter (where g.status = 'pending')::int as pending, count(*) filter (where g.status = 'sent')::int as sent,
@@ -123,7 +157,9 @@ const totalsDisagreeing = (url: string) => withClient(url, async (c) => (await c
       count(*) filter (where g.delivered_at is not null)::int as delivered
     from wa_data.notification_campaign_groups g where g.campaign_id = c.id) r
   where (c.total_groups, c.pending_count, c.sent_count, c.failed_count, c.cancelled_count, c.delivered_count)
-     is distinct from (r.total, r.pending, r.sent, r.failed, r.cancelled, r.delivered)`)).rows.map((r) => r.id as string));
+     is distinct from (r.total, r.pending, r.sent, r.failed, r.cancelled, r.delivered)`)
+    ).rows.map((r) => r.id as string),
+  );
 
 const binDir = ensurePrerequisites({ needServer: true, needPgtap: false })!;
 const dir = mkdtempSync(join(tmpdir(), "wa-restore-"));
@@ -137,9 +173,16 @@ try {
   startCluster(binDir, source);
   const repo = await configureArchiving(binDir, source, join(dir, "backup"));
   await migrate(source.url("app"), { quiet: true });
-  api = await startPostgrest({ dbUri: source.urlAs("authenticator", "app"), jwtSecret: randomSecret(), port: await freePort(), logLevel: "crit" });
-  const keys = { gateway: (await createApiKey(source.url("app"), "gateway", "restore-gateway")).key,
-                 crm: (await createApiKey(source.url("app"), "crm", "restore-crm")).key };
+  api = await startPostgrest({
+    dbUri: source.urlAs("authenticator", "app"),
+    jwtSecret: randomSecret(),
+    port: await freePort(),
+    logLevel: "crit",
+  });
+  const keys = {
+    gateway: (await createApiKey(source.url("app"), "gateway", "restore-gateway")).key,
+    crm: (await createApiKey(source.url("app"), "crm", "restore-crm")).key,
+  };
 
   phase("gateway and CRM traffic through PostgREST");
   const load = traffic(api.url, keys);
@@ -166,34 +209,60 @@ try {
   const before = load.requests.filter((r) => r.ok && r.ended < T);
   const after = load.requests.filter((r) => r.ok && r.started > T);
   const failed = load.requests.filter((r) => !r.ok);
-  if (failed.length) problems.push(`${failed.length} requests failed during the drill: ${failed.slice(0, 3).map((r) => `${r.kind} ${r.error}`).join("; ")}`);
+  if (failed.length)
+    problems.push(
+      `${failed.length} requests failed during the drill: ${failed
+        .slice(0, 3)
+        .map((r) => `${r.kind} ${r.error}`)
+        .join("; ")}`,
+    );
   const kinds = [...new Set(load.requests.map((r) => r.kind))] as Kind[];
   const byKind: Record<string, { before: number; after: number; inFlightAtT: number }> = {};
   for (const kind of kinds) {
     const b = before.filter((r) => r.kind === kind);
     const a = after.filter((r) => r.kind === kind);
-    const found = await present(url, kind, [...b, ...a].flatMap((r) => r.keys));
+    const found = await present(
+      url,
+      kind,
+      [...b, ...a].flatMap((r) => r.keys),
+    );
     const missing = b.filter((r) => !r.keys.every((k) => found.has(k)));
     const resurrected = a.filter((r) => r.keys.some((k) => found.has(k)));
     if (missing.length) problems.push(`${missing.length} ${kind} answered 2xx before T are missing (e.g. ${missing[0]!.keys[0]})`);
     if (resurrected.length) problems.push(`${resurrected.length} ${kind} started after T are there (e.g. ${resurrected[0]!.keys[0]})`);
     if (!b.length || !a.length) problems.push(`no ${kind} on both sides of T: the drill proves nothing for it`);
-    byKind[kind] = { before: b.length, after: a.length,
-      inFlightAtT: load.requests.filter((r) => r.ok && r.started <= T && r.ended >= T && r.kind === kind).length };
+    byKind[kind] = {
+      before: b.length,
+      after: a.length,
+      inFlightAtT: load.requests.filter((r) => r.ok && r.started <= T && r.ended >= T && r.kind === kind).length,
+    };
   }
   const disagreeing = await totalsDisagreeing(url);
   if (disagreeing.length) problems.push(`campaigns whose totals disagree with their rows: ${disagreeing.join(", ")}`);
-  const campaigns = await withClient(url, async (c) => (await c.query("select count(*)::int as n from wa_data.notification_campaigns")).rows[0].n);
+  const campaigns = await withClient(
+    url,
+    async (c) => (await c.query("select count(*)::int as n from wa_data.notification_campaigns")).rows[0].n,
+  );
 
   report = {
     ok: problems.length === 0,
     T: targetTime(T),
-    backup: { type: backup.type, seconds: backup.seconds, databaseMiB: +(backup.databaseBytes / 2 ** 20).toFixed(1),
-      addedToRepositoryMiB: +(backup.repoBytes / 2 ** 20).toFixed(1) },
+    backup: {
+      type: backup.type,
+      seconds: backup.seconds,
+      databaseMiB: +(backup.databaseBytes / 2 ** 20).toFixed(1),
+      addedToRepositoryMiB: +(backup.repoBytes / 2 ** 20).toFixed(1),
+    },
     repositoryMiB: +(directoryBytes(join(repo.dir, "repo")) / 2 ** 20).toFixed(1),
     restore: { seconds: restoreSeconds },
-    requests: { total: load.requests.length, answered2xxBeforeT: before.length, startedAfterT: after.length,
-      inFlightAtT: load.requests.length - before.length - after.length - failed.length, failed: failed.length, byKind },
+    requests: {
+      total: load.requests.length,
+      answered2xxBeforeT: before.length,
+      startedAfterT: after.length,
+      inFlightAtT: load.requests.length - before.length - after.length - failed.length,
+      failed: failed.length,
+      byKind,
+    },
     restoredCampaigns: campaigns,
     problems,
   };
@@ -202,7 +271,11 @@ try {
 } finally {
   await api?.stop();
   for (const c of [restored, source] as Cluster[]) {
-    try { stopCluster(binDir, c, "immediate"); } catch { /* never started */ }
+    try {
+      stopCluster(binDir, c, "immediate");
+    } catch {
+      /* never started */
+    }
   }
 }
 console.log("RESTORE REPORT " + JSON.stringify({ ...report, ok: problems.length === 0, problems }, null, 2));

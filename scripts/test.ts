@@ -43,9 +43,11 @@ async function runVitest(env: NodeJS.ProcessEnv) {
   const dir = mkdtempSync(join(tmpdir(), "wa-vitest-"));
   const report = join(dir, "report.json");
   const code = await new Promise<number>((resolve, reject) => {
-    const child = spawn(join(repoRoot, "node_modules", ".bin", "vitest"),
+    const child = spawn(
+      join(repoRoot, "node_modules", ".bin", "vitest"),
       ["run", "--reporter=default", "--reporter=json", `--outputFile.json=${report}`, ...vitestArgs],
-      { cwd: repoRoot, stdio: "inherit", env: { ...process.env, ...env } });
+      { cwd: repoRoot, stdio: "inherit", env: { ...process.env, ...env } },
+    );
     child.on("error", reject);
     child.on("exit", (c) => resolve(c ?? 1));
   });
@@ -53,13 +55,16 @@ async function runVitest(env: NodeJS.ProcessEnv) {
   let failed = 0;
   try {
     const r = JSON.parse(readFileSync(report, "utf8")) as {
-      numPassedTests: number; numFailedTests: number;
+      numPassedTests: number;
+      numFailedTests: number;
       testResults: { status: string; assertionResults: unknown[] }[];
     };
     passed = r.numPassedTests;
     // A file that failed before running any test (import error) counts as one failure.
     failed = r.numFailedTests + r.testResults.filter((f) => f.status === "failed" && f.assertionResults.length === 0).length;
-  } catch { /* no report: vitest itself failed */ }
+  } catch {
+    /* no report: vitest itself failed */
+  }
   rmSync(dir, { recursive: true, force: true });
   if (code !== 0 && failed === 0) failed = 1;
   return { passed, failed };
@@ -73,7 +78,8 @@ try {
   await migrate(target.adminUrl, { quiet: true });
   // Migrations must run cleanly twice: the second run is a no-op for dbmate and re-applies functions.
   await migrate(target.adminUrl, { quiet: true });
-  if (vitestArgs.length === 0 || fast) { // a filtered or soak run skips pgTAP
+  if (vitestArgs.length === 0 || fast) {
+    // a filtered or soak run skips pgTAP
     console.log("== pgTAP (db/tests) ==");
     const t = await runPgtap(target.serverUrl, target.dbName, pgtapFiles);
     total = { passed: total.passed + t.passed, failed: total.failed + t.failed };
@@ -84,25 +90,34 @@ try {
     // (production's 30 s / 2 s: pgTAP 04 and 40, above, checked them) become the hang guard for the
     // HTTP tests, so that a large call on a busy machine is not failed for being slow. Never on a
     // server of DATABASE_URL: roles are shared by all of its databases.
-    await exec(["anon", "gateway", "crm", "ops"].map((r) =>
-      `alter role ${r} set statement_timeout = '${HANG_GUARD_MS}ms'`), target.adminUrl);
+    await exec(
+      ["anon", "gateway", "crm", "ops"].map((r) => `alter role ${r} set statement_timeout = '${HANG_GUARD_MS}ms'`),
+      target.adminUrl,
+    );
   }
   console.log("== vitest (HTTP against PostgREST) ==");
   const jwtSecret = randomSecret();
   const api = await startPostgrest({ dbUri: await target.postgrestUri(), jwtSecret, port: await freePort(), poolSize: 20 });
   try {
     const v = await runVitest({
-      WA_API_URL: api.url, WA_DB_URL: target.adminUrl, WA_JWT_SECRET: jwtSecret, WA_NGINX_BIN: tools.nginx,
+      WA_API_URL: api.url,
+      WA_DB_URL: target.adminUrl,
+      WA_JWT_SECRET: jwtSecret,
+      WA_NGINX_BIN: tools.nginx,
       WA_PGBOUNCER_BIN: tools.pgbouncer,
       // Server binaries, for tests that build clusters of their own (the Supabase-shaped one).
       ...(serverBinDir ? { WA_PG_BINDIR: serverBinDir } : {}),
       // What PostgREST connects with, for tests that start a service of their own (npm start).
       WA_PGRST_DB_URI: await target.postgrestUri(),
       // For fault injection (the soak restarts PostgreSQL under load).
-      ...(target.cluster && target.binDir ? {
-        WA_PG_BINDIR: target.binDir, WA_PG_DATADIR: target.cluster.dataDir,
-        WA_PG_SOCKETDIR: target.cluster.socketDir, WA_PG_PORT: String(target.cluster.port),
-      } : {}),
+      ...(target.cluster && target.binDir
+        ? {
+            WA_PG_BINDIR: target.binDir,
+            WA_PG_DATADIR: target.cluster.dataDir,
+            WA_PG_SOCKETDIR: target.cluster.socketDir,
+            WA_PG_PORT: String(target.cluster.port),
+          }
+        : {}),
     });
     total = { passed: total.passed + v.passed, failed: total.failed + v.failed };
   } finally {

@@ -22,10 +22,16 @@ const candidate = fc.oneof(
   fc.constantFrom("", " ", "\t", "\n", "a", " a ", "é"),
   // Enum rules (statuses): their values, and near misses.
   fc.constantFrom("draft", "sending", "partial_failure", "cancelled", "pending", "sent", "failed", "Draft", "sent ", "partial-failure"),
-  fc.tuple(fc.stringMatching(/^[0-9]{3,34}$/), fc.constantFrom("", "-1600000000", "-", "-123456789012345678901"),
-    fc.constantFrom("@g.us", "@g.usx", "@s.whatsapp.net", "@gxus", "")).map(([a, b, c]) => a + b + c),
+  fc
+    .tuple(
+      fc.stringMatching(/^[0-9]{3,34}$/),
+      fc.constantFrom("", "-1600000000", "-", "-123456789012345678901"),
+      fc.constantFrom("@g.us", "@g.usx", "@s.whatsapp.net", "@gxus", ""),
+    )
+    .map(([a, b, c]) => a + b + c),
   ...[199, 200, 201, 299, 300, 301, 999, 1000, 1001, 3999, 4000, 4001].map((n) =>
-    fc.constantFrom("x".repeat(n), " ".repeat(n), "é".repeat(n))),
+    fc.constantFrom("x".repeat(n), " ".repeat(n), "é".repeat(n)),
+  ),
 );
 
 describe("checked values: the database and the contracts agree", () => {
@@ -34,9 +40,13 @@ describe("checked values: the database and the contracts agree", () => {
     const samples = fc.sample(candidate, { seed, numRuns: 400 });
     const { rows } = await db.query<{ ok: boolean }>(
       "select coalesce(internal.conforms(x, $2), false) as ok from unnest($1::text[]) with ordinality u(x, i) order by i",
-      [samples, name]);
+      [samples, name],
+    );
     const disagreements = samples.filter((s, i) => rows[i]!.ok !== validate(s));
-    expect(disagreements.map((s) => JSON.stringify(s).slice(0, 40)), `seed ${seed}`).toEqual([]);
+    expect(
+      disagreements.map((s) => JSON.stringify(s).slice(0, 40)),
+      `seed ${seed}`,
+    ).toEqual([]);
   });
 
   it("the client's patterns are the contract's", () => {
@@ -62,18 +72,24 @@ describe("checked values: what the rules accept converts", () => {
   const spaces = ["", " ", "\t", "\n", "\r", "\u2003", "\u00a0", "\u3000", "\ufeff", "\v", "\f"];
   const digits = fc.oneof(fc.stringMatching(/^[0-9]{1,11}$/), fc.constantFrom("٤٦٣", "４６３", "4٦3", "+463", "-1", "0x1F", "1e3", "46 3"));
   const codeStrings = fc.tuple(fc.constantFrom(...spaces), digits, fc.constantFrom(...spaces)).map(([a, b, c]) => a + b + c);
-  const codeNumbers = fc.oneof(fc.integer(), fc.double({ noNaN: true, noDefaultInfinity: true }),
-    fc.constantFrom(0, 420, 463.0, 999999999, 1e9, 4.63e2, -0));
+  const codeNumbers = fc.oneof(
+    fc.integer(),
+    fc.double({ noNaN: true, noDefaultInfinity: true }),
+    fc.constantFrom(0, 420, 463.0, 999999999, 1e9, 4.63e2, -0),
+  );
 
   it("GatewayErrorCode: every string or number internal.is_error_code accepts, internal.error_code converts", async () => {
-    const samples = [...fc.sample(codeStrings, { seed, numRuns: 300 }), ...fc.sample(codeNumbers, { seed, numRuns: 200 })]
-      .map((v) => JSON.stringify(v));
+    const samples = [...fc.sample(codeStrings, { seed, numRuns: 300 }), ...fc.sample(codeNumbers, { seed, numRuns: 200 })].map((v) =>
+      JSON.stringify(v),
+    );
     const c = await db.connect();
     try {
       const failures: string[] = [];
       let accepted = 0;
       for (const s of samples) {
-        const { rows: [{ ok }] } = await c.query("select internal.is_error_code($1::jsonb) as ok", [s]);
+        const {
+          rows: [{ ok }],
+        } = await c.query("select internal.is_error_code($1::jsonb) as ok", [s]);
         if (!ok) continue;
         accepted++;
         await c.query("select internal.error_code($1::jsonb)", [s]).catch((e: Error) => failures.push(`${s}: ${e.message}`));

@@ -6,13 +6,20 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { repoRoot } from "../scripts/lib/paths.js";
 
-const PATH = /(?<![\w.@/-])((?:db|docs|scripts|test|clients|bench|deploy)\/[\w./-]*[\w-]\.(?:sql|ts|md|json|conf|template|mjs|cts|svg|Dockerfile))(?![\w/])/g;
+const PATH =
+  /(?<![\w.@/-])((?:db|docs|scripts|test|clients|bench|deploy)\/[\w./-]*[\w-]\.(?:sql|ts|md|json|conf|template|mjs|cts|svg|Dockerfile))(?![\w/])/g;
 
 describe("files named in the repository", () => {
   it("exist", () => {
-    const tracked = execFileSync("git", ["ls-files"], { cwd: repoRoot, encoding: "utf8" }).split("\n")
-      .filter((f) => /\.(sql|ts|md|json|mjs|cts|conf|template|yml|yaml)$/.test(f) && !f.includes("generated") && !f.endsWith("package-lock.json")
-        && !f.startsWith("db/migrations/")); // history: what a migration named then may have moved since
+    const tracked = execFileSync("git", ["ls-files"], { cwd: repoRoot, encoding: "utf8" })
+      .split("\n")
+      .filter(
+        (f) =>
+          /\.(sql|ts|md|json|mjs|cts|conf|template|yml|yaml)$/.test(f) &&
+          !f.includes("generated") &&
+          !f.endsWith("package-lock.json") &&
+          !f.startsWith("db/migrations/"),
+      ); // history: what a migration named then may have moved since
     const missing: string[] = [];
     for (const file of tracked) {
       const text = readFileSync(join(repoRoot, file), "utf8");

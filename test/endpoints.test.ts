@@ -15,20 +15,26 @@ afterAll(() => db.end());
 
 describe("the endpoint catalogue", () => {
   it("is what the api schema has, granted to exactly its roles", async () => {
-    const { rows } = await db.query<{ name: string; kind: string; roles: string[] }>(`
+    const { rows } = await db.query<{ name: string; kind: string; roles: string[] }>(
+      `
       select p.proname::text as name, 'rpc' as kind,
              array(select r from unnest($1::text[]) r where has_function_privilege(r, p.oid, 'execute') order by r) as roles
       from pg_proc p where p.pronamespace = 'api'::regnamespace and p.proname <> 'openapi'
       union all
       select c.relname::text, 'view',
              array(select r from unnest($1::text[]) r where has_table_privilege(r, c.oid, 'select') order by r)
-      from pg_class c where c.relnamespace = 'api'::regnamespace and c.relkind = 'v'`, [ROLES]);
+      from pg_class c where c.relnamespace = 'api'::regnamespace and c.relkind = 'v'`,
+      [ROLES],
+    );
     const actual = rows.map((r) => `${r.kind} ${r.name}: ${r.roles.join(",")}`).sort();
     expect(actual).toEqual(endpoints.map((e) => `${e.kind} ${e.name}: ${[...e.roles].sort().join(",")}`).sort());
   });
 
   it("has a contract (request and response) for every RPC that takes a body, and no other", () => {
-    const rpcs = endpoints.filter((e) => e.kind === "rpc" && e.method === "POST").map((e) => e.name).sort();
+    const rpcs = endpoints
+      .filter((e) => e.kind === "rpc" && e.method === "POST")
+      .map((e) => e.name)
+      .sort();
     const contracts = Object.keys(loadContracts()).filter((k) => /\.(request|response)$/.test(k));
     expect([...new Set(contracts.map((k) => k.replace(/\.(request|response)$/, "")))].sort()).toEqual(rpcs);
     for (const r of rpcs) expect(contracts, r).toEqual(expect.arrayContaining([`${r}.request`, `${r}.response`]));

@@ -15,19 +15,32 @@ describe("error codes", () => {
   });
 
   it("a code outside the registry cannot be raised", async () => {
-    await expect(db.query("select internal.raise_api_error(422, 'not_a_registered_code', 'x')"))
-      .rejects.toThrow(/not in the registry/);
-    await expect(db.query("select internal.raise_api_error(422, 'invalid_body', 'x')"))
-      .rejects.toMatchObject({ code: "PGRST" });
+    await expect(db.query("select internal.raise_api_error(422, 'not_a_registered_code', 'x')")).rejects.toThrow(/not in the registry/);
+    await expect(db.query("select internal.raise_api_error(422, 'invalid_body', 'x')")).rejects.toMatchObject({ code: "PGRST" });
   });
 
   it("every quarantine reason an error ACK can get is a registered code", async () => {
-    const broken = ["[]", "1", '{"messageId": 1}', '{"messageId": " "}', '{"messageId": "A", "event": "other"}',
-      '{"messageId": "A", "sessionId": ""}', '{"messageId": "A", "groupJid": 5}', '{"messageId": "A", "errorCode": "x"}',
-      '{"messageId": "A", "errorCode": -1}', '{"messageId": "A", "errorMessage": 7}', `{"messageId": "${"x".repeat(301)}"}`];
+    const broken = [
+      "[]",
+      "1",
+      '{"messageId": 1}',
+      '{"messageId": " "}',
+      '{"messageId": "A", "event": "other"}',
+      '{"messageId": "A", "sessionId": ""}',
+      '{"messageId": "A", "groupJid": 5}',
+      '{"messageId": "A", "errorCode": "x"}',
+      '{"messageId": "A", "errorCode": -1}',
+      '{"messageId": "A", "errorMessage": 7}',
+      `{"messageId": "${"x".repeat(301)}"}`,
+    ];
     const { rows } = await db.query<{ code: string }>(
-      "select (internal.parse_message_error(e::jsonb)).problem_code as code from unnest($1::text[]) e", [broken]);
-    expect(rows.every((r) => r.code !== null), "each of these is a problem").toBe(true);
+      "select (internal.parse_message_error(e::jsonb)).problem_code as code from unnest($1::text[]) e",
+      [broken],
+    );
+    expect(
+      rows.every((r) => r.code !== null),
+      "each of these is a problem",
+    ).toBe(true);
     expect(rows.map((r) => r.code).filter((c) => !enumCodes.includes(c))).toEqual([]);
   });
 

@@ -3,7 +3,16 @@ import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { CONTRACT_TYPES_FILE, ERROR_CODES_SQL_FILE, generateErrorCodesSql, VALUES_MODULE_FILE, VALUES_FILE, generateContractTypes, generateValuesModule, generateValues } from "../scripts/lib/contracts.js";
+import {
+  CONTRACT_TYPES_FILE,
+  ERROR_CODES_SQL_FILE,
+  generateErrorCodesSql,
+  VALUES_MODULE_FILE,
+  VALUES_FILE,
+  generateContractTypes,
+  generateValuesModule,
+  generateValues,
+} from "../scripts/lib/contracts.js";
 import { dumpSchema, normalizeDump } from "../scripts/lib/migrate.js";
 import { repoRoot } from "../scripts/lib/paths.js";
 import { DATABASE_TYPES_FILE, generateDatabaseTypes } from "../scripts/lib/typegen.js";
@@ -24,8 +33,10 @@ describe("generated files are up to date", () => {
   it("db/schema.generated.sql holds nothing of the machine that dumped it (server version, restrict key)", () => {
     // What another machine's pg_dump adds (built in pieces, so no committed file reads like a dump's header).
     const dumped = (what: string) => ["--", "Dumped", what, "version 15.99"].join(" ");
-    const other = committed("db/schema.generated.sql").replace("\nSET statement_timeout",
-      `\n\\restrict 9fQe1x\n${dumped("from database")}\n${dumped("by pg_dump")}\n\nSET statement_timeout`);
+    const other = committed("db/schema.generated.sql").replace(
+      "\nSET statement_timeout",
+      `\n\\restrict 9fQe1x\n${dumped("from database")}\n${dumped("by pg_dump")}\n\nSET statement_timeout`,
+    );
     expect(normalizeDump(other)).toBe(normalizeDump(committed("db/schema.generated.sql")));
     expect(committed("db/schema.generated.sql")).not.toMatch(/Dumped (from|by)|^\\(un)?restrict|PostgreSQL 1\d\.\d/m);
   });

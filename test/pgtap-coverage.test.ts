@@ -9,12 +9,14 @@ import { loadEndpoints } from "../scripts/lib/endpoints.js";
 import { repoRoot } from "../scripts/lib/paths.js";
 
 const testsDir = join(repoRoot, "db", "tests");
-const pgtap = readdirSync(testsDir).filter((f) => /^\d+_.*\.sql$/.test(f))
+const pgtap = readdirSync(testsDir)
+  .filter((f) => /^\d+_.*\.sql$/.test(f))
   .map((f) => ({ file: f, text: readFileSync(join(testsDir, f), "utf8") }));
 
 describe("pgTAP", () => {
   it("calls every RPC of the endpoint catalogue", () => {
-    const uncovered = loadEndpoints().filter((e) => e.kind === "rpc")
+    const uncovered = loadEndpoints()
+      .filter((e) => e.kind === "rpc")
       .filter((e) => !pgtap.some((t) => new RegExp(`\\bapi\\.${e.name}\\s*\\(`).test(t.text)))
       .map((e) => e.name);
     expect(uncovered, "RPCs no pgTAP file calls (add cases to db/tests)").toEqual([]);
@@ -22,7 +24,8 @@ describe("pgTAP", () => {
 
   it("has a current mutant list: each find-text once in its file, each with its reason", () => {
     const list = JSON.parse(readFileSync(join(testsDir, "mutants.json"), "utf8")) as {
-      target: number; mutants: { id: string; file: string; find: string; replace: string; why: string }[];
+      target: number;
+      mutants: { id: string; file: string; find: string; replace: string; why: string }[];
     };
     const problems = list.mutants.flatMap((m) => {
       const n = readFileSync(join(repoRoot, m.file), "utf8").split(m.find).length - 1;

@@ -10,18 +10,28 @@ export function tableClient(url: string, jwt: string): TableClient {
 }
 
 export async function originalRecordMessageError(
-  client: TableClient, ack: { messageId: string; errorCode: number; errorMessage: string },
+  client: TableClient,
+  ack: { messageId: string; errorCode: number; errorMessage: string },
 ): Promise<"applied" | "duplicate" | "not_found"> {
-  const found = await client.from("notification_campaign_groups")
-    .select("id, campaign_id, status").eq("message_id", ack.messageId).limit(1);
+  const found = await client
+    .from("notification_campaign_groups")
+    .select("id, campaign_id, status")
+    .eq("message_id", ack.messageId)
+    .limit(1);
   if (found.error) throw new Error(found.error.message);
   const row = found.data?.[0] as { id: number; campaign_id: number; status: string } | undefined;
   if (!row) return "not_found";
   if (row.status === "failed") return "duplicate";
 
-  const upd = await client.from("notification_campaign_groups").update({
-    status: "failed", error_code: ack.errorCode, error_message: ack.errorMessage, failed_at: new Date().toISOString(),
-  }).eq("id", row.id);
+  const upd = await client
+    .from("notification_campaign_groups")
+    .update({
+      status: "failed",
+      error_code: ack.errorCode,
+      error_message: ack.errorMessage,
+      failed_at: new Date().toISOString(),
+    })
+    .eq("id", row.id);
   if (upd.error) throw new Error(upd.error.message);
 
   const all = await client.from("notification_campaign_groups").select("status").eq("campaign_id", row.campaign_id);
@@ -32,9 +42,16 @@ export async function originalRecordMessageError(
   const failed = rows.filter((r) => r.status === "failed").length;
   const status = pending > 0 ? "sending" : failed === 0 ? "completed" : sent === 0 ? "failed" : "partial_failure";
 
-  const camp = await client.from("notification_campaigns").update({
-    total_groups: rows.length, pending_count: pending, sent_count: sent, failed_count: failed, status,
-  }).eq("id", row.campaign_id);
+  const camp = await client
+    .from("notification_campaigns")
+    .update({
+      total_groups: rows.length,
+      pending_count: pending,
+      sent_count: sent,
+      failed_count: failed,
+      status,
+    })
+    .eq("id", row.campaign_id);
   if (camp.error) throw new Error(camp.error.message);
   return "applied";
 }

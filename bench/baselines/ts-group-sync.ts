@@ -7,15 +7,17 @@ import type { BaileysGroup } from "../../clients/ts/src/contracts.generated.js";
 export type RawGroup = BaileysGroup;
 
 export function mapGroups(sessionId: string, groups: RawGroup[]) {
-  return groups.filter((g) => !g.isCommunity).map((g) => ({
-    session_id: sessionId,
-    group_jid: g.id,
-    name: g.subject ?? null,
-    participant_count: g.size ?? g.participants?.length ?? 0,
-    is_community_announce: g.isCommunityAnnounce ?? false,
-    linked_parent_jid: g.linkedParent ?? null,
-    announce: g.announce ?? false,
-  }));
+  return groups
+    .filter((g) => !g.isCommunity)
+    .map((g) => ({
+      session_id: sessionId,
+      group_jid: g.id,
+      name: g.subject ?? null,
+      participant_count: g.size ?? g.participants?.length ?? 0,
+      is_community_announce: g.isCommunityAnnounce ?? false,
+      linked_parent_jid: g.linkedParent ?? null,
+      announce: g.announce ?? false,
+    }));
 }
 
 export async function originalSyncGroups(client: TableClient, sessionId: string, groups: RawGroup[]) {

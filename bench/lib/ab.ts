@@ -18,7 +18,12 @@ export interface AbCase {
   request(side: Side, body: string, k: number): Promise<void>;
 }
 
-export interface AbSideStats { medianMs: number; p95Ms: number; meanMs: number; n: number }
+export interface AbSideStats {
+  medianMs: number;
+  p95Ms: number;
+  meanMs: number;
+  n: number;
+}
 export interface AbRow {
   case: string;
   a?: AbSideStats;
@@ -31,8 +36,12 @@ export interface AbRow {
   na?: string;
 }
 
-const stats = (xs: number[]): AbSideStats =>
-  ({ medianMs: round(median(xs)), p95Ms: round(quantile(xs, 0.95)), meanMs: round(xs.reduce((x, y) => x + y, 0) / xs.length), n: xs.length });
+const stats = (xs: number[]): AbSideStats => ({
+  medianMs: round(median(xs)),
+  p95Ms: round(quantile(xs, 0.95)),
+  meanMs: round(xs.reduce((x, y) => x + y, 0) / xs.length),
+  n: xs.length,
+});
 
 /** Called around the timed requests of each case (after setup and warm-up; after the last round). */
 export interface AbHooks {
@@ -59,7 +68,10 @@ export async function runAb(a: Side, b: Side, cases: AbCase[], rounds: number, h
     if (missing.length) {
       // Nothing to compare; the side that has the endpoint is still measured, on its own.
       const row: AbRow = { case: c.name, na: missing.join("; ") };
-      for (const [key, side] of [["a", a], ["b", b]] as const) {
+      for (const [key, side] of [
+        ["a", a],
+        ["b", b],
+      ] as const) {
         if (ready[key === "a" ? 0 : 1] !== true) continue;
         for (let k = 0; k < c.warmup; k++) await send(side, k);
         await hooks.measuring?.(c);
@@ -68,7 +80,9 @@ export async function runAb(a: Side, b: Side, cases: AbCase[], rounds: number, h
         row[key] = stats(xs);
       }
       await hooks.measured?.(c, row, rounds * c.perRound);
-      console.log(`  ${c.name}: n/a (${row.na})${row.a ? `; A alone ${row.a.medianMs} ms` : ""}${row.b ? `; B alone ${row.b.medianMs} ms` : ""}`);
+      console.log(
+        `  ${c.name}: n/a (${row.na})${row.a ? `; A alone ${row.a.medianMs} ms` : ""}${row.b ? `; B alone ${row.b.medianMs} ms` : ""}`,
+      );
       rows.push(row);
       continue;
     }
@@ -91,12 +105,17 @@ export async function runAb(a: Side, b: Side, cases: AbCase[], rounds: number, h
       ratios.push(median(inRound.a) / median(inRound.b));
     }
     const row: AbRow = {
-      case: c.name, a: stats(all.a), b: stats(all.b), ratio: round(median(all.a) / median(all.b)),
+      case: c.name,
+      a: stats(all.a),
+      b: stats(all.b),
+      ratio: round(median(all.a) / median(all.b)),
       roundRatios: { median: round(median(ratios)), min: round(Math.min(...ratios)), max: round(Math.max(...ratios)), rounds },
     };
     await hooks.measured?.(c, row, rounds * c.perRound);
-    console.log(`  ${c.name}: A ${row.a!.medianMs} ms (p95 ${row.a!.p95Ms}), B ${row.b!.medianMs} ms (p95 ${row.b!.p95Ms}); ` +
-      `A/B ${row.ratio}× (rounds ${row.roundRatios!.min}–${row.roundRatios!.max})`);
+    console.log(
+      `  ${c.name}: A ${row.a!.medianMs} ms (p95 ${row.a!.p95Ms}), B ${row.b!.medianMs} ms (p95 ${row.b!.p95Ms}); ` +
+        `A/B ${row.ratio}× (rounds ${row.roundRatios!.min}–${row.roundRatios!.max})`,
+    );
     rows.push(row);
   }
   return rows;
@@ -105,7 +124,8 @@ export async function runAb(a: Side, b: Side, cases: AbCase[], rounds: number, h
 /** POST /rpc/<name> on a side with its gateway or CRM key; the parsed answer, or an error. */
 export async function rpc(side: Side, name: string, body: string, key: "gateway" | "crm"): Promise<any> {
   const res = await fetch(`${side.url}/rpc/${name}`, {
-    method: "POST", body,
+    method: "POST",
+    body,
     headers: { "content-type": "application/json", "x-api-key": key === "gateway" ? side.gatewayKey : side.crmKey },
   });
   const text = await res.text();

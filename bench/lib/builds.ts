@@ -22,11 +22,25 @@ const git = (...args: string[]) => run("git", ["-C", repoRoot, ...args]).trim();
 /** The working tree this bench runs from (what is about to land). */
 export function workingTree(): Build {
   // Recorded results (which this bench itself rewrites) do not make a different build.
-  const dirty = git("status", "--porcelain", "--untracked-files=no", "--", ".",
-    ":!bench/results*.json", ":!bench/RESULTS*.md", ":!bench/PROFILE*.md", ":!bench/*.svg") !== "";
+  const dirty =
+    git(
+      "status",
+      "--porcelain",
+      "--untracked-files=no",
+      "--",
+      ".",
+      ":!bench/results*.json",
+      ":!bench/RESULTS*.md",
+      ":!bench/PROFILE*.md",
+      ":!bench/*.svg",
+    ) !== "";
   const commit = git("rev-parse", "HEAD");
-  return { label: `working tree (${commit.slice(0, 7)}${dirty ? " + uncommitted changes" : ""})`, commit,
-    subject: git("log", "-1", "--format=%s", commit), dir: repoRoot };
+  return {
+    label: `working tree (${commit.slice(0, 7)}${dirty ? " + uncommitted changes" : ""})`,
+    commit,
+    subject: git("log", "-1", "--format=%s", commit),
+    dir: repoRoot,
+  };
 }
 
 /** Unpacks and installs `ref` once per commit; later runs reuse it. */

@@ -38,7 +38,10 @@ export async function startBenchEnv(): Promise<BenchEnv> {
   // The original flow: PostgREST over the tables (schema wa_data here; public in the original),
   // as a service client would use them. No pre-request hook, PostgREST's own OpenAPI.
   const baseline = await startPostgrest({
-    dbUri, jwtSecret, port: await freePort(), poolSize: 20,
+    dbUri,
+    jwtSecret,
+    port: await freePort(),
+    poolSize: 20,
     env: { PGRST_DB_SCHEMAS: "wa_data", PGRST_DB_PRE_REQUEST: "", PGRST_DB_ROOT_SPEC: "" },
   });
   const close = async () => {
@@ -48,10 +51,17 @@ export async function startBenchEnv(): Promise<BenchEnv> {
     await target.teardown();
   };
   try {
-    const baselineJwt = await new SignJWT({ role: "bench_baseline" }).setProtectedHeader({ alg: "HS256" })
-      .setExpirationTime("2h").sign(new TextEncoder().encode(jwtSecret));
+    const baselineJwt = await new SignJWT({ role: "bench_baseline" })
+      .setProtectedHeader({ alg: "HS256" })
+      .setExpirationTime("2h")
+      .sign(new TextEncoder().encode(jwtSecret));
     return {
-      target, db, ours, baseline, baselineJwt, close,
+      target,
+      db,
+      ours,
+      baseline,
+      baselineJwt,
+      close,
       gatewayKey: (await createApiKey(target.adminUrl, "gateway", "bench-gateway")).key,
       crmKey: (await createApiKey(target.adminUrl, "crm", "bench-crm")).key,
     };

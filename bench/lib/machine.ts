@@ -7,7 +7,9 @@ import { postgrestBin } from "../../scripts/lib/postgrest.js";
 export async function describeMachine(adminUrl: string) {
   const c = new pg.Client({ connectionString: adminUrl });
   await c.connect();
-  const { rows } = await c.query("select version() as v, current_setting('fsync') as fsync, current_setting('synchronous_commit') as sc, current_setting('shared_buffers') as sb");
+  const { rows } = await c.query(
+    "select version() as v, current_setting('fsync') as fsync, current_setting('synchronous_commit') as sc, current_setting('shared_buffers') as sb",
+  );
   await c.end();
   const cpuModel = cpus()[0]?.model ?? readFileSync("/proc/cpuinfo", "utf8").match(/model name\s*:\s*(.*)/)?.[1] ?? "unknown";
   return {

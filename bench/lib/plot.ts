@@ -11,7 +11,8 @@ export async function ackLatencySvg(rows: AckLatencyRow[]): Promise<string> {
   const spec: TopLevelSpec = {
     $schema: "https://vega.github.io/schema/vega-lite/v5.json",
     title: "Error ACK latency through HTTP (median)",
-    width: 520, height: 320,
+    width: 520,
+    height: 320,
     data: { values },
     mark: { type: "line", point: true },
     encoding: {

@@ -21,7 +21,10 @@ await migrate(adminUrl, { quiet: true });
 const gatewayKey = (await createApiKey(adminUrl, "gateway", "ab-gateway")).key as string;
 const crmKey = (await createApiKey(adminUrl, "crm", "ab-crm")).key as string;
 const api = await startPostgrest({ dbUri, jwtSecret, port: Number(port), poolSize: 20 });
-const stop = async () => { await api.stop(); process.exit(0); };
+const stop = async () => {
+  await api.stop();
+  process.exit(0);
+};
 process.stdin.on("end", stop);
 process.stdin.on("close", stop);
 process.on("SIGTERM", stop);

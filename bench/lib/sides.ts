@@ -36,24 +36,46 @@ export interface Sides {
   close(): Promise<void>;
 }
 
-async function serve(build: Build, name: string, label: string, target: Target, dbName: string, jwtSecret: string,
-  children: ChildProcess[]): Promise<Side> {
+async function serve(
+  build: Build,
+  name: string,
+  label: string,
+  target: Target,
+  dbName: string,
+  jwtSecret: string,
+  children: ChildProcess[],
+): Promise<Side> {
   const adminUrl = target.serverUrl(dbName);
-  const child = spawn(join(build.dir, "node_modules", ".bin", "tsx"),
-    [join(repoRoot, "bench", "lib", "serve-build.ts"), build.dir, adminUrl, await target.postgrestUri(dbName), jwtSecret, String(await freePort())],
-    { cwd: build.dir, stdio: ["pipe", "pipe", "inherit"] });
+  const child = spawn(
+    join(build.dir, "node_modules", ".bin", "tsx"),
+    [
+      join(repoRoot, "bench", "lib", "serve-build.ts"),
+      build.dir,
+      adminUrl,
+      await target.postgrestUri(dbName),
+      jwtSecret,
+      String(await freePort()),
+    ],
+    { cwd: build.dir, stdio: ["pipe", "pipe", "inherit"] },
+  );
   children.push(child);
   const ready = await new Promise<{ url: string; gatewayKey: string; crmKey: string }>((resolve, reject) => {
     const lines = createInterface({ input: child.stdout! });
     lines.on("line", (line) => {
-      if (line.startsWith("{\"url\"")) resolve(JSON.parse(line));
+      if (line.startsWith('{"url"')) resolve(JSON.parse(line));
       else process.stdout.write(`  [${name}] ${line}\n`);
     });
     child.once("exit", (code) => reject(new Error(`serving ${build.label} failed (exit ${code}; its output is above)`)));
   });
   const db = new pg.Pool({ connectionString: adminUrl, max: 4, ...withSearchPath() });
   return {
-    name, label, build, adminUrl, dbName, db, ...ready,
+    name,
+    label,
+    build,
+    adminUrl,
+    dbName,
+    db,
+    ...ready,
     hasRpc: async (rpc) => (await db.query("select to_regproc($1) is not null as ok", [`api.${rpc}`])).rows[0].ok as boolean,
   };
 }
@@ -65,19 +87,25 @@ async function serve(build: Build, name: string, label: string, target: Target, 
  * are the last word for the PostgREST that reads them, while newer builds read their config file.
  */
 export async function startSides(builds: { build: Build; name: string; label: string }[], settings: string[] = []): Promise<Sides> {
-  if (process.env.DATABASE_URL) throw new Error("the A/B bench needs its own cluster (two builds' roles would share your server): unset DATABASE_URL");
+  if (process.env.DATABASE_URL)
+    throw new Error("the A/B bench needs its own cluster (two builds' roles would share your server): unset DATABASE_URL");
   const target = await testTarget({ settings });
   const jwtSecret = randomSecret();
   const children: ChildProcess[] = [];
   const sides: Side[] = [];
   const close = async () => {
     await Promise.all(sides.map((s) => s.db.end()));
-    await Promise.all(children.map((c) => new Promise<void>((resolve) => {
-      if (c.exitCode !== null) return resolve();
-      c.once("exit", () => resolve());
-      c.stdin?.end();
-      setTimeout(() => c.kill("SIGKILL"), 10_000).unref();
-    })));
+    await Promise.all(
+      children.map(
+        (c) =>
+          new Promise<void>((resolve) => {
+            if (c.exitCode !== null) return resolve();
+            c.once("exit", () => resolve());
+            c.stdin?.end();
+            setTimeout(() => c.kill("SIGKILL"), 10_000).unref();
+          }),
+      ),
+    );
     await target.teardown();
   };
   try {

@@ -5,7 +5,14 @@ import type { BenchEnv } from "../lib/env.js";
 import { makeCampaign, markAllSent } from "../lib/fixtures.js";
 import { median, quantile, round, timed } from "../lib/stats.js";
 
-export interface AckLatencyRow { size: number; oursMedianMs: number; oursP95Ms: number; baselineMedianMs: number; baselineP95Ms: number; speedup: number }
+export interface AckLatencyRow {
+  size: number;
+  oursMedianMs: number;
+  oursP95Ms: number;
+  baselineMedianMs: number;
+  baselineP95Ms: number;
+  speedup: number;
+}
 
 export async function ackLatency(env: BenchEnv, sizes: number[], samples: number): Promise<AckLatencyRow[]> {
   const baseline = tableClient(env.baseline.url, env.baselineJwt);
@@ -24,7 +31,8 @@ export async function ackLatency(env: BenchEnv, sizes: number[], samples: number
     for (let k = 0; k < n + warmup; k++) {
       const [a] = await timed(async () => {
         const res = await fetch(`${env.ours.url}/rpc/record_message_error`, {
-          method: "POST", headers: { "content-type": "application/json", "x-api-key": env.gatewayKey },
+          method: "POST",
+          headers: { "content-type": "application/json", "x-api-key": env.gatewayKey },
           body: JSON.stringify({ sessionId, messageId: `${sessionId}_${2 * k + 1}`, errorCode: 420, errorMessage: "bench" }),
         });
         const body = (await res.json()) as { results: { outcome: string }[] };
@@ -34,15 +42,21 @@ export async function ackLatency(env: BenchEnv, sizes: number[], samples: number
     }
     for (let k = 0; k < n + warmup; k++) {
       const [b] = await timed(async () => {
-        const r = await originalRecordMessageError(baseline, { messageId: `${sessionId}_${2 * k + 2}`, errorCode: 420, errorMessage: "bench" });
+        const r = await originalRecordMessageError(baseline, {
+          messageId: `${sessionId}_${2 * k + 2}`,
+          errorCode: 420,
+          errorMessage: "bench",
+        });
         if (r !== "applied") throw new Error(`baseline: ${r}`);
       });
       if (k >= warmup) base.push(b);
     }
     const row = {
       size,
-      oursMedianMs: round(median(ours)), oursP95Ms: round(quantile(ours, 0.95)),
-      baselineMedianMs: round(median(base)), baselineP95Ms: round(quantile(base, 0.95)),
+      oursMedianMs: round(median(ours)),
+      oursP95Ms: round(quantile(ours, 0.95)),
+      baselineMedianMs: round(median(base)),
+      baselineP95Ms: round(quantile(base, 0.95)),
       speedup: round(median(base) / median(ours), 1),
     };
     console.log(`  ack latency @${size}: ours ${row.oursMedianMs} ms, baseline ${row.baselineMedianMs} ms (${row.speedup}×)`);

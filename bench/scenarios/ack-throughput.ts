@@ -12,8 +12,22 @@ import type { Target } from "../../scripts/lib/target.js";
 import type { BenchEnv } from "../lib/env.js";
 import { round } from "../lib/stats.js";
 
-export interface ThroughputRow { concurrency: number; tool: string; oursPerSec: number; limitPerSec: number; percentOfLimit: number; non2xx: number; errors: number }
-export interface BatchThroughputRow { concurrency: number; batch: number; requestsPerSec: number; eventsPerSec: number; non2xx: number }
+export interface ThroughputRow {
+  concurrency: number;
+  tool: string;
+  oursPerSec: number;
+  limitPerSec: number;
+  percentOfLimit: number;
+  non2xx: number;
+  errors: number;
+}
+export interface BatchThroughputRow {
+  concurrency: number;
+  batch: number;
+  requestsPerSec: number;
+  eventsPerSec: number;
+  non2xx: number;
+}
 
 /** Transactions per second of pgbench running `sql` over the local socket of `target`'s own cluster. */
 export function pgbenchTps(target: Target, db: string, sql: string, concurrency: number, seconds: number): number {
@@ -22,17 +36,38 @@ export function pgbenchTps(target: Target, db: string, sql: string, concurrency:
   const dir = mkdtempSync(join(tmpdir(), "wa-pgbench-"));
   const script = join(dir, "ack.sql");
   writeFileSync(script, `\\set n random(1, 2000000000)\n${sql}\n`);
-  const r = spawnSync(join(target.binDir, "pgbench"), [
-    "-h", cluster.socketDir, "-p", String(cluster.port), "-U", "postgres", "-n", "-M", "prepared",
-    "-c", String(concurrency), "-j", String(Math.min(concurrency, 2)), "-T", String(seconds), "-f", script, db,
-  ], { encoding: "utf8" });
+  const r = spawnSync(
+    join(target.binDir, "pgbench"),
+    [
+      "-h",
+      cluster.socketDir,
+      "-p",
+      String(cluster.port),
+      "-U",
+      "postgres",
+      "-n",
+      "-M",
+      "prepared",
+      "-c",
+      String(concurrency),
+      "-j",
+      String(Math.min(concurrency, 2)),
+      "-T",
+      String(seconds),
+      "-f",
+      script,
+      db,
+    ],
+    { encoding: "utf8" },
+  );
   const tps = r.stdout.match(/tps = ([\d.]+) \(without initial connection time\)/)?.[1];
   if (!tps) throw new Error(`pgbench failed: ${r.stdout}${r.stderr}`);
   return Number(tps);
 }
 
 /** The same ACK as the HTTP side posts (an unknown message id), for pgbench (:n is random per transaction). */
-export const PGBENCH_ACK = "select api.record_message_error(jsonb_build_object('sessionId', 'pgbench', 'messageId', 'pgb_' || :n, 'errorCode', 420));";
+export const PGBENCH_ACK =
+  "select api.record_message_error(jsonb_build_object('sessionId', 'pgbench', 'messageId', 'pgb_' || :n, 'errorCode', 420));";
 
 const pgbench = (env: BenchEnv, concurrency: number, seconds: number) =>
   pgbenchTps(env.target, env.target.dbName, PGBENCH_ACK, concurrency, seconds);
@@ -49,7 +84,9 @@ function oursWithWrk(env: BenchEnv, concurrency: number, seconds: number, batch 
 export function wrkRps(url: string, apiKey: string, path: string, concurrency: number, seconds: number, batch = 1) {
   const dir = mkdtempSync(join(tmpdir(), "wa-wrk-"));
   const script = join(dir, "ack.lua");
-  writeFileSync(script, `math.randomseed(os.time())
+  writeFileSync(
+    script,
+    `math.randomseed(os.time())
 local function event()
   return '{"sessionId":"wrk","messageId":"wrk_' .. math.random(1, 2147483647) .. '_' .. math.random(1, 2147483647) .. '","errorCode":420}'
 end
@@ -62,9 +99,11 @@ request = function()
   end
   return wrk.format("POST", "${path}", {["content-type"] = "application/json", ["x-api-key"] = "${apiKey}"}, body)
 end
-`);
-  const r = spawnSync("wrk", ["-t", String(Math.min(concurrency, 2)), "-c", String(concurrency), "-d", `${seconds}s`, "-s", script, url],
-    { encoding: "utf8" });
+`,
+  );
+  const r = spawnSync("wrk", ["-t", String(Math.min(concurrency, 2)), "-c", String(concurrency), "-d", `${seconds}s`, "-s", script, url], {
+    encoding: "utf8",
+  });
   const perSec = Number(r.stdout.match(/Requests\/sec:\s+([\d.]+)/)?.[1]);
   if (!perSec) throw new Error(`wrk failed: ${r.stdout}${r.stderr}`);
   const non2xx = Number(r.stdout.match(/Non-2xx or 3xx responses: (\d+)/)?.[1] ?? 0);
@@ -80,11 +119,16 @@ async function ours(env: BenchEnv, concurrency: number, seconds: number) {
     url: `${env.ours.url}/rpc/record_message_error`,
     connections: concurrency,
     duration: seconds,
-    requests: [{
-      method: "POST",
-      headers: { "content-type": "application/json", "x-api-key": env.gatewayKey },
-      setupRequest: (req) => ({ ...req, body: JSON.stringify({ sessionId: "autocannon", messageId: `${prefix}_${n++}`, errorCode: 420 }) }),
-    }],
+    requests: [
+      {
+        method: "POST",
+        headers: { "content-type": "application/json", "x-api-key": env.gatewayKey },
+        setupRequest: (req) => ({
+          ...req,
+          body: JSON.stringify({ sessionId: "autocannon", messageId: `${prefix}_${n++}`, errorCode: 420 }),
+        }),
+      },
+    ],
   });
   return { tool: "autocannon", perSec: result.requests.average, non2xx: result.non2xx, errors: result.errors };
 }
@@ -94,8 +138,15 @@ export async function ackThroughput(env: BenchEnv, levels: number[], seconds: nu
   for (const c of levels) {
     const o = await ours(env, c, seconds);
     const limit = pgbench(env, c, seconds);
-    const row = { concurrency: c, tool: o.tool, oursPerSec: round(o.perSec, 0), limitPerSec: round(limit, 0),
-      percentOfLimit: round((100 * o.perSec) / limit, 0), non2xx: o.non2xx, errors: o.errors };
+    const row = {
+      concurrency: c,
+      tool: o.tool,
+      oursPerSec: round(o.perSec, 0),
+      limitPerSec: round(limit, 0),
+      percentOfLimit: round((100 * o.perSec) / limit, 0),
+      non2xx: o.non2xx,
+      errors: o.errors,
+    };
     console.log(`  ack throughput @${c}: ours ${row.oursPerSec}/s, pgbench ${row.limitPerSec}/s (${row.percentOfLimit}%)`);
     out.push(row);
   }

@@ -4,7 +4,12 @@ import type { BenchEnv } from "../lib/env.js";
 import { createCampaign, syncGroups } from "../lib/fixtures.js";
 import { median, round, timed } from "../lib/stats.js";
 
-export interface CreationRow { groups: number; statementMs: number; perRowMs: number; speedup: number }
+export interface CreationRow {
+  groups: number;
+  statementMs: number;
+  perRowMs: number;
+  speedup: number;
+}
 
 async function create(env: BenchEnv, sessionId: string, n: number) {
   const [ms, id] = await timed(() => createCampaign(env.db, sessionId, n));
@@ -16,7 +21,9 @@ async function create(env: BenchEnv, sessionId: string, n: number) {
 async function perRow<T>(env: BenchEnv, fn: () => Promise<T>): Promise<T> {
   await env.db.query(`alter table notification_campaign_groups disable trigger tg_campaign_groups__totals_insert;
                       alter table notification_campaign_groups enable trigger bench_row_totals`);
-  try { return await fn(); } finally {
+  try {
+    return await fn();
+  } finally {
     await env.db.query(`alter table notification_campaign_groups disable trigger bench_row_totals;
                         alter table notification_campaign_groups enable trigger tg_campaign_groups__totals_insert`);
   }
@@ -36,7 +43,12 @@ export async function campaignCreation(env: BenchEnv, sizes: number[], repeats: 
       // transaction): above 10,000 groups it is measured once, or the bench would take hours.
       if (k === 0 || n <= 10_000) pr.push(await perRow(env, () => create(env, sessionId, n)));
     }
-    const row = { groups: n, statementMs: round(median(st), 0), perRowMs: round(median(pr), 0), speedup: round(median(pr) / median(st), 1) };
+    const row = {
+      groups: n,
+      statementMs: round(median(st), 0),
+      perRowMs: round(median(pr), 0),
+      speedup: round(median(pr) / median(st), 1),
+    };
     console.log(`  create campaign ${n}: statement-level ${row.statementMs} ms, per-row ${row.perRowMs} ms (${row.speedup}×)`);
     out.push(row);
   }

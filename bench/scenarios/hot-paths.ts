@@ -8,7 +8,13 @@ import { createCampaign, makeCampaign, markAllSent, syncGroups } from "../lib/fi
 import type { Side } from "../lib/sides.js";
 import { jidFrom } from "../../test/support/jids.js";
 
-export interface HotPathPlan { singleAcks: number; batches: number; resyncs: number; creations: number; sendRecords: number }
+export interface HotPathPlan {
+  singleAcks: number;
+  batches: number;
+  resyncs: number;
+  creations: number;
+  sendRecords: number;
+}
 
 export const HOT_PATH_PLANS: Record<"full" | "quick", { rounds: number; perRound: HotPathPlan }> = {
   // Per side: 300 single ACKs, 20 batches of ACKs, 20 of progress events, 20 re-syncs of each
@@ -33,16 +39,26 @@ async function sentCampaign(side: Side, sessionId: string, size: number, needed:
   await vacuum(side);
 }
 
-const errorEvent = (sessionId: string, i: number) =>
-  ({ event: "message_error", sessionId, messageId: `${sessionId}_${i}`, groupJid: jidFrom(i), errorCode: 420, errorMessage: "bench" });
+const errorEvent = (sessionId: string, i: number) => ({
+  event: "message_error",
+  sessionId,
+  messageId: `${sessionId}_${i}`,
+  groupJid: jidFrom(i),
+  errorCode: 420,
+  errorMessage: "bench",
+});
 
 /** The compact group list a gateway client sends (stored fields only), community parents included. */
 export function groupList(n: number, offset = 0, renamed = 0) {
   return Array.from({ length: n }, (_, j) => {
     const i = offset + j + 1;
     return {
-      id: jidFrom(i), subject: `Group ${i}${j < renamed ? " (renamed)" : ""}`, size: 10 + ((i * 7919) % 50),
-      announce: i % 10 === 0, isCommunity: i % 50 === 0, isCommunityAnnounce: i % 50 === 1,
+      id: jidFrom(i),
+      subject: `Group ${i}${j < renamed ? " (renamed)" : ""}`,
+      size: 10 + ((i * 7919) % 50),
+      announce: i % 10 === 0,
+      isCommunity: i % 50 === 0,
+      isCommunityAnnounce: i % 50 === 1,
       ...(i % 50 === 1 ? { linkedParent: jidFrom(i - 1) } : {}),
     };
   });
@@ -50,8 +66,13 @@ export function groupList(n: number, offset = 0, renamed = 0) {
 
 export function hotPathCases(p: HotPathPlan): AbCase[] {
   const singles: AbCase = {
-    name: "single error ACK (10,000-row campaign)", perRound: p.singleAcks, warmup: 20,
-    setup: async (side, n) => { await sentCampaign(side, "ab_single", ACK_CAMPAIGN, n); return true; },
+    name: "single error ACK (10,000-row campaign)",
+    perRound: p.singleAcks,
+    warmup: 20,
+    setup: async (side, n) => {
+      await sentCampaign(side, "ab_single", ACK_CAMPAIGN, n);
+      return true;
+    },
     body: (_, k) => JSON.stringify(errorEvent("ab_single", k + 1)),
     request: async (side, body) => {
       const r = await rpc(side, "record_message_error", body, "gateway");
@@ -59,8 +80,13 @@ export function hotPathCases(p: HotPathPlan): AbCase[] {
     },
   };
   const batches: AbCase = {
-    name: "batch of 100 error ACKs", perRound: p.batches, warmup: 2,
-    setup: async (side, n) => { await sentCampaign(side, "ab_batch", ACK_CAMPAIGN, n * BATCH); return true; },
+    name: "batch of 100 error ACKs",
+    perRound: p.batches,
+    warmup: 2,
+    setup: async (side, n) => {
+      await sentCampaign(side, "ab_batch", ACK_CAMPAIGN, n * BATCH);
+      return true;
+    },
     body: (_, k) => JSON.stringify({ events: Array.from({ length: BATCH }, (_, e) => errorEvent("ab_batch", k * BATCH + e + 1)) }),
     request: async (side, body) => {
       const r = await rpc(side, "record_message_error", body, "gateway");
@@ -68,16 +94,21 @@ export function hotPathCases(p: HotPathPlan): AbCase[] {
     },
   };
   const progress: AbCase = {
-    name: "batch of 100 progress events", perRound: p.batches, warmup: 2,
+    name: "batch of 100 progress events",
+    perRound: p.batches,
+    warmup: 2,
     setup: async (side, n) => {
       if (!(await side.hasRpc("record_message_status"))) return "no record_message_status in this build";
       await sentCampaign(side, "ab_progress", ACK_CAMPAIGN, n * BATCH);
       return true;
     },
-    body: (_, k) => JSON.stringify({ events: Array.from({ length: BATCH }, (_, e) => {
-      const i = k * BATCH + e + 1;
-      return { sessionId: "ab_progress", messageId: `ab_progress_${i}`, status: "delivered", at: 1764072000 + i };
-    }) }),
+    body: (_, k) =>
+      JSON.stringify({
+        events: Array.from({ length: BATCH }, (_, e) => {
+          const i = k * BATCH + e + 1;
+          return { sessionId: "ab_progress", messageId: `ab_progress_${i}`, status: "delivered", at: 1764072000 + i };
+        }),
+      }),
     request: async (side, body) => {
       const r = await rpc(side, "record_message_status", body, "gateway");
       if (r.counts?.applied !== BATCH) throw new Error(`${side.name}: ${JSON.stringify(r.counts)}`);
@@ -86,8 +117,14 @@ export function hotPathCases(p: HotPathPlan): AbCase[] {
   const unchanged = JSON.stringify({ sessionId: "ab_resync", groups: groupList(SYNC_GROUPS) });
   const sendable = groupList(SYNC_GROUPS).filter((g) => !g.isCommunity).length;
   const noChange: AbCase = {
-    name: "no-change re-sync of 1,000 groups", perRound: p.resyncs, warmup: 2,
-    setup: async (side) => { await rpc(side, "sync_groups", unchanged, "gateway"); await vacuum(side); return true; },
+    name: "no-change re-sync of 1,000 groups",
+    perRound: p.resyncs,
+    warmup: 2,
+    setup: async (side) => {
+      await rpc(side, "sync_groups", unchanged, "gateway");
+      await vacuum(side);
+      return true;
+    },
     body: () => unchanged,
     request: async (side, body) => {
       const r = await rpc(side, "sync_groups", body, "gateway");
@@ -95,12 +132,21 @@ export function hotPathCases(p: HotPathPlan): AbCase[] {
     },
   };
   // Two versions of one list, a tenth of the subjects apart: every re-sync changes a tenth of the groups.
-  const versions = [groupList(SYNC_GROUPS, 0, SYNC_GROUPS / 10), groupList(SYNC_GROUPS)]
-    .map((groups) => JSON.stringify({ sessionId: "ab_resync_10", groups }));
-  const changedPerSync = groupList(SYNC_GROUPS).slice(0, SYNC_GROUPS / 10).filter((g) => !g.isCommunity).length;
+  const versions = [groupList(SYNC_GROUPS, 0, SYNC_GROUPS / 10), groupList(SYNC_GROUPS)].map((groups) =>
+    JSON.stringify({ sessionId: "ab_resync_10", groups }),
+  );
+  const changedPerSync = groupList(SYNC_GROUPS)
+    .slice(0, SYNC_GROUPS / 10)
+    .filter((g) => !g.isCommunity).length;
   const tenth: AbCase = {
-    name: "re-sync of 1,000 groups, 10% changed", perRound: p.resyncs, warmup: 2,
-    setup: async (side) => { await rpc(side, "sync_groups", versions[1]!, "gateway"); await vacuum(side); return true; },
+    name: "re-sync of 1,000 groups, 10% changed",
+    perRound: p.resyncs,
+    warmup: 2,
+    setup: async (side) => {
+      await rpc(side, "sync_groups", versions[1]!, "gateway");
+      await vacuum(side);
+      return true;
+    },
     body: (_, k) => versions[k % 2]!,
     request: async (side, body) => {
       const r = await rpc(side, "sync_groups", body, "gateway");
@@ -109,8 +155,14 @@ export function hotPathCases(p: HotPathPlan): AbCase[] {
   };
   const jids = Array.from({ length: CREATE_GROUPS }, (_, j) => jidFrom(j + 1));
   const create: AbCase = {
-    name: "create_campaign of 10,000 groups", perRound: p.creations, warmup: 1,
-    setup: async (side) => { await syncGroups(side.db, "ab_create", CREATE_GROUPS); await vacuum(side); return true; },
+    name: "create_campaign of 10,000 groups",
+    perRound: p.creations,
+    warmup: 1,
+    setup: async (side) => {
+      await syncGroups(side.db, "ab_create", CREATE_GROUPS);
+      await vacuum(side);
+      return true;
+    },
     body: (_, k) => JSON.stringify({ name: `ab ${k}`, message: "hello", sessionId: "ab_create", groupJids: jids }),
     request: async (side, body) => {
       const r = await rpc(side, "create_campaign", body, "crm");
@@ -119,7 +171,9 @@ export function hotPathCases(p: HotPathPlan): AbCase[] {
   };
   const campaigns = new Map<string, number[]>();
   const sends: AbCase = {
-    name: "record_message_sent of 5,000", perRound: p.sendRecords, warmup: 1,
+    name: "record_message_sent of 5,000",
+    perRound: p.sendRecords,
+    warmup: 1,
     setup: async (side, n) => {
       await syncGroups(side.db, "ab_sent", SEND_RECORD);
       const ids: number[] = [];
@@ -128,8 +182,11 @@ export function hotPathCases(p: HotPathPlan): AbCase[] {
       await vacuum(side);
       return true;
     },
-    body: (side, k) => JSON.stringify({ campaignId: campaigns.get(side.name)![k],
-      sends: jids.slice(0, SEND_RECORD).map((groupJid, i) => ({ groupJid, messageId: `ab_sent_${k}_${i}` })) }),
+    body: (side, k) =>
+      JSON.stringify({
+        campaignId: campaigns.get(side.name)![k],
+        sends: jids.slice(0, SEND_RECORD).map((groupJid, i) => ({ groupJid, messageId: `ab_sent_${k}_${i}` })),
+      }),
     request: async (side, body) => {
       const r = await rpc(side, "record_message_sent", body, "crm");
       if (r.sent !== SEND_RECORD) throw new Error(`${side.name}: ${JSON.stringify(r).slice(0, 300)}`);

@@ -32,22 +32,41 @@ export const PROFILE_SETTINGS = [
   "pg_stat_statements.track_utility = off",
 ];
 
-export interface StatementCost { query: string; toplevel: boolean; callsPerRequest: number; msPerRequest: number }
+export interface StatementCost {
+  query: string;
+  toplevel: boolean;
+  callsPerRequest: number;
+  msPerRequest: number;
+}
 export interface CaseProfile {
   case: string;
   sides: { side: string; clientMeanMs: number; databaseMs: number; outsideMs: number; statements: StatementCost[] }[];
 }
-export interface ThroughputProfile { side: string; concurrency: number; ackHttp: number; ackPgbench: number; emptyHttp: number; emptyPgbench: number }
+export interface ThroughputProfile {
+  side: string;
+  concurrency: number;
+  ackHttp: number;
+  ackPgbench: number;
+  emptyHttp: number;
+  emptyPgbench: number;
+}
 export interface SyncProfile {
-  groups: number; phase: string;
+  groups: number;
+  phase: string;
   client: { totalMs: number; compactMs: number; databaseMs: number };
   baseline: { totalMs: number; parseMapMs: number; databaseMs: number };
   ratio: number;
 }
 export interface ProfileResult {
-  command: string; date: string; machine: Record<string, string | number>;
-  a: { label: string; commit: string }; b: { label: string; commit: string };
-  cases: CaseProfile[]; throughput: ThroughputProfile[]; sync: SyncProfile[]; rows: AbRow[];
+  command: string;
+  date: string;
+  machine: Record<string, string | number>;
+  a: { label: string; commit: string };
+  b: { label: string; commit: string };
+  cases: CaseProfile[];
+  throughput: ThroughputProfile[];
+  sync: SyncProfile[];
+  rows: AbRow[];
 }
 
 const oneLine = (q: string) => q.replace(/\s+/g, " ").trim();
@@ -62,14 +81,20 @@ async function statements(side: Side, requests: number): Promise<StatementCost[]
     from pg_stat_statements s join pg_database d on d.oid = s.dbid
     where d.datname = current_database() and s.query not like '%pg_stat_statements%'
     order by s.total_exec_time desc`);
-  return rows.map((r) => ({ query: oneLine(r.query), toplevel: r.toplevel, callsPerRequest: round(r.calls / requests, 2),
-    msPerRequest: round(r.ms / requests, 3) }));
+  return rows.map((r) => ({
+    query: oneLine(r.query),
+    toplevel: r.toplevel,
+    callsPerRequest: round(r.calls / requests, 2),
+    msPerRequest: round(r.ms / requests, 3),
+  }));
 }
 
 /** An RPC that does nothing: what PostgREST and the pre-request hook cost per request, alone. */
 function emptyRpcCase(): AbCase {
   return {
-    name: "empty RPC (PostgREST + pre-request hook only)", perRound: 30, warmup: 20,
+    name: "empty RPC (PostgREST + pre-request hook only)",
+    perRound: 30,
+    warmup: 20,
     setup: async (side) => {
       await side.db.query(`create or replace function api.bench_empty(jsonb) returns jsonb
         language sql volatile as $$ select '{}'::jsonb $$;
@@ -77,14 +102,19 @@ function emptyRpcCase(): AbCase {
         grant execute on function api.bench_empty(jsonb) to gateway;
         notify pgrst, 'reload schema'`);
       for (let i = 0; i < 100; i++) {
-        const ok = await rpc(side, "bench_empty", "{}", "gateway").then(() => true, () => false);
+        const ok = await rpc(side, "bench_empty", "{}", "gateway").then(
+          () => true,
+          () => false,
+        );
         if (ok) return true;
         await sleep(100);
       }
       throw new Error(`${side.name}: api.bench_empty never became callable`);
     },
     body: () => "{}",
-    request: async (side, body) => { await rpc(side, "bench_empty", body, "gateway"); },
+    request: async (side, body) => {
+      await rpc(side, "bench_empty", body, "gateway");
+    },
   };
 }
 
@@ -94,13 +124,16 @@ async function throughput(env: Sides, seconds: number): Promise<ThroughputProfil
   for (const side of env.sides) {
     for (const c of [1, 8]) {
       const row = {
-        side: side.name, concurrency: c,
+        side: side.name,
+        concurrency: c,
         ackHttp: round(wrkRps(side.url, side.gatewayKey, "/rpc/record_message_error", c, seconds).perSec, 0),
         ackPgbench: round(pgbenchTps(env.target, side.dbName, PGBENCH_ACK, c, seconds), 0),
         emptyHttp: round(wrkRps(side.url, side.gatewayKey, "/rpc/bench_empty", c, seconds).perSec, 0),
         emptyPgbench: round(pgbenchTps(env.target, side.dbName, "select api.bench_empty('{}');", c, seconds), 0),
       };
-      console.log(`  throughput ${side.name} @${c}: ACK ${row.ackHttp}/s over HTTP, ${row.ackPgbench}/s pgbench; empty ${row.emptyHttp}/s over HTTP, ${row.emptyPgbench}/s pgbench`);
+      console.log(
+        `  throughput ${side.name} @${c}: ACK ${row.ackHttp}/s over HTTP, ${row.ackPgbench}/s pgbench; empty ${row.emptyHttp}/s over HTTP, ${row.emptyPgbench}/s pgbench`,
+      );
       out.push(row);
     }
   }
@@ -119,22 +152,28 @@ async function syncProfile(env: Sides, sizes: { groups: number; rounds: number }
   const side = env.sides[0]!;
   await side.db.query(readFileSync(join(repoRoot, "bench", "sql", "baseline-role.sql"), "utf8"));
   const baselineApi = await startPostgrest({
-    dbUri: await env.target.postgrestUri(side.dbName), jwtSecret: env.jwtSecret, port: await freePort(), poolSize: 20,
+    dbUri: await env.target.postgrestUri(side.dbName),
+    jwtSecret: env.jwtSecret,
+    port: await freePort(),
+    poolSize: 20,
     env: { PGRST_DB_SCHEMAS: "wa_data", PGRST_DB_PRE_REQUEST: "", PGRST_DB_ROOT_SPEC: "" },
   });
   try {
-    const jwt = await new SignJWT({ role: "bench_baseline" }).setProtectedHeader({ alg: "HS256" })
-      .setExpirationTime("2h").sign(new TextEncoder().encode(env.jwtSecret));
+    const jwt = await new SignJWT({ role: "bench_baseline" })
+      .setProtectedHeader({ alg: "HS256" })
+      .setExpirationTime("2h")
+      .sign(new TextEncoder().encode(env.jwtSecret));
     const baseline = tableClient(baselineApi.url, jwt);
     const gateway = createGatewayClient({ url: side.url, apiKey: side.gatewayKey });
     const out: SyncProfile[] = [];
     for (const { groups: n, rounds } of sizes) {
       const phases: [string, RawGroup[]][] = [
-        ["first sync", baileysPayload(n, 0)], ["no-change re-sync", baileysPayload(n, 0)],
+        ["first sync", baileysPayload(n, 0)],
+        ["no-change re-sync", baileysPayload(n, 0)],
         ["10% changed", baileysPayload(n, 0, Math.floor(n / 10))],
       ];
       const t: Record<string, Record<string, number[]>> = {};
-      const push = (phase: string, key: string, v: number) => (((t[phase] ??= {})[key] ??= []).push(v));
+      const push = (phase: string, key: string, v: number) => ((t[phase] ??= {})[key] ??= []).push(v);
       for (let r = 0; r < rounds; r++) {
         for (const [phase, groups] of phases) {
           const rawBody = JSON.stringify({ sessionId: `prof_base_${n}_${r}`, groups });
@@ -163,12 +202,17 @@ async function syncProfile(env: Sides, sizes: { groups: number; rounds: number }
       }
       for (const [phase] of phases) {
         const m = (k: string) => round(median(t[phase]![k]!));
-        const row = { groups: n, phase,
+        const row = {
+          groups: n,
+          phase,
           client: { totalMs: m("clientTotal"), compactMs: m("clientCompact"), databaseMs: m("clientDb") },
           baseline: { totalMs: m("baseTotal"), parseMapMs: m("baseParse"), databaseMs: m("baseDb") },
-          ratio: round(median(t[phase]!.clientTotal!) / median(t[phase]!.baseTotal!)) };
-        console.log(`  sync ${n} ${phase}: client ${row.client.totalMs} ms (compaction ${row.client.compactMs}, database ${row.client.databaseMs}); ` +
-          `baseline ${row.baseline.totalMs} ms (parse+map ${row.baseline.parseMapMs}, database ${row.baseline.databaseMs}); client/baseline ${row.ratio}×`);
+          ratio: round(median(t[phase]!.clientTotal!) / median(t[phase]!.baseTotal!)),
+        };
+        console.log(
+          `  sync ${n} ${phase}: client ${row.client.totalMs} ms (compaction ${row.client.compactMs}, database ${row.client.databaseMs}); ` +
+            `baseline ${row.baseline.totalMs} ms (parse+map ${row.baseline.parseMapMs}, database ${row.baseline.databaseMs}); client/baseline ${row.ratio}×`,
+        );
         out.push(row);
       }
     }
@@ -181,7 +225,13 @@ async function syncProfile(env: Sides, sizes: { groups: number; rounds: number }
 export async function profileAgainst(ref: string, quick: boolean): Promise<ProfileResult> {
   const a = workingTree();
   const b = buildOf(ref);
-  const env = await startSides([{ build: a, name: "A", label: a.label }, { build: b, name: "B", label: b.label }], PROFILE_SETTINGS);
+  const env = await startSides(
+    [
+      { build: a, name: "A", label: a.label },
+      { build: b, name: "B", label: b.label },
+    ],
+    PROFILE_SETTINGS,
+  );
   try {
     for (const side of env.sides) await side.db.query("create extension if not exists pg_stat_statements");
     const machine = await describeMachine(env.sides[0]!.adminUrl);
@@ -189,27 +239,55 @@ export async function profileAgainst(ref: string, quick: boolean): Promise<Profi
     console.log(`profile (${quick ? "quick" : "full"}): A = ${a.label}, B = ${b.label}`);
     const cases: CaseProfile[] = [];
     const rows = await runAb(env.sides[0]!, env.sides[1]!, [emptyRpcCase(), ...hotPathCases(plan.perRound)], plan.rounds, {
-      measuring: async () => { await resetStatements(env.sides[0]!); },
+      measuring: async () => {
+        await resetStatements(env.sides[0]!);
+      },
       measured: async (c, row, requests) => {
         const profile: CaseProfile = { case: c.name, sides: [] };
-        for (const [side, s] of [[env.sides[0]!, row.a], [env.sides[1]!, row.b]] as const) {
+        for (const [side, s] of [
+          [env.sides[0]!, row.a],
+          [env.sides[1]!, row.b],
+        ] as const) {
           if (!s) continue;
           const st = await statements(side, requests);
-          const databaseMs = round(st.filter((x) => x.toplevel).reduce((x, y) => x + y.msPerRequest, 0), 3);
-          profile.sides.push({ side: side.name, clientMeanMs: s.meanMs, databaseMs, outsideMs: round(s.meanMs - databaseMs, 3),
-            statements: st.slice(0, 12) });
+          const databaseMs = round(
+            st.filter((x) => x.toplevel).reduce((x, y) => x + y.msPerRequest, 0),
+            3,
+          );
+          profile.sides.push({
+            side: side.name,
+            clientMeanMs: s.meanMs,
+            databaseMs,
+            outsideMs: round(s.meanMs - databaseMs, 3),
+            statements: st.slice(0, 12),
+          });
         }
         cases.push(profile);
       },
     });
     // Sync first: the throughput runs leave a large inbox behind for autovacuum.
     console.log("group sync through the client against the original flow");
-    const sync = await syncProfile(env, quick ? [{ groups: 1_000, rounds: 3 }] : [{ groups: 1_000, rounds: 7 }, { groups: 10_000, rounds: 3 }]);
+    const sync = await syncProfile(
+      env,
+      quick
+        ? [{ groups: 1_000, rounds: 3 }]
+        : [
+            { groups: 1_000, rounds: 7 },
+            { groups: 10_000, rounds: 3 },
+          ],
+    );
     console.log("throughput: ACKs and the empty RPC, through PostgREST (wrk) and pgbench");
     const tp = await throughput(env, quick ? 3 : 8);
     return {
-      command: `npm run bench -- --against ${ref} --profile${quick ? " --quick" : ""}`, date: new Date().toISOString(), machine,
-      a: { label: a.label, commit: a.commit }, b: { label: b.label, commit: b.commit }, cases, throughput: tp, sync, rows,
+      command: `npm run bench -- --against ${ref} --profile${quick ? " --quick" : ""}`,
+      date: new Date().toISOString(),
+      machine,
+      a: { label: a.label, commit: a.commit },
+      b: { label: b.label, commit: b.commit },
+      cases,
+      throughput: tp,
+      sync,
+      rows,
     };
   } finally {
     await env.close();
@@ -221,14 +299,28 @@ const table = (head: string[], rows: (string | number)[][]) =>
 
 export function renderProfile(p: ProfileResult): string {
   const m = p.machine;
-  const perCase = p.cases.map((c) => {
-    const sides = c.sides.map((s) => `**${s.side}** (${s.side === "A" ? p.a.label : p.b.label}): client mean ${s.clientMeanMs} ms = ` +
-      `database ${s.databaseMs} ms (top-level statements) + ${s.outsideMs} ms outside it (HTTP, PostgREST, client)
+  const perCase = p.cases
+    .map((c) => {
+      const sides = c.sides
+        .map(
+          (s) =>
+            `**${s.side}** (${s.side === "A" ? p.a.label : p.b.label}): client mean ${s.clientMeanMs} ms = ` +
+            `database ${s.databaseMs} ms (top-level statements) + ${s.outsideMs} ms outside it (HTTP, PostgREST, client)
 
-${table(["ms per request", "calls per request", "level", "statement"],
-  s.statements.map((x) => [x.msPerRequest, x.callsPerRequest, x.toplevel ? "top" : "nested", `\`${x.query.slice(0, 140).replace(/\|/g, "\\|")}\``]))}`).join("\n\n");
-    return `### ${c.case}\n\n${sides}`;
-  }).join("\n\n");
+${table(
+  ["ms per request", "calls per request", "level", "statement"],
+  s.statements.map((x) => [
+    x.msPerRequest,
+    x.callsPerRequest,
+    x.toplevel ? "top" : "nested",
+    `\`${x.query.slice(0, 140).replace(/\|/g, "\\|")}\``,
+  ]),
+)}`,
+        )
+        .join("\n\n");
+      return `### ${c.case}\n\n${sides}`;
+    })
+    .join("\n\n");
   return `# Profile: where the time of each hot path goes
 
 Generated by \`${p.command}\` on ${p.date}. Do not edit: re-run the command.
@@ -249,8 +341,18 @@ ${perCase}
 wrk posting single error ACKs (unknown message ids) through PostgREST, and pgbench calling the same
 function over the local socket; then both with the empty RPC. Per second.
 
-${table(["side", "concurrency", "ACK via HTTP", "ACK via pgbench", "HTTP / pgbench", "empty RPC via HTTP", "empty via pgbench"],
-  p.throughput.map((t) => [t.side, t.concurrency, t.ackHttp, t.ackPgbench, `${round((100 * t.ackHttp) / t.ackPgbench, 0)}%`, t.emptyHttp, t.emptyPgbench]))}
+${table(
+  ["side", "concurrency", "ACK via HTTP", "ACK via pgbench", "HTTP / pgbench", "empty RPC via HTTP", "empty via pgbench"],
+  p.throughput.map((t) => [
+    t.side,
+    t.concurrency,
+    t.ackHttp,
+    t.ackPgbench,
+    `${round((100 * t.ackHttp) / t.ackPgbench, 0)}%`,
+    t.emptyHttp,
+    t.emptyPgbench,
+  ]),
+)}
 
 ## Group sync through the client against the original flow (side A)
 
@@ -259,7 +361,19 @@ Realistic Baileys payloads (participant arrays included). Client: \`createGatewa
 (bench/baselines/ts-group-sync.ts): \`JSON.parse\` of the raw body and the mapping, then one bulk
 upsert through PostgREST's table endpoint. Database: top-level statements of that call. Medians.
 
-${table(["groups", "phase", "client total (ms)", "compaction", "database", "original total (ms)", "parse + map", "database", "client / original"],
-  p.sync.map((s) => [s.groups, s.phase, s.client.totalMs, s.client.compactMs, s.client.databaseMs, s.baseline.totalMs, s.baseline.parseMapMs, s.baseline.databaseMs, `${s.ratio}×`]))}
+${table(
+  ["groups", "phase", "client total (ms)", "compaction", "database", "original total (ms)", "parse + map", "database", "client / original"],
+  p.sync.map((s) => [
+    s.groups,
+    s.phase,
+    s.client.totalMs,
+    s.client.compactMs,
+    s.client.databaseMs,
+    s.baseline.totalMs,
+    s.baseline.parseMapMs,
+    s.baseline.databaseMs,
+    `${s.ratio}×`,
+  ]),
+)}
 `;
 }

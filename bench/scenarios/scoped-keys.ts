@@ -7,7 +7,14 @@ import type { BenchEnv } from "../lib/env.js";
 import { makeCampaign, markAllSent } from "../lib/fixtures.js";
 import { median, quantile, round, timed } from "../lib/stats.js";
 
-export interface ScopedRow { call: string; unscopedMedianMs: number; unscopedP95Ms: number; scopedMedianMs: number; scopedP95Ms: number; ratio: number }
+export interface ScopedRow {
+  call: string;
+  unscopedMedianMs: number;
+  unscopedP95Ms: number;
+  scopedMedianMs: number;
+  scopedP95Ms: number;
+  ratio: number;
+}
 
 export async function scopedKeys(env: BenchEnv, rounds: number): Promise<ScopedRow[]> {
   const sessionId = "scoped_bench";
@@ -21,14 +28,18 @@ export async function scopedKeys(env: BenchEnv, rounds: number): Promise<ScopedR
   const ack = async (key: string, n: number) => {
     const events = Array.from({ length: n }, () => ({ sessionId, messageId: `${sessionId}_${next++}`, errorCode: 420 }));
     const res = await fetch(`${env.ours.url}/rpc/record_message_error`, {
-      method: "POST", headers: { "content-type": "application/json", "x-api-key": key },
+      method: "POST",
+      headers: { "content-type": "application/json", "x-api-key": key },
       body: JSON.stringify(n === 1 ? events[0] : { events }),
     });
     const body = (await res.json()) as { counts?: { applied: number } };
     if (body.counts?.applied !== n) throw new Error(`scoped bench: ${JSON.stringify(body).slice(0, 300)}`);
   };
   const out: ScopedRow[] = [];
-  for (const [call, n] of [["single ACK", 1], ["batch of 100 ACKs", 100]] as const) {
+  for (const [call, n] of [
+    ["single ACK", 1],
+    ["batch of 100 ACKs", 100],
+  ] as const) {
     const a: number[] = [];
     const b: number[] = [];
     for (let k = 0; k < rounds + 2; k++) {
@@ -39,8 +50,12 @@ export async function scopedKeys(env: BenchEnv, rounds: number): Promise<ScopedR
       }
     }
     const row = {
-      call, unscopedMedianMs: round(median(a)), unscopedP95Ms: round(quantile(a, 0.95)),
-      scopedMedianMs: round(median(b)), scopedP95Ms: round(quantile(b, 0.95)), ratio: round(median(b) / median(a), 2),
+      call,
+      unscopedMedianMs: round(median(a)),
+      unscopedP95Ms: round(quantile(a, 0.95)),
+      scopedMedianMs: round(median(b)),
+      scopedP95Ms: round(quantile(b, 0.95)),
+      ratio: round(median(b) / median(a), 2),
     };
     console.log(`  ${call}: unscoped ${row.unscopedMedianMs} ms, scoped ${row.scopedMedianMs} ms (${row.ratio}×)`);
     out.push(row);

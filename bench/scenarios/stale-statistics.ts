@@ -8,15 +8,24 @@ import type { BenchEnv } from "../lib/env.js";
 import { JID_SQL } from "../../test/support/jids.js";
 import { round } from "../lib/stats.js";
 
-export interface StaleRow { groups: number; phase: string; oursMs: number; joinsMs: number; ratio: number }
+export interface StaleRow {
+  groups: number;
+  phase: string;
+  oursMs: number;
+  joinsMs: number;
+  ratio: number;
+}
 
 const FUNCTIONS = { ours: "api.sync_groups", joins: "internal.bench_sync_groups_joins" } as const;
 
 async function sync(env: BenchEnv, fn: string, sessionId: string, from: number, to: number): Promise<number> {
   const t = performance.now();
-  await env.db.query(`select ${fn}(jsonb_build_object('sessionId', $1::text, 'groups',
+  await env.db.query(
+    `select ${fn}(jsonb_build_object('sessionId', $1::text, 'groups',
       (select jsonb_agg(jsonb_build_object('id', ${JID_SQL}, 'subject', 'Group ' || i, 'size', 5))
-       from generate_series($2::int, $3::int) i)))`, [sessionId, from, to]);
+       from generate_series($2::int, $3::int) i)))`,
+    [sessionId, from, to],
+  );
   return performance.now() - t;
 }
 
@@ -34,15 +43,24 @@ export async function staleStatistics(env: BenchEnv, sizes: number[]): Promise<S
       for (const side of (sizes.indexOf(n) % 2 ? ["joins", "ours"] : ["ours", "joins"]) as (keyof typeof FUNCTIONS)[]) {
         (times["first sync"] ??= {} as never)[side] = await sync(env, FUNCTIONS[side], sessions[side], 1, n);
         // A tenth of the groups left: the re-sync deactivates them (the table → payload direction).
-        (times["re-sync, a tenth gone"] ??= {} as never)[side] = await sync(env, FUNCTIONS[side], sessions[side], Math.floor(n / 10) + 1, n);
+        (times["re-sync, a tenth gone"] ??= {} as never)[side] = await sync(
+          env,
+          FUNCTIONS[side],
+          sessions[side],
+          Math.floor(n / 10) + 1,
+          n,
+        );
       }
       for (const [phase, t] of Object.entries(times)) {
         const row = { groups: n, phase, oursMs: round(t.ours), joinsMs: round(t.joins), ratio: round(t.joins / t.ours, 1) };
         console.log(`  stale statistics, ${n} groups, ${phase}: ours ${row.oursMs} ms, with joins ${row.joinsMs} ms (${row.ratio}×)`);
         out.push(row);
       }
-      const check = await env.db.query(`select count(*) filter (where inactive_since is null)::int as active from whatsapp_groups
-        where session_id = any($1) group by session_id`, [[sessions.ours, sessions.joins]]);
+      const check = await env.db.query(
+        `select count(*) filter (where inactive_since is null)::int as active from whatsapp_groups
+        where session_id = any($1) group by session_id`,
+        [[sessions.ours, sessions.joins]],
+      );
       if (check.rows.some((r) => r.active !== n - Math.floor(n / 10))) throw new Error("the two syncs disagree");
     }
   } finally {

@@ -6,7 +6,12 @@ import type { BenchEnv } from "../lib/env.js";
 import { makeCampaign, markAllSent } from "../lib/fixtures.js";
 import { median, round } from "../lib/stats.js";
 
-export interface TriggerRow { statement: string; staticMs: number; dynamicMs: number; ratio: number }
+export interface TriggerRow {
+  statement: string;
+  staticMs: number;
+  dynamicMs: number;
+  ratio: number;
+}
 
 const MODES = {
   static: "enable trigger tg_campaign_groups__totals_update, disable trigger bench_totals_dynamic_update",
@@ -18,8 +23,9 @@ export async function totalsTrigger(env: BenchEnv, singles: number, rounds: numb
   const size = 2 * rounds * (singles + bulk);
   const campaignId = await makeCampaign(env.db, "trigger_bench", size);
   await markAllSent(env.db, campaignId, "trigger_bench", size);
-  const ids = (await env.db.query<{ id: string }>(
-    "select id from notification_campaign_groups where campaign_id = $1 order by id", [campaignId])).rows.map((r) => r.id);
+  const ids = (
+    await env.db.query<{ id: string }>("select id from notification_campaign_groups where campaign_id = $1 order by id", [campaignId])
+  ).rows.map((r) => r.id);
   const c = await env.db.connect();
   const times = { single: { static: [] as number[], dynamic: [] as number[] }, bulk: { static: [] as number[], dynamic: [] as number[] } };
   try {
@@ -29,31 +35,44 @@ export async function totalsTrigger(env: BenchEnv, singles: number, rounds: numb
         await c.query(`alter table notification_campaign_groups ${MODES[mode]}`);
         let t = performance.now();
         for (let k = 0; k < singles; k++) {
-          await c.query("update notification_campaign_groups set status = 'failed', error_code = 420, failed_at = now() where id = $1", [ids[next++]]);
+          await c.query("update notification_campaign_groups set status = 'failed', error_code = 420, failed_at = now() where id = $1", [
+            ids[next++],
+          ]);
         }
         times.single[mode].push((performance.now() - t) / singles);
         const from = ids[next]!;
         next += bulk;
         t = performance.now();
-        await c.query(`update notification_campaign_groups set status = 'failed', error_code = 420, failed_at = now()
-                       where campaign_id = $1 and id >= $2 and id < $3`, [campaignId, from, ids[next]]);
+        await c.query(
+          `update notification_campaign_groups set status = 'failed', error_code = 420, failed_at = now()
+                       where campaign_id = $1 and id >= $2 and id < $3`,
+          [campaignId, from, ids[next]],
+        );
         times.bulk[mode].push(performance.now() - t);
       }
     }
     await c.query(`alter table notification_campaign_groups ${MODES.static}`);
-    const ok = await c.query(`select total_groups = pending_count + sent_count + failed_count
+    const ok = await c.query(
+      `select total_groups = pending_count + sent_count + failed_count
         and failed_count = (select count(*) from notification_campaign_groups where campaign_id = $1 and status = 'failed') as ok
-      from notification_campaigns where id = $1`, [campaignId]);
+      from notification_campaigns where id = $1`,
+      [campaignId],
+    );
     if (!ok.rows[0].ok) throw new Error("totals wrong after the trigger bench");
   } finally {
     c.release();
   }
-  const row = (statement: string, s: number[], d: number[]): TriggerRow =>
-    ({ statement, staticMs: round(median(s), 3), dynamicMs: round(median(d), 3), ratio: round(median(d) / median(s), 2) });
+  const row = (statement: string, s: number[], d: number[]): TriggerRow => ({
+    statement,
+    staticMs: round(median(s), 3),
+    dynamicMs: round(median(d), 3),
+    ratio: round(median(d) / median(s), 2),
+  });
   const out = [
     row("one row sent → failed (an ACK)", times.single.static, times.single.dynamic),
     row(`${bulk} rows in one statement`, times.bulk.static, times.bulk.dynamic),
   ];
-  for (const r of out) console.log(`  trigger, ${r.statement}: static ${r.staticMs} ms, dynamic ${r.dynamicMs} ms (dynamic/static ${r.ratio}×)`);
+  for (const r of out)
+    console.log(`  trigger, ${r.statement}: static ${r.staticMs} ms, dynamic ${r.dynamicMs} ms (dynamic/static ${r.ratio}×)`);
   return out;
 }

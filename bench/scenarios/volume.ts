@@ -10,8 +10,15 @@ import { startSides, type Side } from "../lib/sides.js";
 import { HOT_PATH_PLANS, hotPathCases } from "./hot-paths.js";
 
 export interface VolumeResult {
-  command: string; date: string; mode: string; machine: Record<string, string | number>;
-  campaignRows: number; history: string; loadSeconds: number; rounds: number; results: AbRow[];
+  command: string;
+  date: string;
+  mode: string;
+  machine: Record<string, string | number>;
+  campaignRows: number;
+  history: string;
+  loadSeconds: number;
+  rounds: number;
+  results: AbRow[];
 }
 
 /** Shape of the history: campaigns of 1,000 groups, sessions of 2,000 groups. */
@@ -34,24 +41,34 @@ export async function loadHistory(side: Side, rows: number): Promise<string> {
   const q = (sql: string, params: unknown[] = []) => c.query(sql, params);
   try {
     await q("set session_replication_role = replica");
-    await q(`insert into whatsapp_sessions (session_id, last_synced_at, group_count)
-             select 'hist_' || s, now() - interval '1 hour', $2 from generate_series(1, $1::int) s`, [sessions, SESSION]);
-    await q(`insert into whatsapp_groups (session_id, group_jid, name, participant_count, announce, first_seen_at, updated_at)
+    await q(
+      `insert into whatsapp_sessions (session_id, last_synced_at, group_count)
+             select 'hist_' || s, now() - interval '1 hour', $2 from generate_series(1, $1::int) s`,
+      [sessions, SESSION],
+    );
+    await q(
+      `insert into whatsapp_groups (session_id, group_jid, name, participant_count, announce, first_seen_at, updated_at)
              select 'hist_' || (1 + (i - 1) / $2), '120363' || lpad((500000000 + i)::text, 12, '0') || '@g.us',
                     'Group ' || i, 10 + i % 200, i % 10 = 0, now() - interval '400 days', now() - interval '30 days'
-             from generate_series(1, $1::int) i`, [groups, SESSION]);
+             from generate_series(1, $1::int) i`,
+      [groups, SESSION],
+    );
     // Campaign c: session 1 + c % sessions, the first or second half of its groups, created a day apart going back.
-    await q(`insert into notification_campaigns (name, message, session_id, status, created_at, updated_at, finished_at)
+    await q(
+      `insert into notification_campaigns (name, message, session_id, status, created_at, updated_at, finished_at)
              select 'history ' || c, 'Hello from campaign ' || c, 'hist_' || (1 + c % $2),
                     'completed', now() - (c || ' hours')::interval, now() - (c || ' hours')::interval, now() - (c || ' hours')::interval
-             from generate_series(0, $1::int - 1) c`, [campaigns, sessions]);
+             from generate_series(0, $1::int - 1) c`,
+      [campaigns, sessions],
+    );
     // Groups were numbered in order: group k (0-based) of the history is firstGroup + k.
     const firstGroup = Number((await q("select min(id) as id from whatsapp_groups where session_id like 'hist\\_%'")).rows[0].id);
     const first = Number((await q("select min(id) as id from notification_campaigns where name like 'history %'")).rows[0].id);
     for (let from = 0; from < rows; from += CHUNK) {
       const to = Math.min(rows, from + CHUNK);
       // Row r (0-based): campaign r / 1000, its group (r % 1000) of the campaign's half of its session.
-      await q(`insert into notification_campaign_groups
+      await q(
+        `insert into notification_campaign_groups
                  (campaign_id, group_id, group_jid, group_name, session_id, status, message_id, error_code, error_message,
                   sent_at, failed_at, delivered_at, read_at, updated_at)
                select $3::bigint + c, g.id, g.group_jid, g.name, g.session_id,
@@ -66,7 +83,8 @@ export async function loadHistory(side: Side, rows: number): Promise<string> {
                     lateral (select now() - (cc.c || ' hours')::interval as t) tt,
                     lateral (select w.id, w.group_jid, w.name, w.session_id from whatsapp_groups w
                              where w.id = $5::bigint + (cc.c % $4) * ${SESSION} + ((cc.c / $4) % 2) * ${CAMPAIGN} + r % ${CAMPAIGN}) g`,
-        [from, to, first, sessions, firstGroup]);
+        [from, to, first, sessions, firstGroup],
+      );
       console.log(`  history: ${to.toLocaleString("en-US")} of ${rows.toLocaleString("en-US")} campaign rows`);
     }
     await q(`insert into message_id_locks (message_id) select message_id from notification_campaign_groups
@@ -83,11 +101,14 @@ export async function loadHistory(side: Side, rows: number): Promise<string> {
              select r.sent_at + interval '3 seconds', r.session_id, r.message_id, r.group_jid, 420, 'late',
                     jsonb_build_object('messageId', r.message_id, 'errorCode', 420), 60, 'duplicate', r.campaign_id, r.id
              from notification_campaign_groups r where r.message_id like 'HIST%' and r.id % 50 = 3`);
-    await q(`insert into message_error_inbox (received_at, session_id, message_id, error_code, raw, raw_bytes, outcome, expired_at)
+    await q(
+      `insert into message_error_inbox (received_at, session_id, message_id, error_code, raw, raw_bytes, outcome, expired_at)
              select now() - (i || ' minutes')::interval, 'hist_' || (1 + i % $2), 'ORPHAN' || i, 479,
                     jsonb_build_object('messageId', 'ORPHAN' || i, 'errorCode', 479), 50, 'pending_match',
                     case when i % 4 <> 0 then now() - interval '1 day' end
-             from generate_series(1, $1::int) i`, [Math.ceil(rows / 100), sessions]);
+             from generate_series(1, $1::int) i`,
+      [Math.ceil(rows / 100), sessions],
+    );
     // Progress: one inbox row per delivered message (the earliest times, as record_message_status keeps them).
     await q(`insert into message_status_inbox (message_id, session_id, delivered_at, read_at, received_at, updated_at)
              select message_id, session_id, delivered_at, read_at, delivered_at, coalesce(read_at, delivered_at)
@@ -104,18 +125,22 @@ export async function loadHistory(side: Side, rows: number): Promise<string> {
              where x.campaign_id = c.id`);
     await q("set session_replication_role = origin");
     await q("vacuum analyze");
-    const counts = (await q(`select (select count(*) from notification_campaign_groups) as rows,
+    const counts = (
+      await q(`select (select count(*) from notification_campaign_groups) as rows,
         (select count(*) from notification_campaigns) as campaigns, (select count(*) from whatsapp_groups) as groups,
         (select count(*) from whatsapp_sessions) as sessions, (select count(*) from message_id_locks) as locks,
         (select count(*) from message_error_inbox) as errors, (select count(*) from message_status_inbox) as progress,
         pg_size_pretty(pg_database_size(current_database())) as size,
         (select count(*) from notification_campaigns c where total_groups <> (select count(*) from notification_campaign_groups r
-           where r.campaign_id = c.id)) as wrong`)).rows[0];
+           where r.campaign_id = c.id)) as wrong`)
+    ).rows[0];
     if (Number(counts.wrong) !== 0) throw new Error("history: campaign totals do not match their rows");
     const n = (x: string) => Number(x).toLocaleString("en-US");
-    return `${n(counts.rows)} campaign rows in ${n(counts.campaigns)} campaigns, ${n(counts.groups)} groups in ` +
+    return (
+      `${n(counts.rows)} campaign rows in ${n(counts.campaigns)} campaigns, ${n(counts.groups)} groups in ` +
       `${n(counts.sessions)} sessions, ${n(counts.locks)} lock rows, ${n(counts.errors)} error-inbox and ` +
-      `${n(counts.progress)} progress-inbox rows; database ${counts.size}`;
+      `${n(counts.progress)} progress-inbox rows; database ${counts.size}`
+    );
   } finally {
     c.release();
   }
@@ -137,8 +162,15 @@ export async function volume(rows: number, quick: boolean): Promise<VolumeResult
     console.log(`  ${history} (${loadSeconds} s)`);
     const results = await runAb(env.sides[0]!, env.sides[1]!, hotPathCases(plan.perRound), plan.rounds);
     return {
-      command: `npm run bench -- --volume ${rows}${quick ? " --quick" : ""}`, date: new Date().toISOString(),
-      mode: quick ? "quick" : "full", machine, campaignRows: rows, history, loadSeconds, rounds: plan.rounds, results,
+      command: `npm run bench -- --volume ${rows}${quick ? " --quick" : ""}`,
+      date: new Date().toISOString(),
+      mode: quick ? "quick" : "full",
+      machine,
+      campaignRows: rows,
+      history,
+      loadSeconds,
+      rounds: plan.rounds,
+      results,
     };
   } finally {
     await env.close();

@@ -62,15 +62,28 @@ export function scopeApiKey(adminUrl: string, idOrLabel: string, sessions: strin
 }
 
 export interface ApiKeyRow {
-  id: string; key_prefix: string; role: string; label: string; sessions: string[] | null; created_at: Date; revoked_at: Date | null;
+  id: string;
+  key_prefix: string;
+  role: string;
+  label: string;
+  sessions: string[] | null;
+  created_at: Date;
+  revoked_at: Date | null;
   state: "active" | "retiring" | "revoked";
 }
 
 export function listApiKeys(adminUrl: string): Promise<ApiKeyRow[]> {
-  return withClient(adminUrl, async (c) => (await c.query<ApiKeyRow>(
-    `select id, key_prefix, role, label, sessions::text[] as sessions, created_at, revoked_at,
+  return withClient(
+    adminUrl,
+    async (c) =>
+      (
+        await c.query<ApiKeyRow>(
+          `select id, key_prefix, role, label, sessions::text[] as sessions, created_at, revoked_at,
             case when revoked_at is null then 'active' when revoked_at > now() then 'retiring' else 'revoked' end as state
-     from internal.api_keys order by id`)).rows);
+     from internal.api_keys order by id`,
+        )
+      ).rows,
+  );
 }
 
 /** The one active key an id or a label names, locked for the rest of the transaction. */
@@ -78,7 +91,9 @@ async function activeKey(c: pg.Client, idOrLabel: string) {
   const byId = /^[0-9]+$/.test(idOrLabel);
   const { rows } = await c.query<{ id: string; role: string; label: string; sessions: string[] | null }>(
     `select id, role, label, sessions::text[] as sessions from internal.api_keys
-     where revoked_at is null and ${byId ? "id = $1::bigint" : "label = $1"} for update`, [idOrLabel]);
+     where revoked_at is null and ${byId ? "id = $1::bigint" : "label = $1"} for update`,
+    [idOrLabel],
+  );
   if (!rows[0]) throw new KeyError(`no active key ${byId ? "with id" : "labelled"} ${idOrLabel}`);
   return rows[0];
 }
@@ -102,7 +117,8 @@ export function rotateApiKey(adminUrl: string, idOrLabel: string, graceSeconds =
     const old = await activeKey(c, idOrLabel);
     const { rows } = await c.query<{ until: Date }>(
       "update internal.api_keys set revoked_at = now() + make_interval(secs => $2) where id = $1 returning revoked_at as until",
-      [old.id, graceSeconds]);
+      [old.id, graceSeconds],
+    );
     const created = await insertKey(c, old.role, old.label, old.sessions); // the same sessions
     return { ...created, replacedId: Number(old.id), oldKeyWorksUntil: rows[0]!.until };
   });
@@ -119,7 +135,10 @@ export async function localDevKeys(adminUrl: string, file: string): Promise<Reco
     for (const role of API_ROLES) {
       const key = saved[role];
       const { rows } = key ? await c.query("select role from internal.api_key($1)", [key]) : { rows: [] };
-      if (key && rows[0]?.role === role) { out[role] = key; continue; }
+      if (key && rows[0]?.role === role) {
+        out[role] = key;
+        continue;
+      }
       // Lost or revoked: replace whatever holds the label.
       await c.query("update internal.api_keys set revoked_at = now() where label = $1 and revoked_at is null", [`local-dev-${role}`]);
       out[role] = (await insertKey(c, role, `local-dev-${role}`)).key;

@@ -8,7 +8,12 @@ import { withClient } from "./db.js";
 import { aptInstall } from "./postgres.js";
 import { asPostgresUser, freePort, isRoot, run, sleep } from "./run.js";
 
-export interface FormationNode { name: string; port: number; pgdata: string; keeper?: ChildProcess }
+export interface FormationNode {
+  name: string;
+  port: number;
+  pgdata: string;
+  keeper?: ChildProcess;
+}
 
 export interface Formation {
   dir: string;
@@ -42,8 +47,12 @@ export async function createFormation(dir: string, binDir: string): Promise<Form
     if (isRoot) chownSync(d, Number(run("id", ["-u", "postgres"]).trim()), Number(run("id", ["-g", "postgres"]).trim()));
   }
   // pg_autoctl keeps its state and pid files under the XDG directories: all inside `dir`.
-  const env = { ...process.env, XDG_CONFIG_HOME: join(dir, "config"), XDG_DATA_HOME: join(dir, "share"),
-    XDG_RUNTIME_DIR: join(dir, "run") };
+  const env = {
+    ...process.env,
+    XDG_CONFIG_HOME: join(dir, "config"),
+    XDG_DATA_HOME: join(dir, "share"),
+    XDG_RUNTIME_DIR: join(dir, "run"),
+  };
   const monitorPort = await freePort();
   const monitorUri = `postgres://autoctl_node@127.0.0.1:${monitorPort}/pg_auto_failover?sslmode=disable`;
   const nodes: FormationNode[] = [];
@@ -69,23 +78,51 @@ export async function createFormation(dir: string, binDir: string): Promise<Form
     }
   };
 
-  autoctl(["create", "monitor", "--pgdata", join(dir, "monitor"), "--pgport", String(monitorPort),
-    "--hostname", "127.0.0.1", "--auth", "trust", "--no-ssl", "--pgctl", pgctl, "--run"], "monitor.log");
+  autoctl(
+    [
+      "create",
+      "monitor",
+      "--pgdata",
+      join(dir, "monitor"),
+      "--pgport",
+      String(monitorPort),
+      "--hostname",
+      "127.0.0.1",
+      "--auth",
+      "trust",
+      "--no-ssl",
+      "--pgctl",
+      pgctl,
+      "--run",
+    ],
+    "monitor.log",
+  );
   await until("monitor up", 60_000, async () => (await query(monitorPort, "pg_auto_failover", "select 1")).length === 1);
   // Detect a dead node in seconds rather than the default half-minute (the same mechanism, faster).
-  for (const [k, v] of Object.entries({ health_check_period: 1000, health_check_timeout: 1000, health_check_max_retries: 1,
-    health_check_retry_delay: 500, node_considered_unhealthy_timeout: 3000, primary_demote_timeout: 5000 })) {
+  for (const [k, v] of Object.entries({
+    health_check_period: 1000,
+    health_check_timeout: 1000,
+    health_check_max_retries: 1,
+    health_check_retry_delay: 500,
+    node_considered_unhealthy_timeout: 3000,
+    primary_demote_timeout: 5000,
+  })) {
     await query(monitorPort, "pg_auto_failover", `alter system set pgautofailover.${k} = ${v}`);
   }
   await query(monitorPort, "pg_auto_failover", "select pg_reload_conf()");
 
   const formation: Formation = {
-    dir, monitorPort, nodes,
+    dir,
+    monitorPort,
+    nodes,
     url: (n) => superuser(n.port, "app"),
     multiHostUri: (role) => `postgresql://${role}@${nodes.map((n) => `127.0.0.1:${n.port}`).join(",")}/app?target_session_attrs=read-write`,
     async states() {
-      const rows = await query<{ nodename: string; reportedstate: string; goalstate: string }>(monitorPort, "pg_auto_failover",
-        "select nodename, reportedstate::text, goalstate::text from pgautofailover.node");
+      const rows = await query<{ nodename: string; reportedstate: string; goalstate: string }>(
+        monitorPort,
+        "pg_auto_failover",
+        "select nodename, reportedstate::text, goalstate::text from pgautofailover.node",
+      );
       return Object.fromEntries(rows.map((r) => [r.nodename, [r.reportedstate, r.goalstate]]));
     },
     async waitHealthy(timeoutMs = 120_000) {
@@ -105,27 +142,71 @@ export async function createFormation(dir: string, binDir: string): Promise<Form
       return { primary: primary!, secondary: secondary! };
     },
     startKeeper(node, create = false) {
-      node.keeper = autoctl(create
-        ? ["create", "postgres", "--pgdata", node.pgdata, "--pgport", String(node.port), "--hostname", "127.0.0.1",
-           "--listen", "127.0.0.1", "--name", node.name, "--dbname", "app", "--auth", "trust", "--no-ssl",
-           "--pgctl", pgctl, "--monitor", monitorUri, "--run"]
-        : ["run", "--pgdata", node.pgdata], `${node.name}.log`);
+      node.keeper = autoctl(
+        create
+          ? [
+              "create",
+              "postgres",
+              "--pgdata",
+              node.pgdata,
+              "--pgport",
+              String(node.port),
+              "--hostname",
+              "127.0.0.1",
+              "--listen",
+              "127.0.0.1",
+              "--name",
+              node.name,
+              "--dbname",
+              "app",
+              "--auth",
+              "trust",
+              "--no-ssl",
+              "--pgctl",
+              pgctl,
+              "--monitor",
+              monitorUri,
+              "--run",
+            ]
+          : ["run", "--pgdata", node.pgdata],
+        `${node.name}.log`,
+      );
     },
     kill(node) {
       if (node.keeper?.pid) {
-        try { process.kill(-node.keeper.pid, "SIGKILL"); } catch { /* gone already */ }
+        try {
+          process.kill(-node.keeper.pid, "SIGKILL");
+        } catch {
+          /* gone already */
+        }
       }
       const postmasterPid = Number(readFileSync(join(node.pgdata, "postmaster.pid"), "utf8").split("\n")[0]);
-      try { process.kill(postmasterPid, "SIGKILL"); } catch { /* the group kill took it */ }
+      try {
+        process.kill(postmasterPid, "SIGKILL");
+      } catch {
+        /* the group kill took it */
+      }
       return { postmasterPid };
     },
     async stop() {
       for (const c of children) {
-        if (c.pid && c.exitCode === null) { try { process.kill(-c.pid, "SIGTERM"); } catch { /* gone */ } }
+        if (c.pid && c.exitCode === null) {
+          try {
+            process.kill(-c.pid, "SIGTERM");
+          } catch {
+            /* gone */
+          }
+        }
       }
       await sleep(3000);
       for (const c of children) {
-        if (c.pid) { try { process.kill(-c.pid, "SIGKILL"); } catch { /* gone */ } }
+        if (c.pid) {
+          try {
+            process.kill(-c.pid, "SIGKILL");
+          } catch {
+            /* gone */
+          }
+        }
       }
       // Whatever a killed keeper left running (a postmaster of a node of ours).
       spawnSync("pkill", ["-9", "-f", `postgres -D ${dir}`]);
@@ -133,7 +214,9 @@ export async function createFormation(dir: string, binDir: string): Promise<Form
   };
   // The first node becomes the primary, the second its standby.
   formation.startKeeper(nodes[0]!, true);
-  await until("node1 primary", 90_000, async () => ["single", "wait_primary", "primary"].includes((await formation.states()).node1?.[0] ?? ""));
+  await until("node1 primary", 90_000, async () =>
+    ["single", "wait_primary", "primary"].includes((await formation.states()).node1?.[0] ?? ""),
+  );
   formation.startKeeper(nodes[1]!, true);
   return formation;
 }

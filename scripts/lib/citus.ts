@@ -19,8 +19,10 @@ const vendored = process.env.CITUS_TARBALL ?? join(repoRoot, "..", "shared", "ve
 const pgConfig = (binDir: string, flag: string) => run(join(binDir, "pg_config"), [flag]).trim();
 
 export function citusInstalled(binDir: string): boolean {
-  return existsSync(join(pgConfig(binDir, "--pkglibdir"), "citus.so"))
-    && existsSync(join(pgConfig(binDir, "--sharedir"), "extension", "citus.control"));
+  return (
+    existsSync(join(pgConfig(binDir, "--pkglibdir"), "citus.so")) &&
+    existsSync(join(pgConfig(binDir, "--sharedir"), "extension", "citus.control"))
+  );
 }
 
 /** What the build needs beyond a compiler: the server headers and Citus's own dependencies. */
@@ -30,7 +32,8 @@ function ensureBuildDeps(major: string) {
   if (!existsSync("/usr/include/krb5.h")) pkgs.push("libkrb5-dev");
   if (!existsSync("/usr/include/lz4.h")) pkgs.push("liblz4-dev");
   if (!existsSync("/usr/include/zstd.h")) pkgs.push("libzstd-dev");
-  if (!existsSync("/usr/include/x86_64-linux-gnu/curl/curl.h") && !existsSync("/usr/include/curl/curl.h")) pkgs.push("libcurl4-openssl-dev");
+  if (!existsSync("/usr/include/x86_64-linux-gnu/curl/curl.h") && !existsSync("/usr/include/curl/curl.h"))
+    pkgs.push("libcurl4-openssl-dev");
   if (!commandExists("flex")) pkgs.push("flex");
   if (!commandExists("bison")) pkgs.push("bison");
   if (!commandExists("make") || !commandExists("gcc")) pkgs.push("build-essential");
@@ -72,8 +75,11 @@ export function ensureCitus(binDir: string, log: (s: string) => void = console.e
   log(`[citus] building Citus in ${src} (nice 19, make -j2; log: ${logFile})`);
   const t = Date.now();
   const sh = (cmd: string) => {
-    const r = spawnSync("sh", ["-c", `${cmd} >>${logFile} 2>&1`], { cwd: src, stdio: "inherit",
-      env: { ...process.env, PG_CONFIG: join(binDir, "pg_config") } });
+    const r = spawnSync("sh", ["-c", `${cmd} >>${logFile} 2>&1`], {
+      cwd: src,
+      stdio: "inherit",
+      env: { ...process.env, PG_CONFIG: join(binDir, "pg_config") },
+    });
     if (r.status !== 0) throw new Error(`Citus build step failed: ${cmd} (see ${logFile})`);
   };
   writeFileSync(logFile, "");
@@ -85,7 +91,10 @@ export function ensureCitus(binDir: string, log: (s: string) => void = console.e
   return seconds;
 }
 
-export interface CitusNode { name: string; cluster: Cluster }
+export interface CitusNode {
+  name: string;
+  cluster: Cluster;
+}
 export interface CitusCluster {
   coordinator: CitusNode;
   workers: CitusNode[];
@@ -101,8 +110,11 @@ export interface CitusCluster {
  * a port of its own from `basePort`, all on one Unix socket directory (trust there, as for the
  * project's other clusters), database `db` with the extension on every node and the workers added.
  */
-export async function startCitusCluster(binDir: string, dir: string, opts: { basePort: number; workers: number; db: string }):
-  Promise<CitusCluster> {
+export async function startCitusCluster(
+  binDir: string,
+  dir: string,
+  opts: { basePort: number; workers: number; db: string },
+): Promise<CitusCluster> {
   const socketDir = join(dir, "run");
   const settings = [
     "shared_preload_libraries = 'citus'",
@@ -133,9 +145,13 @@ export async function startCitusCluster(binDir: string, dir: string, opts: { bas
     for (const w of workers) await c.query("select citus_add_node($1, $2)", [socketDir, w.cluster.port]);
   });
   return {
-    coordinator, workers, socketDir,
+    coordinator,
+    workers,
+    socketDir,
     addWorker: () => start(`worker${nodes.length}`),
-    stop: () => { for (const n of [...nodes].reverse()) stopCluster(binDir, n.cluster, "immediate"); },
+    stop: () => {
+      for (const n of [...nodes].reverse()) stopCluster(binDir, n.cluster, "immediate");
+    },
   };
 }
 
@@ -151,7 +167,12 @@ export function attachCitusCluster(dir: string, basePort: number, workers: numbe
   const socketDir = join(dir, "run");
   const node = (name: string, i: number) => ({ name, cluster: localCluster(join(dir, name), socketDir, basePort + i) });
   return {
-    coordinator: node("coordinator", 0), workers: Array.from({ length: workers }, (_, i) => node(`worker${i + 1}`, i + 1)),
-    socketDir, addWorker: () => { throw new Error("not on an attached cluster"); }, stop: () => {},
+    coordinator: node("coordinator", 0),
+    workers: Array.from({ length: workers }, (_, i) => node(`worker${i + 1}`, i + 1)),
+    socketDir,
+    addWorker: () => {
+      throw new Error("not on an attached cluster");
+    },
+    stop: () => {},
   };
 }

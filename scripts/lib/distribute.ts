@@ -27,16 +27,27 @@ export const PLACEMENTS: Placement[] = [
   { table: "wa_data.message_status_inbox", kind: "distributed", column: "session_id", colocateWith: "wa_data.whatsapp_sessions" },
   // Idempotency keys belong to a caller (an API key), not to a session: their own group.
   { table: "wa_data.idempotency_keys", kind: "distributed", column: "caller", colocateWith: "none" },
-  { table: "wa_data.message_error_quarantine", kind: "local",
-    why: "bodies that could not be read have no trustworthy session; kept where they arrived" },
+  {
+    table: "wa_data.message_error_quarantine",
+    kind: "local",
+    why: "bodies that could not be read have no trustworthy session; kept where they arrived",
+  },
   { table: "wa_data.schema_migrations", kind: "local", why: "dbmate's bookkeeping" },
 ];
 
-export interface PlacementResult { table: string; kind: Placement["kind"]; outcome: "placed" | "already" | "local" | "failed"; error?: string }
+export interface PlacementResult {
+  table: string;
+  kind: Placement["kind"];
+  outcome: "placed" | "already" | "local" | "failed";
+  error?: string;
+}
 
 /** True when the database has the citus extension. */
 export const hasCitus = (url: string) =>
-  withClient(url, async (c) => (await c.query("select exists (select from pg_extension where extname = 'citus') as yes")).rows[0].yes as boolean);
+  withClient(
+    url,
+    async (c) => (await c.query("select exists (select from pg_extension where extname = 'citus') as yes")).rows[0].yes as boolean,
+  );
 
 /**
  * The API roles that read distributed tables as themselves (security_invoker views): Citus opens
@@ -54,32 +65,51 @@ export const ROLES_LOGGING_IN_ON_WORKERS = ["gateway", "crm", "ops"];
  */
 export async function distribute(url: string): Promise<PlacementResult[]> {
   return withClient(url, async (c) => {
-    const { rows: [{ db }] } = await c.query("select quote_ident(current_database()) as db");
+    const {
+      rows: [{ db }],
+    } = await c.query("select quote_ident(current_database()) as db");
     await c.query(`alter database ${db} set citus.enable_unsafe_triggers = on`);
     await c.query("set citus.enable_unsafe_triggers = on");
     for (const role of ROLES_LOGGING_IN_ON_WORKERS) {
       const { rows } = await c.query(
         "select nodename, nodeport, result from run_command_on_workers(format('set citus.enable_ddl_propagation = off; alter role %I login', $1::text)) where not success",
-        [role]);
+        [role],
+      );
       if (rows.length) throw new Error(`could not let ${role} log in on the workers: ${JSON.stringify(rows)}`);
     }
     const out: PlacementResult[] = [];
     for (const p of PLACEMENTS) {
-      if (p.kind === "local") { out.push({ table: p.table, kind: p.kind, outcome: "local" }); continue; }
+      if (p.kind === "local") {
+        out.push({ table: p.table, kind: p.kind, outcome: "local" });
+        continue;
+      }
       const { rows } = await c.query(
         `select partmethod::text, column_to_column_name(logicalrelid, partkey) as col from pg_dist_partition
-         where logicalrelid = to_regclass($1)`, [p.table]);
+         where logicalrelid = to_regclass($1)`,
+        [p.table],
+      );
       const already = rows[0] && (p.kind === "reference" ? rows[0].partmethod === "n" : rows[0].col === p.column);
-      if (already) { out.push({ table: p.table, kind: p.kind, outcome: "already" }); continue; }
+      if (already) {
+        out.push({ table: p.table, kind: p.kind, outcome: "already" });
+        continue;
+      }
       try {
         if (p.kind === "reference") await c.query("select create_reference_table($1::regclass)", [p.table]);
-        else await c.query("select create_distributed_table($1::regclass, $2, colocate_with => $3)",
-          [p.table, p.column, p.colocateWith ?? "default"]);
+        else
+          await c.query("select create_distributed_table($1::regclass, $2, colocate_with => $3)", [
+            p.table,
+            p.column,
+            p.colocateWith ?? "default",
+          ]);
         out.push({ table: p.table, kind: p.kind, outcome: "placed" });
       } catch (e) {
         const { message, detail, hint } = e as { message: string; detail?: string; hint?: string };
-        out.push({ table: p.table, kind: p.kind, outcome: "failed",
-          error: [message, detail && `DETAIL: ${detail}`, hint && `HINT: ${hint}`].filter(Boolean).join(" ") });
+        out.push({
+          table: p.table,
+          kind: p.kind,
+          outcome: "failed",
+          error: [message, detail && `DETAIL: ${detail}`, hint && `HINT: ${hint}`].filter(Boolean).join(" "),
+        });
       }
     }
     return out;

@@ -41,15 +41,28 @@ function gitHead(root: string): string | undefined {
 export function checkoutState(root = repoRoot): Checkout {
   const dir = join(root, "db", "functions");
   const hash = createHash("sha256");
-  for (const f of readdirSync(dir).filter((f) => f.endsWith(".sql")).sort()) {
-    hash.update(f).update("\0").update(readFileSync(join(dir, f))).update("\0");
+  for (const f of readdirSync(dir)
+    .filter((f) => f.endsWith(".sql"))
+    .sort()) {
+    hash
+      .update(f)
+      .update("\0")
+      .update(readFileSync(join(dir, f)))
+      .update("\0");
   }
-  const migrations = readdirSync(join(root, "db", "migrations")).map((f) => f.match(/^(\d+)_.*\.sql$/)?.[1])
-    .filter((v): v is string => !!v).sort();
+  const migrations = readdirSync(join(root, "db", "migrations"))
+    .map((f) => f.match(/^(\d+)_.*\.sql$/)?.[1])
+    .filter((v): v is string => !!v)
+    .sort();
   return { fingerprint: hash.digest("hex"), migrations, commit: gitHead(root) };
 }
 
-interface SetRow { fingerprint: string; git_commit: string | null; downgrade: boolean; applied_at: Date }
+interface SetRow {
+  fingerprint: string;
+  git_commit: string | null;
+  downgrade: boolean;
+  applied_at: Date;
+}
 
 /**
  * The function sets that an upgrade replaced and that have not run since: going back to one of
@@ -77,11 +90,14 @@ async function olderBecause(c: pg.Client, checkout: Checkout): Promise<string | 
   const exists = async (t: string) => (await c.query("select to_regclass($1) is not null as e", [t])).rows[0].e as boolean;
   if (await exists(MIGRATIONS_TABLE)) {
     const known = new Set(checkout.migrations);
-    const unknown = (await c.query<{ version: string }>(`select version from ${MIGRATIONS_TABLE} order by version`))
-      .rows.map((r) => r.version).filter((v) => !known.has(v));
+    const unknown = (await c.query<{ version: string }>(`select version from ${MIGRATIONS_TABLE} order by version`)).rows
+      .map((r) => r.version)
+      .filter((v) => !known.has(v));
     if (unknown.length) {
-      return `the database has ${unknown.length} migration(s) this checkout does not have (${unknown.slice(-3).join(", ")}): ` +
-        "it was migrated by a newer version.";
+      return (
+        `the database has ${unknown.length} migration(s) this checkout does not have (${unknown.slice(-3).join(", ")}): ` +
+        "it was migrated by a newer version."
+      );
     }
   }
   if (!(await exists(SETS_TABLE))) return undefined;
@@ -90,13 +106,16 @@ async function olderBecause(c: pg.Client, checkout: Checkout): Promise<string | 
   if (!latest || latest.fingerprint === checkout.fingerprint) return undefined;
   const replaced = supersededSets(history).get(checkout.fingerprint);
   if (replaced) {
-    return `the database runs functions newer than this checkout's: its set ${short(checkout.fingerprint)} was replaced on ` +
+    return (
+      `the database runs functions newer than this checkout's: its set ${short(checkout.fingerprint)} was replaced on ` +
       `${replaced.by.applied_at.toISOString()} by ${short(replaced.by.fingerprint)}` +
-      (replaced.by.git_commit ? ` (commit ${short(replaced.by.git_commit)}).` : ".");
+      (replaced.by.git_commit ? ` (commit ${short(replaced.by.git_commit)}).` : ".")
+    );
   }
   if (checkout.commit && latest.git_commit && isAncestor(checkout.commit, latest.git_commit)) {
-    return `the database runs functions from commit ${short(latest.git_commit)}, newer than this checkout's ` +
-      `${short(checkout.commit)}.`;
+    return (
+      `the database runs functions from commit ${short(latest.git_commit)}, newer than this checkout's ` + `${short(checkout.commit)}.`
+    );
   }
   return undefined;
 }
@@ -127,6 +146,10 @@ export async function recordFunctionSet(c: pg.Client, checkout: Checkout, allowD
   const downgrade = await refuseDowngrade(c, checkout, allowDowngrade);
   const { rows } = await c.query<{ fingerprint: string }>(`select fingerprint from ${SETS_TABLE} order by id desc limit 1`);
   if (rows[0]?.fingerprint === checkout.fingerprint) return;
-  await c.query(`insert into ${SETS_TABLE} (fingerprint, migration, git_commit, downgrade) values ($1, $2, $3, $4)`,
-    [checkout.fingerprint, checkout.migrations.at(-1) ?? "", checkout.commit ?? null, downgrade]);
+  await c.query(`insert into ${SETS_TABLE} (fingerprint, migration, git_commit, downgrade) values ($1, $2, $3, $4)`, [
+    checkout.fingerprint,
+    checkout.migrations.at(-1) ?? "",
+    checkout.commit ?? null,
+    downgrade,
+  ]);
 }

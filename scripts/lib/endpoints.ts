@@ -23,9 +23,21 @@ export function loadEndpoints(): Endpoint[] {
     views: Record<string, { roles: ApiRole[] }>;
   };
   return [
-    ...Object.entries(raw.rpcs).map(([name, e]) => ({ name, kind: "rpc" as const, method: e.method ?? "POST" as const,
-      path: `/rpc/${name}`, roles: e.roles, bodyLimit: e.bodyLimit ?? DEFAULT_BODY_LIMIT })),
-    ...Object.entries(raw.views).map(([name, e]) => ({ name, kind: "view" as const, method: "GET" as const,
-      path: `/${name}`, roles: e.roles, bodyLimit: DEFAULT_BODY_LIMIT })),
+    ...Object.entries(raw.rpcs).map(([name, e]) => ({
+      name,
+      kind: "rpc" as const,
+      method: e.method ?? ("POST" as const),
+      path: `/rpc/${name}`,
+      roles: e.roles,
+      bodyLimit: e.bodyLimit ?? DEFAULT_BODY_LIMIT,
+    })),
+    ...Object.entries(raw.views).map(([name, e]) => ({
+      name,
+      kind: "view" as const,
+      method: "GET" as const,
+      path: `/${name}`,
+      roles: e.roles,
+      bodyLimit: DEFAULT_BODY_LIMIT,
+    })),
   ];
 }

@@ -26,9 +26,19 @@ export function dbmateUrl(url: string): string {
 export const MIGRATIONS_TABLE = "wa_data.schema_migrations";
 
 function dbmateArgs(url: string) {
-  return ["--url", dbmateUrl(url), "--migrations-dir", join(repoRoot, "db", "migrations"),
-    "--migrations-table", MIGRATIONS_TABLE,
-    "--schema-file", join(repoRoot, "db", "schema.generated.sql"), "--wait", "--wait-timeout", "30s"];
+  return [
+    "--url",
+    dbmateUrl(url),
+    "--migrations-dir",
+    join(repoRoot, "db", "migrations"),
+    "--migrations-table",
+    MIGRATIONS_TABLE,
+    "--schema-file",
+    join(repoRoot, "db", "schema.generated.sql"),
+    "--wait",
+    "--wait-timeout",
+    "30s",
+  ];
 }
 
 /** Generated documents the API serves, by name (internal.api_documents). */
@@ -40,41 +50,47 @@ const DOCUMENTS = { openapi: "db/contracts/openapi.generated.json" };
  */
 export async function applyFunctions(url: string, record?: { checkout: Checkout; allowDowngrade: boolean }) {
   const dir = join(repoRoot, "db", "functions");
-  const files = readdirSync(dir).filter((f) => f.endsWith(".sql")).sort();
+  const files = readdirSync(dir)
+    .filter((f) => f.endsWith(".sql"))
+    .sort();
   const viewDir = join(repoRoot, "db", "views");
-  const views = readdirSync(viewDir).filter((f) => f.endsWith(".sql")).sort();
+  const views = readdirSync(viewDir)
+    .filter((f) => f.endsWith(".sql"))
+    .sort();
   // Functions to drop before the files run: those whose result type or parameter names a file
   // changed (found by trying; one transaction in the end, as always).
   const replaced: string[] = [];
   let dropped: string[] | undefined;
-  while (!dropped) dropped = await inTransaction(url, async (client) => {
-    if (record) await recordFunctionSet(client, record.checkout, record.allowDowngrade);
-    // The API's views are the folder db/views, made again on every migrate like the functions:
-    // every view in api goes first (a migration may have changed what they read), and what the
-    // folder defines is created after the functions.
-    const { rows: old } = await client.query<{ name: string }>(
-      "select c.oid::regclass::text as name from pg_class c where c.relnamespace = 'api'::regnamespace and c.relkind = 'v'");
-    for (const { name } of old) await client.query(`drop view if exists ${name}`); // never cascade: nothing of a host is dropped
-    // Bodies may refer to functions defined in later files.
-    await client.query("set local check_function_bodies = off");
-    for (const old of replaced) await client.query(`drop routine ${old}`);
-    for (const f of files) {
-      try {
-        await client.query(readFileSync(join(dir, f), "utf8"));
-      } catch (e) {
-        // A function whose result type or parameter names changed cannot be replaced in place
-        // (42P13; PostgreSQL's hint names it): the transaction is tried again, dropping it first.
-        const { code, hint } = e as { code?: string; hint?: string };
-        const old = code === "42P13" ? /^Use DROP (?:FUNCTION|PROCEDURE) (.+) first\.$/.exec(hint ?? "")?.[1] : undefined;
-        throw Object.assign(new Error(`db/functions/${f}: ${(e as Error).message}`), { replace: old });
+  while (!dropped)
+    dropped = await inTransaction(url, async (client) => {
+      if (record) await recordFunctionSet(client, record.checkout, record.allowDowngrade);
+      // The API's views are the folder db/views, made again on every migrate like the functions:
+      // every view in api goes first (a migration may have changed what they read), and what the
+      // folder defines is created after the functions.
+      const { rows: old } = await client.query<{ name: string }>(
+        "select c.oid::regclass::text as name from pg_class c where c.relnamespace = 'api'::regnamespace and c.relkind = 'v'",
+      );
+      for (const { name } of old) await client.query(`drop view if exists ${name}`); // never cascade: nothing of a host is dropped
+      // Bodies may refer to functions defined in later files.
+      await client.query("set local check_function_bodies = off");
+      for (const old of replaced) await client.query(`drop routine ${old}`);
+      for (const f of files) {
+        try {
+          await client.query(readFileSync(join(dir, f), "utf8"));
+        } catch (e) {
+          // A function whose result type or parameter names changed cannot be replaced in place
+          // (42P13; PostgreSQL's hint names it): the transaction is tried again, dropping it first.
+          const { code, hint } = e as { code?: string; hint?: string };
+          const old = code === "42P13" ? /^Use DROP (?:FUNCTION|PROCEDURE) (.+) first\.$/.exec(hint ?? "")?.[1] : undefined;
+          throw Object.assign(new Error(`db/functions/${f}: ${(e as Error).message}`), { replace: old });
+        }
       }
-    }
-    // The folder is the whole truth: a function or procedure (or trigger of ours) that it no longer defines,
-    // an old overload or a renamed one, is dropped in the same transaction. What this transaction
-    // (re)created carries its xid as xmin; anything older in our schemas is gone from the folder.
-    // Except what a migration owns: the checked values' rules and what the domains' CHECKs call
-    // (internal.value_rules, internal.conforms), found through the catalog's dependencies.
-    const { rows } = await client.query<{ ddl: string }>(`
+      // The folder is the whole truth: a function or procedure (or trigger of ours) that it no longer defines,
+      // an old overload or a renamed one, is dropped in the same transaction. What this transaction
+      // (re)created carries its xid as xmin; anything older in our schemas is gone from the folder.
+      // Except what a migration owns: the checked values' rules and what the domains' CHECKs call
+      // (internal.value_rules, internal.conforms), found through the catalog's dependencies.
+      const { rows } = await client.query<{ ddl: string }>(`
       with recursive migration_owned(oid) as (
         select d.refobjid from pg_depend d
         join pg_constraint c on d.classid = 'pg_constraint'::regclass and c.oid = d.objid and c.contypid <> 0
@@ -93,30 +109,33 @@ export async function applyFunctions(url: string, record?: { checkout: Checkout;
       where p.pronamespace in ('api'::regnamespace, 'internal'::regnamespace)
         and p.xmin <> pg_current_xact_id()::xid
         and p.oid not in (select oid from migration_owned)`);
-    for (const { ddl } of rows) await client.query(ddl);
-    for (const f of views) {
-      try {
-        await client.query(readFileSync(join(viewDir, f), "utf8"));
-      } catch (e) {
-        throw new Error(`db/views/${f}: ${(e as Error).message}`);
+      for (const { ddl } of rows) await client.query(ddl);
+      for (const f of views) {
+        try {
+          await client.query(readFileSync(join(viewDir, f), "utf8"));
+        } catch (e) {
+          throw new Error(`db/views/${f}: ${(e as Error).message}`);
+        }
       }
-    }
-    // The documents the API serves (generated files), loaded as data in the same transaction.
-    // (loaded_at from the excluded row, whose default is now(): Citus refuses a non-immutable
-    // function in DO UPDATE SET on its tables, and this one is a reference table there.)
-    for (const [name, file] of Object.entries(DOCUMENTS)) {
-      const path = join(repoRoot, file);
-      if (!existsSync(path)) continue; // before the first `npm run gen:types`
-      await client.query(`insert into internal.api_documents (name, body) values ($1, $2::json)
+      // The documents the API serves (generated files), loaded as data in the same transaction.
+      // (loaded_at from the excluded row, whose default is now(): Citus refuses a non-immutable
+      // function in DO UPDATE SET on its tables, and this one is a reference table there.)
+      for (const [name, file] of Object.entries(DOCUMENTS)) {
+        const path = join(repoRoot, file);
+        if (!existsSync(path)) continue; // before the first `npm run gen:types`
+        await client.query(
+          `insert into internal.api_documents (name, body) values ($1, $2::json)
         on conflict (name) do update set body = excluded.body, loaded_at = excluded.loaded_at
-        where api_documents.body::text is distinct from excluded.body::text`, [name, readFileSync(path, "utf8")]);
-    }
-    return rows.map((r) => r.ddl);
-  }).catch((e: Error & { replace?: string }) => {
-    if (!e.replace || replaced.includes(e.replace)) throw e;
-    replaced.push(e.replace);
-    return undefined;
-  });
+        where api_documents.body::text is distinct from excluded.body::text`,
+          [name, readFileSync(path, "utf8")],
+        );
+      }
+      return rows.map((r) => r.ddl);
+    }).catch((e: Error & { replace?: string }) => {
+      if (!e.replace || replaced.includes(e.replace)) throw e;
+      replaced.push(e.replace);
+      return undefined;
+    });
   if (dropped.length) console.error(`db/functions: ${dropped.join("; ")}`);
   await withClient(url, (c) => c.query("notify pgrst, 'reload schema'; notify pgrst, 'reload config'"));
 }
@@ -184,7 +203,11 @@ export async function migrateOrExit(target: Target, opts: { quiet?: boolean } = 
 const MACHINE_SPECIFIC = /^(-- Dumped (from database|by pg_dump) version .*|\\(un)?restrict .*)$/;
 
 export function normalizeDump(text: string): string {
-  return text.split("\n").filter((l) => !MACHINE_SPECIFIC.test(l)).join("\n").replace(/\n{3,}/g, "\n\n");
+  return text
+    .split("\n")
+    .filter((l) => !MACHINE_SPECIFIC.test(l))
+    .join("\n")
+    .replace(/\n{3,}/g, "\n\n");
 }
 
 /** Our schemas: the only ones the committed dump holds, whatever else the database has (a host's). */
@@ -196,12 +219,22 @@ export const OUR_SCHEMAS = ["api", "internal", "wa_data"];
  * writes them; machine-independent.
  */
 export async function dumpSchema(url: string, file = join(repoRoot, "db", "schema.generated.sql")) {
-  const ddl = run("pg_dump", ["--schema-only", "--no-privileges", "--no-owner", "--encoding=UTF8",
-    ...OUR_SCHEMAS.map((s) => `--schema=${s}`), "--dbname", url]);
+  const ddl = run("pg_dump", [
+    "--schema-only",
+    "--no-privileges",
+    "--no-owner",
+    "--encoding=UTF8",
+    ...OUR_SCHEMAS.map((s) => `--schema=${s}`),
+    "--dbname",
+    url,
+  ]);
   const versions = await withClient(url, async (c) =>
-    (await c.query<{ version: string }>(`select version from ${MIGRATIONS_TABLE} order by version`)).rows.map((r) => r.version));
-  const applied = `\n--\n-- Dbmate schema migrations\n--\n\nINSERT INTO ${MIGRATIONS_TABLE} (version) VALUES\n` +
-    versions.map((v) => `    ('${v}')`).join(",\n") + ";\n";
+    (await c.query<{ version: string }>(`select version from ${MIGRATIONS_TABLE} order by version`)).rows.map((r) => r.version),
+  );
+  const applied =
+    `\n--\n-- Dbmate schema migrations\n--\n\nINSERT INTO ${MIGRATIONS_TABLE} (version) VALUES\n` +
+    versions.map((v) => `    ('${v}')`).join(",\n") +
+    ";\n";
   const header = "-- Generated by `npm run db:migrate` (pg_dump of api, internal, wa_data): do not edit.\n";
   writeFileSync(file, header + normalizeDump(ddl + applied));
 }

@@ -58,7 +58,9 @@ export async function configureArchiving(binDir: string, cluster: Cluster, dir: 
   ensurePgbackrest();
   for (const d of ["", "repo", "log", "lock", "spool"]) ownedByPostgres(join(dir, d));
   const repo = { dir, conf: join(dir, "pgbackrest.conf") };
-  writeFileSync(repo.conf, `# Written by scripts/lib/pgbackrest.ts (npm run backup -- setup): docs/operations.md, "Backups".
+  writeFileSync(
+    repo.conf,
+    `# Written by scripts/lib/pgbackrest.ts (npm run backup -- setup): docs/operations.md, "Backups".
 [global]
 repo1-path=${join(dir, "repo")}
 repo1-retention-full=${RETENTION.full}
@@ -76,12 +78,15 @@ pg1-path=${cluster.dataDir}
 pg1-socket-path=${cluster.socketDir}
 pg1-port=${cluster.port}
 pg1-user=${cluster.superuser}
-`, { mode: 0o640 });
+`,
+    { mode: 0o640 },
+  );
   if (isRoot) chownSync(repo.conf, Number(run("id", ["-u", "postgres"]).trim()), Number(run("id", ["-g", "postgres"]).trim()));
   const archiveCommand = `${PGBACKREST} --config=${repo.conf} --stanza=${STANZA} archive-push %p`;
   const changed = await withClient(cluster.url("postgres"), async (c) => {
-    const { rows } = await c.query(
-      "select current_setting('archive_mode') = 'on' and current_setting('archive_command') = $1 as ok", [archiveCommand]);
+    const { rows } = await c.query("select current_setting('archive_mode') = 'on' and current_setting('archive_command') = $1 as ok", [
+      archiveCommand,
+    ]);
     if (rows[0].ok) return false;
     await c.query("alter system set archive_mode = 'on'");
     await c.query(`alter system set archive_command = ${c.escapeLiteral(archiveCommand)}`);
@@ -112,8 +117,9 @@ export function takeBackup(repo: BackupRepo, type: "full" | "diff" | "incr"): Ba
   const started = Date.now();
   pgbackrest(repo, "backup", [`--type=${type}`]);
   const seconds = (Date.now() - started) / 1000;
-  const info = JSON.parse(pgbackrest(repo, "info", ["--output=json"])) as
-    { backup: { label: string; type: string; info: { size: number; repository: { delta: number } } }[] }[];
+  const info = JSON.parse(pgbackrest(repo, "info", ["--output=json"])) as {
+    backup: { label: string; type: string; info: { size: number; repository: { delta: number } } }[];
+  }[];
   const last = info[0]!.backup.at(-1)!;
   return { label: last.label, type: last.type, seconds, databaseBytes: last.info.size, repoBytes: last.info.repository.delta };
 }
@@ -139,21 +145,28 @@ export const targetTime = (t: number) => new Date(t).toISOString().replace("T", 
  */
 export async function restoreToTime(binDir: string, repo: BackupRepo, into: Cluster, target: string) {
   ownedByPostgres(into.dataDir);
-  pgbackrest(repo, "restore", [`--pg1-path=${into.dataDir}`, "--archive-mode=off",
-    ...(target === "latest" ? ["--type=default"] : ["--type=time", `--target=${target}`, "--target-action=promote"])]);
+  pgbackrest(repo, "restore", [
+    `--pg1-path=${into.dataDir}`,
+    "--archive-mode=off",
+    ...(target === "latest" ? ["--type=default"] : ["--type=time", `--target=${target}`, "--target-action=promote"]),
+  ]);
   // The log the backup carried over is the source's: only what this start writes counts.
   const log = join(into.dataDir, "server.log");
   const from = existsSync(log) ? statSync(log).size : 0;
-  const fatal = () => (existsSync(log) ? readFileSync(log).subarray(from).toString("utf8") : "").split("\n")
-    .find((l) => / (FATAL|PANIC): /.test(l) && !/database ".*" does not exist/.test(l));
+  const fatal = () =>
+    (existsSync(log) ? readFileSync(log).subarray(from).toString("utf8") : "")
+      .split("\n")
+      .find((l) => / (FATAL|PANIC): /.test(l) && !/database ".*" does not exist/.test(l));
   try {
     startCluster(binDir, into);
   } catch (e) {
     throw new Error(`the restored cluster did not start: ${fatal() ?? (e as Error).message}`);
   }
   for (let i = 0; ; i++) {
-    const promoted = await withClient(into.url("postgres"), async (c) =>
-      (await c.query("select not pg_is_in_recovery() as done")).rows[0].done as boolean).catch(() => false);
+    const promoted = await withClient(
+      into.url("postgres"),
+      async (c) => (await c.query("select not pg_is_in_recovery() as done")).rows[0].done as boolean,
+    ).catch(() => false);
     if (promoted) return;
     if (fatal() || i > 600) throw new Error(`the restored cluster did not finish recovery: ${fatal() ?? `see ${log}`}`);
     await sleep(100);

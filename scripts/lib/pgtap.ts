@@ -5,11 +5,17 @@ import { join } from "node:path";
 import { DATA_SEARCH_PATH, withClient, withSearchPath } from "./db.js";
 import { repoRoot } from "./paths.js";
 
-export const exec = (sql: string[], url: string) => withClient(url, async (c) => { for (const s of sql) await c.query(s); });
+export const exec = (sql: string[], url: string) =>
+  withClient(url, async (c) => {
+    for (const s of sql) await c.query(s);
+  });
 
 /** The pgTAP files, in the order pg_prove runs them (db/tests/NN_*.sql). */
-export const allPgtapFiles = () => readdirSync(join(repoRoot, "db", "tests")).filter((f) => /^\d+_.*\.sql$/.test(f)).sort()
-  .map((f) => join("db", "tests", f));
+export const allPgtapFiles = () =>
+  readdirSync(join(repoRoot, "db", "tests"))
+    .filter((f) => /^\d+_.*\.sql$/.test(f))
+    .sort()
+    .map((f) => join("db", "tests", f));
 
 /**
  * `db`, a copy of the migrated `appDb`, with pgTAP and the tests schema (db/tests/helpers): what
@@ -17,19 +23,22 @@ export const allPgtapFiles = () => readdirSync(join(repoRoot, "db", "tests")).fi
  */
 export async function preparePgtapDatabase(serverUrl: (db: string) => string, appDb: string, db: string) {
   await exec([`drop database if exists ${db}`, `create database ${db} template ${appDb}`], serverUrl("postgres"));
-  await exec([
-    "create schema tests",
-    // A host may have pgTAP already (Supabase: in extensions); then it is used where it is.
-    "create extension if not exists pgtap schema tests",
-    // pgTAP installed elsewhere by the host (Supabase: extensions): the roles the tests act as
-    // must reach it. (This database is a throwaway copy.)
-    `do $$ declare s name := (select extnamespace::regnamespace::name from pg_extension where extname = 'pgtap');
+  await exec(
+    [
+      "create schema tests",
+      // A host may have pgTAP already (Supabase: in extensions); then it is used where it is.
+      "create extension if not exists pgtap schema tests",
+      // pgTAP installed elsewhere by the host (Supabase: extensions): the roles the tests act as
+      // must reach it. (This database is a throwaway copy.)
+      `do $$ declare s name := (select extnamespace::regnamespace::name from pg_extension where extname = 'pgtap');
      begin if s <> 'tests' then execute format('grant usage on schema %I to anon, gateway, crm, ops', s); end if; end $$`,
-    // plpgsql_check, where the server has it and we may create it (pgTAP 05 skips otherwise).
-    `do $$ begin create extension if not exists plpgsql_check schema tests;
+      // plpgsql_check, where the server has it and we may create it (pgTAP 05 skips otherwise).
+      `do $$ begin create extension if not exists plpgsql_check schema tests;
      exception when others then raise notice 'plpgsql_check not available: %', sqlerrm; end $$`,
-    readFileSync(join(repoRoot, "db", "tests", "helpers", "tests_schema.sql"), "utf8"),
-  ], serverUrl(db));
+      readFileSync(join(repoRoot, "db", "tests", "helpers", "tests_schema.sql"), "utf8"),
+    ],
+    serverUrl(db),
+  );
 }
 
 /** pg_prove's connection flags for a postgres URL (a socket directory travels as ?host=). */
@@ -37,8 +46,16 @@ function libpqFlags(url: string): { args: string[]; env: NodeJS.ProcessEnv } {
   const u = new URL(url);
   const host = u.searchParams.get("host") ?? u.hostname;
   return {
-    args: ["--dbname", u.pathname.slice(1), "--host", host, "--port", u.searchParams.get("port") ?? (u.port || "5432"),
-      "--username", decodeURIComponent(u.username || "postgres")],
+    args: [
+      "--dbname",
+      u.pathname.slice(1),
+      "--host",
+      host,
+      "--port",
+      u.searchParams.get("port") ?? (u.port || "5432"),
+      "--username",
+      decodeURIComponent(u.username || "postgres"),
+    ],
     env: u.password ? { PGPASSWORD: decodeURIComponent(u.password) } : {},
   };
 }
@@ -61,8 +78,10 @@ export function pgProve(url: string, files: string[], opts: ProveOptions = {}) {
   // Per session (PGOPTIONS), not per database: a host may set search_path on the role.
   const options = [withSearchPath(`tests, extensions, ${DATA_SEARCH_PATH}`).options, ...(opts.settings ?? []).map((s) => `-c ${s}`)];
   return new Promise<{ passed: number; failed: number; out: string; stopped: boolean }>((resolve, reject) => {
-    const child = spawn("pg_prove", ["--verbose", "--failures", ...args, ...files],
-      { env: { ...process.env, ...env, PGOPTIONS: options.join(" ") }, stdio: ["ignore", "pipe", opts.echo ? "inherit" : "pipe"] });
+    const child = spawn("pg_prove", ["--verbose", "--failures", ...args, ...files], {
+      env: { ...process.env, ...env, PGOPTIONS: options.join(" ") },
+      stdio: ["ignore", "pipe", opts.echo ? "inherit" : "pipe"],
+    });
     let out = "";
     let pending = "";
     let stopped = false;
@@ -78,7 +97,9 @@ export function pgProve(url: string, files: string[], opts: ProveOptions = {}) {
         child.kill("SIGTERM");
       }
     });
-    child.stderr?.on("data", (d: Buffer) => { out += d; });
+    child.stderr?.on("data", (d: Buffer) => {
+      out += d;
+    });
     child.on("error", reject);
     child.on("exit", (code) => {
       const passed = (out.match(/^\s*ok \d+/gm) ?? []).length;

@@ -6,7 +6,9 @@ import { spawnSync } from "node:child_process";
 import { asPostgresUser, commandExists, isRoot, run } from "./run.js";
 
 const DEBIAN_PACKAGES = (major: string) => [
-  `postgresql-${major}`, `postgresql-${major}-pgtap`, "libtap-parser-sourcehandler-pgtap-perl",
+  `postgresql-${major}`,
+  `postgresql-${major}-pgtap`,
+  "libtap-parser-sourcehandler-pgtap-perl",
   `postgresql-${major}-plpgsql-check`,
 ];
 
@@ -20,15 +22,17 @@ export function findServerBinDir(): string | undefined {
   }
   const base = "/usr/lib/postgresql";
   if (!existsSync(base)) return undefined;
-  const majors = readdirSync(base).filter((d) => existsSync(join(base, d, "bin", "initdb")))
+  const majors = readdirSync(base)
+    .filter((d) => existsSync(join(base, d, "bin", "initdb")))
     .sort((a, b) => Number(b) - Number(a));
   return majors[0] ? join(base, majors[0], "bin") : undefined;
 }
 
 /** pgTAP and plpgsql_check (the suite checks every PL/pgSQL body with it) are installed. */
 function pgtapInstalled(binDir: string): boolean {
-  const shareDir = spawnSync(join(binDir, "pg_config"), ["--sharedir"], { encoding: "utf8" }).stdout?.trim()
-    || binDir.replace(/\/lib\/postgresql\/(\d+)\/bin$/, "/share/postgresql/$1");
+  const shareDir =
+    spawnSync(join(binDir, "pg_config"), ["--sharedir"], { encoding: "utf8" }).stdout?.trim() ||
+    binDir.replace(/\/lib\/postgresql\/(\d+)\/bin$/, "/share/postgresql/$1");
   return ["pgtap", "plpgsql_check"].every((e) => existsSync(join(shareDir, "extension", `${e}.control`)));
 }
 
@@ -40,7 +44,8 @@ export function aptInstall(pkgs: string[], what: string) {
   }
   console.error(`[setup] installing ${pkgs.join(", ")} with apt-get`);
   const r = spawnSync("sh", ["-c", `${cmd} >/tmp/wa-campaigns-apt.log 2>&1`], {
-    stdio: "inherit", env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" },
+    stdio: "inherit",
+    env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" },
   });
   if (r.status !== 0) throw new Error(`apt-get failed (see /tmp/wa-campaigns-apt.log); run: ${cmd}`);
 }
@@ -89,8 +94,7 @@ export interface Cluster {
 
 /** `superuser`: the role initdb makes (postgres; a Supabase-shaped cluster uses supabase_admin). */
 export function localCluster(dataDir: string, socketDir: string, port: number, superuser = "postgres"): Cluster {
-  const urlAs = (role: string, db: string) =>
-    `postgresql://${role}@localhost/${db}?host=${encodeURIComponent(socketDir)}&port=${port}`;
+  const urlAs = (role: string, db: string) => `postgresql://${role}@localhost/${db}?host=${encodeURIComponent(socketDir)}&port=${port}`;
   return { dataDir, socketDir, port, superuser, urlAs, url: (db) => urlAs(superuser, db) };
 }
 
@@ -113,8 +117,16 @@ export function startCluster(binDir: string, c: Cluster, opts: { throwaway?: boo
   if (!existsSync(join(c.dataDir, "PG_VERSION"))) {
     ownByPostgres(c.dataDir);
     const [cmd, args] = asPostgresUser(join(binDir, "initdb"), [
-      "-D", c.dataDir, "-U", c.superuser, "--auth-local=trust", "--auth-host=scram-sha-256",
-      "-E", "UTF8", "--locale=C.UTF-8", "--no-instructions",
+      "-D",
+      c.dataDir,
+      "-U",
+      c.superuser,
+      "--auth-local=trust",
+      "--auth-host=scram-sha-256",
+      "-E",
+      "UTF8",
+      "--locale=C.UTF-8",
+      "--no-instructions",
     ]);
     run(cmd, args);
     const settings = [
@@ -133,8 +145,16 @@ export function startCluster(binDir: string, c: Cluster, opts: { throwaway?: boo
   ownByPostgres(c.socketDir);
   if (clusterRunning(binDir, c)) return;
   const [cmd, args] = asPostgresUser(join(binDir, "pg_ctl"), [
-    "-D", c.dataDir, "-l", join(c.dataDir, "server.log"), "-w", "-t", "60",
-    "-o", `-p ${c.port} -k ${c.socketDir}`, "start",
+    "-D",
+    c.dataDir,
+    "-l",
+    join(c.dataDir, "server.log"),
+    "-w",
+    "-t",
+    "60",
+    "-o",
+    `-p ${c.port} -k ${c.socketDir}`,
+    "start",
   ]);
   run(cmd, args);
 }

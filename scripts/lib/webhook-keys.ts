@@ -10,24 +10,40 @@ export const SHORT_WEBHOOK_KEY = 16;
 
 export function shortKeyWarning(key: string): string | undefined {
   if (key.length >= SHORT_WEBHOOK_KEY) return undefined;
-  return `warning: this key has ${key.length} characters. WAHA and the backend accept it, but a short key can be guessed: ` +
-    `prefer ${SHORT_WEBHOOK_KEY * 2} random characters or more (openssl rand -hex 32), set in WAHA's hmac.key and here.`;
+  return (
+    `warning: this key has ${key.length} characters. WAHA and the backend accept it, but a short key can be guessed: ` +
+    `prefer ${SHORT_WEBHOOK_KEY * 2} random characters or more (openssl rand -hex 32), set in WAHA's hmac.key and here.`
+  );
 }
 
 /** Sets (or replaces) the key of `session` ('*': every session without its own). */
 export function setWebhookKey(adminUrl: string, gateway: WebhookGateway, session: string, key: string) {
-  return withClient(adminUrl, (c) => c.query(
-    `insert into internal.webhook_secrets (gateway, session_id, secret) values ($1, $2, $3)
-     on conflict (gateway, session_id) do update set secret = excluded.secret, created_at = now()`, [gateway, session, key]));
+  return withClient(adminUrl, (c) =>
+    c.query(
+      `insert into internal.webhook_secrets (gateway, session_id, secret) values ($1, $2, $3)
+     on conflict (gateway, session_id) do update set secret = excluded.secret, created_at = now()`,
+      [gateway, session, key],
+    ),
+  );
 }
 
 export async function removeWebhookKey(adminUrl: string, gateway: WebhookGateway, session: string): Promise<boolean> {
-  return withClient(adminUrl, async (c) => (await c.query(
-    "delete from internal.webhook_secrets where gateway = $1 and session_id = $2", [gateway, session])).rowCount === 1);
+  return withClient(
+    adminUrl,
+    async (c) =>
+      (await c.query("delete from internal.webhook_secrets where gateway = $1 and session_id = $2", [gateway, session])).rowCount === 1,
+  );
 }
 
 /** Every key: gateway, session, its length and when it was set (never the key itself). */
 export function listWebhookKeys(adminUrl: string) {
-  return withClient(adminUrl, async (c) => (await c.query<{ gateway: string; session_id: string; length: number; created_at: Date }>(
-    "select gateway, session_id, length(secret) as length, created_at from internal.webhook_secrets order by gateway, session_id")).rows);
+  return withClient(
+    adminUrl,
+    async (c) =>
+      (
+        await c.query<{ gateway: string; session_id: string; length: number; created_at: Date }>(
+          "select gateway, session_id, length(secret) as length, created_at from internal.webhook_secrets order by gateway, session_id",
+        )
+      ).rows,
+  );
 }

@@ -37,8 +37,14 @@ beforeAll(async () => {
   const dbUri = process.env.WA_PGRST_DB_URI!;
   const hostEnv = (hook: string) => ({ PGRST_DB_SCHEMAS: "public, api", PGRST_DB_PRE_REQUEST: hook, PGRST_DB_ROOT_SPEC: "" });
   host = await startPostgrest({ dbUri, jwtSecret, port: await freePort(), poolSize: 4, env: hostEnv("host_app.pre_request") });
-  definerHost = await startPostgrest({ dbUri, jwtSecret, port: await freePort(), poolSize: 2, logLevel: "crit",
-    env: hostEnv("host_app.definer_pre_request") });
+  definerHost = await startPostgrest({
+    dbUri,
+    jwtSecret,
+    port: await freePort(),
+    poolSize: 2,
+    logLevel: "crit",
+    env: hostEnv("host_app.definer_pre_request"),
+  });
   gw = { "x-api-key": await newKey("gateway") };
   crm = { "x-api-key": await newKey("crm") };
 });
@@ -49,12 +55,20 @@ afterAll(async () => {
 });
 
 const call = (base: string, path: string, headers: Record<string, string>, body?: unknown) =>
-  fetch(base + path, { method: body === undefined ? "GET" : "POST", body: body === undefined ? undefined : JSON.stringify(body),
-    headers: { "content-type": "application/json", ...headers } });
+  fetch(base + path, {
+    method: body === undefined ? "GET" : "POST",
+    body: body === undefined ? undefined : JSON.stringify(body),
+    headers: { "content-type": "application/json", ...headers },
+  });
 
 describe("a host's hook calling ours", () => {
   it("written as Supabase recommends (invoker, search_path = ''): API keys work, with the schema named by the profile header", async () => {
-    const ack = await call(host.url, "/rpc/record_message_error", { ...gw, "content-profile": "api" }, { sessionId: uniqueSession(), messageId: uniqueSession("m") });
+    const ack = await call(
+      host.url,
+      "/rpc/record_message_error",
+      { ...gw, "content-profile": "api" },
+      { sessionId: uniqueSession(), messageId: uniqueSession("m") },
+    );
     expect([ack.status, ((await ack.json()) as { counts: { pending_match: number } }).counts.pending_match]).toEqual([200, 1]);
     const read = await call(host.url, "/campaigns?limit=1", { ...crm, "accept-profile": "api" });
     expect(read.status).toBe(200);

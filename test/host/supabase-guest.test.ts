@@ -50,15 +50,17 @@ const SNAPSHOT = `
 let host: SupabaseLike;
 let cluster: Cluster;
 let jwtSecret: string;
-const jwt = (role: string) => new SignJWT({ role }).setProtectedHeader({ alg: "HS256" }).setExpirationTime("1h")
-  .sign(new TextEncoder().encode(jwtSecret));
-const admin = (sql: string, params: unknown[] = []) =>
-  withClient(cluster.url("app"), async (c) => (await c.query(sql, params)).rows);
+const jwt = (role: string) =>
+  new SignJWT({ role }).setProtectedHeader({ alg: "HS256" }).setExpirationTime("1h").sign(new TextEncoder().encode(jwtSecret));
+const admin = (sql: string, params: unknown[] = []) => withClient(cluster.url("app"), async (c) => (await c.query(sql, params)).rows);
 
 /** PostgREST as the platform runs it: its own settings, anon role, JWT secret; no file of ours. */
 async function platformPostgrest(schemas: string, preRequest = ""): Promise<RunningPostgrest> {
   return startPostgrest({
-    dbUri: cluster.urlAs("authenticator", "app"), jwtSecret, port: await freePort(), bare: true,
+    dbUri: cluster.urlAs("authenticator", "app"),
+    jwtSecret,
+    port: await freePort(),
+    bare: true,
     env: { PGRST_DB_SCHEMAS: schemas, PGRST_DB_ANON_ROLE: "anon", PGRST_DB_PRE_REQUEST: preRequest, PGRST_DB_MAX_ROWS: "1000" },
   });
 }
@@ -68,8 +70,12 @@ async function hostAnswers(api: RunningPostgrest) {
   const out: string[] = [];
   for (const role of ["anon", "authenticated", "service_role"]) {
     const auth = { authorization: `Bearer ${await jwt(role)}` };
-    for (const [method, path, body] of [["GET", "/notes?order=id", undefined], ["POST", "/rpc/hello", '{"name":"host"}'],
-      ["GET", "/notification_campaigns", undefined], ["POST", "/notes", '{"body":"x"}']] as const) {
+    for (const [method, path, body] of [
+      ["GET", "/notes?order=id", undefined],
+      ["POST", "/rpc/hello", '{"name":"host"}'],
+      ["GET", "/notification_campaigns", undefined],
+      ["POST", "/notes", '{"body":"x"}'],
+    ] as const) {
       const r = await fetch(api.url + path, { method, headers: { ...auth, "content-type": "application/json" }, body });
       out.push(`${role} ${method} ${path} → ${r.status} ${await r.text()}`);
       await admin("delete from public.notes where body = 'x'"); // service_role may write: undo it
@@ -99,8 +105,10 @@ beforeAll(async () => {
   }
 
   // As a Supabase user would: the project's connection string (postgres, not a superuser), twice.
-  migratorIsSuperuser = await withClient(cluster.urlAs("postgres", "app"),
-    async (c) => (await c.query("select rolsuper from pg_roles where rolname = current_user")).rows[0].rolsuper);
+  migratorIsSuperuser = await withClient(
+    cluster.urlAs("postgres", "app"),
+    async (c) => (await c.query("select rolsuper from pg_roles where rolname = current_user")).rows[0].rolsuper,
+  );
   await migrate(cluster.urlAs("postgres", "app"), { quiet: true });
   await migrate(cluster.urlAs("postgres", "app"), { quiet: true });
   // Ours, connected as postgres: what `DATABASE_URL=<host> npm test` runs (scripts/lib/target.ts).
@@ -124,7 +132,9 @@ describe.skipIf(!binDir)("installed into a Supabase-shaped project", () => {
     expect(before.snapshot.length).toBeGreaterThan(40);
     const kinds = new Map<string, number>();
     for (const r of before.snapshot as { what: string }[]) kinds.set(r.what.split(" ")[0]!, (kinds.get(r.what.split(" ")[0]!) ?? 0) + 1);
-    console.log(`privilege snapshot outside our schemas: ${before.snapshot.length} entries (${[...kinds].map(([k, n]) => `${n} ${k}`).join(", ")}), identical after migrating twice as postgres`);
+    console.log(
+      `privilege snapshot outside our schemas: ${before.snapshot.length} entries (${[...kinds].map(([k, n]) => `${n} ${k}`).join(", ")}), identical after migrating twice as postgres`,
+    );
   });
 
   it("the host's API answers exactly as before, for anon, authenticated and service_role", () => {
@@ -158,7 +168,13 @@ describe.skipIf(!binDir)("installed into a Supabase-shaped project", () => {
       expect([role, usage]).toEqual([role, false]);
     }
     const inPublic = await admin(`select relname from pg_class where relnamespace = 'public'::regnamespace order by 1`);
-    expect(inPublic.map((r) => r.relname)).toEqual(["notes", "notes_id_seq", "notes_pkey", "notification_campaigns", "notification_campaigns_pkey"]);
+    expect(inPublic.map((r) => r.relname)).toEqual([
+      "notes",
+      "notes_id_seq",
+      "notes_pkey",
+      "notification_campaigns",
+      "notification_campaigns_pkey",
+    ]);
     const [{ title }] = await admin(`select title from public.notification_campaigns`);
     expect(title).toBe("the host's own");
   });
@@ -194,7 +210,10 @@ describe.skipIf(!binDir)("installed into a Supabase-shaped project", () => {
       const reach = await withClient(cluster.url("app"), (c) => jwtRoleReach(c, row.via, row.role));
       const server = row.via === "authenticator" ? api! : asPostgres!;
       const auth = { authorization: `Bearer ${await jwt(row.role)}` };
-      for (const e of [{ name: "sync_groups", path: "/rpc/sync_groups", method: "POST" }, { name: "campaigns", path: "/campaigns", method: "GET" }]) {
+      for (const e of [
+        { name: "sync_groups", path: "/rpc/sync_groups", method: "POST" },
+        { name: "campaigns", path: "/campaigns", method: "GET" },
+      ]) {
         // The graph's prediction (what test/http/auth-matrix.test.ts expects) and this row agree.
         expect(expectedForJwtRole(reach, e, [200, null])).toEqual(row.expected);
         const r = await fetch(server.url + e.path, {
@@ -216,7 +235,8 @@ describe.skipIf(!binDir)("installed into a Supabase-shaped project", () => {
       });
       expect([server === api ? "platform" : "ours", r.status]).toEqual([server === api ? "platform" : "ours", 200]);
       const refused = await fetch(server.url + "/rpc/sync_groups", {
-        method: "POST", headers: { authorization: `Bearer ${anon}`, "x-api-key": key, "content-profile": "api", "content-type": "application/json" },
+        method: "POST",
+        headers: { authorization: `Bearer ${anon}`, "x-api-key": key, "content-profile": "api", "content-type": "application/json" },
         body: "{}",
       });
       expect([refused.status, ((await refused.json()) as { code: string }).code]).toEqual([403, "forbidden"]);

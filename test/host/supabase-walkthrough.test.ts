@@ -22,8 +22,15 @@ import { startSupabaseLike, type SupabaseLike } from "../support/supabase-like.j
 const binDir = process.env.WA_PG_BINDIR;
 const DOC = "docs/deployment.md";
 /** The blocks of the section, in the order this test runs them: the doc's order. */
-const STEPS = ["supabase-migrate", "supabase-hook", "supabase-keys", "supabase-gateway-client",
-  "supabase-crm-client", "supabase-retention", "supabase-openapi"];
+const STEPS = [
+  "supabase-migrate",
+  "supabase-hook",
+  "supabase-keys",
+  "supabase-gateway-client",
+  "supabase-crm-client",
+  "supabase-retention",
+  "supabase-openapi",
+];
 
 let host: SupabaseLike;
 let platform: RunningPostgrest | undefined;
@@ -50,8 +57,8 @@ afterAll(async () => {
   await host.stop();
 });
 
-const anonKey = () => new SignJWT({ role: "anon" }).setProtectedHeader({ alg: "HS256" }).setExpirationTime("1h")
-  .sign(new TextEncoder().encode(jwtSecret));
+const anonKey = () =>
+  new SignJWT({ role: "anon" }).setProtectedHeader({ alg: "HS256" }).setExpirationTime("1h").sign(new TextEncoder().encode(jwtSecret));
 
 /** A `ts` block of the doc: `const <name> = …;`, evaluated with the names it uses. */
 function evalClientBlock<T>(block: string, scope: Record<string, unknown>): T {
@@ -82,7 +89,10 @@ describe.skipIf(!binDir)("docs/deployment.md, Supabase: the steps in order", () 
     // Step 2's dashboard setting is the platform PostgREST's db-schemas; its hook comes from the
     // database (pgrst.db_pre_request on authenticator), as on the platform.
     platform = await startPostgrest({
-      dbUri: host.cluster.urlAs("authenticator", "app"), jwtSecret, port: await freePort(), bare: true,
+      dbUri: host.cluster.urlAs("authenticator", "app"),
+      jwtSecret,
+      port: await freePort(),
+      bare: true,
       env: { PGRST_DB_SCHEMAS: "public,graphql_public,api", PGRST_DB_ANON_ROLE: "anon", PGRST_DB_MAX_ROWS: "1000" },
     });
     const anon = await anonKey();
@@ -107,7 +117,14 @@ describe.skipIf(!binDir)("docs/deployment.md, Supabase: the steps in order", () 
   });
 
   it("5–6. the gateway and the CRM, with the doc's client options: a campaign, a send, an error ACK, exact totals", async () => {
-    const scope = { createGatewayClient, createCrmClient, dataApiUrl: platform!.url, anonKey: await anonKey(), gatewayKey: keys.gateway, crmKey: keys.crm };
+    const scope = {
+      createGatewayClient,
+      createCrmClient,
+      dataApiUrl: platform!.url,
+      anonKey: await anonKey(),
+      gatewayKey: keys.gateway,
+      crmKey: keys.crm,
+    };
     gateway = evalClientBlock<GatewayClient>("supabase-gateway-client", scope);
     crm = evalClientBlock<CrmClient>("supabase-crm-client", scope);
     const jids = [groupJid(), groupJid()];
@@ -118,27 +135,34 @@ describe.skipIf(!binDir)("docs/deployment.md, Supabase: the steps in order", () 
     const c = await crm.getCampaign(campaignId);
     expect([c.total_groups, c.sent_count, c.failed_count, c.status]).toEqual([2, 1, 1, "partial_failure"]);
     // The key is bound to the doc's sessions: another session is refused.
-    await expect(gateway.syncGroups({ sessionId: uniqueSession("other"), groups: [] , allowEmpty: true }))
-      .rejects.toMatchObject({ code: "session_not_allowed" });
+    await expect(gateway.syncGroups({ sessionId: uniqueSession("other"), groups: [], allowEmpty: true })).rejects.toMatchObject({
+      code: "session_not_allowed",
+    });
   });
 
   it("7. retention scheduled on request, as postgres, and its command runs", async () => {
     // Enabling pg_cron in the dashboard: CREATE EXTENSION as supabase_admin, whose event trigger
     // (supabase/postgres 7db7e1a9, migrations/db/migrations/20231020085357_revoke_writes_on_cron_job_from_postgres.sql,
     // extensions.grant_pg_cron_access) gives postgres the cron schema's functions and only SELECT on cron.job.
-    await withClient(host.cluster.url("app"), (c) => c.query(`
+    await withClient(host.cluster.url("app"), (c) =>
+      c.query(`
       create extension pg_cron;
       grant usage on schema cron to postgres with grant option;
       grant all on all functions in schema cron to postgres with grant option;
       grant all privileges on all tables in schema cron to postgres with grant option;
       revoke all on table cron.job from postgres;
-      grant select on table cron.job to postgres with grant option;`));
+      grant select on table cron.job to postgres with grant option;`),
+    );
     const before = await withClient(env.DATABASE_URL!, async (c) => (await c.query("select count(*)::int as n from cron.job")).rows[0].n);
     expect(before).toBe(0); // migrate scheduled nothing
     expect(runBlock("supabase-retention", env)).toMatch(/runs "call internal.prune\(\)" at "17 3 \* \* \*"/);
-    const job = await withClient(env.DATABASE_URL!, async (c) =>
-      (await c.query("select jobname, schedule, command, username from cron.job")).rows);
-    expect(job).toEqual([{ jobname: "wa-campaigns-prune", schedule: "17 3 * * *", command: "call internal.prune()", username: "postgres" }]);
+    const job = await withClient(
+      env.DATABASE_URL!,
+      async (c) => (await c.query("select jobname, schedule, command, username from cron.job")).rows,
+    );
+    expect(job).toEqual([
+      { jobname: "wa-campaigns-prune", schedule: "17 3 * * *", command: "call internal.prune()", username: "postgres" },
+    ]);
     // What pg_cron will run, as the job's user.
     const ran = await withClient(env.DATABASE_URL!, async (c) => (await c.query(job[0].command)).rows[0].deleted);
     expect(ran).toHaveProperty("finished_campaigns");

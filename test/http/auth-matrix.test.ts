@@ -8,7 +8,8 @@ import { apiUrl, db, dbUrl, jwtSecret, newKey } from "../support/env.js";
 import { expectedForJwtRole, jwtRoleReach, type JwtRoleReach } from "../support/role-graph.js";
 
 const sign = (role: string, opts: { secret?: string; expired?: boolean } = {}) => {
-  const jwt = new SignJWT({ role }).setProtectedHeader({ alg: "HS256" })
+  const jwt = new SignJWT({ role })
+    .setProtectedHeader({ alg: "HS256" })
     .setExpirationTime(opts.expired ? Math.floor(Date.now() / 1000) - 60 : "5m");
   return jwt.sign(new TextEncoder().encode(opts.secret ?? jwtSecret));
 };
@@ -24,25 +25,54 @@ const probes: Record<string, { body?: unknown; query?: string }> = {
   record_message_status: { body: { messageId: "auth_matrix_unknown", status: "delivered" } },
   evolution_webhook: { body: { event: "connection.update", instance: "auth_matrix" } },
   waha_webhook: { body: { event: "session.status", session: "auth_matrix" } },
-  create_campaign: { body: {} }, record_message_sent: { body: {} }, schedule_campaign: { body: {} },
-  cancel_campaign: { body: {} }, retry_failed_groups: { body: {} }, clear_session_restriction: { body: {} },
-  expire_unmatched_acks: { body: {} }, resolve_quarantined: { body: {} }, metrics: {},
-  campaigns: { query: "?limit=1" }, campaign_groups: { query: "?limit=1" }, sendable_groups: { query: "?limit=1" },
-  sessions: { query: "?limit=1" }, ack_backlog: { query: "?limit=1" }, quarantine: { query: "?limit=1" },
-  error_codes: { query: "?limit=1" }, key_activity: { query: "?limit=1" },
+  create_campaign: { body: {} },
+  record_message_sent: { body: {} },
+  schedule_campaign: { body: {} },
+  cancel_campaign: { body: {} },
+  retry_failed_groups: { body: {} },
+  clear_session_restriction: { body: {} },
+  expire_unmatched_acks: { body: {} },
+  resolve_quarantined: { body: {} },
+  metrics: {},
+  campaigns: { query: "?limit=1" },
+  campaign_groups: { query: "?limit=1" },
+  sendable_groups: { query: "?limit=1" },
+  sessions: { query: "?limit=1" },
+  ack_backlog: { query: "?limit=1" },
+  quarantine: { query: "?limit=1" },
+  error_codes: { query: "?limit=1" },
+  key_activity: { query: "?limit=1" },
 };
 const endpoints: Endpoint[] = loadEndpoints().map((e) => ({
-  name: e.name, method: e.method, path: e.path + (probes[e.name]?.query ?? ""), body: probes[e.name]?.body, owners: e.roles,
+  name: e.name,
+  method: e.method,
+  path: e.path + (probes[e.name]?.query ?? ""),
+  body: probes[e.name]?.body,
+  owners: e.roles,
 }));
 const allowedAnswer: Record<string, [number, string | null]> = {
-  sync_groups: [200, null], record_message_error: [200, null], record_message_status: [200, null],
-  evolution_webhook: [200, null], waha_webhook: [200, null],
-  create_campaign: [422, "invalid_name"], record_message_sent: [422, "invalid_campaign_id"],
-  schedule_campaign: [422, "invalid_campaign_id"], cancel_campaign: [422, "invalid_campaign_id"],
-  retry_failed_groups: [422, "invalid_campaign_id"], clear_session_restriction: [422, "invalid_session_id"],
-  expire_unmatched_acks: [422, "invalid_age"], resolve_quarantined: [422, "invalid_quarantine_id"], metrics: [200, null],
-  campaigns: [200, null], campaign_groups: [200, null], sendable_groups: [200, null], sessions: [200, null],
-  ack_backlog: [200, null], quarantine: [200, null], error_codes: [200, null], key_activity: [200, null],
+  sync_groups: [200, null],
+  record_message_error: [200, null],
+  record_message_status: [200, null],
+  evolution_webhook: [200, null],
+  waha_webhook: [200, null],
+  create_campaign: [422, "invalid_name"],
+  record_message_sent: [422, "invalid_campaign_id"],
+  schedule_campaign: [422, "invalid_campaign_id"],
+  cancel_campaign: [422, "invalid_campaign_id"],
+  retry_failed_groups: [422, "invalid_campaign_id"],
+  clear_session_restriction: [422, "invalid_session_id"],
+  expire_unmatched_acks: [422, "invalid_age"],
+  resolve_quarantined: [422, "invalid_quarantine_id"],
+  metrics: [200, null],
+  campaigns: [200, null],
+  campaign_groups: [200, null],
+  sendable_groups: [200, null],
+  sessions: [200, null],
+  ack_backlog: [200, null],
+  quarantine: [200, null],
+  error_codes: [200, null],
+  key_activity: [200, null],
 };
 
 const postgrestUser = decodeURIComponent(new URL(process.env.WA_PGRST_DB_URI ?? "postgresql://authenticator@x/db").username);
@@ -61,8 +91,12 @@ beforeAll(async () => {
   callers["revoked key"] = { "x-api-key": revoked };
   callers["gateway key"] = { "x-api-key": await newKey("gateway") };
   // Gateway keys bound to sessions: to the one the bodies name, and to another.
-  callers["gateway key bound to the session"] = { "x-api-key": (await createApiKey(dbUrl, "gateway", `matrix-in-${Date.now()}`, ["auth_matrix"])).key };
-  callers["gateway key bound to another session"] = { "x-api-key": (await createApiKey(dbUrl, "gateway", `matrix-out-${Date.now()}`, ["auth_matrix_other"])).key };
+  callers["gateway key bound to the session"] = {
+    "x-api-key": (await createApiKey(dbUrl, "gateway", `matrix-in-${Date.now()}`, ["auth_matrix"])).key,
+  };
+  callers["gateway key bound to another session"] = {
+    "x-api-key": (await createApiKey(dbUrl, "gateway", `matrix-out-${Date.now()}`, ["auth_matrix_other"])).key,
+  };
   callers["crm key"] = { "x-api-key": await newKey("crm") };
   callers["ops key"] = { "x-api-key": await newKey("ops") };
   callers["ops JWT"] = { authorization: `Bearer ${await sign("ops")}` };
@@ -80,22 +114,32 @@ afterAll(() => db.end());
 
 function expected(caller: string, e: Endpoint): [number, string | null] {
   switch (caller) {
-    case "no credentials": return [401, "missing_credentials"];
-    case "wrong key": case "revoked key": return [401, "invalid_api_key"];
-    case "JWT with a wrong secret": case "expired JWT": return [401, "PGRST301"];
-    case "JWT with an unknown role": return [400, "22023"];
+    case "no credentials":
+      return [401, "missing_credentials"];
+    case "wrong key":
+    case "revoked key":
+      return [401, "invalid_api_key"];
+    case "JWT with a wrong secret":
+    case "expired JWT":
+      return [401, "PGRST301"];
+    case "JWT with an unknown role":
+      return [400, "22023"];
     // A role the connected user cannot become: PostgreSQL refuses the switch itself (42501); one it
     // can (authenticator itself; on Supabase, postgres through supabase_storage_admin): our hook
     // refuses it by its grants (forbidden); a role the cluster lacks: 22023.
-    case "JWT for authenticator": case "JWT for service_role": {
+    case "JWT for authenticator":
+    case "JWT for service_role": {
       const r = reach[caller.slice("JWT for ".length)]!;
       return expectedForJwtRole(r, e, allowedAnswer[e.name]!);
     }
-    case "gateway key bound to the session": return expected("gateway key", e);
+    case "gateway key bound to the session":
+      return expected("gateway key", e);
     // The bodies that name a session name auth_matrix; the ACK and the progress event name none,
     // and stand for the key's own session (pending: no message of it has that id).
     case "gateway key bound to another session":
-      return ["sync_groups", "evolution_webhook", "waha_webhook"].includes(e.name) ? [403, "session_not_allowed"] : expected("gateway key", e);
+      return ["sync_groups", "evolution_webhook", "waha_webhook"].includes(e.name)
+        ? [403, "session_not_allowed"]
+        : expected("gateway key", e);
     default: {
       const role = caller.split(" ")[0] as Role;
       return e.owners.includes(role) ? allowedAnswer[e.name]! : [403, "forbidden"];
@@ -103,13 +147,31 @@ function expected(caller: string, e: Endpoint): [number, string | null] {
   }
 }
 
-const callerNames = ["no credentials", "wrong key", "revoked key", "gateway key", "gateway key bound to the session",
-  "gateway key bound to another session", "crm key", "ops key", "gateway JWT", "crm JWT", "ops JWT",
-  "JWT with a wrong secret", "expired JWT", "JWT with an unknown role", ...GRAPH_ROLES.map((r) => `JWT for ${r}`)];
+const callerNames = [
+  "no credentials",
+  "wrong key",
+  "revoked key",
+  "gateway key",
+  "gateway key bound to the session",
+  "gateway key bound to another session",
+  "crm key",
+  "ops key",
+  "gateway JWT",
+  "crm JWT",
+  "ops JWT",
+  "JWT with a wrong secret",
+  "expired JWT",
+  "JWT with an unknown role",
+  ...GRAPH_ROLES.map((r) => `JWT for ${r}`),
+];
 
 describe("auth matrix", () => {
   it("probes every endpoint of the catalogue, and only those", () => {
-    expect(Object.keys(probes).sort()).toEqual(loadEndpoints().map((e) => e.name).sort());
+    expect(Object.keys(probes).sort()).toEqual(
+      loadEndpoints()
+        .map((e) => e.name)
+        .sort(),
+    );
     expect(Object.keys(allowedAnswer).sort()).toEqual(Object.keys(probes).sort());
   });
 
@@ -145,7 +207,9 @@ describe("auth matrix", () => {
     if (postgrestUser === "authenticator") expect(reach.authenticator!.canBecome).toBe(true);
     for (const r of Object.values(reach)) {
       expect(r.canBecome).toBe(r.path !== null);
-      console.log(`JWT for ${r.role} via ${postgrestUser}: ${!r.exists ? "no such role" : r.canBecome ? `reached (${r.path!.join(" > ")})` : "not reachable"}`);
+      console.log(
+        `JWT for ${r.role} via ${postgrestUser}: ${!r.exists ? "no such role" : r.canBecome ? `reached (${r.path!.join(" > ")})` : "not reachable"}`,
+      );
     }
   });
 
@@ -162,14 +226,20 @@ describe("auth matrix", () => {
   it("a refusal by grants is 403 forbidden for API keys and JWTs alike, however the path is spelled", async () => {
     for (const caller of ["gateway key", "gateway JWT"]) {
       for (const path of ["/rpc/create_campaign", "/rpc/create%5Fcampaign", "/rpc/create%5fcampaign"]) {
-        const r = await fetch(apiUrl + path, { method: "POST", headers: { ...callers[caller], "content-type": "application/json" }, body: "{}" });
+        const r = await fetch(apiUrl + path, {
+          method: "POST",
+          headers: { ...callers[caller], "content-type": "application/json" },
+          body: "{}",
+        });
         expect([caller, path, r.status, ((await r.json()) as { code: string }).code]).toEqual([caller, path, 403, "forbidden"]);
       }
     }
     for (const caller of ["crm key", "crm JWT"]) {
       for (const method of ["POST", "PATCH", "DELETE"]) {
         const r = await fetch(apiUrl + "/campaign_groups?id=eq.1", {
-          method, headers: { ...callers[caller], "content-type": "application/json" }, body: method === "DELETE" ? undefined : "{}",
+          method,
+          headers: { ...callers[caller], "content-type": "application/json" },
+          body: method === "DELETE" ? undefined : "{}",
         });
         expect([caller, method, r.status, ((await r.json()) as { code: string }).code]).toEqual([caller, method, 403, "forbidden"]);
       }

@@ -17,7 +17,8 @@ const errorBody = validator("error");
 // Their examples build on each other: groups are synced, a campaign made over them and sent,
 // before the other examples (a WAHA group.v2.leave deactivates one of those groups) run.
 const FIRST = ["sync_groups", "record_message_error", "create_campaign", "record_message_sent"];
-const rpcs = loadEndpoints().filter((e) => e.kind === "rpc" && e.method === "POST")
+const rpcs = loadEndpoints()
+  .filter((e) => e.kind === "rpc" && e.method === "POST")
   .map((e) => ({ fn: e.name, role: e.roles[0]! }))
   .sort((a, b) => (FIRST.indexOf(a.fn) + 1 || 99) - (FIRST.indexOf(b.fn) + 1 || 99));
 

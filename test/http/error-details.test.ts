@@ -38,8 +38,10 @@ describe("error details", () => {
 
     await crm.recordMessageSent({ campaignId, sends: [{ groupJid: jids[0]!, messageId: `${sessionId}-a` }] });
     const conflict = await rejection(crm.recordMessageSent({ campaignId, sends: [{ groupJid: jids[0]!, messageId: `${sessionId}-b` }] }));
-    expect(conflict.is("send_conflict") && [conflict.details.count, conflict.details.rows[0]]).toEqual(
-      [1, { groupJid: jids[0], status: "sent", messageId: `${sessionId}-a` }]);
+    expect(conflict.is("send_conflict") && [conflict.details.count, conflict.details.rows[0]]).toEqual([
+      1,
+      { groupJid: jids[0], status: "sent", messageId: `${sessionId}-a` },
+    ]);
 
     const reused = await rejection(crm.recordMessageSent({ campaignId, sends: [{ groupJid: jids[1]!, messageId: `${sessionId}-a` }] }));
     expect(reused.is("duplicate_message_id") && reused.details).toEqual({ messageId: `${sessionId}-a`, groupJid: jids[0] });
@@ -51,7 +53,9 @@ describe("error details", () => {
     expect(nothing.is("nothing_to_retry") && nothing.details.failed).toBe(0);
 
     const gateway = createGatewayClient({ url: apiUrl, apiKey: gatewayKey });
-    const badGroup = await rejection(gateway.syncGroups({ sessionId, groups: [{ id: jids[0]! }, { id: jids[1]!, isCommunity: "yes" as never }] }));
+    const badGroup = await rejection(
+      gateway.syncGroups({ sessionId, groups: [{ id: jids[0]! }, { id: jids[1]!, isCommunity: "yes" as never }] }),
+    );
     expect(badGroup.is("invalid_group_field") && badGroup.details).toEqual({ index: 1, field: "isCommunity" });
   });
 });

@@ -35,9 +35,16 @@ describe.skipIf(!binDir)("the front door while parts are down", () => {
     cluster = localCluster(join(dir, "data"), join(dir, "sock"), await freePort());
     startCluster(binDir!, cluster, { throwaway: true });
     // PostgREST answers from its schema cache before it needs a connection: the call must exist.
-    await withClient(cluster.url("postgres"), (c) => c.query(
-      "create schema api; create function api.ping(jsonb) returns jsonb language sql as 'select $1'"));
-    api = await startPostgrest({ dbUri: cluster.url("postgres"), jwtSecret: randomSecret(), port: await freePort(), poolSize: 2, logLevel: "crit" });
+    await withClient(cluster.url("postgres"), (c) =>
+      c.query("create schema api; create function api.ping(jsonb) returns jsonb language sql as 'select $1'"),
+    );
+    api = await startPostgrest({
+      dbUri: cluster.url("postgres"),
+      jwtSecret: randomSecret(),
+      port: await freePort(),
+      poolSize: 2,
+      logLevel: "crit",
+    });
     door = await startFrontDoor(api.url);
     stopCluster(binDir!, cluster, "immediate");
 

@@ -35,7 +35,11 @@ describe("Idempotency-Key", () => {
     const { sessionId, jids } = await seedSession(gw["x-api-key"]!, 2, "idem");
     const key = randomUUID();
     await post("/rpc/create_campaign", { name: "a", message: "m", sessionId, groupJids: jids }, { ...crm, "idempotency-key": key });
-    const other = await post("/rpc/create_campaign", { name: "b", message: "m", sessionId, groupJids: jids }, { ...crm, "idempotency-key": key });
+    const other = await post(
+      "/rpc/create_campaign",
+      { name: "b", message: "m", sessionId, groupJids: jids },
+      { ...crm, "idempotency-key": key },
+    );
     expect([other.status, other.json.code]).toEqual([422, "idempotency_key_reused"]);
     expect((await campaignsOf(sessionId)).length).toBe(1);
   });
@@ -43,8 +47,11 @@ describe("Idempotency-Key", () => {
   it("eight concurrent calls with one key: one campaign, eight identical answers", async () => {
     const { sessionId, jids } = await seedSession(gw["x-api-key"]!, 500, "idem");
     const key = randomUUID();
-    const answers = await Promise.all(Array.from({ length: 8 }, () =>
-      post("/rpc/create_campaign", { name: "burst", message: "m", sessionId, groupJids: jids }, { ...crm, "idempotency-key": key })));
+    const answers = await Promise.all(
+      Array.from({ length: 8 }, () =>
+        post("/rpc/create_campaign", { name: "burst", message: "m", sessionId, groupJids: jids }, { ...crm, "idempotency-key": key }),
+      ),
+    );
     expect(new Set(answers.map((a) => `${a.status} ${a.text}`)).size).toBe(1);
     expect(answers[0]!.status).toBe(200);
     expect(await campaignsOf(sessionId)).toEqual([answers[0]!.json.campaignId]);
@@ -53,25 +60,41 @@ describe("Idempotency-Key", () => {
   it("a refused call keeps no key: fixed and repeated with the same key, it runs", async () => {
     const { sessionId, jids } = await seedSession(gw["x-api-key"]!, 2, "idem");
     const key = randomUUID();
-    const bad = await post("/rpc/create_campaign", { name: "", message: "m", sessionId, groupJids: jids }, { ...crm, "idempotency-key": key });
+    const bad = await post(
+      "/rpc/create_campaign",
+      { name: "", message: "m", sessionId, groupJids: jids },
+      { ...crm, "idempotency-key": key },
+    );
     expect(bad.json.code).toBe("invalid_name");
     // Another body under the same key is fine: the refused call stored nothing.
-    const ok = await post("/rpc/create_campaign", { name: "fixed", message: "m", sessionId, groupJids: jids }, { ...crm, "idempotency-key": key });
+    const ok = await post(
+      "/rpc/create_campaign",
+      { name: "fixed", message: "m", sessionId, groupJids: jids },
+      { ...crm, "idempotency-key": key },
+    );
     expect(ok.status).toBe(200);
   });
 
   it("retry_failed_groups: one retry campaign however often it is asked with one key", async () => {
     const { sessionId, jids } = await seedSession(gw["x-api-key"]!, 2, "idem");
-    const { json: { campaignId } } = await post("/rpc/create_campaign", { name: "r", message: "m", sessionId, groupJids: jids }, crm);
+    const {
+      json: { campaignId },
+    } = await post("/rpc/create_campaign", { name: "r", message: "m", sessionId, groupJids: jids }, crm);
     await post("/rpc/record_message_sent", { campaignId, sends: jids.map((groupJid) => ({ groupJid, errorCode: 421 })) }, crm);
     const key = randomUUID();
-    const [a, b] = [await post("/rpc/retry_failed_groups", { campaignId }, { ...crm, "idempotency-key": key }),
-      await post("/rpc/retry_failed_groups", { campaignId }, { ...crm, "idempotency-key": key })];
+    const [a, b] = [
+      await post("/rpc/retry_failed_groups", { campaignId }, { ...crm, "idempotency-key": key }),
+      await post("/rpc/retry_failed_groups", { campaignId }, { ...crm, "idempotency-key": key }),
+    ];
     expect([a.status, b.status]).toEqual([200, 200]);
     expect(b.json).toEqual(a.json);
     expect((await campaignsOf(sessionId)).length).toBe(2);
     // A key names one call: the same key on another endpoint is another body.
-    const cross = await post("/rpc/create_campaign", { name: "x", message: "m", sessionId, groupJids: jids }, { ...crm, "idempotency-key": key });
+    const cross = await post(
+      "/rpc/create_campaign",
+      { name: "x", message: "m", sessionId, groupJids: jids },
+      { ...crm, "idempotency-key": key },
+    );
     expect([cross.status, cross.json.code]).toEqual([422, "idempotency_key_reused"]);
   });
 

@@ -21,8 +21,7 @@ const shuffle = <T>(a: T[]) => shuffleWith(a, random);
 describe("error ACKs under concurrency", () => {
   it("keeps every ACK and exact totals", async () => {
     const { sessionId, jids } = await seedSession(gw["x-api-key"]!, GROUPS, "conc");
-    const created = await post("/rpc/create_campaign",
-      { name: "concurrency", message: "hi", sessionId, groupJids: jids }, crm);
+    const created = await post("/rpc/create_campaign", { name: "concurrency", message: "hi", sessionId, groupJids: jids }, crm);
     expect(created.status).toBe(200);
     const campaignId: number = created.json.campaignId;
     const msgId = (i: number) => `${sessionId}_M${i}`;
@@ -35,10 +34,18 @@ describe("error ACKs under concurrency", () => {
     const statuses: number[] = [];
     const unexpected: string[] = [];
     const fire = async (i: number) => {
-      const r = await post("/rpc/record_message_error", {
-        event: "message_error", sessionId, messageId: msgId(i), groupJid: jids[i],
-        errorCode: i % 2 ? 420 : "463", errorMessage: "rejected",
-      }, gw);
+      const r = await post(
+        "/rpc/record_message_error",
+        {
+          event: "message_error",
+          sessionId,
+          messageId: msgId(i),
+          groupJid: jids[i],
+          errorCode: i % 2 ? 420 : "463",
+          errorMessage: "rejected",
+        },
+        gw,
+      );
       statuses.push(r.status);
       if (r.status !== 200) unexpected.push(`${r.status} ${r.text}`);
     };
@@ -55,13 +62,22 @@ describe("error ACKs under concurrency", () => {
     batches.push([...lateSends]);
     const sendStatuses: number[] = [];
     const sends = pool(batches, 4, async (batch) => {
-      const r = await post("/rpc/record_message_sent", {
-        campaignId, sends: batch.map((i) => ({ groupJid: jids[i], messageId: msgId(i) })),
-      }, crm);
+      const r = await post(
+        "/rpc/record_message_sent",
+        {
+          campaignId,
+          sends: batch.map((i) => ({ groupJid: jids[i], messageId: msgId(i) })),
+        },
+        crm,
+      );
       sendStatuses.push(r.status);
       if (r.status !== 200) unexpected.push(`${r.status} ${r.text}`);
     });
-    const rest = pool(acks.filter((i) => !early.has(i)), CLIENTS, fire);
+    const rest = pool(
+      acks.filter((i) => !early.has(i)),
+      CLIENTS,
+      fire,
+    );
     await Promise.all([sends, rest]);
 
     expect(acks.length).toBeGreaterThanOrEqual(2000);
@@ -70,16 +86,22 @@ describe("error ACKs under concurrency", () => {
     expect(sendStatuses.filter((s) => s !== 200)).toEqual([]);
 
     const t = await campaignTotals(campaignId);
-    expect([t.total_groups, t.pending_count, t.sent_count, t.failed_count])
-      .toEqual([t.rows, t.pending_rows, t.sent_rows, t.failed_rows]);
-    expect(t).toMatchObject({ total_groups: GROUPS, pending_count: 0, failed_count: failing.length,
-      sent_count: GROUPS - failing.length, status: "partial_failure" });
+    expect([t.total_groups, t.pending_count, t.sent_count, t.failed_count]).toEqual([t.rows, t.pending_rows, t.sent_rows, t.failed_rows]);
+    expect(t).toMatchObject({
+      total_groups: GROUPS,
+      pending_count: 0,
+      failed_count: failing.length,
+      sent_count: GROUPS - failing.length,
+      status: "partial_failure",
+    });
 
     const inbox = await db.query(
       `select count(*)::int as n,
               count(*) filter (where outcome = 'pending_match')::int as early,
               count(*) filter (where outcome = 'pending_match' and matched_at is null)::int as unmatched
-       from message_error_inbox where session_id = $1`, [sessionId]);
+       from message_error_inbox where session_id = $1`,
+      [sessionId],
+    );
     expect(inbox.rows[0].n).toBe(acks.length);
     expect(inbox.rows[0].early).toBeGreaterThanOrEqual(earlyAcks.length);
     expect(inbox.rows[0].unmatched).toBe(0);
@@ -87,7 +109,8 @@ describe("error ACKs under concurrency", () => {
     const lost = await db.query(
       `select count(*)::int as n from notification_campaign_groups
        where campaign_id = $1 and message_id = any($2) and status <> 'failed'`,
-      [campaignId, failing.map(msgId)]);
+      [campaignId, failing.map(msgId)],
+    );
     expect(lost.rows[0].n).toBe(0);
   });
 });

@@ -29,14 +29,27 @@ describe("GET / (OpenAPI)", () => {
 
   it("lists exactly the RPCs (POST) and read views (GET), each with its roles", () => {
     const ops = Object.entries(doc.paths).flatMap(([path, item]: [string, any]) =>
-      METHODS.filter((m) => item[m]).map((m) => `${m.toUpperCase()} ${path} ${item[m].tags.join(",")}`));
-    expect(ops.sort()).toEqual(loadEndpoints().map((e) => `${e.method} ${e.path} ${[...e.roles].sort().join(",")}`).sort());
+      METHODS.filter((m) => item[m]).map((m) => `${m.toUpperCase()} ${path} ${item[m].tags.join(",")}`),
+    );
+    expect(ops.sort()).toEqual(
+      loadEndpoints()
+        .map((e) => `${e.method} ${e.path} ${[...e.roles].sort().join(",")}`)
+        .sort(),
+    );
   });
 
-  it("describes each RPC body by its contract, never as {\"\": jsonb}", () => {
+  it('describes each RPC body by its contract, never as {"": jsonb}', () => {
     const contracts = loadContracts();
-    for (const fn of ["sync_groups", "record_message_error", "create_campaign", "record_message_sent",
-      "record_message_status", "evolution_webhook", "waha_webhook", "clear_session_restriction"]) {
+    for (const fn of [
+      "sync_groups",
+      "record_message_error",
+      "create_campaign",
+      "record_message_sent",
+      "record_message_status",
+      "evolution_webhook",
+      "waha_webhook",
+      "clear_session_restriction",
+    ]) {
       const op = doc.paths[`/rpc/${fn}`].post;
       const ref = op.requestBody.content["application/json"].schema.$ref as string;
       const schema = doc.components.schemas[ref.split("/").pop()!];
@@ -62,7 +75,8 @@ describe("GET / (OpenAPI)", () => {
       for (const m of METHODS) {
         const role = item[m]?.tags[0] ?? (path.startsWith("/rpc/") ? "gateway" : "crm");
         const res = await fetch(apiUrl + path, {
-          method: m.toUpperCase(), headers: { "x-api-key": keys[role]!, "content-type": "application/json" },
+          method: m.toUpperCase(),
+          headers: { "x-api-key": keys[role]!, "content-type": "application/json" },
           body: m === "get" || m === "delete" ? undefined : "{}",
         });
         if (item[m]) expect(res.status, `${m} ${path}`).not.toBe(404);
@@ -82,7 +96,9 @@ describe("GET / (OpenAPI)", () => {
       if (path.startsWith("/rpc/")) continue;
       const names = (item.get.parameters ?? []).map((p: { name: string; in: string }) => `${p.in}:${p.name}`);
       const columns = Object.keys(doc.components.schemas[`${path.slice(1)}_row`].properties);
-      expect(names, path).toEqual(expect.arrayContaining([...columns.map((c) => `query:${c}`), "query:select", "query:order", "query:limit", "query:offset"]));
+      expect(names, path).toEqual(
+        expect.arrayContaining([...columns.map((c) => `query:${c}`), "query:select", "query:order", "query:limit", "query:offset"]),
+      );
     }
   });
 
@@ -94,18 +110,35 @@ describe("GET / (OpenAPI)", () => {
     const gw = { "x-api-key": keys.gateway! };
     const sessionId = `doc_${Date.now()}`;
     const jid = "120363555555555555@g.us";
-    await fetch(apiUrl + "/rpc/sync_groups", { method: "POST", headers: { ...gw, "content-type": "application/json" },
-      body: JSON.stringify({ sessionId, groups: [{ id: jid }] }) });
+    await fetch(apiUrl + "/rpc/sync_groups", {
+      method: "POST",
+      headers: { ...gw, "content-type": "application/json" },
+      body: JSON.stringify({ sessionId, groups: [{ id: jid }] }),
+    });
     const crm = { "x-api-key": keys.crm!, "content-type": "application/json" };
-    const { campaignId } = (await (await fetch(apiUrl + "/rpc/create_campaign", { method: "POST", headers: crm,
-      body: JSON.stringify({ name: "doc", message: "m", sessionId, groupJids: [jid] }) })).json()) as { campaignId: number };
-    await fetch(apiUrl + "/rpc/create_campaign", { method: "POST", headers: crm,
-      body: JSON.stringify({ name: "doc, not sent", message: "m", sessionId, groupJids: [jid] }) });
-    await fetch(apiUrl + "/rpc/record_message_sent", { method: "POST", headers: crm,
-      body: JSON.stringify({ campaignId, sends: [{ groupJid: jid, errorCode: 420 }] }) });
+    const { campaignId } = (await (
+      await fetch(apiUrl + "/rpc/create_campaign", {
+        method: "POST",
+        headers: crm,
+        body: JSON.stringify({ name: "doc", message: "m", sessionId, groupJids: [jid] }),
+      })
+    ).json()) as { campaignId: number };
+    await fetch(apiUrl + "/rpc/create_campaign", {
+      method: "POST",
+      headers: crm,
+      body: JSON.stringify({ name: "doc, not sent", message: "m", sessionId, groupJids: [jid] }),
+    });
+    await fetch(apiUrl + "/rpc/record_message_sent", {
+      method: "POST",
+      headers: crm,
+      body: JSON.stringify({ campaignId, sends: [{ groupJid: jid, errorCode: 420 }] }),
+    });
     for (const body of [{ messageId: "" }, { sessionId, messageId: `${sessionId}-unknown` }]) {
-      await fetch(apiUrl + "/rpc/record_message_error", { method: "POST", headers: { ...gw, "content-type": "application/json" },
-        body: JSON.stringify(body) });
+      await fetch(apiUrl + "/rpc/record_message_error", {
+        method: "POST",
+        headers: { ...gw, "content-type": "application/json" },
+        body: JSON.stringify(body),
+      });
     }
     for (const [path, item] of Object.entries(doc.paths) as [string, any][]) {
       if (path.startsWith("/rpc/")) continue;
@@ -113,10 +146,12 @@ describe("GET / (OpenAPI)", () => {
       const rows = (await (await fetch(`${apiUrl}${path}?limit=200`, { headers: { "x-api-key": keys[role]! } })).json()) as unknown[];
       expect(rows.length, path).toBeGreaterThan(0);
       const validate = ajv.getSchema(`openapi#/components/schemas/${path.slice(1)}_row`)!;
-      const bad = rows.filter((r) => !validate(r)).map((r) => {
-        validate(r);
-        return JSON.stringify(validate.errors?.[0]);
-      });
+      const bad = rows
+        .filter((r) => !validate(r))
+        .map((r) => {
+          validate(r);
+          return JSON.stringify(validate.errors?.[0]);
+        });
       expect(bad.slice(0, 3), path).toEqual([]);
     }
   });

@@ -29,13 +29,21 @@ async function campaign(n: number, prefix: string) {
 }
 
 const totalsAddUp = async (campaignId: number) => {
-  const { rows } = await db.query(`select c.total_groups, c.pending_count, c.sent_count, c.failed_count, c.cancelled_count,
+  const { rows } = await db.query(
+    `select c.total_groups, c.pending_count, c.sent_count, c.failed_count, c.cancelled_count,
       (select count(*)::int from notification_campaign_groups g where g.campaign_id = c.id and g.status = 'cancelled') as cancelled_rows
-    from notification_campaigns c where c.id = $1`, [campaignId]);
+    from notification_campaigns c where c.id = $1`,
+    [campaignId],
+  );
   const t = await campaignTotals(campaignId);
   const c = rows[0];
-  expect([t.pending_count, t.sent_count, t.failed_count, c.cancelled_count, t.total_groups])
-    .toEqual([t.pending_rows, t.sent_rows, t.failed_rows, c.cancelled_rows, t.rows]);
+  expect([t.pending_count, t.sent_count, t.failed_count, c.cancelled_count, t.total_groups]).toEqual([
+    t.pending_rows,
+    t.sent_rows,
+    t.failed_rows,
+    c.cancelled_rows,
+    t.rows,
+  ]);
   expect(c.total_groups).toBe(c.pending_count + c.sent_count + c.failed_count + c.cancelled_count);
   return t;
 };
@@ -46,12 +54,29 @@ describe("campaign lifecycle (crm)", () => {
     expect((await post("/rpc/schedule_campaign", { campaignId, scheduled: true }, crm)).json.status).toBe("scheduled");
     const twice = await post("/rpc/schedule_campaign", { campaignId, scheduled: true }, crm);
     // details travel as JSON text (PostgREST 12 takes details as a string: docs/errors.md).
-    expect([twice.status, twice.json.code, JSON.parse(twice.json.details)]).toEqual([409, "invalid_transition", { status: "scheduled", action: "schedule" }]);
+    expect([twice.status, twice.json.code, JSON.parse(twice.json.details)]).toEqual([
+      409,
+      "invalid_transition",
+      { status: "scheduled", action: "schedule" },
+    ]);
     expect((await post("/rpc/schedule_campaign", { campaignId, scheduled: false }, crm)).json.status).toBe("draft");
-    await post("/rpc/record_message_sent", { campaignId, sends: [{ groupJid: jids[0], messageId: `L${campaignId}a` },
-      { groupJid: jids[1], errorCode: 420 }] }, crm);
+    await post(
+      "/rpc/record_message_sent",
+      {
+        campaignId,
+        sends: [
+          { groupJid: jids[0], messageId: `L${campaignId}a` },
+          { groupJid: jids[1], errorCode: 420 },
+        ],
+      },
+      crm,
+    );
     const cancel = await post("/rpc/cancel_campaign", { campaignId }, crm);
-    expect(cancel.json).toMatchObject({ status: "cancelled", cancelledGroups: 3, campaign: { cancelledCount: 3, sentCount: 1, failedCount: 1 } });
+    expect(cancel.json).toMatchObject({
+      status: "cancelled",
+      cancelledGroups: 3,
+      campaign: { cancelledCount: 3, sentCount: 1, failedCount: 1 },
+    });
     const late = await post("/rpc/record_message_sent", { campaignId, sends: [{ groupJid: jids[2], messageId: `L${campaignId}c` }] }, crm);
     expect([late.status, late.json.code]).toEqual([409, "campaign_cancelled"]);
     expect((await post("/rpc/cancel_campaign", { campaignId }, crm)).json.code).toBe("invalid_transition");
@@ -70,9 +95,20 @@ describe("campaign lifecycle (crm)", () => {
 
   it("retry: a new draft over the failed groups that can still be targeted, optionally by error code", async () => {
     const { sessionId, jids, campaignId } = await campaign(5, "retry");
-    await post("/rpc/record_message_sent", { campaignId, sends: [
-      { groupJid: jids[0], errorCode: 420 }, { groupJid: jids[1], errorCode: 420 }, { groupJid: jids[2], errorCode: 421 },
-      { groupJid: jids[3], messageId: `R${campaignId}` }, { groupJid: jids[4], errorCode: 420 }] }, crm);
+    await post(
+      "/rpc/record_message_sent",
+      {
+        campaignId,
+        sends: [
+          { groupJid: jids[0], errorCode: 420 },
+          { groupJid: jids[1], errorCode: 420 },
+          { groupJid: jids[2], errorCode: 421 },
+          { groupJid: jids[3], messageId: `R${campaignId}` },
+          { groupJid: jids[4], errorCode: 420 },
+        ],
+      },
+      crm,
+    );
     // jids[4] leaves the session's groups: it cannot be retried.
     await post("/rpc/sync_groups", { sessionId, groups: jids.slice(0, 4).map((id) => ({ id })) }, gw);
     const only420 = await post("/rpc/retry_failed_groups", { campaignId, errorCodes: [420] }, crm);
@@ -88,8 +124,16 @@ describe("campaign lifecycle (crm)", () => {
 describe("ops surface (ops)", () => {
   it("the backlog per session, expiring old unmatched ACKs, and a send recorded later is not failed by an expired one", async () => {
     const { jids, campaignId, sessionId } = await campaign(2, "backlog");
-    await post("/rpc/record_message_error", { events: [{ sessionId, messageId: `B${campaignId}old`, errorCode: 420 },
-      { sessionId, messageId: `B${campaignId}new`, errorCode: 420 }] }, gw);
+    await post(
+      "/rpc/record_message_error",
+      {
+        events: [
+          { sessionId, messageId: `B${campaignId}old`, errorCode: 420 },
+          { sessionId, messageId: `B${campaignId}new`, errorCode: 420 },
+        ],
+      },
+      gw,
+    );
     await db.query("update message_error_inbox set received_at = now() - interval '2 days' where message_id = $1", [`B${campaignId}old`]);
     const [b] = await get(`/ack_backlog?session_id=eq.${sessionId}`, ops);
     expect(b.unmatched).toBe(2);
@@ -98,8 +142,17 @@ describe("ops surface (ops)", () => {
     expect(exp.json.expired).toBeGreaterThanOrEqual(1);
     const [after] = await get(`/ack_backlog?session_id=eq.${sessionId}`, ops);
     expect(after.unmatched).toBe(1);
-    const sent = await post("/rpc/record_message_sent", { campaignId, sends: [{ groupJid: jids[0], messageId: `B${campaignId}old` },
-      { groupJid: jids[1], messageId: `B${campaignId}new` }] }, crm);
+    const sent = await post(
+      "/rpc/record_message_sent",
+      {
+        campaignId,
+        sends: [
+          { groupJid: jids[0], messageId: `B${campaignId}old` },
+          { groupJid: jids[1], messageId: `B${campaignId}new` },
+        ],
+      },
+      crm,
+    );
     expect([sent.json.sent, sent.json.failedByEarlyAck]).toEqual([1, 1]);
     const codes = await get(`/error_codes?campaign_id=eq.${campaignId}`, ops);
     expect(codes).toEqual([expect.objectContaining({ session_id: sessionId, error_code: 420, failures: 1 })]);
@@ -114,24 +167,40 @@ describe("ops surface (ops)", () => {
     expect((await post("/rpc/resolve_quarantined", { id: q.id, action: "dismiss" }, ops)).json.resolution).toBe("dismissed");
     expect((await post("/rpc/resolve_quarantined", { id: q.id, action: "replay" }, ops)).json.code).toBe("already_resolved");
     // Kept under an older rule, valid now: replayed through the endpoint it came to.
-    const { rows: [kept] } = await db.query(`insert into message_error_quarantine (code, reason, raw, raw_bytes, endpoint)
+    const {
+      rows: [kept],
+    } = await db.query(
+      `insert into message_error_quarantine (code, reason, raw, raw_bytes, endpoint)
       values ('invalid_error_code', 'an older rule', jsonb_build_object('messageId', $1::text, 'errorCode', 420), 40,
-              'record_message_error') returning id`, [`${marker}r`]);
+              'record_message_error') returning id`,
+      [`${marker}r`],
+    );
     const replay = await post("/rpc/resolve_quarantined", { id: Number(kept.id), action: "replay" }, ops);
     expect(replay.json).toMatchObject({ resolution: "replayed", replay: { counts: { pending_match: 1 } } });
-    const { rows: [big] } = await db.query(`insert into message_error_quarantine (code, reason, raw, raw_bytes)
+    const {
+      rows: [big],
+    } = await db.query(`insert into message_error_quarantine (code, reason, raw, raw_bytes)
       values ('invalid_body', 'big', '{"_truncated": true, "_bytes": 99999}', 99999) returning id`);
     // (the endpoint is not even looked at: a body kept in part is never replayed)
     expect((await post("/rpc/resolve_quarantined", { id: Number(big.id), action: "replay" }, ops)).json.code).toBe("quarantine_truncated");
   });
 
   it("GET /rpc/metrics is Prometheus text a maintained parser reads, and its numbers are the database's", async () => {
-    const res = await fetch(`${apiUrl}/rpc/metrics`, { headers: { ...ops, accept: "application/openmetrics-text;version=1.0.0,text/plain;version=0.0.4;q=0.5,*/*;q=0.1" } });
+    const res = await fetch(`${apiUrl}/rpc/metrics`, {
+      headers: { ...ops, accept: "application/openmetrics-text;version=1.0.0,text/plain;version=0.0.4;q=0.5,*/*;q=0.1" },
+    });
     expect(res.status).toBe(200);
     expect(res.headers.get("content-type")).toMatch(/^text\/plain; version=0\.0\.4/);
     const text = await res.text();
     const families = new Map(parsePrometheusTextFormat(text).map((f) => [f.name, f]));
-    for (const name of ["wa_error_acks", "wa_ack_backlog", "wa_ack_backlog_oldest_seconds", "wa_quarantine_unresolved", "wa_campaigns", "wa_restricted_sessions"]) {
+    for (const name of [
+      "wa_error_acks",
+      "wa_ack_backlog",
+      "wa_ack_backlog_oldest_seconds",
+      "wa_quarantine_unresolved",
+      "wa_campaigns",
+      "wa_restricted_sessions",
+    ]) {
       expect(families.get(name)?.type, name).toBe("GAUGE");
     }
     const byStatus = Object.fromEntries(families.get("wa_campaigns")!.metrics.map((m) => [m.labels!.status, Number(m.value)]));
@@ -148,15 +217,20 @@ describe("ops surface (ops)", () => {
   });
 
   it("a caller cannot blow up the metrics: sessions never synced add no series, they aggregate under one label", async () => {
-    const scrape = async () => new Map(parsePrometheusTextFormat(await (await fetch(`${apiUrl}/rpc/metrics`, { headers: ops })).text())
-      .map((f) => [f.name, f.metrics]));
+    const scrape = async () =>
+      new Map(
+        parsePrometheusTextFormat(await (await fetch(`${apiUrl}/rpc/metrics`, { headers: ops })).text()).map((f) => [f.name, f.metrics]),
+      );
     const before = await scrape();
     // 300 ACKs, each for a session nobody synced (a gateway inventing names, or a junk key).
     const events = Array.from({ length: 300 }, () => ({ sessionId: uniqueSession("junk"), messageId: uniqueSession("m"), errorCode: 463 }));
     expect((await post("/rpc/record_message_error", { events }, gw)).status).toBe(200);
     const after = await scrape();
     for (const family of ["wa_ack_backlog", "wa_ack_backlog_oldest_seconds"]) {
-      expect(after.get(family)!.filter((m) => m.labels!.session!.startsWith("junk_")), family).toEqual([]);
+      expect(
+        after.get(family)!.filter((m) => m.labels!.session!.startsWith("junk_")),
+        family,
+      ).toEqual([]);
       expect(after.get(family)!.length, family).toBeLessThanOrEqual(before.get(family)!.length + 1);
     }
     const unknown = after.get("wa_ack_backlog")!.find((m) => m.labels!.session === "(unknown)");
@@ -170,33 +244,53 @@ describe("retention", () => {
     const { campaignId: oldDone, jids: a } = await campaign(1, "oldfin");
     const { campaignId: newDone, jids: b } = await campaign(1, "newfin");
     const { campaignId: oldSending, jids: c } = await campaign(2, "oldsend");
-    for (const [id, j] of [[oldDone, a], [newDone, b]] as const) {
+    for (const [id, j] of [
+      [oldDone, a],
+      [newDone, b],
+    ] as const) {
       await post("/rpc/record_message_sent", { campaignId: id, sends: [{ groupJid: j[0], messageId: `P${id}` }] }, crm);
     }
     await post("/rpc/record_message_sent", { campaignId: oldSending, sends: [{ groupJid: c[0], messageId: `P${oldSending}` }] }, crm);
     await db.query(`update notification_campaigns set finished_at = ${old}, created_at = ${old} where id = any($1)`, [[oldDone]]);
     await db.query(`update notification_campaigns set created_at = ${old} where id = $1`, [oldSending]);
     const tag = uniqueSession("ret");
-    await db.query(`insert into message_error_quarantine (code, reason, raw, received_at, last_received_at, resolved_at, resolution) values
+    await db.query(
+      `insert into message_error_quarantine (code, reason, raw, received_at, last_received_at, resolved_at, resolution) values
       ('invalid_event', $1, '{}', ${old}, ${old}, ${old}, 'dismissed'), ('invalid_event', $1, '{}', ${old}, ${old}, null, null),
       ('invalid_event', $1, '{}', now(), now(), now(), 'dismissed'),
       ('invalid_event', $1, '{}', now() - interval '10 days', now() - interval '10 days', null, null),
       -- A body a gateway still retries: first seen long ago, last seen today. Kept.
-      ('invalid_event', $1, '{}', ${old}, now(), null, null)`, [tag]);
-    await db.query(`insert into message_error_inbox (session_id, message_id, raw, outcome, received_at, expired_at) values
+      ('invalid_event', $1, '{}', ${old}, now(), null, null)`,
+      [tag],
+    );
+    await db.query(
+      `insert into message_error_inbox (session_id, message_id, raw, outcome, received_at, expired_at) values
       ($1::text, $1::text || 'a', '{}', 'applied', ${old}, null), ($1::text, $1::text || 'b', '{}', 'pending_match', ${old}, ${old}),
-      ($1::text, $1::text || 'c', '{}', 'pending_match', ${old}, null), ($1::text, $1::text || 'd', '{}', 'applied', now(), null)`, [tag]);
-    await db.query(`insert into message_status_inbox (message_id, delivered_at, updated_at) values ($1::text || 'x', now(), ${old}), ($1::text || 'y', now(), now())`, [tag]);
+      ($1::text, $1::text || 'c', '{}', 'pending_match', ${old}, null), ($1::text, $1::text || 'd', '{}', 'applied', now(), null)`,
+      [tag],
+    );
+    await db.query(
+      `insert into message_status_inbox (message_id, delivered_at, updated_at) values ($1::text || 'x', now(), ${old}), ($1::text || 'y', now(), now())`,
+      [tag],
+    );
 
-    const out = execFileSync("npx", ["tsx", "scripts/db-prune.ts"], { cwd: repoRoot, env: { ...process.env, DATABASE_URL: dbUrl }, encoding: "utf8" });
+    const out = execFileSync("npx", ["tsx", "scripts/db-prune.ts"], {
+      cwd: repoRoot,
+      env: { ...process.env, DATABASE_URL: dbUrl },
+      encoding: "utf8",
+    });
     expect(JSON.parse(out.trim().split("\n").pop()!).deleted.finished_campaigns).toBeGreaterThanOrEqual(1);
 
     const exists = async (sql: string, p: unknown[]) => (await db.query(sql, p)).rows.map((r) => Object.values(r)[0]);
-    expect(await exists("select id::int from notification_campaigns where id = any($1) order by id", [[oldDone, newDone, oldSending]]))
-      .toEqual([newDone, oldSending]);
+    expect(
+      await exists("select id::int from notification_campaigns where id = any($1) order by id", [[oldDone, newDone, oldSending]]),
+    ).toEqual([newDone, oldSending]);
     expect(await exists("select count(*)::int from notification_campaign_groups where campaign_id = $1", [oldDone])).toEqual([0]);
     expect(await exists("select count(*)::int from message_error_quarantine where reason = $1", [tag])).toEqual([3]);
-    expect(await exists("select message_id::text from message_error_inbox where session_id = $1 order by 1", [tag])).toEqual([`${tag}c`, `${tag}d`]);
+    expect(await exists("select message_id::text from message_error_inbox where session_id = $1 order by 1", [tag])).toEqual([
+      `${tag}c`,
+      `${tag}d`,
+    ]);
     expect(await exists("select message_id::text from message_status_inbox where message_id like $1 || '%'", [tag])).toEqual([`${tag}y`]);
     await totalsAddUp(newDone);
     await totalsAddUp(oldSending);
@@ -206,12 +300,26 @@ describe("retention", () => {
 describe("npm run ops:report", () => {
   it("renders a campaign's progress over time and its failures by error code as an SVG", async () => {
     const { jids, campaignId } = await campaign(4, "report");
-    await post("/rpc/record_message_sent", { campaignId, sends: [{ groupJid: jids[0], messageId: `G${campaignId}a` },
-      { groupJid: jids[1], messageId: `G${campaignId}b` }, { groupJid: jids[2], errorCode: 420 }, { groupJid: jids[3], errorCode: 421 }] }, crm);
+    await post(
+      "/rpc/record_message_sent",
+      {
+        campaignId,
+        sends: [
+          { groupJid: jids[0], messageId: `G${campaignId}a` },
+          { groupJid: jids[1], messageId: `G${campaignId}b` },
+          { groupJid: jids[2], errorCode: 420 },
+          { groupJid: jids[3], errorCode: 421 },
+        ],
+      },
+      crm,
+    );
     await post("/rpc/record_message_status", { messageId: `G${campaignId}a`, status: "read" }, gw);
     const file = join(mkdtempSync(join(tmpdir(), "wa-report-")), "c.svg");
-    execFileSync("npx", ["tsx", "scripts/ops-report.ts", String(campaignId), "--out", file],
-      { cwd: repoRoot, env: { ...process.env, DATABASE_URL: dbUrl }, encoding: "utf8" });
+    execFileSync("npx", ["tsx", "scripts/ops-report.ts", String(campaignId), "--out", file], {
+      cwd: repoRoot,
+      env: { ...process.env, DATABASE_URL: dbUrl },
+      encoding: "utf8",
+    });
     const svg = readFileSync(file, "utf8");
     expect(svg.startsWith("<svg")).toBe(true);
     for (const text of ["Failures by error code", "420", "421", "delivered", "read", "sent", `Campaign ${campaignId}`]) {

@@ -17,12 +17,21 @@ const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function totalsEqualRows(campaignId: number) {
   const t = await campaignTotals(campaignId);
-  const { rows: [c] } = await db.query(
+  const {
+    rows: [c],
+  } = await db.query(
     `select cancelled_count, (select count(*)::int from notification_campaign_groups g
                               where g.campaign_id = c.id and g.status = 'cancelled') as cancelled_rows
-     from notification_campaigns c where c.id = $1`, [campaignId]);
-  expect([t.total_groups, t.pending_count, t.sent_count, t.failed_count, c.cancelled_count])
-    .toEqual([t.rows, t.pending_rows, t.sent_rows, t.failed_rows, c.cancelled_rows]);
+     from notification_campaigns c where c.id = $1`,
+    [campaignId],
+  );
+  expect([t.total_groups, t.pending_count, t.sent_count, t.failed_count, c.cancelled_count]).toEqual([
+    t.rows,
+    t.pending_rows,
+    t.sent_rows,
+    t.failed_rows,
+    c.cancelled_rows,
+  ]);
 }
 
 describe("cancel racing send records", () => {
@@ -31,25 +40,39 @@ describe("cancel racing send records", () => {
     for (let round = 0; round < 30; round++) {
       // 50 groups, 40 of them sent: the campaign always has groups left to cancel.
       const { sessionId, jids } = await seedSession(gw["x-api-key"]!, 50, `cx${round}`);
-      const { json: { campaignId } } = await post("/rpc/create_campaign",
-        { name: "cancel race", message: "m", sessionId, groupJids: jids }, crm);
+      const {
+        json: { campaignId },
+      } = await post("/rpc/create_campaign", { name: "cancel race", message: "m", sessionId, groupJids: jids }, crm);
       // Four send records of ten groups each (in shuffled order within a call) and a cancel,
       // started a few milliseconds apart in a seeded order.
       const calls = [0, 1, 2, 3].map((k) => async () => {
         const part = jids.slice(k * 10, k * 10 + 10).sort(() => random() - 0.5);
-        const r = await post("/rpc/record_message_sent",
-          { campaignId, sends: part.map((groupJid) => ({ groupJid, messageId: `${sessionId}-${groupJid}` })) }, crm);
+        const r = await post(
+          "/rpc/record_message_sent",
+          { campaignId, sends: part.map((groupJid) => ({ groupJid, messageId: `${sessionId}-${groupJid}` })) },
+          crm,
+        );
         return `send ${r.status} ${r.json.code ?? ""}`.trim();
       });
       calls.splice(Math.floor(random() * 5), 0, async () => {
         const r = await post("/rpc/cancel_campaign", { campaignId }, crm);
         return `cancel ${r.status} ${r.json.code ?? ""}`.trim();
       });
-      const round_ = await Promise.all(calls.map(async (call, i) => { await pause(Math.floor(random() * 3) * i); return call(); }));
-      expect(round_.filter((a) => !["send 200", "send 409 campaign_cancelled", "cancel 200"].includes(a)), `round ${round}`).toEqual([]);
+      const round_ = await Promise.all(
+        calls.map(async (call, i) => {
+          await pause(Math.floor(random() * 3) * i);
+          return call();
+        }),
+      );
+      expect(
+        round_.filter((a) => !["send 200", "send 409 campaign_cancelled", "cancel 200"].includes(a)),
+        `round ${round}`,
+      ).toEqual([]);
       answers.push(...round_);
       await totalsEqualRows(campaignId);
-      const { rows: [c] } = await db.query("select status from notification_campaigns where id = $1", [campaignId]);
+      const {
+        rows: [c],
+      } = await db.query("select status from notification_campaigns where id = $1", [campaignId]);
       expect(c.status).toBe("cancelled");
     }
     // Both orders happened: some sends won, some were refused after the cancel.
@@ -68,9 +91,14 @@ describe("retention racing ACK batches", () => {
       const old = jids.slice(0, 400);
       const live = jids.slice(400);
       const make = async (groupJids: string[], name: string) => {
-        const { json: { campaignId } } = await post("/rpc/create_campaign", { name, message: "m", sessionId, groupJids }, crm);
-        const r = await post("/rpc/record_message_sent",
-          { campaignId, sends: groupJids.map((groupJid) => ({ groupJid, messageId: `${sessionId}-${groupJid}` })) }, crm);
+        const {
+          json: { campaignId },
+        } = await post("/rpc/create_campaign", { name, message: "m", sessionId, groupJids }, crm);
+        const r = await post(
+          "/rpc/record_message_sent",
+          { campaignId, sends: groupJids.map((groupJid) => ({ groupJid, messageId: `${sessionId}-${groupJid}` })) },
+          crm,
+        );
         expect(r.status).toBe(200);
         return campaignId as number;
       };
@@ -79,7 +107,8 @@ describe("retention racing ACK batches", () => {
       await db.query("update notification_campaigns set finished_at = now() - interval '400 days' where id = $1", [oldId]);
 
       // One batch: errors for the live campaign's messages and for the finished one's, shuffled.
-      const events = [...old.slice(0, 300), ...live].map((g) => ({ sessionId, messageId: `${sessionId}-${g}`, errorCode: 420 }))
+      const events = [...old.slice(0, 300), ...live]
+        .map((g) => ({ sessionId, messageId: `${sessionId}-${g}`, errorCode: 420 }))
         .sort(() => random() - 0.5);
       const [ack, pruned] = await Promise.all([
         pause(Math.floor(random() * 8)).then(() => post("/rpc/record_message_error", { events }, gw)),
@@ -101,7 +130,9 @@ describe("retention racing ACK batches", () => {
       if (rows[0].n) await db.query(PRUNE);
       const { rows: after } = await db.query(
         `select (select count(*)::int from notification_campaigns where id = $1) as campaigns,
-                (select count(*)::int from message_id_locks where message_id like $2 || '-%') as locks`, [oldId, sessionId]);
+                (select count(*)::int from message_id_locks where message_id like $2 || '-%') as locks`,
+        [oldId, sessionId],
+      );
       // Lock rows go with what they guard: the live campaign's, and those of ACKs kept waiting.
       const waiting = old.slice(0, 300).filter((g) => byId.get(`${sessionId}-${g}`) === "pending_match").length;
       expect(after[0]).toEqual({ campaigns: 0, locks: 20 + waiting });
@@ -113,21 +144,31 @@ describe("retention racing ACK batches", () => {
 describe("retention skips what is in use", () => {
   it("a campaign whose row a transaction holds is skipped, retried, and left for the next run; nothing else waits", async () => {
     const { sessionId, jids } = await seedSession(gw["x-api-key"]!, 3, "held");
-    const { json: { campaignId } } = await post("/rpc/create_campaign", { name: "held", message: "m", sessionId, groupJids: jids }, crm);
-    await post("/rpc/record_message_sent", { campaignId, sends: jids.map((groupJid, i) => ({ groupJid, messageId: `${sessionId}-H${i}` })) }, crm);
+    const {
+      json: { campaignId },
+    } = await post("/rpc/create_campaign", { name: "held", message: "m", sessionId, groupJids: jids }, crm);
+    await post(
+      "/rpc/record_message_sent",
+      { campaignId, sends: jids.map((groupJid, i) => ({ groupJid, messageId: `${sessionId}-H${i}` })) },
+      crm,
+    );
     await db.query("update notification_campaigns set finished_at = now() - interval '400 days' where id = $1", [campaignId]);
     const holder = await db.connect();
     try {
       await holder.query("begin");
       await holder.query("select 1 from notification_campaign_groups where campaign_id = $1 limit 1 for update", [campaignId]);
-      const { rows: [{ deleted }] } = await db.query("call internal.prune(null)");
+      const {
+        rows: [{ deleted }],
+      } = await db.query("call internal.prune(null)");
       expect(deleted.skipped).toBeGreaterThanOrEqual(1);
       expect((await db.query("select count(*)::int as n from notification_campaigns where id = $1", [campaignId])).rows[0].n).toBe(1);
     } finally {
       await holder.query("rollback");
       holder.release();
     }
-    const { rows: [{ deleted }] } = await db.query("call internal.prune(null)");
+    const {
+      rows: [{ deleted }],
+    } = await db.query("call internal.prune(null)");
     expect(deleted.finished_campaigns).toBeGreaterThanOrEqual(1);
     expect((await db.query("select count(*)::int as n from notification_campaigns where id = $1", [campaignId])).rows[0].n).toBe(0);
     // An ACK for one of its messages now is kept like any ACK for an unknown message.

@@ -23,7 +23,10 @@ const cases: [string, () => [string, RequestInit]][] = [
   ["PGRST200", () => ["/campaigns?select=*,nope(*)", { headers: crm }]],
   ["22P02", () => ["/campaigns?id=eq.abc", { headers: crm }]],
   ["42703", () => ["/campaigns?select=nope", { headers: crm }]],
-  ["54001", () => ["/rpc/sync_groups", { method: "POST", headers: { ...gw, ...json }, body: `{"a": ${"[".repeat(20000)}${"]".repeat(20000)}}` }]],
+  [
+    "54001",
+    () => ["/rpc/sync_groups", { method: "POST", headers: { ...gw, ...json }, body: `{"a": ${"[".repeat(20000)}${"]".repeat(20000)}}` }],
+  ],
 ];
 
 describe("refusals before our code runs", () => {

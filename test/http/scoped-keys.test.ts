@@ -17,8 +17,14 @@ let other: { sessionId: string; jids: string[]; campaignId: number };
 
 async function sentCampaign(gw: string, prefix: string) {
   const { sessionId, jids } = await seedSession(gw, 4, prefix);
-  const { json: { campaignId } } = await post("/rpc/create_campaign", { name: prefix, message: "m", sessionId, groupJids: jids }, crm);
-  await post("/rpc/record_message_sent", { campaignId, sends: jids.map((groupJid, i) => ({ groupJid, messageId: `${sessionId}M${i}` })) }, crm);
+  const {
+    json: { campaignId },
+  } = await post("/rpc/create_campaign", { name: prefix, message: "m", sessionId, groupJids: jids }, crm);
+  await post(
+    "/rpc/record_message_sent",
+    { campaignId, sends: jids.map((groupJid, i) => ({ groupJid, messageId: `${sessionId}M${i}` })) },
+    crm,
+  );
   return { sessionId, jids, campaignId: campaignId as number };
 }
 
@@ -33,22 +39,62 @@ beforeAll(async () => {
 afterAll(() => db.end());
 
 const rowOf = async (sessionId: string, i: number) =>
-  (await db.query("select status, error_code, delivered_at from notification_campaign_groups where message_id = $1", [`${sessionId}M${i}`])).rows[0];
-const storedFor = async (marker: string) => (await db.query(
-  `select (select count(*)::int from message_error_inbox where raw::text like '%' || $1 || '%')
+  (await db.query("select status, error_code, delivered_at from notification_campaign_groups where message_id = $1", [`${sessionId}M${i}`]))
+    .rows[0];
+const storedFor = async (marker: string) =>
+  (
+    await db.query(
+      `select (select count(*)::int from message_error_inbox where raw::text like '%' || $1 || '%')
         + (select count(*)::int from message_error_quarantine where raw::text like '%' || $1 || '%')
-        + (select count(*)::int from message_status_inbox where message_id like '%' || $1 || '%') as n`, [marker])).rows[0].n;
+        + (select count(*)::int from message_status_inbox where message_id like '%' || $1 || '%') as n`,
+      [marker],
+    )
+  ).rows[0].n;
 
 /** One call of each gateway endpoint naming `session` (and, for events, message `i` of it). */
 const calls = (session: string, i: number, marker: string, groups = [groupJid()]): [string, string, unknown][] => [
   ["sync_groups", "/rpc/sync_groups", { sessionId: session, groups: groups.map((g) => baileysGroup(g, { subject: marker })) }],
-  ["record_message_error", "/rpc/record_message_error", { sessionId: session, messageId: `${session}M${i}`, errorCode: 420, errorMessage: marker }],
-  ["record_message_error (batch)", "/rpc/record_message_error", { events: [{ sessionId: session, messageId: `${session}M${i}`, errorMessage: marker }] }],
+  [
+    "record_message_error",
+    "/rpc/record_message_error",
+    { sessionId: session, messageId: `${session}M${i}`, errorCode: 420, errorMessage: marker },
+  ],
+  [
+    "record_message_error (batch)",
+    "/rpc/record_message_error",
+    { events: [{ sessionId: session, messageId: `${session}M${i}`, errorMessage: marker }] },
+  ],
   ["record_message_status", "/rpc/record_message_status", { sessionId: session, messageId: `${session}M${i}`, status: "read", marker }],
-  ["evolution_webhook", "/rpc/evolution_webhook", { event: "messages.update", instance: session, data: {
-    keyId: `${session}M${i}`, remoteJid: "120363000000000000@g.us", fromMe: true, status: "ERROR", marker } }],
-  ["waha_webhook", "/rpc/waha_webhook", { event: "message.ack", session, payload: {
-    id: `true_120363000000000000@g.us_${session}M${i}`, fromMe: true, ack: -1, ackName: "ERROR", marker } }],
+  [
+    "evolution_webhook",
+    "/rpc/evolution_webhook",
+    {
+      event: "messages.update",
+      instance: session,
+      data: {
+        keyId: `${session}M${i}`,
+        remoteJid: "120363000000000000@g.us",
+        fromMe: true,
+        status: "ERROR",
+        marker,
+      },
+    },
+  ],
+  [
+    "waha_webhook",
+    "/rpc/waha_webhook",
+    {
+      event: "message.ack",
+      session,
+      payload: {
+        id: `true_120363000000000000@g.us_${session}M${i}`,
+        fromMe: true,
+        ack: -1,
+        ackName: "ERROR",
+        marker,
+      },
+    },
+  ],
 ];
 
 describe("gateway keys bound to sessions", () => {
@@ -75,19 +121,29 @@ describe("gateway keys bound to sessions", () => {
       expect([name, r.status, r.json.code], r.text).toEqual([name, 403, "session_not_allowed"]);
     }
     expect(await storedFor(marker)).toBe(0);
-    expect((await db.query("select count(*)::int as n from message_status_inbox where message_id = $1", [`${other.sessionId}M0`])).rows[0].n).toBe(0);
+    expect(
+      (await db.query("select count(*)::int as n from message_status_inbox where message_id = $1", [`${other.sessionId}M0`])).rows[0].n,
+    ).toBe(0);
     expect(await rowOf(other.sessionId, 0)).toMatchObject({ status: "sent", error_code: null, delivered_at: null });
     expect((await db.query("select * from whatsapp_sessions where session_id = $1", [other.sessionId])).rows[0]).toEqual(before);
-    expect((await db.query("select count(*)::int as n from whatsapp_groups where session_id = $1 and inactive_since is null",
-      [other.sessionId])).rows[0].n).toBe(4);
+    expect(
+      (await db.query("select count(*)::int as n from whatsapp_groups where session_id = $1 and inactive_since is null", [other.sessionId]))
+        .rows[0].n,
+    ).toBe(4);
   });
 
   it("a batch with one event out of scope is refused whole", async () => {
     const marker = uniqueSession("mk");
-    const r = await post("/rpc/record_message_error", { events: [
-      { sessionId: mine.sessionId, messageId: `${mine.sessionId}M2`, errorMessage: marker },
-      { sessionId: other.sessionId, messageId: `${other.sessionId}M2`, errorMessage: marker },
-    ] }, scoped);
+    const r = await post(
+      "/rpc/record_message_error",
+      {
+        events: [
+          { sessionId: mine.sessionId, messageId: `${mine.sessionId}M2`, errorMessage: marker },
+          { sessionId: other.sessionId, messageId: `${other.sessionId}M2`, errorMessage: marker },
+        ],
+      },
+      scoped,
+    );
     expect([r.status, r.json.code]).toEqual([403, "session_not_allowed"]);
     expect(await storedFor(marker)).toBe(0);
     expect((await rowOf(mine.sessionId, 2)).status).toBe("sent");
@@ -103,7 +159,9 @@ describe("gateway keys bound to sessions", () => {
     expect([progress.status, progress.json.code]).toEqual([422, "session_required"]);
     expect(await rowOf(other.sessionId, 3)).toMatchObject({ status: "sent", error_code: null, delivered_at: null });
     // 463 restricts the sending account: not the other session's, through a key that may not touch it.
-    expect((await db.query("select restricted_at from whatsapp_sessions where session_id = $1", [other.sessionId])).rows[0].restricted_at).toBe(null);
+    expect(
+      (await db.query("select restricted_at from whatsapp_sessions where session_id = $1", [other.sessionId])).rows[0].restricted_at,
+    ).toBe(null);
     // And a message of its own session, without sessionId, is applied as before.
     const own = await post("/rpc/record_message_error", { messageId: `${mine.sessionId}M3`, errorCode: 420 }, scoped);
     expect(own.json.results[0].outcome).toBe("applied");
@@ -115,10 +173,14 @@ describe("gateway keys bound to sessions", () => {
     // Several sessions in scope, none of them this one: the ACK cannot be given a session.
     expect((await post("/rpc/record_message_error", { messageId, errorCode: 420 }, scoped)).json.code).toBe("session_required");
     expect((await post("/rpc/record_message_status", { messageId, status: "read" }, scoped)).json.code).toBe("session_required");
-    const { json: { campaignId } } = await post("/rpc/create_campaign", { name: "late", message: "m", sessionId, groupJids: jids }, crm);
+    const {
+      json: { campaignId },
+    } = await post("/rpc/create_campaign", { name: "late", message: "m", sessionId, groupJids: jids }, crm);
     const sent = await post("/rpc/record_message_sent", { campaignId, sends: [{ groupJid: jids[0], messageId }] }, crm);
     expect([sent.json.sent, sent.json.failedByEarlyAck]).toEqual([1, 0]);
-    const { rows: [row] } = await db.query("select status, read_at from notification_campaign_groups where message_id = $1", [messageId]);
+    const {
+      rows: [row],
+    } = await db.query("select status, read_at from notification_campaign_groups where message_id = $1", [messageId]);
     expect(row).toEqual({ status: "sent", read_at: null });
   });
 
@@ -127,15 +189,27 @@ describe("gateway keys bound to sessions", () => {
     await post("/rpc/record_message_error", { sessionId: mine.sessionId, messageId: `${marker}-a`, errorMessage: marker }, scoped);
     await post("/rpc/record_message_error", { sessionId: mine.sessionId, messageId: "", errorMessage: marker }, scoped); // quarantined
     await post("/rpc/record_message_status", { sessionId: mine.sessionId, messageId: `${marker}-b`, status: "read" }, scoped);
-    const { rows: [k] } = await db.query(
+    const {
+      rows: [k],
+    } = await db.query(
       `select (select array_agg(distinct api_key_id) from message_error_inbox where message_id = $1 || '-a') as inbox,
               (select array_agg(distinct api_key_id) from message_error_quarantine where raw::text like '%' || $1 || '%') as quarantine,
-              (select array_agg(distinct api_key_id) from message_status_inbox where message_id = $1 || '-b') as status`, [marker]);
+              (select array_agg(distinct api_key_id) from message_status_inbox where message_id = $1 || '-b') as status`,
+      [marker],
+    );
     expect(k).toEqual({ inbox: [String(scopedId)], quarantine: [String(scopedId)], status: [String(scopedId)] });
     const crmKey = await newKey("crm");
-    const { rows: [ck] } = await db.query("select id::int from internal.api_keys where key_hash = sha256(convert_to($1, 'UTF8'))", [crmKey]);
-    const c = await post("/rpc/create_campaign", { name: "audited", message: "m", sessionId: mine.sessionId, groupJids: [mine.jids[0]] }, { "x-api-key": crmKey });
-    const { rows: [camp] } = await db.query("select api_key_id::int from notification_campaigns where id = $1", [c.json.campaignId]);
+    const {
+      rows: [ck],
+    } = await db.query("select id::int from internal.api_keys where key_hash = sha256(convert_to($1, 'UTF8'))", [crmKey]);
+    const c = await post(
+      "/rpc/create_campaign",
+      { name: "audited", message: "m", sessionId: mine.sessionId, groupJids: [mine.jids[0]] },
+      { "x-api-key": crmKey },
+    );
+    const {
+      rows: [camp],
+    } = await db.query("select api_key_id::int from notification_campaigns where id = $1", [c.json.campaignId]);
     expect(camp.api_key_id).toBe(ck.id);
   });
 });
@@ -147,8 +221,12 @@ describe("a key bound to one session", () => {
     const messageId = `${sessionId}-early`;
     const ack = await post("/rpc/record_message_error", { messageId, errorCode: 420 }, single);
     expect([ack.status, ack.json.results[0].outcome]).toEqual([200, "pending_match"]);
-    expect((await db.query("select session_id::text from message_error_inbox where message_id = $1", [messageId])).rows).toEqual([{ session_id: sessionId }]);
-    const { json: { campaignId } } = await post("/rpc/create_campaign", { name: "single", message: "m", sessionId, groupJids: jids }, crm);
+    expect((await db.query("select session_id::text from message_error_inbox where message_id = $1", [messageId])).rows).toEqual([
+      { session_id: sessionId },
+    ]);
+    const {
+      json: { campaignId },
+    } = await post("/rpc/create_campaign", { name: "single", message: "m", sessionId, groupJids: jids }, crm);
     const sent = await post("/rpc/record_message_sent", { campaignId, sends: [{ groupJid: jids[0], messageId }] }, crm);
     expect(sent.json.failedByEarlyAck).toBe(1);
   });
@@ -159,10 +237,16 @@ describe("a key bound to one session", () => {
     // A key bound to another session claims the id first, with an early read time.
     const claimer = { "x-api-key": (await createApiKey(dbUrl, "gateway", `claim-${uniqueSession()}`, [uniqueSession("elsewhere")])).key };
     await post("/rpc/record_message_status", { messageId, status: "read", at: "2020-01-01T00:00:00Z" }, claimer);
-    const { json: { campaignId } } = await post("/rpc/create_campaign", { name: "merge", message: "m", sessionId, groupJids: jids }, crm);
+    const {
+      json: { campaignId },
+    } = await post("/rpc/create_campaign", { name: "merge", message: "m", sessionId, groupJids: jids }, crm);
     await post("/rpc/record_message_sent", { campaignId, sends: [{ groupJid: jids[0], messageId }] }, crm);
     await post("/rpc/record_message_status", { sessionId, messageId, status: "delivered" }, unscoped);
-    const { rows: [row] } = await db.query("select delivered_at is not null as delivered, read_at from notification_campaign_groups where message_id = $1", [messageId]);
+    const {
+      rows: [row],
+    } = await db.query("select delivered_at is not null as delivered, read_at from notification_campaign_groups where message_id = $1", [
+      messageId,
+    ]);
     expect(row).toEqual({ delivered: true, read_at: null });
   });
 });

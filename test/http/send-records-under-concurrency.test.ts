@@ -18,11 +18,14 @@ const PAIRS = 60;
 describe("send records under concurrency", () => {
   it("two send records for one group with different message ids: one 200, one 409", async () => {
     const { sessionId, jids } = await seedSession(gw["x-api-key"]!, PAIRS, "race");
-    const { json: { campaignId } } = await post("/rpc/create_campaign", { name: "race", message: "m", sessionId, groupJids: jids }, crm);
+    const {
+      json: { campaignId },
+    } = await post("/rpc/create_campaign", { name: "race", message: "m", sessionId, groupJids: jids }, crm);
     const outcomes: string[] = [];
     await pool(jids, 8, async (groupJid) => {
-      const [a, b] = await Promise.all(["A", "B"].map((v) =>
-        post("/rpc/record_message_sent", { campaignId, sends: [{ groupJid, messageId: `${groupJid}-${v}` }] }, crm)));
+      const [a, b] = await Promise.all(
+        ["A", "B"].map((v) => post("/rpc/record_message_sent", { campaignId, sends: [{ groupJid, messageId: `${groupJid}-${v}` }] }, crm)),
+      );
       outcomes.push([a!.status, b!.status].sort().join("/"));
       for (const r of [a!, b!]) if (r.status === 409) expect(r.json.code).toBe("send_conflict");
     });
@@ -33,19 +36,24 @@ describe("send records under concurrency", () => {
 
   it("an early ACK's failure is never overwritten by a competing send record", async () => {
     const { sessionId, jids } = await seedSession(gw["x-api-key"]!, PAIRS, "early");
-    const { json: { campaignId } } = await post("/rpc/create_campaign", { name: "early", message: "m", sessionId, groupJids: jids }, crm);
+    const {
+      json: { campaignId },
+    } = await post("/rpc/create_campaign", { name: "early", message: "m", sessionId, groupJids: jids }, crm);
     // The ACK for message <jid>-A arrives first; then A and B are recorded at the same instant.
     await post("/rpc/record_message_error", { events: jids.map((j) => ({ sessionId, messageId: `${j}-A`, errorCode: 420 })) }, gw);
     await pool(jids, 8, async (groupJid) => {
-      const rs = await Promise.all(["A", "B"].map((v) =>
-        post("/rpc/record_message_sent", { campaignId, sends: [{ groupJid, messageId: `${groupJid}-${v}` }] }, crm)));
+      const rs = await Promise.all(
+        ["A", "B"].map((v) => post("/rpc/record_message_sent", { campaignId, sends: [{ groupJid, messageId: `${groupJid}-${v}` }] }, crm)),
+      );
       expect(rs.map((r) => r.status).sort()).toEqual([200, 409]);
     });
     const { rows } = await db.query(
       `select r.message_id, r.status, r.error_code, i.resolution
        from notification_campaign_groups r
        left join message_error_inbox i on i.message_id = r.group_jid || '-A'
-       where r.campaign_id = $1`, [campaignId]);
+       where r.campaign_id = $1`,
+      [campaignId],
+    );
     for (const r of rows) {
       // Whoever won, the row and the inbox agree.
       if (r.message_id.endsWith("-A")) expect([r.status, r.error_code, r.resolution]).toEqual(["failed", 420, "applied"]);
@@ -64,7 +72,8 @@ describe("send records under concurrency", () => {
       const [created, synced] = await Promise.all([
         post("/rpc/create_campaign", { name: "p", message: "m", sessionId, groupJids: jids }, crm),
         new Promise((r) => setTimeout(r, 10 * (round % 12))).then(() =>
-          post("/rpc/sync_groups", { sessionId, groups: [baileysGroup(jids[round]!, { isCommunity: true }, 1)] }, gw)),
+          post("/rpc/sync_groups", { sessionId, groups: [baileysGroup(jids[round]!, { isCommunity: true }, 1)] }, gw),
+        ),
       ]);
       expect(synced.status).toBe(200);
       answers.push(`${created.status} ${created.json.code ?? ""}`.trim());

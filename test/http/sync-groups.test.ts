@@ -13,17 +13,30 @@ describe("POST /rpc/sync_groups", () => {
   it("stores announcement and ordinary groups, never the community parent", async () => {
     const sessionId = uniqueSession();
     const [parent, announce, plain] = [groupJid(), groupJid(), groupJid()];
-    const r = await post("/rpc/sync_groups", {
-      sessionId,
-      groups: [
-        baileysGroup(parent, { subject: "Acme", isCommunity: true }),
-        baileysGroup(announce, { subject: "Acme", isCommunityAnnounce: true, linkedParent: parent }),
-        baileysGroup(plain, { subjectTime: null }),
-      ],
-    }, gw);
+    const r = await post(
+      "/rpc/sync_groups",
+      {
+        sessionId,
+        groups: [
+          baileysGroup(parent, { subject: "Acme", isCommunity: true }),
+          baileysGroup(announce, { subject: "Acme", isCommunityAnnounce: true, linkedParent: parent }),
+          baileysGroup(plain, { subjectTime: null }),
+        ],
+      },
+      gw,
+    );
     expect(r.status).toBe(200);
-    expect(r.json).toEqual({ sessionId, inserted: 2, updated: 0, unchanged: 0, reactivated: 0, deactivated: 0,
-      skippedParents: 1, removedParents: 0, total: 3 });
+    expect(r.json).toEqual({
+      sessionId,
+      inserted: 2,
+      updated: 0,
+      unchanged: 0,
+      reactivated: 0,
+      deactivated: 0,
+      skippedParents: 1,
+      removedParents: 0,
+      total: 3,
+    });
     const { rows } = await db.query("select group_jid from whatsapp_groups where session_id = $1 order by 1", [sessionId]);
     expect(rows.map((x) => x.group_jid)).toEqual([announce, plain].sort());
   });
@@ -60,7 +73,8 @@ describe("POST /rpc/sync_groups", () => {
   it("syncs 10,000 groups with realistic participant arrays in one call", async () => {
     const sessionId = uniqueSession("big");
     const groups = Array.from({ length: 10_000 }, (_, i) =>
-      baileysGroup(jidFrom(800_000_000 + i), i % 50 === 0 ? { isCommunity: true } : {}, 20 + (i % 200)));
+      baileysGroup(jidFrom(800_000_000 + i), i % 50 === 0 ? { isCommunity: true } : {}, 20 + (i % 200)),
+    );
     const body = JSON.stringify({ sessionId, groups });
     const t0 = performance.now();
     const r = await post("/rpc/sync_groups", body, gw);

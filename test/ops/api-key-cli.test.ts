@@ -18,8 +18,11 @@ function cli(...args: string[]) {
 }
 
 function cliWithInput(input: string | undefined, ...args: string[]) {
-  const r = spawnSync(join(repoRoot, "node_modules", ".bin", "tsx"), [join(repoRoot, "scripts", "api-key.ts"), ...args],
-    { encoding: "utf8", env: { ...process.env, DATABASE_URL: dbUrl }, input });
+  const r = spawnSync(join(repoRoot, "node_modules", ".bin", "tsx"), [join(repoRoot, "scripts", "api-key.ts"), ...args], {
+    encoding: "utf8",
+    env: { ...process.env, DATABASE_URL: dbUrl },
+    input,
+  });
   return { code: r.status, out: r.stdout.trim(), err: r.stderr.trim() };
 }
 
@@ -79,7 +82,11 @@ describe("npm run api-key", () => {
     expect(created.code).toBe(0);
     const key = created.out;
     expect([await sync(key, a), await sync(key, b), await sync(key, c)]).toEqual([200, 200, 403]);
-    const row = () => cli("list").out.split("\n").map((l) => l.split("\t")).filter((r) => r[1] === label && r[5] === "active")[0]!;
+    const row = () =>
+      cli("list")
+        .out.split("\n")
+        .map((l) => l.split("\t"))
+        .filter((r) => r[1] === label && r[5] === "active")[0]!;
     expect(row()[3]).toBe(`${a},${b}`);
 
     expect(cli("scope", label, "--sessions", c).code).toBe(0);
@@ -104,7 +111,9 @@ describe("npm run api-key -- webhook-key (WAHA's HMAC key)", () => {
     const short = cliWithInput("k3y\n", "webhook-key", "set", "--session", session);
     expect(short.code).toBe(0);
     expect(short.err).toMatch(/warning: this key has 3 characters/);
-    const { rows: [r] } = await db.query("select secret from internal.webhook_secrets where gateway = 'waha' and session_id = $1", [session]);
+    const {
+      rows: [r],
+    } = await db.query("select secret from internal.webhook_secrets where gateway = 'waha' and session_id = $1", [session]);
     expect(r.secret).toBe("k3y"); // the newline a shell adds is not part of the key
     const long = cliWithInput("a".repeat(64), "webhook-key", "set", "--session", session);
     expect([long.code, long.err]).toEqual([0, expect.not.stringMatching(/warning/)]);

@@ -22,9 +22,14 @@ afterAll(() => db.end());
 const text = readFileSync(join(repoRoot, "docker-compose.yml"), "utf8");
 const compose = parse(text) as { services: Record<string, Service> };
 interface Service {
-  image?: string; build?: { context: string; dockerfile: string }; restart?: string; volumes?: string[];
-  healthcheck?: { test: string[] }; depends_on?: Record<string, { condition: string }>;
-  environment?: Record<string, string>; command?: string[];
+  image?: string;
+  build?: { context: string; dockerfile: string };
+  restart?: string;
+  volumes?: string[];
+  healthcheck?: { test: string[] };
+  depends_on?: Record<string, { condition: string }>;
+  environment?: Record<string, string>;
+  command?: string[];
 }
 const services = compose.services;
 const dockerfile = readFileSync(join(repoRoot, services.migrate!.build!.dockerfile), "utf8");
@@ -48,8 +53,10 @@ describe("docker-compose.yml", () => {
   });
 
   it("passes every dclint rule without a warning", () => {
-    const r = spawnSync(join(repoRoot, "node_modules", ".bin", "dclint"), ["docker-compose.yml", "-f", "json"],
-      { cwd: repoRoot, encoding: "utf8" });
+    const r = spawnSync(join(repoRoot, "node_modules", ".bin", "dclint"), ["docker-compose.yml", "-f", "json"], {
+      cwd: repoRoot,
+      encoding: "utf8",
+    });
     const messages = (JSON.parse(r.stdout) as { messages: { rule: string; message: string }[] }[]).flatMap((f) => f.messages);
     expect(messages.map((m) => `${m.rule}: ${m.message}`)).toEqual([]);
   });
@@ -78,15 +85,25 @@ describe("docker-compose.yml", () => {
   });
 
   it("mounts the project's own configuration files, which exist", () => {
-    const mounted = Object.values(services).flatMap((s) => s.volumes ?? []).filter((v) => v.startsWith("./"))
+    const mounted = Object.values(services)
+      .flatMap((s) => s.volumes ?? [])
+      .filter((v) => v.startsWith("./"))
       .map((v) => v.split(":")[0]!.slice(2));
-    expect(mounted.sort()).toEqual(["deploy/nginx/wa-campaigns-proxy.conf", "deploy/nginx/wa-campaigns.conf.template", "deploy/postgrest.conf"]);
+    expect(mounted.sort()).toEqual([
+      "deploy/nginx/wa-campaigns-proxy.conf",
+      "deploy/nginx/wa-campaigns.conf.template",
+      "deploy/postgrest.conf",
+    ]);
     for (const f of mounted) expect(existsSync(join(repoRoot, f)), f).toBe(true);
   });
 
   it("takes its settings from .env (never committed); the secrets are required and written nowhere", () => {
-    const example = Object.fromEntries(readFileSync(join(repoRoot, ".env.example"), "utf8").split("\n")
-      .filter((l) => /^[A-Z_]+=/.test(l)).map((l) => [l.split("=")[0]!, l.slice(l.indexOf("=") + 1)]));
+    const example = Object.fromEntries(
+      readFileSync(join(repoRoot, ".env.example"), "utf8")
+        .split("\n")
+        .filter((l) => /^[A-Z_]+=/.test(l))
+        .map((l) => [l.split("=")[0]!, l.slice(l.indexOf("=") + 1)]),
+    );
     const used = [...text.matchAll(/\$\{([A-Z_]+)(:?[-?][^}]*)?\}/g)];
     expect(new Set(used.map((m) => m[1]))).toEqual(new Set(Object.keys(example)));
     for (const secret of ["POSTGRES_PASSWORD", "AUTHENTICATOR_PASSWORD", "JWT_SECRET"]) {
@@ -114,15 +131,25 @@ describe("the migrate image, assembled without Docker", () => {
     symlinkSync(join(repoRoot, "node_modules"), join(app, "node_modules"));
     return app;
   }
-  const listing = (dir: string): string[] => readdirSync(dir, { recursive: true, withFileTypes: false }).map(String)
-    .filter((f) => !f.startsWith("node_modules")).sort()
-    .map((f) => { const p = join(dir, f); return statSync(p).isFile() ? `${f} ${createHash("sha256").update(readFileSync(p)).digest("hex")}` : f; });
+  const listing = (dir: string): string[] =>
+    readdirSync(dir, { recursive: true, withFileTypes: false })
+      .map(String)
+      .filter((f) => !f.startsWith("node_modules"))
+      .sort()
+      .map((f) => {
+        const p = join(dir, f);
+        return statSync(p).isFile() ? `${f} ${createHash("sha256").update(readFileSync(p)).digest("hex")}` : f;
+      });
 
   it("runs the service's command and the documented first-key command, and writes nothing", async () => {
     const app = assembleImage();
     try {
       const before = listing(app);
-      expect(before).toEqual(expect.arrayContaining(["scripts/db-migrate.ts", "scripts/api-key.ts", "tsconfig.json"].map((f) => expect.stringMatching(new RegExp(`^${f} `)))));
+      expect(before).toEqual(
+        expect.arrayContaining(
+          ["scripts/db-migrate.ts", "scripts/api-key.ts", "tsconfig.json"].map((f) => expect.stringMatching(new RegExp(`^${f} `))),
+        ),
+      );
       // The service's environment, pointed at the test database (authenticator's password is left alone here).
       const env = { ...process.env, DATABASE_URL: dbUrl };
       const [cmd, ...args] = services.migrate!.command!;

@@ -29,7 +29,13 @@ afterAll(async () => {
 
 async function ready(url: string, service: Service) {
   for (let i = 0; i < 300; i++) {
-    if (await fetch(url).then((r) => r.ok, () => false)) return;
+    if (
+      await fetch(url).then(
+        (r) => r.ok,
+        () => false,
+      )
+    )
+      return;
     const code = await Promise.race([service.exited, sleep(100).then(() => "running" as const)]);
     if (code !== "running") throw new Error(`exited ${code}: ${service.output()}`);
   }
@@ -41,8 +47,12 @@ async function postgrestFromBlock(block: string, env: Record<string, string>) {
   const port = await freePort();
   const adminPort = await freePort();
   const service = startBlock(block, {
-    PATH, PGRST_JWT_SECRET: jwtSecret, PGRST_SERVER_HOST: "127.0.0.1", PGRST_SERVER_PORT: String(port),
-    PGRST_ADMIN_SERVER_PORT: String(adminPort), ...env,
+    PATH,
+    PGRST_JWT_SECRET: jwtSecret,
+    PGRST_SERVER_HOST: "127.0.0.1",
+    PGRST_SERVER_PORT: String(port),
+    PGRST_ADMIN_SERVER_PORT: String(adminPort),
+    ...env,
   });
   running.push(service);
   await ready(`http://127.0.0.1:${adminPort}/ready`, service);
@@ -51,7 +61,9 @@ async function postgrestFromBlock(block: string, env: Record<string, string>) {
 
 async function call(url: string, path: string, key: string, body: unknown) {
   const res = await fetch(url + path, {
-    method: "POST", headers: { "content-type": "application/json", "x-api-key": key }, body: JSON.stringify(body),
+    method: "POST",
+    headers: { "content-type": "application/json", "x-api-key": key },
+    body: JSON.stringify(body),
   });
   const text = await res.text();
   expect(await internalNames(text), text).toEqual([]);
@@ -64,16 +76,17 @@ async function gatewayAndCrm(url: string) {
   const jid = groupJid();
   const sync = await call(url, "/rpc/sync_groups", keys.gateway, { sessionId, groups: [{ id: jid, subject: "Doc" }] });
   expect(sync, JSON.stringify(sync.json)).toMatchObject({ status: 200, json: { inserted: 1 } });
-  const campaign = await call(url, "/rpc/create_campaign", keys.crm,
-    { name: "doc", message: "hello", sessionId, groupJids: [jid] });
+  const campaign = await call(url, "/rpc/create_campaign", keys.crm, { name: "doc", message: "hello", sessionId, groupJids: [jid] });
   expect(campaign.status, JSON.stringify(campaign.json)).toBe(200);
-  const { rows } = await db.query("select total_groups from wa_data.notification_campaigns where id = $1",
-    [campaign.json.campaignId]);
+  const { rows } = await db.query("select total_groups from wa_data.notification_campaigns where id = $1", [campaign.json.campaignId]);
   expect(rows).toEqual([{ total_groups: 1 }]);
   // Twenty at once: PostgREST's connections share the pool's server connections (behind PgBouncer,
   // prepared statements break here: 42P05 / 26000).
-  const again = await Promise.all(Array.from({ length: 20 }, (_, i) =>
-    call(url, "/rpc/sync_groups", keys.gateway, { sessionId: `${sessionId}_${i}`, groups: [{ id: jid, subject: "Doc" }] })));
+  const again = await Promise.all(
+    Array.from({ length: 20 }, (_, i) =>
+      call(url, "/rpc/sync_groups", keys.gateway, { sessionId: `${sessionId}_${i}`, groups: [{ id: jid, subject: "Doc" }] }),
+    ),
+  );
   expect(again.filter((r) => r.status !== 200).map((r) => r.json)).toEqual([]);
 }
 
@@ -85,8 +98,11 @@ describe("docs/deployment.md, run as written", () => {
   it("npm start", async () => {
     const port = await freePort();
     const service = startBlock("npm-start", {
-      DATABASE_URL: dbUrl, PGRST_DB_URI: authenticatorUri, JWT_SECRET: jwtSecret,
-      PORT: String(port), ADMIN_PORT: String(await freePort()),
+      DATABASE_URL: dbUrl,
+      PGRST_DB_URI: authenticatorUri,
+      JWT_SECRET: jwtSecret,
+      PORT: String(port),
+      ADMIN_PORT: String(await freePort()),
     });
     running.push(service);
     await ready(`http://127.0.0.1:${port}/`, service);

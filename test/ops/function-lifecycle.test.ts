@@ -23,15 +23,24 @@ describe("db/functions lifecycle", () => {
     await db.query("drop function internal.session_scope()");
     await db.query("create function internal.session_scope() returns text language sql return 'an older version'");
     await applyFunctions(dbUrl);
-    const { rows: [scope] } = await db.query("select pg_get_function_result('internal.session_scope()'::regprocedure) as type");
+    const {
+      rows: [scope],
+    } = await db.query("select pg_get_function_result('internal.session_scope()'::regprocedure) as type");
     expect(scope.type).toBe("text[]");
     // Views too: db/views is the whole truth of api's views.
-    const { rows: views } = await db.query("select c.relname::text as name from pg_class c where c.relnamespace = 'api'::regnamespace and c.relkind = 'v' order by 1");
-    expect(views.map((v) => `${v.name}.sql`)).toEqual(readdirSync(join(repoRoot, "db", "views")).map((f) => f.replace(/^api\./, "")).sort());
+    const { rows: views } = await db.query(
+      "select c.relname::text as name from pg_class c where c.relnamespace = 'api'::regnamespace and c.relkind = 'v' order by 1",
+    );
+    expect(views.map((v) => `${v.name}.sql`)).toEqual(
+      readdirSync(join(repoRoot, "db", "views"))
+        .map((f) => f.replace(/^api\./, ""))
+        .sort(),
+    );
 
     const { rows: fns } = await db.query(
       `select p.oid::regprocedure::text as sig from pg_proc p
-       where p.pronamespace in ('api'::regnamespace, 'internal'::regnamespace) order by 1`);
+       where p.pronamespace in ('api'::regnamespace, 'internal'::regnamespace) order by 1`,
+    );
     const sigs = fns.map((r) => r.sig as string);
     expect(sigs).not.toContain("internal.retired_helper()");
     expect(sigs).not.toContain("api.sync_groups(jsonb,integer)");

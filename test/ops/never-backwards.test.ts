@@ -11,7 +11,9 @@ import { buildCheckouts, runScript, type Checkouts } from "../support/checkouts.
 let checkouts: Checkouts;
 const databases: string[] = [];
 
-beforeAll(() => { checkouts = buildCheckouts(); });
+beforeAll(() => {
+  checkouts = buildCheckouts();
+});
 afterAll(async () => {
   for (const d of databases) await db.query(`drop database if exists ${d} with (force)`);
   await db.end();
@@ -30,15 +32,23 @@ async function newDatabase(): Promise<string> {
 
 /** Everything migrate could change: the schema of our schemas, the migrations and function sets recorded. */
 function snapshot(url: string): string {
-  return normalizeDump(run("pg_dump", ["--schema-only", "--schema=api", "--schema=internal", "--schema=wa_data", "--dbname", url]))
-    + run("psql", ["-XAtq", "--dbname", url, "-c", "select version from wa_data.schema_migrations order by 1",
-      "-c", "select to_regclass('wa_data.function_sets') is not null"]);
+  return (
+    normalizeDump(run("pg_dump", ["--schema-only", "--schema=api", "--schema=internal", "--schema=wa_data", "--dbname", url])) +
+    run("psql", [
+      "-XAtq",
+      "--dbname",
+      url,
+      "-c",
+      "select version from wa_data.schema_migrations order by 1",
+      "-c",
+      "select to_regclass('wa_data.function_sets') is not null",
+    ])
+  );
 }
 
 const migrateWith = (checkout: string, url: string, ...args: string[]) =>
   runScript(checkout, "db-migrate.ts", ["--no-dump", ...args], { DATABASE_URL: url });
-const keyCli = (checkout: string, url: string, ...args: string[]) =>
-  runScript(checkout, "api-key.ts", args, { DATABASE_URL: url });
+const keyCli = (checkout: string, url: string, ...args: string[]) => runScript(checkout, "api-key.ts", args, { DATABASE_URL: url });
 /** Without git: what a checkout copied without its history (a container image) knows. */
 const NO_GIT = { GIT_DIR: "/nonexistent", GIT_CEILING_DIRECTORIES: "/" };
 
@@ -50,8 +60,15 @@ describe("never backwards", () => {
     const r = keyCli(checkouts.older, url, "create", "--role", "gateway", "--label", "vps-1");
     expect(r.code, r.err).toBe(1);
     expect(r.err).toMatch(/^The database is not migrated[^\n]*npm run db:migrate[^\n]*$/);
-    expect(run("psql", ["-XAtq", "--dbname", url, "-c",
-      "select count(*) from pg_namespace where nspname in ('api', 'internal', 'wa_data')"]).trim()).toBe("0");
+    expect(
+      run("psql", [
+        "-XAtq",
+        "--dbname",
+        url,
+        "-c",
+        "select count(*) from pg_namespace where nspname in ('api', 'internal', 'wa_data')",
+      ]).trim(),
+    ).toBe("0");
   });
 
   // One database for the two below (in this order): a fresh migration is the expensive part.
@@ -79,7 +96,9 @@ describe("never backwards", () => {
     const copy = runScript(checkouts.older, "db-migrate.ts", ["--no-dump"], { DATABASE_URL: url, ...NO_GIT });
     expect(copy.code).toBe(1);
     expect(copy.err).toMatch(REFUSAL);
-    expect(copy.err).toMatch(/runs functions newer than this checkout's: its set [0-9a-f]{12} was replaced on \S+ by [0-9a-f]{12} \(commit/);
+    expect(copy.err).toMatch(
+      /runs functions newer than this checkout's: its set [0-9a-f]{12} was replaced on \S+ by [0-9a-f]{12} \(commit/,
+    );
     expect(snapshot(url)).toBe(before);
   });
 
@@ -96,8 +115,12 @@ describe("never backwards", () => {
     expect(snapshot(url)).toBe(before);
 
     // npm start migrates too: refused the same way, before anything is started.
-    const start = runScript(checkouts.older, "start.ts", [],
-      { DATABASE_URL: url, PGRST_DB_URI: url, PORT: String(await freePort()), ADMIN_PORT: String(await freePort()) });
+    const start = runScript(checkouts.older, "start.ts", [], {
+      DATABASE_URL: url,
+      PGRST_DB_URI: url,
+      PORT: String(await freePort()),
+      ADMIN_PORT: String(await freePort()),
+    });
     expect(start.code).toBe(1);
     expect(start.err).toMatch(REFUSAL);
     expect(start.out).not.toContain("API:");
@@ -106,8 +129,9 @@ describe("never backwards", () => {
     const created = keyCli(checkouts.older, url, "create", "--role", "gateway", "--label", "vps-1");
     expect(created.code, created.err).toBe(0);
     expect(created.out).toMatch(/^wak_[A-Za-z0-9_-]{43}$/);
-    expect(run("psql", ["-XAtq", "--dbname", url, "-c", "select role from internal.api_keys where label = 'vps-1'"]).trim())
-      .toBe("gateway");
+    expect(run("psql", ["-XAtq", "--dbname", url, "-c", "select role from internal.api_keys where label = 'vps-1'"]).trim()).toBe(
+      "gateway",
+    );
     expect(snapshot(url)).toBe(before);
   });
 });

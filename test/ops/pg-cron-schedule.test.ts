@@ -23,13 +23,15 @@ afterAll(() => {
 describe.skipIf(!binDir)("retention with pg_cron", () => {
   it("migrate schedules nothing; db:prune --schedule does, and migrate never undoes what the host did with the job", async () => {
     cluster = localCluster(join(dir, "data"), join(dir, "sock"), await freePort());
-    startCluster(binDir!, cluster, { throwaway: true,
-      settings: ["shared_preload_libraries = 'pg_cron'", "cron.database_name = 'app'"] });
+    startCluster(binDir!, cluster, { throwaway: true, settings: ["shared_preload_libraries = 'pg_cron'", "cron.database_name = 'app'"] });
     await withClient(cluster.url("postgres"), (c) => c.query("create database app"));
     const url = cluster.url("app");
     await withClient(url, (c) => c.query("create extension pg_cron"));
-    const jobs = () => withClient(url, async (c) =>
-      (await c.query("select jobname, schedule, command from cron.job where jobname = 'wa-campaigns-prune'")).rows);
+    const jobs = () =>
+      withClient(
+        url,
+        async (c) => (await c.query("select jobname, schedule, command from cron.job where jobname = 'wa-campaigns-prune'")).rows,
+      );
     // A job an earlier version scheduled, re-timed by the host: its time stays, its command follows.
     await withClient(url, (c) => c.query("select cron.schedule('wa-campaigns-prune', '5 4 * * *', 'select internal.prune()')"));
     await migrate(url, { quiet: true });
@@ -40,15 +42,26 @@ describe.skipIf(!binDir)("retention with pg_cron", () => {
     expect(await jobs()).toEqual([]);
     // Scheduled when the operator asks, once however often.
     for (let i = 0; i < 2; i++) {
-      const out = execFileSync("npx", ["tsx", "scripts/db-prune.ts", "--schedule", "17 3 * * *"],
-        { cwd: repoRoot, env: { ...process.env, DATABASE_URL: url }, encoding: "utf8" });
+      const out = execFileSync("npx", ["tsx", "scripts/db-prune.ts", "--schedule", "17 3 * * *"], {
+        cwd: repoRoot,
+        env: { ...process.env, DATABASE_URL: url },
+        encoding: "utf8",
+      });
       expect(out).toMatch(/runs "call internal.prune\(\)" at "17 3 \* \* \*"/);
     }
     await migrate(url, { quiet: true });
     const [job] = await jobs();
     expect(job).toEqual({ jobname: "wa-campaigns-prune", schedule: "17 3 * * *", command: "call internal.prune()" });
     const ran = await withClient(url, async (c) => (await c.query(job.command)).rows[0].deleted);
-    expect(Object.keys(ran).sort()).toEqual(["finished_campaigns", "inbox_expired", "inbox_settled",
-      "message_id_locks", "quarantine_resolved", "quarantine_unresolved", "skipped", "status_inbox"]);
+    expect(Object.keys(ran).sort()).toEqual([
+      "finished_campaigns",
+      "inbox_expired",
+      "inbox_settled",
+      "message_id_locks",
+      "quarantine_resolved",
+      "quarantine_unresolved",
+      "skipped",
+      "status_inbox",
+    ]);
   });
 });

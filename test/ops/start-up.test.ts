@@ -19,8 +19,12 @@ function start(env: Record<string, string>) {
   });
   let out = "";
   let err = "";
-  child.stdout.on("data", (d) => { out += d; });
-  child.stderr.on("data", (d) => { err += d; });
+  child.stdout.on("data", (d) => {
+    out += d;
+  });
+  child.stderr.on("data", (d) => {
+    err += d;
+  });
   const exited = new Promise<number | null>((r) => child.on("exit", (code) => r(code)));
   return { child, exited, out: () => out, err: () => err };
 }
@@ -41,7 +45,8 @@ describe("npm start", () => {
       expect(await s.exited).toBe(1);
       const busy = name === "PORT" ? port : adminPort;
       expect(s.err().trim()).toBe(
-        `Port ${busy} on 127.0.0.1 is in use (another npm start?): choose another with ${name}=${busy + 10} npm start`);
+        `Port ${busy} on 127.0.0.1 is in use (another npm start?): choose another with ${name}=${busy + 10} npm start`,
+      );
       expect(s.out()).toBe(""); // nothing migrated, nothing started
     } finally {
       srv.close();
@@ -68,7 +73,9 @@ describe("npm start", () => {
     try {
       // Until it has printed its URLs or stopped (a start that fails shows its output below).
       let stopped = false;
-      void s.exited.then(() => { stopped = true; });
+      void s.exited.then(() => {
+        stopped = true;
+      });
       await until(async () => s.out().includes("Health:") || stopped);
       expect(s.out()).toContain(`Health:   http://127.0.0.1:${port + 1}/live  http://127.0.0.1:${port + 1}/ready`);
       for (const probe of ["live", "ready"]) {

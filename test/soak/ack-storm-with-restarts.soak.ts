@@ -22,13 +22,25 @@ db.on("error", () => {}); // idle connections die with the restarts; the pool re
 afterAll(() => db.end());
 
 const pg = {
-  bin: process.env.WA_PG_BINDIR, data: process.env.WA_PG_DATADIR,
+  bin: process.env.WA_PG_BINDIR,
+  data: process.env.WA_PG_DATADIR,
 };
 function restartPostgres(mode: "fast" | "immediate") {
-  if (!pg.bin || !pg.data) throw new Error("the soak needs the project's own cluster (run it with npm run test:soak, without DATABASE_URL)");
+  if (!pg.bin || !pg.data)
+    throw new Error("the soak needs the project's own cluster (run it with npm run test:soak, without DATABASE_URL)");
   // -l: the restarted server must not inherit pg_ctl's pipes, or spawnSync waits for ever.
-  const [cmd, args] = asPostgresUser(join(pg.bin, "pg_ctl"),
-    ["-D", pg.data, "-l", join(pg.data, "server.log"), "-m", mode, "-w", "-t", "60", "restart"]);
+  const [cmd, args] = asPostgresUser(join(pg.bin, "pg_ctl"), [
+    "-D",
+    pg.data,
+    "-l",
+    join(pg.data, "server.log"),
+    "-m",
+    mode,
+    "-w",
+    "-t",
+    "60",
+    "restart",
+  ]);
   const r = spawnSync(cmd, args, { encoding: "utf8", timeout: 90_000 });
   if (r.status !== 0) throw new Error(`pg_ctl restart failed: ${r.stdout}${r.stderr}`);
 }
@@ -47,7 +59,10 @@ describe("soak: ACK storm with PostgreSQL restarts", () => {
         answers.push({ t: Date.now(), status: res.status });
         if (res.status === 400 && (await res.clone().text()).includes('"code":""')) connectionLost++;
         return res;
-      } catch (e) { answers.push({ t: Date.now(), status: 0 }); throw e; }
+      } catch (e) {
+        answers.push({ t: Date.now(), status: 0 });
+        throw e;
+      }
     };
     const gateway = createGatewayClient({ url: apiUrl, apiKey: await newKey("gateway"), fetch: observing });
     const crm = createCrmClient({ url: apiUrl, apiKey: await newKey("crm"), fetch: observing });
@@ -73,8 +88,14 @@ describe("soak: ACK storm with PostgreSQL restarts", () => {
     let gaveUp = 0;
     const gaveUpWith: string[] = [];
     const ack = async (t: Target) => {
-      const ev: MessageErrorEvent = { event: "message_error", sessionId: campaigns[t.c]!.sessionId, messageId: msgId(t),
-        groupJid: campaigns[t.c]!.jids[t.i]!, errorCode: t.i % 2 ? 420 : "463", errorMessage: "rejected" };
+      const ev: MessageErrorEvent = {
+        event: "message_error",
+        sessionId: campaigns[t.c]!.sessionId,
+        messageId: msgId(t),
+        groupJid: campaigns[t.c]!.jids[t.i]!,
+        errorCode: t.i % 2 ? 420 : "463",
+        errorMessage: "rejected",
+      };
       try {
         await withRetry(() => gateway.recordMessageError(ev), retry);
         delivered.set(ev.messageId, (delivered.get(ev.messageId) ?? 0) + 1);
@@ -86,7 +107,11 @@ describe("soak: ACK storm with PostgreSQL restarts", () => {
     };
     const pool = async <T>(items: T[], workers: number, fn: (x: T) => Promise<void>) => {
       let next = 0;
-      await Promise.all(Array.from({ length: workers }, async () => { while (next < items.length) await fn(items[next++]!); }));
+      await Promise.all(
+        Array.from({ length: workers }, async () => {
+          while (next < items.length) await fn(items[next++]!);
+        }),
+      );
     };
 
     // 10% of the ACKs first: their send records come last.
@@ -97,14 +122,21 @@ describe("soak: ACK storm with PostgreSQL restarts", () => {
     // Then, all at once: the remaining ACKs, send records, a re-syncing session, and two restarts.
     const sendBatches: Target[][] = [];
     for (let c = 0; c < CAMPAIGNS; c++) {
-      const order = shuffle(Array.from({ length: GROUPS }, (_, i) => ({ c, i }))).sort((a, b) =>
-        Number(earlySet.has(msgId(a))) - Number(earlySet.has(msgId(b))));
+      const order = shuffle(Array.from({ length: GROUPS }, (_, i) => ({ c, i }))).sort(
+        (a, b) => Number(earlySet.has(msgId(a))) - Number(earlySet.has(msgId(b))),
+      );
       for (let k = 0; k < order.length; k += 250) sendBatches.push(order.slice(k, k + 250));
     }
     const sends = pool(sendBatches, 4, async (batch) => {
       const c = batch[0]!.c;
-      await withRetry(() => crm.recordMessageSent({ campaignId: campaigns[c]!.campaignId,
-        sends: batch.map((t) => ({ groupJid: campaigns[t.c]!.jids[t.i]!, messageId: msgId(t) })) }), retry);
+      await withRetry(
+        () =>
+          crm.recordMessageSent({
+            campaignId: campaigns[c]!.campaignId,
+            sends: batch.map((t) => ({ groupJid: campaigns[t.c]!.jids[t.i]!, messageId: msgId(t) })),
+          }),
+        retry,
+      );
     });
 
     const resyncSession = uniqueSession("resync");
@@ -126,14 +158,20 @@ describe("soak: ACK storm with PostgreSQL restarts", () => {
     const faults: { mode: string; startedAt: number; recoveredMs?: number }[] = [];
     let done = 0;
     const restarts = (async () => {
-      for (const [fraction, mode] of [[0.3, "fast"], [0.65, "immediate"]] as const) {
+      for (const [fraction, mode] of [
+        [0.3, "fast"],
+        [0.65, "immediate"],
+      ] as const) {
         while (done < rest.length * fraction) await new Promise((r) => setTimeout(r, 50));
         const startedAt = Date.now();
         restartPostgres(mode);
         faults.push({ mode, startedAt });
       }
     })();
-    await pool(rest, CLIENTS, async (t) => { await ack(t); done++; });
+    await pool(rest, CLIENTS, async (t) => {
+      await ack(t);
+      done++;
+    });
     await Promise.all([sends, restarts]);
     resyncing = false;
     await resync;
@@ -149,7 +187,8 @@ describe("soak: ACK storm with PostgreSQL restarts", () => {
 
     // Nothing answered 2xx is missing from the inbox.
     const { rows } = await db.query(
-      `select message_id, count(*)::int as n from message_error_inbox where session_id like 'soak_%' group by 1`);
+      `select message_id, count(*)::int as n from message_error_inbox where session_id like 'soak_%' group by 1`,
+    );
     const inbox = new Map(rows.map((r) => [r.message_id as string, r.n as number]));
     const missing = [...delivered].filter(([m, n]) => (inbox.get(m) ?? 0) < n);
     const extra = [...delivered].reduce((s, [m, n]) => s + Math.max(0, (inbox.get(m) ?? 0) - n), 0);
@@ -158,20 +197,33 @@ describe("soak: ACK storm with PostgreSQL restarts", () => {
     const totals = await Promise.all(campaigns.map((c) => campaignTotals(c.campaignId)));
     const failedRows = await db.query(
       `select count(*)::int as n from notification_campaign_groups where campaign_id = any($1) and status = 'failed'`,
-      [campaigns.map((c) => c.campaignId)]);
+      [campaigns.map((c) => c.campaignId)],
+    );
 
     // The re-synced session is exactly its last successful payload: no sync half-applied.
     const active = await db.query(
-      `select group_jid, name from whatsapp_groups where session_id = $1 and inactive_since is null order by 1`, [resyncSession]);
+      `select group_jid, name from whatsapp_groups where session_id = $1 and inactive_since is null order by 1`,
+      [resyncSession],
+    );
     const expectedActive = payloads[lastSynced]!.map((g) => [g.id, g.subject]).sort();
 
     const log = readFileSync(join(pg.data!, "server.log"), "utf8");
     const report = {
-      ackDeliveries: deliveries.length, uniqueFailingMessages: failing.length, earlyAcks: earlyCount, clients: CLIENTS,
-      campaigns: CAMPAIGNS, delivered2xx: [...delivered.values()].reduce((a, b) => a + b, 0), gaveUp,
-      missing: missing.length, extraInboxRowsFromRetries: extra, retriedAnswers: retried, fiveXxOutsideFaults,
+      ackDeliveries: deliveries.length,
+      uniqueFailingMessages: failing.length,
+      earlyAcks: earlyCount,
+      clients: CLIENTS,
+      campaigns: CAMPAIGNS,
+      delivered2xx: [...delivered.values()].reduce((a, b) => a + b, 0),
+      gaveUp,
+      missing: missing.length,
+      extraInboxRowsFromRetries: extra,
+      retriedAnswers: retried,
+      fiveXxOutsideFaults,
       faults: faults.map((f) => ({ mode: f.mode, recoveredMs: f.recoveredMs })),
-      deadlocks: (log.match(/deadlock detected/g) ?? []).length, gaveUpWith, connectionLost,
+      deadlocks: (log.match(/deadlock detected/g) ?? []).length,
+      gaveUpWith,
+      connectionLost,
     };
     console.log("SOAK REPORT " + JSON.stringify(report));
 

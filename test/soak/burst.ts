@@ -46,14 +46,21 @@ export async function maximumSizeBurst(apiUrl: string, label: string) {
   await db.query("update notification_campaigns set finished_at = now() - interval '400 days' where id = any($1)", [finished]);
 
   // 16,000 ACKs over the 80,000 messages, each batch spanning every campaign.
-  const acked = shuffle(campaigns.flatMap((_, c) => Array.from({ length: SENDS }, (_, i) => [c, i] as const)), random)
-    .slice(0, ACK_BATCHES * ACKS_PER_BATCH);
+  const acked = shuffle(
+    campaigns.flatMap((_, c) => Array.from({ length: SENDS }, (_, i) => [c, i] as const)),
+    random,
+  ).slice(0, ACK_BATCHES * ACKS_PER_BATCH);
   const batches: MessageErrorEvent[][] = Array.from({ length: ACK_BATCHES }, (_, b) =>
     acked.slice(b * ACKS_PER_BATCH, (b + 1) * ACKS_PER_BATCH).map(([c, i]) => ({
-      event: "message_error", sessionId: campaigns[c]!.sessionId, messageId: msgId(c, i), errorCode: 420,
-    })));
+      event: "message_error",
+      sessionId: campaigns[c]!.sessionId,
+      messageId: msgId(c, i),
+      errorCode: 420,
+    })),
+  );
   const oldAcks: MessageErrorEvent[][] = Array.from({ length: FINISHED }, (_, c) =>
-    Array.from({ length: FINISHED_ROWS / 2 }, (_, i) => ({ event: "message_error" as const, messageId: oldId(c, i * 2), errorCode: 420 })));
+    Array.from({ length: FINISHED_ROWS / 2 }, (_, i) => ({ event: "message_error" as const, messageId: oldId(c, i * 2), errorCode: 420 })),
+  );
 
   let peakLocks = 0;
   let bursting = true;
@@ -86,7 +93,8 @@ export async function maximumSizeBurst(apiUrl: string, label: string) {
   const started = Date.now();
   const results = await Promise.allSettled([
     ...campaigns.map(({ campaignId, jids }, c) =>
-      crm.recordMessageSent({ campaignId, sends: jids.map((groupJid, i) => ({ groupJid, messageId: msgId(c, i) })) })),
+      crm.recordMessageSent({ campaignId, sends: jids.map((groupJid, i) => ({ groupJid, messageId: msgId(c, i) })) }),
+    ),
     ...batches.map((events) => gateway.recordMessageError({ events })),
     ...oldAcks.map((events) => gateway.recordMessageError({ events })),
   ]);
@@ -99,7 +107,9 @@ export async function maximumSizeBurst(apiUrl: string, label: string) {
   expect(bystanderSyncs).toBeGreaterThan(0);
   expect(prunes).toBeGreaterThan(0);
   // Whatever the prune skipped while busy goes on the next run.
-  const { rows: [last] } = await db.query("call internal.prune(null)");
+  const {
+    rows: [last],
+  } = await db.query("call internal.prune(null)");
   prunedCampaigns += last.deleted.finished_campaigns;
   expect(prunedCampaigns).toBe(FINISHED);
   for (const { campaignId } of campaigns) {
@@ -109,11 +119,15 @@ export async function maximumSizeBurst(apiUrl: string, label: string) {
   }
   const ids = acked.map(([c, i]) => msgId(c, i));
   const { rows: lost } = await db.query(
-    "select count(*)::int as n from notification_campaign_groups where message_id = any($1) and status <> 'failed'", [ids]);
+    "select count(*)::int as n from notification_campaign_groups where message_id = any($1) and status <> 'failed'",
+    [ids],
+  );
   expect(lost[0].n).toBe(0);
   const { rows: waiting } = await db.query(
     `select count(*)::int as n from message_error_inbox
-     where message_id = any($1) and outcome = 'pending_match' and matched_at is null`, [ids]);
+     where message_id = any($1) and outcome = 'pending_match' and matched_at is null`,
+    [ids],
+  );
   expect(waiting[0].n).toBe(0);
   return { elapsedMs, peakLocks, bystanderSyncs, prunes, sends: CAMPAIGNS * SENDS, acks: ACK_BATCHES * ACKS_PER_BATCH };
 }

@@ -15,8 +15,11 @@ let api: RunningPostgrest;
 beforeAll(async () => {
   bouncer = await startPgbouncer(process.env.WA_PGRST_DB_URI!);
   api = await startPostgrest({
-    dbUri: bouncer.uri, jwtSecret: process.env.WA_JWT_SECRET!, port: await freePort(),
-    poolSize: 20, env: { PGRST_DB_PREPARED_STATEMENTS: "false" },
+    dbUri: bouncer.uri,
+    jwtSecret: process.env.WA_JWT_SECRET!,
+    port: await freePort(),
+    poolSize: 20,
+    env: { PGRST_DB_PREPARED_STATEMENTS: "false" },
   });
 }, 60_000);
 
@@ -35,9 +38,12 @@ describe("soak: PostgREST through PgBouncer (transaction pooling)", () => {
   it("a migration's NOTIFY does not reload PostgREST there; the signal does", async () => {
     const key = await newKey("crm");
     // An RPC: PostgREST finds functions in its schema cache only (a view it would query anyway).
-    const probe = () => fetch(api.url + "/rpc/zz_pgbouncer_probe", {
-      method: "POST", headers: { "x-api-key": key, "content-type": "application/json" }, body: "{}",
-    }).then((r) => r.status);
+    const probe = () =>
+      fetch(api.url + "/rpc/zz_pgbouncer_probe", {
+        method: "POST",
+        headers: { "x-api-key": key, "content-type": "application/json" },
+        body: "{}",
+      }).then((r) => r.status);
     await db.query(`create function api.zz_pgbouncer_probe(jsonb) returns jsonb language sql immutable return '{}'::jsonb;
                     grant execute on function api.zz_pgbouncer_probe(jsonb) to crm`);
     try {
@@ -46,7 +52,10 @@ describe("soak: PostgREST through PgBouncer (transaction pooling)", () => {
       expect(await probe()).toBe(404); // PostgREST never heard it: its listener sits behind the pool
       api.child.kill("SIGUSR1"); // what npm run db:migrate sends (scripts/lib/postgrest.ts)
       let status = 0;
-      for (let i = 0; i < 50 && status !== 200; i++) { await sleep(100); status = await probe(); }
+      for (let i = 0; i < 50 && status !== 200; i++) {
+        await sleep(100);
+        status = await probe();
+      }
       expect(status).toBe(200);
     } finally {
       await db.query("drop function api.zz_pgbouncer_probe(jsonb)");

@@ -40,7 +40,8 @@ export function buildCheckouts(): Checkouts {
   mkdirSync(repo);
   // The working tree as it is (tracked and new files, nothing ignored): the code under test.
   const files = spawnSync("git", ["ls-files", "-z", "--cached", "--others", "--exclude-standard"], { cwd: repoRoot, encoding: "utf8" })
-    .stdout.split("\0").filter((f) => f && existsSync(join(repoRoot, f)));
+    .stdout.split("\0")
+    .filter((f) => f && existsSync(join(repoRoot, f)));
   for (const f of files) {
     mkdirSync(dirname(join(repo, f)), { recursive: true });
     copyFileSync(join(repoRoot, f), join(repo, f));
@@ -76,7 +77,11 @@ export function buildCheckouts(): Checkouts {
 
 /** Runs one of a checkout's npm scripts (its file under scripts/) with tsx, as `npm run` would. */
 export function runScript(checkout: string, script: string, args: string[], env: Record<string, string>) {
-  const r = spawnSync(join(checkout, "node_modules", ".bin", "tsx"), [join(checkout, "scripts", script), ...args],
-    { cwd: checkout, encoding: "utf8", env: { ...process.env, ...env }, timeout: 120_000 });
+  const r = spawnSync(join(checkout, "node_modules", ".bin", "tsx"), [join(checkout, "scripts", script), ...args], {
+    cwd: checkout,
+    encoding: "utf8",
+    env: { ...process.env, ...env },
+    timeout: 120_000,
+  });
   return { code: r.status, out: r.stdout.trim(), err: r.stderr.trim() };
 }

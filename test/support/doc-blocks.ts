@@ -12,7 +12,10 @@ export function docBlock(name: string, doc = "docs/deployment.md", lang = "sh"):
   const m = text.match(new RegExp(`<!-- tested: ${name} -->\\n([ \\t]*)\`\`\`${lang}\\n([\\s\\S]*?)\\n\\1\`\`\``));
   if (!m) throw new Error(`${doc} has no block marked <!-- tested: ${name} -->`);
   const indent = m[1]!;
-  return m[2]!.split("\n").map((l) => (l.startsWith(indent) ? l.slice(indent.length) : l)).join("\n");
+  return m[2]!
+    .split("\n")
+    .map((l) => (l.startsWith(indent) ? l.slice(indent.length) : l))
+    .join("\n");
 }
 
 /** Runs a block that ends (renders a file, …); throws with its output when it fails. */
@@ -22,26 +25,49 @@ export function runBlock(name: string, env: Record<string, string>): string {
   return r.stdout;
 }
 
-export interface Service { output(): string; exited: Promise<number | null>; stop(): Promise<void> }
+export interface Service {
+  output(): string;
+  exited: Promise<number | null>;
+  stop(): Promise<void>;
+}
 
 /** Starts a block that serves (npm start, postgrest …) in a process group of its own. */
 export function startBlock(name: string, env: Record<string, string>): Service {
   const child = spawn("sh", ["-ec", docBlock(name)], {
-    cwd: repoRoot, env: { ...process.env, ...env }, detached: true, stdio: ["ignore", "pipe", "pipe"],
+    cwd: repoRoot,
+    env: { ...process.env, ...env },
+    detached: true,
+    stdio: ["ignore", "pipe", "pipe"],
   });
   let out = "";
-  child.stdout.on("data", (d) => { out += d; });
-  child.stderr.on("data", (d) => { out += d; });
+  child.stdout.on("data", (d) => {
+    out += d;
+  });
+  child.stderr.on("data", (d) => {
+    out += d;
+  });
   const exited = new Promise<number | null>((r) => child.on("exit", (code) => r(code)));
   let done = false;
-  void exited.then(() => { done = true; });
+  void exited.then(() => {
+    done = true;
+  });
   return {
     output: () => out,
     exited,
     stop: async () => {
       if (done) return;
-      try { process.kill(-child.pid!, "SIGTERM"); } catch { /* gone */ }
-      const timer = setTimeout(() => { try { process.kill(-child.pid!, "SIGKILL"); } catch { /* gone */ } }, 5000);
+      try {
+        process.kill(-child.pid!, "SIGTERM");
+      } catch {
+        /* gone */
+      }
+      const timer = setTimeout(() => {
+        try {
+          process.kill(-child.pid!, "SIGKILL");
+        } catch {
+          /* gone */
+        }
+      }, 5000);
       await exited;
       clearTimeout(timer);
     },

@@ -46,8 +46,7 @@ export function baileysGroup(id: string, extra: Record<string, unknown> = {}, pa
 export async function seedSession(gatewayKey: string, n: number, prefix = "wa") {
   const sessionId = uniqueSession(prefix);
   const jids = Array.from({ length: n }, () => groupJid());
-  const r = await post("/rpc/sync_groups", { sessionId, groups: jids.map((id) => baileysGroup(id)) },
-    { "x-api-key": gatewayKey });
+  const r = await post("/rpc/sync_groups", { sessionId, groups: jids.map((id) => baileysGroup(id)) }, { "x-api-key": gatewayKey });
   if (r.status !== 200) throw new Error(`seed failed: ${r.status} ${r.text}`);
   return { sessionId, jids };
 }
@@ -60,7 +59,8 @@ export async function campaignTotals(campaignId: number) {
             (select count(*)::int from notification_campaign_groups g where g.campaign_id = c.id and g.status = 'pending') as pending_rows,
             (select count(*)::int from notification_campaign_groups g where g.campaign_id = c.id and g.status = 'sent') as sent_rows,
             (select count(*)::int from notification_campaign_groups g where g.campaign_id = c.id and g.status = 'failed') as failed_rows
-     from notification_campaigns c where c.id = $1`, [campaignId]);
+     from notification_campaigns c where c.id = $1`,
+    [campaignId],
+  );
   return rows[0];
 }
-

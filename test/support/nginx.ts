@@ -9,7 +9,11 @@ import { HANG_GUARD_MS } from "../../scripts/lib/hang-guard.js";
 import { freePort, isRoot, sleep } from "../../scripts/lib/run.js";
 import { runBlock } from "./doc-blocks.js";
 
-export interface FrontDoor { url: string; accessLog: () => string; stop(): Promise<void> }
+export interface FrontDoor {
+  url: string;
+  accessLog: () => string;
+  stop(): Promise<void>;
+}
 
 export async function startFrontDoor(upstream: string): Promise<FrontDoor> {
   const dir = mkdtempSync(join(tmpdir(), "wa-nginx-"));
@@ -21,9 +25,12 @@ export async function startFrontDoor(upstream: string): Promise<FrontDoor> {
   const guard = `${Math.ceil(HANG_GUARD_MS / 1000)}s`;
   const proxyFile = join(dir, "wa-campaigns-proxy.conf");
   const proxy = readFileSync(proxyFile, "utf8").replace(/^(proxy_(?:read|send)_timeout) \d+s;$/gm, `$1 ${guard};`);
-  if (!proxy.includes(`proxy_read_timeout ${guard};`)) throw new Error("deploy/nginx/wa-campaigns-proxy.conf no longer sets proxy_read_timeout");
+  if (!proxy.includes(`proxy_read_timeout ${guard};`))
+    throw new Error("deploy/nginx/wa-campaigns-proxy.conf no longer sets proxy_read_timeout");
   writeFileSync(proxyFile, proxy);
-  writeFileSync(join(dir, "nginx.conf"), `
+  writeFileSync(
+    join(dir, "nginx.conf"),
+    `
 ${isRoot ? "user root root;" : ""}
 daemon off;
 worker_processes 1;
@@ -40,16 +47,26 @@ http {
   scgi_temp_path ${dir}/scgi;
   include ${dir}/conf.d/*.conf;
 }
-`);
-  const child: ChildProcess = spawn(process.env.WA_NGINX_BIN ?? "/usr/sbin/nginx", ["-p", dir, "-c", join(dir, "nginx.conf")],
-    { stdio: ["ignore", "inherit", "inherit"] });
+`,
+  );
+  const child: ChildProcess = spawn(process.env.WA_NGINX_BIN ?? "/usr/sbin/nginx", ["-p", dir, "-c", join(dir, "nginx.conf")], {
+    stdio: ["ignore", "inherit", "inherit"],
+  });
   let exited = false;
-  child.on("exit", () => { exited = true; });
+  child.on("exit", () => {
+    exited = true;
+  });
   const url = `http://127.0.0.1:${port}`;
   // Until it answers or exits (vitest's hang guard ends a start that does neither).
   for (;;) {
     if (exited) throw new Error(`nginx exited: ${readFileSync(join(dir, "error.log"), "utf8")}`);
-    if (await fetch(url + "/rpc/nope/").then(() => true, () => false)) break;
+    if (
+      await fetch(url + "/rpc/nope/").then(
+        () => true,
+        () => false,
+      )
+    )
+      break;
     await sleep(50);
   }
   return {

@@ -23,7 +23,9 @@ export async function startPgbouncer(serverUri: string): Promise<Bouncer> {
   const port = await freePort();
   // Clients connect without a password (loopback, a test); PgBouncer logs in with the role's own.
   writeFileSync(join(dir, "users.txt"), `"${role}" "${password}"\n`);
-  writeFileSync(join(dir, "pgbouncer.ini"), `
+  writeFileSync(
+    join(dir, "pgbouncer.ini"),
+    `
 [databases]
 ${db} = host=${host} port=${u.searchParams.get("port") ?? (u.port || "5432")} dbname=${db}
 [pgbouncer]
@@ -37,7 +39,8 @@ default_pool_size = 20
 max_client_conn = 200
 ignore_startup_parameters = extra_float_digits
 logfile = ${join(dir, "pgbouncer.log")}
-`);
+`,
+  );
   // PgBouncer refuses to run as root: as root, run it as the postgres user.
   if (isRoot) {
     const uid = Number(spawnSync("id", ["-u", "postgres"], { encoding: "utf8" }).stdout.trim());
@@ -52,7 +55,12 @@ logfile = ${join(dir, "pgbouncer.log")}
   const net = await import("node:net");
   for (let i = 0; ; i++) {
     const up = await new Promise<boolean>((r) => {
-      const s = net.connect(port, "127.0.0.1", () => { s.end(); r(true); }).on("error", () => r(false));
+      const s = net
+        .connect(port, "127.0.0.1", () => {
+          s.end();
+          r(true);
+        })
+        .on("error", () => r(false));
     });
     if (up) break;
     if (i > 100) throw new Error("PgBouncer did not start");

@@ -23,7 +23,9 @@ export function shuffle<T>(a: T[], random: () => number): T[] {
 /** Runs fn over items with `workers` concurrent callers. */
 export async function pool<T>(items: T[], workers: number, fn: (item: T) => Promise<void>) {
   let next = 0;
-  await Promise.all(Array.from({ length: workers }, async () => {
-    while (next < items.length) await fn(items[next++]!);
-  }));
+  await Promise.all(
+    Array.from({ length: workers }, async () => {
+      while (next < items.length) await fn(items[next++]!);
+    }),
+  );
 }

@@ -25,7 +25,10 @@ type Queryable = pg.Pool | pg.ClientBase;
 
 /** The role graph seen from `connectedAs` for a JWT whose `role` claim is `role`. */
 export async function jwtRoleReach(db: Queryable, connectedAs: string, role: string): Promise<JwtRoleReach> {
-  const { rows: [r] } = await db.query<{ exists: boolean; can_become: boolean; path: string[] | null }>(`
+  const {
+    rows: [r],
+  } = await db.query<{ exists: boolean; can_become: boolean; path: string[] | null }>(
+    `
     with recursive reach(oid, path) as (
       select oid, array[rolname::text] from pg_roles where rolname = $1
       union all
@@ -36,16 +39,20 @@ export async function jwtRoleReach(db: Queryable, connectedAs: string, role: str
     select exists (select from pg_roles where rolname = $2) as exists,
            coalesce((select pg_has_role($1, oid, 'MEMBER') from pg_roles where rolname = $2), false) as can_become,
            (select path from reach where pg_get_userbyid(oid) = $2 order by cardinality(path) limit 1) as path`,
-  [connectedAs, role]);
+    [connectedAs, role],
+  );
   const functions = new Set<string>();
   const views = new Set<string>();
   if (r!.exists) {
-    const { rows } = await db.query<{ kind: string; name: string }>(`
+    const { rows } = await db.query<{ kind: string; name: string }>(
+      `
       select 'function' as kind, p.proname::text as name from pg_proc p
       where p.pronamespace = 'api'::regnamespace and has_function_privilege($1, p.oid, 'execute')
       union
       select 'view', c.relname::text from pg_class c
-      where c.relnamespace = 'api'::regnamespace and c.relkind = 'v' and has_table_privilege($1, c.oid, 'select')`, [role]);
+      where c.relnamespace = 'api'::regnamespace and c.relkind = 'v' and has_table_privilege($1, c.oid, 'select')`,
+      [role],
+    );
     for (const { kind, name } of rows) (kind === "function" ? functions : views).add(name);
   }
   return { role, exists: r!.exists, canBecome: r!.can_become, path: r!.path, functions, views };
@@ -55,8 +62,11 @@ export async function jwtRoleReach(db: Queryable, connectedAs: string, role: str
  * The status and code PostgREST and our hook answer a JWT for `reach.role` on an api endpoint
  * (`/rpc/<name>` or `/<view>`), given what an allowed caller gets there.
  */
-export function expectedForJwtRole(reach: JwtRoleReach, endpoint: { name: string; path: string },
-  allowed: [number, string | null]): [number, string | null] {
+export function expectedForJwtRole(
+  reach: JwtRoleReach,
+  endpoint: { name: string; path: string },
+  allowed: [number, string | null],
+): [number, string | null] {
   if (!reach.exists) return [400, "22023"];
   if (!reach.canBecome) return [403, "42501"];
   const mayUse = endpoint.path.startsWith("/rpc/") ? reach.functions.has(endpoint.name) : reach.views.has(endpoint.name);

@@ -10,7 +10,10 @@ import { findServerBinDir, localCluster, startCluster, stopCluster, type Cluster
 import { repoRoot } from "../../scripts/lib/paths.js";
 import { freePort } from "../../scripts/lib/run.js";
 
-export interface SupabaseLike { cluster: Cluster; stop(): Promise<void> }
+export interface SupabaseLike {
+  cluster: Cluster;
+  stop(): Promise<void>;
+}
 
 /** `settings`: more server settings (say, pg_cron preloaded as on the platform). */
 export async function startSupabaseLike(binDir: string, settings: string[] = []): Promise<SupabaseLike> {
@@ -23,10 +26,12 @@ export async function startSupabaseLike(binDir: string, settings: string[] = [])
   await withClient(cluster.urlAs("postgres", "app"), (c) => c.query(host("host-app.sql")));
   // pgTAP, as the platform offers it: in extensions, in every new database (template1) too.
   for (const db of ["app", "template1"]) {
-    await withClient(cluster.url(db), (c) => c.query(`create schema if not exists extensions;
+    await withClient(cluster.url(db), (c) =>
+      c.query(`create schema if not exists extensions;
       grant usage on schema extensions to postgres with grant option;
       grant usage on schema extensions to anon, authenticated, service_role;
-      create extension if not exists pgtap schema extensions`));
+      create extension if not exists pgtap schema extensions`),
+    );
   }
   return {
     cluster,

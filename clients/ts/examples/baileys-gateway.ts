@@ -9,14 +9,19 @@ const gateway = createGatewayClient({ url: process.env.BACKEND_URL!, apiKey: pro
 const running = await runBaileysGateway({
   gateway,
   sessionId: "wa_x",
-  connect: () => {                                  // called again to reconnect after a close
+  connect: () => {
+    // called again to reconnect after a close
     const sock = makeWASocket({ auth: state });
-    sock.ev.on("creds.update", saveCreds);          // credentials survive restarts
+    sock.ev.on("creds.update", saveCreds); // credentials survive restarts
     return sock;
   },
-  maxPending: 50_000, overflow: "drop-oldest",      // the buffer's bound while the backend is away
-  onError: (e) => console.error("gateway:", e),     // nothing is ever thrown into Baileys
-  onLoggedOut: () => { console.error("logged out: scan a new QR"); void shutdown(); },
+  maxPending: 50_000,
+  overflow: "drop-oldest", // the buffer's bound while the backend is away
+  onError: (e) => console.error("gateway:", e), // nothing is ever thrown into Baileys
+  onLoggedOut: () => {
+    console.error("logged out: scan a new QR");
+    void shutdown();
+  },
 });
 
 async function shutdown() {

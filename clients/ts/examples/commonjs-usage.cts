@@ -6,8 +6,13 @@ async function main() {
   const crm = createCrmClient({ url: process.env.BACKEND_URL ?? "http://127.0.0.1:3000", apiKey: process.env.CRM_KEY! });
   const campaigns: Campaign[] = await crm.listCampaigns({ limit: 5 });
   let notFound = "";
-  await crm.getCampaign(-1).catch((e: unknown) => { if (e instanceof BackendError) notFound = e.code; });
+  await crm.getCampaign(-1).catch((e: unknown) => {
+    if (e instanceof BackendError) notFound = e.code;
+  });
   console.log(JSON.stringify({ module: typeof module, campaigns: campaigns.length, notFound }));
 }
 
-main().catch((e) => { console.error(e); process.exit(1); });
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});

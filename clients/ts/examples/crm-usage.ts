@@ -23,10 +23,14 @@ await gateway.syncGroups({
 // The CRM targets every sendable group (never the parent) and records what it sent.
 const targets = await crm.listSendableGroups(sessionId);
 const { campaignId } = await crm.createCampaign({
-  name: "Black Friday", message: "Hello!", sessionId, groupJids: targets.map((g) => g.group_jid),
+  name: "Black Friday",
+  message: "Hello!",
+  sessionId,
+  groupJids: targets.map((g) => g.group_jid),
 });
 await crm.recordMessageSent({
-  campaignId, sends: targets.map((g, i) => ({ groupJid: g.group_jid, messageId: `3EB0${sessionId.toUpperCase()}${i}` })),
+  campaignId,
+  sends: targets.map((g, i) => ({ groupJid: g.group_jid, messageId: `3EB0${sessionId.toUpperCase()}${i}` })),
 });
 
 // WhatsApp rejects one message later: the gateway forwards the error ACK.
@@ -39,8 +43,13 @@ try {
 } catch (e) {
   if (!(e instanceof BackendError) || e.code !== "campaign_not_found") throw e;
 }
-console.log(JSON.stringify({
-  targets: targets.map((g) => g.group_jid).sort(),
-  status: campaign.status, total: campaign.total_groups, sent: campaign.sent_count, failed: campaign.failed_count,
-  errors: failed.map((g) => g.error_code),
-}));
+console.log(
+  JSON.stringify({
+    targets: targets.map((g) => g.group_jid).sort(),
+    status: campaign.status,
+    total: campaign.total_groups,
+    sent: campaign.sent_count,
+    failed: campaign.failed_count,
+    errors: failed.map((g) => g.error_code),
+  }),
+);

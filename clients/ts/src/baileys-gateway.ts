@@ -5,9 +5,7 @@
 // buffers that survive backend outages and reconnects; nothing ever throws into a listener or
 // rejects unhandled (every failure goes to onError); stop() flushes within a deadline.
 import type { SyncGroupsResponse } from "./contracts.generated.js";
-import {
-  forwardBaileysErrors, syncBaileysGroups, type BaileysSocketLike, type ErrorForwarder, type ForwardOptions,
-} from "./baileys.js";
+import { forwardBaileysErrors, syncBaileysGroups, type BaileysSocketLike, type ErrorForwarder, type ForwardOptions } from "./baileys.js";
 import { forwardBaileysProgress, type BaileysProgressSocketLike } from "./baileys-progress.js";
 import type { GatewayClient } from "./gateway.js";
 
@@ -16,10 +14,11 @@ export const BAILEYS_LOGGED_OUT = 401;
 
 /** What a Baileys socket offers that the gateway uses (typed structurally: Baileys 6.7 and 7 fit). */
 export interface BaileysGatewaySocket extends BaileysSocketLike {
-  ev: BaileysSocketLike["ev"] & BaileysProgressSocketLike["ev"] & {
-    on(event: "connection.update", listener: (u: { connection?: string; lastDisconnect?: { error?: unknown } }) => void): void;
-    off(event: "connection.update", listener: (u: { connection?: string; lastDisconnect?: { error?: unknown } }) => void): void;
-  };
+  ev: BaileysSocketLike["ev"] &
+    BaileysProgressSocketLike["ev"] & {
+      on(event: "connection.update", listener: (u: { connection?: string; lastDisconnect?: { error?: unknown } }) => void): void;
+      off(event: "connection.update", listener: (u: { connection?: string; lastDisconnect?: { error?: unknown } }) => void): void;
+    };
   end(error: Error | undefined): void;
 }
 
@@ -53,11 +52,16 @@ export interface BaileysGateway {
   stop(o?: { timeoutMs?: number }): Promise<number>;
 }
 
-const statusOf = (error: unknown): number | undefined =>
-  (error as { output?: { statusCode?: number } } | undefined)?.output?.statusCode;
+const statusOf = (error: unknown): number | undefined => (error as { output?: { statusCode?: number } } | undefined)?.output?.statusCode;
 
 export async function runBaileysGateway(o: BaileysGatewayOptions): Promise<BaileysGateway> {
-  const report = (e: unknown) => { try { o.onError?.(e, []); } catch { /* never into a listener */ } };
+  const report = (e: unknown) => {
+    try {
+      o.onError?.(e, []);
+    } catch {
+      /* never into a listener */
+    }
+  };
   const firstDelay = o.reconnectDelayMs ?? 2_000;
   let sock = await o.connect();
   let stopped = false;
@@ -72,7 +76,13 @@ export async function runBaileysGateway(o: BaileysGatewayOptions): Promise<Baile
 
   const sync = () => {
     // Never an unhandled rejection: an empty fetch (a socket not yet in sync), a backend outage.
-    syncBaileysGroups(sock, o.gateway, o.sessionId, o).then((r) => { try { o.onSync?.(r); } catch { /* idem */ } }, report);
+    syncBaileysGroups(sock, o.gateway, o.sessionId, o).then((r) => {
+      try {
+        o.onSync?.(r);
+      } catch {
+        /* idem */
+      }
+    }, report);
   };
   const onConnection = (u: { connection?: string; lastDisconnect?: { error?: unknown } }) => {
     try {
@@ -81,10 +91,17 @@ export async function runBaileysGateway(o: BaileysGatewayOptions): Promise<Baile
         sync();
         if (o.syncEveryMs !== 0 && !syncTimer) syncTimer = setInterval(sync, o.syncEveryMs ?? 6 * 3600_000);
       } else if (u.connection === "close") {
-        if (syncTimer) { clearInterval(syncTimer); syncTimer = undefined; }
+        if (syncTimer) {
+          clearInterval(syncTimer);
+          syncTimer = undefined;
+        }
         if (stopped) return;
         if (statusOf(u.lastDisconnect?.error) === BAILEYS_LOGGED_OUT) {
-          try { o.onLoggedOut?.(); } catch { /* idem */ }
+          try {
+            o.onLoggedOut?.();
+          } catch {
+            /* idem */
+          }
           return;
         }
         reconnectTimer = setTimeout(reconnect, delay);
@@ -100,7 +117,10 @@ export async function runBaileysGateway(o: BaileysGatewayOptions): Promise<Baile
     try {
       sock.ev.off("connection.update", onConnection);
       const next = await o.connect();
-      if (stopped) { next.end(undefined); return; }
+      if (stopped) {
+        next.end(undefined);
+        return;
+      }
       sock = next;
       reconnects++;
       errors.attach(sock);
@@ -117,16 +137,28 @@ export async function runBaileysGateway(o: BaileysGatewayOptions): Promise<Baile
   sock.ev.on("connection.update", onConnection);
 
   return {
-    get socket() { return sock; },
-    get pending() { return errors.pending + (progress?.pending ?? 0); },
-    get dropped() { return errors.dropped + (progress?.dropped ?? 0); },
-    get reconnects() { return reconnects; },
+    get socket() {
+      return sock;
+    },
+    get pending() {
+      return errors.pending + (progress?.pending ?? 0);
+    },
+    get dropped() {
+      return errors.dropped + (progress?.dropped ?? 0);
+    },
+    get reconnects() {
+      return reconnects;
+    },
     async stop(so = {}) {
       stopped = true;
       if (reconnectTimer) clearTimeout(reconnectTimer);
       if (syncTimer) clearInterval(syncTimer);
       sock.ev.off("connection.update", onConnection);
-      try { sock.end(undefined); } catch (e) { report(e); }
+      try {
+        sock.end(undefined);
+      } catch (e) {
+        report(e);
+      }
       const [a, b] = await Promise.all([errors.stop(so), progress?.stop(so) ?? 0]);
       return a + b;
     },

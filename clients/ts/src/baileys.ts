@@ -7,7 +7,11 @@ import { createBatcher, type OverflowPolicy } from "./batcher.js";
 import { LIMITS, PATTERNS } from "./values.generated.js";
 
 /** The parts of a Baileys message key this package reads (proto.IMessageKey). */
-export interface BaileysMessageKey { remoteJid?: string | null; id?: string | null; fromMe?: boolean | null }
+export interface BaileysMessageKey {
+  remoteJid?: string | null;
+  id?: string | null;
+  fromMe?: boolean | null;
+}
 
 /** The parts of a Baileys message update this package reads (WAMessageUpdate). */
 export interface BaileysMessageUpdate {
@@ -23,7 +27,10 @@ export interface BaileysMessage {
 }
 
 /** The payload of Baileys' messages.upsert. */
-export interface BaileysMessagesUpsert { messages: BaileysMessage[]; type?: string }
+export interface BaileysMessagesUpsert {
+  messages: BaileysMessage[];
+  type?: string;
+}
 
 /**
  * The parts of a Baileys socket (makeWASocket) this package uses. Typed structurally, so no
@@ -44,7 +51,9 @@ export const BAILEYS_STATUS_ERROR = 0;
 
 /** Fetches every group the session is in and posts the list; community parents are dropped server-side. */
 export async function syncBaileysGroups(
-  sock: Pick<BaileysSocketLike, "groupFetchAllParticipating">, gateway: GatewayClient, sessionId: string,
+  sock: Pick<BaileysSocketLike, "groupFetchAllParticipating">,
+  gateway: GatewayClient,
+  sessionId: string,
   retry?: RetryOptions,
 ): Promise<SyncGroupsResponse> {
   const groups = Object.values(await sock.groupFetchAllParticipating());
@@ -52,8 +61,11 @@ export async function syncBaileysGroups(
   // longer) in sync answers one. Never sent from here: call gateway.syncGroups with
   // allowEmpty: true to mean it.
   if (groups.length === 0) {
-    throw new BackendError("empty_group_list", 422,
-      "groupFetchAllParticipating() returned no groups; nothing was sent (the session keeps its groups).");
+    throw new BackendError(
+      "empty_group_list",
+      422,
+      "groupFetchAllParticipating() returned no groups; nothing was sent (the session keeps its groups).",
+    );
   }
   // A sync is idempotent, so retrying it is safe.
   return withRetry(() => gateway.syncGroups({ sessionId, groups }), retry);
@@ -74,7 +86,8 @@ export function toMessageErrorEventFromUpsert(m: BaileysMessage, sessionId: stri
 }
 
 function errorEvent(
-  key: BaileysMessageKey, m: { status?: number | null; messageStubParameters?: (string | null | undefined)[] | null },
+  key: BaileysMessageKey,
+  m: { status?: number | null; messageStubParameters?: (string | null | undefined)[] | null },
   sessionId: string,
 ): MessageErrorEvent | undefined {
   if (m.status !== BAILEYS_STATUS_ERROR || !key.id) return undefined;
@@ -134,7 +147,11 @@ export function guarded<A>(fn: (arg: A) => void, onError?: (e: unknown, events: 
     try {
       fn(arg);
     } catch (e) {
-      try { onError?.(e, []); } catch { /* never into Baileys */ }
+      try {
+        onError?.(e, []);
+      } catch {
+        /* never into Baileys */
+      }
     }
   };
 }
@@ -162,18 +179,30 @@ export function attachable<S>(on: (sock: S) => void, off: (sock: S) => void, fir
  * with back-off and kept while the backend is away, a bounded buffer, never a throw into Baileys).
  */
 export function forwardBaileysErrors(
-  sock: Pick<BaileysSocketLike, "ev">, gateway: GatewayClient, sessionId: string, o: ForwardOptions = {},
+  sock: Pick<BaileysSocketLike, "ev">,
+  gateway: GatewayClient,
+  sessionId: string,
+  o: ForwardOptions = {},
 ): ErrorForwarder<Pick<BaileysSocketLike, "ev">> {
   const maxBatch = Math.min(o.maxBatch ?? 200, LIMITS.ackEventsPerCall);
   const batcher = createBatcher<MessageErrorEvent>((batch) => gateway.recordMessageError({ events: batch }), { ...o, maxBatch });
   const gathered = (events: (MessageErrorEvent | undefined)[]) => batcher.add(events.filter((e) => e !== undefined));
-  const onUpdate = guarded((updates: BaileysMessageUpdate[]) =>
-    gathered(updates.map((u) => toMessageErrorEvent(u, sessionId))), o.onError);
-  const onUpsert = guarded((upsert: BaileysMessagesUpsert) =>
-    gathered((upsert?.messages ?? []).map((m) => toMessageErrorEventFromUpsert(m, sessionId))), o.onError);
+  const onUpdate = guarded((updates: BaileysMessageUpdate[]) => gathered(updates.map((u) => toMessageErrorEvent(u, sessionId))), o.onError);
+  const onUpsert = guarded(
+    (upsert: BaileysMessagesUpsert) => gathered((upsert?.messages ?? []).map((m) => toMessageErrorEventFromUpsert(m, sessionId))),
+    o.onError,
+  );
   const listening = attachable<Pick<BaileysSocketLike, "ev">>(
-    (s) => { s.ev.on("messages.update", onUpdate); s.ev.on("messages.upsert", onUpsert); },
-    (s) => { s.ev.off("messages.update", onUpdate); s.ev.off("messages.upsert", onUpsert); }, sock);
+    (s) => {
+      s.ev.on("messages.update", onUpdate);
+      s.ev.on("messages.upsert", onUpsert);
+    },
+    (s) => {
+      s.ev.off("messages.update", onUpdate);
+      s.ev.off("messages.upsert", onUpsert);
+    },
+    sock,
+  );
 
   return {
     flush: () => batcher.flush(),
@@ -182,7 +211,11 @@ export function forwardBaileysErrors(
       return batcher.close(so.timeoutMs);
     },
     attach: (s) => listening.attach(s),
-    get pending() { return batcher.pending; },
-    get dropped() { return batcher.dropped; },
+    get pending() {
+      return batcher.pending;
+    },
+    get dropped() {
+      return batcher.dropped;
+    },
   };
 }

@@ -60,11 +60,21 @@ export function createBatcher<T>(post: (batch: T[]) => Promise<unknown>, o: Batc
   /** Wakes a back-off sleep early (close()). */
   let wake: (() => void) | undefined;
 
-  const report = (e: unknown, events: T[]) => { try { o.onError?.(e, events); } catch { /* never into the caller */ } };
+  const report = (e: unknown, events: T[]) => {
+    try {
+      o.onError?.(e, events);
+    } catch {
+      /* never into the caller */
+    }
+  };
   const drop = (events: T[]) => {
     if (events.length === 0) return;
     dropped += events.length;
-    try { o.onDrop?.(events); } catch { /* idem */ }
+    try {
+      o.onDrop?.(events);
+    } catch {
+      /* idem */
+    }
   };
   /** Keeps the buffer within maxPending, by the overflow policy. */
   const bound = (arriving: T[]): T[] => {
@@ -82,12 +92,23 @@ export function createBatcher<T>(post: (batch: T[]) => Promise<unknown>, o: Batc
   };
   const schedule = (ms: number) => {
     if (closed || timer) return;
-    timer = setTimeout(() => { timer = undefined; void drain(); }, ms);
+    timer = setTimeout(() => {
+      timer = undefined;
+      void drain();
+    }, ms);
   };
-  const sleep = (ms: number) => new Promise<void>((resolve) => {
-    const t = setTimeout(() => { wake = undefined; resolve(); }, ms);
-    wake = () => { clearTimeout(t); wake = undefined; resolve(); };
-  });
+  const sleep = (ms: number) =>
+    new Promise<void>((resolve) => {
+      const t = setTimeout(() => {
+        wake = undefined;
+        resolve();
+      }, ms);
+      wake = () => {
+        clearTimeout(t);
+        wake = undefined;
+        resolve();
+      };
+    });
 
   /** One batch until accepted ("sent"), refused for good ("refused") or out of attempts ("kept"). */
   const send = async (batch: T[]): Promise<"sent" | "refused" | "kept"> => {
@@ -106,23 +127,25 @@ export function createBatcher<T>(post: (batch: T[]) => Promise<unknown>, o: Batc
     }
   };
   const drain = (): Promise<void> => {
-    chain = chain.then(async () => {
-      while (queue.length > 0) {
-        const batch = queue.splice(0, maxBatch);
-        inFlight = batch.length;
-        let outcome: "sent" | "refused" | "kept" = "kept";
-        try {
-          outcome = await send(batch);
-        } finally {
-          inFlight = 0;
-          if (outcome === "kept") queue = bound(batch).concat(queue); // in front, for the next attempt
+    chain = chain
+      .then(async () => {
+        while (queue.length > 0) {
+          const batch = queue.splice(0, maxBatch);
+          inFlight = batch.length;
+          let outcome: "sent" | "refused" | "kept" = "kept";
+          try {
+            outcome = await send(batch);
+          } finally {
+            inFlight = 0;
+            if (outcome === "kept") queue = bound(batch).concat(queue); // in front, for the next attempt
+          }
+          if (outcome === "kept") {
+            schedule(maxDelay); // try again later
+            return;
+          }
         }
-        if (outcome === "kept") {
-          schedule(maxDelay); // try again later
-          return;
-        }
-      }
-    }).catch((e: unknown) => report(e, []));
+      })
+      .catch((e: unknown) => report(e, []));
     return chain;
   };
 
@@ -139,16 +162,28 @@ export function createBatcher<T>(post: (batch: T[]) => Promise<unknown>, o: Batc
       }
     },
     async flush() {
-      if (timer) { clearTimeout(timer); timer = undefined; }
+      if (timer) {
+        clearTimeout(timer);
+        timer = undefined;
+      }
       await drain();
     },
     async close(timeoutMs = 10_000) {
       closed = true;
-      if (timer) { clearTimeout(timer); timer = undefined; }
+      if (timer) {
+        clearTimeout(timer);
+        timer = undefined;
+      }
       let expire!: () => void;
-      const expired = new Promise<void>((r) => { expire = r; });
+      const expired = new Promise<void>((r) => {
+        expire = r;
+      });
       // Past the deadline a retry in progress wakes at once and stops; what is left stays counted.
-      const deadline = setTimeout(() => { giveUp = true; wake?.(); expire(); }, timeoutMs);
+      const deadline = setTimeout(() => {
+        giveUp = true;
+        wake?.();
+        expire();
+      }, timeoutMs);
       const done = (async () => {
         while (queue.length > 0 && !giveUp) {
           await drain();
@@ -160,7 +195,11 @@ export function createBatcher<T>(post: (batch: T[]) => Promise<unknown>, o: Batc
       clearTimeout(deadline);
       return queue.length + inFlight;
     },
-    get pending() { return queue.length + inFlight; },
-    get dropped() { return dropped; },
+    get pending() {
+      return queue.length + inFlight;
+    },
+    get dropped() {
+      return dropped;
+    },
   };
 }

@@ -1,8 +1,16 @@
 // The CRM's client: create, schedule, cancel and retry campaigns, record send results, read
 // campaigns, groups and sessions.
 import type {
-  CreateCampaignRequest, CreateCampaignResponse, RecordMessageSentRequest, RecordMessageSentResponse,
-  CampaignStatus, CampaignRowStatus, ScheduleCampaignResponse, CancelCampaignResponse, RetryFailedGroupsRequest, RetryFailedGroupsResponse,
+  CreateCampaignRequest,
+  CreateCampaignResponse,
+  RecordMessageSentRequest,
+  RecordMessageSentResponse,
+  CampaignStatus,
+  CampaignRowStatus,
+  ScheduleCampaignResponse,
+  CancelCampaignResponse,
+  RetryFailedGroupsRequest,
+  RetryFailedGroupsResponse,
   ClearSessionRestrictionResponse,
 } from "./contracts.generated.js";
 import type { Database } from "./database.generated.js";
@@ -16,8 +24,16 @@ type NonNull<T> = { [K in keyof T]-?: Exclude<T[K], null> };
 /** View columns are nullable in the generated types (views lose NOT NULL); these rows never are, but for their nullable columns. */
 export type Campaign = Omit<NonNull<Views["campaigns"]["Row"]>, "finished_at"> &
   Pick<Views["campaigns"]["Row"], "finished_at"> & { status: CampaignStatus };
-type NullableGroupColumns = "message_id" | "error_code" | "error_message" | "sent_at" | "failed_at" | "group_name"
-  | "delivered_at" | "read_at" | "cancelled_at";
+type NullableGroupColumns =
+  | "message_id"
+  | "error_code"
+  | "error_message"
+  | "sent_at"
+  | "failed_at"
+  | "group_name"
+  | "delivered_at"
+  | "read_at"
+  | "cancelled_at";
 export type CampaignGroup = Omit<NonNull<Views["campaign_groups"]["Row"]>, NullableGroupColumns> &
   Pick<Views["campaign_groups"]["Row"], NullableGroupColumns> & { status: CampaignRowStatus };
 /** A WhatsApp account (gateway session), and whether WhatsApp restricted it. */
@@ -30,7 +46,9 @@ export type SendableGroup = Omit<NonNull<Views["sendable_groups"]["Row"]>, "name
  * How many rows a list read returns: all of them by default (the client pages through in
  * requests of PAGE_SIZE rows, so PostgREST's max-rows never truncates silently), or at most `limit`.
  */
-export interface Page { limit?: number }
+export interface Page {
+  limit?: number;
+}
 
 /** Rows per request: PostgREST's db-max-rows (deploy/postgrest.conf, checked against LIMITS by a test). */
 export const PAGE_SIZE = LIMITS.rowsPerRead;
@@ -60,14 +78,15 @@ export interface CrmClient {
   clearSessionRestriction(sessionId: string): Promise<ClearSessionRestrictionResponse>;
 }
 
-export type CrmConnectionOptions = ConnectionOptions & ({ apiKey: string } | { jwt: string }) & {
-  /**
-   * Retries of the calls that create something (createCampaign, retryFailedGroups) after no
-   * answer, a lost connection or a 5xx. Safe: each logical call sends one Idempotency-Key, the
-   * same on every attempt, so the backend creates once and answers repeats with the first answer.
-   */
-  retry?: RetryOptions;
-};
+export type CrmConnectionOptions = ConnectionOptions &
+  ({ apiKey: string } | { jwt: string }) & {
+    /**
+     * Retries of the calls that create something (createCampaign, retryFailedGroups) after no
+     * answer, a lost connection or a 5xx. Safe: each logical call sends one Idempotency-Key, the
+     * same on every attempt, so the backend creates once and answers repeats with the first answer.
+     */
+    retry?: RetryOptions;
+  };
 
 /**
  * Reads rows in pages by keyset (`key` strictly after the last row seen) until a page comes back
@@ -78,7 +97,8 @@ type Answer<Row> = PromiseLike<{ data: Row[] | null; error: unknown; status: num
 
 async function readAll<Row extends Record<string, unknown>, K extends keyof Row & string>(
   page: (after: Row[K] | undefined, size: number) => Answer<Row>,
-  key: K, limit = Infinity,
+  key: K,
+  limit = Infinity,
 ): Promise<Row[]> {
   const rows: Row[] = [];
   let after: Row[K] | undefined;
@@ -106,37 +126,56 @@ export function createCrmClient(o: CrmConnectionOptions): CrmClient {
       if (!rows[0]) throw new BackendError("campaign_not_found", 404, `Campaign ${campaignId} does not exist.`);
       return rows[0];
     },
-    listCampaigns: (filter = {}) => readAll<Campaign, "id">((after, size) => {
-      let q = client.from("campaigns").select("*");
-      if (filter.status) q = q.eq("status", filter.status);
-      if (filter.sessionId) q = q.eq("session_id", filter.sessionId);
-      if (after !== undefined) q = q.lt("id", after);
-      return q.order("id", { ascending: false }).limit(size) as Answer<Campaign>;
-    }, "id", filter.limit),
+    listCampaigns: (filter = {}) =>
+      readAll<Campaign, "id">(
+        (after, size) => {
+          let q = client.from("campaigns").select("*");
+          if (filter.status) q = q.eq("status", filter.status);
+          if (filter.sessionId) q = q.eq("session_id", filter.sessionId);
+          if (after !== undefined) q = q.lt("id", after);
+          return q.order("id", { ascending: false }).limit(size) as Answer<Campaign>;
+        },
+        "id",
+        filter.limit,
+      ),
     listCampaignGroups(campaignId, filter = {}) {
-      return readAll<CampaignGroup, "id">((after, size) => {
-        let q = client.from("campaign_groups").select("*").eq("campaign_id", campaignId);
-        if (filter.status) q = q.eq("status", filter.status);
-        if (after !== undefined) q = q.gt("id", after);
-        return q.order("id").limit(size) as Answer<CampaignGroup>;
-      }, "id", filter.limit);
+      return readAll<CampaignGroup, "id">(
+        (after, size) => {
+          let q = client.from("campaign_groups").select("*").eq("campaign_id", campaignId);
+          if (filter.status) q = q.eq("status", filter.status);
+          if (after !== undefined) q = q.gt("id", after);
+          return q.order("id").limit(size) as Answer<CampaignGroup>;
+        },
+        "id",
+        filter.limit,
+      );
     },
     listFailedGroups(campaignId, p = {}) {
       return this.listCampaignGroups(campaignId, { ...p, status: "failed" });
     },
-    listSendableGroups: (sessionId, p = {}) => readAll<SendableGroup, "group_jid">((after, size) => {
-      let q = client.from("sendable_groups").select("*").eq("session_id", sessionId);
-      if (after !== undefined) q = q.gt("group_jid", after);
-      return q.order("group_jid").limit(size) as Answer<SendableGroup>;
-    }, "group_jid", p.limit),
+    listSendableGroups: (sessionId, p = {}) =>
+      readAll<SendableGroup, "group_jid">(
+        (after, size) => {
+          let q = client.from("sendable_groups").select("*").eq("session_id", sessionId);
+          if (after !== undefined) q = q.gt("group_jid", after);
+          return q.order("group_jid").limit(size) as Answer<SendableGroup>;
+        },
+        "group_jid",
+        p.limit,
+      ),
     scheduleCampaign: (campaignId, scheduled) => callRpc(client, "schedule_campaign", { campaignId, scheduled }),
     cancelCampaign: (campaignId) => callRpc(client, "cancel_campaign", { campaignId }),
     retryFailedGroups: (payload) => createOnce("retry_failed_groups", payload),
-    listSessions: (p = {}) => readAll<Session, "session_id">((after, size) => {
-      let q = client.from("sessions").select("*");
-      if (after !== undefined) q = q.gt("session_id", after);
-      return q.order("session_id").limit(size) as Answer<Session>;
-    }, "session_id", p.limit),
+    listSessions: (p = {}) =>
+      readAll<Session, "session_id">(
+        (after, size) => {
+          let q = client.from("sessions").select("*");
+          if (after !== undefined) q = q.gt("session_id", after);
+          return q.order("session_id").limit(size) as Answer<Session>;
+        },
+        "session_id",
+        p.limit,
+      ),
     clearSessionRestriction: (sessionId) => callRpc(client, "clear_session_restriction", { sessionId }),
   };
 }

@@ -3,9 +3,13 @@ import type { CampaignRowStatus, CampaignStatus, ErrorCode } from "./contracts.g
 export type { ErrorCode };
 
 /** Which element of the body a refusal is about (an index into the array it names). */
-interface AtIndex { index: number }
+interface AtIndex {
+  index: number;
+}
 /** A few of many (the first 100), and how many in all. */
-interface Sample { count: number }
+interface Sample {
+  count: number;
+}
 
 /**
  * The structured `details` of the codes that carry them (test/http/error-details.test.ts provokes
@@ -28,7 +32,6 @@ export interface ErrorDetails {
 }
 /** The details of code C. */
 export type DetailsOf<C extends ErrorCode> = C extends keyof ErrorDetails ? ErrorDetails[C] : string | null;
-
 
 /** No answer at all (0), or a server error. */
 export const RETRYABLE_STATUS = (status: number) => status === 0 || status >= 500;
@@ -74,16 +77,32 @@ export class BackendError extends Error {
     if (status === 400 && !e.code) {
       // PostgREST 12.0.2 answers 400 with an empty code when its database connection breaks
       // mid-request (e.g. PostgreSQL restarting): not a verdict on the request.
-      return new BackendError("connection_lost", status, e.message || "The database connection was lost during the request.",
-        null, null, error);
+      return new BackendError(
+        "connection_lost",
+        status,
+        e.message || "The database connection was lost during the request.",
+        null,
+        null,
+        error,
+      );
     }
-    return new BackendError((e.code ?? "unknown") as ErrorCode, status, e.message ?? `HTTP ${status}`,
-      parseDetails(e.details), e.hint ?? null, error);
+    return new BackendError(
+      (e.code ?? "unknown") as ErrorCode,
+      status,
+      e.message ?? `HTTP ${status}`,
+      parseDetails(e.details),
+      e.hint ?? null,
+      error,
+    );
   }
 }
 
 /** Structured details arrive as JSON text (PostgREST 12 carries details as a string). */
 function parseDetails(details: unknown): unknown {
   if (typeof details !== "string" || !/^\s*[[{]/.test(details)) return details ?? null;
-  try { return JSON.parse(details); } catch { return details; }
+  try {
+    return JSON.parse(details);
+  } catch {
+    return details;
+  }
 }

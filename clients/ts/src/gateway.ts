@@ -1,7 +1,14 @@
 // The gateway's client: the RPCs it may call (the webhooks are for Evolution API and WAHA themselves).
 import type {
-  BaileysGroup, MessageErrorEvent, MessageStatusEvent, RecordMessageErrorRequest, RecordMessageErrorResponse,
-  RecordMessageStatusRequest, RecordMessageStatusResponse, SyncGroupsRequest, SyncGroupsResponse,
+  BaileysGroup,
+  MessageErrorEvent,
+  MessageStatusEvent,
+  RecordMessageErrorRequest,
+  RecordMessageErrorResponse,
+  RecordMessageStatusRequest,
+  RecordMessageStatusResponse,
+  SyncGroupsRequest,
+  SyncGroupsResponse,
 } from "./contracts.generated.js";
 import { apiClient, callRpc, type ConnectionOptions } from "./http.js";
 
@@ -9,13 +16,9 @@ export interface GatewayClient {
   /** POST /rpc/sync_groups: the session's whole group list (community parents are dropped). */
   syncGroups(payload: SyncGroupsRequest): Promise<SyncGroupsResponse>;
   /** POST /rpc/record_message_error: one error ACK, an array of them, or a batch {events}. */
-  recordMessageError(
-    ack: RecordMessageErrorRequest | MessageErrorEvent[],
-  ): Promise<RecordMessageErrorResponse>;
+  recordMessageError(ack: RecordMessageErrorRequest | MessageErrorEvent[]): Promise<RecordMessageErrorResponse>;
   /** POST /rpc/record_message_status: delivery progress (delivered, read, played), one or a batch. */
-  recordMessageStatus(
-    progress: RecordMessageStatusRequest | MessageStatusEvent[],
-  ): Promise<RecordMessageStatusResponse>;
+  recordMessageStatus(progress: RecordMessageStatusRequest | MessageStatusEvent[]): Promise<RecordMessageStatusResponse>;
 }
 
 /**
@@ -35,13 +38,16 @@ export function createGatewayClient(o: ConnectionOptions & { apiKey: string }): 
   const client = apiClient(o);
   return {
     syncGroups: (payload) =>
-      callRpc(client, "sync_groups", Array.isArray(payload?.groups)
-        ? { ...payload, groups: payload.groups.map((g) => (g && typeof g === "object" ? compactGroup(g) : g)) }
-        : payload),
+      callRpc(
+        client,
+        "sync_groups",
+        Array.isArray(payload?.groups)
+          ? { ...payload, groups: payload.groups.map((g) => (g && typeof g === "object" ? compactGroup(g) : g)) }
+          : payload,
+      ),
     recordMessageError: (ack) =>
       // A batch is always an object: PostgREST 12 rejects arrays whose objects differ in keys.
       callRpc(client, "record_message_error", Array.isArray(ack) ? { events: ack } : ack),
-    recordMessageStatus: (progress) =>
-      callRpc(client, "record_message_status", Array.isArray(progress) ? { events: progress } : progress),
+    recordMessageStatus: (progress) => callRpc(client, "record_message_status", Array.isArray(progress) ? { events: progress } : progress),
   };
 }

@@ -31,7 +31,11 @@ export function apiClient(o: ConnectionOptions): ApiClient {
   if (o.apiKey) headers["x-api-key"] = o.apiKey;
   if (o.jwt) headers.authorization = `Bearer ${o.jwt}`;
   return new PostgrestClient<Database, { PostgrestVersion: "12" }, "api">(o.url.replace(/\/$/, ""), {
-    headers, schema: "api", fetch: o.fetch, timeout: o.timeoutMs, retry: false,
+    headers,
+    schema: "api",
+    fetch: o.fetch,
+    timeout: o.timeoutMs,
+    retry: false,
   });
 }
 
@@ -39,8 +43,7 @@ export function apiClient(o: ConnectionOptions): ApiClient {
  * Calls an RPC with `payload` as the whole body (and any extra request `headers`); returns its
  * result or throws BackendError.
  */
-export async function callRpc<Res>(client: ApiClient, fn: RpcName, payload: unknown,
-  headers: Record<string, string> = {}): Promise<Res> {
+export async function callRpc<Res>(client: ApiClient, fn: RpcName, payload: unknown, headers: Record<string, string> = {}): Promise<Res> {
   // The generated Args of a single unnamed jsonb parameter is { "": Json }: the real payload
   // types live in contracts.generated.ts, and the payload is the body.
   let call = client.rpc(fn, payload as { "": Json });

@@ -1,7 +1,5 @@
 // The operators' client (ops key): the backlog, the quarantine, error codes, and the actions on them.
-import type {
-  ExpireUnmatchedAcksResponse, ResolveQuarantinedRequest, ResolveQuarantinedResponse,
-} from "./contracts.generated.js";
+import type { ExpireUnmatchedAcksResponse, ResolveQuarantinedRequest, ResolveQuarantinedResponse } from "./contracts.generated.js";
 import type { Database } from "./database.generated.js";
 import { BackendError } from "./errors.js";
 import { apiClient, callRpc, unwrap, type ConnectionOptions } from "./http.js";
@@ -43,7 +41,13 @@ export function createOpsClient(o: ConnectionOptions & { apiKey: string }): OpsC
       const res = await (o.fetch ?? fetch)(`${o.url.replace(/\/$/, "")}/rpc/metrics`, { headers: { "x-api-key": o.apiKey } });
       const text = await res.text();
       if (!res.ok) {
-        const body = (() => { try { return JSON.parse(text) as { code?: string; message?: string }; } catch { return {}; } })();
+        const body = (() => {
+          try {
+            return JSON.parse(text) as { code?: string; message?: string };
+          } catch {
+            return {};
+          }
+        })();
         throw new BackendError((body.code ?? "network_error") as never, res.status, body.message ?? text);
       }
       return text;

@@ -30,7 +30,11 @@ export interface WahaConnection {
 /** WAHA answered something other than a group list (or not at all). */
 export class WahaError extends Error {
   override readonly name = "WahaError";
-  constructor(message: string, readonly status: number, readonly body?: string) {
+  constructor(
+    message: string,
+    readonly status: number,
+    readonly body?: string,
+  ) {
     super(message);
   }
 }
@@ -59,24 +63,38 @@ export function toBaileysGroupFromWaha(item: unknown, engine = wahaGroupEngine(i
   let g: Partial<BaileysGroup>;
   if (engine === "GOWS") {
     g = {
-      id: jid(item.JID), subject: str(item.Name), size: typeof item.ParticipantCount === "number" ? item.ParticipantCount : count(item.Participants),
-      isCommunity: bool(item.IsParent), isCommunityAnnounce: bool(item.IsDefaultSubGroup), linkedParent: jid(item.LinkedParentJID),
-      announce: bool(item.IsAnnounce), restrict: bool(item.IsLocked),
+      id: jid(item.JID),
+      subject: str(item.Name),
+      size: typeof item.ParticipantCount === "number" ? item.ParticipantCount : count(item.Participants),
+      isCommunity: bool(item.IsParent),
+      isCommunityAnnounce: bool(item.IsDefaultSubGroup),
+      linkedParent: jid(item.LinkedParentJID),
+      announce: bool(item.IsAnnounce),
+      restrict: bool(item.IsLocked),
     };
   } else if (engine === "WEBJS") {
     const m = isObj(item.groupMetadata) ? item.groupMetadata : {};
     g = {
-      id: jid(m.id) ?? jid(item.id), subject: str(m.subject) ?? str(item.name),
-      size: typeof m.size === "number" ? m.size : count(m.participants) ?? count(item.participants),
-      isCommunity: bool(m.isParentGroup), isCommunityAnnounce: bool(m.defaultSubgroup), linkedParent: jid(m.parentGroup),
-      announce: bool(m.announce), restrict: bool(m.restrict),
+      id: jid(m.id) ?? jid(item.id),
+      subject: str(m.subject) ?? str(item.name),
+      size: typeof m.size === "number" ? m.size : (count(m.participants) ?? count(item.participants)),
+      isCommunity: bool(m.isParentGroup),
+      isCommunityAnnounce: bool(m.defaultSubgroup),
+      linkedParent: jid(m.parentGroup),
+      announce: bool(m.announce),
+      restrict: bool(m.restrict),
     };
   } else if (engine === "NOWEB") {
     // Baileys' own GroupMetadata: the fields sync_groups reads, of participants only the count.
     g = {
-      id: jid(item.id), subject: str(item.subject), size: typeof item.size === "number" ? item.size : count(item.participants),
-      isCommunity: bool(item.isCommunity), isCommunityAnnounce: bool(item.isCommunityAnnounce), linkedParent: jid(item.linkedParent),
-      announce: bool(item.announce), restrict: bool(item.restrict),
+      id: jid(item.id),
+      subject: str(item.subject),
+      size: typeof item.size === "number" ? item.size : count(item.participants),
+      isCommunity: bool(item.isCommunity),
+      isCommunityAnnounce: bool(item.isCommunityAnnounce),
+      linkedParent: jid(item.linkedParent),
+      announce: bool(item.announce),
+      restrict: bool(item.restrict),
     };
   } else {
     return undefined;
@@ -88,7 +106,8 @@ export function toBaileysGroupFromWaha(item: unknown, engine = wahaGroupEngine(i
 /** WAHA's whole answer (a list, or NOWEB's {id: group} object) as sync_groups' groups. */
 export function wahaGroupsToBaileys(list: unknown, engine?: WahaEngine): BaileysGroup[] {
   const items = Array.isArray(list) ? list : isObj(list) ? Object.values(list) : [];
-  return items.map((item) => toBaileysGroupFromWaha(item, engine ?? wahaGroupEngine(item)))
+  return items
+    .map((item) => toBaileysGroupFromWaha(item, engine ?? wahaGroupEngine(item)))
     .filter((g): g is BaileysGroup => g !== undefined);
 }
 
@@ -126,8 +145,11 @@ export interface SyncWahaGroupsOptions extends WahaConnection {
 export async function syncWahaGroups(o: SyncWahaGroupsOptions, gateway: GatewayClient): Promise<SyncGroupsResponse> {
   const groups = wahaGroupsToBaileys(await fetchWahaGroups(o, o.session), o.engine);
   if (groups.length === 0) {
-    throw new BackendError("empty_group_list", 422,
-      `WAHA listed no groups for session ${o.session}; nothing was sent (the session keeps its groups).`);
+    throw new BackendError(
+      "empty_group_list",
+      422,
+      `WAHA listed no groups for session ${o.session}; nothing was sent (the session keeps its groups).`,
+    );
   }
   return withRetry(() => gateway.syncGroups({ sessionId: o.sessionId ?? o.session, groups }), o.retry);
 }

@@ -24,28 +24,43 @@ let backendPort: number;
 let gatewayKey: string;
 let crmKey: string;
 const unhandled: unknown[] = [];
-const onUnhandled = (e: unknown) => { unhandled.push(e); };
+const onUnhandled = (e: unknown) => {
+  unhandled.push(e);
+};
 
 const startBackend = async () => {
   backend = await startPostgrest({ dbUri: process.env.WA_PGRST_DB_URI!, jwtSecret, port: backendPort, poolSize: 4 });
 };
-const stopBackend = async () => { await backend?.stop(); backend = undefined; };
+const stopBackend = async () => {
+  await backend?.stop();
+  backend = undefined;
+};
 
 /** A real socket of that version, never logged in; queries time out fast (no server answers them). */
 function realSocket(v: (typeof versions)[number]): BaileysGatewaySocket & ReturnType<typeof makeWASocket6> {
   const keys = { get: async () => ({}), set: async () => {} };
   const { port } = silentServer.address() as { port: number };
   return (v.make as typeof makeWASocket6)({
-    auth: { creds: v.creds(), keys } as never, logger: pino({ level: "silent" }) as never,
-    waWebSocketUrl: `ws://127.0.0.1:${port}/ws`, printQRInTerminal: false,
-    connectTimeoutMs: 120_000, defaultQueryTimeoutMs: 500,
+    auth: { creds: v.creds(), keys } as never,
+    logger: pino({ level: "silent" }) as never,
+    waWebSocketUrl: `ws://127.0.0.1:${port}/ws`,
+    printQRInTerminal: false,
+    connectTimeoutMs: 120_000,
+    defaultQueryTimeoutMs: 500,
   });
 }
 
 /** WhatsApp's server rejecting a message after accepting it; a group participant's receipt. */
-const errorAck = (id: string, from: string, error: string) => ({ tag: "ack", attrs: { id, from, class: "message", error }, content: undefined });
-const receipt = (id: string, from: string, participant: string, t: number) =>
-  ({ tag: "receipt", attrs: { id, from, participant, t: String(t) }, content: undefined });
+const errorAck = (id: string, from: string, error: string) => ({
+  tag: "ack",
+  attrs: { id, from, class: "message", error },
+  content: undefined,
+});
+const receipt = (id: string, from: string, participant: string, t: number) => ({
+  tag: "receipt",
+  attrs: { id, from, participant, t: String(t) },
+  content: undefined,
+});
 
 async function until(what: string, ok: () => boolean | Promise<boolean>, ms = 15_000, state: () => unknown = () => "") {
   const deadline = Date.now() + ms;
@@ -64,9 +79,13 @@ async function sentCampaign(n: number, name: string) {
   return { sessionId, jids, ids };
 }
 
-const rowsOf = async (ids: string[]) => (await db.query(
-  "select message_id, status, error_code, delivered_at is not null as delivered from notification_campaign_groups where message_id = any($1) order by message_id",
-  [ids])).rows;
+const rowsOf = async (ids: string[]) =>
+  (
+    await db.query(
+      "select message_id, status, error_code, delivered_at is not null as delivered from notification_campaign_groups where message_id = any($1) order by message_id",
+      [ids],
+    )
+  ).rows;
 
 beforeAll(async () => {
   silentServer = new WebSocketServer({ host: "127.0.0.1", port: 0 });
@@ -90,10 +109,22 @@ describe.each(versions)("runBaileysGateway on real $name sockets", (v) => {
     const errors: unknown[] = [];
     const made: BaileysGatewaySocket[] = [];
     const g = await runBaileysGateway({
-      gateway: createGatewayClient({ url: `http://127.0.0.1:${backendPort}`, apiKey: gatewayKey }), sessionId,
-      connect: () => { const s = realSocket(v); made.push(s); return s; },
-      flushMs: 10, baseDelayMs: 20, maxDelayMs: 200, retries: 1, maxPending: 4, overflow: "drop-oldest",
-      reconnectDelayMs: 50, syncEveryMs: 0, onError: (e) => errors.push(e),
+      gateway: createGatewayClient({ url: `http://127.0.0.1:${backendPort}`, apiKey: gatewayKey }),
+      sessionId,
+      connect: () => {
+        const s = realSocket(v);
+        made.push(s);
+        return s;
+      },
+      flushMs: 10,
+      baseDelayMs: 20,
+      maxDelayMs: 200,
+      retries: 1,
+      maxPending: 4,
+      overflow: "drop-oldest",
+      reconnectDelayMs: 50,
+      syncEveryMs: 0,
+      onError: (e) => errors.push(e),
     });
     try {
       await stopBackend();
@@ -140,9 +171,20 @@ describe.each(versions)("runBaileysGateway on real $name sockets", (v) => {
     let loggedOut = 0;
     const made: BaileysGatewaySocket[] = [];
     const g = await runBaileysGateway({
-      gateway: createGatewayClient({ url: `http://127.0.0.1:${backendPort}`, apiKey: gatewayKey }), sessionId,
-      connect: () => { const s = realSocket(v); made.push(s); return s; },
-      flushMs: 10, baseDelayMs: 20, reconnectDelayMs: 20, syncEveryMs: 0, onLoggedOut: () => { loggedOut++; },
+      gateway: createGatewayClient({ url: `http://127.0.0.1:${backendPort}`, apiKey: gatewayKey }),
+      sessionId,
+      connect: () => {
+        const s = realSocket(v);
+        made.push(s);
+        return s;
+      },
+      flushMs: 10,
+      baseDelayMs: 20,
+      reconnectDelayMs: 20,
+      syncEveryMs: 0,
+      onLoggedOut: () => {
+        loggedOut++;
+      },
     });
     try {
       await stopBackend();

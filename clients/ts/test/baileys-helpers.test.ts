@@ -2,8 +2,13 @@
 import { EventEmitter } from "node:events";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
-  createCrmClient, createGatewayClient, forwardBaileysErrors, syncBaileysGroups, toMessageErrorEvent,
-  type BaileysMessageUpdate, type BaileysSocketLike,
+  createCrmClient,
+  createGatewayClient,
+  forwardBaileysErrors,
+  syncBaileysGroups,
+  toMessageErrorEvent,
+  type BaileysMessageUpdate,
+  type BaileysSocketLike,
 } from "../src/index.js";
 import { freePort } from "../../../scripts/lib/run.js";
 import { apiUrl, db, newKey } from "../../../test/support/env.js";
@@ -23,21 +28,35 @@ function fakeSocket(groups: ReturnType<typeof baileysGroup>[]) {
   const sock: BaileysSocketLike & { emitUpdates(u: BaileysMessageUpdate[]): void } = {
     groupFetchAllParticipating: async () => Object.fromEntries(groups.map((g) => [g.id, g])),
     ev: {
-      on: (e, l) => { ev.on(e, l); },
-      off: (e, l) => { ev.off(e, l); },
+      on: (e, l) => {
+        ev.on(e, l);
+      },
+      off: (e, l) => {
+        ev.off(e, l);
+      },
     },
-    emitUpdates: (u) => { ev.emit("messages.update", u); },
+    emitUpdates: (u) => {
+      ev.emit("messages.update", u);
+    },
   };
   return sock;
 }
 
-const errorUpdate = (remoteJid: string, id: string, params: string[]): BaileysMessageUpdate =>
-  ({ key: { remoteJid, id, fromMe: true }, update: { status: 0, messageStubParameters: params } });
+const errorUpdate = (remoteJid: string, id: string, params: string[]): BaileysMessageUpdate => ({
+  key: { remoteJid, id, fromMe: true },
+  update: { status: 0, messageStubParameters: params },
+});
 
 describe("Baileys helpers", () => {
   it("toMessageErrorEvent reads code and message from messageStubParameters", () => {
-    expect(toMessageErrorEvent(errorUpdate("1@g.us", "ID1", ["420", "not-acceptable"]), "s"))
-      .toEqual({ event: "message_error", sessionId: "s", messageId: "ID1", groupJid: "1@g.us", errorCode: 420, errorMessage: "not-acceptable" });
+    expect(toMessageErrorEvent(errorUpdate("1@g.us", "ID1", ["420", "not-acceptable"]), "s")).toEqual({
+      event: "message_error",
+      sessionId: "s",
+      messageId: "ID1",
+      groupJid: "1@g.us",
+      errorCode: 420,
+      errorMessage: "not-acceptable",
+    });
     expect(toMessageErrorEvent({ key: { id: "X" }, update: { status: 3 } }, "s")).toBeUndefined();
   });
 
@@ -58,7 +77,10 @@ describe("Baileys helpers", () => {
     const jids = [groupJid(), groupJid(), groupJid()];
     const sock = fakeSocket(jids.map((j) => baileysGroup(j)));
     let calls = 0;
-    const countingFetch: typeof fetch = (input, init) => { calls++; return fetch(input, init); };
+    const countingFetch: typeof fetch = (input, init) => {
+      calls++;
+      return fetch(input, init);
+    };
     const gateway = createGatewayClient({ url: apiUrl, apiKey: gatewayKey, fetch: countingFetch });
     await syncBaileysGroups(sock, gateway, sessionId);
     calls = 0;
@@ -78,13 +100,16 @@ describe("Baileys helpers", () => {
     expect(fwd.pending).toBe(0);
     const failed = await crm.listFailedGroups(campaignId);
     expect(failed.map((g) => [g.group_jid, g.error_code, g.error_message]).sort()).toEqual(
-      [[jids[0], 420, null], [jids[2], 463, "not allowed"]].sort());
+      [
+        [jids[0], 420, null],
+        [jids[2], 463, "not allowed"],
+      ].sort(),
+    );
   });
 
   it("retries network failures with back-off and loses nothing", async () => {
     let attempts = 0;
-    const flaky: typeof fetch = (input, init) =>
-      ++attempts <= 2 ? Promise.reject(new TypeError("fetch failed")) : fetch(input, init);
+    const flaky: typeof fetch = (input, init) => (++attempts <= 2 ? Promise.reject(new TypeError("fetch failed")) : fetch(input, init));
     const gateway = createGatewayClient({ url: apiUrl, apiKey: gatewayKey, fetch: flaky });
     const sock = fakeSocket([]);
     const sessionId = uniqueSession();
@@ -98,7 +123,10 @@ describe("Baileys helpers", () => {
 
   it("never retries a 4xx, and reports it", async () => {
     let attempts = 0;
-    const counting: typeof fetch = (input, init) => { attempts++; return fetch(input, init); };
+    const counting: typeof fetch = (input, init) => {
+      attempts++;
+      return fetch(input, init);
+    };
     const gateway = createGatewayClient({ url: apiUrl, apiKey: "wak_revoked_or_wrong", fetch: counting });
     const sock = fakeSocket([]);
     const errors: unknown[] = [];
@@ -114,7 +142,14 @@ describe("Baileys helpers", () => {
     const sock = fakeSocket([]);
     const dropped: unknown[] = [];
     const fwd = forwardBaileysErrors(sock, nowhere, uniqueSession(), {
-      flushMs: 5, baseDelayMs: 5, maxDelayMs: 50, retries: 0, maxPending: 4, overflow: "drop-newest", onDrop: (e) => dropped.push(...e) });
+      flushMs: 5,
+      baseDelayMs: 5,
+      maxDelayMs: 50,
+      retries: 0,
+      maxPending: 4,
+      overflow: "drop-newest",
+      onDrop: (e) => dropped.push(...e),
+    });
     sock.emitUpdates(Array.from({ length: 10 }, (_, i) => errorUpdate(groupJid(), `DROP${i}`, ["420"])));
     await new Promise((r) => setTimeout(r, 100));
     expect([fwd.pending, fwd.dropped]).toEqual([4, 6]);

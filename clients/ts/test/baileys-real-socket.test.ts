@@ -24,14 +24,19 @@ function realSocket(v: (typeof versions)[number]): ReturnType<typeof makeWASocke
   const { port } = silentServer.address() as { port: number };
   // No traffic leaves this machine.
   return (v.make as typeof makeWASocket6)({
-    auth: { creds: v.creds(), keys } as never, logger: pino({ level: "silent" }) as never,
-    waWebSocketUrl: `ws://127.0.0.1:${port}/ws`, printQRInTerminal: false,
+    auth: { creds: v.creds(), keys } as never,
+    logger: pino({ level: "silent" }) as never,
+    waWebSocketUrl: `ws://127.0.0.1:${port}/ws`,
+    printQRInTerminal: false,
   });
 }
 
 /** The node WhatsApp's server sends when it rejects a message after accepting it. */
-const errorAck = (id: string, from: string, error: string) =>
-  ({ tag: "ack", attrs: { id, from, class: "message", error }, content: undefined });
+const errorAck = (id: string, from: string, error: string) => ({
+  tag: "ack",
+  attrs: { id, from, class: "message", error },
+  content: undefined,
+});
 
 let gateway: GatewayClient;
 let crmKey: string;
@@ -64,7 +69,9 @@ describe.each(versions)("forwardBaileysErrors on a real $name socket", (v) => {
       // 2. Buffered: our own message is upserted, then the error ack lands in the same buffer,
       //    is merged into the upsert, and no messages.update is emitted.
       let updates = 0;
-      sock.ev.on("messages.update", () => { updates++; });
+      sock.ev.on("messages.update", () => {
+        updates++;
+      });
       sock.ev.buffer();
       sock.ev.emit("messages.upsert", {
         type: "append",
@@ -75,23 +82,36 @@ describe.each(versions)("forwardBaileysErrors on a real $name socket", (v) => {
       sock.ev.flush();
       expect(updates).toBe(0); // the merge happened: only the upsert carries the error
       // Until both errors have reached the backend, however long the socket and the batcher take.
-      await until(async () => { await fwd.flush(); return (await crm.listFailedGroups(campaignId)).length === 2; });
+      await until(async () => {
+        await fwd.flush();
+        return (await crm.listFailedGroups(campaignId)).length === 2;
+      });
     } finally {
       await fwd.stop();
       sock.end(undefined);
     }
     const failed = await crm.listFailedGroups(campaignId);
-    expect(failed.map((g) => [g.group_jid, g.error_code]).sort()).toEqual([[jids[0], 420], [jids[1], 463]].sort());
-    const { rows } = await db.query(
-      "select error_message from notification_campaign_groups where campaign_id = $1 and group_jid = $2", [campaignId, jids[1]]);
+    expect(failed.map((g) => [g.group_jid, g.error_code]).sort()).toEqual(
+      [
+        [jids[0], 420],
+        [jids[1], 463],
+      ].sort(),
+    );
+    const { rows } = await db.query("select error_message from notification_campaign_groups where campaign_id = $1 and group_jid = $2", [
+      campaignId,
+      jids[1],
+    ]);
     // Baileys 7 adds its own text after 463; it is kept.
     expect(rows[0].error_message).toBe(v.name === "Baileys 7" ? "Your account has been restricted" : null);
   });
 });
 
 /** A group receipt node as WhatsApp's server sends it: a participant's device got (or read) our message. */
-const receipt = (id: string, from: string, participant: string, t: number, type?: "read") =>
-  ({ tag: "receipt", attrs: { id, from, participant, t: String(t), ...(type ? { type } : {}) }, content: undefined });
+const receipt = (id: string, from: string, participant: string, t: number, type?: "read") => ({
+  tag: "receipt",
+  attrs: { id, from, participant, t: String(t), ...(type ? { type } : {}) },
+  content: undefined,
+});
 
 describe.each(versions)("forwardBaileysProgress on a real $name socket", (v) => {
   it("forwards group receipts (delivered, then read) once each; the row and the campaign's counts follow", async () => {
@@ -119,8 +139,11 @@ describe.each(versions)("forwardBaileysProgress on a real $name socket", (v) => 
       await fwd.stop();
       sock.end(undefined);
     }
-    const { rows } = await db.query(`select g.delivered_at, g.read_at, c.delivered_count, c.read_count
-      from notification_campaign_groups g join notification_campaigns c on c.id = g.campaign_id where g.message_id = $1`, [id]);
+    const { rows } = await db.query(
+      `select g.delivered_at, g.read_at, c.delivered_count, c.read_count
+      from notification_campaign_groups g join notification_campaigns c on c.id = g.campaign_id where g.message_id = $1`,
+      [id],
+    );
     expect(rows[0].delivered_at.toISOString()).toBe(new Date(t * 1000).toISOString()); // the first receipt
     expect(rows[0].read_at.toISOString()).toBe(new Date((t + 1) * 1000).toISOString());
     expect([rows[0].delivered_count, rows[0].read_count]).toEqual([1, 1]);

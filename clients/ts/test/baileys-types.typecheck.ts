@@ -4,7 +4,13 @@ import type { GroupMetadata as GroupMetadata6, WASocket as WASocket6 } from "@wh
 import type { GroupMetadata as GroupMetadata7, WASocket as WASocket7 } from "baileys-7";
 import makeWASocket6 from "@whiskeysockets/baileys";
 import makeWASocket7 from "baileys-7";
-import { forwardBaileysErrors, forwardBaileysProgress, runBaileysGateway, syncBaileysGroups, type GatewayClient } from "@wa-campaigns/client";
+import {
+  forwardBaileysErrors,
+  forwardBaileysProgress,
+  runBaileysGateway,
+  syncBaileysGroups,
+  type GatewayClient,
+} from "@wa-campaigns/client";
 
 export async function onBaileys6(sock: WASocket6, gateway: GatewayClient, groups: GroupMetadata6[]) {
   await syncBaileysGroups(sock, gateway, "wa_x");
@@ -20,7 +26,11 @@ export async function onBaileys7(sock: WASocket7, gateway: GatewayClient, groups
 }
 
 // The long-running gateway takes either version's socket as its connect() result.
-export async function gateways(gateway: GatewayClient, state6: Parameters<typeof makeWASocket6>[0]["auth"], state7: Parameters<typeof makeWASocket7>[0]["auth"]) {
+export async function gateways(
+  gateway: GatewayClient,
+  state6: Parameters<typeof makeWASocket6>[0]["auth"],
+  state7: Parameters<typeof makeWASocket7>[0]["auth"],
+) {
   const g6 = await runBaileysGateway({ gateway, sessionId: "wa_x", connect: () => makeWASocket6({ auth: state6 }) });
   const g7 = await runBaileysGateway({ gateway, sessionId: "wa_y", connect: () => makeWASocket7({ auth: state7 }) });
   const p7 = forwardBaileysProgress(g7.socket, gateway, "wa_y");

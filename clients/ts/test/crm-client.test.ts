@@ -14,7 +14,6 @@ beforeAll(async () => {
 });
 afterAll(() => db.end());
 
-
 describe("createCrmClient", () => {
   it("runs a campaign end to end: create, send results, late error, read back", async () => {
     const { sessionId, jids } = await seedSession(gatewayKey, 3);
@@ -24,11 +23,14 @@ describe("createCrmClient", () => {
     expect(created).toMatchObject({ totalGroups: 3, status: "draft" });
     const { campaignId } = created;
 
-    const sent = await crm.recordMessageSent({ campaignId, sends: [
-      { groupJid: jids[0]!, messageId: `${sessionId}_1` },
-      { groupJid: jids[1]!, messageId: `${sessionId}_2` },
-      { groupJid: jids[2]!, errorCode: 463, errorMessage: "not allowed" },
-    ] });
+    const sent = await crm.recordMessageSent({
+      campaignId,
+      sends: [
+        { groupJid: jids[0]!, messageId: `${sessionId}_1` },
+        { groupJid: jids[1]!, messageId: `${sessionId}_2` },
+        { groupJid: jids[2]!, errorCode: 463, errorMessage: "not allowed" },
+      ],
+    });
     expect(sent).toMatchObject({ sent: 2, failed: 1, campaign: { status: "partial_failure", pendingCount: 0 } });
 
     const gateway = createGatewayClient({ url: apiUrl, apiKey: gatewayKey });
@@ -41,7 +43,11 @@ describe("createCrmClient", () => {
     expect((await crm.listCampaignGroups(campaignId, { status: "sent" })).map((g) => g.message_id)).toEqual([`${sessionId}_1`]);
     const failed = await crm.listFailedGroups(campaignId);
     expect(failed.map((g) => [g.group_jid, g.error_code])).toEqual(
-      expect.arrayContaining([[jids[1], 420], [jids[2], 463]]));
+      expect.arrayContaining([
+        [jids[1], 420],
+        [jids[2], 463],
+      ]),
+    );
     const list = await crm.listCampaigns({ sessionId });
     expect(list.map((x) => x.id)).toEqual([campaignId]);
     expect(await crm.listCampaigns({ sessionId, status: "completed" })).toEqual([]);
@@ -55,12 +61,15 @@ describe("createCrmClient", () => {
 
   it("an unknown campaign is 404 campaign_not_found, for reads and writes", async () => {
     expect(await rejection(crm.getCampaign(987654321))).toMatchObject({ code: "campaign_not_found", status: 404 });
-    expect(await rejection(crm.recordMessageSent({ campaignId: 987654321,
-      sends: [{ groupJid: "120363000000000001@g.us", messageId: "m" }] }))).toMatchObject({ code: "campaign_not_found" });
+    expect(
+      await rejection(crm.recordMessageSent({ campaignId: 987654321, sends: [{ groupJid: "120363000000000001@g.us", messageId: "m" }] })),
+    ).toMatchObject({ code: "campaign_not_found" });
   });
 
   it("works with a JWT carrying role crm", async () => {
-    const jwt = await new SignJWT({ role: "crm" }).setProtectedHeader({ alg: "HS256" }).setExpirationTime("5m")
+    const jwt = await new SignJWT({ role: "crm" })
+      .setProtectedHeader({ alg: "HS256" })
+      .setExpirationTime("5m")
       .sign(new TextEncoder().encode(jwtSecret));
     const viaJwt = createCrmClient({ url: apiUrl, jwt });
     expect(Array.isArray(await viaJwt.listCampaigns({ limit: 1 }))).toBe(true);

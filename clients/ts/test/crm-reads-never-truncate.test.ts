@@ -21,7 +21,10 @@ describe("CRM list reads page through to the end", () => {
     expect(new Set(groups.map((g) => g.group_jid))).toEqual(new Set(jids));
 
     const { campaignId, totalGroups } = await crm.createCampaign({
-      name: "all", message: "m", sessionId, groupJids: groups.map((g) => g.group_jid),
+      name: "all",
+      message: "m",
+      sessionId,
+      groupJids: groups.map((g) => g.group_jid),
     });
     expect(totalGroups).toBe(1500);
     await crm.recordMessageSent({ campaignId, sends: jids.map((groupJid) => ({ groupJid, errorCode: 463 })) });

@@ -13,7 +13,6 @@ beforeAll(async () => {
 });
 afterAll(() => db.end());
 
-
 describe("createGatewayClient", () => {
   it("syncGroups sends the payload itself and returns the typed result", async () => {
     const sessionId = uniqueSession();
@@ -24,7 +23,10 @@ describe("createGatewayClient", () => {
   it("recordMessageError takes one event, an array, or a batch", async () => {
     const one = await gateway.recordMessageError({ messageId: `${uniqueSession()}_a`, errorCode: 420 });
     expect(one.results).toEqual([expect.objectContaining({ outcome: "pending_match" })]);
-    const arr = await gateway.recordMessageError([{ messageId: `${uniqueSession()}_b` }, { messageId: `${uniqueSession()}_c`, errorCode: "463" }]);
+    const arr = await gateway.recordMessageError([
+      { messageId: `${uniqueSession()}_b` },
+      { messageId: `${uniqueSession()}_c`, errorCode: "463" },
+    ]);
     expect(arr.counts).toEqual({ applied: 0, duplicate: 0, pending_match: 2, quarantined: 0 });
     const batch = await gateway.recordMessageError({ events: [{ messageId: `${uniqueSession()}_d`, errorMessage: "x" }] });
     expect(batch.results).toHaveLength(1);

@@ -34,7 +34,10 @@ describe("lifecycle and ops through the client", () => {
     expect((await ops.expireUnmatchedAcks(999999999)).expired).toBe(0);
     expect(Array.isArray(await ops.ackBacklog())).toBe(true);
     const noOps = createOpsClient({ url: apiUrl, apiKey: gatewayKey });
-    const refused = await noOps.metrics().then(() => undefined, (x: unknown) => x);
+    const refused = await noOps.metrics().then(
+      () => undefined,
+      (x: unknown) => x,
+    );
     expect(refused).toBeInstanceOf(BackendError);
     expect((refused as BackendError).code).toBe("forbidden");
   });

@@ -16,20 +16,34 @@ const sh = (cmd: string, args: string[], env: NodeJS.ProcessEnv = {}) =>
 
 let tarball = "";
 beforeAll(() => {
-  const packed = JSON.parse(execFileSync("npm", ["pack", "--workspace", "clients/ts", "--pack-destination", scratch, "--json"],
-    { cwd: repo, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] })) as { filename: string; files: { path: string }[] }[];
+  const packed = JSON.parse(
+    execFileSync("npm", ["pack", "--workspace", "clients/ts", "--pack-destination", scratch, "--json"], {
+      cwd: repo,
+      encoding: "utf8",
+      stdio: ["ignore", "pipe", "pipe"],
+    }),
+  ) as { filename: string; files: { path: string }[] }[];
   tarball = join(scratch, packed[0]!.filename);
   writeFileSync(join(scratch, "package.json"), JSON.stringify({ name: "crm-project", private: true, type: "module" }));
   sh("npm", ["install", "--no-audit", "--no-fund", "--prefer-offline", tarball]);
   mkdirSync(join(scratch, "src"));
   for (const f of ["crm-usage.ts", "commonjs-usage.cts"]) copyFileSync(join(repo, "clients/ts/examples", f), join(scratch, "src", f));
-  writeFileSync(join(scratch, "tsconfig.json"), JSON.stringify({
-    compilerOptions: {
-      target: "ES2022", module: "NodeNext", moduleResolution: "NodeNext", strict: true, outDir: "out",
-      skipLibCheck: false, types: ["node"], typeRoots: [join(repo, "node_modules", "@types")],
-    },
-    include: ["src"],
-  }));
+  writeFileSync(
+    join(scratch, "tsconfig.json"),
+    JSON.stringify({
+      compilerOptions: {
+        target: "ES2022",
+        module: "NodeNext",
+        moduleResolution: "NodeNext",
+        strict: true,
+        outDir: "out",
+        skipLibCheck: false,
+        types: ["node"],
+        typeRoots: [join(repo, "node_modules", "@types")],
+      },
+      include: ["src"],
+    }),
+  );
 });
 afterAll(async () => {
   rmSync(scratch, { recursive: true, force: true });
@@ -49,7 +63,13 @@ describe("the packed client in a CRM project", () => {
 
   it("compiles from ESM and CommonJS with the package's own types (tsc strict)", () => {
     const tsc = join(repo, "node_modules", ".bin", "tsc");
-    const r = (() => { try { return sh(tsc, ["-p", "tsconfig.json"]); } catch (e) { return String((e as { stdout: string }).stdout); } })();
+    const r = (() => {
+      try {
+        return sh(tsc, ["-p", "tsconfig.json"]);
+      } catch (e) {
+        return String((e as { stdout: string }).stdout);
+      }
+    })();
     expect(r).toBe("");
   });
 
@@ -59,7 +79,11 @@ describe("the packed client in a CRM project", () => {
     const out = JSON.parse(sh(process.execPath, ["out/crm-usage.js"], env));
     expect(out).toEqual({
       targets: ["120363400000000002@g.us", "120363400000000003@g.us"], // never the community parent
-      status: "partial_failure", total: 2, sent: 1, failed: 1, errors: [420],
+      status: "partial_failure",
+      total: 2,
+      sent: 1,
+      failed: 1,
+      errors: [420],
     });
   });
 

@@ -1,14 +1,15 @@
 // Type test (npm test runs tsc over it): the client used the way CRM and gateway code would.
 // Wrong payload shapes must not compile: each @ts-expect-error below fails the check if the
 // line after it ever starts compiling.
-import {
-  BackendError, createCrmClient, createGatewayClient, type Campaign, type ErrorCode,
-} from "@wa-campaigns/client";
+import { BackendError, createCrmClient, createGatewayClient, type Campaign, type ErrorCode } from "@wa-campaigns/client";
 
 export async function crmFlow(url: string, apiKey: string) {
   const crm = createCrmClient({ url, apiKey });
   const { campaignId, totalGroups } = await crm.createCampaign({
-    name: "Black Friday", message: "Hello!", sessionId: "wa_x", groupJids: ["120363041234567890@g.us"],
+    name: "Black Friday",
+    message: "Hello!",
+    sessionId: "wa_x",
+    groupJids: ["120363041234567890@g.us"],
   });
   await crm.recordMessageSent({
     campaignId,

@@ -21,8 +21,8 @@ let gateway: GatewayClient;
 beforeAll(async () => {
   server = createServer((req, res) => {
     const m = /^\/api\/([^/]+)\/groups$/.exec(req.url ?? "");
-    const answer: [number, unknown] | undefined = m && req.headers["x-api-key"] === WAHA_KEY
-      ? answers.get(decodeURIComponent(m[1]!)) : [401, { message: "Unauthorized" }];
+    const answer: [number, unknown] | undefined =
+      m && req.headers["x-api-key"] === WAHA_KEY ? answers.get(decodeURIComponent(m[1]!)) : [401, { message: "Unauthorized" }];
     const [status, body] = answer ?? [404, { message: "Session not found" }];
     res.writeHead(status, { "content-type": "application/json" }).end(JSON.stringify(body));
   });
@@ -39,16 +39,30 @@ afterAll(async () => {
 /** A community (parent, its announcement group, one sub-group) and an ordinary group, in each engine's shape. */
 function community(engine: WahaEngine) {
   const [parent, announce, sub, plain] = [groupJid(), groupJid(), groupJid(), groupJid()];
-  const list = engine === "GOWS"
-    ? [gowsGroupInfo(parent, "Condomínio", { isParent: true }), gowsGroupInfo(announce, "Condomínio", { linkedParent: parent, isDefaultSubGroup: true, members: 40 }),
-       gowsGroupInfo(sub, "Bloco B", { linkedParent: parent, members: 7 }), gowsGroupInfo(plain, "Família", { members: 5 })]
-    : engine === "WEBJS"
-      ? [webjsGroupChat(parent, "Condomínio", { isParent: true }), webjsGroupChat(announce, "Condomínio", { linkedParent: parent, isDefaultSubGroup: true, members: 40 }),
-         webjsGroupChat(sub, "Bloco B", { linkedParent: parent, members: 7 }), webjsGroupChat(plain, "Família", { members: 5 })]
-      // NOWEB: Baileys GroupMetadata keyed by id (WAHA keeps that shape for compatibility).
-      : Object.fromEntries([baileysGroup(parent, { subject: "Condomínio", isCommunity: true }),
-          baileysGroup(announce, { subject: "Condomínio", isCommunityAnnounce: true, linkedParent: parent }, 40),
-          baileysGroup(sub, { subject: "Bloco B", linkedParent: parent }, 7), baileysGroup(plain, { subject: "Família" }, 5)].map((g) => [g.id, g]));
+  const list =
+    engine === "GOWS"
+      ? [
+          gowsGroupInfo(parent, "Condomínio", { isParent: true }),
+          gowsGroupInfo(announce, "Condomínio", { linkedParent: parent, isDefaultSubGroup: true, members: 40 }),
+          gowsGroupInfo(sub, "Bloco B", { linkedParent: parent, members: 7 }),
+          gowsGroupInfo(plain, "Família", { members: 5 }),
+        ]
+      : engine === "WEBJS"
+        ? [
+            webjsGroupChat(parent, "Condomínio", { isParent: true }),
+            webjsGroupChat(announce, "Condomínio", { linkedParent: parent, isDefaultSubGroup: true, members: 40 }),
+            webjsGroupChat(sub, "Bloco B", { linkedParent: parent, members: 7 }),
+            webjsGroupChat(plain, "Família", { members: 5 }),
+          ]
+        : // NOWEB: Baileys GroupMetadata keyed by id (WAHA keeps that shape for compatibility).
+          Object.fromEntries(
+            [
+              baileysGroup(parent, { subject: "Condomínio", isCommunity: true }),
+              baileysGroup(announce, { subject: "Condomínio", isCommunityAnnounce: true, linkedParent: parent }, 40),
+              baileysGroup(sub, { subject: "Bloco B", linkedParent: parent }, 7),
+              baileysGroup(plain, { subject: "Família" }, 5),
+            ].map((g) => [g.id, g]),
+          );
   return { parent, announce, sub, plain, list };
 }
 
@@ -59,8 +73,11 @@ describe.each(["GOWS", "NOWEB", "WEBJS"] as const)("syncWahaGroups with %s", (en
     answers.set(session, [200, c.list]);
     const r = await syncWahaGroups({ url: wahaUrl, apiKey: WAHA_KEY, session }, gateway);
     expect(r).toMatchObject({ inserted: 3, skippedParents: 1 });
-    const { rows } = await db.query(`select group_jid, name, participant_count, is_community_announce, linked_parent_jid
-      from whatsapp_groups where session_id = $1 order by name, is_community_announce`, [session]);
+    const { rows } = await db.query(
+      `select group_jid, name, participant_count, is_community_announce, linked_parent_jid
+      from whatsapp_groups where session_id = $1 order by name, is_community_announce`,
+      [session],
+    );
     expect(rows).toEqual([
       { group_jid: c.sub, name: "Bloco B", participant_count: 7, is_community_announce: false, linked_parent_jid: c.parent },
       { group_jid: c.announce, name: "Condomínio", participant_count: 40, is_community_announce: true, linked_parent_jid: c.parent },
@@ -69,7 +86,10 @@ describe.each(["GOWS", "NOWEB", "WEBJS"] as const)("syncWahaGroups with %s", (en
     // The same engine, named explicitly; the plain group left meanwhile.
     const without = Array.isArray(c.list) ? c.list.slice(0, 3) : Object.fromEntries(Object.entries(c.list).slice(0, 3));
     answers.set(session, [200, without]);
-    expect(await syncWahaGroups({ url: wahaUrl, apiKey: WAHA_KEY, session, engine }, gateway)).toMatchObject({ deactivated: 1, unchanged: 2 });
+    expect(await syncWahaGroups({ url: wahaUrl, apiKey: WAHA_KEY, session, engine }, gateway)).toMatchObject({
+      deactivated: 1,
+      unchanged: 2,
+    });
   });
 });
 
@@ -80,7 +100,11 @@ describe("syncWahaGroups refusals", () => {
     await expect(syncWahaGroups({ url: wahaUrl, apiKey: WAHA_KEY, session }, gateway)).rejects.toMatchObject({ code: "empty_group_list" });
     await expect(syncWahaGroups({ url: wahaUrl, apiKey: "wrong", session }, gateway)).rejects.toBeInstanceOf(WahaError);
     await expect(syncWahaGroups({ url: wahaUrl, apiKey: WAHA_KEY, session: "nobody" }, gateway)).rejects.toMatchObject({ status: 404 });
-    const raw = await post("/rpc/sync_groups", { sessionId: session, groups: [gowsGroupInfo(groupJid(), "x")] }, { "x-api-key": gatewayKey });
+    const raw = await post(
+      "/rpc/sync_groups",
+      { sessionId: session, groups: [gowsGroupInfo(groupJid(), "x")] },
+      { "x-api-key": gatewayKey },
+    );
     expect([raw.status, raw.json.code]).toEqual([422, "invalid_group_jid"]);
   });
 });
