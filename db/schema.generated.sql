@@ -1242,7 +1242,7 @@ CREATE TABLE wa_data.notification_campaigns (
     CONSTRAINT notification_campaigns_pending_count_check CHECK ((pending_count >= 0)),
     CONSTRAINT notification_campaigns_progress_within_total CHECK ((((delivered_count >= 0) AND (delivered_count <= total_groups)) AND ((read_count >= 0) AND (read_count <= total_groups)))),
     CONSTRAINT notification_campaigns_sent_count_check CHECK ((sent_count >= 0)),
-    CONSTRAINT notification_campaigns_session_id_check CHECK (internal.conforms((session_id)::text, 'SessionId'::text)),
+    CONSTRAINT notification_campaigns_session_id_check CHECK ((((length((session_id)::text) >= 1) AND (length((session_id)::text) <= 200)) AND ((session_id)::text ~ '\S'::text))),
     CONSTRAINT notification_campaigns_total_groups_check CHECK ((total_groups >= 0)),
     CONSTRAINT notification_campaigns_totals_add_up CHECK ((total_groups = (((pending_count + sent_count) + failed_count) + cancelled_count)))
 );
@@ -3020,7 +3020,7 @@ CREATE TABLE wa_data.message_error_inbox (
     api_key_id bigint,
     CONSTRAINT message_error_inbox_outcome_check CHECK ((outcome = ANY (ARRAY['applied'::text, 'duplicate'::text, 'pending_match'::text]))),
     CONSTRAINT message_error_inbox_resolution_check CHECK ((resolution = ANY (ARRAY['applied'::text, 'duplicate'::text]))),
-    CONSTRAINT message_error_inbox_session_id_check CHECK (internal.conforms((session_id)::text, 'SessionId'::text))
+    CONSTRAINT message_error_inbox_session_id_check CHECK ((((length((session_id)::text) >= 1) AND (length((session_id)::text) <= 200)) AND ((session_id)::text ~ '\S'::text)))
 );
 
 --
@@ -3083,7 +3083,7 @@ CREATE TABLE wa_data.notification_campaign_groups (
     cancelled_at timestamp with time zone,
     CONSTRAINT notification_campaign_groups_pending_has_no_message_id CHECK ((((status)::text <> 'pending'::text) OR (message_id IS NULL))),
     CONSTRAINT notification_campaign_groups_sent_has_message_id CHECK ((((status)::text <> 'sent'::text) OR (message_id IS NOT NULL))),
-    CONSTRAINT notification_campaign_groups_session_id_check CHECK (internal.conforms((session_id)::text, 'SessionId'::text))
+    CONSTRAINT notification_campaign_groups_session_id_check CHECK ((((length((session_id)::text) >= 1) AND (length((session_id)::text) <= 200)) AND ((session_id)::text ~ '\S'::text)))
 );
 
 --
@@ -3147,7 +3147,7 @@ CREATE TABLE wa_data.whatsapp_sessions (
     gateway text,
     gateway_seen_at timestamp with time zone,
     CONSTRAINT whatsapp_sessions_gateway_check CHECK ((gateway = ANY (ARRAY['direct'::text, 'waha'::text, 'evolution_api'::text]))),
-    CONSTRAINT whatsapp_sessions_session_id_check CHECK (internal.conforms((session_id)::text, 'SessionId'::text))
+    CONSTRAINT whatsapp_sessions_session_id_check CHECK ((((length((session_id)::text) >= 1) AND (length((session_id)::text) <= 200)) AND ((session_id)::text ~ '\S'::text)))
 );
 
 --
@@ -3333,7 +3333,7 @@ CREATE TABLE wa_data.message_status_inbox (
     updated_at timestamp with time zone DEFAULT now() NOT NULL,
     id bigint NOT NULL,
     api_key_id bigint,
-    CONSTRAINT message_status_inbox_session_id_check CHECK (internal.conforms((session_id)::text, 'SessionId'::text))
+    CONSTRAINT message_status_inbox_session_id_check CHECK ((((length((session_id)::text) >= 1) AND (length((session_id)::text) <= 200)) AND ((session_id)::text ~ '\S'::text)))
 );
 
 --
@@ -3433,7 +3433,7 @@ CREATE TABLE wa_data.whatsapp_groups (
     inactive_since timestamp with time zone,
     CONSTRAINT whatsapp_groups_no_community_parents CHECK ((NOT is_community)),
     CONSTRAINT whatsapp_groups_participant_count_check CHECK ((participant_count >= 0)),
-    CONSTRAINT whatsapp_groups_session_id_check CHECK (internal.conforms((session_id)::text, 'SessionId'::text))
+    CONSTRAINT whatsapp_groups_session_id_check CHECK ((((length((session_id)::text) >= 1) AND (length((session_id)::text) <= 200)) AND ((session_id)::text ~ '\S'::text)))
 );
 
 --
@@ -4184,4 +4184,5 @@ INSERT INTO wa_data.schema_migrations (version) VALUES
     ('20261130160000'),
     ('20261130160100'),
     ('20261130180000'),
-    ('20261130180100');
+    ('20261130180100'),
+    ('20261130190000');
