@@ -13,7 +13,7 @@ import { repoRoot } from "../scripts/lib/paths.js";
 import { startBenchEnv } from "./lib/env.js";
 import { describeMachine } from "./lib/machine.js";
 import { ackLatencySvg } from "./lib/plot.js";
-import { saveResults, writeReport } from "./lib/report.js";
+import { readResults, saveResults, writeReport } from "./lib/report.js";
 import { ensureWrk } from "./lib/tools.js";
 import { ackLatency } from "./scenarios/ack-latency.js";
 import { ackBatchThroughput, ackThroughput } from "./scenarios/ack-throughput.js";
@@ -50,6 +50,25 @@ async function otherMode(): Promise<boolean> {
       saveResults("ab", quick, await abAgainst(ref, quick));
       writeReport(quick);
     }
+    return true;
+  } else if (args.includes("--scoped-keys")) {
+    // Scenario 9 alone: its section of the last full (or quick) run is replaced, and says so.
+    const main = readResults(quick);
+    if (!main) throw new Error("npm run bench -- --scoped-keys updates a run's section 9: run npm run bench first");
+    const env = await startBenchEnv();
+    try {
+      console.log("9. a gateway key bound to sessions vs an unscoped one");
+      main.scoped = await scopedKeys(env, quick ? 40 : 150);
+    } finally {
+      await env.close();
+    }
+    main.scopedRun = {
+      command: `npm run bench -- --scoped-keys${quick ? " --quick" : ""}`,
+      date: new Date().toISOString(),
+      mode: quick ? "quick" : "full",
+    };
+    saveResults("main", quick, main);
+    writeReport(quick);
     return true;
   } else if (args.includes("--volume")) {
     const rows = Number(flagValue("--volume") ?? 3_000_000);

@@ -30,6 +30,8 @@ interface Results {
   stale?: StaleRow[];
   batchThroughput?: BatchThroughputRow;
   scoped?: ScopedRow[];
+  /** When scenario 9 was run again on its own (`npm run bench -- --scoped-keys`). */
+  scopedRun?: { command: string; date: string; mode: string };
 }
 
 const table = (head: string[], rows: (string | number)[][]) =>
@@ -43,6 +45,9 @@ const read = <T>(kind: Kind, quick: boolean): T | undefined =>
 
 /** Records a run: the main one replaces results.json; A/B runs (per pair of builds) and volume runs (per size) replace their own entry. */
 const abKey = (r: AbResult) => `${r.a.commit.slice(0, 12)}..${r.b.commit.slice(0, 12)}`;
+
+/** The last full (or quick) run of `npm run bench`, to update one of its sections. */
+export const readResults = (quick: boolean) => read<Results>("main", quick);
 
 export function saveResults(kind: Kind, quick: boolean, data: Results | AbResult | VolumeResult) {
   let out: unknown = data;
@@ -276,6 +281,7 @@ ${
 The same error ACKs (one, and batches of 100) through HTTP, with an unscoped gateway key and with a
 key bound to ten sessions (the campaign's among them), interleaved A/B/B/A
 (\`bench/scenarios/scoped-keys.ts\`). Goal: the scoped key within 5% (ratio ≤ 1.05).
+${r.scopedRun ? `\nThis section: \`${r.scopedRun.command}\` on ${r.scopedRun.date} (${r.scopedRun.mode} mode), run on its own.\n` : ""}
 
 ${table(
   ["call", "unscoped median (ms)", "p95", "scoped median (ms)", "p95", "scoped / unscoped"],
