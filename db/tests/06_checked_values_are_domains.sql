@@ -1,12 +1,15 @@
 -- Each checked value is a domain over one rule of internal.value_rules(): no table repeats a
--- length or a pattern, and every column holding such a value has its domain.
+-- length or a pattern, and every column holding such a value has its domain. The one exception is
+-- the session id's CHECK on each table, compiled from its rule (Citus cannot distribute by a domain
+-- with a CHECK): pgTAP 08 holds it to the rule as it is now.
 begin;
 select plan(4);
 
 select is(
   (select array_agg(format('%s.%s', conrelid::regclass, conname) order by 1) from pg_constraint
    where connamespace = 'wa_data'::regnamespace and contype = 'c' and conrelid <> 0
-     and pg_get_constraintdef(oid) ~ '(length\(|~)'),
+     and pg_get_constraintdef(oid) ~ '(length\(|~)'
+     and conname <> (select relname from pg_class where oid = conrelid) || '_session_id_check'), -- pgTAP 08
   null, 'no data table constraint writes a length or a pattern of its own (internal: operators'' settings)');
 
 select is(
