@@ -12,7 +12,7 @@ import { readFileSync, readdirSync, realpathSync } from "node:fs";
 import { join } from "node:path";
 import type pg from "pg";
 import { withClient } from "./db.js";
-import { MIGRATIONS_TABLE } from "./migrate.js";
+import { MIGRATIONS_TABLE } from "./migration-lock.js";
 import { repoRoot } from "./paths.js";
 
 /** A refusal: one line for the operator (the entry points print it and exit 1). */

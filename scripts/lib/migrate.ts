@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { run } from "./run.js";
 import { repoRoot } from "./paths.js";
 import { inTransaction, withClient } from "./db.js";
+import { MIGRATIONS_TABLE } from "./migration-lock.js";
 import { DowngradeRefused, checkNotOlder, checkoutState, recordFunctionSet, type Checkout } from "./downgrade.js";
 import type { Target } from "./target.js";
 
@@ -21,9 +22,6 @@ export function dbmateUrl(url: string): string {
   if (local && !u.searchParams.has("sslmode")) u.searchParams.set("sslmode", "disable");
   return u.toString();
 }
-
-/** dbmate's bookkeeping lives with our data, never in a host's public schema. */
-export const MIGRATIONS_TABLE = "wa_data.schema_migrations";
 
 function dbmateArgs(url: string) {
   return [

@@ -9,6 +9,8 @@ import { join } from "node:path";
 import { repoRoot } from "./paths.js";
 
 export const MIGRATION_LOCK_FILE = "db/migrations.lock.json";
+/** dbmate's bookkeeping lives with our data, never in a host's public schema. */
+export const MIGRATIONS_TABLE = "wa_data.schema_migrations";
 export interface LockEntry {
   file: string;
   sha256: string;
