@@ -3,7 +3,7 @@
 -- (internal.upsert_groups, Evolution groups.upsert / groups.update), and a group one accepts the
 -- other accepts: both read internal.group_problem.
 begin;
-select plan(5);
+select plan(8);
 
 create temp table bad (n integer, g jsonb);
 insert into bad values
@@ -38,6 +38,17 @@ select is((internal.upsert_groups('wa_rules_e', jsonb_build_array(tests.group_js
           'a whole group passes as a group event');
 select is((api.sync_groups(jsonb_build_object('sessionId', 'wa_rules_s', 'groups', jsonb_build_array(tests.group_json(2)))) ->> 'inserted')::int, 1,
           '… and in a list sync');
+
+
+-- linkedParent "" is how a group without a parent can come (the rules take it as none, as
+-- groupJid ""): both paths accept it and store no parent.
+select is((internal.upsert_groups('wa_rules_e2', jsonb_build_array(tests.group_json(3, null, '{"linkedParent": ""}')), true)
+           ->> 'upserted')::int, 1, 'a group whose linkedParent is "" passes as a group event');
+select is((api.sync_groups(jsonb_build_object('sessionId', 'wa_rules_s2',
+             'groups', jsonb_build_array(tests.group_json(3, null, '{"linkedParent": ""}')))) ->> 'inserted')::int, 1,
+          '… and in a list sync');
+select is((select count(*)::int from wa_data.whatsapp_groups
+           where session_id in ('wa_rules_e2', 'wa_rules_s2') and linked_parent_jid is null), 2, '… stored with no parent');
 
 select * from finish();
 rollback;

@@ -1,7 +1,7 @@
 -- Gateway: an ACK that fails validation is answered 4xx with a stable code, kept in quarantine
 -- with its reason, and valid events of the same batch are still recorded.
 begin;
-select plan(11);
+select plan(14);
 
 select from tests.act_as('gateway');
 select is(api.record_message_error('{"messageId": 42}') ->> 'code', 'invalid_message_id', 'a numeric messageId is refused');
@@ -24,6 +24,20 @@ select is(
 select from tests.act_as_admin();
 
 select is((select count(*)::int from message_error_quarantine), 7, 'every refused ACK is in quarantine with its reason');
+
+
+-- Several refused events in one batch: the 422 names the first of them, and every answer gives its
+-- event's place in the body (from 0), quarantined ones too.
+select from tests.act_as('gateway');
+create temp table mixed as
+  select api.record_message_error('{"events": [{"messageId": "OK2"}, {"messageId": 7}, {"messageId": "OK3", "errorCode": "x"}]}') as r;
+select is((select jsonb_build_object('code', r ->> 'code', 'index', r -> 'details' -> 'index') from mixed),
+          '{"code": "invalid_message_id", "index": 1}'::jsonb, 'the 422 of a batch with two refused events names the first');
+select ok((select r ->> 'message' like 'events[1]: %' from mixed), '… in its message too');
+select is((select jsonb_agg(jsonb_build_object('index', x -> 'index', 'outcome', x ->> 'outcome')) from mixed, jsonb_array_elements(r -> 'results') x),
+          '[{"index": 0, "outcome": "pending_match"}, {"index": 1, "outcome": "quarantined"},
+            {"index": 2, "outcome": "quarantined"}]'::jsonb,
+          'each answer gives its event''s place in the body, from 0');
 
 select * from finish();
 rollback;
