@@ -38,7 +38,9 @@ async function occupy(port: number): Promise<Server> {
 describe("npm start", () => {
   it.each(["PORT", "ADMIN_PORT"])("a busy %s is one line naming the port and how to choose another", async (name) => {
     const port = await freePort();
-    const adminPort = await freePort();
+    // Two distinct ports: the kernel may hand out a port it just freed again (then both are "busy").
+    let adminPort = await freePort();
+    while (adminPort === port) adminPort = await freePort();
     const srv = await occupy(name === "PORT" ? port : adminPort);
     try {
       const s = start({ PORT: String(port), ADMIN_PORT: String(adminPort) });
