@@ -7,6 +7,10 @@
 begin;
 select plan(16);
 
+-- track_functions is a superuser setting: where the tests run as a host project's non-superuser
+-- (Supabase's postgres, DATABASE_URL=… npm test) the counts cannot be taken, and the file says so.
+select has_parameter_privilege('track_functions', 'SET') as can_count \gset
+\if :can_count
 set local track_functions = 'all';
 alter function internal.message_id_parts(text) set search_path = pg_catalog, pg_temp;
 alter function internal.parse_message_error(jsonb) set search_path = pg_catalog, pg_temp;
@@ -98,6 +102,9 @@ select from tests.act_as('gateway');
 select from api.record_message_status('{"events": [{"messageId": "MSG4", "status": "delivered"}, {"messageId": "NOWHERE", "status": "read"}]}'::jsonb);
 select from tests.act_as_admin();
 select is(pg_temp.calls_since('internal.event_session(text,text,text[])'), 2::bigint, 'scoped progress: each event''s session resolved once');
+\else
+select skip('track_functions cannot be set by ' || current_user || ' (a superuser setting): calls not counted here', 16);
+\endif
 
 select * from finish();
 rollback;
