@@ -29,6 +29,17 @@ function start(env: Record<string, string>) {
   return { child, exited, out: () => out, err: () => err };
 }
 
+/** Whether a port on loopback can be bound right now (it is closed again at once). */
+async function canBind(port: number): Promise<boolean> {
+  const srv = createServer();
+  const ok = await new Promise<boolean>((r) => {
+    srv.once("error", () => r(false));
+    srv.listen(port, "127.0.0.1", () => r(true));
+  });
+  if (ok) await new Promise((r) => srv.close(r));
+  return ok;
+}
+
 async function occupy(port: number): Promise<Server> {
   const srv = createServer();
   await new Promise<void>((r) => srv.listen(port, "127.0.0.1", () => r()));
@@ -70,7 +81,9 @@ describe("npm start", () => {
   });
 
   it("serves the API, and /live and /ready on the admin port; Ctrl-C stops it", async () => {
-    const port = await freePort();
+    // The admin port is PORT + 1 by default: both must be free (another process may hold the next one).
+    let port = await freePort();
+    while (!(await canBind(port + 1))) port = await freePort();
     const s = start({ PORT: String(port), ADMIN_PORT: "" });
     try {
       // Until it has printed its URLs or stopped (a start that fails shows its output below).
@@ -79,7 +92,7 @@ describe("npm start", () => {
         stopped = true;
       });
       await until(async () => s.out().includes("Health:") || stopped);
-      expect(s.out()).toContain(`Health:   http://127.0.0.1:${port + 1}/live  http://127.0.0.1:${port + 1}/ready`);
+      expect(s.out(), s.err()).toContain(`Health:   http://127.0.0.1:${port + 1}/live  http://127.0.0.1:${port + 1}/ready`);
       for (const probe of ["live", "ready"]) {
         expect((await fetch(`http://127.0.0.1:${port + 1}/${probe}`)).status).toBe(200);
       }
