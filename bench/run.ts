@@ -35,53 +35,6 @@ const flagValue = (flag: string) => {
   return v && !v.startsWith("--") ? v : undefined;
 };
 
-/** The runs against other builds or with a history: true when one of them ran. */
-async function otherMode(): Promise<boolean> {
-  if (args.includes("--against")) {
-    const ref = flagValue("--against");
-    if (!ref) throw new Error("usage: npm run bench -- --against <git ref> [--profile] [--quick]");
-    if (args.includes("--profile")) {
-      ensureWrk();
-      const profile = await profileAgainst(ref, quick);
-      writeFileSync(join(repoRoot, "bench", `results.profile${suffix}.json`), JSON.stringify(profile, null, 2) + "\n");
-      writeFileSync(join(repoRoot, "bench", `PROFILE${suffix}.md`), renderProfile(profile));
-      console.log(`wrote bench/PROFILE${suffix}.md, bench/results.profile${suffix}.json`);
-    } else {
-      saveResults("ab", quick, await abAgainst(ref, quick));
-      writeReport(quick);
-    }
-    return true;
-  } else if (args.includes("--scoped-keys")) {
-    // Scenario 9 alone: its section of the last full (or quick) run is replaced, and says so.
-    const main = readResults(quick);
-    if (!main) throw new Error("npm run bench -- --scoped-keys updates a run's section 9: run npm run bench first");
-    const env = await startBenchEnv();
-    try {
-      console.log("9. a gateway key bound to sessions vs an unscoped one");
-      main.scoped = await scopedKeys(env, quick ? 40 : 150);
-    } finally {
-      await env.close();
-    }
-    main.scopedRun = {
-      command: `npm run bench -- --scoped-keys${quick ? " --quick" : ""}`,
-      date: new Date().toISOString(),
-      mode: quick ? "quick" : "full",
-    };
-    saveResults("main", quick, main);
-    writeReport(quick);
-    return true;
-  } else if (args.includes("--volume")) {
-    const rows = Number(flagValue("--volume") ?? 3_000_000);
-    if (!Number.isInteger(rows) || rows < 0) throw new Error("usage: npm run bench -- --volume [campaign rows] [--quick]");
-    saveResults("volume", quick, await volume(rows, quick));
-    writeReport(quick);
-    return true;
-  }
-  return false;
-}
-
-if (await otherMode()) process.exit(0);
-
 const plan = quick
   ? {
       latencySizes: [100, 10_000],
@@ -109,6 +62,54 @@ const plan = quick
       staleSizes: [5_000, 20_000],
       scopedRounds: 150,
     };
+
+/** The runs against other builds or with a history: true when one of them ran. */
+async function otherMode(): Promise<boolean> {
+  if (args.includes("--against")) {
+    const ref = flagValue("--against");
+    if (!ref) throw new Error("usage: npm run bench -- --against <git ref> [--profile] [--quick]");
+    if (args.includes("--profile")) {
+      ensureWrk();
+      const profile = await profileAgainst(ref, quick);
+      writeFileSync(join(repoRoot, "bench", `results.profile${suffix}.json`), JSON.stringify(profile, null, 2) + "\n");
+      writeFileSync(join(repoRoot, "bench", `PROFILE${suffix}.md`), renderProfile(profile));
+      console.log(`wrote bench/PROFILE${suffix}.md, bench/results.profile${suffix}.json`);
+    } else {
+      saveResults("ab", quick, await abAgainst(ref, quick));
+      writeReport(quick);
+    }
+    return true;
+  } else if (args.includes("--scoped-keys")) {
+    // Scenario 9 alone: its section of the last full (or quick) run is replaced, and says so.
+    const main = readResults(quick);
+    if (!main) throw new Error("npm run bench -- --scoped-keys updates a run's section 9: run npm run bench first");
+    const env = await startBenchEnv();
+    try {
+      console.log("9. a gateway key bound to sessions vs an unscoped one");
+      main.scoped = await scopedKeys(env, plan.scopedRounds);
+    } finally {
+      await env.close();
+    }
+    main.scopedRun = {
+      command: `npm run bench -- --scoped-keys${quick ? " --quick" : ""}`,
+      date: new Date().toISOString(),
+      mode: quick ? "quick" : "full",
+    };
+    saveResults("main", quick, main);
+    writeReport(quick);
+    return true;
+  } else if (args.includes("--volume")) {
+    const rows = Number(flagValue("--volume") ?? 3_000_000);
+    if (!Number.isInteger(rows) || rows < 0) throw new Error("usage: npm run bench -- --volume [campaign rows] [--quick]");
+    saveResults("volume", quick, await volume(rows, quick));
+    writeReport(quick);
+    return true;
+  }
+  return false;
+}
+
+if (await otherMode()) process.exit(0);
+
 ensureWrk();
 const env = await startBenchEnv();
 try {
