@@ -2631,6 +2631,13 @@ CREATE FUNCTION internal.release_groups(session text, group_ids bigint[]) RETURN
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 begin
+  -- The groups first (the one lock order: groups, then campaign rows): a campaign being created
+  -- with one of them holds it (key share) until it commits, and its rows are then released too;
+  -- one created after waits, and finds the group gone.
+  perform from wa_data.whatsapp_groups w
+  where w.session_id = session and w.id = any(group_ids)
+  order by w.id
+  for update;
   update wa_data.notification_campaign_groups r set group_id = null
   where r.session_id = session and r.id = any(array(
     select r2.id from wa_data.notification_campaign_groups r2

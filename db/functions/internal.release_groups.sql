@@ -7,6 +7,13 @@ language plpgsql volatile
 set search_path = pg_catalog, pg_temp
 as $$
 begin
+  -- The groups first (the one lock order: groups, then campaign rows): a campaign being created
+  -- with one of them holds it (key share) until it commits, and its rows are then released too;
+  -- one created after waits, and finds the group gone.
+  perform from wa_data.whatsapp_groups w
+  where w.session_id = session and w.id = any(group_ids)
+  order by w.id
+  for update;
   update wa_data.notification_campaign_groups r set group_id = null
   where r.session_id = session and r.id = any(array(
     select r2.id from wa_data.notification_campaign_groups r2
