@@ -55,4 +55,4 @@ end
 $$;
 revoke all on function api.metrics() from public;
 grant execute on function api.metrics() to ops;
-comment on function api.metrics() is 'Ops: Prometheus metrics (text format 0.0.4). GET /rpc/metrics.';
+comment on function api.metrics is 'Ops: Prometheus metrics (text format 0.0.4). GET /rpc/metrics.';

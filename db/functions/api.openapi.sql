@@ -8,4 +8,4 @@ as $$ select internal.openapi_document() $$;
 revoke all on function api.openapi() from public;
 -- The document describes the API to anyone, as PostgREST's own would.
 grant execute on function api.openapi() to public;
-comment on function api.openapi() is 'The OpenAPI document of this API (GET /).';
+comment on function api.openapi is 'The OpenAPI document of this API (GET /).';
