@@ -1,8 +1,11 @@
 -- Benchmark only: the totals trigger as it was before it became static SQL (one dynamic
 -- EXECUTE format(...) per statement), to compare with internal.tg_campaign_groups__totals in the
 -- same run (bench/scenarios/totals-trigger.ts). Disabled until the scenario enables it.
-create or replace function internal.bench_totals_dynamic() returns trigger
-language plpgsql volatile security definer
+create or replace function internal.bench_totals_dynamic()
+returns trigger
+language plpgsql
+volatile
+security definer
 set search_path = pg_catalog, pg_temp
 as $$
 declare

@@ -5,8 +5,11 @@
 -- config and the alerts. A series per session only for sessions the backend knows (synced): any
 -- gateway key can name sessions, and each name would be a series; the rest (and ACKs that name no
 -- session) aggregate under session="(unknown)".
-create or replace function api.metrics() returns api."*/*"
-language plpgsql stable security definer
+create or replace function api.metrics()
+returns api."*/*"
+language plpgsql
+stable
+security definer
 set search_path = pg_catalog, pg_temp
 as $$
 declare
