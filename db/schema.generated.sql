@@ -1587,8 +1587,7 @@ CREATE FUNCTION internal.event_time(v jsonb) RETURNS timestamp with time zone
           end
         )
       end
-      when 'string' then -- year 0001..9999, month, day, hh:mm[:ss[.f]], zone
-      case
+      when 'string' then case -- year 0001..9999, month, day, hh:mm[:ss[.f]], zone
         when v #>> '{}' ~ (
           '^([0-9]{3}[1-9]|[0-9]{2}[1-9][0-9]|[0-9][1-9][0-9]{2}|[1-9][0-9]{3})' || '-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])' || '[T ]([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9](\.[0-9]+)?)?' || '(Z|[+-](0[0-9]|1[0-5])(:?[0-5][0-9])?)$'
         ) then case
