@@ -94,7 +94,12 @@ export async function runTraffic(o: TrafficOptions): Promise<TrafficResult> {
   const gateway = createGatewayClient({ url: o.apiUrl, apiKey: o.gatewayKey, fetch: observingFetch(answers) });
   const crm = createCrmClient({ url: o.apiUrl, apiKey: o.crmKey, fetch: observingFetch(answers), retry });
   const problems: string[] = [];
-  const problem = (p: string) => problems.length < 10 && problems.push(p);
+  const seen = new Map<string, number>();
+  /** Each distinct problem once (how many times it happened is in the counts). */
+  const problem = (p: string) => {
+    seen.set(p, (seen.get(p) ?? 0) + 1);
+    if (seen.get(p) === 1 && problems.length < 10) problems.push(p);
+  };
 
   // What was answered 2xx (session + message id → times).
   const ackedOk = new Map<string, number>();
@@ -142,7 +147,7 @@ export async function runTraffic(o: TrafficOptions): Promise<TrafficResult> {
     // The sync: a community parent (never stored), its announcement group (a target), ordinary groups.
     for (const [s, sessionId] of mine.entries()) {
       const [parent, announce, ...ordinary] = jids[s]!;
-      await call("sync_groups", () =>
+      const synced = await call("sync_groups", () =>
         gateway.syncGroups({
           sessionId,
           groups: [
@@ -152,6 +157,7 @@ export async function runTraffic(o: TrafficOptions): Promise<TrafficResult> {
           ],
         }),
       );
+      if (!synced) return; // a gateway without its groups has nothing to send (counted as given up)
     }
     const targets = jids.map((j) => j.slice(1)); // all but the parent
     for (let round = 0; round < o.rounds || o.keepGoing?.(); round++) {
@@ -166,6 +172,7 @@ export async function runTraffic(o: TrafficOptions): Promise<TrafficResult> {
         const ids = targets[s]!.map((_, i) => `${o.label}K${k}R${round}S${s}X${i}`.toUpperCase());
         campaigns.push({ sessionId, campaignId: created.campaignId, ids, jids: targets[s]! });
       }
+      if (campaigns.length === 0) return; // nothing to send: stop rather than spin
       // Which messages fail (an error ACK) and which are delivered (progress): never both.
       const acks: MessageErrorEvent[] = [];
       const progress: MessageStatusEvent[] = [];

@@ -115,6 +115,11 @@ function nodeSettings(socketDir: string) {
     // Shard moves (citus_rebalance_start) copy a shard and follow its changes by logical
     // replication (the default transfer mode, "auto"), which needs logical WAL on every node.
     "wal_level = logical",
+    // 8 shards per distributed table, not Citus's default 32: a test-sized cluster, so that the
+    // rebalance onto a third worker moves a handful of shard groups, not dozens (each move sets
+    // up its own logical replication: seconds each on these 2 shared cores). db:distribute on a
+    // real cluster keeps the server's setting (docs/citus.md).
+    "citus.shard_count = 8",
   ];
 }
 
