@@ -114,7 +114,12 @@ let api: Awaited<ReturnType<typeof startPostgrest>> | undefined;
 let single: SingleNode | undefined;
 let placements: PlacementResult[] = [];
 let concurrency: TrafficResult | undefined;
-const comparison: { citus?: AckFigures; singleNode?: AckFigures; ratios?: Record<string, number> } = {};
+const comparison: {
+  citus?: AckFigures;
+  singleNode?: AckFigures;
+  mixedTraffic?: { events: number; singleNodeEventsPerSecond: number; citusEventsPerSecond?: number };
+  ratios?: Record<string, number>;
+} = {};
 let rebalance: Record<string, unknown> = {};
 let ok = false;
 try {
@@ -156,7 +161,7 @@ try {
   phase(`${CLIENTS} concurrent clients over ${sessions.length} sessions`);
   await step(`${CLIENTS} concurrent clients: exact totals, 0 answered-2xx lost`, async () => {
     expect(sessions.length === 2 * CLIENTS, `${sessions.length} sessions found`);
-    concurrency = await runTraffic({ apiUrl, adminUrl: url, ...keys, sessions, label: `T${run}`, rounds: 2, jidBase: 100_000_000 });
+    concurrency = await runTraffic({ apiUrl, adminUrl: url, ...keys, sessions, label: `T${run}`, rounds: 1, jidBase: 100_000_000 });
     phase(`traffic: ${JSON.stringify({ ...concurrency, problems: undefined })}`);
     expect(concurrency.problems.length === 0, concurrency.problems.join("; "));
     return `${concurrency.events.total} events, ${concurrency.requests} requests, ${concurrency.seconds}s, ${workersNow} workers`;
@@ -167,13 +172,33 @@ try {
     phase("starting a single-node PostgreSQL (no Citus) and measuring the ACK traffic there, then on the coordinator");
     single = await startSingleNode(binDir, dir, basePort + 9, DB);
     comparison.singleNode = await measureAcks(single.apiUrl, single.url, `cmp${run}`, 200_000_000);
-    comparison.citus = await measureAcks(apiUrl, url, `cmp${run}`, 200_000_000);
+    // The 16 clients' traffic of step 2 (same seed, same mix) on the single node: its pace.
+    const mixed = await runTraffic({
+      apiUrl: single.apiUrl,
+      adminUrl: single.url,
+      gatewayKey: (await createApiKey(single.url, "gateway", `cmp-traffic-gw-${run}`)).key,
+      crmKey: (await createApiKey(single.url, "crm", `cmp-traffic-crm-${run}`)).key,
+      sessions,
+      label: `T${run}`,
+      rounds: 1,
+      jidBase: 100_000_000,
+    });
+    expect(mixed.problems.length === 0, `the 16 clients on the single node: ${mixed.problems.join("; ")}`);
     await single.stop();
     single = undefined;
+    comparison.citus = await measureAcks(apiUrl, url, `cmp${run}`, 200_000_000);
     const { citus: c, singleNode: s } = comparison;
+    const ratio = (a: number, b: number) => Math.round((a / b) * 100) / 100;
+    comparison.mixedTraffic = {
+      events: mixed.events.total,
+      singleNodeEventsPerSecond: mixed.eventsPerSecond,
+      citusEventsPerSecond: concurrency?.eventsPerSecond,
+    };
     comparison.ratios = {
-      singleAckMedianCitusOverSingle: Math.round((c.singleAck.medianMs / s.singleAck.medianMs) * 100) / 100,
-      batchThroughputCitusOverSingle: Math.round((c.batchOf100.eventsPerSecond / s.batchOf100.eventsPerSecond) * 100) / 100,
+      singleAckMedianCitusOverSingle: ratio(c.singleAck.medianMs, s.singleAck.medianMs),
+      singleAckP95CitusOverSingle: ratio(c.singleAck.p95Ms, s.singleAck.p95Ms),
+      batchThroughputCitusOverSingle: ratio(c.batchOf100.eventsPerSecond, s.batchOf100.eventsPerSecond),
+      ...(concurrency ? { mixedTrafficCitusOverSingle: ratio(concurrency.eventsPerSecond, mixed.eventsPerSecond) } : {}),
     };
     return JSON.stringify(comparison.ratios);
   });
@@ -193,6 +218,7 @@ try {
     label: `R${run}`,
     rounds: 1,
     keepGoing: () => rebalancing,
+    groups: 12, // shorter rounds: each client ends its round soon after the moves end
     jidBase: 300_000_000,
     answers,
     seed: 20261202,
@@ -240,6 +266,10 @@ try {
     const ports = new Set(after.values());
     expect(ports.size === cluster!.workers.length, `shards on ${ports.size} of ${cluster!.workers.length} workers`);
     expect(shardsMoved > 0, "no shard moved");
+    expect(
+      during.some((a) => a.status >= 200 && a.status < 300),
+      "no request was answered 2xx while the shards moved: the moves did not happen during traffic",
+    );
     expect(result.problems.length === 0, result.problems.join("; "));
     return `${shardsMoved} shards moved in ${rebalance.seconds}s, ${rebalance.errorsDuringMoves} errors during the moves (retried), ${result.events.total} events`;
   });

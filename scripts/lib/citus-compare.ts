@@ -16,8 +16,8 @@ import { freePort } from "./run.js";
 import { randomSecret } from "./secrets.js";
 
 export const POOL_SIZE = 10;
-export const SINGLE_ACKS = 200;
-export const BATCHES = 24;
+export const SINGLE_ACKS = 100;
+export const BATCHES = 20;
 export const BATCH = 100;
 export const BATCH_CLIENTS = 4;
 
@@ -29,7 +29,7 @@ export interface AckFigures {
 const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]!;
 
 /**
- * Single error ACKs one after the other (latency of each, after 20 to warm up), then batches of
+ * Single error ACKs one after the other (latency of each, after 10 to warm up), then batches of
  * 100 from BATCH_CLIENTS concurrent clients (events per second), every ACK applied to a sent row.
  */
 export async function measureAcks(apiUrl: string, adminUrl: string, label: string, jidBase: number): Promise<AckFigures> {
@@ -47,7 +47,7 @@ export async function measureAcks(apiUrl: string, adminUrl: string, label: strin
       });
     return { sessionId, jids, ids };
   };
-  const warm = 20;
+  const warm = 10;
   const one = await sentCampaign(`${label}_single`, SINGLE_ACKS + warm, jidBase);
   const ms: number[] = [];
   for (const [i, messageId] of one.ids.entries()) {
