@@ -225,6 +225,7 @@ try {
   });
   let moveStart = 0;
   let moveEnd = 0;
+  let moveTasks = 0;
   const moved = step(`a worker more (${newWorker.name}) added and the shards rebalanced during traffic`, async () => {
     try {
       await sleep(3000); // the clients are posting
@@ -241,6 +242,16 @@ try {
         if (state === "none") break;
       }
       moveEnd = Date.now();
+      [{ n: moveTasks }] = await withClient(
+        url,
+        async (c) =>
+          (
+            await c.query(
+              "select count(*)::int as n from pg_dist_background_task where job_id = $1 and command like '%citus_move_shard_placement%'",
+              [job],
+            )
+          ).rows,
+      );
       expect(state === "finished", `the rebalance ended ${state}`);
     } finally {
       rebalancing = false;
@@ -254,6 +265,7 @@ try {
   rebalance = {
     newWorker: newWorker.name,
     seconds: moveEnd ? Math.round((moveEnd - moveStart) / 100) / 10 : undefined,
+    shardGroupMoves: moveTasks,
     shardsMoved,
     workersWithShards: new Set(after.values()).size,
     answersDuringMoves: during.length,
@@ -271,7 +283,7 @@ try {
       "no request was answered 2xx while the shards moved: the moves did not happen during traffic",
     );
     expect(result.problems.length === 0, result.problems.join("; "));
-    return `${shardsMoved} shards moved in ${rebalance.seconds}s, ${rebalance.errorsDuringMoves} errors during the moves (retried), ${result.events.total} events`;
+    return `${moveTasks} shard-group moves (${shardsMoved} shards) in ${rebalance.seconds}s, ${rebalance.errorsDuringMoves} errors during the moves (retried), ${result.events.total} events`;
   });
   await step("every campaign's totals still equal its rows after the moves (the flow's too)", async () => {
     const bad = await withClient(url, async (c) => (await c.query(TOTALS_DIFFER)).rows);
