@@ -96,7 +96,8 @@ CREATE TYPE internal.campaign_row_change AS (
 	status text,
 	n integer,
 	delivered integer,
-	read integer
+	read integer,
+	session_id text
 );
 
 --
@@ -237,11 +238,13 @@ CREATE FUNCTION api.cancel_campaign(jsonb) RETURNS jsonb
 declare
   campaign wa_data.notification_campaigns := internal.campaign_of($1, lock => false);
   cancelled integer;
+  -- One time for the call (and, on Citus, no now() inside COALESCE).
+  at_now constant timestamptz := now();
 begin
   -- Rows not yet sent, in id order: a send record holding one finishes first, and the row then
   -- no longer counts as pending.
   perform from wa_data.notification_campaign_groups r
-  where r.campaign_id = campaign.id and r.status = 'pending'
+  where r.session_id = campaign.session_id and r.campaign_id = campaign.id and r.status = 'pending'
   order by r.id
   for no key update;
   -- Then the campaign, read again under its lock: its status decides (it may have completed
@@ -255,11 +258,11 @@ begin
   -- The rows first (the totals trigger counts them, and internal.campaign_status makes a campaign
   -- with cancelled rows cancelled); then the status, for a campaign that had no pending row.
   update wa_data.notification_campaign_groups
-  set status = 'cancelled', cancelled_at = now(), updated_at = now()
-  where campaign_id = campaign.id and status = 'pending';
+  set status = 'cancelled', cancelled_at = at_now, updated_at = at_now
+  where session_id = campaign.session_id and campaign_id = campaign.id and status = 'pending';
   get diagnostics cancelled = row_count;
-  update wa_data.notification_campaigns set status = 'cancelled', finished_at = coalesce(finished_at, now()), updated_at = now()
-  where id = campaign.id
+  update wa_data.notification_campaigns set status = 'cancelled', finished_at = coalesce(finished_at, at_now), updated_at = at_now
+  where session_id = campaign.session_id and id = campaign.id
   returning * into campaign;
   return jsonb_build_object('campaignId', campaign.id, 'status', campaign.status, 'cancelledGroups', cancelled,
     'campaign', jsonb_build_object('totalGroups', campaign.total_groups, 'pendingCount', campaign.pending_count,
@@ -356,6 +359,7 @@ CREATE FUNCTION api.expire_unmatched_acks(jsonb) RETURNS jsonb
 declare
   age integer;
   expired integer;
+  cutoff timestamptz;
 begin
   if jsonb_typeof($1) is distinct from 'object' then
     perform internal.raise_api_error(400, 'invalid_body', 'The body must be a JSON object: {"olderThanSeconds": 86400}.');
@@ -364,14 +368,16 @@ begin
     perform internal.raise_api_error(422, 'invalid_age', 'olderThanSeconds must be a whole number of seconds.');
   end if;
   age := ($1 ->> 'olderThanSeconds')::integer;
-  -- The same lock rows as send records: an ACK is either matched by a concurrent send, or expired.
-  perform internal.lock_message_ids(array(
-    select i.message_id from wa_data.message_error_inbox i
-    where i.outcome = 'pending_match' and i.matched_at is null and i.expired_at is null
-      and i.received_at < now() - make_interval(secs => age)));
+  cutoff := now() - make_interval(secs => age);
+  -- The same lock rows as send records (per session, in order): an ACK is either matched by a
+  -- concurrent send, or expired.
+  perform internal.lock_message_ids(l.session_id, l.ids)
+  from (select i.session_id, array_agg(i.message_id) as ids from wa_data.message_error_inbox i
+        where i.outcome = 'pending_match' and i.matched_at is null and i.expired_at is null and i.received_at < cutoff
+        group by i.session_id order by i.session_id) l;
   update wa_data.message_error_inbox i set expired_at = now()
   where i.outcome = 'pending_match' and i.matched_at is null and i.expired_at is null
-    and i.received_at < now() - make_interval(secs => age);
+    and i.received_at < cutoff;
   get diagnostics expired = row_count;
   return jsonb_build_object('expired', expired, 'olderThanSeconds', age);
 end
@@ -481,7 +487,6 @@ COMMENT ON FUNCTION api.record_message_error(jsonb) IS 'Gateway: record asynchro
 CREATE FUNCTION api.record_message_sent(jsonb) RETURNS jsonb
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
-    SET plan_cache_mode TO 'force_generic_plan'
     AS $_$
 declare
   payload constant jsonb := $1;
@@ -493,6 +498,8 @@ declare
   campaign wa_data.notification_campaigns;
   bad record;
   counts record;
+  -- One time for every row this call writes (and, on Citus, no now() inside CASE).
+  at_now constant timestamptz := now();
 begin
   perform internal.campaign_id(payload);
   if jsonb_typeof(sends) is distinct from 'array' or jsonb_array_length(sends) = 0 then
@@ -556,7 +563,7 @@ begin
   select count(*) as n, jsonb_agg(p.group_jid) filter (where p.idx <= 100) as sample into bad
   from unnest(parsed) p
   left join lateral (select true as ok from wa_data.notification_campaign_groups r
-                     where r.campaign_id = campaign.id and r.group_jid = p.group_jid limit 1) r on true
+                     where r.session_id = campaign.session_id and r.campaign_id = campaign.id and r.group_jid = p.group_jid limit 1) r on true
   where r.ok is null;
   if bad.n > 0 then
     perform internal.raise_api_error(422, 'unknown_campaign_groups',
@@ -569,21 +576,21 @@ begin
   -- what the previous holder committed: with ACKs for the same message ids (lock rows), and with
   -- another send record for the same groups (the campaign rows themselves). Row locks only: the
   -- shared lock table is not used per send, whatever the batch size.
-  perform internal.lock_message_ids(array(select p.message_id from unnest(parsed) p));
+  perform internal.lock_message_ids(campaign.session_id, array(select p.message_id from unnest(parsed) p));
   -- (Payload joins are per-element index lookups, LIMIT 1 so the planner cannot flatten them:
   -- "Plans that do not depend on statistics" in docs/design.md.)
   perform from wa_data.notification_campaign_groups r
-  where r.id = any(array(
+  where r.session_id = campaign.session_id and r.id = any(array(
     select c.id from unnest(parsed) p
     cross join lateral (select r2.id from wa_data.notification_campaign_groups r2
-                        where r2.campaign_id = campaign.id and r2.group_jid = p.group_jid limit 1) c))
+                        where r2.session_id = campaign.session_id and r2.campaign_id = campaign.id and r2.group_jid = p.group_jid limit 1) c))
   order by r.id
   for no key update;
 
   -- A cancelled campaign's rows that were not sent are never sent later.
   if exists (select from unnest(parsed) p
              cross join lateral (select r2.status from wa_data.notification_campaign_groups r2
-                                 where r2.campaign_id = campaign.id and r2.group_jid = p.group_jid limit 1) r
+                                 where r2.session_id = campaign.session_id and r2.campaign_id = campaign.id and r2.group_jid = p.group_jid limit 1) r
              where r.status = 'cancelled') then
     perform internal.raise_api_error(409, 'campaign_cancelled',
       format('Campaign %s was cancelled: its groups not sent by then are never sent.', campaign.id));
@@ -596,7 +603,7 @@ begin
            'messageId', r.message_id)) filter (where p.idx <= 100) as sample into bad
   from unnest(parsed) p
   cross join lateral (select r2.* from wa_data.notification_campaign_groups r2
-                      where r2.campaign_id = campaign.id and r2.group_jid = p.group_jid limit 1) r
+                      where r2.session_id = campaign.session_id and r2.campaign_id = campaign.id and r2.group_jid = p.group_jid limit 1) r
   where r.status <> 'pending'
     and (r.message_id is distinct from p.message_id
          or (p.message_id is null and (r.error_code is distinct from p.error_code
@@ -606,11 +613,12 @@ begin
       format('%s of the groups already have a different send result.', bad.n),
       jsonb_build_object('count', bad.n, 'rows', bad.sample));
   end if;
-  -- A message id names one message: it cannot be another row's, in any session.
+  -- A message id names one message: it cannot be another row's of the session (message ids are
+  -- unique per session: docs/errors.md).
   select p.message_id, r.group_jid into bad
   from unnest(parsed) p
   cross join lateral (select r2.campaign_id, r2.group_jid from wa_data.notification_campaign_groups r2
-                      where r2.message_id = p.message_id limit 1) r
+                      where r2.session_id = campaign.session_id and r2.message_id = p.message_id limit 1) r
   where not (r.campaign_id = campaign.id and r.group_jid = p.group_jid)
   limit 1;
   if found then
@@ -628,7 +636,7 @@ begin
            w.inbox_ids, w.ack_code, w.ack_message, p.delivered_at, p.read_at
     from unnest(parsed) s
     cross join lateral (select r2.id, r2.group_jid, r2.status from wa_data.notification_campaign_groups r2
-                        where r2.campaign_id = campaign.id and r2.group_jid = s.group_jid limit 1) r
+                        where r2.session_id = campaign.session_id and r2.campaign_id = campaign.id and r2.group_jid = s.group_jid limit 1) r
     left join lateral (
       select array_agg(i.id order by i.id) as inbox_ids,
              (array_agg(i.error_code order by i.id))[1] as ack_code,
@@ -636,15 +644,14 @@ begin
       from wa_data.message_error_inbox i
       where s.message_id is not null and i.message_id = s.message_id
         and i.outcome = 'pending_match' and i.matched_at is null and i.expired_at is null
-        and (i.session_id is null or i.session_id = campaign.session_id)
+        and i.session_id = campaign.session_id
         and (i.group_jid is null or i.group_jid = r.group_jid)
     ) w on true
     -- Delivery progress that arrived before the send record.
-    -- (The entries of this session and of none: internal.record_message_status.)
     left join lateral (select min(p2.delivered_at) as delivered_at, min(p2.read_at) as read_at
                        from wa_data.message_status_inbox p2
-                       where s.message_id is not null and p2.message_id = s.message_id
-                         and (p2.session_id is null or p2.session_id = campaign.session_id)) p on true
+                       where s.message_id is not null and p2.session_id = campaign.session_id
+                         and p2.message_id = s.message_id) p on true
     where r.status = 'pending'
   ),
   marked as (
@@ -653,23 +660,23 @@ begin
         message_id = t.message_id,
         error_code = case when t.inbox_ids is not null then t.ack_code else t.error_code end,
         error_message = case when t.inbox_ids is not null then t.ack_message else t.error_message end,
-        sent_at = case when t.message_id is not null then now() end,
-        failed_at = case when t.message_id is null or t.inbox_ids is not null then now() end,
+        sent_at = case when t.message_id is not null then at_now end,
+        failed_at = case when t.message_id is null or t.inbox_ids is not null then at_now end,
         -- Progress that arrived first is never before the send (docs/gateway.md, "Times").
-        delivered_at = case when t.message_id is not null and t.inbox_ids is null then internal.not_before(t.delivered_at, now()) end,
-        read_at = case when t.message_id is not null and t.inbox_ids is null then internal.not_before(t.read_at, now()) end,
-        updated_at = now()
+        delivered_at = case when t.message_id is not null and t.inbox_ids is null then internal.not_before(t.delivered_at, at_now) end,
+        read_at = case when t.message_id is not null and t.inbox_ids is null then internal.not_before(t.read_at, at_now) end,
+        updated_at = at_now
     from todo t
-    where r.id = t.row_id
+    where r.session_id = campaign.session_id and r.id = t.row_id
     returning r.status, t.inbox_ids is not null as by_ack, r.error_code
   ),
   -- The earliest waiting ACK is applied; any later ones for the same message are duplicates.
   matched as (
     update wa_data.message_error_inbox i
-    set matched_at = now(), resolution = case when w.nth = 1 then 'applied' else 'duplicate' end,
+    set matched_at = at_now, resolution = case when w.nth = 1 then 'applied' else 'duplicate' end,
         campaign_id = campaign.id, campaign_group_id = t.row_id
     from todo t cross join lateral unnest(t.inbox_ids) with ordinality w(inbox_id, nth)
-    where i.id = w.inbox_id
+    where i.session_id = campaign.session_id and i.id = w.inbox_id
     returning 1
   )
   select count(*) filter (where status = 'sent') as sent,
@@ -682,7 +689,7 @@ begin
   -- A send-time error (or an early ACK) that means the account is restricted flags the session.
   perform internal.flag_restricted_session(campaign.session_id, code) from unnest(counts.error_codes) code;
 
-  select * into campaign from wa_data.notification_campaigns where id = campaign.id;
+  select * into campaign from wa_data.notification_campaigns where session_id = campaign.session_id and id = campaign.id;
   return jsonb_build_object(
     'campaignId', campaign.id,
     'sent', counts.sent, 'failed', counts.failed, 'failedByEarlyAck', counts.failed_by_ack,
@@ -829,7 +836,8 @@ begin
       format('Campaign %s is %s: it cannot %s.', campaign.id, campaign.status, action),
       jsonb_build_object('status', campaign.status, 'action', action));
   end if;
-  update wa_data.notification_campaigns set status = next_status, updated_at = now() where id = campaign.id;
+  update wa_data.notification_campaigns set status = next_status, updated_at = now()
+  where session_id = campaign.session_id and id = campaign.id;
   return jsonb_build_object('campaignId', campaign.id, 'status', next_status);
 end
 $_$;
@@ -847,7 +855,6 @@ COMMENT ON FUNCTION api.schedule_campaign(jsonb) IS 'CRM: schedule a draft campa
 CREATE FUNCTION api.sync_groups(jsonb) RETURNS jsonb
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
-    SET plan_cache_mode TO 'force_generic_plan'
     AS $_$
 declare
   payload constant jsonb := $1;
@@ -860,6 +867,7 @@ declare
   incoming jsonb;
   result jsonb;
   out_of_scope jsonb;
+  parent_ids bigint[];
 begin
   if jsonb_typeof(payload) is distinct from 'object' then
     perform internal.raise_api_error(400, 'invalid_body',
@@ -940,6 +948,17 @@ begin
   select coalesce(jsonb_object_agg(c ->> 'jid', c - 'jid' - 'idx'), '{}') into incoming
   from jsonb_array_elements(compact) c;
 
+  -- Stored groups that are community parents now (found per element): their campaign rows keep
+  -- their history and let go of the group first (a plain foreign key: docs/citus.md).
+  parent_ids := array(
+    select p.id from jsonb_each(incoming) i
+    cross join lateral (select w2.id from wa_data.whatsapp_groups w2
+                        where w2.session_id = session and w2.group_jid = i.key limit 1) p
+    where (i.value ->> 'is_community')::boolean);
+  if cardinality(parent_ids) > 0 then
+    perform internal.release_groups(session, parent_ids);
+  end if;
+
   with classified as (
     select i.key as jid, i.value ->> 'name' as name, (i.value ->> 'participant_count')::integer as participant_count,
            (i.value ->> 'is_community_announce')::boolean as is_community_announce,
@@ -962,14 +981,11 @@ begin
                        where w2.session_id = session and w2.group_jid = i.key limit 1) w on true
     where not (i.value ->> 'is_community')::boolean
   ),
-  -- A group stored before it became a community parent is removed (found per element).
+  -- A group stored before it became a community parent is removed (found per element; its campaign
+  -- rows were let go of it first, below).
   removed_parents as (
     delete from wa_data.whatsapp_groups w
-    where w.id = any(array(
-      select p.id from jsonb_each(incoming) i
-      cross join lateral (select w2.id from wa_data.whatsapp_groups w2
-                          where w2.session_id = session and w2.group_jid = i.key limit 1) p
-      where (i.value ->> 'is_community')::boolean))
+    where w.session_id = session and w.id = any(parent_ids)
     returning w.id
   ),
   inserted as (
@@ -989,7 +1005,7 @@ begin
         linked_parent_jid = incoming -> w.group_jid ->> 'linked_parent_jid',
         announce = (incoming -> w.group_jid ->> 'announce')::boolean,
         inactive_since = null, updated_at = now()
-    where w.id = any(array(select existing_id from classified where change in ('updated', 'reactivated')))
+    where w.session_id = session and w.id = any(array(select existing_id from classified where change in ('updated', 'reactivated')))
     returning w.id
   ),
   -- The session's active groups the payload does not name (parents it names are removed above).
@@ -1001,7 +1017,7 @@ begin
   ),
   session_row as (
     insert into wa_data.whatsapp_sessions (session_id, last_synced_at, group_count, last_synced_by)
-    values (session, now(), (select count(*) from classified), internal.api_key_id())
+    select session, now(), count(*), internal.api_key_id() from classified
     on conflict (session_id) do update
       set last_synced_at = excluded.last_synced_at, group_count = excluded.group_count,
           last_synced_by = excluded.last_synced_by
@@ -1133,46 +1149,55 @@ $$;
 CREATE FUNCTION internal.apply_campaign_row_changes(changes internal.campaign_row_change[]) RETURNS void
     LANGUAGE plpgsql
     SET search_path TO 'pg_catalog', 'pg_temp'
-    SET plan_cache_mode TO 'force_generic_plan'
     AS $$
+declare
+  session text;
+  -- One time for the call (and, on Citus, no now() inside CASE or COALESCE).
+  at_now constant timestamptz := now();
 begin
-  with delta as (
-    select campaign_id,
-           sum(n)::integer as total,
-           coalesce(sum(n) filter (where status = 'pending'), 0)::integer as pending,
-           coalesce(sum(n) filter (where status = 'sent'), 0)::integer as sent,
-           coalesce(sum(n) filter (where status = 'failed'), 0)::integer as failed,
-           coalesce(sum(n) filter (where status = 'cancelled'), 0)::integer as cancelled,
-           coalesce(sum(delivered), 0)::integer as delivered,
-           coalesce(sum(read), 0)::integer as read
-    from unnest(changes)
-    group by campaign_id
-  ),
-  locked as (
-    select c.id from wa_data.notification_campaigns c
-    where c.id in (select campaign_id from delta where (total, pending, sent, failed, cancelled, delivered, read) <> (0, 0, 0, 0, 0, 0, 0))
-    order by c.id
-    for no key update
-  )
-  update wa_data.notification_campaigns c
-  set total_groups  = c.total_groups + d.total,
-      pending_count = c.pending_count + d.pending,
-      sent_count    = c.sent_count + d.sent,
-      failed_count  = c.failed_count + d.failed,
-      cancelled_count = c.cancelled_count + d.cancelled,
-      delivered_count = c.delivered_count + d.delivered,
-      read_count    = c.read_count + d.read,
-      status = internal.campaign_status(c.status, c.pending_count + d.pending, c.sent_count + d.sent,
-                                        c.failed_count + d.failed, c.cancelled_count + d.cancelled),
-      -- When it reached a final status (retention counts from here); cleared if it left one.
-      -- (c.* is the locked, current row: never a second read of it, which could be older.)
-      finished_at = case when internal.campaign_status(c.status, c.pending_count + d.pending, c.sent_count + d.sent,
-                                                       c.failed_count + d.failed, c.cancelled_count + d.cancelled)
-                              = any(internal.final_values('CampaignStatus'))
-                         then coalesce(c.finished_at, now()) end,
-      updated_at = now()
-  from delta d
-  where d.campaign_id = c.id and c.id in (select id from locked);
+  -- One session at a time (a campaign is its session's: the statements name it, one shard group on
+  -- Citus, where this runs per shard from the trigger). Sessions in order, campaigns in id order.
+  for session in select distinct x.session_id from unnest(changes) x order by 1 loop
+    with delta as (
+      select campaign_id,
+             sum(n)::integer as total,
+             coalesce(sum(n) filter (where status = 'pending'), 0)::integer as pending,
+             coalesce(sum(n) filter (where status = 'sent'), 0)::integer as sent,
+             coalesce(sum(n) filter (where status = 'failed'), 0)::integer as failed,
+             coalesce(sum(n) filter (where status = 'cancelled'), 0)::integer as cancelled,
+             coalesce(sum(delivered), 0)::integer as delivered,
+             coalesce(sum(read), 0)::integer as read
+      from unnest(changes) x
+      where x.session_id = session
+      group by campaign_id
+    ),
+    locked as (
+      select c.id from wa_data.notification_campaigns c
+      where c.session_id = session
+        and c.id in (select campaign_id from delta where (total, pending, sent, failed, cancelled, delivered, read) <> (0, 0, 0, 0, 0, 0, 0))
+      order by c.id
+      for no key update
+    )
+    update wa_data.notification_campaigns c
+    set total_groups  = c.total_groups + d.total,
+        pending_count = c.pending_count + d.pending,
+        sent_count    = c.sent_count + d.sent,
+        failed_count  = c.failed_count + d.failed,
+        cancelled_count = c.cancelled_count + d.cancelled,
+        delivered_count = c.delivered_count + d.delivered,
+        read_count    = c.read_count + d.read,
+        status = internal.campaign_status(c.status, c.pending_count + d.pending, c.sent_count + d.sent,
+                                          c.failed_count + d.failed, c.cancelled_count + d.cancelled),
+        -- When it reached a final status (retention counts from here); cleared if it left one.
+        -- (c.* is the locked, current row: never a second read of it, which could be older.)
+        finished_at = case when internal.campaign_status(c.status, c.pending_count + d.pending, c.sent_count + d.sent,
+                                                         c.failed_count + d.failed, c.cancelled_count + d.cancelled)
+                                = any(internal.final_values('CampaignStatus'))
+                           then coalesce(c.finished_at, at_now) end,
+        updated_at = at_now
+    from delta d
+    where c.session_id = session and d.campaign_id = c.id and c.id in (select id from locked);
+  end loop;
 end
 $$;
 
@@ -1277,11 +1302,13 @@ declare
   wanted constant bigint := internal.campaign_id(payload);
   campaign wa_data.notification_campaigns;
 begin
-  if lock then
+  -- Found by id, then (to lock it) by its whole key: a locking read names the session, which on
+  -- Citus is the campaign's shard (docs/citus.md).
+  select * into campaign from wa_data.notification_campaigns where notification_campaigns.id = wanted;
+  if found and lock then
     select * into campaign from wa_data.notification_campaigns
-    where notification_campaigns.id = wanted for no key update;
-  else
-    select * into campaign from wa_data.notification_campaigns where notification_campaigns.id = wanted;
+    where notification_campaigns.session_id = campaign.session_id and notification_campaigns.id = wanted
+    for no key update;
   end if;
   if not found then
     perform internal.raise_api_error(404, 'campaign_not_found', format('Campaign %s does not exist.', wanted));
@@ -1334,7 +1361,6 @@ $$;
 CREATE FUNCTION internal.create_campaign(jsonb) RETURNS jsonb
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
-    SET plan_cache_mode TO 'force_generic_plan'
     AS $_$
 declare
   payload constant jsonb := $1;
@@ -1404,7 +1430,7 @@ begin
   -- (Payload joins are per-element index lookups: see "Plans that do not depend on statistics"
   -- in docs/design.md. LIMIT 1 keeps each lookup a lookup: the planner cannot flatten it.)
   perform from wa_data.whatsapp_groups w
-  where w.id = any(array(
+  where w.session_id = session and w.id = any(array(
     select g.id from jsonb_array_elements_text(jids) j
     cross join lateral (select w2.id from wa_data.whatsapp_groups w2
                         where w2.session_id = session and w2.group_jid = j limit 1) g))
@@ -1430,12 +1456,14 @@ begin
   values (payload ->> 'name', payload ->> 'message', session, initial_status, internal.api_key_id())
   returning id into new_id;
 
-  -- One statement for any number of groups; the totals trigger runs once for all of them.
+  -- One statement for any number of groups; the totals trigger runs once for all of them. Each
+  -- group found by its key (session, jid): an index probe per element of the array, whatever the
+  -- statistics (an INSERT … SELECT that Citus routes to the session's shard; a lateral LIMIT over
+  -- the payload it cannot).
   insert into wa_data.notification_campaign_groups (campaign_id, group_id, group_jid, group_name, session_id)
   select new_id, w.id, w.group_jid, w.name, w.session_id
-  from jsonb_array_elements_text(jids) j
-  cross join lateral (select w2.id, w2.group_jid, w2.name, w2.session_id from wa_data.whatsapp_groups w2
-                      where w2.session_id = session and w2.group_jid = j limit 1) w;
+  from wa_data.whatsapp_groups w
+  where w.session_id = session and w.group_jid = any(array(select jsonb_array_elements_text(jids)));
   get diagnostics total = row_count;
 
   return jsonb_build_object('campaignId', new_id, 'totalGroups', total, 'status', initial_status);
@@ -1478,21 +1506,18 @@ CREATE FUNCTION internal.error_codes() RETURNS text[]
     RETURN ARRAY['invalid_body'::text, 'invalid_session_id'::text, 'invalid_groups'::text, 'invalid_allow_empty'::text, 'too_many_groups'::text, 'invalid_group'::text, 'invalid_group_jid'::text, 'invalid_group_field'::text, 'duplicate_group_jid'::text, 'invalid_events'::text, 'empty_batch'::text, 'batch_too_large'::text, 'invalid_event'::text, 'invalid_event_type'::text, 'invalid_message_id'::text, 'invalid_error_code'::text, 'invalid_error_message'::text, 'invalid_name'::text, 'invalid_message'::text, 'invalid_status'::text, 'invalid_group_jids'::text, 'empty_group_list'::text, 'unsendable_groups'::text, 'invalid_campaign_id'::text, 'invalid_sends'::text, 'duplicate_message_id'::text, 'campaign_not_found'::text, 'unknown_campaign_groups'::text, 'send_conflict'::text, 'invalid_progress_status'::text, 'invalid_timestamp'::text, 'session_restricted'::text, 'session_not_found'::text, 'invalid_signature'::text, 'invalid_scheduled'::text, 'invalid_transition'::text, 'campaign_cancelled'::text, 'nothing_to_retry'::text, 'invalid_age'::text, 'invalid_quarantine_id'::text, 'invalid_action'::text, 'quarantine_not_found'::text, 'already_resolved'::text, 'quarantine_truncated'::text, 'quarantine_kind_unknown'::text, 'replay_refused'::text, 'missing_credentials'::text, 'invalid_api_key'::text, 'forbidden'::text, 'not_found'::text, 'method_not_allowed'::text, 'PGRST102'::text, 'PGRST202'::text, 'PGRST301'::text, '57014'::text, 'PGRST106'::text, '22023'::text, '42501'::text, '22P05'::text, 'network_error'::text, 'connection_lost'::text, 'PGRST100'::text, 'PGRST101'::text, 'PGRST103'::text, 'PGRST107'::text, 'PGRST116'::text, 'PGRST200'::text, '22P02'::text, '42703'::text, '54001'::text, 'request_too_large'::text, 'PGRST000'::text, 'PGRST001'::text, 'PGRST002'::text, 'PGRST003'::text, '53200'::text, 'invalid_idempotency_key'::text, 'idempotency_key_reused'::text, 'service_unavailable'::text, 'session_not_allowed'::text, 'session_required'::text];
 
 --
--- Name: event_session(text, text, text[]); Type: FUNCTION; Schema: internal; Owner: -
+-- Name: event_session(text, text[]); Type: FUNCTION; Schema: internal; Owner: -
 --
 
-CREATE FUNCTION internal.event_session(given text, message_id text, scope text[]) RETURNS TABLE(session_id text, problem_code text, problem text)
-    LANGUAGE sql STABLE PARALLEL SAFE
+CREATE FUNCTION internal.event_session(given text, scope text[]) RETURNS TABLE(session_id text, problem_code text, problem text)
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
     AS $$
-  select s, case when s is null and scope is not null then 'session_required' end,
-         case when s is null and scope is not null
-              then 'this key acts on several sessions and no message of theirs has this id: name the event''s sessionId' end
-  from (select coalesce(given,
-                        case when cardinality(scope) = 1 then scope[1] end,
-                        case when scope is not null then
-                          (select r.session_id from wa_data.notification_campaign_groups r
-                           where r.message_id = event_session.message_id and r.session_id = any(scope) limit 1) end) as s
-        offset 0) x
+  select s, case when s is null then 'session_required' end,
+         case when s is null then
+           case when scope is null then 'the event names no sessionId: name the session it was sent from'
+                else 'the event names no sessionId and this key acts on several sessions: name the session it was sent from' end
+         end
+  from (select coalesce(given, case when cardinality(scope) = 1 then scope[1] end) as s offset 0) x
 $$;
 
 --
@@ -1551,7 +1576,6 @@ $_$;
 CREATE FUNCTION internal.evolution_webhook(body jsonb) RETURNS jsonb
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
-    SET plan_cache_mode TO 'force_generic_plan'
     AS $$
 declare
   event text := lower(replace(body ->> 'event', '_', '.'));
@@ -1826,18 +1850,17 @@ CREATE FUNCTION internal."limit"(name text) RETURNS integer
     RETURN ((internal.limits() ->> name))::integer;
 
 --
--- Name: lock_message_ids(text[]); Type: FUNCTION; Schema: internal; Owner: -
+-- Name: lock_message_ids(text, text[]); Type: FUNCTION; Schema: internal; Owner: -
 --
 
-CREATE FUNCTION internal.lock_message_ids(ids text[]) RETURNS void
+CREATE FUNCTION internal.lock_message_ids(session text, ids text[]) RETURNS void
     LANGUAGE plpgsql
     SET search_path TO 'pg_catalog', 'pg_temp'
-    SET plan_cache_mode TO 'force_generic_plan'
     AS $$
 begin
-  insert into wa_data.message_id_locks (message_id)
-  select distinct id from unnest(ids) id where id is not null order by 1
-  on conflict (message_id) do update set message_id = excluded.message_id;
+  insert into wa_data.message_id_locks (session_id, message_id)
+  select distinct session, id from unnest(ids) id where id is not null order by 2
+  on conflict (session_id, message_id) do update set message_id = excluded.message_id;
 end
 $$;
 
@@ -1869,7 +1892,6 @@ CREATE FUNCTION internal.not_before(t timestamp with time zone, floor timestamp 
 CREATE FUNCTION internal.note_gateway(sessions text[], gateway text) RETURNS void
     LANGUAGE plpgsql
     SET search_path TO 'pg_catalog', 'pg_temp'
-    SET plan_cache_mode TO 'force_generic_plan'
     AS $$
 begin
   update wa_data.whatsapp_sessions s set gateway = note_gateway.gateway, gateway_seen_at = now()
@@ -2111,34 +2133,82 @@ CREATE FUNCTION internal.prune_step(at timestamp with time zone, batch integer, 
 declare
   n jsonb := '{}'::jsonb;
   c bigint;
-  ids text[] := '{}'::text[];
+  locks bigint := 0;
+  ids text[];
   gone text[];
   more boolean := false;
   skipped bigint[] := '{}'::bigint[];
   budget bigint := batch;
+  -- What each kind may still delete in this step (at most `batch` rows of each kind).
+  left_settled bigint := batch;
+  left_expired bigint := batch;
+  left_status bigint := batch;
+  s text;
   k record;
   horizon constant jsonb := (select jsonb_object_agg(p.kind, at - p.keep) from internal.retention_policy p);
+  settled_before constant timestamptz := (horizon ->> 'inbox_settled')::timestamptz;
+  expired_before constant timestamptz := (horizon ->> 'inbox_expired')::timestamptz;
+  status_before constant timestamptz := (horizon ->> 'status_inbox')::timestamptz;
+  finished_before constant timestamptz := (horizon ->> 'finished_campaigns')::timestamptz;
 begin
-  with d as (
-    delete from wa_data.message_error_inbox i
-    where i.id = any(array(
-      select x.id from wa_data.message_error_inbox x
-      where x.received_at < (horizon ->> 'inbox_settled')::timestamptz
-        and (x.outcome in ('applied', 'duplicate') or x.matched_at is not null)
-      limit batch for update skip locked))
-    returning i.message_id)
-  select count(*), coalesce(array_agg(message_id), '{}') into c, gone from d;
-  n := n || jsonb_build_object('inbox_settled', c); more := more or c >= batch; ids := ids || gone;
+  -- The inboxes one session at a time (each statement names its session: one shard group on
+  -- Citus), only the sessions that have rows old enough (found by the time indexes).
+  for s in
+    select x.session_id from wa_data.message_error_inbox x
+    where x.received_at < settled_before and (x.outcome in ('applied', 'duplicate') or x.matched_at is not null)
+    union
+    select x.session_id from wa_data.message_error_inbox x where x.expired_at < expired_before
+    union
+    select x.session_id from wa_data.message_status_inbox x where x.updated_at < status_before
+    order by 1
+  loop
+    ids := '{}';
+    with d as (
+      delete from wa_data.message_error_inbox i
+      where i.session_id = s and i.id = any(array(
+        select x.id from wa_data.message_error_inbox x
+        where x.session_id = s and x.received_at < settled_before
+          and (x.outcome in ('applied', 'duplicate') or x.matched_at is not null)
+        limit left_settled for update skip locked))
+      returning i.message_id)
+    select count(*), coalesce(array_agg(message_id), '{}') into c, gone from d;
+    left_settled := left_settled - c; ids := ids || gone;
 
-  with d as (
-    delete from wa_data.message_error_inbox i
-    where i.id = any(array(
-      select x.id from wa_data.message_error_inbox x
-      where x.expired_at < (horizon ->> 'inbox_expired')::timestamptz
-      limit batch for update skip locked))
-    returning i.message_id)
-  select count(*), coalesce(array_agg(message_id), '{}') into c, gone from d;
-  n := n || jsonb_build_object('inbox_expired', c); more := more or c >= batch; ids := ids || gone;
+    with d as (
+      delete from wa_data.message_error_inbox i
+      where i.session_id = s and i.id = any(array(
+        select x.id from wa_data.message_error_inbox x
+        where x.session_id = s and x.expired_at < expired_before
+        limit left_expired for update skip locked))
+      returning i.message_id)
+    select count(*), coalesce(array_agg(message_id), '{}') into c, gone from d;
+    left_expired := left_expired - c; ids := ids || gone;
+
+    with d as (
+      delete from wa_data.message_status_inbox i
+      where i.session_id = s and i.id = any(array(
+        select x.id from wa_data.message_status_inbox x
+        where x.session_id = s and x.updated_at < status_before
+        limit left_status for update skip locked))
+      returning i.message_id)
+    select count(*), coalesce(array_agg(message_id), '{}') into c, gone from d;
+    left_status := left_status - c; ids := ids || gone;
+
+    -- Lock rows of the inbox entries just deleted, unless a campaign row has that message id.
+    delete from wa_data.message_id_locks l
+    where l.session_id = s and l.message_id = any(array(
+      select m.message_id from wa_data.message_id_locks m
+      where m.session_id = s and m.message_id = any(ids)
+        and m.message_id not in (select r.message_id from wa_data.notification_campaign_groups r
+                                 where r.session_id = s and r.message_id = any(ids))
+      for update skip locked));
+    get diagnostics c = row_count;
+    locks := locks + c;
+    exit when left_settled <= 0 and left_expired <= 0 and left_status <= 0;
+  end loop;
+  n := n || jsonb_build_object('inbox_settled', batch - left_settled, 'inbox_expired', batch - left_expired,
+                               'status_inbox', batch - left_status);
+  more := more or left_settled <= 0 or left_expired <= 0 or left_status <= 0;
 
   delete from wa_data.message_error_quarantine q
   where q.id = any(array(
@@ -2156,30 +2226,11 @@ begin
   get diagnostics c = row_count;
   n := n || jsonb_build_object('quarantine_unresolved', c); more := more or c >= batch;
 
-  with d as (
-    delete from wa_data.message_status_inbox s
-    where s.id = any(array(
-      select x.id from wa_data.message_status_inbox x
-      where x.updated_at < (horizon ->> 'status_inbox')::timestamptz
-      limit batch for update skip locked))
-    returning s.message_id)
-  select count(*), coalesce(array_agg(message_id), '{}') into c, gone from d;
-  n := n || jsonb_build_object('status_inbox', c); more := more or c >= batch; ids := ids || gone;
-
-  -- Lock rows of the inbox entries just deleted, unless a campaign row has that message id.
-  delete from wa_data.message_id_locks l
-  where l.message_id = any(array(
-    select m.message_id from wa_data.message_id_locks m
-    where m.message_id = any(ids)
-      and not exists (select from wa_data.notification_campaign_groups r where r.message_id = m.message_id)
-    for update skip locked));
-  get diagnostics c = row_count;
-
   -- Finished campaigns, oldest first, each with all its rows (no total is ever left unequal to its
   -- rows), each in a subtransaction of its own.
   for k in
-    select f.id, f.total_groups from wa_data.notification_campaigns f
-    where f.finished_at < (horizon ->> 'finished_campaigns')::timestamptz
+    select f.id, f.session_id, f.total_groups from wa_data.notification_campaigns f
+    where f.finished_at < finished_before
       and f.status = any(internal.final_values('CampaignStatus'))
       and f.id <> all(skip)
     order by f.finished_at, f.id
@@ -2191,17 +2242,22 @@ begin
     end if;
     begin
       ids := array(select r.message_id from wa_data.notification_campaign_groups r
-                   where r.campaign_id = k.id and r.message_id is not null);
-      perform internal.lock_message_ids(ids);
-      perform from wa_data.notification_campaign_groups r where r.campaign_id = k.id order by r.id for update;
+                   where r.session_id = k.session_id and r.campaign_id = k.id and r.message_id is not null);
+      perform internal.lock_message_ids(k.session_id, ids);
+      perform from wa_data.notification_campaign_groups r
+      where r.session_id = k.session_id and r.campaign_id = k.id order by r.id for update;
+      -- The inbox keeps its entries of these rows (until its own retention), without the reference.
+      update wa_data.message_error_inbox i set campaign_group_id = null
+      where i.session_id = k.session_id and i.campaign_group_id = any(array(
+        select r.id from wa_data.notification_campaign_groups r where r.session_id = k.session_id and r.campaign_id = k.id));
       -- Read again under its lock: still finished long enough ago (it may have been pruned, or a
       -- late error may have moved it between final statuses: still final).
       delete from wa_data.notification_campaigns f
-      where f.id = k.id and f.finished_at < (horizon ->> 'finished_campaigns')::timestamptz
+      where f.session_id = k.session_id and f.id = k.id and f.finished_at < finished_before
         and f.status = any(internal.final_values('CampaignStatus'));
       if found then
-        delete from wa_data.message_id_locks l where l.message_id = any(ids);
-        c := c + cardinality(ids);
+        delete from wa_data.message_id_locks l where l.session_id = k.session_id and l.message_id = any(ids);
+        locks := locks + cardinality(ids);
         n := n || jsonb_build_object('finished_campaigns', coalesce((n ->> 'finished_campaigns')::integer, 0) + 1);
         budget := budget - greatest(k.total_groups, 1);
       end if;
@@ -2210,7 +2266,7 @@ begin
     end;
   end loop;
   return n || jsonb_build_object('finished_campaigns', coalesce((n ->> 'finished_campaigns')::integer, 0),
-                                 'message_id_locks', c, 'skippedCampaigns', to_jsonb(skipped), 'more', more);
+                                 'message_id_locks', locks, 'skippedCampaigns', to_jsonb(skipped), 'more', more);
 end
 $$;
 
@@ -2277,7 +2333,6 @@ $$;
 CREATE FUNCTION internal.record_message_error(payload jsonb, source text DEFAULT 'direct'::text) RETURNS jsonb
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
-    SET plan_cache_mode TO 'force_generic_plan'
     AS $$
 declare
   events jsonb;
@@ -2287,11 +2342,14 @@ declare
   result jsonb;
   restricted internal.error_event[];
   sessions text[];
-  -- The sessions the calling key may act on (null: every session): an event that names none is
-  -- resolved within them after the locks (internal.event_session).
+  -- The sessions the calling key may act on (null: every session). An event that names no session
+  -- is the key's when the key is bound to one; else it cannot be routed (quarantined).
   scope constant text[] := internal.session_scope();
+  session text;
   -- The key making this call: what every stored row records as its author.
   key_id constant bigint := internal.api_key_id();
+  -- One time for every row this call writes (and, on Citus, no now() inside CASE or COALESCE).
+  at_now constant timestamptz := now();
 begin
   -- A key bound to sessions posts for those only; a body naming another is refused whole and
   -- not stored (it is not this key's to send).
@@ -2309,89 +2367,85 @@ begin
 
   -- Parse once.
   parsed := array(
-    select (e.idx::integer, e.ev, octet_length(e.ev::text), p.session_id, p.message_id, p.group_jid, p.error_code,
-            p.error_message, p.at, p.problem_code, p.problem)::internal.error_event
+    select (e.idx::integer, e.ev, octet_length(e.ev::text), x.session_id, p.message_id, p.group_jid, p.error_code,
+            p.error_message, p.at, coalesce(p.problem_code, x.problem_code), coalesce(p.problem, x.problem))::internal.error_event
     from jsonb_array_elements(events) with ordinality e(ev, idx)
     cross join lateral internal.parse_message_error(e.ev) p
+    cross join lateral internal.event_session(p.session_id, scope) x
     order by e.idx);
 
-  -- Locks first, in their own statement: the statements below take their snapshot after they are
-  -- granted, so they see what a concurrent send record committed.
-  perform internal.lock_message_ids(array(select p.message_id from unnest(parsed) p where p.problem_code is null));
-  -- A key bound to sessions: each event that names none gets its session, decided after the locks.
-  if scope is not null then
-    parsed := array(
-      select (p.idx, p.raw, p.bytes, s.session_id, p.message_id, p.group_jid, p.error_code, p.error_message, p.at,
-              coalesce(p.problem_code, s.problem_code), coalesce(p.problem, s.problem))::internal.error_event
-      from unnest(parsed) p
-      cross join lateral internal.event_session(p.session_id, p.message_id, scope) s
-      order by p.idx);
-  end if;
+  -- Locks first, in their own statement per session (sessions in order, ids in order within
+  -- each): the statements below take their snapshot after they are granted, so they see what a
+  -- concurrent send record committed.
+  perform internal.lock_message_ids(l.session_id, l.ids)
+  from (select p.session_id, array_agg(p.message_id) as ids from unnest(parsed) p
+        where p.problem_code is null group by p.session_id order by p.session_id) l;
 
-  -- Then decide. A message id names at most one row (unique); the session and group, when given,
-  -- must agree. Within one batch the first event for a sent row applies; later ones are duplicates.
-  with decided as materialized (
-    select p.*, r.id as row_id, r.campaign_id,
-           r.status = 'sent' and row_number() over (partition by r.id order by p.idx) = 1 as first
-    from unnest(parsed) p
-    left join lateral (select r2.id, r2.status, r2.campaign_id from wa_data.notification_campaign_groups r2
-                       where r2.message_id = p.message_id
-                         and (p.session_id is null or r2.session_id = p.session_id)
-                         and (p.group_jid is null or r2.group_jid = p.group_jid)
-                       limit 1) r on true
-    where p.problem_code is null
-  ),
-  -- The rows by primary key, one index probe per event that applies.
-  applied as (
-    update wa_data.notification_campaign_groups r
-    set status = 'failed', error_code = d.error_code, error_message = d.error_message,
-        failed_at = internal.not_before(coalesce(d.at, now()), r.sent_at), updated_at = now()
-    from decided d
-    where d.first and r.id = d.row_id and r.status = 'sent'
-    returning d.idx
-  ),
-  -- A FULL JOIN is always hashed or merged: never a pass over the applied events for each event.
-  outcomes as materialized (
-    select d.*, case when a.idx is not null then 'applied' when d.row_id is not null then 'duplicate'
-                     else 'pending_match' end as outcome
-    from decided d full join applied a on a.idx = d.idx
-  ),
-  inboxed as (
-    insert into wa_data.message_error_inbox
-      (session_id, message_id, group_jid, error_code, error_message, raw, raw_bytes, outcome, campaign_id, campaign_group_id,
-       api_key_id)
-    select session_id, message_id, group_jid, error_code, error_message, internal.raw_event(raw), bytes,
-           outcome, campaign_id, row_id, key_id
-    from outcomes order by idx
-    returning 1
-  )
-  select array(
-           select (o.idx, jsonb_build_object('index', o.idx - 1, 'messageId', o.message_id, 'outcome', o.outcome,
-                                             'campaignId', o.campaign_id)
-                          || case when o.bytes > internal.limit('rawEventBytes') then '{"truncated": true}'::jsonb else '{}' end,
-                   null, null, null)::internal.event_answer
-           from outcomes o
-           union all
-           -- Refused: answered by internal.answer_events.
-           select (p.idx, null, p.problem_code, p.problem, p.raw)::internal.event_answer
-           from unnest(parsed) p where p.problem_code is not null),
-         -- Events whose code restricts their account (rare: flagged below).
-         array(select (o.idx, null, null, o.session_id, o.message_id, null, o.error_code, null, null, null, null)::internal.error_event
-               from outcomes o where exists (select from wa_data.restricting_error_codes rc where rc.code = o.error_code)
-               order by o.idx),
-         -- The sessions that posted (for the CRM).
-         (select array_agg(distinct o.session_id) from outcomes o where o.session_id is not null)
-    into answers, restricted, sessions;
+  -- Then decide, one session at a time: every statement names its session, so each runs within
+  -- one shard group on Citus (docs/citus.md). A message id names at most one row of its session
+  -- (unique); the group, when given, must agree. Within one batch the first event for a sent row
+  -- applies; later ones are duplicates.
+  answers := '{}';
+  restricted := '{}';
+  for session in select distinct p.session_id from unnest(parsed) p where p.problem_code is null order by 1 loop
+    with decided as materialized (
+      select p.*, r.id as row_id, r.campaign_id,
+             r.status = 'sent' and row_number() over (partition by r.id order by p.idx) = 1 as first
+      from unnest(parsed) p
+      left join lateral (select r2.id, r2.status, r2.campaign_id from wa_data.notification_campaign_groups r2
+                         where r2.session_id = session and r2.message_id = p.message_id
+                           and (p.group_jid is null or r2.group_jid = p.group_jid)
+                         limit 1) r on true
+      where p.problem_code is null and p.session_id = session
+    ),
+    -- The rows by primary key, one index probe per event that applies.
+    applied as (
+      update wa_data.notification_campaign_groups r
+      set status = 'failed', error_code = d.error_code, error_message = d.error_message,
+          failed_at = internal.not_before(coalesce(d.at, at_now), r.sent_at), updated_at = at_now
+      from decided d
+      where r.session_id = session and d.first and r.id = d.row_id and r.status = 'sent'
+      returning d.idx
+    ),
+    -- A FULL JOIN is always hashed or merged: never a pass over the applied events for each event.
+    outcomes as materialized (
+      select d.*, case when a.idx is not null then 'applied' when d.row_id is not null then 'duplicate'
+                       else 'pending_match' end as outcome
+      from decided d full join applied a on a.idx = d.idx
+    ),
+    inboxed as (
+      insert into wa_data.message_error_inbox
+        (session_id, message_id, group_jid, error_code, error_message, raw, raw_bytes, outcome, campaign_id, campaign_group_id,
+         api_key_id)
+      select session, message_id, group_jid, error_code, error_message, internal.raw_event(raw), bytes,
+             outcome, campaign_id, row_id, key_id
+      from outcomes order by idx
+      returning 1
+    )
+    select answers || array(
+             select (o.idx, jsonb_build_object('index', o.idx - 1, 'messageId', o.message_id, 'outcome', o.outcome,
+                                               'campaignId', o.campaign_id)
+                            || case when o.bytes > internal.limit('rawEventBytes') then '{"truncated": true}'::jsonb else '{}' end,
+                     null, null, null)::internal.event_answer
+             from outcomes o),
+           -- Events whose code restricts their account (rare: flagged below).
+           restricted || array(
+             select (o.idx, null, null, session, o.message_id, null, o.error_code, null, null, null, null)::internal.error_event
+             from outcomes o where o.error_code in (select rc.code from wa_data.restricting_error_codes rc)
+             order by o.idx)
+      into answers, restricted;
+    sessions := sessions || session;
+  end loop;
+  -- Refused: answered by internal.answer_events.
+  answers := answers || array(select (p.idx, null, p.problem_code, p.problem, p.raw)::internal.event_answer
+                              from unnest(parsed) p where p.problem_code is not null);
 
   result := internal.answer_events('record_message_error', answers, array['applied', 'duplicate', 'pending_match', 'quarantined']);
 
-  -- An error that means the account itself is restricted flags its session (the event's, or the
-  -- one of the row the message id names; within the key's sessions, as resolved above).
+  -- An error that means the account itself is restricted flags its session.
   if cardinality(restricted) > 0 then
-    perform internal.flag_restricted_session(coalesce(p.session_id, r.session_id), p.error_code)
+    perform internal.flag_restricted_session(p.session_id, p.error_code)
     from unnest(restricted) p
-    left join lateral (select r2.session_id from wa_data.notification_campaign_groups r2
-                       where r2.message_id = p.message_id limit 1) r on true
     order by p.idx;
   end if;
   if sessions is not null then
@@ -2408,7 +2462,6 @@ $$;
 CREATE FUNCTION internal.record_message_status(payload jsonb, source text DEFAULT 'direct'::text) RETURNS jsonb
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
-    SET plan_cache_mode TO 'force_generic_plan'
     AS $$
 declare
   events jsonb;
@@ -2421,6 +2474,9 @@ declare
   scope constant text[] := internal.session_scope();
   -- The key making this call: what every stored row records as its author.
   key_id constant bigint := internal.api_key_id();
+  -- One time for every row this call writes (and, on Citus, no now() inside an upsert's SET).
+  at_now constant timestamptz := now();
+  session text;
 begin
   if scope is not null then
     result := internal.refuse_out_of_scope(scope, internal.event_sessions(payload));
@@ -2436,81 +2492,77 @@ begin
 
   -- Parse once.
   parsed := array(
-    select (e.idx::integer, e.ev, p.session_id, p.message_id, p.delivered_at, p.read_at, p.problem_code, p.problem)::internal.progress_event
+    select (e.idx::integer, e.ev, x.session_id, p.message_id, p.delivered_at, p.read_at,
+            coalesce(p.problem_code, x.problem_code), coalesce(p.problem, x.problem))::internal.progress_event
     from jsonb_array_elements(events) with ordinality e(ev, idx)
     cross join lateral internal.parse_message_status(e.ev) p
+    cross join lateral internal.event_session(p.session_id, scope) x
     order by e.idx);
 
-  -- The same lock rows as send records and error ACKs: a send recorded concurrently either sees
-  -- this progress in the inbox or is seen by the update below.
-  perform internal.lock_message_ids(array(select p.message_id from unnest(parsed) p where p.problem_code is null));
-  -- A key bound to sessions: each event that names none gets its session, decided after the locks.
-  if scope is not null then
-    parsed := array(
-      select (p.idx, p.raw, s.session_id, p.message_id, p.delivered_at, p.read_at,
-              coalesce(p.problem_code, s.problem_code), coalesce(p.problem, s.problem))::internal.progress_event
-      from unnest(parsed) p
-      cross join lateral internal.event_session(p.session_id, p.message_id, scope) s
-      order by p.idx);
-  end if;
+  -- The same lock rows as send records and error ACKs (per session, in order): a send recorded
+  -- concurrently either sees this progress in the inbox or is seen by the update below.
+  perform internal.lock_message_ids(l.session_id, l.ids)
+  from (select p.session_id, array_agg(p.message_id) as ids from unnest(parsed) p
+        where p.problem_code is null group by p.session_id order by p.session_id) l;
 
-  -- One entry per message id and session (none: an unscoped key that named none).
-  insert into wa_data.message_status_inbox as i (message_id, session_id, delivered_at, read_at, api_key_id)
-  select p.message_id, p.session_id, min(p.delivered_at), min(p.read_at), key_id
-  from unnest(parsed) p
-  where p.problem_code is null
-  group by p.message_id, p.session_id
-  order by p.message_id, p.session_id
-  on conflict (message_id, (coalesce(session_id, ''))) do update
-    set delivered_at = least(i.delivered_at, excluded.delivered_at),
-        read_at = least(i.read_at, excluded.read_at),
-        updated_at = now();
-
-  -- Each event's row (one index probe each). Rows picked by id; their new times are the earliest
-  -- of the inbox entries of their own session and of none, read by key, never before the send.
-  with looked as materialized (
-    select p.idx, p.message_id, p.session_id, r.id as row_id, r.status
+  -- Then one session at a time: every statement names its session (one shard group on Citus).
+  answers := '{}';
+  for session in select distinct p.session_id from unnest(parsed) p where p.problem_code is null order by 1 loop
+    -- One entry per message id of the session.
+    insert into wa_data.message_status_inbox as i (message_id, session_id, delivered_at, read_at, api_key_id)
+    select p.message_id, session, min(p.delivered_at), min(p.read_at), key_id
     from unnest(parsed) p
-    left join lateral (select r3.id, r3.status from wa_data.notification_campaign_groups r3
-                       where r3.message_id = p.message_id
-                         and (p.session_id is null or r3.session_id = p.session_id) limit 1) r on true
-    where p.problem_code is null
-  ),
-  rows_now as (
-    select r.id, least(r.delivered_at, internal.not_before(t.delivered_at, r.sent_at)) as delivered_at,
-           least(r.read_at, internal.not_before(t.read_at, r.sent_at)) as read_at
-    from wa_data.notification_campaign_groups r
-    cross join lateral (select min(p.delivered_at) as delivered_at, min(p.read_at) as read_at
-                        from wa_data.message_status_inbox p
-                        where p.message_id = r.message_id and (p.session_id is null or p.session_id = r.session_id)) t
-    where r.id = any(array(select l.row_id from looked l where l.status = 'sent'))
-      and r.status = 'sent'
-  ),
-  moved as (
-    update wa_data.notification_campaign_groups r
-    set delivered_at = n.delivered_at, read_at = n.read_at, updated_at = now()
-    from rows_now n
-    where r.id = n.id
-      and (r.delivered_at is distinct from n.delivered_at or r.read_at is distinct from n.read_at)
-    returning r.message_id
-  ),
-  -- An event is applied when its message's row moved (a FULL JOIN is always hashed or merged:
-  -- never a pass over the moved rows for each event).
-  outcomes as (
-    select l.*, case when m.message_id is not null then 'applied' when l.row_id is not null then 'unchanged'
-                     else 'pending_match' end as outcome
-    from looked l full join (select distinct message_id from moved) m on m.message_id = l.message_id
-  )
-  select array(
-           select (o.idx, jsonb_build_object('index', o.idx - 1, 'messageId', o.message_id, 'outcome', o.outcome),
-                   null, null, null)::internal.event_answer
-           from outcomes o
-           union all
-           -- Refused: answered by internal.answer_events.
-           select (p.idx, null, p.problem_code, p.problem, p.raw)::internal.event_answer
-           from unnest(parsed) p where p.problem_code is not null),
-         (select array_agg(distinct l.session_id) from looked l where l.session_id is not null)
-    into answers, sessions;
+    where p.problem_code is null and p.session_id = session
+    group by p.message_id
+    order by p.message_id
+    on conflict (message_id, session_id) do update
+      set delivered_at = least(i.delivered_at, excluded.delivered_at),
+          read_at = least(i.read_at, excluded.read_at),
+          updated_at = at_now;
+
+    -- Each event's row (one index probe each). Rows picked by id; their new times are the earliest
+    -- of the inbox entry, read by key, never before the send.
+    with looked as materialized (
+      select p.idx, p.message_id, r.id as row_id, r.status
+      from unnest(parsed) p
+      left join lateral (select r3.id, r3.status from wa_data.notification_campaign_groups r3
+                         where r3.session_id = session and r3.message_id = p.message_id limit 1) r on true
+      where p.problem_code is null and p.session_id = session
+    ),
+    rows_now as (
+      select r.id, least(r.delivered_at, internal.not_before(t.delivered_at, r.sent_at)) as delivered_at,
+             least(r.read_at, internal.not_before(t.read_at, r.sent_at)) as read_at
+      from wa_data.notification_campaign_groups r
+      cross join lateral (select p.delivered_at, p.read_at from wa_data.message_status_inbox p
+                          where p.session_id = session and p.message_id = r.message_id) t
+      where r.session_id = session and r.id = any(array(select l.row_id from looked l where l.status = 'sent'))
+        and r.status = 'sent'
+    ),
+    moved as (
+      update wa_data.notification_campaign_groups r
+      set delivered_at = n.delivered_at, read_at = n.read_at, updated_at = at_now
+      from rows_now n
+      where r.session_id = session and r.id = n.id
+        and (r.delivered_at is distinct from n.delivered_at or r.read_at is distinct from n.read_at)
+      returning r.message_id
+    ),
+    -- An event is applied when its message's row moved (a FULL JOIN is always hashed or merged:
+    -- never a pass over the moved rows for each event).
+    outcomes as (
+      select l.*, case when m.message_id is not null then 'applied' when l.row_id is not null then 'unchanged'
+                       else 'pending_match' end as outcome
+      from looked l full join (select distinct message_id from moved) m on m.message_id = l.message_id
+    )
+    select answers || array(
+             select (o.idx, jsonb_build_object('index', o.idx - 1, 'messageId', o.message_id, 'outcome', o.outcome),
+                     null, null, null)::internal.event_answer
+             from outcomes o)
+      into answers;
+    sessions := sessions || session;
+  end loop;
+  -- Refused: answered by internal.answer_events.
+  answers := answers || array(select (p.idx, null, p.problem_code, p.problem, p.raw)::internal.event_answer
+                              from unnest(parsed) p where p.problem_code is not null);
 
   result := internal.answer_events('record_message_status', answers, array['applied', 'unchanged', 'pending_match', 'quarantined']);
   if sessions is not null then
@@ -2571,6 +2623,30 @@ end
 $$;
 
 --
+-- Name: release_groups(text, bigint[]); Type: FUNCTION; Schema: internal; Owner: -
+--
+
+CREATE FUNCTION internal.release_groups(session text, group_ids bigint[]) RETURNS void
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+begin
+  -- The groups first (the one lock order: groups, then campaign rows): a campaign being created
+  -- with one of them holds it (key share) until it commits, and its rows are then released too;
+  -- one created after waits, and finds the group gone.
+  perform from wa_data.whatsapp_groups w
+  where w.session_id = session and w.id = any(group_ids)
+  order by w.id
+  for update;
+  update wa_data.notification_campaign_groups r set group_id = null
+  where r.session_id = session and r.id = any(array(
+    select r2.id from wa_data.notification_campaign_groups r2
+    where r2.session_id = session and r2.group_id = any(group_ids)
+    order by r2.id for no key update));
+end
+$$;
+
+--
 -- Name: retry_failed_groups(jsonb); Type: FUNCTION; Schema: internal; Owner: -
 --
 
@@ -2608,7 +2684,7 @@ begin
   left join lateral (select true as ok from wa_data.whatsapp_groups w
                      where w.session_id = r.session_id and w.group_jid = r.group_jid
                        and w.inactive_since is null and not w.is_community limit 1) g on true
-  where r.campaign_id = campaign.id and r.status = 'failed' and (codes is null or r.error_code = any(codes));
+  where r.session_id = campaign.session_id and r.campaign_id = campaign.id and r.status = 'failed' and (codes is null or r.error_code = any(codes));
   if jids is null then
     perform internal.raise_api_error(422, 'nothing_to_retry',
       format('Campaign %s has no failed groups%s that can still be targeted.', campaign.id,
@@ -2683,24 +2759,24 @@ begin
   end if;
   -- Static SQL per event (transition tables exist only for their own event, and a branch not
   -- taken is never planned): plans are cached, unlike EXECUTE format(...). Each statement folds
-  -- the changed rows to (campaign, status, ±rows, ±delivered, ±read) before handing them on.
+  -- the changed rows to (campaign, status, ±rows, ±delivered, ±read, session) before handing them on.
   if tg_op = 'INSERT' then
     perform internal.apply_campaign_row_changes(array(
-      select (campaign_id, status, count(*), count(delivered_at), count(read_at))::internal.campaign_row_change
-      from new_rows group by campaign_id, status));
+      select (campaign_id, status, count(*), count(delivered_at), count(read_at), session_id)::internal.campaign_row_change
+      from new_rows group by campaign_id, status, session_id));
   elsif tg_op = 'DELETE' then
     perform internal.apply_campaign_row_changes(array(
-      select (campaign_id, status, -count(*), -count(delivered_at), -count(read_at))::internal.campaign_row_change
-      from old_rows group by campaign_id, status));
+      select (campaign_id, status, -count(*), -count(delivered_at), -count(read_at), session_id)::internal.campaign_row_change
+      from old_rows group by campaign_id, status, session_id));
   else
     perform internal.apply_campaign_row_changes(array(
-      select (campaign_id, status, sum(n), sum(delivered), sum(read))::internal.campaign_row_change
-      from (select campaign_id, status, 1 as n, (delivered_at is not null)::int as delivered, (read_at is not null)::int as read
+      select (campaign_id, status, sum(n), sum(delivered), sum(read), session_id)::internal.campaign_row_change
+      from (select campaign_id, session_id, status, 1 as n, (delivered_at is not null)::int as delivered, (read_at is not null)::int as read
             from new_rows
             union all
-            select campaign_id, status, -1, -(delivered_at is not null)::int, -(read_at is not null)::int
+            select campaign_id, session_id, status, -1, -(delivered_at is not null)::int, -(read_at is not null)::int
             from old_rows) changed
-      group by campaign_id, status));
+      group by campaign_id, status, session_id));
   end if;
   return null;
 end
@@ -2713,7 +2789,6 @@ $$;
 CREATE FUNCTION internal.upsert_groups(session text, groups jsonb, complete boolean) RETURNS jsonb
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
-    SET plan_cache_mode TO 'force_generic_plan'
     AS $$
 declare
   -- Valid entries keyed by JID (the last one wins within a body).
@@ -2723,6 +2798,8 @@ declare
   upserted integer := 0;
   updated integer := 0;
   removed integer;
+  parent_ids bigint[];
+  at_now constant timestamptz := now();
 begin
   with checked as (
     -- The one set of group rules (internal.group_problem), as for api.sync_groups.
@@ -2744,14 +2821,19 @@ begin
     perform internal.keep_in_quarantine('evolution_webhook', problems);
   end if;
 
-  -- Parents: removed if stored (found per element), never stored.
-  delete from wa_data.whatsapp_groups w
-  where w.id = any(array(
+  -- Parents: removed if stored (found per element; their campaign rows let go of them first), never
+  -- stored.
+  parent_ids := array(
     select p.id from jsonb_each(incoming) i
     cross join lateral (select w2.id from wa_data.whatsapp_groups w2
                         where w2.session_id = session and w2.group_jid = i.key limit 1) p
-    where (i.value ->> 'isCommunity')::boolean));
-  get diagnostics removed = row_count;
+    where (i.value ->> 'isCommunity')::boolean);
+  removed := 0;
+  if cardinality(parent_ids) > 0 then
+    perform internal.release_groups(session, parent_ids);
+    delete from wa_data.whatsapp_groups w where w.session_id = session and w.id = any(parent_ids);
+    get diagnostics removed = row_count;
+  end if;
 
   if complete then
     insert into wa_data.whatsapp_groups as w
@@ -2767,7 +2849,7 @@ begin
     on conflict (session_id, group_jid) do update
       set name = excluded.name, participant_count = excluded.participant_count,
           is_community_announce = excluded.is_community_announce, linked_parent_jid = excluded.linked_parent_jid,
-          announce = excluded.announce, inactive_since = null, updated_at = now();
+          announce = excluded.announce, inactive_since = null, updated_at = at_now;
     get diagnostics upserted = row_count;
   else
     update wa_data.whatsapp_groups w
@@ -2776,8 +2858,8 @@ begin
         is_community_announce = coalesce((incoming -> w.group_jid ->> 'isCommunityAnnounce')::boolean, w.is_community_announce),
         linked_parent_jid = coalesce(nullif(incoming -> w.group_jid ->> 'linkedParent', ''), w.linked_parent_jid),
         announce = coalesce((incoming -> w.group_jid ->> 'announce')::boolean, w.announce),
-        updated_at = now()
-    where w.id = any(array(
+        updated_at = at_now
+    where w.session_id = session and w.id = any(array(
       select p.id from jsonb_each(incoming) i
       cross join lateral (select w2.id from wa_data.whatsapp_groups w2
                           where w2.session_id = session and w2.group_jid = i.key limit 1) p
@@ -2820,7 +2902,6 @@ $$;
 CREATE FUNCTION internal.waha_webhook(raw text, body jsonb, signature text, check_signature boolean DEFAULT true) RETURNS jsonb
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
-    SET plan_cache_mode TO 'force_generic_plan'
     AS $_$
 declare
   -- The session's own key, else the key for every session ('*'), else none.
@@ -2830,6 +2911,8 @@ declare
   event text := body ->> 'event';
   session text := body ->> 'session';
   p jsonb := body -> 'payload';
+  -- One time for the call (and, on Citus, no now() inside an upsert's SET).
+  at_now constant timestamptz := now();
   id text := body #>> '{payload,id}';
   receipt jsonb := body #> '{payload,_data,receipt}';
   ack integer;
@@ -2943,7 +3026,7 @@ begin
       set name = coalesce(excluded.name, w.name),
           participant_count = case when jsonb_typeof(p #> '{group,participants}') = 'array'
                                    then excluded.participant_count else w.participant_count end,
-          updated_at = now()
+          updated_at = at_now
     returning (xmax = 0) into inserted;
     return jsonb_build_object('event', event, 'outcome', 'recorded', 'groups',
       jsonb_build_object('inserted', case when inserted then 1 else 0 end, 'updated', case when inserted then 0 else 1 end));
@@ -3004,7 +3087,7 @@ $$;
 CREATE TABLE wa_data.message_error_inbox (
     id bigint NOT NULL,
     received_at timestamp with time zone DEFAULT now() NOT NULL,
-    session_id internal.session_id,
+    session_id internal.session_id NOT NULL,
     message_id internal.message_id NOT NULL,
     group_jid internal.jid,
     error_code internal.gateway_error_code,
@@ -3326,7 +3409,7 @@ COMMENT ON COLUMN wa_data.message_error_quarantine.times_received IS 'How many t
 
 CREATE TABLE wa_data.message_status_inbox (
     message_id internal.message_id NOT NULL,
-    session_id internal.session_id,
+    session_id internal.session_id NOT NULL,
     delivered_at timestamp with time zone,
     read_at timestamp with time zone,
     received_at timestamp with time zone DEFAULT now() NOT NULL,
@@ -3628,7 +3711,9 @@ ALTER TABLE wa_data.message_error_quarantine ALTER COLUMN id ADD GENERATED ALWAY
 --
 
 CREATE TABLE wa_data.message_id_locks (
-    message_id internal.message_id NOT NULL
+    message_id internal.message_id NOT NULL,
+    session_id internal.session_id NOT NULL,
+    CONSTRAINT message_id_locks_session_id_check CHECK ((((length((session_id)::text) >= 1) AND (length((session_id)::text) <= 200)) AND ((session_id)::text ~ '\S'::text)))
 );
 
 --
@@ -3767,7 +3852,7 @@ ALTER TABLE ONLY wa_data.idempotency_keys
 --
 
 ALTER TABLE ONLY wa_data.message_error_inbox
-    ADD CONSTRAINT message_error_inbox_pkey PRIMARY KEY (id);
+    ADD CONSTRAINT message_error_inbox_pkey PRIMARY KEY (id, session_id);
 
 --
 -- Name: message_error_quarantine message_error_quarantine_pkey; Type: CONSTRAINT; Schema: wa_data; Owner: -
@@ -3781,14 +3866,21 @@ ALTER TABLE ONLY wa_data.message_error_quarantine
 --
 
 ALTER TABLE ONLY wa_data.message_id_locks
-    ADD CONSTRAINT message_id_locks_pkey PRIMARY KEY (message_id);
+    ADD CONSTRAINT message_id_locks_pkey PRIMARY KEY (session_id, message_id);
+
+--
+-- Name: message_status_inbox message_status_inbox_message_session_key; Type: CONSTRAINT; Schema: wa_data; Owner: -
+--
+
+ALTER TABLE ONLY wa_data.message_status_inbox
+    ADD CONSTRAINT message_status_inbox_message_session_key UNIQUE (message_id, session_id);
 
 --
 -- Name: message_status_inbox message_status_inbox_pkey; Type: CONSTRAINT; Schema: wa_data; Owner: -
 --
 
 ALTER TABLE ONLY wa_data.message_status_inbox
-    ADD CONSTRAINT message_status_inbox_pkey PRIMARY KEY (id);
+    ADD CONSTRAINT message_status_inbox_pkey PRIMARY KEY (id, session_id);
 
 --
 -- Name: notification_campaign_groups notification_campaign_groups_campaign_id_group_jid_key; Type: CONSTRAINT; Schema: wa_data; Owner: -
@@ -3802,7 +3894,7 @@ ALTER TABLE ONLY wa_data.notification_campaign_groups
 --
 
 ALTER TABLE ONLY wa_data.notification_campaign_groups
-    ADD CONSTRAINT notification_campaign_groups_pkey PRIMARY KEY (id);
+    ADD CONSTRAINT notification_campaign_groups_pkey PRIMARY KEY (id, session_id);
 
 --
 -- Name: notification_campaigns notification_campaigns_pkey; Type: CONSTRAINT; Schema: wa_data; Owner: -
@@ -3907,12 +3999,6 @@ CREATE INDEX message_error_quarantine_received_idx ON wa_data.message_error_quar
 CREATE UNIQUE INDEX message_error_quarantine_unresolved_body_key ON wa_data.message_error_quarantine USING btree (body_sha256) WHERE (resolved_at IS NULL);
 
 --
--- Name: message_status_inbox_message_session_key; Type: INDEX; Schema: wa_data; Owner: -
---
-
-CREATE UNIQUE INDEX message_status_inbox_message_session_key ON wa_data.message_status_inbox USING btree (message_id, COALESCE((session_id)::text, ''::text));
-
---
 -- Name: message_status_inbox_updated_idx; Type: INDEX; Schema: wa_data; Owner: -
 --
 
@@ -3934,7 +4020,7 @@ CREATE INDEX notification_campaign_groups_group_id_idx ON wa_data.notification_c
 -- Name: notification_campaign_groups_message_id_key; Type: INDEX; Schema: wa_data; Owner: -
 --
 
-CREATE UNIQUE INDEX notification_campaign_groups_message_id_key ON wa_data.notification_campaign_groups USING btree (message_id);
+CREATE UNIQUE INDEX notification_campaign_groups_message_id_key ON wa_data.notification_campaign_groups USING btree (message_id, session_id);
 
 --
 -- Name: notification_campaigns_finished_idx; Type: INDEX; Schema: wa_data; Owner: -
@@ -3965,7 +4051,7 @@ CREATE TRIGGER tg_campaign_groups__totals_update AFTER UPDATE ON wa_data.notific
 --
 
 ALTER TABLE ONLY wa_data.message_error_inbox
-    ADD CONSTRAINT message_error_inbox_campaign_group_id_fkey FOREIGN KEY (campaign_group_id) REFERENCES wa_data.notification_campaign_groups(id) ON DELETE SET NULL;
+    ADD CONSTRAINT message_error_inbox_campaign_group_id_fkey FOREIGN KEY (campaign_group_id, session_id) REFERENCES wa_data.notification_campaign_groups(id, session_id);
 
 --
 -- Name: notification_campaign_groups notification_campaign_groups_campaign_id_fkey; Type: FK CONSTRAINT; Schema: wa_data; Owner: -
@@ -3979,7 +4065,7 @@ ALTER TABLE ONLY wa_data.notification_campaign_groups
 --
 
 ALTER TABLE ONLY wa_data.notification_campaign_groups
-    ADD CONSTRAINT notification_campaign_groups_group_id_fkey FOREIGN KEY (group_id, session_id) REFERENCES wa_data.whatsapp_groups(id, session_id) ON DELETE SET NULL (group_id);
+    ADD CONSTRAINT notification_campaign_groups_group_id_fkey FOREIGN KEY (group_id, session_id) REFERENCES wa_data.whatsapp_groups(id, session_id);
 
 --
 -- Name: api_documents; Type: ROW SECURITY; Schema: internal; Owner: -
@@ -4185,4 +4271,5 @@ INSERT INTO wa_data.schema_migrations (version) VALUES
     ('20261130160100'),
     ('20261130180000'),
     ('20261130180100'),
-    ('20261130190000');
+    ('20261130190000'),
+    ('20261201050000');

@@ -9,11 +9,13 @@ as $$
 declare
   campaign wa_data.notification_campaigns := internal.campaign_of($1, lock => false);
   cancelled integer;
+  -- One time for the call (and, on Citus, no now() inside COALESCE).
+  at_now constant timestamptz := now();
 begin
   -- Rows not yet sent, in id order: a send record holding one finishes first, and the row then
   -- no longer counts as pending.
   perform from wa_data.notification_campaign_groups r
-  where r.campaign_id = campaign.id and r.status = 'pending'
+  where r.session_id = campaign.session_id and r.campaign_id = campaign.id and r.status = 'pending'
   order by r.id
   for no key update;
   -- Then the campaign, read again under its lock: its status decides (it may have completed
@@ -27,11 +29,11 @@ begin
   -- The rows first (the totals trigger counts them, and internal.campaign_status makes a campaign
   -- with cancelled rows cancelled); then the status, for a campaign that had no pending row.
   update wa_data.notification_campaign_groups
-  set status = 'cancelled', cancelled_at = now(), updated_at = now()
-  where campaign_id = campaign.id and status = 'pending';
+  set status = 'cancelled', cancelled_at = at_now, updated_at = at_now
+  where session_id = campaign.session_id and campaign_id = campaign.id and status = 'pending';
   get diagnostics cancelled = row_count;
-  update wa_data.notification_campaigns set status = 'cancelled', finished_at = coalesce(finished_at, now()), updated_at = now()
-  where id = campaign.id
+  update wa_data.notification_campaigns set status = 'cancelled', finished_at = coalesce(finished_at, at_now), updated_at = at_now
+  where session_id = campaign.session_id and id = campaign.id
   returning * into campaign;
   return jsonb_build_object('campaignId', campaign.id, 'status', campaign.status, 'cancelledGroups', cancelled,
     'campaign', jsonb_build_object('totalGroups', campaign.total_groups, 'pendingCount', campaign.pending_count,

@@ -8,6 +8,7 @@ as $$
 declare
   age integer;
   expired integer;
+  cutoff timestamptz;
 begin
   if jsonb_typeof($1) is distinct from 'object' then
     perform internal.raise_api_error(400, 'invalid_body', 'The body must be a JSON object: {"olderThanSeconds": 86400}.');
@@ -16,14 +17,16 @@ begin
     perform internal.raise_api_error(422, 'invalid_age', 'olderThanSeconds must be a whole number of seconds.');
   end if;
   age := ($1 ->> 'olderThanSeconds')::integer;
-  -- The same lock rows as send records: an ACK is either matched by a concurrent send, or expired.
-  perform internal.lock_message_ids(array(
-    select i.message_id from wa_data.message_error_inbox i
-    where i.outcome = 'pending_match' and i.matched_at is null and i.expired_at is null
-      and i.received_at < now() - make_interval(secs => age)));
+  cutoff := now() - make_interval(secs => age);
+  -- The same lock rows as send records (per session, in order): an ACK is either matched by a
+  -- concurrent send, or expired.
+  perform internal.lock_message_ids(l.session_id, l.ids)
+  from (select i.session_id, array_agg(i.message_id) as ids from wa_data.message_error_inbox i
+        where i.outcome = 'pending_match' and i.matched_at is null and i.expired_at is null and i.received_at < cutoff
+        group by i.session_id order by i.session_id) l;
   update wa_data.message_error_inbox i set expired_at = now()
   where i.outcome = 'pending_match' and i.matched_at is null and i.expired_at is null
-    and i.received_at < now() - make_interval(secs => age);
+    and i.received_at < cutoff;
   get diagnostics expired = row_count;
   return jsonb_build_object('expired', expired, 'olderThanSeconds', age);
 end

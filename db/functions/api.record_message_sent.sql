@@ -5,8 +5,6 @@
 create or replace function api.record_message_sent(jsonb) returns jsonb
 language plpgsql volatile security definer
 set search_path = pg_catalog, pg_temp
--- Generic plans from the first call: they do not depend on the values (docs/design.md).
-set plan_cache_mode = force_generic_plan
 as $$
 declare
   payload constant jsonb := $1;
@@ -18,6 +16,8 @@ declare
   campaign wa_data.notification_campaigns;
   bad record;
   counts record;
+  -- One time for every row this call writes (and, on Citus, no now() inside CASE).
+  at_now constant timestamptz := now();
 begin
   perform internal.campaign_id(payload);
   if jsonb_typeof(sends) is distinct from 'array' or jsonb_array_length(sends) = 0 then
@@ -81,7 +81,7 @@ begin
   select count(*) as n, jsonb_agg(p.group_jid) filter (where p.idx <= 100) as sample into bad
   from unnest(parsed) p
   left join lateral (select true as ok from wa_data.notification_campaign_groups r
-                     where r.campaign_id = campaign.id and r.group_jid = p.group_jid limit 1) r on true
+                     where r.session_id = campaign.session_id and r.campaign_id = campaign.id and r.group_jid = p.group_jid limit 1) r on true
   where r.ok is null;
   if bad.n > 0 then
     perform internal.raise_api_error(422, 'unknown_campaign_groups',
@@ -94,21 +94,21 @@ begin
   -- what the previous holder committed: with ACKs for the same message ids (lock rows), and with
   -- another send record for the same groups (the campaign rows themselves). Row locks only: the
   -- shared lock table is not used per send, whatever the batch size.
-  perform internal.lock_message_ids(array(select p.message_id from unnest(parsed) p));
+  perform internal.lock_message_ids(campaign.session_id, array(select p.message_id from unnest(parsed) p));
   -- (Payload joins are per-element index lookups, LIMIT 1 so the planner cannot flatten them:
   -- "Plans that do not depend on statistics" in docs/design.md.)
   perform from wa_data.notification_campaign_groups r
-  where r.id = any(array(
+  where r.session_id = campaign.session_id and r.id = any(array(
     select c.id from unnest(parsed) p
     cross join lateral (select r2.id from wa_data.notification_campaign_groups r2
-                        where r2.campaign_id = campaign.id and r2.group_jid = p.group_jid limit 1) c))
+                        where r2.session_id = campaign.session_id and r2.campaign_id = campaign.id and r2.group_jid = p.group_jid limit 1) c))
   order by r.id
   for no key update;
 
   -- A cancelled campaign's rows that were not sent are never sent later.
   if exists (select from unnest(parsed) p
              cross join lateral (select r2.status from wa_data.notification_campaign_groups r2
-                                 where r2.campaign_id = campaign.id and r2.group_jid = p.group_jid limit 1) r
+                                 where r2.session_id = campaign.session_id and r2.campaign_id = campaign.id and r2.group_jid = p.group_jid limit 1) r
              where r.status = 'cancelled') then
     perform internal.raise_api_error(409, 'campaign_cancelled',
       format('Campaign %s was cancelled: its groups not sent by then are never sent.', campaign.id));
@@ -121,7 +121,7 @@ begin
            'messageId', r.message_id)) filter (where p.idx <= 100) as sample into bad
   from unnest(parsed) p
   cross join lateral (select r2.* from wa_data.notification_campaign_groups r2
-                      where r2.campaign_id = campaign.id and r2.group_jid = p.group_jid limit 1) r
+                      where r2.session_id = campaign.session_id and r2.campaign_id = campaign.id and r2.group_jid = p.group_jid limit 1) r
   where r.status <> 'pending'
     and (r.message_id is distinct from p.message_id
          or (p.message_id is null and (r.error_code is distinct from p.error_code
@@ -131,11 +131,12 @@ begin
       format('%s of the groups already have a different send result.', bad.n),
       jsonb_build_object('count', bad.n, 'rows', bad.sample));
   end if;
-  -- A message id names one message: it cannot be another row's, in any session.
+  -- A message id names one message: it cannot be another row's of the session (message ids are
+  -- unique per session: docs/errors.md).
   select p.message_id, r.group_jid into bad
   from unnest(parsed) p
   cross join lateral (select r2.campaign_id, r2.group_jid from wa_data.notification_campaign_groups r2
-                      where r2.message_id = p.message_id limit 1) r
+                      where r2.session_id = campaign.session_id and r2.message_id = p.message_id limit 1) r
   where not (r.campaign_id = campaign.id and r.group_jid = p.group_jid)
   limit 1;
   if found then
@@ -153,7 +154,7 @@ begin
            w.inbox_ids, w.ack_code, w.ack_message, p.delivered_at, p.read_at
     from unnest(parsed) s
     cross join lateral (select r2.id, r2.group_jid, r2.status from wa_data.notification_campaign_groups r2
-                        where r2.campaign_id = campaign.id and r2.group_jid = s.group_jid limit 1) r
+                        where r2.session_id = campaign.session_id and r2.campaign_id = campaign.id and r2.group_jid = s.group_jid limit 1) r
     left join lateral (
       select array_agg(i.id order by i.id) as inbox_ids,
              (array_agg(i.error_code order by i.id))[1] as ack_code,
@@ -161,15 +162,14 @@ begin
       from wa_data.message_error_inbox i
       where s.message_id is not null and i.message_id = s.message_id
         and i.outcome = 'pending_match' and i.matched_at is null and i.expired_at is null
-        and (i.session_id is null or i.session_id = campaign.session_id)
+        and i.session_id = campaign.session_id
         and (i.group_jid is null or i.group_jid = r.group_jid)
     ) w on true
     -- Delivery progress that arrived before the send record.
-    -- (The entries of this session and of none: internal.record_message_status.)
     left join lateral (select min(p2.delivered_at) as delivered_at, min(p2.read_at) as read_at
                        from wa_data.message_status_inbox p2
-                       where s.message_id is not null and p2.message_id = s.message_id
-                         and (p2.session_id is null or p2.session_id = campaign.session_id)) p on true
+                       where s.message_id is not null and p2.session_id = campaign.session_id
+                         and p2.message_id = s.message_id) p on true
     where r.status = 'pending'
   ),
   marked as (
@@ -178,23 +178,23 @@ begin
         message_id = t.message_id,
         error_code = case when t.inbox_ids is not null then t.ack_code else t.error_code end,
         error_message = case when t.inbox_ids is not null then t.ack_message else t.error_message end,
-        sent_at = case when t.message_id is not null then now() end,
-        failed_at = case when t.message_id is null or t.inbox_ids is not null then now() end,
+        sent_at = case when t.message_id is not null then at_now end,
+        failed_at = case when t.message_id is null or t.inbox_ids is not null then at_now end,
         -- Progress that arrived first is never before the send (docs/gateway.md, "Times").
-        delivered_at = case when t.message_id is not null and t.inbox_ids is null then internal.not_before(t.delivered_at, now()) end,
-        read_at = case when t.message_id is not null and t.inbox_ids is null then internal.not_before(t.read_at, now()) end,
-        updated_at = now()
+        delivered_at = case when t.message_id is not null and t.inbox_ids is null then internal.not_before(t.delivered_at, at_now) end,
+        read_at = case when t.message_id is not null and t.inbox_ids is null then internal.not_before(t.read_at, at_now) end,
+        updated_at = at_now
     from todo t
-    where r.id = t.row_id
+    where r.session_id = campaign.session_id and r.id = t.row_id
     returning r.status, t.inbox_ids is not null as by_ack, r.error_code
   ),
   -- The earliest waiting ACK is applied; any later ones for the same message are duplicates.
   matched as (
     update wa_data.message_error_inbox i
-    set matched_at = now(), resolution = case when w.nth = 1 then 'applied' else 'duplicate' end,
+    set matched_at = at_now, resolution = case when w.nth = 1 then 'applied' else 'duplicate' end,
         campaign_id = campaign.id, campaign_group_id = t.row_id
     from todo t cross join lateral unnest(t.inbox_ids) with ordinality w(inbox_id, nth)
-    where i.id = w.inbox_id
+    where i.session_id = campaign.session_id and i.id = w.inbox_id
     returning 1
   )
   select count(*) filter (where status = 'sent') as sent,
@@ -207,7 +207,7 @@ begin
   -- A send-time error (or an early ACK) that means the account is restricted flags the session.
   perform internal.flag_restricted_session(campaign.session_id, code) from unnest(counts.error_codes) code;
 
-  select * into campaign from wa_data.notification_campaigns where id = campaign.id;
+  select * into campaign from wa_data.notification_campaigns where session_id = campaign.session_id and id = campaign.id;
   return jsonb_build_object(
     'campaignId', campaign.id,
     'sent', counts.sent, 'failed', counts.failed, 'failedByEarlyAck', counts.failed_by_ack,

@@ -19,7 +19,8 @@ begin
       format('Campaign %s is %s: it cannot %s.', campaign.id, campaign.status, action),
       jsonb_build_object('status', campaign.status, 'action', action));
   end if;
-  update wa_data.notification_campaigns set status = next_status, updated_at = now() where id = campaign.id;
+  update wa_data.notification_campaigns set status = next_status, updated_at = now()
+  where session_id = campaign.session_id and id = campaign.id;
   return jsonb_build_object('campaignId', campaign.id, 'status', next_status);
 end
 $$;

@@ -5,8 +5,6 @@
 create or replace function api.sync_groups(jsonb) returns jsonb
 language plpgsql volatile security definer
 set search_path = pg_catalog, pg_temp
--- Generic plans from the first call: they do not depend on the values (docs/design.md).
-set plan_cache_mode = force_generic_plan
 as $$
 declare
   payload constant jsonb := $1;
@@ -19,6 +17,7 @@ declare
   incoming jsonb;
   result jsonb;
   out_of_scope jsonb;
+  parent_ids bigint[];
 begin
   if jsonb_typeof(payload) is distinct from 'object' then
     perform internal.raise_api_error(400, 'invalid_body',
@@ -99,6 +98,17 @@ begin
   select coalesce(jsonb_object_agg(c ->> 'jid', c - 'jid' - 'idx'), '{}') into incoming
   from jsonb_array_elements(compact) c;
 
+  -- Stored groups that are community parents now (found per element): their campaign rows keep
+  -- their history and let go of the group first (a plain foreign key: docs/citus.md).
+  parent_ids := array(
+    select p.id from jsonb_each(incoming) i
+    cross join lateral (select w2.id from wa_data.whatsapp_groups w2
+                        where w2.session_id = session and w2.group_jid = i.key limit 1) p
+    where (i.value ->> 'is_community')::boolean);
+  if cardinality(parent_ids) > 0 then
+    perform internal.release_groups(session, parent_ids);
+  end if;
+
   with classified as (
     select i.key as jid, i.value ->> 'name' as name, (i.value ->> 'participant_count')::integer as participant_count,
            (i.value ->> 'is_community_announce')::boolean as is_community_announce,
@@ -121,14 +131,11 @@ begin
                        where w2.session_id = session and w2.group_jid = i.key limit 1) w on true
     where not (i.value ->> 'is_community')::boolean
   ),
-  -- A group stored before it became a community parent is removed (found per element).
+  -- A group stored before it became a community parent is removed (found per element; its campaign
+  -- rows were let go of it first, below).
   removed_parents as (
     delete from wa_data.whatsapp_groups w
-    where w.id = any(array(
-      select p.id from jsonb_each(incoming) i
-      cross join lateral (select w2.id from wa_data.whatsapp_groups w2
-                          where w2.session_id = session and w2.group_jid = i.key limit 1) p
-      where (i.value ->> 'is_community')::boolean))
+    where w.session_id = session and w.id = any(parent_ids)
     returning w.id
   ),
   inserted as (
@@ -148,7 +155,7 @@ begin
         linked_parent_jid = incoming -> w.group_jid ->> 'linked_parent_jid',
         announce = (incoming -> w.group_jid ->> 'announce')::boolean,
         inactive_since = null, updated_at = now()
-    where w.id = any(array(select existing_id from classified where change in ('updated', 'reactivated')))
+    where w.session_id = session and w.id = any(array(select existing_id from classified where change in ('updated', 'reactivated')))
     returning w.id
   ),
   -- The session's active groups the payload does not name (parents it names are removed above).
@@ -160,7 +167,7 @@ begin
   ),
   session_row as (
     insert into wa_data.whatsapp_sessions (session_id, last_synced_at, group_count, last_synced_by)
-    values (session, now(), (select count(*) from classified), internal.api_key_id())
+    select session, now(), count(*), internal.api_key_id() from classified
     on conflict (session_id) do update
       set last_synced_at = excluded.last_synced_at, group_count = excluded.group_count,
           last_synced_by = excluded.last_synced_by

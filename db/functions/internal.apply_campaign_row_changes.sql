@@ -9,46 +9,55 @@ create or replace function internal.apply_campaign_row_changes(changes internal.
 returns void
 language plpgsql volatile
 set search_path = pg_catalog, pg_temp
-set plan_cache_mode = force_generic_plan
 as $$
+declare
+  session text;
+  -- One time for the call (and, on Citus, no now() inside CASE or COALESCE).
+  at_now constant timestamptz := now();
 begin
-  with delta as (
-    select campaign_id,
-           sum(n)::integer as total,
-           coalesce(sum(n) filter (where status = 'pending'), 0)::integer as pending,
-           coalesce(sum(n) filter (where status = 'sent'), 0)::integer as sent,
-           coalesce(sum(n) filter (where status = 'failed'), 0)::integer as failed,
-           coalesce(sum(n) filter (where status = 'cancelled'), 0)::integer as cancelled,
-           coalesce(sum(delivered), 0)::integer as delivered,
-           coalesce(sum(read), 0)::integer as read
-    from unnest(changes)
-    group by campaign_id
-  ),
-  locked as (
-    select c.id from wa_data.notification_campaigns c
-    where c.id in (select campaign_id from delta where (total, pending, sent, failed, cancelled, delivered, read) <> (0, 0, 0, 0, 0, 0, 0))
-    order by c.id
-    for no key update
-  )
-  update wa_data.notification_campaigns c
-  set total_groups  = c.total_groups + d.total,
-      pending_count = c.pending_count + d.pending,
-      sent_count    = c.sent_count + d.sent,
-      failed_count  = c.failed_count + d.failed,
-      cancelled_count = c.cancelled_count + d.cancelled,
-      delivered_count = c.delivered_count + d.delivered,
-      read_count    = c.read_count + d.read,
-      status = internal.campaign_status(c.status, c.pending_count + d.pending, c.sent_count + d.sent,
-                                        c.failed_count + d.failed, c.cancelled_count + d.cancelled),
-      -- When it reached a final status (retention counts from here); cleared if it left one.
-      -- (c.* is the locked, current row: never a second read of it, which could be older.)
-      finished_at = case when internal.campaign_status(c.status, c.pending_count + d.pending, c.sent_count + d.sent,
-                                                       c.failed_count + d.failed, c.cancelled_count + d.cancelled)
-                              = any(internal.final_values('CampaignStatus'))
-                         then coalesce(c.finished_at, now()) end,
-      updated_at = now()
-  from delta d
-  where d.campaign_id = c.id and c.id in (select id from locked);
+  -- One session at a time (a campaign is its session's: the statements name it, one shard group on
+  -- Citus, where this runs per shard from the trigger). Sessions in order, campaigns in id order.
+  for session in select distinct x.session_id from unnest(changes) x order by 1 loop
+    with delta as (
+      select campaign_id,
+             sum(n)::integer as total,
+             coalesce(sum(n) filter (where status = 'pending'), 0)::integer as pending,
+             coalesce(sum(n) filter (where status = 'sent'), 0)::integer as sent,
+             coalesce(sum(n) filter (where status = 'failed'), 0)::integer as failed,
+             coalesce(sum(n) filter (where status = 'cancelled'), 0)::integer as cancelled,
+             coalesce(sum(delivered), 0)::integer as delivered,
+             coalesce(sum(read), 0)::integer as read
+      from unnest(changes) x
+      where x.session_id = session
+      group by campaign_id
+    ),
+    locked as (
+      select c.id from wa_data.notification_campaigns c
+      where c.session_id = session
+        and c.id in (select campaign_id from delta where (total, pending, sent, failed, cancelled, delivered, read) <> (0, 0, 0, 0, 0, 0, 0))
+      order by c.id
+      for no key update
+    )
+    update wa_data.notification_campaigns c
+    set total_groups  = c.total_groups + d.total,
+        pending_count = c.pending_count + d.pending,
+        sent_count    = c.sent_count + d.sent,
+        failed_count  = c.failed_count + d.failed,
+        cancelled_count = c.cancelled_count + d.cancelled,
+        delivered_count = c.delivered_count + d.delivered,
+        read_count    = c.read_count + d.read,
+        status = internal.campaign_status(c.status, c.pending_count + d.pending, c.sent_count + d.sent,
+                                          c.failed_count + d.failed, c.cancelled_count + d.cancelled),
+        -- When it reached a final status (retention counts from here); cleared if it left one.
+        -- (c.* is the locked, current row: never a second read of it, which could be older.)
+        finished_at = case when internal.campaign_status(c.status, c.pending_count + d.pending, c.sent_count + d.sent,
+                                                         c.failed_count + d.failed, c.cancelled_count + d.cancelled)
+                                = any(internal.final_values('CampaignStatus'))
+                           then coalesce(c.finished_at, at_now) end,
+        updated_at = at_now
+    from delta d
+    where c.session_id = session and d.campaign_id = c.id and c.id in (select id from locked);
+  end loop;
 end
 $$;
 revoke all on function internal.apply_campaign_row_changes(internal.campaign_row_change[]) from public;

@@ -11,11 +11,13 @@ declare
   wanted constant bigint := internal.campaign_id(payload);
   campaign wa_data.notification_campaigns;
 begin
-  if lock then
+  -- Found by id, then (to lock it) by its whole key: a locking read names the session, which on
+  -- Citus is the campaign's shard (docs/citus.md).
+  select * into campaign from wa_data.notification_campaigns where notification_campaigns.id = wanted;
+  if found and lock then
     select * into campaign from wa_data.notification_campaigns
-    where notification_campaigns.id = wanted for no key update;
-  else
-    select * into campaign from wa_data.notification_campaigns where notification_campaigns.id = wanted;
+    where notification_campaigns.session_id = campaign.session_id and notification_campaigns.id = wanted
+    for no key update;
   end if;
   if not found then
     perform internal.raise_api_error(404, 'campaign_not_found', format('Campaign %s does not exist.', wanted));

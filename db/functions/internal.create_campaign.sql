@@ -3,8 +3,6 @@
 create or replace function internal.create_campaign(jsonb) returns jsonb
 language plpgsql volatile security definer
 set search_path = pg_catalog, pg_temp
--- Generic plans from the first call: they do not depend on the values (docs/design.md).
-set plan_cache_mode = force_generic_plan
 as $$
 declare
   payload constant jsonb := $1;
@@ -74,7 +72,7 @@ begin
   -- (Payload joins are per-element index lookups: see "Plans that do not depend on statistics"
   -- in docs/design.md. LIMIT 1 keeps each lookup a lookup: the planner cannot flatten it.)
   perform from wa_data.whatsapp_groups w
-  where w.id = any(array(
+  where w.session_id = session and w.id = any(array(
     select g.id from jsonb_array_elements_text(jids) j
     cross join lateral (select w2.id from wa_data.whatsapp_groups w2
                         where w2.session_id = session and w2.group_jid = j limit 1) g))
@@ -100,12 +98,14 @@ begin
   values (payload ->> 'name', payload ->> 'message', session, initial_status, internal.api_key_id())
   returning id into new_id;
 
-  -- One statement for any number of groups; the totals trigger runs once for all of them.
+  -- One statement for any number of groups; the totals trigger runs once for all of them. Each
+  -- group found by its key (session, jid): an index probe per element of the array, whatever the
+  -- statistics (an INSERT … SELECT that Citus routes to the session's shard; a lateral LIMIT over
+  -- the payload it cannot).
   insert into wa_data.notification_campaign_groups (campaign_id, group_id, group_jid, group_name, session_id)
   select new_id, w.id, w.group_jid, w.name, w.session_id
-  from jsonb_array_elements_text(jids) j
-  cross join lateral (select w2.id, w2.group_jid, w2.name, w2.session_id from wa_data.whatsapp_groups w2
-                      where w2.session_id = session and w2.group_jid = j limit 1) w;
+  from wa_data.whatsapp_groups w
+  where w.session_id = session and w.group_jid = any(array(select jsonb_array_elements_text(jids)));
   get diagnostics total = row_count;
 
   return jsonb_build_object('campaignId', new_id, 'totalGroups', total, 'status', initial_status);

@@ -14,8 +14,6 @@
 create or replace function internal.evolution_webhook(body jsonb) returns jsonb
 language plpgsql volatile security definer
 set search_path = pg_catalog, pg_temp
--- Generic plans from the first call: they do not depend on the values (docs/design.md).
-set plan_cache_mode = force_generic_plan
 as $$
 declare
   event text := lower(replace(body ->> 'event', '_', '.'));

@@ -9,7 +9,6 @@
 create or replace function internal.note_gateway(sessions text[], gateway text) returns void
 language plpgsql volatile
 set search_path = pg_catalog, pg_temp
-set plan_cache_mode = force_generic_plan
 as $$
 begin
   update wa_data.whatsapp_sessions s set gateway = note_gateway.gateway, gateway_seen_at = now()

@@ -20,34 +20,82 @@ as $$
 declare
   n jsonb := '{}'::jsonb;
   c bigint;
-  ids text[] := '{}'::text[];
+  locks bigint := 0;
+  ids text[];
   gone text[];
   more boolean := false;
   skipped bigint[] := '{}'::bigint[];
   budget bigint := batch;
+  -- What each kind may still delete in this step (at most `batch` rows of each kind).
+  left_settled bigint := batch;
+  left_expired bigint := batch;
+  left_status bigint := batch;
+  s text;
   k record;
   horizon constant jsonb := (select jsonb_object_agg(p.kind, at - p.keep) from internal.retention_policy p);
+  settled_before constant timestamptz := (horizon ->> 'inbox_settled')::timestamptz;
+  expired_before constant timestamptz := (horizon ->> 'inbox_expired')::timestamptz;
+  status_before constant timestamptz := (horizon ->> 'status_inbox')::timestamptz;
+  finished_before constant timestamptz := (horizon ->> 'finished_campaigns')::timestamptz;
 begin
-  with d as (
-    delete from wa_data.message_error_inbox i
-    where i.id = any(array(
-      select x.id from wa_data.message_error_inbox x
-      where x.received_at < (horizon ->> 'inbox_settled')::timestamptz
-        and (x.outcome in ('applied', 'duplicate') or x.matched_at is not null)
-      limit batch for update skip locked))
-    returning i.message_id)
-  select count(*), coalesce(array_agg(message_id), '{}') into c, gone from d;
-  n := n || jsonb_build_object('inbox_settled', c); more := more or c >= batch; ids := ids || gone;
+  -- The inboxes one session at a time (each statement names its session: one shard group on
+  -- Citus), only the sessions that have rows old enough (found by the time indexes).
+  for s in
+    select x.session_id from wa_data.message_error_inbox x
+    where x.received_at < settled_before and (x.outcome in ('applied', 'duplicate') or x.matched_at is not null)
+    union
+    select x.session_id from wa_data.message_error_inbox x where x.expired_at < expired_before
+    union
+    select x.session_id from wa_data.message_status_inbox x where x.updated_at < status_before
+    order by 1
+  loop
+    ids := '{}';
+    with d as (
+      delete from wa_data.message_error_inbox i
+      where i.session_id = s and i.id = any(array(
+        select x.id from wa_data.message_error_inbox x
+        where x.session_id = s and x.received_at < settled_before
+          and (x.outcome in ('applied', 'duplicate') or x.matched_at is not null)
+        limit left_settled for update skip locked))
+      returning i.message_id)
+    select count(*), coalesce(array_agg(message_id), '{}') into c, gone from d;
+    left_settled := left_settled - c; ids := ids || gone;
 
-  with d as (
-    delete from wa_data.message_error_inbox i
-    where i.id = any(array(
-      select x.id from wa_data.message_error_inbox x
-      where x.expired_at < (horizon ->> 'inbox_expired')::timestamptz
-      limit batch for update skip locked))
-    returning i.message_id)
-  select count(*), coalesce(array_agg(message_id), '{}') into c, gone from d;
-  n := n || jsonb_build_object('inbox_expired', c); more := more or c >= batch; ids := ids || gone;
+    with d as (
+      delete from wa_data.message_error_inbox i
+      where i.session_id = s and i.id = any(array(
+        select x.id from wa_data.message_error_inbox x
+        where x.session_id = s and x.expired_at < expired_before
+        limit left_expired for update skip locked))
+      returning i.message_id)
+    select count(*), coalesce(array_agg(message_id), '{}') into c, gone from d;
+    left_expired := left_expired - c; ids := ids || gone;
+
+    with d as (
+      delete from wa_data.message_status_inbox i
+      where i.session_id = s and i.id = any(array(
+        select x.id from wa_data.message_status_inbox x
+        where x.session_id = s and x.updated_at < status_before
+        limit left_status for update skip locked))
+      returning i.message_id)
+    select count(*), coalesce(array_agg(message_id), '{}') into c, gone from d;
+    left_status := left_status - c; ids := ids || gone;
+
+    -- Lock rows of the inbox entries just deleted, unless a campaign row has that message id.
+    delete from wa_data.message_id_locks l
+    where l.session_id = s and l.message_id = any(array(
+      select m.message_id from wa_data.message_id_locks m
+      where m.session_id = s and m.message_id = any(ids)
+        and m.message_id not in (select r.message_id from wa_data.notification_campaign_groups r
+                                 where r.session_id = s and r.message_id = any(ids))
+      for update skip locked));
+    get diagnostics c = row_count;
+    locks := locks + c;
+    exit when left_settled <= 0 and left_expired <= 0 and left_status <= 0;
+  end loop;
+  n := n || jsonb_build_object('inbox_settled', batch - left_settled, 'inbox_expired', batch - left_expired,
+                               'status_inbox', batch - left_status);
+  more := more or left_settled <= 0 or left_expired <= 0 or left_status <= 0;
 
   delete from wa_data.message_error_quarantine q
   where q.id = any(array(
@@ -65,30 +113,11 @@ begin
   get diagnostics c = row_count;
   n := n || jsonb_build_object('quarantine_unresolved', c); more := more or c >= batch;
 
-  with d as (
-    delete from wa_data.message_status_inbox s
-    where s.id = any(array(
-      select x.id from wa_data.message_status_inbox x
-      where x.updated_at < (horizon ->> 'status_inbox')::timestamptz
-      limit batch for update skip locked))
-    returning s.message_id)
-  select count(*), coalesce(array_agg(message_id), '{}') into c, gone from d;
-  n := n || jsonb_build_object('status_inbox', c); more := more or c >= batch; ids := ids || gone;
-
-  -- Lock rows of the inbox entries just deleted, unless a campaign row has that message id.
-  delete from wa_data.message_id_locks l
-  where l.message_id = any(array(
-    select m.message_id from wa_data.message_id_locks m
-    where m.message_id = any(ids)
-      and not exists (select from wa_data.notification_campaign_groups r where r.message_id = m.message_id)
-    for update skip locked));
-  get diagnostics c = row_count;
-
   -- Finished campaigns, oldest first, each with all its rows (no total is ever left unequal to its
   -- rows), each in a subtransaction of its own.
   for k in
-    select f.id, f.total_groups from wa_data.notification_campaigns f
-    where f.finished_at < (horizon ->> 'finished_campaigns')::timestamptz
+    select f.id, f.session_id, f.total_groups from wa_data.notification_campaigns f
+    where f.finished_at < finished_before
       and f.status = any(internal.final_values('CampaignStatus'))
       and f.id <> all(skip)
     order by f.finished_at, f.id
@@ -100,17 +129,22 @@ begin
     end if;
     begin
       ids := array(select r.message_id from wa_data.notification_campaign_groups r
-                   where r.campaign_id = k.id and r.message_id is not null);
-      perform internal.lock_message_ids(ids);
-      perform from wa_data.notification_campaign_groups r where r.campaign_id = k.id order by r.id for update;
+                   where r.session_id = k.session_id and r.campaign_id = k.id and r.message_id is not null);
+      perform internal.lock_message_ids(k.session_id, ids);
+      perform from wa_data.notification_campaign_groups r
+      where r.session_id = k.session_id and r.campaign_id = k.id order by r.id for update;
+      -- The inbox keeps its entries of these rows (until its own retention), without the reference.
+      update wa_data.message_error_inbox i set campaign_group_id = null
+      where i.session_id = k.session_id and i.campaign_group_id = any(array(
+        select r.id from wa_data.notification_campaign_groups r where r.session_id = k.session_id and r.campaign_id = k.id));
       -- Read again under its lock: still finished long enough ago (it may have been pruned, or a
       -- late error may have moved it between final statuses: still final).
       delete from wa_data.notification_campaigns f
-      where f.id = k.id and f.finished_at < (horizon ->> 'finished_campaigns')::timestamptz
+      where f.session_id = k.session_id and f.id = k.id and f.finished_at < finished_before
         and f.status = any(internal.final_values('CampaignStatus'));
       if found then
-        delete from wa_data.message_id_locks l where l.message_id = any(ids);
-        c := c + cardinality(ids);
+        delete from wa_data.message_id_locks l where l.session_id = k.session_id and l.message_id = any(ids);
+        locks := locks + cardinality(ids);
         n := n || jsonb_build_object('finished_campaigns', coalesce((n ->> 'finished_campaigns')::integer, 0) + 1);
         budget := budget - greatest(k.total_groups, 1);
       end if;
@@ -119,7 +153,7 @@ begin
     end;
   end loop;
   return n || jsonb_build_object('finished_campaigns', coalesce((n ->> 'finished_campaigns')::integer, 0),
-                                 'message_id_locks', c, 'skippedCampaigns', to_jsonb(skipped), 'more', more);
+                                 'message_id_locks', locks, 'skippedCampaigns', to_jsonb(skipped), 'more', more);
 end
 $$;
 revoke all on function internal.prune_step(timestamptz, integer, bigint[]) from public;

@@ -6,8 +6,6 @@
 create or replace function internal.record_message_error(payload jsonb, source text default 'direct') returns jsonb
 language plpgsql volatile security definer
 set search_path = pg_catalog, pg_temp
--- Generic plans from the first call: they do not depend on the values (docs/design.md).
-set plan_cache_mode = force_generic_plan
 as $$
 declare
   events jsonb;
@@ -17,11 +15,14 @@ declare
   result jsonb;
   restricted internal.error_event[];
   sessions text[];
-  -- The sessions the calling key may act on (null: every session): an event that names none is
-  -- resolved within them after the locks (internal.event_session).
+  -- The sessions the calling key may act on (null: every session). An event that names no session
+  -- is the key's when the key is bound to one; else it cannot be routed (quarantined).
   scope constant text[] := internal.session_scope();
+  session text;
   -- The key making this call: what every stored row records as its author.
   key_id constant bigint := internal.api_key_id();
+  -- One time for every row this call writes (and, on Citus, no now() inside CASE or COALESCE).
+  at_now constant timestamptz := now();
 begin
   -- A key bound to sessions posts for those only; a body naming another is refused whole and
   -- not stored (it is not this key's to send).
@@ -39,89 +40,85 @@ begin
 
   -- Parse once.
   parsed := array(
-    select (e.idx::integer, e.ev, octet_length(e.ev::text), p.session_id, p.message_id, p.group_jid, p.error_code,
-            p.error_message, p.at, p.problem_code, p.problem)::internal.error_event
+    select (e.idx::integer, e.ev, octet_length(e.ev::text), x.session_id, p.message_id, p.group_jid, p.error_code,
+            p.error_message, p.at, coalesce(p.problem_code, x.problem_code), coalesce(p.problem, x.problem))::internal.error_event
     from jsonb_array_elements(events) with ordinality e(ev, idx)
     cross join lateral internal.parse_message_error(e.ev) p
+    cross join lateral internal.event_session(p.session_id, scope) x
     order by e.idx);
 
-  -- Locks first, in their own statement: the statements below take their snapshot after they are
-  -- granted, so they see what a concurrent send record committed.
-  perform internal.lock_message_ids(array(select p.message_id from unnest(parsed) p where p.problem_code is null));
-  -- A key bound to sessions: each event that names none gets its session, decided after the locks.
-  if scope is not null then
-    parsed := array(
-      select (p.idx, p.raw, p.bytes, s.session_id, p.message_id, p.group_jid, p.error_code, p.error_message, p.at,
-              coalesce(p.problem_code, s.problem_code), coalesce(p.problem, s.problem))::internal.error_event
-      from unnest(parsed) p
-      cross join lateral internal.event_session(p.session_id, p.message_id, scope) s
-      order by p.idx);
-  end if;
+  -- Locks first, in their own statement per session (sessions in order, ids in order within
+  -- each): the statements below take their snapshot after they are granted, so they see what a
+  -- concurrent send record committed.
+  perform internal.lock_message_ids(l.session_id, l.ids)
+  from (select p.session_id, array_agg(p.message_id) as ids from unnest(parsed) p
+        where p.problem_code is null group by p.session_id order by p.session_id) l;
 
-  -- Then decide. A message id names at most one row (unique); the session and group, when given,
-  -- must agree. Within one batch the first event for a sent row applies; later ones are duplicates.
-  with decided as materialized (
-    select p.*, r.id as row_id, r.campaign_id,
-           r.status = 'sent' and row_number() over (partition by r.id order by p.idx) = 1 as first
-    from unnest(parsed) p
-    left join lateral (select r2.id, r2.status, r2.campaign_id from wa_data.notification_campaign_groups r2
-                       where r2.message_id = p.message_id
-                         and (p.session_id is null or r2.session_id = p.session_id)
-                         and (p.group_jid is null or r2.group_jid = p.group_jid)
-                       limit 1) r on true
-    where p.problem_code is null
-  ),
-  -- The rows by primary key, one index probe per event that applies.
-  applied as (
-    update wa_data.notification_campaign_groups r
-    set status = 'failed', error_code = d.error_code, error_message = d.error_message,
-        failed_at = internal.not_before(coalesce(d.at, now()), r.sent_at), updated_at = now()
-    from decided d
-    where d.first and r.id = d.row_id and r.status = 'sent'
-    returning d.idx
-  ),
-  -- A FULL JOIN is always hashed or merged: never a pass over the applied events for each event.
-  outcomes as materialized (
-    select d.*, case when a.idx is not null then 'applied' when d.row_id is not null then 'duplicate'
-                     else 'pending_match' end as outcome
-    from decided d full join applied a on a.idx = d.idx
-  ),
-  inboxed as (
-    insert into wa_data.message_error_inbox
-      (session_id, message_id, group_jid, error_code, error_message, raw, raw_bytes, outcome, campaign_id, campaign_group_id,
-       api_key_id)
-    select session_id, message_id, group_jid, error_code, error_message, internal.raw_event(raw), bytes,
-           outcome, campaign_id, row_id, key_id
-    from outcomes order by idx
-    returning 1
-  )
-  select array(
-           select (o.idx, jsonb_build_object('index', o.idx - 1, 'messageId', o.message_id, 'outcome', o.outcome,
-                                             'campaignId', o.campaign_id)
-                          || case when o.bytes > internal.limit('rawEventBytes') then '{"truncated": true}'::jsonb else '{}' end,
-                   null, null, null)::internal.event_answer
-           from outcomes o
-           union all
-           -- Refused: answered by internal.answer_events.
-           select (p.idx, null, p.problem_code, p.problem, p.raw)::internal.event_answer
-           from unnest(parsed) p where p.problem_code is not null),
-         -- Events whose code restricts their account (rare: flagged below).
-         array(select (o.idx, null, null, o.session_id, o.message_id, null, o.error_code, null, null, null, null)::internal.error_event
-               from outcomes o where exists (select from wa_data.restricting_error_codes rc where rc.code = o.error_code)
-               order by o.idx),
-         -- The sessions that posted (for the CRM).
-         (select array_agg(distinct o.session_id) from outcomes o where o.session_id is not null)
-    into answers, restricted, sessions;
+  -- Then decide, one session at a time: every statement names its session, so each runs within
+  -- one shard group on Citus (docs/citus.md). A message id names at most one row of its session
+  -- (unique); the group, when given, must agree. Within one batch the first event for a sent row
+  -- applies; later ones are duplicates.
+  answers := '{}';
+  restricted := '{}';
+  for session in select distinct p.session_id from unnest(parsed) p where p.problem_code is null order by 1 loop
+    with decided as materialized (
+      select p.*, r.id as row_id, r.campaign_id,
+             r.status = 'sent' and row_number() over (partition by r.id order by p.idx) = 1 as first
+      from unnest(parsed) p
+      left join lateral (select r2.id, r2.status, r2.campaign_id from wa_data.notification_campaign_groups r2
+                         where r2.session_id = session and r2.message_id = p.message_id
+                           and (p.group_jid is null or r2.group_jid = p.group_jid)
+                         limit 1) r on true
+      where p.problem_code is null and p.session_id = session
+    ),
+    -- The rows by primary key, one index probe per event that applies.
+    applied as (
+      update wa_data.notification_campaign_groups r
+      set status = 'failed', error_code = d.error_code, error_message = d.error_message,
+          failed_at = internal.not_before(coalesce(d.at, at_now), r.sent_at), updated_at = at_now
+      from decided d
+      where r.session_id = session and d.first and r.id = d.row_id and r.status = 'sent'
+      returning d.idx
+    ),
+    -- A FULL JOIN is always hashed or merged: never a pass over the applied events for each event.
+    outcomes as materialized (
+      select d.*, case when a.idx is not null then 'applied' when d.row_id is not null then 'duplicate'
+                       else 'pending_match' end as outcome
+      from decided d full join applied a on a.idx = d.idx
+    ),
+    inboxed as (
+      insert into wa_data.message_error_inbox
+        (session_id, message_id, group_jid, error_code, error_message, raw, raw_bytes, outcome, campaign_id, campaign_group_id,
+         api_key_id)
+      select session, message_id, group_jid, error_code, error_message, internal.raw_event(raw), bytes,
+             outcome, campaign_id, row_id, key_id
+      from outcomes order by idx
+      returning 1
+    )
+    select answers || array(
+             select (o.idx, jsonb_build_object('index', o.idx - 1, 'messageId', o.message_id, 'outcome', o.outcome,
+                                               'campaignId', o.campaign_id)
+                            || case when o.bytes > internal.limit('rawEventBytes') then '{"truncated": true}'::jsonb else '{}' end,
+                     null, null, null)::internal.event_answer
+             from outcomes o),
+           -- Events whose code restricts their account (rare: flagged below).
+           restricted || array(
+             select (o.idx, null, null, session, o.message_id, null, o.error_code, null, null, null, null)::internal.error_event
+             from outcomes o where o.error_code in (select rc.code from wa_data.restricting_error_codes rc)
+             order by o.idx)
+      into answers, restricted;
+    sessions := sessions || session;
+  end loop;
+  -- Refused: answered by internal.answer_events.
+  answers := answers || array(select (p.idx, null, p.problem_code, p.problem, p.raw)::internal.event_answer
+                              from unnest(parsed) p where p.problem_code is not null);
 
   result := internal.answer_events('record_message_error', answers, array['applied', 'duplicate', 'pending_match', 'quarantined']);
 
-  -- An error that means the account itself is restricted flags its session (the event's, or the
-  -- one of the row the message id names; within the key's sessions, as resolved above).
+  -- An error that means the account itself is restricted flags its session.
   if cardinality(restricted) > 0 then
-    perform internal.flag_restricted_session(coalesce(p.session_id, r.session_id), p.error_code)
+    perform internal.flag_restricted_session(p.session_id, p.error_code)
     from unnest(restricted) p
-    left join lateral (select r2.session_id from wa_data.notification_campaign_groups r2
-                       where r2.message_id = p.message_id limit 1) r on true
     order by p.idx;
   end if;
   if sessions is not null then

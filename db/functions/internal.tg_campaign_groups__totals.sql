@@ -17,24 +17,24 @@ begin
   end if;
   -- Static SQL per event (transition tables exist only for their own event, and a branch not
   -- taken is never planned): plans are cached, unlike EXECUTE format(...). Each statement folds
-  -- the changed rows to (campaign, status, ±rows, ±delivered, ±read) before handing them on.
+  -- the changed rows to (campaign, status, ±rows, ±delivered, ±read, session) before handing them on.
   if tg_op = 'INSERT' then
     perform internal.apply_campaign_row_changes(array(
-      select (campaign_id, status, count(*), count(delivered_at), count(read_at))::internal.campaign_row_change
-      from new_rows group by campaign_id, status));
+      select (campaign_id, status, count(*), count(delivered_at), count(read_at), session_id)::internal.campaign_row_change
+      from new_rows group by campaign_id, status, session_id));
   elsif tg_op = 'DELETE' then
     perform internal.apply_campaign_row_changes(array(
-      select (campaign_id, status, -count(*), -count(delivered_at), -count(read_at))::internal.campaign_row_change
-      from old_rows group by campaign_id, status));
+      select (campaign_id, status, -count(*), -count(delivered_at), -count(read_at), session_id)::internal.campaign_row_change
+      from old_rows group by campaign_id, status, session_id));
   else
     perform internal.apply_campaign_row_changes(array(
-      select (campaign_id, status, sum(n), sum(delivered), sum(read))::internal.campaign_row_change
-      from (select campaign_id, status, 1 as n, (delivered_at is not null)::int as delivered, (read_at is not null)::int as read
+      select (campaign_id, status, sum(n), sum(delivered), sum(read), session_id)::internal.campaign_row_change
+      from (select campaign_id, session_id, status, 1 as n, (delivered_at is not null)::int as delivered, (read_at is not null)::int as read
             from new_rows
             union all
-            select campaign_id, status, -1, -(delivered_at is not null)::int, -(read_at is not null)::int
+            select campaign_id, session_id, status, -1, -(delivered_at is not null)::int, -(read_at is not null)::int
             from old_rows) changed
-      group by campaign_id, status));
+      group by campaign_id, status, session_id));
   end if;
   return null;
 end

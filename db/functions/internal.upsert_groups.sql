@@ -8,8 +8,6 @@
 create or replace function internal.upsert_groups(session text, groups jsonb, complete boolean) returns jsonb
 language plpgsql volatile security definer
 set search_path = pg_catalog, pg_temp
--- Generic plans from the first call: they do not depend on the values (docs/design.md).
-set plan_cache_mode = force_generic_plan
 as $$
 declare
   -- Valid entries keyed by JID (the last one wins within a body).
@@ -19,6 +17,8 @@ declare
   upserted integer := 0;
   updated integer := 0;
   removed integer;
+  parent_ids bigint[];
+  at_now constant timestamptz := now();
 begin
   with checked as (
     -- The one set of group rules (internal.group_problem), as for api.sync_groups.
@@ -40,14 +40,19 @@ begin
     perform internal.keep_in_quarantine('evolution_webhook', problems);
   end if;
 
-  -- Parents: removed if stored (found per element), never stored.
-  delete from wa_data.whatsapp_groups w
-  where w.id = any(array(
+  -- Parents: removed if stored (found per element; their campaign rows let go of them first), never
+  -- stored.
+  parent_ids := array(
     select p.id from jsonb_each(incoming) i
     cross join lateral (select w2.id from wa_data.whatsapp_groups w2
                         where w2.session_id = session and w2.group_jid = i.key limit 1) p
-    where (i.value ->> 'isCommunity')::boolean));
-  get diagnostics removed = row_count;
+    where (i.value ->> 'isCommunity')::boolean);
+  removed := 0;
+  if cardinality(parent_ids) > 0 then
+    perform internal.release_groups(session, parent_ids);
+    delete from wa_data.whatsapp_groups w where w.session_id = session and w.id = any(parent_ids);
+    get diagnostics removed = row_count;
+  end if;
 
   if complete then
     insert into wa_data.whatsapp_groups as w
@@ -63,7 +68,7 @@ begin
     on conflict (session_id, group_jid) do update
       set name = excluded.name, participant_count = excluded.participant_count,
           is_community_announce = excluded.is_community_announce, linked_parent_jid = excluded.linked_parent_jid,
-          announce = excluded.announce, inactive_since = null, updated_at = now();
+          announce = excluded.announce, inactive_since = null, updated_at = at_now;
     get diagnostics upserted = row_count;
   else
     update wa_data.whatsapp_groups w
@@ -72,8 +77,8 @@ begin
         is_community_announce = coalesce((incoming -> w.group_jid ->> 'isCommunityAnnounce')::boolean, w.is_community_announce),
         linked_parent_jid = coalesce(nullif(incoming -> w.group_jid ->> 'linkedParent', ''), w.linked_parent_jid),
         announce = coalesce((incoming -> w.group_jid ->> 'announce')::boolean, w.announce),
-        updated_at = now()
-    where w.id = any(array(
+        updated_at = at_now
+    where w.session_id = session and w.id = any(array(
       select p.id from jsonb_each(incoming) i
       cross join lateral (select w2.id from wa_data.whatsapp_groups w2
                           where w2.session_id = session and w2.group_jid = i.key limit 1) p

@@ -26,8 +26,6 @@ create or replace function internal.waha_webhook(raw text, body jsonb, signature
                                                  check_signature boolean default true) returns jsonb
 language plpgsql volatile security definer
 set search_path = pg_catalog, pg_temp
--- Generic plans from the first call: they do not depend on the values (docs/design.md).
-set plan_cache_mode = force_generic_plan
 as $$
 declare
   -- The session's own key, else the key for every session ('*'), else none.
@@ -37,6 +35,8 @@ declare
   event text := body ->> 'event';
   session text := body ->> 'session';
   p jsonb := body -> 'payload';
+  -- One time for the call (and, on Citus, no now() inside an upsert's SET).
+  at_now constant timestamptz := now();
   id text := body #>> '{payload,id}';
   receipt jsonb := body #> '{payload,_data,receipt}';
   ack integer;
@@ -150,7 +150,7 @@ begin
       set name = coalesce(excluded.name, w.name),
           participant_count = case when jsonb_typeof(p #> '{group,participants}') = 'array'
                                    then excluded.participant_count else w.participant_count end,
-          updated_at = now()
+          updated_at = at_now
     returning (xmax = 0) into inserted;
     return jsonb_build_object('event', event, 'outcome', 'recorded', 'groups',
       jsonb_build_object('inserted', case when inserted then 1 else 0 end, 'updated', case when inserted then 0 else 1 end));

@@ -14,7 +14,7 @@ $$, array[
   'internal.conforms(text,text)', 'internal.is_error_code(jsonb)', 'internal.error_code(jsonb)',
   'internal.parse_message_error(jsonb)', 'internal.parse_message_status(jsonb)', 'internal.message_id_parts(text)',
   'internal.group_problem(jsonb)',
-  'internal.event_session(text,text,text[])', 'internal.event_time(jsonb)',
+  'internal.event_session(text,text[])', 'internal.event_time(jsonb)',
   'internal.not_before(timestamp with time zone,timestamp with time zone)',
   -- PostgREST tells the pre-request hook the request's schema through search_path:
   'internal.pre_request()',

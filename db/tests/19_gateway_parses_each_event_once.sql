@@ -1,6 +1,6 @@
 -- Gateway and CRM: parse once, then decide (issue 25.1). A batch of error ACKs, delivery progress
 -- or send records reads each event once: its message id goes through internal.message_id_parts once, the event through
--- its parser once, and a key bound to sessions resolves its session once (after the locks), however
+-- its parser once, and its session is resolved once (the one it names, or its key's), however
 -- many statements then lock, decide, store and answer. Counted with track_functions = all; the
 -- rules are made non-inlinable for the count (ALTER ... SET, rolled back with the test): their
 -- bodies are the real ones, and inlined calls would not be counted.
@@ -15,7 +15,7 @@ set local track_functions = 'all';
 alter function internal.message_id_parts(text) set search_path = pg_catalog, pg_temp;
 alter function internal.parse_message_error(jsonb) set search_path = pg_catalog, pg_temp;
 alter function internal.parse_message_status(jsonb) set search_path = pg_catalog, pg_temp;
-alter function internal.event_session(text, text, text[]) set search_path = pg_catalog, pg_temp;
+alter function internal.event_session(text, text[]) set search_path = pg_catalog, pg_temp;
 
 -- Calls so far in this transaction, and calls since the last mark.
 create temp table marks (funcid oid primary key, calls bigint);
@@ -65,14 +65,14 @@ select is((select array_agg(e ->> 'outcome' order by i) from jsonb_array_element
 select is((select restricted_code::int from whatsapp_sessions where session_id = 'wa_once'), 463, '… the restricting code flags its session');
 select is(pg_temp.calls_since('internal.parse_message_error(jsonb)'), 5::bigint, 'five error ACKs: each parsed once');
 select is(pg_temp.calls_since('internal.message_id_parts(text)'), 5::bigint, '… each message id parsed once');
-select is(pg_temp.calls_since('internal.event_session(text,text,text[])'), 0::bigint, '… an unscoped key resolves no session');
+select is(pg_temp.calls_since('internal.event_session(text,text[])'), 5::bigint, '… each event''s session resolved once');
 
 -- Delivery progress: three events (one refused).
 select pg_temp.mark();
 select from tests.act_as('gateway');
 select from set_config('tests.r2', api.record_message_status(jsonb_build_object('events', jsonb_build_array(
   '{"sessionId": "wa_once", "messageId": "MSG3", "status": "delivered"}'::jsonb,
-  jsonb_build_object('messageId', format('true_%s_MSG3', tests.jid(3)), 'status', 'read'),
+  jsonb_build_object('sessionId', 'wa_once', 'messageId', format('true_%s_MSG3', tests.jid(3)), 'status', 'read'),
   '{"sessionId": "wa_once", "messageId": "MSG4", "status": "lost"}'::jsonb)))::text, true);
 select from tests.act_as_admin();
 select is((select array_agg(e ->> 'outcome' order by i) from jsonb_array_elements(current_setting('tests.r2')::jsonb -> 'results') with ordinality x(e, i)),
@@ -81,7 +81,8 @@ select isnt((select read_at from notification_campaign_groups where message_id =
 select is(pg_temp.calls_since('internal.parse_message_status(jsonb)'), 3::bigint, 'three progress events: each parsed once');
 select is(pg_temp.calls_since('internal.message_id_parts(text)'), 3::bigint, '… each message id parsed once');
 
--- A key bound to two sessions, events that name none: each session resolved once, after the locks.
+-- A key bound to two sessions: an event that names its session is routed, one that names none cannot
+-- be (session_required); each event's session resolved once.
 select from internal.create_api_key('wak_test_once_0123456789abcdef0123456789abcdef01', 'gateway', 't-once', array['wa_once', 'wa_else']);
 select from tests.act_as('anon');
 select from tests.with_headers('{"x-api-key": "wak_test_once_0123456789abcdef0123456789abcdef01"}', '/rpc/record_message_error');
@@ -90,18 +91,18 @@ select from tests.act_as_admin();
 select pg_temp.mark();
 select from tests.act_as('gateway');
 select from set_config('tests.r3', api.record_message_error(
-  '{"events": [{"messageId": "MSG4", "errorCode": 420}, {"messageId": "NOWHERE"}]}'::jsonb)::text, true);
+  '{"events": [{"sessionId": "wa_once", "messageId": "MSG4", "errorCode": 420}, {"messageId": "NOWHERE"}]}'::jsonb)::text, true);
 select from tests.act_as_admin();
 select is((select array_agg(coalesce(e ->> 'code', e ->> 'outcome') order by i) from jsonb_array_elements(current_setting('tests.r3')::jsonb -> 'results') with ordinality x(e, i)),
-  array['applied', 'session_required'], 'scoped key: the row''s session is found, an unknown id is refused');
-select is(pg_temp.calls_since('internal.event_session(text,text,text[])'), 2::bigint, '… each event''s session resolved once');
+  array['applied', 'session_required'], 'scoped key: the named session is used, an event naming none is refused');
+select is(pg_temp.calls_since('internal.event_session(text,text[])'), 2::bigint, '… each event''s session resolved once');
 select is(pg_temp.calls_since('internal.message_id_parts(text)'), 2::bigint, '… each message id parsed once');
 
 select pg_temp.mark();
 select from tests.act_as('gateway');
-select from api.record_message_status('{"events": [{"messageId": "MSG4", "status": "delivered"}, {"messageId": "NOWHERE", "status": "read"}]}'::jsonb);
+select from api.record_message_status('{"events": [{"sessionId": "wa_once", "messageId": "MSG4", "status": "delivered"}, {"messageId": "NOWHERE", "status": "read"}]}'::jsonb);
 select from tests.act_as_admin();
-select is(pg_temp.calls_since('internal.event_session(text,text,text[])'), 2::bigint, 'scoped progress: each event''s session resolved once');
+select is(pg_temp.calls_since('internal.event_session(text,text[])'), 2::bigint, 'scoped progress: each event''s session resolved once');
 \else
 select skip('track_functions cannot be set by ' || current_user || ' (a superuser setting): calls not counted here', 16);
 \endif

@@ -41,7 +41,7 @@ select is((select (outcome, resolution)::text from message_error_inbox where mes
 -- No errorCode and no errorMessage: still applied. WAHA ids are unwrapped.
 select from tests.act_as('gateway');
 select is(
-  api.record_message_error(format('{"messageId": "true_%s_MSG2_5511900000001@c.us"}', tests.jid(2))::jsonb)
+  api.record_message_error(format('{"sessionId": "wa_a", "messageId": "true_%s_MSG2_5511900000001@c.us"}', tests.jid(2))::jsonb)
     -> 'results' -> 0 ->> 'outcome', 'applied', 'a WAHA-style id without a code is unwrapped and applied');
 select from tests.act_as_admin();
 select is((select (status, error_code)::text from notification_campaign_groups where message_id = 'MSG2'),
@@ -52,8 +52,8 @@ select from tests.mark_sent((select id from c), 4, 4);
 select from tests.act_as('gateway');
 select is(
   (select jsonb_agg(r ->> 'outcome') from jsonb_array_elements(api.record_message_error(
-    '{"events": [{"messageId": "MSG4", "errorCode": 420}, {"messageId": "MSG4", "errorCode": 421},
-                 {"messageId": "NOPE"}]}') -> 'results') r),
+    '{"events": [{"sessionId": "wa_a", "messageId": "MSG4", "errorCode": 420}, {"sessionId": "wa_a", "messageId": "MSG4", "errorCode": 421},
+                 {"sessionId": "wa_a", "messageId": "NOPE"}]}') -> 'results') r),
   '["applied", "duplicate", "pending_match"]'::jsonb, 'a batch answers per event, in order');
 select from tests.act_as_admin();
 select is((select error_code::int from notification_campaign_groups where message_id = 'MSG4'), 420,
@@ -61,7 +61,7 @@ select is((select error_code::int from notification_campaign_groups where messag
 
 -- A group that does not match the row's group leaves it alone.
 select is(
-  api.record_message_error(format('{"messageId": "MSG4", "groupJid": "%s"}', tests.jid(9))::jsonb)
+  api.record_message_error(format('{"sessionId": "wa_a", "messageId": "MSG4", "groupJid": "%s"}', tests.jid(9))::jsonb)
     -> 'results' -> 0 ->> 'outcome', 'pending_match', 'an ACK with another group does not touch the row');
 
 select is((select count(*)::int from message_error_inbox), 8, 'every ACK is in the inbox');

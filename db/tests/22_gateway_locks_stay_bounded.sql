@@ -29,7 +29,7 @@ select from api.record_message_error(jsonb_build_object('events',
   (select jsonb_agg(jsonb_build_object('sessionId', 'wa_locks', 'messageId', 'L' || i, 'errorCode', 420)) from generate_series(11, 1000) i)));
 insert into n select 'acks 1000', pg_temp.my_locks();
 select from api.record_message_error(jsonb_build_object('events',
-  (select jsonb_agg(jsonb_build_object('messageId', 'EARLY' || i)) from generate_series(1, 1000) i)));
+  (select jsonb_agg(jsonb_build_object('sessionId', 'wa_locks', 'messageId', 'EARLY' || i)) from generate_series(1, 1000) i)));
 insert into n select 'early acks 1000', pg_temp.my_locks();
 select from tests.act_as_admin();
 

@@ -1,7 +1,8 @@
 -- Gateway and CRM: one message-id rule for every path. WAHA-style ids (true_<jid>_<id>[_<who>],
 -- false_…) name the message <id>, whether the send record or the ACK carries that form, in either
--- order. A message id names one message in any session: an ACK changes at most one row, the
--- same whether it comes before or after the send record.
+-- order. A message id names one message of its session (unique per session since 2026-12-01:
+-- CHANGELOG.md): an ACK changes at most one row, the same whether it comes before or after the
+-- send record, and never a row of another session.
 begin;
 select plan(11);
 
@@ -41,24 +42,26 @@ select is((select array_agg(message_id::text order by group_jid) from notificati
 select is((select count(*)::int from notification_campaign_groups where campaign_id = (select id from c) and status = 'failed'),
   4, 'no failure was lost');
 
--- A message id names one row in any session.
-select from tests.make_campaign('wa_ids_other', 1);
+-- A message id names one row per session: the same id in another session is that session's own
+-- message; recorded for a second group of one session, it is refused.
+select from tests.act_as_admin();
+select from tests.make_campaign('wa_ids_other', 2);
 select from tests.act_as('crm');
-select is(tests.api_error(format($$select api.record_message_sent('{"campaignId": %s, "sends": [{"groupJid": "%s", "messageId": "ID1"}]}')$$,
-    (select max(id) from notification_campaigns), tests.jid(1))) ->> 'code',
-  'duplicate_message_id', 'a message id already recorded in another session is refused (409)');
-select is(tests.api_error(format($$select api.record_message_sent('{"campaignId": %s, "sends": [{"groupJid": "%s", "messageId": "true_%s_ID2"}]}')$$,
-    (select max(id) from notification_campaigns), tests.jid(1), tests.jid(1))) ->> 'code',
-  'duplicate_message_id', '… in either form');
+select is((api.record_message_sent(format('{"campaignId": %s, "sends": [{"groupJid": "%s", "messageId": "true_%s_ID2"}]}',
+    (select max(id) from notification_campaigns), tests.jid(1), tests.jid(1))::jsonb) ->> 'sent')::int,
+  1, 'the id another session recorded is accepted: its own message');
+select is(tests.api_error(format($$select api.record_message_sent('{"campaignId": %s, "sends": [{"groupJid": "%s", "messageId": "ID2"}]}')$$,
+    (select max(id) from notification_campaigns), tests.jid(2))) ->> 'code',
+  'duplicate_message_id', 'a message id already recorded for another group of the session is refused (409)');
 
--- An ACK without a session: at most one row, early or late alike.
+-- An early ACK waits for the send of its own session only.
 select from tests.act_as('gateway');
-select is(api.record_message_error('{"messageId": "LATE_NOSESSION"}') -> 'results' -> 0 ->> 'outcome', 'pending_match',
-  'a sessionless ACK for an unknown id waits');
+select is(api.record_message_error('{"sessionId": "wa_ids", "messageId": "LATE_SESSION"}') -> 'results' -> 0 ->> 'outcome', 'pending_match',
+  'an ACK for an unknown id waits');
 select from tests.act_as('crm');
 select is((api.record_message_sent(jsonb_build_object('campaignId', (select max(id) from notification_campaigns), 'sends',
-  jsonb_build_array(jsonb_build_object('groupJid', tests.jid(1), 'messageId', 'LATE_NOSESSION')))) ->> 'failedByEarlyAck')::int,
-  1, 'and applies to the one row that gets that id, in whichever session');
+  jsonb_build_array(jsonb_build_object('groupJid', tests.jid(2), 'messageId', 'LATE_SESSION')))) ->> 'sent')::int,
+  1, 'and never fails a row of another session that gets that id');
 
 select * from finish();
 rollback;

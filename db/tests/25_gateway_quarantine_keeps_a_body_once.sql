@@ -7,11 +7,11 @@ select plan(11);
 select from tests.act_as('gateway');
 -- One batch, the same invalid event three times and another one twice (an ON CONFLICT may not
 -- touch a row twice in one statement: they are grouped first).
-select is(api.record_message_error('{"events": [{"messageId": "Q1", "errorCode": "x"}, {"messageId": "Q1", "errorCode": "x"},
-  {"messageId": "Q2", "errorCode": "y"}, {"messageId": "Q1", "errorCode": "x"}, {"messageId": "Q2", "errorCode": "y"},
-  {"messageId": "OK1"}]}') -> 'counts',
+select is(api.record_message_error('{"events": [{"sessionId": "wa_x", "messageId": "Q1", "errorCode": "x"}, {"sessionId": "wa_x", "messageId": "Q1", "errorCode": "x"},
+  {"sessionId": "wa_x", "messageId": "Q2", "errorCode": "y"}, {"sessionId": "wa_x", "messageId": "Q1", "errorCode": "x"}, {"sessionId": "wa_x", "messageId": "Q2", "errorCode": "y"},
+  {"sessionId": "wa_x", "messageId": "OK1"}]}') -> 'counts',
   '{"applied": 0, "duplicate": 0, "pending_match": 1, "quarantined": 5}'::jsonb, 'a batch with repeated invalid events answers each of them');
-select is(api.record_message_error('{"messageId": "Q1", "errorCode": "x"}') ->> 'code', 'invalid_error_code', 'the retry is refused the same way');
+select is(api.record_message_error('{"sessionId": "wa_x", "messageId": "Q1", "errorCode": "x"}') ->> 'code', 'invalid_error_code', 'the retry is refused the same way');
 select from tests.act_as_admin();
 
 select is((select array_agg(times_received order by raw ->> 'messageId') from message_error_quarantine where raw ->> 'messageId' in ('Q1', 'Q2')),
@@ -23,7 +23,7 @@ select ok((select bool_and(last_received_at >= received_at) from message_error_q
 -- Resolved, the next arrival is a new row.
 update message_error_quarantine set resolved_at = now(), resolution = 'dismissed' where raw ->> 'messageId' = 'Q2';
 select from tests.act_as('gateway');
-select from api.record_message_error('{"messageId": "Q2", "errorCode": "y"}');
+select from api.record_message_error('{"sessionId": "wa_x", "messageId": "Q2", "errorCode": "y"}');
 select from tests.act_as_admin();
 select is((select array_agg(times_received order by id) from message_error_quarantine where raw ->> 'messageId' = 'Q2'),
   array[2, 1], 'a body that comes again after its row was resolved starts a new row');

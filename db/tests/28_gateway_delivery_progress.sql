@@ -14,20 +14,20 @@ create temp table t as select extract(epoch from date_trunc('second', now()) - i
 grant select on t to public;
 
 select from tests.act_as('gateway');
-select is(api.record_message_status(jsonb_build_object('messageId', 'P1', 'status', 'read', 'at', (select half_hour_ago from t)))
+select is(api.record_message_status(jsonb_build_object('sessionId', 'wa_p', 'messageId', 'P1', 'status', 'read', 'at', (select half_hour_ago from t)))
   -> 'results' -> 0 ->> 'outcome', 'applied', 'a read applies');
-select is(api.record_message_status(jsonb_build_object('messageId', 'P1', 'status', 'delivered', 'at', (select half_hour_ago + 600 from t)))
+select is(api.record_message_status(jsonb_build_object('sessionId', 'wa_p', 'messageId', 'P1', 'status', 'delivered', 'at', (select half_hour_ago + 600 from t)))
   -> 'results' -> 0 ->> 'outcome', 'unchanged', 'a later delivery of a message read earlier changes nothing');
-select is(api.record_message_status('{"messageId": "P2", "status": "played"}') -> 'results' -> 0 ->> 'outcome',
+select is(api.record_message_status('{"sessionId": "wa_p", "messageId": "P2", "status": "played"}') -> 'results' -> 0 ->> 'outcome',
   'applied', 'played (a voice note) is a status');
-select from api.record_message_status(jsonb_build_object('messageId', 'P3', 'status', 'delivered',
+select from api.record_message_status(jsonb_build_object('sessionId', 'wa_p', 'messageId', 'P3', 'status', 'delivered',
   'at', to_char(now() + interval '1 day', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')));
-select from api.record_message_status(jsonb_build_object('messageId', 'P4', 'status', 'delivered',
+select from api.record_message_status(jsonb_build_object('sessionId', 'wa_p', 'messageId', 'P4', 'status', 'delivered',
   'at', (select half_hour_ago - 5400 from t)));
-select from api.record_message_error('{"messageId": "P5", "errorCode": 420}');
-select is(api.record_message_status('{"messageId": "P5", "status": "delivered"}') -> 'results' -> 0 ->> 'outcome',
+select from api.record_message_error('{"sessionId": "wa_p", "messageId": "P5", "errorCode": 420}');
+select is(api.record_message_status('{"sessionId": "wa_p", "messageId": "P5", "status": "delivered"}') -> 'results' -> 0 ->> 'outcome',
   'unchanged', 'progress for a failed row changes nothing');
-select is(api.record_message_status('{"messageId": "P1", "status": "seen"}') ->> 'code', 'invalid_progress_status',
+select is(api.record_message_status('{"sessionId": "wa_p", "messageId": "P1", "status": "seen"}') ->> 'code', 'invalid_progress_status',
   'an unknown status is quarantined');
 select from tests.act_as_admin();
 

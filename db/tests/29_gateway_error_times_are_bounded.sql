@@ -12,9 +12,9 @@ update notification_campaign_groups set sent_at = now() - interval '1 hour' wher
 
 select from tests.act_as('gateway');
 select from api.record_message_error(jsonb_build_object('events', jsonb_build_array(
-  jsonb_build_object('messageId', 'T1', 'errorCode', 420, 'at', to_char(now() + interval '1 day', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')),
-  jsonb_build_object('messageId', 'T2', 'errorCode', 420, 'at', extract(epoch from now() - interval '2 hours')::bigint),
-  jsonb_build_object('messageId', 'T3', 'errorCode', 420, 'at', extract(epoch from date_trunc('second', now()) - interval '30 minutes')::bigint))));
+  jsonb_build_object('sessionId', 'wa_t', 'messageId', 'T1', 'errorCode', 420, 'at', to_char(now() + interval '1 day', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')),
+  jsonb_build_object('sessionId', 'wa_t', 'messageId', 'T2', 'errorCode', 420, 'at', extract(epoch from now() - interval '2 hours')::bigint),
+  jsonb_build_object('sessionId', 'wa_t', 'messageId', 'T3', 'errorCode', 420, 'at', extract(epoch from date_trunc('second', now()) - interval '30 minutes')::bigint))));
 select from tests.act_as_admin();
 
 select is((select failed_at from notification_campaign_groups where message_id = 'T1'), now(), 'a time in the future is taken as now');
@@ -25,7 +25,7 @@ select is((select failed_at from notification_campaign_groups where message_id =
 
 
 select from tests.act_as('gateway');
-select from api.record_message_error('{"messageId": "T4", "errorCode": 420}');
+select from api.record_message_error('{"sessionId": "wa_t", "messageId": "T4", "errorCode": 420}');
 select from tests.act_as('crm');
 select from tests.mark_sent((select id from c), 4, 4, 'T');
 select from tests.act_as_admin();

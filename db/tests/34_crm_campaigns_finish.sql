@@ -38,7 +38,7 @@ select from tests.make_campaign('wa_k', 2);
 select from tests.mark_sent((select max(id) from notification_campaigns), 1, 2, 'K');
 update notification_campaigns set finished_at = now() - interval '1 day' where id = (select max(id) from notification_campaigns);
 select from tests.act_as('gateway');
-select from api.record_message_error('{"messageId": "K1", "errorCode": 420}');
+select from api.record_message_error('{"sessionId": "wa_k", "messageId": "K1", "errorCode": 420}');
 select from tests.act_as_admin();
 select is((select status::text from notification_campaigns order by id desc limit 1), 'partial_failure',
   'a late error makes it partial_failure');

@@ -28,7 +28,7 @@ select isnt((select finished_at from notification_campaigns where id = (select i
 
 -- A late error on its sent group: still cancelled, the failure counted.
 select from tests.act_as('gateway');
-select from api.record_message_error('{"messageId": "C1", "errorCode": 420}');
+select from api.record_message_error('{"sessionId": "wa_c", "messageId": "C1", "errorCode": 420}');
 select from tests.act_as_admin();
 select is((select (status, failed_count)::text from notification_campaigns where id = (select id from c)), '(cancelled,2)',
   'a late error leaves it cancelled and counts the failure');

@@ -7,8 +7,8 @@ select from tests.make_campaign('wa_x', 2);
 create temp table c as select max(id) as id from notification_campaigns;
 grant select on c to public;
 select from tests.act_as('gateway');
-select from api.record_message_error('{"messageId": "X1", "errorCode": 420}');
-select from api.record_message_error('{"messageId": "X2", "errorCode": 420}');
+select from api.record_message_error('{"sessionId": "wa_x", "messageId": "X1", "errorCode": 420}');
+select from api.record_message_error('{"sessionId": "wa_x", "messageId": "X2", "errorCode": 420}');
 select from tests.act_as_admin();
 update message_error_inbox set received_at = now() - interval '2 hours' where message_id = 'X1';
 

@@ -5,8 +5,8 @@ select plan(3);
 
 select from tests.make_campaign('wa_m', 1);
 select from tests.act_as('gateway');
-select from api.record_message_error('{"messageId": "M1"}');
-select from api.record_message_error('{"messageId": "M2"}');
+select from api.record_message_error('{"sessionId": "wa_m", "messageId": "M1"}');
+select from api.record_message_error('{"sessionId": "wa_m", "messageId": "M2"}');
 select from tests.act_as_admin();
 update message_error_inbox set expired_at = now() where message_id = 'M1';
 

@@ -19,9 +19,9 @@ where session_id in ('wa_old', 'wa_part');
 
 -- Error ACKs: applied long ago, applied now, matched late long ago.
 select from tests.act_as('gateway');
-select from api.record_message_error('{"messageId": "OLD1"}');
-select from api.record_message_error('{"messageId": "NEW1"}');
-select from api.record_message_error('{"messageId": "LATE1"}');
+select from api.record_message_error('{"sessionId": "wa_old", "messageId": "OLD1"}');
+select from api.record_message_error('{"sessionId": "wa_old", "messageId": "NEW1"}');
+select from api.record_message_error('{"sessionId": "wa_old", "messageId": "LATE1"}');
 select from tests.act_as_admin();
 update message_error_inbox set matched_at = now(), resolution = 'applied' where message_id = 'LATE1';
 update message_error_inbox set received_at = now() - (select keep from internal.retention_policy where kind = 'inbox_settled') - interval '1 day'
@@ -29,7 +29,7 @@ where message_id in ('OLD1', 'LATE1');
 
 -- A body resolved yesterday that first arrived long ago.
 select from tests.act_as('gateway');
-select from api.record_message_error('{"messageId": 7}');
+select from api.record_message_error('{"sessionId": "wa_old", "messageId": 7}');
 select from tests.act_as_admin();
 update message_error_quarantine set resolved_at = now() - interval '1 day', resolution = 'dismissed',
   received_at = now() - (select keep from internal.retention_policy where kind = 'quarantine_unresolved') - interval '1 day',

@@ -21,8 +21,8 @@ type Endpoint = { name: string; method: "GET" | "POST"; path: string; body?: unk
 // The endpoints and their roles are the catalogue's (db/contracts/endpoints.json).
 const probes: Record<string, { body?: unknown; query?: string }> = {
   sync_groups: { body: { sessionId: "auth_matrix", groups: [], allowEmpty: true } },
-  record_message_error: { body: { messageId: "auth_matrix_unknown" } },
-  record_message_status: { body: { messageId: "auth_matrix_unknown", status: "delivered" } },
+  record_message_error: { body: { sessionId: "auth_matrix", messageId: "auth_matrix_unknown" } },
+  record_message_status: { body: { sessionId: "auth_matrix", messageId: "auth_matrix_unknown", status: "delivered" } },
   evolution_webhook: { body: { event: "connection.update", instance: "auth_matrix" } },
   waha_webhook: { body: { event: "session.status", session: "auth_matrix" } },
   create_campaign: { body: {} },
@@ -134,10 +134,10 @@ function expected(caller: string, e: Endpoint): [number, string | null] {
     }
     case "gateway key bound to the session":
       return expected("gateway key", e);
-    // The bodies that name a session name auth_matrix; the ACK and the progress event name none,
-    // and stand for the key's own session (pending: no message of it has that id).
+    // Every gateway body names its session, auth_matrix (the ACK and the progress event too: an
+    // event's session is its own, or its key's only one).
     case "gateway key bound to another session":
-      return ["sync_groups", "evolution_webhook", "waha_webhook"].includes(e.name)
+      return ["sync_groups", "evolution_webhook", "waha_webhook", "record_message_error", "record_message_status"].includes(e.name)
         ? [403, "session_not_allowed"]
         : expected("gateway key", e);
     default: {

@@ -82,8 +82,8 @@ describe("Evolution API and WAHA webhooks", () => {
     ];
     for (const body of wahaEvents) expect((await post("/rpc/waha_webhook", body, gw)).status).toBe(200);
     // Earlier wins and later never moves it; but never before the send (clock skew) nor in the future.
-    await post("/rpc/record_message_status", { messageId: ids[1], status: "read", at: "2099-01-01T00:00:00Z" }, gw);
-    await post("/rpc/record_message_status", { messageId: ids[1], status: "read", at: "2020-01-01T00:00:00Z" }, gw);
+    await post("/rpc/record_message_status", { sessionId, messageId: ids[1], status: "read", at: "2099-01-01T00:00:00Z" }, gw);
+    await post("/rpc/record_message_status", { sessionId, messageId: ids[1], status: "read", at: "2020-01-01T00:00:00Z" }, gw);
     const after = await db.query("select read_at, delivered_at, sent_at from notification_campaign_groups where message_id = $1", [ids[1]]);
     expect(after.rows[0].read_at.toISOString()).toBe(after.rows[0].sent_at.toISOString());
     expect(after.rows[0].delivered_at.toISOString()).toBe(after.rows[0].sent_at.toISOString()); // read implies delivered

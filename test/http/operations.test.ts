@@ -50,7 +50,7 @@ const totalsAddUp = async (campaignId: number) => {
 
 describe("campaign lifecycle (crm)", () => {
   it("schedule, unschedule, cancel: groups not yet sent are cancelled and never sent later; nonsense is 409", async () => {
-    const { jids, campaignId } = await campaign(5, "life");
+    const { sessionId, jids, campaignId } = await campaign(5, "life");
     expect((await post("/rpc/schedule_campaign", { campaignId, scheduled: true }, crm)).json.status).toBe("scheduled");
     const twice = await post("/rpc/schedule_campaign", { campaignId, scheduled: true }, crm);
     // details travel as JSON text (PostgREST 12 takes details as a string: docs/errors.md).
@@ -81,7 +81,7 @@ describe("campaign lifecycle (crm)", () => {
     expect([late.status, late.json.code]).toEqual([409, "campaign_cancelled"]);
     expect((await post("/rpc/cancel_campaign", { campaignId }, crm)).json.code).toBe("invalid_transition");
     // A late error ACK still fails the sent row; the campaign stays cancelled.
-    await post("/rpc/record_message_error", { messageId: `L${campaignId}a`, errorCode: 421 }, gw);
+    await post("/rpc/record_message_error", { sessionId, messageId: `L${campaignId}a`, errorCode: 421 }, gw);
     const [c] = await get(`/campaigns?id=eq.${campaignId}`, crm);
     expect(c).toMatchObject({ status: "cancelled", failed_count: 2, sent_count: 0, cancelled_count: 3 });
     expect(c.finished_at).not.toBeNull();
@@ -171,7 +171,7 @@ describe("ops surface (ops)", () => {
       rows: [kept],
     } = await db.query(
       `insert into message_error_quarantine (code, reason, raw, raw_bytes, endpoint)
-      values ('invalid_error_code', 'an older rule', jsonb_build_object('messageId', $1::text, 'errorCode', 420), 40,
+      values ('invalid_error_code', 'an older rule', jsonb_build_object('sessionId', 'wa_q', 'messageId', $1::text, 'errorCode', 420), 40,
               'record_message_error') returning id`,
       [`${marker}r`],
     );
@@ -270,7 +270,7 @@ describe("retention", () => {
       [tag],
     );
     await db.query(
-      `insert into message_status_inbox (message_id, delivered_at, updated_at) values ($1::text || 'x', now(), ${old}), ($1::text || 'y', now(), now())`,
+      `insert into message_status_inbox (session_id, message_id, delivered_at, updated_at) values ($1::text, $1::text || 'x', now(), ${old}), ($1::text, $1::text || 'y', now(), now())`,
       [tag],
     );
 
@@ -299,7 +299,7 @@ describe("retention", () => {
 
 describe("npm run ops:report", () => {
   it("renders a campaign's progress over time and its failures by error code as an SVG", async () => {
-    const { jids, campaignId } = await campaign(4, "report");
+    const { sessionId, jids, campaignId } = await campaign(4, "report");
     await post(
       "/rpc/record_message_sent",
       {
@@ -313,7 +313,7 @@ describe("npm run ops:report", () => {
       },
       crm,
     );
-    await post("/rpc/record_message_status", { messageId: `G${campaignId}a`, status: "read" }, gw);
+    await post("/rpc/record_message_status", { sessionId, messageId: `G${campaignId}a`, status: "read" }, gw);
     const file = join(mkdtempSync(join(tmpdir(), "wa-report-")), "c.svg");
     execFileSync("npx", ["tsx", "scripts/ops-report.ts", String(campaignId), "--out", file], {
       cwd: repoRoot,

@@ -343,6 +343,9 @@ export interface ExpireUnmatchedAcksResponse {
  */
 export interface MessageErrorEvent {
   event?: "message_error";
+  /**
+   * The session the message was sent from. Required unless the API key is bound to exactly one session (then that one is meant): an event that names none is quarantined with session_required (since 2026-12-01, CHANGELOG.md). Message ids are unique per session.
+   */
   sessionId?: SessionId | null;
   messageId: MessageId;
   groupJid?: Jid | null;
@@ -476,6 +479,9 @@ export interface CampaignTotals {
  * via the `definition` "MessageStatusEvent".
  */
 export interface MessageStatusEvent {
+  /**
+   * The session the message was sent from. Required unless the API key is bound to exactly one session (then that one is meant): an event that names none is quarantined with session_required (since 2026-12-01, CHANGELOG.md). Message ids are unique per session.
+   */
   sessionId?: SessionId | null;
   messageId: MessageId;
   status: MessageProgress;
