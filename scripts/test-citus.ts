@@ -18,7 +18,7 @@
 // CITUS_KEEP=1 leaves the cluster running; CITUS_ATTACH=<its directory> runs it all again on it
 // (no migrate, no distribute; a worker more each time).
 import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { createApiKey } from "./lib/api-keys.js";
 import { measureAcks, POOL_SIZE, startSingleNode, type AckFigures, type SingleNode } from "./lib/citus-compare.js";
@@ -119,6 +119,8 @@ const comparison: {
   singleNode?: AckFigures;
   mixedTraffic?: { events: number; singleNodeEventsPerSecond: number; citusEventsPerSecond?: number };
   ratios?: Record<string, number>;
+  /** The machine's 1-minute load average when the comparison ended. */
+  loadAverage?: number;
 } = {};
 let rebalance: Record<string, unknown> = {};
 let ok = false;
@@ -194,6 +196,7 @@ try {
       singleNodeEventsPerSecond: mixed.eventsPerSecond,
       citusEventsPerSecond: concurrency?.eventsPerSecond,
     };
+    comparison.loadAverage = Math.round(loadavg()[0]! * 10) / 10; // other work on the same cores skews every figure
     comparison.ratios = {
       singleAckMedianCitusOverSingle: ratio(c.singleAck.medianMs, s.singleAck.medianMs),
       singleAckP95CitusOverSingle: ratio(c.singleAck.p95Ms, s.singleAck.p95Ms),

@@ -59,6 +59,8 @@ export interface TrafficResult {
   rounds: number;
   campaigns: number;
   events: { sends: number; acks: number; acksEarly: number; acksDuplicated: number; progress: number; total: number };
+  /** How the ACKs were posted: one per request, or in batches (of those, how many named both sessions). */
+  ackPosts: { single: number; batches: number; batchesOverTwoSessions: number };
   requests: number;
   answers2xx: number;
   /** Answers that were not 2xx, by status and code (every one retried by the client's policy). */
@@ -123,7 +125,13 @@ export async function runTraffic(o: TrafficOptions): Promise<TrafficResult> {
       return undefined;
     }
   };
+  const ackPosts = { single: 0, batches: 0, batchesOverTwoSessions: 0 };
   const postAcks = async (batch: MessageErrorEvent[], single: boolean) => {
+    if (single) ackPosts.single++;
+    else {
+      ackPosts.batches++;
+      if (new Set(batch.map((e) => e.sessionId)).size > 1) ackPosts.batchesOverTwoSessions++;
+    }
     const r = await call("error ACKs", () => gateway.recordMessageError(single ? batch[0]! : batch));
     if (!r) return;
     for (const res of r.results) outcomes[res.outcome] = (outcomes[res.outcome] ?? 0) + 1;
@@ -196,15 +204,15 @@ export async function runTraffic(o: TrafficOptions): Promise<TrafficResult> {
       // Early: a quarter of the ACKs and a fifth of the progress before any send of the round.
       const early = ackQueue.splice(0, Math.floor(ackQueue.length / 4));
       events.acksEarly += early.length;
+      let single = true;
+      /** Posts the next n of `list`: alternately one ACK alone and a batch of 2–8 (both sessions mixed). */
       const postSome = async (list: MessageErrorEvent[], n: number) => {
-        for (const chunk of list.splice(0, n).reduce<MessageErrorEvent[][]>((out, ev) => {
-          // Alternately one alone and a batch of up to 8 (mixing the two sessions).
-          const last = out[out.length - 1];
-          if (!last || last.length === 1 || last.length >= 8 || random() < 0.2) out.push([ev]);
-          else last.push(ev);
-          return out;
-        }, []))
-          await postAcks(chunk, chunk.length === 1);
+        const todo = list.splice(0, n);
+        while (todo.length) {
+          const chunk = todo.splice(0, single ? 1 : 2 + Math.floor(random() * 7));
+          await postAcks(chunk, single);
+          single = !single;
+        }
       };
       await postSome(early, early.length);
       const earlyProgress = progress.splice(0, Math.floor(progress.length / 5));
@@ -307,6 +315,7 @@ export async function runTraffic(o: TrafficOptions): Promise<TrafficResult> {
     rounds: roundsDone,
     campaigns: campaignIds.length,
     events,
+    ackPosts,
     requests: answers.length,
     answers2xx,
     failedAnswers,
