@@ -74,6 +74,14 @@ export async function runFlow(ctx: FlowContext, step: StepFn) {
   const parent = jidFrom(90_000_001);
   const announcement = jidFrom(90_000_002);
   const msgId = (s: number, i: number) => `CITUS${run}S${s}X${i}`.toUpperCase();
+  /** The error ACK of session s's message i, as the gateway posts it. */
+  const ack = (s: number, i: number, errorCode = 420) => ({
+    event: "message_error" as const,
+    sessionId: sessions[s]!.sessionId,
+    messageId: msgId(s, i),
+    groupJid: sessions[s]!.jids[i]!,
+    errorCode,
+  });
   const row = async (s: number, i: number) =>
     (
       await q(
@@ -130,13 +138,7 @@ export async function runFlow(ctx: FlowContext, step: StepFn) {
       ).campaignId;
   });
   await step("early error ACK (before its send)", async () => {
-    const r = await gateway.recordMessageError({
-      event: "message_error",
-      sessionId: sessions[0]!.sessionId,
-      messageId: msgId(0, 0),
-      groupJid: sessions[0]!.jids[0]!,
-      errorCode: 420,
-    });
+    const r = await gateway.recordMessageError(ack(0, 0));
     expect(r.results[0]?.outcome === "pending_match", `outcome ${JSON.stringify(r.results)}`);
   });
   await step("record_message_sent (the early ACK applied on its row)", async () => {
@@ -150,26 +152,11 @@ export async function runFlow(ctx: FlowContext, step: StepFn) {
     expect((await row(0, 0))?.status === "failed", `the early-ACKed row is ${(await row(0, 0))?.status}`);
   });
   await step("error ACK (single)", async () => {
-    const r = await gateway.recordMessageError({
-      event: "message_error",
-      sessionId: sessions[1]!.sessionId,
-      messageId: msgId(1, 1),
-      groupJid: sessions[1]!.jids[1]!,
-      errorCode: 420,
-    });
+    const r = await gateway.recordMessageError(ack(1, 1));
     expect(r.results[0]?.outcome === "applied", `outcome ${JSON.stringify(r.results)}`);
   });
   await step("error ACKs (batched, two sessions)", async () => {
-    const events = [2, 3].flatMap((s) =>
-      [2, 3, 4].map((i) => ({
-        event: "message_error" as const,
-        sessionId: sessions[s]!.sessionId,
-        messageId: msgId(s, i),
-        groupJid: sessions[s]!.jids[i]!,
-        errorCode: 420,
-      })),
-    );
-    const r = await gateway.recordMessageError(events);
+    const r = await gateway.recordMessageError([2, 3].flatMap((s) => [2, 3, 4].map((i) => ack(s, i))));
     expect(
       r.results.every((x) => x.outcome === "applied"),
       `outcomes ${JSON.stringify(r.results)}`,
@@ -241,13 +228,7 @@ export async function runFlow(ctx: FlowContext, step: StepFn) {
   });
   await step("a restricting code (463) flags the session; clear_session_restriction lets it send again", async () => {
     const s = sessions[1]!;
-    await gateway.recordMessageError({
-      event: "message_error",
-      sessionId: s.sessionId,
-      messageId: msgId(1, 2),
-      groupJid: s.jids[2]!,
-      errorCode: 463,
-    });
+    await gateway.recordMessageError(ack(1, 2, 463));
     const refused = await crm
       .createCampaign({ name: "restricted", message: "m", sessionId: s.sessionId, groupJids: s.jids.slice(0, 2) })
       .then(() => "created")
