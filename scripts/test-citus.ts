@@ -20,6 +20,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
+import { createCrmClient, createGatewayClient, createOpsClient } from "../clients/ts/src/index.js";
 import { createApiKey } from "./lib/api-keys.js";
 import { measureAcks, POOL_SIZE, startSingleNode, type AckFigures, type SingleNode } from "./lib/citus-compare.js";
 import { expect, runFlow, TOTALS_DIFFER } from "./lib/citus-flow.js";
@@ -293,10 +294,31 @@ try {
     expect(bad.length === 0, `totals differ: ${JSON.stringify(bad.slice(0, 3))}`);
   });
 
-  // 5. Migrate again.
+  // Reads as the API roles themselves (security-invoker views: Citus queries the workers as the
+  // caller), over every shard, the new worker's too; then a write.
+  const opsKey = (await createApiKey(url, "ops", `citus-ops-${run}`)).key;
+  const apiStillServes = async () => {
+    const crm = createCrmClient({ url: apiUrl, apiKey: keys.crmKey });
+    const ops = createOpsClient({ url: apiUrl, apiKey: opsKey });
+    const gateway = createGatewayClient({ url: apiUrl, apiKey: keys.gatewayKey });
+    const sessionsRead = await crm.listSessions();
+    expect(sessionsRead.length >= sessions2.length, `${sessionsRead.length} sessions read`);
+    await crm.listCampaigns({ limit: 50 });
+    await ops.ackBacklog();
+    await ops.errorCodes();
+    const sessionId = sessions2[0]!;
+    const groups = await crm.listSendableGroups(sessionId);
+    await gateway.syncGroups({ sessionId, groups: groups.map((g) => ({ id: g.group_jid, subject: g.name ?? "g" })) });
+    await crm.createCampaign({ name: `after ${run}`, message: "m", sessionId, groupJids: groups.slice(0, 3).map((g) => g.group_jid) });
+  };
+  await step("read views as crm and ops over every worker, then a sync and a campaign", apiStillServes);
+
+  // 5. Migrate again, and the API still serves.
   await step("migrate again on the distributed tables (functions, views and the totals triggers re-applied)", () =>
     migrate(url, { quiet: true }),
   );
+  await sleep(1000); // PostgREST reloads its schema cache (NOTIFY pgrst)
+  await step("after the second migrate: read views as crm and ops, a sync and a campaign", apiStillServes);
   ok = placements.every((p) => p.outcome !== "failed") && steps.every((s) => s.ok);
 } catch (e) {
   console.error(e);
