@@ -296,7 +296,7 @@ try {
 
   // Reads as the API roles themselves (security-invoker views: Citus queries the workers as the
   // caller), over every shard, the new worker's too; then a write.
-  const opsKey = (await createApiKey(url, "ops", `citus-ops-${run}`)).key;
+  const opsKey = (await createApiKey(url, "ops", `citus-ops-reads-${run}`)).key;
   const apiStillServes = async () => {
     const crm = createCrmClient({ url: apiUrl, apiKey: keys.crmKey });
     const ops = createOpsClient({ url: apiUrl, apiKey: opsKey });
