@@ -23,12 +23,12 @@ export function dbmateUrl(url: string): string {
   return u.toString();
 }
 
-function dbmateArgs(url: string) {
+function dbmateArgs(url: string, migrationsDir = join(repoRoot, "db", "migrations")) {
   return [
     "--url",
     dbmateUrl(url),
     "--migrations-dir",
-    join(repoRoot, "db", "migrations"),
+    migrationsDir,
     "--migrations-table",
     MIGRATIONS_TABLE,
     "--schema-file",
@@ -165,6 +165,15 @@ async function prepareMigrationsTable(url: string) {
 }
 
 /**
+ * The migrations alone (dbmate up), from `migrationsDir` (default db/migrations): for tests that
+ * stop the history at a version, put data in the shape it had, and apply the rest.
+ */
+export async function applyMigrations(url: string, migrationsDir?: string) {
+  await prepareMigrationsTable(url);
+  return run(dbmate, [...dbmateArgs(url, migrationsDir), "--no-dump-schema", "up"]);
+}
+
+/**
  * Migrates: dbmate up, then db/functions. Refuses (DowngradeRefused, before anything changes) a
  * checkout older than the database unless `allowDowngrade` (scripts/lib/downgrade.ts).
  */
@@ -172,8 +181,7 @@ export async function migrate(url: string, opts: { quiet?: boolean; allowDowngra
   const checkout = checkoutState();
   const allowDowngrade = opts.allowDowngrade ?? false;
   await checkNotOlder(url, checkout, allowDowngrade);
-  await prepareMigrationsTable(url);
-  const out = run(dbmate, [...dbmateArgs(url), "--no-dump-schema", "up"]);
+  const out = await applyMigrations(url);
   if (!opts.quiet) process.stdout.write(out);
   await applyFunctions(url, { checkout, allowDowngrade });
 }

@@ -166,7 +166,11 @@ describe("gateway keys bound to sessions", () => {
     // 2026-12-01 no event is matched by its message id alone: CHANGELOG.md); named, it applies.
     const unnamed = await post("/rpc/record_message_error", { messageId: `${mine.sessionId}M3`, errorCode: 420 }, scoped);
     expect(unnamed.json.code).toBe("session_required");
-    const own = await post("/rpc/record_message_error", { sessionId: mine.sessionId, messageId: `${mine.sessionId}M3`, errorCode: 420 }, scoped);
+    const own = await post(
+      "/rpc/record_message_error",
+      { sessionId: mine.sessionId, messageId: `${mine.sessionId}M3`, errorCode: 420 },
+      scoped,
+    );
     expect(own.json.results[0].outcome).toBe("applied");
   });
 

@@ -28,12 +28,21 @@ describe("createGatewayClient", () => {
       { sessionId: "wa_client", messageId: `${uniqueSession()}_c`, errorCode: "463" },
     ]);
     expect(arr.counts).toEqual({ applied: 0, duplicate: 0, pending_match: 2, quarantined: 0 });
-    const batch = await gateway.recordMessageError({ events: [{ sessionId: "wa_client", messageId: `${uniqueSession()}_d`, errorMessage: "x" }] });
+    const batch = await gateway.recordMessageError({
+      events: [{ sessionId: "wa_client", messageId: `${uniqueSession()}_d`, errorMessage: "x" }],
+    });
     expect(batch.results).toHaveLength(1);
   });
 
   it("a quarantined ACK throws BackendError 422 with the per-event results", async () => {
-    const e = await rejection(gateway.recordMessageError({ events: [{ sessionId: "wa_client", messageId: "ok_1" }, { sessionId: "wa_client", messageId: "" }] }));
+    const e = await rejection(
+      gateway.recordMessageError({
+        events: [
+          { sessionId: "wa_client", messageId: "ok_1" },
+          { sessionId: "wa_client", messageId: "" },
+        ],
+      }),
+    );
     expect(e).toMatchObject({ code: "invalid_message_id", status: 422, retryable: false });
     expect((e.body as { results: unknown[] }).results).toHaveLength(2);
   });
