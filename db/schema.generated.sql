@@ -1893,11 +1893,16 @@ CREATE FUNCTION internal.note_gateway(sessions text[], gateway text) RETURNS voi
     LANGUAGE plpgsql
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
+declare
+  session text;
 begin
-  update wa_data.whatsapp_sessions s set gateway = note_gateway.gateway, gateway_seen_at = now()
-  where s.session_id in (select s2.session_id from wa_data.whatsapp_sessions s2
-                         where s2.session_id = any(sessions) and s2.gateway is distinct from note_gateway.gateway
-                         order by s2.session_id for no key update);
+  for session in select distinct x from unnest(sessions) x where x is not null order by 1 loop
+    update wa_data.whatsapp_sessions s set gateway = note_gateway.gateway, gateway_seen_at = now()
+    where s.session_id = session
+      and s.session_id in (select s2.session_id from wa_data.whatsapp_sessions s2
+                           where s2.session_id = session and s2.gateway is distinct from note_gateway.gateway
+                           for no key update);
+  end loop;
 end
 $$;
 
@@ -2518,7 +2523,9 @@ begin
     on conflict (message_id, session_id) do update
       set delivered_at = least(i.delivered_at, excluded.delivered_at),
           read_at = least(i.read_at, excluded.read_at),
-          updated_at = at_now;
+          -- (the excluded row's, whose default is now(): Citus sends a SET clause to the shards, where
+          -- neither now() nor a parameter of this function can be evaluated)
+          updated_at = excluded.updated_at;
 
     -- Each event's row (one index probe each). Rows picked by id; their new times are the earliest
     -- of the inbox entry, read by key, never before the send.
@@ -2849,7 +2856,7 @@ begin
     on conflict (session_id, group_jid) do update
       set name = excluded.name, participant_count = excluded.participant_count,
           is_community_announce = excluded.is_community_announce, linked_parent_jid = excluded.linked_parent_jid,
-          announce = excluded.announce, inactive_since = null, updated_at = at_now;
+          announce = excluded.announce, inactive_since = null, updated_at = excluded.updated_at;
     get diagnostics upserted = row_count;
   else
     update wa_data.whatsapp_groups w
@@ -2911,8 +2918,6 @@ declare
   event text := body ->> 'event';
   session text := body ->> 'session';
   p jsonb := body -> 'payload';
-  -- One time for the call (and, on Citus, no now() inside an upsert's SET).
-  at_now constant timestamptz := now();
   id text := body #>> '{payload,id}';
   receipt jsonb := body #> '{payload,_data,receipt}';
   ack integer;
@@ -3026,7 +3031,7 @@ begin
       set name = coalesce(excluded.name, w.name),
           participant_count = case when jsonb_typeof(p #> '{group,participants}') = 'array'
                                    then excluded.participant_count else w.participant_count end,
-          updated_at = at_now
+          updated_at = excluded.updated_at
     returning (xmax = 0) into inserted;
     return jsonb_build_object('event', event, 'outcome', 'recorded', 'groups',
       jsonb_build_object('inserted', case when inserted then 1 else 0 end, 'updated', case when inserted then 0 else 1 end));

@@ -63,7 +63,9 @@ begin
     on conflict (message_id, session_id) do update
       set delivered_at = least(i.delivered_at, excluded.delivered_at),
           read_at = least(i.read_at, excluded.read_at),
-          updated_at = at_now;
+          -- (the excluded row's, whose default is now(): Citus sends a SET clause to the shards, where
+          -- neither now() nor a parameter of this function can be evaluated)
+          updated_at = excluded.updated_at;
 
     -- Each event's row (one index probe each). Rows picked by id; their new times are the earliest
     -- of the inbox entry, read by key, never before the send.

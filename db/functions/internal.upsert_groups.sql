@@ -68,7 +68,7 @@ begin
     on conflict (session_id, group_jid) do update
       set name = excluded.name, participant_count = excluded.participant_count,
           is_community_announce = excluded.is_community_announce, linked_parent_jid = excluded.linked_parent_jid,
-          announce = excluded.announce, inactive_since = null, updated_at = at_now;
+          announce = excluded.announce, inactive_since = null, updated_at = excluded.updated_at;
     get diagnostics upserted = row_count;
   else
     update wa_data.whatsapp_groups w

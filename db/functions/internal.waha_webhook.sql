@@ -35,8 +35,6 @@ declare
   event text := body ->> 'event';
   session text := body ->> 'session';
   p jsonb := body -> 'payload';
-  -- One time for the call (and, on Citus, no now() inside an upsert's SET).
-  at_now constant timestamptz := now();
   id text := body #>> '{payload,id}';
   receipt jsonb := body #> '{payload,_data,receipt}';
   ack integer;
@@ -150,7 +148,7 @@ begin
       set name = coalesce(excluded.name, w.name),
           participant_count = case when jsonb_typeof(p #> '{group,participants}') = 'array'
                                    then excluded.participant_count else w.participant_count end,
-          updated_at = at_now
+          updated_at = excluded.updated_at
     returning (xmax = 0) into inserted;
     return jsonb_build_object('event', event, 'outcome', 'recorded', 'groups',
       jsonb_build_object('inserted', case when inserted then 1 else 0 end, 'updated', case when inserted then 0 else 1 end));
