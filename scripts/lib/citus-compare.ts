@@ -17,7 +17,7 @@ import { randomSecret } from "./secrets.js";
 
 export const POOL_SIZE = 10;
 export const SINGLE_ACKS = 100;
-export const BATCHES = 20;
+export const BATCHES = 40;
 export const BATCH = 100;
 export const BATCH_CLIENTS = 4;
 
