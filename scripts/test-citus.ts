@@ -68,7 +68,7 @@ async function step(name: string, fn: () => Promise<unknown>): Promise<boolean> 
   }
 }
 
-/** `count` session ids of this run (prefix) whose shards are on every one of the cluster's current workers, taken in turn. */
+/** `count` session ids of this run (prefix) taken in turn from each worker's shards (every worker has some: checked). */
 async function sessionsOnEveryWorker(url: string, prefix: string, count: number): Promise<string[]> {
   const candidates = Array.from({ length: count * 4 }, (_, i) => `${prefix}${i}`);
   const rows = await withClient(
@@ -86,6 +86,11 @@ async function sessionsOnEveryWorker(url: string, prefix: string, count: number)
   const byNode = new Map<number, string[]>();
   for (const r of rows) byNode.set(r.node, [...(byNode.get(r.node) ?? []), r.sid]);
   const lists = [...byNode.values()];
+  const workers = await withClient(
+    url,
+    async (c) => (await c.query("select count(*)::int as n from pg_dist_node where noderole = 'primary' and shouldhaveshards")).rows[0].n,
+  );
+  if (lists.length !== workers) throw new Error(`the candidate sessions' shards are on ${lists.length} of ${workers} workers`);
   const out: string[] = [];
   for (let i = 0; out.length < count; i++) {
     const list = lists[i % lists.length]!;
@@ -160,9 +165,10 @@ try {
     crmKey: (await createApiKey(url, "crm", `citus-traffic-crm-${run}`)).key,
   };
   const workersNow = cluster.workers.length;
-  const sessions = await sessionsOnEveryWorker(url, `citus_${run}_t`, 2 * CLIENTS);
-  phase(`${CLIENTS} concurrent clients over ${sessions.length} sessions`);
+  let sessions: string[] = [];
+  phase(`${CLIENTS} concurrent clients over ${2 * CLIENTS} sessions taken in turn from each worker`);
   await step(`${CLIENTS} concurrent clients: exact totals, 0 answered-2xx lost`, async () => {
+    sessions = await sessionsOnEveryWorker(url, `citus_${run}_t`, 2 * CLIENTS);
     expect(sessions.length === 2 * CLIENTS, `${sessions.length} sessions found`);
     concurrency = await runTraffic({ apiUrl, adminUrl: url, ...keys, sessions, label: `T${run}`, rounds: 1, jidBase: 100_000_000 });
     phase(`traffic: ${JSON.stringify({ ...concurrency, problems: undefined })}`);
