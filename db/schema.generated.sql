@@ -455,7 +455,9 @@ COMMENT ON FUNCTION api.metrics() IS 'Ops: Prometheus metrics (text format 0.0.4
 CREATE FUNCTION api.openapi() RETURNS json
     LANGUAGE sql STABLE
     SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$ select internal.openapi_document() $$;
+    AS $$
+  select internal.openapi_document();
+$$;
 
 --
 -- Name: FUNCTION openapi(); Type: COMMENT; Schema: api; Owner: -
@@ -1070,10 +1072,20 @@ CREATE FUNCTION internal.add_counts(a jsonb, b jsonb) RETURNS jsonb
     LANGUAGE sql IMMUTABLE PARALLEL SAFE
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
-  select case when a is null then b when b is null then a else
-    (select jsonb_object_agg(k, coalesce((a ->> k)::bigint, 0) + coalesce((b ->> k)::bigint, 0))
-     from (select jsonb_object_keys(a) union select jsonb_object_keys(b)) x(k))
-  end
+  select
+    case
+      when a is null then b
+      when b is null then a
+      else (
+        select jsonb_object_agg(k, coalesce((a ->> k)::bigint, 0) + coalesce((b ->> k)::bigint, 0))
+        from
+          (
+            select jsonb_object_keys(a)
+            union
+            select jsonb_object_keys(b)
+          ) x (k)
+      )
+    end;
 $$;
 
 --
@@ -1334,11 +1346,15 @@ CREATE FUNCTION internal.campaign_transition(current_status text, action text) R
     LANGUAGE sql IMMUTABLE PARALLEL SAFE
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
-  select case
-    when action = 'schedule' and current_status = 'draft' then 'scheduled'
-    when action = 'unschedule' and current_status = 'scheduled' then 'draft'
-    when action = 'cancel' and not current_status = any(internal.final_values('CampaignStatus')) then 'cancelled'
-  end
+  select
+    case
+      when action = 'schedule'
+      and current_status = 'draft' then 'scheduled'
+      when action = 'unschedule'
+      and current_status = 'scheduled' then 'draft'
+      when action = 'cancel'
+      and not current_status = any (internal.final_values('CampaignStatus')) then 'cancelled'
+    end;
 $$;
 
 --
@@ -1351,7 +1367,7 @@ CREATE FUNCTION internal.create_api_key(api_key text, key_role name, label text,
     AS $$
   insert into internal.api_keys (key_prefix, key_hash, role, label, sessions)
   values (left(api_key, 12), sha256(convert_to(api_key, 'UTF8')), key_role, label, sessions)
-  returning id
+  returning id;
 $$;
 
 --
@@ -1512,12 +1528,28 @@ CREATE FUNCTION internal.error_codes() RETURNS text[]
 CREATE FUNCTION internal.event_session(given text, scope text[]) RETURNS TABLE(session_id text, problem_code text, problem text)
     LANGUAGE sql IMMUTABLE PARALLEL SAFE
     AS $$
-  select s, case when s is null then 'session_required' end,
-         case when s is null then
-           case when scope is null then 'the event names no sessionId: name the session it was sent from'
-                else 'the event names no sessionId and this key acts on several sessions: name the session it was sent from' end
-         end
-  from (select coalesce(given, case when cardinality(scope) = 1 then scope[1] end) as s offset 0) x
+  select
+    s,
+    case
+      when s is null then 'session_required'
+    end,
+    case
+      when s is null then case
+        when scope is null then 'the event names no sessionId: name the session it was sent from'
+        else 'the event names no sessionId and this key acts on several sessions: name the session it was sent from'
+      end
+    end
+  from
+    (
+      select
+        coalesce(
+          given,
+          case
+            when cardinality(scope) = 1 then scope[1]
+          end
+        ) as s
+      offset 0
+    ) x;
 $$;
 
 --
@@ -1545,28 +1577,40 @@ $$;
 CREATE FUNCTION internal.event_time(v jsonb) RETURNS timestamp with time zone
     LANGUAGE sql STABLE PARALLEL SAFE
     AS $_$
-  select case jsonb_typeof(v)
-    when 'number' then
-      case when v::text ~ '^[0-9]{9,13}(\.[0-9]+)?$' then
-        to_timestamp(case when length(split_part(v::text, '.', 1)) = 13 then v::text::numeric / 1000
-                          else v::text::numeric end)
+  select
+    case jsonb_typeof(v)
+      when 'number' then case
+        when v::text ~ '^[0-9]{9,13}(\.[0-9]+)?$' then to_timestamp(
+          case
+            when length(split_part(v::text, '.', 1)) = 13 then v::text::numeric / 1000
+            else v::text::numeric
+          end
+        )
       end
-    when 'string' then
-      case when v #>> '{}' ~ ('^([0-9]{3}[1-9]|[0-9]{2}[1-9][0-9]|[0-9][1-9][0-9]{2}|[1-9][0-9]{3})'  -- year 0001..9999
-                              || '-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])'                          -- month, day
-                              || '[T ]([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9](\.[0-9]+)?)?'         -- hh:mm[:ss[.f]]
-                              || '(Z|[+-](0[0-9]|1[0-5])(:?[0-5][0-9])?)$')                           -- zone
-      then
-        case when substr(v #>> '{}', 9, 2) <= '28'
-               or substr(v #>> '{}', 9, 2)::integer <= case substr(v #>> '{}', 6, 2)
-                    when '02' then case when substr(v #>> '{}', 1, 4)::integer % 4 = 0
-                                             and (substr(v #>> '{}', 1, 4)::integer % 100 <> 0
-                                                  or substr(v #>> '{}', 1, 4)::integer % 400 = 0) then 29 else 28 end
-                    when '04' then 30 when '06' then 30 when '09' then 30 when '11' then 30 else 31 end
-             then (v #>> '{}')::timestamptz
+      when 'string' then -- year 0001..9999, month, day, hh:mm[:ss[.f]], zone
+      case
+        when v #>> '{}' ~ (
+          '^([0-9]{3}[1-9]|[0-9]{2}[1-9][0-9]|[0-9][1-9][0-9]{2}|[1-9][0-9]{3})' || '-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])' || '[T ]([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9](\.[0-9]+)?)?' || '(Z|[+-](0[0-9]|1[0-5])(:?[0-5][0-9])?)$'
+        ) then case
+          when substr(v #>> '{}', 9, 2) <= '28'
+          or substr(v #>> '{}', 9, 2)::integer <= case substr(v #>> '{}', 6, 2)
+            when '02' then case
+              when substr(v #>> '{}', 1, 4)::integer % 4 = 0
+              and (
+                substr(v #>> '{}', 1, 4)::integer % 100 <> 0
+                or substr(v #>> '{}', 1, 4)::integer % 400 = 0
+              ) then 29
+              else 28
+            end
+            when '04' then 30
+            when '06' then 30
+            when '09' then 30
+            when '11' then 30
+            else 31
+          end then (v #>> '{}')::timestamptz
         end
       end
-  end
+    end;
 $_$;
 
 --
@@ -1731,9 +1775,12 @@ CREATE FUNCTION internal.idempotency_keep(answer jsonb) RETURNS jsonb
     LANGUAGE sql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
-  update wa_data.idempotency_keys k set response = answer
-  where internal.idempotency_key_header() is not null
-    and k.caller = internal.caller() and k.key = internal.idempotency_key_header();
+  update wa_data.idempotency_keys k
+  set response = answer
+  where
+    internal.idempotency_key_header() is not null
+    and k.caller = internal.caller()
+    and k.key = internal.idempotency_key_header();
   select answer;
 $$;
 
@@ -1872,9 +1919,18 @@ CREATE FUNCTION internal.message_id_parts(raw text) RETURNS TABLE(message_id tex
     LANGUAGE sql IMMUTABLE PARALLEL SAFE
     AS $_$
   select coalesce(m[2], raw), m[1]
-  from (select case when raw like 'true\_%' or raw like 'false\_%'
-                    then regexp_match(raw, '^(?:true|false)_([^_@]+@[^_]+)_([A-Za-z0-9]+)(?:_.*)?$') end as m
-        offset 0) w
+  from
+    (
+      select
+        case
+          when raw like 'true\_%'
+          or raw like 'false\_%' then regexp_match(
+            raw,
+            '^(?:true|false)_([^_@]+@[^_]+)_([A-Za-z0-9]+)(?:_.*)?$'
+          )
+        end as m
+      offset 0
+    ) w;
 $_$;
 
 --
@@ -1914,7 +1970,7 @@ CREATE FUNCTION internal.openapi_document() RETURNS json
     LANGUAGE sql STABLE SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
-  select d.body from internal.api_documents d where d.name = 'openapi'
+  select d.body from internal.api_documents d where d.name = 'openapi';
 $$;
 
 --
@@ -1924,43 +1980,77 @@ $$;
 CREATE FUNCTION internal.parse_message_error(ev jsonb) RETURNS TABLE(session_id text, message_id text, group_jid text, error_code integer, error_message text, at timestamp with time zone, problem_code text, problem text)
     LANGUAGE sql STABLE PARALLEL SAFE
     AS $$
-  select nullif(sid #>> '{}', ''),
-         id.message_id,
-         coalesce(nullif(gjid #>> '{}', ''),
-                  case when internal.conforms(id.chat_jid, 'Jid') then id.chat_jid end),
-         case when problem is null then internal.error_code(code) end,
-         msg #>> '{}',
-         case when problem is null then least(at_t, now()) end,
-         split_part(problem, ':', 1),
-         nullif(substr(problem, strpos(problem, ':') + 1), '')
-  from (select jsonb_typeof(ev) as kind, ev -> 'event' as event, ev -> 'sessionId' as sid, ev -> 'messageId' as mid,
-               ev -> 'groupJid' as gjid, ev -> 'errorCode' as code, ev -> 'errorMessage' as msg, ev -> 'at' as at_raw,
-               internal.event_time(ev -> 'at') as at_t
-        offset 0) f
-  cross join lateral internal.message_id_parts(mid #>> '{}') id
-  cross join lateral (select case
-      when kind is distinct from 'object' then 'invalid_event:each event must be a JSON object'
-      when event is not null and event <> '"message_error"'::jsonb
-        then 'invalid_event_type:event must be "message_error" when given'
-      when jsonb_typeof(mid) is distinct from 'string' or not internal.conforms(mid #>> '{}', 'MessageId')
-        then 'invalid_message_id:messageId must be ' || internal.describe_value('MessageId')
-      when coalesce(jsonb_typeof(sid), 'null') not in ('string', 'null')
-           or not internal.conforms(sid #>> '{}', 'SessionId')
-        then 'invalid_session_id:sessionId must be ' || internal.describe_value('SessionId')
-      -- An empty groupJid is taken as absent (some gateways send "").
-      when coalesce(jsonb_typeof(gjid), 'null') not in ('string', 'null')
-           or not internal.conforms(nullif(gjid #>> '{}', ''), 'Jid')
-        then 'invalid_group_jid:groupJid must be ' || internal.describe_value('Jid')
-      when not internal.is_error_code(code)
-        then format('invalid_error_code:errorCode must be a whole number (or a numeric string) from %s to %s',
-                    internal.value_rules() #>> '{GatewayErrorCode,minimum}', internal.value_rules() #>> '{GatewayErrorCode,maximum}')
-      when coalesce(jsonb_typeof(msg), 'null') not in ('string', 'null')
-           or not internal.conforms(msg #>> '{}', 'ErrorMessage')
-        then 'invalid_error_message:errorMessage must be ' || internal.describe_value('ErrorMessage')
-      -- The gateway's time of the error (optional): one that exists (internal.event_time).
-      when not (at_raw is null or at_raw = 'null'::jsonb) and at_t is null
-        then 'invalid_timestamp:at must be an ISO 8601 time with its zone (one that exists), or epoch seconds'
-    end as problem offset 0) c
+  select
+    nullif(sid #>> '{}', ''),
+    id.message_id,
+    coalesce(
+      nullif(gjid #>> '{}', ''),
+      case
+        when internal.conforms(id.chat_jid, 'Jid') then id.chat_jid
+      end
+    ),
+    case
+      when problem is null then internal.error_code(code)
+    end,
+    msg #>> '{}',
+    case
+      when problem is null then least(at_t, now())
+    end,
+    split_part(problem, ':', 1),
+    nullif(substr(problem, strpos(problem, ':') + 1), '')
+  from
+    (
+      select
+        jsonb_typeof(ev) as kind,
+        ev -> 'event' as event,
+        ev -> 'sessionId' as sid,
+        ev -> 'messageId' as mid,
+        ev -> 'groupJid' as gjid,
+        ev -> 'errorCode' as code,
+        ev -> 'errorMessage' as msg,
+        ev -> 'at' as at_raw,
+        internal.event_time(ev -> 'at') as at_t
+      offset 0
+    ) f
+    cross join lateral internal.message_id_parts(mid #>> '{}') id
+    cross join lateral (
+      select
+        case
+          when kind is distinct from 'object' then 'invalid_event:each event must be a JSON object'
+          when event is not null
+          and event <> '"message_error"'::jsonb then 'invalid_event_type:event must be "message_error" when given'
+          when jsonb_typeof(mid) is distinct from 'string'
+          or not internal.conforms(
+            mid #>> '{}',
+            'MessageId'
+          ) then 'invalid_message_id:messageId must be ' || internal.describe_value('MessageId')
+          when coalesce(jsonb_typeof(sid), 'null') not in ('string', 'null')
+          or not internal.conforms(
+            sid #>> '{}',
+            'SessionId'
+          ) then 'invalid_session_id:sessionId must be ' || internal.describe_value('SessionId')
+          -- An empty groupJid is taken as absent (some gateways send "").
+          when coalesce(jsonb_typeof(gjid), 'null') not in ('string', 'null')
+          or not internal.conforms(
+            nullif(gjid #>> '{}', ''),
+            'Jid'
+          ) then 'invalid_group_jid:groupJid must be ' || internal.describe_value('Jid')
+          when not internal.is_error_code(code) then format(
+            'invalid_error_code:errorCode must be a whole number (or a numeric string) from %s to %s',
+            internal.value_rules() #>> '{GatewayErrorCode,minimum}',
+            internal.value_rules() #>> '{GatewayErrorCode,maximum}'
+          )
+          when coalesce(jsonb_typeof(msg), 'null') not in ('string', 'null')
+          or not internal.conforms(
+            msg #>> '{}',
+            'ErrorMessage'
+          ) then 'invalid_error_message:errorMessage must be ' || internal.describe_value('ErrorMessage')
+          -- The gateway's time of the error (optional): one that exists (internal.event_time).
+          when not (at_raw is null or at_raw = 'null'::jsonb)
+          and at_t is null then 'invalid_timestamp:at must be an ISO 8601 time with its zone (one that exists), or epoch seconds'
+        end as problem
+      offset 0
+    ) c;
 $$;
 
 --
@@ -1970,37 +2060,66 @@ $$;
 CREATE FUNCTION internal.parse_message_status(ev jsonb) RETURNS TABLE(session_id text, message_id text, delivered_at timestamp with time zone, read_at timestamp with time zone, problem_code text, problem text)
     LANGUAGE sql STABLE PARALLEL SAFE
     AS $$
-  select nullif(sid #>> '{}', ''),
-         id.message_id,
-         t,
-         case when problem is null and st #>> '{}' in ('read', 'played') then t end,
-         split_part(problem, ':', 1),
-         nullif(substr(problem, strpos(problem, ':') + 1), '')
-  from (select jsonb_typeof(ev) as kind, ev -> 'sessionId' as sid, ev -> 'messageId' as mid, ev -> 'status' as st,
-               ev -> 'at' as at_raw, internal.event_time(ev -> 'at') as at_t
-        offset 0) f
-  cross join lateral internal.message_id_parts(mid #>> '{}') id
-  cross join lateral (select case
-      when kind is distinct from 'object' then 'invalid_event:each event must be a JSON object'
-      when jsonb_typeof(mid) is distinct from 'string' or not internal.conforms(mid #>> '{}', 'MessageId')
-        then 'invalid_message_id:messageId must be ' || internal.describe_value('MessageId')
-      when coalesce(jsonb_typeof(sid), 'null') not in ('string', 'null')
-           or not internal.conforms(sid #>> '{}', 'SessionId')
-        then 'invalid_session_id:sessionId must be ' || internal.describe_value('SessionId')
-      when st is null or st #>> '{}' not in ('delivered', 'read', 'played')
-        then 'invalid_progress_status:status must be "delivered", "read" or "played"'
-      -- Only a time that exists: 30 February looks like one and would fail the cast (22008) of
-      -- the whole batch; here it is this event's problem (internal.event_time).
-      when not (at_raw is null or at_raw = 'null'::jsonb) and at_t is null
-        then 'invalid_timestamp:at must be an ISO 8601 time with its zone (one that exists), or epoch seconds'
-    end as problem offset 0) c
-  -- The gateway's time, never in the future (clock skew); now() only when none is given.
-  -- (Never before the send: the row's sent_at bounds it where it is applied.)
-  cross join lateral (select case
-      when problem is not null then null
-      when at_raw is null or at_raw = 'null'::jsonb then now()
-      else least(at_t, now())
-    end as t) w
+  select
+    nullif(sid #>> '{}', ''),
+    id.message_id,
+    t,
+    case
+      when problem is null
+      and st #>> '{}' in ('read', 'played') then t
+    end,
+    split_part(problem, ':', 1),
+    nullif(substr(problem, strpos(problem, ':') + 1), '')
+  from
+    (
+      select
+        jsonb_typeof(ev) as kind,
+        ev -> 'sessionId' as sid,
+        ev -> 'messageId' as mid,
+        ev -> 'status' as st,
+        ev -> 'at' as at_raw,
+        internal.event_time(ev -> 'at') as at_t
+      offset 0
+    ) f
+    cross join lateral internal.message_id_parts(mid #>> '{}') id
+    cross join lateral (
+      select
+        case
+          when kind is distinct from 'object' then 'invalid_event:each event must be a JSON object'
+          when jsonb_typeof(mid) is distinct from 'string'
+          or not internal.conforms(
+            mid #>> '{}',
+            'MessageId'
+          ) then 'invalid_message_id:messageId must be ' || internal.describe_value('MessageId')
+          when coalesce(jsonb_typeof(sid), 'null') not in ('string', 'null')
+          or not internal.conforms(
+            sid #>> '{}',
+            'SessionId'
+          ) then 'invalid_session_id:sessionId must be ' || internal.describe_value('SessionId')
+          when st is null
+          or st #>> '{}' not in (
+            'delivered',
+            'read',
+            'played'
+          ) then 'invalid_progress_status:status must be "delivered", "read" or "played"'
+          -- Only a time that exists: 30 February looks like one and would fail the cast (22008) of
+          -- the whole batch; here it is this event's problem (internal.event_time).
+          when not (at_raw is null or at_raw = 'null'::jsonb)
+          and at_t is null then 'invalid_timestamp:at must be an ISO 8601 time with its zone (one that exists), or epoch seconds'
+        end as problem
+      offset 0
+    ) c
+    -- The gateway's time, never in the future (clock skew); now() only when none is given.
+    -- (Never before the send: the row's sent_at bounds it where it is applied.)
+    cross join lateral (
+      select
+        case
+          when problem is not null then null
+          when at_raw is null
+          or at_raw = 'null'::jsonb then now()
+          else least(at_t, now())
+        end as t
+    ) w;
 $$;
 
 --
@@ -2283,10 +2402,26 @@ CREATE FUNCTION internal.quarantine_refusal(status integer, code text, message t
     LANGUAGE sql
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
-  select internal.keep_in_quarantine(endpoint, jsonb_build_array(jsonb_build_object(
-    'code', code, 'reason', message, 'body', body, 'bytes', body_bytes)));
-  select jsonb_build_object('status', status, 'code', code, 'message', message,
-                            'details', null, 'hint', 'The body was kept in quarantine.');
+  select
+    internal.keep_in_quarantine(
+      endpoint,
+      jsonb_build_array(
+        jsonb_build_object('code', code, 'reason', message, 'body', body, 'bytes', body_bytes)
+      )
+    );
+  select
+    jsonb_build_object(
+      'status',
+      status,
+      'code',
+      code,
+      'message',
+      message,
+      'details',
+      null,
+      'hint',
+      'The body was kept in quarantine.'
+    );
 $$;
 
 --
@@ -2317,18 +2452,42 @@ CREATE FUNCTION internal.raw_event(ev jsonb) RETURNS jsonb
     LANGUAGE sql IMMUTABLE PARALLEL SAFE
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
-  select case
-    when octet_length(ev::text) <= internal.limit('rawEventBytes') then ev
-    when jsonb_typeof(ev) = 'object' then
-      jsonb_build_object('_truncated', true, '_bytes', octet_length(ev::text)) ||
-      (select coalesce(jsonb_object_agg(k, v), '{}'::jsonb)
-         from jsonb_each(ev) e(k, v)
-         where k in ('event', 'sessionId', 'messageId', 'groupJid', 'errorCode', 'errorMessage', 'status', 'at',
-                     'gatewayError', 'session', 'instance')
-           and octet_length(v::text) <= 4100)
-    else jsonb_build_object('_truncated', true, '_bytes', octet_length(ev::text),
-                            '_preview', left(ev::text, internal.limit('rawEventBytes')))
-  end
+  select
+    case
+      when octet_length(ev::text) <= internal.limit('rawEventBytes') then ev
+      when jsonb_typeof(ev) = 'object' then jsonb_build_object(
+        '_truncated',
+        true,
+        '_bytes',
+        octet_length(ev::text)
+      ) || (
+        select coalesce(jsonb_object_agg(k, v), '{}'::jsonb)
+        from jsonb_each(ev) e (k, v)
+        where
+          k in (
+            'event',
+            'sessionId',
+            'messageId',
+            'groupJid',
+            'errorCode',
+            'errorMessage',
+            'status',
+            'at',
+            'gatewayError',
+            'session',
+            'instance'
+          )
+          and octet_length(v::text) <= 4100
+      )
+      else jsonb_build_object(
+        '_truncated',
+        true,
+        '_bytes',
+        octet_length(ev::text),
+        '_preview',
+        left(ev::text, internal.limit('rawEventBytes'))
+      )
+    end;
 $$;
 
 --

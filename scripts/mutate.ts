@@ -5,13 +5,15 @@
 // The tracked files are never edited: a mutant is the function file's text with one replacement,
 // executed in its own copy of the database, so Ctrl-C leaves nothing to restore (the throwaway
 // cluster is stopped). A mutant whose find-text is no longer in its file (stale), is there more
-// than once (ambiguous) or does not compile (invalid) fails the list: keep it current.
+// than once (ambiguous) or does not compile (invalid) fails the list: keep it current. Find-texts
+// match with whitespace ignored, so reformatting (npm run format) does not make them stale.
 // Prints a table and the score (killed / judged); exits non-zero below the target or when the
 // list has stale, ambiguous or invalid entries. Not part of npm test (minutes). docs/testing.md.
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { inTransaction } from "./lib/db.js";
 import { migrate } from "./lib/migrate.js";
+import { plantMutant } from "./lib/mutants.js";
 import { allPgtapFiles, exec, pgProve, preparePgtapDatabase } from "./lib/pgtap.js";
 import { repoRoot } from "./lib/paths.js";
 import { ensurePrerequisites, ensureTestTools, findServerBinDir } from "./lib/postgres.js";
@@ -42,16 +44,12 @@ for (const m of list.mutants) {
   if (!m.why?.trim() || m.find === m.replace) throw new Error(`db/tests/mutants.json: ${m.id} needs a why and a change`);
 }
 
-/** Occurrences of `find` in `text` (non-overlapping). */
-const occurrences = (text: string, find: string) => text.split(find).length - 1;
-
-/** The file with the mutant planted, or why it cannot be planted. */
+/** The file with the mutant planted (its find-text matched with spacing ignored), or why it cannot be planted. */
 function plant(m: Mutant): { sql: string } | { status: Status; note: string } {
-  const text = readFileSync(join(repoRoot, m.file), "utf8");
-  const n = occurrences(text, m.find);
-  if (n === 0) return { status: "stale", note: "find-text not in the file" };
-  if (n > 1) return { status: "ambiguous", note: `find-text ${n} times in the file` };
-  return { sql: text.replace(m.find, () => m.replace) };
+  const planted = plantMutant(readFileSync(join(repoRoot, m.file), "utf8"), m.find, m.replace);
+  if (planted === 0) return { status: "stale", note: "find-text not in the file" };
+  if (typeof planted === "number") return { status: "ambiguous", note: `find-text ${planted} times in the file` };
+  return { sql: planted };
 }
 
 // A line of pg_prove's output that means a test failed: stop there, the mutant is killed.

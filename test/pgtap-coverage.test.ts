@@ -1,11 +1,12 @@
 // pgTAP covers the API: every RPC of the endpoint catalogue is called by some pgTAP file (the
 // mutation run, npm run test:mutation, only plants bugs that pgTAP can see); and the mutant list
-// (db/tests/mutants.json) is current: each find-text is in its file exactly once, so a mutant
-// never silently stops being planted (docs/testing.md).
+// (db/tests/mutants.json) is current: each find-text is in its file exactly once (spacing ignored,
+// scripts/lib/mutants.ts), so a mutant never silently stops being planted (docs/testing.md).
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { loadEndpoints } from "../scripts/lib/endpoints.js";
+import { findSpans } from "../scripts/lib/mutants.js";
 import { repoRoot } from "../scripts/lib/paths.js";
 
 const testsDir = join(repoRoot, "db", "tests");
@@ -28,7 +29,7 @@ describe("pgTAP", () => {
       mutants: { id: string; file: string; find: string; replace: string; why: string }[];
     };
     const problems = list.mutants.flatMap((m) => {
-      const n = readFileSync(join(repoRoot, m.file), "utf8").split(m.find).length - 1;
+      const n = findSpans(readFileSync(join(repoRoot, m.file), "utf8"), m.find).length;
       return [
         ...(n === 1 ? [] : [`${m.id}: find-text ${n === 0 ? "not" : `${n} times`} in ${m.file}`]),
         ...(m.why.trim() && m.replace !== m.find ? [] : [`${m.id}: needs a change and a why`]),

@@ -1,8 +1,10 @@
 -- Benchmark only: the same totals bookkeeping as internal.tg_campaign_groups__totals, written as
 -- a FOR EACH ROW trigger (one campaign update per inserted row), to compare with the
 -- statement-level version on campaign creation.
-create or replace function internal.bench_row_totals() returns trigger
-language plpgsql volatile
+create or replace function internal.bench_row_totals()
+returns trigger
+language plpgsql
+volatile
 set search_path = pg_catalog, pg_temp
 as $$
 begin
@@ -19,6 +21,7 @@ begin
 end
 $$;
 create or replace trigger bench_row_totals
-  after insert on wa_data.notification_campaign_groups
-  for each row execute function internal.bench_row_totals();
+after insert on wa_data.notification_campaign_groups
+for each row
+execute function internal.bench_row_totals();
 alter table wa_data.notification_campaign_groups disable trigger bench_row_totals;

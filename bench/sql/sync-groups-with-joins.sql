@@ -2,8 +2,11 @@
 -- table (left join, NOT EXISTS) and leaving the plan to the statistics, without the rule of
 -- docs/design.md "Plans that do not depend on statistics". bench/scenarios/stale-statistics.ts
 -- runs it next to api.sync_groups on a table whose statistics are stale, as after a big first sync.
-create or replace function internal.bench_sync_groups_joins(jsonb) returns jsonb
-language plpgsql volatile security definer
+create or replace function internal.bench_sync_groups_joins(jsonb)
+returns jsonb
+language plpgsql
+volatile
+security definer
 set search_path = pg_catalog, pg_temp
 as $$
 declare

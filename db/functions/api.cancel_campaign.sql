@@ -2,8 +2,11 @@
 -- send result for it is refused from now on), and the campaign's status is cancelled for good.
 -- Locks in the one order every path follows (docs/design.md, "Locks"): the campaign's rows, then
 -- the campaign. (Campaign first, as it was, deadlocked with send records taking rows first.)
-create or replace function api.cancel_campaign(jsonb) returns jsonb
-language plpgsql volatile security definer
+create or replace function api.cancel_campaign(jsonb)
+returns jsonb
+language plpgsql
+volatile
+security definer
 set search_path = pg_catalog, pg_temp
 as $$
 declare

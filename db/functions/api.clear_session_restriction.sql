@@ -1,7 +1,10 @@
 -- POST /rpc/clear_session_restriction (crm): the CRM has dealt with a restricted account (waited
 -- out the restriction, appealed) and lets it send again.
-create or replace function api.clear_session_restriction(jsonb) returns jsonb
-language plpgsql volatile security definer
+create or replace function api.clear_session_restriction(jsonb)
+returns jsonb
+language plpgsql
+volatile
+security definer
 set search_path = pg_catalog, pg_temp
 as $$
 declare

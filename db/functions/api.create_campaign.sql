@@ -2,8 +2,11 @@
 -- Idempotency-Key header, a repeat of the call (same key, same body) answers the first campaign
 -- instead of creating another (internal.idempotency_replay; COALESCE runs the work only when there
 -- is nothing to replay).
-create or replace function api.create_campaign(jsonb) returns jsonb
-language sql volatile security definer
+create or replace function api.create_campaign(jsonb)
+returns jsonb
+language sql
+volatile
+security definer
 set search_path = pg_catalog, pg_temp
 as $$
   select coalesce(internal.idempotency_replay('create_campaign', $1),

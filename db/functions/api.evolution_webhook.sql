@@ -1,7 +1,9 @@
 -- POST /rpc/evolution_webhook: Evolution API points its webhook here (header x-api-key: a gateway
 -- key, set in webhook.headers).
-create or replace function api.evolution_webhook(jsonb) returns jsonb
-language sql volatile
+create or replace function api.evolution_webhook(jsonb)
+returns jsonb
+language sql
+volatile
 set search_path = pg_catalog, pg_temp
 as $$
   select internal.with_status(internal.evolution_webhook($1))

@@ -1,8 +1,11 @@
 -- POST /rpc/expire_unmatched_acks (ops): {"olderThanSeconds": n}. Error ACKs still waiting for
 -- their send record after that long are expired: they leave the backlog and will no longer fail a
 -- send recorded later. They stay in the inbox (until retention) for the record.
-create or replace function api.expire_unmatched_acks(jsonb) returns jsonb
-language plpgsql volatile security definer
+create or replace function api.expire_unmatched_acks(jsonb)
+returns jsonb
+language plpgsql
+volatile
+security definer
 set search_path = pg_catalog, pg_temp
 as $$
 declare

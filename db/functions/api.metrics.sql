@@ -5,8 +5,11 @@
 -- config and the alerts. A series per session only for sessions the backend knows (synced): any
 -- gateway key can name sessions, and each name would be a series; the rest (and ACKs that name no
 -- session) aggregate under session="(unknown)".
-create or replace function api.metrics() returns api."*/*"
-language plpgsql stable security definer
+create or replace function api.metrics()
+returns api."*/*"
+language plpgsql
+stable
+security definer
 set search_path = pg_catalog, pg_temp
 as $$
 declare
@@ -55,4 +58,4 @@ end
 $$;
 revoke all on function api.metrics() from public;
 grant execute on function api.metrics() to ops;
-comment on function api.metrics() is 'Ops: Prometheus metrics (text format 0.0.4). GET /rpc/metrics.';
+comment on function api.metrics is 'Ops: Prometheus metrics (text format 0.0.4). GET /rpc/metrics.';

@@ -1,6 +1,8 @@
 -- POST /rpc/record_message_error: the gateway's asynchronous error ACKs (one, or {"events": [...]}).
-create or replace function api.record_message_error(jsonb) returns jsonb
-language sql volatile
+create or replace function api.record_message_error(jsonb)
+returns jsonb
+language sql
+volatile
 set search_path = pg_catalog, pg_temp
 as $$
   select internal.with_status(internal.record_message_error($1))

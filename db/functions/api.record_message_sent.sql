@@ -2,8 +2,11 @@
 -- A send with messageId marks its row sent (or failed at once, when an error ACK for that
 -- message arrived first); a send with errorCode/errorMessage marks it failed at send time.
 -- Repeating a call changes nothing.
-create or replace function api.record_message_sent(jsonb) returns jsonb
-language plpgsql volatile security definer
+create or replace function api.record_message_sent(jsonb)
+returns jsonb
+language plpgsql
+volatile
+security definer
 set search_path = pg_catalog, pg_temp
 as $$
 declare

@@ -8,8 +8,11 @@
 -- endpoint's refusal. A body whose endpoint is not known (kept before it was recorded) is never
 -- guessed at: 409 quarantine_kind_unknown. A body kept only in part (larger than rawEventBytes)
 -- cannot be replayed: 409 quarantine_truncated.
-create or replace function api.resolve_quarantined(jsonb) returns jsonb
-language plpgsql volatile security definer
+create or replace function api.resolve_quarantined(jsonb)
+returns jsonb
+language plpgsql
+volatile
+security definer
 set search_path = pg_catalog, pg_temp
 as $$
 declare

@@ -2,8 +2,11 @@
 -- draft campaign over the campaign's failed groups that can still be targeted
 -- (internal.retry_failed_groups). With an Idempotency-Key header, a repeat answers the first retry
 -- campaign instead of creating another.
-create or replace function api.retry_failed_groups(jsonb) returns jsonb
-language sql volatile security definer
+create or replace function api.retry_failed_groups(jsonb)
+returns jsonb
+language sql
+volatile
+security definer
 set search_path = pg_catalog, pg_temp
 as $$
   select coalesce(internal.idempotency_replay('retry_failed_groups', $1),

@@ -1,7 +1,10 @@
 -- POST /rpc/schedule_campaign (crm): {"campaignId", "scheduled": true} schedules a draft,
 -- false unschedules it back to draft. Any other transition is 409 invalid_transition.
-create or replace function api.schedule_campaign(jsonb) returns jsonb
-language plpgsql volatile security definer
+create or replace function api.schedule_campaign(jsonb)
+returns jsonb
+language plpgsql
+volatile
+security definer
 set search_path = pg_catalog, pg_temp
 as $$
 declare

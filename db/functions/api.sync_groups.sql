@@ -2,8 +2,11 @@
 -- No statement joins the payload with the table (docs/design.md, "Plans that do not depend on
 -- statistics"): payload → table is a per-element index lookup, table → payload a key probe into
 -- the payload as a jsonb object keyed by JID. Both cost the same whatever the statistics say.
-create or replace function api.sync_groups(jsonb) returns jsonb
-language plpgsql volatile security definer
+create or replace function api.sync_groups(jsonb)
+returns jsonb
+language plpgsql
+volatile
+security definer
 set search_path = pg_catalog, pg_temp
 as $$
 declare

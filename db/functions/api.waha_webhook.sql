@@ -1,8 +1,10 @@
 -- POST /rpc/waha_webhook: WAHA points its webhook here (customHeaders: x-api-key, a gateway key;
 -- optionally hmac.key). The parameter is json, not jsonb: json keeps the body's text as sent,
 -- which the HMAC is computed over.
-create or replace function api.waha_webhook(json) returns jsonb
-language sql volatile
+create or replace function api.waha_webhook(json)
+returns jsonb
+language sql
+volatile
 set search_path = pg_catalog, pg_temp
 as $$
   select internal.with_status(internal.waha_webhook($1::text, $1::jsonb,

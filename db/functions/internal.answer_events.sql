@@ -5,9 +5,14 @@
 -- with its code and reason, and is kept in quarantine as a body of `endpoint`
 -- (internal.keep_in_quarantine).
 -- PL/pgSQL: called once per request; its statement keeps its plan for the connection.
-create or replace function internal.answer_events(endpoint text, answers internal.event_answer[], outcomes text[])
+create or replace function internal.answer_events(
+  endpoint text,
+  answers internal.event_answer[],
+  outcomes text[]
+)
 returns jsonb
-language plpgsql volatile
+language plpgsql
+volatile
 set search_path = pg_catalog, pg_temp
 set plan_cache_mode = force_generic_plan
 as $$

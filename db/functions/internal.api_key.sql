@@ -3,7 +3,9 @@
 -- runs on every request, and PL/pgSQL keeps its plan (a SECURITY DEFINER SQL function is planned
 -- again on each call).
 create or replace function internal.api_key(api_key text, out id bigint, out role name, out sessions text[])
-language plpgsql stable security definer
+language plpgsql
+stable
+security definer
 set search_path = pg_catalog, pg_temp
 as $$
 begin

@@ -7,7 +7,8 @@
 -- the plan for the connection (docs/design.md, "Plans that do not depend on statistics").
 create or replace function internal.apply_campaign_row_changes(changes internal.campaign_row_change[])
 returns void
-language plpgsql volatile
+language plpgsql
+volatile
 set search_path = pg_catalog, pg_temp
 as $$
 declare

@@ -3,8 +3,11 @@
 -- role ("role:<role>").
 -- PL/pgSQL, not SQL: called once per request, where a SQL function with a SET clause is
 -- planned again on every call (PL/pgSQL keeps its plan; CONVENTIONS.md).
-create or replace function internal.caller() returns text
-language plpgsql stable parallel safe
+create or replace function internal.caller()
+returns text
+language plpgsql
+stable
+parallel safe
 set search_path = pg_catalog, pg_temp
 as $$
 begin

@@ -1,8 +1,10 @@
 -- The campaign id a CRM call names ({"campaignId": n}), checked: 400 invalid_body, 422
 -- invalid_campaign_id. (record_message_sent checks it before the sends, and looks the campaign up
 -- after them.)
-create or replace function internal.campaign_id(payload jsonb) returns bigint
-language plpgsql immutable
+create or replace function internal.campaign_id(payload jsonb)
+returns bigint
+language plpgsql
+immutable
 set search_path = pg_catalog, pg_temp
 as $$
 begin

@@ -4,7 +4,9 @@
 -- order (docs/design.md, "Locks").
 create or replace function internal.campaign_of(payload jsonb, lock boolean default true)
 returns wa_data.notification_campaigns
-language plpgsql volatile security definer
+language plpgsql
+volatile
+security definer
 set search_path = pg_catalog, pg_temp
 as $$
 declare
@@ -26,4 +28,3 @@ begin
 end
 $$;
 revoke all on function internal.campaign_of(jsonb, boolean) from public;
-

@@ -2,14 +2,23 @@
 -- cancelled is final: once the CRM cancels, the rows not yet sent are cancelled and the campaign
 -- stays cancelled (late error ACKs still fail its sent rows; the counts say so).
 create or replace function internal.campaign_status(
-  current_status text, pending integer, sent integer, failed integer, cancelled integer
-) returns text
-language sql immutable parallel safe
+  current_status text,
+  pending integer,
+  sent integer,
+  failed integer,
+  cancelled integer
+)
+returns text
+language sql
+immutable
+parallel safe
 set search_path = pg_catalog, pg_temp
 return case
-  when current_status = 'cancelled' or cancelled > 0 then 'cancelled'
+  when current_status = 'cancelled'
+  or cancelled > 0 then 'cancelled'
   -- Set by the CRM; kept until the first send result arrives.
-  when sent + failed = 0 and current_status in ('draft', 'scheduled') then current_status
+  when sent + failed = 0
+  and current_status in ('draft', 'scheduled') then current_status
   when pending > 0 then 'sending'
   when failed = 0 then 'completed'
   when sent = 0 then 'failed'

@@ -1,7 +1,10 @@
 -- The work behind api.create_campaign (and api.retry_failed_groups): a campaign and one pending
 -- row per target group, in one call.
-create or replace function internal.create_campaign(jsonb) returns jsonb
-language plpgsql volatile security definer
+create or replace function internal.create_campaign(jsonb)
+returns jsonb
+language plpgsql
+volatile
+security definer
 set search_path = pg_catalog, pg_temp
 as $$
 declare

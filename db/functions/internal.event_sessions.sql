@@ -3,8 +3,11 @@
 -- path makes before anything else (internal.refuse_out_of_scope).
 -- PL/pgSQL, not SQL: called once per request, where a SQL function with a SET clause is
 -- planned again on every call (PL/pgSQL keeps its plan; CONVENTIONS.md).
-create or replace function internal.event_sessions(payload jsonb) returns text[]
-language plpgsql immutable parallel safe
+create or replace function internal.event_sessions(payload jsonb)
+returns text[]
+language plpgsql
+immutable
+parallel safe
 set search_path = pg_catalog, pg_temp
 as $$
 begin

@@ -8,30 +8,44 @@
 -- and every field's range but the day of the month past 28, read at its fixed place; nested CASEs
 -- keep the order (a cast only sees digits). No SET clause: it inlines into its callers' cached
 -- plans (internal.parse_message_status), at about the cost of the cast itself.
-create or replace function internal.event_time(v jsonb) returns timestamptz
-language sql stable parallel safe
+create or replace function internal.event_time(v jsonb)
+returns timestamptz
+language sql
+stable
+parallel safe
 as $$
-  select case jsonb_typeof(v)
-    when 'number' then
-      case when v::text ~ '^[0-9]{9,13}(\.[0-9]+)?$' then
-        to_timestamp(case when length(split_part(v::text, '.', 1)) = 13 then v::text::numeric / 1000
-                          else v::text::numeric end)
+  select
+    case jsonb_typeof(v)
+      when 'number' then case
+        when v::text ~ '^[0-9]{9,13}(\.[0-9]+)?$' then to_timestamp(
+          case
+            when length(split_part(v::text, '.', 1)) = 13 then v::text::numeric / 1000
+            else v::text::numeric
+          end
+        )
       end
-    when 'string' then
-      case when v #>> '{}' ~ ('^([0-9]{3}[1-9]|[0-9]{2}[1-9][0-9]|[0-9][1-9][0-9]{2}|[1-9][0-9]{3})'  -- year 0001..9999
-                              || '-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])'                          -- month, day
-                              || '[T ]([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9](\.[0-9]+)?)?'         -- hh:mm[:ss[.f]]
-                              || '(Z|[+-](0[0-9]|1[0-5])(:?[0-5][0-9])?)$')                           -- zone
-      then
-        case when substr(v #>> '{}', 9, 2) <= '28'
-               or substr(v #>> '{}', 9, 2)::integer <= case substr(v #>> '{}', 6, 2)
-                    when '02' then case when substr(v #>> '{}', 1, 4)::integer % 4 = 0
-                                             and (substr(v #>> '{}', 1, 4)::integer % 100 <> 0
-                                                  or substr(v #>> '{}', 1, 4)::integer % 400 = 0) then 29 else 28 end
-                    when '04' then 30 when '06' then 30 when '09' then 30 when '11' then 30 else 31 end
-             then (v #>> '{}')::timestamptz
+      when 'string' then case -- year 0001..9999, month, day, hh:mm[:ss[.f]], zone
+        when v #>> '{}' ~ (
+          '^([0-9]{3}[1-9]|[0-9]{2}[1-9][0-9]|[0-9][1-9][0-9]{2}|[1-9][0-9]{3})' || '-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])' || '[T ]([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9](\.[0-9]+)?)?' || '(Z|[+-](0[0-9]|1[0-5])(:?[0-5][0-9])?)$'
+        ) then case
+          when substr(v #>> '{}', 9, 2) <= '28'
+          or substr(v #>> '{}', 9, 2)::integer <= case substr(v #>> '{}', 6, 2)
+            when '02' then case
+              when substr(v #>> '{}', 1, 4)::integer % 4 = 0
+              and (
+                substr(v #>> '{}', 1, 4)::integer % 100 <> 0
+                or substr(v #>> '{}', 1, 4)::integer % 400 = 0
+              ) then 29
+              else 28
+            end
+            when '04' then 30
+            when '06' then 30
+            when '09' then 30
+            when '11' then 30
+            else 31
+          end then (v #>> '{}')::timestamptz
         end
       end
-  end
+    end;
 $$;
 revoke all on function internal.event_time(jsonb) from public;

@@ -11,8 +11,11 @@
 -- (internal.upsert_groups). Anything else is answered "ignored" and not stored. The instance's
 -- `apikey` is never stored, wherever it is in the body (internal.without_apikey). Returns the
 -- response body with its HTTP status in "status".
-create or replace function internal.evolution_webhook(body jsonb) returns jsonb
-language plpgsql volatile security definer
+create or replace function internal.evolution_webhook(body jsonb)
+returns jsonb
+language plpgsql
+volatile
+security definer
 set search_path = pg_catalog, pg_temp
 as $$
 declare

@@ -1,7 +1,10 @@
 -- Flags a session as restricted when `code` is one of wa_data.restricting_error_codes (the first
 -- flag's code and time are kept until the CRM clears it). Returns whether the code restricts.
-create or replace function internal.flag_restricted_session(session text, code integer) returns boolean
-language plpgsql volatile security definer
+create or replace function internal.flag_restricted_session(session text, code integer)
+returns boolean
+language plpgsql
+volatile
+security definer
 set search_path = pg_catalog, pg_temp
 as $$
 begin

@@ -1,7 +1,11 @@
 -- HMAC-SHA512 (RFC 2104) with the built-in sha512(): what WAHA signs its webhooks with. Built in
 -- SQL rather than with pgcrypto so that installing into a host project needs no extension.
-create or replace function internal.hmac_sha512(key bytea, message bytea) returns bytea
-language plpgsql immutable strict parallel safe
+create or replace function internal.hmac_sha512(key bytea, message bytea)
+returns bytea
+language plpgsql
+immutable
+strict
+parallel safe
 set search_path = pg_catalog, pg_temp
 as $$
 declare

@@ -2,8 +2,11 @@
 -- "quoted", though a bare value is taken too), or null when the call carries none.
 -- PL/pgSQL, not SQL: called once per request, where a SQL function with a SET clause is
 -- planned again on every call (PL/pgSQL keeps its plan; CONVENTIONS.md).
-create or replace function internal.idempotency_key_header() returns text
-language plpgsql stable parallel safe
+create or replace function internal.idempotency_key_header()
+returns text
+language plpgsql
+stable
+parallel safe
 set search_path = pg_catalog, pg_temp
 as $$
 begin

@@ -5,8 +5,11 @@
 -- and then gets that answer; if the first call failed, nothing was kept and this one runs.
 -- Refusals: 400 invalid_idempotency_key; 422 idempotency_key_reused when the key came with another
 -- body or endpoint (the draft's "same key, different payload").
-create or replace function internal.idempotency_replay(endpoint text, payload jsonb) returns jsonb
-language plpgsql volatile security definer
+create or replace function internal.idempotency_replay(endpoint text, payload jsonb)
+returns jsonb
+language plpgsql
+volatile
+security definer
 set search_path = pg_catalog, pg_temp
 as $$
 declare

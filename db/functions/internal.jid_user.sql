@@ -3,8 +3,11 @@
 -- 5511999999999:12@s.whatsapp.net and 5511999999999@c.us are one user; a @lid is its own.
 -- PL/pgSQL, not SQL: called once per request, where a SQL function with a SET clause is
 -- planned again on every call (PL/pgSQL keeps its plan; CONVENTIONS.md).
-create or replace function internal.jid_user(jid text) returns text
-language plpgsql immutable parallel safe
+create or replace function internal.jid_user(jid text)
+returns text
+language plpgsql
+immutable
+parallel safe
 set search_path = pg_catalog, pg_temp
 as $$
 begin

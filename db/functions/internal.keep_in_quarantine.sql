@@ -5,8 +5,10 @@
 -- (gateways retry: WAHA 15 times, Evolution up to 10); bodies of different API keys are told apart
 -- (each row records the key that sent it). Rows are written in hash order, so concurrent callers
 -- never deadlock on them. The one way anything enters the quarantine.
-create or replace function internal.keep_in_quarantine(endpoint text, items jsonb) returns void
-language sql volatile
+create or replace function internal.keep_in_quarantine(endpoint text, items jsonb)
+returns void
+language sql
+volatile
 set search_path = pg_catalog, pg_temp
 as $$
   insert into wa_data.message_error_quarantine as q

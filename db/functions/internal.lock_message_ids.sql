@@ -6,8 +6,10 @@
 -- message ids themselves (unique per session; on Citus, the session's shard).
 -- PL/pgSQL, not SQL: called once per request (never inlined, for its SET clause), a SQL function
 -- is planned again on every call; PL/pgSQL keeps the plan for the connection.
-create or replace function internal.lock_message_ids(session text, ids text[]) returns void
-language plpgsql volatile
+create or replace function internal.lock_message_ids(session text, ids text[])
+returns void
+language plpgsql
+volatile
 set search_path = pg_catalog, pg_temp
 as $$
 begin

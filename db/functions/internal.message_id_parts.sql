@@ -6,11 +6,22 @@
 -- copied into each use of its parts (docs/design.md, "Parse once, then decide").
 create or replace function internal.message_id_parts(raw text)
 returns table (message_id text, chat_jid text)
-language sql immutable parallel safe
+language sql
+immutable
+parallel safe
 as $$
   select coalesce(m[2], raw), m[1]
-  from (select case when raw like 'true\_%' or raw like 'false\_%'
-                    then regexp_match(raw, '^(?:true|false)_([^_@]+@[^_]+)_([A-Za-z0-9]+)(?:_.*)?$') end as m
-        offset 0) w
+  from
+    (
+      select
+        case
+          when raw like 'true\_%'
+          or raw like 'false\_%' then regexp_match(
+            raw,
+            '^(?:true|false)_([^_@]+@[^_]+)_([A-Za-z0-9]+)(?:_.*)?$'
+          )
+        end as m
+      offset 0
+    ) w;
 $$;
 revoke all on function internal.message_id_parts(text) from public;

@@ -7,8 +7,10 @@
 -- its session: one shard on Citus, docs/citus.md).
 -- PL/pgSQL, not SQL: called once per request (never inlined, for its SET clause), a SQL function
 -- is planned again on every call; PL/pgSQL keeps the plan for the connection.
-create or replace function internal.note_gateway(sessions text[], gateway text) returns void
-language plpgsql volatile
+create or replace function internal.note_gateway(sessions text[], gateway text)
+returns void
+language plpgsql
+volatile
 set search_path = pg_catalog, pg_temp
 as $$
 declare

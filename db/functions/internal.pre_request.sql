@@ -13,8 +13,10 @@
 -- tells the hook which schema a request without a profile header is for by setting search_path
 -- to it (docs/design.md, "Security Advisor"). It is SECURITY INVOKER and names everything
 -- schema-qualified, so a search_path can change nothing but the schema it reads.
-create or replace function internal.pre_request() returns void
-language plpgsql volatile
+create or replace function internal.pre_request()
+returns void
+language plpgsql
+volatile
 as $$
 declare
   headers constant json := nullif(current_setting('request.headers', true), '')::json;

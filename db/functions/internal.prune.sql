@@ -41,4 +41,3 @@ begin
 end
 $$;
 revoke all on procedure internal.prune(timestamptz, jsonb) from public;
-

@@ -13,7 +13,9 @@
 -- row has. (A lock row is only a mutex: one deleted is made again by the next caller.)
 create or replace function internal.prune_step(at timestamptz, batch integer, skip bigint[] default '{}')
 returns jsonb
-language plpgsql volatile security definer
+language plpgsql
+volatile
+security definer
 set search_path = pg_catalog, pg_temp
 set lock_timeout = '200ms'
 as $$

@@ -2,9 +2,15 @@
 -- The transaction rolls back: a rejected call changes nothing. PostgREST 12 takes details and
 -- hint as strings only, so structured details travel as JSON text.
 create or replace function internal.raise_api_error(
-  status integer, code text, message text, details jsonb default null, hint text default null
-) returns void
-language plpgsql volatile
+  status integer,
+  code text,
+  message text,
+  details jsonb default null,
+  hint text default null
+)
+returns void
+language plpgsql
+volatile
 set search_path = pg_catalog, pg_temp
 as $$
 begin

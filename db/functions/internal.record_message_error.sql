@@ -3,8 +3,11 @@
 -- body with its HTTP status in "status": the api wrapper answers with it (internal.with_status),
 -- the other callers read the counts. failed_at is the event's `at` (the gateway's time) when it has one, never
 -- later than now and never before the row's send.
-create or replace function internal.record_message_error(payload jsonb, source text default 'direct') returns jsonb
-language plpgsql volatile security definer
+create or replace function internal.record_message_error(payload jsonb, source text default 'direct')
+returns jsonb
+language plpgsql
+volatile
+security definer
 set search_path = pg_catalog, pg_temp
 as $$
 declare

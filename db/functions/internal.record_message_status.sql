@@ -4,8 +4,11 @@
 -- campaign row that has the message id, now or when its send is recorded; on a row, never before
 -- its send (clock skew). `source`: which gateway posted, noted per session for the CRM. Returns
 -- the response body with its HTTP status in "status" (as internal.record_message_error does).
-create or replace function internal.record_message_status(payload jsonb, source text default 'direct') returns jsonb
-language plpgsql volatile security definer
+create or replace function internal.record_message_status(payload jsonb, source text default 'direct')
+returns jsonb
+language plpgsql
+volatile
+security definer
 set search_path = pg_catalog, pg_temp
 as $$
 declare

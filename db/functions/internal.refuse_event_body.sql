@@ -2,8 +2,10 @@
 -- record_message_status: `endpoint`): one event object or {"events": [...]} of
 -- 1..ackEventsPerCall. A body that breaks them is kept in quarantine (as a body of `endpoint`)
 -- and the refusal is returned (with its HTTP status in "status"); null when the body is fine.
-create or replace function internal.refuse_event_body(payload jsonb, endpoint text) returns jsonb
-language plpgsql volatile
+create or replace function internal.refuse_event_body(payload jsonb, endpoint text)
+returns jsonb
+language plpgsql
+volatile
 set search_path = pg_catalog, pg_temp
 as $$
 declare

@@ -3,8 +3,11 @@
 -- key's to send). Null when `sessions` are all within `scope` (or scope is null: unscoped).
 -- PL/pgSQL, not SQL: called once per request, where a SQL function with a SET clause is
 -- planned again on every call (PL/pgSQL keeps its plan; CONVENTIONS.md).
-create or replace function internal.refuse_out_of_scope(scope text[], sessions text[]) returns jsonb
-language plpgsql immutable parallel safe
+create or replace function internal.refuse_out_of_scope(scope text[], sessions text[])
+returns jsonb
+language plpgsql
+immutable
+parallel safe
 set search_path = pg_catalog, pg_temp
 as $$
 begin

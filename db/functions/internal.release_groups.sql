@@ -2,8 +2,10 @@
 -- their history (group_jid, group_name) and let go of the group (group_id), in id order. What
 -- ON DELETE SET NULL did, done by the statement that deletes: Citus refuses SET NULL on a foreign
 -- key that includes the distribution column (docs/citus.md, item 8).
-create or replace function internal.release_groups(session text, group_ids bigint[]) returns void
-language plpgsql volatile
+create or replace function internal.release_groups(session text, group_ids bigint[])
+returns void
+language plpgsql
+volatile
 set search_path = pg_catalog, pg_temp
 as $$
 begin

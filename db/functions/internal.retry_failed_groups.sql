@@ -2,8 +2,11 @@
 -- campaign (same message and session) over the campaign's failed groups — only those with one of
 -- errorCodes when given — that can still be targeted: active, never community parents; a
 -- restricted session is refused as create_campaign refuses it. The new campaign starts as a draft.
-create or replace function internal.retry_failed_groups(jsonb) returns jsonb
-language plpgsql volatile security definer
+create or replace function internal.retry_failed_groups(jsonb)
+returns jsonb
+language plpgsql
+volatile
+security definer
 set search_path = pg_catalog, pg_temp
 as $$
 declare

@@ -1,7 +1,10 @@
 -- The statement_timeout set on a role (ALTER ROLE ... SET), so API-key requests get the same
 -- limit that PostgREST applies to JWT requests of that role. PL/pgSQL to keep its plan (per request).
-create or replace function internal.role_statement_timeout(role_name name) returns text
-language plpgsql stable security definer
+create or replace function internal.role_statement_timeout(role_name name)
+returns text
+language plpgsql
+stable
+security definer
 set search_path = pg_catalog, pg_temp
 as $$
 begin

@@ -8,8 +8,11 @@
 -- signature.
 -- PL/pgSQL, not SQL: called once per request, where a SQL function with a SET clause is
 -- planned again on every call (PL/pgSQL keeps its plan; CONVENTIONS.md).
-create or replace function internal.signature_matches(given text, expected bytea) returns boolean
-language plpgsql immutable parallel safe
+create or replace function internal.signature_matches(given text, expected bytea)
+returns boolean
+language plpgsql
+immutable
+parallel safe
 set search_path = pg_catalog, pg_temp
 as $$
 begin

@@ -3,8 +3,11 @@
 -- O(changed rows), never a recount.
 -- SECURITY DEFINER: whoever changes campaign rows, the totals follow (callers need no rights on
 -- the campaigns table, and cannot bypass the bookkeeping).
-create or replace function internal.tg_campaign_groups__totals() returns trigger
-language plpgsql volatile security definer
+create or replace function internal.tg_campaign_groups__totals()
+returns trigger
+language plpgsql
+volatile
+security definer
 set search_path = pg_catalog, pg_temp
 as $$
 begin

@@ -5,8 +5,11 @@
 -- a stored group that became one is removed. Invalid entries are quarantined (each as an
 -- Evolution body of its own, replayable), never refused.
 -- Returns {upserted, updated, removedParents, skippedParents, ignored, quarantined}.
-create or replace function internal.upsert_groups(session text, groups jsonb, complete boolean) returns jsonb
-language plpgsql volatile security definer
+create or replace function internal.upsert_groups(session text, groups jsonb, complete boolean)
+returns jsonb
+language plpgsql
+volatile
+security definer
 set search_path = pg_catalog, pg_temp
 as $$
 declare

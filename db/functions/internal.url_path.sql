@@ -1,8 +1,12 @@
 -- The request path as PostgREST routes it: percent-escapes decoded (so /rpc/create%5Fcampaign is
 -- checked as /rpc/create_campaign). Escapes of non-ASCII bytes stay as they are: no endpoint
 -- name has them.
-create or replace function internal.url_path(raw text) returns text
-language plpgsql immutable strict parallel safe
+create or replace function internal.url_path(raw text)
+returns text
+language plpgsql
+immutable
+strict
+parallel safe
 set search_path = pg_catalog, pg_temp
 as $$
 declare

@@ -22,9 +22,16 @@
 -- community flags: a full sync decides whether it may be targeted) and updates the name and size
 -- of one it knows; group.v2.update changes the name. Anything else is answered "ignored" and not
 -- stored. Returns the response body with its HTTP status in "status".
-create or replace function internal.waha_webhook(raw text, body jsonb, signature text,
-                                                 check_signature boolean default true) returns jsonb
-language plpgsql volatile security definer
+create or replace function internal.waha_webhook(
+  raw text,
+  body jsonb,
+  signature text,
+  check_signature boolean default true
+)
+returns jsonb
+language plpgsql
+volatile
+security definer
 set search_path = pg_catalog, pg_temp
 as $$
 declare

@@ -3,8 +3,11 @@
 -- nested, in any case (apikey, apiKey, APIKEY). Bodies whose text does not mention it come back
 -- as they are; below 64 levels a subtree that still mentions it is replaced whole, so a hostile
 -- nesting can neither keep the key nor exhaust the stack.
-create or replace function internal.without_apikey(v jsonb, depth integer default 0) returns jsonb
-language plpgsql immutable parallel safe
+create or replace function internal.without_apikey(v jsonb, depth integer default 0)
+returns jsonb
+language plpgsql
+immutable
+parallel safe
 set search_path = pg_catalog, pg_temp
 as $$
 begin

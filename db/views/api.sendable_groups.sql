@@ -1,11 +1,26 @@
 -- GET /sendable_groups (crm): what a campaign may target.
-create view api.sendable_groups with (security_invoker = true) as
-select g.session_id, g.group_jid, g.name, g.participant_count, g.is_community_announce,
-       g.linked_parent_jid, g.announce, g.first_seen_at, g.updated_at
-from wa_data.whatsapp_groups g
-where g.inactive_since is null and not g.is_community
-  and not exists (select from wa_data.whatsapp_sessions s
-                  where s.session_id = g.session_id and s.restricted_at is not null);
+create view api.sendable_groups
+with (security_invoker = true)
+as
+  select
+    g.session_id,
+    g.group_jid,
+    g.name,
+    g.participant_count,
+    g.is_community_announce,
+    g.linked_parent_jid,
+    g.announce,
+    g.first_seen_at,
+    g.updated_at
+  from wa_data.whatsapp_groups g
+  where
+    g.inactive_since is null
+    and not g.is_community
+    and not exists (
+      select
+      from wa_data.whatsapp_sessions s
+      where s.session_id = g.session_id and s.restricted_at is not null
+    );
 comment on view api.sendable_groups is
   'Groups a campaign may target: active, never community parents, never of a restricted session.';
 revoke all on api.sendable_groups from public;
