@@ -64,6 +64,17 @@ export const ROLES_LOGGING_IN_ON_WORKERS = ["gateway", "crm", "ops"];
  * `permission denied for schema wa_data`). Granted per worker, like LOGIN.
  */
 export const ROLES_READING_ON_WORKERS = ["crm", "ops"];
+/**
+ * The functions the checked-value domains' CHECKs call (internal.gateway_error_code calls
+ * value_rules, the others conforms). On one server a domain's CHECK runs only when a value is
+ * written, inside the RPCs, as their owner. On Citus the coordinator also converts every row a
+ * worker sends back into the column's type, and a domain's input function runs its CHECK, as the
+ * caller: a crm read of api.sessions answered `permission denied for function value_rules` (when
+ * the connection had not yet cached the constraint as the owner, e.g. after a migrate). The API
+ * roles may execute them (pure functions over the published rules, docs/design.md); granted on the
+ * coordinator, Citus propagates it to the workers.
+ */
+export const DOMAIN_CHECK_FUNCTIONS = ["internal.conforms(text, text)", "internal.value_rules()"];
 
 /**
  * Places every table of PLACEMENTS; never stops at the first refusal (all are reported). Before:
@@ -92,6 +103,7 @@ export async function distribute(url: string): Promise<PlacementResult[]> {
       );
       if (rows.length) throw new Error(`could not let ${role} read wa_data on the workers: ${JSON.stringify(rows)}`);
     }
+    await c.query(`grant execute on function ${DOMAIN_CHECK_FUNCTIONS.join(", ")} to ${ROLES_LOGGING_IN_ON_WORKERS.join(", ")}`);
     const out: PlacementResult[] = [];
     for (const p of PLACEMENTS) {
       if (p.kind === "local") {
