@@ -24,6 +24,7 @@ import { createApiKey } from "./lib/api-keys.js";
 import { createFormation, ensureAutoFailover, type Formation, type FormationNode } from "./lib/auto-failover.js";
 import { withClient } from "./lib/db.js";
 import { migrate } from "./lib/migrate.js";
+import { failed, observingFetch, type Answer } from "./lib/observed-fetch.js";
 import { ensurePrerequisites } from "./lib/postgres.js";
 import { startPostgrest } from "./lib/postgrest.js";
 import { freePort, sleep } from "./lib/run.js";
@@ -35,31 +36,6 @@ const GROUPS = 400;
 // The client's own retry helper, with patience for a failover (about a minute of back-off).
 const retry = { retries: 60, baseDelayMs: 100, maxDelayMs: 1000 };
 const random = seededRandom(Number(process.env.WA_TEST_SEED ?? 20261125));
-
-/** One HTTP answer: when the request started and ended, its status (0: no answer or connection lost). */
-interface Answer {
-  started: number;
-  t: number;
-  status: number;
-  write: boolean;
-}
-
-function observingFetch(answers: Answer[]): typeof fetch {
-  return async (input, init) => {
-    const write = (init?.method ?? "GET") === "POST";
-    const started = Date.now();
-    try {
-      const res = await fetch(input, init);
-      // PostgREST 12.0.2 answers 400 {"code": ""} when its connection breaks mid-request.
-      const lost = res.status === 400 && (await res.clone().text()).includes('"code":""');
-      answers.push({ started, t: Date.now(), status: lost ? 0 : res.status, write });
-      return res;
-    } catch (e) {
-      answers.push({ started, t: Date.now(), status: 0, write });
-      throw e;
-    }
-  };
-}
 
 const t0 = Date.now();
 const phase = (what: string) => console.log(`[failover +${Math.round((Date.now() - t0) / 1000)}s] ${what}`);
@@ -214,11 +190,11 @@ async function failoverRound(
   // first failure (requests already running at the kill may still complete), and the answers
   // that failed and were retried meanwhile.
   const after = answers.filter((a) => a.t > killedAt);
-  const firstFailure = after.find((a) => a.status === 0 || a.status >= 500);
+  const firstFailure = after.find(failed);
   const firstWrite = firstFailure
     ? after.find((a) => a.write && a.started >= firstFailure.t && a.status >= 200 && a.status < 300)
     : undefined;
-  const failedAnswersRetried = after.filter((a) => a.status === 0 || a.status >= 500).length;
+  const failedAnswersRetried = after.filter(failed).length;
 
   // Who is primary now.
   const states = await formation.states();

@@ -12,6 +12,7 @@ declare
   age integer;
   expired integer;
   cutoff timestamptz;
+  l record;
 begin
   if jsonb_typeof($1) is distinct from 'object' then
     perform internal.raise_api_error(400, 'invalid_body', 'The body must be a JSON object: {"olderThanSeconds": 86400}.');
@@ -22,11 +23,14 @@ begin
   age := ($1 ->> 'olderThanSeconds')::integer;
   cutoff := now() - make_interval(secs => age);
   -- The same lock rows as send records (per session, in order): an ACK is either matched by a
-  -- concurrent send, or expired.
-  perform internal.lock_message_ids(l.session_id, l.ids)
-  from (select i.session_id, array_agg(i.message_id) as ids from wa_data.message_error_inbox i
-        where i.outcome = 'pending_match' and i.matched_at is null and i.expired_at is null and i.received_at < cutoff
-        group by i.session_id order by i.session_id) l;
+  -- concurrent send, or expired. A loop, so that each call runs here: called inside a query
+  -- grouped by session, Citus pushed the call down to the shards, where its own statements are
+  -- distributed queries it refuses ("cannot execute a distributed query from a query on a shard").
+  for l in select i.session_id, array_agg(i.message_id) as ids from wa_data.message_error_inbox i
+           where i.outcome = 'pending_match' and i.matched_at is null and i.expired_at is null and i.received_at < cutoff
+           group by i.session_id order by i.session_id loop
+    perform internal.lock_message_ids(l.session_id, l.ids);
+  end loop;
   update wa_data.message_error_inbox i set expired_at = now()
   where i.outcome = 'pending_match' and i.matched_at is null and i.expired_at is null
     and i.received_at < cutoff;

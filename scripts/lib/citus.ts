@@ -100,9 +100,41 @@ export interface CitusCluster {
   workers: CitusNode[];
   /** The socket directory every node listens in (Citus reaches the others through it). */
   socketDir: string;
-  /** Starts one more worker (not yet added to the cluster). */
+  /** Starts one more worker (not yet added to the cluster: joinWorker). */
   addWorker(): CitusNode;
   stop(): void;
+}
+
+/** What every node runs with (docs/citus.md, "Running it"). */
+function nodeSettings(socketDir: string) {
+  return [
+    "shared_preload_libraries = 'citus'",
+    // Citus opens connections from node to node through this socket directory.
+    `citus.local_hostname = '${socketDir}'`,
+    "max_prepared_transactions = 100", // two-phase commits across nodes
+    // Shard moves (citus_rebalance_start) copy a shard and follow its changes by logical
+    // replication (the default transfer mode, "auto"), which needs logical WAL on every node.
+    "wal_level = logical",
+    // 8 shards per distributed table, not Citus's default 32: a test-sized cluster, so that the
+    // rebalance onto a third worker moves a handful of shard groups, not dozens (each move sets
+    // up its own logical replication: seconds each on these 2 shared cores). db:distribute on a
+    // real cluster keeps the server's setting (docs/citus.md).
+    "citus.shard_count = 8",
+  ];
+}
+
+/** The nodes in `dir`: coordinator, worker1, worker2, … (those already there, started when not). */
+function citusNodes(binDir: string, dir: string, basePort: number) {
+  const socketDir = join(dir, "run");
+  const nodes: CitusNode[] = [];
+  const start = (name: string, run = true) => {
+    const cluster = localCluster(join(dir, name), socketDir, basePort + nodes.length);
+    if (run) startCluster(binDir, cluster, { throwaway: true, settings: nodeSettings(socketDir) });
+    const node = { name, cluster };
+    nodes.push(node);
+    return node;
+  };
+  return { socketDir, nodes, start };
 }
 
 /**
@@ -115,21 +147,7 @@ export async function startCitusCluster(
   dir: string,
   opts: { basePort: number; workers: number; db: string },
 ): Promise<CitusCluster> {
-  const socketDir = join(dir, "run");
-  const settings = [
-    "shared_preload_libraries = 'citus'",
-    // Citus opens connections from node to node through this socket directory.
-    `citus.local_hostname = '${socketDir}'`,
-    "max_prepared_transactions = 100", // two-phase commits across nodes
-  ];
-  const nodes: CitusNode[] = [];
-  const start = (name: string) => {
-    const cluster = localCluster(join(dir, name), socketDir, opts.basePort + nodes.length);
-    startCluster(binDir, cluster, { throwaway: true, settings });
-    const node = { name, cluster };
-    nodes.push(node);
-    return node;
-  };
+  const { socketDir, nodes, start } = citusNodes(binDir, dir, opts.basePort);
   const prepare = async (node: CitusNode) => {
     await withClient(node.cluster.url("postgres"), async (c) => {
       const { rowCount } = await c.query("select from pg_database where datname = $1", [opts.db]);
@@ -144,13 +162,19 @@ export async function startCitusCluster(
     await c.query("select citus_set_coordinator_host($1, $2)", [socketDir, coordinator.cluster.port]);
     for (const w of workers) await c.query("select citus_add_node($1, $2)", [socketDir, w.cluster.port]);
   });
+  return cluster(binDir, nodes, socketDir, start);
+}
+
+function cluster(binDir: string, nodes: CitusNode[], socketDir: string, start: (name: string) => CitusNode, owned = true): CitusCluster {
   return {
-    coordinator,
-    workers,
+    coordinator: nodes[0]!,
+    get workers() {
+      return nodes.slice(1);
+    },
     socketDir,
     addWorker: () => start(`worker${nodes.length}`),
     stop: () => {
-      for (const n of [...nodes].reverse()) stopCluster(binDir, n.cluster, "immediate");
+      if (owned) for (const n of [...nodes].reverse()) stopCluster(binDir, n.cluster, "immediate");
     },
   };
 }
@@ -162,17 +186,14 @@ export async function joinWorker(c: CitusCluster, node: CitusNode, db: string) {
   await withClient(c.coordinator.cluster.url(db), (k) => k.query("select citus_add_node($1, $2)", [c.socketDir, node.cluster.port]));
 }
 
-/** A cluster startCitusCluster left running in `dir` (CITUS_KEEP=1): for probing it again. */
-export function attachCitusCluster(dir: string, basePort: number, workers: number): CitusCluster {
-  const socketDir = join(dir, "run");
-  const node = (name: string, i: number) => ({ name, cluster: localCluster(join(dir, name), socketDir, basePort + i) });
-  return {
-    coordinator: node("coordinator", 0),
-    workers: Array.from({ length: workers }, (_, i) => node(`worker${i + 1}`, i + 1)),
-    socketDir,
-    addWorker: () => {
-      throw new Error("not on an attached cluster");
-    },
-    stop: () => {},
-  };
+/**
+ * A cluster startCitusCluster left running in `dir` (CITUS_KEEP=1), with every worker it has
+ * (a third one too, once added): for probing it again. Not stopped by stop() (the caller keeps it),
+ * but a worker added now is started like the others.
+ */
+export function attachCitusCluster(binDir: string, dir: string, basePort: number): CitusCluster {
+  const { socketDir, nodes, start } = citusNodes(binDir, dir, basePort);
+  start("coordinator", false);
+  for (let i = 1; existsSync(join(dir, `worker${i}`)); i++) start(`worker${i}`, false);
+  return cluster(binDir, nodes, socketDir, start, false);
 }

@@ -56,12 +56,31 @@ export const hasCitus = (url: string) =>
  * from a worker it deadlocks, and from the coordinator it would give them LOGIN there too.
  */
 export const ROLES_LOGGING_IN_ON_WORKERS = ["gateway", "crm", "ops"];
+/**
+ * The roles whose views Citus re-plans on the workers as the caller: a worker gets the shard query
+ * as text (`… from wa_data.<table>_<shard>`), so the caller must be able to look names up in
+ * wa_data there. On one server the view was resolved as its owner and ops needs no USAGE on the
+ * schema (crm has it from a migration); on the workers ops does (the ops views answered
+ * `permission denied for schema wa_data`). Granted per worker, like LOGIN.
+ */
+export const ROLES_READING_ON_WORKERS = ["crm", "ops"];
+/**
+ * The functions the checked-value domains' CHECKs call (internal.gateway_error_code calls
+ * value_rules, the others conforms). On one server a domain's CHECK runs only when a value is
+ * written, inside the RPCs, as their owner. On Citus the coordinator also converts every row a
+ * worker sends back into the column's type, and a domain's input function runs its CHECK, as the
+ * caller: a crm read of api.sessions answered `permission denied for function value_rules` (when
+ * the connection had not yet cached the constraint as the owner, e.g. after a migrate). The API
+ * roles may execute them (pure functions over the published rules, docs/design.md); granted on the
+ * coordinator, Citus propagates it to the workers.
+ */
+export const DOMAIN_CHECK_FUNCTIONS = ["internal.conforms(text, text)", "internal.value_rules()"];
 
 /**
  * Places every table of PLACEMENTS; never stops at the first refusal (all are reported). Before:
  * the database lets triggers live on distributed tables (citus.enable_unsafe_triggers: the totals
  * trigger runs per shard, docs/citus.md; every migrate re-creates it), and the API roles may log
- * in on the workers.
+ * in on the workers and look names up in wa_data there (run again after adding a worker).
  */
 export async function distribute(url: string): Promise<PlacementResult[]> {
   return withClient(url, async (c) => {
@@ -77,6 +96,14 @@ export async function distribute(url: string): Promise<PlacementResult[]> {
       );
       if (rows.length) throw new Error(`could not let ${role} log in on the workers: ${JSON.stringify(rows)}`);
     }
+    for (const role of ROLES_READING_ON_WORKERS) {
+      const { rows } = await c.query(
+        "select nodename, nodeport, result from run_command_on_workers(format('set citus.enable_ddl_propagation = off; grant usage on schema wa_data to %I', $1::text)) where not success",
+        [role],
+      );
+      if (rows.length) throw new Error(`could not let ${role} read wa_data on the workers: ${JSON.stringify(rows)}`);
+    }
+    await c.query(`grant execute on function ${DOMAIN_CHECK_FUNCTIONS.join(", ")} to ${ROLES_LOGGING_IN_ON_WORKERS.join(", ")}`);
     const out: PlacementResult[] = [];
     for (const p of PLACEMENTS) {
       if (p.kind === "local") {

@@ -16,12 +16,16 @@ export function shortKeyWarning(key: string): string | undefined {
   );
 }
 
-/** Sets (or replaces) the key of `session` ('*': every session without its own). */
+/**
+ * Sets (or replaces) the key of `session` ('*': every session without its own). created_at comes
+ * from the excluded row (its default, now()): on Citus, where the table is a reference table, a
+ * non-immutable function in DO UPDATE SET is refused (docs/citus.md, item 18).
+ */
 export function setWebhookKey(adminUrl: string, gateway: WebhookGateway, session: string, key: string) {
   return withClient(adminUrl, (c) =>
     c.query(
       `insert into internal.webhook_secrets (gateway, session_id, secret) values ($1, $2, $3)
-     on conflict (gateway, session_id) do update set secret = excluded.secret, created_at = now()`,
+     on conflict (gateway, session_id) do update set secret = excluded.secret, created_at = excluded.created_at`,
       [gateway, session, key],
     ),
   );
