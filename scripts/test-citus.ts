@@ -295,6 +295,23 @@ try {
     expect(result.problems.length === 0, result.problems.join("; "));
     return `${moveTasks} shard-group moves (${shardsMoved} shards) in ${rebalance.seconds}s, ${rebalance.errorsDuringMoves} errors during the moves (retried), ${result.events.total} events`;
   });
+  await step("every worker, the new one too, lets PUBLIC execute what the coordinator does, no more (item 25)", async () => {
+    const publicRoutines = `select count(*) from pg_proc p where p.pronamespace in ('api'::regnamespace, 'internal'::regnamespace)
+                              and has_function_privilege('public', p.oid, 'execute')`;
+    const [coordinator, workers] = await withClient(url, async (c) => [
+      (await c.query(publicRoutines)).rows[0].count as string,
+      (await c.query("select nodeport, result from run_command_on_workers($1)", [publicRoutines])).rows as {
+        nodeport: number;
+        result: string;
+      }[],
+    ]);
+    const differ = (workers as { nodeport: number; result: string }[]).filter((w) => w.result !== coordinator);
+    expect(
+      differ.length === 0,
+      `PUBLIC may execute ${coordinator} of our routines on the coordinator, ${JSON.stringify(differ)} on workers`,
+    );
+    return `${coordinator} on every node`;
+  });
   await step("every campaign's totals still equal its rows after the moves (the flow's too)", async () => {
     const bad = await withClient(url, async (c) => (await c.query(TOTALS_DIFFER)).rows);
     expect(bad.length === 0, `totals differ: ${JSON.stringify(bad.slice(0, 3))}`);

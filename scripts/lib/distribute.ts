@@ -76,6 +76,14 @@ export const ROLES_READING_ON_WORKERS = ["crm", "ops"];
  */
 export const DOMAIN_CHECK_FUNCTIONS = ["internal.conforms(text, text)", "internal.value_rules()"];
 
+/** Our routines that PUBLIC may not execute on the coordinator, as one statement list (null: none). */
+export const PUBLIC_REVOKES = `
+  select string_agg(format('revoke all on routine %s from public', p.oid::regprocedure), '; ' order by p.oid) as revokes
+  from pg_proc p
+  where p.pronamespace in ('api'::regnamespace, 'internal'::regnamespace)
+    and not exists (select from aclexplode(coalesce(p.proacl, acldefault('f', p.proowner))) a
+                    where a.grantee = 0 and a.privilege_type = 'EXECUTE')`;
+
 /**
  * Places every table of PLACEMENTS; never stops at the first refusal (all are reported). Before:
  * the database lets triggers live on distributed tables (citus.enable_unsafe_triggers: the totals
@@ -104,6 +112,17 @@ export async function distribute(url: string): Promise<PlacementResult[]> {
       if (rows.length) throw new Error(`could not let ${role} read wa_data on the workers: ${JSON.stringify(rows)}`);
     }
     await c.query(`grant execute on function ${DOMAIN_CHECK_FUNCTIONS.join(", ")} to ${ROLES_LOGGING_IN_ON_WORKERS.join(", ")}`);
+    // Function privileges as on the coordinator: a worker added later gets the functions made
+    // before Citus (the checked values' rules) with PostgreSQL's default, EXECUTE for PUBLIC,
+    // not the revokes the migrations made (docs/citus.md, item 25). Revoked again on every worker.
+    const revokes = (await c.query<{ revokes: string | null }>(PUBLIC_REVOKES)).rows[0]?.revokes;
+    if (revokes) {
+      const { rows } = await c.query(
+        "select nodename, nodeport, result from run_command_on_workers('set citus.enable_ddl_propagation = off; ' || $1) where not success",
+        [revokes],
+      );
+      if (rows.length) throw new Error(`could not revoke PUBLIC's EXECUTE on the workers: ${JSON.stringify(rows)}`);
+    }
     const out: PlacementResult[] = [];
     for (const p of PLACEMENTS) {
       if (p.kind === "local") {
