@@ -252,6 +252,10 @@ try {
         if (state === "none") break;
       }
       moveEnd = Date.now();
+      // Again once shards live on the new worker: placing them re-created our functions there
+      // (Citus replaces an object it finds different, with PostgreSQL's default privileges), so
+      // the operator's procedure is add, rebalance, db:distribute (docs/citus.md, item 25).
+      await distribute(url);
       [{ n: moveTasks }] = await withClient(
         url,
         async (c) =>
