@@ -493,6 +493,7 @@ COMMENT ON FUNCTION api.record_message_error(jsonb) IS 'Gateway: record asynchro
 CREATE FUNCTION api.record_message_sent(jsonb) RETURNS jsonb
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
+    SET plan_cache_mode TO 'force_generic_plan'
     AS $_$
 declare
   payload constant jsonb := $1;
@@ -861,6 +862,7 @@ COMMENT ON FUNCTION api.schedule_campaign(jsonb) IS 'CRM: schedule a draft campa
 CREATE FUNCTION api.sync_groups(jsonb) RETURNS jsonb
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
+    SET plan_cache_mode TO 'force_generic_plan'
     AS $_$
 declare
   payload constant jsonb := $1;
@@ -1165,6 +1167,7 @@ $$;
 CREATE FUNCTION internal.apply_campaign_row_changes(changes internal.campaign_row_change[]) RETURNS void
     LANGUAGE plpgsql
     SET search_path TO 'pg_catalog', 'pg_temp'
+    SET plan_cache_mode TO 'force_generic_plan'
     AS $$
 declare
   session text;
@@ -1381,6 +1384,7 @@ $$;
 CREATE FUNCTION internal.create_campaign(jsonb) RETURNS jsonb
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
+    SET plan_cache_mode TO 'force_generic_plan'
     AS $_$
 declare
   payload constant jsonb := $1;
@@ -1623,6 +1627,7 @@ $_$;
 CREATE FUNCTION internal.evolution_webhook(body jsonb) RETURNS jsonb
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
+    SET plan_cache_mode TO 'force_generic_plan'
     AS $$
 declare
   event text := lower(replace(body ->> 'event', '_', '.'));
@@ -1906,6 +1911,7 @@ CREATE FUNCTION internal."limit"(name text) RETURNS integer
 CREATE FUNCTION internal.lock_message_ids(session text, ids text[]) RETURNS void
     LANGUAGE plpgsql
     SET search_path TO 'pg_catalog', 'pg_temp'
+    SET plan_cache_mode TO 'force_generic_plan'
     AS $$
 begin
   insert into wa_data.message_id_locks (session_id, message_id)
@@ -1951,6 +1957,7 @@ CREATE FUNCTION internal.not_before(t timestamp with time zone, floor timestamp 
 CREATE FUNCTION internal.note_gateway(sessions text[], gateway text) RETURNS void
     LANGUAGE plpgsql
     SET search_path TO 'pg_catalog', 'pg_temp'
+    SET plan_cache_mode TO 'force_generic_plan'
     AS $$
 declare
   session text;
@@ -2500,6 +2507,7 @@ $$;
 CREATE FUNCTION internal.record_message_error(payload jsonb, source text DEFAULT 'direct'::text) RETURNS jsonb
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
+    SET plan_cache_mode TO 'force_generic_plan'
     AS $$
 declare
   events jsonb;
@@ -2629,6 +2637,7 @@ $$;
 CREATE FUNCTION internal.record_message_status(payload jsonb, source text DEFAULT 'direct'::text) RETURNS jsonb
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
+    SET plan_cache_mode TO 'force_generic_plan'
     AS $$
 declare
   events jsonb;
@@ -2958,6 +2967,7 @@ $$;
 CREATE FUNCTION internal.upsert_groups(session text, groups jsonb, complete boolean) RETURNS jsonb
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
+    SET plan_cache_mode TO 'force_generic_plan'
     AS $$
 declare
   -- Valid entries keyed by JID (the last one wins within a body).
@@ -3071,6 +3081,7 @@ $$;
 CREATE FUNCTION internal.waha_webhook(raw text, body jsonb, signature text, check_signature boolean DEFAULT true) RETURNS jsonb
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
+    SET plan_cache_mode TO 'force_generic_plan'
     AS $_$
 declare
   -- The session's own key, else the key for every session ('*'), else none.

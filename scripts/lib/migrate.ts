@@ -39,6 +39,22 @@ function dbmateArgs(url: string, migrationsDir = join(repoRoot, "db", "migration
   ];
 }
 
+/** Resets plan_cache_mode on our routines where the database has the citus extension (else nothing). */
+const CITUS_PLANS = `
+do $$
+declare
+  f regprocedure;
+begin
+  if exists (select from pg_extension where extname = 'citus') then
+    for f in select p.oid::regprocedure from pg_proc p
+             where p.pronamespace in ('api'::regnamespace, 'internal'::regnamespace)
+               and 'plan_cache_mode=force_generic_plan' = any(p.proconfig) loop
+      execute format('alter routine %s reset plan_cache_mode', f);
+    end loop;
+  end if;
+end
+$$`;
+
 /** Generated documents the API serves, by name (internal.api_documents). */
 const DOCUMENTS = { openapi: "db/contracts/openapi.generated.json" };
 
@@ -108,6 +124,10 @@ export async function applyFunctions(url: string, record?: { checkout: Checkout;
         and p.xmin <> pg_current_xact_id()::xid
         and p.oid not in (select oid from migration_owned)`);
       for (const { ddl } of rows) await client.query(ddl);
+      // On Citus, no function of ours forces generic plans: Citus cannot route a generic plan whose
+      // session is a parameter ("could not create distributed plan", docs/citus.md item 9); it
+      // plans each statement on the coordinator, where one server keeps its cached generic plans.
+      await client.query(CITUS_PLANS);
       for (const f of views) {
         try {
           await client.query(readFileSync(join(viewDir, f), "utf8"));
