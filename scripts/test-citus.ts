@@ -23,7 +23,7 @@ import { join } from "node:path";
 import { createCrmClient, createGatewayClient, createOpsClient } from "../clients/ts/src/index.js";
 import { createApiKey } from "./lib/api-keys.js";
 import { measureAcks, POOL_SIZE, startSingleNode, type AckFigures, type SingleNode } from "./lib/citus-compare.js";
-import { expect, runFlow, TOTALS_DIFFER } from "./lib/citus-flow.js";
+import { expect, runFlow, TOTALS_DIFFER, sessionsOnEveryWorker } from "./lib/citus-flow.js";
 import { runTraffic, type TrafficResult } from "./lib/citus-traffic.js";
 import { attachCitusCluster, ensureCitus, joinWorker, startCitusCluster, type CitusCluster } from "./lib/citus.js";
 import { withClient } from "./lib/db.js";
@@ -66,39 +66,6 @@ async function step(name: string, fn: () => Promise<unknown>): Promise<boolean> 
     phase(`FAIL ${name}: ${error}`);
     return false;
   }
-}
-
-/** `count` session ids of this run (prefix) taken in turn from each worker's shards (every worker has some: checked). */
-async function sessionsOnEveryWorker(url: string, prefix: string, count: number): Promise<string[]> {
-  const candidates = Array.from({ length: count * 4 }, (_, i) => `${prefix}${i}`);
-  const rows = await withClient(
-    url,
-    async (c) =>
-      (
-        await c.query<{ sid: string; node: number }>(
-          `select sid, n.nodeport as node from unnest($1::text[]) with ordinality as x(sid, i),
-         lateral get_shard_id_for_distribution_column('wa_data.whatsapp_sessions', sid) shard
-         join pg_dist_placement p on p.shardid = shard join pg_dist_node n using (groupid) order by i`,
-          [candidates],
-        )
-      ).rows,
-  );
-  const byNode = new Map<number, string[]>();
-  for (const r of rows) byNode.set(r.node, [...(byNode.get(r.node) ?? []), r.sid]);
-  const lists = [...byNode.values()];
-  const workers = await withClient(
-    url,
-    async (c) => (await c.query("select count(*)::int as n from pg_dist_node where noderole = 'primary' and shouldhaveshards")).rows[0].n,
-  );
-  if (lists.length !== workers) throw new Error(`the candidate sessions' shards are on ${lists.length} of ${workers} workers`);
-  const out: string[] = [];
-  for (let i = 0; out.length < count; i++) {
-    const list = lists[i % lists.length]!;
-    const next = list.shift();
-    if (next) out.push(next);
-    if (lists.every((l) => l.length === 0)) break;
-  }
-  return out;
 }
 
 /** Worker node ports holding placements of the distributed (not reference) tables. */
@@ -252,10 +219,6 @@ try {
         if (state === "none") break;
       }
       moveEnd = Date.now();
-      // Again once shards live on the new worker: placing them re-created our functions there
-      // (Citus replaces an object it finds different, with PostgreSQL's default privileges), so
-      // the operator's procedure is add, rebalance, db:distribute (docs/citus.md, item 25).
-      await distribute(url);
       [{ n: moveTasks }] = await withClient(
         url,
         async (c) =>
@@ -299,23 +262,6 @@ try {
     expect(result.problems.length === 0, result.problems.join("; "));
     return `${moveTasks} shard-group moves (${shardsMoved} shards) in ${rebalance.seconds}s, ${rebalance.errorsDuringMoves} errors during the moves (retried), ${result.events.total} events`;
   });
-  await step("every worker, the new one too, lets PUBLIC execute what the coordinator does, no more (item 25)", async () => {
-    const publicRoutines = `select count(*) from pg_proc p where p.pronamespace in ('api'::regnamespace, 'internal'::regnamespace)
-                              and has_function_privilege('public', p.oid, 'execute')`;
-    const [coordinator, workers] = await withClient(url, async (c) => [
-      (await c.query(publicRoutines)).rows[0].count as string,
-      (await c.query("select nodeport, result from run_command_on_workers($1)", [publicRoutines])).rows as {
-        nodeport: number;
-        result: string;
-      }[],
-    ]);
-    const differ = (workers as { nodeport: number; result: string }[]).filter((w) => w.result !== coordinator);
-    expect(
-      differ.length === 0,
-      `PUBLIC may execute ${coordinator} of our routines on the coordinator, ${JSON.stringify(differ)} on workers`,
-    );
-    return `${coordinator} on every node`;
-  });
   await step("every campaign's totals still equal its rows after the moves (the flow's too)", async () => {
     const bad = await withClient(url, async (c) => (await c.query(TOTALS_DIFFER)).rows);
     expect(bad.length === 0, `totals differ: ${JSON.stringify(bad.slice(0, 3))}`);
@@ -346,6 +292,27 @@ try {
   );
   await sleep(1000); // PostgREST reloads its schema cache (NOTIFY pgrst)
   await step("after the second migrate: read views as crm and ops, a sync and a campaign", apiStillServes);
+  // The operator's order after adding a worker: rebalance, migrate, db:distribute. The new worker
+  // got our functions with PostgreSQL's default privileges (EXECUTE for PUBLIC): migrate re-applies
+  // db/functions with their revokes, db:distribute the migrations' own (docs/citus.md, item 25).
+  await step("db:distribute again after the migrate", () => distribute(url));
+  await step("every worker, the new one too, lets PUBLIC execute what the coordinator does, no more (item 25)", async () => {
+    const publicRoutines = `select count(*) from pg_proc p where p.pronamespace in ('api'::regnamespace, 'internal'::regnamespace)
+                              and has_function_privilege('public', p.oid, 'execute')`;
+    const [coordinator, workers] = await withClient(url, async (c) => [
+      (await c.query(publicRoutines)).rows[0].count as string,
+      (await c.query("select nodeport, result from run_command_on_workers($1)", [publicRoutines])).rows as {
+        nodeport: number;
+        result: string;
+      }[],
+    ]);
+    const differ = (workers as { nodeport: number; result: string }[]).filter((w) => w.result !== coordinator);
+    expect(
+      differ.length === 0,
+      `PUBLIC may execute ${coordinator} of our routines on the coordinator, ${JSON.stringify(differ)} on workers`,
+    );
+    return `${coordinator} on every node`;
+  });
   ok = placements.every((p) => p.outcome !== "failed") && steps.every((s) => s.ok);
 } catch (e) {
   console.error(e);

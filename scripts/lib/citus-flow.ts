@@ -45,7 +45,40 @@ export interface FlowContext {
 }
 
 /** A session id of this run whose shards sit on each worker in turn (checked by the first step). */
-export const flowSession = (run: string, s: number) => `citus_${run}_s${s}`;
+/** `count` session ids of this run (prefix) taken in turn from each worker's shards (every worker has some: checked). */
+export async function sessionsOnEveryWorker(url: string, prefix: string, count: number): Promise<string[]> {
+  const candidates = Array.from({ length: count * 4 }, (_, i) => `${prefix}${i}`);
+  const rows = await withClient(
+    url,
+    async (c) =>
+      (
+        await c.query<{ sid: string; node: number }>(
+          `select sid, n.nodeport as node from unnest($1::text[]) with ordinality as x(sid, i),
+         lateral get_shard_id_for_distribution_column('wa_data.whatsapp_sessions', sid) shard
+         join pg_dist_placement p on p.shardid = shard join pg_dist_node n using (groupid) order by i`,
+          [candidates],
+        )
+      ).rows,
+  );
+  const byNode = new Map<number, string[]>();
+  for (const r of rows) byNode.set(r.node, [...(byNode.get(r.node) ?? []), r.sid]);
+  const lists = [...byNode.values()];
+  const workers = await withClient(
+    url,
+    async (c) => (await c.query("select count(*)::int as n from pg_dist_node where noderole = 'primary' and shouldhaveshards")).rows[0].n,
+  );
+  if (lists.length !== workers) throw new Error(`the candidate sessions' shards are on ${lists.length} of ${workers} workers`);
+  const out: string[] = [];
+  for (let i = 0; out.length < count; i++) {
+    const list = lists[i % lists.length]!;
+    const next = list.shift();
+    if (next) out.push(next);
+    if (lists.every((l) => l.length === 0)) break;
+  }
+  return out;
+}
+
+export const flowSession = (run: string, s: number | string) => `citus_${run}_s${s}`;
 
 export async function runFlow(ctx: FlowContext, step: StepFn) {
   const { apiUrl, adminUrl, run } = ctx;
@@ -66,8 +99,10 @@ export async function runFlow(ctx: FlowContext, step: StepFn) {
     return JSON.parse(text) as Record<string, unknown>;
   };
 
+  // Sessions whose shards are on every worker (hashed names alone may all land on one).
+  const names = await sessionsOnEveryWorker(adminUrl, flowSession(run, ""), SESSIONS);
   const sessions = Array.from({ length: SESSIONS }, (_, s) => ({
-    sessionId: flowSession(run, s),
+    sessionId: names[s]!,
     jids: Array.from({ length: GROUPS }, (_, i) => jidFrom(10_000_000 * (s + 1) + i)),
     campaignId: 0,
   }));
