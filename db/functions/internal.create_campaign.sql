@@ -14,6 +14,7 @@ declare
   payload constant jsonb := $1;
   session text := payload ->> 'sessionId';
   jids jsonb := payload -> 'groupJids';
+  wanted text[];
   initial_status text := coalesce(payload ->> 'status', 'draft');
   bad record;
   new_id bigint;
@@ -107,11 +108,14 @@ begin
   -- One statement for any number of groups; the totals trigger runs once for all of them. Each
   -- group found by its key (session, jid): an index probe per element of the array, whatever the
   -- statistics (an INSERT … SELECT that Citus routes to the session's shard; a lateral LIMIT over
-  -- the payload it cannot).
+  -- the payload it cannot). The array is a variable: as `any(array(<subquery>))` the generic plan
+  -- scanned the session's groups and searched the array for each (100,000 groups × 10,000 JIDs:
+  -- over a minute, test/http/front-door.test.ts).
+  wanted := array(select jsonb_array_elements_text(jids));
   insert into wa_data.notification_campaign_groups (campaign_id, group_id, group_jid, group_name, session_id)
   select new_id, w.id, w.group_jid, w.name, w.session_id
   from wa_data.whatsapp_groups w
-  where w.session_id = session and w.group_jid = any(array(select jsonb_array_elements_text(jids)));
+  where w.session_id = session and w.group_jid = any(wanted);
   get diagnostics total = row_count;
 
   return jsonb_build_object('campaignId', new_id, 'totalGroups', total, 'status', initial_status);
