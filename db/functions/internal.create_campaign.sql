@@ -14,7 +14,9 @@ declare
   payload constant jsonb := $1;
   session text := payload ->> 'sessionId';
   jids jsonb := payload -> 'groupJids';
-  wanted text[];
+  target_ids bigint[];
+  target_jids text[];
+  target_names text[];
   initial_status text := coalesce(payload ->> 'status', 'draft');
   bad record;
   new_id bigint;
@@ -105,17 +107,20 @@ begin
   values (payload ->> 'name', payload ->> 'message', session, initial_status, internal.api_key_id())
   returning id into new_id;
 
-  -- One statement for any number of groups; the totals trigger runs once for all of them. Each
-  -- group found by its key (session, jid): an index probe per element of the array, whatever the
-  -- statistics (an INSERT … SELECT that Citus routes to the session's shard; a lateral LIMIT over
-  -- the payload it cannot). The array is a variable: as `any(array(<subquery>))` the generic plan
-  -- scanned the session's groups and searched the array for each (100,000 groups × 10,000 JIDs:
-  -- over a minute, test/http/front-door.test.ts).
-  wanted := array(select jsonb_array_elements_text(jids));
+  -- The targets, found per element (a lateral index lookup on the key (session, jid), whatever the
+  -- statistics: docs/design.md); then one INSERT for any number of groups, so the totals trigger
+  -- runs once for all of them. Two statements, because Citus routes the lookup (a SELECT naming
+  -- its session) but refuses a lateral LIMIT inside an INSERT … SELECT (docs/citus.md, item 13).
+  -- (As `group_jid = any(<array>)` a generic plan on fresh statistics scanned the session's groups
+  -- and searched the array for each: 100,000 groups × 10,000 JIDs took over a minute.)
+  select array_agg(w.id order by j.n), array_agg(w.group_jid::text order by j.n), array_agg(w.name::text order by j.n)
+    into target_ids, target_jids, target_names
+  from jsonb_array_elements_text(jids) with ordinality j(jid, n)
+  cross join lateral (select w2.id, w2.group_jid, w2.name from wa_data.whatsapp_groups w2
+                      where w2.session_id = session and w2.group_jid = j.jid limit 1) w;
   insert into wa_data.notification_campaign_groups (campaign_id, group_id, group_jid, group_name, session_id)
-  select new_id, w.id, w.group_jid, w.name, w.session_id
-  from wa_data.whatsapp_groups w
-  where w.session_id = session and w.group_jid = any(wanted);
+  select new_id, t.id, t.jid, t.name, session
+  from unnest(target_ids, target_jids, target_names) t(id, jid, name);
   get diagnostics total = row_count;
 
   return jsonb_build_object('campaignId', new_id, 'totalGroups', total, 'status', initial_status);
