@@ -21,7 +21,7 @@ import { clientVersion } from "../scripts/lib/paths.js";
 import { dbUrl } from "./support/env.js";
 
 const committed = (file: string) => readFileSync(join(repoRoot, file), "utf8");
-const hint = "regenerate with: npm run db:migrate && npm run gen:types";
+const hint = "out of date: run npm run regen";
 
 describe("generated files are up to date", () => {
   it("db/schema.generated.sql (pg_dump of our schemas)", async () => {

@@ -1,7 +1,14 @@
-// npm run gen:types — regenerate the client's types: the Database type from a throwaway database
+// npm run regen — every generated file, in the one order that works, from a throwaway database
 // migrated with this checkout (a throwaway cluster, or one on DATABASE_URL's server: like every
-// tool but db:migrate and start, it never migrates the database you work with) and the payload
-// types from db/contracts.
+// tool but db:migrate and start, it never migrates the database you work with):
+//   1. migrate (functions and views as the checkout has them);
+//   2. the checked values (the contracts refer to them), the error-code registry's SQL, the
+//      client's Database and payload types, the OpenAPI document;
+//   3. migrate again: the registry's SQL is a function file and the OpenAPI document is data the
+//      migration loads, both written in step 2;
+//   4. the schema dump (db/schema.generated.sql) and the migrations' lock (db/migrations.sha256).
+// test/generated-files.test.ts regenerates the same and says "run npm run regen" on any drift.
+// `npm run gen:types` is the same command (its former name).
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import {
@@ -14,7 +21,8 @@ import {
   generateValuesModule,
   generateValues,
 } from "./lib/contracts.js";
-import { migrate } from "./lib/migrate.js";
+import { dumpSchema, migrate } from "./lib/migrate.js";
+import { MIGRATION_LOCK_FILE, recordNewMigrations } from "./lib/migration-lock.js";
 import { repoRoot } from "./lib/paths.js";
 import { testTarget } from "./lib/target.js";
 import { DATABASE_TYPES_FILE, generateDatabaseTypes } from "./lib/typegen.js";
@@ -24,16 +32,19 @@ import { clientVersion } from "./lib/paths.js";
 const target = await testTarget();
 try {
   await migrate(target.adminUrl, { quiet: true });
-  // The checked values first: the contracts refer to them.
   writeFileSync(join(repoRoot, VALUES_FILE), await generateValues(target.adminUrl));
   writeFileSync(join(repoRoot, VALUES_MODULE_FILE), generateValuesModule());
   writeFileSync(join(repoRoot, ERROR_CODES_SQL_FILE), generateErrorCodesSql());
   writeFileSync(join(repoRoot, DATABASE_TYPES_FILE), await generateDatabaseTypes(target.adminUrl));
   writeFileSync(join(repoRoot, CONTRACT_TYPES_FILE), await generateContractTypes());
   writeFileSync(join(repoRoot, OPENAPI_FILE), openApiJson(await generateOpenApi(target.adminUrl, clientVersion())));
-  // Migrate loads the document into the database: load this one now.
   await migrate(target.adminUrl, { quiet: true });
-  console.log(`wrote ${VALUES_FILE}, ${VALUES_MODULE_FILE}, ${DATABASE_TYPES_FILE}, ${CONTRACT_TYPES_FILE} and ${OPENAPI_FILE}`);
+  await dumpSchema(target.adminUrl);
+  const recorded = recordNewMigrations();
+  console.log(
+    `wrote ${VALUES_FILE}, ${VALUES_MODULE_FILE}, ${ERROR_CODES_SQL_FILE}, ${DATABASE_TYPES_FILE}, ${CONTRACT_TYPES_FILE}, ${OPENAPI_FILE} and db/schema.generated.sql` +
+      (recorded.length ? `; recorded in ${MIGRATION_LOCK_FILE}: ${recorded.join(", ")}` : ""),
+  );
 } finally {
   await target.teardown();
 }
