@@ -6,10 +6,11 @@
 //      client's Database and payload types, the OpenAPI document;
 //   3. migrate again: the registry's SQL is a function file and the OpenAPI document is data the
 //      migration loads, both written in step 2;
-//   4. the schema dump (db/schema.generated.sql) and the migrations' lock (db/migrations.sha256).
+//   4. the schema dump (db/schema.generated.sql) and the migrations' lock (db/migrations.sha256);
+//   5. the README's counts of RPCs and views, from the catalogue (db/contracts/endpoints.json).
 // test/generated-files.test.ts regenerates the same and says "run npm run regen" on any drift.
 // `npm run gen:types` is the same command (its former name).
-import { writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import {
   CONTRACT_TYPES_FILE,
@@ -21,6 +22,7 @@ import {
   generateValuesModule,
   generateValues,
 } from "./lib/contracts.js";
+import { loadEndpoints } from "./lib/endpoints.js";
 import { dumpSchema, migrate } from "./lib/migrate.js";
 import { MIGRATION_LOCK_FILE, recordNewMigrations } from "./lib/migration-lock.js";
 import { repoRoot } from "./lib/paths.js";
@@ -41,8 +43,17 @@ try {
   await migrate(target.adminUrl, { quiet: true });
   await dumpSchema(target.adminUrl);
   const recorded = recordNewMigrations();
+  const endpoints = loadEndpoints();
+  const readme = join(repoRoot, "README.md");
+  writeFileSync(
+    readme,
+    readFileSync(readme, "utf8").replace(
+      /(`api` — the only schema PostgREST exposes: )\d+ RPCs, \d+ read views/,
+      `$1${endpoints.filter((e) => e.kind === "rpc").length} RPCs, ${endpoints.filter((e) => e.kind === "view").length} read views`,
+    ),
+  );
   console.log(
-    `wrote ${VALUES_FILE}, ${VALUES_MODULE_FILE}, ${ERROR_CODES_SQL_FILE}, ${DATABASE_TYPES_FILE}, ${CONTRACT_TYPES_FILE}, ${OPENAPI_FILE} and db/schema.generated.sql` +
+    `wrote ${VALUES_FILE}, ${VALUES_MODULE_FILE}, ${ERROR_CODES_SQL_FILE}, ${DATABASE_TYPES_FILE}, ${CONTRACT_TYPES_FILE}, ${OPENAPI_FILE}, db/schema.generated.sql and README.md's counts` +
       (recorded.length ? `; recorded in ${MIGRATION_LOCK_FILE}: ${recorded.join(", ")}` : ""),
   );
 } finally {
