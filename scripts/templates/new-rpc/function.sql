@@ -20,4 +20,5 @@ end
 $$;
 revoke all on function api.{{name}}(jsonb) from public;
 grant execute on function api.{{name}}(jsonb) to {{role}};
-comment on function api.{{name}}(jsonb) is '{{Role}}: TODO(new:rpc) one line an API user sees in the OpenAPI document.';
+comment on function api.{{name}}(jsonb) is
+  '{{Role}}: TODO(new:rpc) one line an API user sees in the OpenAPI document.';
