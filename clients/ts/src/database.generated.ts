@@ -29,21 +29,21 @@ export type Database = {
       }
       campaign_groups: {
         Row: {
-          campaign_id: number | null
+          campaign_id: number
           cancelled_at: string | null
           delivered_at: string | null
           error_code: number | null
           error_message: string | null
           failed_at: string | null
-          group_jid: string | null
+          group_jid: string
           group_name: string | null
-          id: number | null
+          id: number
           message_id: string | null
           read_at: string | null
           sent_at: string | null
-          session_id: string | null
-          status: string | null
-          updated_at: string | null
+          session_id: string
+          status: string
+          updated_at: string
         }
         Insert: {
           campaign_id?: number | null
@@ -83,44 +83,44 @@ export type Database = {
       }
       campaigns: {
         Row: {
-          cancelled_count: number | null
-          created_at: string | null
-          delivered_count: number | null
-          failed_count: number | null
+          cancelled_count: number
+          created_at: string
+          delivered_count: number
+          failed_count: number
           finished_at: string | null
-          id: number | null
-          message: string | null
-          name: string | null
-          pending_count: number | null
+          id: number
+          message: string
+          name: string
+          pending_count: number
           progress_reported: boolean | null
           progress_source: string | null
-          read_count: number | null
-          sent_count: number | null
-          session_id: string | null
-          status: string | null
-          total_groups: number | null
-          updated_at: string | null
+          read_count: number
+          sent_count: number
+          session_id: string
+          status: string
+          total_groups: number
+          updated_at: string
         }
         Relationships: []
       }
       error_codes: {
         Row: {
-          campaign_id: number | null
+          campaign_id: number
           error_code: number | null
           failures: number | null
           last_failed_at: string | null
-          session_id: string | null
+          session_id: string
         }
         Relationships: []
       }
       key_activity: {
         Row: {
-          api_key_id: number | null
+          api_key_id: number
           campaigns: number | null
-          created_at: string | null
+          created_at: string
           error_acks: number | null
-          key_prefix: string | null
-          label: string | null
+          key_prefix: string
+          label: string
           last_seen_at: string | null
           progress_messages: number | null
           quarantined: number | null
@@ -133,17 +133,17 @@ export type Database = {
       quarantine: {
         Row: {
           api_key_id: number | null
-          code: string | null
+          code: string
           endpoint: string | null
-          id: number | null
-          last_received_at: string | null
+          id: number
+          last_received_at: string
           preview: string | null
           raw_bytes: number | null
-          reason: string | null
-          received_at: string | null
+          reason: string
+          received_at: string
           resolution: string | null
           resolved_at: string | null
-          times_received: number | null
+          times_received: number
         }
         Insert: {
           api_key_id?: number | null
@@ -177,15 +177,15 @@ export type Database = {
       }
       sendable_groups: {
         Row: {
-          announce: boolean | null
-          first_seen_at: string | null
-          group_jid: string | null
-          is_community_announce: boolean | null
+          announce: boolean
+          first_seen_at: string
+          group_jid: string
+          is_community_announce: boolean
           linked_parent_jid: string | null
           name: string | null
-          participant_count: number | null
-          session_id: string | null
-          updated_at: string | null
+          participant_count: number
+          session_id: string
+          updated_at: string
         }
         Insert: {
           announce?: boolean | null
@@ -215,11 +215,11 @@ export type Database = {
         Row: {
           gateway: string | null
           gateway_seen_at: string | null
-          group_count: number | null
+          group_count: number
           last_synced_at: string | null
           restricted_at: string | null
           restricted_code: number | null
-          session_id: string | null
+          session_id: string
         }
         Insert: {
           gateway?: string | null
