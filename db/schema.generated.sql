@@ -1418,7 +1418,7 @@ begin
      or initial_status not in ('draft', 'scheduled') then
     perform internal.raise_api_error(422, 'invalid_status', 'status, when given, must be "draft" or "scheduled".');
   end if;
-  if exists (select from wa_data.whatsapp_sessions s where s.session_id = session and s.restricted_at is not null) then
+  if exists (select from internal.restricted_sessions() r where r.session_id = session) then
     perform internal.raise_api_error(409, 'session_restricted',
       format('Session %s is flagged as restricted by WhatsApp: no campaign can start from it.', session), null,
       'See api.sessions; clear the flag with POST /rpc/clear_session_restriction once the account may send again.');
@@ -1470,7 +1470,7 @@ begin
         from jsonb_array_elements_text(jids) j
         left join lateral (select true as ok from wa_data.whatsapp_groups w2
                            where w2.session_id = session and w2.group_jid = j
-                             and w2.inactive_since is null and not w2.is_community limit 1) w on true
+                             and internal.group_is_sendable(w2.inactive_since, w2.is_community) limit 1) w on true
         where w.ok is null) missing;
   if bad.n > 0 then
     perform internal.raise_api_error(422, 'unsendable_groups',
@@ -1751,6 +1751,20 @@ begin
   return true;
 end
 $$;
+
+--
+-- Name: group_is_sendable(timestamp with time zone, boolean); Type: FUNCTION; Schema: internal; Owner: -
+--
+
+CREATE FUNCTION internal.group_is_sendable(inactive_since timestamp with time zone, is_community boolean) RETURNS boolean
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    RETURN ((inactive_since IS NULL) AND (NOT is_community));
+
+--
+-- Name: FUNCTION group_is_sendable(inactive_since timestamp with time zone, is_community boolean); Type: COMMENT; Schema: internal; Owner: -
+--
+
+COMMENT ON FUNCTION internal.group_is_sendable(inactive_since timestamp with time zone, is_community boolean) IS 'A campaign may target the group: active and not a community parent (the session''s restriction is checked apart: internal.restricted_sessions).';
 
 --
 -- Name: group_problem(jsonb); Type: FUNCTION; Schema: internal; Owner: -
@@ -2834,6 +2848,66 @@ end
 $$;
 
 --
+-- Name: whatsapp_sessions; Type: TABLE; Schema: wa_data; Owner: -
+--
+
+CREATE TABLE wa_data.whatsapp_sessions (
+    session_id internal.session_id NOT NULL,
+    last_synced_at timestamp with time zone,
+    group_count integer DEFAULT 0 NOT NULL,
+    restricted_at timestamp with time zone,
+    restricted_code internal.gateway_error_code,
+    last_synced_by bigint,
+    restricted_by bigint,
+    gateway text,
+    gateway_seen_at timestamp with time zone,
+    CONSTRAINT whatsapp_sessions_gateway_check CHECK ((gateway = ANY (ARRAY['direct'::text, 'waha'::text, 'evolution_api'::text]))),
+    CONSTRAINT whatsapp_sessions_session_id_check CHECK ((((length((session_id)::text) >= 1) AND (length((session_id)::text) <= 200)) AND ((session_id)::text ~ '\S'::text)))
+);
+
+--
+-- Name: TABLE whatsapp_sessions; Type: COMMENT; Schema: wa_data; Owner: -
+--
+
+COMMENT ON TABLE wa_data.whatsapp_sessions IS 'When each WhatsApp session last synced its groups.';
+
+--
+-- Name: COLUMN whatsapp_sessions.last_synced_by; Type: COMMENT; Schema: wa_data; Owner: -
+--
+
+COMMENT ON COLUMN wa_data.whatsapp_sessions.last_synced_by IS 'The API key of the last sync.';
+
+--
+-- Name: COLUMN whatsapp_sessions.restricted_by; Type: COMMENT; Schema: wa_data; Owner: -
+--
+
+COMMENT ON COLUMN wa_data.whatsapp_sessions.restricted_by IS 'The API key whose event flagged the session restricted.';
+
+--
+-- Name: COLUMN whatsapp_sessions.gateway; Type: COMMENT; Schema: wa_data; Owner: -
+--
+
+COMMENT ON COLUMN wa_data.whatsapp_sessions.gateway IS 'The gateway that last posted events for this session: direct (our RPCs, e.g. the Baileys helpers), waha or evolution_api.';
+
+--
+-- Name: restricted_sessions(); Type: FUNCTION; Schema: internal; Owner: -
+--
+
+CREATE FUNCTION internal.restricted_sessions() RETURNS TABLE(session_id text)
+    LANGUAGE sql STABLE PARALLEL SAFE
+    BEGIN ATOMIC
+ SELECT s.session_id
+    FROM wa_data.whatsapp_sessions s
+   WHERE (s.restricted_at IS NOT NULL);
+END;
+
+--
+-- Name: FUNCTION restricted_sessions(); Type: COMMENT; Schema: internal; Owner: -
+--
+
+COMMENT ON FUNCTION internal.restricted_sessions() IS 'The sessions flagged as restricted by WhatsApp (restricted_at): nothing may be sent from them.';
+
+--
 -- Name: retry_failed_groups(jsonb); Type: FUNCTION; Schema: internal; Owner: -
 --
 
@@ -2870,7 +2944,7 @@ begin
   from wa_data.notification_campaign_groups r
   left join lateral (select true as ok from wa_data.whatsapp_groups w
                      where w.session_id = r.session_id and w.group_jid = r.group_jid
-                       and w.inactive_since is null and not w.is_community limit 1) g on true
+                       and internal.group_is_sendable(w.inactive_since, w.is_community) limit 1) g on true
   where r.session_id = campaign.session_id and r.campaign_id = campaign.id and r.status = 'failed' and (codes is null or r.error_code = any(codes));
   if jids is null then
     perform internal.raise_api_error(422, 'nothing_to_retry',
@@ -3403,48 +3477,6 @@ CREATE VIEW api.campaign_groups WITH (security_invoker='true') AS
 COMMENT ON VIEW api.campaign_groups IS 'One row per campaign target. Filter status=eq.failed for the failed groups and their errors.';
 
 --
--- Name: whatsapp_sessions; Type: TABLE; Schema: wa_data; Owner: -
---
-
-CREATE TABLE wa_data.whatsapp_sessions (
-    session_id internal.session_id NOT NULL,
-    last_synced_at timestamp with time zone,
-    group_count integer DEFAULT 0 NOT NULL,
-    restricted_at timestamp with time zone,
-    restricted_code internal.gateway_error_code,
-    last_synced_by bigint,
-    restricted_by bigint,
-    gateway text,
-    gateway_seen_at timestamp with time zone,
-    CONSTRAINT whatsapp_sessions_gateway_check CHECK ((gateway = ANY (ARRAY['direct'::text, 'waha'::text, 'evolution_api'::text]))),
-    CONSTRAINT whatsapp_sessions_session_id_check CHECK ((((length((session_id)::text) >= 1) AND (length((session_id)::text) <= 200)) AND ((session_id)::text ~ '\S'::text)))
-);
-
---
--- Name: TABLE whatsapp_sessions; Type: COMMENT; Schema: wa_data; Owner: -
---
-
-COMMENT ON TABLE wa_data.whatsapp_sessions IS 'When each WhatsApp session last synced its groups.';
-
---
--- Name: COLUMN whatsapp_sessions.last_synced_by; Type: COMMENT; Schema: wa_data; Owner: -
---
-
-COMMENT ON COLUMN wa_data.whatsapp_sessions.last_synced_by IS 'The API key of the last sync.';
-
---
--- Name: COLUMN whatsapp_sessions.restricted_by; Type: COMMENT; Schema: wa_data; Owner: -
---
-
-COMMENT ON COLUMN wa_data.whatsapp_sessions.restricted_by IS 'The API key whose event flagged the session restricted.';
-
---
--- Name: COLUMN whatsapp_sessions.gateway; Type: COMMENT; Schema: wa_data; Owner: -
---
-
-COMMENT ON COLUMN wa_data.whatsapp_sessions.gateway IS 'The gateway that last posted events for this session: direct (our RPCs, e.g. the Baileys helpers), waha or evolution_api.';
-
---
 -- Name: campaigns; Type: VIEW; Schema: api; Owner: -
 --
 
@@ -3727,9 +3759,9 @@ CREATE VIEW api.sendable_groups WITH (security_invoker='true') AS
     g.first_seen_at,
     g.updated_at
    FROM wa_data.whatsapp_groups g
-  WHERE ((g.inactive_since IS NULL) AND (NOT g.is_community) AND (NOT (EXISTS ( SELECT
-           FROM wa_data.whatsapp_sessions s
-          WHERE (((s.session_id)::text = (g.session_id)::text) AND (s.restricted_at IS NOT NULL))))));
+  WHERE (internal.group_is_sendable(g.inactive_since, g.is_community) AND (NOT (EXISTS ( SELECT
+           FROM internal.restricted_sessions() r(session_id)
+          WHERE (r.session_id = (g.session_id)::text)))));
 
 --
 -- Name: VIEW sendable_groups; Type: COMMENT; Schema: api; Owner: -
