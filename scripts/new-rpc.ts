@@ -12,16 +12,11 @@
 import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { clientMethod, type ApiRole } from "./lib/endpoints.js";
+import { CLIENT_FILES, clientMethod, type ApiRole } from "./lib/endpoints.js";
 import { repoRoot } from "./lib/paths.js";
 import { run } from "./lib/run.js";
 
 const ROLES: ApiRole[] = ["gateway", "crm", "ops"];
-const CLIENT_FILES: Record<ApiRole, { file: string; iface: string }> = {
-  gateway: { file: "clients/ts/src/gateway.ts", iface: "GatewayClient" },
-  crm: { file: "clients/ts/src/crm.ts", iface: "CrmClient" },
-  ops: { file: "clients/ts/src/ops.ts", iface: "OpsClient" },
-};
 const templates = join(repoRoot, "scripts", "templates", "new-rpc");
 const pascal = (snake: string) => snake.replace(/(^|_)([a-z])/g, (_, _u, ch: string) => ch.toUpperCase());
 const camel = (snake: string) => snake.replace(/_([a-z])/g, (_, ch: string) => ch.toUpperCase());

@@ -12,34 +12,17 @@
 // `npm run gen:types` is the same command (its former name).
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import {
-  CONTRACT_TYPES_FILE,
-  ERROR_CODES_SQL_FILE,
-  generateErrorCodesSql,
-  VALUES_MODULE_FILE,
-  VALUES_FILE,
-  generateContractTypes,
-  generateValuesModule,
-  generateValues,
-} from "./lib/contracts.js";
 import { loadEndpoints } from "./lib/endpoints.js";
+import { GENERATORS } from "./lib/generators.js";
 import { dumpSchema, migrate } from "./lib/migrate.js";
 import { MIGRATION_LOCK_FILE, recordNewMigrations } from "./lib/migration-lock.js";
 import { repoRoot } from "./lib/paths.js";
 import { testTarget } from "./lib/target.js";
-import { DATABASE_TYPES_FILE, generateDatabaseTypes } from "./lib/typegen.js";
-import { OPENAPI_FILE, generateOpenApi, openApiJson } from "./lib/openapi.js";
-import { clientVersion } from "./lib/paths.js";
 
 const target = await testTarget();
 try {
   await migrate(target.adminUrl, { quiet: true });
-  writeFileSync(join(repoRoot, VALUES_FILE), await generateValues(target.adminUrl));
-  writeFileSync(join(repoRoot, VALUES_MODULE_FILE), generateValuesModule());
-  writeFileSync(join(repoRoot, ERROR_CODES_SQL_FILE), generateErrorCodesSql());
-  writeFileSync(join(repoRoot, DATABASE_TYPES_FILE), await generateDatabaseTypes(target.adminUrl));
-  writeFileSync(join(repoRoot, CONTRACT_TYPES_FILE), await generateContractTypes());
-  writeFileSync(join(repoRoot, OPENAPI_FILE), openApiJson(await generateOpenApi(target.adminUrl, clientVersion())));
+  for (const g of GENERATORS) writeFileSync(join(repoRoot, g.file), await g.generate(target.adminUrl));
   await migrate(target.adminUrl, { quiet: true });
   await dumpSchema(target.adminUrl);
   const recorded = recordNewMigrations();
@@ -53,7 +36,7 @@ try {
     ),
   );
   console.log(
-    `wrote ${VALUES_FILE}, ${VALUES_MODULE_FILE}, ${ERROR_CODES_SQL_FILE}, ${DATABASE_TYPES_FILE}, ${CONTRACT_TYPES_FILE}, ${OPENAPI_FILE}, db/schema.generated.sql and README.md's counts` +
+    `wrote ${GENERATORS.map((g) => g.file).join(", ")}, db/schema.generated.sql and README.md's counts` +
       (recorded.length ? `; recorded in ${MIGRATION_LOCK_FILE}: ${recorded.join(", ")}` : ""),
   );
 } finally {

@@ -4,14 +4,9 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { clientMethod, loadEndpoints, type ApiRole } from "../scripts/lib/endpoints.js";
+import { CLIENT_FILES, clientMethod, loadEndpoints, type ApiRole } from "../scripts/lib/endpoints.js";
 import { repoRoot } from "../scripts/lib/paths.js";
 
-const CLIENT_FILES: Record<ApiRole, { file: string; iface: string }> = {
-  gateway: { file: "clients/ts/src/gateway.ts", iface: "GatewayClient" },
-  crm: { file: "clients/ts/src/crm.ts", iface: "CrmClient" },
-  ops: { file: "clients/ts/src/ops.ts", iface: "OpsClient" },
-};
 const source = (role: ApiRole) => readFileSync(join(repoRoot, CLIENT_FILES[role].file), "utf8");
 /** The body of `export interface <name> { … }`. */
 const interfaceBody = (text: string, name: string) => new RegExp(`export interface ${name} \\{([\\s\\S]*?)\\n\\}`).exec(text)?.[1] ?? "";

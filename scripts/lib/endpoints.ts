@@ -63,3 +63,10 @@ export function clientMethod(e: Pick<Endpoint, "kind" | "name" | "client">): str
   const c = camel(e.name);
   return e.kind === "view" ? `list${c[0]!.toUpperCase()}${c.slice(1)}` : c;
 }
+
+/** The client each role's endpoints are called from (clients/ts/src), and its interface. */
+export const CLIENT_FILES: Record<ApiRole, { file: string; iface: string }> = {
+  gateway: { file: "clients/ts/src/gateway.ts", iface: "GatewayClient" },
+  crm: { file: "clients/ts/src/crm.ts", iface: "CrmClient" },
+  ops: { file: "clients/ts/src/ops.ts", iface: "OpsClient" },
+};
