@@ -502,6 +502,7 @@ declare
   -- every statement below reads these rows, never the body again (docs/design.md, "Parse once,
   -- then decide").
   parsed internal.send_result[];
+  row_ids bigint[];
   campaign wa_data.notification_campaigns;
   bad record;
   counts record;
@@ -566,6 +567,10 @@ begin
 
   campaign := internal.campaign_of(payload, lock => false);
 
+  -- A large call is planned with its own sizes (internal.plan_for_batch: the cached plans of a
+  -- young database were built for empty tables).
+  perform internal.plan_for_batch(jsonb_array_length(sends));
+
   -- Per element, like every payload lookup (docs/design.md, "Plans that do not depend on statistics").
   select count(*) as n, jsonb_agg(p.group_jid) filter (where p.idx <= 100) as sample into bad
   from unnest(parsed) p
@@ -586,11 +591,16 @@ begin
   perform internal.lock_message_ids(campaign.session_id, array(select p.message_id from unnest(parsed) p));
   -- (Payload joins are per-element index lookups, LIMIT 1 so the planner cannot flatten them:
   -- "Plans that do not depend on statistics" in docs/design.md.)
-  perform from wa_data.notification_campaign_groups r
-  where r.session_id = campaign.session_id and r.id = any(array(
+  -- The rows are picked by an array held in a variable, never by `any(array(<subquery>))`: a large
+  -- call's custom plan sees the variable's values (an index condition on the key, or a hashed
+  -- filter), while a subquery's array is unknown to every plan and searched linearly for each row
+  -- (docs/design.md, "Plans that do not depend on statistics").
+  row_ids := array(
     select c.id from unnest(parsed) p
     cross join lateral (select r2.id from wa_data.notification_campaign_groups r2
-                        where r2.session_id = campaign.session_id and r2.campaign_id = campaign.id and r2.group_jid = p.group_jid limit 1) c))
+                        where r2.session_id = campaign.session_id and r2.campaign_id = campaign.id and r2.group_jid = p.group_jid limit 1) c);
+  perform from wa_data.notification_campaign_groups r
+  where r.session_id = campaign.session_id and r.id = any(row_ids)
   order by r.id
   for no key update;
 
@@ -876,6 +886,12 @@ declare
   result jsonb;
   out_of_scope jsonb;
   parent_ids bigint[];
+  new_jids text[];
+  changed_ids bigint[];
+  n_updated integer;
+  n_unchanged integer;
+  n_reactivated integer;
+  n_groups integer;
 begin
   if jsonb_typeof(payload) is distinct from 'object' then
     perform internal.raise_api_error(400, 'invalid_body',
@@ -952,6 +968,9 @@ begin
 
   -- Concurrent syncs of one session run one after the other (other sessions are not blocked).
   perform pg_advisory_xact_lock(hashtextextended('sync_groups:' || session, 0));
+  -- A large call is planned with its own sizes (internal.plan_for_batch: the cached plans of a
+  -- young database were built for empty tables).
+  perform internal.plan_for_batch(jsonb_array_length(groups));
 
   select coalesce(jsonb_object_agg(c ->> 'jid', c - 'jid' - 'idx'), '{}') into incoming
   from jsonb_array_elements(compact) c;
@@ -967,11 +986,20 @@ begin
     perform internal.release_groups(session, parent_ids);
   end if;
 
-  with classified as (
-    select i.key as jid, i.value ->> 'name' as name, (i.value ->> 'participant_count')::integer as participant_count,
-           (i.value ->> 'is_community_announce')::boolean as is_community_announce,
-           i.value ->> 'linked_parent_jid' as linked_parent_jid, (i.value ->> 'announce')::boolean as announce,
-           w.id as existing_id,
+  -- What each named group is to the stored ones (found per element), in one statement; the
+  -- writes below pick their rows by the arrays it fills, never by `any(array(<subquery>))`: a
+  -- large call's custom plan sees an array variable's values (an index condition on the key, or
+  -- a hashed filter), while a subquery's array is unknown to every plan and is searched linearly
+  -- for each of the session's rows (docs/design.md, "Plans that do not depend on statistics").
+  select coalesce(array_agg(c.jid) filter (where c.change = 'inserted'), '{}'),
+         coalesce(array_agg(c.existing_id) filter (where c.change in ('updated', 'reactivated')), '{}'),
+         count(*) filter (where c.change = 'updated'),
+         count(*) filter (where c.change = 'unchanged'),
+         count(*) filter (where c.change = 'reactivated'),
+         count(*)
+    into new_jids, changed_ids, n_updated, n_unchanged, n_reactivated, n_groups
+  from (
+    select i.key as jid, w.id as existing_id,
            case
              when w.id is null then 'inserted'
              when w.inactive_since is not null then 'reactivated'
@@ -988,9 +1016,11 @@ begin
                        from wa_data.whatsapp_groups w2
                        where w2.session_id = session and w2.group_jid = i.key limit 1) w on true
     where not (i.value ->> 'is_community')::boolean
-  ),
+  ) c;
+
+  with
   -- A group stored before it became a community parent is removed (found per element; its campaign
-  -- rows were let go of it first, below).
+  -- rows were let go of it first, above).
   removed_parents as (
     delete from wa_data.whatsapp_groups w
     where w.session_id = session and w.id = any(parent_ids)
@@ -999,8 +1029,10 @@ begin
   inserted as (
     insert into wa_data.whatsapp_groups
       (session_id, group_jid, name, participant_count, is_community_announce, linked_parent_jid, announce)
-    select session, jid, name, participant_count, is_community_announce, linked_parent_jid, announce
-    from classified where change = 'inserted'
+    select session, j, incoming -> j ->> 'name', (incoming -> j ->> 'participant_count')::integer,
+           (incoming -> j ->> 'is_community_announce')::boolean, incoming -> j ->> 'linked_parent_jid',
+           (incoming -> j ->> 'announce')::boolean
+    from unnest(new_jids) j
     returning id
   ),
   -- Unchanged rows are not touched: a no-change sync writes no group row. The rows to change are
@@ -1013,7 +1045,7 @@ begin
         linked_parent_jid = incoming -> w.group_jid ->> 'linked_parent_jid',
         announce = (incoming -> w.group_jid ->> 'announce')::boolean,
         inactive_since = null, updated_at = now()
-    where w.session_id = session and w.id = any(array(select existing_id from classified where change in ('updated', 'reactivated')))
+    where w.session_id = session and w.id = any(changed_ids)
     returning w.id
   ),
   -- The session's active groups the payload does not name (parents it names are removed above).
@@ -1025,7 +1057,7 @@ begin
   ),
   session_row as (
     insert into wa_data.whatsapp_sessions (session_id, last_synced_at, group_count, last_synced_by)
-    select session, now(), count(*), internal.api_key_id() from classified
+    values (session, now(), n_groups, internal.api_key_id())
     on conflict (session_id) do update
       set last_synced_at = excluded.last_synced_at, group_count = excluded.group_count,
           last_synced_by = excluded.last_synced_by
@@ -1034,9 +1066,9 @@ begin
   select jsonb_build_object(
     'sessionId', session,
     'inserted', (select count(*) from inserted),
-    'updated', (select count(*) from classified where change = 'updated'),
-    'unchanged', (select count(*) from classified where change = 'unchanged'),
-    'reactivated', (select count(*) from classified where change = 'reactivated'),
+    'updated', n_updated,
+    'unchanged', n_unchanged,
+    'reactivated', n_reactivated,
     'deactivated', (select count(*) from deactivated),
     'skippedParents', (select count(*) from jsonb_each(incoming) i where (i.value ->> 'is_community')::boolean),
     'removedParents', (select count(*) from removed_parents),
@@ -1451,16 +1483,22 @@ begin
       format('Group %s appears more than once in groupJids.', bad.jid), jsonb_build_object('groupJid', bad.jid));
   end if;
 
+  -- A large call is planned with its own sizes (internal.plan_for_batch: the cached plans of a
+  -- young database were built for empty tables).
+  perform internal.plan_for_batch(jsonb_array_length(jids));
+
   -- Hold the targeted groups (key share, in id order) before deciding: a concurrent sync that
   -- deletes one (say, it became a community parent) either committed before, and the check below
   -- sees it gone, or waits until this campaign is created. Row locks: none in the shared lock table.
   -- (Payload joins are per-element index lookups: see "Plans that do not depend on statistics"
   -- in docs/design.md. LIMIT 1 keeps each lookup a lookup: the planner cannot flatten it.)
-  perform from wa_data.whatsapp_groups w
-  where w.session_id = session and w.id = any(array(
+  -- (Rows picked by an array variable, never `any(array(<subquery>))`: docs/design.md.)
+  target_ids := array(
     select g.id from jsonb_array_elements_text(jids) j
     cross join lateral (select w2.id from wa_data.whatsapp_groups w2
-                        where w2.session_id = session and w2.group_jid = j limit 1) g))
+                        where w2.session_id = session and w2.group_jid = j limit 1) g);
+  perform from wa_data.whatsapp_groups w
+  where w.session_id = session and w.id = any(target_ids)
   order by w.id
   for key share;
 
@@ -2142,6 +2180,23 @@ CREATE FUNCTION internal.parse_message_status(ev jsonb) RETURNS TABLE(session_id
 $$;
 
 --
+-- Name: plan_for_batch(integer); Type: FUNCTION; Schema: internal; Owner: -
+--
+
+CREATE FUNCTION internal.plan_for_batch(elements integer) RETURNS void
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+begin
+  -- Above a small call's size (a batch of 100 ACKs, a re-sync of 1,000 groups keep their cached
+  -- plans: their worst generic plan is bounded by this many elements × the session's rows).
+  if elements > 1000 then
+    perform set_config('plan_cache_mode', 'force_custom_plan', true);
+  end if;
+end
+$$;
+
+--
 -- Name: pre_request(); Type: FUNCTION; Schema: internal; Owner: -
 --
 
@@ -2548,6 +2603,9 @@ begin
     return result;
   end if;
   events := case when payload ? 'events' then payload -> 'events' else jsonb_build_array(payload) end;
+  -- A large call is planned with its own sizes (internal.plan_for_batch: the cached plans of a
+  -- young database were built for empty tables).
+  perform internal.plan_for_batch(jsonb_array_length(events));
 
   -- Parse once.
   parsed := array(
@@ -2674,6 +2732,9 @@ begin
     return result;
   end if;
   events := case when payload ? 'events' then payload -> 'events' else jsonb_build_array(payload) end;
+  -- A large call is planned with its own sizes (internal.plan_for_batch: the cached plans of a
+  -- young database were built for empty tables).
+  perform internal.plan_for_batch(jsonb_array_length(events));
 
   -- Parse once.
   parsed := array(
@@ -2987,8 +3048,12 @@ declare
   updated integer := 0;
   removed integer;
   parent_ids bigint[];
+  known_ids bigint[];
   at_now constant timestamptz := now();
 begin
+  -- A large call is planned with its own sizes (internal.plan_for_batch: the cached plans of a
+  -- young database were built for empty tables).
+  perform internal.plan_for_batch(jsonb_array_length(groups));
   with checked as (
     -- The one set of group rules (internal.group_problem), as for api.sync_groups.
     select g, split_part(x.p, ':', 1) as problem, x.p as reason
@@ -3040,6 +3105,13 @@ begin
           announce = excluded.announce, inactive_since = null, updated_at = excluded.updated_at;
     get diagnostics upserted = row_count;
   else
+    -- The rows to update, picked by an array variable (never `any(array(<subquery>))`: a large
+    -- call's custom plan sees the variable's values; docs/design.md).
+    known_ids := array(
+      select p.id from jsonb_each(incoming) i
+      cross join lateral (select w2.id from wa_data.whatsapp_groups w2
+                          where w2.session_id = session and w2.group_jid = i.key limit 1) p
+      where not coalesce((i.value ->> 'isCommunity')::boolean, false));
     update wa_data.whatsapp_groups w
     set name = coalesce(incoming -> w.group_jid ->> 'subject', w.name),
         participant_count = coalesce((incoming -> w.group_jid ->> 'size')::numeric::integer, w.participant_count),
@@ -3047,11 +3119,7 @@ begin
         linked_parent_jid = coalesce(nullif(incoming -> w.group_jid ->> 'linkedParent', ''), w.linked_parent_jid),
         announce = coalesce((incoming -> w.group_jid ->> 'announce')::boolean, w.announce),
         updated_at = at_now
-    where w.session_id = session and w.id = any(array(
-      select p.id from jsonb_each(incoming) i
-      cross join lateral (select w2.id from wa_data.whatsapp_groups w2
-                          where w2.session_id = session and w2.group_jid = i.key limit 1) p
-      where not coalesce((i.value ->> 'isCommunity')::boolean, false)));
+    where w.session_id = session and w.id = any(known_ids);
     get diagnostics updated = row_count;
   end if;
 

@@ -75,16 +75,22 @@ begin
       format('Group %s appears more than once in groupJids.', bad.jid), jsonb_build_object('groupJid', bad.jid));
   end if;
 
+  -- A large call is planned with its own sizes (internal.plan_for_batch: the cached plans of a
+  -- young database were built for empty tables).
+  perform internal.plan_for_batch(jsonb_array_length(jids));
+
   -- Hold the targeted groups (key share, in id order) before deciding: a concurrent sync that
   -- deletes one (say, it became a community parent) either committed before, and the check below
   -- sees it gone, or waits until this campaign is created. Row locks: none in the shared lock table.
   -- (Payload joins are per-element index lookups: see "Plans that do not depend on statistics"
   -- in docs/design.md. LIMIT 1 keeps each lookup a lookup: the planner cannot flatten it.)
-  perform from wa_data.whatsapp_groups w
-  where w.session_id = session and w.id = any(array(
+  -- (Rows picked by an array variable, never `any(array(<subquery>))`: docs/design.md.)
+  target_ids := array(
     select g.id from jsonb_array_elements_text(jids) j
     cross join lateral (select w2.id from wa_data.whatsapp_groups w2
-                        where w2.session_id = session and w2.group_jid = j limit 1) g))
+                        where w2.session_id = session and w2.group_jid = j limit 1) g);
+  perform from wa_data.whatsapp_groups w
+  where w.session_id = session and w.id = any(target_ids)
   order by w.id
   for key share;
 
