@@ -108,8 +108,7 @@ describe("docs/deployment.md, run as written", () => {
   });
 
   it("npm run --silent db:uri prints how a PostgREST reaches the project's own cluster, alone on stdout", () => {
-    const env = { ...process.env, DATABASE_URL: "" };
-    delete env.DATABASE_URL;
+    const { DATABASE_URL: _, ...env } = process.env; // the project's own cluster, as without DATABASE_URL
     const out = execFileSync("npm", ["run", "--silent", "db:uri"], { cwd: repoRoot, encoding: "utf8", env });
     expect(out).toBe(`${projectCluster().urlAs("authenticator", "app")}\n`);
     expect(out).toMatch(/^postgresql:\/\/authenticator@localhost\/app\?host=%2F.*&port=\d+\n$/);

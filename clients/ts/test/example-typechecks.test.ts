@@ -20,13 +20,15 @@ describe("types", () => {
   });
 
   it.each([
-    ["6.7", "@whiskeysockets/baileys"],
-    ["7", "baileys-7"],
-  ])("docs/gateway.md's Baileys gateway, pasted as is, passes tsc (Baileys %s)", (_, baileys) => {
-    const block = docBlock("baileys-gateway", "docs/gateway.md", "ts");
+    ["baileys-gateway", "6.7", "@whiskeysockets/baileys"],
+    ["baileys-gateway", "7", "baileys-7"],
+    ["baileys-helpers", "6.7", "@whiskeysockets/baileys"],
+    ["baileys-helpers", "7", "baileys-7"],
+  ])("docs/gateway.md's %s block, pasted as is, passes tsc (Baileys %s)", (name, _, baileys) => {
+    const block = docBlock(name, "docs/gateway.md", "ts");
     // Its imports are part of the block: nothing is added but the package name of the Baileys version.
     expect(block).toMatch(/^import makeWASocket, \{ useMultiFileAuthState \} from "@whiskeysockets\/baileys";$/m);
-    expect(block).toMatch(/^import \{ createGatewayClient, runBaileysGateway \} from "@wa-campaigns\/client";$/m);
+    expect(block).toMatch(/^import \{ createGatewayClient, [\w, ]+ \} from "@wa-campaigns\/client";$/m);
     // Inside clients/ts: its tsconfig.check.json maps @wa-campaigns/client to the package's sources.
     const dir = mkdtempSync(join(root, "clients", "ts", ".doc-block-"));
     try {
