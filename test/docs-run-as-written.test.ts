@@ -59,6 +59,22 @@ describe("docs/gateway.md", () => {
   });
 });
 
+describe("files the docs say are generated into .data/", () => {
+  it("are written there by the scripts under that name", () => {
+    const sources = execFileSync("git", ["ls-files", "scripts/*.ts", "scripts/**/*.ts"], { cwd: repoRoot, encoding: "utf8" })
+      .split("\n")
+      .filter(Boolean)
+      .map(read)
+      .join("\n");
+    const named = new Set(docs.flatMap((doc) => [...read(doc).matchAll(/\.data\/([\w.-]+)/g)].map((m) => m[1]!)));
+    expect(named.size).toBeGreaterThan(3);
+    const missing = [...named].filter(
+      (name) => ![`kept("${name}")`, `dataDir, "${name}")`, `".data", "${name}")`].some((written) => sources.includes(written)),
+    );
+    expect(missing).toEqual([]);
+  });
+});
+
 /** `npm run …` commands in a doc's text: inline code or a line of a shell block, up to a comment or a pipe. */
 function npmRuns(text: string): string[] {
   return [...text.matchAll(/npm run (?:--silent )?[\w:-]+(?: -- [^`\n]*)?/g)].map((m) =>
