@@ -1228,11 +1228,21 @@ CREATE FUNCTION internal.caller() RETURNS text
     LANGUAGE plpgsql STABLE PARALLEL SAFE
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
+declare
+  key_id constant bigint := internal.api_key_id();
+  claims constant jsonb := nullif(current_setting('request.jwt.claims', true), '')::jsonb;
+  role_name constant text := coalesce(nullif(current_setting('role', true), 'none'), current_user);
 begin
-  return coalesce('key:' || nullif(current_setting('wa.api_key_id', true), ''),
-                  'jwt:' || current_setting('role', true) || ':'
-                         || (nullif(current_setting('request.jwt.claims', true), '')::jsonb ->> 'sub'),
-                  'role:' || coalesce(nullif(current_setting('role', true), 'none'), current_user));
+  if key_id is not null then
+    return 'key:' || coalesce((select coalesce(k.lineage, k.id) from internal.api_keys k where k.id = key_id), key_id);
+  end if;
+  if claims ->> 'sub' is not null then
+    return 'jwt:' || role_name || ':' || (claims ->> 'sub');
+  end if;
+  if claims is not null and claims <> '{}'::jsonb then
+    return 'jwt-claims:' || role_name || ':' || encode(sha256(convert_to(claims::text, 'UTF8')), 'hex');
+  end if;
+  return 'role:' || role_name;
 end
 $$;
 
@@ -1365,15 +1375,23 @@ CREATE FUNCTION internal.campaign_transition(current_status text, action text) R
 $$;
 
 --
--- Name: create_api_key(text, name, text, text[]); Type: FUNCTION; Schema: internal; Owner: -
+-- Name: create_api_key(text, name, text, text[], bigint); Type: FUNCTION; Schema: internal; Owner: -
 --
 
-CREATE FUNCTION internal.create_api_key(api_key text, key_role name, label text, sessions text[] DEFAULT NULL::text[]) RETURNS bigint
+CREATE FUNCTION internal.create_api_key(api_key text, key_role name, label text, sessions text[] DEFAULT NULL::text[], replaces bigint DEFAULT NULL::bigint) RETURNS bigint
     LANGUAGE sql
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
-  insert into internal.api_keys (key_prefix, key_hash, role, label, sessions)
-  values (left(api_key, 12), sha256(convert_to(api_key, 'UTF8')), key_role, label, sessions)
+  insert into internal.api_keys (key_prefix, key_hash, role, label, sessions, lineage)
+  values
+    (
+      left(api_key, 12),
+      sha256(convert_to(api_key, 'UTF8')),
+      key_role,
+      label,
+      sessions,
+      (select coalesce(k.lineage, k.id) from internal.api_keys k where k.id = replaces)
+    )
   returning id;
 $$;
 
@@ -3532,6 +3550,7 @@ CREATE TABLE internal.api_keys (
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     revoked_at timestamp with time zone,
     sessions internal.session_id[],
+    lineage bigint,
     CONSTRAINT api_keys_key_hash_check CHECK ((length(key_hash) = 32)),
     CONSTRAINT api_keys_label_check CHECK (((length(label) >= 1) AND (length(label) <= 200))),
     CONSTRAINT api_keys_role_check CHECK ((role = ANY (ARRAY['gateway'::name, 'crm'::name, 'ops'::name]))),
@@ -3555,6 +3574,12 @@ COMMENT ON COLUMN internal.api_keys.revoked_at IS 'When the key stops (or stoppe
 --
 
 COMMENT ON COLUMN internal.api_keys.sessions IS 'The sessions a gateway key may act on (npm run api-key -- create|scope --sessions ...); null: every session.';
+
+--
+-- Name: COLUMN api_keys.lineage; Type: COMMENT; Schema: internal; Owner: -
+--
+
+COMMENT ON COLUMN internal.api_keys.lineage IS 'The first key of the rotation chain this key belongs to (npm run api-key -- rotate keeps it); null: this key is that first key. Idempotency-Key answers belong to the lineage.';
 
 --
 -- Name: message_error_quarantine; Type: TABLE; Schema: wa_data; Owner: -
@@ -3885,6 +3910,12 @@ CREATE TABLE wa_data.idempotency_keys (
 --
 
 COMMENT ON TABLE wa_data.idempotency_keys IS 'Answers of RPCs called with an Idempotency-Key, replayed to a repeat of the same call; pruned after a day.';
+
+--
+-- Name: COLUMN idempotency_keys.caller; Type: COMMENT; Schema: wa_data; Owner: -
+--
+
+COMMENT ON COLUMN wa_data.idempotency_keys.caller IS 'Whose key this is (internal.caller): key:<the API key lineage''s first id>, jwt:<role>:<sub>, or jwt-claims:<role>:<SHA-256 of a subject-less JWT''s claims>.';
 
 --
 -- Name: message_error_inbox_id_seq; Type: SEQUENCE; Schema: wa_data; Owner: -
@@ -4478,4 +4509,5 @@ INSERT INTO wa_data.schema_migrations (version) VALUES
     ('20261130180000'),
     ('20261130180100'),
     ('20261130190000'),
-    ('20261201050000');
+    ('20261201050000'),
+    ('20261207100000');
