@@ -741,6 +741,9 @@ CREATE FUNCTION api.resolve_quarantined(jsonb) RETURNS jsonb
 declare
   q wa_data.message_error_quarantine;
   action text := $1 ->> 'action';
+  session text := $1 ->> 'sessionId';
+  body jsonb;
+  message text;
   replayed jsonb;
 begin
   if jsonb_typeof($1) is distinct from 'object' then
@@ -751,6 +754,11 @@ begin
   end if;
   if action is null or action not in ('dismiss', 'replay') then
     perform internal.raise_api_error(422, 'invalid_action', 'action must be "dismiss" or "replay".');
+  end if;
+  if $1 ? 'sessionId' and (action <> 'replay' or jsonb_typeof($1 -> 'sessionId') is distinct from 'string'
+                           or not internal.conforms(session, 'SessionId')) then
+    perform internal.raise_api_error(422, 'invalid_session_id',
+      format('sessionId (with "replay" only) must be %s.', internal.describe_value('SessionId')));
   end if;
   select * into q from wa_data.message_error_quarantine where id = ($1 ->> 'id')::bigint for update;
   if not found then
@@ -770,25 +778,46 @@ begin
         format('Quarantined event %s was kept before the endpoint it came to was recorded: it is not replayed on a guess.', q.id),
         null, 'Dismiss it, or post its body (GET /quarantine) to the right endpoint yourself.');
     end if;
+    body := q.raw;
+    if session is not null then
+      if q.endpoint not in ('record_message_error', 'record_message_status') or jsonb_typeof(body) <> 'object'
+         or body ? 'events' or coalesce(body ->> 'sessionId', session) <> session then
+        perform internal.raise_api_error(409, 'replay_session_not_applicable',
+          format('Quarantined event %s cannot take a sessionId: only a single error ACK or progress event that names no session can.', q.id),
+          null, 'Replay it without sessionId, or dismiss it.');
+      end if;
+      message := (select p.message_id from internal.message_id_parts(body ->> 'messageId') p);
+      if not exists (select from wa_data.notification_campaign_groups r
+                     where r.session_id = session and r.message_id = message) then
+        perform set_config('response.status', '422', true);
+        return jsonb_build_object('code', 'replay_session_mismatch',
+          'message', format('Session %s has no message %s: quarantined event %s is not replayed into it.', session, message, q.id),
+          'details', jsonb_build_object('sessionId', session, 'messageId', message),
+          'hint', 'Name the session that sent this message (its campaign row has the message id).');
+      end if;
+      body := body || jsonb_build_object('sessionId', session);
+    end if;
     begin
       replayed := case q.endpoint
-        when 'record_message_error' then internal.record_message_error(q.raw)
-        when 'record_message_status' then internal.record_message_status(q.raw)
-        when 'waha_webhook' then internal.waha_webhook(q.raw::text, q.raw, null, false)
-        when 'evolution_webhook' then internal.evolution_webhook(q.raw)
+        when 'record_message_error' then internal.record_message_error(body)
+        when 'record_message_status' then internal.record_message_status(body)
+        when 'waha_webhook' then internal.waha_webhook(body::text, body, null, false)
+        when 'evolution_webhook' then internal.evolution_webhook(body)
       end;
       if coalesce((replayed ->> 'status')::integer, 200) >= 400 then
         raise sqlstate 'WAQ01';  -- undoes whatever the refused replay wrote (its quarantine row)
       end if;
     exception when sqlstate 'WAQ01' then
-      perform internal.raise_api_error(422, 'replay_refused',
-        format('Replaying quarantined event %s was refused again (%s): %s', q.id, replayed ->> 'code', replayed ->> 'message'),
-        jsonb_build_object('endpoint', q.endpoint, 'code', replayed ->> 'code', 'message', replayed ->> 'message'),
-        'Nothing was recorded and the event stays in quarantine: dismiss it, or fix the rule or the gateway first.');
+      perform set_config('response.status', '422', true);
+      return jsonb_build_object('code', 'replay_refused',
+        'message', format('Replaying quarantined event %s was refused again (%s): %s', q.id, replayed ->> 'code', replayed ->> 'message'),
+        'details', jsonb_build_object('endpoint', q.endpoint, 'code', replayed ->> 'code', 'message', replayed ->> 'message'),
+        'hint', 'Nothing was recorded and the event stays in quarantine: dismiss it, or fix the rule or the gateway first.');
     end;
   end if;
   update wa_data.message_error_quarantine
-  set resolved_at = now(), resolution = case action when 'replay' then 'replayed' else 'dismissed' end
+  set resolved_at = now(), resolution = case action when 'replay' then 'replayed' else 'dismissed' end,
+      resolved_by = internal.api_key_id(), session_id = session
   where id = q.id;
   return jsonb_build_object('id', q.id, 'resolution', case action when 'replay' then 'replayed' else 'dismissed' end)
          || case when replayed is not null then jsonb_build_object('endpoint', q.endpoint, 'replay', replayed - 'status')
@@ -800,7 +829,7 @@ $_$;
 -- Name: FUNCTION resolve_quarantined(jsonb); Type: COMMENT; Schema: api; Owner: -
 --
 
-COMMENT ON FUNCTION api.resolve_quarantined(jsonb) IS 'Ops: dismiss a quarantined event, or replay it to the endpoint it came to (refused again: 422, nothing kept).';
+COMMENT ON FUNCTION api.resolve_quarantined(jsonb) IS 'Ops: dismiss a quarantined event, or replay it to the endpoint it came to, into the session `sessionId` names when it named none (refused again: 422, nothing kept).';
 
 --
 -- Name: retry_failed_groups(jsonb); Type: FUNCTION; Schema: api; Owner: -
@@ -1554,7 +1583,7 @@ CREATE FUNCTION internal.error_code(code jsonb) RETURNS integer
 CREATE FUNCTION internal.error_codes() RETURNS text[]
     LANGUAGE sql IMMUTABLE PARALLEL SAFE
     SET search_path TO 'pg_catalog', 'pg_temp'
-    RETURN ARRAY['invalid_body'::text, 'invalid_session_id'::text, 'invalid_groups'::text, 'invalid_allow_empty'::text, 'too_many_groups'::text, 'invalid_group'::text, 'invalid_group_jid'::text, 'invalid_group_field'::text, 'duplicate_group_jid'::text, 'invalid_events'::text, 'empty_batch'::text, 'batch_too_large'::text, 'invalid_event'::text, 'invalid_event_type'::text, 'invalid_message_id'::text, 'invalid_error_code'::text, 'invalid_error_message'::text, 'invalid_name'::text, 'invalid_message'::text, 'invalid_status'::text, 'invalid_group_jids'::text, 'empty_group_list'::text, 'unsendable_groups'::text, 'invalid_campaign_id'::text, 'invalid_sends'::text, 'duplicate_message_id'::text, 'campaign_not_found'::text, 'unknown_campaign_groups'::text, 'send_conflict'::text, 'invalid_progress_status'::text, 'invalid_timestamp'::text, 'session_restricted'::text, 'session_not_found'::text, 'invalid_signature'::text, 'invalid_scheduled'::text, 'invalid_transition'::text, 'campaign_cancelled'::text, 'nothing_to_retry'::text, 'invalid_age'::text, 'invalid_quarantine_id'::text, 'invalid_action'::text, 'quarantine_not_found'::text, 'already_resolved'::text, 'quarantine_truncated'::text, 'quarantine_kind_unknown'::text, 'replay_refused'::text, 'missing_credentials'::text, 'invalid_api_key'::text, 'forbidden'::text, 'not_found'::text, 'method_not_allowed'::text, 'PGRST102'::text, 'PGRST202'::text, 'PGRST301'::text, '57014'::text, 'PGRST106'::text, '22023'::text, '42501'::text, '22P05'::text, 'network_error'::text, 'connection_lost'::text, 'PGRST100'::text, 'PGRST101'::text, 'PGRST103'::text, 'PGRST107'::text, 'PGRST116'::text, 'PGRST200'::text, '22P02'::text, '42703'::text, '54001'::text, 'request_too_large'::text, 'PGRST000'::text, 'PGRST001'::text, 'PGRST002'::text, 'PGRST003'::text, '53200'::text, 'invalid_idempotency_key'::text, 'idempotency_key_reused'::text, 'service_unavailable'::text, 'session_not_allowed'::text, 'session_required'::text];
+    RETURN ARRAY['invalid_body'::text, 'invalid_session_id'::text, 'invalid_groups'::text, 'invalid_allow_empty'::text, 'too_many_groups'::text, 'invalid_group'::text, 'invalid_group_jid'::text, 'invalid_group_field'::text, 'duplicate_group_jid'::text, 'invalid_events'::text, 'empty_batch'::text, 'batch_too_large'::text, 'invalid_event'::text, 'invalid_event_type'::text, 'invalid_message_id'::text, 'invalid_error_code'::text, 'invalid_error_message'::text, 'invalid_name'::text, 'invalid_message'::text, 'invalid_status'::text, 'invalid_group_jids'::text, 'empty_group_list'::text, 'unsendable_groups'::text, 'invalid_campaign_id'::text, 'invalid_sends'::text, 'duplicate_message_id'::text, 'campaign_not_found'::text, 'unknown_campaign_groups'::text, 'send_conflict'::text, 'invalid_progress_status'::text, 'invalid_timestamp'::text, 'session_restricted'::text, 'session_not_found'::text, 'invalid_signature'::text, 'invalid_scheduled'::text, 'invalid_transition'::text, 'campaign_cancelled'::text, 'nothing_to_retry'::text, 'invalid_age'::text, 'invalid_quarantine_id'::text, 'invalid_action'::text, 'quarantine_not_found'::text, 'already_resolved'::text, 'quarantine_truncated'::text, 'quarantine_kind_unknown'::text, 'replay_refused'::text, 'replay_session_mismatch'::text, 'replay_session_not_applicable'::text, 'missing_credentials'::text, 'invalid_api_key'::text, 'forbidden'::text, 'not_found'::text, 'method_not_allowed'::text, 'PGRST102'::text, 'PGRST202'::text, 'PGRST301'::text, '57014'::text, 'PGRST106'::text, '22023'::text, '42501'::text, '22P05'::text, 'network_error'::text, 'connection_lost'::text, 'PGRST100'::text, 'PGRST101'::text, 'PGRST103'::text, 'PGRST107'::text, 'PGRST116'::text, 'PGRST200'::text, '22P02'::text, '42703'::text, '54001'::text, 'request_too_large'::text, 'PGRST000'::text, 'PGRST001'::text, 'PGRST002'::text, 'PGRST003'::text, '53200'::text, 'invalid_idempotency_key'::text, 'idempotency_key_reused'::text, 'service_unavailable'::text, 'session_not_allowed'::text, 'session_required'::text];
 
 --
 -- Name: event_session(text, text[]); Type: FUNCTION; Schema: internal; Owner: -
@@ -3599,8 +3628,11 @@ CREATE TABLE wa_data.message_error_quarantine (
     body_sha256 bytea,
     times_received integer DEFAULT 1 NOT NULL,
     last_received_at timestamp with time zone DEFAULT now() NOT NULL,
+    session_id internal.session_id,
+    resolved_by bigint,
     CONSTRAINT message_error_quarantine_endpoint_check CHECK ((endpoint = ANY (ARRAY['record_message_error'::text, 'record_message_status'::text, 'waha_webhook'::text, 'evolution_webhook'::text]))),
     CONSTRAINT message_error_quarantine_resolution_check CHECK ((resolution = ANY (ARRAY['dismissed'::text, 'replayed'::text]))),
+    CONSTRAINT message_error_quarantine_session_id_check CHECK ((((length((session_id)::text) >= 1) AND (length((session_id)::text) <= 200)) AND ((session_id)::text ~ '\S'::text))),
     CONSTRAINT message_error_quarantine_times_received_check CHECK ((times_received >= 1))
 );
 
@@ -3633,6 +3665,18 @@ COMMENT ON COLUMN wa_data.message_error_quarantine.body_sha256 IS 'SHA-256 of en
 --
 
 COMMENT ON COLUMN wa_data.message_error_quarantine.times_received IS 'How many times this body arrived and was refused for this reason (gateways retry).';
+
+--
+-- Name: COLUMN message_error_quarantine.session_id; Type: COMMENT; Schema: wa_data; Owner: -
+--
+
+COMMENT ON COLUMN wa_data.message_error_quarantine.session_id IS 'The session ops named when replaying a body that named none (resolve_quarantined sessionId); null otherwise.';
+
+--
+-- Name: COLUMN message_error_quarantine.resolved_by; Type: COMMENT; Schema: wa_data; Owner: -
+--
+
+COMMENT ON COLUMN wa_data.message_error_quarantine.resolved_by IS 'The API key that dismissed or replayed it (internal.api_keys.id); null: a JWT, or an operator in SQL.';
 
 --
 -- Name: message_status_inbox; Type: TABLE; Schema: wa_data; Owner: -
@@ -3716,6 +3760,8 @@ CREATE VIEW api.quarantine WITH (security_invoker='true') AS
     message_error_quarantine.raw_bytes,
     message_error_quarantine.resolved_at,
     message_error_quarantine.resolution,
+    message_error_quarantine.resolved_by,
+    message_error_quarantine.session_id,
     message_error_quarantine.api_key_id,
     message_error_quarantine.endpoint,
     message_error_quarantine.times_received,
@@ -4510,4 +4556,5 @@ INSERT INTO wa_data.schema_migrations (version) VALUES
     ('20261130180100'),
     ('20261130190000'),
     ('20261201050000'),
-    ('20261207100000');
+    ('20261207100000'),
+    ('20261207100100');
