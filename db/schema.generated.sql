@@ -751,6 +751,9 @@ CREATE FUNCTION api.resolve_quarantined(jsonb) RETURNS jsonb
 declare
   q wa_data.message_error_quarantine;
   action text := $1 ->> 'action';
+  session text := $1 ->> 'sessionId';
+  body jsonb;
+  message text;
   replayed jsonb;
 begin
   if jsonb_typeof($1) is distinct from 'object' then
@@ -761,6 +764,11 @@ begin
   end if;
   if action is null or action not in ('dismiss', 'replay') then
     perform internal.raise_api_error(422, 'invalid_action', 'action must be "dismiss" or "replay".');
+  end if;
+  if $1 ? 'sessionId' and (action <> 'replay' or jsonb_typeof($1 -> 'sessionId') is distinct from 'string'
+                           or not internal.conforms(session, 'SessionId')) then
+    perform internal.raise_api_error(422, 'invalid_session_id',
+      format('sessionId (with "replay" only) must be %s.', internal.describe_value('SessionId')));
   end if;
   select * into q from wa_data.message_error_quarantine where id = ($1 ->> 'id')::bigint for update;
   if not found then
@@ -780,25 +788,46 @@ begin
         format('Quarantined event %s was kept before the endpoint it came to was recorded: it is not replayed on a guess.', q.id),
         null, 'Dismiss it, or post its body (GET /quarantine) to the right endpoint yourself.');
     end if;
+    body := q.raw;
+    if session is not null then
+      if q.endpoint not in ('record_message_error', 'record_message_status') or jsonb_typeof(body) <> 'object'
+         or body ? 'events' or coalesce(body ->> 'sessionId', session) <> session then
+        perform internal.raise_api_error(409, 'replay_session_not_applicable',
+          format('Quarantined event %s cannot take a sessionId: only a single error ACK or progress event that names no session can.', q.id),
+          null, 'Replay it without sessionId, or dismiss it.');
+      end if;
+      message := (select p.message_id from internal.message_id_parts(body ->> 'messageId') p);
+      if not exists (select from wa_data.notification_campaign_groups r
+                     where r.session_id = session and r.message_id = message) then
+        perform set_config('response.status', '422', true);
+        return jsonb_build_object('code', 'replay_session_mismatch',
+          'message', format('Session %s has no message %s: quarantined event %s is not replayed into it.', session, message, q.id),
+          'details', jsonb_build_object('sessionId', session, 'messageId', message),
+          'hint', 'Name the session that sent this message (its campaign row has the message id).');
+      end if;
+      body := body || jsonb_build_object('sessionId', session);
+    end if;
     begin
       replayed := case q.endpoint
-        when 'record_message_error' then internal.record_message_error(q.raw)
-        when 'record_message_status' then internal.record_message_status(q.raw)
-        when 'waha_webhook' then internal.waha_webhook(q.raw::text, q.raw, null, false)
-        when 'evolution_webhook' then internal.evolution_webhook(q.raw)
+        when 'record_message_error' then internal.record_message_error(body)
+        when 'record_message_status' then internal.record_message_status(body)
+        when 'waha_webhook' then internal.waha_webhook(body::text, body, null, false)
+        when 'evolution_webhook' then internal.evolution_webhook(body)
       end;
       if coalesce((replayed ->> 'status')::integer, 200) >= 400 then
         raise sqlstate 'WAQ01';  -- undoes whatever the refused replay wrote (its quarantine row)
       end if;
     exception when sqlstate 'WAQ01' then
-      perform internal.raise_api_error(422, 'replay_refused',
-        format('Replaying quarantined event %s was refused again (%s): %s', q.id, replayed ->> 'code', replayed ->> 'message'),
-        jsonb_build_object('endpoint', q.endpoint, 'code', replayed ->> 'code', 'message', replayed ->> 'message'),
-        'Nothing was recorded and the event stays in quarantine: dismiss it, or fix the rule or the gateway first.');
+      perform set_config('response.status', '422', true);
+      return jsonb_build_object('code', 'replay_refused',
+        'message', format('Replaying quarantined event %s was refused again (%s): %s', q.id, replayed ->> 'code', replayed ->> 'message'),
+        'details', jsonb_build_object('endpoint', q.endpoint, 'code', replayed ->> 'code', 'message', replayed ->> 'message'),
+        'hint', 'Nothing was recorded and the event stays in quarantine: dismiss it, or fix the rule or the gateway first.');
     end;
   end if;
   update wa_data.message_error_quarantine
-  set resolved_at = now(), resolution = case action when 'replay' then 'replayed' else 'dismissed' end
+  set resolved_at = now(), resolution = case action when 'replay' then 'replayed' else 'dismissed' end,
+      resolved_by = internal.api_key_id(), session_id = session
   where id = q.id;
   return jsonb_build_object('id', q.id, 'resolution', case action when 'replay' then 'replayed' else 'dismissed' end)
          || case when replayed is not null then jsonb_build_object('endpoint', q.endpoint, 'replay', replayed - 'status')
@@ -810,7 +839,7 @@ $_$;
 -- Name: FUNCTION resolve_quarantined(jsonb); Type: COMMENT; Schema: api; Owner: -
 --
 
-COMMENT ON FUNCTION api.resolve_quarantined(jsonb) IS 'Ops: dismiss a quarantined event, or replay it to the endpoint it came to (refused again: 422, nothing kept).';
+COMMENT ON FUNCTION api.resolve_quarantined(jsonb) IS 'Ops: dismiss a quarantined event, or replay it to the endpoint it came to, into the session `sessionId` names when it named none (refused again: 422, nothing kept).';
 
 --
 -- Name: retry_failed_groups(jsonb); Type: FUNCTION; Schema: api; Owner: -
@@ -1260,11 +1289,21 @@ CREATE FUNCTION internal.caller() RETURNS text
     LANGUAGE plpgsql STABLE PARALLEL SAFE
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
+declare
+  key_id constant bigint := internal.api_key_id();
+  claims constant jsonb := nullif(current_setting('request.jwt.claims', true), '')::jsonb;
+  role_name constant text := coalesce(nullif(current_setting('role', true), 'none'), current_user);
 begin
-  return coalesce('key:' || nullif(current_setting('wa.api_key_id', true), ''),
-                  'jwt:' || current_setting('role', true) || ':'
-                         || (nullif(current_setting('request.jwt.claims', true), '')::jsonb ->> 'sub'),
-                  'role:' || coalesce(nullif(current_setting('role', true), 'none'), current_user));
+  if key_id is not null then
+    return 'key:' || coalesce((select coalesce(k.lineage, k.id) from internal.api_keys k where k.id = key_id), key_id);
+  end if;
+  if claims ->> 'sub' is not null then
+    return 'jwt:' || role_name || ':' || (claims ->> 'sub');
+  end if;
+  if claims is not null and claims <> '{}'::jsonb then
+    return 'jwt-claims:' || role_name || ':' || encode(sha256(convert_to(claims::text, 'UTF8')), 'hex');
+  end if;
+  return 'role:' || role_name;
 end
 $$;
 
@@ -1397,15 +1436,23 @@ CREATE FUNCTION internal.campaign_transition(current_status text, action text) R
 $$;
 
 --
--- Name: create_api_key(text, name, text, text[]); Type: FUNCTION; Schema: internal; Owner: -
+-- Name: create_api_key(text, name, text, text[], bigint); Type: FUNCTION; Schema: internal; Owner: -
 --
 
-CREATE FUNCTION internal.create_api_key(api_key text, key_role name, label text, sessions text[] DEFAULT NULL::text[]) RETURNS bigint
+CREATE FUNCTION internal.create_api_key(api_key text, key_role name, label text, sessions text[] DEFAULT NULL::text[], replaces bigint DEFAULT NULL::bigint) RETURNS bigint
     LANGUAGE sql
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
-  insert into internal.api_keys (key_prefix, key_hash, role, label, sessions)
-  values (left(api_key, 12), sha256(convert_to(api_key, 'UTF8')), key_role, label, sessions)
+  insert into internal.api_keys (key_prefix, key_hash, role, label, sessions, lineage)
+  values
+    (
+      left(api_key, 12),
+      sha256(convert_to(api_key, 'UTF8')),
+      key_role,
+      label,
+      sessions,
+      (select coalesce(k.lineage, k.id) from internal.api_keys k where k.id = replaces)
+    )
   returning id;
 $$;
 
@@ -1574,7 +1621,7 @@ CREATE FUNCTION internal.error_code(code jsonb) RETURNS integer
 CREATE FUNCTION internal.error_codes() RETURNS text[]
     LANGUAGE sql IMMUTABLE PARALLEL SAFE
     SET search_path TO 'pg_catalog', 'pg_temp'
-    RETURN ARRAY['invalid_body'::text, 'invalid_session_id'::text, 'invalid_groups'::text, 'invalid_allow_empty'::text, 'too_many_groups'::text, 'invalid_group'::text, 'invalid_group_jid'::text, 'invalid_group_field'::text, 'duplicate_group_jid'::text, 'invalid_events'::text, 'empty_batch'::text, 'batch_too_large'::text, 'invalid_event'::text, 'invalid_event_type'::text, 'invalid_message_id'::text, 'invalid_error_code'::text, 'invalid_error_message'::text, 'invalid_name'::text, 'invalid_message'::text, 'invalid_status'::text, 'invalid_group_jids'::text, 'empty_group_list'::text, 'unsendable_groups'::text, 'invalid_campaign_id'::text, 'invalid_sends'::text, 'duplicate_message_id'::text, 'campaign_not_found'::text, 'unknown_campaign_groups'::text, 'send_conflict'::text, 'invalid_progress_status'::text, 'invalid_timestamp'::text, 'session_restricted'::text, 'session_not_found'::text, 'invalid_signature'::text, 'invalid_scheduled'::text, 'invalid_transition'::text, 'campaign_cancelled'::text, 'nothing_to_retry'::text, 'invalid_age'::text, 'invalid_quarantine_id'::text, 'invalid_action'::text, 'quarantine_not_found'::text, 'already_resolved'::text, 'quarantine_truncated'::text, 'quarantine_kind_unknown'::text, 'replay_refused'::text, 'missing_credentials'::text, 'invalid_api_key'::text, 'forbidden'::text, 'not_found'::text, 'method_not_allowed'::text, 'PGRST102'::text, 'PGRST202'::text, 'PGRST301'::text, '57014'::text, 'PGRST106'::text, '22023'::text, '42501'::text, '22P05'::text, 'network_error'::text, 'connection_lost'::text, 'PGRST100'::text, 'PGRST101'::text, 'PGRST103'::text, 'PGRST107'::text, 'PGRST116'::text, 'PGRST200'::text, '22P02'::text, '42703'::text, '54001'::text, 'request_too_large'::text, 'PGRST000'::text, 'PGRST001'::text, 'PGRST002'::text, 'PGRST003'::text, '53200'::text, 'invalid_idempotency_key'::text, 'idempotency_key_reused'::text, 'service_unavailable'::text, 'session_not_allowed'::text, 'session_required'::text];
+    RETURN ARRAY['invalid_body'::text, 'invalid_session_id'::text, 'invalid_groups'::text, 'invalid_allow_empty'::text, 'too_many_groups'::text, 'invalid_group'::text, 'invalid_group_jid'::text, 'invalid_group_field'::text, 'duplicate_group_jid'::text, 'invalid_events'::text, 'empty_batch'::text, 'batch_too_large'::text, 'invalid_event'::text, 'invalid_event_type'::text, 'invalid_message_id'::text, 'invalid_error_code'::text, 'invalid_error_message'::text, 'invalid_name'::text, 'invalid_message'::text, 'invalid_status'::text, 'invalid_group_jids'::text, 'empty_group_list'::text, 'unsendable_groups'::text, 'invalid_campaign_id'::text, 'invalid_sends'::text, 'duplicate_message_id'::text, 'campaign_not_found'::text, 'unknown_campaign_groups'::text, 'send_conflict'::text, 'invalid_progress_status'::text, 'invalid_timestamp'::text, 'session_restricted'::text, 'session_not_found'::text, 'invalid_signature'::text, 'invalid_scheduled'::text, 'invalid_transition'::text, 'campaign_cancelled'::text, 'nothing_to_retry'::text, 'invalid_age'::text, 'invalid_quarantine_id'::text, 'invalid_action'::text, 'quarantine_not_found'::text, 'already_resolved'::text, 'quarantine_truncated'::text, 'quarantine_kind_unknown'::text, 'replay_refused'::text, 'replay_session_mismatch'::text, 'replay_session_not_applicable'::text, 'missing_credentials'::text, 'invalid_api_key'::text, 'forbidden'::text, 'not_found'::text, 'method_not_allowed'::text, 'PGRST102'::text, 'PGRST202'::text, 'PGRST301'::text, '57014'::text, 'PGRST106'::text, '22023'::text, '42501'::text, '22P05'::text, 'network_error'::text, 'connection_lost'::text, 'PGRST100'::text, 'PGRST101'::text, 'PGRST103'::text, 'PGRST107'::text, 'PGRST116'::text, 'PGRST200'::text, '22P02'::text, '42703'::text, '54001'::text, 'request_too_large'::text, 'PGRST000'::text, 'PGRST001'::text, 'PGRST002'::text, 'PGRST003'::text, '53200'::text, 'invalid_idempotency_key'::text, 'idempotency_key_reused'::text, 'service_unavailable'::text, 'session_not_allowed'::text, 'session_required'::text];
 
 --
 -- Name: event_session(text, text[]); Type: FUNCTION; Schema: internal; Owner: -
@@ -2341,6 +2388,7 @@ declare
   left_settled bigint := batch;
   left_expired bigint := batch;
   left_status bigint := batch;
+  left_keys bigint := batch;
   s text;
   k record;
   horizon constant jsonb := (select jsonb_object_agg(p.kind, at - p.keep) from internal.retention_policy p);
@@ -2348,6 +2396,7 @@ declare
   expired_before constant timestamptz := (horizon ->> 'inbox_expired')::timestamptz;
   status_before constant timestamptz := (horizon ->> 'status_inbox')::timestamptz;
   finished_before constant timestamptz := (horizon ->> 'finished_campaigns')::timestamptz;
+  keys_before constant timestamptz := (horizon ->> 'idempotency_keys')::timestamptz;
 begin
   -- The inboxes one session at a time (each statement names its session: one shard group on
   -- Citus), only the sessions that have rows old enough (found by the time indexes).
@@ -2423,6 +2472,23 @@ begin
     limit batch for update skip locked));
   get diagnostics c = row_count;
   n := n || jsonb_build_object('quarantine_unresolved', c); more := more or c >= batch;
+
+  -- Idempotency-Key answers past their horizon, one caller at a time (each statement names its
+  -- caller: one shard on Citus, where the table is distributed by caller), only the callers that
+  -- have keys old enough (found by the time index).
+  for s in
+    select distinct x.caller from wa_data.idempotency_keys x where x.created_at < keys_before order by 1
+  loop
+    delete from wa_data.idempotency_keys i
+    where i.caller = s and i.key = any(array(
+      select x.key from wa_data.idempotency_keys x
+      where x.caller = s and x.created_at < keys_before
+      limit left_keys for update skip locked));
+    get diagnostics c = row_count;
+    left_keys := left_keys - c;
+    exit when left_keys <= 0;
+  end loop;
+  n := n || jsonb_build_object('idempotency_keys', batch - left_keys); more := more or left_keys <= 0;
 
   -- Finished campaigns, oldest first, each with all its rows (no total is ever left unequal to its
   -- rows), each in a subtransaction of its own.
@@ -3581,6 +3647,7 @@ CREATE TABLE internal.api_keys (
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     revoked_at timestamp with time zone,
     sessions internal.session_id[],
+    lineage bigint,
     CONSTRAINT api_keys_key_hash_check CHECK ((length(key_hash) = 32)),
     CONSTRAINT api_keys_label_check CHECK (((length(label) >= 1) AND (length(label) <= 200))),
     CONSTRAINT api_keys_role_check CHECK ((role = ANY (ARRAY['gateway'::name, 'crm'::name, 'ops'::name]))),
@@ -3606,6 +3673,12 @@ COMMENT ON COLUMN internal.api_keys.revoked_at IS 'When the key stops (or stoppe
 COMMENT ON COLUMN internal.api_keys.sessions IS 'The sessions a gateway key may act on (npm run api-key -- create|scope --sessions ...); null: every session.';
 
 --
+-- Name: COLUMN api_keys.lineage; Type: COMMENT; Schema: internal; Owner: -
+--
+
+COMMENT ON COLUMN internal.api_keys.lineage IS 'The first key of the rotation chain this key belongs to (npm run api-key -- rotate keeps it); null: this key is that first key. Idempotency-Key answers belong to the lineage.';
+
+--
 -- Name: message_error_quarantine; Type: TABLE; Schema: wa_data; Owner: -
 --
 
@@ -3623,8 +3696,11 @@ CREATE TABLE wa_data.message_error_quarantine (
     body_sha256 bytea,
     times_received integer DEFAULT 1 NOT NULL,
     last_received_at timestamp with time zone DEFAULT now() NOT NULL,
+    session_id internal.session_id,
+    resolved_by bigint,
     CONSTRAINT message_error_quarantine_endpoint_check CHECK ((endpoint = ANY (ARRAY['record_message_error'::text, 'record_message_status'::text, 'waha_webhook'::text, 'evolution_webhook'::text]))),
     CONSTRAINT message_error_quarantine_resolution_check CHECK ((resolution = ANY (ARRAY['dismissed'::text, 'replayed'::text]))),
+    CONSTRAINT message_error_quarantine_session_id_check CHECK ((((length((session_id)::text) >= 1) AND (length((session_id)::text) <= 200)) AND ((session_id)::text ~ '\S'::text))),
     CONSTRAINT message_error_quarantine_times_received_check CHECK ((times_received >= 1))
 );
 
@@ -3657,6 +3733,18 @@ COMMENT ON COLUMN wa_data.message_error_quarantine.body_sha256 IS 'SHA-256 of en
 --
 
 COMMENT ON COLUMN wa_data.message_error_quarantine.times_received IS 'How many times this body arrived and was refused for this reason (gateways retry).';
+
+--
+-- Name: COLUMN message_error_quarantine.session_id; Type: COMMENT; Schema: wa_data; Owner: -
+--
+
+COMMENT ON COLUMN wa_data.message_error_quarantine.session_id IS 'The session ops named when replaying a body that named none (resolve_quarantined sessionId); null otherwise.';
+
+--
+-- Name: COLUMN message_error_quarantine.resolved_by; Type: COMMENT; Schema: wa_data; Owner: -
+--
+
+COMMENT ON COLUMN wa_data.message_error_quarantine.resolved_by IS 'The API key that dismissed or replayed it (internal.api_keys.id); null: a JWT, or an operator in SQL.';
 
 --
 -- Name: message_status_inbox; Type: TABLE; Schema: wa_data; Owner: -
@@ -3740,6 +3828,8 @@ CREATE VIEW api.quarantine WITH (security_invoker='true') AS
     message_error_quarantine.raw_bytes,
     message_error_quarantine.resolved_at,
     message_error_quarantine.resolution,
+    message_error_quarantine.resolved_by,
+    message_error_quarantine.session_id,
     message_error_quarantine.api_key_id,
     message_error_quarantine.endpoint,
     message_error_quarantine.times_received,
@@ -3934,6 +4024,12 @@ CREATE TABLE wa_data.idempotency_keys (
 --
 
 COMMENT ON TABLE wa_data.idempotency_keys IS 'Answers of RPCs called with an Idempotency-Key, replayed to a repeat of the same call; pruned after a day.';
+
+--
+-- Name: COLUMN idempotency_keys.caller; Type: COMMENT; Schema: wa_data; Owner: -
+--
+
+COMMENT ON COLUMN wa_data.idempotency_keys.caller IS 'Whose key this is (internal.caller): key:<the API key lineage''s first id>, jwt:<role>:<sub>, or jwt-claims:<role>:<SHA-256 of a subject-less JWT''s claims>.';
 
 --
 -- Name: message_error_inbox_id_seq; Type: SEQUENCE; Schema: wa_data; Owner: -
@@ -4527,4 +4623,6 @@ INSERT INTO wa_data.schema_migrations (version) VALUES
     ('20261130180000'),
     ('20261130180100'),
     ('20261130190000'),
-    ('20261201050000');
+    ('20261201050000'),
+    ('20261207100000'),
+    ('20261207100100');

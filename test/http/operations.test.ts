@@ -275,14 +275,28 @@ describe("retention", () => {
       [tag],
     );
 
+    const exists = async (sql: string, p: unknown[]) => (await db.query(sql, p)).rows.map((r) => Object.values(r)[0]);
+    // An Idempotency-Key answered two days ago (the policy keeps a day) and one answered now.
+    const { sessionId: idemSession, jids: idemJids } = await seedSession(gw["x-api-key"]!, 1, "retidem");
+    const idemBody = { name: "idem", message: "m", sessionId: idemSession, groupJids: idemJids };
+    const [oldKey, newKey_] = [`old-${tag}`, `new-${tag}`];
+    const first = await post("/rpc/create_campaign", idemBody, { ...crm, "idempotency-key": oldKey });
+    await post("/rpc/create_campaign", { ...idemBody, name: "idem2" }, { ...crm, "idempotency-key": newKey_ });
+    await db.query("update idempotency_keys set created_at = now() - interval '2 days' where key = $1", [oldKey]);
+
     const out = execFileSync("npx", ["tsx", "scripts/db-prune.ts"], {
       cwd: repoRoot,
       env: { ...process.env, DATABASE_URL: dbUrl },
       encoding: "utf8",
     });
-    expect(JSON.parse(out.trim().split("\n").pop()!).deleted.finished_campaigns).toBeGreaterThanOrEqual(1);
+    const { deleted } = JSON.parse(out.trim().split("\n").pop()!);
+    expect(deleted.finished_campaigns).toBeGreaterThanOrEqual(1);
+    expect(deleted.idempotency_keys).toBeGreaterThanOrEqual(1);
+    expect(await exists("select key::text from idempotency_keys where key = any($1)", [[oldKey, newKey_]])).toEqual([newKey_]);
+    // The pruned key no longer replays: the same call under it is a new call.
+    const again = await post("/rpc/create_campaign", idemBody, { ...crm, "idempotency-key": oldKey });
+    expect([again.status, again.json.campaignId === first.json.campaignId]).toEqual([200, false]);
 
-    const exists = async (sql: string, p: unknown[]) => (await db.query(sql, p)).rows.map((r) => Object.values(r)[0]);
     expect(
       await exists("select id::int from notification_campaigns where id = any($1) order by id", [[oldDone, newDone, oldSending]]),
     ).toEqual([newDone, oldSending]);
