@@ -4,6 +4,8 @@
 // npm run bench -- --against <git ref> --profile [--quick] — the same, with pg_stat_statements:
 //   where each hot path's time goes, the empty RPC, ACK throughput vs pgbench, sync vs the original
 //   flow (bench/PROFILE.md).
+// npm run bench -- --largest [fresh,young,analysed,stale] [--idle] — every endpoint's largest legal
+//   call in each state of the statistics and plan cache, idle and with two CPU hogs (section 10).
 // npm run bench -- --volume [rows] [--quick] — the hot paths on a database holding a history of
 //   `rows` campaign rows (default 3,000,000) against a near-empty one, same build.
 // Writes bench/results*.json and bench/RESULTS.md (RESULTS.quick.md with --quick).
@@ -25,6 +27,7 @@ import { totalsTrigger } from "./scenarios/totals-trigger.js";
 import { staleStatistics } from "./scenarios/stale-statistics.js";
 import { scopedKeys } from "./scenarios/scoped-keys.js";
 import { volume } from "./scenarios/volume.js";
+import { CONDITIONS, largest, type Condition } from "./scenarios/largest.js";
 
 const args = process.argv.slice(2);
 const quick = args.includes("--quick");
@@ -96,6 +99,13 @@ async function otherMode(): Promise<boolean> {
       mode: quick ? "quick" : "full",
     };
     saveResults("main", quick, main);
+    writeReport(quick);
+    return true;
+  } else if (args.includes("--largest")) {
+    const only = flagValue("--largest")?.split(",") as Condition[] | undefined;
+    const unknown = only?.filter((c) => !CONDITIONS.includes(c)) ?? [];
+    if (unknown.length) throw new Error(`usage: npm run bench -- --largest [${CONDITIONS.join(",")}] [--idle]`);
+    saveResults("largest", quick, await largest(!args.includes("--idle"), only));
     writeReport(quick);
     return true;
   } else if (args.includes("--volume")) {

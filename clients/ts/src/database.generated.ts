@@ -143,6 +143,8 @@ export type Database = {
           received_at: string
           resolution: string | null
           resolved_at: string | null
+          resolved_by: number | null
+          session_id: string | null
           times_received: number
         }
         Insert: {
@@ -157,6 +159,8 @@ export type Database = {
           received_at?: string | null
           resolution?: string | null
           resolved_at?: string | null
+          resolved_by?: number | null
+          session_id?: string | null
           times_received?: number | null
         }
         Update: {
@@ -171,6 +175,8 @@ export type Database = {
           received_at?: string | null
           resolution?: string | null
           resolved_at?: string | null
+          resolved_by?: number | null
+          session_id?: string | null
           times_received?: number | null
         }
         Relationships: []
