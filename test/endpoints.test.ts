@@ -1,6 +1,7 @@
 // The endpoint catalogue (db/contracts/endpoints.json) is the one list of endpoints: the database
 // has exactly its RPCs and views, granted to exactly its roles; the contracts cover exactly its
-// POST RPCs; the front door's body limits are its; the README's counts are its.
+// POST RPCs; the front door's body limits are its; errors.md has a section for each RPC; the
+// README's counts are its.
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -46,6 +47,16 @@ describe("the endpoint catalogue", () => {
     const limits = Object.fromEntries([...conf.matchAll(/location = (\/\S+) \{ client_max_body_size (\S+);/g)].map((m) => [m[1], m[2]]));
     const expected = Object.fromEntries(endpoints.filter((e) => e.bodyLimit !== DEFAULT_BODY_LIMIT).map((e) => [e.path, e.bodyLimit]));
     expect(limits).toEqual(expected);
+  });
+
+  it("has a section in docs/errors.md for every RPC (its heading names /rpc/<name>: the OpenAPI document reads its refusals there)", () => {
+    const headings = readFileSync(join(repoRoot, "docs", "errors.md"), "utf8")
+      .split("\n")
+      .filter((l) => l.startsWith("## "));
+    const missing = endpoints
+      .filter((e) => e.kind === "rpc" && !headings.some((h) => new RegExp(`/rpc/${e.name}\\b`).test(h)))
+      .map((e) => e.name);
+    expect(missing, "add a `## ` section (or the name to a section's heading) in docs/errors.md").toEqual([]);
   });
 
   it("is what the README counts", () => {

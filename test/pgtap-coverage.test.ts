@@ -6,7 +6,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { loadEndpoints } from "../scripts/lib/endpoints.js";
-import { findSpans } from "../scripts/lib/mutants.js";
+import { findSpans, judgeFileRun } from "../scripts/lib/mutants.js";
 import { repoRoot } from "../scripts/lib/paths.js";
 
 const testsDir = join(repoRoot, "db", "tests");
@@ -38,5 +38,21 @@ describe("pgTAP", () => {
     expect(problems).toEqual([]);
     expect(new Set(list.mutants.map((m) => m.id)).size).toBe(list.mutants.length);
     expect(list.mutants.length).toBeGreaterThanOrEqual(40);
+  });
+
+  it("a mutation run credits a real failure, never a timeout (scripts/lib/mutants.ts)", () => {
+    // pg_prove's output of one file, as the mutation run reads it.
+    const timeout =
+      "db/tests/22_gateway_locks_stay_bounded.sql .. \npsql:db/tests/22_gateway_locks_stay_bounded.sql:40: ERROR:  canceling statement due to statement timeout\n1..6\nok 1 - a\nDubious, test returned 3\n";
+    expect(judgeFileRun(timeout, 1)).toEqual({ kind: "timeout" });
+    expect(judgeFileRun("1..2\nok 1 - a\nnot ok 2 - totals equal the rows\n", 1)).toEqual({
+      kind: "killed",
+      test: "totals equal the rows",
+    });
+    expect(judgeFileRun("psql:db/tests/30_crm_create_campaign.sql:9: ERROR:  division by zero\n", 1)).toEqual({
+      kind: "killed",
+      test: "error: division by zero",
+    });
+    expect(judgeFileRun("1..1\nok 1 - a\n", 0)).toEqual({ kind: "passed" });
   });
 });

@@ -1,5 +1,5 @@
 -- GET / (db-root-spec = openapi): the OpenAPI 3.1 document of this API, generated from db/contracts,
--- docs/errors.md and the catalog by `npm run gen:types` (db/contracts/openapi.generated.json) and
+-- docs/errors.md and the catalog by `npm run regen` (db/contracts/openapi.generated.json) and
 -- loaded by migrate. Through a host's API, where GET / is the host's: GET /rpc/openapi.
 create or replace function api.openapi()
 returns json

@@ -43,7 +43,7 @@ begin
      or initial_status not in ('draft', 'scheduled') then
     perform internal.raise_api_error(422, 'invalid_status', 'status, when given, must be "draft" or "scheduled".');
   end if;
-  if exists (select from wa_data.whatsapp_sessions s where s.session_id = session and s.restricted_at is not null) then
+  if exists (select from internal.restricted_sessions() r where r.session_id = session) then
     perform internal.raise_api_error(409, 'session_restricted',
       format('Session %s is flagged as restricted by WhatsApp: no campaign can start from it.', session), null,
       'See api.sessions; clear the flag with POST /rpc/clear_session_restriction once the account may send again.');
@@ -101,7 +101,7 @@ begin
         from jsonb_array_elements_text(jids) j
         left join lateral (select true as ok from wa_data.whatsapp_groups w2
                            where w2.session_id = session and w2.group_jid = j
-                             and w2.inactive_since is null and not w2.is_community limit 1) w on true
+                             and internal.group_is_sendable(w2.inactive_since, w2.is_community) limit 1) w on true
         where w.ok is null) missing;
   if bad.n > 0 then
     perform internal.raise_api_error(422, 'unsendable_groups',

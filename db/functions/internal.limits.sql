@@ -1,4 +1,4 @@
--- The one place every size limit is written. `npm run gen:types` copies them into
+-- The one place every size limit is written. `npm run regen` copies them into
 -- db/contracts/values.generated.json (maxItems of the contracts, the OpenAPI document) and into the
 -- client (clients/ts/src/values.generated.ts, LIMITS); deploy/postgrest.conf's db-max-rows is compared
 -- with rowsPerRead by a test.

@@ -2,7 +2,7 @@
 -- lints/00NN_*.sql, read 2026-11; written here, not copied) hold for nothing of ours, but for the
 -- documented functions that keep no SET search_path (docs/design.md, "Security Advisor").
 begin;
-select plan(9);
+select plan(10);
 
 -- 0011 function_search_path_mutable: a function without search_path in its configuration.
 select set_eq($$
@@ -13,7 +13,8 @@ $$, array[
   -- Per-element rules the planner inlines into their callers' plans (a SET clause stops that):
   'internal.conforms(text,text)', 'internal.is_error_code(jsonb)', 'internal.error_code(jsonb)',
   'internal.parse_message_error(jsonb)', 'internal.parse_message_status(jsonb)', 'internal.message_id_parts(text)',
-  'internal.group_problem(jsonb)',
+  'internal.group_problem(jsonb)', 'internal.group_is_sendable(timestamp with time zone,boolean)',
+  'internal.restricted_sessions()',
   'internal.event_session(text,text[])', 'internal.event_time(jsonb)',
   'internal.not_before(timestamp with time zone,timestamp with time zone)',
   -- PostgREST tells the pre-request hook the request's schema through search_path:
@@ -28,10 +29,21 @@ select is_empty($$
     and not exists (select from unnest(coalesce(p.proconfig, '{}')) c where c like 'search_path=%')
     and (p.prosecdef
          or (p.oid <> 'internal.pre_request()'::regprocedure
+             -- The sendable rule, read by the security_invoker view api.sendable_groups as crm: a
+             -- SQL-standard body (RETURN), bound when created, so the caller's search_path cannot
+             -- change what it calls (checked below).
+             and p.oid not in ('internal.group_is_sendable(timestamp with time zone,boolean)'::regprocedure,
+                               'internal.restricted_sessions()'::regprocedure)
              and (has_function_privilege('public', p.oid, 'execute')
                   or exists (select from pg_roles r where r.rolname in ('anon', 'authenticated', 'service_role', 'gateway', 'crm', 'ops')
                              and has_function_privilege(r.oid, p.oid, 'execute')))))
-$$, 'those run as their caller, and none of them but the pre-request hook is callable by any API role');
+$$, 'those run as their caller, and none of them but the pre-request hook and the sendable rule is callable by any API role');
+select is_empty($$
+  select p.oid::regprocedure::text from pg_proc p
+  where p.oid in ('internal.group_is_sendable(timestamp with time zone,boolean)'::regprocedure,
+                  'internal.restricted_sessions()'::regprocedure)
+    and (p.prosqlbody is null or p.prosecdef or p.prolang <> (select l.oid from pg_language l where l.lanname = 'sql'))
+$$, 'the sendable rule callable by crm has a body bound when created (RETURN), and runs as its caller');
 
 -- 0010 security_definer_view: a view of an exposed schema without security_invoker.
 select is_empty($$

@@ -14,13 +14,8 @@ as
     g.updated_at
   from wa_data.whatsapp_groups g
   where
-    g.inactive_since is null
-    and not g.is_community
-    and not exists (
-      select
-      from wa_data.whatsapp_sessions s
-      where s.session_id = g.session_id and s.restricted_at is not null
-    );
+    internal.group_is_sendable(g.inactive_since, g.is_community)
+    and not exists (select from internal.restricted_sessions() r where r.session_id = g.session_id);
 comment on view api.sendable_groups is
   'Groups a campaign may target: active, never community parents, never of a restricted session.';
 revoke all on api.sendable_groups from public;

@@ -17,3 +17,20 @@ export function plantMutant(text: string, find: string, replace: string): string
   const [{ start, end }] = spans as [{ start: number; end: number }];
   return text.slice(0, start) + replace.trim() + text.slice(end);
 }
+
+/** What one pgTAP file's run says of a mutant: a real failure kills it; a statement timeout does not. */
+export type FileVerdict = { kind: "passed" } | { kind: "killed"; test: string } | { kind: "timeout" };
+
+/** Judges pg_prove's output of one file (failed: pg_prove's count, a crashed file or a plan mismatch included). */
+export function judgeFileRun(out: string, failed: number): FileVerdict {
+  if (failed === 0) return { kind: "passed" };
+  // A hang guard that fired: the mutant made a statement slow, or the machine was busy. Not a test
+  // that caught the bug (the next file may still catch it).
+  if (/canceling statement due to statement timeout/.test(out)) return { kind: "timeout" };
+  const failing = /^\s*not ok \d+ - (.*)$/m.exec(out)?.[1];
+  const error = /^psql:\S+: ERROR:\s+(.*)$/m.exec(out)?.[1];
+  return { kind: "killed", test: failing ?? (error ? `error: ${error}` : "the file fails (plan or exit status)") };
+}
+
+/** The name of the function a db/functions file defines (internal.x.sql → x). */
+export const functionOfFile = (file: string) => file.replace(/^.*\/(?:api|internal)\.(.+)\.sql$/, "$1");

@@ -258,7 +258,7 @@ export async function generateOpenApi(adminUrl: string, version: string): Promis
 export function openApiJson(doc: JsonSchema): string {
   return (
     JSON.stringify(
-      { "x-generated": "by `npm run gen:types` from db/contracts, docs/errors.md and the api schema: do not edit", ...doc },
+      { "x-generated": "by `npm run regen` from db/contracts, docs/errors.md and the api schema: do not edit", ...doc },
       null,
       2,
     ) + "\n"

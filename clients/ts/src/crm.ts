@@ -20,27 +20,14 @@ import { withRetry, type RetryOptions } from "./retry.js";
 import { LIMITS } from "./values.generated.js";
 
 type Views = Database["api"]["Views"];
-type NonNull<T> = { [K in keyof T]-?: Exclude<T[K], null> };
-/** View columns are nullable in the generated types (views lose NOT NULL); these rows never are, but for their nullable columns. */
-export type Campaign = Omit<NonNull<Views["campaigns"]["Row"]>, "finished_at"> &
-  Pick<Views["campaigns"]["Row"], "finished_at"> & { status: CampaignStatus };
-type NullableGroupColumns =
-  | "message_id"
-  | "error_code"
-  | "error_message"
-  | "sent_at"
-  | "failed_at"
-  | "group_name"
-  | "delivered_at"
-  | "read_at"
-  | "cancelled_at";
-export type CampaignGroup = Omit<NonNull<Views["campaign_groups"]["Row"]>, NullableGroupColumns> &
-  Pick<Views["campaign_groups"]["Row"], NullableGroupColumns> & { status: CampaignRowStatus };
+// A view's row as generated: `| null` exactly where the view can give null (the generator traces
+// each view column to its table's NOT NULL, scripts/lib/view-nullability.ts); statuses narrowed to
+// their unions.
+export type Campaign = Omit<Views["campaigns"]["Row"], "status"> & { status: CampaignStatus };
+export type CampaignGroup = Omit<Views["campaign_groups"]["Row"], "status"> & { status: CampaignRowStatus };
 /** A WhatsApp account (gateway session), and whether WhatsApp restricted it. */
-export type Session = Omit<NonNull<Views["sessions"]["Row"]>, "last_synced_at" | "restricted_at" | "restricted_code"> &
-  Pick<Views["sessions"]["Row"], "last_synced_at" | "restricted_at" | "restricted_code">;
-export type SendableGroup = Omit<NonNull<Views["sendable_groups"]["Row"]>, "name" | "linked_parent_jid"> &
-  Pick<Views["sendable_groups"]["Row"], "name" | "linked_parent_jid">;
+export type Session = Views["sessions"]["Row"];
+export type SendableGroup = Views["sendable_groups"]["Row"];
 
 /**
  * How many rows a list read returns: all of them by default (the client pages through in
