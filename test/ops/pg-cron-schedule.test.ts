@@ -55,6 +55,7 @@ describe.skipIf(!binDir)("retention with pg_cron", () => {
     const ran = await withClient(url, async (c) => (await c.query(job.command)).rows[0].deleted);
     expect(Object.keys(ran).sort()).toEqual([
       "finished_campaigns",
+      "idempotency_keys",
       "inbox_expired",
       "inbox_settled",
       "message_id_locks",
