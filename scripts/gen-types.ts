@@ -19,7 +19,7 @@ import { repoRoot } from "./lib/paths.js";
 import { testTarget } from "./lib/target.js";
 import { DATABASE_TYPES_FILE, generateDatabaseTypes } from "./lib/typegen.js";
 import { OPENAPI_FILE, generateOpenApi, openApiJson } from "./lib/openapi.js";
-import { clientVersion } from "./lib/paths.js";
+import { releaseVersion } from "./lib/paths.js";
 
 const target = await testTarget();
 try {
@@ -30,7 +30,7 @@ try {
   writeFileSync(join(repoRoot, ERROR_CODES_SQL_FILE), generateErrorCodesSql());
   writeFileSync(join(repoRoot, DATABASE_TYPES_FILE), await generateDatabaseTypes(target.adminUrl));
   writeFileSync(join(repoRoot, CONTRACT_TYPES_FILE), await generateContractTypes());
-  writeFileSync(join(repoRoot, OPENAPI_FILE), openApiJson(await generateOpenApi(target.adminUrl, clientVersion())));
+  writeFileSync(join(repoRoot, OPENAPI_FILE), openApiJson(await generateOpenApi(target.adminUrl, releaseVersion())));
   // Migrate loads the document into the database: load this one now.
   await migrate(target.adminUrl, { quiet: true });
   console.log(`wrote ${VALUES_FILE}, ${VALUES_MODULE_FILE}, ${DATABASE_TYPES_FILE}, ${CONTRACT_TYPES_FILE} and ${OPENAPI_FILE}`);

@@ -8,8 +8,10 @@ import { inTransaction, withClient } from "./db.js";
 import { MIGRATIONS_TABLE } from "./migration-lock.js";
 import { DowngradeRefused, checkNotOlder, checkoutState, recordFunctionSet, type Checkout } from "./downgrade.js";
 import type { Target } from "./target.js";
+import { resolveBinary } from "dbmate";
 
-const dbmate = join(repoRoot, "node_modules", ".bin", "dbmate");
+/** dbmate's own binary for this platform, wherever npm put the package (a checkout, or beside the installed backend package). */
+const dbmate = resolveBinary();
 
 /**
  * dbmate (Go's lib/pq) insists on TLS unless told otherwise; node-postgres and libpq do not. A
