@@ -2,6 +2,8 @@
 -- info.version): the version the last migrate recorded in wa_data.function_sets; null when the
 -- database was last migrated before releases were recorded. For operators (psql, `wa-campaigns
 -- version`); callers read the same value in GET /'s info.version.
+/* sql-parser-cst-disable */
+-- (The SQL formatter's parser takes version for a keyword here; PostgreSQL does not.)
 create or replace function internal.version()
 returns text
 language sql
@@ -14,3 +16,4 @@ $$;
 revoke all on function internal.version() from public;
 grant execute on function internal.version() to ops;
 comment on function internal.version() is 'The release version the last migrate recorded (semver), or null before releases were recorded.';
+/* sql-parser-cst-enable */
