@@ -57,16 +57,6 @@ begin
 end
 $$`;
 
-/** The routines a migration owns (what the domains' CHECKs call, and what those call): never dropped with the folder's. */
-export const MIGRATION_OWNED = `with recursive migration_owned(oid) as (
-        select d.refobjid from pg_depend d
-        join pg_constraint c on d.classid = 'pg_constraint'::regclass and c.oid = d.objid and c.contypid <> 0
-        where d.refclassid = 'pg_proc'::regclass
-        union
-        select d.refobjid from pg_depend d join migration_owned m
-          on d.classid = 'pg_proc'::regclass and d.objid = m.oid and d.refclassid = 'pg_proc'::regclass
-      )`;
-
 /** Generated documents the API serves, by name (internal.api_documents). */
 export const DOCUMENTS = { openapi: "db/contracts/openapi.generated.json" };
 
@@ -117,7 +107,14 @@ export async function applyFunctions(url: string, record?: { checkout: Checkout;
       // Except what a migration owns: the checked values' rules and what the domains' CHECKs call
       // (internal.value_rules, internal.conforms), found through the catalog's dependencies.
       const { rows } = await client.query<{ ddl: string }>(`
-      ${MIGRATION_OWNED}
+      with recursive migration_owned(oid) as (
+        select d.refobjid from pg_depend d
+        join pg_constraint c on d.classid = 'pg_constraint'::regclass and c.oid = d.objid and c.contypid <> 0
+        where d.refclassid = 'pg_proc'::regclass
+        union
+        select d.refobjid from pg_depend d join migration_owned m
+          on d.classid = 'pg_proc'::regclass and d.objid = m.oid and d.refclassid = 'pg_proc'::regclass
+      )
       select format('drop trigger %I on %s', t.tgname, t.tgrelid::regclass) as ddl
       from pg_trigger t join pg_proc p on p.oid = t.tgfoid
       where not t.tgisinternal and p.pronamespace = 'internal'::regnamespace

@@ -9,7 +9,7 @@ import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { type Checkout, checkoutState, compareVersions } from "./downgrade.js";
-import { CITUS_PLANS, DOCUMENTS, MIGRATION_OWNED } from "./migrate.js";
+import { CITUS_PLANS, DOCUMENTS } from "./migrate.js";
 import { MIGRATIONS_TABLE } from "./migration-lock.js";
 import { repoRoot } from "./paths.js";
 
@@ -41,10 +41,12 @@ export function exportedReleases(dir: string): Exported[] {
 
 /** The `-- migrate:up` part of a dbmate migration. */
 function upSection(file: string, text: string): string {
-  const m = /^-- migrate:up[^\n]*\n([\s\S]*?)(?:^-- migrate:down[^\n]*$[\s\S]*)?$/m.exec(text);
-  if (!m) throw new Error(`${file}: no "-- migrate:up" section`);
-  if (/^-- migrate:up.*transaction:false/m.test(text)) throw new Error(`${file}: transaction:false cannot go into one Supabase migration`);
-  return m[1]!.trim();
+  const up = /^-- migrate:up.*$/m.exec(text);
+  if (!up) throw new Error(`${file}: no "-- migrate:up" section`);
+  if (/transaction:false/.test(up[0])) throw new Error(`${file}: transaction:false cannot go into one Supabase migration`);
+  const rest = text.slice(up.index + up[0].length);
+  const down = /^-- migrate:down.*$/m.exec(rest);
+  return (down ? rest.slice(0, down.index) : rest).trim();
 }
 
 /** A dollar-quoted literal whose tag the text does not contain. */
@@ -102,7 +104,8 @@ export function releaseSql(opts: { checkout?: Checkout; installed?: string[]; fr
   // The function set (scripts/lib/migrate.ts, applyFunctions): one writer at a time, the views
   // dropped (the folder makes them again), then every routine and trigger of ours dropped and made
   // again from the folder (what migrate does by replacing, dropping what the folder no longer has
-  // and what changed its result type), except what a migration owns.
+  // and what changed its result type: a static file cannot try and retry), except what other
+  // objects depend on (migration-owned), which the files replace in place.
   out.push(
     "-- The function set, as migrate applies it (scripts/lib/migrate.ts).",
     "lock table wa_data.function_sets in share row exclusive mode;",
@@ -117,18 +120,31 @@ begin
     execute ddl;
   end loop;
   for ddl in
-    ${MIGRATION_OWNED}
     select format('drop trigger %I on %s', t.tgname, t.tgrelid::regclass)
     from pg_trigger t join pg_proc p on p.oid = t.tgfoid
     where not t.tgisinternal and p.pronamespace = 'internal'::regnamespace
-    union all
-    select format('drop routine %s', p.oid::regprocedure)
-    from pg_proc p
-    where p.pronamespace in ('api'::regnamespace, 'internal'::regnamespace)
-      and p.oid not in (select oid from migration_owned)
   loop
     execute ddl;
   end loop;
+  -- One statement for all: routines that call each other (SQL-standard bodies record it) go together.
+  -- What something other than a trigger or a routine depends on (a domain's or table's CHECK, a
+  -- default: what migrations own), and what those call, is kept and replaced in place.
+  with recursive kept(oid) as (
+    select d.refobjid from pg_depend d
+    where d.refclassid = 'pg_proc'::regclass
+      and d.classid not in ('pg_trigger'::regclass, 'pg_proc'::regclass)
+    union
+    select d.refobjid from pg_depend d join kept k
+      on d.classid = 'pg_proc'::regclass and d.objid = k.oid and d.refclassid = 'pg_proc'::regclass
+  )
+  select 'drop routine ' || string_agg(p.oid::regprocedure::text, ', ')
+  into ddl
+  from pg_proc p
+  where p.pronamespace in ('api'::regnamespace, 'internal'::regnamespace)
+    and p.oid not in (select oid from kept);
+  if ddl is not null then
+    execute ddl;
+  end if;
 end
 $$;`,
     "-- Bodies may refer to functions defined in later files.",
@@ -167,19 +183,19 @@ const stamp = (d: Date) => d.toISOString().replace(/\D/g, "").slice(0, 14);
  * Writes this release's migration into `dir`. Returns what it did, for one line of output; throws
  * when the folder has a newer release of ours (never backwards).
  */
-export function exportSupabase(dir: string, now = new Date()): { written?: string; message: string } {
-  const checkout = checkoutState();
+export function exportSupabase(dir: string, now = new Date(), root = repoRoot): { written?: string; message: string } {
+  const checkout = checkoutState(root);
   const done = exportedReleases(dir);
-  const same = done.find((e) => e.version === checkout.version);
-  if (same) return { message: `${dir} already has release ${checkout.version} (${same.file}): nothing written` };
   const newest = done.at(-1);
   if (newest && (compareVersions(newest.version, checkout.version) ?? 0) > 0) {
     throw new Error(
       `${dir} has release ${newest.version} (${newest.file}), newer than this package's ${checkout.version}: nothing written`,
     );
   }
+  const same = done.find((e) => e.version === checkout.version);
+  if (same) return { message: `${dir} already has release ${checkout.version} (${same.file}): nothing written` };
   const installed = done.flatMap((e) => e.migrations);
-  const { sql } = releaseSql({ checkout, installed, from: newest?.version });
+  const { sql } = releaseSql({ checkout, installed, from: newest?.version, root });
   // After every migration already in the folder (supabase db push refuses older ones).
   const latest = (existsSync(dir) ? readdirSync(dir) : [])
     .map((f) => /^(\d{14})_/.exec(f)?.[1])
