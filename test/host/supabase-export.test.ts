@@ -111,11 +111,12 @@ describe.skipIf(!binDir)("wa-campaigns export --supabase", () => {
   it("a later release's export is the upgrade from this one, and ends where its full install does; an older one is refused", async () => {
     // A later release: this tree plus a migration and a function (as a later version would add).
     const later = join(scratch, "later");
+    const laterMigration = "29991231000000_added_later.sql";
     mkdirSync(later);
     cpSync(join(repoRoot, "db"), join(later, "db"), { recursive: true });
     writeFileSync(join(later, "package.json"), JSON.stringify({ version: "99.0.0" }));
     writeFileSync(
-      join(later, "db", "migrations", "29991231000000_added_later.sql"),
+      join(later, "db", "migrations", laterMigration),
       "-- migrate:up\ncreate table wa_data.added_later (id integer primary key);\nalter table wa_data.added_later enable row level security;\n\n-- migrate:down\ndrop table wa_data.added_later;\n",
     );
     writeFileSync(
@@ -126,7 +127,7 @@ describe.skipIf(!binDir)("wa-campaigns export --supabase", () => {
     const text = readFileSync(upgrade.written!, "utf8");
     expect(upgrade.message).toContain(`upgrade from ${version} to 99.0.0`);
     expect(text.match(/^-- db\/migrations\//gm)).toHaveLength(1);
-    expect(text).toContain("-- db/migrations/29991231000000_added_later.sql");
+    expect(text).toContain(`-- db/migrations/${laterMigration}`);
     const names = readdirSync(migrationsDir).sort();
     expect(names).toHaveLength(2);
     expect(names[1]).toBe(upgrade.written!.split("/").at(-1));
