@@ -108,6 +108,12 @@ describe("@wa-campaigns/backend from its tarball", () => {
     });
     expect([anonymous.status, ((await anonymous.json()) as { code: string }).code]).toEqual([401, "missing_credentials"]);
 
+    // The operators' other commands, from the package.
+    const prune = project.cli(["prune"], { DATABASE_URL: url });
+    expect([prune.code, Object.keys(JSON.parse(prune.out))]).toEqual([0, ["deleted"]]);
+    const distribute = project.cli(["distribute"], { DATABASE_URL: url });
+    expect([distribute.code, distribute.err]).toEqual([1, expect.stringMatching(/has no citus extension .*nothing changed$/)]);
+
     // A second migrate of the same release changes nothing.
     const before = schemaOf(url);
     expect(project.cli(["migrate"], { DATABASE_URL: url }).code).toBe(0);
