@@ -29,3 +29,9 @@ export const dataDir = join(repoRoot, ".data");
  */
 export const releaseVersion = (): string =>
   (JSON.parse(readFileSync(join(repoRoot, "package.json"), "utf8")) as { version: string }).version;
+
+/**
+ * What the operator typed to run a command, for messages that name one: the backend package's CLI
+ * (packages/backend/src/cli.ts sets WA_CAMPAIGNS_CLI), or `npm run` in a checkout.
+ */
+export const invokedAs = (npmRun: string, cli: string): string => (process.env.WA_CAMPAIGNS_CLI ? `npx wa-campaigns ${cli}` : npmRun);

@@ -144,7 +144,12 @@ describe("@wa-campaigns/backend from its tarball", () => {
     expect(project.cli(["version"], { DATABASE_URL: url }).out).toContain(`database ${version}`);
   });
 
-  it("says what it needs: no DATABASE_URL, an unknown command", () => {
+  it("says what it needs: no DATABASE_URL, an unknown command, a database not migrated yet (naming its own commands)", async () => {
+    const empty = await newDatabase();
+    const notMigrated = project.cli(["api-key", "list"], { DATABASE_URL: empty });
+    expect(notMigrated.code).toBe(1);
+    expect(notMigrated.err).toMatch(/^The database is not migrated for this version .*: run npx wa-campaigns migrate first\.$/);
+    expect(project.cli(["api-key", "--help"]).out).toContain("usage: npx wa-campaigns api-key create --role");
     const none = project.cli(["migrate"]);
     expect(none.code).toBe(2);
     expect(none.err).toMatch(/^wa-campaigns migrate: set DATABASE_URL/);

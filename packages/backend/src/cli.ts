@@ -25,6 +25,8 @@ PostgREST serves the backend with the settings this package carries:
     postgrest node_modules/@wa-campaigns/backend/postgrest.conf`;
 
 const [command, ...rest] = process.argv.slice(2);
+// The scripts' messages name the commands as typed here (scripts/lib/paths.ts, invokedAs).
+process.env.WA_CAMPAIGNS_CLI = "1";
 // The command's own options are what follows it: the scripts read process.argv as `npm run` gives it.
 process.argv.splice(2, 1);
 
