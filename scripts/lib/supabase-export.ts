@@ -93,6 +93,19 @@ export function releaseSql(opts: { checkout?: Checkout; installed?: string[]; fr
     "-- dbmate's history, as `wa-campaigns migrate` keeps it (so that either way can upgrade later).",
     "create schema if not exists wa_data;",
     `create table if not exists ${MIGRATIONS_TABLE} (version varchar not null primary key);`,
+    "-- A database that already has what this file installs (migrated another way, or this file applied",
+    "-- under another name) is refused in one line, before anything runs.",
+    `do $$
+declare
+  have text[];
+begin
+  select array_agg(version order by version) into have from ${MIGRATIONS_TABLE}
+  where version = any ('{${versions.join(",")}}'::text[]);
+  if have is not null then
+    raise exception 'wa-campaigns ${checkout.version}: this database already has % of the migrations this file installs (%, ...): it was installed or upgraded another way; upgrade it with npx wa-campaigns migrate, or export into the folder that installed it', cardinality(have), have[1];
+  end if;
+end
+$$;`,
     "",
   );
   for (const f of migrations) {

@@ -101,6 +101,14 @@ describe.skipIf(!binDir)("wa-campaigns export --supabase", () => {
     expect(hostAfter).toEqual(hostBefore);
   });
 
+  it("refuses, in one line and changing nothing, a database that already has what it installs (migrated another way)", async () => {
+    const before = ours(viaMigrate.cluster.url("app"));
+    await expect(push(viaMigrate, exported)).rejects.toThrow(
+      new RegExp(`^wa-campaigns ${version.replace(/\./g, "\\.")}: this database already has \\d+ of the migrations this file installs`),
+    );
+    expect(ours(viaMigrate.cluster.url("app"))).toBe(before);
+  });
+
   it("exported again for the same release: nothing written", () => {
     const again = project.cli(["export", "--supabase", migrationsDir]);
     expect(again.code).toBe(0);
