@@ -10,8 +10,11 @@ import { DowngradeRefused, checkNotOlder, checkoutState, recordFunctionSet, type
 import type { Target } from "./target.js";
 import { resolveBinary } from "dbmate";
 
-/** dbmate's own binary for this platform, wherever npm put the package (a checkout, or beside the installed backend package). */
-const dbmate = resolveBinary();
+/**
+ * dbmate's own binary for this platform, wherever npm put the package (a checkout, or beside the
+ * installed backend package); looked up when needed, so that importing this module never fails.
+ */
+const dbmate = () => resolveBinary();
 
 /**
  * dbmate (Go's lib/pq) insists on TLS unless told otherwise; node-postgres and libpq do not. A
@@ -168,7 +171,7 @@ async function prepareMigrationsTable(url: string) {
   // A database that does not exist yet is created first (as dbmate up would).
   await withClient(url, async () => {}).catch((e: { code?: string }) => {
     if (e.code !== "3D000") throw e;
-    run(dbmate, [...dbmateArgs(url), "create"]);
+    run(dbmate(), [...dbmateArgs(url), "create"]);
   });
   await withClient(url, async (c) => {
     await c.query("create schema if not exists wa_data");
@@ -192,7 +195,7 @@ async function prepareMigrationsTable(url: string) {
  */
 export async function applyMigrations(url: string, migrationsDir?: string) {
   await prepareMigrationsTable(url);
-  return run(dbmate, [...dbmateArgs(url, migrationsDir), "--no-dump-schema", "up"]);
+  return run(dbmate(), [...dbmateArgs(url, migrationsDir), "--no-dump-schema", "up"]);
 }
 
 /**
