@@ -3297,6 +3297,23 @@ end
 $$;
 
 --
+-- Name: version(); Type: FUNCTION; Schema: internal; Owner: -
+--
+
+CREATE FUNCTION internal.version() RETURNS text
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+  select s.version from wa_data.function_sets s order by s.id desc limit 1;
+$$;
+
+--
+-- Name: FUNCTION version(); Type: COMMENT; Schema: internal; Owner: -
+--
+
+COMMENT ON FUNCTION internal.version() IS 'The release version the last migrate recorded (semver), or null before releases were recorded.';
+
+--
 -- Name: waha_webhook(text, jsonb, text, boolean); Type: FUNCTION; Schema: internal; Owner: -
 --
 
@@ -4021,7 +4038,8 @@ CREATE TABLE wa_data.function_sets (
     migration text NOT NULL,
     git_commit text,
     downgrade boolean DEFAULT false NOT NULL,
-    applied_at timestamp with time zone DEFAULT now() NOT NULL
+    applied_at timestamp with time zone DEFAULT now() NOT NULL,
+    version text
 );
 
 --
@@ -4029,6 +4047,12 @@ CREATE TABLE wa_data.function_sets (
 --
 
 COMMENT ON TABLE wa_data.function_sets IS 'One row per migrate that changed db/functions: its fingerprint (SHA-256 of the folder), in the order applied; read by migrate to refuse an older checkout.';
+
+--
+-- Name: COLUMN function_sets.version; Type: COMMENT; Schema: wa_data; Owner: -
+--
+
+COMMENT ON COLUMN wa_data.function_sets.version IS 'The release version (semver) of the package or checkout that migrated; null before releases were recorded.';
 
 --
 -- Name: function_sets_id_seq; Type: SEQUENCE; Schema: wa_data; Owner: -
@@ -4662,4 +4686,5 @@ INSERT INTO wa_data.schema_migrations (version) VALUES
     ('20261130190000'),
     ('20261201050000'),
     ('20261207100000'),
-    ('20261207100100');
+    ('20261207100100'),
+    ('20261207700000');

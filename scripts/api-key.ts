@@ -1,4 +1,4 @@
-// npm run --silent api-key -- <command>: manage machine API keys (see usage below).
+// npm run --silent api-key -- <command> (or npx wa-campaigns api-key <command>): manage machine API keys (see usage below).
 import { parseArgs } from "node:util";
 import { API_ROLES, KeyError, createApiKey, listApiKeys, revokeApiKey, rotateApiKey, scopeApiKey, type ApiRole } from "./lib/api-keys.js";
 import {
@@ -10,25 +10,28 @@ import {
   type WebhookGateway,
 } from "./lib/webhook-keys.js";
 import { devTarget } from "./lib/target.js";
+import { invokedAs } from "./lib/paths.js";
+
+const me = invokedAs("npm run --silent api-key --", "api-key");
 
 const usage = `Manage API keys (the local cluster, or DATABASE_URL's database).
 
-usage: npm run --silent api-key -- create --role <${API_ROLES.join("|")}> --label <text> [--sessions <s1,s2,...>]
+usage: ${me} create --role <${API_ROLES.join("|")}> --label <text> [--sessions <s1,s2,...>]
          print a new key (alone on stdout; shown once). A label names one active key. --sessions
          (gateway keys): the key acts on those WhatsApp sessions only; without it, on every session
-       npm run --silent api-key -- scope <id|label> --sessions <s1,s2,...> | --all-sessions
+       ${me} scope <id|label> --sessions <s1,s2,...> | --all-sessions
          change the sessions a gateway key acts on, keeping the key
-       npm run --silent api-key -- rotate <id|label> [--grace <seconds>]
+       ${me} rotate <id|label> [--grace <seconds>]
          print a new key with the same role and label; the old one stops after --grace (default 0)
-       npm run --silent api-key -- revoke <id|label>
+       ${me} revoke <id|label>
          the key stops working at once
-       npm run --silent api-key -- list
+       ${me} list
          every key: id, label, role, sessions, prefix, state (active | retiring | revoked), created, revoked
-       printf %s "$WAHA_HMAC_KEY" | npm run --silent api-key -- webhook-key set --session <name|*> [--gateway waha]
+       printf %s "$WAHA_HMAC_KEY" | ${me} webhook-key set --session <name|*> [--gateway waha]
          the gateway's webhook signing key (WAHA's hmac.key), read from stdin, for one session or every one (*);
          any non-empty key (as WAHA), a warning below 16 characters
-       npm run --silent api-key -- webhook-key remove --session <name|*> [--gateway waha]
-       npm run --silent api-key -- webhook-key list
+       ${me} webhook-key remove --session <name|*> [--gateway waha]
+       ${me} webhook-key list
          gateway, session, length, set at (never the key)`;
 
 const options = {
@@ -81,8 +84,7 @@ if (!Number.isInteger(grace) || grace < 0) refuse("--grace is a whole number of 
 
 /** The key on stdin (so it is never in a shell history or a process list), without its final newline. */
 async function keyFromStdin(): Promise<string> {
-  if (process.stdin.isTTY)
-    refuse('webhook-key set reads the key from stdin: printf %s "$KEY" | npm run --silent api-key -- webhook-key set ...');
+  if (process.stdin.isTTY) refuse(`webhook-key set reads the key from stdin: printf %s "$KEY" | ${me} webhook-key set ...`);
   let text = "";
   for await (const chunk of process.stdin) text += chunk;
   return text.replace(/\r?\n$/, "");
@@ -148,7 +150,9 @@ try {
 } catch (e) {
   const code = (e as { code?: string }).code ?? "";
   if (NOT_MIGRATED.has(code)) {
-    console.error(`The database is not migrated for this version (${(e as Error).message}): run npm run db:migrate first.`);
+    console.error(
+      `The database is not migrated for this version (${(e as Error).message}): run ${invokedAs("npm run db:migrate", "migrate")} first.`,
+    );
   } else if (e instanceof KeyError) {
     console.error(e.message);
   } else {

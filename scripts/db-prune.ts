@@ -7,6 +7,7 @@
 import { parseArgs } from "node:util";
 import { withClient } from "./lib/db.js";
 import { devTarget } from "./lib/target.js";
+import { invokedAs } from "./lib/paths.js";
 
 const JOB = "wa-campaigns-prune";
 const { values } = parseArgs({ options: { schedule: { type: "string" }, unschedule: { type: "boolean" } } });
@@ -18,7 +19,7 @@ try {
       const cron = (await c.query("select 1 from pg_extension where extname = 'pg_cron'")).rowCount;
       if (!cron) {
         console.error(
-          "pg_cron is not installed in this database: schedule `npm run db:prune` with cron or a systemd timer instead (docs/operations.md).",
+          `pg_cron is not installed in this database: schedule \`${invokedAs("npm run db:prune", "prune")}\` with cron or a systemd timer instead (docs/operations.md).`,
         );
         process.exitCode = 1;
       } else if (values.unschedule) {

@@ -4,7 +4,9 @@
 //  2. this checkout's function set (db/functions) ran here once and was later replaced by an
 //     upgrade (wa_data.function_sets keeps, per migrate that changed the set, its fingerprint);
 //  3. git says the commit that last migrated the database descends from this checkout's commit
-//     (a function set newer than ours that never ran here before; needs git and both commits).
+//     (a function set newer than ours that never ran here before; needs git and both commits);
+//  4. the release version the database last recorded is a newer semver than this one's (what an
+//     installed package, which has no git, relies on for 3).
 // A checkout that is none of these (a newer one, or one that cannot be ordered) migrates.
 import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
@@ -13,7 +15,7 @@ import { join } from "node:path";
 import type pg from "pg";
 import { withClient } from "./db.js";
 import { MIGRATIONS_TABLE } from "./migration-lock.js";
-import { repoRoot } from "./paths.js";
+import { releaseVersion, repoRoot } from "./paths.js";
 
 /** A refusal: one line for the operator (the entry points print it and exit 1). */
 export class DowngradeRefused extends Error {}
@@ -25,6 +27,8 @@ export interface Checkout {
   migrations: string[];
   /** HEAD, when this is a git checkout (not a copy without its history). */
   commit?: string;
+  /** The release version (package.json), semver. */
+  version: string;
 }
 
 const SETS_TABLE = "wa_data.function_sets";
@@ -54,12 +58,42 @@ export function checkoutState(root = repoRoot): Checkout {
     .map((f) => f.match(/^(\d+)_.*\.sql$/)?.[1])
     .filter((v): v is string => !!v)
     .sort();
-  return { fingerprint: hash.digest("hex"), migrations, commit: gitHead(root) };
+  const version = (JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as { version: string }).version;
+  return { fingerprint: hash.digest("hex"), migrations, commit: gitHead(root), version };
 }
+
+/**
+ * Semver order (major.minor.patch, then a prerelease sorts before its release): negative when a < b.
+ * Undefined when either is not a version (rows recorded before releases carry none).
+ */
+export function compareVersions(a: string, b: string): number | undefined {
+  const parse = (v: string) => /^(\d+)\.(\d+)\.(\d+)(?:-([0-9A-Za-z.-]+))?(?:\+.*)?$/.exec(v);
+  const x = parse(a);
+  const y = parse(b);
+  if (!x || !y) return undefined;
+  for (let i = 1; i <= 3; i++) if (Number(x[i]) !== Number(y[i])) return Number(x[i]) - Number(y[i]);
+  if (x[4] === y[4]) return 0;
+  if (x[4] === undefined) return 1;
+  if (y[4] === undefined) return -1;
+  const p = x[4].split(".");
+  const q = y[4].split(".");
+  for (let i = 0; i < Math.max(p.length, q.length); i++) {
+    if (p[i] === undefined) return -1;
+    if (q[i] === undefined) return 1;
+    if (p[i] === q[i]) continue;
+    const [m, n] = [Number(p[i]), Number(q[i])];
+    if (Number.isInteger(m) && Number.isInteger(n)) return m - n;
+    return p[i]! < q[i]! ? -1 : 1;
+  }
+  return 0;
+}
+
+export { releaseVersion };
 
 interface SetRow {
   fingerprint: string;
   git_commit: string | null;
+  version: string | null;
   downgrade: boolean;
   applied_at: Date;
 }
@@ -101,9 +135,17 @@ async function olderBecause(c: pg.Client, checkout: Checkout): Promise<string | 
     }
   }
   if (!(await exists(SETS_TABLE))) return undefined;
-  const history = (await c.query<SetRow>(`select fingerprint, git_commit, downgrade, applied_at from ${SETS_TABLE} order by id`)).rows;
+  const history = (
+    await c.query<SetRow>(
+      `select fingerprint, git_commit, ${(await hasVersionColumn(c)) ? "version" : "null as version"}, downgrade, applied_at from ${SETS_TABLE} order by id`,
+    )
+  ).rows;
   const latest = history.at(-1);
-  if (!latest || latest.fingerprint === checkout.fingerprint) return undefined;
+  if (!latest) return undefined;
+  if (latest.version && (compareVersions(latest.version, checkout.version) ?? 0) > 0) {
+    return `the database runs release ${latest.version}, newer than this one's ${checkout.version}.`;
+  }
+  if (latest.fingerprint === checkout.fingerprint) return undefined;
   const replaced = supersededSets(history).get(checkout.fingerprint);
   if (replaced) {
     return (
@@ -118,6 +160,15 @@ async function olderBecause(c: pg.Client, checkout: Checkout): Promise<string | 
     );
   }
   return undefined;
+}
+
+/** Before migration 20261207700000 the history had no version column (an upgrade checks first). */
+async function hasVersionColumn(c: pg.Client): Promise<boolean> {
+  const { rows } = await c.query(
+    "select exists (select from pg_attribute where attrelid = to_regclass($1) and attname = 'version' and not attisdropped) as v",
+    [SETS_TABLE],
+  );
+  return rows[0].v === true;
 }
 
 /**
@@ -144,12 +195,17 @@ export async function checkNotOlder(url: string, checkout: Checkout, allowDowngr
 export async function recordFunctionSet(c: pg.Client, checkout: Checkout, allowDowngrade: boolean) {
   await c.query(`lock table ${SETS_TABLE} in share row exclusive mode`);
   const downgrade = await refuseDowngrade(c, checkout, allowDowngrade);
-  const { rows } = await c.query<{ fingerprint: string }>(`select fingerprint from ${SETS_TABLE} order by id desc limit 1`);
-  if (rows[0]?.fingerprint === checkout.fingerprint) return;
-  await c.query(`insert into ${SETS_TABLE} (fingerprint, migration, git_commit, downgrade) values ($1, $2, $3, $4)`, [
+  // A row when the set or the release changed (a release with the same functions is recorded too:
+  // internal.version() reads the last row).
+  const { rows } = await c.query<{ fingerprint: string; version: string | null }>(
+    `select fingerprint, version from ${SETS_TABLE} order by id desc limit 1`,
+  );
+  if (rows[0]?.fingerprint === checkout.fingerprint && rows[0]?.version === checkout.version) return;
+  await c.query(`insert into ${SETS_TABLE} (fingerprint, migration, git_commit, downgrade, version) values ($1, $2, $3, $4, $5)`, [
     checkout.fingerprint,
     checkout.migrations.at(-1) ?? "",
     checkout.commit ?? null,
     downgrade,
+    checkout.version,
   ]);
 }

@@ -12,7 +12,7 @@ import {
   generateValues,
 } from "./contracts.js";
 import { OPENAPI_FILE, generateOpenApi, openApiJson } from "./openapi.js";
-import { clientVersion } from "./paths.js";
+import { releaseVersion } from "./paths.js";
 import { DATABASE_TYPES_FILE, generateDatabaseTypes } from "./typegen.js";
 
 export interface Generator {
@@ -27,5 +27,5 @@ export const GENERATORS: Generator[] = [
   { file: ERROR_CODES_SQL_FILE, generate: () => generateErrorCodesSql() },
   { file: DATABASE_TYPES_FILE, generate: (url) => generateDatabaseTypes(url) },
   { file: CONTRACT_TYPES_FILE, generate: () => generateContractTypes() },
-  { file: OPENAPI_FILE, generate: async (url) => openApiJson(await generateOpenApi(url, clientVersion())) },
+  { file: OPENAPI_FILE, generate: async (url) => openApiJson(await generateOpenApi(url, releaseVersion())) },
 ];

@@ -8,8 +8,13 @@ import { inTransaction, withClient } from "./db.js";
 import { MIGRATIONS_TABLE } from "./migration-lock.js";
 import { DowngradeRefused, checkNotOlder, checkoutState, recordFunctionSet, type Checkout } from "./downgrade.js";
 import type { Target } from "./target.js";
+import { resolveBinary } from "dbmate";
 
-const dbmate = join(repoRoot, "node_modules", ".bin", "dbmate");
+/**
+ * dbmate's own binary for this platform, wherever npm put the package (a checkout, or beside the
+ * installed backend package); looked up when needed, so that importing this module never fails.
+ */
+const dbmate = () => resolveBinary();
 
 /**
  * dbmate (Go's lib/pq) insists on TLS unless told otherwise; node-postgres and libpq do not. A
@@ -40,7 +45,7 @@ function dbmateArgs(url: string, migrationsDir = join(repoRoot, "db", "migration
 }
 
 /** Resets plan_cache_mode on our routines where the database has the citus extension (else nothing). */
-const CITUS_PLANS = `
+export const CITUS_PLANS = `
 do $$
 declare
   f regprocedure;
@@ -56,7 +61,7 @@ end
 $$`;
 
 /** Generated documents the API serves, by name (internal.api_documents). */
-const DOCUMENTS = { openapi: "db/contracts/openapi.generated.json" };
+export const DOCUMENTS = { openapi: "db/contracts/openapi.generated.json" };
 
 /**
  * `record`: what migrate passes, so that the set applied is recorded (and an older checkout refused
@@ -166,7 +171,7 @@ async function prepareMigrationsTable(url: string) {
   // A database that does not exist yet is created first (as dbmate up would).
   await withClient(url, async () => {}).catch((e: { code?: string }) => {
     if (e.code !== "3D000") throw e;
-    run(dbmate, [...dbmateArgs(url), "create"]);
+    run(dbmate(), [...dbmateArgs(url), "create"]);
   });
   await withClient(url, async (c) => {
     await c.query("create schema if not exists wa_data");
@@ -190,7 +195,7 @@ async function prepareMigrationsTable(url: string) {
  */
 export async function applyMigrations(url: string, migrationsDir?: string) {
   await prepareMigrationsTable(url);
-  return run(dbmate, [...dbmateArgs(url, migrationsDir), "--no-dump-schema", "up"]);
+  return run(dbmate(), [...dbmateArgs(url, migrationsDir), "--no-dump-schema", "up"]);
 }
 
 /**

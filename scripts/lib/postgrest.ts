@@ -42,6 +42,8 @@ export interface PostgrestOptions {
   poolSize?: number;
   /** Without deploy/postgrest.conf: a PostgREST configured by someone else (a host platform), all from `env`. */
   bare?: boolean;
+  /** Another settings file than deploy/postgrest.conf (the one the backend package carries). */
+  config?: string;
   /** More PGRST_* settings (they win over the defaults above). */
   env?: Record<string, string>;
 }
@@ -57,7 +59,7 @@ export interface RunningPostgrest {
 export async function startPostgrest(o: PostgrestOptions): Promise<RunningPostgrest> {
   const adminPort = o.adminPort ?? (await freePort());
   // The project's settings (deploy/postgrest.conf); the environment adds what differs per run.
-  const child = spawn(postgrestBin(), o.bare ? [] : [join(repoRoot, "deploy", "postgrest.conf")], {
+  const child = spawn(postgrestBin(), o.bare ? [] : [o.config ?? join(repoRoot, "deploy", "postgrest.conf")], {
     stdio: ["ignore", "inherit", "inherit"],
     env: {
       ...process.env,

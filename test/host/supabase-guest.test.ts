@@ -19,33 +19,10 @@ import { randomSecret } from "../../scripts/lib/secrets.js";
 import { API_ROLES } from "../../scripts/lib/api-keys.js";
 import { baileysGroup, groupJid, uniqueSession } from "../support/fixtures.js";
 import { expectedForJwtRole, jwtRoleReach } from "../support/role-graph.js";
-import { startSupabaseLike, type SupabaseLike } from "../support/supabase-like.js";
+import { HOST_SNAPSHOT as SNAPSHOT, startSupabaseLike, type SupabaseLike } from "../support/supabase-like.js";
 
 const binDir = process.env.WA_PG_BINDIR;
 const OURS = ["api", "internal", "wa_data"];
-
-/** Every privilege, default privilege, role setting, membership and role attribute outside our schemas and roles. */
-const SNAPSHOT = `
-  with ours as (select oid from pg_namespace where nspname = any($1)),
-       our_roles as (select oid from pg_roles where rolname = any($2))
-  select 'relation ' || c.oid::regclass::text as what, coalesce(c.relacl::text, '') as value
-    from pg_class c where c.relnamespace not in (select oid from ours)
-     and c.relnamespace not in ('pg_catalog'::regnamespace, 'information_schema'::regnamespace, 'pg_toast'::regnamespace)
-  union all select 'function ' || p.oid::regprocedure::text, coalesce(p.proacl::text, '')
-    from pg_proc p where p.pronamespace not in (select oid from ours)
-     and p.pronamespace not in ('pg_catalog'::regnamespace, 'information_schema'::regnamespace)
-  union all select 'schema ' || nspname, coalesce(nspacl::text, '') || ' owner ' || pg_get_userbyid(nspowner)
-    from pg_namespace where oid not in (select oid from ours)
-  union all select 'default acl ' || pg_get_userbyid(defaclrole) || ' ' || coalesce(defaclnamespace::regnamespace::text, '*') || ' ' || defaclobjtype::text,
-                   defaclacl::text from pg_default_acl where defaclnamespace not in (select oid from ours)
-  union all select 'setting ' || coalesce(pg_get_userbyid(setrole), '*') || ' db ' || setdatabase, setconfig::text
-    from pg_db_role_setting where setrole not in (select oid from our_roles)
-  union all select 'member ' || pg_get_userbyid(roleid) || ' > ' || pg_get_userbyid(member), admin_option::text
-    from pg_auth_members where roleid not in (select oid from our_roles)
-  union all select 'role ' || rolname, concat_ws(',', rolsuper, rolinherit, rolcreaterole, rolcreatedb, rolcanlogin, rolbypassrls, rolconnlimit)
-    from pg_roles where oid not in (select oid from our_roles)
-  union all select 'database ' || datname, coalesce(datacl::text, '') from pg_database
-  order by 1, 2`;
 
 let host: SupabaseLike;
 let cluster: Cluster;
