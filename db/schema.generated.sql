@@ -685,7 +685,7 @@ begin
         updated_at = at_now
     from todo t
     where r.session_id = campaign.session_id and r.id = t.row_id
-    returning r.status, t.inbox_ids is not null as by_ack, r.error_code
+    returning r.status, t.inbox_ids is not null as by_ack, r.error_code, r.group_jid
   ),
   -- The earliest waiting ACK is applied; any later ones for the same message are duplicates.
   matched as (
@@ -699,12 +699,18 @@ begin
   select count(*) filter (where status = 'sent') as sent,
          count(*) filter (where status = 'failed' and not by_ack) as failed,
          count(*) filter (where by_ack) as failed_by_ack,
-         array_agg(distinct error_code) filter (where error_code is not null) as error_codes
+         array_agg(group_jid::text order by group_jid) filter (where error_code is not null) as failed_jids,
+         array_agg(error_code::integer order by group_jid) filter (where error_code is not null) as error_codes
     into counts
   from marked;
 
-  -- A send-time error (or an early ACK) that means the account is restricted flags the session.
-  perform internal.flag_restricted_session(campaign.session_id, code) from unnest(counts.error_codes) code;
+  -- The effects of the codes of send-time errors (and early ACKs): the account restricted, the group
+  -- unsendable (wa_data.error_code_effects); no call when no code has one.
+  if counts.error_codes is not null then
+    if counts.error_codes && array(select e.code::integer from wa_data.error_code_effects e) then
+      perform internal.apply_error_code_effects(campaign.session_id, counts.failed_jids, counts.error_codes);
+    end if;
+  end if;
 
   select * into campaign from wa_data.notification_campaigns where session_id = campaign.session_id and id = campaign.id;
   return jsonb_build_object(
@@ -1084,6 +1090,14 @@ begin
     where w.session_id = session and w.inactive_since is null and not incoming ? w.group_jid
     returning w.id
   ),
+  -- A group the session reports again is sendable again: the marks an error code left on it go
+  -- (wa_data.group_unsendable_marks; a parent's too, its group is removed above). The session's
+  -- marks, probed into the payload by key.
+  unmarked as (
+    delete from wa_data.group_unsendable_marks m
+    where m.session_id = session and incoming ? m.group_jid
+    returning 1
+  ),
   session_row as (
     insert into wa_data.whatsapp_sessions (session_id, last_synced_at, group_count, last_synced_by)
     values (session, now(), n_groups, internal.api_key_id())
@@ -1280,6 +1294,45 @@ begin
   end loop;
 end
 $$;
+
+--
+-- Name: apply_error_code_effects(text, text[], integer[]); Type: FUNCTION; Schema: internal; Owner: -
+--
+
+CREATE FUNCTION internal.apply_error_code_effects(session text, group_jids text[], codes integer[]) RETURNS void
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+declare
+  first_restricting integer;
+begin
+  if session is null then
+    return;
+  end if;
+  select u.code into first_restricting
+  from unnest(codes) with ordinality u(code, n)
+  where exists (select from wa_data.error_code_effects e where e.code = u.code and e.effect = 'restricts_session')
+  order by u.n
+  limit 1;
+  if first_restricting is not null then
+    perform internal.flag_restricted_session(session, first_restricting);
+  end if;
+
+  insert into wa_data.group_unsendable_marks (session_id, group_jid, code, marked_at, api_key_id)
+  select distinct on (u.group_jid) session, u.group_jid, u.code, now(), internal.api_key_id()
+  from unnest(group_jids, codes) with ordinality u(group_jid, code, n)
+  where u.group_jid is not null
+    and exists (select from wa_data.error_code_effects e where e.code = u.code and e.effect = 'group_unsendable')
+  order by u.group_jid, u.n
+  on conflict (session_id, group_jid) do nothing;
+end
+$$;
+
+--
+-- Name: FUNCTION apply_error_code_effects(session text, group_jids text[], codes integer[]); Type: COMMENT; Schema: internal; Owner: -
+--
+
+COMMENT ON FUNCTION internal.apply_error_code_effects(session text, group_jids text[], codes integer[]) IS 'Applies the effects of the error codes reported for a session''s groups (wa_data.error_code_effects): restricts the session, marks groups unsendable.';
 
 --
 -- Name: caller(); Type: FUNCTION; Schema: internal; Owner: -
@@ -1556,13 +1609,16 @@ begin
         from jsonb_array_elements_text(jids) j
         left join lateral (select true as ok from wa_data.whatsapp_groups w2
                            where w2.session_id = session and w2.group_jid = j
-                             and internal.group_is_sendable(w2.inactive_since, w2.is_community) limit 1) w on true
+                             and internal.group_is_sendable(w2.inactive_since, w2.is_community)
+                             and not exists (select from internal.unsendable_groups() u
+                                             where u.session_id = w2.session_id and u.group_jid = w2.group_jid)
+                           limit 1) w on true
         where w.ok is null) missing;
   if bad.n > 0 then
     perform internal.raise_api_error(422, 'unsendable_groups',
       format('%s of the groupJids are not active, sendable groups of session %s.', bad.n, session),
       jsonb_build_object('count', bad.n, 'groupJids', bad.sample),
-      'Sync the session''s groups first; community parents and inactive groups cannot be targeted.');
+      'Sync the session''s groups first; community parents, inactive groups and groups an error code made unsendable cannot be targeted.');
   end if;
 
   insert into wa_data.notification_campaigns (name, message, session_id, status, api_key_id)
@@ -1828,7 +1884,8 @@ CREATE FUNCTION internal.flag_restricted_session(session text, code integer) RET
     AS $$
 begin
   if session is null or code is null
-     or not exists (select from wa_data.restricting_error_codes r where r.code = flag_restricted_session.code) then
+     or not exists (select from wa_data.error_code_effects e
+                    where e.code = flag_restricted_session.code and e.effect = 'restricts_session') then
     return false;
   end if;
   insert into wa_data.whatsapp_sessions as s (session_id, restricted_at, restricted_code, restricted_by)
@@ -2664,7 +2721,8 @@ declare
   parsed internal.error_event[];
   answers internal.event_answer[];
   result jsonb;
-  restricted internal.error_event[];
+  -- Events whose error code has an effect (wa_data.error_code_effects): rare.
+  effects internal.error_event[];
   sessions text[];
   -- The sessions the calling key may act on (null: every session). An event that names no session
   -- is the key's when the key is bound to one; else it cannot be routed (quarantined).
@@ -2713,13 +2771,13 @@ begin
   -- (unique); the group, when given, must agree. Within one batch the first event for a sent row
   -- applies; later ones are duplicates.
   answers := '{}';
-  restricted := '{}';
+  effects := '{}';
   for session in select distinct p.session_id from unnest(parsed) p where p.problem_code is null order by 1 loop
     with decided as materialized (
-      select p.*, r.id as row_id, r.campaign_id,
+      select p.*, r.id as row_id, r.campaign_id, r.group_jid as row_group_jid,
              r.status = 'sent' and row_number() over (partition by r.id order by p.idx) = 1 as first
       from unnest(parsed) p
-      left join lateral (select r2.id, r2.status, r2.campaign_id from wa_data.notification_campaign_groups r2
+      left join lateral (select r2.id, r2.status, r2.campaign_id, r2.group_jid from wa_data.notification_campaign_groups r2
                          where r2.session_id = session and r2.message_id = p.message_id
                            and (p.group_jid is null or r2.group_jid = p.group_jid)
                          limit 1) r on true
@@ -2755,12 +2813,13 @@ begin
                             || case when o.bytes > internal.limit('rawEventBytes') then '{"truncated": true}'::jsonb else '{}' end,
                      null, null, null)::internal.event_answer
              from outcomes o),
-           -- Events whose code restricts their account (rare: flagged below).
-           restricted || array(
-             select (o.idx, null, null, session, o.message_id, null, o.error_code, null, null, null, null)::internal.error_event
-             from outcomes o where o.error_code in (select rc.code from wa_data.restricting_error_codes rc)
+           -- Events whose code has an effect, with their group (the row's, else the event's): applied below.
+           effects || array(
+             select (o.idx, null, null, session, o.message_id, coalesce(o.row_group_jid, o.group_jid), o.error_code, null, null,
+                     null, null)::internal.error_event
+             from outcomes o where o.error_code in (select e.code from wa_data.error_code_effects e)
              order by o.idx)
-      into answers, restricted;
+      into answers, effects;
     sessions := sessions || session;
   end loop;
   -- Refused: answered by internal.answer_events.
@@ -2769,11 +2828,13 @@ begin
 
   result := internal.answer_events('record_message_error', answers, array['applied', 'duplicate', 'pending_match', 'quarantined']);
 
-  -- An error that means the account itself is restricted flags its session.
-  if cardinality(restricted) > 0 then
-    perform internal.flag_restricted_session(p.session_id, p.error_code)
-    from unnest(restricted) p
-    order by p.idx;
+  -- The effects of the codes (the account restricted, the group unsendable): one call per session
+  -- that has any, sessions in order; none, and no statement, when no code has one.
+  if cardinality(effects) > 0 then
+    perform internal.apply_error_code_effects(p.session_id, array_agg(p.group_jid order by p.idx), array_agg(p.error_code order by p.idx))
+    from unnest(effects) p
+    group by p.session_id
+    order by p.session_id;
   end if;
   if sessions is not null then
     perform internal.note_gateway(sessions, source);
@@ -3076,7 +3137,10 @@ begin
   from wa_data.notification_campaign_groups r
   left join lateral (select true as ok from wa_data.whatsapp_groups w
                      where w.session_id = r.session_id and w.group_jid = r.group_jid
-                       and internal.group_is_sendable(w.inactive_since, w.is_community) limit 1) g on true
+                       and internal.group_is_sendable(w.inactive_since, w.is_community)
+                       and not exists (select from internal.unsendable_groups() u
+                                       where u.session_id = w.session_id and u.group_jid = w.group_jid)
+                     limit 1) g on true
   where r.session_id = campaign.session_id and r.campaign_id = campaign.id and r.status = 'failed' and (codes is null or r.error_code = any(codes));
   if jids is null then
     perform internal.raise_api_error(422, 'nothing_to_retry',
@@ -3176,6 +3240,43 @@ end
 $$;
 
 --
+-- Name: group_unsendable_marks; Type: TABLE; Schema: wa_data; Owner: -
+--
+
+CREATE TABLE wa_data.group_unsendable_marks (
+    session_id internal.session_id NOT NULL,
+    group_jid internal.group_jid NOT NULL,
+    code internal.gateway_error_code NOT NULL,
+    marked_at timestamp with time zone DEFAULT now() NOT NULL,
+    api_key_id bigint,
+    CONSTRAINT group_unsendable_marks_session_id_check CHECK ((((length((session_id)::text) >= 1) AND (length((session_id)::text) <= 200)) AND ((session_id)::text ~ '\S'::text)))
+);
+
+--
+-- Name: TABLE group_unsendable_marks; Type: COMMENT; Schema: wa_data; Owner: -
+--
+
+COMMENT ON TABLE wa_data.group_unsendable_marks IS 'Groups made unsendable by an error code (wa_data.error_code_effects, group_unsendable) until a sync of their session reports them again.';
+
+--
+-- Name: unsendable_groups(); Type: FUNCTION; Schema: internal; Owner: -
+--
+
+CREATE FUNCTION internal.unsendable_groups() RETURNS TABLE(session_id text, group_jid text)
+    LANGUAGE sql STABLE PARALLEL SAFE
+    BEGIN ATOMIC
+ SELECT m.session_id,
+     m.group_jid
+    FROM wa_data.group_unsendable_marks m;
+END;
+
+--
+-- Name: FUNCTION unsendable_groups(); Type: COMMENT; Schema: internal; Owner: -
+--
+
+COMMENT ON FUNCTION internal.unsendable_groups() IS 'Groups marked unsendable by an error code (until a sync of their session reports them again): no campaign may target them.';
+
+--
 -- Name: upsert_groups(text, jsonb, boolean); Type: FUNCTION; Schema: internal; Owner: -
 --
 
@@ -3249,6 +3350,10 @@ begin
           is_community_announce = excluded.is_community_announce, linked_parent_jid = excluded.linked_parent_jid,
           announce = excluded.announce, inactive_since = null, updated_at = excluded.updated_at;
     get diagnostics upserted = row_count;
+    -- A group reported whole again is sendable again: the marks an error code left on it go
+    -- (wa_data.group_unsendable_marks), as in api.sync_groups. The session's marks, probed into
+    -- the payload by key.
+    delete from wa_data.group_unsendable_marks m where m.session_id = session and incoming ? m.group_jid;
   else
     -- The rows to update, picked by an array variable (never `any(array(<subquery>))`: a large
     -- call's custom plan sees the variable's values; docs/design.md).
@@ -3941,13 +4046,15 @@ CREATE VIEW api.sendable_groups WITH (security_invoker='true') AS
    FROM wa_data.whatsapp_groups g
   WHERE (internal.group_is_sendable(g.inactive_since, g.is_community) AND (NOT (EXISTS ( SELECT
            FROM internal.restricted_sessions() r(session_id)
-          WHERE (r.session_id = (g.session_id)::text)))));
+          WHERE (r.session_id = (g.session_id)::text)))) AND (NOT (EXISTS ( SELECT
+           FROM internal.unsendable_groups() u(session_id, group_jid)
+          WHERE ((u.session_id = (g.session_id)::text) AND (u.group_jid = (g.group_jid)::text))))));
 
 --
 -- Name: VIEW sendable_groups; Type: COMMENT; Schema: api; Owner: -
 --
 
-COMMENT ON VIEW api.sendable_groups IS 'Groups a campaign may target: active, never community parents, never of a restricted session.';
+COMMENT ON VIEW api.sendable_groups IS 'Groups a campaign may target: active, never community parents, never of a restricted session, never marked unsendable by an error code until a sync reports them again.';
 
 --
 -- Name: sessions; Type: VIEW; Schema: api; Owner: -
@@ -4027,6 +4134,25 @@ CREATE TABLE internal.webhook_secrets (
 --
 
 COMMENT ON TABLE internal.webhook_secrets IS 'HMAC keys of gateway webhooks (WAHA). When set, unsigned or wrongly signed bodies are refused 401.';
+
+--
+-- Name: error_code_effects; Type: TABLE; Schema: wa_data; Owner: -
+--
+
+CREATE TABLE wa_data.error_code_effects (
+    code internal.gateway_error_code NOT NULL,
+    effect text NOT NULL,
+    meaning text NOT NULL,
+    source text NOT NULL,
+    added_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT error_code_effects_effect_check CHECK ((effect = ANY (ARRAY['restricts_session'::text, 'group_unsendable'::text])))
+);
+
+--
+-- Name: TABLE error_code_effects; Type: COMMENT; Schema: wa_data; Owner: -
+--
+
+COMMENT ON TABLE wa_data.error_code_effects IS 'Gateway error codes and what each does when an error ACK or a send-time failure reports it: restricts_session, group_unsendable.';
 
 --
 -- Name: function_sets; Type: TABLE; Schema: wa_data; Owner: -
@@ -4174,20 +4300,24 @@ ALTER TABLE wa_data.notification_campaigns ALTER COLUMN id ADD GENERATED ALWAYS 
 );
 
 --
--- Name: restricting_error_codes; Type: TABLE; Schema: wa_data; Owner: -
+-- Name: restricting_error_codes; Type: VIEW; Schema: wa_data; Owner: -
 --
 
-CREATE TABLE wa_data.restricting_error_codes (
-    code internal.gateway_error_code NOT NULL,
-    meaning text NOT NULL,
-    added_at timestamp with time zone DEFAULT now() NOT NULL
-);
+CREATE VIEW wa_data.restricting_error_codes WITH (security_invoker='true') AS
+ SELECT e.code,
+    e.meaning,
+    e.added_at,
+    e.effect,
+    e.source
+   FROM wa_data.error_code_effects e
+  WHERE (e.effect = 'restricts_session'::text)
+  WITH LOCAL CHECK OPTION;
 
 --
--- Name: TABLE restricting_error_codes; Type: COMMENT; Schema: wa_data; Owner: -
+-- Name: VIEW restricting_error_codes; Type: COMMENT; Schema: wa_data; Owner: -
 --
 
-COMMENT ON TABLE wa_data.restricting_error_codes IS 'Gateway error codes that flag the sending session as restricted (463 to begin with).';
+COMMENT ON VIEW wa_data.restricting_error_codes IS 'Gateway error codes that flag the sending session as restricted: the restricts_session rows of wa_data.error_code_effects.';
 
 --
 -- Name: schema_migrations; Type: TABLE; Schema: wa_data; Owner: -
@@ -4209,6 +4339,18 @@ ALTER TABLE wa_data.whatsapp_groups ALTER COLUMN id ADD GENERATED ALWAYS AS IDEN
     NO MAXVALUE
     CACHE 1
 );
+
+--
+-- Name: restricting_error_codes effect; Type: DEFAULT; Schema: wa_data; Owner: -
+--
+
+ALTER TABLE ONLY wa_data.restricting_error_codes ALTER COLUMN effect SET DEFAULT 'restricts_session'::text;
+
+--
+-- Name: restricting_error_codes source; Type: DEFAULT; Schema: wa_data; Owner: -
+--
+
+ALTER TABLE ONLY wa_data.restricting_error_codes ALTER COLUMN source SET DEFAULT 'added by an operator'::text;
 
 --
 -- Name: api_documents api_documents_pkey; Type: CONSTRAINT; Schema: internal; Owner: -
@@ -4246,11 +4388,25 @@ ALTER TABLE ONLY internal.webhook_secrets
     ADD CONSTRAINT webhook_secrets_pkey PRIMARY KEY (gateway, session_id);
 
 --
+-- Name: error_code_effects error_code_effects_pkey; Type: CONSTRAINT; Schema: wa_data; Owner: -
+--
+
+ALTER TABLE ONLY wa_data.error_code_effects
+    ADD CONSTRAINT error_code_effects_pkey PRIMARY KEY (code, effect);
+
+--
 -- Name: function_sets function_sets_pkey; Type: CONSTRAINT; Schema: wa_data; Owner: -
 --
 
 ALTER TABLE ONLY wa_data.function_sets
     ADD CONSTRAINT function_sets_pkey PRIMARY KEY (id);
+
+--
+-- Name: group_unsendable_marks group_unsendable_marks_pkey; Type: CONSTRAINT; Schema: wa_data; Owner: -
+--
+
+ALTER TABLE ONLY wa_data.group_unsendable_marks
+    ADD CONSTRAINT group_unsendable_marks_pkey PRIMARY KEY (session_id, group_jid);
 
 --
 -- Name: idempotency_keys idempotency_keys_pkey; Type: CONSTRAINT; Schema: wa_data; Owner: -
@@ -4314,13 +4470,6 @@ ALTER TABLE ONLY wa_data.notification_campaign_groups
 
 ALTER TABLE ONLY wa_data.notification_campaigns
     ADD CONSTRAINT notification_campaigns_pkey PRIMARY KEY (id, session_id);
-
---
--- Name: restricting_error_codes restricting_error_codes_pkey; Type: CONSTRAINT; Schema: wa_data; Owner: -
---
-
-ALTER TABLE ONLY wa_data.restricting_error_codes
-    ADD CONSTRAINT restricting_error_codes_pkey PRIMARY KEY (code);
 
 --
 -- Name: schema_migrations schema_migrations_pkey; Type: CONSTRAINT; Schema: wa_data; Owner: -
@@ -4522,16 +4671,16 @@ CREATE POLICY crm_reads_campaign_groups ON wa_data.notification_campaign_groups 
 CREATE POLICY crm_reads_campaigns ON wa_data.notification_campaigns FOR SELECT TO crm USING (true);
 
 --
+-- Name: error_code_effects crm_reads_error_code_effects; Type: POLICY; Schema: wa_data; Owner: -
+--
+
+CREATE POLICY crm_reads_error_code_effects ON wa_data.error_code_effects FOR SELECT TO crm USING (true);
+
+--
 -- Name: whatsapp_groups crm_reads_groups; Type: POLICY; Schema: wa_data; Owner: -
 --
 
 CREATE POLICY crm_reads_groups ON wa_data.whatsapp_groups FOR SELECT TO crm USING (true);
-
---
--- Name: restricting_error_codes crm_reads_restricting_codes; Type: POLICY; Schema: wa_data; Owner: -
---
-
-CREATE POLICY crm_reads_restricting_codes ON wa_data.restricting_error_codes FOR SELECT TO crm USING (true);
 
 --
 -- Name: whatsapp_sessions crm_reads_sessions; Type: POLICY; Schema: wa_data; Owner: -
@@ -4540,10 +4689,28 @@ CREATE POLICY crm_reads_restricting_codes ON wa_data.restricting_error_codes FOR
 CREATE POLICY crm_reads_sessions ON wa_data.whatsapp_sessions FOR SELECT TO crm USING (true);
 
 --
+-- Name: group_unsendable_marks crm_reads_unsendable_marks; Type: POLICY; Schema: wa_data; Owner: -
+--
+
+CREATE POLICY crm_reads_unsendable_marks ON wa_data.group_unsendable_marks FOR SELECT TO crm USING (true);
+
+--
+-- Name: error_code_effects; Type: ROW SECURITY; Schema: wa_data; Owner: -
+--
+
+ALTER TABLE wa_data.error_code_effects ENABLE ROW LEVEL SECURITY;
+
+--
 -- Name: function_sets; Type: ROW SECURITY; Schema: wa_data; Owner: -
 --
 
 ALTER TABLE wa_data.function_sets ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: group_unsendable_marks; Type: ROW SECURITY; Schema: wa_data; Owner: -
+--
+
+ALTER TABLE wa_data.group_unsendable_marks ENABLE ROW LEVEL SECURITY;
 
 --
 -- Name: idempotency_keys; Type: ROW SECURITY; Schema: wa_data; Owner: -
@@ -4624,12 +4791,6 @@ CREATE POLICY ops_reads_sessions ON wa_data.whatsapp_sessions FOR SELECT TO ops 
 CREATE POLICY ops_reads_status_inbox ON wa_data.message_status_inbox FOR SELECT TO ops USING (true);
 
 --
--- Name: restricting_error_codes; Type: ROW SECURITY; Schema: wa_data; Owner: -
---
-
-ALTER TABLE wa_data.restricting_error_codes ENABLE ROW LEVEL SECURITY;
-
---
 -- Name: schema_migrations; Type: ROW SECURITY; Schema: wa_data; Owner: -
 --
 
@@ -4687,4 +4848,5 @@ INSERT INTO wa_data.schema_migrations (version) VALUES
     ('20261201050000'),
     ('20261207100000'),
     ('20261207100100'),
-    ('20261207700000');
+    ('20261207700000'),
+    ('20261207800000');

@@ -202,7 +202,7 @@ begin
         updated_at = at_now
     from todo t
     where r.session_id = campaign.session_id and r.id = t.row_id
-    returning r.status, t.inbox_ids is not null as by_ack, r.error_code
+    returning r.status, t.inbox_ids is not null as by_ack, r.error_code, r.group_jid
   ),
   -- The earliest waiting ACK is applied; any later ones for the same message are duplicates.
   matched as (
@@ -216,12 +216,18 @@ begin
   select count(*) filter (where status = 'sent') as sent,
          count(*) filter (where status = 'failed' and not by_ack) as failed,
          count(*) filter (where by_ack) as failed_by_ack,
-         array_agg(distinct error_code) filter (where error_code is not null) as error_codes
+         array_agg(group_jid::text order by group_jid) filter (where error_code is not null) as failed_jids,
+         array_agg(error_code::integer order by group_jid) filter (where error_code is not null) as error_codes
     into counts
   from marked;
 
-  -- A send-time error (or an early ACK) that means the account is restricted flags the session.
-  perform internal.flag_restricted_session(campaign.session_id, code) from unnest(counts.error_codes) code;
+  -- The effects of the codes of send-time errors (and early ACKs): the account restricted, the group
+  -- unsendable (wa_data.error_code_effects); no call when no code has one.
+  if counts.error_codes is not null then
+    if counts.error_codes && array(select e.code::integer from wa_data.error_code_effects e) then
+      perform internal.apply_error_code_effects(campaign.session_id, counts.failed_jids, counts.error_codes);
+    end if;
+  end if;
 
   select * into campaign from wa_data.notification_campaigns where session_id = campaign.session_id and id = campaign.id;
   return jsonb_build_object(

@@ -193,6 +193,14 @@ begin
     where w.session_id = session and w.inactive_since is null and not incoming ? w.group_jid
     returning w.id
   ),
+  -- A group the session reports again is sendable again: the marks an error code left on it go
+  -- (wa_data.group_unsendable_marks; a parent's too, its group is removed above). The session's
+  -- marks, probed into the payload by key.
+  unmarked as (
+    delete from wa_data.group_unsendable_marks m
+    where m.session_id = session and incoming ? m.group_jid
+    returning 1
+  ),
   session_row as (
     insert into wa_data.whatsapp_sessions (session_id, last_synced_at, group_count, last_synced_by)
     values (session, now(), n_groups, internal.api_key_id())

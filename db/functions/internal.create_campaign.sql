@@ -101,13 +101,16 @@ begin
         from jsonb_array_elements_text(jids) j
         left join lateral (select true as ok from wa_data.whatsapp_groups w2
                            where w2.session_id = session and w2.group_jid = j
-                             and internal.group_is_sendable(w2.inactive_since, w2.is_community) limit 1) w on true
+                             and internal.group_is_sendable(w2.inactive_since, w2.is_community)
+                             and not exists (select from internal.unsendable_groups() u
+                                             where u.session_id = w2.session_id and u.group_jid = w2.group_jid)
+                           limit 1) w on true
         where w.ok is null) missing;
   if bad.n > 0 then
     perform internal.raise_api_error(422, 'unsendable_groups',
       format('%s of the groupJids are not active, sendable groups of session %s.', bad.n, session),
       jsonb_build_object('count', bad.n, 'groupJids', bad.sample),
-      'Sync the session''s groups first; community parents and inactive groups cannot be targeted.');
+      'Sync the session''s groups first; community parents, inactive groups and groups an error code made unsendable cannot be targeted.');
   end if;
 
   insert into wa_data.notification_campaigns (name, message, session_id, status, api_key_id)

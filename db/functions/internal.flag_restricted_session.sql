@@ -1,5 +1,6 @@
--- Flags a session as restricted when `code` is one of wa_data.restricting_error_codes (the first
+-- Flags a session as restricted when `code` restricts (wa_data.error_code_effects; the first
 -- flag's code and time are kept until the CRM clears it). Returns whether the code restricts.
+-- Called by internal.apply_error_code_effects.
 create or replace function internal.flag_restricted_session(session text, code integer)
 returns boolean
 language plpgsql
@@ -9,7 +10,8 @@ set search_path = pg_catalog, pg_temp
 as $$
 begin
   if session is null or code is null
-     or not exists (select from wa_data.restricting_error_codes r where r.code = flag_restricted_session.code) then
+     or not exists (select from wa_data.error_code_effects e
+                    where e.code = flag_restricted_session.code and e.effect = 'restricts_session') then
     return false;
   end if;
   insert into wa_data.whatsapp_sessions as s (session_id, restricted_at, restricted_code, restricted_by)

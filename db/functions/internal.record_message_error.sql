@@ -19,7 +19,8 @@ declare
   parsed internal.error_event[];
   answers internal.event_answer[];
   result jsonb;
-  restricted internal.error_event[];
+  -- Events whose error code has an effect (wa_data.error_code_effects): rare.
+  effects internal.error_event[];
   sessions text[];
   -- The sessions the calling key may act on (null: every session). An event that names no session
   -- is the key's when the key is bound to one; else it cannot be routed (quarantined).
@@ -68,13 +69,13 @@ begin
   -- (unique); the group, when given, must agree. Within one batch the first event for a sent row
   -- applies; later ones are duplicates.
   answers := '{}';
-  restricted := '{}';
+  effects := '{}';
   for session in select distinct p.session_id from unnest(parsed) p where p.problem_code is null order by 1 loop
     with decided as materialized (
-      select p.*, r.id as row_id, r.campaign_id,
+      select p.*, r.id as row_id, r.campaign_id, r.group_jid as row_group_jid,
              r.status = 'sent' and row_number() over (partition by r.id order by p.idx) = 1 as first
       from unnest(parsed) p
-      left join lateral (select r2.id, r2.status, r2.campaign_id from wa_data.notification_campaign_groups r2
+      left join lateral (select r2.id, r2.status, r2.campaign_id, r2.group_jid from wa_data.notification_campaign_groups r2
                          where r2.session_id = session and r2.message_id = p.message_id
                            and (p.group_jid is null or r2.group_jid = p.group_jid)
                          limit 1) r on true
@@ -110,12 +111,13 @@ begin
                             || case when o.bytes > internal.limit('rawEventBytes') then '{"truncated": true}'::jsonb else '{}' end,
                      null, null, null)::internal.event_answer
              from outcomes o),
-           -- Events whose code restricts their account (rare: flagged below).
-           restricted || array(
-             select (o.idx, null, null, session, o.message_id, null, o.error_code, null, null, null, null)::internal.error_event
-             from outcomes o where o.error_code in (select rc.code from wa_data.restricting_error_codes rc)
+           -- Events whose code has an effect, with their group (the row's, else the event's): applied below.
+           effects || array(
+             select (o.idx, null, null, session, o.message_id, coalesce(o.row_group_jid, o.group_jid), o.error_code, null, null,
+                     null, null)::internal.error_event
+             from outcomes o where o.error_code in (select e.code from wa_data.error_code_effects e)
              order by o.idx)
-      into answers, restricted;
+      into answers, effects;
     sessions := sessions || session;
   end loop;
   -- Refused: answered by internal.answer_events.
@@ -124,11 +126,13 @@ begin
 
   result := internal.answer_events('record_message_error', answers, array['applied', 'duplicate', 'pending_match', 'quarantined']);
 
-  -- An error that means the account itself is restricted flags its session.
-  if cardinality(restricted) > 0 then
-    perform internal.flag_restricted_session(p.session_id, p.error_code)
-    from unnest(restricted) p
-    order by p.idx;
+  -- The effects of the codes (the account restricted, the group unsendable): one call per session
+  -- that has any, sessions in order; none, and no statement, when no code has one.
+  if cardinality(effects) > 0 then
+    perform internal.apply_error_code_effects(p.session_id, array_agg(p.group_jid order by p.idx), array_agg(p.error_code order by p.idx))
+    from unnest(effects) p
+    group by p.session_id
+    order by p.session_id;
   end if;
   if sessions is not null then
     perform internal.note_gateway(sessions, source);

@@ -1,7 +1,8 @@
 -- Groups a gateway reported one by one (Evolution's groups.upsert / groups.update), for one
 -- session: never a full list, so nothing else of the session is deactivated. `complete` groups
 -- (groups.upsert: whole GroupMetadata) are inserted or updated; partial ones (groups.update) only
--- change the fields they carry of groups already stored. A community parent is never stored, and
+-- change the fields they carry of groups already stored (and leave the marks of unsendable groups
+-- alone: only a whole report makes a group sendable again). A community parent is never stored, and
 -- a stored group that became one is removed. Invalid entries are quarantined (each as an
 -- Evolution body of its own, replayable), never refused.
 -- Returns {upserted, updated, removedParents, skippedParents, ignored, quarantined}.
@@ -80,6 +81,10 @@ begin
           is_community_announce = excluded.is_community_announce, linked_parent_jid = excluded.linked_parent_jid,
           announce = excluded.announce, inactive_since = null, updated_at = excluded.updated_at;
     get diagnostics upserted = row_count;
+    -- A group reported whole again is sendable again: the marks an error code left on it go
+    -- (wa_data.group_unsendable_marks), as in api.sync_groups. The session's marks, probed into
+    -- the payload by key.
+    delete from wa_data.group_unsendable_marks m where m.session_id = session and incoming ? m.group_jid;
   else
     -- The rows to update, picked by an array variable (never `any(array(<subquery>))`: a large
     -- call's custom plan sees the variable's values; docs/design.md).

@@ -14,7 +14,7 @@ $$, array[
   'internal.conforms(text,text)', 'internal.is_error_code(jsonb)', 'internal.error_code(jsonb)',
   'internal.parse_message_error(jsonb)', 'internal.parse_message_status(jsonb)', 'internal.message_id_parts(text)',
   'internal.group_problem(jsonb)', 'internal.group_is_sendable(timestamp with time zone,boolean)',
-  'internal.restricted_sessions()',
+  'internal.restricted_sessions()', 'internal.unsendable_groups()',
   'internal.event_session(text,text[])', 'internal.event_time(jsonb)',
   'internal.not_before(timestamp with time zone,timestamp with time zone)',
   -- PostgREST tells the pre-request hook the request's schema through search_path:
@@ -33,7 +33,7 @@ select is_empty($$
              -- SQL-standard body (RETURN), bound when created, so the caller's search_path cannot
              -- change what it calls (checked below).
              and p.oid not in ('internal.group_is_sendable(timestamp with time zone,boolean)'::regprocedure,
-                               'internal.restricted_sessions()'::regprocedure)
+                               'internal.restricted_sessions()'::regprocedure, 'internal.unsendable_groups()'::regprocedure)
              and (has_function_privilege('public', p.oid, 'execute')
                   or exists (select from pg_roles r where r.rolname in ('anon', 'authenticated', 'service_role', 'gateway', 'crm', 'ops')
                              and has_function_privilege(r.oid, p.oid, 'execute')))))
@@ -41,7 +41,7 @@ $$, 'those run as their caller, and none of them but the pre-request hook and th
 select is_empty($$
   select p.oid::regprocedure::text from pg_proc p
   where p.oid in ('internal.group_is_sendable(timestamp with time zone,boolean)'::regprocedure,
-                  'internal.restricted_sessions()'::regprocedure)
+                  'internal.restricted_sessions()'::regprocedure, 'internal.unsendable_groups()'::regprocedure)
     and (p.prosqlbody is null or p.prosecdef or p.prolang <> (select l.oid from pg_language l where l.lanname = 'sql'))
 $$, 'the sendable rule callable by crm has a body bound when created (RETURN), and runs as its caller');
 

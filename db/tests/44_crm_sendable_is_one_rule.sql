@@ -1,9 +1,10 @@
 -- CRM: "sendable" is one rule (issue 34): internal.group_is_sendable (active, not a community
--- parent) and internal.restricted_sessions decide what api.sendable_groups lists, what
+-- parent), internal.restricted_sessions and internal.unsendable_groups (marked by an error code)
+-- decide what api.sendable_groups lists, what
 -- internal.create_campaign accepts and what internal.retry_failed_groups picks; none of them writes
 -- the rule again, and the rule inlines into their plans (no function call left per element).
 begin;
-select plan(9);
+select plan(10);
 
 -- Groups of every kind: active, inactive, and a group of a restricted session (a community parent
 -- cannot be stored at all: whatsapp_groups_no_community_parents; the rule refuses one anyway).
@@ -33,11 +34,13 @@ select from tests.act_as_admin();
 select is_empty($$
   select p.oid::regprocedure::text from pg_proc p
   where p.oid in ('internal.create_campaign(jsonb)'::regprocedure, 'internal.retry_failed_groups(jsonb)'::regprocedure)
-    and (p.prosrc not like '%internal.group_is_sendable(%'
+    and (p.prosrc not like '%internal.group_is_sendable(%' or p.prosrc not like '%internal.unsendable_groups()%'
+         or p.prosrc ~* 'group_unsendable_marks'
          or p.prosrc ~* 'inactive_since\s+is\s+null|not\s+\w+\.is_community|restricted_at\s+is\s+not\s+null')
 $$, 'create_campaign and retry_failed_groups call the rule and do not write it again');
 select ok(pg_get_viewdef('api.sendable_groups'::regclass) ~ 'group_is_sendable' and pg_get_viewdef('api.sendable_groups'::regclass) ~ 'restricted_sessions'
-  and pg_get_viewdef('api.sendable_groups'::regclass) !~* 'inactive_since\s+is\s+null|not\s+\w+\.is_community|restricted_at',
+  and pg_get_viewdef('api.sendable_groups'::regclass) ~ 'unsendable_groups'
+  and pg_get_viewdef('api.sendable_groups'::regclass) !~* 'inactive_since\s+is\s+null|not\s+\w+\.is_community|restricted_at|group_unsendable_marks',
   'api.sendable_groups reads the rule');
 
 -- Inlined: the plans hold the rule's expressions, never a call of it.
@@ -52,7 +55,8 @@ begin
 end
 $$;
 select ok((select string_agg(p, ' ') from plans) ~ 'inactive_since IS NULL', 'the view''s plan holds the rule''s expression');
-select ok((select string_agg(p, ' ') from plans) !~ 'group_is_sendable|restricted_sessions', 'and no call of it (inlined)');
+select ok((select string_agg(p, ' ') from plans) !~ 'group_is_sendable|restricted_sessions|unsendable_groups', 'and no call of it (inlined)');
+select ok((select string_agg(p, ' ') from plans) ~ 'group_unsendable_marks', 'the marks are read in the view''s plan (the anti-join inlined)');
 
 select * from finish();
 rollback;
