@@ -25,10 +25,9 @@ select r.code, 'restricts_session', r.meaning,
        'Baileys 7.0.0-rc (messageStubParameters [''463'', ''Your account has been restricted'']); WAHA NOWEB payload.error.code "463"',
        r.added_at
 from wa_data.restricting_error_codes r;
-insert into wa_data.error_code_effects (code, effect, meaning, source) values
-  (420, 'group_unsendable',
-   'The group refused the send (seen on community parents: a group that became one since the last sync).',
-   'Production reports (docs/design.md, problem 1); the next sync removes the group if it is a parent, else clears the mark');
+-- No code makes a group unsendable yet: 420 is seen on community parents, which a sync never
+-- stores, and CRMs retry 420 failures (docs/crm.md, retry_failed_groups); no gateway source says
+-- what a 420 on an ordinary group means (docs/gateway.md, "Error codes and their effects").
 
 drop table wa_data.restricting_error_codes;
 -- The old name, for readers and operators that know it (and the dispatch brake): the codes that

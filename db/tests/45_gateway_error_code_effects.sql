@@ -1,19 +1,22 @@
 -- Gateway and CRM: what an error code does is one row of wa_data.error_code_effects, applied by one
 -- function (internal.apply_error_code_effects) that both recording paths call: an error ACK, a
 -- send-time failure and an early ACK matched by a send record each restrict the session (463) or
--- mark the group unsendable (420) of their own session only, once (a repeat changes nothing), until
--- a sync reports the group again; a code without an effect does nothing.
+-- mark the group unsendable (a code added as an operator would: 420 here, not seeded) of their own
+-- session only, once (a repeat changes nothing), until a sync reports the group again; a code
+-- without an effect does nothing.
 begin;
 select plan(23);
 
 -- The table, seeded with each row's source; the old name still lists (and adds) restricting codes.
-select is((select array_agg(code || ':' || effect order by code) from error_code_effects), array['420:group_unsendable', '463:restricts_session'],
-  'seeded: 420 marks the group unsendable, 463 restricts the session');
+select is((select array_agg(code || ':' || effect order by code) from error_code_effects), array['463:restricts_session'],
+  'seeded: 463 restricts the session; no code makes a group unsendable yet');
 select is((select count(*) from error_code_effects where source = ''), 0::bigint, 'every row names its source');
 select is((select array_agg(code::integer) from restricting_error_codes), array[463], 'restricting_error_codes lists the restricting codes');
 insert into restricting_error_codes (code, meaning) values (479, 'test: a code added by an operator the old way') on conflict do nothing;
 select is((select effect from error_code_effects where code = 479), 'restricts_session', 'an INSERT through the old name adds a restricting code');
 delete from error_code_effects where code = 479;
+-- The newcomer's change (CONVENTIONS.md, "The path of a change"): one row.
+insert into error_code_effects (code, effect, meaning, source) values (420, 'group_unsendable', 'test', 'test');
 
 -- Two sessions with the same groups; every row of the first sent.
 select from tests.make_campaign('wa_fx', 4);
