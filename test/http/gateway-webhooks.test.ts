@@ -137,6 +137,39 @@ describe("Evolution API and WAHA webhooks", () => {
     expect((await post("/rpc/clear_session_restriction", { sessionId: uniqueSession("never") }, crm)).status).toBe(404);
   });
 
+  it("a code an operator gives the effect group_unsendable takes its group out of /sendable_groups, from an error ACK and from a send-time failure, until a sync reports the group again", async () => {
+    // A code of this test's own (the table is shared with files running beside this one).
+    await db.query(
+      "insert into error_code_effects (code, effect, meaning, source) values (7401, 'group_unsendable', 'test: a code added by an operator', 'test') on conflict do nothing",
+    );
+    try {
+      const { sessionId, jids, campaignId, ids } = await campaignWithSends(3, "unsend");
+      await post("/rpc/record_message_sent", { campaignId, sends: [{ groupJid: jids[0], messageId: ids[0] }] }, crm);
+      // WAHA NOWEB's error ACK (code in payload.error.code, a string) names no group but its id's chat.
+      expect((await post("/rpc/waha_webhook", wahaNowebError(sessionId, jids[0]!, ids[0]!, "7401"), gw)).json.errors.applied).toBe(1);
+      const failed = await post("/rpc/record_message_sent", { campaignId, sends: [{ groupJid: jids[1], errorCode: 7401 }] }, crm);
+      expect(failed.json.failed).toBe(1);
+      const sendable = async () =>
+        (await fetch(`${apiUrl}/sendable_groups?session_id=eq.${sessionId}&select=group_jid`, { headers: crm }).then((x) => x.json())).map(
+          (g: { group_jid: string }) => g.group_jid,
+        );
+      expect(await sendable()).toEqual([jids[2]]);
+      const refused = await post("/rpc/create_campaign", { name: "x", message: "m", sessionId, groupJids: [jids[0], jids[2]] }, crm);
+      expect([refused.status, refused.json.code, JSON.parse(refused.json.details).groupJids]).toEqual([
+        422,
+        "unsendable_groups",
+        [jids[0]],
+      ]);
+      const s = await db.query("select restricted_at from whatsapp_sessions where session_id = $1", [sessionId]);
+      expect(s.rows[0].restricted_at).toBeNull();
+      // The session's next sync reports the groups again: they are sendable again.
+      expect((await post("/rpc/sync_groups", { sessionId, groups: jids.map((id) => baileysGroup(id)) }, gw)).status).toBe(200);
+      expect((await sendable()).sort()).toEqual([...jids].sort());
+    } finally {
+      await db.query("delete from error_code_effects where code = 7401");
+    }
+  });
+
   it("Evolution group events upsert those groups only: never parents, nothing else deactivated; the apikey is never stored", async () => {
     const { sessionId, jids } = await seedSession(gw["x-api-key"]!, 3, "evogrp");
     const parent = groupJid(),
