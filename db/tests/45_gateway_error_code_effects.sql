@@ -5,7 +5,7 @@
 -- session only, once (a repeat changes nothing), until a sync reports the group again; a code
 -- without an effect does nothing.
 begin;
-select plan(23);
+select plan(25);
 
 -- The table, seeded with each row's source; the old name still lists (and adds) restricting codes.
 select ok(exists (select from error_code_effects where code = 463 and effect = 'restricts_session'), 'seeded: 463 restricts the session');
@@ -93,6 +93,12 @@ select is((select array_agg(group_jid::text order by group_jid) from group_unsen
 select from tests.act_as('crm');
 select ok(exists (select from api.sendable_groups where session_id = 'wa_fy' and group_jid = tests.jid(1)), 'the group is sendable again');
 select from tests.act_as_admin();
+-- Evolution's group events: a whole report (groups.upsert) clears the mark, a partial one
+-- (groups.update) does not.
+select from internal.upsert_groups('wa_fy', jsonb_build_array(tests.group_json(4, 'renamed')), false);
+select is((select count(*) from group_unsendable_marks where session_id = 'wa_fy'), 1::bigint, 'a partial group event keeps the mark');
+select from internal.upsert_groups('wa_fy', jsonb_build_array(tests.group_json(4)), true);
+select is((select count(*) from group_unsendable_marks where session_id = 'wa_fy'), 0::bigint, 'a whole group event clears it');
 
 -- One function both paths call; it writes marks in key order with ON CONFLICT DO NOTHING and locks
 -- no group row.
