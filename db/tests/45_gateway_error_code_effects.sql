@@ -5,7 +5,7 @@
 -- session only, once (a repeat changes nothing), until a sync reports the group again; a code
 -- without an effect does nothing.
 begin;
-select plan(25);
+select plan(27);
 
 -- The table, seeded with each row's source; the old name still lists (and adds) restricting codes.
 select ok(exists (select from error_code_effects where code = 463 and effect = 'restricts_session'), 'seeded: 463 restricts the session');
@@ -99,6 +99,25 @@ select from internal.upsert_groups('wa_fy', jsonb_build_array(tests.group_json(4
 select is((select count(*) from group_unsendable_marks where session_id = 'wa_fy'), 1::bigint, 'a partial group event keeps the mark');
 select from internal.upsert_groups('wa_fy', jsonb_build_array(tests.group_json(4)), true);
 select is((select count(*) from group_unsendable_marks where session_id = 'wa_fy'), 0::bigint, 'a whole group event clears it');
+
+-- No effect, no call: ACKs and send records whose codes have none never call the function (the
+-- codes are looked up in the statement that records the events).
+set local track_functions = 'all';
+select from tests.make_campaign('wa_fq', 2);
+select from tests.mark_sent((select max(id) from notification_campaigns where session_id = 'wa_fq'), 1, 1, 'FQ');
+select from tests.act_as('gateway');
+select from api.record_message_error('{"sessionId": "wa_fq", "messageId": "FQ1", "errorCode": 408}');
+select from tests.act_as('crm');
+select from api.record_message_sent(format('{"campaignId": %s, "sends": [{"groupJid": %s, "errorCode": 408}]}',
+    (select max(id) from notification_campaigns where session_id = 'wa_fq'), to_jsonb(tests.jid(2)))::jsonb);
+select from tests.act_as_admin();
+select is((select sum(calls) from pg_stat_xact_user_functions where funcname = 'apply_error_code_effects'), null::numeric,
+  'an ACK and a send-time failure without effect do not call internal.apply_error_code_effects');
+select from tests.act_as('gateway');
+select from api.record_message_error('{"sessionId": "wa_fq", "messageId": "FQ1", "errorCode": 420}');
+select from tests.act_as_admin();
+select is((select sum(calls) from pg_stat_xact_user_functions where funcname = 'apply_error_code_effects'), 1::numeric,
+  'one with an effect calls it once');
 
 -- One function both paths call; it writes marks in key order with ON CONFLICT DO NOTHING and locks
 -- no group row.
