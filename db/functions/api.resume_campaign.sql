@@ -23,4 +23,5 @@ end
 $$;
 revoke all on function api.resume_campaign(jsonb) from public;
 grant execute on function api.resume_campaign(jsonb) to crm;
-comment on function api.resume_campaign(jsonb) is 'CRM: resume a paused campaign: its sends are claimed again.';
+comment on function api.resume_campaign(jsonb) is
+  'CRM: resume a paused campaign: its sends are claimed again.';

@@ -7,17 +7,28 @@ stable
 parallel safe
 set search_path = pg_catalog, pg_temp
 return jsonb_build_object(
-  'campaignId', c.id,
-  'status', c.status,
-  'campaign', jsonb_build_object(
-    'totalGroups', c.total_groups,
-    'pendingCount', c.pending_count,
-    'sentCount', c.sent_count,
-    'failedCount', c.failed_count,
-    'cancelledCount', c.cancelled_count,
-    'scheduledAt', c.scheduled_at,
-    'sendBefore', c.send_before,
-    'pausedAt', c.paused_at
+  'campaignId',
+  c.id,
+  'status',
+  c.status,
+  'campaign',
+  jsonb_build_object(
+    'totalGroups',
+    c.total_groups,
+    'pendingCount',
+    c.pending_count,
+    'sentCount',
+    c.sent_count,
+    'failedCount',
+    c.failed_count,
+    'cancelledCount',
+    c.cancelled_count,
+    'scheduledAt',
+    c.scheduled_at,
+    'sendBefore',
+    c.send_before,
+    'pausedAt',
+    c.paused_at
   )
 );
 revoke all on function internal.campaign_summary(wa_data.notification_campaigns) from public;
