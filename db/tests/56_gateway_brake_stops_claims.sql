@@ -9,8 +9,8 @@ select from tests.make_campaign('wa_b1', 20, 'scheduled');
 create temp table c as select max(id) as id from notification_campaigns;
 grant select on c to public;
 select from tests.make_campaign('wa_b2', 3, 'scheduled');
-insert into session_dispatch (session_id, rate_per_minute, jitter_seconds, max_consecutive_failures)
-values ('wa_b1', 120, 0, 3), ('wa_b2', 120, 0, 3);
+update session_dispatch set rate_per_minute = 120, jitter_seconds = 0, max_consecutive_failures = 3
+where session_id in ('wa_b1', 'wa_b2');
 
 -- A 463 ACK for a sent message of wa_b1 (through the ACK path).
 select from tests.act_as('gateway');
