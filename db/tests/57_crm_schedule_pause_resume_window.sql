@@ -3,7 +3,7 @@
 -- with reason expired; configure_session sets the pace. schedule, pause, resume and cancel answer
 -- the same campaign summary (internal.campaign_summary).
 begin;
-select plan(17);
+select plan(18);
 
 select from tests.make_campaign('wa_w', 3);
 create temp table c as select max(id) as id from notification_campaigns;
@@ -32,8 +32,10 @@ select from tests.act_as_admin();
 update notification_campaigns set scheduled_at = now() - interval '1 second' where id = (select id from c);
 
 select from tests.act_as('crm');
-select is((select api.pause_campaign(jsonb_build_object('campaignId', (select id from c))) - 'campaign'),
-  jsonb_build_object('campaignId', (select id from c), 'status', 'scheduled'), 'pause answers the campaign summary');
+create temp table paused as select api.pause_campaign(jsonb_build_object('campaignId', (select id from c))) as r;
+select is((select r - 'campaign' from paused), jsonb_build_object('campaignId', (select id from c), 'status', 'scheduled'),
+  'pause answers the campaign summary');
+select is((select (r -> 'campaign' ->> 'pausedAt')::timestamptz from paused), now(), '… with the time it was paused');
 select is(tests.api_error(format($$select api.pause_campaign('{"campaignId": %s}')$$, (select id from c))) ->> 'code',
   'invalid_transition', 'a paused campaign cannot be paused again');
 select from tests.act_as('gateway');
