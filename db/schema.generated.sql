@@ -376,7 +376,9 @@ begin
       where r2.session_id = session and r2.campaign_id = c.id and r2.status = 'pending'
         and (r2.lease_until is null or r2.lease_until <= at_now)
       for no key update skip locked) x
-    where c.session_id = session and c.status in ('scheduled', 'sending') and c.send_before <= at_now);
+    where c.session_id = session and c.status in ('scheduled', 'sending') and c.send_before <= at_now
+    -- Bounded work per claim (a send record's size): a larger backlog is expired by the next claims.
+    limit internal.limit('sendsPerCall'));
   if cardinality(expired) > 0 then
     -- Picked by an array variable (docs/design.md, "Plans that do not depend on statistics").
     update wa_data.notification_campaign_groups r
