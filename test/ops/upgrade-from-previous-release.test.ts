@@ -69,6 +69,17 @@ const READS: [role: string, path: string][] = [
   ["gatewayScoped", "/rpc/record_message_error"],
 ];
 
+/** `now` restricted to the object keys `was` has, at every depth (arrays element by element). */
+function asBefore(now: unknown, was: unknown): unknown {
+  if (Array.isArray(now) && Array.isArray(was)) return now.map((x, i) => asBefore(x, was[i]));
+  if (now && was && typeof now === "object" && typeof was === "object" && !Array.isArray(now)) {
+    return Object.fromEntries(
+      Object.keys(was).map((k) => [k, asBefore((now as Record<string, unknown>)[k], (was as Record<string, unknown>)[k])]),
+    );
+  }
+  return now;
+}
+
 async function answers() {
   const out: Record<string, unknown> = {};
   for (const [role, path] of READS) {
@@ -187,7 +198,9 @@ describe("upgrade from the previous release (0.2.0) with the package's CLI", () 
   });
 
   it("keeps every key valid, and the unchanged endpoints answer as before", async () => {
-    expect(await answers()).toEqual(before.answers);
+    // A release may add fields (a new column of a view, a new key of an answer): the fields the
+    // previous release answered must be there, with the same values.
+    expect(asBefore(await answers(), before.answers)).toEqual(before.answers);
   });
 
   it("the waiting ACK still applies the moment its row gets the message id", async () => {
