@@ -4,6 +4,7 @@
 // npm run bench -- --against <git ref> --profile [--quick] — the same, with pg_stat_statements:
 //   where each hot path's time goes, the empty RPC, ACK throughput vs pgbench, sync vs the original
 //   flow (bench/PROFILE.md).
+// npm run bench -- --dispatch [--quick] — scenario 11 (dispatch) alone, added to the last run.
 // npm run bench -- --largest [fresh,young,analysed,stale] [--idle] — every endpoint's largest legal
 //   call in each state of the statistics and plan cache, idle and with two CPU hogs (section 10).
 // npm run bench -- --volume [rows] [--quick] — the hot paths on a database holding a history of
@@ -26,6 +27,7 @@ import { profileAgainst, renderProfile } from "./scenarios/profile.js";
 import { totalsTrigger } from "./scenarios/totals-trigger.js";
 import { staleStatistics } from "./scenarios/stale-statistics.js";
 import { scopedKeys } from "./scenarios/scoped-keys.js";
+import { dispatch } from "./scenarios/dispatch.js";
 import { volume } from "./scenarios/volume.js";
 import { CONDITIONS, largest, type Condition } from "./scenarios/largest.js";
 
@@ -51,6 +53,12 @@ const plan = quick
       triggerRounds: 4,
       staleSizes: [5_000],
       scopedRounds: 40,
+      dispatch: [
+        { workers: 1, batch: 1, messages: 50 },
+        { workers: 1, batch: 10, messages: 300 },
+        { workers: 1, batch: 100, messages: 1_000 },
+        { workers: 4, batch: 100, messages: 2_000 },
+      ],
     }
   : {
       latencySizes: [100, 10_000, 100_000],
@@ -64,6 +72,12 @@ const plan = quick
       triggerRounds: 6,
       staleSizes: [5_000, 20_000],
       scopedRounds: 150,
+      dispatch: [
+        { workers: 1, batch: 1, messages: 300 },
+        { workers: 1, batch: 10, messages: 2_000 },
+        { workers: 1, batch: 100, messages: 10_000 },
+        { workers: 4, batch: 100, messages: 20_000 },
+      ],
     };
 
 /** The runs against other builds or with a history: true when one of them ran. */
@@ -95,6 +109,25 @@ async function otherMode(): Promise<boolean> {
     }
     main.scopedRun = {
       command: `npm run bench -- --scoped-keys${quick ? " --quick" : ""}`,
+      date: new Date().toISOString(),
+      mode: quick ? "quick" : "full",
+    };
+    saveResults("main", quick, main);
+    writeReport(quick);
+    return true;
+  } else if (args.includes("--dispatch")) {
+    // Scenario 11 alone (issue 35): added to the last full (or quick) run as its section 11.
+    const main = readResults(quick);
+    if (!main) throw new Error("npm run bench -- --dispatch adds section 11 to a run: run npm run bench first");
+    const env = await startBenchEnv();
+    try {
+      console.log("11. dispatch: cost per message, one session's highest unpaced rate");
+      main.dispatch = await dispatch(env, plan.dispatch);
+    } finally {
+      await env.close();
+    }
+    main.dispatchRun = {
+      command: `npm run bench -- --dispatch${quick ? " --quick" : ""}`,
       date: new Date().toISOString(),
       mode: quick ? "quick" : "full",
     };

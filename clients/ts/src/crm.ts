@@ -1,5 +1,5 @@
-// The CRM's client: create, schedule, cancel and retry campaigns, record send results, read
-// campaigns, groups and sessions.
+// The CRM's client: create, schedule, pause, resume, cancel and retry campaigns, record send
+// results, pace sessions' dispatch, read campaigns, groups and sessions.
 import type {
   CreateCampaignRequest,
   CreateCampaignResponse,
@@ -12,6 +12,11 @@ import type {
   RetryFailedGroupsRequest,
   RetryFailedGroupsResponse,
   ClearSessionRestrictionResponse,
+  PauseCampaignResponse,
+  ResumeCampaignResponse,
+  ConfigureSessionRequest,
+  ConfigureSessionResponse,
+  ResumeSessionResponse,
 } from "./contracts.generated.js";
 import type { Database } from "./database.generated.js";
 import { BackendError } from "./errors.js";
@@ -25,9 +30,15 @@ type Views = Database["api"]["Views"];
 // their unions.
 export type Campaign = Omit<Views["campaigns"]["Row"], "status"> & { status: CampaignStatus };
 export type CampaignGroup = Omit<Views["campaign_groups"]["Row"], "status"> & { status: CampaignRowStatus };
-/** A WhatsApp account (gateway session), and whether WhatsApp restricted it. */
+/** A WhatsApp account (gateway session), whether WhatsApp restricted it, its dispatch pace and state. */
 export type Session = Views["sessions"]["Row"];
 export type SendableGroup = Views["sendable_groups"]["Row"];
+
+/** When a scheduled campaign is due and until when it may send: a Date, or ISO 8601 with its zone. */
+export interface ScheduleTimes {
+  at?: Date | string;
+  sendBefore?: Date | string;
+}
 
 /**
  * How many rows a list read returns: all of them by default (the client pages through in
@@ -53,8 +64,16 @@ export interface CrmClient {
   listFailedGroups(campaignId: number, page?: Page): Promise<CampaignGroup[]>;
   /** Groups a campaign may target: active, never community parents; all of them (or `limit`), by JID. */
   listSendableGroups(sessionId: string, page?: Page): Promise<SendableGroup[]>;
-  /** POST /rpc/schedule_campaign: schedule a draft (true) or put it back to draft (false). */
-  scheduleCampaign(campaignId: number, scheduled: boolean): Promise<ScheduleCampaignResponse>;
+  /**
+   * POST /rpc/schedule_campaign: schedule a draft (true), due at `times.at` (at once without it) and
+   * until `times.sendBefore` (rows not sent by then end cancelled, reason expired); or put it back
+   * to draft (false).
+   */
+  scheduleCampaign(campaignId: number, scheduled?: boolean, times?: ScheduleTimes): Promise<ScheduleCampaignResponse>;
+  /** POST /rpc/pause_campaign: none of its sends is claimed until resumeCampaign. */
+  pauseCampaign(campaignId: number): Promise<PauseCampaignResponse>;
+  /** POST /rpc/resume_campaign: a paused campaign's sends are claimed again. */
+  resumeCampaign(campaignId: number): Promise<ResumeCampaignResponse>;
   /** POST /rpc/cancel_campaign: groups not yet sent are cancelled and never sent later. */
   cancelCampaign(campaignId: number): Promise<CancelCampaignResponse>;
   /** POST /rpc/retry_failed_groups: a new draft over the failed groups that can still be targeted. */
@@ -63,6 +82,10 @@ export interface CrmClient {
   listSessions(page?: Page): Promise<Session[]>;
   /** POST /rpc/clear_session_restriction: let a restricted session send again. */
   clearSessionRestriction(sessionId: string): Promise<ClearSessionRestrictionResponse>;
+  /** POST /rpc/configure_session: the session's dispatch pace (settings not given keep their value). */
+  configureSession(settings: ConfigureSessionRequest): Promise<ConfigureSessionResponse>;
+  /** POST /rpc/resume_session: start a session's dispatch again after send-time failures paused it. */
+  resumeSession(sessionId: string): Promise<ResumeSessionResponse>;
 }
 
 export type CrmConnectionOptions = ConnectionOptions &
@@ -150,8 +173,16 @@ export function createCrmClient(o: CrmConnectionOptions): CrmClient {
         "group_jid",
         p.limit,
       ),
-    scheduleCampaign: (campaignId, scheduled) => callRpc(client, "schedule_campaign", { campaignId, scheduled }),
+    scheduleCampaign: (campaignId, scheduled = true, times = {}) =>
+      callRpc(client, "schedule_campaign", {
+        campaignId,
+        scheduled,
+        ...(times.at === undefined ? {} : { at: new Date(times.at).toISOString() }),
+        ...(times.sendBefore === undefined ? {} : { sendBefore: new Date(times.sendBefore).toISOString() }),
+      }),
     cancelCampaign: (campaignId) => callRpc(client, "cancel_campaign", { campaignId }),
+    pauseCampaign: (campaignId) => callRpc(client, "pause_campaign", { campaignId }),
+    resumeCampaign: (campaignId) => callRpc(client, "resume_campaign", { campaignId }),
     retryFailedGroups: (payload) => createOnce("retry_failed_groups", payload),
     listSessions: (p = {}) =>
       readAll<Session, "session_id">(
@@ -164,5 +195,7 @@ export function createCrmClient(o: CrmConnectionOptions): CrmClient {
         p.limit,
       ),
     clearSessionRestriction: (sessionId) => callRpc(client, "clear_session_restriction", { sessionId }),
+    configureSession: (settings) => callRpc(client, "configure_session", settings),
+    resumeSession: (sessionId) => callRpc(client, "resume_session", { sessionId }),
   };
 }

@@ -86,15 +86,22 @@ export type Database = {
           cancelled_count: number
           created_at: string
           delivered_count: number
+          estimated_finish_at: string | null
           failed_count: number
           finished_at: string | null
+          held_reason: string | null
           id: number
           message: string
           name: string
+          next_send_at: string | null
+          paused_at: string | null
           pending_count: number
           progress_reported: boolean | null
           progress_source: string | null
+          rate_per_minute: number | null
           read_count: number
+          scheduled_at: string | null
+          send_before: string | null
           sent_count: number
           session_id: string
           status: string
@@ -219,47 +226,45 @@ export type Database = {
       }
       sessions: {
         Row: {
+          claimed_today: number | null
+          consecutive_failures: number | null
+          daily_cap: number | null
           gateway: string | null
           gateway_seen_at: string | null
           group_count: number
+          held_reason: string | null
+          jitter_seconds: number | null
           last_synced_at: string | null
+          lease_seconds: number | null
+          max_consecutive_failures: number | null
+          next_slot_at: string | null
+          pause_reason: string | null
+          paused_at: string | null
+          rate_per_minute: number | null
           restricted_at: string | null
           restricted_code: number | null
           session_id: string
-        }
-        Insert: {
-          gateway?: string | null
-          gateway_seen_at?: string | null
-          group_count?: number | null
-          last_synced_at?: string | null
-          restricted_at?: string | null
-          restricted_code?: number | null
-          session_id?: string | null
-        }
-        Update: {
-          gateway?: string | null
-          gateway_seen_at?: string | null
-          group_count?: number | null
-          last_synced_at?: string | null
-          restricted_at?: string | null
-          restricted_code?: number | null
-          session_id?: string | null
         }
         Relationships: []
       }
     }
     Functions: {
       cancel_campaign: { Args: { "": Json }; Returns: Json }
+      claim_sends: { Args: { "": Json }; Returns: Json }
       clear_session_restriction: { Args: { "": Json }; Returns: Json }
+      configure_session: { Args: { "": Json }; Returns: Json }
       create_campaign: { Args: { "": Json }; Returns: Json }
       evolution_webhook: { Args: { "": Json }; Returns: Json }
       expire_unmatched_acks: { Args: { "": Json }; Returns: Json }
       metrics: { Args: Record<PropertyKey, never>; Returns: unknown }
       openapi: { Args: Record<PropertyKey, never>; Returns: Json }
+      pause_campaign: { Args: { "": Json }; Returns: Json }
       record_message_error: { Args: { "": Json }; Returns: Json }
       record_message_sent: { Args: { "": Json }; Returns: Json }
       record_message_status: { Args: { "": Json }; Returns: Json }
       resolve_quarantined: { Args: { "": Json }; Returns: Json }
+      resume_campaign: { Args: { "": Json }; Returns: Json }
+      resume_session: { Args: { "": Json }; Returns: Json }
       retry_failed_groups: { Args: { "": Json }; Returns: Json }
       schedule_campaign: { Args: { "": Json }; Returns: Json }
       sync_groups: { Args: { "": Json }; Returns: Json }
