@@ -236,11 +236,13 @@ CREATE FUNCTION api.cancel_campaign(jsonb) RETURNS jsonb
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $_$
 declare
-  campaign wa_data.notification_campaigns := internal.campaign_of($1, lock => false);
+  campaign wa_data.notification_campaigns;
   cancelled integer;
   -- One time for the call (and, on Citus, no now() inside COALESCE).
   at_now constant timestamptz := now();
 begin
+  -- In the body, not the declaration: whatever waits there is inside the timeout handler below.
+  campaign := internal.campaign_of($1, lock => false);
   -- Rows not yet sent, in id order: a send record holding one finishes first, and the row then
   -- no longer counts as pending.
   perform from wa_data.notification_campaign_groups r
@@ -267,6 +269,11 @@ begin
   return jsonb_build_object('campaignId', campaign.id, 'status', campaign.status, 'cancelledGroups', cancelled,
     'campaign', jsonb_build_object('totalGroups', campaign.total_groups, 'pendingCount', campaign.pending_count,
       'sentCount', campaign.sent_count, 'failedCount', campaign.failed_count, 'cancelledCount', campaign.cancelled_count));
+exception
+  -- The role's statement_timeout (or a cancel): a coded 503, not PostgreSQL's 500 (docs/design.md,
+  -- "Statement timeouts").
+  when query_canceled then
+    raise sqlstate 'PGRST' using message = internal.statement_timeout_error(), detail = '{"status": 503, "headers": {}}';
 end
 $_$;
 
@@ -304,6 +311,11 @@ begin
   update wa_data.whatsapp_sessions set restricted_at = null, restricted_code = null where session_id = session;
   return jsonb_build_object('sessionId', session, 'wasRestricted', was.restricted_at is not null,
                             'restrictedAt', was.restricted_at, 'restrictedCode', was.restricted_code);
+exception
+  -- The role's statement_timeout (or a cancel): a coded 503, not PostgreSQL's 500 (docs/design.md,
+  -- "Statement timeouts").
+  when query_canceled then
+    raise sqlstate 'PGRST' using message = internal.statement_timeout_error(), detail = '{"status": 503, "headers": {}}';
 end
 $_$;
 
@@ -318,11 +330,18 @@ COMMENT ON FUNCTION api.clear_session_restriction(jsonb) IS 'CRM: let a session 
 --
 
 CREATE FUNCTION api.create_campaign(jsonb) RETURNS jsonb
-    LANGUAGE sql SECURITY DEFINER
+    LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $_$
-  select coalesce(internal.idempotency_replay('create_campaign', $1),
-                  internal.idempotency_keep(internal.create_campaign($1)))
+begin
+  return coalesce(internal.idempotency_replay('create_campaign', $1),
+                  internal.idempotency_keep(internal.create_campaign($1)));
+exception
+  -- The role's statement_timeout (or a cancel): a coded 503, not PostgreSQL's 500 (docs/design.md,
+  -- "Statement timeouts").
+  when query_canceled then
+    raise sqlstate 'PGRST' using message = internal.statement_timeout_error(), detail = '{"status": 503, "headers": {}}';
+end
 $_$;
 
 --
@@ -336,10 +355,17 @@ COMMENT ON FUNCTION api.create_campaign(jsonb) IS 'CRM: create a campaign for a 
 --
 
 CREATE FUNCTION api.evolution_webhook(jsonb) RETURNS jsonb
-    LANGUAGE sql
+    LANGUAGE plpgsql
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $_$
-  select internal.with_status(internal.evolution_webhook($1))
+begin
+  return internal.with_status(internal.evolution_webhook($1));
+exception
+  -- The role's statement_timeout (or a cancel): a coded 503, not PostgreSQL's 500 (docs/design.md,
+  -- "Statement timeouts").
+  when query_canceled then
+    raise sqlstate 'PGRST' using message = internal.statement_timeout_error(), detail = '{"status": 503, "headers": {}}';
+end
 $_$;
 
 --
@@ -384,6 +410,11 @@ begin
     and i.received_at < cutoff;
   get diagnostics expired = row_count;
   return jsonb_build_object('expired', expired, 'olderThanSeconds', age);
+exception
+  -- The role's statement_timeout (or a cancel): a coded 503, not PostgreSQL's 500 (docs/design.md,
+  -- "Statement timeouts").
+  when query_canceled then
+    raise sqlstate 'PGRST' using message = internal.statement_timeout_error(), detail = '{"status": 503, "headers": {}}';
 end
 $_$;
 
@@ -443,6 +474,11 @@ begin
   )
   select string_agg(line, E'\n' order by n, line) || E'\n' into body from lines;
   return convert_to(body, 'UTF8')::api."*/*";
+exception
+  -- The role's statement_timeout (or a cancel): a coded 503, not PostgreSQL's 500 (docs/design.md,
+  -- "Statement timeouts").
+  when query_canceled then
+    raise sqlstate 'PGRST' using message = internal.statement_timeout_error(), detail = '{"status": 503, "headers": {}}';
 end
 $$;
 
@@ -474,10 +510,17 @@ COMMENT ON FUNCTION api.openapi() IS 'The OpenAPI document of this API (GET /).'
 --
 
 CREATE FUNCTION api.record_message_error(jsonb) RETURNS jsonb
-    LANGUAGE sql
+    LANGUAGE plpgsql
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $_$
-  select internal.with_status(internal.record_message_error($1))
+begin
+  return internal.with_status(internal.record_message_error($1));
+exception
+  -- The role's statement_timeout (or a cancel): a coded 503, not PostgreSQL's 500 (docs/design.md,
+  -- "Statement timeouts").
+  when query_canceled then
+    raise sqlstate 'PGRST' using message = internal.statement_timeout_error(), detail = '{"status": 503, "headers": {}}';
+end
 $_$;
 
 --
@@ -704,6 +747,11 @@ begin
     'campaign', jsonb_build_object('status', campaign.status, 'totalGroups', campaign.total_groups,
       'pendingCount', campaign.pending_count, 'sentCount', campaign.sent_count,
       'failedCount', campaign.failed_count));
+exception
+  -- The role's statement_timeout (or a cancel): a coded 503, not PostgreSQL's 500 (docs/design.md,
+  -- "Statement timeouts").
+  when query_canceled then
+    raise sqlstate 'PGRST' using message = internal.statement_timeout_error(), detail = '{"status": 503, "headers": {}}';
 end
 $_$;
 
@@ -718,10 +766,17 @@ COMMENT ON FUNCTION api.record_message_sent(jsonb) IS 'CRM: record send results 
 --
 
 CREATE FUNCTION api.record_message_status(jsonb) RETURNS jsonb
-    LANGUAGE sql
+    LANGUAGE plpgsql
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $_$
-  select internal.with_status(internal.record_message_status($1))
+begin
+  return internal.with_status(internal.record_message_status($1));
+exception
+  -- The role's statement_timeout (or a cancel): a coded 503, not PostgreSQL's 500 (docs/design.md,
+  -- "Statement timeouts").
+  when query_canceled then
+    raise sqlstate 'PGRST' using message = internal.statement_timeout_error(), detail = '{"status": 503, "headers": {}}';
+end
 $_$;
 
 --
@@ -793,6 +848,11 @@ begin
   return jsonb_build_object('id', q.id, 'resolution', case action when 'replay' then 'replayed' else 'dismissed' end)
          || case when replayed is not null then jsonb_build_object('endpoint', q.endpoint, 'replay', replayed - 'status')
                  else '{}'::jsonb end;
+exception
+  -- The role's statement_timeout (or a cancel): a coded 503, not PostgreSQL's 500 (docs/design.md,
+  -- "Statement timeouts").
+  when query_canceled then
+    raise sqlstate 'PGRST' using message = internal.statement_timeout_error(), detail = '{"status": 503, "headers": {}}';
 end
 $_$;
 
@@ -807,11 +867,18 @@ COMMENT ON FUNCTION api.resolve_quarantined(jsonb) IS 'Ops: dismiss a quarantine
 --
 
 CREATE FUNCTION api.retry_failed_groups(jsonb) RETURNS jsonb
-    LANGUAGE sql SECURITY DEFINER
+    LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $_$
-  select coalesce(internal.idempotency_replay('retry_failed_groups', $1),
-                  internal.idempotency_keep(internal.retry_failed_groups($1)))
+begin
+  return coalesce(internal.idempotency_replay('retry_failed_groups', $1),
+                  internal.idempotency_keep(internal.retry_failed_groups($1)));
+exception
+  -- The role's statement_timeout (or a cancel): a coded 503, not PostgreSQL's 500 (docs/design.md,
+  -- "Statement timeouts").
+  when query_canceled then
+    raise sqlstate 'PGRST' using message = internal.statement_timeout_error(), detail = '{"status": 503, "headers": {}}';
+end
 $_$;
 
 --
@@ -829,10 +896,12 @@ CREATE FUNCTION api.schedule_campaign(jsonb) RETURNS jsonb
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $_$
 declare
-  campaign wa_data.notification_campaigns := internal.campaign_of($1);
+  campaign wa_data.notification_campaigns;
   action text;
   next_status text;
 begin
+  -- In the body, not the declaration: a lock wait there is inside the timeout handler below.
+  campaign := internal.campaign_of($1);
   if jsonb_typeof($1 -> 'scheduled') is distinct from 'boolean' then
     perform internal.raise_api_error(422, 'invalid_scheduled', 'scheduled must be true (schedule) or false (back to draft).');
   end if;
@@ -846,6 +915,11 @@ begin
   update wa_data.notification_campaigns set status = next_status, updated_at = now()
   where session_id = campaign.session_id and id = campaign.id;
   return jsonb_build_object('campaignId', campaign.id, 'status', next_status);
+exception
+  -- The role's statement_timeout (or a cancel): a coded 503, not PostgreSQL's 500 (docs/design.md,
+  -- "Statement timeouts").
+  when query_canceled then
+    raise sqlstate 'PGRST' using message = internal.statement_timeout_error(), detail = '{"status": 503, "headers": {}}';
 end
 $_$;
 
@@ -1043,6 +1117,11 @@ begin
     'total', jsonb_array_length(groups)
   ) into result;
   return result;
+exception
+  -- The role's statement_timeout (or a cancel): a coded 503, not PostgreSQL's 500 (docs/design.md,
+  -- "Statement timeouts").
+  when query_canceled then
+    raise sqlstate 'PGRST' using message = internal.statement_timeout_error(), detail = '{"status": 503, "headers": {}}';
 end
 $_$;
 
@@ -1057,11 +1136,18 @@ COMMENT ON FUNCTION api.sync_groups(jsonb) IS 'Gateway: store a session''s group
 --
 
 CREATE FUNCTION api.waha_webhook(json) RETURNS jsonb
-    LANGUAGE sql
+    LANGUAGE plpgsql
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $_$
-  select internal.with_status(internal.waha_webhook($1::text, $1::jsonb,
-    nullif(current_setting('request.headers', true), '')::json ->> 'x-webhook-hmac'))
+begin
+  return internal.with_status(internal.waha_webhook($1::text, $1::jsonb,
+    nullif(current_setting('request.headers', true), '')::json ->> 'x-webhook-hmac'));
+exception
+  -- The role's statement_timeout (or a cancel): a coded 503, not PostgreSQL's 500 (docs/design.md,
+  -- "Statement timeouts").
+  when query_canceled then
+    raise sqlstate 'PGRST' using message = internal.statement_timeout_error(), detail = '{"status": 503, "headers": {}}';
+end
 $_$;
 
 --
@@ -1536,7 +1622,7 @@ CREATE FUNCTION internal.error_code(code jsonb) RETURNS integer
 CREATE FUNCTION internal.error_codes() RETURNS text[]
     LANGUAGE sql IMMUTABLE PARALLEL SAFE
     SET search_path TO 'pg_catalog', 'pg_temp'
-    RETURN ARRAY['invalid_body'::text, 'invalid_session_id'::text, 'invalid_groups'::text, 'invalid_allow_empty'::text, 'too_many_groups'::text, 'invalid_group'::text, 'invalid_group_jid'::text, 'invalid_group_field'::text, 'duplicate_group_jid'::text, 'invalid_events'::text, 'empty_batch'::text, 'batch_too_large'::text, 'invalid_event'::text, 'invalid_event_type'::text, 'invalid_message_id'::text, 'invalid_error_code'::text, 'invalid_error_message'::text, 'invalid_name'::text, 'invalid_message'::text, 'invalid_status'::text, 'invalid_group_jids'::text, 'empty_group_list'::text, 'unsendable_groups'::text, 'invalid_campaign_id'::text, 'invalid_sends'::text, 'duplicate_message_id'::text, 'campaign_not_found'::text, 'unknown_campaign_groups'::text, 'send_conflict'::text, 'invalid_progress_status'::text, 'invalid_timestamp'::text, 'session_restricted'::text, 'session_not_found'::text, 'invalid_signature'::text, 'invalid_scheduled'::text, 'invalid_transition'::text, 'campaign_cancelled'::text, 'nothing_to_retry'::text, 'invalid_age'::text, 'invalid_quarantine_id'::text, 'invalid_action'::text, 'quarantine_not_found'::text, 'already_resolved'::text, 'quarantine_truncated'::text, 'quarantine_kind_unknown'::text, 'replay_refused'::text, 'missing_credentials'::text, 'invalid_api_key'::text, 'forbidden'::text, 'not_found'::text, 'method_not_allowed'::text, 'PGRST102'::text, 'PGRST202'::text, 'PGRST301'::text, '57014'::text, 'PGRST106'::text, '22023'::text, '42501'::text, '22P05'::text, 'network_error'::text, 'connection_lost'::text, 'PGRST100'::text, 'PGRST101'::text, 'PGRST103'::text, 'PGRST107'::text, 'PGRST116'::text, 'PGRST200'::text, '22P02'::text, '42703'::text, '54001'::text, 'request_too_large'::text, 'PGRST000'::text, 'PGRST001'::text, 'PGRST002'::text, 'PGRST003'::text, '53200'::text, 'invalid_idempotency_key'::text, 'idempotency_key_reused'::text, 'service_unavailable'::text, 'session_not_allowed'::text, 'session_required'::text];
+    RETURN ARRAY['invalid_body'::text, 'invalid_session_id'::text, 'invalid_groups'::text, 'invalid_allow_empty'::text, 'too_many_groups'::text, 'invalid_group'::text, 'invalid_group_jid'::text, 'invalid_group_field'::text, 'duplicate_group_jid'::text, 'invalid_events'::text, 'empty_batch'::text, 'batch_too_large'::text, 'invalid_event'::text, 'invalid_event_type'::text, 'invalid_message_id'::text, 'invalid_error_code'::text, 'invalid_error_message'::text, 'invalid_name'::text, 'invalid_message'::text, 'invalid_status'::text, 'invalid_group_jids'::text, 'empty_group_list'::text, 'unsendable_groups'::text, 'invalid_campaign_id'::text, 'invalid_sends'::text, 'duplicate_message_id'::text, 'campaign_not_found'::text, 'unknown_campaign_groups'::text, 'send_conflict'::text, 'invalid_progress_status'::text, 'invalid_timestamp'::text, 'session_restricted'::text, 'session_not_found'::text, 'invalid_signature'::text, 'invalid_scheduled'::text, 'invalid_transition'::text, 'campaign_cancelled'::text, 'nothing_to_retry'::text, 'invalid_age'::text, 'invalid_quarantine_id'::text, 'invalid_action'::text, 'quarantine_not_found'::text, 'already_resolved'::text, 'quarantine_truncated'::text, 'quarantine_kind_unknown'::text, 'replay_refused'::text, 'missing_credentials'::text, 'invalid_api_key'::text, 'forbidden'::text, 'not_found'::text, 'method_not_allowed'::text, 'PGRST102'::text, 'PGRST202'::text, 'PGRST301'::text, 'statement_timeout'::text, '57014'::text, 'PGRST106'::text, '22023'::text, '42501'::text, '22P05'::text, 'network_error'::text, 'connection_lost'::text, 'PGRST100'::text, 'PGRST101'::text, 'PGRST103'::text, 'PGRST107'::text, 'PGRST116'::text, 'PGRST200'::text, '22P02'::text, '42703'::text, '54001'::text, 'request_too_large'::text, 'PGRST000'::text, 'PGRST001'::text, 'PGRST002'::text, 'PGRST003'::text, '53200'::text, 'invalid_idempotency_key'::text, 'idempotency_key_reused'::text, 'service_unavailable'::text, 'session_not_allowed'::text, 'session_required'::text];
 
 --
 -- Name: event_session(text, text[]); Type: FUNCTION; Schema: internal; Owner: -
@@ -2163,6 +2249,7 @@ declare
   caller name := current_user;
   key record;
   target regclass;
+  role_timeout text;
 begin
   if target_schema is distinct from 'api' or path in ('/', '/rpc/openapi') then
     return;  -- not ours; and the OpenAPI document describes the API to anyone
@@ -2184,6 +2271,13 @@ begin
     perform internal.raise_api_error(401, 'missing_credentials',
       'Send an API key in the x-api-key header (or a JWT in Authorization: Bearer).', null,
       internal.credentials_hint(path));
+  else
+    -- A JWT's role: SET ROLE applies none of its settings, nor does PostgREST (db-config = false,
+    -- deploy/postgrest.conf): its statement_timeout, when it has one, as for a key.
+    role_timeout := internal.role_statement_timeout(caller);
+    if role_timeout is not null then
+      perform set_config('statement_timeout', role_timeout, true);
+    end if;
   end if;
 
   -- The grants decide; this only reads them so that a refusal is a clear 403 (PostgREST would
@@ -2927,6 +3021,23 @@ begin
               else sha256(decode(btrim(given), 'hex')) = sha256(expected) end;
 end
 $_$;
+
+--
+-- Name: statement_timeout_error(); Type: FUNCTION; Schema: internal; Owner: -
+--
+
+CREATE FUNCTION internal.statement_timeout_error() RETURNS text
+    LANGUAGE plpgsql STABLE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+begin
+  return json_build_object('code', 'statement_timeout',
+    'message', format('The request ran past its time limit (%s) and was cancelled; nothing was changed.',
+      current_setting('statement_timeout')),
+    'details', null,
+    'hint', 'Retry with back-off; if it keeps happening, send smaller batches.')::text;
+end
+$$;
 
 --
 -- Name: tg_campaign_groups__totals(); Type: FUNCTION; Schema: internal; Owner: -

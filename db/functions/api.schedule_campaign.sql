@@ -8,10 +8,12 @@ security definer
 set search_path = pg_catalog, pg_temp
 as $$
 declare
-  campaign wa_data.notification_campaigns := internal.campaign_of($1);
+  campaign wa_data.notification_campaigns;
   action text;
   next_status text;
 begin
+  -- In the body, not the declaration: a lock wait there is inside the timeout handler below.
+  campaign := internal.campaign_of($1);
   if jsonb_typeof($1 -> 'scheduled') is distinct from 'boolean' then
     perform internal.raise_api_error(422, 'invalid_scheduled', 'scheduled must be true (schedule) or false (back to draft).');
   end if;
@@ -25,6 +27,11 @@ begin
   update wa_data.notification_campaigns set status = next_status, updated_at = now()
   where session_id = campaign.session_id and id = campaign.id;
   return jsonb_build_object('campaignId', campaign.id, 'status', next_status);
+exception
+  -- The role's statement_timeout (or a cancel): a coded 503, not PostgreSQL's 500 (docs/design.md,
+  -- "Statement timeouts").
+  when query_canceled then
+    raise sqlstate 'PGRST' using message = internal.statement_timeout_error(), detail = '{"status": 503, "headers": {}}';
 end
 $$;
 revoke all on function api.schedule_campaign(jsonb) from public;
