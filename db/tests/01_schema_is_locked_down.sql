@@ -34,7 +34,7 @@ select is_empty($$
   select p.oid::regprocedure::text from pg_proc p
   where p.pronamespace = 'api'::regnamespace and p.prokind = 'f' and p.oid <> 'api.openapi()'::regprocedure
     and (p.prolang <> (select oid from pg_language where lanname = 'plpgsql')
-         or p.prosrc !~ '\mwhen query_canceled then\s+raise sqlstate ''PGRST'' using message = internal\.statement_timeout_error\(\), detail = ''\{"status": 503, "headers": \{\}\}'';\s+end\s*$')
+         or p.prosrc !~ '\mwhen query_canceled then\s+raise sqlstate ''PGRST'' using message = internal\.statement_timeout_error\(\), detail = ''\{"status": 503, "headers": \{"X-Error-Code": "statement_timeout"\}\}'';\s+end\s*$')
 $$, 'every RPC but the OpenAPI document answers a statement timeout with a coded 503');
 
 select is_empty($$

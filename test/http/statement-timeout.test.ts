@@ -14,10 +14,12 @@ import { freePort } from "../../scripts/lib/run.js";
 import { db, jwtSecret } from "../support/env.js";
 import { baileysGroup, groupJid, uniqueSession } from "../support/fixtures.js";
 import { internalNames } from "../support/http.js";
+import { startFrontDoor, type FrontDoor } from "../support/nginx.js";
 
 const pgrstDbUri = process.env.WA_PGRST_DB_URI;
 const role = `wa_test_timeout_${randomUUID().slice(0, 8)}`;
 let api: RunningPostgrest | undefined;
+let door: FrontDoor | undefined;
 let jwt: string;
 
 beforeAll(async () => {
@@ -27,8 +29,10 @@ beforeAll(async () => {
   await db.query(`alter role ${role} set statement_timeout = '250ms'`);
   jwt = await new SignJWT({ role }).setProtectedHeader({ alg: "HS256" }).setExpirationTime("10m").sign(new TextEncoder().encode(jwtSecret));
   api = await startPostgrest({ dbUri: pgrstDbUri, jwtSecret, port: await freePort(), poolSize: 4 });
+  door = await startFrontDoor(api.url);
 });
 afterAll(async () => {
+  await door?.stop();
   await api?.stop();
   if (pgrstDbUri) await db.query(`drop role if exists ${role}`);
   await db.end();
@@ -45,8 +49,8 @@ async function holdSyncLock(session: string): Promise<() => Promise<void>> {
   };
 }
 
-const sync = (session: string, groups: unknown[]) =>
-  fetch(`${api!.url}/rpc/sync_groups`, {
+const sync = (session: string, groups: unknown[], base = api!.url) =>
+  fetch(`${base}/rpc/sync_groups`, {
     method: "POST",
     headers: { "content-type": "application/json", authorization: `Bearer ${jwt}` },
     body: JSON.stringify({ sessionId: session, groups }),
@@ -76,6 +80,22 @@ describe.skipIf(!pgrstDbUri)("a statement past its role's statement_timeout", ()
     // Refused whole: the session still has its one group, named as before.
     const { rows } = await db.query("select name from whatsapp_groups where session_id = $1", [session]);
     expect(rows).toEqual([{ name: "Antes" }]);
+  });
+
+  it("through the front door too: 503 statement_timeout (not the front door's service_unavailable), with Retry-After", async () => {
+    const session = uniqueSession("tmodoor");
+    const release = await holdSyncLock(session);
+    let res: Response;
+    try {
+      res = await sync(session, [baileysGroup(groupJid(), { subject: "Porta" }, 2)], door!.url);
+    } finally {
+      await release();
+    }
+    expect(res.status).toBe(503);
+    expect(res.headers.get("retry-after")).toMatch(/^\d+$/);
+    const body = (await res.json()) as { code: string; message: string };
+    expect(body.code).toBe("statement_timeout");
+    expect(body.message).toMatch(/time/i);
   });
 
   it("the TypeScript client retries it (a 503) and the retry goes through once the lock is gone", async () => {
