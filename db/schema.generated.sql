@@ -271,11 +271,13 @@ CREATE FUNCTION api.cancel_campaign(jsonb) RETURNS jsonb
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $_$
 declare
-  campaign wa_data.notification_campaigns := internal.campaign_of($1, lock => false);
+  campaign wa_data.notification_campaigns;
   cancelled integer;
   -- One time for the call (and, on Citus, no now() inside COALESCE).
   at_now constant timestamptz := now();
 begin
+  -- In the body, not the declaration: whatever waits there is inside the timeout handler below.
+  campaign := internal.campaign_of($1, lock => false);
   -- Rows not yet sent, in id order: a send record holding one finishes first, and the row then
   -- no longer counts as pending.
   perform from wa_data.notification_campaign_groups r
@@ -300,6 +302,11 @@ begin
   where session_id = campaign.session_id and id = campaign.id
   returning * into campaign;
   return internal.campaign_summary(campaign) || jsonb_build_object('cancelledGroups', cancelled);
+exception
+  -- The role's statement_timeout (or a cancel): a coded 503, not PostgreSQL's 500 (docs/design.md,
+  -- "Statement timeouts").
+  when query_canceled then
+    raise sqlstate 'PGRST' using message = internal.statement_timeout_error(), detail = '{"status": 503, "headers": {"X-Error-Code": "statement_timeout"}}';
 end
 $_$;
 
@@ -506,6 +513,11 @@ begin
                              where c.session_id = session and c.status = 'scheduled' and c.paused_at is null
                                and c.scheduled_at > at_now and c.pending_count > 0));
   return jsonb_build_object('sends', sends, 'nextAt', next_at, 'held', null);
+exception
+  -- The role's statement_timeout (or a cancel): a coded 503, not PostgreSQL's 500 (docs/design.md,
+  -- "Statement timeouts").
+  when query_canceled then
+    raise sqlstate 'PGRST' using message = internal.statement_timeout_error(), detail = '{"status": 503, "headers": {"X-Error-Code": "statement_timeout"}}';
 end
 $_$;
 
@@ -543,6 +555,11 @@ begin
   update wa_data.whatsapp_sessions set restricted_at = null, restricted_code = null where session_id = session;
   return jsonb_build_object('sessionId', session, 'wasRestricted', was.restricted_at is not null,
                             'restrictedAt', was.restricted_at, 'restrictedCode', was.restricted_code);
+exception
+  -- The role's statement_timeout (or a cancel): a coded 503, not PostgreSQL's 500 (docs/design.md,
+  -- "Statement timeouts").
+  when query_canceled then
+    raise sqlstate 'PGRST' using message = internal.statement_timeout_error(), detail = '{"status": 503, "headers": {"X-Error-Code": "statement_timeout"}}';
 end
 $_$;
 
@@ -608,6 +625,11 @@ begin
   return jsonb_build_object('sessionId', session, 'ratePerMinute', d.rate_per_minute, 'jitterSeconds', d.jitter_seconds,
                             'dailyCap', d.daily_cap, 'maxConsecutiveFailures', d.max_consecutive_failures,
                             'leaseSeconds', d.lease_seconds);
+exception
+  -- The role's statement_timeout (or a cancel): a coded 503, not PostgreSQL's 500 (docs/design.md,
+  -- "Statement timeouts").
+  when query_canceled then
+    raise sqlstate 'PGRST' using message = internal.statement_timeout_error(), detail = '{"status": 503, "headers": {"X-Error-Code": "statement_timeout"}}';
 end
 $_$;
 
@@ -622,11 +644,18 @@ COMMENT ON FUNCTION api.configure_session(jsonb) IS 'CRM: a session''s dispatch 
 --
 
 CREATE FUNCTION api.create_campaign(jsonb) RETURNS jsonb
-    LANGUAGE sql SECURITY DEFINER
+    LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $_$
-  select coalesce(internal.idempotency_replay('create_campaign', $1),
-                  internal.idempotency_keep(internal.create_campaign($1)))
+begin
+  return coalesce(internal.idempotency_replay('create_campaign', $1),
+                  internal.idempotency_keep(internal.create_campaign($1)));
+exception
+  -- The role's statement_timeout (or a cancel): a coded 503, not PostgreSQL's 500 (docs/design.md,
+  -- "Statement timeouts").
+  when query_canceled then
+    raise sqlstate 'PGRST' using message = internal.statement_timeout_error(), detail = '{"status": 503, "headers": {"X-Error-Code": "statement_timeout"}}';
+end
 $_$;
 
 --
@@ -640,10 +669,17 @@ COMMENT ON FUNCTION api.create_campaign(jsonb) IS 'CRM: create a campaign for a 
 --
 
 CREATE FUNCTION api.evolution_webhook(jsonb) RETURNS jsonb
-    LANGUAGE sql
+    LANGUAGE plpgsql
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $_$
-  select internal.with_status(internal.evolution_webhook($1))
+begin
+  return internal.with_status(internal.evolution_webhook($1));
+exception
+  -- The role's statement_timeout (or a cancel): a coded 503, not PostgreSQL's 500 (docs/design.md,
+  -- "Statement timeouts").
+  when query_canceled then
+    raise sqlstate 'PGRST' using message = internal.statement_timeout_error(), detail = '{"status": 503, "headers": {"X-Error-Code": "statement_timeout"}}';
+end
 $_$;
 
 --
@@ -688,6 +724,11 @@ begin
     and i.received_at < cutoff;
   get diagnostics expired = row_count;
   return jsonb_build_object('expired', expired, 'olderThanSeconds', age);
+exception
+  -- The role's statement_timeout (or a cancel): a coded 503, not PostgreSQL's 500 (docs/design.md,
+  -- "Statement timeouts").
+  when query_canceled then
+    raise sqlstate 'PGRST' using message = internal.statement_timeout_error(), detail = '{"status": 503, "headers": {"X-Error-Code": "statement_timeout"}}';
 end
 $_$;
 
@@ -747,6 +788,11 @@ begin
   )
   select string_agg(line, E'\n' order by n, line) || E'\n' into body from lines;
   return convert_to(body, 'UTF8')::api."*/*";
+exception
+  -- The role's statement_timeout (or a cancel): a coded 503, not PostgreSQL's 500 (docs/design.md,
+  -- "Statement timeouts").
+  when query_canceled then
+    raise sqlstate 'PGRST' using message = internal.statement_timeout_error(), detail = '{"status": 503, "headers": {"X-Error-Code": "statement_timeout"}}';
 end
 $$;
 
@@ -782,8 +828,10 @@ CREATE FUNCTION api.pause_campaign(jsonb) RETURNS jsonb
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $_$
 declare
-  campaign wa_data.notification_campaigns := internal.campaign_of($1);
+  campaign wa_data.notification_campaigns;
 begin
+  -- In the body, not the declaration: a lock wait there is inside the timeout handler below.
+  campaign := internal.campaign_of($1);
   if campaign.paused_at is not null or campaign.status = any (internal.final_values('CampaignStatus')) then
     perform internal.raise_api_error(409, 'invalid_transition',
       format('Campaign %s is %s%s: it cannot be paused.', campaign.id, campaign.status,
@@ -794,6 +842,11 @@ begin
   where c.session_id = campaign.session_id and c.id = campaign.id
   returning * into campaign;
   return internal.campaign_summary(campaign);
+exception
+  -- The role's statement_timeout (or a cancel): a coded 503, not PostgreSQL's 500 (docs/design.md,
+  -- "Statement timeouts").
+  when query_canceled then
+    raise sqlstate 'PGRST' using message = internal.statement_timeout_error(), detail = '{"status": 503, "headers": {"X-Error-Code": "statement_timeout"}}';
 end
 $_$;
 
@@ -808,10 +861,17 @@ COMMENT ON FUNCTION api.pause_campaign(jsonb) IS 'CRM: pause a campaign''s dispa
 --
 
 CREATE FUNCTION api.record_message_error(jsonb) RETURNS jsonb
-    LANGUAGE sql
+    LANGUAGE plpgsql
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $_$
-  select internal.with_status(internal.record_message_error($1))
+begin
+  return internal.with_status(internal.record_message_error($1));
+exception
+  -- The role's statement_timeout (or a cancel): a coded 503, not PostgreSQL's 500 (docs/design.md,
+  -- "Statement timeouts").
+  when query_canceled then
+    raise sqlstate 'PGRST' using message = internal.statement_timeout_error(), detail = '{"status": 503, "headers": {"X-Error-Code": "statement_timeout"}}';
+end
 $_$;
 
 --
@@ -1086,6 +1146,11 @@ begin
     'campaign', jsonb_build_object('status', campaign.status, 'totalGroups', campaign.total_groups,
       'pendingCount', campaign.pending_count, 'sentCount', campaign.sent_count,
       'failedCount', campaign.failed_count));
+exception
+  -- The role's statement_timeout (or a cancel): a coded 503, not PostgreSQL's 500 (docs/design.md,
+  -- "Statement timeouts").
+  when query_canceled then
+    raise sqlstate 'PGRST' using message = internal.statement_timeout_error(), detail = '{"status": 503, "headers": {"X-Error-Code": "statement_timeout"}}';
 end
 $_$;
 
@@ -1100,10 +1165,17 @@ COMMENT ON FUNCTION api.record_message_sent(jsonb) IS 'CRM and gateway: record s
 --
 
 CREATE FUNCTION api.record_message_status(jsonb) RETURNS jsonb
-    LANGUAGE sql
+    LANGUAGE plpgsql
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $_$
-  select internal.with_status(internal.record_message_status($1))
+begin
+  return internal.with_status(internal.record_message_status($1));
+exception
+  -- The role's statement_timeout (or a cancel): a coded 503, not PostgreSQL's 500 (docs/design.md,
+  -- "Statement timeouts").
+  when query_canceled then
+    raise sqlstate 'PGRST' using message = internal.statement_timeout_error(), detail = '{"status": 503, "headers": {"X-Error-Code": "statement_timeout"}}';
+end
 $_$;
 
 --
@@ -1204,6 +1276,11 @@ begin
   return jsonb_build_object('id', q.id, 'resolution', case action when 'replay' then 'replayed' else 'dismissed' end)
          || case when replayed is not null then jsonb_build_object('endpoint', q.endpoint, 'replay', replayed - 'status')
                  else '{}'::jsonb end;
+exception
+  -- The role's statement_timeout (or a cancel): a coded 503, not PostgreSQL's 500 (docs/design.md,
+  -- "Statement timeouts").
+  when query_canceled then
+    raise sqlstate 'PGRST' using message = internal.statement_timeout_error(), detail = '{"status": 503, "headers": {"X-Error-Code": "statement_timeout"}}';
 end
 $_$;
 
@@ -1222,8 +1299,10 @@ CREATE FUNCTION api.resume_campaign(jsonb) RETURNS jsonb
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $_$
 declare
-  campaign wa_data.notification_campaigns := internal.campaign_of($1);
+  campaign wa_data.notification_campaigns;
 begin
+  -- In the body, not the declaration: a lock wait there is inside the timeout handler below.
+  campaign := internal.campaign_of($1);
   if campaign.paused_at is null or campaign.status = any (internal.final_values('CampaignStatus')) then
     perform internal.raise_api_error(409, 'invalid_transition',
       format('Campaign %s is %s and not paused: it cannot be resumed.', campaign.id, campaign.status),
@@ -1233,6 +1312,11 @@ begin
   where c.session_id = campaign.session_id and c.id = campaign.id
   returning * into campaign;
   return internal.campaign_summary(campaign);
+exception
+  -- The role's statement_timeout (or a cancel): a coded 503, not PostgreSQL's 500 (docs/design.md,
+  -- "Statement timeouts").
+  when query_canceled then
+    raise sqlstate 'PGRST' using message = internal.statement_timeout_error(), detail = '{"status": 503, "headers": {"X-Error-Code": "statement_timeout"}}';
 end
 $_$;
 
@@ -1271,6 +1355,11 @@ begin
   where d.session_id = session;
   return jsonb_build_object('sessionId', session, 'wasPaused', was.paused_at is not null,
                             'pausedAt', was.paused_at, 'pauseReason', was.pause_reason);
+exception
+  -- The role's statement_timeout (or a cancel): a coded 503, not PostgreSQL's 500 (docs/design.md,
+  -- "Statement timeouts").
+  when query_canceled then
+    raise sqlstate 'PGRST' using message = internal.statement_timeout_error(), detail = '{"status": 503, "headers": {"X-Error-Code": "statement_timeout"}}';
 end
 $_$;
 
@@ -1285,11 +1374,18 @@ COMMENT ON FUNCTION api.resume_session(jsonb) IS 'CRM: start a session''s dispat
 --
 
 CREATE FUNCTION api.retry_failed_groups(jsonb) RETURNS jsonb
-    LANGUAGE sql SECURITY DEFINER
+    LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $_$
-  select coalesce(internal.idempotency_replay('retry_failed_groups', $1),
-                  internal.idempotency_keep(internal.retry_failed_groups($1)))
+begin
+  return coalesce(internal.idempotency_replay('retry_failed_groups', $1),
+                  internal.idempotency_keep(internal.retry_failed_groups($1)));
+exception
+  -- The role's statement_timeout (or a cancel): a coded 503, not PostgreSQL's 500 (docs/design.md,
+  -- "Statement timeouts").
+  when query_canceled then
+    raise sqlstate 'PGRST' using message = internal.statement_timeout_error(), detail = '{"status": 503, "headers": {"X-Error-Code": "statement_timeout"}}';
+end
 $_$;
 
 --
@@ -1308,13 +1404,15 @@ CREATE FUNCTION api.schedule_campaign(jsonb) RETURNS jsonb
     AS $_$
 declare
   payload constant jsonb := $1;
-  campaign wa_data.notification_campaigns := internal.campaign_of(payload);
+  campaign wa_data.notification_campaigns;
   schedule boolean := true;
   due_at timestamptz := internal.event_time(payload -> 'at');
   window_end timestamptz := internal.event_time(payload -> 'sendBefore');
   action text;
   next_status text;
 begin
+  -- In the body, not the declaration: a lock wait there is inside the timeout handler below.
+  campaign := internal.campaign_of(payload);
   if coalesce(jsonb_typeof(payload -> 'scheduled'), 'null') not in ('boolean', 'null') then
     perform internal.raise_api_error(422, 'invalid_scheduled', 'scheduled must be true (schedule) or false (back to draft).');
   end if;
@@ -1343,6 +1441,11 @@ begin
   where c.session_id = campaign.session_id and c.id = campaign.id
   returning * into campaign;
   return internal.campaign_summary(campaign);
+exception
+  -- The role's statement_timeout (or a cancel): a coded 503, not PostgreSQL's 500 (docs/design.md,
+  -- "Statement timeouts").
+  when query_canceled then
+    raise sqlstate 'PGRST' using message = internal.statement_timeout_error(), detail = '{"status": 503, "headers": {"X-Error-Code": "statement_timeout"}}';
 end
 $_$;
 
@@ -1381,8 +1484,14 @@ declare
   n_groups integer;
 begin
   if jsonb_typeof(payload) is distinct from 'object' then
+    -- A bare list of groups (Evolution's fetchAllGroups answer, posted as it is) names no session.
+    -- (A scalar body arrives as [], PostgREST's doing: no hint for that.)
     perform internal.raise_api_error(400, 'invalid_body',
-      'The body must be a JSON object: {"sessionId": "...", "groups": [...]}.');
+      'The body must be a JSON object: {"sessionId": "...", "groups": [...]}.', null,
+      case when jsonb_typeof(payload) = 'array' and jsonb_array_length(payload) > 0 then
+        'A bare list of groups names no session: send {"sessionId": "<the session>", "groups": <the list>} '
+        || '(the TypeScript client''s syncEvolutionGroups, syncWahaGroups and syncBaileysGroups do).'
+      end);
   end if;
   if jsonb_typeof(payload -> 'sessionId') is distinct from 'string' or not internal.conforms(session, 'SessionId') then
     perform internal.raise_api_error(422, 'invalid_session_id',
@@ -1562,6 +1671,11 @@ begin
     'total', jsonb_array_length(groups)
   ) into result;
   return result;
+exception
+  -- The role's statement_timeout (or a cancel): a coded 503, not PostgreSQL's 500 (docs/design.md,
+  -- "Statement timeouts").
+  when query_canceled then
+    raise sqlstate 'PGRST' using message = internal.statement_timeout_error(), detail = '{"status": 503, "headers": {"X-Error-Code": "statement_timeout"}}';
 end
 $_$;
 
@@ -1576,11 +1690,18 @@ COMMENT ON FUNCTION api.sync_groups(jsonb) IS 'Gateway: store a session''s group
 --
 
 CREATE FUNCTION api.waha_webhook(json) RETURNS jsonb
-    LANGUAGE sql
+    LANGUAGE plpgsql
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $_$
-  select internal.with_status(internal.waha_webhook($1::text, $1::jsonb,
-    nullif(current_setting('request.headers', true), '')::json ->> 'x-webhook-hmac'))
+begin
+  return internal.with_status(internal.waha_webhook($1::text, $1::jsonb,
+    nullif(current_setting('request.headers', true), '')::json ->> 'x-webhook-hmac'));
+exception
+  -- The role's statement_timeout (or a cancel): a coded 503, not PostgreSQL's 500 (docs/design.md,
+  -- "Statement timeouts").
+  when query_canceled then
+    raise sqlstate 'PGRST' using message = internal.statement_timeout_error(), detail = '{"status": 503, "headers": {"X-Error-Code": "statement_timeout"}}';
+end
 $_$;
 
 --
@@ -2119,7 +2240,7 @@ CREATE FUNCTION internal.error_code(code jsonb) RETURNS integer
 CREATE FUNCTION internal.error_codes() RETURNS text[]
     LANGUAGE sql IMMUTABLE PARALLEL SAFE
     SET search_path TO 'pg_catalog', 'pg_temp'
-    RETURN ARRAY['invalid_body'::text, 'invalid_session_id'::text, 'invalid_groups'::text, 'invalid_allow_empty'::text, 'too_many_groups'::text, 'invalid_group'::text, 'invalid_group_jid'::text, 'invalid_group_field'::text, 'duplicate_group_jid'::text, 'invalid_events'::text, 'empty_batch'::text, 'batch_too_large'::text, 'invalid_event'::text, 'invalid_event_type'::text, 'invalid_message_id'::text, 'invalid_error_code'::text, 'invalid_error_message'::text, 'invalid_name'::text, 'invalid_message'::text, 'invalid_status'::text, 'invalid_group_jids'::text, 'empty_group_list'::text, 'unsendable_groups'::text, 'invalid_campaign_id'::text, 'invalid_sends'::text, 'duplicate_message_id'::text, 'campaign_not_found'::text, 'unknown_campaign_groups'::text, 'send_conflict'::text, 'invalid_progress_status'::text, 'invalid_timestamp'::text, 'session_restricted'::text, 'session_not_found'::text, 'invalid_signature'::text, 'invalid_scheduled'::text, 'invalid_max'::text, 'invalid_at'::text, 'invalid_send_before'::text, 'invalid_session_setting'::text, 'invalid_transition'::text, 'campaign_cancelled'::text, 'nothing_to_retry'::text, 'invalid_age'::text, 'invalid_quarantine_id'::text, 'invalid_action'::text, 'quarantine_not_found'::text, 'already_resolved'::text, 'quarantine_truncated'::text, 'quarantine_kind_unknown'::text, 'replay_refused'::text, 'replay_session_mismatch'::text, 'replay_session_not_applicable'::text, 'missing_credentials'::text, 'invalid_api_key'::text, 'forbidden'::text, 'not_found'::text, 'method_not_allowed'::text, 'PGRST102'::text, 'PGRST202'::text, 'PGRST301'::text, '57014'::text, 'PGRST106'::text, '22023'::text, '42501'::text, '22P05'::text, 'network_error'::text, 'connection_lost'::text, 'PGRST100'::text, 'PGRST101'::text, 'PGRST103'::text, 'PGRST107'::text, 'PGRST116'::text, 'PGRST200'::text, '22P02'::text, '42703'::text, '54001'::text, 'request_too_large'::text, 'PGRST000'::text, 'PGRST001'::text, 'PGRST002'::text, 'PGRST003'::text, '53200'::text, 'invalid_idempotency_key'::text, 'idempotency_key_reused'::text, 'service_unavailable'::text, 'session_not_allowed'::text, 'session_required'::text];
+    RETURN ARRAY['invalid_body'::text, 'invalid_session_id'::text, 'invalid_groups'::text, 'invalid_allow_empty'::text, 'too_many_groups'::text, 'invalid_group'::text, 'invalid_group_jid'::text, 'invalid_group_field'::text, 'duplicate_group_jid'::text, 'invalid_events'::text, 'empty_batch'::text, 'batch_too_large'::text, 'invalid_event'::text, 'invalid_event_type'::text, 'invalid_message_id'::text, 'invalid_error_code'::text, 'invalid_error_message'::text, 'invalid_name'::text, 'invalid_message'::text, 'invalid_status'::text, 'invalid_group_jids'::text, 'empty_group_list'::text, 'unsendable_groups'::text, 'invalid_campaign_id'::text, 'invalid_sends'::text, 'duplicate_message_id'::text, 'campaign_not_found'::text, 'unknown_campaign_groups'::text, 'send_conflict'::text, 'invalid_progress_status'::text, 'invalid_timestamp'::text, 'session_restricted'::text, 'session_not_found'::text, 'invalid_signature'::text, 'invalid_scheduled'::text, 'invalid_max'::text, 'invalid_at'::text, 'invalid_send_before'::text, 'invalid_session_setting'::text, 'invalid_transition'::text, 'campaign_cancelled'::text, 'nothing_to_retry'::text, 'invalid_age'::text, 'invalid_quarantine_id'::text, 'invalid_action'::text, 'quarantine_not_found'::text, 'already_resolved'::text, 'quarantine_truncated'::text, 'quarantine_kind_unknown'::text, 'replay_refused'::text, 'replay_session_mismatch'::text, 'replay_session_not_applicable'::text, 'missing_credentials'::text, 'invalid_api_key'::text, 'forbidden'::text, 'not_found'::text, 'method_not_allowed'::text, 'PGRST102'::text, 'PGRST202'::text, 'PGRST301'::text, 'statement_timeout'::text, '57014'::text, 'PGRST106'::text, '22023'::text, '42501'::text, '22P05'::text, 'network_error'::text, 'connection_lost'::text, 'PGRST100'::text, 'PGRST101'::text, 'PGRST103'::text, 'PGRST107'::text, 'PGRST116'::text, 'PGRST200'::text, '22P02'::text, '42703'::text, '54001'::text, 'request_too_large'::text, 'PGRST000'::text, 'PGRST001'::text, 'PGRST002'::text, 'PGRST003'::text, '53200'::text, 'invalid_idempotency_key'::text, 'idempotency_key_reused'::text, 'service_unavailable'::text, 'session_not_allowed'::text, 'session_required'::text];
 
 --
 -- Name: event_session(text, text[]); Type: FUNCTION; Schema: internal; Owner: -
@@ -2786,6 +2907,7 @@ declare
   caller name := current_user;
   key record;
   target regclass;
+  role_timeout text;
 begin
   if target_schema is distinct from 'api' or path in ('/', '/rpc/openapi') then
     return;  -- not ours; and the OpenAPI document describes the API to anyone
@@ -2807,6 +2929,13 @@ begin
     perform internal.raise_api_error(401, 'missing_credentials',
       'Send an API key in the x-api-key header (or a JWT in Authorization: Bearer).', null,
       internal.credentials_hint(path));
+  else
+    -- A JWT's role: SET ROLE applies none of its settings, nor does PostgREST (db-config = false,
+    -- deploy/postgrest.conf): its statement_timeout, when it has one, as for a key.
+    role_timeout := internal.role_statement_timeout(caller);
+    if role_timeout is not null then
+      perform set_config('statement_timeout', role_timeout, true);
+    end if;
   end if;
 
   -- The grants decide; this only reads them so that a refusal is a clear 403 (PostgREST would
@@ -3635,6 +3764,23 @@ begin
               else sha256(decode(btrim(given), 'hex')) = sha256(expected) end;
 end
 $_$;
+
+--
+-- Name: statement_timeout_error(); Type: FUNCTION; Schema: internal; Owner: -
+--
+
+CREATE FUNCTION internal.statement_timeout_error() RETURNS text
+    LANGUAGE plpgsql STABLE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+begin
+  return json_build_object('code', 'statement_timeout',
+    'message', format('The request ran past its time limit (%s) and was cancelled; nothing was changed.',
+      current_setting('statement_timeout')),
+    'details', null,
+    'hint', 'Retry with back-off; if it keeps happening, send smaller batches.')::text;
+end
+$$;
 
 --
 -- Name: tg_campaign_groups__totals(); Type: FUNCTION; Schema: internal; Owner: -

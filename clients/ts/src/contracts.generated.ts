@@ -124,6 +124,7 @@ export type ErrorCode =
   | "PGRST102"
   | "PGRST202"
   | "PGRST301"
+  | "statement_timeout"
   | "57014"
   | "PGRST106"
   | "22023"

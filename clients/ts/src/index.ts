@@ -52,6 +52,15 @@ export {
   type WahaConnection,
   type SyncWahaGroupsOptions,
 } from "./waha.js";
+export {
+  syncEvolutionGroups,
+  fetchEvolutionGroups,
+  evolutionGroupsToBaileys,
+  toBaileysGroupFromEvolution,
+  EvolutionError,
+  type EvolutionConnection,
+  type SyncEvolutionGroupsOptions,
+} from "./evolution.js";
 export type * from "./contracts.generated.js";
 export { LIMITS, PATTERNS } from "./values.generated.js";
 export type { Database, Json } from "./database.generated.js";
