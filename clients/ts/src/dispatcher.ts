@@ -1,0 +1,293 @@
+// The gateway's send loop (issue 35): claim due sends for one session (POST /rpc/claim_sends),
+// wait for each send's own `notBefore` slot, send it through the gateway's `send`, report the
+// results (POST /rpc/record_message_sent) in batches, and sleep until `nextAt` when nothing is
+// due. The database hands out the slots, so any number of dispatchers for one session together
+// keep the session's pace; this loop only has to honour them, and never send a row whose lease
+// has run out (another dispatcher may hold it by then).
+//
+// What it holds but has not sent when it stops (the signal aborted, a restricting error, a
+// connection lost) is simply left to its lease: the row is claimed again, with the same message
+// id, once `leaseUntil` passes (docs/gateway.md, "Dispatch").
+import { BackendError } from "./errors.js";
+import { withRetry, type RetryOptions } from "./retry.js";
+import { SendFailure } from "./send-failure.js";
+import { LIMITS } from "./values.generated.js";
+
+/** One claimed send (an item of claim_sends' `sends`). */
+export interface ClaimedSend {
+  campaignId: number;
+  groupJid: string;
+  /** The campaign's message. */
+  text: string;
+  /** The id to send with (Baileys' own format), fixed for this row from its first claim. */
+  messageId: string;
+  /** Not to be sent before this time (ISO 8601): the session's pace. */
+  notBefore: string;
+  /** The claim holds the row until then; unreported, it is claimed again afterwards. */
+  leaseUntil: string;
+}
+
+/** Why claim_sends hands out nothing for this session now. */
+export interface DispatchHeld {
+  reason: "session_restricted" | "session_paused" | "daily_cap_reached";
+  message: string;
+  since: string | null;
+}
+
+/** claim_sends' answer. */
+export interface ClaimSendsAnswer {
+  sends: ClaimedSend[];
+  /** When to ask again if nothing is due now; null: nothing at all to send. */
+  nextAt: string | null;
+  held: DispatchHeld | null;
+}
+
+/** One result, as record_message_sent takes it. */
+export type SendResult =
+  | { groupJid: string; messageId: string }
+  | { groupJid: string; errorCode: number | null; errorMessage: string | null };
+
+/** What the dispatcher needs of the gateway client (createGatewayClient offers both). */
+export interface DispatchGateway {
+  claimSends(sessionId: string, max?: number): Promise<ClaimSendsAnswer>;
+  recordSent(campaignId: number, sends: SendResult[]): Promise<unknown>;
+}
+
+/**
+ * Sends one message; resolves to the message id actually used (when the gateway chose another:
+ * WAHA WEBJS, Evolution API) or to nothing (the claimed id was used). Throws SendFailure when the
+ * message was refused; anything else it throws leaves the row to its lease.
+ */
+export type Sender = (item: ClaimedSend, signal: AbortSignal) => Promise<string | undefined>;
+
+export interface DispatcherOptions {
+  gateway: DispatchGateway;
+  sessionId: string;
+  send: Sender;
+  /** Sends per claim (default 10; at most the backend's claimsPerCall). What one dispatcher holds at a time. */
+  max?: number;
+  /** Aborting it stops the loop: the send in flight ends, what was sent is reported, the rest is left to its lease. */
+  signal?: AbortSignal;
+  /** After the signal aborts, how long the send in flight and the last report may take (default 10 s). */
+  deadlineMs?: number;
+  /** Every failure (a claim or report that failed after its retries, a send that threw): never thrown. */
+  onError?: (error: unknown) => void;
+  /** claim_sends said the session is held (restricted, paused, daily cap): called on each such answer. */
+  onHeld?: (held: DispatchHeld) => void;
+  /** After each send attempt, with its result (for logs and metrics). */
+  onSent?: (item: ClaimedSend, result: SendResult) => void;
+  /** The longest sleep between claims (default 30 s): `nextAt` further away is asked again then. */
+  maxSleepMs?: number;
+  /** The sleep after a held answer (default 60 s, or until `nextAt` when sooner). */
+  heldBackoffMs?: number;
+  /** Return when a claim finds nothing to send and nothing scheduled (nextAt null), instead of polling. */
+  stopWhenIdle?: boolean;
+  /** Return at the first held answer instead of backing off. */
+  stopWhenHeld?: boolean;
+  /** A claimed send whose lease ends sooner than this is not sent (default 2 s): left to the next claim. */
+  leaseMarginMs?: number;
+  /** Retries of claims and reports (network errors and 5xx; never a 4xx). */
+  retry?: RetryOptions;
+}
+
+export interface DispatchSummary {
+  /** Sends that went out (reported or not). */
+  sent: number;
+  /** Sends the gateway refused (SendFailure), reported as failed. */
+  failed: number;
+  /** Claimed sends not attempted or not known to be sent: left to their lease. */
+  leftToLease: number;
+  /** Results the backend refused or that could not be delivered before the deadline. */
+  unreported: number;
+  /** The last held answer, if the loop ended on one. */
+  held: DispatchHeld | null;
+  /** Why it returned. */
+  stoppedBy: "signal" | "idle" | "held";
+}
+
+const MIN_SLEEP_MS = 250;
+
+/**
+ * Runs the send loop until `signal` aborts (or, with stopWhenIdle / stopWhenHeld, until there is
+ * nothing to do or the session is held). Never rejects: every failure goes to onError.
+ */
+export async function runDispatcher(o: DispatcherOptions): Promise<DispatchSummary> {
+  const max = o.max ?? 10;
+  const maxSleep = o.maxSleepMs ?? 30_000;
+  const heldBackoff = o.heldBackoffMs ?? 60_000;
+  const leaseMargin = o.leaseMarginMs ?? 2_000;
+  const deadlineMs = o.deadlineMs ?? 10_000;
+  const signal = o.signal ?? new AbortController().signal;
+  const summary: DispatchSummary = { sent: 0, failed: 0, leftToLease: 0, unreported: 0, held: null, stoppedBy: "signal" };
+
+  const report = (e: unknown) => {
+    try {
+      o.onError?.(e);
+    } catch {
+      /* never into the caller */
+    }
+  };
+  const call = <A extends unknown[]>(f: ((...a: A) => void) | undefined, ...a: A) => {
+    try {
+      f?.(...a);
+    } catch (e) {
+      report(e);
+    }
+  };
+
+  // Resolves `deadlineMs` after the signal aborts: nothing waits past it.
+  let cancelDeadline = () => {};
+  const deadline = new Promise<"deadline">((resolve) => {
+    const arm = () => {
+      const t = setTimeout(() => resolve("deadline"), deadlineMs);
+      cancelDeadline = () => clearTimeout(t);
+    };
+    if (signal.aborted) arm();
+    else signal.addEventListener("abort", arm, { once: true });
+  });
+  const bounded = <T>(p: Promise<T>): Promise<T | "deadline"> => Promise.race([p, deadline]);
+
+  // Results not yet reported, per campaign, in send order.
+  const pending = new Map<number, SendResult[]>();
+  let pendingCount = 0;
+  const flush = async () => {
+    for (const [campaignId, results] of [...pending]) {
+      while (results.length > 0) {
+        const chunk = results.slice(0, LIMITS.sendsPerCall);
+        try {
+          const r = await bounded(withRetry(() => o.gateway.recordSent(campaignId, chunk), o.retry));
+          if (r === "deadline") return;
+        } catch (e) {
+          report(e);
+          // A refusal will not change on a retry; anything else is kept for the next flush.
+          if (!(e instanceof BackendError) || e.retryable) return;
+          summary.unreported += chunk.length;
+        }
+        results.splice(0, chunk.length);
+        pendingCount -= chunk.length;
+      }
+      pending.delete(campaignId);
+    }
+  };
+  const keep = (item: ClaimedSend, result: SendResult) => {
+    const list = pending.get(item.campaignId) ?? [];
+    list.push(result);
+    pending.set(item.campaignId, list);
+    pendingCount++;
+    call(o.onSent, item, result);
+  };
+
+  let failureBackoff = 1_000;
+  loop: while (!signal.aborted) {
+    let answer: ClaimSendsAnswer;
+    try {
+      const r = await bounded(withRetry(() => o.gateway.claimSends(o.sessionId, max), o.retry));
+      if (r === "deadline") break;
+      answer = r;
+      failureBackoff = 1_000;
+    } catch (e) {
+      report(e);
+      await sleep(failureBackoff, signal);
+      failureBackoff = Math.min(failureBackoff * 2, maxSleep);
+      continue;
+    }
+
+    summary.held = answer.held ?? null;
+    if (answer.held) {
+      call(o.onHeld, answer.held);
+      if (o.stopWhenHeld) {
+        summary.stoppedBy = "held";
+        summary.leftToLease += answer.sends.length;
+        break;
+      }
+    }
+    if (answer.sends.length === 0) {
+      if (pendingCount > 0) await flush();
+      if (answer.nextAt === null && !answer.held && o.stopWhenIdle) {
+        summary.stoppedBy = "idle";
+        break;
+      }
+      const untilNext = answer.nextAt === null ? maxSleep : Date.parse(answer.nextAt) - Date.now();
+      const wait = answer.held ? Math.min(heldBackoff, Math.max(untilNext, heldBackoff / 10)) : untilNext;
+      await sleep(Math.min(maxSleep, Math.max(MIN_SLEEP_MS, wait)), signal);
+      continue;
+    }
+
+    const batch = [...answer.sends].sort((a, b) => Date.parse(a.notBefore) - Date.parse(b.notBefore));
+    for (let i = 0; i < batch.length; i++) {
+      const item = batch[i] as ClaimedSend;
+      const wait = Date.parse(item.notBefore) - Date.now();
+      // Results wait for no slot: a long wait reports what is done first.
+      if (wait > 1_000 && pendingCount > 0) await flush();
+      if (signal.aborted || !(await sleep(wait, signal))) {
+        summary.leftToLease += batch.length - i;
+        break loop;
+      }
+      if (Date.parse(item.leaseUntil) - Date.now() < leaseMargin) {
+        summary.leftToLease++;
+        continue;
+      }
+      const sending = (async () => o.send(item, signal))();
+      let outcome: { id: string | undefined } | { error: unknown } | "deadline";
+      try {
+        const r = await bounded(sending);
+        outcome = r === "deadline" ? r : { id: r };
+      } catch (e) {
+        outcome = { error: e };
+      }
+      if (outcome === "deadline") {
+        sending.catch(() => {});
+        summary.leftToLease += batch.length - i;
+        break loop;
+      }
+      if ("id" in outcome) {
+        summary.sent++;
+        keep(item, { groupJid: item.groupJid, messageId: outcome.id || item.messageId });
+        continue;
+      }
+      const e = outcome.error;
+      if (e instanceof SendFailure) {
+        summary.failed++;
+        keep(item, { groupJid: item.groupJid, errorCode: e.code, errorMessage: e.message.slice(0, 4000) || null });
+        if (e.restricting) {
+          // The backend stops the session's claims on this code: report it now, hold nothing more.
+          summary.leftToLease += batch.length - i - 1;
+          break;
+        }
+        continue;
+      }
+      // Not known to be sent or refused (a closed connection, a gateway that did not answer):
+      // the rest of the batch would fare no better now; all of it goes back through its lease.
+      report(e);
+      summary.leftToLease += batch.length - i;
+      await flush();
+      await sleep(failureBackoff, signal);
+      failureBackoff = Math.min(failureBackoff * 2, maxSleep);
+      continue loop;
+    }
+    await flush();
+  }
+
+  // Stopping: report what was sent, within the deadline.
+  if (pendingCount > 0) await flush();
+  summary.unreported += pendingCount;
+  cancelDeadline();
+  if (signal.aborted) summary.stoppedBy = "signal";
+  return summary;
+}
+
+/** Waits `ms` (at once when ≤ 0); false when the signal aborted first. */
+function sleep(ms: number, signal: AbortSignal): Promise<boolean> {
+  if (signal.aborted) return Promise.resolve(false);
+  if (!(ms > 0)) return Promise.resolve(true);
+  return new Promise((resolve) => {
+    const done = (v: boolean) => {
+      clearTimeout(t);
+      signal.removeEventListener("abort", onAbort);
+      resolve(v);
+    };
+    const onAbort = () => done(false);
+    const t = setTimeout(() => done(true), ms);
+    signal.addEventListener("abort", onAbort, { once: true });
+  });
+}
