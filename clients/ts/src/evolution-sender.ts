@@ -1,6 +1,6 @@
 // Sending a claimed message through Evolution API 2.3.x: POST {url}/message/sendText/{instance}
 // {number, text, delay?} with header `apikey`. What its source says (EvolutionAPI/evolution-api
-// 2.3.6; the files are named beside the fixtures in clients/ts/test/fixtures/evolution-send.ts):
+// 2.3.6; the files are named beside the fixtures in test/fixtures/gateway-send-answers.ts):
 // - The caller cannot choose the id: SendTextDto is {number, text, delay?, quoted?, linkPreview?,
 //   mentionsEveryOne?, mentioned?} (src/api/dto/sendMessage.dto.ts), and textMessage →
 //   sendMessageWithTyping → sendMessage(…, messageId = null) lets Baileys make it

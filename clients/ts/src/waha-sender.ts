@@ -1,6 +1,6 @@
 // Sending a claimed message through WAHA: POST {url}/api/sendText {session, chatId, text, id}.
 // What WAHA's sources say (devlikeapro/waha, 2025-2026; the stored versions are named in
-// clients/ts/test/fixtures/waha-send.ts):
+// test/fixtures/gateway-send-answers.ts):
 // - The caller may choose the id: NOWEB's getMessageOptions (src/core/engines/noweb/session.noweb.core.ts)
 //   sends with `request.id` when given, else generateMessageIDV2; GOWS's sendText
 //   (src/core/engines/gows/session.gows.core.ts) passes `id: request.id` to GOWS. WEBJS
