@@ -58,7 +58,7 @@ export interface DispatchGateway {
  * WAHA WEBJS, Evolution API) or to nothing (the claimed id was used). Throws SendFailure when the
  * message was refused; anything else it throws leaves the row to its lease.
  */
-export type Sender = (item: ClaimedSend, signal: AbortSignal) => Promise<string | undefined>;
+export type Sender = (item: ClaimedSend, signal: AbortSignal) => Promise<string | undefined> | Promise<void>;
 
 export interface DispatcherOptions {
   gateway: DispatchGateway;
@@ -84,7 +84,10 @@ export interface DispatcherOptions {
   stopWhenIdle?: boolean;
   /** Return at the first held answer instead of backing off. */
   stopWhenHeld?: boolean;
-  /** A claimed send whose lease ends sooner than this is not sent (default 2 s): left to the next claim. */
+  /**
+   * A claimed send whose lease ends sooner than this is not sent (default 2 s, at most a quarter of
+   * its lease): another dispatcher may claim it the moment the lease ends.
+   */
   leaseMarginMs?: number;
   /** Retries of claims and reports (network errors and 5xx; never a 4xx). */
   retry?: RetryOptions;
@@ -223,15 +226,17 @@ export async function runDispatcher(o: DispatcherOptions): Promise<DispatchSumma
         summary.leftToLease += batch.length - i;
         break loop;
       }
-      if (Date.parse(item.leaseUntil) - Date.now() < leaseMargin) {
+      // The margin never exceeds a quarter of the lease itself (a session configured with a short lease still sends).
+      const margin = Math.min(leaseMargin, (Date.parse(item.leaseUntil) - Date.parse(item.notBefore)) / 4);
+      if (Date.parse(item.leaseUntil) - Date.now() < margin) {
         summary.leftToLease++;
         continue;
       }
-      const sending = (async () => o.send(item, signal))();
+      const sending: Promise<unknown> = (async () => o.send(item, signal))();
       let outcome: { id: string | undefined } | { error: unknown } | "deadline";
       try {
         const r = await bounded(sending);
-        outcome = r === "deadline" ? r : { id: r };
+        outcome = r === "deadline" ? r : { id: typeof r === "string" && r ? r : undefined };
       } catch (e) {
         outcome = { error: e };
       }

@@ -1,0 +1,204 @@
+// runDispatcher against the real backend (claim_sends, record_message_sent through PostgREST):
+// - four dispatcher processes on one session share its pace: every row sent exactly once, with
+//   the id it was claimed with, and no sliding 10-second window of actual sends holds more than
+//   the session's rate allows (plus one);
+// - a dispatcher killed with SIGKILL mid-batch: the rows it held are claimed again after their
+//   lease, with the same message ids, and every row ends sent;
+// - a 463 at send time: the dispatcher sends nothing after it, and no claim succeeds after it;
+// - two sessions in parallel, one restricted: the other keeps its pace and finishes.
+// The processes' "WhatsApp" only writes what it sends, and when (support/dispatcher-process.ts).
+// No timing asserts beyond the pace itself: each wait is for the thing (until, process exit).
+import { spawn, type ChildProcess } from "node:child_process";
+import { createInterface } from "node:readline";
+import { fileURLToPath } from "node:url";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createCrmClient, createGatewayClient, runDispatcher, SendFailure, type CrmClient, type GatewayClient } from "../src/index.js";
+import { apiUrl, db, newKey } from "../../../test/support/env.js";
+import { post } from "../../../test/support/http.js";
+import { seedSession } from "../../../test/support/fixtures.js";
+import { until } from "../../../test/support/wait.js";
+
+const SCRIPT = fileURLToPath(new URL("./support/dispatcher-process.ts", import.meta.url));
+/** The highest rate a session may have (RatePerMinute: green-api's 500 ms between messages). */
+const RATE = 120;
+
+let gatewayKey: string;
+let crmKey: string;
+let gateway: GatewayClient;
+let crm: CrmClient;
+beforeAll(async () => {
+  gatewayKey = await newKey("gateway");
+  crmKey = await newKey("crm");
+  gateway = createGatewayClient({ url: apiUrl, apiKey: gatewayKey });
+  crm = createCrmClient({ url: apiUrl, apiKey: crmKey });
+});
+afterAll(() => db.end());
+
+/** A session with `n` groups, paced at `rate` per minute without jitter, and a campaign over them that is due now. */
+async function dueCampaign(n: number, settings: Record<string, unknown> = {}) {
+  const { sessionId, jids } = await seedSession(gatewayKey, n, "wa_dispatch");
+  const configured = await post("/rpc/configure_session", { sessionId, ratePerMinute: RATE, jitterSeconds: 0, ...settings }, { "x-api-key": crmKey });
+  expect(configured.status, configured.text).toBe(200);
+  const { campaignId } = await crm.createCampaign({ name: `dispatch ${sessionId}`, message: "Hello, group", sessionId, groupJids: jids });
+  const scheduled = await post("/rpc/schedule_campaign", { campaignId }, { "x-api-key": crmKey });
+  expect(scheduled.status, scheduled.text).toBe(200);
+  return { sessionId, jids, campaignId };
+}
+
+interface Line {
+  event: "claim" | "send" | "error" | "done";
+  messageId?: string;
+  groupJid?: string;
+  at?: number;
+  notBefore?: number;
+  items?: { messageId: string; groupJid: string }[];
+  summary?: unknown;
+  message?: string;
+}
+interface Proc {
+  child: ChildProcess;
+  lines: Line[];
+  exited: Promise<number | null>;
+}
+function dispatcherProcess(sessionId: string, max: number): Proc {
+  const child = spawn(process.execPath, ["--import", "tsx", SCRIPT, apiUrl, gatewayKey, sessionId, String(max)], {
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  const lines: Line[] = [];
+  createInterface({ input: child.stdout as NonNullable<ChildProcess["stdout"]> }).on("line", (l) => {
+    if (l.startsWith("{")) lines.push(JSON.parse(l) as Line);
+  });
+  const exited = new Promise<number | null>((r) => child.once("exit", (code) => r(code)));
+  return { child, lines, exited };
+}
+
+/** The most sends in any window of `windowMs` (each window starting at a send). */
+function busiestWindow(times: number[], windowMs: number): number {
+  const t = [...times].sort((a, b) => a - b);
+  let most = 0;
+  for (let i = 0, j = 0; i < t.length; i++) {
+    while ((t[j] as number) < (t[i] as number) - windowMs + 1) j++;
+    most = Math.max(most, i - j + 1);
+  }
+  return most;
+}
+
+async function rows(campaignId: number) {
+  const { rows } = await db.query<{ group_jid: string; status: string; message_id: string | null }>(
+    "select group_jid, status, message_id from notification_campaign_groups where campaign_id = $1",
+    [campaignId],
+  );
+  return rows;
+}
+
+describe("runDispatcher, several processes, one session", () => {
+  it("4 processes send every row once, with its claimed id, never faster than the session's rate", async () => {
+    const n = 80;
+    const { sessionId, campaignId } = await dueCampaign(n);
+    const procs = Array.from({ length: 4 }, () => dispatcherProcess(sessionId, 5));
+    const codes = await Promise.all(procs.map((p) => p.exited));
+    expect(codes).toEqual([0, 0, 0, 0]);
+
+    const sends = procs.flatMap((p) => p.lines.filter((l) => l.event === "send"));
+    const claimed = new Map(procs.flatMap((p) => p.lines.flatMap((l) => l.items ?? [])).map((i) => [i.groupJid, i.messageId]));
+    expect(sends).toHaveLength(n);
+    expect(new Set(sends.map((s) => s.groupJid)).size).toBe(n);
+    // Every process took part (the pace, not one process, is what limits them).
+    expect(procs.every((p) => p.lines.some((l) => l.event === "send"))).toBe(true);
+    // Never before its slot, and no 10-second window over the rate (plus one).
+    expect(sends.every((s) => (s.at as number) >= (s.notBefore as number))).toBe(true);
+    const most = busiestWindow(
+      sends.map((s) => s.at as number),
+      10_000,
+    );
+    expect(most).toBeLessThanOrEqual((RATE * 10) / 60 + 1);
+
+    const stored = await rows(campaignId);
+    expect(stored.every((r) => r.status === "sent")).toBe(true);
+    for (const r of stored) expect(r.message_id).toBe(claimed.get(r.group_jid));
+    for (const s of sends) expect(s.messageId).toMatch(/^3EB0[0-9A-F]{18}$/);
+  });
+
+  it("a dispatcher killed mid-batch: its rows come back after the lease with the same ids", async () => {
+    const n = 16;
+    const { sessionId, campaignId } = await dueCampaign(n, { leaseSeconds: 2 });
+    const victim = dispatcherProcess(sessionId, 8);
+    // Mid-batch: it claimed 8 and sent one (and reported none: results go in batches).
+    await until(async () => victim.lines.some((l) => l.event === "send"));
+    victim.child.kill("SIGKILL");
+    await victim.exited;
+    const held = victim.lines.find((l) => l.event === "claim")?.items ?? [];
+    expect(held.length).toBeGreaterThan(1);
+
+    const survivor = dispatcherProcess(sessionId, 8);
+    expect(await survivor.exited).toBe(0);
+    const resent = new Map(survivor.lines.filter((l) => l.event === "send").map((s) => [s.groupJid as string, s.messageId as string]));
+    // Everything the victim held was sent by the survivor with the id the victim was given.
+    for (const h of held) expect(resent.get(h.groupJid)).toBe(h.messageId);
+    const stored = await rows(campaignId);
+    expect(stored.every((r) => r.status === "sent")).toBe(true);
+    for (const h of held) expect(stored.find((r) => r.group_jid === h.groupJid)?.message_id).toBe(h.messageId);
+  });
+});
+
+describe("runDispatcher and the brake", () => {
+  it("a 463 at send time: nothing is sent after it, and no claim succeeds after it", async () => {
+    const { sessionId, campaignId } = await dueCampaign(12);
+    const sent: string[] = [];
+    const summary = await runDispatcher({
+      gateway,
+      sessionId,
+      max: 6,
+      stopWhenHeld: true,
+      stopWhenIdle: true,
+      send: async (item) => {
+        if (sent.length === 3) throw new SendFailure(463, "Your account has been restricted");
+        sent.push(item.messageId);
+      },
+    });
+    expect(summary).toMatchObject({ sent: 3, failed: 1, stoppedBy: "held", held: { reason: "session_restricted" } });
+    expect(sent).toHaveLength(3);
+    // Any claim now, from any dispatcher, gets nothing.
+    const again = await gateway.claimSends(sessionId, 10);
+    expect(again.sends).toEqual([]);
+    expect(again.held?.reason).toBe("session_restricted");
+    const stored = await rows(campaignId);
+    expect(stored.filter((r) => r.status === "sent")).toHaveLength(3);
+    expect(stored.filter((r) => r.status === "failed")).toHaveLength(1);
+  });
+
+  it("two sessions in parallel: one restricted, the other keeps its pace and finishes", async () => {
+    const a = await dueCampaign(10);
+    const b = await dueCampaign(10);
+    const bTimes: number[] = [];
+    let aSent = 0;
+    const [ra, rb] = await Promise.all([
+      runDispatcher({
+        gateway,
+        sessionId: a.sessionId,
+        max: 5,
+        stopWhenHeld: true,
+        stopWhenIdle: true,
+        send: async () => {
+          if (aSent === 2) throw new SendFailure(463, "restricted");
+          aSent++;
+        },
+      }),
+      runDispatcher({
+        gateway,
+        sessionId: b.sessionId,
+        max: 5,
+        stopWhenHeld: true,
+        stopWhenIdle: true,
+        send: async () => {
+          bTimes.push(Date.now());
+        },
+      }),
+    ]);
+    expect(ra).toMatchObject({ sent: 2, failed: 1, stoppedBy: "held" });
+    expect(rb).toMatchObject({ sent: 10, failed: 0, stoppedBy: "idle", held: null });
+    expect(busiestWindow(bTimes, 10_000)).toBeLessThanOrEqual((RATE * 10) / 60 + 1);
+    expect((await rows(b.campaignId)).every((r) => r.status === "sent")).toBe(true);
+    expect((await gateway.claimSends(a.sessionId)).held?.reason).toBe("session_restricted");
+  });
+});
