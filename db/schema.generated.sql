@@ -63,7 +63,7 @@ CREATE DOMAIN api."*/*" AS bytea;
 CREATE FUNCTION internal.value_rules() RETURNS jsonb
     LANGUAGE sql IMMUTABLE PARALLEL SAFE
     SET search_path TO 'pg_catalog', 'pg_temp'
-    RETURN '{"Jid": {"type": "string", "pattern": "\\S", "maxLength": 200, "minLength": 1, "description": "Any WhatsApp JID (a group, a person, a community parent)."}, "GroupJid": {"type": "string", "pattern": "^[0-9]{5,32}(-[0-9]{1,20})?@g\\.us$", "x-describe": "a group JID (like 120363041234567890@g.us)", "description": "A WhatsApp group JID: 120363041234567890@g.us, or the older 5511999999999-1600000000@g.us."}, "MessageId": {"type": "string", "pattern": "\\S", "maxLength": 300, "minLength": 1, "description": "A message key id. WAHA ids true_<jid>_<id>[_<participant>] are unwrapped to <id>."}, "SessionId": {"type": "string", "pattern": "\\S", "maxLength": 200, "minLength": 1, "description": "The gateway''s name for one WhatsApp account (Baileys session, Evolution instance, WAHA session)."}, "CampaignName": {"type": "string", "pattern": "\\S", "maxLength": 200, "minLength": 1}, "ErrorMessage": {"type": "string", "maxLength": 4000}, "GroupSubject": {"type": "string", "maxLength": 1000}, "CampaignStatus": {"enum": ["draft", "scheduled", "sending", "completed", "failed", "partial_failure", "cancelled"], "type": "string", "x-final": ["completed", "failed", "partial_failure", "cancelled"], "description": "A campaign''s status: draft or scheduled until its first send result, sending while groups are pending, then final (x-final): completed, failed, partial_failure, or cancelled."}, "IdempotencyKey": {"type": "string", "pattern": "^[!-~]+$", "maxLength": 255, "minLength": 1, "x-describe": "1 to 255 visible ASCII characters (a UUID, say)", "description": "The Idempotency-Key request header: any visible ASCII (a UUID, say), quoted or not."}, "CampaignMessage": {"type": "string", "pattern": "\\S", "maxLength": 65536, "minLength": 1}, "GatewayErrorCode": {"type": "integer", "maximum": 999999999, "minimum": 0, "description": "The gateway''s error code (WhatsApp''s, e.g. 420 or 463).", "x-string-pattern": "^[ \\t\\n\\r]*[0-9]{1,9}[ \\t\\n\\r]*$"}, "CampaignRowStatus": {"enum": ["pending", "sent", "failed", "cancelled"], "type": "string", "x-final": ["failed", "cancelled"], "description": "One campaign target''s status: pending until its send result, sent, failed (at send time or by a later error ACK), or cancelled (never sent)."}}'::jsonb;
+    RETURN '{"Jid": {"type": "string", "pattern": "\\S", "maxLength": 200, "minLength": 1, "description": "Any WhatsApp JID (a group, a person, a community parent)."}, "DailyCap": {"type": "integer", "maximum": 1000000, "minimum": 1, "description": "At most this many sends claimed per session per UTC calendar day."}, "GroupJid": {"type": "string", "pattern": "^[0-9]{5,32}(-[0-9]{1,20})?@g\\.us$", "x-describe": "a group JID (like 120363041234567890@g.us)", "description": "A WhatsApp group JID: 120363041234567890@g.us, or the older 5511999999999-1600000000@g.us."}, "MessageId": {"type": "string", "pattern": "\\S", "maxLength": 300, "minLength": 1, "description": "A message key id. WAHA ids true_<jid>_<id>[_<participant>] are unwrapped to <id>."}, "SessionId": {"type": "string", "pattern": "\\S", "maxLength": 200, "minLength": 1, "description": "The gateway''s name for one WhatsApp account (Baileys session, Evolution instance, WAHA session)."}, "CampaignName": {"type": "string", "pattern": "\\S", "maxLength": 200, "minLength": 1}, "ErrorMessage": {"type": "string", "maxLength": 4000}, "GroupSubject": {"type": "string", "maxLength": 1000}, "LeaseSeconds": {"type": "integer", "maximum": 86400, "minimum": 1, "description": "How long after its notBefore a claimed send stays the claimer''s; unreported by then, it is claimable again (same messageId)."}, "JitterSeconds": {"type": "integer", "maximum": 3600, "minimum": 0, "description": "A random extra delay in [0, jitter] seconds added after each slot of a session."}, "RatePerMinute": {"type": "integer", "maximum": 120, "minimum": 1, "description": "Messages one session may send per minute (claim_sends hands out one slot every 60/rate seconds, plus jitter). At most 120: green-api asks for at least 500 ms between messages."}, "CampaignStatus": {"enum": ["draft", "scheduled", "sending", "completed", "failed", "partial_failure", "cancelled"], "type": "string", "x-final": ["completed", "failed", "partial_failure", "cancelled"], "description": "A campaign''s status: draft or scheduled until its first send result, sending while groups are pending, then final (x-final): completed, failed, partial_failure, or cancelled."}, "IdempotencyKey": {"type": "string", "pattern": "^[!-~]+$", "maxLength": 255, "minLength": 1, "x-describe": "1 to 255 visible ASCII characters (a UUID, say)", "description": "The Idempotency-Key request header: any visible ASCII (a UUID, say), quoted or not."}, "CampaignMessage": {"type": "string", "pattern": "\\S", "maxLength": 65536, "minLength": 1}, "GatewayErrorCode": {"type": "integer", "maximum": 999999999, "minimum": 0, "description": "The gateway''s error code (WhatsApp''s, e.g. 420 or 463).", "x-string-pattern": "^[ \\t\\n\\r]*[0-9]{1,9}[ \\t\\n\\r]*$"}, "CampaignRowStatus": {"enum": ["pending", "sent", "failed", "cancelled"], "type": "string", "x-final": ["failed", "cancelled"], "description": "One campaign target''s status: pending until its send result, sent, failed (at send time or by a later error ACK), or cancelled (never sent)."}, "MaxConsecutiveFailures": {"type": "integer", "maximum": 1000, "minimum": 1, "description": "After this many send-time failures in a row a session''s dispatch pauses (resume_session starts it again)."}}'::jsonb;
 
 --
 -- Name: conforms(text, text); Type: FUNCTION; Schema: internal; Owner: -
@@ -113,6 +113,13 @@ CREATE DOMAIN internal.campaign_row_status AS text
 
 CREATE DOMAIN internal.campaign_status AS text
 	CONSTRAINT campaign_status_check CHECK (internal.conforms(VALUE, 'CampaignStatus'::text));
+
+--
+-- Name: daily_cap; Type: DOMAIN; Schema: internal; Owner: -
+--
+
+CREATE DOMAIN internal.daily_cap AS integer
+	CONSTRAINT daily_cap_check CHECK (((VALUE >= ((internal.value_rules() #>> '{DailyCap,minimum}'::text[]))::integer) AND (VALUE <= ((internal.value_rules() #>> '{DailyCap,maximum}'::text[]))::integer)));
 
 --
 -- Name: error_event; Type: TYPE; Schema: internal; Owner: -
@@ -187,6 +194,27 @@ CREATE DOMAIN internal.jid AS text
 	CONSTRAINT jid_check CHECK (internal.conforms(VALUE, 'Jid'::text));
 
 --
+-- Name: jitter_seconds; Type: DOMAIN; Schema: internal; Owner: -
+--
+
+CREATE DOMAIN internal.jitter_seconds AS integer
+	CONSTRAINT jitter_seconds_check CHECK (((VALUE >= ((internal.value_rules() #>> '{JitterSeconds,minimum}'::text[]))::integer) AND (VALUE <= ((internal.value_rules() #>> '{JitterSeconds,maximum}'::text[]))::integer)));
+
+--
+-- Name: lease_seconds; Type: DOMAIN; Schema: internal; Owner: -
+--
+
+CREATE DOMAIN internal.lease_seconds AS integer
+	CONSTRAINT lease_seconds_check CHECK (((VALUE >= ((internal.value_rules() #>> '{LeaseSeconds,minimum}'::text[]))::integer) AND (VALUE <= ((internal.value_rules() #>> '{LeaseSeconds,maximum}'::text[]))::integer)));
+
+--
+-- Name: max_consecutive_failures; Type: DOMAIN; Schema: internal; Owner: -
+--
+
+CREATE DOMAIN internal.max_consecutive_failures AS integer
+	CONSTRAINT max_consecutive_failures_check CHECK (((VALUE >= ((internal.value_rules() #>> '{MaxConsecutiveFailures,minimum}'::text[]))::integer) AND (VALUE <= ((internal.value_rules() #>> '{MaxConsecutiveFailures,maximum}'::text[]))::integer)));
+
+--
 -- Name: message_id; Type: DOMAIN; Schema: internal; Owner: -
 --
 
@@ -207,6 +235,13 @@ CREATE TYPE internal.progress_event AS (
 	problem_code text,
 	problem text
 );
+
+--
+-- Name: rate_per_minute; Type: DOMAIN; Schema: internal; Owner: -
+--
+
+CREATE DOMAIN internal.rate_per_minute AS integer
+	CONSTRAINT rate_per_minute_check CHECK (((VALUE >= ((internal.value_rules() #>> '{RatePerMinute,minimum}'::text[]))::integer) AND (VALUE <= ((internal.value_rules() #>> '{RatePerMinute,maximum}'::text[]))::integer)));
 
 --
 -- Name: send_result; Type: TYPE; Schema: internal; Owner: -
@@ -258,15 +293,13 @@ begin
   -- The rows first (the totals trigger counts them, and internal.campaign_status makes a campaign
   -- with cancelled rows cancelled); then the status, for a campaign that had no pending row.
   update wa_data.notification_campaign_groups
-  set status = 'cancelled', cancelled_at = at_now, updated_at = at_now
+  set status = 'cancelled', cancel_reason = 'cancelled', cancelled_at = at_now, lease_until = null, updated_at = at_now
   where session_id = campaign.session_id and campaign_id = campaign.id and status = 'pending';
   get diagnostics cancelled = row_count;
   update wa_data.notification_campaigns set status = 'cancelled', finished_at = coalesce(finished_at, at_now), updated_at = at_now
   where session_id = campaign.session_id and id = campaign.id
   returning * into campaign;
-  return jsonb_build_object('campaignId', campaign.id, 'status', campaign.status, 'cancelledGroups', cancelled,
-    'campaign', jsonb_build_object('totalGroups', campaign.total_groups, 'pendingCount', campaign.pending_count,
-      'sentCount', campaign.sent_count, 'failedCount', campaign.failed_count, 'cancelledCount', campaign.cancelled_count));
+  return internal.campaign_summary(campaign) || jsonb_build_object('cancelledGroups', cancelled);
 end
 $_$;
 
@@ -275,6 +308,200 @@ $_$;
 --
 
 COMMENT ON FUNCTION api.cancel_campaign(jsonb) IS 'CRM: cancel a campaign: groups not yet sent are cancelled and never sent later; the totals count them.';
+
+--
+-- Name: claim_sends(jsonb); Type: FUNCTION; Schema: api; Owner: -
+--
+
+CREATE FUNCTION api.claim_sends(jsonb) RETURNS jsonb
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    SET plan_cache_mode TO 'force_generic_plan'
+    AS $_$
+declare
+  payload constant jsonb := $1;
+  session text := payload ->> 'sessionId';
+  wanted integer := 10;
+  -- One time for the call.
+  at_now constant timestamptz := now();
+  today constant date := (at_now at time zone 'UTC')::date;
+  ahead constant interval := make_interval(secs => internal.limit('claimAheadSeconds'));
+  out_of_scope jsonb;
+  dispatch wa_data.session_dispatch;
+  restriction record;
+  held jsonb;
+  room integer;
+  base timestamptz;
+  spacing double precision;
+  due_campaign bigint;
+  ids bigint[] := '{}';
+  slots timestamptz[];
+  next_slot timestamptz;
+  sends jsonb := '[]';
+  claimed integer := 0;
+  next_at timestamptz;
+begin
+  if jsonb_typeof(payload) is distinct from 'object' then
+    perform internal.raise_api_error(400, 'invalid_body', 'The body must be a JSON object: {"sessionId": "...", "max": 10}.');
+  end if;
+  if jsonb_typeof(payload -> 'sessionId') is distinct from 'string' or not internal.conforms(session, 'SessionId') then
+    perform internal.raise_api_error(422, 'invalid_session_id',
+      format('sessionId must be %s.', internal.describe_value('SessionId')));
+  end if;
+  if coalesce(jsonb_typeof(payload -> 'max'), 'null') <> 'null' then
+    if jsonb_typeof(payload -> 'max') <> 'number' or (payload ->> 'max')::numeric <> trunc((payload ->> 'max')::numeric)
+       or (payload ->> 'max')::numeric not between 1 and internal.limit('claimsPerCall') then
+      perform internal.raise_api_error(422, 'invalid_max',
+        format('max, when given, must be a whole number from 1 to %s.', internal.limit('claimsPerCall')));
+    end if;
+    wanted := (payload ->> 'max')::integer;
+  end if;
+  -- A key bound to sessions claims only theirs (docs/deployment.md, "Scoped gateway keys").
+  out_of_scope := internal.refuse_out_of_scope(internal.session_scope(), array[session]);
+  if out_of_scope is not null then
+    perform internal.raise_api_error(403, 'session_not_allowed', out_of_scope ->> 'message', null, out_of_scope ->> 'hint');
+  end if;
+
+  -- Rows past their campaign's send_before and held by no live lease end cancelled (expired).
+  -- Before the session's dispatch lock: this locks rows, then (the totals trigger) their campaign,
+  -- as every path does; once holding the dispatch row, a claim waits for nothing (docs/design.md,
+  -- "Locks").
+  update wa_data.notification_campaign_groups r
+  set status = 'cancelled', cancel_reason = 'expired', cancelled_at = at_now, lease_until = null, updated_at = at_now
+  where r.session_id = session and r.id = any(array(
+    select r2.id from wa_data.notification_campaigns c
+    join wa_data.notification_campaign_groups r2
+      on r2.session_id = session and r2.campaign_id = c.id and r2.status = 'pending'
+    where c.session_id = session and c.status in ('scheduled', 'sending') and c.send_before <= at_now
+      and (r2.lease_until is null or r2.lease_until <= at_now)
+    for no key update of r2 skip locked));
+
+  -- The session's dispatch row, locked: one claim at a time hands out the session's slots.
+  select * into dispatch from wa_data.session_dispatch d where d.session_id = session for no key update;
+  if not found then
+    -- A session never synced has nothing to send (and gets no row).
+    if not exists (select from wa_data.whatsapp_sessions s where s.session_id = session) then
+      return jsonb_build_object('sends', '[]'::jsonb, 'nextAt', null, 'held', null);
+    end if;
+    insert into wa_data.session_dispatch (session_id) values (session) on conflict do nothing;
+    select * into dispatch from wa_data.session_dispatch d where d.session_id = session for no key update;
+  end if;
+
+  select s.restricted_at, s.restricted_code into restriction from wa_data.whatsapp_sessions s where s.session_id = session;
+  room := dispatch.daily_cap - case when dispatch.cap_day = today then dispatch.cap_day_count else 0 end;
+  if restriction.restricted_at is not null then
+    held := jsonb_build_object('reason', 'session_restricted',
+      'message', format('WhatsApp restricted session %s (error %s): no send is claimed until the CRM clears it (clear_session_restriction).',
+                        session, restriction.restricted_code),
+      'since', restriction.restricted_at);
+  elsif dispatch.paused_at is not null then
+    held := jsonb_build_object('reason', 'session_paused',
+      'message', format('Dispatch of session %s is paused (%s): resume_session starts it again.', session, dispatch.pause_reason),
+      'since', dispatch.paused_at);
+  elsif room <= 0 then
+    held := jsonb_build_object('reason', 'daily_cap_reached',
+      'message', format('Session %s reached its daily cap of %s sends (per UTC day): claims start again at 00:00 UTC.',
+                        session, dispatch.daily_cap),
+      'since', null);
+    next_at := (today + 1)::timestamp at time zone 'UTC';
+  end if;
+  if held is not null then
+    return jsonb_build_object('sends', '[]'::jsonb, 'nextAt', next_at, 'held', held);
+  end if;
+
+  -- How many slots start within the next claimAheadSeconds: no more are handed out now.
+  base := greatest(coalesce(dispatch.next_slot_at, at_now), at_now);
+  spacing := 60.0 / dispatch.rate_per_minute;
+  if base < at_now + ahead then
+    wanted := least(wanted, room, ceil(extract(epoch from at_now + ahead - base) / spacing)::integer);
+
+    -- Due campaigns, oldest first; each one's rows in creation order.
+    for due_campaign in
+      select c.id from wa_data.notification_campaigns c
+      where c.session_id = session and c.status in ('scheduled', 'sending') and c.paused_at is null
+        and (c.scheduled_at is null or c.scheduled_at <= at_now) and (c.send_before is null or c.send_before > at_now)
+      order by c.id
+    loop
+      ids := ids || array(
+        select r.id from wa_data.notification_campaign_groups r
+        where r.session_id = session and r.campaign_id = due_campaign and r.status = 'pending'
+          and (r.lease_until is null or r.lease_until <= at_now)
+        order by r.id
+        limit wanted - cardinality(ids)
+        for no key update skip locked);
+      exit when cardinality(ids) >= wanted;
+    end loop;
+
+    -- Slot k starts after the gaps of the slots before it; a jitter may push the last ones past
+    -- the claim horizon: those stay for the next claim.
+    select array_agg(g.id order by g.k), array_agg(base + make_interval(secs => g.upto - g.gap) order by g.k),
+           max(base + make_interval(secs => g.upto))
+      into ids, slots, next_slot
+    from (select p.id, p.k, p.gap, sum(p.gap) over (order by p.k) as upto
+          from (select u.id, u.k, spacing + random() * dispatch.jitter_seconds as gap
+                from unnest(ids) with ordinality u(id, k)) p) g
+    where g.k = 1 or base + make_interval(secs => g.upto - g.gap) < at_now + ahead;
+
+    if ids is not null then
+      with claimed_rows as (
+        update wa_data.notification_campaign_groups r
+        set dispatch_message_id = coalesce(r.dispatch_message_id, internal.new_message_id()),
+            not_before = t.slot,
+            lease_until = t.slot + make_interval(secs => dispatch.lease_seconds),
+            claim_count = r.claim_count + 1,
+            updated_at = at_now
+        from unnest(ids, slots) with ordinality t(id, slot, k)
+        where r.session_id = session and r.id = t.id
+        returning t.k, r.campaign_id, r.group_jid, r.dispatch_message_id, r.not_before, r.lease_until
+      )
+      select coalesce(jsonb_agg(jsonb_build_object('campaignId', x.campaign_id, 'groupJid', x.group_jid, 'text', c.message,
+                                                   'messageId', x.dispatch_message_id, 'notBefore', x.not_before,
+                                                   'leaseUntil', x.lease_until) order by x.k), '[]'), count(*)
+        into sends, claimed
+      from claimed_rows x
+      cross join lateral (select c2.message from wa_data.notification_campaigns c2
+                          where c2.session_id = session and c2.id = x.campaign_id limit 1) c;
+
+      update wa_data.session_dispatch d
+      set next_slot_at = next_slot,
+          cap_day_count = case when d.cap_day = today then d.cap_day_count else 0 end + claimed,
+          cap_day = today,
+          updated_at = at_now
+      where d.session_id = session;
+      base := next_slot;
+      room := room - claimed;
+    end if;
+  end if;
+
+  -- When to ask again: when the next slot comes within reach, if a due row is free now; else when
+  -- the first lease ends or the next scheduled campaign is due; null when nothing is left at all.
+  if exists (select from wa_data.notification_campaigns c
+             cross join lateral (select from wa_data.notification_campaign_groups r
+                                 where r.session_id = session and r.campaign_id = c.id and r.status = 'pending'
+                                   and (r.lease_until is null or r.lease_until <= at_now) limit 1) r
+             where c.session_id = session and c.status in ('scheduled', 'sending') and c.paused_at is null
+               and (c.scheduled_at is null or c.scheduled_at <= at_now) and (c.send_before is null or c.send_before > at_now)) then
+    next_at := case when room <= 0 then (today + 1)::timestamp at time zone 'UTC' else greatest(at_now, base - ahead) end;
+  else
+    -- Every pending row of the due campaigns is leased (as many as are in flight).
+    select min(r.lease_until) into next_at
+    from wa_data.notification_campaigns c
+    join wa_data.notification_campaign_groups r on r.session_id = session and r.campaign_id = c.id and r.status = 'pending'
+    where c.session_id = session and c.status in ('scheduled', 'sending') and c.paused_at is null
+      and (c.scheduled_at is null or c.scheduled_at <= at_now) and (c.send_before is null or c.send_before > at_now);
+  end if;
+  next_at := least(next_at, (select min(c.scheduled_at) from wa_data.notification_campaigns c
+                             where c.session_id = session and c.status = 'scheduled' and c.paused_at is null
+                               and c.scheduled_at > at_now and c.pending_count > 0));
+  return jsonb_build_object('sends', sends, 'nextAt', next_at, 'held', null);
+end
+$_$;
+
+--
+-- Name: FUNCTION claim_sends(jsonb); Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON FUNCTION api.claim_sends(jsonb) IS 'Gateway: claim due sends of a session, each with its notBefore slot (the session''s pace), its messageId and a lease; report them with record_message_sent.';
 
 --
 -- Name: clear_session_restriction(jsonb); Type: FUNCTION; Schema: api; Owner: -
@@ -312,6 +539,68 @@ $_$;
 --
 
 COMMENT ON FUNCTION api.clear_session_restriction(jsonb) IS 'CRM: let a session that WhatsApp restricted send again (clears restricted_at / restricted_code).';
+
+--
+-- Name: configure_session(jsonb); Type: FUNCTION; Schema: api; Owner: -
+--
+
+CREATE FUNCTION api.configure_session(jsonb) RETURNS jsonb
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $_$
+declare
+  payload constant jsonb := $1;
+  session text := payload ->> 'sessionId';
+  bad record;
+  d wa_data.session_dispatch;
+begin
+  if jsonb_typeof(payload) is distinct from 'object' then
+    perform internal.raise_api_error(400, 'invalid_body', 'The body must be a JSON object: {"sessionId": "...", "ratePerMinute": 6}.');
+  end if;
+  if jsonb_typeof(payload -> 'sessionId') is distinct from 'string' or not internal.conforms(session, 'SessionId') then
+    perform internal.raise_api_error(422, 'invalid_session_id',
+      format('sessionId must be %s.', internal.describe_value('SessionId')));
+  end if;
+  -- Each setting given is a whole number within its rule (internal.value_rules()).
+  select f.key, f.rule into bad
+  from (values ('ratePerMinute', 'RatePerMinute', 1), ('jitterSeconds', 'JitterSeconds', 2), ('dailyCap', 'DailyCap', 3),
+               ('maxConsecutiveFailures', 'MaxConsecutiveFailures', 4), ('leaseSeconds', 'LeaseSeconds', 5)) f(key, rule, n)
+  where coalesce(jsonb_typeof(payload -> f.key), 'null') <> 'null'
+    and (jsonb_typeof(payload -> f.key) <> 'number'
+         or (payload ->> f.key)::numeric <> trunc((payload ->> f.key)::numeric)
+         or (payload ->> f.key)::numeric not between (internal.value_rules() -> f.rule ->> 'minimum')::numeric
+                                                 and (internal.value_rules() -> f.rule ->> 'maximum')::numeric)
+  order by f.n limit 1;
+  if found then
+    perform internal.raise_api_error(422, 'invalid_session_setting',
+      format('%s must be a whole number from %s to %s.', bad.key, internal.value_rules() -> bad.rule ->> 'minimum',
+             internal.value_rules() -> bad.rule ->> 'maximum'),
+      jsonb_build_object('field', bad.key));
+  end if;
+  if not exists (select from wa_data.whatsapp_sessions s where s.session_id = session) then
+    perform internal.raise_api_error(404, 'session_not_found', format('No session %s is known.', session));
+  end if;
+  insert into wa_data.session_dispatch (session_id) values (session) on conflict do nothing;
+  update wa_data.session_dispatch x
+  set rate_per_minute = coalesce((payload ->> 'ratePerMinute')::integer, x.rate_per_minute),
+      jitter_seconds = coalesce((payload ->> 'jitterSeconds')::integer, x.jitter_seconds),
+      daily_cap = coalesce((payload ->> 'dailyCap')::integer, x.daily_cap),
+      max_consecutive_failures = coalesce((payload ->> 'maxConsecutiveFailures')::integer, x.max_consecutive_failures),
+      lease_seconds = coalesce((payload ->> 'leaseSeconds')::integer, x.lease_seconds),
+      updated_at = now()
+  where x.session_id = session
+  returning * into d;
+  return jsonb_build_object('sessionId', session, 'ratePerMinute', d.rate_per_minute, 'jitterSeconds', d.jitter_seconds,
+                            'dailyCap', d.daily_cap, 'maxConsecutiveFailures', d.max_consecutive_failures,
+                            'leaseSeconds', d.lease_seconds);
+end
+$_$;
+
+--
+-- Name: FUNCTION configure_session(jsonb); Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON FUNCTION api.configure_session(jsonb) IS 'CRM: a session''s dispatch pacing (sends per minute, jitter, daily cap, failures in a row that pause it, lease).';
 
 --
 -- Name: create_campaign(jsonb); Type: FUNCTION; Schema: api; Owner: -
@@ -470,6 +759,36 @@ $$;
 COMMENT ON FUNCTION api.openapi() IS 'The OpenAPI document of this API (GET /).';
 
 --
+-- Name: pause_campaign(jsonb); Type: FUNCTION; Schema: api; Owner: -
+--
+
+CREATE FUNCTION api.pause_campaign(jsonb) RETURNS jsonb
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $_$
+declare
+  campaign wa_data.notification_campaigns := internal.campaign_of($1);
+begin
+  if campaign.paused_at is not null or campaign.status = any (internal.final_values('CampaignStatus')) then
+    perform internal.raise_api_error(409, 'invalid_transition',
+      format('Campaign %s is %s%s: it cannot be paused.', campaign.id, campaign.status,
+             case when campaign.paused_at is not null then ' and paused' else '' end),
+      jsonb_build_object('status', campaign.status, 'action', 'pause'));
+  end if;
+  update wa_data.notification_campaigns c set paused_at = now(), updated_at = now()
+  where c.session_id = campaign.session_id and c.id = campaign.id
+  returning * into campaign;
+  return internal.campaign_summary(campaign);
+end
+$_$;
+
+--
+-- Name: FUNCTION pause_campaign(jsonb); Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON FUNCTION api.pause_campaign(jsonb) IS 'CRM: pause a campaign''s dispatch: none of its sends is claimed until resume_campaign.';
+
+--
 -- Name: record_message_error(jsonb); Type: FUNCTION; Schema: api; Owner: -
 --
 
@@ -505,6 +824,10 @@ declare
   campaign wa_data.notification_campaigns;
   bad record;
   counts record;
+  out_of_scope jsonb;
+  failures_after_send integer;
+  pause_now boolean;
+  last_failure record;
   -- One time for every row this call writes (and, on Citus, no now() inside CASE).
   at_now constant timestamptz := now();
 begin
@@ -565,6 +888,11 @@ begin
   end if;
 
   campaign := internal.campaign_of(payload, lock => false);
+  -- A gateway key bound to sessions reports only for theirs (docs/deployment.md, "Scoped gateway keys").
+  out_of_scope := internal.refuse_out_of_scope(internal.session_scope(), array[campaign.session_id::text]);
+  if out_of_scope is not null then
+    perform internal.raise_api_error(403, 'session_not_allowed', out_of_scope ->> 'message', null, out_of_scope ->> 'hint');
+  end if;
 
   -- Per element, like every payload lookup (docs/design.md, "Plans that do not depend on statistics").
   select count(*) as n, jsonb_agg(p.group_jid) filter (where p.idx <= 100) as sample into bad
@@ -639,7 +967,7 @@ begin
   -- rows), and a nested loop over a materialised set of 5,000 waiting ACKs for each of 10,000
   -- sends took 17 s. Per-row index lookups cost the same whatever the statistics say.
   with todo as (
-    select r.id as row_id, r.group_jid, s.message_id, s.error_code, s.error_message,
+    select s.idx, r.id as row_id, r.group_jid, s.message_id, s.error_code, s.error_message,
            w.inbox_ids, w.ack_code, w.ack_message, p.delivered_at, p.read_at
     from unnest(parsed) s
     cross join lateral (select r2.id, r2.group_jid, r2.status from wa_data.notification_campaign_groups r2
@@ -672,10 +1000,12 @@ begin
         -- Progress that arrived first is never before the send (docs/gateway.md, "Times").
         delivered_at = case when t.message_id is not null and t.inbox_ids is null then internal.not_before(t.delivered_at, at_now) end,
         read_at = case when t.message_id is not null and t.inbox_ids is null then internal.not_before(t.read_at, at_now) end,
+        -- Settled: no claim holds it any more.
+        lease_until = null,
         updated_at = at_now
     from todo t
     where r.session_id = campaign.session_id and r.id = t.row_id
-    returning r.status, t.inbox_ids is not null as by_ack, r.error_code
+    returning t.idx, r.status, t.inbox_ids is not null as by_ack, r.error_code
   ),
   -- The earliest waiting ACK is applied; any later ones for the same message are duplicates.
   matched as (
@@ -689,12 +1019,36 @@ begin
   select count(*) filter (where status = 'sent') as sent,
          count(*) filter (where status = 'failed' and not by_ack) as failed,
          count(*) filter (where by_ack) as failed_by_ack,
-         array_agg(distinct error_code) filter (where error_code is not null) as error_codes
+         array_agg(distinct error_code) filter (where error_code is not null) as error_codes,
+         max(idx) filter (where status = 'sent') as last_sent_idx,
+         array_agg(idx) filter (where status = 'failed' and not by_ack) as failed_idx
     into counts
   from marked;
 
   -- A send-time error (or an early ACK) that means the account is restricted flags the session.
   perform internal.flag_restricted_session(campaign.session_id, code) from unnest(counts.error_codes) code;
+
+  -- The brake on send-time failures in a row (in the order of the sends): a send resets the count,
+  -- each failure after the last send adds one; at the session's max its dispatch pauses. Last, after
+  -- the rows and their campaign: a claim holding this row waits for neither (docs/design.md, "Locks").
+  if counts.sent + counts.failed > 0 then
+    failures_after_send := cardinality(array(select i from unnest(counts.failed_idx) i where i > coalesce(counts.last_sent_idx, 0)));
+    update wa_data.session_dispatch d
+    set consecutive_failures = case when counts.last_sent_idx is null then d.consecutive_failures else 0 end + failures_after_send,
+        updated_at = at_now
+    where d.session_id = campaign.session_id
+    returning d.paused_at is null and d.consecutive_failures >= d.max_consecutive_failures into pause_now;
+    if pause_now then
+      select p.error_code, p.error_message into last_failure
+      from unnest(parsed) p where p.message_id is null order by p.idx desc limit 1;
+      update wa_data.session_dispatch d
+      set paused_at = at_now,
+          pause_reason = rtrim(format('%s send-time failures in a row; the last: error %s %s', d.consecutive_failures,
+                                coalesce(last_failure.error_code::text, '(no code)'), coalesce(last_failure.error_message, ''))),
+          updated_at = at_now
+      where d.session_id = campaign.session_id;
+    end if;
+  end if;
 
   select * into campaign from wa_data.notification_campaigns where session_id = campaign.session_id and id = campaign.id;
   return jsonb_build_object(
@@ -711,7 +1065,7 @@ $_$;
 -- Name: FUNCTION record_message_sent(jsonb); Type: COMMENT; Schema: api; Owner: -
 --
 
-COMMENT ON FUNCTION api.record_message_sent(jsonb) IS 'CRM: record send results (message ids, or send-time failures) for a campaign''s groups.';
+COMMENT ON FUNCTION api.record_message_sent(jsonb) IS 'CRM and gateway: record send results (message ids, or send-time failures) for a campaign''s groups.';
 
 --
 -- Name: record_message_status(jsonb); Type: FUNCTION; Schema: api; Owner: -
@@ -803,6 +1157,73 @@ $_$;
 COMMENT ON FUNCTION api.resolve_quarantined(jsonb) IS 'Ops: dismiss a quarantined event, or replay it to the endpoint it came to (refused again: 422, nothing kept).';
 
 --
+-- Name: resume_campaign(jsonb); Type: FUNCTION; Schema: api; Owner: -
+--
+
+CREATE FUNCTION api.resume_campaign(jsonb) RETURNS jsonb
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $_$
+declare
+  campaign wa_data.notification_campaigns := internal.campaign_of($1);
+begin
+  if campaign.paused_at is null or campaign.status = any (internal.final_values('CampaignStatus')) then
+    perform internal.raise_api_error(409, 'invalid_transition',
+      format('Campaign %s is %s and not paused: it cannot be resumed.', campaign.id, campaign.status),
+      jsonb_build_object('status', campaign.status, 'action', 'resume'));
+  end if;
+  update wa_data.notification_campaigns c set paused_at = null, updated_at = now()
+  where c.session_id = campaign.session_id and c.id = campaign.id
+  returning * into campaign;
+  return internal.campaign_summary(campaign);
+end
+$_$;
+
+--
+-- Name: FUNCTION resume_campaign(jsonb); Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON FUNCTION api.resume_campaign(jsonb) IS 'CRM: resume a paused campaign: its sends are claimed again.';
+
+--
+-- Name: resume_session(jsonb); Type: FUNCTION; Schema: api; Owner: -
+--
+
+CREATE FUNCTION api.resume_session(jsonb) RETURNS jsonb
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $_$
+declare
+  payload constant jsonb := $1;
+  session text := payload ->> 'sessionId';
+  was record;
+begin
+  if jsonb_typeof(payload) is distinct from 'object' then
+    perform internal.raise_api_error(400, 'invalid_body', 'The body must be a JSON object: {"sessionId": "..."}.');
+  end if;
+  if jsonb_typeof(payload -> 'sessionId') is distinct from 'string' or not internal.conforms(session, 'SessionId') then
+    perform internal.raise_api_error(422, 'invalid_session_id',
+      format('sessionId must be %s.', internal.describe_value('SessionId')));
+  end if;
+  if not exists (select from wa_data.whatsapp_sessions s where s.session_id = session) then
+    perform internal.raise_api_error(404, 'session_not_found', format('No session %s is known.', session));
+  end if;
+  select d.paused_at, d.pause_reason into was
+  from wa_data.session_dispatch d where d.session_id = session for no key update;
+  update wa_data.session_dispatch d set paused_at = null, pause_reason = null, consecutive_failures = 0, updated_at = now()
+  where d.session_id = session;
+  return jsonb_build_object('sessionId', session, 'wasPaused', was.paused_at is not null,
+                            'pausedAt', was.paused_at, 'pauseReason', was.pause_reason);
+end
+$_$;
+
+--
+-- Name: FUNCTION resume_session(jsonb); Type: COMMENT; Schema: api; Owner: -
+--
+
+COMMENT ON FUNCTION api.resume_session(jsonb) IS 'CRM: start a session''s dispatch again after too many send-time failures in a row paused it.';
+
+--
 -- Name: retry_failed_groups(jsonb); Type: FUNCTION; Schema: api; Owner: -
 --
 
@@ -829,23 +1250,42 @@ CREATE FUNCTION api.schedule_campaign(jsonb) RETURNS jsonb
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $_$
 declare
-  campaign wa_data.notification_campaigns := internal.campaign_of($1);
+  payload constant jsonb := $1;
+  campaign wa_data.notification_campaigns := internal.campaign_of(payload);
+  schedule boolean := true;
+  due_at timestamptz := internal.event_time(payload -> 'at');
+  window_end timestamptz := internal.event_time(payload -> 'sendBefore');
   action text;
   next_status text;
 begin
-  if jsonb_typeof($1 -> 'scheduled') is distinct from 'boolean' then
+  if coalesce(jsonb_typeof(payload -> 'scheduled'), 'null') not in ('boolean', 'null') then
     perform internal.raise_api_error(422, 'invalid_scheduled', 'scheduled must be true (schedule) or false (back to draft).');
   end if;
-  action := case when ($1 -> 'scheduled')::boolean then 'schedule' else 'unschedule' end;
+  schedule := coalesce((payload ->> 'scheduled')::boolean, true);
+  if coalesce(jsonb_typeof(payload -> 'at'), 'null') <> 'null' and (due_at is null or not schedule) then
+    perform internal.raise_api_error(422, 'invalid_at',
+      'at, when given, must be a time with its zone (ISO 8601, e.g. 2026-12-24T09:00:00Z, or epoch seconds), and only with scheduled: true.');
+  end if;
+  if coalesce(jsonb_typeof(payload -> 'sendBefore'), 'null') <> 'null'
+     and (window_end is null or not schedule or window_end <= coalesce(due_at, now())) then
+    perform internal.raise_api_error(422, 'invalid_send_before',
+      'sendBefore, when given, must be a time with its zone (ISO 8601 or epoch seconds) later than at (and than now), and only with scheduled: true.');
+  end if;
+  action := case when schedule then 'schedule' else 'unschedule' end;
   next_status := internal.campaign_transition(campaign.status, action);
   if next_status is null then
     perform internal.raise_api_error(409, 'invalid_transition',
       format('Campaign %s is %s: it cannot %s.', campaign.id, campaign.status, action),
       jsonb_build_object('status', campaign.status, 'action', action));
   end if;
-  update wa_data.notification_campaigns set status = next_status, updated_at = now()
-  where session_id = campaign.session_id and id = campaign.id;
-  return jsonb_build_object('campaignId', campaign.id, 'status', next_status);
+  update wa_data.notification_campaigns c
+  set status = next_status,
+      scheduled_at = due_at,
+      send_before = coalesce(window_end, c.send_before),
+      updated_at = now()
+  where c.session_id = campaign.session_id and c.id = campaign.id
+  returning * into campaign;
+  return internal.campaign_summary(campaign);
 end
 $_$;
 
@@ -853,7 +1293,7 @@ $_$;
 -- Name: FUNCTION schedule_campaign(jsonb); Type: COMMENT; Schema: api; Owner: -
 --
 
-COMMENT ON FUNCTION api.schedule_campaign(jsonb) IS 'CRM: schedule a draft campaign (scheduled: true) or put a scheduled one back to draft (false).';
+COMMENT ON FUNCTION api.schedule_campaign(jsonb) IS 'CRM: schedule a draft campaign, due at `at` (or at once) and until `sendBefore` (optional), or put a scheduled one back to draft (scheduled: false).';
 
 --
 -- Name: sync_groups(jsonb); Type: FUNCTION; Schema: api; Owner: -
@@ -1281,6 +1721,9 @@ CREATE TABLE wa_data.notification_campaigns (
     cancelled_count integer DEFAULT 0 NOT NULL,
     finished_at timestamp with time zone,
     api_key_id bigint,
+    scheduled_at timestamp with time zone,
+    send_before timestamp with time zone,
+    paused_at timestamp with time zone,
     CONSTRAINT notification_campaigns_cancelled_count_check CHECK ((cancelled_count >= 0)),
     CONSTRAINT notification_campaigns_failed_count_check CHECK ((failed_count >= 0)),
     CONSTRAINT notification_campaigns_pending_count_check CHECK ((pending_count >= 0)),
@@ -1308,6 +1751,24 @@ COMMENT ON COLUMN wa_data.notification_campaigns.finished_at IS 'When the campai
 --
 
 COMMENT ON COLUMN wa_data.notification_campaigns.api_key_id IS 'The API key that created the campaign.';
+
+--
+-- Name: COLUMN notification_campaigns.scheduled_at; Type: COMMENT; Schema: wa_data; Owner: -
+--
+
+COMMENT ON COLUMN wa_data.notification_campaigns.scheduled_at IS 'A scheduled campaign is due from then (null: at once).';
+
+--
+-- Name: COLUMN notification_campaigns.send_before; Type: COMMENT; Schema: wa_data; Owner: -
+--
+
+COMMENT ON COLUMN wa_data.notification_campaigns.send_before IS 'Rows not sent by then are cancelled with reason expired.';
+
+--
+-- Name: COLUMN notification_campaigns.paused_at; Type: COMMENT; Schema: wa_data; Owner: -
+--
+
+COMMENT ON COLUMN wa_data.notification_campaigns.paused_at IS 'Set by pause_campaign: no send is claimed while set.';
 
 --
 -- Name: campaign_of(jsonb, boolean); Type: FUNCTION; Schema: internal; Owner: -
@@ -1344,6 +1805,15 @@ CREATE FUNCTION internal.campaign_status(current_status text, pending integer, s
     LANGUAGE sql IMMUTABLE PARALLEL SAFE
     SET search_path TO 'pg_catalog', 'pg_temp'
     RETURN CASE WHEN ((current_status = 'cancelled'::text) OR (cancelled > 0)) THEN 'cancelled'::text WHEN (((sent + failed) = 0) AND (current_status = ANY (ARRAY['draft'::text, 'scheduled'::text]))) THEN current_status WHEN (pending > 0) THEN 'sending'::text WHEN (failed = 0) THEN 'completed'::text WHEN (sent = 0) THEN 'failed'::text ELSE 'partial_failure'::text END;
+
+--
+-- Name: campaign_summary(wa_data.notification_campaigns); Type: FUNCTION; Schema: internal; Owner: -
+--
+
+CREATE FUNCTION internal.campaign_summary(c wa_data.notification_campaigns) RETURNS jsonb
+    LANGUAGE sql STABLE PARALLEL SAFE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    RETURN jsonb_build_object('campaignId', (c).id, 'status', (c).status, 'campaign', jsonb_build_object('totalGroups', (c).total_groups, 'pendingCount', (c).pending_count, 'sentCount', (c).sent_count, 'failedCount', (c).failed_count, 'cancelledCount', (c).cancelled_count, 'scheduledAt', (c).scheduled_at, 'sendBefore', (c).send_before, 'pausedAt', (c).paused_at));
 
 --
 -- Name: campaign_transition(text, text); Type: FUNCTION; Schema: internal; Owner: -
@@ -1394,6 +1864,7 @@ declare
   target_jids text[];
   target_names text[];
   initial_status text := coalesce(payload ->> 'status', 'draft');
+  send_before timestamptz := internal.event_time(payload -> 'sendBefore');
   bad record;
   new_id bigint;
   total integer;
@@ -1417,6 +1888,10 @@ begin
   if coalesce(jsonb_typeof(payload -> 'status'), 'null') not in ('string', 'null')
      or initial_status not in ('draft', 'scheduled') then
     perform internal.raise_api_error(422, 'invalid_status', 'status, when given, must be "draft" or "scheduled".');
+  end if;
+  if coalesce(jsonb_typeof(payload -> 'sendBefore'), 'null') <> 'null' and (send_before is null or send_before <= now()) then
+    perform internal.raise_api_error(422, 'invalid_send_before',
+      'sendBefore, when given, must be a time with its zone (ISO 8601, e.g. 2026-12-24T18:00:00Z, or epoch seconds) later than now.');
   end if;
   if exists (select from wa_data.whatsapp_sessions s where s.session_id = session and s.restricted_at is not null) then
     perform internal.raise_api_error(409, 'session_restricted',
@@ -1479,8 +1954,8 @@ begin
       'Sync the session''s groups first; community parents and inactive groups cannot be targeted.');
   end if;
 
-  insert into wa_data.notification_campaigns (name, message, session_id, status, api_key_id)
-  values (payload ->> 'name', payload ->> 'message', session, initial_status, internal.api_key_id())
+  insert into wa_data.notification_campaigns (name, message, session_id, status, api_key_id, send_before)
+  values (payload ->> 'name', payload ->> 'message', session, initial_status, internal.api_key_id(), send_before)
   returning id into new_id;
 
   -- The targets, found per element (a lateral index lookup on the key (session, jid), whatever the
@@ -1536,7 +2011,7 @@ CREATE FUNCTION internal.error_code(code jsonb) RETURNS integer
 CREATE FUNCTION internal.error_codes() RETURNS text[]
     LANGUAGE sql IMMUTABLE PARALLEL SAFE
     SET search_path TO 'pg_catalog', 'pg_temp'
-    RETURN ARRAY['invalid_body'::text, 'invalid_session_id'::text, 'invalid_groups'::text, 'invalid_allow_empty'::text, 'too_many_groups'::text, 'invalid_group'::text, 'invalid_group_jid'::text, 'invalid_group_field'::text, 'duplicate_group_jid'::text, 'invalid_events'::text, 'empty_batch'::text, 'batch_too_large'::text, 'invalid_event'::text, 'invalid_event_type'::text, 'invalid_message_id'::text, 'invalid_error_code'::text, 'invalid_error_message'::text, 'invalid_name'::text, 'invalid_message'::text, 'invalid_status'::text, 'invalid_group_jids'::text, 'empty_group_list'::text, 'unsendable_groups'::text, 'invalid_campaign_id'::text, 'invalid_sends'::text, 'duplicate_message_id'::text, 'campaign_not_found'::text, 'unknown_campaign_groups'::text, 'send_conflict'::text, 'invalid_progress_status'::text, 'invalid_timestamp'::text, 'session_restricted'::text, 'session_not_found'::text, 'invalid_signature'::text, 'invalid_scheduled'::text, 'invalid_transition'::text, 'campaign_cancelled'::text, 'nothing_to_retry'::text, 'invalid_age'::text, 'invalid_quarantine_id'::text, 'invalid_action'::text, 'quarantine_not_found'::text, 'already_resolved'::text, 'quarantine_truncated'::text, 'quarantine_kind_unknown'::text, 'replay_refused'::text, 'missing_credentials'::text, 'invalid_api_key'::text, 'forbidden'::text, 'not_found'::text, 'method_not_allowed'::text, 'PGRST102'::text, 'PGRST202'::text, 'PGRST301'::text, '57014'::text, 'PGRST106'::text, '22023'::text, '42501'::text, '22P05'::text, 'network_error'::text, 'connection_lost'::text, 'PGRST100'::text, 'PGRST101'::text, 'PGRST103'::text, 'PGRST107'::text, 'PGRST116'::text, 'PGRST200'::text, '22P02'::text, '42703'::text, '54001'::text, 'request_too_large'::text, 'PGRST000'::text, 'PGRST001'::text, 'PGRST002'::text, 'PGRST003'::text, '53200'::text, 'invalid_idempotency_key'::text, 'idempotency_key_reused'::text, 'service_unavailable'::text, 'session_not_allowed'::text, 'session_required'::text];
+    RETURN ARRAY['invalid_body'::text, 'invalid_session_id'::text, 'invalid_groups'::text, 'invalid_allow_empty'::text, 'too_many_groups'::text, 'invalid_group'::text, 'invalid_group_jid'::text, 'invalid_group_field'::text, 'duplicate_group_jid'::text, 'invalid_events'::text, 'empty_batch'::text, 'batch_too_large'::text, 'invalid_event'::text, 'invalid_event_type'::text, 'invalid_message_id'::text, 'invalid_error_code'::text, 'invalid_error_message'::text, 'invalid_name'::text, 'invalid_message'::text, 'invalid_status'::text, 'invalid_group_jids'::text, 'empty_group_list'::text, 'unsendable_groups'::text, 'invalid_campaign_id'::text, 'invalid_sends'::text, 'duplicate_message_id'::text, 'campaign_not_found'::text, 'unknown_campaign_groups'::text, 'send_conflict'::text, 'invalid_progress_status'::text, 'invalid_timestamp'::text, 'session_restricted'::text, 'session_not_found'::text, 'invalid_signature'::text, 'invalid_scheduled'::text, 'invalid_max'::text, 'invalid_at'::text, 'invalid_send_before'::text, 'invalid_session_setting'::text, 'invalid_transition'::text, 'campaign_cancelled'::text, 'nothing_to_retry'::text, 'invalid_age'::text, 'invalid_quarantine_id'::text, 'invalid_action'::text, 'quarantine_not_found'::text, 'already_resolved'::text, 'quarantine_truncated'::text, 'quarantine_kind_unknown'::text, 'replay_refused'::text, 'missing_credentials'::text, 'invalid_api_key'::text, 'forbidden'::text, 'not_found'::text, 'method_not_allowed'::text, 'PGRST102'::text, 'PGRST202'::text, 'PGRST301'::text, '57014'::text, 'PGRST106'::text, '22023'::text, '42501'::text, '22P05'::text, 'network_error'::text, 'connection_lost'::text, 'PGRST100'::text, 'PGRST101'::text, 'PGRST103'::text, 'PGRST107'::text, 'PGRST116'::text, 'PGRST200'::text, '22P02'::text, '42703'::text, '54001'::text, 'request_too_large'::text, 'PGRST000'::text, 'PGRST001'::text, 'PGRST002'::text, 'PGRST003'::text, '53200'::text, 'invalid_idempotency_key'::text, 'idempotency_key_reused'::text, 'service_unavailable'::text, 'session_not_allowed'::text, 'session_required'::text];
 
 --
 -- Name: event_session(text, text[]); Type: FUNCTION; Schema: internal; Owner: -
@@ -1902,7 +2377,7 @@ $$;
 CREATE FUNCTION internal.limits() RETURNS jsonb
     LANGUAGE sql IMMUTABLE PARALLEL SAFE
     SET search_path TO 'pg_catalog', 'pg_temp'
-    RETURN '{"rowsPerRead": 1000, "sendsPerCall": 10000, "groupsPerSync": 100000, "rawEventBytes": 8192, "ackEventsPerCall": 1000, "groupsPerCampaign": 100000}'::jsonb;
+    RETURN '{"rowsPerRead": 1000, "sendsPerCall": 10000, "claimsPerCall": 500, "groupsPerSync": 100000, "rawEventBytes": 8192, "ackEventsPerCall": 1000, "claimAheadSeconds": 60, "groupsPerCampaign": 100000}'::jsonb;
 
 --
 -- Name: limit(text); Type: FUNCTION; Schema: internal; Owner: -
@@ -1950,6 +2425,15 @@ CREATE FUNCTION internal.message_id_parts(raw text) RETURNS TABLE(message_id tex
       offset 0
     ) w;
 $_$;
+
+--
+-- Name: new_message_id(); Type: FUNCTION; Schema: internal; Owner: -
+--
+
+CREATE FUNCTION internal.new_message_id() RETURNS text
+    LANGUAGE sql PARALLEL SAFE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    RETURN ('3EB0'::text || upper("left"(encode(sha256(uuid_send(gen_random_uuid())), 'hex'::text), 18)));
 
 --
 -- Name: not_before(timestamp with time zone, timestamp with time zone); Type: FUNCTION; Schema: internal; Owner: -
@@ -3351,6 +3835,13 @@ CREATE TABLE wa_data.notification_campaign_groups (
     delivered_at timestamp with time zone,
     read_at timestamp with time zone,
     cancelled_at timestamp with time zone,
+    dispatch_message_id internal.message_id,
+    not_before timestamp with time zone,
+    lease_until timestamp with time zone,
+    claim_count integer DEFAULT 0 NOT NULL,
+    cancel_reason text,
+    CONSTRAINT notification_campaign_groups_cancel_reason_check CHECK ((cancel_reason = ANY (ARRAY['cancelled'::text, 'expired'::text]))),
+    CONSTRAINT notification_campaign_groups_claim_count_check CHECK ((claim_count >= 0)),
     CONSTRAINT notification_campaign_groups_pending_has_no_message_id CHECK ((((status)::text <> 'pending'::text) OR (message_id IS NULL))),
     CONSTRAINT notification_campaign_groups_sent_has_message_id CHECK ((((status)::text <> 'sent'::text) OR (message_id IS NOT NULL))),
     CONSTRAINT notification_campaign_groups_session_id_check CHECK ((((length((session_id)::text) >= 1) AND (length((session_id)::text) <= 200)) AND ((session_id)::text ~ '\S'::text)))
@@ -3373,6 +3864,24 @@ COMMENT ON COLUMN wa_data.notification_campaign_groups.delivered_at IS 'When the
 --
 
 COMMENT ON COLUMN wa_data.notification_campaign_groups.read_at IS 'When the message was first read (or played) in the group; never moves later.';
+
+--
+-- Name: COLUMN notification_campaign_groups.dispatch_message_id; Type: COMMENT; Schema: wa_data; Owner: -
+--
+
+COMMENT ON COLUMN wa_data.notification_campaign_groups.dispatch_message_id IS 'The WhatsApp message id claim_sends assigned (Baileys'' format), fixed from the first claim; message_id is the id the send was reported with (the same for Baileys, the gateway''s own for WAHA and Evolution API).';
+
+--
+-- Name: COLUMN notification_campaign_groups.lease_until; Type: COMMENT; Schema: wa_data; Owner: -
+--
+
+COMMENT ON COLUMN wa_data.notification_campaign_groups.lease_until IS 'The last claim holds the row until then; unreported by then it is claimable again.';
+
+--
+-- Name: COLUMN notification_campaign_groups.cancel_reason; Type: COMMENT; Schema: wa_data; Owner: -
+--
+
+COMMENT ON COLUMN wa_data.notification_campaign_groups.cancel_reason IS 'cancelled (cancel_campaign) or expired (not sent before the campaign''s send_before).';
 
 --
 -- Name: campaign_groups; Type: VIEW; Schema: api; Owner: -
@@ -3973,6 +4482,47 @@ CREATE TABLE wa_data.schema_migrations (
 );
 
 --
+-- Name: session_dispatch; Type: TABLE; Schema: wa_data; Owner: -
+--
+
+CREATE TABLE wa_data.session_dispatch (
+    session_id internal.session_id NOT NULL,
+    rate_per_minute internal.rate_per_minute DEFAULT 6 NOT NULL,
+    jitter_seconds internal.jitter_seconds DEFAULT 5 NOT NULL,
+    daily_cap internal.daily_cap DEFAULT 1000 NOT NULL,
+    max_consecutive_failures internal.max_consecutive_failures DEFAULT 5 NOT NULL,
+    lease_seconds internal.lease_seconds DEFAULT 300 NOT NULL,
+    next_slot_at timestamp with time zone,
+    cap_day date,
+    cap_day_count integer DEFAULT 0 NOT NULL,
+    consecutive_failures integer DEFAULT 0 NOT NULL,
+    paused_at timestamp with time zone,
+    pause_reason text,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT session_dispatch_cap_day_count_check CHECK ((cap_day_count >= 0)),
+    CONSTRAINT session_dispatch_consecutive_failures_check CHECK ((consecutive_failures >= 0)),
+    CONSTRAINT session_dispatch_session_id_check CHECK ((((length((session_id)::text) >= 1) AND (length((session_id)::text) <= 200)) AND ((session_id)::text ~ '\S'::text)))
+);
+
+--
+-- Name: TABLE session_dispatch; Type: COMMENT; Schema: wa_data; Owner: -
+--
+
+COMMENT ON TABLE wa_data.session_dispatch IS 'Per session: dispatch pacing settings (configure_session) and state: the next free send slot, the day''s claim count, send-time failures in a row and the pause they caused.';
+
+--
+-- Name: COLUMN session_dispatch.next_slot_at; Type: COMMENT; Schema: wa_data; Owner: -
+--
+
+COMMENT ON COLUMN wa_data.session_dispatch.next_slot_at IS 'The earliest notBefore the next claimed send may get (slots are 60/rate s apart plus jitter).';
+
+--
+-- Name: COLUMN session_dispatch.cap_day; Type: COMMENT; Schema: wa_data; Owner: -
+--
+
+COMMENT ON COLUMN wa_data.session_dispatch.cap_day IS 'The UTC day cap_day_count counts claims for (the daily cap is per UTC calendar day).';
+
+--
 -- Name: whatsapp_groups_id_seq; Type: SEQUENCE; Schema: wa_data; Owner: -
 --
 
@@ -4105,6 +4655,13 @@ ALTER TABLE ONLY wa_data.schema_migrations
     ADD CONSTRAINT schema_migrations_pkey PRIMARY KEY (version);
 
 --
+-- Name: session_dispatch session_dispatch_pkey; Type: CONSTRAINT; Schema: wa_data; Owner: -
+--
+
+ALTER TABLE ONLY wa_data.session_dispatch
+    ADD CONSTRAINT session_dispatch_pkey PRIMARY KEY (session_id);
+
+--
 -- Name: whatsapp_groups whatsapp_groups_pkey; Type: CONSTRAINT; Schema: wa_data; Owner: -
 --
 
@@ -4192,6 +4749,12 @@ CREATE UNIQUE INDEX message_error_quarantine_unresolved_body_key ON wa_data.mess
 CREATE INDEX message_status_inbox_updated_idx ON wa_data.message_status_inbox USING btree (updated_at);
 
 --
+-- Name: notification_campaign_groups_dispatch_message_id_key; Type: INDEX; Schema: wa_data; Owner: -
+--
+
+CREATE UNIQUE INDEX notification_campaign_groups_dispatch_message_id_key ON wa_data.notification_campaign_groups USING btree (dispatch_message_id, session_id);
+
+--
 -- Name: notification_campaign_groups_failed_idx; Type: INDEX; Schema: wa_data; Owner: -
 --
 
@@ -4208,6 +4771,18 @@ CREATE INDEX notification_campaign_groups_group_id_idx ON wa_data.notification_c
 --
 
 CREATE UNIQUE INDEX notification_campaign_groups_message_id_key ON wa_data.notification_campaign_groups USING btree (message_id, session_id);
+
+--
+-- Name: notification_campaign_groups_pending_idx; Type: INDEX; Schema: wa_data; Owner: -
+--
+
+CREATE INDEX notification_campaign_groups_pending_idx ON wa_data.notification_campaign_groups USING btree (session_id, campaign_id, id) WHERE ((status)::text = 'pending'::text);
+
+--
+-- Name: notification_campaigns_dispatch_idx; Type: INDEX; Schema: wa_data; Owner: -
+--
+
+CREATE INDEX notification_campaigns_dispatch_idx ON wa_data.notification_campaigns USING btree (session_id, id) WHERE ((status)::text = ANY (ARRAY['scheduled'::text, 'sending'::text]));
 
 --
 -- Name: notification_campaigns_finished_idx; Type: INDEX; Schema: wa_data; Owner: -
@@ -4411,6 +4986,12 @@ ALTER TABLE wa_data.restricting_error_codes ENABLE ROW LEVEL SECURITY;
 ALTER TABLE wa_data.schema_migrations ENABLE ROW LEVEL SECURITY;
 
 --
+-- Name: session_dispatch; Type: ROW SECURITY; Schema: wa_data; Owner: -
+--
+
+ALTER TABLE wa_data.session_dispatch ENABLE ROW LEVEL SECURITY;
+
+--
 -- Name: whatsapp_groups; Type: ROW SECURITY; Schema: wa_data; Owner: -
 --
 
@@ -4459,4 +5040,5 @@ INSERT INTO wa_data.schema_migrations (version) VALUES
     ('20261130180000'),
     ('20261130180100'),
     ('20261130190000'),
-    ('20261201050000');
+    ('20261201050000'),
+    ('20261207400000');

@@ -32,15 +32,13 @@ begin
   -- The rows first (the totals trigger counts them, and internal.campaign_status makes a campaign
   -- with cancelled rows cancelled); then the status, for a campaign that had no pending row.
   update wa_data.notification_campaign_groups
-  set status = 'cancelled', cancelled_at = at_now, updated_at = at_now
+  set status = 'cancelled', cancel_reason = 'cancelled', cancelled_at = at_now, lease_until = null, updated_at = at_now
   where session_id = campaign.session_id and campaign_id = campaign.id and status = 'pending';
   get diagnostics cancelled = row_count;
   update wa_data.notification_campaigns set status = 'cancelled', finished_at = coalesce(finished_at, at_now), updated_at = at_now
   where session_id = campaign.session_id and id = campaign.id
   returning * into campaign;
-  return jsonb_build_object('campaignId', campaign.id, 'status', campaign.status, 'cancelledGroups', cancelled,
-    'campaign', jsonb_build_object('totalGroups', campaign.total_groups, 'pendingCount', campaign.pending_count,
-      'sentCount', campaign.sent_count, 'failedCount', campaign.failed_count, 'cancelledCount', campaign.cancelled_count));
+  return internal.campaign_summary(campaign) || jsonb_build_object('cancelledGroups', cancelled);
 end
 $$;
 revoke all on function api.cancel_campaign(jsonb) from public;

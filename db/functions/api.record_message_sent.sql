@@ -1,7 +1,10 @@
--- POST /rpc/record_message_sent: the CRM reports send results for a campaign, in batches.
+-- POST /rpc/record_message_sent: the CRM, or a gateway (for its sessions: dispatch, claim_sends),
+-- reports send results for a campaign, in batches.
 -- A send with messageId marks its row sent (or failed at once, when an error ACK for that
 -- message arrived first); a send with errorCode/errorMessage marks it failed at send time.
--- Repeating a call changes nothing.
+-- Repeating a call changes nothing. A result for a row whose lease ended is recorded all the same
+-- (once: a repeat is unchanged). Send-time failures in a row pause the session's dispatch at its
+-- max_consecutive_failures (a send resets the count).
 create or replace function api.record_message_sent(jsonb)
 returns jsonb
 language plpgsql
@@ -22,6 +25,10 @@ declare
   campaign wa_data.notification_campaigns;
   bad record;
   counts record;
+  out_of_scope jsonb;
+  failures_after_send integer;
+  pause_now boolean;
+  last_failure record;
   -- One time for every row this call writes (and, on Citus, no now() inside CASE).
   at_now constant timestamptz := now();
 begin
@@ -82,6 +89,11 @@ begin
   end if;
 
   campaign := internal.campaign_of(payload, lock => false);
+  -- A gateway key bound to sessions reports only for theirs (docs/deployment.md, "Scoped gateway keys").
+  out_of_scope := internal.refuse_out_of_scope(internal.session_scope(), array[campaign.session_id::text]);
+  if out_of_scope is not null then
+    perform internal.raise_api_error(403, 'session_not_allowed', out_of_scope ->> 'message', null, out_of_scope ->> 'hint');
+  end if;
 
   -- Per element, like every payload lookup (docs/design.md, "Plans that do not depend on statistics").
   select count(*) as n, jsonb_agg(p.group_jid) filter (where p.idx <= 100) as sample into bad
@@ -156,7 +168,7 @@ begin
   -- rows), and a nested loop over a materialised set of 5,000 waiting ACKs for each of 10,000
   -- sends took 17 s. Per-row index lookups cost the same whatever the statistics say.
   with todo as (
-    select r.id as row_id, r.group_jid, s.message_id, s.error_code, s.error_message,
+    select s.idx, r.id as row_id, r.group_jid, s.message_id, s.error_code, s.error_message,
            w.inbox_ids, w.ack_code, w.ack_message, p.delivered_at, p.read_at
     from unnest(parsed) s
     cross join lateral (select r2.id, r2.group_jid, r2.status from wa_data.notification_campaign_groups r2
@@ -189,10 +201,12 @@ begin
         -- Progress that arrived first is never before the send (docs/gateway.md, "Times").
         delivered_at = case when t.message_id is not null and t.inbox_ids is null then internal.not_before(t.delivered_at, at_now) end,
         read_at = case when t.message_id is not null and t.inbox_ids is null then internal.not_before(t.read_at, at_now) end,
+        -- Settled: no claim holds it any more.
+        lease_until = null,
         updated_at = at_now
     from todo t
     where r.session_id = campaign.session_id and r.id = t.row_id
-    returning r.status, t.inbox_ids is not null as by_ack, r.error_code
+    returning t.idx, r.status, t.inbox_ids is not null as by_ack, r.error_code
   ),
   -- The earliest waiting ACK is applied; any later ones for the same message are duplicates.
   matched as (
@@ -206,12 +220,36 @@ begin
   select count(*) filter (where status = 'sent') as sent,
          count(*) filter (where status = 'failed' and not by_ack) as failed,
          count(*) filter (where by_ack) as failed_by_ack,
-         array_agg(distinct error_code) filter (where error_code is not null) as error_codes
+         array_agg(distinct error_code) filter (where error_code is not null) as error_codes,
+         max(idx) filter (where status = 'sent') as last_sent_idx,
+         array_agg(idx) filter (where status = 'failed' and not by_ack) as failed_idx
     into counts
   from marked;
 
   -- A send-time error (or an early ACK) that means the account is restricted flags the session.
   perform internal.flag_restricted_session(campaign.session_id, code) from unnest(counts.error_codes) code;
+
+  -- The brake on send-time failures in a row (in the order of the sends): a send resets the count,
+  -- each failure after the last send adds one; at the session's max its dispatch pauses. Last, after
+  -- the rows and their campaign: a claim holding this row waits for neither (docs/design.md, "Locks").
+  if counts.sent + counts.failed > 0 then
+    failures_after_send := cardinality(array(select i from unnest(counts.failed_idx) i where i > coalesce(counts.last_sent_idx, 0)));
+    update wa_data.session_dispatch d
+    set consecutive_failures = case when counts.last_sent_idx is null then d.consecutive_failures else 0 end + failures_after_send,
+        updated_at = at_now
+    where d.session_id = campaign.session_id
+    returning d.paused_at is null and d.consecutive_failures >= d.max_consecutive_failures into pause_now;
+    if pause_now then
+      select p.error_code, p.error_message into last_failure
+      from unnest(parsed) p where p.message_id is null order by p.idx desc limit 1;
+      update wa_data.session_dispatch d
+      set paused_at = at_now,
+          pause_reason = rtrim(format('%s send-time failures in a row; the last: error %s %s', d.consecutive_failures,
+                                coalesce(last_failure.error_code::text, '(no code)'), coalesce(last_failure.error_message, ''))),
+          updated_at = at_now
+      where d.session_id = campaign.session_id;
+    end if;
+  end if;
 
   select * into campaign from wa_data.notification_campaigns where session_id = campaign.session_id and id = campaign.id;
   return jsonb_build_object(
@@ -224,6 +262,6 @@ begin
 end
 $$;
 revoke all on function api.record_message_sent(jsonb) from public;
-grant execute on function api.record_message_sent(jsonb) to crm;
+grant execute on function api.record_message_sent(jsonb) to crm, gateway;
 comment on function api.record_message_sent(jsonb) is
-  'CRM: record send results (message ids, or send-time failures) for a campaign''s groups.';
+  'CRM and gateway: record send results (message ids, or send-time failures) for a campaign''s groups.';

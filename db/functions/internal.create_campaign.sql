@@ -18,6 +18,7 @@ declare
   target_jids text[];
   target_names text[];
   initial_status text := coalesce(payload ->> 'status', 'draft');
+  send_before timestamptz := internal.event_time(payload -> 'sendBefore');
   bad record;
   new_id bigint;
   total integer;
@@ -41,6 +42,10 @@ begin
   if coalesce(jsonb_typeof(payload -> 'status'), 'null') not in ('string', 'null')
      or initial_status not in ('draft', 'scheduled') then
     perform internal.raise_api_error(422, 'invalid_status', 'status, when given, must be "draft" or "scheduled".');
+  end if;
+  if coalesce(jsonb_typeof(payload -> 'sendBefore'), 'null') <> 'null' and (send_before is null or send_before <= now()) then
+    perform internal.raise_api_error(422, 'invalid_send_before',
+      'sendBefore, when given, must be a time with its zone (ISO 8601, e.g. 2026-12-24T18:00:00Z, or epoch seconds) later than now.');
   end if;
   if exists (select from wa_data.whatsapp_sessions s where s.session_id = session and s.restricted_at is not null) then
     perform internal.raise_api_error(409, 'session_restricted',
@@ -103,8 +108,8 @@ begin
       'Sync the session''s groups first; community parents and inactive groups cannot be targeted.');
   end if;
 
-  insert into wa_data.notification_campaigns (name, message, session_id, status, api_key_id)
-  values (payload ->> 'name', payload ->> 'message', session, initial_status, internal.api_key_id())
+  insert into wa_data.notification_campaigns (name, message, session_id, status, api_key_id, send_before)
+  values (payload ->> 'name', payload ->> 'message', session, initial_status, internal.api_key_id(), send_before)
   returning id into new_id;
 
   -- The targets, found per element (a lateral index lookup on the key (session, jid), whatever the

@@ -10,15 +10,16 @@ return array[
     'invalid_event', 'invalid_event_type', 'invalid_message_id', 'invalid_error_code', 'invalid_error_message', 'invalid_name',
     'invalid_message', 'invalid_status', 'invalid_group_jids', 'empty_group_list', 'unsendable_groups', 'invalid_campaign_id',
     'invalid_sends', 'duplicate_message_id', 'campaign_not_found', 'unknown_campaign_groups', 'send_conflict', 'invalid_progress_status',
-    'invalid_timestamp', 'session_restricted', 'session_not_found', 'invalid_signature', 'invalid_scheduled', 'invalid_transition',
-    'campaign_cancelled', 'nothing_to_retry', 'invalid_age', 'invalid_quarantine_id', 'invalid_action', 'quarantine_not_found',
-    'already_resolved', 'quarantine_truncated', 'quarantine_kind_unknown', 'replay_refused', 'missing_credentials', 'invalid_api_key',
-    'forbidden', 'not_found', 'method_not_allowed', 'PGRST102', 'PGRST202', 'PGRST301',
-    '57014', 'PGRST106', '22023', '42501', '22P05', 'network_error',
-    'connection_lost', 'PGRST100', 'PGRST101', 'PGRST103', 'PGRST107', 'PGRST116',
-    'PGRST200', '22P02', '42703', '54001', 'request_too_large', 'PGRST000',
-    'PGRST001', 'PGRST002', 'PGRST003', '53200', 'invalid_idempotency_key', 'idempotency_key_reused',
-    'service_unavailable', 'session_not_allowed', 'session_required'
+    'invalid_timestamp', 'session_restricted', 'session_not_found', 'invalid_signature', 'invalid_scheduled', 'invalid_max',
+    'invalid_at', 'invalid_send_before', 'invalid_session_setting', 'invalid_transition', 'campaign_cancelled', 'nothing_to_retry',
+    'invalid_age', 'invalid_quarantine_id', 'invalid_action', 'quarantine_not_found', 'already_resolved', 'quarantine_truncated',
+    'quarantine_kind_unknown', 'replay_refused', 'missing_credentials', 'invalid_api_key', 'forbidden', 'not_found',
+    'method_not_allowed', 'PGRST102', 'PGRST202', 'PGRST301', '57014', 'PGRST106',
+    '22023', '42501', '22P05', 'network_error', 'connection_lost', 'PGRST100',
+    'PGRST101', 'PGRST103', 'PGRST107', 'PGRST116', 'PGRST200', '22P02',
+    '42703', '54001', 'request_too_large', 'PGRST000', 'PGRST001', 'PGRST002',
+    'PGRST003', '53200', 'invalid_idempotency_key', 'idempotency_key_reused', 'service_unavailable', 'session_not_allowed',
+    'session_required'
   ]::text[];
 revoke all on function internal.error_codes() from public;
 -- raise_api_error runs as any role the pre-request hook runs as.

@@ -14,7 +14,9 @@ return '{
   "groupsPerSync": 100000,
   "groupsPerCampaign": 100000,
   "rowsPerRead": 1000,
-  "rawEventBytes": 8192
+  "rawEventBytes": 8192,
+  "claimsPerCall": 500,
+  "claimAheadSeconds": 60
 }'::jsonb;
 revoke all on function internal.limits() from public;
 

@@ -13,7 +13,8 @@ select from api.record_message_sent(jsonb_build_object('campaignId', (select id 
 
 select is(api.cancel_campaign(jsonb_build_object('campaignId', (select id from c))),
   jsonb_build_object('campaignId', (select id from c), 'status', 'cancelled', 'cancelledGroups', 2, 'campaign',
-    jsonb_build_object('totalGroups', 4, 'pendingCount', 0, 'sentCount', 1, 'failedCount', 1, 'cancelledCount', 2)),
+    jsonb_build_object('totalGroups', 4, 'pendingCount', 0, 'sentCount', 1, 'failedCount', 1, 'cancelledCount', 2,
+                       'scheduledAt', null, 'sendBefore', null, 'pausedAt', null)),
   'the two pending groups are cancelled; the counts say so');
 select is((select array_agg(status::text order by group_jid) from api.campaign_groups where campaign_id = (select id from c)),
   array['sent', 'failed', 'cancelled', 'cancelled'], 'the sent and the failed group keep their results');

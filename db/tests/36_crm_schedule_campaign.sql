@@ -9,7 +9,10 @@ grant select on c to public;
 
 select from tests.act_as('crm');
 select is(api.schedule_campaign(jsonb_build_object('campaignId', (select id from c), 'scheduled', true)),
-  jsonb_build_object('campaignId', (select id from c), 'status', 'scheduled'), 'a draft is scheduled');
+  jsonb_build_object('campaignId', (select id from c), 'status', 'scheduled', 'campaign',
+    jsonb_build_object('totalGroups', 2, 'pendingCount', 2, 'sentCount', 0, 'failedCount', 0, 'cancelledCount', 0,
+                       'scheduledAt', null, 'sendBefore', null, 'pausedAt', null)),
+  'a draft is scheduled (answered with the campaign summary, the same as cancel''s)');
 select is((select status::text from api.campaigns where id = (select id from c)), 'scheduled', '… and stored so');
 select is(api.schedule_campaign(jsonb_build_object('campaignId', (select id from c), 'scheduled', false)) ->> 'status',
   'draft', 'scheduled: false puts it back to draft');

@@ -61,8 +61,8 @@ const VALUE_REF = "values.generated.json#/definitions/";
 /**
  * A contract as written refers to the checked values instead of repeating them:
  * `{"$ref": "values.generated.json#/definitions/GroupJid"}`, `"x-maxItems": "<limit name>"` and
- * `{{<limit name>}}` in text. Loaded, it is a plain self-contained JSON Schema: the values it uses
- * become its own definitions, x-maxItems becomes maxItems, the placeholders their numbers.
+ * `"x-maximum": "<limit name>"`, `{{<limit name>}}` in text. Loaded, it is a plain self-contained JSON Schema: the values it uses
+ * become its own definitions, x-maxItems becomes maxItems, x-maximum maximum, the placeholders their numbers.
  */
 function resolveValues(schema: JsonSchema, values = loadValues()): JsonSchema {
   const used = new Set<string>();
@@ -82,9 +82,9 @@ function resolveValues(schema: JsonSchema, values = loadValues()): JsonSchema {
         if (!values.definitions[name]) throw new Error(`unknown value ${name}`);
         used.add(name);
         out.$ref = `#/definitions/${name}`;
-      } else if (k === "x-maxItems") {
+      } else if (k === "x-maxItems" || k === "x-maximum") {
         if (!(String(x) in values.limits)) throw new Error(`unknown limit ${x}`);
-        out.maxItems = values.limits[String(x)];
+        out[k === "x-maxItems" ? "maxItems" : "maximum"] = values.limits[String(x)];
       } else out[k] = visit(x);
     }
     return out;

@@ -25,6 +25,7 @@ export const PLACEMENTS: Placement[] = [
   { table: "wa_data.message_id_locks", kind: "distributed", column: "session_id", colocateWith: "wa_data.whatsapp_sessions" },
   { table: "wa_data.message_error_inbox", kind: "distributed", column: "session_id", colocateWith: "wa_data.whatsapp_sessions" },
   { table: "wa_data.message_status_inbox", kind: "distributed", column: "session_id", colocateWith: "wa_data.whatsapp_sessions" },
+  { table: "wa_data.session_dispatch", kind: "distributed", column: "session_id", colocateWith: "wa_data.whatsapp_sessions" },
   // Idempotency keys belong to a caller (an API key), not to a session: their own group.
   { table: "wa_data.idempotency_keys", kind: "distributed", column: "caller", colocateWith: "none" },
   {

@@ -8,6 +8,48 @@
  */
 export type SessionId = string;
 /**
+ * A WhatsApp group JID: 120363041234567890@g.us, or the older 5511999999999-1600000000@g.us.
+ *
+ * This interface was referenced by `Contracts`'s JSON-Schema
+ * via the `definition` "GroupJid".
+ */
+export type GroupJid = string;
+/**
+ * At most this many sends claimed per session per UTC calendar day.
+ *
+ * This interface was referenced by `Contracts`'s JSON-Schema
+ * via the `definition` "DailyCap".
+ */
+export type DailyCap = number;
+/**
+ * A random extra delay in [0, jitter] seconds added after each slot of a session.
+ *
+ * This interface was referenced by `Contracts`'s JSON-Schema
+ * via the `definition` "JitterSeconds".
+ */
+export type JitterSeconds = number;
+/**
+ * How long after its notBefore a claimed send stays the claimer's; unreported by then, it is claimable again (same messageId).
+ *
+ * This interface was referenced by `Contracts`'s JSON-Schema
+ * via the `definition` "LeaseSeconds".
+ */
+export type LeaseSeconds = number;
+/**
+ * After this many send-time failures in a row a session's dispatch pauses (resume_session starts it again).
+ *
+ * This interface was referenced by `Contracts`'s JSON-Schema
+ * via the `definition` "MaxConsecutiveFailures".
+ */
+export type MaxConsecutiveFailures = number;
+/**
+ * Messages one session may send per minute (claim_sends hands out one slot every 60/rate seconds, plus jitter). At most 120: green-api asks for at least 500 ms between messages.
+ *
+ * This interface was referenced by `Contracts`'s JSON-Schema
+ * via the `definition` "RatePerMinute".
+ */
+export type RatePerMinute = number;
+/**
  * This interface was referenced by `Contracts`'s JSON-Schema
  * via the `definition` "CampaignMessage".
  */
@@ -17,13 +59,6 @@ export type CampaignMessage = string;
  * via the `definition` "CampaignName".
  */
 export type CampaignName = string;
-/**
- * A WhatsApp group JID: 120363041234567890@g.us, or the older 5511999999999-1600000000@g.us.
- *
- * This interface was referenced by `Contracts`'s JSON-Schema
- * via the `definition` "GroupJid".
- */
-export type GroupJid = string;
 /**
  * This interface was referenced by `Contracts`'s JSON-Schema
  * via the `definition` "ErrorCode".
@@ -64,6 +99,10 @@ export type ErrorCode =
   | "session_not_found"
   | "invalid_signature"
   | "invalid_scheduled"
+  | "invalid_max"
+  | "invalid_at"
+  | "invalid_send_before"
+  | "invalid_session_setting"
   | "invalid_transition"
   | "campaign_cancelled"
   | "nothing_to_retry"
@@ -111,6 +150,14 @@ export type ErrorCode =
   | "session_not_allowed"
   | "session_required";
 /**
+ * A campaign's status: draft or scheduled until its first send result, sending while groups are pending, then final (x-final): completed, failed, partial_failure, or cancelled.
+ *
+ * This interface was referenced by `Contracts`'s JSON-Schema
+ * via the `definition` "CampaignStatus".
+ */
+export type CampaignStatus =
+  "draft" | "scheduled" | "sending" | "completed" | "failed" | "partial_failure" | "cancelled";
+/**
  * A message key id. WAHA ids true_<jid>_<id>[_<participant>] are unwrapped to <id>.
  *
  * This interface was referenced by `Contracts`'s JSON-Schema
@@ -151,14 +198,6 @@ export type ErrorMessage = string;
  */
 export type RecordMessageErrorRequest = MessageErrorEvent | MessageErrorBatch;
 export type MessageErrorOutcome = "applied" | "duplicate" | "pending_match" | "quarantined";
-/**
- * A campaign's status: draft or scheduled until its first send result, sending while groups are pending, then final (x-final): completed, failed, partial_failure, or cancelled.
- *
- * This interface was referenced by `Contracts`'s JSON-Schema
- * via the `definition` "CampaignStatus".
- */
-export type CampaignStatus =
-  "draft" | "scheduled" | "sending" | "completed" | "failed" | "partial_failure" | "cancelled";
 /**
  * delivered: reached a device of the group (any participant); read/played: first read or played there (implies delivered).
  */
@@ -212,14 +251,79 @@ export interface CancelCampaignRequest {
 export interface CancelCampaignResponse {
   campaignId: number;
   status: "cancelled";
-  cancelledGroups: number;
+  /**
+   * The campaign after the call (internal.campaign_summary: the same for schedule, pause, resume and cancel).
+   */
   campaign: {
     totalGroups: number;
     pendingCount: number;
     sentCount: number;
     failedCount: number;
     cancelledCount: number;
+    /**
+     * ISO 8601: due from then (null: at once when scheduled).
+     */
+    scheduledAt: string | null;
+    /**
+     * ISO 8601: rows not sent by then end cancelled (reason expired).
+     */
+    sendBefore: string | null;
+    /**
+     * ISO 8601: paused by pause_campaign since then; null: not paused.
+     */
+    pausedAt: string | null;
   };
+  cancelledGroups: number;
+}
+/**
+ * POST /rpc/claim_sends (gateway): claim up to max due sends of a session (default 10, at most 500). Each comes with its notBefore slot (wait until then before sending), its messageId (send with it: Baileys sendMessage(jid, {text}, {messageId})) and leaseUntil (report it with record_message_sent by then, or it is claimable again with the same messageId).
+ *
+ * This interface was referenced by `Contracts`'s JSON-Schema
+ * via the `definition` "ClaimSendsRequest".
+ */
+export interface ClaimSendsRequest {
+  sessionId: SessionId;
+  /**
+   * At most this many sends (default 10, at most 500); fewer when the session's pace or daily cap allows fewer now.
+   */
+  max?: number | null;
+}
+/**
+ * The claimed sends (oldest due campaign first, rows in creation order), when to ask again, and why the session is held, if it is.
+ *
+ * This interface was referenced by `Contracts`'s JSON-Schema
+ * via the `definition` "ClaimSendsResponse".
+ */
+export interface ClaimSendsResponse {
+  sends: {
+    campaignId: number;
+    groupJid: GroupJid;
+    /**
+     * The campaign's message.
+     */
+    text: string;
+    /**
+     * The WhatsApp message id to send with (Baileys' generateMessageIDV2 format), the same on every claim of this row.
+     */
+    messageId: string;
+    /**
+     * ISO 8601: send no earlier than this (the session's pace).
+     */
+    notBefore: string;
+    /**
+     * ISO 8601: report the result by then; after it the row is claimable again (same messageId).
+     */
+    leaseUntil: string;
+  }[];
+  /**
+   * ISO 8601: when a claim may get something (the next slot, lease end or scheduled campaign, the next UTC day under the daily cap); null when nothing is left or the session is held by a restriction or a pause.
+   */
+  nextAt: string | null;
+  held: {
+    reason: "session_restricted" | "session_paused" | "daily_cap_reached";
+    message: string;
+    since: string | null;
+  } | null;
 }
 /**
  * POST /rpc/clear_session_restriction (crm): let a session WhatsApp restricted send again.
@@ -243,6 +347,49 @@ export interface ClearSessionRestrictionResponse {
   restrictedCode?: number | null;
 }
 /**
+ * POST /rpc/configure_session (crm): a session's dispatch pacing. Every setting is optional; one not given (or null) keeps its value (defaults: 6 per minute, jitter 5 s, 1000 per UTC day, pause after 5 send-time failures in a row, lease 300 s: docs/design.md, "Dispatch").
+ *
+ * This interface was referenced by `Contracts`'s JSON-Schema
+ * via the `definition` "ConfigureSessionRequest".
+ */
+export interface ConfigureSessionRequest {
+  sessionId: SessionId;
+  /**
+   * Sends per minute; slots are 60/rate s apart.
+   */
+  ratePerMinute?: RatePerMinute | null;
+  /**
+   * A random extra gap in [0, jitter] s after each slot.
+   */
+  jitterSeconds?: JitterSeconds | null;
+  /**
+   * At most this many claims per UTC calendar day.
+   */
+  dailyCap?: DailyCap | null;
+  /**
+   * Send-time failures in a row that pause the session's dispatch.
+   */
+  maxConsecutiveFailures?: MaxConsecutiveFailures | null;
+  /**
+   * How long past its notBefore a claimed send stays the claimer's.
+   */
+  leaseSeconds?: LeaseSeconds | null;
+}
+/**
+ * The session's dispatch settings after the call.
+ *
+ * This interface was referenced by `Contracts`'s JSON-Schema
+ * via the `definition` "ConfigureSessionResponse".
+ */
+export interface ConfigureSessionResponse {
+  sessionId: string;
+  ratePerMinute: number;
+  jitterSeconds: number;
+  dailyCap: number;
+  maxConsecutiveFailures: number;
+  leaseSeconds: number;
+}
+/**
  * POST /rpc/create_campaign (crm). Every JID must be an active, sendable group of the session (else unsendable_groups, with the list); no JID twice.
  *
  * This interface was referenced by `Contracts`'s JSON-Schema
@@ -261,6 +408,10 @@ export interface CreateCampaignRequest {
    * @maxItems 100000
    */
   groupJids: GroupJid[];
+  /**
+   * Rows not sent by then end cancelled with reason expired (dispatch: claim_sends): ISO 8601 with its zone, or epoch seconds/milliseconds.
+   */
+  sendBefore?: string | number | null;
 }
 /**
  * This interface was referenced by `Contracts`'s JSON-Schema
@@ -336,6 +487,50 @@ export interface ExpireUnmatchedAcksRequest {
 export interface ExpireUnmatchedAcksResponse {
   expired: number;
   olderThanSeconds: number;
+}
+/**
+ * POST /rpc/pause_campaign (crm): stop handing out the campaign's sends (sends already claimed may still be reported). A draft, scheduled or sending campaign that is not paused; else 409 invalid_transition.
+ *
+ * This interface was referenced by `Contracts`'s JSON-Schema
+ * via the `definition` "PauseCampaignRequest".
+ */
+export interface PauseCampaignRequest {
+  /**
+   * The campaign's id.
+   */
+  campaignId: number;
+}
+/**
+ * The paused campaign: no send of it is claimed until resume_campaign.
+ *
+ * This interface was referenced by `Contracts`'s JSON-Schema
+ * via the `definition` "PauseCampaignResponse".
+ */
+export interface PauseCampaignResponse {
+  campaignId: number;
+  status: CampaignStatus;
+  /**
+   * The campaign after the call (internal.campaign_summary: the same for schedule, pause, resume and cancel).
+   */
+  campaign: {
+    totalGroups: number;
+    pendingCount: number;
+    sentCount: number;
+    failedCount: number;
+    cancelledCount: number;
+    /**
+     * ISO 8601: due from then (null: at once when scheduled).
+     */
+    scheduledAt: string | null;
+    /**
+     * ISO 8601: rows not sent by then end cancelled (reason expired).
+     */
+    sendBefore: string | null;
+    /**
+     * ISO 8601: paused by pause_campaign since then; null: not paused.
+     */
+    pausedAt: string | null;
+  };
 }
 /**
  * This interface was referenced by `Contracts`'s JSON-Schema
@@ -550,6 +745,71 @@ export interface ResolveQuarantinedResponse {
   endpoint?: "record_message_error" | "record_message_status" | "waha_webhook" | "evolution_webhook";
 }
 /**
+ * POST /rpc/resume_campaign (crm): hand out a paused campaign's sends again. Only a paused campaign that is not final; else 409 invalid_transition.
+ *
+ * This interface was referenced by `Contracts`'s JSON-Schema
+ * via the `definition` "ResumeCampaignRequest".
+ */
+export interface ResumeCampaignRequest {
+  /**
+   * The campaign's id.
+   */
+  campaignId: number;
+}
+/**
+ * The resumed campaign: its sends are claimed again.
+ *
+ * This interface was referenced by `Contracts`'s JSON-Schema
+ * via the `definition` "ResumeCampaignResponse".
+ */
+export interface ResumeCampaignResponse {
+  campaignId: number;
+  status: CampaignStatus;
+  /**
+   * The campaign after the call (internal.campaign_summary: the same for schedule, pause, resume and cancel).
+   */
+  campaign: {
+    totalGroups: number;
+    pendingCount: number;
+    sentCount: number;
+    failedCount: number;
+    cancelledCount: number;
+    /**
+     * ISO 8601: due from then (null: at once when scheduled).
+     */
+    scheduledAt: string | null;
+    /**
+     * ISO 8601: rows not sent by then end cancelled (reason expired).
+     */
+    sendBefore: string | null;
+    /**
+     * ISO 8601: paused by pause_campaign since then; null: not paused.
+     */
+    pausedAt: string | null;
+  };
+}
+/**
+ * POST /rpc/resume_session (crm): start a session's dispatch again after it paused (too many send-time failures in a row); the failure count starts from zero. A restriction is cleared by clear_session_restriction instead.
+ *
+ * This interface was referenced by `Contracts`'s JSON-Schema
+ * via the `definition` "ResumeSessionRequest".
+ */
+export interface ResumeSessionRequest {
+  sessionId: SessionId;
+}
+/**
+ * Whether the session's dispatch was paused, since when and why.
+ *
+ * This interface was referenced by `Contracts`'s JSON-Schema
+ * via the `definition` "ResumeSessionResponse".
+ */
+export interface ResumeSessionResponse {
+  sessionId: string;
+  wasPaused: boolean;
+  pausedAt: string | null;
+  pauseReason: string | null;
+}
+/**
  * POST /rpc/retry_failed_groups (crm): a new draft campaign (same message and session) over the campaign's failed groups that can still be targeted, optionally only those with one of errorCodes.
  *
  * This interface was referenced by `Contracts`'s JSON-Schema
@@ -577,7 +837,7 @@ export interface RetryFailedGroupsResponse {
   skipped: number;
 }
 /**
- * POST /rpc/schedule_campaign (crm): schedule a draft (scheduled: true) or put a scheduled campaign back to draft (false). Any other transition is 409 invalid_transition.
+ * POST /rpc/schedule_campaign (crm): schedule a draft (scheduled: true, the default), due at `at` (or at once without it), with an optional sendBefore; or put a scheduled campaign back to draft (scheduled: false, without at/sendBefore). Any other transition is 409 invalid_transition.
  *
  * This interface was referenced by `Contracts`'s JSON-Schema
  * via the `definition` "ScheduleCampaignRequest".
@@ -587,10 +847,21 @@ export interface ScheduleCampaignRequest {
    * The campaign's id.
    */
   campaignId: number;
-  scheduled: boolean;
+  /**
+   * true (default): schedule; false: back to draft.
+   */
+  scheduled?: boolean;
+  /**
+   * When the campaign becomes due: ISO 8601 with its zone (or epoch seconds/milliseconds). Without it: at once.
+   */
+  at?: string | number | null;
+  /**
+   * Rows not sent by then end cancelled with reason expired: ISO 8601 with its zone (or epoch seconds/milliseconds); later than at.
+   */
+  sendBefore?: string | number | null;
 }
 /**
- * The campaign's new status.
+ * The campaign's new status, with its totals and times.
  *
  * This interface was referenced by `Contracts`'s JSON-Schema
  * via the `definition` "ScheduleCampaignResponse".
@@ -598,6 +869,28 @@ export interface ScheduleCampaignRequest {
 export interface ScheduleCampaignResponse {
   campaignId: number;
   status: CampaignStatus;
+  /**
+   * The campaign after the call (internal.campaign_summary: the same for schedule, pause, resume and cancel).
+   */
+  campaign: {
+    totalGroups: number;
+    pendingCount: number;
+    sentCount: number;
+    failedCount: number;
+    cancelledCount: number;
+    /**
+     * ISO 8601: due from then (null: at once when scheduled).
+     */
+    scheduledAt: string | null;
+    /**
+     * ISO 8601: rows not sent by then end cancelled (reason expired).
+     */
+    sendBefore: string | null;
+    /**
+     * ISO 8601: paused by pause_campaign since then; null: not paused.
+     */
+    pausedAt: string | null;
+  };
 }
 /**
  * Baileys GroupMetadata. Unknown fields are ignored; a missing flag means false.

@@ -244,16 +244,21 @@ export type Database = {
     }
     Functions: {
       cancel_campaign: { Args: { "": Json }; Returns: Json }
+      claim_sends: { Args: { "": Json }; Returns: Json }
       clear_session_restriction: { Args: { "": Json }; Returns: Json }
+      configure_session: { Args: { "": Json }; Returns: Json }
       create_campaign: { Args: { "": Json }; Returns: Json }
       evolution_webhook: { Args: { "": Json }; Returns: Json }
       expire_unmatched_acks: { Args: { "": Json }; Returns: Json }
       metrics: { Args: Record<PropertyKey, never>; Returns: unknown }
       openapi: { Args: Record<PropertyKey, never>; Returns: Json }
+      pause_campaign: { Args: { "": Json }; Returns: Json }
       record_message_error: { Args: { "": Json }; Returns: Json }
       record_message_sent: { Args: { "": Json }; Returns: Json }
       record_message_status: { Args: { "": Json }; Returns: Json }
       resolve_quarantined: { Args: { "": Json }; Returns: Json }
+      resume_campaign: { Args: { "": Json }; Returns: Json }
+      resume_session: { Args: { "": Json }; Returns: Json }
       retry_failed_groups: { Args: { "": Json }; Returns: Json }
       schedule_campaign: { Args: { "": Json }; Returns: Json }
       sync_groups: { Args: { "": Json }; Returns: Json }

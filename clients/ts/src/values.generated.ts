@@ -2,6 +2,8 @@
 /** The API's size limits, as the database enforces them. */
 export const LIMITS = {
   "ackEventsPerCall": 1000,
+  "claimAheadSeconds": 60,
+  "claimsPerCall": 500,
   "groupsPerCampaign": 100000,
   "groupsPerSync": 100000,
   "rawEventBytes": 8192,
