@@ -41,7 +41,12 @@ export async function gateways(
 
 // The sender takes either version's real socket (sendMessage(jid, {text}, {messageId})), and the
 // gateway sends with dispatch on.
-export async function senders(sock6: WASocket6, sock7: WASocket7, gateway: GatewayClient, state6: Parameters<typeof makeWASocket6>[0]["auth"]) {
+export async function senders(
+  sock6: WASocket6,
+  sock7: WASocket7,
+  gateway: GatewayClient,
+  state6: Parameters<typeof makeWASocket6>[0]["auth"],
+) {
   const s6 = baileysSender(() => sock6);
   const s7 = baileysSender(() => sock7);
   const g = await runBaileysGateway({ gateway, sessionId: "wa_x", connect: () => makeWASocket6({ auth: state6 }), dispatch: { max: 20 } });

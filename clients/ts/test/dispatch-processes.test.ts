@@ -12,7 +12,8 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createCrmClient, createGatewayClient, runDispatcher, SendFailure, type CrmClient, type GatewayClient } from "../src/index.js";
+import { createCrmClient, runDispatcher, SendFailure, type CrmClient, type DispatchGateway } from "../src/index.js";
+import { dispatchGateway } from "./support/dispatch-gateway.js";
 import { apiUrl, db, newKey } from "../../../test/support/env.js";
 import { post } from "../../../test/support/http.js";
 import { seedSession } from "../../../test/support/fixtures.js";
@@ -24,12 +25,12 @@ const RATE = 120;
 
 let gatewayKey: string;
 let crmKey: string;
-let gateway: GatewayClient;
+let gateway: DispatchGateway;
 let crm: CrmClient;
 beforeAll(async () => {
   gatewayKey = await newKey("gateway");
   crmKey = await newKey("crm");
-  gateway = createGatewayClient({ url: apiUrl, apiKey: gatewayKey });
+  gateway = dispatchGateway(apiUrl, gatewayKey, crmKey);
   crm = createCrmClient({ url: apiUrl, apiKey: crmKey });
 });
 afterAll(() => db.end());
@@ -37,7 +38,11 @@ afterAll(() => db.end());
 /** A session with `n` groups, paced at `rate` per minute without jitter, and a campaign over them that is due now. */
 async function dueCampaign(n: number, settings: Record<string, unknown> = {}) {
   const { sessionId, jids } = await seedSession(gatewayKey, n, "wa_dispatch");
-  const configured = await post("/rpc/configure_session", { sessionId, ratePerMinute: RATE, jitterSeconds: 0, ...settings }, { "x-api-key": crmKey });
+  const configured = await post(
+    "/rpc/configure_session",
+    { sessionId, ratePerMinute: RATE, jitterSeconds: 0, ...settings },
+    { "x-api-key": crmKey },
+  );
   expect(configured.status, configured.text).toBe(200);
   const { campaignId } = await crm.createCampaign({ name: `dispatch ${sessionId}`, message: "Hello, group", sessionId, groupJids: jids });
   const scheduled = await post("/rpc/schedule_campaign", { campaignId }, { "x-api-key": crmKey });
@@ -61,7 +66,7 @@ interface Proc {
   exited: Promise<number | null>;
 }
 function dispatcherProcess(sessionId: string, max: number): Proc {
-  const child = spawn(process.execPath, ["--import", "tsx", SCRIPT, apiUrl, gatewayKey, sessionId, String(max)], {
+  const child = spawn(process.execPath, ["--import", "tsx", SCRIPT, apiUrl, gatewayKey, crmKey, sessionId, String(max)], {
     stdio: ["ignore", "pipe", "inherit"],
   });
   const lines: Line[] = [];
