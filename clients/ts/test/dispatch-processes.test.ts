@@ -77,6 +77,10 @@ function dispatcherProcess(sessionId: string, max: number): Proc {
   return { child, lines, exited };
 }
 
+/** From the first send to the last: at the session's pace, n sends take at least (n - 1) intervals. */
+const span = (times: number[]) => Math.max(...times) - Math.min(...times);
+const paced = (n: number) => ((n - 1) * 60_000) / RATE;
+
 /** The most sends in any window of `windowMs` (each window starting at a send). */
 function busiestWindow(times: number[], windowMs: number): number {
   const t = [...times].sort((a, b) => a - b);
@@ -117,6 +121,7 @@ describe("runDispatcher, several processes, one session", () => {
       10_000,
     );
     expect(most).toBeLessThanOrEqual((RATE * 10) / 60 + 1);
+    expect(span(sends.map((s) => s.at as number))).toBeGreaterThanOrEqual(paced(n));
 
     const stored = await rows(campaignId);
     expect(stored.every((r) => r.status === "sent")).toBe(true);
@@ -203,6 +208,7 @@ describe("runDispatcher and the brake", () => {
     expect(ra).toMatchObject({ sent: 2, failed: 1, stoppedBy: "held" });
     expect(rb).toMatchObject({ sent: 10, failed: 0, stoppedBy: "idle", held: null });
     expect(busiestWindow(bTimes, 10_000)).toBeLessThanOrEqual((RATE * 10) / 60 + 1);
+    expect(span(bTimes)).toBeGreaterThanOrEqual(paced(10));
     expect((await rows(b.campaignId)).every((r) => r.status === "sent")).toBe(true);
     expect((await gateway.claimSends(a.sessionId)).held?.reason).toBe("session_restricted");
   });
