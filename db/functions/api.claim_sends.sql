@@ -33,10 +33,10 @@ declare
   base timestamptz;
   spacing double precision;
   due_campaign bigint;
-  ids bigint[] := '{}';
+  ids bigint[] := '{}'::bigint[];
   slots timestamptz[];
   next_slot timestamptz;
-  sends jsonb := '[]';
+  sends jsonb := '[]'::jsonb;
   claimed integer := 0;
   next_at timestamptz;
 begin

@@ -7,7 +7,7 @@ select plan(16);
 select ok(has_function_privilege('gateway', 'api.sync_groups(jsonb)', 'execute'), 'gateway may sync groups');
 select ok(has_function_privilege('gateway', 'api.record_message_error(jsonb)', 'execute'), 'gateway may record errors');
 select ok(not has_function_privilege('gateway', 'api.create_campaign(jsonb)', 'execute'), 'gateway may not create campaigns');
-select ok(not has_function_privilege('gateway', 'api.record_message_sent(jsonb)', 'execute'), 'gateway may not record sends');
+select ok(has_function_privilege('gateway', 'api.record_message_sent(jsonb)', 'execute'), 'gateway may record sends (dispatch: for its sessions)');
 select ok(not has_table_privilege('gateway', 'api.campaigns', 'select'), 'gateway cannot read campaigns');
 select ok(not has_table_privilege('gateway', 'wa_data.notification_campaigns', 'select'), 'gateway cannot read the campaigns table');
 select ok(not has_table_privilege('gateway', 'wa_data.whatsapp_groups', 'select'), 'gateway cannot read the groups table');
