@@ -219,10 +219,14 @@ export async function runDispatcher(o: DispatcherOptions): Promise<DispatchSumma
     const batch = [...answer.sends].sort((a, b) => Date.parse(a.notBefore) - Date.parse(b.notBefore));
     for (let i = 0; i < batch.length; i++) {
       const item = batch[i] as ClaimedSend;
-      const wait = Date.parse(item.notBefore) - Date.now();
+      // Past the slot, never before it: notBefore has microseconds, Date.parse keeps milliseconds.
+      const slot = Date.parse(item.notBefore) + 1;
       // Results wait for no slot: a long wait reports what is done first.
-      if (wait > 1_000 && pendingCount > 0) await flush();
-      if (signal.aborted || !(await sleep(wait, signal))) {
+      if (slot - Date.now() > 1_000 && pendingCount > 0) await flush();
+      let waited = !signal.aborted;
+      // A timer may fire a little before the wall clock says (they are different clocks): wait again.
+      while (waited && Date.now() < slot) waited = await sleep(slot - Date.now(), signal);
+      if (!waited) {
         summary.leftToLease += batch.length - i;
         break loop;
       }
