@@ -566,10 +566,13 @@ begin
   from (values ('ratePerMinute', 'RatePerMinute', 1), ('jitterSeconds', 'JitterSeconds', 2), ('dailyCap', 'DailyCap', 3),
                ('maxConsecutiveFailures', 'MaxConsecutiveFailures', 4), ('leaseSeconds', 'LeaseSeconds', 5)) f(key, rule, n)
   where coalesce(jsonb_typeof(payload -> f.key), 'null') <> 'null'
-    and (jsonb_typeof(payload -> f.key) <> 'number'
-         or (payload ->> f.key)::numeric <> trunc((payload ->> f.key)::numeric)
-         or (payload ->> f.key)::numeric not between (internal.value_rules() -> f.rule ->> 'minimum')::numeric
-                                                 and (internal.value_rules() -> f.rule ->> 'maximum')::numeric)
+    -- CASE: the casts only ever see numbers.
+    and case
+      when jsonb_typeof(payload -> f.key) <> 'number' then true
+      when (payload ->> f.key)::numeric <> trunc((payload ->> f.key)::numeric) then true
+      else (payload ->> f.key)::numeric not between (internal.value_rules() -> f.rule ->> 'minimum')::numeric
+                                             and (internal.value_rules() -> f.rule ->> 'maximum')::numeric
+    end
   order by f.n limit 1;
   if found then
     perform internal.raise_api_error(422, 'invalid_session_setting',
@@ -1804,7 +1807,7 @@ $$;
 CREATE FUNCTION internal.campaign_status(current_status text, pending integer, sent integer, failed integer, cancelled integer) RETURNS text
     LANGUAGE sql IMMUTABLE PARALLEL SAFE
     SET search_path TO 'pg_catalog', 'pg_temp'
-    RETURN CASE WHEN ((current_status = 'cancelled'::text) OR (cancelled > 0)) THEN 'cancelled'::text WHEN (((sent + failed) = 0) AND (current_status = ANY (ARRAY['draft'::text, 'scheduled'::text]))) THEN current_status WHEN (pending > 0) THEN 'sending'::text WHEN (failed = 0) THEN 'completed'::text WHEN (sent = 0) THEN 'failed'::text ELSE 'partial_failure'::text END;
+    RETURN CASE WHEN ((current_status = 'cancelled'::text) OR ((cancelled > 0) AND (pending = 0))) THEN 'cancelled'::text WHEN (((sent + failed) = 0) AND (current_status = ANY (ARRAY['draft'::text, 'scheduled'::text]))) THEN current_status WHEN (pending > 0) THEN 'sending'::text WHEN (failed = 0) THEN 'completed'::text WHEN (sent = 0) THEN 'failed'::text ELSE 'partial_failure'::text END;
 
 --
 -- Name: campaign_summary(wa_data.notification_campaigns); Type: FUNCTION; Schema: internal; Owner: -
@@ -3454,6 +3457,22 @@ end
 $$;
 
 --
+-- Name: tg_whatsapp_sessions__dispatch(); Type: FUNCTION; Schema: internal; Owner: -
+--
+
+CREATE FUNCTION internal.tg_whatsapp_sessions__dispatch() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+begin
+  insert into wa_data.session_dispatch (session_id)
+  select n.session_id from new_rows n
+  on conflict (session_id) do nothing;
+  return null;
+end
+$$;
+
+--
 -- Name: upsert_groups(text, jsonb, boolean); Type: FUNCTION; Schema: internal; Owner: -
 --
 
@@ -3912,6 +3931,47 @@ CREATE VIEW api.campaign_groups WITH (security_invoker='true') AS
 COMMENT ON VIEW api.campaign_groups IS 'One row per campaign target. Filter status=eq.failed for the failed groups and their errors.';
 
 --
+-- Name: session_dispatch; Type: TABLE; Schema: wa_data; Owner: -
+--
+
+CREATE TABLE wa_data.session_dispatch (
+    session_id internal.session_id NOT NULL,
+    rate_per_minute internal.rate_per_minute DEFAULT 6 NOT NULL,
+    jitter_seconds internal.jitter_seconds DEFAULT 5 NOT NULL,
+    daily_cap internal.daily_cap DEFAULT 1000 NOT NULL,
+    max_consecutive_failures internal.max_consecutive_failures DEFAULT 5 NOT NULL,
+    lease_seconds internal.lease_seconds DEFAULT 300 NOT NULL,
+    next_slot_at timestamp with time zone,
+    cap_day date,
+    cap_day_count integer DEFAULT 0 NOT NULL,
+    consecutive_failures integer DEFAULT 0 NOT NULL,
+    paused_at timestamp with time zone,
+    pause_reason text,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT session_dispatch_cap_day_count_check CHECK ((cap_day_count >= 0)),
+    CONSTRAINT session_dispatch_consecutive_failures_check CHECK ((consecutive_failures >= 0)),
+    CONSTRAINT session_dispatch_session_id_check CHECK ((((length((session_id)::text) >= 1) AND (length((session_id)::text) <= 200)) AND ((session_id)::text ~ '\S'::text)))
+);
+
+--
+-- Name: TABLE session_dispatch; Type: COMMENT; Schema: wa_data; Owner: -
+--
+
+COMMENT ON TABLE wa_data.session_dispatch IS 'Per session: dispatch pacing settings (configure_session) and state: the next free send slot, the day''s claim count, send-time failures in a row and the pause they caused.';
+
+--
+-- Name: COLUMN session_dispatch.next_slot_at; Type: COMMENT; Schema: wa_data; Owner: -
+--
+
+COMMENT ON COLUMN wa_data.session_dispatch.next_slot_at IS 'The earliest notBefore the next claimed send may get (slots are 60/rate s apart plus jitter).';
+
+--
+-- Name: COLUMN session_dispatch.cap_day; Type: COMMENT; Schema: wa_data; Owner: -
+--
+
+COMMENT ON COLUMN wa_data.session_dispatch.cap_day IS 'The UTC day cap_day_count counts claims for (the daily cap is per UTC calendar day).';
+
+--
 -- Name: whatsapp_sessions; Type: TABLE; Schema: wa_data; Owner: -
 --
 
@@ -3979,15 +4039,40 @@ CREATE VIEW api.campaigns WITH (security_invoker='true') AS
             WHEN 'waha'::text THEN true
             WHEN 'direct'::text THEN true
             ELSE NULL::boolean
-        END AS progress_reported
-   FROM (wa_data.notification_campaigns c
-     LEFT JOIN wa_data.whatsapp_sessions s ON (((s.session_id)::text = (c.session_id)::text)));
+        END AS progress_reported,
+    c.scheduled_at,
+    c.send_before,
+    c.paused_at,
+    d.rate_per_minute,
+    h.held_reason,
+    n.next_send_at,
+    (n.next_send_at + make_interval(secs => (((GREATEST((c.pending_count - 1), 0))::numeric * ((60.0 / (d.rate_per_minute)::numeric) + ((d.jitter_seconds)::numeric / 2.0))))::double precision)) AS estimated_finish_at
+   FROM ((((wa_data.notification_campaigns c
+     LEFT JOIN wa_data.whatsapp_sessions s ON (((s.session_id)::text = (c.session_id)::text)))
+     LEFT JOIN wa_data.session_dispatch d ON (((d.session_id)::text = (c.session_id)::text)))
+     CROSS JOIN LATERAL ( SELECT
+                CASE
+                    WHEN (c.pending_count = 0) THEN NULL::text
+                    WHEN ((c.status)::text = 'draft'::text) THEN 'draft'::text
+                    WHEN (c.paused_at IS NOT NULL) THEN 'campaign_paused'::text
+                    WHEN (c.send_before <= now()) THEN 'window_closed'::text
+                    WHEN (s.restricted_at IS NOT NULL) THEN 'session_restricted'::text
+                    WHEN (d.paused_at IS NOT NULL) THEN 'session_paused'::text
+                    WHEN ((d.cap_day = ((now() AT TIME ZONE 'UTC'::text))::date) AND (d.cap_day_count >= (d.daily_cap)::integer)) THEN 'daily_cap_reached'::text
+                    WHEN (c.scheduled_at > now()) THEN 'scheduled_later'::text
+                    ELSE NULL::text
+                END AS held_reason) h)
+     CROSS JOIN LATERAL ( SELECT
+                CASE
+                    WHEN ((c.pending_count > 0) AND ((c.status)::text = ANY (ARRAY['scheduled'::text, 'sending'::text])) AND ((h.held_reason IS NULL) OR (h.held_reason = 'scheduled_later'::text))) THEN GREATEST(now(), c.scheduled_at, d.next_slot_at)
+                    ELSE NULL::timestamp with time zone
+                END AS next_send_at) n);
 
 --
 -- Name: VIEW campaigns; Type: COMMENT; Schema: api; Owner: -
 --
 
-COMMENT ON VIEW api.campaigns IS 'Campaigns with their live totals and status. progress_source: the gateway reporting for the session; progress_reported false means delivered/read are never reported there (Evolution API, group messages).';
+COMMENT ON VIEW api.campaigns IS 'Campaigns with their live totals and status. progress_source: the gateway reporting for the session; progress_reported false means delivered/read are never reported there (Evolution API, group messages). Dispatch: scheduled_at (due from), send_before (window end), paused_at, rate_per_minute (the session''s pace), next_send_at, estimated_finish_at (at that pace, this campaign alone), held_reason (draft, campaign_paused, window_closed, session_restricted, session_paused, daily_cap_reached, scheduled_later; null: sending or done).';
 
 --
 -- Name: error_codes; Type: VIEW; Schema: api; Owner: -
@@ -4251,20 +4336,40 @@ COMMENT ON VIEW api.sendable_groups IS 'Groups a campaign may target: active, ne
 --
 
 CREATE VIEW api.sessions WITH (security_invoker='true') AS
- SELECT whatsapp_sessions.session_id,
-    whatsapp_sessions.last_synced_at,
-    whatsapp_sessions.group_count,
-    whatsapp_sessions.restricted_at,
-    whatsapp_sessions.restricted_code,
-    whatsapp_sessions.gateway,
-    whatsapp_sessions.gateway_seen_at
-   FROM wa_data.whatsapp_sessions;
+ SELECT s.session_id,
+    s.last_synced_at,
+    s.group_count,
+    s.restricted_at,
+    s.restricted_code,
+    s.gateway,
+    s.gateway_seen_at,
+    d.rate_per_minute,
+    d.jitter_seconds,
+    d.daily_cap,
+    d.max_consecutive_failures,
+    d.lease_seconds,
+    d.next_slot_at,
+        CASE
+            WHEN (d.cap_day = ((now() AT TIME ZONE 'UTC'::text))::date) THEN d.cap_day_count
+            ELSE 0
+        END AS claimed_today,
+    d.consecutive_failures,
+    d.paused_at,
+    d.pause_reason,
+        CASE
+            WHEN (s.restricted_at IS NOT NULL) THEN 'session_restricted'::text
+            WHEN (d.paused_at IS NOT NULL) THEN 'session_paused'::text
+            WHEN ((d.cap_day = ((now() AT TIME ZONE 'UTC'::text))::date) AND (d.cap_day_count >= (d.daily_cap)::integer)) THEN 'daily_cap_reached'::text
+            ELSE NULL::text
+        END AS held_reason
+   FROM (wa_data.whatsapp_sessions s
+     LEFT JOIN wa_data.session_dispatch d ON (((d.session_id)::text = (s.session_id)::text)));
 
 --
 -- Name: VIEW sessions; Type: COMMENT; Schema: api; Owner: -
 --
 
-COMMENT ON VIEW api.sessions IS 'WhatsApp accounts (gateway sessions): last sync, and whether WhatsApp restricted the account (restricted_at, restricted_code).';
+COMMENT ON VIEW api.sessions IS 'WhatsApp accounts (gateway sessions): last sync, whether WhatsApp restricted the account (restricted_at, restricted_code), the dispatch pace (rate_per_minute, jitter_seconds, daily_cap per UTC day, max_consecutive_failures, lease_seconds) and state (next_slot_at, claimed_today, consecutive_failures, paused_at and pause_reason, held_reason: session_restricted, session_paused or daily_cap_reached).';
 
 --
 -- Name: api_documents; Type: TABLE; Schema: internal; Owner: -
@@ -4480,47 +4585,6 @@ COMMENT ON TABLE wa_data.restricting_error_codes IS 'Gateway error codes that fl
 CREATE TABLE wa_data.schema_migrations (
     version character varying NOT NULL
 );
-
---
--- Name: session_dispatch; Type: TABLE; Schema: wa_data; Owner: -
---
-
-CREATE TABLE wa_data.session_dispatch (
-    session_id internal.session_id NOT NULL,
-    rate_per_minute internal.rate_per_minute DEFAULT 6 NOT NULL,
-    jitter_seconds internal.jitter_seconds DEFAULT 5 NOT NULL,
-    daily_cap internal.daily_cap DEFAULT 1000 NOT NULL,
-    max_consecutive_failures internal.max_consecutive_failures DEFAULT 5 NOT NULL,
-    lease_seconds internal.lease_seconds DEFAULT 300 NOT NULL,
-    next_slot_at timestamp with time zone,
-    cap_day date,
-    cap_day_count integer DEFAULT 0 NOT NULL,
-    consecutive_failures integer DEFAULT 0 NOT NULL,
-    paused_at timestamp with time zone,
-    pause_reason text,
-    updated_at timestamp with time zone DEFAULT now() NOT NULL,
-    CONSTRAINT session_dispatch_cap_day_count_check CHECK ((cap_day_count >= 0)),
-    CONSTRAINT session_dispatch_consecutive_failures_check CHECK ((consecutive_failures >= 0)),
-    CONSTRAINT session_dispatch_session_id_check CHECK ((((length((session_id)::text) >= 1) AND (length((session_id)::text) <= 200)) AND ((session_id)::text ~ '\S'::text)))
-);
-
---
--- Name: TABLE session_dispatch; Type: COMMENT; Schema: wa_data; Owner: -
---
-
-COMMENT ON TABLE wa_data.session_dispatch IS 'Per session: dispatch pacing settings (configure_session) and state: the next free send slot, the day''s claim count, send-time failures in a row and the pause they caused.';
-
---
--- Name: COLUMN session_dispatch.next_slot_at; Type: COMMENT; Schema: wa_data; Owner: -
---
-
-COMMENT ON COLUMN wa_data.session_dispatch.next_slot_at IS 'The earliest notBefore the next claimed send may get (slots are 60/rate s apart plus jitter).';
-
---
--- Name: COLUMN session_dispatch.cap_day; Type: COMMENT; Schema: wa_data; Owner: -
---
-
-COMMENT ON COLUMN wa_data.session_dispatch.cap_day IS 'The UTC day cap_day_count counts claims for (the daily cap is per UTC calendar day).';
 
 --
 -- Name: whatsapp_groups_id_seq; Type: SEQUENCE; Schema: wa_data; Owner: -
@@ -4809,6 +4873,12 @@ CREATE TRIGGER tg_campaign_groups__totals_insert AFTER INSERT ON wa_data.notific
 CREATE TRIGGER tg_campaign_groups__totals_update AFTER UPDATE ON wa_data.notification_campaign_groups REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION internal.tg_campaign_groups__totals();
 
 --
+-- Name: whatsapp_sessions tg_whatsapp_sessions__dispatch; Type: TRIGGER; Schema: wa_data; Owner: -
+--
+
+CREATE TRIGGER tg_whatsapp_sessions__dispatch AFTER INSERT ON wa_data.whatsapp_sessions REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION internal.tg_whatsapp_sessions__dispatch();
+
+--
 -- Name: message_error_inbox message_error_inbox_campaign_group_id_fkey; Type: FK CONSTRAINT; Schema: wa_data; Owner: -
 --
 
@@ -4882,6 +4952,12 @@ CREATE POLICY crm_reads_groups ON wa_data.whatsapp_groups FOR SELECT TO crm USIN
 --
 
 CREATE POLICY crm_reads_restricting_codes ON wa_data.restricting_error_codes FOR SELECT TO crm USING (true);
+
+--
+-- Name: session_dispatch crm_reads_session_dispatch; Type: POLICY; Schema: wa_data; Owner: -
+--
+
+CREATE POLICY crm_reads_session_dispatch ON wa_data.session_dispatch FOR SELECT TO crm USING (true);
 
 --
 -- Name: whatsapp_sessions crm_reads_sessions; Type: POLICY; Schema: wa_data; Owner: -
@@ -4960,6 +5036,12 @@ CREATE POLICY ops_reads_inbox ON wa_data.message_error_inbox FOR SELECT TO ops U
 --
 
 CREATE POLICY ops_reads_quarantine ON wa_data.message_error_quarantine FOR SELECT TO ops USING (true);
+
+--
+-- Name: session_dispatch ops_reads_session_dispatch; Type: POLICY; Schema: wa_data; Owner: -
+--
+
+CREATE POLICY ops_reads_session_dispatch ON wa_data.session_dispatch FOR SELECT TO ops USING (true);
 
 --
 -- Name: whatsapp_sessions ops_reads_sessions; Type: POLICY; Schema: wa_data; Owner: -
@@ -5041,4 +5123,6 @@ INSERT INTO wa_data.schema_migrations (version) VALUES
     ('20261130180100'),
     ('20261130190000'),
     ('20261201050000'),
-    ('20261207400000');
+    ('20261207400000'),
+    ('20261207400100'),
+    ('20261207400200');

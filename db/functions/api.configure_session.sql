@@ -27,10 +27,13 @@ begin
   from (values ('ratePerMinute', 'RatePerMinute', 1), ('jitterSeconds', 'JitterSeconds', 2), ('dailyCap', 'DailyCap', 3),
                ('maxConsecutiveFailures', 'MaxConsecutiveFailures', 4), ('leaseSeconds', 'LeaseSeconds', 5)) f(key, rule, n)
   where coalesce(jsonb_typeof(payload -> f.key), 'null') <> 'null'
-    and (jsonb_typeof(payload -> f.key) <> 'number'
-         or (payload ->> f.key)::numeric <> trunc((payload ->> f.key)::numeric)
-         or (payload ->> f.key)::numeric not between (internal.value_rules() -> f.rule ->> 'minimum')::numeric
-                                                 and (internal.value_rules() -> f.rule ->> 'maximum')::numeric)
+    -- CASE: the casts only ever see numbers.
+    and case
+      when jsonb_typeof(payload -> f.key) <> 'number' then true
+      when (payload ->> f.key)::numeric <> trunc((payload ->> f.key)::numeric) then true
+      else (payload ->> f.key)::numeric not between (internal.value_rules() -> f.rule ->> 'minimum')::numeric
+                                             and (internal.value_rules() -> f.rule ->> 'maximum')::numeric
+    end
   order by f.n limit 1;
   if found then
     perform internal.raise_api_error(422, 'invalid_session_setting',

@@ -1,6 +1,8 @@
 -- The campaign status rules, as one pure function of the current status and the counts.
 -- cancelled is final: once the CRM cancels, the rows not yet sent are cancelled and the campaign
--- stays cancelled (late error ACKs still fail its sent rows; the counts say so).
+-- stays cancelled (late error ACKs still fail its sent rows; the counts say so). Rows cancelled
+-- because the campaign's window closed (dispatch: cancel_reason expired) make it cancelled once no
+-- row is pending: rows still under a claim's lease keep it going until they are reported or expire.
 create or replace function internal.campaign_status(
   current_status text,
   pending integer,
@@ -15,7 +17,7 @@ parallel safe
 set search_path = pg_catalog, pg_temp
 return case
   when current_status = 'cancelled'
-  or cancelled > 0 then 'cancelled'
+  or (cancelled > 0 and pending = 0) then 'cancelled'
   -- Set by the CRM; kept until the first send result arrives.
   when sent + failed = 0
   and current_status in ('draft', 'scheduled') then current_status

@@ -1,12 +1,13 @@
 -- The campaign status rules and transitions, as the pure functions internal.campaign_status(status,
 -- pending, sent, failed, cancelled) and internal.campaign_transition(status, action).
 begin;
-select plan(19);
+select plan(20);
 
 select is(internal.campaign_status('draft', 5, 0, 0, 0), 'draft', 'draft stays draft until sends start');
 select is(internal.campaign_status('scheduled', 5, 0, 0, 0), 'scheduled', 'scheduled stays until sends start');
 select is(internal.campaign_status('cancelled', 5, 0, 0, 0), 'cancelled', 'cancelled stays');
 select is(internal.campaign_status('sending', 0, 3, 1, 2), 'cancelled', 'cancelled rows make it cancelled');
+select is(internal.campaign_status('sending', 1, 3, 0, 2), 'sending', 'expired rows beside one still claimed: sending until it settles');
 select is(internal.campaign_status('cancelled', 0, 3, 2, 1), 'cancelled', 'a late error on a cancelled campaign keeps it cancelled');
 select is(internal.campaign_status('draft', 4, 1, 0, 0), 'sending', 'a first send result makes it sending');
 select is(internal.campaign_status('sending', 1, 3, 1, 0), 'sending', 'sending while any row is pending');

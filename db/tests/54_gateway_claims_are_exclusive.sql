@@ -14,9 +14,7 @@ select from api.create_campaign(jsonb_build_object('name', 'draft', 'message', '
 select from tests.act_as_admin();
 select from tests.make_campaign('wa_c2', 2, 'scheduled');
 -- Fast pace: every slot within the claim horizon.
-update session_dispatch set rate_per_minute = 120, jitter_seconds = 0;
-insert into session_dispatch (session_id, rate_per_minute, jitter_seconds) values ('wa_c1', 120, 0), ('wa_c2', 120, 0)
-on conflict (session_id) do update set rate_per_minute = 120, jitter_seconds = 0;
+update session_dispatch set rate_per_minute = 120, jitter_seconds = 0 where session_id in ('wa_c1', 'wa_c2');
 
 select from tests.act_as('gateway');
 create temp table first_claim as select api.claim_sends('{"sessionId": "wa_c1", "max": 3}') as r;

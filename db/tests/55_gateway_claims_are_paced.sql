@@ -5,7 +5,7 @@ begin;
 select plan(11);
 
 select from tests.make_campaign('wa_p', 30, 'scheduled');
-insert into session_dispatch (session_id, rate_per_minute, jitter_seconds, daily_cap) values ('wa_p', 10, 0, 12);
+update session_dispatch set rate_per_minute = 10, jitter_seconds = 0, daily_cap = 12 where session_id = 'wa_p';
 
 select from tests.act_as('gateway');
 create temp table claims (n serial, r jsonb);
@@ -43,7 +43,7 @@ select is(jsonb_array_length(api.claim_sends('{"sessionId": "wa_p", "max": 1}') 
 -- With a jitter of 2 s, gaps are from 6 to 8 s.
 select from tests.act_as_admin();
 select from tests.make_campaign('wa_q', 30, 'scheduled');
-insert into session_dispatch (session_id, rate_per_minute, jitter_seconds) values ('wa_q', 10, 2);
+update session_dispatch set rate_per_minute = 10, jitter_seconds = 2 where session_id = 'wa_q';
 select from tests.act_as('gateway');
 create temp table jittered as
   select (s ->> 'notBefore')::timestamptz as t, k

@@ -3,14 +3,14 @@
 -- the session's dispatch (held: session_paused, with the reason) until resume_session; a send
 -- between failures resets the count; one session's brake never holds another.
 begin;
-select plan(12);
+select plan(13);
 
 select from tests.make_campaign('wa_b1', 20, 'scheduled');
 create temp table c as select max(id) as id from notification_campaigns;
 grant select on c to public;
 select from tests.make_campaign('wa_b2', 3, 'scheduled');
-insert into session_dispatch (session_id, rate_per_minute, jitter_seconds, max_consecutive_failures)
-values ('wa_b1', 120, 0, 3), ('wa_b2', 120, 0, 3);
+update session_dispatch set rate_per_minute = 120, jitter_seconds = 0, max_consecutive_failures = 3
+where session_id in ('wa_b1', 'wa_b2');
 
 -- A 463 ACK for a sent message of wa_b1 (through the ACK path).
 select from tests.act_as('gateway');
@@ -30,10 +30,12 @@ select from tests.act_as('gateway');
 create temp table again as select s from jsonb_array_elements(api.claim_sends('{"sessionId": "wa_b1", "max": 6}') -> 'sends') s;
 select is((select count(*)::int from again), 6, 'cleared, the session is claimed from again');
 
--- Send-time failures: fail, send, fail, fail (2 in a row: no pause), then a third in a row pauses.
+-- Send-time failures: fail; then (another call) send, fail, fail: 2 in a row, no pause; then a
+-- third in a row pauses.
 create temp table a as select s, row_number() over () as n from again;
 select from api.record_message_sent(jsonb_build_object('campaignId', (select id from c), 'sends', jsonb_build_array(
-  jsonb_build_object('groupJid', (select s ->> 'groupJid' from a where n = 1), 'errorCode', 500, 'errorMessage', 'x'),
+  jsonb_build_object('groupJid', (select s ->> 'groupJid' from a where n = 1), 'errorCode', 500, 'errorMessage', 'x'))));
+select from api.record_message_sent(jsonb_build_object('campaignId', (select id from c), 'sends', jsonb_build_array(
   jsonb_build_object('groupJid', (select s ->> 'groupJid' from a where n = 2), 'messageId', (select s ->> 'messageId' from a where n = 2)),
   jsonb_build_object('groupJid', (select s ->> 'groupJid' from a where n = 3), 'errorCode', 500, 'errorMessage', 'x'),
   jsonb_build_object('groupJid', (select s ->> 'groupJid' from a where n = 4), 'errorCode', 500, 'errorMessage', 'x'))));
@@ -54,6 +56,10 @@ select is(api.resume_session('{"sessionId": "wa_b1"}') - 'pausedAt',
   'resume_session says it was paused and why');
 select from tests.act_as('gateway');
 select is(jsonb_array_length(api.claim_sends('{"sessionId": "wa_b1", "max": 1}') -> 'sends'), 1, 'resumed, the session is claimed from again');
+-- The count started again from zero: one more failure does not pause it.
+select from api.record_message_sent(jsonb_build_object('campaignId', (select id from c), 'sends', jsonb_build_array(
+  jsonb_build_object('groupJid', (select s ->> 'groupJid' from a where n = 6), 'errorCode', 500, 'errorMessage', 'x'))));
+select is(api.claim_sends('{"sessionId": "wa_b1", "max": 1}') -> 'held', 'null'::jsonb, 'after resume_session the failures count from zero');
 
 select * from finish();
 rollback;

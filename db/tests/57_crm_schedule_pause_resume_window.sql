@@ -3,7 +3,7 @@
 -- with reason expired; configure_session sets the pace. schedule, pause, resume and cancel answer
 -- the same campaign summary (internal.campaign_summary).
 begin;
-select plan(17);
+select plan(21);
 
 select from tests.make_campaign('wa_w', 3);
 create temp table c as select max(id) as id from notification_campaigns;
@@ -32,8 +32,10 @@ select from tests.act_as_admin();
 update notification_campaigns set scheduled_at = now() - interval '1 second' where id = (select id from c);
 
 select from tests.act_as('crm');
-select is((select api.pause_campaign(jsonb_build_object('campaignId', (select id from c))) - 'campaign'),
-  jsonb_build_object('campaignId', (select id from c), 'status', 'scheduled'), 'pause answers the campaign summary');
+create temp table paused as select api.pause_campaign(jsonb_build_object('campaignId', (select id from c))) as r;
+select is((select r - 'campaign' from paused), jsonb_build_object('campaignId', (select id from c), 'status', 'scheduled'),
+  'pause answers the campaign summary');
+select is((select (r -> 'campaign' ->> 'pausedAt')::timestamptz from paused), now(), '… with the time it was paused');
 select is(tests.api_error(format($$select api.pause_campaign('{"campaignId": %s}')$$, (select id from c))) ->> 'code',
   'invalid_transition', 'a paused campaign cannot be paused again');
 select from tests.act_as('gateway');
@@ -57,6 +59,14 @@ select from tests.act_as_admin();
 select is((select array_agg(coalesce(cancel_reason, status::text) order by group_jid) from notification_campaign_groups where campaign_id = (select id from c)),
   array['pending', 'expired', 'expired'], 'the rows not held by a lease are cancelled, reason expired');
 select ok(tests.totals_match((select id from c)), 'the totals count them');
+select is((select status::text from notification_campaigns where id = (select id from c)), 'scheduled',
+  'the campaign waits for its claimed row');
+update notification_campaign_groups set lease_until = now() - interval '1 second' where campaign_id = (select id from c) and status = 'pending';
+select from tests.act_as('gateway');
+select is(api.claim_sends('{"sessionId": "wa_w"}') -> 'nextAt', 'null'::jsonb, 'once its lease ended, that row expires too: nothing is left');
+select from tests.act_as_admin();
+select is((select (status, pending_count, cancelled_count)::text from notification_campaigns where id = (select id from c)), '(cancelled,0,3)',
+  '… and the campaign ends cancelled');
 select from tests.act_as('crm');
 select is(tests.api_error($$select api.create_campaign('{"name": "n", "message": "m", "sessionId": "wa_w", "sendBefore": "2000-01-01T00:00:00Z", "groupJids": ["120363000000000001@g.us"]}')$$) ->> 'code',
   'invalid_send_before', 'create_campaign refuses a sendBefore in the past');

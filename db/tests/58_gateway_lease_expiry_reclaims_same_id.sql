@@ -8,7 +8,7 @@ select plan(11);
 select from tests.make_campaign('wa_l', 2, 'scheduled');
 create temp table c as select max(id) as id from notification_campaigns;
 grant select on c to public;
-insert into session_dispatch (session_id, rate_per_minute, jitter_seconds, lease_seconds) values ('wa_l', 120, 0, 1);
+update session_dispatch set rate_per_minute = 120, jitter_seconds = 0, lease_seconds = 1 where session_id = 'wa_l';
 
 select from tests.act_as('gateway');
 create temp table first_claim as select s from jsonb_array_elements(api.claim_sends('{"sessionId": "wa_l", "max": 1}') -> 'sends') s;

@@ -25,12 +25,17 @@ const probes: Record<string, { body?: unknown; query?: string }> = {
   record_message_status: { body: { sessionId: "auth_matrix", messageId: "auth_matrix_unknown", status: "delivered" } },
   evolution_webhook: { body: { event: "connection.update", instance: "auth_matrix" } },
   waha_webhook: { body: { event: "session.status", session: "auth_matrix" } },
+  claim_sends: { body: { sessionId: "auth_matrix", max: 1 } },
   create_campaign: { body: {} },
   record_message_sent: { body: {} },
   schedule_campaign: { body: {} },
   cancel_campaign: { body: {} },
+  pause_campaign: { body: {} },
+  resume_campaign: { body: {} },
   retry_failed_groups: { body: {} },
   clear_session_restriction: { body: {} },
+  configure_session: { body: {} },
+  resume_session: { body: {} },
   expire_unmatched_acks: { body: {} },
   resolve_quarantined: { body: {} },
   metrics: {},
@@ -56,12 +61,17 @@ const allowedAnswer: Record<string, [number, string | null]> = {
   record_message_status: [200, null],
   evolution_webhook: [200, null],
   waha_webhook: [200, null],
+  claim_sends: [200, null],
   create_campaign: [422, "invalid_name"],
   record_message_sent: [422, "invalid_campaign_id"],
   schedule_campaign: [422, "invalid_campaign_id"],
   cancel_campaign: [422, "invalid_campaign_id"],
+  pause_campaign: [422, "invalid_campaign_id"],
+  resume_campaign: [422, "invalid_campaign_id"],
   retry_failed_groups: [422, "invalid_campaign_id"],
   clear_session_restriction: [422, "invalid_session_id"],
+  configure_session: [422, "invalid_session_id"],
+  resume_session: [422, "invalid_session_id"],
   expire_unmatched_acks: [422, "invalid_age"],
   resolve_quarantined: [422, "invalid_quarantine_id"],
   metrics: [200, null],
@@ -137,7 +147,9 @@ function expected(caller: string, e: Endpoint): [number, string | null] {
     // Every gateway body names its session, auth_matrix (the ACK and the progress event too: an
     // event's session is its own, or its key's only one).
     case "gateway key bound to another session":
-      return ["sync_groups", "evolution_webhook", "waha_webhook", "record_message_error", "record_message_status"].includes(e.name)
+      return ["sync_groups", "evolution_webhook", "waha_webhook", "record_message_error", "record_message_status", "claim_sends"].includes(
+        e.name,
+      )
         ? [403, "session_not_allowed"]
         : expected("gateway key", e);
     default: {

@@ -8,7 +8,7 @@
 // session's due sends and sends each through the socket with its assigned id.
 import type { SyncGroupsResponse } from "./contracts.generated.js";
 import { baileysSender, type BaileysSendSocketLike } from "./baileys-sender.js";
-import { runDispatcher, type DispatchGateway, type DispatcherOptions, type DispatchSummary } from "./dispatcher.js";
+import { runDispatcher, type DispatcherOptions, type DispatchSummary } from "./dispatcher.js";
 import { forwardBaileysErrors, syncBaileysGroups, type BaileysSocketLike, type ErrorForwarder, type ForwardOptions } from "./baileys.js";
 import { forwardBaileysProgress, type BaileysProgressSocketLike } from "./baileys-progress.js";
 import type { GatewayClient } from "./gateway.js";
@@ -166,7 +166,7 @@ export async function runBaileysGateway(o: BaileysGatewayOptions): Promise<Baile
     const abort = new AbortController();
     const done = runDispatcher({
       ...dispatchOptions,
-      gateway: o.gateway as unknown as DispatchGateway,
+      gateway: o.gateway,
       sessionId: o.sessionId,
       send: baileysSender(() => sock as Required<Pick<BaileysGatewaySocket, "sendMessage">>),
       signal: abort.signal,

@@ -1,5 +1,5 @@
-// The CRM's client: create, schedule, cancel and retry campaigns, record send results, read
-// campaigns, groups and sessions.
+// The CRM's client: create, schedule, pause, resume, cancel and retry campaigns, record send
+// results, pace sessions' dispatch, read campaigns, groups and sessions.
 import type {
   CreateCampaignRequest,
   CreateCampaignResponse,
@@ -12,6 +12,11 @@ import type {
   RetryFailedGroupsRequest,
   RetryFailedGroupsResponse,
   ClearSessionRestrictionResponse,
+  PauseCampaignResponse,
+  ResumeCampaignResponse,
+  ConfigureSessionRequest,
+  ConfigureSessionResponse,
+  ResumeSessionResponse,
 } from "./contracts.generated.js";
 import type { Database } from "./database.generated.js";
 import { BackendError } from "./errors.js";
@@ -22,8 +27,18 @@ import { LIMITS } from "./values.generated.js";
 type Views = Database["api"]["Views"];
 type NonNull<T> = { [K in keyof T]-?: Exclude<T[K], null> };
 /** View columns are nullable in the generated types (views lose NOT NULL); these rows never are, but for their nullable columns. */
-export type Campaign = Omit<NonNull<Views["campaigns"]["Row"]>, "finished_at"> &
-  Pick<Views["campaigns"]["Row"], "finished_at"> & { status: CampaignStatus };
+type NullableCampaignColumns =
+  | "finished_at"
+  | "progress_source"
+  | "progress_reported"
+  | "scheduled_at"
+  | "send_before"
+  | "paused_at"
+  | "held_reason"
+  | "next_send_at"
+  | "estimated_finish_at";
+export type Campaign = Omit<NonNull<Views["campaigns"]["Row"]>, NullableCampaignColumns> &
+  Pick<Views["campaigns"]["Row"], NullableCampaignColumns> & { status: CampaignStatus };
 type NullableGroupColumns =
   | "message_id"
   | "error_code"
@@ -36,9 +51,25 @@ type NullableGroupColumns =
   | "cancelled_at";
 export type CampaignGroup = Omit<NonNull<Views["campaign_groups"]["Row"]>, NullableGroupColumns> &
   Pick<Views["campaign_groups"]["Row"], NullableGroupColumns> & { status: CampaignRowStatus };
-/** A WhatsApp account (gateway session), and whether WhatsApp restricted it. */
-export type Session = Omit<NonNull<Views["sessions"]["Row"]>, "last_synced_at" | "restricted_at" | "restricted_code"> &
-  Pick<Views["sessions"]["Row"], "last_synced_at" | "restricted_at" | "restricted_code">;
+type NullableSessionColumns =
+  | "last_synced_at"
+  | "restricted_at"
+  | "restricted_code"
+  | "gateway"
+  | "gateway_seen_at"
+  | "next_slot_at"
+  | "paused_at"
+  | "pause_reason"
+  | "held_reason";
+/** A WhatsApp account (gateway session), whether WhatsApp restricted it, its dispatch pace and state. */
+export type Session = Omit<NonNull<Views["sessions"]["Row"]>, NullableSessionColumns> &
+  Pick<Views["sessions"]["Row"], NullableSessionColumns>;
+
+/** When a scheduled campaign is due and until when it may send: a Date, or ISO 8601 with its zone. */
+export interface ScheduleTimes {
+  at?: Date | string;
+  sendBefore?: Date | string;
+}
 export type SendableGroup = Omit<NonNull<Views["sendable_groups"]["Row"]>, "name" | "linked_parent_jid"> &
   Pick<Views["sendable_groups"]["Row"], "name" | "linked_parent_jid">;
 
@@ -66,8 +97,16 @@ export interface CrmClient {
   listFailedGroups(campaignId: number, page?: Page): Promise<CampaignGroup[]>;
   /** Groups a campaign may target: active, never community parents; all of them (or `limit`), by JID. */
   listSendableGroups(sessionId: string, page?: Page): Promise<SendableGroup[]>;
-  /** POST /rpc/schedule_campaign: schedule a draft (true) or put it back to draft (false). */
-  scheduleCampaign(campaignId: number, scheduled: boolean): Promise<ScheduleCampaignResponse>;
+  /**
+   * POST /rpc/schedule_campaign: schedule a draft (true), due at `times.at` (at once without it) and
+   * until `times.sendBefore` (rows not sent by then end cancelled, reason expired); or put it back
+   * to draft (false).
+   */
+  scheduleCampaign(campaignId: number, scheduled?: boolean, times?: ScheduleTimes): Promise<ScheduleCampaignResponse>;
+  /** POST /rpc/pause_campaign: none of its sends is claimed until resumeCampaign. */
+  pauseCampaign(campaignId: number): Promise<PauseCampaignResponse>;
+  /** POST /rpc/resume_campaign: a paused campaign's sends are claimed again. */
+  resumeCampaign(campaignId: number): Promise<ResumeCampaignResponse>;
   /** POST /rpc/cancel_campaign: groups not yet sent are cancelled and never sent later. */
   cancelCampaign(campaignId: number): Promise<CancelCampaignResponse>;
   /** POST /rpc/retry_failed_groups: a new draft over the failed groups that can still be targeted. */
@@ -76,6 +115,10 @@ export interface CrmClient {
   listSessions(page?: Page): Promise<Session[]>;
   /** POST /rpc/clear_session_restriction: let a restricted session send again. */
   clearSessionRestriction(sessionId: string): Promise<ClearSessionRestrictionResponse>;
+  /** POST /rpc/configure_session: the session's dispatch pace (settings not given keep their value). */
+  configureSession(settings: ConfigureSessionRequest): Promise<ConfigureSessionResponse>;
+  /** POST /rpc/resume_session: start a session's dispatch again after send-time failures paused it. */
+  resumeSession(sessionId: string): Promise<ResumeSessionResponse>;
 }
 
 export type CrmConnectionOptions = ConnectionOptions &
@@ -163,8 +206,16 @@ export function createCrmClient(o: CrmConnectionOptions): CrmClient {
         "group_jid",
         p.limit,
       ),
-    scheduleCampaign: (campaignId, scheduled) => callRpc(client, "schedule_campaign", { campaignId, scheduled }),
+    scheduleCampaign: (campaignId, scheduled = true, times = {}) =>
+      callRpc(client, "schedule_campaign", {
+        campaignId,
+        scheduled,
+        ...(times.at === undefined ? {} : { at: new Date(times.at).toISOString() }),
+        ...(times.sendBefore === undefined ? {} : { sendBefore: new Date(times.sendBefore).toISOString() }),
+      }),
     cancelCampaign: (campaignId) => callRpc(client, "cancel_campaign", { campaignId }),
+    pauseCampaign: (campaignId) => callRpc(client, "pause_campaign", { campaignId }),
+    resumeCampaign: (campaignId) => callRpc(client, "resume_campaign", { campaignId }),
     retryFailedGroups: (payload) => createOnce("retry_failed_groups", payload),
     listSessions: (p = {}) =>
       readAll<Session, "session_id">(
@@ -177,5 +228,7 @@ export function createCrmClient(o: CrmConnectionOptions): CrmClient {
         p.limit,
       ),
     clearSessionRestriction: (sessionId) => callRpc(client, "clear_session_restriction", { sessionId }),
+    configureSession: (settings) => callRpc(client, "configure_session", settings),
+    resumeSession: (sessionId) => callRpc(client, "resume_session", { sessionId }),
   };
 }

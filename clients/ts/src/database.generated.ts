@@ -86,15 +86,22 @@ export type Database = {
           cancelled_count: number | null
           created_at: string | null
           delivered_count: number | null
+          estimated_finish_at: string | null
           failed_count: number | null
           finished_at: string | null
+          held_reason: string | null
           id: number | null
           message: string | null
           name: string | null
+          next_send_at: string | null
+          paused_at: string | null
           pending_count: number | null
           progress_reported: boolean | null
           progress_source: string | null
+          rate_per_minute: number | null
           read_count: number | null
+          scheduled_at: string | null
+          send_before: string | null
           sent_count: number | null
           session_id: string | null
           status: string | null
@@ -213,31 +220,24 @@ export type Database = {
       }
       sessions: {
         Row: {
+          claimed_today: number | null
+          consecutive_failures: number | null
+          daily_cap: number | null
           gateway: string | null
           gateway_seen_at: string | null
           group_count: number | null
+          held_reason: string | null
+          jitter_seconds: number | null
           last_synced_at: string | null
+          lease_seconds: number | null
+          max_consecutive_failures: number | null
+          next_slot_at: string | null
+          pause_reason: string | null
+          paused_at: string | null
+          rate_per_minute: number | null
           restricted_at: string | null
           restricted_code: number | null
           session_id: string | null
-        }
-        Insert: {
-          gateway?: string | null
-          gateway_seen_at?: string | null
-          group_count?: number | null
-          last_synced_at?: string | null
-          restricted_at?: string | null
-          restricted_code?: number | null
-          session_id?: string | null
-        }
-        Update: {
-          gateway?: string | null
-          gateway_seen_at?: string | null
-          group_count?: number | null
-          last_synced_at?: string | null
-          restricted_at?: string | null
-          restricted_code?: number | null
-          session_id?: string | null
         }
         Relationships: []
       }

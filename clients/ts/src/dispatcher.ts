@@ -8,50 +8,21 @@
 // What it holds but has not sent when it stops (the signal aborted, a restricting error, a
 // connection lost) is simply left to its lease: the row is claimed again, with the same message
 // id, once `leaseUntil` passes (docs/gateway.md, "Dispatch").
+import type { ClaimSendsResponse, RecordMessageSentRequest } from "./contracts.generated.js";
 import { BackendError } from "./errors.js";
+import type { GatewayClient } from "./gateway.js";
 import { withRetry, type RetryOptions } from "./retry.js";
 import { SendFailure } from "./send-failure.js";
 import { LIMITS } from "./values.generated.js";
 
-/** One claimed send (an item of claim_sends' `sends`). */
-export interface ClaimedSend {
-  campaignId: number;
-  groupJid: string;
-  /** The campaign's message. */
-  text: string;
-  /** The id to send with (Baileys' own format), fixed for this row from its first claim. */
-  messageId: string;
-  /** Not to be sent before this time (ISO 8601): the session's pace. */
-  notBefore: string;
-  /** The claim holds the row until then; unreported, it is claimed again afterwards. */
-  leaseUntil: string;
-}
-
-/** Why claim_sends hands out nothing for this session now. */
-export interface DispatchHeld {
-  reason: "session_restricted" | "session_paused" | "daily_cap_reached";
-  message: string;
-  since: string | null;
-}
-
-/** claim_sends' answer. */
-export interface ClaimSendsAnswer {
-  sends: ClaimedSend[];
-  /** When to ask again if nothing is due now; null: nothing at all to send. */
-  nextAt: string | null;
-  held: DispatchHeld | null;
-}
-
+/** One claimed send (an item of claim_sends' `sends`): groupJid, text, messageId, notBefore, leaseUntil. */
+export type ClaimedSend = ClaimSendsResponse["sends"][number];
+/** Why claim_sends hands out nothing for this session now (restricted, paused, daily cap). */
+export type DispatchHeld = NonNullable<ClaimSendsResponse["held"]>;
 /** One result, as record_message_sent takes it. */
-export type SendResult =
-  | { groupJid: string; messageId: string }
-  | { groupJid: string; errorCode: number | null; errorMessage: string | null };
-
-/** What the dispatcher needs of the gateway client (createGatewayClient offers both). */
-export interface DispatchGateway {
-  claimSends(sessionId: string, max?: number): Promise<ClaimSendsAnswer>;
-  recordSent(campaignId: number, sends: SendResult[]): Promise<unknown>;
-}
+export type SendResult = RecordMessageSentRequest["sends"][number];
+/** What the dispatcher needs of the gateway client (createGatewayClient's claimSends and recordSent). */
+export type DispatchGateway = Pick<GatewayClient, "claimSends" | "recordSent">;
 
 /**
  * Sends one message; resolves to the message id actually used (when the gateway chose another:
@@ -182,7 +153,7 @@ export async function runDispatcher(o: DispatcherOptions): Promise<DispatchSumma
 
   let failureBackoff = 1_000;
   loop: while (!signal.aborted) {
-    let answer: ClaimSendsAnswer;
+    let answer: ClaimSendsResponse;
     try {
       const r = await bounded(withRetry(() => o.gateway.claimSends(o.sessionId, max), o.retry));
       if (r === "deadline") break;

@@ -1,6 +1,9 @@
 // The gateway's client: the RPCs it may call (the webhooks are for Evolution API and WAHA themselves).
 import type {
   BaileysGroup,
+  ClaimSendsResponse,
+  RecordMessageSentRequest,
+  RecordMessageSentResponse,
   MessageErrorEvent,
   MessageStatusEvent,
   RecordMessageErrorRequest,
@@ -19,6 +22,18 @@ export interface GatewayClient {
   recordMessageError(ack: RecordMessageErrorRequest | MessageErrorEvent[]): Promise<RecordMessageErrorResponse>;
   /** POST /rpc/record_message_status: delivery progress (delivered, read, played), one or a batch. */
   recordMessageStatus(progress: RecordMessageStatusRequest | MessageStatusEvent[]): Promise<RecordMessageStatusResponse>;
+  /**
+   * POST /rpc/claim_sends: up to `max` (default 10) due sends of the session, each with its
+   * `notBefore` slot (wait until then: the session's pace), its `messageId` (send with it) and
+   * `leaseUntil` (report by then, or the send is claimable again, same id). `nextAt`: when to ask
+   * again; `held`: why the session gets nothing (restricted, paused, daily cap).
+   */
+  claimSends(sessionId: string, max?: number): Promise<ClaimSendsResponse>;
+  /**
+   * POST /rpc/record_message_sent: the results of claimed sends ({groupJid, messageId} sent — the
+   * id actually sent — or {groupJid, errorCode, errorMessage} failed at send time).
+   */
+  recordSent(campaignId: number, sends: RecordMessageSentRequest["sends"]): Promise<RecordMessageSentResponse>;
 }
 
 /**
@@ -49,5 +64,7 @@ export function createGatewayClient(o: ConnectionOptions & { apiKey: string }): 
       // A batch is always an object: PostgREST 12 rejects arrays whose objects differ in keys.
       callRpc(client, "record_message_error", Array.isArray(ack) ? { events: ack } : ack),
     recordMessageStatus: (progress) => callRpc(client, "record_message_status", Array.isArray(progress) ? { events: progress } : progress),
+    claimSends: (sessionId, max) => callRpc(client, "claim_sends", max === undefined ? { sessionId } : { sessionId, max }),
+    recordSent: (campaignId, sends) => callRpc(client, "record_message_sent", { campaignId, sends }),
   };
 }

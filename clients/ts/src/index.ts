@@ -56,7 +56,6 @@ export {
 export {
   runDispatcher,
   type ClaimedSend,
-  type ClaimSendsAnswer,
   type DispatchGateway,
   type DispatchHeld,
   type DispatcherOptions,

@@ -9,12 +9,10 @@ import makeWASocket7, { decodeBinaryNode as decode7, initAuthCreds as initAuthCr
 import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { WebSocketServer } from "ws";
-import { createCrmClient, runBaileysGateway, type BaileysGatewaySocket, type GatewayClient } from "../src/index.js";
+import { createCrmClient, createGatewayClient, runBaileysGateway, type BaileysGatewaySocket } from "../src/index.js";
 import { apiUrl, db, newKey } from "../../../test/support/env.js";
-import { post } from "../../../test/support/http.js";
 import { seedSession } from "../../../test/support/fixtures.js";
 import { until } from "../../../test/support/wait.js";
-import { dispatchGateway } from "./support/dispatch-gateway.js";
 
 const versions = [
   { name: "Baileys 6.7", make: makeWASocket6, creds: initAuthCreds6, decode: decode6 },
@@ -78,17 +76,15 @@ describe.each(versions)("runBaileysGateway({ dispatch }) on a real $name socket"
   it("sends each claimed row with its assigned id, and the backend records that id", async () => {
     received.length = 0;
     const { sessionId, jids } = await seedSession(gatewayKey, 3, "wa_bd");
-    expect(
-      (await post("/rpc/configure_session", { sessionId, ratePerMinute: 120, jitterSeconds: 0 }, { "x-api-key": crmKey })).status,
-    ).toBe(200);
     const crm = createCrmClient({ url: apiUrl, apiKey: crmKey });
+    await crm.configureSession({ sessionId, ratePerMinute: 120, jitterSeconds: 0 });
     const { campaignId } = await crm.createCampaign({ name: v.name, message: "Hello from dispatch", sessionId, groupJids: jids });
-    expect((await post("/rpc/schedule_campaign", { campaignId }, { "x-api-key": crmKey })).status).toBe(200);
+    await crm.scheduleCampaign(campaignId);
 
     const errors: unknown[] = [];
     const sock = realSocket(v);
     const running = await runBaileysGateway({
-      gateway: dispatchGateway(apiUrl, gatewayKey) as unknown as GatewayClient,
+      gateway: createGatewayClient({ url: apiUrl, apiKey: gatewayKey }),
       sessionId,
       connect: () => sock,
       dispatch: { max: 5 },

@@ -12,10 +12,8 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createCrmClient, runDispatcher, SendFailure, type CrmClient, type DispatchGateway } from "../src/index.js";
-import { dispatchGateway } from "./support/dispatch-gateway.js";
+import { createCrmClient, createGatewayClient, runDispatcher, SendFailure, type CrmClient, type GatewayClient } from "../src/index.js";
 import { apiUrl, db, newKey } from "../../../test/support/env.js";
-import { post } from "../../../test/support/http.js";
 import { seedSession } from "../../../test/support/fixtures.js";
 import { until } from "../../../test/support/wait.js";
 
@@ -25,28 +23,22 @@ const RATE = 120;
 
 let gatewayKey: string;
 let crmKey: string;
-let gateway: DispatchGateway;
+let gateway: GatewayClient;
 let crm: CrmClient;
 beforeAll(async () => {
   gatewayKey = await newKey("gateway");
   crmKey = await newKey("crm");
-  gateway = dispatchGateway(apiUrl, gatewayKey);
+  gateway = createGatewayClient({ url: apiUrl, apiKey: gatewayKey });
   crm = createCrmClient({ url: apiUrl, apiKey: crmKey });
 });
 afterAll(() => db.end());
 
 /** A session with `n` groups, paced at `rate` per minute without jitter, and a campaign over them that is due now. */
-async function dueCampaign(n: number, settings: Record<string, unknown> = {}) {
+async function dueCampaign(n: number, settings: { leaseSeconds?: number } = {}) {
   const { sessionId, jids } = await seedSession(gatewayKey, n, "wa_dispatch");
-  const configured = await post(
-    "/rpc/configure_session",
-    { sessionId, ratePerMinute: RATE, jitterSeconds: 0, ...settings },
-    { "x-api-key": crmKey },
-  );
-  expect(configured.status, configured.text).toBe(200);
+  await crm.configureSession({ sessionId, ratePerMinute: RATE, jitterSeconds: 0, ...settings });
   const { campaignId } = await crm.createCampaign({ name: `dispatch ${sessionId}`, message: "Hello, group", sessionId, groupJids: jids });
-  const scheduled = await post("/rpc/schedule_campaign", { campaignId }, { "x-api-key": crmKey });
-  expect(scheduled.status, scheduled.text).toBe(200);
+  await crm.scheduleCampaign(campaignId);
   return { sessionId, jids, campaignId };
 }
 
@@ -66,7 +58,7 @@ interface Proc {
   exited: Promise<number | null>;
 }
 function dispatcherProcess(sessionId: string, max: number): Proc {
-  const child = spawn(process.execPath, ["--import", "tsx", SCRIPT, apiUrl, gatewayKey, gatewayKey, sessionId, String(max)], {
+  const child = spawn(process.execPath, ["--import", "tsx", SCRIPT, apiUrl, gatewayKey, sessionId, String(max)], {
     stdio: ["ignore", "pipe", "inherit"],
   });
   const lines: Line[] = [];

@@ -3,14 +3,13 @@
 // stdout ({event: "send", messageId, groupJid, at: epoch ms}), and one per claim ({event:
 // "claim", items}), so the test sees what was really sent, and when. Ends when nothing is left
 // (stopWhenIdle), printing {event: "done", summary}; SIGTERM aborts it.
-// Run: node --import tsx dispatcher-process.ts <apiUrl> <gatewayKey> <recordKey> <sessionId> <max>
-import { runDispatcher, type DispatchGateway } from "../../src/index.js";
-import { dispatchGateway } from "./dispatch-gateway.js";
+// Run: node --import tsx dispatcher-process.ts <apiUrl> <gatewayKey> <sessionId> <max>
+import { createGatewayClient, runDispatcher, type DispatchGateway } from "../../src/index.js";
 
-const [apiUrl, apiKey, recordKey, sessionId, max] = process.argv.slice(2) as [string, string, string, string, string];
+const [apiUrl, apiKey, sessionId, max] = process.argv.slice(2) as [string, string, string, string];
 const out = (line: unknown) => process.stdout.write(`${JSON.stringify(line)}\n`);
 
-const client = dispatchGateway(apiUrl, apiKey, recordKey);
+const client = createGatewayClient({ url: apiUrl, apiKey });
 const gateway: DispatchGateway = {
   async claimSends(session, n) {
     const answer = await client.claimSends(session, n);
