@@ -39,7 +39,10 @@ export interface DispatcherOptions {
   max?: number;
   /** Aborting it stops the loop: the send in flight ends, what was sent is reported, the rest is left to its lease. */
   signal?: AbortSignal;
-  /** After the signal aborts, how long the send in flight and the last report may take (default 10 s). */
+  /**
+   * After the signal aborts, how long it may take to return (default 10 s): the send in flight gets
+   * the first half, the last report of what was sent the rest.
+   */
   deadlineMs?: number;
   /** Every failure (a claim or report that failed after its retries, a send that threw): never thrown. */
   onError?: (error: unknown) => void;
@@ -109,17 +112,29 @@ export async function runDispatcher(o: DispatcherOptions): Promise<DispatchSumma
     }
   };
 
-  // Resolves `deadlineMs` after the signal aborts: nothing waits past it.
-  let cancelDeadline = () => {};
-  const deadline = new Promise<"deadline">((resolve) => {
-    const arm = () => {
-      const t = setTimeout(() => resolve("deadline"), deadlineMs);
-      cancelDeadline = () => clearTimeout(t);
-    };
-    if (signal.aborted) arm();
-    else signal.addEventListener("abort", arm, { once: true });
+  // After the signal aborts nothing waits past deadlineMs: the send in flight (and a claim) gets the
+  // first half, so that the last report always has the second half, whatever the send does.
+  const timers: ReturnType<typeof setTimeout>[] = [];
+  let halfway: (v: "deadline") => void = () => {};
+  let fullway: (v: "deadline") => void = () => {};
+  const sendDeadline = new Promise<"deadline">((r) => {
+    halfway = r;
   });
-  const bounded = <T>(p: Promise<T>): Promise<T | "deadline"> => Promise.race([p, deadline]);
+  const reportDeadline = new Promise<"deadline">((r) => {
+    fullway = r;
+  });
+  const onAbort = () => {
+    timers.push(setTimeout(() => halfway("deadline"), deadlineMs / 2));
+    timers.push(setTimeout(() => fullway("deadline"), deadlineMs));
+  };
+  if (signal.aborted) onAbort();
+  else signal.addEventListener("abort", onAbort, { once: true });
+  const cancelDeadline = () => {
+    signal.removeEventListener("abort", onAbort);
+    for (const t of timers) clearTimeout(t);
+  };
+  const bounded = <T>(p: Promise<T>): Promise<T | "deadline"> => Promise.race([p, sendDeadline]);
+  const boundedReport = <T>(p: Promise<T>): Promise<T | "deadline"> => Promise.race([p, reportDeadline]);
 
   // Results not yet reported, per campaign, in send order.
   const pending = new Map<number, SendResult[]>();
@@ -129,7 +144,7 @@ export async function runDispatcher(o: DispatcherOptions): Promise<DispatchSumma
       while (results.length > 0) {
         const chunk = results.slice(0, LIMITS.sendsPerCall);
         try {
-          const r = await bounded(withRetry(() => o.gateway.recordSent(campaignId, chunk), o.retry));
+          const r = await boundedReport(withRetry(() => o.gateway.recordSent(campaignId, chunk), o.retry));
           if (r === "deadline") return;
         } catch (e) {
           report(e);
@@ -152,7 +167,17 @@ export async function runDispatcher(o: DispatcherOptions): Promise<DispatchSumma
   };
 
   let failureBackoff = 1_000;
+  // Results the backend could not take yet (an outage) are bounded: no more claims past this many.
+  const maxPending = Math.max(10 * max, 100);
   loop: while (!signal.aborted) {
+    if (pendingCount >= maxPending) {
+      await flush();
+      if (pendingCount >= maxPending) {
+        await sleep(failureBackoff, signal);
+        failureBackoff = Math.min(failureBackoff * 2, maxSleep);
+        continue;
+      }
+    }
     let answer: ClaimSendsResponse;
     try {
       const r = await bounded(withRetry(() => o.gateway.claimSends(o.sessionId, max), o.retry));

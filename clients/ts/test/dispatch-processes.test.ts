@@ -5,7 +5,9 @@
 // - a dispatcher killed with SIGKILL mid-batch: the rows it held are claimed again after their
 //   lease, with the same message ids, and every row ends sent;
 // - a 463 at send time: the dispatcher sends nothing after it, and no claim succeeds after it;
-// - two sessions in parallel, one restricted: the other keeps its pace and finishes.
+// - two sessions in parallel, one restricted: the other keeps its pace and finishes;
+// - an aborted dispatcher reports what it sent before it returns, also when a send never ends
+//   (it returns after deadlineMs), and leaves the rest to its lease.
 // The processes' "WhatsApp" only writes what it sends, and when (support/dispatcher-process.ts).
 // No timing asserts beyond the pace itself: each wait is for the thing (until, process exit).
 import { spawn, type ChildProcess } from "node:child_process";
@@ -213,5 +215,56 @@ describe("runDispatcher and the brake", () => {
     expect(span(bSends)).toBeGreaterThanOrEqual(paced(10));
     expect((await rows(b.campaignId)).every((r) => r.status === "sent")).toBe(true);
     expect((await gateway.claimSends(a.sessionId)).held?.reason).toBe("session_restricted");
+  });
+});
+
+describe("runDispatcher stopping", () => {
+  it("on abort: stops waiting, reports what it sent, and leaves the rest to the lease", async () => {
+    const { sessionId, campaignId } = await dueCampaign(10);
+    const stop = new AbortController();
+    const sent: string[] = [];
+    const summary = await runDispatcher({
+      gateway,
+      sessionId,
+      max: 10,
+      signal: stop.signal,
+      send: async (item) => {
+        sent.push(item.messageId);
+        if (sent.length === 3) stop.abort();
+      },
+    });
+    expect(summary).toMatchObject({ sent: 3, failed: 0, unreported: 0, stoppedBy: "signal" });
+    expect(summary.leftToLease).toBe(7);
+    // Reported before it returned: the three are sent with their ids, the rest still pending.
+    const stored = await rows(campaignId);
+    expect(
+      stored
+        .filter((r) => r.status === "sent")
+        .map((r) => r.message_id)
+        .sort(),
+    ).toEqual([...sent].sort());
+    expect(stored.filter((r) => r.status === "pending")).toHaveLength(7);
+  });
+
+  it("a send that never ends: it returns after deadlineMs, with what it sent before reported", async () => {
+    const { sessionId, campaignId } = await dueCampaign(4);
+    const stop = new AbortController();
+    let calls = 0;
+    const summary = await runDispatcher({
+      gateway,
+      sessionId,
+      max: 4,
+      signal: stop.signal,
+      deadlineMs: 200,
+      send: async () => {
+        calls++;
+        if (calls === 2) {
+          stop.abort();
+          await new Promise(() => {}); // WhatsApp never answers this one
+        }
+      },
+    });
+    expect(summary).toMatchObject({ sent: 1, stoppedBy: "signal", leftToLease: 3 });
+    expect((await rows(campaignId)).filter((r) => r.status === "sent")).toHaveLength(1);
   });
 });
