@@ -4,6 +4,7 @@
 // npm run bench -- --against <git ref> --profile [--quick] — the same, with pg_stat_statements:
 //   where each hot path's time goes, the empty RPC, ACK throughput vs pgbench, sync vs the original
 //   flow (bench/PROFILE.md).
+// npm run bench -- --dispatch [--quick] — scenario 10 (dispatch) alone, added to the last run.
 // npm run bench -- --volume [rows] [--quick] — the hot paths on a database holding a history of
 //   `rows` campaign rows (default 3,000,000) against a near-empty one, same build.
 // Writes bench/results*.json and bench/RESULTS.md (RESULTS.quick.md with --quick).
@@ -24,6 +25,7 @@ import { profileAgainst, renderProfile } from "./scenarios/profile.js";
 import { totalsTrigger } from "./scenarios/totals-trigger.js";
 import { staleStatistics } from "./scenarios/stale-statistics.js";
 import { scopedKeys } from "./scenarios/scoped-keys.js";
+import { dispatch } from "./scenarios/dispatch.js";
 import { volume } from "./scenarios/volume.js";
 
 const args = process.argv.slice(2);
@@ -48,6 +50,12 @@ const plan = quick
       triggerRounds: 4,
       staleSizes: [5_000],
       scopedRounds: 40,
+      dispatch: [
+        { workers: 1, batch: 1, messages: 50 },
+        { workers: 1, batch: 10, messages: 300 },
+        { workers: 1, batch: 100, messages: 1_000 },
+        { workers: 4, batch: 100, messages: 2_000 },
+      ],
     }
   : {
       latencySizes: [100, 10_000, 100_000],
@@ -61,6 +69,12 @@ const plan = quick
       triggerRounds: 6,
       staleSizes: [5_000, 20_000],
       scopedRounds: 150,
+      dispatch: [
+        { workers: 1, batch: 1, messages: 300 },
+        { workers: 1, batch: 10, messages: 2_000 },
+        { workers: 1, batch: 100, messages: 10_000 },
+        { workers: 4, batch: 100, messages: 20_000 },
+      ],
     };
 
 /** The runs against other builds or with a history: true when one of them ran. */
@@ -92,6 +106,25 @@ async function otherMode(): Promise<boolean> {
     }
     main.scopedRun = {
       command: `npm run bench -- --scoped-keys${quick ? " --quick" : ""}`,
+      date: new Date().toISOString(),
+      mode: quick ? "quick" : "full",
+    };
+    saveResults("main", quick, main);
+    writeReport(quick);
+    return true;
+  } else if (args.includes("--dispatch")) {
+    // Scenario 10 alone (issue 35): added to the last full (or quick) run as its section 10.
+    const main = readResults(quick);
+    if (!main) throw new Error("npm run bench -- --dispatch adds section 10 to a run: run npm run bench first");
+    const env = await startBenchEnv();
+    try {
+      console.log("10. dispatch: cost per message, one session's highest unpaced rate");
+      main.dispatch = await dispatch(env, plan.dispatch);
+    } finally {
+      await env.close();
+    }
+    main.dispatchRun = {
+      command: `npm run bench -- --dispatch${quick ? " --quick" : ""}`,
       date: new Date().toISOString(),
       mode: quick ? "quick" : "full",
     };

@@ -317,6 +317,7 @@ CREATE FUNCTION api.claim_sends(jsonb) RETURNS jsonb
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
     SET plan_cache_mode TO 'force_generic_plan'
+    SET enable_seqscan TO 'off'
     AS $_$
 declare
   payload constant jsonb := $1;
@@ -369,12 +370,14 @@ begin
   update wa_data.notification_campaign_groups r
   set status = 'cancelled', cancel_reason = 'expired', cancelled_at = at_now, lease_until = null, updated_at = at_now
   where r.session_id = session and r.id = any(array(
-    select r2.id from wa_data.notification_campaigns c
-    join wa_data.notification_campaign_groups r2
-      on r2.session_id = session and r2.campaign_id = c.id and r2.status = 'pending'
-    where c.session_id = session and c.status in ('scheduled', 'sending') and c.send_before <= at_now
-      and (r2.lease_until is null or r2.lease_until <= at_now)
-    for no key update of r2 skip locked));
+    select x.id from wa_data.notification_campaigns c
+    -- Per campaign, by the pending rows' index (lateral: never a join the planner may turn around).
+    cross join lateral (
+      select r2.id from wa_data.notification_campaign_groups r2
+      where r2.session_id = session and r2.campaign_id = c.id and r2.status = 'pending'
+        and (r2.lease_until is null or r2.lease_until <= at_now)
+      for no key update skip locked) x
+    where c.session_id = session and c.status in ('scheduled', 'sending') and c.send_before <= at_now));
 
   -- The session's dispatch row, locked: one claim at a time hands out the session's slots.
   select * into dispatch from wa_data.session_dispatch d where d.session_id = session for no key update;
@@ -426,7 +429,8 @@ begin
         select r.id from wa_data.notification_campaign_groups r
         where r.session_id = session and r.campaign_id = due_campaign and r.status = 'pending'
           and (r.lease_until is null or r.lease_until <= at_now)
-        order by r.id
+        -- The partial index's order (campaign fixed): never the primary key's.
+        order by r.campaign_id, r.id
         limit wanted - cardinality(ids)
         for no key update skip locked);
       exit when cardinality(ids) >= wanted;
@@ -486,7 +490,8 @@ begin
     -- Every pending row of the due campaigns is leased (as many as are in flight).
     select min(r.lease_until) into next_at
     from wa_data.notification_campaigns c
-    join wa_data.notification_campaign_groups r on r.session_id = session and r.campaign_id = c.id and r.status = 'pending'
+    cross join lateral (select min(r2.lease_until) as lease_until from wa_data.notification_campaign_groups r2
+                        where r2.session_id = session and r2.campaign_id = c.id and r2.status = 'pending') r
     where c.session_id = session and c.status in ('scheduled', 'sending') and c.paused_at is null
       and (c.scheduled_at is null or c.scheduled_at <= at_now) and (c.send_before is null or c.send_before > at_now);
   end if;
@@ -1036,12 +1041,15 @@ begin
   -- the rows and their campaign: a claim holding this row waits for neither (docs/design.md, "Locks").
   if counts.sent + counts.failed > 0 then
     failures_after_send := cardinality(array(select i from unnest(counts.failed_idx) i where i > coalesce(counts.last_sent_idx, 0)));
+    -- Only when the count changes: a report of sends after sends leaves the row alone (no lock
+    -- against the session's claims).
     update wa_data.session_dispatch d
     set consecutive_failures = case when counts.last_sent_idx is null then d.consecutive_failures else 0 end + failures_after_send,
         updated_at = at_now
     where d.session_id = campaign.session_id
+      and (failures_after_send > 0 or (counts.last_sent_idx is not null and d.consecutive_failures > 0))
     returning d.paused_at is null and d.consecutive_failures >= d.max_consecutive_failures into pause_now;
-    if pause_now then
+    if coalesce(pause_now, false) then
       select p.error_code, p.error_message into last_failure
       from unnest(parsed) p where p.message_id is null order by p.idx desc limit 1;
       update wa_data.session_dispatch d

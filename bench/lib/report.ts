@@ -15,6 +15,7 @@ import type { StaleRow } from "../scenarios/stale-statistics.js";
 import type { BatchThroughputRow } from "../scenarios/ack-throughput.js";
 import type { SyncRow } from "../scenarios/group-sync.js";
 import type { ScopedRow } from "../scenarios/scoped-keys.js";
+import type { DispatchRow } from "../scenarios/dispatch.js";
 
 interface Results {
   command: string;
@@ -32,6 +33,9 @@ interface Results {
   scoped?: ScopedRow[];
   /** When scenario 9 was run again on its own (`npm run bench -- --scoped-keys`). */
   scopedRun?: { command: string; date: string; mode: string };
+  dispatch?: DispatchRow[];
+  /** When scenario 10 ran (`npm run bench -- --dispatch`, on its own). */
+  dispatchRun?: { command: string; date: string; mode: string };
 }
 
 const table = (head: string[], rows: (string | number)[][]) =>
@@ -286,6 +290,34 @@ ${r.scopedRun ? `\nThis section: \`${r.scopedRun.command}\` on ${r.scopedRun.dat
 ${table(
   ["call", "unscoped median (ms)", "p95", "scoped median (ms)", "p95", "scoped / unscoped"],
   r.scoped.map((x) => [x.call, x.unscopedMedianMs, x.unscopedP95Ms, x.scopedMedianMs, x.scopedP95Ms, `${x.ratio}×`]),
+)}
+`
+    : ""
+}${
+  r.dispatch
+    ? `
+## 10. Dispatch: the backend's cost per message, and one session's highest unpaced rate
+
+A claim (\`claim_sends\`) and its report (\`record_message_sent\`, every send sent) through HTTP with
+a gateway key, by claim size, with 1 and 4 gateway processes claiming for one session at once; the
+session's next slot and day count are reset before each claim (not timed), so the rate is the calls'
+cost, never the pace (\`bench/scenarios/dispatch.ts\`). A real session sends at its pace (6 per minute
+by default, 120 at most): the backend is not what limits it.
+${r.dispatchRun ? `\nThis section: \`${r.dispatchRun.command}\` on ${r.dispatchRun.date} (${r.dispatchRun.mode} mode), run on its own.\n` : ""}
+
+${table(
+  ["workers", "claim size", "messages", "claim median (ms)", "p95", "report median (ms)", "p95", "per message (ms)", "messages/s"],
+  r.dispatch.map((x) => [
+    x.workers,
+    x.batch,
+    x.messages,
+    x.claimMedianMs,
+    x.claimP95Ms,
+    x.reportMedianMs,
+    x.reportP95Ms,
+    x.perMessageMs,
+    x.messagesPerSecond,
+  ]),
 )}
 `
     : ""

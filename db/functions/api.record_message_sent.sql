@@ -234,12 +234,15 @@ begin
   -- the rows and their campaign: a claim holding this row waits for neither (docs/design.md, "Locks").
   if counts.sent + counts.failed > 0 then
     failures_after_send := cardinality(array(select i from unnest(counts.failed_idx) i where i > coalesce(counts.last_sent_idx, 0)));
+    -- Only when the count changes: a report of sends after sends leaves the row alone (no lock
+    -- against the session's claims).
     update wa_data.session_dispatch d
     set consecutive_failures = case when counts.last_sent_idx is null then d.consecutive_failures else 0 end + failures_after_send,
         updated_at = at_now
     where d.session_id = campaign.session_id
+      and (failures_after_send > 0 or (counts.last_sent_idx is not null and d.consecutive_failures > 0))
     returning d.paused_at is null and d.consecutive_failures >= d.max_consecutive_failures into pause_now;
-    if pause_now then
+    if coalesce(pause_now, false) then
       select p.error_code, p.error_message into last_failure
       from unnest(parsed) p where p.message_id is null order by p.idx desc limit 1;
       update wa_data.session_dispatch d
