@@ -6,6 +6,7 @@
 //   lease, with the same message ids, and every row ends sent;
 // - a 463 at send time: the dispatcher sends nothing after it, and no claim succeeds after it;
 // - two sessions in parallel, one restricted: the other keeps its pace and finishes;
+// - a dispatcher held by a restriction backs off and sends the rest once the CRM clears it;
 // - an aborted dispatcher reports what it sent before it returns, also when a send never ends
 //   (it returns after deadlineMs), and leaves the rest to its lease.
 // The processes' "WhatsApp" only writes what it sends, and when (support/dispatcher-process.ts).
@@ -215,6 +216,36 @@ describe("runDispatcher and the brake", () => {
     expect(span(bSends)).toBeGreaterThanOrEqual(paced(10));
     expect((await rows(b.campaignId)).every((r) => r.status === "sent")).toBe(true);
     expect((await gateway.claimSends(a.sessionId)).held?.reason).toBe("session_restricted");
+  });
+});
+
+describe("runDispatcher while held", () => {
+  it("backs off while the session is restricted, and sends the rest once the CRM clears it", async () => {
+    // The batch held when the brake tripped waits out its lease (short here) before it is claimed again.
+    const { sessionId, campaignId } = await dueCampaign(6, { leaseSeconds: 2 });
+    const sent: string[] = [];
+    const helds: string[] = [];
+    const summary = await runDispatcher({
+      gateway,
+      sessionId,
+      max: 6,
+      heldBackoffMs: 100,
+      stopWhenIdle: true,
+      send: async (item) => {
+        if (sent.length === 2 && helds.length === 0) throw new SendFailure(463, "restricted");
+        sent.push(item.messageId);
+      },
+      onHeld: (h) => {
+        helds.push(h.reason);
+        // The account may send again: the loop, still running, picks the rest up.
+        if (helds.length === 1) void crm.clearSessionRestriction(sessionId);
+      },
+    });
+    expect(helds[0]).toBe("session_restricted");
+    expect(summary).toMatchObject({ sent: 5, failed: 1, stoppedBy: "idle", held: null });
+    const stored = await rows(campaignId);
+    expect(stored.filter((r) => r.status === "sent")).toHaveLength(5);
+    expect(stored.filter((r) => r.status === "failed")).toHaveLength(1);
   });
 });
 
