@@ -4,7 +4,9 @@
 // npm run bench -- --against <git ref> --profile [--quick] — the same, with pg_stat_statements:
 //   where each hot path's time goes, the empty RPC, ACK throughput vs pgbench, sync vs the original
 //   flow (bench/PROFILE.md).
-// npm run bench -- --dispatch [--quick] — scenario 10 (dispatch) alone, added to the last run.
+// npm run bench -- --dispatch [--quick] — scenario 11 (dispatch) alone, added to the last run.
+// npm run bench -- --largest [fresh,young,analysed,stale] [--idle] — every endpoint's largest legal
+//   call in each state of the statistics and plan cache, idle and with two CPU hogs (section 10).
 // npm run bench -- --volume [rows] [--quick] — the hot paths on a database holding a history of
 //   `rows` campaign rows (default 3,000,000) against a near-empty one, same build.
 // Writes bench/results*.json and bench/RESULTS.md (RESULTS.quick.md with --quick).
@@ -27,6 +29,7 @@ import { staleStatistics } from "./scenarios/stale-statistics.js";
 import { scopedKeys } from "./scenarios/scoped-keys.js";
 import { dispatch } from "./scenarios/dispatch.js";
 import { volume } from "./scenarios/volume.js";
+import { CONDITIONS, largest, type Condition } from "./scenarios/largest.js";
 
 const args = process.argv.slice(2);
 const quick = args.includes("--quick");
@@ -113,12 +116,12 @@ async function otherMode(): Promise<boolean> {
     writeReport(quick);
     return true;
   } else if (args.includes("--dispatch")) {
-    // Scenario 10 alone (issue 35): added to the last full (or quick) run as its section 10.
+    // Scenario 11 alone (issue 35): added to the last full (or quick) run as its section 11.
     const main = readResults(quick);
-    if (!main) throw new Error("npm run bench -- --dispatch adds section 10 to a run: run npm run bench first");
+    if (!main) throw new Error("npm run bench -- --dispatch adds section 11 to a run: run npm run bench first");
     const env = await startBenchEnv();
     try {
-      console.log("10. dispatch: cost per message, one session's highest unpaced rate");
+      console.log("11. dispatch: cost per message, one session's highest unpaced rate");
       main.dispatch = await dispatch(env, plan.dispatch);
     } finally {
       await env.close();
@@ -129,6 +132,13 @@ async function otherMode(): Promise<boolean> {
       mode: quick ? "quick" : "full",
     };
     saveResults("main", quick, main);
+    writeReport(quick);
+    return true;
+  } else if (args.includes("--largest")) {
+    const only = flagValue("--largest")?.split(",") as Condition[] | undefined;
+    const unknown = only?.filter((c) => !CONDITIONS.includes(c)) ?? [];
+    if (unknown.length) throw new Error(`usage: npm run bench -- --largest [${CONDITIONS.join(",")}] [--idle]`);
+    saveResults("largest", quick, await largest(!args.includes("--idle"), only));
     writeReport(quick);
     return true;
   } else if (args.includes("--volume")) {

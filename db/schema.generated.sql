@@ -335,6 +335,7 @@ declare
   base timestamptz;
   spacing double precision;
   due_campaign bigint;
+  expired bigint[];
   ids bigint[] := '{}'::bigint[];
   slots timestamptz[];
   next_slot timestamptz;
@@ -367,9 +368,7 @@ begin
   -- Before the session's dispatch lock: this locks rows, then (the totals trigger) their campaign,
   -- as every path does; once holding the dispatch row, a claim waits for nothing (docs/design.md,
   -- "Locks").
-  update wa_data.notification_campaign_groups r
-  set status = 'cancelled', cancel_reason = 'expired', cancelled_at = at_now, lease_until = null, updated_at = at_now
-  where r.session_id = session and r.id = any(array(
+  expired := array(
     select x.id from wa_data.notification_campaigns c
     -- Per campaign, by the pending rows' index (lateral: never a join the planner may turn around).
     cross join lateral (
@@ -377,7 +376,15 @@ begin
       where r2.session_id = session and r2.campaign_id = c.id and r2.status = 'pending'
         and (r2.lease_until is null or r2.lease_until <= at_now)
       for no key update skip locked) x
-    where c.session_id = session and c.status in ('scheduled', 'sending') and c.send_before <= at_now));
+    where c.session_id = session and c.status in ('scheduled', 'sending') and c.send_before <= at_now
+    -- Bounded work per claim (a send record's size): a larger backlog is expired by the next claims.
+    limit internal.limit('sendsPerCall'));
+  if cardinality(expired) > 0 then
+    -- Picked by an array variable (docs/design.md, "Plans that do not depend on statistics").
+    update wa_data.notification_campaign_groups r
+    set status = 'cancelled', cancel_reason = 'expired', cancelled_at = at_now, lease_until = null, updated_at = at_now
+    where r.session_id = session and r.id = any(expired);
+  end if;
 
   -- The session's dispatch row, locked: one claim at a time hands out the session's slots.
   select * into dispatch from wa_data.session_dispatch d where d.session_id = session for no key update;
@@ -829,6 +836,7 @@ declare
   -- every statement below reads these rows, never the body again (docs/design.md, "Parse once,
   -- then decide").
   parsed internal.send_result[];
+  row_ids bigint[];
   campaign wa_data.notification_campaigns;
   bad record;
   counts record;
@@ -902,6 +910,10 @@ begin
     perform internal.raise_api_error(403, 'session_not_allowed', out_of_scope ->> 'message', null, out_of_scope ->> 'hint');
   end if;
 
+  -- A large call is planned with its own sizes (internal.plan_for_batch: the cached plans of a
+  -- young database were built for empty tables).
+  perform internal.plan_for_batch(jsonb_array_length(sends));
+
   -- Per element, like every payload lookup (docs/design.md, "Plans that do not depend on statistics").
   select count(*) as n, jsonb_agg(p.group_jid) filter (where p.idx <= 100) as sample into bad
   from unnest(parsed) p
@@ -922,11 +934,16 @@ begin
   perform internal.lock_message_ids(campaign.session_id, array(select p.message_id from unnest(parsed) p));
   -- (Payload joins are per-element index lookups, LIMIT 1 so the planner cannot flatten them:
   -- "Plans that do not depend on statistics" in docs/design.md.)
-  perform from wa_data.notification_campaign_groups r
-  where r.session_id = campaign.session_id and r.id = any(array(
+  -- The rows are picked by an array held in a variable, never by `any(array(<subquery>))`: a large
+  -- call's custom plan sees the variable's values (an index condition on the key, or a hashed
+  -- filter), while a subquery's array is unknown to every plan and searched linearly for each row
+  -- (docs/design.md, "Plans that do not depend on statistics").
+  row_ids := array(
     select c.id from unnest(parsed) p
     cross join lateral (select r2.id from wa_data.notification_campaign_groups r2
-                        where r2.session_id = campaign.session_id and r2.campaign_id = campaign.id and r2.group_jid = p.group_jid limit 1) c))
+                        where r2.session_id = campaign.session_id and r2.campaign_id = campaign.id and r2.group_jid = p.group_jid limit 1) c);
+  perform from wa_data.notification_campaign_groups r
+  where r.session_id = campaign.session_id and r.id = any(row_ids)
   order by r.id
   for no key update;
 
@@ -1106,6 +1123,9 @@ CREATE FUNCTION api.resolve_quarantined(jsonb) RETURNS jsonb
 declare
   q wa_data.message_error_quarantine;
   action text := $1 ->> 'action';
+  session text := $1 ->> 'sessionId';
+  body jsonb;
+  message text;
   replayed jsonb;
 begin
   if jsonb_typeof($1) is distinct from 'object' then
@@ -1116,6 +1136,11 @@ begin
   end if;
   if action is null or action not in ('dismiss', 'replay') then
     perform internal.raise_api_error(422, 'invalid_action', 'action must be "dismiss" or "replay".');
+  end if;
+  if $1 ? 'sessionId' and (action <> 'replay' or jsonb_typeof($1 -> 'sessionId') is distinct from 'string'
+                           or not internal.conforms(session, 'SessionId')) then
+    perform internal.raise_api_error(422, 'invalid_session_id',
+      format('sessionId (with "replay" only) must be %s.', internal.describe_value('SessionId')));
   end if;
   select * into q from wa_data.message_error_quarantine where id = ($1 ->> 'id')::bigint for update;
   if not found then
@@ -1135,25 +1160,46 @@ begin
         format('Quarantined event %s was kept before the endpoint it came to was recorded: it is not replayed on a guess.', q.id),
         null, 'Dismiss it, or post its body (GET /quarantine) to the right endpoint yourself.');
     end if;
+    body := q.raw;
+    if session is not null then
+      if q.endpoint not in ('record_message_error', 'record_message_status') or jsonb_typeof(body) <> 'object'
+         or body ? 'events' or coalesce(body ->> 'sessionId', session) <> session then
+        perform internal.raise_api_error(409, 'replay_session_not_applicable',
+          format('Quarantined event %s cannot take a sessionId: only a single error ACK or progress event that names no session can.', q.id),
+          null, 'Replay it without sessionId, or dismiss it.');
+      end if;
+      message := (select p.message_id from internal.message_id_parts(body ->> 'messageId') p);
+      if not exists (select from wa_data.notification_campaign_groups r
+                     where r.session_id = session and r.message_id = message) then
+        perform set_config('response.status', '422', true);
+        return jsonb_build_object('code', 'replay_session_mismatch',
+          'message', format('Session %s has no message %s: quarantined event %s is not replayed into it.', session, message, q.id),
+          'details', jsonb_build_object('sessionId', session, 'messageId', message),
+          'hint', 'Name the session that sent this message (its campaign row has the message id).');
+      end if;
+      body := body || jsonb_build_object('sessionId', session);
+    end if;
     begin
       replayed := case q.endpoint
-        when 'record_message_error' then internal.record_message_error(q.raw)
-        when 'record_message_status' then internal.record_message_status(q.raw)
-        when 'waha_webhook' then internal.waha_webhook(q.raw::text, q.raw, null, false)
-        when 'evolution_webhook' then internal.evolution_webhook(q.raw)
+        when 'record_message_error' then internal.record_message_error(body)
+        when 'record_message_status' then internal.record_message_status(body)
+        when 'waha_webhook' then internal.waha_webhook(body::text, body, null, false)
+        when 'evolution_webhook' then internal.evolution_webhook(body)
       end;
       if coalesce((replayed ->> 'status')::integer, 200) >= 400 then
         raise sqlstate 'WAQ01';  -- undoes whatever the refused replay wrote (its quarantine row)
       end if;
     exception when sqlstate 'WAQ01' then
-      perform internal.raise_api_error(422, 'replay_refused',
-        format('Replaying quarantined event %s was refused again (%s): %s', q.id, replayed ->> 'code', replayed ->> 'message'),
-        jsonb_build_object('endpoint', q.endpoint, 'code', replayed ->> 'code', 'message', replayed ->> 'message'),
-        'Nothing was recorded and the event stays in quarantine: dismiss it, or fix the rule or the gateway first.');
+      perform set_config('response.status', '422', true);
+      return jsonb_build_object('code', 'replay_refused',
+        'message', format('Replaying quarantined event %s was refused again (%s): %s', q.id, replayed ->> 'code', replayed ->> 'message'),
+        'details', jsonb_build_object('endpoint', q.endpoint, 'code', replayed ->> 'code', 'message', replayed ->> 'message'),
+        'hint', 'Nothing was recorded and the event stays in quarantine: dismiss it, or fix the rule or the gateway first.');
     end;
   end if;
   update wa_data.message_error_quarantine
-  set resolved_at = now(), resolution = case action when 'replay' then 'replayed' else 'dismissed' end
+  set resolved_at = now(), resolution = case action when 'replay' then 'replayed' else 'dismissed' end,
+      resolved_by = internal.api_key_id(), session_id = session
   where id = q.id;
   return jsonb_build_object('id', q.id, 'resolution', case action when 'replay' then 'replayed' else 'dismissed' end)
          || case when replayed is not null then jsonb_build_object('endpoint', q.endpoint, 'replay', replayed - 'status')
@@ -1165,7 +1211,7 @@ $_$;
 -- Name: FUNCTION resolve_quarantined(jsonb); Type: COMMENT; Schema: api; Owner: -
 --
 
-COMMENT ON FUNCTION api.resolve_quarantined(jsonb) IS 'Ops: dismiss a quarantined event, or replay it to the endpoint it came to (refused again: 422, nothing kept).';
+COMMENT ON FUNCTION api.resolve_quarantined(jsonb) IS 'Ops: dismiss a quarantined event, or replay it to the endpoint it came to, into the session `sessionId` names when it named none (refused again: 422, nothing kept).';
 
 --
 -- Name: resume_campaign(jsonb); Type: FUNCTION; Schema: api; Owner: -
@@ -1327,6 +1373,12 @@ declare
   result jsonb;
   out_of_scope jsonb;
   parent_ids bigint[];
+  new_jids text[];
+  changed_ids bigint[];
+  n_updated integer;
+  n_unchanged integer;
+  n_reactivated integer;
+  n_groups integer;
 begin
   if jsonb_typeof(payload) is distinct from 'object' then
     perform internal.raise_api_error(400, 'invalid_body',
@@ -1403,6 +1455,9 @@ begin
 
   -- Concurrent syncs of one session run one after the other (other sessions are not blocked).
   perform pg_advisory_xact_lock(hashtextextended('sync_groups:' || session, 0));
+  -- A large call is planned with its own sizes (internal.plan_for_batch: the cached plans of a
+  -- young database were built for empty tables).
+  perform internal.plan_for_batch(jsonb_array_length(groups));
 
   select coalesce(jsonb_object_agg(c ->> 'jid', c - 'jid' - 'idx'), '{}') into incoming
   from jsonb_array_elements(compact) c;
@@ -1418,11 +1473,20 @@ begin
     perform internal.release_groups(session, parent_ids);
   end if;
 
-  with classified as (
-    select i.key as jid, i.value ->> 'name' as name, (i.value ->> 'participant_count')::integer as participant_count,
-           (i.value ->> 'is_community_announce')::boolean as is_community_announce,
-           i.value ->> 'linked_parent_jid' as linked_parent_jid, (i.value ->> 'announce')::boolean as announce,
-           w.id as existing_id,
+  -- What each named group is to the stored ones (found per element), in one statement; the
+  -- writes below pick their rows by the arrays it fills, never by `any(array(<subquery>))`: a
+  -- large call's custom plan sees an array variable's values (an index condition on the key, or
+  -- a hashed filter), while a subquery's array is unknown to every plan and is searched linearly
+  -- for each of the session's rows (docs/design.md, "Plans that do not depend on statistics").
+  select coalesce(array_agg(c.jid) filter (where c.change = 'inserted'), '{}'),
+         coalesce(array_agg(c.existing_id) filter (where c.change in ('updated', 'reactivated')), '{}'),
+         count(*) filter (where c.change = 'updated'),
+         count(*) filter (where c.change = 'unchanged'),
+         count(*) filter (where c.change = 'reactivated'),
+         count(*)
+    into new_jids, changed_ids, n_updated, n_unchanged, n_reactivated, n_groups
+  from (
+    select i.key as jid, w.id as existing_id,
            case
              when w.id is null then 'inserted'
              when w.inactive_since is not null then 'reactivated'
@@ -1439,9 +1503,11 @@ begin
                        from wa_data.whatsapp_groups w2
                        where w2.session_id = session and w2.group_jid = i.key limit 1) w on true
     where not (i.value ->> 'is_community')::boolean
-  ),
+  ) c;
+
+  with
   -- A group stored before it became a community parent is removed (found per element; its campaign
-  -- rows were let go of it first, below).
+  -- rows were let go of it first, above).
   removed_parents as (
     delete from wa_data.whatsapp_groups w
     where w.session_id = session and w.id = any(parent_ids)
@@ -1450,8 +1516,10 @@ begin
   inserted as (
     insert into wa_data.whatsapp_groups
       (session_id, group_jid, name, participant_count, is_community_announce, linked_parent_jid, announce)
-    select session, jid, name, participant_count, is_community_announce, linked_parent_jid, announce
-    from classified where change = 'inserted'
+    select session, j, incoming -> j ->> 'name', (incoming -> j ->> 'participant_count')::integer,
+           (incoming -> j ->> 'is_community_announce')::boolean, incoming -> j ->> 'linked_parent_jid',
+           (incoming -> j ->> 'announce')::boolean
+    from unnest(new_jids) j
     returning id
   ),
   -- Unchanged rows are not touched: a no-change sync writes no group row. The rows to change are
@@ -1464,7 +1532,7 @@ begin
         linked_parent_jid = incoming -> w.group_jid ->> 'linked_parent_jid',
         announce = (incoming -> w.group_jid ->> 'announce')::boolean,
         inactive_since = null, updated_at = now()
-    where w.session_id = session and w.id = any(array(select existing_id from classified where change in ('updated', 'reactivated')))
+    where w.session_id = session and w.id = any(changed_ids)
     returning w.id
   ),
   -- The session's active groups the payload does not name (parents it names are removed above).
@@ -1476,7 +1544,7 @@ begin
   ),
   session_row as (
     insert into wa_data.whatsapp_sessions (session_id, last_synced_at, group_count, last_synced_by)
-    select session, now(), count(*), internal.api_key_id() from classified
+    values (session, now(), n_groups, internal.api_key_id())
     on conflict (session_id) do update
       set last_synced_at = excluded.last_synced_at, group_count = excluded.group_count,
           last_synced_by = excluded.last_synced_by
@@ -1485,9 +1553,9 @@ begin
   select jsonb_build_object(
     'sessionId', session,
     'inserted', (select count(*) from inserted),
-    'updated', (select count(*) from classified where change = 'updated'),
-    'unchanged', (select count(*) from classified where change = 'unchanged'),
-    'reactivated', (select count(*) from classified where change = 'reactivated'),
+    'updated', n_updated,
+    'unchanged', n_unchanged,
+    'reactivated', n_reactivated,
     'deactivated', (select count(*) from deactivated),
     'skippedParents', (select count(*) from jsonb_each(incoming) i where (i.value ->> 'is_community')::boolean),
     'removedParents', (select count(*) from removed_parents),
@@ -1679,11 +1747,21 @@ CREATE FUNCTION internal.caller() RETURNS text
     LANGUAGE plpgsql STABLE PARALLEL SAFE
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
+declare
+  key_id constant bigint := internal.api_key_id();
+  claims constant jsonb := nullif(current_setting('request.jwt.claims', true), '')::jsonb;
+  role_name constant text := coalesce(nullif(current_setting('role', true), 'none'), current_user);
 begin
-  return coalesce('key:' || nullif(current_setting('wa.api_key_id', true), ''),
-                  'jwt:' || current_setting('role', true) || ':'
-                         || (nullif(current_setting('request.jwt.claims', true), '')::jsonb ->> 'sub'),
-                  'role:' || coalesce(nullif(current_setting('role', true), 'none'), current_user));
+  if key_id is not null then
+    return 'key:' || coalesce((select coalesce(k.lineage, k.id) from internal.api_keys k where k.id = key_id), key_id);
+  end if;
+  if claims ->> 'sub' is not null then
+    return 'jwt:' || role_name || ':' || (claims ->> 'sub');
+  end if;
+  if claims is not null and claims <> '{}'::jsonb then
+    return 'jwt-claims:' || role_name || ':' || encode(sha256(convert_to(claims::text, 'UTF8')), 'hex');
+  end if;
+  return 'role:' || role_name;
 end
 $$;
 
@@ -1846,15 +1924,23 @@ CREATE FUNCTION internal.campaign_transition(current_status text, action text) R
 $$;
 
 --
--- Name: create_api_key(text, name, text, text[]); Type: FUNCTION; Schema: internal; Owner: -
+-- Name: create_api_key(text, name, text, text[], bigint); Type: FUNCTION; Schema: internal; Owner: -
 --
 
-CREATE FUNCTION internal.create_api_key(api_key text, key_role name, label text, sessions text[] DEFAULT NULL::text[]) RETURNS bigint
+CREATE FUNCTION internal.create_api_key(api_key text, key_role name, label text, sessions text[] DEFAULT NULL::text[], replaces bigint DEFAULT NULL::bigint) RETURNS bigint
     LANGUAGE sql
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
-  insert into internal.api_keys (key_prefix, key_hash, role, label, sessions)
-  values (left(api_key, 12), sha256(convert_to(api_key, 'UTF8')), key_role, label, sessions)
+  insert into internal.api_keys (key_prefix, key_hash, role, label, sessions, lineage)
+  values
+    (
+      left(api_key, 12),
+      sha256(convert_to(api_key, 'UTF8')),
+      key_role,
+      label,
+      sessions,
+      (select coalesce(k.lineage, k.id) from internal.api_keys k where k.id = replaces)
+    )
   returning id;
 $$;
 
@@ -1879,6 +1965,7 @@ declare
   bad record;
   new_id bigint;
   total integer;
+  cached_mode constant text := current_setting('plan_cache_mode');
 begin
   if jsonb_typeof(payload) is distinct from 'object' then
     perform internal.raise_api_error(400, 'invalid_body',
@@ -1937,16 +2024,22 @@ begin
       format('Group %s appears more than once in groupJids.', bad.jid), jsonb_build_object('groupJid', bad.jid));
   end if;
 
+  -- A large call is planned with its own sizes (internal.plan_for_batch: the cached plans of a
+  -- young database were built for empty tables).
+  perform internal.plan_for_batch(jsonb_array_length(jids));
+
   -- Hold the targeted groups (key share, in id order) before deciding: a concurrent sync that
   -- deletes one (say, it became a community parent) either committed before, and the check below
   -- sees it gone, or waits until this campaign is created. Row locks: none in the shared lock table.
   -- (Payload joins are per-element index lookups: see "Plans that do not depend on statistics"
   -- in docs/design.md. LIMIT 1 keeps each lookup a lookup: the planner cannot flatten it.)
-  perform from wa_data.whatsapp_groups w
-  where w.session_id = session and w.id = any(array(
+  -- (Rows picked by an array variable, never `any(array(<subquery>))`: docs/design.md.)
+  target_ids := array(
     select g.id from jsonb_array_elements_text(jids) j
     cross join lateral (select w2.id from wa_data.whatsapp_groups w2
-                        where w2.session_id = session and w2.group_jid = j limit 1) g))
+                        where w2.session_id = session and w2.group_jid = j limit 1) g);
+  perform from wa_data.whatsapp_groups w
+  where w.session_id = session and w.id = any(target_ids)
   order by w.id
   for key share;
 
@@ -1980,6 +2073,10 @@ begin
   from jsonb_array_elements_text(jids) with ordinality j(jid, n)
   cross join lateral (select w2.id, w2.group_jid, w2.name from wa_data.whatsapp_groups w2
                       where w2.session_id = session and w2.group_jid = j.jid limit 1) w;
+  -- The insert reads no table itself, but its foreign-key checks run once per row with plans of
+  -- their own, which a custom plan mode would plan again for every row (10,000 rows: about 0.4 s):
+  -- they keep the cached mode.
+  perform set_config('plan_cache_mode', cached_mode, true);
   insert into wa_data.notification_campaign_groups (campaign_id, group_id, group_jid, group_name, session_id)
   select new_id, t.id, t.jid, t.name, session
   from unnest(target_ids, target_jids, target_names) t(id, jid, name);
@@ -2022,7 +2119,7 @@ CREATE FUNCTION internal.error_code(code jsonb) RETURNS integer
 CREATE FUNCTION internal.error_codes() RETURNS text[]
     LANGUAGE sql IMMUTABLE PARALLEL SAFE
     SET search_path TO 'pg_catalog', 'pg_temp'
-    RETURN ARRAY['invalid_body'::text, 'invalid_session_id'::text, 'invalid_groups'::text, 'invalid_allow_empty'::text, 'too_many_groups'::text, 'invalid_group'::text, 'invalid_group_jid'::text, 'invalid_group_field'::text, 'duplicate_group_jid'::text, 'invalid_events'::text, 'empty_batch'::text, 'batch_too_large'::text, 'invalid_event'::text, 'invalid_event_type'::text, 'invalid_message_id'::text, 'invalid_error_code'::text, 'invalid_error_message'::text, 'invalid_name'::text, 'invalid_message'::text, 'invalid_status'::text, 'invalid_group_jids'::text, 'empty_group_list'::text, 'unsendable_groups'::text, 'invalid_campaign_id'::text, 'invalid_sends'::text, 'duplicate_message_id'::text, 'campaign_not_found'::text, 'unknown_campaign_groups'::text, 'send_conflict'::text, 'invalid_progress_status'::text, 'invalid_timestamp'::text, 'session_restricted'::text, 'session_not_found'::text, 'invalid_signature'::text, 'invalid_scheduled'::text, 'invalid_max'::text, 'invalid_at'::text, 'invalid_send_before'::text, 'invalid_session_setting'::text, 'invalid_transition'::text, 'campaign_cancelled'::text, 'nothing_to_retry'::text, 'invalid_age'::text, 'invalid_quarantine_id'::text, 'invalid_action'::text, 'quarantine_not_found'::text, 'already_resolved'::text, 'quarantine_truncated'::text, 'quarantine_kind_unknown'::text, 'replay_refused'::text, 'missing_credentials'::text, 'invalid_api_key'::text, 'forbidden'::text, 'not_found'::text, 'method_not_allowed'::text, 'PGRST102'::text, 'PGRST202'::text, 'PGRST301'::text, '57014'::text, 'PGRST106'::text, '22023'::text, '42501'::text, '22P05'::text, 'network_error'::text, 'connection_lost'::text, 'PGRST100'::text, 'PGRST101'::text, 'PGRST103'::text, 'PGRST107'::text, 'PGRST116'::text, 'PGRST200'::text, '22P02'::text, '42703'::text, '54001'::text, 'request_too_large'::text, 'PGRST000'::text, 'PGRST001'::text, 'PGRST002'::text, 'PGRST003'::text, '53200'::text, 'invalid_idempotency_key'::text, 'idempotency_key_reused'::text, 'service_unavailable'::text, 'session_not_allowed'::text, 'session_required'::text];
+    RETURN ARRAY['invalid_body'::text, 'invalid_session_id'::text, 'invalid_groups'::text, 'invalid_allow_empty'::text, 'too_many_groups'::text, 'invalid_group'::text, 'invalid_group_jid'::text, 'invalid_group_field'::text, 'duplicate_group_jid'::text, 'invalid_events'::text, 'empty_batch'::text, 'batch_too_large'::text, 'invalid_event'::text, 'invalid_event_type'::text, 'invalid_message_id'::text, 'invalid_error_code'::text, 'invalid_error_message'::text, 'invalid_name'::text, 'invalid_message'::text, 'invalid_status'::text, 'invalid_group_jids'::text, 'empty_group_list'::text, 'unsendable_groups'::text, 'invalid_campaign_id'::text, 'invalid_sends'::text, 'duplicate_message_id'::text, 'campaign_not_found'::text, 'unknown_campaign_groups'::text, 'send_conflict'::text, 'invalid_progress_status'::text, 'invalid_timestamp'::text, 'session_restricted'::text, 'session_not_found'::text, 'invalid_signature'::text, 'invalid_scheduled'::text, 'invalid_max'::text, 'invalid_at'::text, 'invalid_send_before'::text, 'invalid_session_setting'::text, 'invalid_transition'::text, 'campaign_cancelled'::text, 'nothing_to_retry'::text, 'invalid_age'::text, 'invalid_quarantine_id'::text, 'invalid_action'::text, 'quarantine_not_found'::text, 'already_resolved'::text, 'quarantine_truncated'::text, 'quarantine_kind_unknown'::text, 'replay_refused'::text, 'replay_session_mismatch'::text, 'replay_session_not_applicable'::text, 'missing_credentials'::text, 'invalid_api_key'::text, 'forbidden'::text, 'not_found'::text, 'method_not_allowed'::text, 'PGRST102'::text, 'PGRST202'::text, 'PGRST301'::text, '57014'::text, 'PGRST106'::text, '22023'::text, '42501'::text, '22P05'::text, 'network_error'::text, 'connection_lost'::text, 'PGRST100'::text, 'PGRST101'::text, 'PGRST103'::text, 'PGRST107'::text, 'PGRST116'::text, 'PGRST200'::text, '22P02'::text, '42703'::text, '54001'::text, 'request_too_large'::text, 'PGRST000'::text, 'PGRST001'::text, 'PGRST002'::text, 'PGRST003'::text, '53200'::text, 'invalid_idempotency_key'::text, 'idempotency_key_reused'::text, 'service_unavailable'::text, 'session_not_allowed'::text, 'session_required'::text];
 
 --
 -- Name: event_session(text, text[]); Type: FUNCTION; Schema: internal; Owner: -
@@ -2637,6 +2734,23 @@ CREATE FUNCTION internal.parse_message_status(ev jsonb) RETURNS TABLE(session_id
 $$;
 
 --
+-- Name: plan_for_batch(integer); Type: FUNCTION; Schema: internal; Owner: -
+--
+
+CREATE FUNCTION internal.plan_for_batch(elements integer) RETURNS void
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+begin
+  -- Above a small call's size (a batch of 100 ACKs, a re-sync of 1,000 groups keep their cached
+  -- plans: their worst generic plan is bounded by this many elements × the session's rows).
+  if elements > 1000 then
+    perform set_config('plan_cache_mode', 'force_custom_plan', true);
+  end if;
+end
+$$;
+
+--
 -- Name: pre_request(); Type: FUNCTION; Schema: internal; Owner: -
 --
 
@@ -2781,6 +2895,7 @@ declare
   left_settled bigint := batch;
   left_expired bigint := batch;
   left_status bigint := batch;
+  left_keys bigint := batch;
   s text;
   k record;
   horizon constant jsonb := (select jsonb_object_agg(p.kind, at - p.keep) from internal.retention_policy p);
@@ -2788,6 +2903,7 @@ declare
   expired_before constant timestamptz := (horizon ->> 'inbox_expired')::timestamptz;
   status_before constant timestamptz := (horizon ->> 'status_inbox')::timestamptz;
   finished_before constant timestamptz := (horizon ->> 'finished_campaigns')::timestamptz;
+  keys_before constant timestamptz := (horizon ->> 'idempotency_keys')::timestamptz;
 begin
   -- The inboxes one session at a time (each statement names its session: one shard group on
   -- Citus), only the sessions that have rows old enough (found by the time indexes).
@@ -2863,6 +2979,23 @@ begin
     limit batch for update skip locked));
   get diagnostics c = row_count;
   n := n || jsonb_build_object('quarantine_unresolved', c); more := more or c >= batch;
+
+  -- Idempotency-Key answers past their horizon, one caller at a time (each statement names its
+  -- caller: one shard on Citus, where the table is distributed by caller), only the callers that
+  -- have keys old enough (found by the time index).
+  for s in
+    select distinct x.caller from wa_data.idempotency_keys x where x.created_at < keys_before order by 1
+  loop
+    delete from wa_data.idempotency_keys i
+    where i.caller = s and i.key = any(array(
+      select x.key from wa_data.idempotency_keys x
+      where x.caller = s and x.created_at < keys_before
+      limit left_keys for update skip locked));
+    get diagnostics c = row_count;
+    left_keys := left_keys - c;
+    exit when left_keys <= 0;
+  end loop;
+  n := n || jsonb_build_object('idempotency_keys', batch - left_keys); more := more or left_keys <= 0;
 
   -- Finished campaigns, oldest first, each with all its rows (no total is ever left unequal to its
   -- rows), each in a subtransaction of its own.
@@ -3043,6 +3176,9 @@ begin
     return result;
   end if;
   events := case when payload ? 'events' then payload -> 'events' else jsonb_build_array(payload) end;
+  -- A large call is planned with its own sizes (internal.plan_for_batch: the cached plans of a
+  -- young database were built for empty tables).
+  perform internal.plan_for_batch(jsonb_array_length(events));
 
   -- Parse once.
   parsed := array(
@@ -3169,6 +3305,9 @@ begin
     return result;
   end if;
   events := case when payload ? 'events' then payload -> 'events' else jsonb_build_array(payload) end;
+  -- A large call is planned with its own sizes (internal.plan_for_batch: the cached plans of a
+  -- young database were built for empty tables).
+  perform internal.plan_for_batch(jsonb_array_length(events));
 
   -- Parse once.
   parsed := array(
@@ -3498,8 +3637,12 @@ declare
   updated integer := 0;
   removed integer;
   parent_ids bigint[];
+  known_ids bigint[];
   at_now constant timestamptz := now();
 begin
+  -- A large call is planned with its own sizes (internal.plan_for_batch: the cached plans of a
+  -- young database were built for empty tables).
+  perform internal.plan_for_batch(jsonb_array_length(groups));
   with checked as (
     -- The one set of group rules (internal.group_problem), as for api.sync_groups.
     select g, split_part(x.p, ':', 1) as problem, x.p as reason
@@ -3551,6 +3694,13 @@ begin
           announce = excluded.announce, inactive_since = null, updated_at = excluded.updated_at;
     get diagnostics upserted = row_count;
   else
+    -- The rows to update, picked by an array variable (never `any(array(<subquery>))`: a large
+    -- call's custom plan sees the variable's values; docs/design.md).
+    known_ids := array(
+      select p.id from jsonb_each(incoming) i
+      cross join lateral (select w2.id from wa_data.whatsapp_groups w2
+                          where w2.session_id = session and w2.group_jid = i.key limit 1) p
+      where not coalesce((i.value ->> 'isCommunity')::boolean, false));
     update wa_data.whatsapp_groups w
     set name = coalesce(incoming -> w.group_jid ->> 'subject', w.name),
         participant_count = coalesce((incoming -> w.group_jid ->> 'size')::numeric::integer, w.participant_count),
@@ -3558,11 +3708,7 @@ begin
         linked_parent_jid = coalesce(nullif(incoming -> w.group_jid ->> 'linkedParent', ''), w.linked_parent_jid),
         announce = coalesce((incoming -> w.group_jid ->> 'announce')::boolean, w.announce),
         updated_at = at_now
-    where w.session_id = session and w.id = any(array(
-      select p.id from jsonb_each(incoming) i
-      cross join lateral (select w2.id from wa_data.whatsapp_groups w2
-                          where w2.session_id = session and w2.group_jid = i.key limit 1) p
-      where not coalesce((i.value ->> 'isCommunity')::boolean, false)));
+    where w.session_id = session and w.id = any(known_ids);
     get diagnostics updated = row_count;
   end if;
 
@@ -4115,6 +4261,7 @@ CREATE TABLE internal.api_keys (
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     revoked_at timestamp with time zone,
     sessions internal.session_id[],
+    lineage bigint,
     CONSTRAINT api_keys_key_hash_check CHECK ((length(key_hash) = 32)),
     CONSTRAINT api_keys_label_check CHECK (((length(label) >= 1) AND (length(label) <= 200))),
     CONSTRAINT api_keys_role_check CHECK ((role = ANY (ARRAY['gateway'::name, 'crm'::name, 'ops'::name]))),
@@ -4140,6 +4287,12 @@ COMMENT ON COLUMN internal.api_keys.revoked_at IS 'When the key stops (or stoppe
 COMMENT ON COLUMN internal.api_keys.sessions IS 'The sessions a gateway key may act on (npm run api-key -- create|scope --sessions ...); null: every session.';
 
 --
+-- Name: COLUMN api_keys.lineage; Type: COMMENT; Schema: internal; Owner: -
+--
+
+COMMENT ON COLUMN internal.api_keys.lineage IS 'The first key of the rotation chain this key belongs to (npm run api-key -- rotate keeps it); null: this key is that first key. Idempotency-Key answers belong to the lineage.';
+
+--
 -- Name: message_error_quarantine; Type: TABLE; Schema: wa_data; Owner: -
 --
 
@@ -4157,8 +4310,11 @@ CREATE TABLE wa_data.message_error_quarantine (
     body_sha256 bytea,
     times_received integer DEFAULT 1 NOT NULL,
     last_received_at timestamp with time zone DEFAULT now() NOT NULL,
+    session_id internal.session_id,
+    resolved_by bigint,
     CONSTRAINT message_error_quarantine_endpoint_check CHECK ((endpoint = ANY (ARRAY['record_message_error'::text, 'record_message_status'::text, 'waha_webhook'::text, 'evolution_webhook'::text]))),
     CONSTRAINT message_error_quarantine_resolution_check CHECK ((resolution = ANY (ARRAY['dismissed'::text, 'replayed'::text]))),
+    CONSTRAINT message_error_quarantine_session_id_check CHECK ((((length((session_id)::text) >= 1) AND (length((session_id)::text) <= 200)) AND ((session_id)::text ~ '\S'::text))),
     CONSTRAINT message_error_quarantine_times_received_check CHECK ((times_received >= 1))
 );
 
@@ -4191,6 +4347,18 @@ COMMENT ON COLUMN wa_data.message_error_quarantine.body_sha256 IS 'SHA-256 of en
 --
 
 COMMENT ON COLUMN wa_data.message_error_quarantine.times_received IS 'How many times this body arrived and was refused for this reason (gateways retry).';
+
+--
+-- Name: COLUMN message_error_quarantine.session_id; Type: COMMENT; Schema: wa_data; Owner: -
+--
+
+COMMENT ON COLUMN wa_data.message_error_quarantine.session_id IS 'The session ops named when replaying a body that named none (resolve_quarantined sessionId); null otherwise.';
+
+--
+-- Name: COLUMN message_error_quarantine.resolved_by; Type: COMMENT; Schema: wa_data; Owner: -
+--
+
+COMMENT ON COLUMN wa_data.message_error_quarantine.resolved_by IS 'The API key that dismissed or replayed it (internal.api_keys.id); null: a JWT, or an operator in SQL.';
 
 --
 -- Name: message_status_inbox; Type: TABLE; Schema: wa_data; Owner: -
@@ -4274,6 +4442,8 @@ CREATE VIEW api.quarantine WITH (security_invoker='true') AS
     message_error_quarantine.raw_bytes,
     message_error_quarantine.resolved_at,
     message_error_quarantine.resolution,
+    message_error_quarantine.resolved_by,
+    message_error_quarantine.session_id,
     message_error_quarantine.api_key_id,
     message_error_quarantine.endpoint,
     message_error_quarantine.times_received,
@@ -4488,6 +4658,12 @@ CREATE TABLE wa_data.idempotency_keys (
 --
 
 COMMENT ON TABLE wa_data.idempotency_keys IS 'Answers of RPCs called with an Idempotency-Key, replayed to a repeat of the same call; pruned after a day.';
+
+--
+-- Name: COLUMN idempotency_keys.caller; Type: COMMENT; Schema: wa_data; Owner: -
+--
+
+COMMENT ON COLUMN wa_data.idempotency_keys.caller IS 'Whose key this is (internal.caller): key:<the API key lineage''s first id>, jwt:<role>:<sub>, or jwt-claims:<role>:<SHA-256 of a subject-less JWT''s claims>.';
 
 --
 -- Name: message_error_inbox_id_seq; Type: SEQUENCE; Schema: wa_data; Owner: -
@@ -5131,6 +5307,8 @@ INSERT INTO wa_data.schema_migrations (version) VALUES
     ('20261130180100'),
     ('20261130190000'),
     ('20261201050000'),
+    ('20261207100000'),
+    ('20261207100100'),
     ('20261207400000'),
     ('20261207400100'),
     ('20261207400200');

@@ -2,7 +2,7 @@
 // migrations (refused for a checkout older than the database, like npm run db:migrate), PostgREST.
 import { join } from "node:path";
 import { rmSync, writeFileSync } from "node:fs";
-import { localDevKeys } from "./lib/api-keys.js";
+import { API_ROLES, localDevKeys } from "./lib/api-keys.js";
 import { dataDir } from "./lib/paths.js";
 import { portInUse } from "./lib/run.js";
 import { migrateOrExit } from "./lib/migrate.js";
@@ -57,9 +57,9 @@ if (!process.env.DATABASE_URL) {
   // Local development only: the same keys on every start (kept in .data/dev-keys.json), so
   // another start never invalidates what a running instance printed.
   const keys = await localDevKeys(target.adminUrl, join(dataDir, "dev-keys.json"));
-  console.log(`\nLocal development keys (kept in .data/dev-keys.json; labels local-dev-gateway, local-dev-crm):`);
-  console.log(`  gateway: ${keys.gateway}`);
-  console.log(`  crm:     ${keys.crm}`);
+  // One per role, ops included (GET /rpc/metrics, /quarantine, ...: docs/operations.md).
+  console.log(`\nLocal development keys (kept in .data/dev-keys.json; labels ${API_ROLES.map((r) => `local-dev-${r}`).join(", ")}):`);
+  for (const role of API_ROLES) console.log(`  ${`${role}:`.padEnd(8)} ${keys[role]}`);
   console.log(`\nTry:\n  curl -s ${api.url}/rpc/sync_groups -H 'x-api-key: ${keys.gateway}' \\
     -H 'content-type: application/json' \\
     -d '{"sessionId":"wa_demo","groups":[{"id":"120363041234567890@g.us","subject":"Demo"}]}'`);

@@ -1,4 +1,4 @@
-// Scenario 10: dispatch (issue 35). What the backend costs per dispatched message — one claim
+// Scenario 11: dispatch (issue 35). What the backend costs per dispatched message — one claim
 // (POST /rpc/claim_sends) and its report (POST /rpc/record_message_sent, every send sent) through
 // PostgREST with a gateway key — by claim size, and the highest rate one session reaches when its
 // pace is out of the way: before each claim the session's next slot and day count are reset (an

@@ -39,6 +39,7 @@ declare
   base timestamptz;
   spacing double precision;
   due_campaign bigint;
+  expired bigint[];
   ids bigint[] := '{}'::bigint[];
   slots timestamptz[];
   next_slot timestamptz;
@@ -71,9 +72,7 @@ begin
   -- Before the session's dispatch lock: this locks rows, then (the totals trigger) their campaign,
   -- as every path does; once holding the dispatch row, a claim waits for nothing (docs/design.md,
   -- "Locks").
-  update wa_data.notification_campaign_groups r
-  set status = 'cancelled', cancel_reason = 'expired', cancelled_at = at_now, lease_until = null, updated_at = at_now
-  where r.session_id = session and r.id = any(array(
+  expired := array(
     select x.id from wa_data.notification_campaigns c
     -- Per campaign, by the pending rows' index (lateral: never a join the planner may turn around).
     cross join lateral (
@@ -81,7 +80,15 @@ begin
       where r2.session_id = session and r2.campaign_id = c.id and r2.status = 'pending'
         and (r2.lease_until is null or r2.lease_until <= at_now)
       for no key update skip locked) x
-    where c.session_id = session and c.status in ('scheduled', 'sending') and c.send_before <= at_now));
+    where c.session_id = session and c.status in ('scheduled', 'sending') and c.send_before <= at_now
+    -- Bounded work per claim (a send record's size): a larger backlog is expired by the next claims.
+    limit internal.limit('sendsPerCall'));
+  if cardinality(expired) > 0 then
+    -- Picked by an array variable (docs/design.md, "Plans that do not depend on statistics").
+    update wa_data.notification_campaign_groups r
+    set status = 'cancelled', cancel_reason = 'expired', cancelled_at = at_now, lease_until = null, updated_at = at_now
+    where r.session_id = session and r.id = any(expired);
+  end if;
 
   -- The session's dispatch row, locked: one claim at a time hands out the session's slots.
   select * into dispatch from wa_data.session_dispatch d where d.session_id = session for no key update;

@@ -22,6 +22,7 @@ declare
   -- every statement below reads these rows, never the body again (docs/design.md, "Parse once,
   -- then decide").
   parsed internal.send_result[];
+  row_ids bigint[];
   campaign wa_data.notification_campaigns;
   bad record;
   counts record;
@@ -95,6 +96,10 @@ begin
     perform internal.raise_api_error(403, 'session_not_allowed', out_of_scope ->> 'message', null, out_of_scope ->> 'hint');
   end if;
 
+  -- A large call is planned with its own sizes (internal.plan_for_batch: the cached plans of a
+  -- young database were built for empty tables).
+  perform internal.plan_for_batch(jsonb_array_length(sends));
+
   -- Per element, like every payload lookup (docs/design.md, "Plans that do not depend on statistics").
   select count(*) as n, jsonb_agg(p.group_jid) filter (where p.idx <= 100) as sample into bad
   from unnest(parsed) p
@@ -115,11 +120,16 @@ begin
   perform internal.lock_message_ids(campaign.session_id, array(select p.message_id from unnest(parsed) p));
   -- (Payload joins are per-element index lookups, LIMIT 1 so the planner cannot flatten them:
   -- "Plans that do not depend on statistics" in docs/design.md.)
-  perform from wa_data.notification_campaign_groups r
-  where r.session_id = campaign.session_id and r.id = any(array(
+  -- The rows are picked by an array held in a variable, never by `any(array(<subquery>))`: a large
+  -- call's custom plan sees the variable's values (an index condition on the key, or a hashed
+  -- filter), while a subquery's array is unknown to every plan and searched linearly for each row
+  -- (docs/design.md, "Plans that do not depend on statistics").
+  row_ids := array(
     select c.id from unnest(parsed) p
     cross join lateral (select r2.id from wa_data.notification_campaign_groups r2
-                        where r2.session_id = campaign.session_id and r2.campaign_id = campaign.id and r2.group_jid = p.group_jid limit 1) c))
+                        where r2.session_id = campaign.session_id and r2.campaign_id = campaign.id and r2.group_jid = p.group_jid limit 1) c);
+  perform from wa_data.notification_campaign_groups r
+  where r.session_id = campaign.session_id and r.id = any(row_ids)
   order by r.id
   for no key update;
 

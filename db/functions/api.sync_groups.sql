@@ -24,6 +24,12 @@ declare
   result jsonb;
   out_of_scope jsonb;
   parent_ids bigint[];
+  new_jids text[];
+  changed_ids bigint[];
+  n_updated integer;
+  n_unchanged integer;
+  n_reactivated integer;
+  n_groups integer;
 begin
   if jsonb_typeof(payload) is distinct from 'object' then
     perform internal.raise_api_error(400, 'invalid_body',
@@ -100,6 +106,9 @@ begin
 
   -- Concurrent syncs of one session run one after the other (other sessions are not blocked).
   perform pg_advisory_xact_lock(hashtextextended('sync_groups:' || session, 0));
+  -- A large call is planned with its own sizes (internal.plan_for_batch: the cached plans of a
+  -- young database were built for empty tables).
+  perform internal.plan_for_batch(jsonb_array_length(groups));
 
   select coalesce(jsonb_object_agg(c ->> 'jid', c - 'jid' - 'idx'), '{}') into incoming
   from jsonb_array_elements(compact) c;
@@ -115,11 +124,20 @@ begin
     perform internal.release_groups(session, parent_ids);
   end if;
 
-  with classified as (
-    select i.key as jid, i.value ->> 'name' as name, (i.value ->> 'participant_count')::integer as participant_count,
-           (i.value ->> 'is_community_announce')::boolean as is_community_announce,
-           i.value ->> 'linked_parent_jid' as linked_parent_jid, (i.value ->> 'announce')::boolean as announce,
-           w.id as existing_id,
+  -- What each named group is to the stored ones (found per element), in one statement; the
+  -- writes below pick their rows by the arrays it fills, never by `any(array(<subquery>))`: a
+  -- large call's custom plan sees an array variable's values (an index condition on the key, or
+  -- a hashed filter), while a subquery's array is unknown to every plan and is searched linearly
+  -- for each of the session's rows (docs/design.md, "Plans that do not depend on statistics").
+  select coalesce(array_agg(c.jid) filter (where c.change = 'inserted'), '{}'),
+         coalesce(array_agg(c.existing_id) filter (where c.change in ('updated', 'reactivated')), '{}'),
+         count(*) filter (where c.change = 'updated'),
+         count(*) filter (where c.change = 'unchanged'),
+         count(*) filter (where c.change = 'reactivated'),
+         count(*)
+    into new_jids, changed_ids, n_updated, n_unchanged, n_reactivated, n_groups
+  from (
+    select i.key as jid, w.id as existing_id,
            case
              when w.id is null then 'inserted'
              when w.inactive_since is not null then 'reactivated'
@@ -136,9 +154,11 @@ begin
                        from wa_data.whatsapp_groups w2
                        where w2.session_id = session and w2.group_jid = i.key limit 1) w on true
     where not (i.value ->> 'is_community')::boolean
-  ),
+  ) c;
+
+  with
   -- A group stored before it became a community parent is removed (found per element; its campaign
-  -- rows were let go of it first, below).
+  -- rows were let go of it first, above).
   removed_parents as (
     delete from wa_data.whatsapp_groups w
     where w.session_id = session and w.id = any(parent_ids)
@@ -147,8 +167,10 @@ begin
   inserted as (
     insert into wa_data.whatsapp_groups
       (session_id, group_jid, name, participant_count, is_community_announce, linked_parent_jid, announce)
-    select session, jid, name, participant_count, is_community_announce, linked_parent_jid, announce
-    from classified where change = 'inserted'
+    select session, j, incoming -> j ->> 'name', (incoming -> j ->> 'participant_count')::integer,
+           (incoming -> j ->> 'is_community_announce')::boolean, incoming -> j ->> 'linked_parent_jid',
+           (incoming -> j ->> 'announce')::boolean
+    from unnest(new_jids) j
     returning id
   ),
   -- Unchanged rows are not touched: a no-change sync writes no group row. The rows to change are
@@ -161,7 +183,7 @@ begin
         linked_parent_jid = incoming -> w.group_jid ->> 'linked_parent_jid',
         announce = (incoming -> w.group_jid ->> 'announce')::boolean,
         inactive_since = null, updated_at = now()
-    where w.session_id = session and w.id = any(array(select existing_id from classified where change in ('updated', 'reactivated')))
+    where w.session_id = session and w.id = any(changed_ids)
     returning w.id
   ),
   -- The session's active groups the payload does not name (parents it names are removed above).
@@ -173,7 +195,7 @@ begin
   ),
   session_row as (
     insert into wa_data.whatsapp_sessions (session_id, last_synced_at, group_count, last_synced_by)
-    select session, now(), count(*), internal.api_key_id() from classified
+    values (session, now(), n_groups, internal.api_key_id())
     on conflict (session_id) do update
       set last_synced_at = excluded.last_synced_at, group_count = excluded.group_count,
           last_synced_by = excluded.last_synced_by
@@ -182,9 +204,9 @@ begin
   select jsonb_build_object(
     'sessionId', session,
     'inserted', (select count(*) from inserted),
-    'updated', (select count(*) from classified where change = 'updated'),
-    'unchanged', (select count(*) from classified where change = 'unchanged'),
-    'reactivated', (select count(*) from classified where change = 'reactivated'),
+    'updated', n_updated,
+    'unchanged', n_unchanged,
+    'reactivated', n_reactivated,
     'deactivated', (select count(*) from deactivated),
     'skippedParents', (select count(*) from jsonb_each(incoming) i where (i.value ->> 'is_community')::boolean),
     'removedParents', (select count(*) from removed_parents),

@@ -32,6 +32,7 @@ declare
   left_settled bigint := batch;
   left_expired bigint := batch;
   left_status bigint := batch;
+  left_keys bigint := batch;
   s text;
   k record;
   horizon constant jsonb := (select jsonb_object_agg(p.kind, at - p.keep) from internal.retention_policy p);
@@ -39,6 +40,7 @@ declare
   expired_before constant timestamptz := (horizon ->> 'inbox_expired')::timestamptz;
   status_before constant timestamptz := (horizon ->> 'status_inbox')::timestamptz;
   finished_before constant timestamptz := (horizon ->> 'finished_campaigns')::timestamptz;
+  keys_before constant timestamptz := (horizon ->> 'idempotency_keys')::timestamptz;
 begin
   -- The inboxes one session at a time (each statement names its session: one shard group on
   -- Citus), only the sessions that have rows old enough (found by the time indexes).
@@ -114,6 +116,23 @@ begin
     limit batch for update skip locked));
   get diagnostics c = row_count;
   n := n || jsonb_build_object('quarantine_unresolved', c); more := more or c >= batch;
+
+  -- Idempotency-Key answers past their horizon, one caller at a time (each statement names its
+  -- caller: one shard on Citus, where the table is distributed by caller), only the callers that
+  -- have keys old enough (found by the time index).
+  for s in
+    select distinct x.caller from wa_data.idempotency_keys x where x.created_at < keys_before order by 1
+  loop
+    delete from wa_data.idempotency_keys i
+    where i.caller = s and i.key = any(array(
+      select x.key from wa_data.idempotency_keys x
+      where x.caller = s and x.created_at < keys_before
+      limit left_keys for update skip locked));
+    get diagnostics c = row_count;
+    left_keys := left_keys - c;
+    exit when left_keys <= 0;
+  end loop;
+  n := n || jsonb_build_object('idempotency_keys', batch - left_keys); more := more or left_keys <= 0;
 
   -- Finished campaigns, oldest first, each with all its rows (no total is ever left unequal to its
   -- rows), each in a subtransaction of its own.

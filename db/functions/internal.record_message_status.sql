@@ -40,6 +40,9 @@ begin
     return result;
   end if;
   events := case when payload ? 'events' then payload -> 'events' else jsonb_build_array(payload) end;
+  -- A large call is planned with its own sizes (internal.plan_for_batch: the cached plans of a
+  -- young database were built for empty tables).
+  perform internal.plan_for_batch(jsonb_array_length(events));
 
   -- Parse once.
   parsed := array(

@@ -24,8 +24,12 @@ declare
   updated integer := 0;
   removed integer;
   parent_ids bigint[];
+  known_ids bigint[];
   at_now constant timestamptz := now();
 begin
+  -- A large call is planned with its own sizes (internal.plan_for_batch: the cached plans of a
+  -- young database were built for empty tables).
+  perform internal.plan_for_batch(jsonb_array_length(groups));
   with checked as (
     -- The one set of group rules (internal.group_problem), as for api.sync_groups.
     select g, split_part(x.p, ':', 1) as problem, x.p as reason
@@ -77,6 +81,13 @@ begin
           announce = excluded.announce, inactive_since = null, updated_at = excluded.updated_at;
     get diagnostics upserted = row_count;
   else
+    -- The rows to update, picked by an array variable (never `any(array(<subquery>))`: a large
+    -- call's custom plan sees the variable's values; docs/design.md).
+    known_ids := array(
+      select p.id from jsonb_each(incoming) i
+      cross join lateral (select w2.id from wa_data.whatsapp_groups w2
+                          where w2.session_id = session and w2.group_jid = i.key limit 1) p
+      where not coalesce((i.value ->> 'isCommunity')::boolean, false));
     update wa_data.whatsapp_groups w
     set name = coalesce(incoming -> w.group_jid ->> 'subject', w.name),
         participant_count = coalesce((incoming -> w.group_jid ->> 'size')::numeric::integer, w.participant_count),
@@ -84,11 +95,7 @@ begin
         linked_parent_jid = coalesce(nullif(incoming -> w.group_jid ->> 'linkedParent', ''), w.linked_parent_jid),
         announce = coalesce((incoming -> w.group_jid ->> 'announce')::boolean, w.announce),
         updated_at = at_now
-    where w.session_id = session and w.id = any(array(
-      select p.id from jsonb_each(incoming) i
-      cross join lateral (select w2.id from wa_data.whatsapp_groups w2
-                          where w2.session_id = session and w2.group_jid = i.key limit 1) p
-      where not coalesce((i.value ->> 'isCommunity')::boolean, false)));
+    where w.session_id = session and w.id = any(known_ids);
     get diagnostics updated = row_count;
   end if;
 

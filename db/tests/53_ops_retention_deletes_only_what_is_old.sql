@@ -1,8 +1,9 @@
 -- Ops: retention (internal.prune_step, as internal.prune runs it) deletes what is past its horizon
 -- in internal.retention_policy and nothing younger: finished campaigns (partial_failure too) with
--- their rows, settled error ACKs (matched late too), resolved quarantine bodies.
+-- their rows, settled error ACKs (matched late too), resolved quarantine bodies, Idempotency-Key
+-- answers past their day (a key aged two days no longer replays).
 begin;
-select plan(4);
+select plan(6);
 
 -- Three finished campaigns: completed long ago, partial_failure long ago, completed now.
 select from tests.make_campaign('wa_old', 1);
@@ -35,13 +36,22 @@ update message_error_quarantine set resolved_at = now() - interval '1 day', reso
   received_at = now() - (select keep from internal.retention_policy where kind = 'quarantine_unresolved') - interval '1 day',
   last_received_at = now() - (select keep from internal.retention_policy where kind = 'quarantine_unresolved') - interval '1 day';
 
+-- Idempotency-Key answers: one kept two days ago (past the policy's day), one kept now.
+insert into idempotency_keys (caller, key, endpoint, request_hash, response, created_at) values
+  ('key:1', 'old', 'create_campaign', sha256('x'), '{}', now() - interval '2 days'),
+  ('key:1', 'new', 'create_campaign', sha256('x'), '{}', now());
+
 select is(internal.prune_step(now(), 1000) - 'message_id_locks' - 'more',
   '{"inbox_settled": 2, "inbox_expired": 0, "quarantine_resolved": 0, "quarantine_unresolved": 0, "status_inbox": 0,
-    "finished_campaigns": 2, "skippedCampaigns": []}'::jsonb, 'two campaigns and two ACKs were past their horizons');
+    "finished_campaigns": 2, "idempotency_keys": 1, "skippedCampaigns": []}'::jsonb,
+  'two campaigns, two ACKs and one Idempotency-Key were past their horizons');
 select is((select array_agg(session_id::text order by session_id) from notification_campaigns), array['wa_new'],
   'the campaign finished now is kept; the old completed and partial_failure ones are gone');
 select is((select count(*)::int from notification_campaign_groups), 1, '… with their rows');
 select is((select array_agg(message_id::text) from message_error_inbox), array['NEW1'], 'the ACK settled now is kept');
+select is((select array_agg(key::text) from idempotency_keys), array['new'], 'the Idempotency-Key aged two days is gone, today''s kept');
+select is((select keep from internal.retention_policy where kind = 'idempotency_keys'), interval '1 day',
+  '… as the policy says (a day)');
 
 select * from finish();
 rollback;

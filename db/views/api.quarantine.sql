@@ -11,6 +11,8 @@ as
     raw_bytes,
     resolved_at,
     resolution,
+    resolved_by,
+    session_id,
     api_key_id,
     endpoint,
     times_received,

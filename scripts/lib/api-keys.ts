@@ -17,10 +17,17 @@ export function newApiKey(): string {
   return API_KEY_PREFIX + randomBytes(32).toString("base64url");
 }
 
-async function insertKey(c: pg.Client, role: string, label: string, sessions: string[] | null = null) {
+/** `replaces`: the key a rotation replaces (the new key continues its lineage: its Idempotency-Keys). */
+async function insertKey(c: pg.Client, role: string, label: string, sessions: string[] | null = null, replaces: string | null = null) {
   const key = newApiKey();
   try {
-    const { rows } = await c.query<{ id: string }>("select internal.create_api_key($1, $2, $3, $4) as id", [key, role, label, sessions]);
+    const { rows } = await c.query<{ id: string }>("select internal.create_api_key($1, $2, $3, $4, $5) as id", [
+      key,
+      role,
+      label,
+      sessions,
+      replaces,
+    ]);
     return { id: Number(rows[0]!.id), key, role, label, sessions };
   } catch (e) {
     if ((e as { code?: string }).code === "23505") {
@@ -108,8 +115,9 @@ export function revokeApiKey(adminUrl: string, idOrLabel: string) {
 }
 
 /**
- * Replaces the key with that id or label by a new one of the same role and label, in one
- * transaction. The old key stops working after `graceSeconds` (default: at once), so a gateway
+ * Replaces the key with that id or label by a new one of the same role, label, sessions and
+ * lineage (internal.api_keys.lineage: the Idempotency-Keys of the old key are the new one's), in
+ * one transaction. The old key stops working after `graceSeconds` (default: at once), so a gateway
  * can be switched to the new key without a gap.
  */
 export function rotateApiKey(adminUrl: string, idOrLabel: string, graceSeconds = 0) {
@@ -119,7 +127,7 @@ export function rotateApiKey(adminUrl: string, idOrLabel: string, graceSeconds =
       "update internal.api_keys set revoked_at = now() + make_interval(secs => $2) where id = $1 returning revoked_at as until",
       [old.id, graceSeconds],
     );
-    const created = await insertKey(c, old.role, old.label, old.sessions); // the same sessions
+    const created = await insertKey(c, old.role, old.label, old.sessions, old.id); // the same sessions and lineage
     return { ...created, replacedId: Number(old.id), oldKeyWorksUntil: rows[0]!.until };
   });
 }

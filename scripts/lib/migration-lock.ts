@@ -34,7 +34,7 @@ export function readLock(): LockEntry[] {
     .map((line) => {
       const m = /^([0-9a-f]{64}) {2}db\/migrations\/(\S+)$/.exec(line);
       if (!m) throw new Error(`${MIGRATION_LOCK_FILE}: not a sha256sum line: ${line}`);
-      return { sha256: m[1], file: m[2] };
+      return { sha256: m[1] as string, file: m[2] as string };
     });
 }
 

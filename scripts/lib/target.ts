@@ -64,6 +64,15 @@ async function externalPostgrestUri(adminUrl: string): Promise<string> {
   return u.toString();
 }
 
+/**
+ * The project's own cluster (.data/pg): a Unix socket only, in a private directory named after the
+ * checkout, on PGPORT_LOCAL (54329). Where `npm start` and the CLIs find it (and `npm run db:uri`).
+ */
+export function projectCluster(): Cluster {
+  const hash = createHash("sha256").update(repoRoot).digest("hex").slice(0, 8);
+  return localCluster(join(dataDir, "pg"), join(tmpdir(), `wa-campaigns-${hash}`), Number(process.env.PGPORT_LOCAL ?? 54329));
+}
+
 /** For `npm start`: the persistent local cluster, or DATABASE_URL. */
 export async function devTarget(): Promise<Target> {
   const external = process.env.DATABASE_URL;
@@ -77,8 +86,7 @@ export async function devTarget(): Promise<Target> {
     };
   }
   const binDir = ensurePrerequisites({ needServer: true, needPgtap: false })!;
-  const hash = createHash("sha256").update(repoRoot).digest("hex").slice(0, 8);
-  const cluster = localCluster(join(dataDir, "pg"), join(tmpdir(), `wa-campaigns-${hash}`), Number(process.env.PGPORT_LOCAL ?? 54329));
+  const cluster = projectCluster();
   const wasRunning = clusterRunning(binDir, cluster);
   startCluster(binDir, cluster);
   return {

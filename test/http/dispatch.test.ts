@@ -3,11 +3,13 @@
 // any number of claimers never exceed the session's rate in any 60 s window (asserted on the slots,
 // never on wall time); a 463 stops the next claim of that session only; an unreported row is
 // claimed again after its lease with the same message id, and a result after the lease is recorded
-// once.
+// once; claims racing reports, error ACKs (463 among them), a cancel and an expiring window of the
+// same session never deadlock (one lock order: docs/design.md, "Locks").
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { db, roleHeaders } from "../support/env.js";
 import { post } from "../support/http.js";
 import { campaignTotals, seedSession } from "../support/fixtures.js";
+import { seededRandom } from "../support/random.js";
 import { until } from "../support/wait.js";
 
 type Send = { campaignId: number; groupJid: string; text: string; messageId: string; notBefore: string; leaseUntil: string };
@@ -135,5 +137,75 @@ describe("dispatch", () => {
     );
     expect(rows[0]).toEqual({ claim_count: 2, message_id: first!.messageId, dispatch_message_id: first!.messageId });
     expect((await claim(sessionId)).sends).toEqual([]);
+  });
+
+  it("claims racing reports, ACKs, a cancel and an expiry: no deadlock, every answer coded, totals exact (seeded rounds)", async () => {
+    const random = seededRandom();
+    const answers = new Map<string, number>();
+    const note = (what: string, r: { status: number; json: { code?: string } }) => {
+      const key = `${what} ${r.status}${r.json?.code ? ` ${r.json.code}` : ""}`;
+      answers.set(key, (answers.get(key) ?? 0) + 1);
+      expect(r.status, key).toBeLessThan(500);
+    };
+    for (let round = 0; round < 6; round++) {
+      const a = await dispatching(30, { ratePerMinute: 120, jitterSeconds: 0, maxConsecutiveFailures: 1000 });
+      // A second campaign of the same session, whose window closes during the round.
+      const second = await post(
+        "/rpc/create_campaign",
+        { name: "w", message: "m", sessionId: a.sessionId, status: "scheduled", groupJids: a.jids.slice(0, 20) },
+        crm,
+      );
+      const claimer = async () => {
+        for (let k = 0; k < 10; k++) {
+          const r = await post("/rpc/claim_sends", { sessionId: a.sessionId, max: 3 }, gw);
+          note("claim", r);
+          const sends = (r.json.sends ?? []) as Send[];
+          for (const campaignId of new Set(sends.map((s) => s.campaignId))) {
+            const mine = sends.filter((s) => s.campaignId === campaignId);
+            const rep = await post(
+              "/rpc/record_message_sent",
+              {
+                campaignId,
+                sends: mine.map((s) =>
+                  random() < 0.8
+                    ? { groupJid: s.groupJid, messageId: s.messageId }
+                    : { groupJid: s.groupJid, errorCode: 500, errorMessage: "x" },
+                ),
+              },
+              gw,
+            );
+            note("report", rep);
+            if (random() < 0.3 && mine[0]) {
+              const code = random() < 0.05 ? 463 : 420;
+              note(
+                "ack",
+                await post("/rpc/record_message_error", { sessionId: a.sessionId, messageId: mine[0].messageId, errorCode: code }, gw),
+              );
+            }
+          }
+        }
+      };
+      const operator = async () => {
+        await new Promise((r) => setTimeout(r, 20 + random() * 150));
+        note("cancel", await post("/rpc/cancel_campaign", { campaignId: a.campaignId }, crm));
+        await db.query("update notification_campaigns set send_before = now() where id = $1", [second.json.campaignId]);
+        note("configure", await post("/rpc/configure_session", { sessionId: a.sessionId, ratePerMinute: 100 }, crm));
+      };
+      await Promise.all([claimer(), claimer(), claimer(), operator()]);
+      for (const id of [a.campaignId, second.json.campaignId as number]) {
+        const t = await campaignTotals(id);
+        expect([t.total_groups, t.pending_count, t.sent_count, t.failed_count]).toEqual([
+          t.rows,
+          t.pending_rows,
+          t.sent_rows,
+          t.failed_rows,
+        ]);
+      }
+    }
+    // Only coded refusals: a report for a cancelled campaign's rows (409 campaign_cancelled), a cancel
+    // of a campaign that finished first (409 invalid_transition).
+    const refusals = [...answers.keys()].filter((k) => !/ 200$/.test(k));
+    expect(refusals.filter((k) => !/^(report 409 campaign_cancelled|cancel 409 invalid_transition)$/.test(k))).toEqual([]);
+    expect(answers.get("report 200") ?? 0).toBeGreaterThan(20); // the rounds did race: sends were claimed and reported
   });
 });

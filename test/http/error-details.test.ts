@@ -2,9 +2,9 @@
 // provoked through the real API and its details checked against the declared shape, through the
 // client's typed guard (BackendError.is narrows details; this file compiles only if they agree).
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createCrmClient, createGatewayClient, type CrmClient } from "../../clients/ts/src/index.js";
+import { createCrmClient, createGatewayClient, createOpsClient, type CrmClient } from "../../clients/ts/src/index.js";
 import { apiUrl, db, newKey } from "../support/env.js";
-import { rejection } from "../support/http.js";
+import { post, rejection } from "../support/http.js";
 import { groupJid, seedSession } from "../support/fixtures.js";
 
 let crm: CrmClient;
@@ -57,5 +57,18 @@ describe("error details", () => {
       gateway.syncGroups({ sessionId, groups: [{ id: jids[0]! }, { id: jids[1]!, isCommunity: "yes" as never }] }),
     );
     expect(badGroup.is("invalid_group_field") && badGroup.details).toEqual({ index: 1, field: "isCommunity" });
+
+    // resolve_quarantined answers these two (details an object on the wire, not JSON text).
+    const ops = createOpsClient({ url: apiUrl, apiKey: await newKey("ops") });
+    const messageId = `${sessionId}-nosession`;
+    await post("/rpc/record_message_error", { messageId, errorCode: 420 }, { "x-api-key": gatewayKey }); // session_required
+    const { rows } = await db.query("select id::int from message_error_quarantine where raw ->> 'messageId' = $1", [messageId]);
+    const refused = await rejection(ops.resolveQuarantined({ id: rows[0]!.id, action: "replay" }));
+    expect(refused.is("replay_refused") && [refused.details.endpoint, refused.details.code]).toEqual([
+      "record_message_error",
+      "session_required",
+    ]);
+    const mismatch = await rejection(ops.resolveQuarantined({ id: rows[0]!.id, action: "replay", sessionId }));
+    expect(mismatch.is("replay_session_mismatch") && mismatch.details).toEqual({ sessionId, messageId });
   });
 });

@@ -1,11 +1,12 @@
 // Operating it (issue: campaign lifecycle, backlog and quarantine, retention, metrics, a chart):
 // through PostgREST with real keys of each role; retention through the real npm run db:prune.
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, readFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import parsePrometheusTextFormat from "parse-prometheus-text-format";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { chooseBin, campaignReport, MAX_BINS, STEP_COLOURS } from "../../scripts/lib/campaign-report.js";
 import { repoRoot } from "../../scripts/lib/paths.js";
 import { apiUrl, db, dbUrl, newKey, roleHeaders } from "../support/env.js";
 import { post } from "../support/http.js";
@@ -274,14 +275,28 @@ describe("retention", () => {
       [tag],
     );
 
+    const exists = async (sql: string, p: unknown[]) => (await db.query(sql, p)).rows.map((r) => Object.values(r)[0]);
+    // An Idempotency-Key answered two days ago (the policy keeps a day) and one answered now.
+    const { sessionId: idemSession, jids: idemJids } = await seedSession(gw["x-api-key"]!, 1, "retidem");
+    const idemBody = { name: "idem", message: "m", sessionId: idemSession, groupJids: idemJids };
+    const [oldKey, newKey_] = [`old-${tag}`, `new-${tag}`];
+    const first = await post("/rpc/create_campaign", idemBody, { ...crm, "idempotency-key": oldKey });
+    await post("/rpc/create_campaign", { ...idemBody, name: "idem2" }, { ...crm, "idempotency-key": newKey_ });
+    await db.query("update idempotency_keys set created_at = now() - interval '2 days' where key = $1", [oldKey]);
+
     const out = execFileSync("npx", ["tsx", "scripts/db-prune.ts"], {
       cwd: repoRoot,
       env: { ...process.env, DATABASE_URL: dbUrl },
       encoding: "utf8",
     });
-    expect(JSON.parse(out.trim().split("\n").pop()!).deleted.finished_campaigns).toBeGreaterThanOrEqual(1);
+    const { deleted } = JSON.parse(out.trim().split("\n").pop()!);
+    expect(deleted.finished_campaigns).toBeGreaterThanOrEqual(1);
+    expect(deleted.idempotency_keys).toBeGreaterThanOrEqual(1);
+    expect(await exists("select key::text from idempotency_keys where key = any($1)", [[oldKey, newKey_]])).toEqual([newKey_]);
+    // The pruned key no longer replays: the same call under it is a new call.
+    const again = await post("/rpc/create_campaign", idemBody, { ...crm, "idempotency-key": oldKey });
+    expect([again.status, again.json.campaignId === first.json.campaignId]).toEqual([200, false]);
 
-    const exists = async (sql: string, p: unknown[]) => (await db.query(sql, p)).rows.map((r) => Object.values(r)[0]);
     expect(
       await exists("select id::int from notification_campaigns where id = any($1) order by id", [[oldDone, newDone, oldSending]]),
     ).toEqual([newDone, oldSending]);
@@ -314,16 +329,163 @@ describe("npm run ops:report", () => {
       crm,
     );
     await post("/rpc/record_message_status", { sessionId, messageId: `G${campaignId}a`, status: "read" }, gw);
-    const file = join(mkdtempSync(join(tmpdir(), "wa-report-")), "c.svg");
-    execFileSync("npx", ["tsx", "scripts/ops-report.ts", String(campaignId), "--out", file], {
-      cwd: repoRoot,
-      env: { ...process.env, DATABASE_URL: dbUrl },
-      encoding: "utf8",
-    });
-    const svg = readFileSync(file, "utf8");
+    const { svg } = report(campaignId, ["--tz", "UTC"]);
     expect(svg.startsWith("<svg")).toBe(true);
     for (const text of ["Failures by error code", "420", "421", "delivered", "read", "sent", `Campaign ${campaignId}`]) {
       expect(svg, text).toContain(text);
     }
   });
+
+  // Three sends at 13:10, 13:24 and 13:40 (UTC) and a failure at 13:24: what the picture must show.
+  async function sendsAt10_24_40() {
+    const { jids, campaignId } = await campaign(4, "reportclock");
+    await post(
+      "/rpc/record_message_sent",
+      {
+        campaignId,
+        sends: [
+          { groupJid: jids[0], messageId: `C${campaignId}a` },
+          { groupJid: jids[1], messageId: `C${campaignId}b` },
+          { groupJid: jids[2], messageId: `C${campaignId}c` },
+          { groupJid: jids[3], errorCode: 420 },
+        ],
+      },
+      crm,
+    );
+    await db.query(
+      `update wa_data.notification_campaign_groups
+       set sent_at = case group_jid when $2 then timestamptz '2026-12-07 13:10:00Z' when $3 then timestamptz '2026-12-07 13:24:00Z'
+                                    when $4 then timestamptz '2026-12-07 13:40:00Z' end,
+           failed_at = case when status = 'failed' then timestamptz '2026-12-07 13:24:00Z' end
+       where campaign_id = $1`,
+      [campaignId, jids[0], jids[1], jids[2]],
+    );
+    return campaignId;
+  }
+
+  it("chooses its time bin from the campaign's span and says it: sends at :10, :24 and :40 are three points", async () => {
+    const campaignId = await sendsAt10_24_40();
+    const { svg } = report(campaignId, ["--tz", "UTC"]);
+    // 30 minutes: 1-minute bins (at most MAX_BINS across the span), named on the axis and in the title.
+    expect(axes(svg).map((a) => a.title)).toContain("time (UTC), 1-minute bins");
+    expect(svg).toContain("Groups over time (cumulative, 1-minute bins)");
+    const r = await campaignReport(dbUrl, campaignId, { timeZone: "UTC" });
+    expect(r.bin).toEqual({ seconds: 60, label: "1-minute" });
+    const sent = (r.spec as { hconcat: { data: { values: { t: string; step: string; n: number }[] } }[] }).hconcat[0]!.data.values.filter(
+      (v) => v.step === "sent",
+    );
+    expect(sent).toEqual([
+      { t: "2026-12-07T13:10:00Z", step: "sent", n: 1 },
+      { t: "2026-12-07T13:24:00Z", step: "sent", n: 2 },
+      { t: "2026-12-07T13:40:00Z", step: "sent", n: 3 },
+    ]);
+    // Other spans, other bins: never more than MAX_BINS of them, never a coarser one than needed.
+    for (const [span, label] of [
+      [0, "1-second"],
+      [40, "1-second"],
+      [3 * 3600, "5-minute"],
+      [2 * 86400, "1-hour"],
+      [30 * 86400, "1-day"],
+    ] as const) {
+      expect(chooseBin(span).label, `span ${span} s`).toBe(label);
+      expect(Math.ceil(span / chooseBin(span).seconds)).toBeLessThanOrEqual(MAX_BINS);
+    }
+  });
+
+  it("shows 24-hour clock times in the zone it names (--tz, else the machine's)", async () => {
+    const campaignId = await sendsAt10_24_40();
+    const utc = axes(report(campaignId, ["--tz", "UTC"]).svg).find((a) => a.title.startsWith("time"))!;
+    expect(utc.title).toBe("time (UTC), 1-minute bins");
+    expect(utc.labels.length).toBeGreaterThan(2);
+    for (const label of utc.labels) expect(label).toMatch(/^([01]\d|2[0-3]):[0-5]\d$/);
+    expect(utc.labels).toContain("13:20"); // not 01:20
+    const saoPaulo = report(campaignId, ["--tz", "America/Sao_Paulo"]).svg; // UTC-3, no DST since 2019
+    const local = axes(saoPaulo).find((a) => a.title.startsWith("time"))!;
+    expect(local.title).toBe("time (America/Sao_Paulo), 1-minute bins");
+    expect(local.labels).toContain("10:20");
+    expect(saoPaulo).toContain("from 2026-12-07 10:10 America/Sao_Paulo");
+    expect(() => report(campaignId, ["--tz", "Mars/Olympus"])).toThrow(/not a time zone/);
+  });
+
+  it("draws failures in a colour of their own, and counts whole groups (integer ticks)", async () => {
+    const campaignId = await sendsAt10_24_40();
+    const { svg } = report(campaignId, ["--tz", "UTC"]);
+    const colours = legend(svg);
+    expect(Object.keys(colours)).toEqual(["sent", "delivered", "read", "failed", "cancelled"]);
+    expect(new Set(Object.values(colours)).size).toBe(5);
+    expect(colours.failed).toBe(STEP_COLOURS.failed);
+    expect(colours.sent).toBe(STEP_COLOURS.sent);
+    // The failures' bars are the failed colour, not the default blue of a sent line.
+    const bars = [...svg.matchAll(/aria-roledescription="bar"[^>]*fill="([^"]+)"/g)].map((m) => m[1]);
+    expect(bars.length).toBeGreaterThan(0);
+    expect(new Set(bars)).toEqual(new Set([STEP_COLOURS.failed]));
+    // 3 sends and 1 failure: small counts, where a default axis ticks 0.5 groups.
+    const counts = axes(svg).filter((a) => a.title === "groups");
+    expect(counts).toHaveLength(2);
+    for (const a of counts) {
+      expect(a.labels.length).toBeGreaterThan(1);
+      for (const label of a.labels) expect(label).toMatch(/^\d+$/);
+    }
+  });
+
+  it("writes where --out says, else into a new temporary directory it prints, never the current directory", async () => {
+    const campaignId = await sendsAt10_24_40();
+    const cwd = mkdtempSync(join(tmpdir(), "wa-report-cwd-"));
+    const out = execFileSync(
+      join(repoRoot, "node_modules", ".bin", "tsx"),
+      [join(repoRoot, "scripts", "ops-report.ts"), String(campaignId)],
+      {
+        cwd,
+        env: { ...process.env, DATABASE_URL: dbUrl },
+        encoding: "utf8",
+      },
+    );
+    const file = /^wrote (\S+\.svg) /.exec(out)?.[1];
+    expect(file, out).toBeDefined();
+    expect(file!.startsWith(join(tmpdir(), "wa-report-"))).toBe(true);
+    expect(readFileSync(file!, "utf8").startsWith("<svg")).toBe(true);
+    expect(readdirSync(cwd)).toEqual([]);
+    expect(readdirSync(repoRoot).filter((f) => f.endsWith(".svg"))).toEqual([]);
+  });
 });
+
+/** Runs the CLI with --out into a fresh directory; returns the SVG and what it printed. */
+function report(campaignId: number, args: string[] = []): { svg: string; stdout: string } {
+  const file = join(mkdtempSync(join(tmpdir(), "wa-report-")), "c.svg");
+  try {
+    const stdout = execFileSync(
+      join(repoRoot, "node_modules", ".bin", "tsx"),
+      ["scripts/ops-report.ts", String(campaignId), "--out", file, ...args],
+      {
+        cwd: repoRoot,
+        env: { ...process.env, DATABASE_URL: dbUrl },
+        encoding: "utf8",
+        stdio: ["ignore", "pipe", "pipe"],
+      },
+    );
+    return { svg: readFileSync(file, "utf8"), stdout };
+  } catch (e) {
+    throw new Error(String((e as { stderr?: string }).stderr ?? e));
+  }
+}
+
+/** Each axis of a Vega SVG: its title (from its aria-label) and its tick labels. */
+function axes(svg: string): { title: string; labels: string[] }[] {
+  const starts = [...svg.matchAll(/<g class="mark-group role-axis"[^>]*aria-label="[XY]-axis titled '([^']*)'/g)];
+  return starts.map((m, i) => {
+    const chunk = svg.slice(m.index, starts[i + 1]?.index ?? svg.length);
+    const labels = /<g class="mark-text role-axis-label"[^>]*>(.*?)<\/g>/.exec(chunk)?.[1] ?? "";
+    return { title: m[1]!, labels: [...labels.matchAll(/<text[^>]*>([^<]*)<\/text>/g)].map((t) => t[1]!) };
+  });
+}
+
+/** The legend of a Vega SVG: each label with its symbol's fill. */
+function legend(svg: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const m of svg.matchAll(
+    /<g class="mark-symbol role-legend-symbol"[^>]*><path[^>]*fill="([^"]+)"[^>]*\/><\/g><g class="mark-text role-legend-label"[^>]*><text[^>]*>([^<]*)<\/text>/g,
+  )) {
+    out[m[2]!] = m[1]!;
+  }
+  return out;
+}

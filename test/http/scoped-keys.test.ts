@@ -2,8 +2,11 @@
 // session in and out of the key's scope: out of scope is 403 session_not_allowed, nothing is stored
 // and nothing of the other session changes — also for an ACK or progress event without sessionId
 // that names another session's message. Every stored event and campaign says which key made it.
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createApiKey } from "../../scripts/lib/api-keys.js";
+import { repoRoot } from "../../scripts/lib/paths.js";
 import { db, dbUrl, newKey, roleHeaders } from "../support/env.js";
 import { post } from "../support/http.js";
 import { baileysGroup, groupJid, seedSession, uniqueSession } from "../support/fixtures.js";
@@ -172,6 +175,18 @@ describe("gateway keys bound to sessions", () => {
       scoped,
     );
     expect(own.json.results[0].outcome).toBe("applied");
+  });
+
+  it("docs/deployment.md says what the test above proves: with several sessions, an event without sessionId is quarantined", () => {
+    const doc = readFileSync(join(repoRoot, "docs", "deployment.md"), "utf8");
+    const section = doc.slice(doc.indexOf("### Scoped gateway keys"), doc.indexOf("\n## ", doc.indexOf("### Scoped gateway keys")));
+    const text = section.replace(/\s+/g, " ");
+    // Never routed by its message id (message ids are unique per session only: CHANGELOG 2026-12-01).
+    expect(text).not.toMatch(/session whose message has that id/);
+    expect(text).toMatch(
+      /stands for the key's session when it has exactly one; with several \(or none: an unbound key\), it is quarantined \(`session_required`\)/,
+    );
+    expect(text).toMatch(/resolve_quarantined.*sessionId/);
   });
 
   it("an early ACK or read receipt without sessionId from a scoped key never reaches another session's row when its send is recorded", async () => {

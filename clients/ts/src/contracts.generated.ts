@@ -114,6 +114,8 @@ export type ErrorCode =
   | "quarantine_truncated"
   | "quarantine_kind_unknown"
   | "replay_refused"
+  | "replay_session_mismatch"
+  | "replay_session_not_applicable"
   | "missing_credentials"
   | "invalid_api_key"
   | "forbidden"
@@ -210,6 +212,10 @@ export type MessageProgress = "delivered" | "read" | "played";
  */
 export type RecordMessageStatusRequest = MessageStatusEvent | MessageStatusBatch;
 export type MessageStatusOutcome = "applied" | "unchanged" | "pending_match" | "quarantined";
+/**
+ * The gateway's name for one WhatsApp account (Baileys session, Evolution instance, WAHA session).
+ */
+export type SessionId1 = string;
 /**
  * This interface was referenced by `Contracts`'s JSON-Schema
  * via the `definition` "GroupSubject".
@@ -720,7 +726,7 @@ export interface MessageStatusResult {
   message?: string;
 }
 /**
- * POST /rpc/resolve_quarantined (ops): dismiss a quarantined event, or replay it to the endpoint it came to (all or nothing: refused again → 422 replay_refused, nothing kept). Once only (409 already_resolved).
+ * POST /rpc/resolve_quarantined (ops): dismiss a quarantined event, or replay it to the endpoint it came to (all or nothing: refused again → 422 replay_refused, nothing kept). Once only (409 already_resolved). sessionId (replay only): the session an error ACK or progress event that named none (session_required) belongs to; it must have a campaign row with that message id (422 replay_session_mismatch), and only such an event takes one (409 replay_session_not_applicable). Example: {"id": 3, "action": "replay", "sessionId": "wa_sales"} (examples are posted to a live database by test/http/contracts.test.ts, where no quarantine id is known in advance).
  *
  * This interface was referenced by `Contracts`'s JSON-Schema
  * via the `definition` "ResolveQuarantinedRequest".
@@ -728,6 +734,7 @@ export interface MessageStatusResult {
 export interface ResolveQuarantinedRequest {
   id: number;
   action: "dismiss" | "replay";
+  sessionId?: SessionId1;
 }
 /**
  * What was done; a replay carries the answer of the endpoint the body was replayed to.

@@ -150,6 +150,8 @@ export type Database = {
           received_at: string | null
           resolution: string | null
           resolved_at: string | null
+          resolved_by: number | null
+          session_id: string | null
           times_received: number | null
         }
         Insert: {
@@ -164,6 +166,8 @@ export type Database = {
           received_at?: string | null
           resolution?: string | null
           resolved_at?: string | null
+          resolved_by?: number | null
+          session_id?: string | null
           times_received?: number | null
         }
         Update: {
@@ -178,6 +182,8 @@ export type Database = {
           received_at?: string | null
           resolution?: string | null
           resolved_at?: string | null
+          resolved_by?: number | null
+          session_id?: string | null
           times_received?: number | null
         }
         Relationships: []

@@ -29,6 +29,7 @@ export interface ErrorDetails {
   invalid_group_field: AtIndex & { field: string };
   nothing_to_retry: { failed: number };
   replay_refused: { endpoint: string; code: ErrorCode; message: string };
+  replay_session_mismatch: { sessionId: string; messageId: string | null };
 }
 /** The details of code C. */
 export type DetailsOf<C extends ErrorCode> = C extends keyof ErrorDetails ? ErrorDetails[C] : string | null;

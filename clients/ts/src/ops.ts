@@ -18,7 +18,7 @@ export interface OpsClient {
   errorCodes(campaignId?: number): Promise<ErrorCodeCount[]>;
   /** POST /rpc/expire_unmatched_acks. */
   expireUnmatchedAcks(olderThanSeconds: number): Promise<ExpireUnmatchedAcksResponse>;
-  /** POST /rpc/resolve_quarantined: dismiss, or replay through record_message_error. */
+  /** POST /rpc/resolve_quarantined: dismiss, or replay to the endpoint it came to (`sessionId`: the session of an event that named none). */
   resolveQuarantined(payload: ResolveQuarantinedRequest): Promise<ResolveQuarantinedResponse>;
   /** GET /rpc/metrics: the Prometheus text. */
   metrics(): Promise<string>;

@@ -87,6 +87,81 @@ describe("the packed client in a CRM project", () => {
     });
   });
 
+  // A CommonJS TypeScript project of the classic kind (module CommonJS, Node10 resolution, no
+  // "type": "module"), as the README shows it: `import … from` and `import … = require(…)` are
+  // typed (each @ts-expect-error below fails the compile if the package's types were not read:
+  // an unused one is an error), and so is require() in a JavaScript file checked by tsc (checkJs).
+  // (A bare require() in a .ts file is `any` whatever a package ships: TypeScript types require()
+  // only in JavaScript files.)
+  it("a CommonJS TypeScript project gets the package's types (import from, import = require, require in checked JS) and runs", async () => {
+    const dir = join(scratch, "cjs-project");
+    mkdirSync(join(dir, "src"), { recursive: true });
+    writeFileSync(join(dir, "package.json"), JSON.stringify({ name: "crm-cjs-project", private: true }));
+    writeFileSync(
+      join(dir, "tsconfig.json"),
+      JSON.stringify({
+        compilerOptions: {
+          target: "ES2022",
+          module: "CommonJS",
+          moduleResolution: "Node10",
+          strict: true,
+          allowJs: true,
+          checkJs: true,
+          outDir: "out",
+          skipLibCheck: false,
+          types: ["node"],
+          typeRoots: [join(repo, "node_modules", "@types")],
+        },
+        include: ["src"],
+      }),
+    );
+    writeFileSync(
+      join(dir, "src", "imports.ts"),
+      `import { createCrmClient, BackendError, type Campaign } from "@wa-campaigns/client";
+import client = require("@wa-campaigns/client");
+const crm = createCrmClient({ url: process.env.BACKEND_URL!, apiKey: process.env.CRM_KEY! });
+export function typeErrors() {
+  // @ts-expect-error the client has no such method
+  crm.noSuchMethod;
+  // @ts-expect-error a campaign id is a number
+  void client.createCrmClient({ url: "http://x", apiKey: "k" }).getCampaign("7");
+}
+const same: typeof createCrmClient = client.createCrmClient;
+async function main() {
+  const campaigns: Campaign[] = await crm.listCampaigns({ limit: 1 });
+  const notFound = await crm.getCampaign(-1).then(() => "", (e: unknown) => (e instanceof BackendError ? e.code : String(e)));
+  console.log(JSON.stringify({ module: typeof module, same: same === createCrmClient, campaigns: campaigns.length >= 0, notFound }));
+}
+void main();
+`,
+    );
+    writeFileSync(
+      join(dir, "src", "plain.js"),
+      `const { createGatewayClient } = require("@wa-campaigns/client");
+const gateway = createGatewayClient({ url: "http://x", apiKey: "k" });
+// @ts-expect-error the gateway client has no such method
+gateway.noSuchMethod;
+// @ts-expect-error sessionId is required
+void gateway.syncGroups({ groups: [] }).catch(() => {});
+`,
+    );
+    const tsc = join(repo, "node_modules", ".bin", "tsc");
+    let out = "";
+    try {
+      out = execFileSync(tsc, ["-p", "tsconfig.json"], { cwd: dir, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+    } catch (e) {
+      out = String((e as { stdout: string }).stdout);
+    }
+    expect(out).toBe("");
+    expect(readFileSync(join(dir, "out", "imports.js"), "utf8")).toMatch(/require\("@wa-campaigns\/client"\)/);
+    const run = execFileSync(process.execPath, ["out/imports.js"], {
+      cwd: dir,
+      encoding: "utf8",
+      env: { ...process.env, BACKEND_URL: apiUrl, CRM_KEY: await newKey("crm") },
+    });
+    expect(JSON.parse(run)).toEqual({ module: "object", same: true, campaigns: true, notFound: "campaign_not_found" });
+  });
+
   it("the CommonJS example runs with require()", async () => {
     const out = JSON.parse(sh(process.execPath, ["out/commonjs-usage.cjs"], { BACKEND_URL: apiUrl, CRM_KEY: await newKey("crm") }));
     expect(out).toMatchObject({ module: "object", notFound: "campaign_not_found" });
