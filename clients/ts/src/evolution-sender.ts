@@ -12,6 +12,7 @@
 //   400 for a number not on WhatsApp ([{jid, exists: false, number}]) and for a send that threw
 //   (`error.toString()`); 401 a wrong apikey; 404 an unknown instance or route.
 import type { ClaimedSend, Sender } from "./dispatcher.js";
+import { abortAfter } from "./abort.js";
 import { SendFailure } from "./send-failure.js";
 
 export interface EvolutionSenderOptions {
@@ -68,7 +69,7 @@ export function evolutionSender(o: EvolutionSenderOptions): Sender {
       method: "POST",
       headers: { "content-type": "application/json", accept: "application/json", apikey: o.apiKey },
       body: JSON.stringify(body),
-      signal: AbortSignal.any([signal, AbortSignal.timeout((o.timeoutMs ?? 60_000) + (o.delayMs ?? 0))]),
+      signal: abortAfter(signal, (o.timeoutMs ?? 60_000) + (o.delayMs ?? 0)),
     });
     const text = await res.text();
     let answer: unknown;

@@ -14,6 +14,7 @@
 //   message, error}); anything else 500 {statusCode, timestamp, exception: <the error's own
 //   properties: message, name, and for a Baileys Boom data (WhatsApp's code) and output>, request, version}.
 import type { ClaimedSend, Sender } from "./dispatcher.js";
+import { abortAfter } from "./abort.js";
 import { SendFailure } from "./send-failure.js";
 import { toSendFailure } from "./baileys-sender.js";
 import { WahaError, type WahaConnection } from "./waha.js";
@@ -73,7 +74,7 @@ export function wahaSender(o: WahaSenderOptions): Sender {
       method: "POST",
       headers,
       body: JSON.stringify(body),
-      signal: AbortSignal.any([signal, AbortSignal.timeout(o.timeoutMs ?? 60_000)]),
+      signal: abortAfter(signal, o.timeoutMs ?? 60_000),
     });
     const text = await res.text();
     let answer: unknown;
