@@ -4,6 +4,8 @@
 // sends (decoded with Baileys' own decodeBinaryNode). The group's metadata comes from the socket's
 // cachedGroupMetadata (no participants: no device lookups). The backend behind is the real one:
 // each stanza carries the id claim_sends assigned, and the row is recorded sent with that id.
+// After a dropped connection (Baileys ends the socket with a 428) the gateway reconnects and the
+// dispatch goes on over the new socket once it opens; what was held goes back through its lease.
 import makeWASocket6, { decodeBinaryNode as decode6, initAuthCreds as initAuthCreds6 } from "@whiskeysockets/baileys";
 import makeWASocket7, { decodeBinaryNode as decode7, initAuthCreds as initAuthCreds7 } from "baileys-7";
 import pino from "pino";
@@ -20,14 +22,18 @@ const versions = [
 ] as const;
 
 let server: WebSocketServer;
-/** Every websocket message the sockets sent. */
+/** Every websocket message the sockets sent, and how many connections were made. */
 const received: Buffer[] = [];
+let connections = 0;
 let gatewayKey: string;
 let crmKey: string;
 beforeAll(async () => {
   server = new WebSocketServer({ host: "127.0.0.1", port: 0 });
   await new Promise((r) => server.once("listening", r));
-  server.on("connection", (ws) => ws.on("message", (m) => received.push(m as Buffer)));
+  server.on("connection", (ws) => {
+    connections++;
+    ws.on("message", (m) => received.push(m as Buffer));
+  });
   gatewayKey = await newKey("gateway");
   crmKey = await newKey("crm");
 });
@@ -112,5 +118,57 @@ describe.each(versions)("runBaileysGateway({ dispatch }) on a real $name socket"
     expect(running.dispatched).toMatchObject({ sent: 3, failed: 0 });
     // The only failures: the group sync's query, which no server answers, ended with the socket.
     for (const e of errors) expect(String(e)).toMatch(/Connection Closed|Timed Out/);
+  });
+});
+
+describe.each(versions)("runBaileysGateway({ dispatch }) across a reconnect, $name", (v) => {
+  it("a dropped connection: the dispatch goes on over the next socket once it opens", async () => {
+    received.length = 0;
+    const { sessionId, jids } = await seedSession(gatewayKey, 6, "wa_bd");
+    const crm = createCrmClient({ url: apiUrl, apiKey: crmKey });
+    await crm.configureSession({ sessionId, ratePerMinute: 120, jitterSeconds: 0, leaseSeconds: 2 });
+    const { campaignId } = await crm.createCampaign({ name: v.name, message: "Hello again", sessionId, groupJids: jids });
+    await crm.scheduleCampaign(campaignId);
+    const sentRows = async () =>
+      (
+        await db.query<{ group_jid: string; message_id: string }>(
+          "select group_jid, message_id from notification_campaign_groups where campaign_id = $1 and status = 'sent'",
+          [campaignId],
+        )
+      ).rows;
+
+    const sockets: BaileysGatewaySocket[] = [];
+    const open = async (sock: BaileysGatewaySocket, connection: number) => {
+      await until(async () => connections >= connection);
+      (sock.ev as unknown as { emit(e: string, u: unknown): void }).emit("connection.update", { connection: "open" });
+    };
+    const before = connections;
+    const running = await runBaileysGateway({
+      gateway: createGatewayClient({ url: apiUrl, apiKey: gatewayKey }),
+      sessionId,
+      connect: () => {
+        const sock = realSocket(v);
+        sockets.push(sock);
+        return sock;
+      },
+      reconnectDelayMs: 10,
+      dispatch: { max: 3 },
+      onError: () => {},
+    });
+    await open(sockets[0] as BaileysGatewaySocket, before + 1);
+    await until(async () => (await sentRows()).length >= 3);
+    // The connection drops (not a logout): Baileys ends the socket with a 428.
+    (sockets[0] as BaileysGatewaySocket).end(Object.assign(new Error("Connection Closed"), { output: { statusCode: 428 } }));
+    await until(async () => sockets.length === 2);
+    await open(sockets[1] as BaileysGatewaySocket, before + 2);
+    const sent = await until(async () => {
+      const rows = await sentRows();
+      return rows.length === 6 && rows;
+    });
+    await running.stop({ timeoutMs: 1_000 });
+
+    expect(running.reconnects).toBe(1);
+    const stanzas = await messageStanzas(v.decode);
+    for (const row of sent) expect(stanzas.some((s) => s.to === row.group_jid && s.id === row.message_id)).toBe(true);
   });
 });
