@@ -4,8 +4,9 @@
 // sends (decoded with Baileys' own decodeBinaryNode). The group's metadata comes from the socket's
 // cachedGroupMetadata (no participants: no device lookups). The backend behind is the real one:
 // each stanza carries the id claim_sends assigned, and the row is recorded sent with that id.
-// After a dropped connection (Baileys ends the socket with a 428) the gateway reconnects and the
-// dispatch goes on over the new socket once it opens; what was held goes back through its lease.
+// A dropped connection (Baileys ends the socket with a 428) stops the dispatcher; the gateway
+// reconnects and the dispatch goes on over the new socket once it opens (what was held comes back
+// through its lease).
 import makeWASocket6, { decodeBinaryNode as decode6, initAuthCreds as initAuthCreds6 } from "@whiskeysockets/baileys";
 import makeWASocket7, { decodeBinaryNode as decode7, initAuthCreds as initAuthCreds7 } from "baileys-7";
 import pino from "pino";
@@ -122,7 +123,7 @@ describe.each(versions)("runBaileysGateway({ dispatch }) on a real $name socket"
 });
 
 describe.each(versions)("runBaileysGateway({ dispatch }) across a reconnect, $name", (v) => {
-  it("a dropped connection: the dispatch goes on over the next socket once it opens", async () => {
+  it("a dropped connection stops the dispatcher; it goes on over the next socket once that opens", async () => {
     received.length = 0;
     const { sessionId, jids } = await seedSession(gatewayKey, 6, "wa_bd");
     const crm = createCrmClient({ url: apiUrl, apiKey: crmKey });
@@ -159,6 +160,8 @@ describe.each(versions)("runBaileysGateway({ dispatch }) across a reconnect, $na
     await until(async () => (await sentRows()).length >= 3);
     // The connection drops (not a logout): Baileys ends the socket with a 428.
     (sockets[0] as BaileysGatewaySocket).end(Object.assign(new Error("Connection Closed"), { output: { statusCode: 428 } }));
+    // The first connection's dispatcher returned (its counts are added when it does).
+    await until(async () => running.dispatched.sent >= 3);
     await until(async () => sockets.length === 2);
     await open(sockets[1] as BaileysGatewaySocket, before + 2);
     const sent = await until(async () => {
@@ -168,6 +171,7 @@ describe.each(versions)("runBaileysGateway({ dispatch }) across a reconnect, $na
     await running.stop({ timeoutMs: 1_000 });
 
     expect(running.reconnects).toBe(1);
+    expect(running.dispatched.sent).toBe(6);
     const stanzas = await messageStanzas(v.decode);
     for (const row of sent) expect(stanzas.some((s) => s.to === row.group_jid && s.id === row.message_id)).toBe(true);
   });
