@@ -24,7 +24,7 @@ export interface EvolutionConnection {
   fetch?: typeof fetch;
 }
 
-/** Evolution answered something other than a group list (or not at all). */
+/** Evolution API answered an error, or something other than what was asked (or not at all): nothing about a message's fate. */
 export class EvolutionError extends Error {
   override readonly name = "EvolutionError";
   constructor(
