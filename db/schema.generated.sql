@@ -63,7 +63,7 @@ CREATE DOMAIN api."*/*" AS bytea;
 CREATE FUNCTION internal.value_rules() RETURNS jsonb
     LANGUAGE sql IMMUTABLE PARALLEL SAFE
     SET search_path TO 'pg_catalog', 'pg_temp'
-    RETURN '{"Jid": {"type": "string", "pattern": "\\S", "maxLength": 200, "minLength": 1, "description": "Any WhatsApp JID (a group, a person, a community parent)."}, "DailyCap": {"type": "integer", "maximum": 1000000, "minimum": 1, "description": "At most this many sends claimed per session per UTC calendar day."}, "GroupJid": {"type": "string", "pattern": "^[0-9]{5,32}(-[0-9]{1,20})?@g\\.us$", "x-describe": "a group JID (like 120363041234567890@g.us)", "description": "A WhatsApp group JID: 120363041234567890@g.us, or the older 5511999999999-1600000000@g.us."}, "MessageId": {"type": "string", "pattern": "\\S", "maxLength": 300, "minLength": 1, "description": "A message key id. WAHA ids true_<jid>_<id>[_<participant>] are unwrapped to <id>."}, "SessionId": {"type": "string", "pattern": "\\S", "maxLength": 200, "minLength": 1, "description": "The gateway''s name for one WhatsApp account (Baileys session, Evolution instance, WAHA session)."}, "CampaignName": {"type": "string", "pattern": "\\S", "maxLength": 200, "minLength": 1}, "ErrorMessage": {"type": "string", "maxLength": 4000}, "GroupSubject": {"type": "string", "maxLength": 1000}, "LeaseSeconds": {"type": "integer", "maximum": 86400, "minimum": 1, "description": "How long after its notBefore a claimed send stays the claimer''s; unreported by then, it is claimable again (same messageId)."}, "JitterSeconds": {"type": "integer", "maximum": 3600, "minimum": 0, "description": "A random extra delay in [0, jitter] seconds added after each slot of a session."}, "RatePerMinute": {"type": "integer", "maximum": 120, "minimum": 1, "description": "Messages one session may send per minute (claim_sends hands out one slot every 60/rate seconds, plus jitter). At most 120: green-api asks for at least 500 ms between messages."}, "CampaignStatus": {"enum": ["draft", "scheduled", "sending", "completed", "failed", "partial_failure", "cancelled"], "type": "string", "x-final": ["completed", "failed", "partial_failure", "cancelled"], "description": "A campaign''s status: draft or scheduled until its first send result, sending while groups are pending, then final (x-final): completed, failed, partial_failure, or cancelled."}, "IdempotencyKey": {"type": "string", "pattern": "^[!-~]+$", "maxLength": 255, "minLength": 1, "x-describe": "1 to 255 visible ASCII characters (a UUID, say)", "description": "The Idempotency-Key request header: any visible ASCII (a UUID, say), quoted or not."}, "CampaignMessage": {"type": "string", "pattern": "\\S", "maxLength": 65536, "minLength": 1}, "GatewayErrorCode": {"type": "integer", "maximum": 999999999, "minimum": 0, "description": "The gateway''s error code (WhatsApp''s, e.g. 420 or 463).", "x-string-pattern": "^[ \\t\\n\\r]*[0-9]{1,9}[ \\t\\n\\r]*$"}, "CampaignRowStatus": {"enum": ["pending", "sent", "failed", "cancelled"], "type": "string", "x-final": ["failed", "cancelled"], "description": "One campaign target''s status: pending until its send result, sent, failed (at send time or by a later error ACK), or cancelled (never sent)."}, "MaxConsecutiveFailures": {"type": "integer", "maximum": 1000, "minimum": 1, "description": "After this many send-time failures in a row a session''s dispatch pauses (resume_session starts it again)."}}'::jsonb;
+    RETURN '{"Jid": {"type": "string", "pattern": "\\S", "maxLength": 200, "minLength": 1, "description": "Any WhatsApp JID (a group, a person, a community parent)."}, "DailyCap": {"type": "integer", "maximum": 1000000, "minimum": 1, "description": "At most this many sends claimed per session per UTC calendar day."}, "GroupJid": {"type": "string", "pattern": "^[0-9]{5,32}(-[0-9]{1,20})?@g\\.us$", "x-describe": "a group JID (like 120363041234567890@g.us)", "description": "A WhatsApp group JID: 120363041234567890@g.us, or the older 5511999999999-1600000000@g.us."}, "MessageId": {"type": "string", "pattern": "\\S", "maxLength": 300, "minLength": 1, "description": "A message key id. WAHA ids true_<jid>_<id>[_<participant>] are unwrapped to <id>."}, "SessionId": {"type": "string", "pattern": "\\S", "maxLength": 200, "minLength": 1, "description": "The gateway''s name for one WhatsApp account (Baileys session, Evolution instance, WAHA session)."}, "CampaignName": {"type": "string", "pattern": "\\S", "maxLength": 200, "minLength": 1}, "ErrorMessage": {"type": "string", "maxLength": 4000}, "GroupSubject": {"type": "string", "maxLength": 1000}, "LeaseSeconds": {"type": "integer", "maximum": 86400, "minimum": 1, "description": "How long after its notBefore a claimed send stays the claimer''s; unreported by then, it is claimable again (same messageId)."}, "JitterSeconds": {"type": "integer", "maximum": 3600, "minimum": 0, "description": "A random extra delay in [0, jitter] seconds added after each slot of a session."}, "RatePerMinute": {"type": "integer", "maximum": 600, "minimum": 1, "description": "Messages one session may send per minute (claim_sends hands out one slot every 60/rate seconds, plus jitter). At most 600 (10 a second); the default is 6. green-api asks for at least 500 ms between messages (120 a minute): faster is the CRM''s decision."}, "CampaignStatus": {"enum": ["draft", "scheduled", "sending", "completed", "failed", "partial_failure", "cancelled"], "type": "string", "x-final": ["completed", "failed", "partial_failure", "cancelled"], "description": "A campaign''s status: draft or scheduled until its first send result, sending while groups are pending, then final (x-final): completed, failed, partial_failure, or cancelled."}, "IdempotencyKey": {"type": "string", "pattern": "^[!-~]+$", "maxLength": 255, "minLength": 1, "x-describe": "1 to 255 visible ASCII characters (a UUID, say)", "description": "The Idempotency-Key request header: any visible ASCII (a UUID, say), quoted or not."}, "CampaignMessage": {"type": "string", "pattern": "\\S", "maxLength": 65536, "minLength": 1}, "GatewayErrorCode": {"type": "integer", "maximum": 999999999, "minimum": 0, "description": "The gateway''s error code (WhatsApp''s, e.g. 420 or 463).", "x-string-pattern": "^[ \\t\\n\\r]*[0-9]{1,9}[ \\t\\n\\r]*$"}, "CampaignRowStatus": {"enum": ["pending", "sent", "failed", "cancelled"], "type": "string", "x-final": ["failed", "cancelled"], "description": "One campaign target''s status: pending until its send result, sent, failed (at send time or by a later error ACK), or cancelled (never sent)."}, "MaxConsecutiveFailures": {"type": "integer", "maximum": 1000, "minimum": 1, "description": "After this many send-time failures in a row a session''s dispatch pauses (resume_session starts it again)."}}'::jsonb;
 
 --
 -- Name: conforms(text, text); Type: FUNCTION; Schema: internal; Owner: -
@@ -271,11 +271,13 @@ CREATE FUNCTION api.cancel_campaign(jsonb) RETURNS jsonb
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $_$
 declare
-  campaign wa_data.notification_campaigns := internal.campaign_of($1, lock => false);
+  campaign wa_data.notification_campaigns;
   cancelled integer;
   -- One time for the call (and, on Citus, no now() inside COALESCE).
   at_now constant timestamptz := now();
 begin
+  -- In the body, not the declaration: whatever waits there is inside the timeout handler below.
+  campaign := internal.campaign_of($1, lock => false);
   -- Rows not yet sent, in id order: a send record holding one finishes first, and the row then
   -- no longer counts as pending.
   perform from wa_data.notification_campaign_groups r
@@ -300,6 +302,11 @@ begin
   where session_id = campaign.session_id and id = campaign.id
   returning * into campaign;
   return internal.campaign_summary(campaign) || jsonb_build_object('cancelledGroups', cancelled);
+exception
+  -- The role's statement_timeout (or a cancel): a coded 503, not PostgreSQL's 500 (docs/design.md,
+  -- "Statement timeouts").
+  when query_canceled then
+    raise sqlstate 'PGRST' using message = internal.statement_timeout_error(), detail = '{"status": 503, "headers": {"X-Error-Code": "statement_timeout"}}';
 end
 $_$;
 
@@ -506,6 +513,11 @@ begin
                              where c.session_id = session and c.status = 'scheduled' and c.paused_at is null
                                and c.scheduled_at > at_now and c.pending_count > 0));
   return jsonb_build_object('sends', sends, 'nextAt', next_at, 'held', null);
+exception
+  -- The role's statement_timeout (or a cancel): a coded 503, not PostgreSQL's 500 (docs/design.md,
+  -- "Statement timeouts").
+  when query_canceled then
+    raise sqlstate 'PGRST' using message = internal.statement_timeout_error(), detail = '{"status": 503, "headers": {"X-Error-Code": "statement_timeout"}}';
 end
 $_$;
 
@@ -543,6 +555,11 @@ begin
   update wa_data.whatsapp_sessions set restricted_at = null, restricted_code = null where session_id = session;
   return jsonb_build_object('sessionId', session, 'wasRestricted', was.restricted_at is not null,
                             'restrictedAt', was.restricted_at, 'restrictedCode', was.restricted_code);
+exception
+  -- The role's statement_timeout (or a cancel): a coded 503, not PostgreSQL's 500 (docs/design.md,
+  -- "Statement timeouts").
+  when query_canceled then
+    raise sqlstate 'PGRST' using message = internal.statement_timeout_error(), detail = '{"status": 503, "headers": {"X-Error-Code": "statement_timeout"}}';
 end
 $_$;
 
@@ -608,6 +625,11 @@ begin
   return jsonb_build_object('sessionId', session, 'ratePerMinute', d.rate_per_minute, 'jitterSeconds', d.jitter_seconds,
                             'dailyCap', d.daily_cap, 'maxConsecutiveFailures', d.max_consecutive_failures,
                             'leaseSeconds', d.lease_seconds);
+exception
+  -- The role's statement_timeout (or a cancel): a coded 503, not PostgreSQL's 500 (docs/design.md,
+  -- "Statement timeouts").
+  when query_canceled then
+    raise sqlstate 'PGRST' using message = internal.statement_timeout_error(), detail = '{"status": 503, "headers": {"X-Error-Code": "statement_timeout"}}';
 end
 $_$;
 
@@ -622,11 +644,18 @@ COMMENT ON FUNCTION api.configure_session(jsonb) IS 'CRM: a session''s dispatch 
 --
 
 CREATE FUNCTION api.create_campaign(jsonb) RETURNS jsonb
-    LANGUAGE sql SECURITY DEFINER
+    LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $_$
-  select coalesce(internal.idempotency_replay('create_campaign', $1),
-                  internal.idempotency_keep(internal.create_campaign($1)))
+begin
+  return coalesce(internal.idempotency_replay('create_campaign', $1),
+                  internal.idempotency_keep(internal.create_campaign($1)));
+exception
+  -- The role's statement_timeout (or a cancel): a coded 503, not PostgreSQL's 500 (docs/design.md,
+  -- "Statement timeouts").
+  when query_canceled then
+    raise sqlstate 'PGRST' using message = internal.statement_timeout_error(), detail = '{"status": 503, "headers": {"X-Error-Code": "statement_timeout"}}';
+end
 $_$;
 
 --
@@ -640,10 +669,17 @@ COMMENT ON FUNCTION api.create_campaign(jsonb) IS 'CRM: create a campaign for a 
 --
 
 CREATE FUNCTION api.evolution_webhook(jsonb) RETURNS jsonb
-    LANGUAGE sql
+    LANGUAGE plpgsql
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $_$
-  select internal.with_status(internal.evolution_webhook($1))
+begin
+  return internal.with_status(internal.evolution_webhook($1));
+exception
+  -- The role's statement_timeout (or a cancel): a coded 503, not PostgreSQL's 500 (docs/design.md,
+  -- "Statement timeouts").
+  when query_canceled then
+    raise sqlstate 'PGRST' using message = internal.statement_timeout_error(), detail = '{"status": 503, "headers": {"X-Error-Code": "statement_timeout"}}';
+end
 $_$;
 
 --
@@ -688,6 +724,11 @@ begin
     and i.received_at < cutoff;
   get diagnostics expired = row_count;
   return jsonb_build_object('expired', expired, 'olderThanSeconds', age);
+exception
+  -- The role's statement_timeout (or a cancel): a coded 503, not PostgreSQL's 500 (docs/design.md,
+  -- "Statement timeouts").
+  when query_canceled then
+    raise sqlstate 'PGRST' using message = internal.statement_timeout_error(), detail = '{"status": 503, "headers": {"X-Error-Code": "statement_timeout"}}';
 end
 $_$;
 
@@ -747,6 +788,11 @@ begin
   )
   select string_agg(line, E'\n' order by n, line) || E'\n' into body from lines;
   return convert_to(body, 'UTF8')::api."*/*";
+exception
+  -- The role's statement_timeout (or a cancel): a coded 503, not PostgreSQL's 500 (docs/design.md,
+  -- "Statement timeouts").
+  when query_canceled then
+    raise sqlstate 'PGRST' using message = internal.statement_timeout_error(), detail = '{"status": 503, "headers": {"X-Error-Code": "statement_timeout"}}';
 end
 $$;
 
@@ -782,8 +828,10 @@ CREATE FUNCTION api.pause_campaign(jsonb) RETURNS jsonb
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $_$
 declare
-  campaign wa_data.notification_campaigns := internal.campaign_of($1);
+  campaign wa_data.notification_campaigns;
 begin
+  -- In the body, not the declaration: a lock wait there is inside the timeout handler below.
+  campaign := internal.campaign_of($1);
   if campaign.paused_at is not null or campaign.status = any (internal.final_values('CampaignStatus')) then
     perform internal.raise_api_error(409, 'invalid_transition',
       format('Campaign %s is %s%s: it cannot be paused.', campaign.id, campaign.status,
@@ -794,6 +842,11 @@ begin
   where c.session_id = campaign.session_id and c.id = campaign.id
   returning * into campaign;
   return internal.campaign_summary(campaign);
+exception
+  -- The role's statement_timeout (or a cancel): a coded 503, not PostgreSQL's 500 (docs/design.md,
+  -- "Statement timeouts").
+  when query_canceled then
+    raise sqlstate 'PGRST' using message = internal.statement_timeout_error(), detail = '{"status": 503, "headers": {"X-Error-Code": "statement_timeout"}}';
 end
 $_$;
 
@@ -808,10 +861,17 @@ COMMENT ON FUNCTION api.pause_campaign(jsonb) IS 'CRM: pause a campaign''s dispa
 --
 
 CREATE FUNCTION api.record_message_error(jsonb) RETURNS jsonb
-    LANGUAGE sql
+    LANGUAGE plpgsql
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $_$
-  select internal.with_status(internal.record_message_error($1))
+begin
+  return internal.with_status(internal.record_message_error($1));
+exception
+  -- The role's statement_timeout (or a cancel): a coded 503, not PostgreSQL's 500 (docs/design.md,
+  -- "Statement timeouts").
+  when query_canceled then
+    raise sqlstate 'PGRST' using message = internal.statement_timeout_error(), detail = '{"status": 503, "headers": {"X-Error-Code": "statement_timeout"}}';
+end
 $_$;
 
 --
@@ -1092,6 +1152,11 @@ begin
     'campaign', jsonb_build_object('status', campaign.status, 'totalGroups', campaign.total_groups,
       'pendingCount', campaign.pending_count, 'sentCount', campaign.sent_count,
       'failedCount', campaign.failed_count));
+exception
+  -- The role's statement_timeout (or a cancel): a coded 503, not PostgreSQL's 500 (docs/design.md,
+  -- "Statement timeouts").
+  when query_canceled then
+    raise sqlstate 'PGRST' using message = internal.statement_timeout_error(), detail = '{"status": 503, "headers": {"X-Error-Code": "statement_timeout"}}';
 end
 $_$;
 
@@ -1106,10 +1171,17 @@ COMMENT ON FUNCTION api.record_message_sent(jsonb) IS 'CRM and gateway: record s
 --
 
 CREATE FUNCTION api.record_message_status(jsonb) RETURNS jsonb
-    LANGUAGE sql
+    LANGUAGE plpgsql
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $_$
-  select internal.with_status(internal.record_message_status($1))
+begin
+  return internal.with_status(internal.record_message_status($1));
+exception
+  -- The role's statement_timeout (or a cancel): a coded 503, not PostgreSQL's 500 (docs/design.md,
+  -- "Statement timeouts").
+  when query_canceled then
+    raise sqlstate 'PGRST' using message = internal.statement_timeout_error(), detail = '{"status": 503, "headers": {"X-Error-Code": "statement_timeout"}}';
+end
 $_$;
 
 --
@@ -1210,6 +1282,11 @@ begin
   return jsonb_build_object('id', q.id, 'resolution', case action when 'replay' then 'replayed' else 'dismissed' end)
          || case when replayed is not null then jsonb_build_object('endpoint', q.endpoint, 'replay', replayed - 'status')
                  else '{}'::jsonb end;
+exception
+  -- The role's statement_timeout (or a cancel): a coded 503, not PostgreSQL's 500 (docs/design.md,
+  -- "Statement timeouts").
+  when query_canceled then
+    raise sqlstate 'PGRST' using message = internal.statement_timeout_error(), detail = '{"status": 503, "headers": {"X-Error-Code": "statement_timeout"}}';
 end
 $_$;
 
@@ -1228,8 +1305,10 @@ CREATE FUNCTION api.resume_campaign(jsonb) RETURNS jsonb
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $_$
 declare
-  campaign wa_data.notification_campaigns := internal.campaign_of($1);
+  campaign wa_data.notification_campaigns;
 begin
+  -- In the body, not the declaration: a lock wait there is inside the timeout handler below.
+  campaign := internal.campaign_of($1);
   if campaign.paused_at is null or campaign.status = any (internal.final_values('CampaignStatus')) then
     perform internal.raise_api_error(409, 'invalid_transition',
       format('Campaign %s is %s and not paused: it cannot be resumed.', campaign.id, campaign.status),
@@ -1239,6 +1318,11 @@ begin
   where c.session_id = campaign.session_id and c.id = campaign.id
   returning * into campaign;
   return internal.campaign_summary(campaign);
+exception
+  -- The role's statement_timeout (or a cancel): a coded 503, not PostgreSQL's 500 (docs/design.md,
+  -- "Statement timeouts").
+  when query_canceled then
+    raise sqlstate 'PGRST' using message = internal.statement_timeout_error(), detail = '{"status": 503, "headers": {"X-Error-Code": "statement_timeout"}}';
 end
 $_$;
 
@@ -1277,6 +1361,11 @@ begin
   where d.session_id = session;
   return jsonb_build_object('sessionId', session, 'wasPaused', was.paused_at is not null,
                             'pausedAt', was.paused_at, 'pauseReason', was.pause_reason);
+exception
+  -- The role's statement_timeout (or a cancel): a coded 503, not PostgreSQL's 500 (docs/design.md,
+  -- "Statement timeouts").
+  when query_canceled then
+    raise sqlstate 'PGRST' using message = internal.statement_timeout_error(), detail = '{"status": 503, "headers": {"X-Error-Code": "statement_timeout"}}';
 end
 $_$;
 
@@ -1291,11 +1380,18 @@ COMMENT ON FUNCTION api.resume_session(jsonb) IS 'CRM: start a session''s dispat
 --
 
 CREATE FUNCTION api.retry_failed_groups(jsonb) RETURNS jsonb
-    LANGUAGE sql SECURITY DEFINER
+    LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $_$
-  select coalesce(internal.idempotency_replay('retry_failed_groups', $1),
-                  internal.idempotency_keep(internal.retry_failed_groups($1)))
+begin
+  return coalesce(internal.idempotency_replay('retry_failed_groups', $1),
+                  internal.idempotency_keep(internal.retry_failed_groups($1)));
+exception
+  -- The role's statement_timeout (or a cancel): a coded 503, not PostgreSQL's 500 (docs/design.md,
+  -- "Statement timeouts").
+  when query_canceled then
+    raise sqlstate 'PGRST' using message = internal.statement_timeout_error(), detail = '{"status": 503, "headers": {"X-Error-Code": "statement_timeout"}}';
+end
 $_$;
 
 --
@@ -1314,13 +1410,15 @@ CREATE FUNCTION api.schedule_campaign(jsonb) RETURNS jsonb
     AS $_$
 declare
   payload constant jsonb := $1;
-  campaign wa_data.notification_campaigns := internal.campaign_of(payload);
+  campaign wa_data.notification_campaigns;
   schedule boolean := true;
   due_at timestamptz := internal.event_time(payload -> 'at');
   window_end timestamptz := internal.event_time(payload -> 'sendBefore');
   action text;
   next_status text;
 begin
+  -- In the body, not the declaration: a lock wait there is inside the timeout handler below.
+  campaign := internal.campaign_of(payload);
   if coalesce(jsonb_typeof(payload -> 'scheduled'), 'null') not in ('boolean', 'null') then
     perform internal.raise_api_error(422, 'invalid_scheduled', 'scheduled must be true (schedule) or false (back to draft).');
   end if;
@@ -1349,6 +1447,11 @@ begin
   where c.session_id = campaign.session_id and c.id = campaign.id
   returning * into campaign;
   return internal.campaign_summary(campaign);
+exception
+  -- The role's statement_timeout (or a cancel): a coded 503, not PostgreSQL's 500 (docs/design.md,
+  -- "Statement timeouts").
+  when query_canceled then
+    raise sqlstate 'PGRST' using message = internal.statement_timeout_error(), detail = '{"status": 503, "headers": {"X-Error-Code": "statement_timeout"}}';
 end
 $_$;
 
@@ -1387,8 +1490,14 @@ declare
   n_groups integer;
 begin
   if jsonb_typeof(payload) is distinct from 'object' then
+    -- A bare list of groups (Evolution's fetchAllGroups answer, posted as it is) names no session.
+    -- (A scalar body arrives as [], PostgREST's doing: no hint for that.)
     perform internal.raise_api_error(400, 'invalid_body',
-      'The body must be a JSON object: {"sessionId": "...", "groups": [...]}.');
+      'The body must be a JSON object: {"sessionId": "...", "groups": [...]}.', null,
+      case when jsonb_typeof(payload) = 'array' and jsonb_array_length(payload) > 0 then
+        'A bare list of groups names no session: send {"sessionId": "<the session>", "groups": <the list>} '
+        || '(the TypeScript client''s syncEvolutionGroups, syncWahaGroups and syncBaileysGroups do).'
+      end);
   end if;
   if jsonb_typeof(payload -> 'sessionId') is distinct from 'string' or not internal.conforms(session, 'SessionId') then
     perform internal.raise_api_error(422, 'invalid_session_id',
@@ -1576,6 +1685,11 @@ begin
     'total', jsonb_array_length(groups)
   ) into result;
   return result;
+exception
+  -- The role's statement_timeout (or a cancel): a coded 503, not PostgreSQL's 500 (docs/design.md,
+  -- "Statement timeouts").
+  when query_canceled then
+    raise sqlstate 'PGRST' using message = internal.statement_timeout_error(), detail = '{"status": 503, "headers": {"X-Error-Code": "statement_timeout"}}';
 end
 $_$;
 
@@ -1590,11 +1704,18 @@ COMMENT ON FUNCTION api.sync_groups(jsonb) IS 'Gateway: store a session''s group
 --
 
 CREATE FUNCTION api.waha_webhook(json) RETURNS jsonb
-    LANGUAGE sql
+    LANGUAGE plpgsql
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $_$
-  select internal.with_status(internal.waha_webhook($1::text, $1::jsonb,
-    nullif(current_setting('request.headers', true), '')::json ->> 'x-webhook-hmac'))
+begin
+  return internal.with_status(internal.waha_webhook($1::text, $1::jsonb,
+    nullif(current_setting('request.headers', true), '')::json ->> 'x-webhook-hmac'));
+exception
+  -- The role's statement_timeout (or a cancel): a coded 503, not PostgreSQL's 500 (docs/design.md,
+  -- "Statement timeouts").
+  when query_canceled then
+    raise sqlstate 'PGRST' using message = internal.statement_timeout_error(), detail = '{"status": 503, "headers": {"X-Error-Code": "statement_timeout"}}';
+end
 $_$;
 
 --
@@ -2175,7 +2296,7 @@ CREATE FUNCTION internal.error_code(code jsonb) RETURNS integer
 CREATE FUNCTION internal.error_codes() RETURNS text[]
     LANGUAGE sql IMMUTABLE PARALLEL SAFE
     SET search_path TO 'pg_catalog', 'pg_temp'
-    RETURN ARRAY['invalid_body'::text, 'invalid_session_id'::text, 'invalid_groups'::text, 'invalid_allow_empty'::text, 'too_many_groups'::text, 'invalid_group'::text, 'invalid_group_jid'::text, 'invalid_group_field'::text, 'duplicate_group_jid'::text, 'invalid_events'::text, 'empty_batch'::text, 'batch_too_large'::text, 'invalid_event'::text, 'invalid_event_type'::text, 'invalid_message_id'::text, 'invalid_error_code'::text, 'invalid_error_message'::text, 'invalid_name'::text, 'invalid_message'::text, 'invalid_status'::text, 'invalid_group_jids'::text, 'empty_group_list'::text, 'unsendable_groups'::text, 'invalid_campaign_id'::text, 'invalid_sends'::text, 'duplicate_message_id'::text, 'campaign_not_found'::text, 'unknown_campaign_groups'::text, 'send_conflict'::text, 'invalid_progress_status'::text, 'invalid_timestamp'::text, 'session_restricted'::text, 'session_not_found'::text, 'invalid_signature'::text, 'invalid_scheduled'::text, 'invalid_max'::text, 'invalid_at'::text, 'invalid_send_before'::text, 'invalid_session_setting'::text, 'invalid_transition'::text, 'campaign_cancelled'::text, 'nothing_to_retry'::text, 'invalid_age'::text, 'invalid_quarantine_id'::text, 'invalid_action'::text, 'quarantine_not_found'::text, 'already_resolved'::text, 'quarantine_truncated'::text, 'quarantine_kind_unknown'::text, 'replay_refused'::text, 'replay_session_mismatch'::text, 'replay_session_not_applicable'::text, 'missing_credentials'::text, 'invalid_api_key'::text, 'forbidden'::text, 'not_found'::text, 'method_not_allowed'::text, 'PGRST102'::text, 'PGRST202'::text, 'PGRST301'::text, '57014'::text, 'PGRST106'::text, '22023'::text, '42501'::text, '22P05'::text, 'network_error'::text, 'connection_lost'::text, 'PGRST100'::text, 'PGRST101'::text, 'PGRST103'::text, 'PGRST107'::text, 'PGRST116'::text, 'PGRST200'::text, '22P02'::text, '42703'::text, '54001'::text, 'request_too_large'::text, 'PGRST000'::text, 'PGRST001'::text, 'PGRST002'::text, 'PGRST003'::text, '53200'::text, 'invalid_idempotency_key'::text, 'idempotency_key_reused'::text, 'service_unavailable'::text, 'session_not_allowed'::text, 'session_required'::text];
+    RETURN ARRAY['invalid_body'::text, 'invalid_session_id'::text, 'invalid_groups'::text, 'invalid_allow_empty'::text, 'too_many_groups'::text, 'invalid_group'::text, 'invalid_group_jid'::text, 'invalid_group_field'::text, 'duplicate_group_jid'::text, 'invalid_events'::text, 'empty_batch'::text, 'batch_too_large'::text, 'invalid_event'::text, 'invalid_event_type'::text, 'invalid_message_id'::text, 'invalid_error_code'::text, 'invalid_error_message'::text, 'invalid_name'::text, 'invalid_message'::text, 'invalid_status'::text, 'invalid_group_jids'::text, 'empty_group_list'::text, 'unsendable_groups'::text, 'invalid_campaign_id'::text, 'invalid_sends'::text, 'duplicate_message_id'::text, 'campaign_not_found'::text, 'unknown_campaign_groups'::text, 'send_conflict'::text, 'invalid_progress_status'::text, 'invalid_timestamp'::text, 'session_restricted'::text, 'session_not_found'::text, 'invalid_signature'::text, 'invalid_scheduled'::text, 'invalid_max'::text, 'invalid_at'::text, 'invalid_send_before'::text, 'invalid_session_setting'::text, 'invalid_transition'::text, 'campaign_cancelled'::text, 'nothing_to_retry'::text, 'invalid_age'::text, 'invalid_quarantine_id'::text, 'invalid_action'::text, 'quarantine_not_found'::text, 'already_resolved'::text, 'quarantine_truncated'::text, 'quarantine_kind_unknown'::text, 'replay_refused'::text, 'replay_session_mismatch'::text, 'replay_session_not_applicable'::text, 'missing_credentials'::text, 'invalid_api_key'::text, 'forbidden'::text, 'not_found'::text, 'method_not_allowed'::text, 'PGRST102'::text, 'PGRST202'::text, 'PGRST301'::text, 'statement_timeout'::text, '57014'::text, 'PGRST106'::text, '22023'::text, '42501'::text, '22P05'::text, 'network_error'::text, 'connection_lost'::text, 'PGRST100'::text, 'PGRST101'::text, 'PGRST103'::text, 'PGRST107'::text, 'PGRST116'::text, 'PGRST200'::text, '22P02'::text, '42703'::text, '54001'::text, 'request_too_large'::text, 'PGRST000'::text, 'PGRST001'::text, 'PGRST002'::text, 'PGRST003'::text, '53200'::text, 'invalid_idempotency_key'::text, 'idempotency_key_reused'::text, 'service_unavailable'::text, 'session_not_allowed'::text, 'session_required'::text];
 
 --
 -- Name: event_session(text, text[]); Type: FUNCTION; Schema: internal; Owner: -
@@ -2843,6 +2964,7 @@ declare
   caller name := current_user;
   key record;
   target regclass;
+  role_timeout text;
 begin
   if target_schema is distinct from 'api' or path in ('/', '/rpc/openapi') then
     return;  -- not ours; and the OpenAPI document describes the API to anyone
@@ -2864,6 +2986,13 @@ begin
     perform internal.raise_api_error(401, 'missing_credentials',
       'Send an API key in the x-api-key header (or a JWT in Authorization: Bearer).', null,
       internal.credentials_hint(path));
+  else
+    -- A JWT's role: SET ROLE applies none of its settings, nor does PostgREST (db-config = false,
+    -- deploy/postgrest.conf): its statement_timeout, when it has one, as for a key.
+    role_timeout := internal.role_statement_timeout(caller);
+    if role_timeout is not null then
+      perform set_config('statement_timeout', role_timeout, true);
+    end if;
   end if;
 
   -- The grants decide; this only reads them so that a refusal is a clear 403 (PostgREST would
@@ -3699,6 +3828,23 @@ begin
               else sha256(decode(btrim(given), 'hex')) = sha256(expected) end;
 end
 $_$;
+
+--
+-- Name: statement_timeout_error(); Type: FUNCTION; Schema: internal; Owner: -
+--
+
+CREATE FUNCTION internal.statement_timeout_error() RETURNS text
+    LANGUAGE plpgsql STABLE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+begin
+  return json_build_object('code', 'statement_timeout',
+    'message', format('The request ran past its time limit (%s) and was cancelled; nothing was changed.',
+      current_setting('statement_timeout')),
+    'details', null,
+    'hint', 'Retry with back-off; if it keeps happening, send smaller batches.')::text;
+end
+$$;
 
 --
 -- Name: tg_campaign_groups__totals(); Type: FUNCTION; Schema: internal; Owner: -
@@ -5530,4 +5676,5 @@ INSERT INTO wa_data.schema_migrations (version) VALUES
     ('20261207400100'),
     ('20261207400200'),
     ('20261207700000'),
-    ('20261207800000');
+    ('20261207800000'),
+    ('20261207810000');

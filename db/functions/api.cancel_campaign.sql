@@ -10,11 +10,13 @@ security definer
 set search_path = pg_catalog, pg_temp
 as $$
 declare
-  campaign wa_data.notification_campaigns := internal.campaign_of($1, lock => false);
+  campaign wa_data.notification_campaigns;
   cancelled integer;
   -- One time for the call (and, on Citus, no now() inside COALESCE).
   at_now constant timestamptz := now();
 begin
+  -- In the body, not the declaration: whatever waits there is inside the timeout handler below.
+  campaign := internal.campaign_of($1, lock => false);
   -- Rows not yet sent, in id order: a send record holding one finishes first, and the row then
   -- no longer counts as pending.
   perform from wa_data.notification_campaign_groups r
@@ -39,6 +41,11 @@ begin
   where session_id = campaign.session_id and id = campaign.id
   returning * into campaign;
   return internal.campaign_summary(campaign) || jsonb_build_object('cancelledGroups', cancelled);
+exception
+  -- The role's statement_timeout (or a cancel): a coded 503, not PostgreSQL's 500 (docs/design.md,
+  -- "Statement timeouts").
+  when query_canceled then
+    raise sqlstate 'PGRST' using message = internal.statement_timeout_error(), detail = '{"status": 503, "headers": {"X-Error-Code": "statement_timeout"}}';
 end
 $$;
 revoke all on function api.cancel_campaign(jsonb) from public;

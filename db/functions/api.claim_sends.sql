@@ -210,6 +210,11 @@ begin
                              where c.session_id = session and c.status = 'scheduled' and c.paused_at is null
                                and c.scheduled_at > at_now and c.pending_count > 0));
   return jsonb_build_object('sends', sends, 'nextAt', next_at, 'held', null);
+exception
+  -- The role's statement_timeout (or a cancel): a coded 503, not PostgreSQL's 500 (docs/design.md,
+  -- "Statement timeouts").
+  when query_canceled then
+    raise sqlstate 'PGRST' using message = internal.statement_timeout_error(), detail = '{"status": 503, "headers": {"X-Error-Code": "statement_timeout"}}';
 end
 $$;
 revoke all on function api.claim_sends(jsonb) from public;

@@ -27,6 +27,11 @@ begin
   update wa_data.whatsapp_sessions set restricted_at = null, restricted_code = null where session_id = session;
   return jsonb_build_object('sessionId', session, 'wasRestricted', was.restricted_at is not null,
                             'restrictedAt', was.restricted_at, 'restrictedCode', was.restricted_code);
+exception
+  -- The role's statement_timeout (or a cancel): a coded 503, not PostgreSQL's 500 (docs/design.md,
+  -- "Statement timeouts").
+  when query_canceled then
+    raise sqlstate 'PGRST' using message = internal.statement_timeout_error(), detail = '{"status": 503, "headers": {"X-Error-Code": "statement_timeout"}}';
 end
 $$;
 revoke all on function api.clear_session_restriction(jsonb) from public;

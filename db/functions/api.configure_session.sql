@@ -57,6 +57,11 @@ begin
   return jsonb_build_object('sessionId', session, 'ratePerMinute', d.rate_per_minute, 'jitterSeconds', d.jitter_seconds,
                             'dailyCap', d.daily_cap, 'maxConsecutiveFailures', d.max_consecutive_failures,
                             'leaseSeconds', d.lease_seconds);
+exception
+  -- The role's statement_timeout (or a cancel): a coded 503, not PostgreSQL's 500 (docs/design.md,
+  -- "Statement timeouts").
+  when query_canceled then
+    raise sqlstate 'PGRST' using message = internal.statement_timeout_error(), detail = '{"status": 503, "headers": {"X-Error-Code": "statement_timeout"}}';
 end
 $$;
 revoke all on function api.configure_session(jsonb) from public;

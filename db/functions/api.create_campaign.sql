@@ -4,13 +4,20 @@
 -- is nothing to replay).
 create or replace function api.create_campaign(jsonb)
 returns jsonb
-language sql
+language plpgsql
 volatile
 security definer
 set search_path = pg_catalog, pg_temp
 as $$
-  select coalesce(internal.idempotency_replay('create_campaign', $1),
-                  internal.idempotency_keep(internal.create_campaign($1)))
+begin
+  return coalesce(internal.idempotency_replay('create_campaign', $1),
+                  internal.idempotency_keep(internal.create_campaign($1)));
+exception
+  -- The role's statement_timeout (or a cancel): a coded 503, not PostgreSQL's 500 (docs/design.md,
+  -- "Statement timeouts").
+  when query_canceled then
+    raise sqlstate 'PGRST' using message = internal.statement_timeout_error(), detail = '{"status": 503, "headers": {"X-Error-Code": "statement_timeout"}}';
+end
 $$;
 revoke all on function api.create_campaign(jsonb) from public;
 grant execute on function api.create_campaign(jsonb) to crm;

@@ -36,6 +36,11 @@ begin
     and i.received_at < cutoff;
   get diagnostics expired = row_count;
   return jsonb_build_object('expired', expired, 'olderThanSeconds', age);
+exception
+  -- The role's statement_timeout (or a cancel): a coded 503, not PostgreSQL's 500 (docs/design.md,
+  -- "Statement timeouts").
+  when query_canceled then
+    raise sqlstate 'PGRST' using message = internal.statement_timeout_error(), detail = '{"status": 503, "headers": {"X-Error-Code": "statement_timeout"}}';
 end
 $$;
 revoke all on function api.expire_unmatched_acks(jsonb) from public;

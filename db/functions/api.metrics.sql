@@ -54,6 +54,11 @@ begin
   )
   select string_agg(line, E'\n' order by n, line) || E'\n' into body from lines;
   return convert_to(body, 'UTF8')::api."*/*";
+exception
+  -- The role's statement_timeout (or a cancel): a coded 503, not PostgreSQL's 500 (docs/design.md,
+  -- "Statement timeouts").
+  when query_canceled then
+    raise sqlstate 'PGRST' using message = internal.statement_timeout_error(), detail = '{"status": 503, "headers": {"X-Error-Code": "statement_timeout"}}';
 end
 $$;
 revoke all on function api.metrics() from public;

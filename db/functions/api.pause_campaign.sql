@@ -9,8 +9,10 @@ security definer
 set search_path = pg_catalog, pg_temp
 as $$
 declare
-  campaign wa_data.notification_campaigns := internal.campaign_of($1);
+  campaign wa_data.notification_campaigns;
 begin
+  -- In the body, not the declaration: a lock wait there is inside the timeout handler below.
+  campaign := internal.campaign_of($1);
   if campaign.paused_at is not null or campaign.status = any (internal.final_values('CampaignStatus')) then
     perform internal.raise_api_error(409, 'invalid_transition',
       format('Campaign %s is %s%s: it cannot be paused.', campaign.id, campaign.status,
@@ -21,6 +23,11 @@ begin
   where c.session_id = campaign.session_id and c.id = campaign.id
   returning * into campaign;
   return internal.campaign_summary(campaign);
+exception
+  -- The role's statement_timeout (or a cancel): a coded 503, not PostgreSQL's 500 (docs/design.md,
+  -- "Statement timeouts").
+  when query_canceled then
+    raise sqlstate 'PGRST' using message = internal.statement_timeout_error(), detail = '{"status": 503, "headers": {"X-Error-Code": "statement_timeout"}}';
 end
 $$;
 revoke all on function api.pause_campaign(jsonb) from public;

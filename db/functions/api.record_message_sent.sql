@@ -278,6 +278,11 @@ begin
     'campaign', jsonb_build_object('status', campaign.status, 'totalGroups', campaign.total_groups,
       'pendingCount', campaign.pending_count, 'sentCount', campaign.sent_count,
       'failedCount', campaign.failed_count));
+exception
+  -- The role's statement_timeout (or a cancel): a coded 503, not PostgreSQL's 500 (docs/design.md,
+  -- "Statement timeouts").
+  when query_canceled then
+    raise sqlstate 'PGRST' using message = internal.statement_timeout_error(), detail = '{"status": 503, "headers": {"X-Error-Code": "statement_timeout"}}';
 end
 $$;
 revoke all on function api.record_message_sent(jsonb) from public;

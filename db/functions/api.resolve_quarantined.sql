@@ -107,6 +107,11 @@ begin
   return jsonb_build_object('id', q.id, 'resolution', case action when 'replay' then 'replayed' else 'dismissed' end)
          || case when replayed is not null then jsonb_build_object('endpoint', q.endpoint, 'replay', replayed - 'status')
                  else '{}'::jsonb end;
+exception
+  -- The role's statement_timeout (or a cancel): a coded 503, not PostgreSQL's 500 (docs/design.md,
+  -- "Statement timeouts").
+  when query_canceled then
+    raise sqlstate 'PGRST' using message = internal.statement_timeout_error(), detail = '{"status": 503, "headers": {"X-Error-Code": "statement_timeout"}}';
 end
 $$;
 revoke all on function api.resolve_quarantined(jsonb) from public;

@@ -29,6 +29,11 @@ begin
   where d.session_id = session;
   return jsonb_build_object('sessionId', session, 'wasPaused', was.paused_at is not null,
                             'pausedAt', was.paused_at, 'pauseReason', was.pause_reason);
+exception
+  -- The role's statement_timeout (or a cancel): a coded 503, not PostgreSQL's 500 (docs/design.md,
+  -- "Statement timeouts").
+  when query_canceled then
+    raise sqlstate 'PGRST' using message = internal.statement_timeout_error(), detail = '{"status": 503, "headers": {"X-Error-Code": "statement_timeout"}}';
 end
 $$;
 revoke all on function api.resume_session(jsonb) from public;

@@ -11,13 +11,15 @@ set search_path = pg_catalog, pg_temp
 as $$
 declare
   payload constant jsonb := $1;
-  campaign wa_data.notification_campaigns := internal.campaign_of(payload);
+  campaign wa_data.notification_campaigns;
   schedule boolean := true;
   due_at timestamptz := internal.event_time(payload -> 'at');
   window_end timestamptz := internal.event_time(payload -> 'sendBefore');
   action text;
   next_status text;
 begin
+  -- In the body, not the declaration: a lock wait there is inside the timeout handler below.
+  campaign := internal.campaign_of(payload);
   if coalesce(jsonb_typeof(payload -> 'scheduled'), 'null') not in ('boolean', 'null') then
     perform internal.raise_api_error(422, 'invalid_scheduled', 'scheduled must be true (schedule) or false (back to draft).');
   end if;
@@ -46,6 +48,11 @@ begin
   where c.session_id = campaign.session_id and c.id = campaign.id
   returning * into campaign;
   return internal.campaign_summary(campaign);
+exception
+  -- The role's statement_timeout (or a cancel): a coded 503, not PostgreSQL's 500 (docs/design.md,
+  -- "Statement timeouts").
+  when query_canceled then
+    raise sqlstate 'PGRST' using message = internal.statement_timeout_error(), detail = '{"status": 503, "headers": {"X-Error-Code": "statement_timeout"}}';
 end
 $$;
 revoke all on function api.schedule_campaign(jsonb) from public;

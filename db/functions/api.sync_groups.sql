@@ -32,8 +32,14 @@ declare
   n_groups integer;
 begin
   if jsonb_typeof(payload) is distinct from 'object' then
+    -- A bare list of groups (Evolution's fetchAllGroups answer, posted as it is) names no session.
+    -- (A scalar body arrives as [], PostgREST's doing: no hint for that.)
     perform internal.raise_api_error(400, 'invalid_body',
-      'The body must be a JSON object: {"sessionId": "...", "groups": [...]}.');
+      'The body must be a JSON object: {"sessionId": "...", "groups": [...]}.', null,
+      case when jsonb_typeof(payload) = 'array' and jsonb_array_length(payload) > 0 then
+        'A bare list of groups names no session: send {"sessionId": "<the session>", "groups": <the list>} '
+        || '(the TypeScript client''s syncEvolutionGroups, syncWahaGroups and syncBaileysGroups do).'
+      end);
   end if;
   if jsonb_typeof(payload -> 'sessionId') is distinct from 'string' or not internal.conforms(session, 'SessionId') then
     perform internal.raise_api_error(422, 'invalid_session_id',
@@ -221,6 +227,11 @@ begin
     'total', jsonb_array_length(groups)
   ) into result;
   return result;
+exception
+  -- The role's statement_timeout (or a cancel): a coded 503, not PostgreSQL's 500 (docs/design.md,
+  -- "Statement timeouts").
+  when query_canceled then
+    raise sqlstate 'PGRST' using message = internal.statement_timeout_error(), detail = '{"status": 503, "headers": {"X-Error-Code": "statement_timeout"}}';
 end
 $$;
 revoke all on function api.sync_groups(jsonb) from public;

@@ -15,11 +15,11 @@ return array[
     'invalid_age', 'invalid_quarantine_id', 'invalid_action', 'quarantine_not_found', 'already_resolved', 'quarantine_truncated',
     'quarantine_kind_unknown', 'replay_refused', 'replay_session_mismatch', 'replay_session_not_applicable', 'missing_credentials', 'invalid_api_key',
     'forbidden', 'not_found', 'method_not_allowed', 'PGRST102', 'PGRST202', 'PGRST301',
-    '57014', 'PGRST106', '22023', '42501', '22P05', 'network_error',
-    'connection_lost', 'PGRST100', 'PGRST101', 'PGRST103', 'PGRST107', 'PGRST116',
-    'PGRST200', '22P02', '42703', '54001', 'request_too_large', 'PGRST000',
-    'PGRST001', 'PGRST002', 'PGRST003', '53200', 'invalid_idempotency_key', 'idempotency_key_reused',
-    'service_unavailable', 'session_not_allowed', 'session_required'
+    'statement_timeout', '57014', 'PGRST106', '22023', '42501', '22P05',
+    'network_error', 'connection_lost', 'PGRST100', 'PGRST101', 'PGRST103', 'PGRST107',
+    'PGRST116', 'PGRST200', '22P02', '42703', '54001', 'request_too_large',
+    'PGRST000', 'PGRST001', 'PGRST002', 'PGRST003', '53200', 'invalid_idempotency_key',
+    'idempotency_key_reused', 'service_unavailable', 'session_not_allowed', 'session_required'
   ]::text[];
 revoke all on function internal.error_codes() from public;
 -- raise_api_error runs as any role the pre-request hook runs as.

@@ -33,6 +33,7 @@ declare
   caller name := current_user;
   key record;
   target regclass;
+  role_timeout text;
 begin
   if target_schema is distinct from 'api' or path in ('/', '/rpc/openapi') then
     return;  -- not ours; and the OpenAPI document describes the API to anyone
@@ -54,6 +55,13 @@ begin
     perform internal.raise_api_error(401, 'missing_credentials',
       'Send an API key in the x-api-key header (or a JWT in Authorization: Bearer).', null,
       internal.credentials_hint(path));
+  else
+    -- A JWT's role: SET ROLE applies none of its settings, nor does PostgREST (db-config = false,
+    -- deploy/postgrest.conf): its statement_timeout, when it has one, as for a key.
+    role_timeout := internal.role_statement_timeout(caller);
+    if role_timeout is not null then
+      perform set_config('statement_timeout', role_timeout, true);
+    end if;
   end if;
 
   -- The grants decide; this only reads them so that a refusal is a clear 403 (PostgREST would

@@ -1,7 +1,7 @@
 -- Schema smoke test: the objects exist, every table has RLS, no function is open to PUBLIC,
 -- every SECURITY DEFINER function pins its search_path.
 begin;
-select plan(12);
+select plan(13);
 
 select has_table('wa_data', 'whatsapp_groups', 'groups table exists');
 select has_table('wa_data', 'notification_campaigns', 'campaigns table exists');
@@ -27,6 +27,15 @@ select is_empty($$
       'internal.raise_api_error(integer,text,text,jsonb,text)', 'internal.error_codes()', 'internal.credentials_hint(text)',
       'internal.openapi_document()', 'api.openapi()')
 $$, 'no function in api or internal is executable by PUBLIC but the pre-request hook, its helpers and the OpenAPI document');
+
+-- A statement cancelled by the role's statement_timeout answers 503 statement_timeout, not
+-- PostgreSQL's 500 (docs/design.md, "Statement timeouts"): every RPC catches it.
+select is_empty($$
+  select p.oid::regprocedure::text from pg_proc p
+  where p.pronamespace = 'api'::regnamespace and p.prokind = 'f' and p.oid <> 'api.openapi()'::regprocedure
+    and (p.prolang <> (select oid from pg_language where lanname = 'plpgsql')
+         or p.prosrc !~ '\mwhen query_canceled then\s+raise sqlstate ''PGRST'' using message = internal\.statement_timeout_error\(\), detail = ''\{"status": 503, "headers": \{"X-Error-Code": "statement_timeout"\}\}'';\s+end\s*$')
+$$, 'every RPC but the OpenAPI document answers a statement timeout with a coded 503');
 
 select is_empty($$
   select p.oid::regprocedure::text from pg_proc p

@@ -1,7 +1,7 @@
 -- Anonymous and keyed requests: internal.pre_request maps x-api-key to its role, refuses missing,
 -- unknown and revoked keys with 401, and a role outside its grants with 403.
 begin;
-select plan(9);
+select plan(10);
 
 select from internal.create_api_key('wak_test_gateway_key_0123456789abcdef0123456789', 'gateway', 't-gateway');
 select from internal.create_api_key('wak_test_crm_key_0123456789abcdef0123456789abcd', 'crm', 't-crm');
@@ -24,6 +24,13 @@ select from tests.with_headers('{"x-api-key": "wak_test_gateway_key_0123456789ab
 select from internal.pre_request();
 select is(current_user::text, 'gateway', 'a gateway key switches the request to the gateway role');
 select is(current_setting('statement_timeout'), '30s', 'with the gateway''s statement timeout');
+select from tests.act_as_admin();
+-- A JWT's role (no key): PostgREST applies no role settings (db-config = false), the hook does.
+select from tests.act_as('crm');
+select from tests.with_headers('{}', '/rpc/create_campaign');
+select set_config('statement_timeout', '0', true);
+select from internal.pre_request();
+select is(current_setting('statement_timeout'), '30s', 'a JWT''s role gets its statement timeout too');
 select from tests.act_as_admin();
 select from tests.act_as('anon');
 select from tests.with_headers('{}', '/');

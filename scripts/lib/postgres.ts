@@ -1,6 +1,19 @@
 // The project's own PostgreSQL: finds the server binaries, installs what is missing (Debian, as
 // root), and runs a cluster on a Unix socket in a private directory (trust auth is safe there).
-import { appendFileSync, chmodSync, chownSync, existsSync, mkdirSync, readdirSync, statSync } from "node:fs";
+import {
+  appendFileSync,
+  chmodSync,
+  chownSync,
+  closeSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  statSync,
+} from "node:fs";
+import { tmpdir } from "node:os";
 import { basename, dirname, join } from "node:path";
 import { spawnSync } from "node:child_process";
 import { asPostgresUser, commandExists, isRoot, run } from "./run.js";
@@ -36,6 +49,106 @@ function pgtapInstalled(binDir: string): boolean {
   return ["pgtap", "plpgsql_check"].every((e) => existsSync(join(shareDir, "extension", `${e}.control`)));
 }
 
+/** The lock every apt front end (apt-get, apt, unattended-upgrades) and dpkg's callers hold while they work. */
+export const DPKG_FRONTEND_LOCK = "/var/lib/dpkg/lock-frontend";
+/** How long setup waits for another apt/dpkg to finish (WA_APT_LOCK_WAIT, seconds): an unattended upgrade takes minutes. */
+export const APT_LOCK_WAIT_SECONDS = Number(process.env.WA_APT_LOCK_WAIT ?? 600);
+const LOCK_FILES = [DPKG_FRONTEND_LOCK, "/var/lib/dpkg/lock", "/var/lib/apt/lists/lock", "/var/cache/apt/archives/lock"];
+const LOCK_REFUSED = /Could not get lock|Unable to acquire the dpkg frontend lock|Unable to lock (?:the )?(?:directory|administration)/;
+
+/**
+ * Who holds one of apt's and dpkg's locks (POSIX locks, as apt takes them), read from /proc/locks;
+ * undefined when nobody does (or not on Linux).
+ */
+export function aptLockHolder(): { pid: number; command: string; file: string } | undefined {
+  let locks: string;
+  try {
+    locks = readFileSync("/proc/locks", "utf8");
+  } catch {
+    return undefined;
+  }
+  for (const file of LOCK_FILES) {
+    let ino: number;
+    try {
+      ino = statSync(file).ino;
+    } catch {
+      continue;
+    }
+    // "1: POSIX  ADVISORY  WRITE 4242 08:01:1234567 0 EOF": pid, then major:minor:inode.
+    const m = new RegExp(`^\\d+: POSIX\\s+\\S+\\s+WRITE\\s+(\\d+)\\s+[0-9a-f]+:[0-9a-f]+:${ino}\\s`, "m").exec(locks);
+    if (!m) continue;
+    const pid = Number(m[1]);
+    let command = "?";
+    try {
+      command = readFileSync(`/proc/${pid}/comm`, "utf8").trim();
+    } catch {
+      /* gone meanwhile */
+    }
+    return { pid, command, file };
+  }
+  return undefined;
+}
+
+const sleepSync = (ms: number) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+
+/**
+ * Runs the real `apt-get <args>` (root), its output in a log of this run's own (a fresh
+ * directory: runs never share or clobber one). When another apt/dpkg holds the package locks it
+ * says so and waits for them, at most `lockWaitSeconds`: apt-get's own DPkg::Lock::Timeout for the
+ * dpkg lock, and a retry for the other locks (apt-get update's lists lock), both within that bound.
+ * Used by aptInstall (npm run setup, npm start, npm test); tested with `apt-get check`, which
+ * takes the dpkg lock and installs nothing (test/ops/apt-lock.test.ts).
+ */
+export function aptGet(
+  args: string[],
+  o: { lockWaitSeconds?: number; say?: (message: string) => void } = {},
+): { status: number | null; log: string } {
+  const wait = o.lockWaitSeconds ?? APT_LOCK_WAIT_SECONDS;
+  const say = o.say ?? ((m: string) => console.error(`[setup] ${m}`));
+  const log = join(mkdtempSync(join(tmpdir(), "wa-campaigns-apt-")), "apt-get.log");
+  const deadline = Date.now() + wait * 1000;
+  let told = false;
+  for (;;) {
+    const holder = aptLockHolder();
+    if (holder && !told) {
+      say(
+        `another package manager (pid ${holder.pid}, ${holder.command}) holds the package lock ${holder.file}: ` +
+          `waiting up to ${wait} s for it (WA_APT_LOCK_WAIT); apt-get's output: ${log}`,
+      );
+      told = true;
+    }
+    const left = Math.max(0, Math.ceil((deadline - Date.now()) / 1000));
+    appendFileSync(log, `$ apt-get -o DPkg::Lock::Timeout=${left} ${args.join(" ")}\n`);
+    const fd = openSync(log, "a");
+    let r: ReturnType<typeof spawnSync>;
+    try {
+      r = spawnSync("apt-get", ["-o", `DPkg::Lock::Timeout=${left}`, ...args], {
+        stdio: ["ignore", fd, fd],
+        env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" },
+      });
+    } finally {
+      closeSync(fd);
+    }
+    if (r.status === 0) {
+      if (told) say(`the package lock was released; apt-get ${args[0]} went on`);
+      return { status: 0, log };
+    }
+    // Refused for a lock: wait and try again while the bound allows (apt-get update does not wait
+    // for the lists lock by itself); anything else is apt-get's verdict.
+    const lockRefused = LOCK_REFUSED.test(readFileSync(log, "utf8").split("\n$ apt-get").at(-1) ?? "");
+    if (!lockRefused) return { status: r.status, log };
+    if (Date.now() >= deadline) {
+      say(`the package lock is still held after ${wait} s: giving up (apt-get's output: ${log})`);
+      return { status: r.status, log };
+    }
+    if (!told) {
+      say(`another package manager holds a package lock: waiting up to ${wait} s for it (apt-get's output: ${log})`);
+      told = true;
+    }
+    sleepSync(Math.min(2000, Math.max(0, deadline - Date.now())));
+  }
+}
+
 /** Installs Debian packages with apt-get when root; elsewhere throws with the command to run. */
 export function aptInstall(pkgs: string[], what: string) {
   const cmd = `apt-get update && apt-get install -y --no-install-recommends ${pkgs.join(" ")}`;
@@ -43,11 +156,10 @@ export function aptInstall(pkgs: string[], what: string) {
     throw new Error(`${what} missing. Install, e.g.:\n  sudo sh -c '${cmd}'`);
   }
   console.error(`[setup] installing ${pkgs.join(", ")} with apt-get`);
-  const r = spawnSync("sh", ["-c", `${cmd} >/tmp/wa-campaigns-apt.log 2>&1`], {
-    stdio: "inherit",
-    env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" },
-  });
-  if (r.status !== 0) throw new Error(`apt-get failed (see /tmp/wa-campaigns-apt.log); run: ${cmd}`);
+  for (const args of [["update"], ["install", "-y", "--no-install-recommends", ...pkgs]]) {
+    const r = aptGet(args);
+    if (r.status !== 0) throw new Error(`apt-get ${args[0]} failed (see ${r.log}); run: ${cmd}`);
+  }
 }
 
 /**

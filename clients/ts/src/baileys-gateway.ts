@@ -4,7 +4,11 @@
 // every open and periodically; error ACKs and delivery progress are forwarded through bounded
 // buffers that survive backend outages and reconnects; nothing ever throws into a listener or
 // rejects unhandled (every failure goes to onError); stop() flushes within a deadline.
+// With `dispatch`, it also sends (issue 35): while a connection is open, runDispatcher claims the
+// session's due sends and sends each through the socket with its assigned id.
 import type { SyncGroupsResponse } from "./contracts.generated.js";
+import { baileysSender, type BaileysSendSocketLike } from "./baileys-sender.js";
+import { runDispatcher, type DispatcherOptions, type DispatchSummary } from "./dispatcher.js";
 import { forwardBaileysErrors, syncBaileysGroups, type BaileysSocketLike, type ErrorForwarder, type ForwardOptions } from "./baileys.js";
 import { forwardBaileysProgress, type BaileysProgressSocketLike } from "./baileys-progress.js";
 import type { GatewayClient } from "./gateway.js";
@@ -20,7 +24,11 @@ export interface BaileysGatewaySocket extends BaileysSocketLike {
       off(event: "connection.update", listener: (u: { connection?: string; lastDisconnect?: { error?: unknown } }) => void): void;
     };
   end(error: Error | undefined): void;
+  sendMessage?: BaileysSendSocketLike["sendMessage"];
 }
+
+/** The dispatcher's settings when the gateway sends (everything but what the gateway provides). */
+export type BaileysDispatchOptions = Omit<DispatcherOptions, "gateway" | "sessionId" | "send" | "signal" | "onError">;
 
 export interface BaileysGatewayOptions extends ForwardOptions {
   /** Makes the next socket: makeWASocket with your auth state (save creds on creds.update there). */
@@ -37,6 +45,11 @@ export interface BaileysGatewayOptions extends ForwardOptions {
   onSync?: (result: SyncGroupsResponse) => void;
   /** WhatsApp logged the session out: no reconnect (the forwarders keep what they hold until stop()). */
   onLoggedOut?: () => void;
+  /**
+   * Send the session's claimed messages (claim_sends → sock.sendMessage with the assigned id →
+   * record_message_sent) while a connection is open: `true`, or the dispatcher's settings.
+   */
+  dispatch?: boolean | BaileysDispatchOptions;
 }
 
 export interface BaileysGateway {
@@ -48,6 +61,8 @@ export interface BaileysGateway {
   readonly dropped: number;
   /** Reconnections so far. */
   readonly reconnects: number;
+  /** With `dispatch`: what the dispatcher did so far (summed over connections). */
+  readonly dispatched: { sent: number; failed: number; leftToLease: number; unreported: number };
   /** Ends the socket, stops reconnecting, flushes within timeoutMs (default 10 s): the events left unsent. */
   stop(o?: { timeoutMs?: number }): Promise<number>;
 }
@@ -88,9 +103,11 @@ export async function runBaileysGateway(o: BaileysGatewayOptions): Promise<Baile
     try {
       if (u.connection === "open") {
         delay = firstDelay;
+        startDispatch();
         sync();
         if (o.syncEveryMs !== 0 && !syncTimer) syncTimer = setInterval(sync, o.syncEveryMs ?? 6 * 3600_000);
       } else if (u.connection === "close") {
+        void stopDispatch();
         if (syncTimer) {
           clearInterval(syncTimer);
           syncTimer = undefined;
@@ -134,6 +151,41 @@ export async function runBaileysGateway(o: BaileysGatewayOptions): Promise<Baile
       }
     }
   };
+  // Dispatch: one runDispatcher per open connection, aborted when it closes (what it holds is
+  // left to its lease and claimed again with the same ids).
+  const dispatched = { sent: 0, failed: 0, leftToLease: 0, unreported: 0 };
+  let dispatching: { abort: AbortController; done: Promise<void> } | undefined;
+  const dispatchOptions: BaileysDispatchOptions | undefined = o.dispatch ? (o.dispatch === true ? {} : o.dispatch) : undefined;
+  const startDispatch = () => {
+    if (!dispatchOptions || stopped) return;
+    if (dispatching) {
+      // The last connection's dispatcher is still finishing: this one starts after it.
+      if (dispatching.abort.signal.aborted) void dispatching.done.then(startDispatch);
+      return;
+    }
+    const abort = new AbortController();
+    const done = runDispatcher({
+      ...dispatchOptions,
+      gateway: o.gateway,
+      sessionId: o.sessionId,
+      send: baileysSender(() => sock as Required<Pick<BaileysGatewaySocket, "sendMessage">>),
+      signal: abort.signal,
+      onError: report,
+    }).then((s: DispatchSummary) => {
+      dispatched.sent += s.sent;
+      dispatched.failed += s.failed;
+      dispatched.leftToLease += s.leftToLease;
+      dispatched.unreported += s.unreported;
+      if (dispatching?.abort === abort) dispatching = undefined;
+    });
+    dispatching = { abort, done };
+  };
+  const stopDispatch = async () => {
+    const d = dispatching;
+    if (!d) return;
+    d.abort.abort();
+    await d.done;
+  };
   sock.ev.on("connection.update", onConnection);
 
   return {
@@ -149,11 +201,15 @@ export async function runBaileysGateway(o: BaileysGatewayOptions): Promise<Baile
     get reconnects() {
       return reconnects;
     },
+    get dispatched() {
+      return { ...dispatched };
+    },
     async stop(so = {}) {
       stopped = true;
       if (reconnectTimer) clearTimeout(reconnectTimer);
       if (syncTimer) clearInterval(syncTimer);
       sock.ev.off("connection.update", onConnection);
+      await stopDispatch();
       try {
         sock.end(undefined);
       } catch (e) {

@@ -43,7 +43,7 @@ export type LeaseSeconds = number;
  */
 export type MaxConsecutiveFailures = number;
 /**
- * Messages one session may send per minute (claim_sends hands out one slot every 60/rate seconds, plus jitter). At most 120: green-api asks for at least 500 ms between messages.
+ * Messages one session may send per minute (claim_sends hands out one slot every 60/rate seconds, plus jitter). At most 600 (10 a second); the default is 6. green-api asks for at least 500 ms between messages (120 a minute): faster is the CRM's decision.
  *
  * This interface was referenced by `Contracts`'s JSON-Schema
  * via the `definition` "RatePerMinute".
@@ -124,6 +124,7 @@ export type ErrorCode =
   | "PGRST102"
   | "PGRST202"
   | "PGRST301"
+  | "statement_timeout"
   | "57014"
   | "PGRST106"
   | "22023"

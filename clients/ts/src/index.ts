@@ -33,6 +33,7 @@ export {
   type BaileysGateway,
   type BaileysGatewayOptions,
   type BaileysGatewaySocket,
+  type BaileysDispatchOptions,
 } from "./baileys-gateway.js";
 export { createBatcher, DEFAULT_MAX_PENDING, type Batcher, type BatchOptions, type OverflowPolicy } from "./batcher.js";
 export {
@@ -52,6 +53,29 @@ export {
   type WahaConnection,
   type SyncWahaGroupsOptions,
 } from "./waha.js";
+export {
+  syncEvolutionGroups,
+  fetchEvolutionGroups,
+  evolutionGroupsToBaileys,
+  toBaileysGroupFromEvolution,
+  EvolutionError,
+  type EvolutionConnection,
+  type SyncEvolutionGroupsOptions,
+} from "./evolution.js";
+export {
+  runDispatcher,
+  type ClaimedSend,
+  type DispatchGateway,
+  type DispatchHeld,
+  type DispatcherOptions,
+  type DispatchSummary,
+  type Sender,
+  type SendResult,
+} from "./dispatcher.js";
+export { SendFailure, RESTRICTING_ERROR_CODES, errorCodeOf } from "./send-failure.js";
+export { baileysSender, type BaileysSendSocketLike } from "./baileys-sender.js";
+export { wahaSender, wahaSentId, wahaKeyId, type WahaSenderOptions } from "./waha-sender.js";
+export { evolutionSender, type EvolutionSenderOptions } from "./evolution-sender.js";
 export type * from "./contracts.generated.js";
 export { LIMITS, PATTERNS } from "./values.generated.js";
 export type { Database, Json } from "./database.generated.js";

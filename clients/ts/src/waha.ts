@@ -6,7 +6,7 @@
 // The shapes, from WAHA's sources (2026):
 // - GOWS  (src/core/engines/gows/session.gows.core.ts getGroups): a list of whatsmeow GroupInfo,
 //   {JID, Name, IsParent, LinkedParentJID ("" when none), IsDefaultSubGroup, IsAnnounce, IsLocked,
-//   Participants: [...]}.
+//   Participants: [...], ParticipantCount (the node's `size`, 0 when absent: then the list's length)}.
 // - NOWEB (src/core/engines/noweb/session.noweb.core.ts getGroups): Baileys GroupMetadata keyed by
 //   id ({id: group}), as groupFetchAllParticipating() gives them.
 // - WEBJS (whatsapp-web.js GroupChat): {id: {_serialized}, name, groupMetadata: {subject, size,
@@ -47,6 +47,15 @@ const jid = (v: unknown): string | undefined =>
 const bool = (v: unknown): boolean | undefined => (typeof v === "boolean" ? v : undefined);
 const count = (v: unknown): number | undefined => (Array.isArray(v) ? v.length : undefined);
 const str = (v: unknown): string | undefined => (typeof v === "string" ? v : undefined);
+/**
+ * A group's members: its count when positive, else its participants list's length. whatsmeow's
+ * ParticipantCount is the group node's `size` attribute, 0 when WhatsApp leaves it out; a group we
+ * are in always has a member, so 0 never is the count.
+ */
+const members = (size: unknown, ...lists: unknown[]): number | undefined =>
+  typeof size === "number" && size > 0
+    ? size
+    : (lists.map(count).find((n) => n !== undefined) ?? (typeof size === "number" ? size : undefined));
 
 /** Which engine produced this item of GET /api/{session}/groups (by its shape). */
 export function wahaGroupEngine(item: unknown): WahaEngine | undefined {
@@ -65,7 +74,7 @@ export function toBaileysGroupFromWaha(item: unknown, engine = wahaGroupEngine(i
     g = {
       id: jid(item.JID),
       subject: str(item.Name),
-      size: typeof item.ParticipantCount === "number" ? item.ParticipantCount : count(item.Participants),
+      size: members(item.ParticipantCount, item.Participants),
       isCommunity: bool(item.IsParent),
       isCommunityAnnounce: bool(item.IsDefaultSubGroup),
       linkedParent: jid(item.LinkedParentJID),
@@ -77,7 +86,7 @@ export function toBaileysGroupFromWaha(item: unknown, engine = wahaGroupEngine(i
     g = {
       id: jid(m.id) ?? jid(item.id),
       subject: str(m.subject) ?? str(item.name),
-      size: typeof m.size === "number" ? m.size : (count(m.participants) ?? count(item.participants)),
+      size: members(m.size, m.participants, item.participants),
       isCommunity: bool(m.isParentGroup),
       isCommunityAnnounce: bool(m.defaultSubgroup),
       linkedParent: jid(m.parentGroup),
@@ -89,7 +98,7 @@ export function toBaileysGroupFromWaha(item: unknown, engine = wahaGroupEngine(i
     g = {
       id: jid(item.id),
       subject: str(item.subject),
-      size: typeof item.size === "number" ? item.size : count(item.participants),
+      size: members(item.size, item.participants),
       isCommunity: bool(item.isCommunity),
       isCommunityAnnounce: bool(item.isCommunityAnnounce),
       linkedParent: jid(item.linkedParent),

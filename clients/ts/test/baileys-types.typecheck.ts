@@ -5,6 +5,7 @@ import type { GroupMetadata as GroupMetadata7, WASocket as WASocket7 } from "bai
 import makeWASocket6 from "@whiskeysockets/baileys";
 import makeWASocket7 from "baileys-7";
 import {
+  baileysSender,
   forwardBaileysErrors,
   forwardBaileysProgress,
   runBaileysGateway,
@@ -36,4 +37,18 @@ export async function gateways(
   const p7 = forwardBaileysProgress(g7.socket, gateway, "wa_y");
   p7.attach(makeWASocket7({ auth: state7 }));
   return [await g6.stop(), await g7.stop(), await p7.stop({ timeoutMs: 1 })];
+}
+
+// The sender takes either version's real socket (sendMessage(jid, {text}, {messageId})), and the
+// gateway sends with dispatch on.
+export async function senders(
+  sock6: WASocket6,
+  sock7: WASocket7,
+  gateway: GatewayClient,
+  state6: Parameters<typeof makeWASocket6>[0]["auth"],
+) {
+  const s6 = baileysSender(() => sock6);
+  const s7 = baileysSender(() => sock7);
+  const g = await runBaileysGateway({ gateway, sessionId: "wa_x", connect: () => makeWASocket6({ auth: state6 }), dispatch: { max: 20 } });
+  return [s6, s7, await g.stop(), g.dispatched.sent];
 }

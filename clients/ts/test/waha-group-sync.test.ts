@@ -93,6 +93,28 @@ describe.each(["GOWS", "NOWEB", "WEBJS"] as const)("syncWahaGroups with %s", (en
   });
 });
 
+describe("syncWahaGroups with GOWS: the members' count", () => {
+  it("a group without whatsmeow's size attribute (ParticipantCount 0) keeps its participants' count; a positive ParticipantCount wins", async () => {
+    const session = uniqueSession("gowsize");
+    const [nosize, sized] = [groupJid(), groupJid()];
+    answers.set(session, [
+      200,
+      [
+        gowsGroupInfo(nosize, "Sem size", { members: 6, participantCount: 0 }),
+        gowsGroupInfo(sized, "Com size", { members: 2, participantCount: 250 }),
+      ],
+    ]);
+    expect(await syncWahaGroups({ url: wahaUrl, apiKey: WAHA_KEY, session }, gateway)).toMatchObject({ inserted: 2 });
+    const { rows } = await db.query(`select group_jid, participant_count from whatsapp_groups where session_id = $1 order by name`, [
+      session,
+    ]);
+    expect(rows).toEqual([
+      { group_jid: sized, participant_count: 250 },
+      { group_jid: nosize, participant_count: 6 },
+    ]);
+  });
+});
+
 describe("syncWahaGroups refusals", () => {
   it("an empty list is never posted; WAHA's own refusals are WahaErrors; GOWS's raw list is not a sync_groups body (the helper is the way)", async () => {
     const session = uniqueSession("wempty");
