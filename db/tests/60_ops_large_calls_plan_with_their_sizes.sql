@@ -2,7 +2,7 @@
 -- a small one keeps the connection's cached plans, and the setting ends with the call. A trigger
 -- made for this test (rolled back) records the plan mode in force while each RPC writes its rows.
 begin;
-select plan(11);
+select plan(13);
 
 create temporary table seen_modes (tbl text, mode text);
 create function pg_temp.note_mode()
@@ -50,16 +50,22 @@ select is((select array_agg(distinct mode) from seen_modes), array['force_custom
 truncate seen_modes;
 select is(current_setting('plan_cache_mode'), 'auto', 'the setting ended with each call');
 
--- ACK batches are at most ackEventsPerCall (1,000): they keep the cached plans.
+-- A batch of 100 ACKs keeps the cached plans; one of 101 plans with its sizes.
 select is(api.record_message_error(jsonb_build_object('events',
   (select jsonb_agg(jsonb_build_object('event', 'message_error', 'sessionId', 'plan_large', 'messageId', 'NOPE' || i, 'errorCode', 420))
-   from generate_series(1, 1000) i))) #>> '{counts,pending_match}', '1000', 'a batch of 1,000 early ACKs is kept');
+   from generate_series(1, 100) i))) #>> '{counts,pending_match}', '100', 'a batch of 100 early ACKs is kept');
 select is((select array_agg(distinct mode) from seen_modes), array['force_generic_plan'],
-  'a batch of 1,000 ACKs runs on the cached plans (small calls: at most 1,000 elements)');
+  'a batch of 100 ACKs runs on the cached plans (a small call)');
+truncate seen_modes;
+select is(api.record_message_error(jsonb_build_object('events',
+  (select jsonb_agg(jsonb_build_object('event', 'message_error', 'sessionId', 'plan_large', 'messageId', 'MORE' || i, 'errorCode', 420))
+   from generate_series(1, 101) i))) #>> '{counts,pending_match}', '101', 'a batch of 101 early ACKs is kept');
+select is((select array_agg(distinct mode) from seen_modes), array['force_custom_plan'],
+  'a batch of 101 ACKs plans with its sizes');
 
--- The switch itself: above 1,000 elements only, and never past its caller's SET clause.
-select is((select internal.plan_for_batch(1000)::text || current_setting('plan_cache_mode')), 'auto',
-  '1,000 elements change nothing');
+-- The switch itself: above 100 elements only, and never past its caller's SET clause.
+select is((select internal.plan_for_batch(100)::text || current_setting('plan_cache_mode')), 'auto',
+  '100 elements change nothing');
 
 select * from finish();
 rollback;
