@@ -2102,20 +2102,21 @@ $$;
 --
 
 CREATE FUNCTION internal.create_api_key(api_key text, key_role name, label text, sessions text[] DEFAULT NULL::text[], replaces bigint DEFAULT NULL::bigint) RETURNS bigint
-    LANGUAGE sql
+    LANGUAGE plpgsql
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
+declare
+  root bigint;
+  new_id bigint;
+begin
+  if replaces is not null then
+    select coalesce(k.lineage, k.id) into root from internal.api_keys k where k.id = replaces;
+  end if;
   insert into internal.api_keys (key_prefix, key_hash, role, label, sessions, lineage)
-  values
-    (
-      left(api_key, 12),
-      sha256(convert_to(api_key, 'UTF8')),
-      key_role,
-      label,
-      sessions,
-      (select coalesce(k.lineage, k.id) from internal.api_keys k where k.id = replaces)
-    )
-  returning id;
+  values (left(api_key, 12), sha256(convert_to(api_key, 'UTF8')), key_role, label, sessions, root)
+  returning id into new_id;
+  return new_id;
+end
 $$;
 
 --
@@ -3897,10 +3898,16 @@ CREATE FUNCTION internal.tg_whatsapp_sessions__dispatch() RETURNS trigger
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
+declare
+  session text;
 begin
-  insert into wa_data.session_dispatch (session_id)
-  select n.session_id from new_rows n
-  on conflict (session_id) do nothing;
+  -- The transition table is read alone, then one statement per session: on Citus a statement that
+  -- joins it with a distributed table cannot run on the shards ("could not find named tuplestore").
+  -- (A sync adds one session; a batch of events, a few.)
+  foreach session in array array(select n.session_id::text from new_rows n order by 1) loop
+    insert into wa_data.session_dispatch (session_id) values (session)
+    on conflict (session_id) do nothing;
+  end loop;
   return null;
 end
 $$;
@@ -4506,7 +4513,7 @@ CREATE VIEW api.campaigns WITH (security_invoker='true') AS
    FROM ((((wa_data.notification_campaigns c
      LEFT JOIN wa_data.whatsapp_sessions s ON (((s.session_id)::text = (c.session_id)::text)))
      LEFT JOIN wa_data.session_dispatch d ON (((d.session_id)::text = (c.session_id)::text)))
-     CROSS JOIN LATERAL ( SELECT
+     LEFT JOIN LATERAL ( SELECT
                 CASE
                     WHEN (c.pending_count = 0) THEN NULL::text
                     WHEN ((c.status)::text = 'draft'::text) THEN 'draft'::text
@@ -4517,12 +4524,16 @@ CREATE VIEW api.campaigns WITH (security_invoker='true') AS
                     WHEN ((d.cap_day = ((now() AT TIME ZONE 'UTC'::text))::date) AND (d.cap_day_count >= (d.daily_cap)::integer)) THEN 'daily_cap_reached'::text
                     WHEN (c.scheduled_at > now()) THEN 'scheduled_later'::text
                     ELSE NULL::text
-                END AS held_reason) h)
-     CROSS JOIN LATERAL ( SELECT
+                END AS held_reason
+           FROM wa_data.session_dispatch d2
+          WHERE ((d2.session_id)::text = (c.session_id)::text)) h ON (true))
+     LEFT JOIN LATERAL ( SELECT
                 CASE
                     WHEN ((c.pending_count > 0) AND ((c.status)::text = ANY (ARRAY['scheduled'::text, 'sending'::text])) AND ((h.held_reason IS NULL) OR (h.held_reason = 'scheduled_later'::text))) THEN GREATEST(now(), c.scheduled_at, d.next_slot_at)
                     ELSE NULL::timestamp with time zone
-                END AS next_send_at) n);
+                END AS next_send_at
+           FROM wa_data.session_dispatch d3
+          WHERE ((d3.session_id)::text = (c.session_id)::text)) n ON (true));
 
 --
 -- Name: VIEW campaigns; Type: COMMENT; Schema: api; Owner: -

@@ -8,10 +8,16 @@ volatile
 security definer
 set search_path = pg_catalog, pg_temp
 as $$
+declare
+  session text;
 begin
-  insert into wa_data.session_dispatch (session_id)
-  select n.session_id from new_rows n
-  on conflict (session_id) do nothing;
+  -- The transition table is read alone, then one statement per session: on Citus a statement that
+  -- joins it with a distributed table cannot run on the shards ("could not find named tuplestore").
+  -- (A sync adds one session; a batch of events, a few.)
+  foreach session in array array(select n.session_id::text from new_rows n order by 1) loop
+    insert into wa_data.session_dispatch (session_id) values (session)
+    on conflict (session_id) do nothing;
+  end loop;
   return null;
 end
 $$;

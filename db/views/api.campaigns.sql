@@ -39,8 +39,10 @@ as
     wa_data.notification_campaigns c
     left join wa_data.whatsapp_sessions s on s.session_id = c.session_id
     left join wa_data.session_dispatch d on d.session_id = c.session_id
-    -- Why claim_sends hands out none of its sends now (null: it does, or nothing is left).
-    cross join lateral (
+    -- Why claim_sends hands out none of its sends now (null: it does, or nothing is left). Each
+    -- lateral reads the session's dispatch row again (FROM …): Citus refuses a subquery without FROM
+    -- that calls now() ("cannot push down this subquery").
+    left join lateral (
       select
         case
           -- (A final campaign has no pending row.)
@@ -54,8 +56,11 @@ as
           and d.cap_day_count >= d.daily_cap then 'daily_cap_reached'
           when c.scheduled_at > now() then 'scheduled_later'
         end as held_reason
+      from wa_data.session_dispatch d2
+      where d2.session_id = c.session_id
     ) h
-    cross join lateral (
+      on true
+    left join lateral (
       select
         case
           when c.pending_count > 0
@@ -66,7 +71,10 @@ as
             d.next_slot_at
           )
         end as next_send_at
-    ) n;
+      from wa_data.session_dispatch d3
+      where d3.session_id = c.session_id
+    ) n
+      on true;
 comment on view api.campaigns is
   'Campaigns with their live totals and status. progress_source: the gateway reporting for the session; progress_reported false means delivered/read are never reported there (Evolution API, group messages). Dispatch: scheduled_at (due from), send_before (window end), paused_at, rate_per_minute (the session''s pace), next_send_at, estimated_finish_at (at that pace, this campaign alone), held_reason (draft, campaign_paused, window_closed, session_restricted, session_paused, daily_cap_reached, scheduled_later; null: sending or done).';
 revoke all on api.campaigns from public;

@@ -19,13 +19,14 @@ export const PLACEMENTS: Placement[] = [
   { table: "wa_data.error_code_effects", kind: "reference" },
   // The anchor of the co-location group: every table below shares its shards by session.
   { table: "wa_data.whatsapp_sessions", kind: "distributed", column: "session_id" },
+  // Before the groups: whatever reads both (the sendable rule) needs it distributed first.
+  { table: "wa_data.group_unsendable_marks", kind: "distributed", column: "session_id", colocateWith: "wa_data.whatsapp_sessions" },
   { table: "wa_data.whatsapp_groups", kind: "distributed", column: "session_id", colocateWith: "wa_data.whatsapp_sessions" },
   { table: "wa_data.notification_campaigns", kind: "distributed", column: "session_id", colocateWith: "wa_data.whatsapp_sessions" },
   { table: "wa_data.notification_campaign_groups", kind: "distributed", column: "session_id", colocateWith: "wa_data.whatsapp_sessions" },
   { table: "wa_data.message_id_locks", kind: "distributed", column: "session_id", colocateWith: "wa_data.whatsapp_sessions" },
   { table: "wa_data.message_error_inbox", kind: "distributed", column: "session_id", colocateWith: "wa_data.whatsapp_sessions" },
   { table: "wa_data.message_status_inbox", kind: "distributed", column: "session_id", colocateWith: "wa_data.whatsapp_sessions" },
-  { table: "wa_data.group_unsendable_marks", kind: "distributed", column: "session_id", colocateWith: "wa_data.whatsapp_sessions" },
   { table: "wa_data.session_dispatch", kind: "distributed", column: "session_id", colocateWith: "wa_data.whatsapp_sessions" },
   // Idempotency keys belong to a caller (an API key), not to a session: their own group.
   { table: "wa_data.idempotency_keys", kind: "distributed", column: "caller", colocateWith: "none" },
