@@ -200,9 +200,11 @@ describe("upgrade from the previous release (0.2.0) with the package's CLI", () 
 
   it("loses nothing: every table's rows, every campaign's totals", async () => {
     const after = await contents();
-    // Every table the previous release had keeps its rows (a release may add tables).
+    // Every table the previous release had keeps its rows, read by its name (a release may add
+    // tables, or make one a view over a new table: wa_data.restricting_error_codes).
+    const count = (t: string) => Number(run("psql", ["-XAtq", "--dbname", url, "-c", `select count(*) from ${t}`]).trim());
     expect({
-      counts: Object.fromEntries(Object.keys(before.contents.counts).map((t) => [t, after.counts[t]])),
+      counts: Object.fromEntries(Object.keys(before.contents.counts).map((t) => [t, count(t)])),
       totals: after.totals,
     }).toEqual(before.contents);
     expect(Object.values(after.counts).reduce((a, b) => a + b, 0)).toBeGreaterThan(10);
