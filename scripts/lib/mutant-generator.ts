@@ -196,10 +196,11 @@ function isCaseWhen(tokens: Token[], k: number): boolean {
 
 /** Is the `=` at tokens[k] an assignment (UPDATE … SET, PL/pgSQL `x = …`, a declaration)? */
 function isAssignment(tokens: Token[], k: number): boolean {
+  // Back over the target: a, a.b, "x" (one name, dotted).
+  const isName = (t: Token | undefined) => t !== undefined && (t.kind === "word" || t.kind === "qident");
   let j = k - 1;
-  // Back over the target: a.b, a[1], "x".
-  while (j >= 0 && ((tokens[j] as Token).kind === "word" || (tokens[j] as Token).kind === "qident" || (tokens[j] as Token).text === "."))
-    j--;
+  if (isName(tokens[j])) j--;
+  while (tokens[j]?.text === "." && isName(tokens[j - 1])) j -= 2;
   const before = tokens[j]?.lower;
   if (before === undefined || [";", "then", "else", "loop", "begin", "declare", "set"].includes(before)) return true;
   if (before === ",") {
