@@ -1,7 +1,13 @@
-// npm run test:mutation [-- <mutant id or file substring> ...] [--keep-going]: do the pgTAP tests
-// catch bugs? Plants each mutant of db/tests/mutants.json (a realistic one-line bug in one function
-// of db/functions), one at a time, into a throwaway copy of the migrated test database, runs pgTAP
-// (pg_prove) against it and records whether a test failed (killed) or none did (survived).
+// npm run test:mutation [-- <mutant id or file substring> ...] [--mutants <file>] [--generate
+// [--seed N] [--sample K] [--out <file>] [--list]]: do the pgTAP tests catch bugs? Plants each
+// mutant of db/tests/mutants.json (a realistic one-line bug in one function of db/functions), or of
+// the list --mutants names (any path, the same format), or of the generated set (--generate:
+// scripts/lib/mutant-generator.ts applies standard operators to every function and view body; a
+// seeded sample of K with --sample; --out writes the list, --list only writes or prints it), one
+// at a time, into a throwaway copy of the migrated test database, runs pgTAP (pg_prove) against it
+// and records whether a test failed (killed) or none did (survived). A mutant marked equivalent
+// (`equivalent` in the list, or in db/tests/mutants-equivalent.json for generated ones) is
+// reported as such, never planted and never counted.
 // Which files cover which function is measured first, by a coverage run (each pgTAP file alone on
 // the unmutated database, with track_functions = all: the functions it executed); a mutant runs the
 // files covering its function first, each alone, and is credited to the first that fails. A
@@ -13,11 +19,14 @@
 // than once (ambiguous) or does not compile (invalid) fails the list: keep it current. Find-texts
 // match with whitespace ignored, so reformatting (npm run format) does not make them stale.
 // Prints a table and the score (killed / judged); exits non-zero below the target or when the
-// list has stale, ambiguous or invalid entries. Not part of npm test (minutes). docs/testing.md.
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
+// list has stale, ambiguous or invalid entries (a generated list: stale or ambiguous only; its
+// invalid mutants, which the tokeniser cannot rule out in PL/pgSQL, are listed apart and not
+// counted). Not part of npm test (minutes). docs/testing.md.
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { isAbsolute, join } from "node:path";
 import { inTransaction, withClient } from "./lib/db.js";
 import { migrate } from "./lib/migrate.js";
+import { type EquivalentMarks, generateMutants, sample } from "./lib/mutant-generator.js";
 import { functionOfFile, judgeFileRun, plantMutant } from "./lib/mutants.js";
 import { allPgtapFiles, exec, pgProve, preparePgtapDatabase } from "./lib/pgtap.js";
 import { repoRoot } from "./lib/paths.js";
@@ -30,31 +39,75 @@ interface Mutant {
   find: string;
   replace: string;
   why: string;
+  equivalent?: string;
 }
 interface MutantList {
   $comment: string;
-  target: number;
+  target?: number;
   mutants: Mutant[];
 }
-type Status = "killed" | "survived" | "timed out" | "stale" | "ambiguous" | "invalid";
+type Status = "killed" | "survived" | "timed out" | "stale" | "ambiguous" | "invalid" | "equivalent";
 
-const list = JSON.parse(readFileSync(join(repoRoot, "db", "tests", "mutants.json"), "utf8")) as MutantList;
-const filters = process.argv.slice(2).filter((a) => !a.startsWith("--"));
+const argv = process.argv.slice(2);
+const VALUED = ["--mutants", "--seed", "--sample", "--out"];
+const option = (name: string) => {
+  const i = argv.indexOf(name);
+  if (i < 0) return undefined;
+  const v = argv[i + 1];
+  if (v === undefined || v.startsWith("--")) throw new Error(`${name} needs a value`);
+  return v;
+};
+const resolvePath = (p: string) => (isAbsolute(p) ? p : join(process.env.INIT_CWD ?? process.cwd(), p));
+const generated = argv.includes("--generate");
+const marksFile = join(repoRoot, "db", "tests", "mutants-equivalent.json");
+let list: MutantList;
+let listName: string;
+if (generated) {
+  const seed = Number(option("--seed") ?? 1);
+  const k = option("--sample");
+  const marks = existsSync(marksFile) ? (JSON.parse(readFileSync(marksFile, "utf8")).marks as EquivalentMarks) : {};
+  const all = await generateMutants(repoRoot, marks);
+  const picked = k === undefined ? all : sample(all, Number(k), seed);
+  listName = `generated (${all.length} mutants${k === undefined ? "" : `; seeded sample of ${picked.length}, seed ${seed}`})`;
+  const byOperator = new Map<string, number>();
+  for (const m of picked) byOperator.set(m.operator, (byOperator.get(m.operator) ?? 0) + 1);
+  console.log(`${listName}: ${[...byOperator].map(([o, n]) => `${o} ${n}`).join(", ")}`);
+  const stale = Object.keys(marks).filter((id) => !all.some((m) => m.id === id));
+  if (stale.length)
+    console.log(`db/tests/mutants-equivalent.json marks no generated mutant (the code changed: check and remove): ${stale.join(", ")}`);
+  list = {
+    $comment: `npm run test:mutation -- --generate${k === undefined ? "" : ` --seed ${seed} --sample ${k}`}: ${listName} (scripts/lib/mutant-generator.ts)`,
+    mutants: picked.map(({ operator: _operator, ...m }) => m),
+  };
+  const out = option("--out");
+  if (out) writeFileSync(resolvePath(out), `${JSON.stringify(list, null, 2)}\n`);
+  if (argv.includes("--list")) {
+    if (!out) console.log(JSON.stringify(list, null, 2));
+    process.exit(0);
+  }
+} else {
+  const file = option("--mutants");
+  listName = file ?? "db/tests/mutants.json";
+  list = JSON.parse(readFileSync(file ? resolvePath(file) : join(repoRoot, "db", "tests", "mutants.json"), "utf8")) as MutantList;
+}
+const filters = argv.filter((a, i) => !a.startsWith("--") && !VALUED.includes(argv[i - 1] ?? ""));
 const mutants = list.mutants.filter((m) => filters.length === 0 || filters.some((f) => m.id === f || m.file.includes(f)));
 if (mutants.length === 0) throw new Error(`no mutant matches ${filters.join(" ")}`);
 const ids = new Set<string>();
 for (const m of list.mutants) {
   if (ids.has(m.id)) throw new Error(`db/tests/mutants.json: mutant id ${m.id} appears twice`);
   ids.add(m.id);
-  if (!m.why?.trim() || m.find === m.replace) throw new Error(`db/tests/mutants.json: ${m.id} needs a why and a change`);
+  if (!m.why?.trim() || m.find === m.replace) throw new Error(`${listName}: ${m.id} needs a why and a change`);
 }
 
 /** The file with the mutant planted (its find-text matched with spacing ignored), or why it cannot be planted. */
 function plant(m: Mutant): { sql: string } | { status: Status; note: string } {
+  if (m.equivalent) return { status: "equivalent", note: m.equivalent };
   const planted = plantMutant(readFileSync(join(repoRoot, m.file), "utf8"), m.find, m.replace);
   if (planted === 0) return { status: "stale", note: "find-text not in the file" };
   if (typeof planted === "number") return { status: "ambiguous", note: `find-text ${planted} times in the file` };
-  return { sql: planted };
+  // A view is replaced in place (its columns are the same; one that changes them is invalid).
+  return { sql: m.file.startsWith("db/views/") ? planted.replace(/^(\s*)create\s+view\b/im, "$1create or replace view") : planted };
 }
 
 // A mutant that makes a statement hang is stopped by this (a hang guard, not a speed limit: pgTAP's
@@ -93,7 +146,7 @@ async function coverage(url: string, files: string[]): Promise<Map<string, Set<s
  * executed on its own: then those that name it), then the rest, in their order.
  */
 function coveringFirst(files: string[], covered: Map<string, Set<string>>, functionFile: string): { covering: string[]; rest: string[] } {
-  const fn = functionFile.replace(/^.*\/((?:api|internal)\..+)\.sql$/, "$1");
+  const fn = functionFile.replace(/^.*\/((?:api|internal)\..+)\.sql$/, "$1"); // a view: never executed, named
   const name = functionOfFile(functionFile);
   const names = (f: string) => new RegExp(`\\b${name}\\b`).test(readFileSync(join(repoRoot, f), "utf8"));
   const executes = files.filter((f) => covered.get(f)?.has(fn));
@@ -176,19 +229,27 @@ try {
 if (rows.length) {
   const killed = rows.filter((r) => r.status === "killed").length;
   const survived = rows.filter((r) => r.status === "survived" || r.status === "timed out");
-  const broken = rows.filter((r) => !["killed", "survived", "timed out"].includes(r.status));
+  const equivalent = rows.filter((r) => r.status === "equivalent");
+  const invalid = rows.filter((r) => r.status === "invalid");
+  const broken = rows.filter((r) => r.status === "stale" || r.status === "ambiguous" || (!generated && r.status === "invalid"));
   const judged = killed + survived.length;
   const score = judged ? (100 * killed) / judged : 0;
+  const planted = rows.filter((r) => ["killed", "survived", "timed out"].includes(r.status));
+  const mean = planted.length ? planted.reduce((a, r) => a + r.seconds, 0) / planted.length : 0;
   console.log("\n| mutant | file | status | killed by |\n| --- | --- | --- | --- |");
   for (const r of rows)
     console.log(`| ${r.m.id} | ${r.m.file.replace(/^db\/functions\//, "")} | ${r.status} | ${r.note.replace(/\|/g, "\\|")} |`);
   for (const r of survived) console.log(`\n${r.status}: ${r.m.id} (${r.m.file}): ${r.m.why}`);
   for (const r of broken) console.log(`\n${r.status}: ${r.m.id} (${r.m.file}): ${r.note}`);
   console.log(
-    `\nmutation score: ${killed} of ${judged} killed by pgTAP (a timeout is not a kill) (${score.toFixed(1)}%; target ${list.target}%)` +
+    `\nmutation score (${listName}): ${killed} of ${judged} killed by pgTAP (a timeout is not a kill) (${score.toFixed(1)}%` +
+      (list.target === undefined ? "" : `; target ${list.target}%`) +
+      `); ${mean.toFixed(1)} s per planted mutant` +
+      (equivalent.length ? `; ${equivalent.length} marked equivalent (not counted)` : "") +
+      (generated && invalid.length ? `; ${invalid.length} invalid (do not compile; not counted)` : "") +
       (broken.length ? `; ${broken.length} stale, ambiguous or invalid` : "") +
       (interrupted ? "; interrupted" : ""),
   );
-  if (score < list.target || broken.length || interrupted) exitCode = 1;
+  if ((list.target !== undefined && score < list.target) || broken.length || interrupted) exitCode = 1;
 }
 process.exit(exitCode);

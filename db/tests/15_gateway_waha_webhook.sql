@@ -6,7 +6,7 @@
 -- session.noweb.core.ts convertMessageUpdateToMessageAck with restriction.ts buildAckError; NOWEB
 -- READ: convertMessageReceiptUpdateToMessageAck), as test/fixtures/gateway-payloads.ts builds them.
 begin;
-select plan(8);
+select plan(9);
 
 select from tests.make_campaign('wa_w', 3);
 create temp table c as select max(id) as id from notification_campaigns;
@@ -40,6 +40,8 @@ select from tests.act_as_admin();
 select is((select array_agg((status, error_code, read_at is not null)::text order by group_jid) from notification_campaign_groups
            where campaign_id = (select id from c)),
   array['(failed,420,f)', '(sent,,t)', '(sent,,f)'], 'failed with its code; read; untouched');
+select is((select gateway::text from whatsapp_sessions where session_id = 'wa_w'), 'waha',
+  'the session is noted as posted for by WAHA (api.sessions, api.campaigns: the progress source)');
 
 -- With a WAHA key set for the session, the body must carry its HMAC.
 insert into internal.webhook_secrets (gateway, session_id, secret) values ('waha', 'wa_w', 'waha-hmac-key-0123456789');

@@ -1,0 +1,60 @@
+// The mutant generator (scripts/lib/mutant-generator.ts, npm run test:mutation -- --generate;
+// docs/testing.md): every generated mutant can be planted (its find-text once in its file) and
+// changes the file; ids are unique; a seed gives the same sample; every mark of
+// db/tests/mutants-equivalent.json names a mutant still generated. No database: about a second.
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { generateMutants, sample } from "../scripts/lib/mutant-generator.js";
+import { plantMutant } from "../scripts/lib/mutants.js";
+import { repoRoot } from "../scripts/lib/paths.js";
+
+const marks = JSON.parse(readFileSync(join(repoRoot, "db", "tests", "mutants-equivalent.json"), "utf8")).marks as Record<string, string>;
+const mutants = await generateMutants(repoRoot, marks);
+
+describe("generated mutants", () => {
+  it("cover every operator, each plantable once, each a change, with unique ids", () => {
+    expect(new Set(mutants.map((m) => m.operator))).toEqual(
+      new Set([
+        "comparison",
+        "and-or",
+        "not-dropped",
+        "predicate-dropped",
+        "integer",
+        "coalesce-swapped",
+        "least-greatest",
+        "limit",
+        "statement-removed",
+      ]),
+    );
+    const bad = mutants.filter((m) => {
+      const text = readFileSync(join(repoRoot, m.file), "utf8");
+      const planted = plantMutant(text, m.find, m.replace);
+      return typeof planted === "number" || planted === text;
+    });
+    expect(bad.map((m) => m.id)).toEqual([]);
+    expect(new Set(mutants.map((m) => m.id)).size).toBe(mutants.length);
+  });
+
+  it("never swap an UPDATE's SET assignment (it would not compile)", () => {
+    const setSwap = /\bset\s+[\w.]+\s*<>/gi;
+    const bad = mutants.filter((m) => {
+      if (m.operator !== "comparison") return false;
+      const text = readFileSync(join(repoRoot, m.file), "utf8");
+      const planted = plantMutant(text, m.find, m.replace) as string;
+      return (planted.match(setSwap) ?? []).length > (text.match(setSwap) ?? []).length;
+    });
+    expect(bad.map((m) => m.id)).toEqual([]);
+  });
+
+  it("give the same sample for the same seed, another for another", () => {
+    const ids = (seed: number) => sample(mutants, 60, seed).map((m) => m.id);
+    expect(ids(37)).toEqual(ids(37));
+    expect(ids(37)).not.toEqual(ids(38));
+  });
+
+  it("carry every equivalent mark (a mark naming no generated mutant is stale)", () => {
+    const marked = mutants.filter((m) => m.equivalent).map((m) => m.id);
+    expect(marked.sort()).toEqual(Object.keys(marks).sort());
+  });
+});
