@@ -21,6 +21,11 @@ describe("migrations", () => {
     expect(seen.filter((f, i) => seen.indexOf(f) !== i)).toEqual([]);
   });
 
+  it("each migration has a version of its own (dbmate keys them by the timestamp)", () => {
+    const versions = migrationFiles().map((f) => f.split("_")[0]);
+    expect(migrationFiles().filter((f, i) => versions.indexOf(f.split("_")[0]) !== i)).toEqual([]);
+  });
+
   it("every migration is recorded (npm run db:migrate records a new one)", () => {
     expect(migrationFiles().filter((f) => !lock.some((e) => e.file === f))).toEqual([]);
   });

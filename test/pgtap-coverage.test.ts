@@ -15,6 +15,13 @@ const pgtap = readdirSync(testsDir)
   .map((f) => ({ file: f, text: readFileSync(join(testsDir, f), "utf8") }));
 
 describe("pgTAP", () => {
+  // NN_what_it_proves.sql: a number names one file (two branches that each took the next free
+  // number merge without a conflict, and then two files answer to "pgTAP 54").
+  it("numbers each file once", () => {
+    const numbers = pgtap.map((t) => t.file.split("_")[0]);
+    expect(pgtap.filter((t, i) => numbers.indexOf(t.file.split("_")[0]) !== i).map((t) => t.file)).toEqual([]);
+  });
+
   it("calls every RPC of the endpoint catalogue", () => {
     const uncovered = loadEndpoints()
       .filter((e) => e.kind === "rpc")
