@@ -2166,7 +2166,7 @@ begin
     perform internal.raise_api_error(422, 'invalid_send_before',
       'sendBefore, when given, must be a time with its zone (ISO 8601, e.g. 2026-12-24T18:00:00Z, or epoch seconds) later than now.');
   end if;
-  if exists (select from internal.restricted_sessions() r where r.session_id = session) then
+  if exists (select from internal.restricted_sessions r where r.session_id = session) then
     perform internal.raise_api_error(409, 'session_restricted',
       format('Session %s is flagged as restricted by WhatsApp: no campaign can start from it.', session), null,
       'See api.sessions; clear the flag with POST /rpc/clear_session_restriction once the account may send again.');
@@ -2225,7 +2225,7 @@ begin
         left join lateral (select true as ok from wa_data.whatsapp_groups w2
                            where w2.session_id = session and w2.group_jid = j
                              and internal.group_is_sendable(w2.inactive_since, w2.is_community)
-                             and not exists (select from internal.unsendable_groups() u
+                             and not exists (select from internal.unsendable_groups u
                                              where u.session_id = w2.session_id and u.group_jid = w2.group_jid)
                            limit 1) w on true
         where w.ok is null) missing;
@@ -3675,66 +3675,6 @@ end
 $$;
 
 --
--- Name: whatsapp_sessions; Type: TABLE; Schema: wa_data; Owner: -
---
-
-CREATE TABLE wa_data.whatsapp_sessions (
-    session_id internal.session_id NOT NULL,
-    last_synced_at timestamp with time zone,
-    group_count integer DEFAULT 0 NOT NULL,
-    restricted_at timestamp with time zone,
-    restricted_code internal.gateway_error_code,
-    last_synced_by bigint,
-    restricted_by bigint,
-    gateway text,
-    gateway_seen_at timestamp with time zone,
-    CONSTRAINT whatsapp_sessions_gateway_check CHECK ((gateway = ANY (ARRAY['direct'::text, 'waha'::text, 'evolution_api'::text]))),
-    CONSTRAINT whatsapp_sessions_session_id_check CHECK ((((length((session_id)::text) >= 1) AND (length((session_id)::text) <= 200)) AND ((session_id)::text ~ '\S'::text)))
-);
-
---
--- Name: TABLE whatsapp_sessions; Type: COMMENT; Schema: wa_data; Owner: -
---
-
-COMMENT ON TABLE wa_data.whatsapp_sessions IS 'When each WhatsApp session last synced its groups.';
-
---
--- Name: COLUMN whatsapp_sessions.last_synced_by; Type: COMMENT; Schema: wa_data; Owner: -
---
-
-COMMENT ON COLUMN wa_data.whatsapp_sessions.last_synced_by IS 'The API key of the last sync.';
-
---
--- Name: COLUMN whatsapp_sessions.restricted_by; Type: COMMENT; Schema: wa_data; Owner: -
---
-
-COMMENT ON COLUMN wa_data.whatsapp_sessions.restricted_by IS 'The API key whose event flagged the session restricted.';
-
---
--- Name: COLUMN whatsapp_sessions.gateway; Type: COMMENT; Schema: wa_data; Owner: -
---
-
-COMMENT ON COLUMN wa_data.whatsapp_sessions.gateway IS 'The gateway that last posted events for this session: direct (our RPCs, e.g. the Baileys helpers), waha or evolution_api.';
-
---
--- Name: restricted_sessions(); Type: FUNCTION; Schema: internal; Owner: -
---
-
-CREATE FUNCTION internal.restricted_sessions() RETURNS TABLE(session_id text)
-    LANGUAGE sql STABLE PARALLEL SAFE
-    BEGIN ATOMIC
- SELECT s.session_id
-    FROM wa_data.whatsapp_sessions s
-   WHERE (s.restricted_at IS NOT NULL);
-END;
-
---
--- Name: FUNCTION restricted_sessions(); Type: COMMENT; Schema: internal; Owner: -
---
-
-COMMENT ON FUNCTION internal.restricted_sessions() IS 'The sessions flagged as restricted by WhatsApp (restricted_at): nothing may be sent from them.';
-
---
 -- Name: retry_failed_groups(jsonb); Type: FUNCTION; Schema: internal; Owner: -
 --
 
@@ -3772,7 +3712,7 @@ begin
   left join lateral (select true as ok from wa_data.whatsapp_groups w
                      where w.session_id = r.session_id and w.group_jid = r.group_jid
                        and internal.group_is_sendable(w.inactive_since, w.is_community)
-                       and not exists (select from internal.unsendable_groups() u
+                       and not exists (select from internal.unsendable_groups u
                                        where u.session_id = w.session_id and u.group_jid = w.group_jid)
                      limit 1) g on true
   where r.session_id = campaign.session_id and r.campaign_id = campaign.id and r.status = 'failed' and (codes is null or r.error_code = any(codes));
@@ -3911,43 +3851,6 @@ begin
   return null;
 end
 $$;
-
---
--- Name: group_unsendable_marks; Type: TABLE; Schema: wa_data; Owner: -
---
-
-CREATE TABLE wa_data.group_unsendable_marks (
-    session_id internal.session_id NOT NULL,
-    group_jid internal.group_jid NOT NULL,
-    code internal.gateway_error_code NOT NULL,
-    marked_at timestamp with time zone DEFAULT now() NOT NULL,
-    api_key_id bigint,
-    CONSTRAINT group_unsendable_marks_session_id_check CHECK ((((length((session_id)::text) >= 1) AND (length((session_id)::text) <= 200)) AND ((session_id)::text ~ '\S'::text)))
-);
-
---
--- Name: TABLE group_unsendable_marks; Type: COMMENT; Schema: wa_data; Owner: -
---
-
-COMMENT ON TABLE wa_data.group_unsendable_marks IS 'Groups made unsendable by an error code (wa_data.error_code_effects, group_unsendable) until a sync of their session reports them again.';
-
---
--- Name: unsendable_groups(); Type: FUNCTION; Schema: internal; Owner: -
---
-
-CREATE FUNCTION internal.unsendable_groups() RETURNS TABLE(session_id text, group_jid text)
-    LANGUAGE sql STABLE PARALLEL SAFE
-    BEGIN ATOMIC
- SELECT m.session_id,
-     m.group_jid
-    FROM wa_data.group_unsendable_marks m;
-END;
-
---
--- Name: FUNCTION unsendable_groups(); Type: COMMENT; Schema: internal; Owner: -
---
-
-COMMENT ON FUNCTION internal.unsendable_groups() IS 'Groups marked unsendable by an error code (until a sync of their session reports them again): no campaign may target them.';
 
 --
 -- Name: upsert_groups(text, jsonb, boolean); Type: FUNCTION; Schema: internal; Owner: -
@@ -4477,6 +4380,48 @@ COMMENT ON COLUMN wa_data.session_dispatch.next_slot_at IS 'The earliest notBefo
 COMMENT ON COLUMN wa_data.session_dispatch.cap_day IS 'The UTC day cap_day_count counts claims for (the daily cap is per UTC calendar day).';
 
 --
+-- Name: whatsapp_sessions; Type: TABLE; Schema: wa_data; Owner: -
+--
+
+CREATE TABLE wa_data.whatsapp_sessions (
+    session_id internal.session_id NOT NULL,
+    last_synced_at timestamp with time zone,
+    group_count integer DEFAULT 0 NOT NULL,
+    restricted_at timestamp with time zone,
+    restricted_code internal.gateway_error_code,
+    last_synced_by bigint,
+    restricted_by bigint,
+    gateway text,
+    gateway_seen_at timestamp with time zone,
+    CONSTRAINT whatsapp_sessions_gateway_check CHECK ((gateway = ANY (ARRAY['direct'::text, 'waha'::text, 'evolution_api'::text]))),
+    CONSTRAINT whatsapp_sessions_session_id_check CHECK ((((length((session_id)::text) >= 1) AND (length((session_id)::text) <= 200)) AND ((session_id)::text ~ '\S'::text)))
+);
+
+--
+-- Name: TABLE whatsapp_sessions; Type: COMMENT; Schema: wa_data; Owner: -
+--
+
+COMMENT ON TABLE wa_data.whatsapp_sessions IS 'When each WhatsApp session last synced its groups.';
+
+--
+-- Name: COLUMN whatsapp_sessions.last_synced_by; Type: COMMENT; Schema: wa_data; Owner: -
+--
+
+COMMENT ON COLUMN wa_data.whatsapp_sessions.last_synced_by IS 'The API key of the last sync.';
+
+--
+-- Name: COLUMN whatsapp_sessions.restricted_by; Type: COMMENT; Schema: wa_data; Owner: -
+--
+
+COMMENT ON COLUMN wa_data.whatsapp_sessions.restricted_by IS 'The API key whose event flagged the session restricted.';
+
+--
+-- Name: COLUMN whatsapp_sessions.gateway; Type: COMMENT; Schema: wa_data; Owner: -
+--
+
+COMMENT ON COLUMN wa_data.whatsapp_sessions.gateway IS 'The gateway that last posted events for this session: direct (our RPCs, e.g. the Baileys helpers), waha or evolution_api.';
+
+--
 -- Name: campaigns; Type: VIEW; Schema: api; Owner: -
 --
 
@@ -4770,6 +4715,55 @@ CREATE VIEW api.quarantine WITH (security_invoker='true') AS
 COMMENT ON VIEW api.quarantine IS 'Bodies and events the gateways sent that could not be recorded: code, reason, when, the first 500 characters.';
 
 --
+-- Name: restricted_sessions; Type: VIEW; Schema: internal; Owner: -
+--
+
+CREATE VIEW internal.restricted_sessions WITH (security_invoker='true') AS
+ SELECT s.session_id
+   FROM wa_data.whatsapp_sessions s
+  WHERE (s.restricted_at IS NOT NULL);
+
+--
+-- Name: VIEW restricted_sessions; Type: COMMENT; Schema: internal; Owner: -
+--
+
+COMMENT ON VIEW internal.restricted_sessions IS 'The sessions flagged as restricted by WhatsApp (restricted_at): nothing may be sent from them.';
+
+--
+-- Name: group_unsendable_marks; Type: TABLE; Schema: wa_data; Owner: -
+--
+
+CREATE TABLE wa_data.group_unsendable_marks (
+    session_id internal.session_id NOT NULL,
+    group_jid internal.group_jid NOT NULL,
+    code internal.gateway_error_code NOT NULL,
+    marked_at timestamp with time zone DEFAULT now() NOT NULL,
+    api_key_id bigint,
+    CONSTRAINT group_unsendable_marks_session_id_check CHECK ((((length((session_id)::text) >= 1) AND (length((session_id)::text) <= 200)) AND ((session_id)::text ~ '\S'::text)))
+);
+
+--
+-- Name: TABLE group_unsendable_marks; Type: COMMENT; Schema: wa_data; Owner: -
+--
+
+COMMENT ON TABLE wa_data.group_unsendable_marks IS 'Groups made unsendable by an error code (wa_data.error_code_effects, group_unsendable) until a sync of their session reports them again.';
+
+--
+-- Name: unsendable_groups; Type: VIEW; Schema: internal; Owner: -
+--
+
+CREATE VIEW internal.unsendable_groups WITH (security_invoker='true') AS
+ SELECT m.session_id,
+    m.group_jid
+   FROM wa_data.group_unsendable_marks m;
+
+--
+-- Name: VIEW unsendable_groups; Type: COMMENT; Schema: internal; Owner: -
+--
+
+COMMENT ON VIEW internal.unsendable_groups IS 'Groups marked unsendable by an error code (until a sync of their session reports them again): no campaign may target them.';
+
+--
 -- Name: whatsapp_groups; Type: TABLE; Schema: wa_data; Owner: -
 --
 
@@ -4813,10 +4807,10 @@ CREATE VIEW api.sendable_groups WITH (security_invoker='true') AS
     g.updated_at
    FROM wa_data.whatsapp_groups g
   WHERE (internal.group_is_sendable(g.inactive_since, g.is_community) AND (NOT (EXISTS ( SELECT
-           FROM internal.restricted_sessions() r(session_id)
-          WHERE (r.session_id = (g.session_id)::text)))) AND (NOT (EXISTS ( SELECT
-           FROM internal.unsendable_groups() u(session_id, group_jid)
-          WHERE ((u.session_id = (g.session_id)::text) AND (u.group_jid = (g.group_jid)::text))))));
+           FROM internal.restricted_sessions r
+          WHERE ((r.session_id)::text = (g.session_id)::text)))) AND (NOT (EXISTS ( SELECT
+           FROM internal.unsendable_groups u
+          WHERE (((u.session_id)::text = (g.session_id)::text) AND ((u.group_jid)::text = (g.group_jid)::text))))));
 
 --
 -- Name: VIEW sendable_groups; Type: COMMENT; Schema: api; Owner: -
