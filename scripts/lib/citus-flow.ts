@@ -242,6 +242,38 @@ export async function runFlow(ctx: FlowContext, step: StepFn) {
     expect(failedRows.length === 3, `${failedRows.length} failed groups`);
   });
 
+  await step(
+    "Idempotency-Key: a repeated create_campaign and retry_failed_groups answer the first (idempotency_keys by caller)",
+    async () => {
+      const s = sessions[2]!;
+      const crmKey = (await createApiKey(adminUrl, "crm", `citus-idem-${run}`)).key;
+      const post = async (path: string, body: unknown, key: string) => {
+        const res = await fetch(`${apiUrl}${path}`, {
+          method: "POST",
+          headers: { "content-type": "application/json", "x-api-key": crmKey, "idempotency-key": `"${key}"` },
+          body: JSON.stringify(body),
+        });
+        const text = await res.text();
+        expect(res.status === 200, `${path} answered ${res.status}: ${text}`);
+        return JSON.parse(text) as Record<string, unknown>;
+      };
+      const body = { name: `idem ${run}`, message: "m", sessionId: s.sessionId, groupJids: s.jids.slice(10, 12) };
+      const [a, b] = [await post("/rpc/create_campaign", body, `c-${run}`), await post("/rpc/create_campaign", body, `c-${run}`)];
+      expect(a.campaignId === b.campaignId, `two campaigns for one key: ${a.campaignId}, ${b.campaignId}`);
+      const retry = { campaignId: sessions[3]!.campaignId };
+      const [r1, r2] = [
+        await post("/rpc/retry_failed_groups", retry, `r-${run}`),
+        await post("/rpc/retry_failed_groups", retry, `r-${run}`),
+      ];
+      expect(r1.campaignId === r2.campaignId, `two retries for one key: ${r1.campaignId}, ${r2.campaignId}`);
+      const [{ n }] = await q("select count(*)::int as n from wa_data.notification_campaigns where session_id = $1 and name = $2", [
+        s.sessionId,
+        body.name,
+      ]);
+      expect(n === 1, `${n} campaigns named ${body.name}`);
+    },
+  );
+
   // Lifecycle.
   let draft = 0;
   await step("schedule_campaign (draft → scheduled → draft)", async () => {
