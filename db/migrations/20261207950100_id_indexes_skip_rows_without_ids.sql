@@ -6,7 +6,7 @@
 -- a row's status is a new tuple, entered in every index). Partial, they index only the rows that
 -- have the id: the uniqueness is the same (NULLs never collided), and every lookup names an id
 -- (`message_id = …` implies it is not null, so the planner uses them as before).
--- The rebuild holds writes to the table for its duration (measured here: about 1 s per million rows).
+-- The rebuild holds writes to the table for its duration (CHANGELOG.md, upgrade notes).
 drop index wa_data.notification_campaign_groups_message_id_key;
 create unique index notification_campaign_groups_message_id_key
   on wa_data.notification_campaign_groups (message_id, session_id) where message_id is not null;
