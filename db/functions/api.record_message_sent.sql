@@ -105,13 +105,15 @@ begin
 
   -- Each send's row, found once per element (docs/design.md, "Plans that do not depend on
   -- statistics"): row_ids follows the sends' order, null where the group is not a target.
-  select array_agg(c.id order by p.idx), count(*) filter (where c.id is null),
-         jsonb_agg(p.group_jid order by p.idx) filter (where c.id is null and p.idx <= 100)
-    into row_ids, bad_n, bad_sample
+  select array_agg(c.id order by p.idx), count(*) filter (where c.id is null)
+    into row_ids, bad_n
   from unnest(parsed) p
   left join lateral (select r.id from wa_data.notification_campaign_groups r
                      where r.session_id = campaign.session_id and r.campaign_id = campaign.id and r.group_jid = p.group_jid limit 1) c on true;
   if bad_n > 0 then
+    -- The first 100 refused groups, wherever they are in the batch.
+    bad_sample := (select jsonb_agg(u.group_jid order by u.idx)
+                   from (select p.idx, p.group_jid from unnest(parsed) p where row_ids[p.idx] is null order by p.idx limit 100) u);
     perform internal.raise_api_error(422, 'unknown_campaign_groups',
       format('%s of the groups are not targets of campaign %s.', bad_n, campaign.id),
       jsonb_build_object('count', bad_n, 'groupJids', bad_sample));
@@ -142,14 +144,16 @@ begin
   -- A repeat is fine; a different result for a row already settled is a conflict: another
   -- message id, sent vs failed, or another send-time error. A failure recorded by an ACK is
   -- never overwritten by a send record.
-  select count(*) as n, jsonb_agg(jsonb_build_object('groupJid', r.group_jid, 'status', r.status,
-           'messageId', r.message_id) order by p.idx) filter (where p.idx <= 100) as sample into bad
-  from unnest(parsed) p
-  join unnest(locked) r on r.group_jid = p.group_jid
-  where r.status <> 'pending'
-    and (r.message_id is distinct from p.message_id
-         or (p.message_id is null and (r.error_code is distinct from p.error_code
-                                       or r.error_message is distinct from p.error_message)));
+  -- (The first 100 of them are named, wherever they are in the batch.)
+  select count(*) as n, jsonb_agg(jsonb_build_object('groupJid', x.group_jid, 'status', x.status, 'messageId', x.message_id)
+           order by x.idx) filter (where x.nth <= 100) as sample into bad
+  from (select p.idx, r.group_jid, r.status, r.message_id, row_number() over (order by p.idx) as nth
+        from unnest(parsed) p
+        join unnest(locked) r on r.group_jid = p.group_jid
+        where r.status <> 'pending'
+          and (r.message_id is distinct from p.message_id
+               or (p.message_id is null and (r.error_code is distinct from p.error_code
+                                             or r.error_message is distinct from p.error_message)))) x;
   if bad.n > 0 then
     perform internal.raise_api_error(409, 'send_conflict',
       format('%s of the groups already have a different send result.', bad.n),
