@@ -63,7 +63,7 @@ CREATE DOMAIN api."*/*" AS bytea;
 CREATE FUNCTION internal.value_rules() RETURNS jsonb
     LANGUAGE sql IMMUTABLE PARALLEL SAFE
     SET search_path TO 'pg_catalog', 'pg_temp'
-    RETURN '{"Jid": {"type": "string", "pattern": "\\S", "maxLength": 200, "minLength": 1, "description": "Any WhatsApp JID (a group, a person, a community parent)."}, "DailyCap": {"type": "integer", "maximum": 1000000, "minimum": 1, "description": "At most this many sends claimed per session per UTC calendar day."}, "GroupJid": {"type": "string", "pattern": "^[0-9]{5,32}(-[0-9]{1,20})?@g\\.us$", "x-describe": "a group JID (like 120363041234567890@g.us)", "description": "A WhatsApp group JID: 120363041234567890@g.us, or the older 5511999999999-1600000000@g.us."}, "MessageId": {"type": "string", "pattern": "\\S", "maxLength": 300, "minLength": 1, "description": "A message key id. WAHA ids true_<jid>_<id>[_<participant>] are unwrapped to <id>."}, "SessionId": {"type": "string", "pattern": "\\S", "maxLength": 200, "minLength": 1, "description": "The gateway''s name for one WhatsApp account (Baileys session, Evolution instance, WAHA session)."}, "CampaignName": {"type": "string", "pattern": "\\S", "maxLength": 200, "minLength": 1}, "ErrorMessage": {"type": "string", "maxLength": 4000}, "GroupSubject": {"type": "string", "maxLength": 1000}, "LeaseSeconds": {"type": "integer", "maximum": 86400, "minimum": 1, "description": "How long after its notBefore a claimed send stays the claimer''s; unreported by then, it is claimable again (same messageId)."}, "JitterSeconds": {"type": "integer", "maximum": 3600, "minimum": 0, "description": "A random extra delay in [0, jitter] seconds added after each slot of a session."}, "RatePerMinute": {"type": "integer", "maximum": 600, "minimum": 1, "description": "Messages one session may send per minute (claim_sends hands out one slot every 60/rate seconds, plus jitter). At most 600 (10 a second); the default is 6. green-api asks for at least 500 ms between messages (120 a minute): faster is the CRM''s decision."}, "CampaignStatus": {"enum": ["draft", "scheduled", "sending", "completed", "failed", "partial_failure", "cancelled"], "type": "string", "x-final": ["completed", "failed", "partial_failure", "cancelled"], "description": "A campaign''s status: draft or scheduled until its first send result, sending while groups are pending, then final (x-final): completed, failed, partial_failure, or cancelled."}, "IdempotencyKey": {"type": "string", "pattern": "^[!-~]+$", "maxLength": 255, "minLength": 1, "x-describe": "1 to 255 visible ASCII characters (a UUID, say)", "description": "The Idempotency-Key request header: any visible ASCII (a UUID, say), quoted or not."}, "CampaignMessage": {"type": "string", "pattern": "\\S", "maxLength": 65536, "minLength": 1}, "GatewayErrorCode": {"type": "integer", "maximum": 999999999, "minimum": 0, "description": "The gateway''s error code (WhatsApp''s, e.g. 420 or 463).", "x-string-pattern": "^[ \\t\\n\\r]*[0-9]{1,9}[ \\t\\n\\r]*$"}, "CampaignRowStatus": {"enum": ["pending", "sent", "failed", "cancelled"], "type": "string", "x-final": ["failed", "cancelled"], "description": "One campaign target''s status: pending until its send result, sent, failed (at send time or by a later error ACK), or cancelled (never sent)."}, "MaxConsecutiveFailures": {"type": "integer", "maximum": 1000, "minimum": 1, "description": "After this many send-time failures in a row a session''s dispatch pauses (resume_session starts it again)."}}'::jsonb;
+    RETURN '{"Jid": {"type": "string", "pattern": "\\S", "maxLength": 200, "minLength": 1, "description": "Any WhatsApp JID (a group, a person, a community parent)."}, "DailyCap": {"type": "integer", "maximum": 1000000, "minimum": 1, "description": "At most this many sends claimed per session per UTC calendar day."}, "GroupJid": {"type": "string", "pattern": "^[0-9]{5,}(-[0-9]+)?@g\\.us$", "maxLength": 58, "x-describe": "a group JID (like 120363041234567890@g.us)", "description": "A WhatsApp group JID: 120363041234567890@g.us, or the older 5511999999999-1600000000@g.us."}, "MessageId": {"type": "string", "pattern": "\\S", "maxLength": 300, "minLength": 1, "description": "A message key id. WAHA ids true_<jid>_<id>[_<participant>] are unwrapped to <id>."}, "SessionId": {"type": "string", "pattern": "\\S", "maxLength": 200, "minLength": 1, "description": "The gateway''s name for one WhatsApp account (Baileys session, Evolution instance, WAHA session)."}, "CampaignName": {"type": "string", "pattern": "\\S", "maxLength": 200, "minLength": 1}, "ErrorMessage": {"type": "string", "maxLength": 4000}, "GroupSubject": {"type": "string", "maxLength": 1000}, "LeaseSeconds": {"type": "integer", "maximum": 86400, "minimum": 1, "description": "How long after its notBefore a claimed send stays the claimer''s; unreported by then, it is claimable again (same messageId)."}, "JitterSeconds": {"type": "integer", "maximum": 3600, "minimum": 0, "description": "A random extra delay in [0, jitter] seconds added after each slot of a session."}, "RatePerMinute": {"type": "integer", "maximum": 600, "minimum": 1, "description": "Messages one session may send per minute (claim_sends hands out one slot every 60/rate seconds, plus jitter). At most 600 (10 a second); the default is 6. green-api asks for at least 500 ms between messages (120 a minute): faster is the CRM''s decision."}, "CampaignStatus": {"enum": ["draft", "scheduled", "sending", "completed", "failed", "partial_failure", "cancelled"], "type": "string", "x-final": ["completed", "failed", "partial_failure", "cancelled"], "description": "A campaign''s status: draft or scheduled until its first send result, sending while groups are pending, then final (x-final): completed, failed, partial_failure, or cancelled."}, "IdempotencyKey": {"type": "string", "pattern": "^[!-~]+$", "maxLength": 255, "minLength": 1, "x-describe": "1 to 255 visible ASCII characters (a UUID, say)", "description": "The Idempotency-Key request header: any visible ASCII (a UUID, say), quoted or not."}, "CampaignMessage": {"type": "string", "pattern": "\\S", "maxLength": 65536, "minLength": 1}, "GatewayErrorCode": {"type": "integer", "maximum": 999999999, "minimum": 0, "description": "The gateway''s error code (WhatsApp''s, e.g. 420 or 463).", "x-string-pattern": "^[ \\t\\n\\r]*[0-9]{1,9}[ \\t\\n\\r]*$"}, "CampaignRowStatus": {"enum": ["pending", "sent", "failed", "cancelled"], "type": "string", "x-final": ["failed", "cancelled"], "description": "One campaign target''s status: pending until its send result, sent, failed (at send time or by a later error ACK), or cancelled (never sent)."}, "MaxConsecutiveFailures": {"type": "integer", "maximum": 1000, "minimum": 1, "description": "After this many send-time failures in a row a session''s dispatch pauses (resume_session starts it again)."}}'::jsonb;
 
 --
 -- Name: conforms(text, text); Type: FUNCTION; Schema: internal; Owner: -
@@ -903,6 +903,9 @@ declare
   -- then decide").
   parsed internal.send_result[];
   row_ids bigint[];
+  locked wa_data.notification_campaign_groups[];
+  bad_n bigint;
+  bad_sample jsonb;
   campaign wa_data.notification_campaigns;
   bad record;
   counts record;
@@ -980,16 +983,18 @@ begin
   -- young database were built for empty tables).
   perform internal.plan_for_batch(jsonb_array_length(sends));
 
-  -- Per element, like every payload lookup (docs/design.md, "Plans that do not depend on statistics").
-  select count(*) as n, jsonb_agg(p.group_jid) filter (where p.idx <= 100) as sample into bad
+  -- Each send's row, found once per element (docs/design.md, "Plans that do not depend on
+  -- statistics"): row_ids follows the sends' order, null where the group is not a target.
+  select array_agg(c.id order by p.idx), count(*) filter (where c.id is null),
+         jsonb_agg(p.group_jid order by p.idx) filter (where c.id is null and p.idx <= 100)
+    into row_ids, bad_n, bad_sample
   from unnest(parsed) p
-  left join lateral (select true as ok from wa_data.notification_campaign_groups r
-                     where r.session_id = campaign.session_id and r.campaign_id = campaign.id and r.group_jid = p.group_jid limit 1) r on true
-  where r.ok is null;
-  if bad.n > 0 then
+  left join lateral (select r.id from wa_data.notification_campaign_groups r
+                     where r.session_id = campaign.session_id and r.campaign_id = campaign.id and r.group_jid = p.group_jid limit 1) c on true;
+  if bad_n > 0 then
     perform internal.raise_api_error(422, 'unknown_campaign_groups',
-      format('%s of the groups are not targets of campaign %s.', bad.n, campaign.id),
-      jsonb_build_object('count', bad.n, 'groupJids', bad.sample));
+      format('%s of the groups are not targets of campaign %s.', bad_n, campaign.id),
+      jsonb_build_object('count', bad_n, 'groupJids', bad_sample));
   end if;
 
   -- Locks before any read that decides, each kind in one order (message ids, then rows by id),
@@ -998,26 +1003,18 @@ begin
   -- another send record for the same groups (the campaign rows themselves). Row locks only: the
   -- shared lock table is not used per send, whatever the batch size.
   perform internal.lock_message_ids(campaign.session_id, array(select p.message_id from unnest(parsed) p));
-  -- (Payload joins are per-element index lookups, LIMIT 1 so the planner cannot flatten them:
-  -- "Plans that do not depend on statistics" in docs/design.md.)
-  -- The rows are picked by an array held in a variable, never by `any(array(<subquery>))`: a large
-  -- call's custom plan sees the variable's values (an index condition on the key, or a hashed
-  -- filter), while a subquery's array is unknown to every plan and searched linearly for each row
-  -- (docs/design.md, "Plans that do not depend on statistics").
-  row_ids := array(
-    select c.id from unnest(parsed) p
-    cross join lateral (select r2.id from wa_data.notification_campaign_groups r2
-                        where r2.session_id = campaign.session_id and r2.campaign_id = campaign.id and r2.group_jid = p.group_jid limit 1) c);
-  perform from wa_data.notification_campaign_groups r
-  where r.session_id = campaign.session_id and r.id = any(row_ids)
-  order by r.id
-  for no key update;
+  -- The rows are locked and read in one statement, picked by an array held in a variable (never
+  -- `any(array(<subquery>))`: a large call's custom plan sees the variable's values, an index
+  -- condition on the key; a subquery's array is unknown to every plan and searched linearly for
+  -- each row). Every decision below reads these locked rows from memory, not the table again.
+  locked := array(
+    select r from wa_data.notification_campaign_groups r
+    where r.session_id = campaign.session_id and r.id = any(row_ids)
+    order by r.id
+    for no key update);
 
   -- A cancelled campaign's rows that were not sent are never sent later.
-  if exists (select from unnest(parsed) p
-             cross join lateral (select r2.status from wa_data.notification_campaign_groups r2
-                                 where r2.session_id = campaign.session_id and r2.campaign_id = campaign.id and r2.group_jid = p.group_jid limit 1) r
-             where r.status = 'cancelled') then
+  if exists (select from unnest(locked) r where r.status = 'cancelled') then
     perform internal.raise_api_error(409, 'campaign_cancelled',
       format('Campaign %s was cancelled: its groups not sent by then are never sent.', campaign.id));
   end if;
@@ -1026,10 +1023,9 @@ begin
   -- message id, sent vs failed, or another send-time error. A failure recorded by an ACK is
   -- never overwritten by a send record.
   select count(*) as n, jsonb_agg(jsonb_build_object('groupJid', r.group_jid, 'status', r.status,
-           'messageId', r.message_id)) filter (where p.idx <= 100) as sample into bad
+           'messageId', r.message_id) order by p.idx) filter (where p.idx <= 100) as sample into bad
   from unnest(parsed) p
-  cross join lateral (select r2.* from wa_data.notification_campaign_groups r2
-                      where r2.session_id = campaign.session_id and r2.campaign_id = campaign.id and r2.group_jid = p.group_jid limit 1) r
+  join unnest(locked) r on r.group_jid = p.group_jid
   where r.status <> 'pending'
     and (r.message_id is distinct from p.message_id
          or (p.message_id is null and (r.error_code is distinct from p.error_code
@@ -1061,8 +1057,7 @@ begin
     select s.idx, r.id as row_id, r.group_jid, s.message_id, s.error_code, s.error_message,
            w.inbox_ids, w.ack_code, w.ack_message, p.delivered_at, p.read_at
     from unnest(parsed) s
-    cross join lateral (select r2.id, r2.group_jid, r2.status from wa_data.notification_campaign_groups r2
-                        where r2.session_id = campaign.session_id and r2.campaign_id = campaign.id and r2.group_jid = s.group_jid limit 1) r
+    join unnest(locked) r on r.group_jid = s.group_jid
     left join lateral (
       select array_agg(i.id order by i.id) as inbox_ids,
              (array_agg(i.error_code order by i.id))[1] as ack_code,
@@ -1095,7 +1090,8 @@ begin
         lease_until = null,
         updated_at = at_now
     from todo t
-    where r.session_id = campaign.session_id and r.id = t.row_id
+    -- By the key's index, the array's values in the plan: never a scan of the session's rows.
+    where r.session_id = campaign.session_id and r.id = any(row_ids) and r.id = t.row_id
     returning t.idx, r.status, t.inbox_ids is not null as by_ack, r.error_code, r.group_jid
   ),
   -- The earliest waiting ACK is applied; any later ones for the same message are duplicates.
@@ -5375,7 +5371,7 @@ CREATE INDEX message_status_inbox_updated_idx ON wa_data.message_status_inbox US
 -- Name: notification_campaign_groups_dispatch_message_id_key; Type: INDEX; Schema: wa_data; Owner: -
 --
 
-CREATE UNIQUE INDEX notification_campaign_groups_dispatch_message_id_key ON wa_data.notification_campaign_groups USING btree (dispatch_message_id, session_id);
+CREATE UNIQUE INDEX notification_campaign_groups_dispatch_message_id_key ON wa_data.notification_campaign_groups USING btree (dispatch_message_id, session_id) WHERE (dispatch_message_id IS NOT NULL);
 
 --
 -- Name: notification_campaign_groups_failed_idx; Type: INDEX; Schema: wa_data; Owner: -
@@ -5393,7 +5389,7 @@ CREATE INDEX notification_campaign_groups_group_id_idx ON wa_data.notification_c
 -- Name: notification_campaign_groups_message_id_key; Type: INDEX; Schema: wa_data; Owner: -
 --
 
-CREATE UNIQUE INDEX notification_campaign_groups_message_id_key ON wa_data.notification_campaign_groups USING btree (message_id, session_id);
+CREATE UNIQUE INDEX notification_campaign_groups_message_id_key ON wa_data.notification_campaign_groups USING btree (message_id, session_id) WHERE (message_id IS NOT NULL);
 
 --
 -- Name: notification_campaign_groups_pending_idx; Type: INDEX; Schema: wa_data; Owner: -
@@ -5701,4 +5697,6 @@ INSERT INTO wa_data.schema_migrations (version) VALUES
     ('20261207400200'),
     ('20261207700000'),
     ('20261207800000'),
-    ('20261207810000');
+    ('20261207810000'),
+    ('20261207950000'),
+    ('20261207950100');

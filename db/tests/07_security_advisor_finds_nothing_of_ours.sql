@@ -16,6 +16,9 @@ $$, array[
   'internal.group_problem(jsonb)', 'internal.group_is_sendable(timestamp with time zone,boolean)',
   'internal.event_session(text,text[])', 'internal.event_time(jsonb)',
   'internal.not_before(timestamp with time zone,timestamp with time zone)',
+  -- ... and per campaign row of every totals update (the trigger's apply: twice a row; called, a
+  -- SQL function is planned again in every statement that calls it):
+  'internal.campaign_status(text,integer,integer,integer,integer)',
   -- PostgREST tells the pre-request hook the request's schema through search_path:
   'internal.pre_request()',
   -- A procedure that commits (PostgreSQL forbids transaction control under a SET clause):
