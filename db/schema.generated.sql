@@ -985,13 +985,15 @@ begin
 
   -- Each send's row, found once per element (docs/design.md, "Plans that do not depend on
   -- statistics"): row_ids follows the sends' order, null where the group is not a target.
-  select array_agg(c.id order by p.idx), count(*) filter (where c.id is null),
-         jsonb_agg(p.group_jid order by p.idx) filter (where c.id is null and p.idx <= 100)
-    into row_ids, bad_n, bad_sample
+  select array_agg(c.id order by p.idx), count(*) filter (where c.id is null)
+    into row_ids, bad_n
   from unnest(parsed) p
   left join lateral (select r.id from wa_data.notification_campaign_groups r
                      where r.session_id = campaign.session_id and r.campaign_id = campaign.id and r.group_jid = p.group_jid limit 1) c on true;
   if bad_n > 0 then
+    -- The first 100 refused groups, wherever they are in the batch.
+    bad_sample := (select jsonb_agg(u.group_jid order by u.idx)
+                   from (select p.idx, p.group_jid from unnest(parsed) p where row_ids[p.idx] is null order by p.idx limit 100) u);
     perform internal.raise_api_error(422, 'unknown_campaign_groups',
       format('%s of the groups are not targets of campaign %s.', bad_n, campaign.id),
       jsonb_build_object('count', bad_n, 'groupJids', bad_sample));
@@ -1022,14 +1024,16 @@ begin
   -- A repeat is fine; a different result for a row already settled is a conflict: another
   -- message id, sent vs failed, or another send-time error. A failure recorded by an ACK is
   -- never overwritten by a send record.
-  select count(*) as n, jsonb_agg(jsonb_build_object('groupJid', r.group_jid, 'status', r.status,
-           'messageId', r.message_id) order by p.idx) filter (where p.idx <= 100) as sample into bad
-  from unnest(parsed) p
-  join unnest(locked) r on r.group_jid = p.group_jid
-  where r.status <> 'pending'
-    and (r.message_id is distinct from p.message_id
-         or (p.message_id is null and (r.error_code is distinct from p.error_code
-                                       or r.error_message is distinct from p.error_message)));
+  -- (The first 100 of them are named, wherever they are in the batch.)
+  select count(*) as n, jsonb_agg(jsonb_build_object('groupJid', x.group_jid, 'status', x.status, 'messageId', x.message_id)
+           order by x.idx) filter (where x.nth <= 100) as sample into bad
+  from (select p.idx, r.group_jid, r.status, r.message_id, row_number() over (order by p.idx) as nth
+        from unnest(parsed) p
+        join unnest(locked) r on r.group_jid = p.group_jid
+        where r.status <> 'pending'
+          and (r.message_id is distinct from p.message_id
+               or (p.message_id is null and (r.error_code is distinct from p.error_code
+                                             or r.error_message is distinct from p.error_message)))) x;
   if bad.n > 0 then
     perform internal.raise_api_error(409, 'send_conflict',
       format('%s of the groups already have a different send result.', bad.n),
@@ -2068,7 +2072,6 @@ $$;
 
 CREATE FUNCTION internal.campaign_status(current_status text, pending integer, sent integer, failed integer, cancelled integer) RETURNS text
     LANGUAGE sql IMMUTABLE PARALLEL SAFE
-    SET search_path TO 'pg_catalog', 'pg_temp'
     RETURN CASE WHEN ((current_status = 'cancelled'::text) OR ((cancelled > 0) AND (pending = 0))) THEN 'cancelled'::text WHEN (((sent + failed) = 0) AND (current_status = ANY (ARRAY['draft'::text, 'scheduled'::text]))) THEN current_status WHEN (pending > 0) THEN 'sending'::text WHEN (failed = 0) THEN 'completed'::text WHEN (sent = 0) THEN 'failed'::text ELSE 'partial_failure'::text END;
 
 --
@@ -2981,6 +2984,7 @@ declare
   key record;
   target regclass;
   role_timeout text;
+  rpc record;
 begin
   if target_schema is distinct from 'api' or path in ('/', '/rpc/openapi') then
     return;  -- not ours; and the OpenAPI document describes the API to anyone
@@ -2992,7 +2996,7 @@ begin
         internal.credentials_hint(path));
     end if;
     caller := key.role;
-    execute format('set local role %I', caller);
+    perform set_config('role', caller, true);  -- SET LOCAL ROLE, without a dynamic statement
     -- Which key is calling (internal.api_key_id, internal.caller): what it makes is its own; and
     -- the sessions it may act on (internal.session_scope; empty: every session).
     perform set_config('wa.api_key_id', key.id::text, true);
@@ -3015,16 +3019,17 @@ begin
   -- answer 401 to an API-key caller, whom it takes for anonymous), and an unknown endpoint a
   -- coded 404 that names no schema.
   if path ~ '^/rpc/[A-Za-z_][A-Za-z0-9_]*$' then
-    if exists (select from pg_proc p where p.pronamespace = 'api'::regnamespace
-                                       and p.proname = substr(path, 6))
-       and not exists (select from pg_proc p where p.pronamespace = 'api'::regnamespace
-                         and p.proname = substr(path, 6) and has_function_privilege(caller, p.oid, 'execute')) then
+    -- One look at the function's rows (overloads included): may the caller execute one, and is it
+    -- served as a document (api."*/*", the metrics: read with GET only)?
+    select count(*) > 0 as known, bool_or(has_function_privilege(caller, p.oid, 'execute')) as allowed,
+           bool_or(p.prorettype = 'api."*/*"'::regtype) as document
+      into rpc
+    from pg_proc p where p.pronamespace = 'api'::regnamespace and p.proname = substr(path, 6);
+    if rpc.known and not rpc.allowed then
       perform internal.raise_api_error(403, 'forbidden',
         format('The %s role may not call %s.', caller, path));
     end if;
-    -- What is served as a document rather than JSON (api."*/*", the metrics) is read with GET only.
-    if method <> 'GET' and exists (select from pg_proc p where p.pronamespace = 'api'::regnamespace
-                                     and p.proname = substr(path, 6) and p.prorettype = 'api."*/*"'::regtype) then
+    if method <> 'GET' and rpc.document then
       perform internal.raise_api_error(405, 'method_not_allowed', format('%s is read with GET.', path));
     end if;
   elsif path ~ '^/[^/]+$' then
@@ -3982,6 +3987,9 @@ declare
   out text := raw;
   hex text;
 begin
+  if strpos(raw, '%') = 0 then
+    return raw;  -- nothing encoded (nearly every request): no pattern search
+  end if;
   for hex in select distinct m[1] from regexp_matches(raw, '%([0-7][0-9A-Fa-f])', 'g') m loop
     out := replace(replace(out, '%' || lower(hex), chr(('x' || hex)::bit(8)::integer)),
                    '%' || upper(hex), chr(('x' || hex)::bit(8)::integer));
