@@ -54,6 +54,7 @@ export async function runDispatchFlow(ctx: FlowContext, step: StepFn): Promise<D
   // Two sessions whose shards are on different workers (taken in turn from each worker's, out of
   // enough candidates that every worker has some): one for the steps, one for the dispatchers.
   const [sessionId, loopSession] = await sessionsOnEveryWorker(adminUrl, `citus_${run}_d`, 8);
+  if (!sessionId || !loopSession) throw new Error("no sessions placed on the workers");
   const DUE = 16;
   const FUTURE = 4;
   const jids = Array.from({ length: DUE + FUTURE }, (_, i) => jidFrom(70_000_000 + i));
@@ -90,7 +91,7 @@ export async function runDispatchFlow(ctx: FlowContext, step: StepFn): Promise<D
 
   await step("dispatch: configure_session (crm; 600/min, no jitter, lease 30 s)", async () => {
     await gateway.syncGroups({ sessionId, groups: jids.map((id) => ({ id, subject: `d ${id}` })) });
-    await gateway.syncGroups({ sessionId: loopSession!, groups: loopJids.map((id) => ({ id, subject: `l ${id}` })) });
+    await gateway.syncGroups({ sessionId: loopSession, groups: loopJids.map((id) => ({ id, subject: `l ${id}` })) });
     const r = await crm.configureSession({ sessionId, ratePerMinute: 600, jitterSeconds: 0, leaseSeconds: 30 });
     expect(r.ratePerMinute === 600 && r.leaseSeconds === 30, `configure ${JSON.stringify(r)}`);
   });
@@ -323,9 +324,9 @@ export async function runDispatchFlow(ctx: FlowContext, step: StepFn): Promise<D
   await step("dispatch: two runDispatcher loops on one session: every row sent exactly once", async () => {
     const rows = 36;
     const rate = 600;
-    await crm.configureSession({ sessionId: loopSession!, ratePerMinute: rate, jitterSeconds: 0, leaseSeconds: 30 });
+    await crm.configureSession({ sessionId: loopSession, ratePerMinute: rate, jitterSeconds: 0, leaseSeconds: 30 });
     const id = (
-      await crm.createCampaign({ name: `loop ${run}`, message: "loop", sessionId: loopSession!, groupJids: loopJids.slice(0, rows) })
+      await crm.createCampaign({ name: `loop ${run}`, message: "loop", sessionId: loopSession, groupJids: loopJids.slice(0, rows) })
     ).campaignId;
     await crm.scheduleCampaign(id, true, { at: new Date(Date.now() - 1000) });
     const sentBy: { groupJid: string; messageId: string; by: number }[] = [];
@@ -334,7 +335,7 @@ export async function runDispatchFlow(ctx: FlowContext, step: StepFn): Promise<D
     const loop = (by: number, g: typeof gateway) =>
       runDispatcher({
         gateway: g,
-        sessionId: loopSession!,
+        sessionId: loopSession,
         max: 5,
         stopWhenIdle: true,
         maxSleepMs: 1000,

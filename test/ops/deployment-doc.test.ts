@@ -137,7 +137,7 @@ async function dispatchLoop(url: string) {
     });
   await Promise.all([loop(keys.gateway), loop(keys.gateway2)]);
   expect(errors).toEqual([]);
-  expect(sent.toSorted()).toEqual(jids.toSorted()); // every row sent exactly once
+  expect([...sent].sort()).toEqual([...jids].sort()); // every row sent exactly once
   const { rows } = await db.query(
     "select count(*) filter (where status = 'sent' and message_id = dispatch_message_id)::int as sent from wa_data.notification_campaign_groups where session_id = $1",
     [sessionId],
