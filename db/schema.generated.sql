@@ -208,6 +208,19 @@ CREATE DOMAIN internal.lease_seconds AS integer
 	CONSTRAINT lease_seconds_check CHECK (((VALUE >= ((internal.value_rules() #>> '{LeaseSeconds,minimum}'::text[]))::integer) AND (VALUE <= ((internal.value_rules() #>> '{LeaseSeconds,maximum}'::text[]))::integer)));
 
 --
+-- Name: locked_campaign_row; Type: TYPE; Schema: internal; Owner: -
+--
+
+CREATE TYPE internal.locked_campaign_row AS (
+	id bigint,
+	group_jid text,
+	status text,
+	message_id text,
+	error_code integer,
+	error_message text
+);
+
+--
 -- Name: max_consecutive_failures; Type: DOMAIN; Schema: internal; Owner: -
 --
 
@@ -903,7 +916,7 @@ declare
   -- then decide").
   parsed internal.send_result[];
   row_ids bigint[];
-  locked wa_data.notification_campaign_groups[];
+  locked internal.locked_campaign_row[];
   bad_n bigint;
   bad_sample jsonb;
   campaign wa_data.notification_campaigns;
@@ -1009,11 +1022,15 @@ begin
   -- `any(array(<subquery>))`: a large call's custom plan sees the variable's values, an index
   -- condition on the key; a subquery's array is unknown to every plan and searched linearly for
   -- each row). Every decision below reads these locked rows from memory, not the table again.
-  locked := array(
-    select r from wa_data.notification_campaign_groups r
-    where r.session_id = campaign.session_id and r.id = any(row_ids)
-    order by r.id
-    for no key update);
+  -- (SELECT … INTO, not `locked := …`: on Citus an assignment whose target is an array of a
+  -- composite type fails on the workers, "could not determine data type of parameter"; docs/citus.md, item 33.)
+  select array(
+           select (r.id, r.group_jid, r.status, r.message_id, r.error_code, r.error_message)::internal.locked_campaign_row
+           from wa_data.notification_campaign_groups r
+           where r.session_id = campaign.session_id and r.id = any(row_ids)
+           order by r.id
+           for no key update)
+    into locked;
 
   -- A cancelled campaign's rows that were not sent are never sent later.
   if exists (select from unnest(locked) r where r.status = 'cancelled') then
@@ -5707,4 +5724,5 @@ INSERT INTO wa_data.schema_migrations (version) VALUES
     ('20261207800000'),
     ('20261207810000'),
     ('20261207950000'),
-    ('20261207950100');
+    ('20261207950100'),
+    ('20261207950200');

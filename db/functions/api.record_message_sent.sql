@@ -23,7 +23,7 @@ declare
   -- then decide").
   parsed internal.send_result[];
   row_ids bigint[];
-  locked wa_data.notification_campaign_groups[];
+  locked internal.locked_campaign_row[];
   bad_n bigint;
   bad_sample jsonb;
   campaign wa_data.notification_campaigns;
@@ -129,11 +129,15 @@ begin
   -- `any(array(<subquery>))`: a large call's custom plan sees the variable's values, an index
   -- condition on the key; a subquery's array is unknown to every plan and searched linearly for
   -- each row). Every decision below reads these locked rows from memory, not the table again.
-  locked := array(
-    select r from wa_data.notification_campaign_groups r
-    where r.session_id = campaign.session_id and r.id = any(row_ids)
-    order by r.id
-    for no key update);
+  -- (SELECT … INTO, not `locked := …`: on Citus an assignment whose target is an array of a
+  -- composite type fails on the workers, "could not determine data type of parameter"; docs/citus.md, item 33.)
+  select array(
+           select (r.id, r.group_jid, r.status, r.message_id, r.error_code, r.error_message)::internal.locked_campaign_row
+           from wa_data.notification_campaign_groups r
+           where r.session_id = campaign.session_id and r.id = any(row_ids)
+           order by r.id
+           for no key update)
+    into locked;
 
   -- A cancelled campaign's rows that were not sent are never sent later.
   if exists (select from unnest(locked) r where r.status = 'cancelled') then
