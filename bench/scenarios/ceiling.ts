@@ -30,12 +30,15 @@ export interface CeilingRow {
 const pgbenchBatch = (batch: number) =>
   `select api.record_message_error(jsonb_build_object('events', (select jsonb_agg(jsonb_build_object('sessionId', 'pgbench', 'messageId', 'pgb_' || :n || '_' || i, 'errorCode', 420)) from generate_series(1, ${batch}) i)));`;
 
+/** An RPC that does nothing, callable by the gateway role (PostgREST reloads its schema for it). */
+export const EMPTY_RPC_SQL = `create or replace function api.bench_empty(jsonb) returns jsonb
+  language sql volatile as $$ select '{}'::jsonb $$;
+  revoke all on function api.bench_empty(jsonb) from public;
+  grant execute on function api.bench_empty(jsonb) to gateway;
+  notify pgrst, 'reload schema'`;
+
 async function createEmptyRpc(env: BenchEnv) {
-  await env.db.query(`create or replace function api.bench_empty(jsonb) returns jsonb
-    language sql volatile as $$ select '{}'::jsonb $$;
-    revoke all on function api.bench_empty(jsonb) from public;
-    grant execute on function api.bench_empty(jsonb) to gateway;
-    notify pgrst, 'reload schema'`);
+  await env.db.query(EMPTY_RPC_SQL);
   for (let i = 0; i < 100; i++) {
     const r = await fetch(`${env.ours.url}/rpc/bench_empty`, {
       method: "POST",
