@@ -22,15 +22,21 @@
 // list has stale, ambiguous or invalid entries (a generated list: stale or ambiguous only; its
 // invalid mutants, which the tokeniser cannot rule out in PL/pgSQL, are listed apart and not
 // counted). Not part of npm test (minutes). docs/testing.md.
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { spawn } from "node:child_process";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { isAbsolute, join } from "node:path";
+import { HANG_GUARD_MS } from "./lib/hang-guard.js";
 import { inTransaction, withClient } from "./lib/db.js";
 import { migrate } from "./lib/migrate.js";
 import { type EquivalentMarks, generateMutants, sample } from "./lib/mutant-generator.js";
-import { functionOfFile, judgeFileRun, plantMutant } from "./lib/mutants.js";
+import { judgeFileRun, plantMutant } from "./lib/mutants.js";
 import { allPgtapFiles, exec, pgProve, preparePgtapDatabase } from "./lib/pgtap.js";
 import { repoRoot } from "./lib/paths.js";
 import { ensurePrerequisites, ensureTestTools, findServerBinDir } from "./lib/postgres.js";
+import { startPostgrest } from "./lib/postgrest.js";
+import { freePort } from "./lib/run.js";
+import { randomSecret } from "./lib/secrets.js";
 import { testTarget } from "./lib/target.js";
 
 interface Mutant {
@@ -49,7 +55,7 @@ interface MutantList {
 type Status = "killed" | "survived" | "timed out" | "stale" | "ambiguous" | "invalid" | "equivalent";
 
 const argv = process.argv.slice(2);
-const VALUED = ["--mutants", "--seed", "--sample", "--out"];
+const VALUED = ["--mutants", "--seed", "--sample", "--out", "--workers"];
 const option = (name: string) => {
   const i = argv.indexOf(name);
   if (i < 0) return undefined;
@@ -107,12 +113,25 @@ function plant(m: Mutant): { sql: string } | { status: Status; note: string } {
   if (planted === 0) return { status: "stale", note: "find-text not in the file" };
   if (typeof planted === "number") return { status: "ambiguous", note: `find-text ${planted} times in the file` };
   // A view is replaced in place (its columns are the same; one that changes them is invalid).
-  return { sql: m.file.startsWith("db/views/") ? planted.replace(/^(\s*)create\s+view\b/im, "$1create or replace view") : planted };
+  return { sql: asReplace(m.file, planted) };
 }
 
 // A mutant that makes a statement hang is stopped by this (a hang guard, not a speed limit: pgTAP's
 // slowest statement takes about a second here); a timeout is not a kill.
 const HANG_GUARD = "statement_timeout=30s";
+
+/** Waits until no session but ours is on the database (a backend flushes its function counts as it exits). */
+async function functionsExecuted(url: string): Promise<Set<string>> {
+  return withClient(url, async (c) => {
+    while ((await c.query("select 1 from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid()")).rowCount)
+      await new Promise((r) => setTimeout(r, 20));
+    await c.query("select pg_stat_clear_snapshot()");
+    const { rows } = await c.query<{ fn: string }>(
+      "select schemaname || '.' || funcname as fn from pg_stat_user_functions where schemaname in ('api', 'internal') and calls > 0",
+    );
+    return new Set(rows.map((row) => row.fn));
+  });
+}
 
 /** pgTAP file → the functions of ours it executed (schema.name), from a run of each file alone. */
 async function coverage(url: string, files: string[]): Promise<Map<string, Set<string>>> {
@@ -124,38 +143,111 @@ async function coverage(url: string, files: string[]): Promise<Map<string, Set<s
       process.stdout.write(r.out);
       throw new Error(`pgTAP fails without any mutant (${f}): fix that first (npm test -- --pgtap ${f})`);
     }
-    const names = await withClient(url, async (c) => {
-      // A backend flushes its function counts as it exits: wait until pg_prove's sessions are gone.
-      while ((await c.query("select 1 from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid()")).rowCount)
-        await new Promise((r) => setTimeout(r, 20));
-      await c.query("select pg_stat_clear_snapshot()");
-      return (
-        await c.query<{ fn: string }>(
-          "select schemaname || '.' || funcname as fn from pg_stat_user_functions where schemaname in ('api', 'internal') and calls > 0",
-        )
-      ).rows.map((row) => row.fn);
-    });
-    covered.set(f, new Set(names));
+    covered.set(f, await functionsExecuted(url));
   }
   return covered;
 }
 
+const sources = new Map<string, string>(); // object (schema.name) → its file's text, db/functions and db/views
+for (const dir of ["functions", "views"])
+  for (const f of readdirSync(join(repoRoot, "db", dir)).filter((f) => f.endsWith(".sql") && !f.includes(".generated.")))
+    sources.set(f.replace(/\.sql$/, ""), readFileSync(join(repoRoot, "db", dir, f), "utf8"));
+const objectOfFile = (file: string) => file.replace(/^.*\/((?:api|internal)\..+)\.sql$/, "$1");
+const nameRe = (object: string) => new RegExp(`\\b${object.replace(/^\w+\./, "")}\\b`);
 /**
- * The pgTAP files in the order a mutant runs them: those the coverage run saw executing the mutated
- * function first, those naming it before the others (a function inlined into its callers is never
- * executed on its own: then those that name it), then the rest, in their order.
+ * Can the object run without being counted by track_functions? A view (never tracked), or a
+ * `language sql` function without a SET clause (PostgreSQL inlines it into its caller's plan).
  */
-function coveringFirst(files: string[], covered: Map<string, Set<string>>, functionFile: string): { covering: string[]; rest: string[] } {
-  const fn = functionFile.replace(/^.*\/((?:api|internal)\..+)\.sql$/, "$1"); // a view: never executed, named
-  const name = functionOfFile(functionFile);
-  const names = (f: string) => new RegExp(`\\b${name}\\b`).test(readFileSync(join(repoRoot, f), "utf8"));
-  const executes = files.filter((f) => covered.get(f)?.has(fn));
-  // Those that also name it are about it: they go first (a helper that makes campaigns executes
-  // create_campaign in most files).
-  const covering = executes.length ? [...executes.filter(names), ...executes.filter((f) => !names(f))] : files.filter(names);
-  return { covering, rest: files.filter((f) => !covering.includes(f)) };
+const untracked = (object: string) => {
+  const src = sources.get(object) ?? "";
+  return !/^\s*create\s+or\s+replace\s+(function|procedure|trigger)\b/im.test(src) || (/\blanguage\s+sql\b/i.test(src) && !/^\s*set\s+search_path\b/im.test(src));
+};
+
+/**
+ * The test files (pgTAP or vitest) that can reach the object, from a coverage map (file → the
+ * functions it executed): those that executed it, those that name it, and, for an object that may
+ * run untracked (a view, an inlinable SQL function), those that reach any function or view naming
+ * it (its callers, transitively). A file outside this set never runs the mutated code, so it cannot
+ * kill the mutant. In the order: executed and named, executed, named, reached through a caller.
+ */
+function coveringFiles(object: string, files: string[], covered: Map<string, Set<string>>): string[] {
+  const text = new Map(files.map((f) => [f, readFileSync(join(repoRoot, f), "utf8")]));
+  const names = (f: string, o: string) => nameRe(o).test(text.get(f) ?? "");
+  const executes = (f: string, o: string) => covered.get(f)?.has(o) ?? false;
+  const direct = [
+    ...files.filter((f) => executes(f, object) && names(f, object)),
+    ...files.filter((f) => executes(f, object) && !names(f, object)),
+    ...files.filter((f) => !executes(f, object) && names(f, object)),
+  ];
+  const out = new Set(direct);
+  if (untracked(object)) {
+    const seen = new Set([object]);
+    const queue = [object];
+    while (queue.length) {
+      const o = queue.shift() as string;
+      for (const [caller, src] of sources) {
+        if (seen.has(caller) || !nameRe(o).test(src)) continue;
+        seen.add(caller);
+        for (const f of files) if (executes(f, caller) || names(f, caller)) out.add(f);
+        if (untracked(caller)) queue.push(caller);
+      }
+    }
+  }
+  return [...out];
 }
 
+/** A file's text as it is planted or restored: a view replaced in place (same columns). */
+const asReplace = (file: string, sql: string) => (file.startsWith("db/views/") ? sql.replace(/^(\s*)create\s+view\b/im, "$1create or replace view") : sql);
+
+/** The vitest files the --suite tier may run: those that call the API or the database, not those that start a front door or pack the client. */
+function vitestCandidates(): string[] {
+  const out: string[] = [];
+  for (const dir of ["test/http", "clients/ts/test"])
+    for (const f of readdirSync(join(repoRoot, dir))
+      .filter((f) => f.endsWith(".test.ts"))
+      .sort()) {
+      const src = readFileSync(join(repoRoot, dir, f), "utf8");
+      if (!/support\/env|WA_API_URL|WA_DB_URL/.test(src)) continue;
+      if (/support\/(packages|checkouts|nginx|pgbouncer)|WA_PG_DATADIR|WA_PG_BINDIR|npm pack/.test(src)) continue;
+      out.push(`${dir}/${f}`);
+    }
+  return out;
+}
+
+/** One vitest file against the API at `env`: passed, or the first failing test's name. */
+async function vitestFile(file: string, env: NodeJS.ProcessEnv): Promise<{ failed: boolean; test: string; timeout: boolean }> {
+  const dir = mkdtempSync(join(tmpdir(), "wa-mutant-vitest-"));
+  const report = join(dir, "report.json");
+  const code = await new Promise<number>((resolve, reject) => {
+    const child = spawn(join(repoRoot, "node_modules", ".bin", "vitest"), ["run", "--reporter=json", `--outputFile.json=${report}`, file], {
+      cwd: repoRoot,
+      stdio: ["ignore", "ignore", "ignore"],
+      env: { ...process.env, ...env },
+    });
+    child.on("error", reject);
+    child.on("exit", (c) => resolve(c ?? 1));
+  });
+  let test = "the file fails";
+  let timeout = false;
+  try {
+    const r = JSON.parse(readFileSync(report, "utf8")) as {
+      testResults: { message?: string; assertionResults: { status: string; fullName: string; failureMessages: string[] }[] }[];
+    };
+    const failing = r.testResults.flatMap((t) => t.assertionResults).find((a) => a.status === "failed");
+    if (failing) {
+      test = failing.fullName;
+      timeout = failing.failureMessages.every((m) => /timed out|statement timeout/i.test(m));
+    } else if (r.testResults[0]?.message) test = r.testResults[0].message.split("\n")[0] ?? test;
+  } catch {
+    /* no report: vitest itself failed */
+  }
+  rmSync(dir, { recursive: true, force: true });
+  return { failed: code !== 0, test, timeout };
+}
+
+const workers = Math.max(1, Number(option("--workers") ?? 2));
+const suite = argv.includes("--suite");
+const allFiles = argv.includes("--all-files");
 const serverBinDir = ensurePrerequisites({ needServer: !process.env.DATABASE_URL, needPgtap: true });
 ensureTestTools(serverBinDir ?? findServerBinDir());
 const target = await testTarget();
@@ -165,8 +257,11 @@ const stop = () => {
 };
 process.on("SIGINT", stop);
 process.on("SIGTERM", stop);
-const rows: { m: Mutant; status: Status; note: string; seconds: number }[] = [];
+type Tier = "pgTAP" | "vitest";
+const rows: { m: Mutant; status: Status; note: string; seconds: number; tier?: Tier }[] = [];
 let exitCode = 0;
+const started = Date.now();
+let plantingStarted = started;
 try {
   await migrate(target.adminUrl, { quiet: true });
   const base = `${target.dbName}_pgtap`;
@@ -177,48 +272,142 @@ try {
   const coverageStarted = Date.now();
   const covered = await coverage(target.serverUrl(base), files);
   console.log(
-    `pgTAP passes unmutated (${files.length} files, each alone; coverage measured in ${((Date.now() - coverageStarted) / 1000).toFixed(1)} s); ${mutants.length} mutants:`,
+    `pgTAP passes unmutated (${files.length} files, each alone; coverage measured in ${((Date.now() - coverageStarted) / 1000).toFixed(1)} s)`,
   );
-  for (const m of mutants) {
-    if (interrupted) break;
-    const started = Date.now();
-    const planted = plant(m);
-    let status: Status;
-    let note = "";
-    if ("status" in planted) {
-      ({ status, note } = planted);
-    } else {
-      const db = `${target.dbName}_mutant`;
-      await exec([`drop database if exists ${db}`, `create database ${db} template ${base}`], target.serverUrl("postgres"));
+
+  // --suite: the vitest files, each alone on its own copy of the database with PostgREST, measured
+  // the same way (track_functions = all for every session of that database).
+  const jwtSecret = randomSecret();
+  const vitestBase = `${target.dbName}_vitest`;
+  const vitestCovered = new Map<string, Set<string>>();
+  let vitestFiles: string[] = [];
+  /** A fresh copy of the unmutated application database with PostgREST on it, for one vitest run or mutant. */
+  const withApi = async <T>(db: string, settings: string[], before: (url: string) => Promise<void>, fn: (env: NodeJS.ProcessEnv) => Promise<T>) => {
+    await exec([`drop database if exists ${db}`, `create database ${db} template ${vitestBase}`, ...settings.map((s) => `alter database ${db} set ${s}`)], target.serverUrl("postgres"));
+    try {
+      await before(target.serverUrl(db));
+      const pgrstUri = await target.postgrestUri(db);
+      const api = await startPostgrest({ dbUri: pgrstUri, jwtSecret, port: await freePort(), poolSize: 10 });
       try {
-        // With check_function_bodies on (migrate turns it off): a mutant that does not compile is
-        // invalid, not killed.
-        await inTransaction(target.serverUrl(db), (c) => c.query(planted.sql));
-        const { covering, rest } = coveringFirst(files, covered, m.file);
-        const timedOut: string[] = [];
-        status = "survived";
-        for (const f of [...covering, ...rest]) {
-          const r = await pgProve(target.serverUrl(db), [f], { settings: [HANG_GUARD] });
-          const verdict = judgeFileRun(r.out, r.failed);
-          if (verdict.kind === "timeout") timedOut.push(f.replace(/^db\/tests\//, ""));
-          if (verdict.kind !== "killed") continue;
-          status = "killed";
-          note = `${f.replace(/^db\/tests\//, "")}: ${verdict.test}${covering.includes(f) ? "" : " (a file that does not cover it)"}`;
-          break;
-        }
-        if (status === "survived" && timedOut.length) status = "timed out";
-        if (timedOut.length) note += `${note ? "; " : ""}timed out in ${timedOut.join(", ")}`;
-      } catch (e) {
-        status = "invalid";
-        note = (e as Error).message.split("\n")[0] ?? "";
+        return await fn({ WA_API_URL: api.url, WA_DB_URL: target.serverUrl(db), WA_JWT_SECRET: jwtSecret, WA_PGRST_DB_URI: pgrstUri });
       } finally {
-        await exec([`drop database if exists ${db} with (force)`], target.serverUrl("postgres"));
+        await api.stop();
+      }
+    } finally {
+      await exec([`drop database if exists ${db} with (force)`], target.serverUrl("postgres"));
+    }
+  };
+  if (suite) {
+    if (target.cluster)
+      // As npm test: on the run's own cluster the API roles' statement timeouts are the hang guard.
+      await exec(["anon", "gateway", "crm", "ops"].map((r) => `alter role ${r} set statement_timeout = '${HANG_GUARD_MS}ms'`), target.adminUrl);
+    await exec([`drop database if exists ${vitestBase}`, `create database ${vitestBase} template ${target.dbName}`], target.serverUrl("postgres"));
+    const vitestStarted = Date.now();
+    for (const f of vitestCandidates()) {
+      const db = `${target.dbName}_vcov`;
+      const r = await withApi(
+        db,
+        ["track_functions = 'all'"],
+        async () => {},
+        async (env) => {
+          const run = await vitestFile(f, env);
+          return { run, executed: run.failed ? new Set<string>() : await functionsExecuted(target.serverUrl(db)) };
+        },
+      );
+      if (r.run.failed) console.log(`  vitest ${f} fails unmutated (${r.run.test}): not used`);
+      else if (r.executed.size) {
+        vitestCovered.set(f, r.executed);
+        vitestFiles.push(f);
       }
     }
-    const seconds = (Date.now() - started) / 1000;
-    rows.push({ m, status, note, seconds });
-    console.log(`${status.padEnd(9)} ${m.id.padEnd(44)} ${seconds.toFixed(1).padStart(5)} s  ${note.slice(0, 110)}`);
+    console.log(
+      `vitest tier (--suite): ${vitestFiles.length} files execute our functions (each alone on its own database and PostgREST; coverage measured in ${((Date.now() - vitestStarted) / 1000).toFixed(1)} s)`,
+    );
   }
+  vitestFiles = vitestFiles.filter((f) => vitestCovered.has(f));
+
+  // One long-lived copy of the pgTAP database per worker: a mutant is planted with `create or
+  // replace` (its file's text with the one change), judged, and the file's own text executed again.
+  // Each pgTAP file rolls back what it did, so the next mutant starts from the same data; one
+  // mutant per database at a time.
+  for (let w = 0; w < workers; w++)
+    await exec([`drop database if exists ${base}_w${w}`, `create database ${base}_w${w} template ${base}`], target.serverUrl("postgres"));
+  console.log(`${mutants.length} mutants, ${workers} worker(s)${suite ? ", pgTAP then vitest for its survivors" : ", pgTAP"}:`);
+  plantingStarted = Date.now();
+
+  const judge = async (m: Mutant, w: number): Promise<{ status: Status; note: string; tier?: Tier }> => {
+    const planted = plant(m);
+    if ("status" in planted) return planted;
+    const db = `${base}_w${w}`;
+    const original = asReplace(m.file, readFileSync(join(repoRoot, m.file), "utf8"));
+    try {
+      // With check_function_bodies on (migrate turns it off): a mutant that does not compile is
+      // invalid, not killed.
+      await inTransaction(target.serverUrl(db), (c) => c.query(planted.sql));
+    } catch (e) {
+      return { status: "invalid", note: (e as Error).message.split("\n")[0] ?? "" };
+    }
+    const timedOut: string[] = [];
+    try {
+      const object = objectOfFile(m.file);
+      const covering = coveringFiles(object, files, covered);
+      for (const f of allFiles ? [...covering, ...files.filter((f) => !covering.includes(f))] : covering) {
+        if (interrupted) break;
+        const r = await pgProve(target.serverUrl(db), [f], { settings: [HANG_GUARD] });
+        const verdict = judgeFileRun(r.out, r.failed);
+        if (verdict.kind === "timeout") timedOut.push(f.replace(/^db\/tests\//, ""));
+        if (verdict.kind !== "killed") continue;
+        return {
+          status: "killed",
+          tier: "pgTAP",
+          note: `${f.replace(/^db\/tests\//, "")}: ${verdict.test}${covering.includes(f) ? "" : " (a file that does not cover it)"}${timedOut.length ? `; timed out in ${timedOut.join(", ")}` : ""}`,
+        };
+      }
+    } finally {
+      await inTransaction(target.serverUrl(db), (c) => c.query(original));
+    }
+    if (suite && !interrupted) {
+      const covering = coveringFiles(objectOfFile(m.file), vitestFiles, vitestCovered);
+      for (const f of covering) {
+        if (interrupted) break;
+        const r = await withApi(
+          `${target.dbName}_v${w}`,
+          [],
+          async (url) => {
+            await inTransaction(url, (c) => c.query(planted.sql));
+          },
+          (env) => vitestFile(f, env),
+        );
+        if (!r.failed) continue;
+        if (r.timeout) {
+          timedOut.push(f);
+          continue;
+        }
+        return {
+          status: "killed",
+          tier: "vitest",
+          note: `${f}: ${r.test}${timedOut.length ? `; timed out in ${timedOut.join(", ")}` : ""}`,
+        };
+      }
+    }
+    return timedOut.length ? { status: "timed out", note: `timed out in ${timedOut.join(", ")}` } : { status: "survived", note: "" };
+  };
+
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: workers }, async (_, w) => {
+      while (!interrupted && next < mutants.length) {
+        const m = mutants[next++] as Mutant;
+        const t0 = Date.now();
+        const r = await judge(m, w);
+        const seconds = (Date.now() - t0) / 1000;
+        rows.push({ m, ...r, seconds });
+        console.log(
+          `${r.status.padEnd(9)} ${(r.tier ?? "").padEnd(6)} ${m.id.padEnd(50)} ${seconds.toFixed(1).padStart(5)} s  ${r.note.slice(0, 110)}`,
+        );
+      }
+    }),
+  );
 } catch (e) {
   console.error(e);
   exitCode = 1;
@@ -227,24 +416,30 @@ try {
 }
 
 if (rows.length) {
+  rows.sort((a, b) => mutants.indexOf(a.m) - mutants.indexOf(b.m));
   const killed = rows.filter((r) => r.status === "killed").length;
+  const byPgtap = rows.filter((r) => r.status === "killed" && r.tier === "pgTAP").length;
   const survived = rows.filter((r) => r.status === "survived" || r.status === "timed out");
   const equivalent = rows.filter((r) => r.status === "equivalent");
   const invalid = rows.filter((r) => r.status === "invalid");
   const broken = rows.filter((r) => r.status === "stale" || r.status === "ambiguous" || (!generated && r.status === "invalid"));
   const judged = killed + survived.length;
-  const score = judged ? (100 * killed) / judged : 0;
+  const pct = (n: number) => (judged ? (100 * n) / judged : 0).toFixed(1);
   const planted = rows.filter((r) => ["killed", "survived", "timed out"].includes(r.status));
   const mean = planted.length ? planted.reduce((a, r) => a + r.seconds, 0) / planted.length : 0;
-  console.log("\n| mutant | file | status | killed by |\n| --- | --- | --- | --- |");
+  const wall = (Date.now() - plantingStarted) / 1000;
+  console.log("\n| mutant | file | status | tier | killed by |\n| --- | --- | --- | --- | --- |");
   for (const r of rows)
-    console.log(`| ${r.m.id} | ${r.m.file.replace(/^db\/functions\//, "")} | ${r.status} | ${r.note.replace(/\|/g, "\\|")} |`);
+    console.log(`| ${r.m.id} | ${r.m.file.replace(/^db\/functions\//, "")} | ${r.status} | ${r.tier ?? ""} | ${r.note.replace(/\|/g, "\\|")} |`);
   for (const r of survived) console.log(`\n${r.status}: ${r.m.id} (${r.m.file}): ${r.m.why}`);
   for (const r of broken) console.log(`\n${r.status}: ${r.m.id} (${r.m.file}): ${r.note}`);
+  const score = suite ? Number(pct(killed)) : Number(pct(byPgtap));
   console.log(
-    `\nmutation score (${listName}): ${killed} of ${judged} killed by pgTAP (a timeout is not a kill) (${score.toFixed(1)}%` +
-      (list.target === undefined ? "" : `; target ${list.target}%`) +
-      `); ${mean.toFixed(1)} s per planted mutant` +
+    `\nmutation score (${listName}): ${byPgtap} of ${judged} killed by pgTAP (${pct(byPgtap)}%)` +
+      (suite ? `, ${killed} of ${judged} by pgTAP and vitest (${pct(killed)}%)` : "") +
+      ` (a timeout is not a kill${list.target === undefined ? "" : `; target ${list.target}%`}); ` +
+      `${mean.toFixed(1)} s per planted mutant (worker time), ${wall.toFixed(0)} s wall clock for ${planted.length} planted with ${workers} worker(s) ` +
+      `(${planted.length ? (wall / planted.length).toFixed(2) : "0"} s per mutant)` +
       (equivalent.length ? `; ${equivalent.length} marked equivalent (not counted)` : "") +
       (generated && invalid.length ? `; ${invalid.length} invalid (do not compile; not counted)` : "") +
       (broken.length ? `; ${broken.length} stale, ambiguous or invalid` : "") +
