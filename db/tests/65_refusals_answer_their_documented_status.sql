@@ -1,0 +1,60 @@
+-- Every refusal answers the HTTP status docs/errors.md gives its code, not only the code: a client
+-- retries a 409 and a 503, never a 4xx it caused, and PostgREST answers what `status` says. Other
+-- files check the codes; generated mutants (npm run test:mutation -- --generate) that changed a
+-- status (409 → 410, 422 → 423, 400 → 399, 413 → 414) lived because no file read it.
+begin;
+select plan(14);
+
+select from tests.make_campaign('wa_st', 2);
+create temp table c as select max(id) as id from notification_campaigns;
+grant select on c to public;
+create temp table cap as select internal.limit('groupsPerCampaign') as n;
+grant select on cap to public;
+-- The status and the code of the refusal `sql` raises (null when it succeeds).
+create function pg_temp.refusal(sql text) returns jsonb language sql as $$
+  select jsonb_build_object('status', e -> 'status', 'code', e -> 'code') from tests.api_error(sql) e
+$$;
+
+select from tests.act_as('crm');
+select from api.record_message_sent(jsonb_build_object('campaignId', (select id from c), 'sends',
+  jsonb_build_array(jsonb_build_object('groupJid', tests.jid(1), 'messageId', 'ST1'))));
+select is(pg_temp.refusal(format($$select api.record_message_sent('{"campaignId": %s, "sends": [{"groupJid": "%s", "messageId": "ST2"}]}')$$,
+    (select id from c), tests.jid(1))),
+  '{"status": 409, "code": "send_conflict"}', 'record_message_sent: another result for a sent group is 409 send_conflict');
+select is(pg_temp.refusal(format($$select api.record_message_sent('{"campaignId": %s, "sends": []}')$$, (select id from c))),
+  '{"status": 422, "code": "invalid_sends"}', 'record_message_sent: no sends is 422 invalid_sends');
+select is(pg_temp.refusal($$select api.record_message_sent('[]')$$),
+  '{"status": 400, "code": "invalid_body"}', 'record_message_sent: a body that is not an object is 400 invalid_body');
+select is(pg_temp.refusal(format($$select api.retry_failed_groups('{"campaignId": %s, "name": 5}')$$, (select id from c))),
+  '{"status": 422, "code": "invalid_name"}', 'retry_failed_groups: a name that is not a campaign name is 422 invalid_name');
+select is(pg_temp.refusal(format($$select api.schedule_campaign('{"campaignId": %s, "scheduled": true, "sendBefore": "2020-01-01T00:00:00Z"}')$$,
+    (select id from c))),
+  '{"status": 422, "code": "invalid_send_before"}', 'schedule_campaign: a sendBefore in the past is 422 invalid_send_before');
+select is(pg_temp.refusal(format($$select api.schedule_campaign('{"campaignId": %s, "scheduled": "yes"}')$$, (select id from c))),
+  '{"status": 422, "code": "invalid_scheduled"}', 'schedule_campaign: scheduled not a boolean is 422 invalid_scheduled');
+select is(pg_temp.refusal(format($$select api.schedule_campaign('{"campaignId": %s, "scheduled": false}')$$, (select id from c))),
+  '{"status": 409, "code": "invalid_transition"}', 'schedule_campaign: unscheduling a campaign that is sending is 409 invalid_transition');
+select is(pg_temp.refusal($$select api.create_campaign('{"message": "m", "sessionId": "wa_st", "groupJids": []}')$$),
+  '{"status": 422, "code": "invalid_name"}', 'create_campaign: no name is 422 invalid_name');
+-- The cap, one over: internal.limits() says how many.
+select is(pg_temp.refusal(format($$select api.create_campaign(%L)$$, jsonb_build_object('name', 'x', 'message', 'm', 'sessionId', 'wa_st',
+    'groupJids', (select jsonb_agg(tests.jid(i)) from generate_series(1, (select n from cap) + 1) i)))),
+  '{"status": 413, "code": "too_many_groups"}', 'create_campaign: one group over the cap is 413 too_many_groups');
+
+select is(pg_temp.refusal($$select api.resume_session('[]')$$),
+  '{"status": 400, "code": "invalid_body"}', 'resume_session: a body that is not an object is 400 invalid_body');
+
+select from tests.act_as('ops');
+select is(pg_temp.refusal($$select api.expire_unmatched_acks('{"olderThanSeconds": "1"}')$$),
+  '{"status": 422, "code": "invalid_age"}', 'expire_unmatched_acks: an age that is not a number is 422 invalid_age');
+
+select from tests.act_as('gateway');
+select is(pg_temp.refusal($$select api.sync_groups('{"sessionId": "wa_st", "groups": [], "allowEmpty": "yes"}')$$),
+  '{"status": 422, "code": "invalid_allow_empty"}', 'sync_groups: allowEmpty not a boolean is 422 invalid_allow_empty');
+select is(pg_temp.refusal($$select api.sync_groups('{"sessionId": "wa_st", "groups": [], "allowEmpty": false}')$$),
+  '{"status": 422, "code": "empty_group_list"}', 'sync_groups: an empty list without allowEmpty is 422 empty_group_list');
+select from tests.act_as_admin();
+select is((select count(*)::int from whatsapp_groups where session_id = 'wa_st' and inactive_since is null), 2, '… and the refusals changed nothing');
+
+select * from finish();
+rollback;
