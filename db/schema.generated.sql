@@ -975,11 +975,13 @@ begin
   perform internal.plan_for_batch(jsonb_array_length(sends));
 
   -- Per element, like every payload lookup (docs/design.md, "Plans that do not depend on statistics").
-  select count(*) as n, jsonb_agg(p.group_jid) filter (where p.idx <= 100) as sample into bad
-  from unnest(parsed) p
-  left join lateral (select true as ok from wa_data.notification_campaign_groups r
-                     where r.session_id = campaign.session_id and r.campaign_id = campaign.id and r.group_jid = p.group_jid limit 1) r on true
-  where r.ok is null;
+  -- The first 100 refused groups are named (numbered among the refused, not among the sends).
+  select count(*) as n, jsonb_agg(x.group_jid order by x.idx) filter (where x.rn <= 100) as sample into bad
+  from (select p.idx, p.group_jid, row_number() over (order by p.idx) as rn
+        from unnest(parsed) p
+        left join lateral (select true as ok from wa_data.notification_campaign_groups r
+                           where r.session_id = campaign.session_id and r.campaign_id = campaign.id and r.group_jid = p.group_jid limit 1) r on true
+        where r.ok is null) x;
   if bad.n > 0 then
     perform internal.raise_api_error(422, 'unknown_campaign_groups',
       format('%s of the groups are not targets of campaign %s.', bad.n, campaign.id),
@@ -1019,15 +1021,16 @@ begin
   -- A repeat is fine; a different result for a row already settled is a conflict: another
   -- message id, sent vs failed, or another send-time error. A failure recorded by an ACK is
   -- never overwritten by a send record.
-  select count(*) as n, jsonb_agg(jsonb_build_object('groupJid', r.group_jid, 'status', r.status,
-           'messageId', r.message_id)) filter (where p.idx <= 100) as sample into bad
-  from unnest(parsed) p
-  cross join lateral (select r2.* from wa_data.notification_campaign_groups r2
-                      where r2.session_id = campaign.session_id and r2.campaign_id = campaign.id and r2.group_jid = p.group_jid limit 1) r
-  where r.status <> 'pending'
-    and (r.message_id is distinct from p.message_id
-         or (p.message_id is null and (r.error_code is distinct from p.error_code
-                                       or r.error_message is distinct from p.error_message)));
+  select count(*) as n, jsonb_agg(jsonb_build_object('groupJid', x.group_jid, 'status', x.status, 'messageId', x.message_id)
+           order by x.idx) filter (where x.rn <= 100) as sample into bad
+  from (select p.idx, r.group_jid, r.status, r.message_id, row_number() over (order by p.idx) as rn
+        from unnest(parsed) p
+        cross join lateral (select r2.* from wa_data.notification_campaign_groups r2
+                            where r2.session_id = campaign.session_id and r2.campaign_id = campaign.id and r2.group_jid = p.group_jid limit 1) r
+        where r.status <> 'pending'
+          and (r.message_id is distinct from p.message_id
+               or (p.message_id is null and (r.error_code is distinct from p.error_code
+                                             or r.error_message is distinct from p.error_message)))) x;
   if bad.n > 0 then
     perform internal.raise_api_error(409, 'send_conflict',
       format('%s of the groups already have a different send result.', bad.n),
