@@ -3,9 +3,10 @@
 -- (github:WhiskeySockets/Baileys WAProto proto.WebMessageInfo.Status: ERROR 0, PENDING 1,
 -- SERVER_ACK 2, DELIVERY_ACK 3, READ 4, PLAYED 5; Evolution API 2.3.7 passes them on as names, an
 -- older one as numbers), an update with progress only (no error ACK call, nothing quarantined),
--- and a batch over ackEventsPerCall items (every item in exactly one chunk: none lost, none twice).
+-- a batch over ackEventsPerCall items (every item in exactly one chunk: none lost, none twice), and
+-- groups.upsert of a community parent never stored (nothing of the session's is removed for it).
 begin;
-select plan(10);
+select plan(12);
 
 select from tests.make_campaign('wa_e7', 1001);
 create temp table c as select max(id) as id from notification_campaigns;
@@ -47,6 +48,14 @@ select is(api.evolution_webhook(pg_temp.evolution('"messages.update"', 'wa_e7',
 select from tests.act_as_admin();
 select is((select count(*)::int from notification_campaign_groups where campaign_id = (select id from c) and status = 'failed'),
   (select n from lim) + 1, '… every row failed, the last included');
+
+-- groups.upsert of a community parent the session never stored: not stored, nothing removed.
+select from tests.act_as('gateway');
+select is(api.evolution_webhook(pg_temp.evolution('"groups.upsert"', 'wa_e7', jsonb_build_array(jsonb_build_object(
+    'id', tests.jid(5000), 'subject', 'Community', 'size', 3, 'isCommunity', true, 'isCommunityAnnounce', false))))
+    -> 'groups' ->> 'removedParents', '0', 'a community parent never stored: no parent removed');
+select from tests.act_as_admin();
+select is((select count(*)::int from whatsapp_groups where session_id = 'wa_e7'), 1001, '… and the session keeps all its groups');
 
 -- A key bound to other instances: refused whole, nothing stored.
 select from internal.create_api_key('wak_test_e7_scoped_0123456789abcdef0123456789abcde', 'gateway', 't-e7', array['wa_e7x']);
