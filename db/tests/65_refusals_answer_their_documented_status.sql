@@ -3,7 +3,7 @@
 -- files check the codes; generated mutants (npm run test:mutation -- --generate) that changed a
 -- status (409 → 410, 422 → 423, 400 → 399, 413 → 414) lived because no file read it.
 begin;
-select plan(14);
+select plan(15);
 
 select from tests.make_campaign('wa_st', 2);
 create temp table c as select max(id) as id from notification_campaigns;
@@ -36,6 +36,8 @@ select is(pg_temp.refusal(format($$select api.schedule_campaign('{"campaignId": 
   '{"status": 409, "code": "invalid_transition"}', 'schedule_campaign: unscheduling a campaign that is sending is 409 invalid_transition');
 select is(pg_temp.refusal($$select api.create_campaign('{"message": "m", "sessionId": "wa_st", "groupJids": []}')$$),
   '{"status": 422, "code": "invalid_name"}', 'create_campaign: no name is 422 invalid_name');
+select is(pg_temp.refusal($$select api.create_campaign('{"name": "x", "message": "m", "sessionId": "wa_st", "groupJids": ["120363000000000001@g.us"], "status": "sending"}')$$),
+  '{"status": 422, "code": "invalid_status"}', 'create_campaign: a status but draft or scheduled is 422 invalid_status');
 -- The cap, one over: internal.limits() says how many.
 select is(pg_temp.refusal(format($$select api.create_campaign(%L)$$, jsonb_build_object('name', 'x', 'message', 'm', 'sessionId', 'wa_st',
     'groupJids', (select jsonb_agg(tests.jid(i)) from generate_series(1, (select n from cap) + 1) i)))),
