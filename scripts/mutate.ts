@@ -1,27 +1,35 @@
 // npm run test:mutation [-- <mutant id or file substring> ...] [--mutants <file>] [--generate
-// [--seed N] [--sample K] [--out <file>] [--list]]: do the pgTAP tests catch bugs? Plants each
-// mutant of db/tests/mutants.json (a realistic one-line bug in one function of db/functions), or of
-// the list --mutants names (any path, the same format), or of the generated set (--generate:
-// scripts/lib/mutant-generator.ts applies standard operators to every function and view body; a
-// seeded sample of K with --sample; --out writes the list, --list only writes or prints it), one
-// at a time, into a throwaway copy of the migrated test database, runs pgTAP (pg_prove) against it
-// and records whether a test failed (killed) or none did (survived). A mutant marked equivalent
-// (`equivalent` in the list, or in db/tests/mutants-equivalent.json for generated ones) is
-// reported as such, never planted and never counted.
+// [--seed N] [--sample K] [--out <file>] [--list]] [--suite] [--workers N] [--all-files]: do the
+// tests catch bugs? Plants each mutant of db/tests/mutants.json (a realistic one-line bug in one
+// function of db/functions), or of the list --mutants names (any path, the same format), or of
+// the generated set (--generate: scripts/lib/mutant-generator.ts applies standard operators to
+// every function and view body; a seeded sample of K with --sample; --out writes the list, --list
+// only writes or prints it), runs pgTAP (pg_prove) against it and records whether a test failed
+// (killed) or none did (survived). A mutant marked equivalent (`equivalent` in the list, or in
+// db/tests/mutants-equivalent.json for generated ones) is reported as such, never planted and
+// never counted.
 // Which files cover which function is measured first, by a coverage run (each pgTAP file alone on
-// the unmutated database, with track_functions = all: the functions it executed); a mutant runs the
-// files covering its function first, each alone, and is credited to the first that fails. A
-// statement timeout (the hang guard) is not a kill: that file is noted and the next runs; a mutant
-// only timed out is reported as such, not killed.
-// The tracked files are never edited: a mutant is the function file's text with one replacement,
-// executed in its own copy of the database, so Ctrl-C leaves nothing to restore (the throwaway
-// cluster is stopped). A mutant whose find-text is no longer in its file (stale), is there more
-// than once (ambiguous) or does not compile (invalid) fails the list: keep it current. Find-texts
-// match with whitespace ignored, so reformatting (npm run format) does not make them stale.
-// Prints a table and the score (killed / judged); exits non-zero below the target or when the
-// list has stale, ambiguous or invalid entries (a generated list: stale or ambiguous only; its
-// invalid mutants, which the tokeniser cannot rule out in PL/pgSQL, are listed apart and not
-// counted). Not part of npm test (minutes). docs/testing.md.
+// the unmutated database, with track_functions = all: the functions it executed). A mutant runs
+// only the files that can reach its code (coveringFiles: those that executed or name it, those
+// that read every definition from the catalogue, and for a view or an inlinable SQL function those
+// that reach a caller), each alone, and is credited to the first that fails (--all-files: the
+// others too, after them). A statement timeout (the hang guard, or an RPC's coded 503) is not a
+// kill: that file is noted and the next runs; a mutant only timed out is reported as such.
+// --suite: a pgTAP survivor then runs the vitest files that executed its function (measured the
+// same way: each vitest file alone, on its own copy of the database with track_functions = all and
+// PostgREST), each on a fresh copy of the database with the mutant planted and PostgREST on it;
+// the tier that killed each mutant is reported.
+// --workers N (2): N long-lived copies of the pgTAP database, one mutant at a time in each: a
+// mutant is planted with `create or replace` (its file's text with one replacement) and the file's
+// own text is executed again after (pgTAP files roll back their data). The tracked files are never
+// edited and the cluster is a throwaway, so Ctrl-C leaves nothing to restore. A mutant whose
+// find-text is no longer in its file (stale), is there more than once (ambiguous) or does not
+// compile (invalid) fails the list: keep it current. Find-texts match with whitespace ignored, so
+// reformatting (npm run format) does not make them stale.
+// Prints a table and the score (killed / judged; per tier with --suite); exits non-zero below the
+// target or when the list has stale, ambiguous or invalid entries (a generated list: stale or
+// ambiguous only; its invalid mutants, which the tokeniser cannot rule out in PL/pgSQL, are listed
+// apart and not counted). Not part of npm test (minutes). docs/testing.md.
 import { spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
