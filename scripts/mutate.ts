@@ -131,7 +131,12 @@ const HANG_GUARD = "statement_timeout=30s";
 /** Waits until no session but ours is on the database (a backend flushes its function counts as it exits). */
 async function functionsExecuted(url: string): Promise<Set<string>> {
   return withClient(url, async (c) => {
-    while ((await c.query("select 1 from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid()")).rowCount)
+    // (Bounded: a session left behind must not stop the run; its counts are then missed.)
+    const deadline = Date.now() + 30_000;
+    while (
+      Date.now() < deadline &&
+      (await c.query("select 1 from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid()")).rowCount
+    )
       await new Promise((r) => setTimeout(r, 20));
     await c.query("select pg_stat_clear_snapshot()");
     const { rows } = await c.query<{ fn: string }>(
@@ -299,30 +304,33 @@ try {
   const vitestBase = `${target.dbName}_vitest`;
   const vitestCovered = new Map<string, Set<string>>();
   let vitestFiles: string[] = [];
-  /** A fresh copy of the unmutated application database with PostgREST on it, for one vitest run or mutant. */
-  const withApi = async <T>(
+  /**
+   * A fresh copy of the unmutated application database (settings applied, `before` run on it) with
+   * PostgREST on it for `fn`; `after` runs once PostgREST has stopped (its sessions have flushed
+   * their function counts), before the copy is dropped.
+   */
+  const withApi = async <T, U>(
     db: string,
     settings: string[],
     before: (url: string) => Promise<void>,
     fn: (env: NodeJS.ProcessEnv) => Promise<T>,
-  ) => {
+    after: (url: string, r: T) => Promise<U>,
+  ): Promise<U> => {
     await exec(
-      [
-        `drop database if exists ${db}`,
-        `create database ${db} template ${vitestBase}`,
-        ...settings.map((s) => `alter database ${db} set ${s}`),
-      ],
+      [`drop database if exists ${db}`, `create database ${db} template ${vitestBase}`, ...settings.map((s) => `alter database ${db} set ${s}`)],
       target.serverUrl("postgres"),
     );
     try {
       await before(target.serverUrl(db));
       const pgrstUri = await target.postgrestUri(db);
       const api = await startPostgrest({ dbUri: pgrstUri, jwtSecret, port: await freePort(), poolSize: 10 });
+      let r: T;
       try {
-        return await fn({ WA_API_URL: api.url, WA_DB_URL: target.serverUrl(db), WA_JWT_SECRET: jwtSecret, WA_PGRST_DB_URI: pgrstUri });
+        r = await fn({ WA_API_URL: api.url, WA_DB_URL: target.serverUrl(db), WA_JWT_SECRET: jwtSecret, WA_PGRST_DB_URI: pgrstUri });
       } finally {
         await api.stop();
       }
+      return await after(target.serverUrl(db), r);
     } finally {
       await exec([`drop database if exists ${db} with (force)`], target.serverUrl("postgres"));
     }
@@ -340,18 +348,17 @@ try {
     );
     const vitestStarted = Date.now();
     for (const f of vitestCandidates()) {
-      const db = `${target.dbName}_vcov`;
+      if (interrupted) break;
       const r = await withApi(
-        db,
+        `${target.dbName}_vcov`,
         ["track_functions = 'all'"],
         async () => {},
-        async (env) => {
-          const run = await vitestFile(f, env);
-          return { run, executed: run.failed ? new Set<string>() : await functionsExecuted(target.serverUrl(db)) };
-        },
+        (env) => vitestFile(f, env),
+        async (url, run) => ({ run, executed: run.failed ? new Set<string>() : await functionsExecuted(url) }),
       );
-      if (r.run.failed) console.log(`  vitest ${f} fails unmutated (${r.run.test}): not used`);
-      else if (r.executed.size) {
+      console.log(`  vitest ${f}: ${r.run.failed ? `fails unmutated (${r.run.test}): not used` : `${r.executed.size} functions`}`);
+      if (r.run.failed) continue;
+      if (r.executed.size) {
         vitestCovered.set(f, r.executed);
         vitestFiles.push(f);
       }
@@ -413,6 +420,7 @@ try {
             await inTransaction(url, (c) => c.query(planted.sql));
           },
           (env) => vitestFile(f, env),
+          async (_url, run) => run,
         );
         if (!r.failed) continue;
         if (r.timeout) {
