@@ -3,16 +3,16 @@
 -- files check the codes; generated mutants (npm run test:mutation -- --generate) that changed a
 -- status (409 → 410, 422 → 423, 400 → 399, 413 → 414) lived because no file read it.
 begin;
-select plan(15);
+select plan(24);
 
 select from tests.make_campaign('wa_st', 2);
 create temp table c as select max(id) as id from notification_campaigns;
 grant select on c to public;
-create temp table cap as select internal.limit('groupsPerCampaign') as n;
+create temp table cap as select internal.limit('groupsPerCampaign') as n, internal.limit('claimsPerCall') as claims;
 grant select on cap to public;
 -- The status and the code of the refusal `sql` raises (null when it succeeds).
 create function pg_temp.refusal(sql text) returns jsonb language sql as $$
-  select jsonb_build_object('status', e -> 'status', 'code', e -> 'code') from tests.api_error(sql) e
+  select case when e is not null then jsonb_build_object('status', e -> 'status', 'code', e -> 'code') end from tests.api_error(sql) e
 $$;
 
 select from tests.act_as('crm');
@@ -55,6 +55,31 @@ select is(pg_temp.refusal($$select api.sync_groups('{"sessionId": "wa_st", "grou
   '{"status": 422, "code": "invalid_allow_empty"}', 'sync_groups: allowEmpty not a boolean is 422 invalid_allow_empty');
 select is(pg_temp.refusal($$select api.sync_groups('{"sessionId": "wa_st", "groups": [], "allowEmpty": false}')$$),
   '{"status": 422, "code": "empty_group_list"}', 'sync_groups: an empty list without allowEmpty is 422 empty_group_list');
+-- claim_sends: the body, the session, max (a whole number from 1 to claimsPerCall), the key's sessions.
+select is(pg_temp.refusal($$select api.claim_sends('[]')$$),
+  '{"status": 400, "code": "invalid_body"}', 'claim_sends: a body that is not an object is 400 invalid_body');
+select is(pg_temp.refusal($$select api.claim_sends('{"sessionId": 5}')$$),
+  '{"status": 422, "code": "invalid_session_id"}', 'claim_sends: a sessionId that is not a string is 422 invalid_session_id');
+select is(pg_temp.refusal(format($$select api.claim_sends('{"sessionId": "%s"}')$$, repeat('s', 201))),
+  '{"status": 422, "code": "invalid_session_id"}', 'claim_sends: a string that is no session id (201 characters) is 422 invalid_session_id');
+select is(pg_temp.refusal($$select api.claim_sends('{"sessionId": "wa_st", "max": 0}')$$),
+  '{"status": 422, "code": "invalid_max"}', 'claim_sends: max 0 is 422 invalid_max');
+select is(pg_temp.refusal($$select api.claim_sends('{"sessionId": "wa_st", "max": 1.5}')$$),
+  '{"status": 422, "code": "invalid_max"}', 'claim_sends: a fractional max is 422 invalid_max');
+select is(pg_temp.refusal($$select api.claim_sends('{"sessionId": "wa_st", "max": "3"}')$$),
+  '{"status": 422, "code": "invalid_max"}', 'claim_sends: a max that is a string is 422 invalid_max');
+select is(pg_temp.refusal(format($$select api.claim_sends('{"sessionId": "wa_st", "max": %s}')$$, (select claims from cap) + 1)),
+  '{"status": 422, "code": "invalid_max"}', 'claim_sends: one over claimsPerCall is 422 invalid_max');
+select is(pg_temp.refusal(format($$select api.claim_sends('{"sessionId": "wa_st", "max": %s}')$$, (select claims from cap))), null,
+  'claim_sends: exactly claimsPerCall is taken');
+select from tests.act_as_admin();
+select from internal.create_api_key('wak_test_65_scoped_0123456789abcdef0123456789abcde', 'gateway', 't-65', array['wa_st_other']);
+select from tests.act_as('anon');
+select from tests.with_headers('{"x-api-key": "wak_test_65_scoped_0123456789abcdef0123456789abcde"}', '/rpc/claim_sends');
+select from internal.pre_request();
+select is(pg_temp.refusal($$select api.claim_sends('{"sessionId": "wa_st"}')$$),
+  '{"status": 403, "code": "session_not_allowed"}', 'claim_sends: a key bound to other sessions is 403 session_not_allowed');
+
 select from tests.act_as_admin();
 select is((select count(*)::int from whatsapp_groups where session_id = 'wa_st' and inactive_since is null), 2, '… and the refusals changed nothing');
 
