@@ -3,9 +3,11 @@
 -- today's full count (not yesterday's, not today's below the cap); a claim for a session never
 -- synced answers nothing and stores nothing; the brake counts send-time failures only (a send
 -- failed by an early error ACK is not one). pgTAP 55 and 56 check the cap with two sends left and
--- the brake with send-time errors; these are the edges.
+-- the brake with send-time errors; these are the edges. And the times at their boundary, now
+-- itself (one now() for the whole transaction): a campaign scheduled for now is due, one whose
+-- sendBefore is now has closed (its pending rows expire), a lease that ends now is free.
 begin;
-select plan(12);
+select plan(17);
 
 select from tests.make_campaign('wa_dc', 5, 'scheduled');
 create temp table c as select max(id) as id from notification_campaigns;
@@ -59,6 +61,32 @@ select is(api.record_message_sent(jsonb_build_object('campaignId', (select id fr
 select from tests.act_as_admin();
 select is((select consecutive_failures from session_dispatch where session_id = 'wa_bk'), 0,
   'a failure by an early ACK after the last send does not count as a send-time failure in a row');
+
+-- Times at now: A scheduled for now (due), B whose window closes now (expires), C's row leased until now (free).
+select from tests.make_campaign('wa_bd', 1, 'scheduled');
+select from tests.make_campaign('wa_bd', 1, 'scheduled');
+select from tests.make_campaign('wa_bd', 1, 'scheduled');
+create temp table bd as select array_agg(id order by id) as ids from notification_campaigns where session_id = 'wa_bd';
+grant select on bd to public;
+update session_dispatch set rate_per_minute = 60, jitter_seconds = 0 where session_id = 'wa_bd';
+update notification_campaigns set scheduled_at = now() where id = (select ids[1] from bd);
+update notification_campaigns set send_before = now() where id = (select ids[2] from bd);
+update notification_campaigns set status = 'sending' where id = (select ids[3] from bd);
+update notification_campaign_groups set lease_until = now(), dispatch_message_id = 'BD-LEASED', claim_count = 1
+where campaign_id = (select ids[3] from bd);
+select from tests.act_as('gateway');
+create temp table bc as select api.claim_sends('{"sessionId": "wa_bd", "max": 10}') as r;
+select from tests.act_as_admin();
+select is((select array_agg((s ->> 'campaignId')::bigint = (select ids[1] from bd) order by (s ->> 'campaignId')::bigint)
+           from bc, jsonb_array_elements(r -> 'sends') s),
+  array[true, false], 'claimed: the row of the campaign scheduled for now, and the row whose lease ended now');
+select is((select s ->> 'messageId' from bc, jsonb_array_elements(r -> 'sends') s where (s ->> 'campaignId')::bigint = (select ids[3] from bd)),
+  'BD-LEASED', '… which keeps its message id');
+select is((select (status, cancel_reason)::text from notification_campaign_groups where campaign_id = (select ids[2] from bd)),
+  '(cancelled,expired)', 'the row of the campaign whose window closed now expired');
+select is((select count(*)::int from bc, jsonb_array_elements(r -> 'sends') s where (s ->> 'campaignId')::bigint = (select ids[2] from bd)), 0,
+  '… and was not claimed');
+select is((select cap_day_count from session_dispatch where session_id = 'wa_bd'), 2, 'two sends counted for today');
 
 select * from finish();
 rollback;
