@@ -31,9 +31,9 @@
 // ambiguous only; its invalid mutants, which the tokeniser cannot rule out in PL/pgSQL, are listed
 // apart and not counted). Not part of npm test (minutes). docs/testing.md.
 import { spawn } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { isAbsolute, join } from "node:path";
+import { basename, isAbsolute, join } from "node:path";
 import { HANG_GUARD_MS } from "./lib/hang-guard.js";
 import { inTransaction, withClient } from "./lib/db.js";
 import { migrate } from "./lib/migrate.js";
@@ -146,6 +146,12 @@ async function functionsExecuted(url: string): Promise<Set<string>> {
   });
 }
 
+// The pgTAP files as they were when the run started (a copy): editing a test during a long run
+// must not change what judges the mutants still to come.
+const snapshot = mkdtempSync(join(tmpdir(), "wa-mutate-pgtap-"));
+for (const f of allPgtapFiles()) copyFileSync(join(repoRoot, f), join(snapshot, basename(f)));
+const snap = (f: string) => join(snapshot, basename(f));
+
 /** How long each test file took alone, unmutated (the coverage runs): a mutant runs the quick ones first. */
 const seconds = new Map<string, number>();
 const quickFirst = (files: string[]) => [...files].sort((a, b) => (seconds.get(a) ?? 0) - (seconds.get(b) ?? 0));
@@ -156,7 +162,7 @@ async function coverage(url: string, files: string[]): Promise<Map<string, Set<s
   for (const f of files) {
     await exec(["select pg_stat_reset()"], url);
     const started = Date.now();
-    const r = await pgProve(url, [f], { settings: [HANG_GUARD, "track_functions=all"] });
+    const r = await pgProve(url, [snap(f)], { settings: [HANG_GUARD, "track_functions=all"] });
     seconds.set(f, (Date.now() - started) / 1000);
     if (r.failed > 0) {
       process.stdout.write(r.out);
@@ -195,7 +201,9 @@ const untracked = (object: string) => {
  * named, executed, named, catalogue readers, reached through a caller.
  */
 function coveringFiles(object: string, files: string[], covered: Map<string, Set<string>>): string[] {
-  const text = new Map(files.map((f) => [f, readFileSync(join(repoRoot, f), "utf8")]));
+  const text = new Map(
+    files.map((f) => [f, readFileSync(existsSync(snap(f)) && f.startsWith("db/tests/") ? snap(f) : join(repoRoot, f), "utf8")]),
+  );
   const names = (f: string, o: string) => nameRe(o).test(text.get(f) ?? "");
   const executes = (f: string, o: string) => covered.get(f)?.has(o) ?? false;
   // Each group the quickest first: most mutants die in the first file that fails, whichever it is.
@@ -412,7 +420,7 @@ try {
       const covering = coveringFiles(object, files, covered);
       for (const f of allFiles ? [...covering, ...files.filter((f) => !covering.includes(f))] : covering) {
         if (interrupted) break;
-        const r = await pgProve(target.serverUrl(db), [f], { settings: [HANG_GUARD] });
+        const r = await pgProve(target.serverUrl(db), [snap(f)], { settings: [HANG_GUARD] });
         const verdict = judgeFileRun(r.out, r.failed);
         if (verdict.kind === "timeout") timedOut.push(f.replace(/^db\/tests\//, ""));
         if (verdict.kind !== "killed") continue;
@@ -473,6 +481,7 @@ try {
   exitCode = 1;
 } finally {
   await target.teardown();
+  rmSync(snapshot, { recursive: true, force: true });
 }
 
 if (rows.length) {
