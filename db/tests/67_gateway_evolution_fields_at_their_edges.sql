@@ -4,9 +4,12 @@
 -- SERVER_ACK 2, DELIVERY_ACK 3, READ 4, PLAYED 5; Evolution API 2.3.7 passes them on as names, an
 -- older one as numbers), an update with progress only (no error ACK call, nothing quarantined),
 -- a batch over ackEventsPerCall items (every item in exactly one chunk: none lost, none twice), and
--- groups.upsert of a community parent never stored (nothing of the session's is removed for it).
+-- groups.upsert of a community parent never stored (nothing of the session's is removed for it),
+-- its flags as sent (announce); groups.update of one known
+-- group beside an unknown one and a community parent (each counted as what it is, no other group
+-- touched).
 begin;
-select plan(12);
+select plan(16);
 
 select from tests.make_campaign('wa_e7', 1001);
 create temp table c as select max(id) as id from notification_campaigns;
@@ -56,6 +59,24 @@ select is(api.evolution_webhook(pg_temp.evolution('"groups.upsert"', 'wa_e7', js
     -> 'groups' ->> 'removedParents', '0', 'a community parent never stored: no parent removed');
 select from tests.act_as_admin();
 select is((select count(*)::int from whatsapp_groups where session_id = 'wa_e7'), 1001, '… and the session keeps all its groups');
+
+select from tests.act_as('gateway');
+select is(api.evolution_webhook(pg_temp.evolution('"groups.upsert"', 'wa_e7', jsonb_build_array(jsonb_build_object(
+    'id', tests.jid(5001), 'subject', 'Announcements', 'announce', true)))) -> 'groups' ->> 'upserted', '1',
+  'groups.upsert of an announcement group without size nor participants is stored');
+select from tests.act_as_admin();
+select is((select (name, announce, participant_count)::text from whatsapp_groups where session_id = 'wa_e7' and group_jid = tests.jid(5001)),
+  '(Announcements,t,0)', '… with announce as sent, no participants counted');
+select from tests.act_as('gateway');
+select is((api.evolution_webhook(pg_temp.evolution('"groups.update"', 'wa_e7', jsonb_build_array(
+    jsonb_build_object('id', tests.jid(2), 'subject', 'Renamed'), jsonb_build_object('id', tests.jid(6000), 'subject', 'Unknown'),
+    jsonb_build_object('id', tests.jid(6001), 'subject', 'Parent', 'isCommunity', true)))) -> 'groups') - 'quarantined',
+  '{"upserted": 0, "updated": 1, "removedParents": 0, "skippedParents": 1, "ignored": 1}'::jsonb,
+  'groups.update: the known group updated, the unknown one ignored, the community parent skipped');
+select from tests.act_as_admin();
+select is((select array_agg(name::text order by group_jid) from whatsapp_groups where session_id = 'wa_e7' and group_jid in (tests.jid(1), tests.jid(2))),
+  (select array[name::text, 'Renamed'] from whatsapp_groups where session_id = 'wa_e7' and group_jid = tests.jid(1)),
+  '… and only that group was renamed');
 
 -- A key bound to other instances: refused whole, nothing stored.
 select from internal.create_api_key('wak_test_e7_scoped_0123456789abcdef0123456789abcde', 'gateway', 't-e7', array['wa_e7x']);
