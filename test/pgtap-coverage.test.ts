@@ -52,6 +52,10 @@ describe("pgTAP", () => {
     const timeout =
       "db/tests/22_gateway_locks_stay_bounded.sql .. \npsql:db/tests/22_gateway_locks_stay_bounded.sql:40: ERROR:  canceling statement due to statement timeout\n1..6\nok 1 - a\nDubious, test returned 3\n";
     expect(judgeFileRun(timeout, 1)).toEqual({ kind: "timeout" });
+    // An RPC answers the hang guard with its coded 503 (CONVENTIONS.md): still a timeout.
+    const coded =
+      'psql:db/tests/33_crm_send_cap_is_exact.sql:25: ERROR:  {"code" : "statement_timeout", "message" : "The request ran past its time limit."}\n';
+    expect(judgeFileRun(coded, 1)).toEqual({ kind: "timeout" });
     expect(judgeFileRun("1..2\nok 1 - a\nnot ok 2 - totals equal the rows\n", 1)).toEqual({
       kind: "killed",
       test: "totals equal the rows",

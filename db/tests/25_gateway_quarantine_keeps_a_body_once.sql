@@ -2,7 +2,7 @@
 -- unresolved row counting its arrivals), also when one batch repeats it; the Evolution apikey
 -- never reaches it, however deep; a time that looks valid but does not exist is refused, never raised.
 begin;
-select plan(11);
+select plan(12);
 
 select from tests.act_as('gateway');
 -- One batch, the same invalid event three times and another one twice (an ON CONFLICT may not
@@ -43,6 +43,12 @@ select is(internal.event_time('"2024-02-29T10:00:00+15:59"'), '2024-02-28 18:01:
 select is(array[internal.event_time('"0000-01-01T00:00Z"'), internal.event_time('"2026-01-01T24:00Z"'),
                 internal.event_time('"2026-01-01T10:00+16:00"'), internal.event_time('1764072000123'::jsonb)],
   array[null, null, null, '2025-11-25 12:00:00.123+00']::timestamptz[], 'year 0, hour 24, a zone past 15:59 are none; 13 digits are milliseconds');
+
+-- Near the 64-level cap: 60 levels down the key is removed and its siblings kept (the subtree is
+-- replaced whole only from level 64 on).
+select is(internal.without_apikey((repeat('{"a": ', 60) || '{"apikey": "s", "keep": 1}' || repeat('}', 60))::jsonb)
+    #> array_fill('a'::text, array[60]),
+  '{"keep": 1}'::jsonb, '60 levels down: the apikey removed, its siblings kept');
 
 select * from finish();
 rollback;

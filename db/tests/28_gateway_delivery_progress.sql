@@ -2,7 +2,7 @@
 -- implies delivered, the earliest time wins whatever order updates arrive in, a time is never
 -- after now nor before the send, and a failed row takes none (its failure stands).
 begin;
-select plan(12);
+select plan(13);
 
 select from tests.make_campaign('wa_p', 5);
 create temp table c as select max(id) as id from notification_campaigns;
@@ -45,6 +45,11 @@ select is((select (status, delivered_at)::text from notification_campaign_groups
   'the failed row has no delivery time');
 select is((select (delivered_count, read_count)::text from notification_campaigns where id = (select id from c)), '(4,2)',
   'the campaign counts four delivered, two read');
+
+select from tests.act_as('gateway');
+select is(api.record_message_status('{"sessionId": "wa_p", "messageId": 12345, "status": "read"}') ->> 'code', 'invalid_message_id',
+  'a messageId that is a number, not a string, is refused (a message id is text: it may have leading zeros)');
+select from tests.act_as_admin();
 
 select * from finish();
 rollback;

@@ -3,7 +3,7 @@
 -- the API key's lineage (a rotated key repeats the first call), to a JWT's subject, or to a
 -- subject-less JWT's own claims (never to every such JWT at once).
 begin;
-select plan(8);
+select plan(9);
 
 select from tests.sync_n('wa_i', 2);
 select from tests.act_as('crm');
@@ -54,6 +54,11 @@ select isnt(pg_temp.call_as_jwt('{"role": "crm", "crm": "b"}'), (select answer f
   'two subject-less JWTs with other claims are two callers');
 select is(pg_temp.call_as_jwt('{"role": "crm", "sub": "s", "iat": 1}'), pg_temp.call_as_jwt('{"role": "crm", "sub": "s", "iat": 2}'),
   'two tokens of one subject are one caller');
+
+-- A JWT with no claims at all ({}) is no credential of its own: the caller is the role.
+select from tests.act_as_admin();
+select set_config('request.jwt.claims', '{}', true);
+select is(internal.caller(), 'role:' || current_user, 'a JWT with empty claims ({}) is the role, not a claims hash');
 
 select * from finish();
 rollback;

@@ -1,7 +1,7 @@
 -- Anonymous and keyed requests: internal.pre_request maps x-api-key to its role, refuses missing,
 -- unknown and revoked keys with 401, and a role outside its grants with 403.
 begin;
-select plan(11);
+select plan(12);
 
 select from internal.create_api_key('wak_test_gateway_key_0123456789abcdef0123456789', 'gateway', 't-gateway');
 select from internal.create_api_key('wak_test_crm_key_0123456789abcdef0123456789abcd', 'crm', 't-crm');
@@ -41,6 +41,10 @@ select from tests.act_as_admin();
 select from tests.act_as('anon');
 select from tests.with_headers('{}', '/');
 select lives_ok('select internal.pre_request()', 'the OpenAPI document needs no key');
+
+-- The path as PostgREST routes it: percent-escapes decoded, either case (a generated mutant read
+-- each escape as 7 bits).
+select is(internal.url_path('/rpc/create%5Fcampaign%2fx%2Fy'), '/rpc/create_campaign/x/y', 'percent-escapes are decoded in the path');
 
 select * from finish();
 rollback;

@@ -26,7 +26,8 @@ export function judgeFileRun(out: string, failed: number): FileVerdict {
   if (failed === 0) return { kind: "passed" };
   // A hang guard that fired: the mutant made a statement slow, or the machine was busy. Not a test
   // that caught the bug (the next file may still catch it).
-  if (/canceling statement due to statement timeout/.test(out)) return { kind: "timeout" };
+  // An RPC answers it with its coded 503 (statement_timeout: CONVENTIONS.md), which is the same.
+  if (/canceling statement due to statement timeout|"code"\s*:\s*"statement_timeout"/.test(out)) return { kind: "timeout" };
   const failing = /^\s*not ok \d+ - (.*)$/m.exec(out)?.[1];
   const error = /^psql:\S+: ERROR:\s+(.*)$/m.exec(out)?.[1];
   return { kind: "killed", test: failing ?? (error ? `error: ${error}` : "the file fails (plan or exit status)") };
