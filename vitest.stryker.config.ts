@@ -1,20 +1,49 @@
+import { relative } from "node:path";
+import { BaseSequencer, type TestSpecification } from "vitest/node";
 import { defineConfig } from "vitest/config";
 import { HANG_GUARD_MS } from "./scripts/lib/hang-guard.js";
 
 // The test files Stryker runs (npm run test:stryker, scripts/test-stryker.ts, which starts the
-// database and PostgREST and passes WA_API_URL, WA_DB_URL and WA_JWT_SECRET): the client's tests
-// that exercise the batcher and the retry (Baileys' error and progress forwarding, the gateway and
-// CRM clients, withRetry on its own). Stryker runs, per mutant, only the tests that covered it.
+// database and PostgREST and passes WA_API_URL, WA_DB_URL and WA_JWT_SECRET). Stryker runs, per
+// mutant, only the tests that covered it (coverageAnalysis perTest) and stops at the first failure.
+// First the fast files that need no backend (fake timers, local HTTP servers answering as WAHA and
+// Evolution do: milliseconds per mutant), then those that call the real API through PostgREST.
+// Not here: dispatch-processes.test.ts (its dispatchers run in child processes, which Stryker's
+// mutants do not reach; 55 s a run) and the package/typecheck tests (no client code runs).
+const files = [
+  // no backend
+  "clients/ts/test/batcher.test.ts",
+  "clients/ts/test/retry.test.ts",
+  "clients/ts/test/client-units.test.ts",
+  "clients/ts/test/gateway-senders.test.ts",
+  // the real API
+  "clients/ts/test/baileys-helpers.test.ts",
+  "clients/ts/test/baileys-gateway-outage.test.ts",
+  "clients/ts/test/baileys-real-socket.test.ts",
+  "clients/ts/test/baileys-dispatch-real-socket.test.ts",
+  "clients/ts/test/waha-group-sync.test.ts",
+  "clients/ts/test/evolution-group-sync.test.ts",
+  "clients/ts/test/gateway-client.test.ts",
+  "clients/ts/test/crm-client.test.ts",
+  "clients/ts/test/crm-reads-never-truncate.test.ts",
+  "clients/ts/test/ops-and-lifecycle-client.test.ts",
+];
+
+/**
+ * The files in the order above (vitest's own runs the slowest first): Stryker runs one file at a
+ * time and stops at the first failure, so a mutant the fast files kill never waits for the API.
+ */
+class InOrder extends BaseSequencer {
+  override async sort(specs: TestSpecification[]): Promise<TestSpecification[]> {
+    const rank = (s: TestSpecification) => files.indexOf(relative(s.project.config.root, s.moduleId));
+    return [...specs].sort((a, b) => rank(a) - rank(b));
+  }
+}
+
 export default defineConfig({
   test: {
-    include: [
-      "clients/ts/test/baileys-helpers.test.ts",
-      "clients/ts/test/baileys-gateway-outage.test.ts",
-      "clients/ts/test/baileys-real-socket.test.ts",
-      "clients/ts/test/gateway-client.test.ts",
-      "clients/ts/test/crm-client.test.ts",
-      "clients/ts/test/retry.test.ts",
-    ],
+    include: files,
+    sequence: { sequencer: InOrder },
     testTimeout: HANG_GUARD_MS,
     hookTimeout: HANG_GUARD_MS,
   },

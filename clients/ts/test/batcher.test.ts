@@ -216,7 +216,12 @@ describe("createBatcher: failures", () => {
   });
 
   it("a 5xx BackendError is retried; a 4xx is not: reported, refused and gone, the next batch goes on", async () => {
-    const r = recorder({ retries: 2, baseDelayMs: 10, maxBatch: 1, answer: (_, n) => (n === 1 ? Promise.reject(serverError()) : undefined) });
+    const r = recorder({
+      retries: 2,
+      baseDelayMs: 10,
+      maxBatch: 1,
+      answer: (_, n) => (n === 1 ? Promise.reject(serverError()) : undefined),
+    });
     r.b.add([1]);
     await tick(100);
     expect(r.sent).toEqual([[1]]);
@@ -292,11 +297,7 @@ describe("createBatcher: the bound", () => {
     expect(r.drops).toEqual([[3], [4, 5, 6], [7, 8, 9]]);
     gate.resolve();
     await settle();
-    expect(r.sent).toEqual([
-      [1, 2],
-      [10, 11],
-      [12],
-    ]);
+    expect(r.sent).toEqual([[1, 2], [10, 11], [12]]);
   });
 
   it("drop-newest keeps what came first and drops the rest of what arrives", async () => {
@@ -376,7 +377,12 @@ describe("createBatcher: close()", () => {
   });
 
   it("keeps trying until the deadline: a batch kept after its retries is tried again after 4 × baseDelayMs", async () => {
-    const r = recorder({ retries: 0, baseDelayMs: 100, maxDelayMs: 10_000, answer: (_, n) => (n <= 2 ? Promise.reject(outage()) : undefined) });
+    const r = recorder({
+      retries: 0,
+      baseDelayMs: 100,
+      maxDelayMs: 10_000,
+      answer: (_, n) => (n <= 2 ? Promise.reject(outage()) : undefined),
+    });
     r.b.add([1]);
     let left: number | undefined;
     void r.b.close(5_000).then((n) => {
@@ -392,7 +398,12 @@ describe("createBatcher: close()", () => {
     expect(r.sent).toEqual([[1]]);
     expect(left).toBe(0);
 
-    const s = recorder({ retries: 0, baseDelayMs: 1_000, maxDelayMs: 2_500, answer: (_, n) => (n === 1 ? Promise.reject(outage()) : undefined) });
+    const s = recorder({
+      retries: 0,
+      baseDelayMs: 1_000,
+      maxDelayMs: 2_500,
+      answer: (_, n) => (n === 1 ? Promise.reject(outage()) : undefined),
+    });
     s.b.add([1]);
     void s.b.close(60_000);
     await settle();
