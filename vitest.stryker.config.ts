@@ -15,6 +15,8 @@ const files = [
   "clients/ts/test/batcher.test.ts",
   "clients/ts/test/retry.test.ts",
   "clients/ts/test/client-units.test.ts",
+  "clients/ts/test/dispatcher-loop.test.ts",
+  "clients/ts/test/baileys-gateway-loop.test.ts",
   "clients/ts/test/gateway-senders.test.ts",
   // the real API
   "clients/ts/test/baileys-helpers.test.ts",
