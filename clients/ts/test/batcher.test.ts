@@ -83,6 +83,7 @@ describe("createBatcher: when a batch goes", () => {
     r.b.add([1]);
     await tick(60);
     r.b.add([2]);
+    expect(vi.getTimerCount()).toBe(1); // one quiet timer, not one per add
     await tick(39);
     expect(r.attempts).toEqual([]);
     await tick(1);
@@ -358,6 +359,9 @@ describe("createBatcher: close()", () => {
     expect(left).toBeUndefined();
     await tick(1);
     expect(left).toBe(3);
+    // The back-off sleep was woken at the deadline: its batch is reported now, and no timer is left.
+    expect(r.errors).toEqual([[expect.any(TypeError), [1, 2]]]);
+    expect(vi.getTimerCount()).toBe(0);
     // Woken at the deadline, the retry stops there (reported once, kept); nothing is posted after it.
     await tick(120_000);
     expect(r.attempts.length).toBe(1);
@@ -411,6 +415,35 @@ describe("createBatcher: close()", () => {
     expect(s.attempts.length).toBe(1);
     await tick(1);
     expect(s.sent).toEqual([[1]]);
+  });
+
+  it("a post that never answers: close() still returns at its deadline with the events in flight and queued", async () => {
+    const r = recorder({ maxBatch: 2, answer: () => new Promise(() => {}) });
+    r.b.add([1, 2, 3]);
+    await settle();
+    let left: number | undefined;
+    void r.b.close(300).then((n) => {
+      left = n;
+    });
+    await tick(299);
+    expect(left).toBeUndefined();
+    await tick(1);
+    expect(left).toBe(3);
+    expect(r.b.pending).toBe(3);
+  });
+
+  it("leaves no timer behind when the backend stays away, so that a process can exit", async () => {
+    const r = recorder({ retries: 0, maxDelayMs: 1_000, answer: () => Promise.reject(outage()) });
+    r.b.add([1]);
+    let left: number | undefined;
+    void r.b.close(50).then((n) => {
+      left = n;
+    });
+    await tick(50);
+    expect(left).toBe(1);
+    expect(vi.getTimerCount()).toBe(0);
+    await tick(60_000);
+    expect(r.attempts.length).toBe(1);
   });
 
   it("clears the quiet timer: nothing is posted twice or after close", async () => {
