@@ -83,6 +83,7 @@ async function run(o: Omit<DispatcherOptions, "sessionId"> & { sessionId?: strin
     },
   );
   for (let t = 0; t < budget && !summary; t += 50) await vi.advanceTimersByTimeAsync(50);
+  if (!summary) throw new Error(`runDispatcher did not return within ${budget} ms of the fake clock`);
   await done;
   return { summary: summary!, errors };
 }
