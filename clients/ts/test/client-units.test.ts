@@ -29,8 +29,10 @@ import {
   forwardBaileysProgress,
   LIMITS,
   RESTRICTING_ERROR_CODES,
+  evolutionSender,
   SendFailure,
   syncBaileysGroups,
+  wahaSender,
   syncEvolutionGroups,
   syncWahaGroups,
   toBaileysGroupFromEvolution,
@@ -72,13 +74,17 @@ beforeAll(async () => {
     req.on("end", () => {
       seen.push({ method: req.method ?? "", url: req.url ?? "", headers: req.headers, body });
       const [status, text] = answers.shift() ?? [200, "null"];
+      if (status === 0) return; // never answers
       res.writeHead(status, { "content-type": "application/json" }).end(text);
     });
   });
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
   base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
 });
-afterAll(() => new Promise<void>((r) => server.close(() => r())));
+afterAll(() => {
+  server.closeAllConnections();
+  return new Promise<void>((r) => server.close(() => r()));
+});
 const answer = (status: number, body: unknown) => answers.push([status, typeof body === "string" ? body : JSON.stringify(body)]);
 const lastSeen = () => seen[seen.length - 1]!;
 
@@ -861,5 +867,122 @@ describe("the request the client builds", () => {
     expect(compactGroup(g)).toEqual({ id: "1@g.us", subject: "A", size: 2, announce: false });
     expect(compactGroup({ ...g, size: 7 } as BaileysGroup)).toMatchObject({ size: 7 });
     expect(compactGroup({ id: "1@g.us", participants: "x" } as unknown as BaileysGroup)).toEqual({ id: "1@g.us" });
+  });
+});
+
+// WAHA's and Evolution's send answers beyond gateway-senders.test.ts (the fixtures there name the
+// sources): NestJS' validation refusal (`message` a list), an error that is no Boom, bodies that
+// are empty or not JSON, and the connection troubles Evolution reports as a 400.
+describe("the senders' answers", () => {
+  const claimed = { campaignId: 1, groupJid: "120363000000000002@g.us", text: "hi", messageId: "3EB0ABC" } as ClaimedSend;
+  const signal = new AbortController().signal;
+  const waha = (o: Partial<Parameters<typeof wahaSender>[0]> = {}) => wahaSender({ url: base, session: "default", ...o });
+  const evo = (o: Partial<Parameters<typeof evolutionSender>[0]> = {}) => evolutionSender({ url: base, apiKey: "k", instance: "i", ...o });
+  const failure = (p: Promise<unknown>) =>
+    p.then(
+      () => expect.unreachable("it should have thrown"),
+      (e: unknown) => e,
+    );
+
+  it("WAHA: a 400 is a SendFailure with NestJS' messages joined; a 500 error that is no Boom too", async () => {
+    answer(400, { statusCode: 400, message: ["chatId must be a string", "text should not be empty"], error: "Bad Request" });
+    const v = (await failure(waha()(claimed, signal))) as SendFailure;
+    expect([v instanceof SendFailure, v.code, v.message, v.gatewayStatus]).toEqual([
+      true,
+      null,
+      "chatId must be a string; text should not be empty",
+      400,
+    ]);
+    answer(500, { statusCode: 500, exception: { message: "Cannot read properties of undefined", name: "TypeError" } });
+    const t = (await failure(waha()(claimed, signal))) as SendFailure;
+    expect([t instanceof SendFailure, t.code, t.message, t.gatewayStatus]).toEqual([
+      true,
+      null,
+      "Cannot read properties of undefined",
+      500,
+    ]);
+    answer(400, "");
+    const empty = (await failure(waha()(claimed, signal))) as SendFailure;
+    expect([empty instanceof SendFailure, empty.message]).toEqual([true, "WAHA answered 400"]);
+  });
+
+  it("WAHA: a 5xx without the error's properties, or not JSON, is a WahaError with the body", async () => {
+    answer(502, "<html>Bad Gateway</html>");
+    const e = (await failure(waha()(claimed, signal))) as WahaError;
+    expect([e instanceof WahaError, e.status, e.message, e.body]).toEqual([true, 502, "WAHA answered 502", "<html>Bad Gateway</html>"]);
+    answer(503, { statusCode: 503, message: "busy" });
+    const m = (await failure(waha()(claimed, signal))) as WahaError;
+    expect([m instanceof WahaError, m.message]).toEqual([true, "busy"]);
+    answer(500, { statusCode: 500, exception: "text" });
+    expect(await failure(waha()(claimed, signal))).toBeInstanceOf(WahaError);
+    answer(201, "");
+    expect(await waha()(claimed, signal)).toBeUndefined();
+    answer(201, "not json");
+    expect(await waha()(claimed, signal)).toBeUndefined();
+    expect(lastSeen().headers).toMatchObject({ "content-type": "application/json", accept: "application/json" });
+  });
+
+  it("WAHA: the caller's abort and timeoutMs end a send that gets no answer", async () => {
+    answer(0, "");
+    const c = new AbortController();
+    const before = seen.length;
+    const pending = waha()(claimed, c.signal);
+    for (let i = 0; i < 200 && seen.length === before; i++) await new Promise((r) => setTimeout(r, 5)); // WAHA has the request
+    c.abort(new Error("stopping"));
+    expect(await failure(pending)).toMatchObject({ message: "stopping" });
+    answer(0, "");
+    expect(await failure(waha({ timeoutMs: 20 })(claimed, signal))).toMatchObject({ name: "TimeoutError" });
+  });
+
+  it("Evolution: no delay unless asked; the answer's key.id or nothing", async () => {
+    answer(201, { key: { remoteJid: claimed.groupJid, fromMe: true, id: "EVO1" } });
+    expect(await evo({ url: `${base}/` })(claimed, signal)).toBe("EVO1");
+    expect(lastSeen()).toMatchObject({
+      url: "/message/sendText/i",
+      headers: { apikey: "k", accept: "application/json", "content-type": "application/json" },
+    });
+    expect(JSON.parse(lastSeen().body)).toEqual({ number: claimed.groupJid, text: "hi" });
+    for (const body of ["", "not json", { key: { id: "" } }, { key: "EVO1" }, { id: "EVO1" }]) {
+      answer(201, body);
+      expect(await evo()(claimed, signal)).toBeUndefined();
+    }
+    // The timeout covers Evolution's typing delay too.
+    answer(201, { key: { id: "EVO2" } });
+    expect(await evo({ timeoutMs: 1, delayMs: 60_000 })(claimed, signal)).toBe("EVO2");
+    expect(JSON.parse(lastSeen().body)).toEqual({ number: claimed.groupJid, text: "hi", delay: 60_000 });
+    answer(0, "");
+    expect(await failure(evo({ timeoutMs: 20 })(claimed, signal))).toMatchObject({ name: "TimeoutError" });
+  });
+
+  it("Evolution: a 400 is a SendFailure unless it says the connection was down", async () => {
+    const refused = async (message: unknown) => {
+      answer(400, { status: 400, error: "Bad Request", response: { message } });
+      return failure(evo()(claimed, signal));
+    };
+    for (const m of ["Error: Connection Closed", "connection lost", "Timed Out", "instance not connected", "Socket hang up"]) {
+      const e = (await refused([m])) as EvolutionError;
+      expect([e instanceof EvolutionError, e.status, e.message]).toEqual([true, 400, m]);
+    }
+    const f = (await refused(["not-authorized", { jid: "x", exists: false }])) as SendFailure;
+    expect([f instanceof SendFailure, f.code, f.message, f.gatewayStatus]).toEqual([
+      true,
+      null,
+      'not-authorized; {"jid":"x","exists":false}',
+      400,
+    ]);
+    const one = (await refused("a text")) as SendFailure;
+    expect([one instanceof SendFailure, one.message]).toEqual([true, "a text"]);
+    const none = (await refused(undefined)) as SendFailure;
+    expect([none instanceof SendFailure, none.message]).toEqual([true, "Evolution API answered 400"]);
+    answer(500, "Internal Server Error");
+    const e = (await failure(evo()(claimed, signal))) as EvolutionError;
+    expect([e instanceof EvolutionError, e.status, e.message, e.body]).toEqual([
+      true,
+      500,
+      "Evolution API answered 500",
+      "Internal Server Error",
+    ]);
+    answer(400, { response: "no" });
+    expect(((await failure(evo()(claimed, signal))) as SendFailure).message).toBe("Evolution API answered 400");
   });
 });
