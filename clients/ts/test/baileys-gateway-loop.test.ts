@@ -316,6 +316,26 @@ describe("runBaileysGateway", () => {
     expect([h.calls.errors, h.calls.statuses]).toEqual([1, 0]);
   });
 
+  it("pending, dropped and stop()'s count add up both forwarders (errors and progress)", async () => {
+    const c = connector();
+    const { gateway } = recordingGateway();
+    gateway.recordMessageError = () => new Promise(() => {}); // the backend never answers
+    gateway.recordMessageStatus = () => new Promise(() => {});
+    const { g } = await start({ connect: c.connect, gateway, syncEveryMs: 0, maxPending: 1, overflow: "drop-newest", flushMs: 10 });
+    const err = (id: string) => ({ key: { id, fromMe: true }, update: { status: 0 } });
+    const read = (id: string) => ({ key: { id, fromMe: true }, update: { status: 4 } });
+    c.last().emitter.emit("messages.update", [err("E1"), err("E2"), err("E3"), read("R1"), read("R2")]);
+    expect([g.pending, g.dropped]).toEqual([2, 3]);
+    let left: number | undefined;
+    void g.stop({ timeoutMs: 100 }).then((n) => {
+      left = n;
+    });
+    await tick(99);
+    expect(left).toBeUndefined();
+    await tick(1);
+    expect(left).toBe(2);
+  });
+
   it("dispatch: a dispatcher per open connection over the current socket, stopped by a close; counts summed", async () => {
     const item = (i: number) => ({
       campaignId: 1,

@@ -20,6 +20,9 @@ import {
   BackendError,
   baileysSender,
   compactGroup,
+  createCrmClient,
+  createGatewayClient,
+  createOpsClient,
   errorCodeOf,
   EvolutionError,
   evolutionGroupsToBaileys,
@@ -984,5 +987,186 @@ describe("the senders' answers", () => {
     ]);
     answer(400, { response: "no" });
     expect(((await failure(evo()(claimed, signal))) as SendFailure).message).toBe("Evolution API answered 400");
+  });
+});
+
+// What the CRM, ops and gateway clients ask PostgREST for (the query string postgrest-js builds,
+// the RPC and its body), against the local server; the answers of the real API to the same calls:
+// crm-client, crm-reads-never-truncate, ops-and-lifecycle-client, gateway-client.
+describe("the clients' requests", () => {
+  const path = (r: Seen) => decodeURIComponent(r.url);
+  const since = () => {
+    const from = seen.length;
+    return () => seen.slice(from);
+  };
+
+  it("ops: the backlog, the quarantine (100 by default), error codes (of one campaign), the RPCs", async () => {
+    const ops = createOpsClient({ url: `${base}/`, apiKey: "wak_ops" });
+    const taken = since();
+    answer(200, [{ session_id: "s" }]);
+    expect(await ops.ackBacklog()).toEqual([{ session_id: "s" }]);
+    answer(200, "null");
+    expect(await ops.quarantine()).toEqual([]);
+    answer(200, []);
+    await ops.quarantine(5);
+    answer(200, "null");
+    expect(await ops.errorCodes()).toEqual([]);
+    answer(200, []);
+    await ops.errorCodes(7);
+    answer(200, { expired: 1 });
+    expect(await ops.expireUnmatchedAcks(60)).toEqual({ expired: 1 });
+    answer(200, { resolved: 1 });
+    await ops.resolveQuarantined({ ids: [1], action: "dismiss" } as never);
+    answer(200, "null");
+    expect(await ops.ackBacklog()).toEqual([]);
+    const r = taken();
+    expect(r.map((x) => `${x.method} ${path(x)}`)).toEqual([
+      "GET /ack_backlog?select=*&order=oldest_received_at.asc",
+      "GET /quarantine?select=*&resolved_at=is.null&order=id.asc&limit=100",
+      "GET /quarantine?select=*&resolved_at=is.null&order=id.asc&limit=5",
+      "GET /error_codes?select=*&order=failures.desc",
+      "GET /error_codes?select=*&campaign_id=eq.7&order=failures.desc",
+      "POST /rpc/expire_unmatched_acks",
+      "POST /rpc/resolve_quarantined",
+      "GET /ack_backlog?select=*&order=oldest_received_at.asc",
+    ]);
+    expect(r[0]!.headers["x-api-key"]).toBe("wak_ops");
+    expect(JSON.parse(r[5]!.body)).toEqual({ olderThanSeconds: 60 });
+    expect(JSON.parse(r[6]!.body)).toEqual({ ids: [1], action: "dismiss" });
+  });
+
+  it("ops: metrics is GET /rpc/metrics as text; a refusal is a BackendError with the backend's code", async () => {
+    const ops = createOpsClient({ url: `${base}/`, apiKey: "wak_ops" });
+    answer(200, "# TYPE wa_up gauge\nwa_up 1\n");
+    expect(await ops.metrics()).toBe("# TYPE wa_up gauge\nwa_up 1\n");
+    expect([lastSeen().method, lastSeen().url, lastSeen().headers["x-api-key"]]).toEqual(["GET", "/rpc/metrics", "wak_ops"]);
+    answer(403, { code: "forbidden", message: "Not for this key" });
+    const f = (await ops.metrics().catch((x: unknown) => x)) as BackendError;
+    expect([f instanceof BackendError, f.code, f.status, f.message]).toEqual([true, "forbidden", 403, "Not for this key"]);
+    answer(502, "Bad Gateway");
+    const g = (await ops.metrics().catch((x: unknown) => x)) as BackendError;
+    expect([g.code, g.status, g.message]).toEqual(["network_error", 502, "Bad Gateway"]);
+    answer(500, { hint: "x" });
+    const h = (await ops.metrics().catch((x: unknown) => x)) as BackendError;
+    expect([h.code, h.message]).toEqual(["network_error", '{"hint":"x"}']);
+  });
+
+  it("crm: list reads page by keyset until an empty page or the limit, with their filters", async () => {
+    const crm = createCrmClient({ url: base, apiKey: "wak_crm" });
+    const taken = since();
+    answer(200, [{ id: 9 }, { id: 8 }]);
+    expect(await crm.listCampaigns({ status: "draft", sessionId: "s1", limit: 2 })).toEqual([{ id: 9 }, { id: 8 }]);
+    answer(200, [{ id: 9 }]);
+    answer(200, []);
+    expect(await crm.listCampaigns()).toEqual([{ id: 9 }]);
+    answer(200, [{ id: 3 }]);
+    answer(200, "null");
+    expect(await crm.listFailedGroups(1)).toEqual([{ id: 3 }]);
+    answer(200, [{ id: 4 }]);
+    await crm.listCampaignGroups(1, { limit: 1 });
+    answer(200, [{ group_jid: "a" }]);
+    answer(200, []);
+    await crm.listSendableGroups("s1");
+    answer(200, [{ session_id: "a" }]);
+    answer(200, []);
+    await crm.listSessions();
+    answer(200, []);
+    expect(await crm.listSessions({ limit: 5 })).toEqual([]);
+    expect(taken().map((x) => `${x.method} ${path(x)}`)).toEqual([
+      "GET /campaigns?select=*&status=eq.draft&session_id=eq.s1&order=id.desc&limit=2",
+      "GET /campaigns?select=*&order=id.desc&limit=1000",
+      "GET /campaigns?select=*&id=lt.9&order=id.desc&limit=1000",
+      "GET /campaign_groups?select=*&campaign_id=eq.1&status=eq.failed&order=id.asc&limit=1000",
+      "GET /campaign_groups?select=*&campaign_id=eq.1&status=eq.failed&id=gt.3&order=id.asc&limit=1000",
+      "GET /campaign_groups?select=*&campaign_id=eq.1&order=id.asc&limit=1",
+      "GET /sendable_groups?select=*&session_id=eq.s1&order=group_jid.asc&limit=1000",
+      "GET /sendable_groups?select=*&session_id=eq.s1&group_jid=gt.a&order=group_jid.asc&limit=1000",
+      "GET /sessions?select=*&order=session_id.asc&limit=1000",
+      "GET /sessions?select=*&session_id=gt.a&order=session_id.asc&limit=1000",
+      "GET /sessions?select=*&order=session_id.asc&limit=5",
+    ]);
+  });
+
+  it("crm: the campaign and session RPCs and their bodies; getCampaign of none is campaign_not_found", async () => {
+    const crm = createCrmClient({ url: base, jwt: "a.b.c" });
+    const taken = since();
+    for (let i = 0; i < 9; i++) answer(200, { ok: i });
+    await crm.scheduleCampaign(1);
+    await crm.scheduleCampaign(1, false);
+    await crm.scheduleCampaign(1, true, { at: new Date(Date.UTC(2026, 11, 8, 9)), sendBefore: "2026-12-08T18:00:00-03:00" });
+    await crm.cancelCampaign(2);
+    await crm.pauseCampaign(3);
+    await crm.resumeCampaign(4);
+    await crm.clearSessionRestriction("s1");
+    await crm.configureSession({ sessionId: "s1", ratePerMinute: 20 } as never);
+    expect(await crm.resumeSession("s2")).toEqual({ ok: 8 });
+    const r = taken();
+    expect(r.map((x) => [path(x), JSON.parse(x.body)])).toEqual([
+      ["/rpc/schedule_campaign", { campaignId: 1, scheduled: true }],
+      ["/rpc/schedule_campaign", { campaignId: 1, scheduled: false }],
+      [
+        "/rpc/schedule_campaign",
+        { campaignId: 1, scheduled: true, at: "2026-12-08T09:00:00.000Z", sendBefore: "2026-12-08T21:00:00.000Z" },
+      ],
+      ["/rpc/cancel_campaign", { campaignId: 2 }],
+      ["/rpc/pause_campaign", { campaignId: 3 }],
+      ["/rpc/resume_campaign", { campaignId: 4 }],
+      ["/rpc/clear_session_restriction", { sessionId: "s1" }],
+      ["/rpc/configure_session", { sessionId: "s1", ratePerMinute: 20 }],
+      ["/rpc/resume_session", { sessionId: "s2" }],
+    ]);
+    expect(r[0]!.headers.authorization).toBe("Bearer a.b.c");
+    answer(200, []);
+    const e = (await crm.getCampaign(42).catch((x: unknown) => x)) as BackendError;
+    expect([e instanceof BackendError, e.code, e.status, e.message]).toEqual([
+      true,
+      "campaign_not_found",
+      404,
+      "Campaign 42 does not exist.",
+    ]);
+    expect(path(lastSeen())).toBe("/campaigns?select=*&id=eq.42");
+    answer(200, [{ id: 42 }]);
+    expect(await crm.getCampaign(42)).toEqual({ id: 42 });
+  });
+
+  it("crm: each create sends one quoted Idempotency-Key, a new one per logical call", async () => {
+    const crm = createCrmClient({ url: base, apiKey: "k" });
+    answer(200, { campaignId: 1 });
+    answer(200, { campaignId: 2 });
+    await crm.createCampaign({ name: "n", message: "m", sessionId: "s", groupJids: [] } as never);
+    const first = lastSeen().headers["idempotency-key"] as string;
+    await crm.retryFailedGroups({ campaignId: 1 } as never);
+    const second = lastSeen().headers["idempotency-key"] as string;
+    expect(path(lastSeen())).toBe("/rpc/retry_failed_groups");
+    expect(first).toMatch(/^"[0-9a-f-]{36}"$/);
+    expect(second).toMatch(/^"[0-9a-f-]{36}"$/);
+    expect(first).not.toBe(second);
+  });
+
+  it("gateway: sync_groups compacted, batches always {events}, claim_sends with max only when given", async () => {
+    const gw = createGatewayClient({ url: base, apiKey: "k" });
+    const taken = since();
+    for (let i = 0; i < 8; i++) answer(200, {});
+    await gw.syncGroups({
+      sessionId: "s",
+      groups: [{ id: "1@g.us", subject: "A", participants: [{}, {}], owner: "x" }, null, "x"],
+    } as never);
+    await gw.syncGroups({ sessionId: "s" } as never);
+    await gw.recordMessageError([{ messageId: "a" }] as never);
+    await gw.recordMessageError({ event: "message_error", messageId: "b" } as never);
+    await gw.recordMessageStatus([{ messageId: "c" }] as never);
+    await gw.recordMessageStatus({ messageId: "d" } as never);
+    await gw.claimSends("s");
+    await gw.claimSends("s", 0);
+    expect(taken().map((x) => [path(x), JSON.parse(x.body)])).toEqual([
+      ["/rpc/sync_groups", { sessionId: "s", groups: [{ id: "1@g.us", subject: "A", size: 2 }, null, "x"] }],
+      ["/rpc/sync_groups", { sessionId: "s" }],
+      ["/rpc/record_message_error", { events: [{ messageId: "a" }] }],
+      ["/rpc/record_message_error", { event: "message_error", messageId: "b" }],
+      ["/rpc/record_message_status", { events: [{ messageId: "c" }] }],
+      ["/rpc/record_message_status", { messageId: "d" }],
+      ["/rpc/claim_sends", { sessionId: "s" }],
+      ["/rpc/claim_sends", { sessionId: "s", max: 0 }],
+    ]);
   });
 });
