@@ -359,19 +359,24 @@ describe("runDispatcher", () => {
     expect(summary).toMatchObject({ sent: 1, stoppedBy: "idle" });
   });
 
-  it("results the backend cannot take are bounded: past max(10 × max, 100) it stops claiming and waits", async () => {
+  it("results the backend cannot take are bounded: past max(10 × max, 100) it stops claiming and retries the report, 1 s doubling up to maxSleepMs", async () => {
     const outage = new BackendError("network_error", 0, "down");
     let down = true;
-    const sends = Array.from({ length: 100 }, () => item(0));
-    const g = gatewayOf([answer(sends.slice(0, 60)), answer(sends.slice(60)), answer([])], () => (down ? outage : undefined));
+    const attempts: number[] = [];
+    const sends = Array.from({ length: 150 }, () => item(0));
+    const g = gatewayOf([answer(sends.slice(0, 90)), answer(sends.slice(90)), answer([])], () => {
+      attempts.push(Date.now() - T0);
+      return down ? outage : undefined;
+    });
     const c = new AbortController();
-    // max 5: at most max(50, 100) = 100 results held.
+    // max 15: at most max(150, 100) = 150 results held.
     const done = runDispatcher({
       gateway: g.gateway,
       sessionId: "s1",
       send: senderOf().send,
       signal: c.signal,
-      max: 5,
+      max: 15,
+      maxSleepMs: 4_000,
       retry: { retries: 0 },
       stopWhenIdle: true,
     });
@@ -379,11 +384,13 @@ describe("runDispatcher", () => {
     expect(g.claimed.length).toBe(2);
     await vi.advanceTimersByTimeAsync(20_000);
     expect(g.claimed.length).toBe(2);
+    // After each batch's failed report, then per round of the bound: 1, 2, 4, 4, 4 s apart.
+    expect(attempts).toEqual([1, 1, 1, 1_001, 3_001, 7_001, 11_001, 15_001, 19_001]);
     down = false;
     await vi.advanceTimersByTimeAsync(40_000);
     const summary = await done;
     expect(g.claimed.length).toBe(3);
-    expect(g.reported.flatMap((r) => r.sends).length).toBe(100);
-    expect(summary).toMatchObject({ sent: 100, unreported: 0, stoppedBy: "idle" });
+    expect(g.reported.flatMap((r) => r.sends).length).toBe(150);
+    expect(summary).toMatchObject({ sent: 150, unreported: 0, stoppedBy: "idle" });
   });
 });
