@@ -9,6 +9,7 @@
 import { EventEmitter } from "node:events";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import {
+  BackendError,
   runBaileysGateway,
   type BaileysGatewayOptions,
   type BaileysGatewaySocket,
@@ -334,6 +335,34 @@ describe("runBaileysGateway", () => {
     expect(left).toBeUndefined();
     await tick(1);
     expect(left).toBe(2);
+  });
+
+  it("dispatch: refused sends, unreported results and rows left to the lease are counted", async () => {
+    const send = (i: number) => ({
+      campaignId: 1,
+      groupJid: GROUP,
+      text: "hi",
+      messageId: `3EB0${i}`,
+      notBefore: new Date(T0).toISOString(),
+      leaseUntil: new Date(T0 + 3600_000).toISOString(),
+    });
+    const held = { reason: "session_paused" as const, message: "paused", since: null };
+    const c = connector();
+    const { gateway } = recordingGateway([
+      { sends: [send(1)], nextAt: null, held: null },
+      { sends: [send(2), send(3)], nextAt: null, held },
+    ]);
+    gateway.recordSent = async () => {
+      throw new BackendError("invalid_sends", 422, "refused");
+    };
+    const { g } = await start({ connect: c.connect, gateway, syncEveryMs: 0, dispatch: { stopWhenHeld: true, retry: { retries: 0 } } });
+    c.last().sendMessage = async () => {
+      throw Object.assign(new Error("forbidden"), { data: 403 });
+    };
+    c.last().open();
+    await tick(100);
+    expect(g.dispatched).toEqual({ sent: 0, failed: 1, leftToLease: 2, unreported: 1 });
+    await g.stop();
   });
 
   it("dispatch: a dispatcher per open connection over the current socket, stopped by a close; counts summed", async () => {
