@@ -235,6 +235,8 @@ describe("SendFailure and errorCodeOf", () => {
       [null, null],
       [undefined, null],
       [{ code: 463 }, null],
+      [[463], null],
+      [["463"], null],
     ];
     expect(cases.map(([v]) => errorCodeOf(v))).toEqual(cases.map(([, c]) => c));
   });
@@ -341,7 +343,12 @@ describe("Baileys: error ACKs", () => {
   it("syncBaileysGroups never posts an empty list", async () => {
     const { gateway, calls } = recordingGateway();
     const e = await syncBaileysGroups({ groupFetchAllParticipating: async () => ({}) }, gateway, "s").catch((x: unknown) => x);
-    expect(e).toMatchObject({ name: "BackendError", code: "empty_group_list", status: 422 });
+    expect(e).toMatchObject({
+      name: "BackendError",
+      code: "empty_group_list",
+      status: 422,
+      message: "groupFetchAllParticipating() returned no groups; nothing was sent (the session keeps its groups).",
+    });
     expect(calls.syncGroups).toEqual([]);
     const g = { id: "120363000000000001@g.us", subject: "A", participants: [] } as unknown as BaileysGroup;
     await syncBaileysGroups({ groupFetchAllParticipating: async () => ({ [g.id]: g }) }, gateway, "s");
@@ -396,6 +403,7 @@ describe("Baileys: error ACKs", () => {
     });
     first.emit("messages.update", null);
     first.emit("messages.upsert", { messages: 5 });
+    first.emit("messages.upsert", undefined); // nothing to read, nothing wrong
     expect(errors).toEqual([expect.any(TypeError), expect.any(TypeError)]);
     const err = (id: string) => [{ key: { id, fromMe: true }, update: { status: 0 } }];
     first.emit("messages.update", [...err("A"), ...err("B")]);
@@ -451,6 +459,7 @@ describe("Baileys: delivery progress", () => {
       { key: { id: "C", fromMe: false }, update: { status: 3 } },
       { key: { id: "", fromMe: true }, update: { status: 3 } },
       { key: null, update: { status: 3 } },
+      { key: { id: "F", fromMe: true } },
       null,
     ]);
     sock.emit("message-receipt.update", [
@@ -547,6 +556,8 @@ describe("Baileys: send errors", () => {
     expect(await send(item, signal)).toBe("3EB0AAA");
     answerKey = undefined;
     expect(await send(item, signal)).toBe("3EB0AAA");
+    answerKey = {};
+    expect(await send(item, signal)).toBe("3EB0AAA");
     expect(got[0]).toEqual(["1@g.us", { text: "hi" }, { messageId: "3EB0AAA" }]);
     const failing = baileysSender(() => ({
       sendMessage: async () => {
@@ -642,6 +653,8 @@ describe("WAHA group lists", () => {
     expect(toBaileysGroupFromWaha({ JID: child }, "NOWEB")).toBeUndefined();
     expect(toBaileysGroupFromWaha(noweb, "OTHER" as never)).toBeUndefined();
     expect(toBaileysGroupFromWaha("x")).toBeUndefined();
+    expect(toBaileysGroupFromWaha(null, "GOWS")).toBeUndefined();
+    expect(toBaileysGroupFromWaha([{ JID: child }], "GOWS")).toBeUndefined();
   });
 
   it("wahaGroupsToBaileys: a list or NOWEB's {id: group}, per item's engine unless given", () => {
