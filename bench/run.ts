@@ -5,6 +5,7 @@
 //   where each hot path's time goes, the empty RPC, ACK throughput vs pgbench, sync vs the original
 //   flow (bench/PROFILE.md).
 // npm run bench -- --dispatch [--quick] — scenario 11 (dispatch) alone, added to the last run.
+// npm run bench -- --ceiling [--quick] — scenario 12 (against PostgREST's and pgbench's ceilings) alone, added to the last run.
 // npm run bench -- --largest [fresh,young,analysed,stale] [--idle] — every endpoint's largest legal
 //   call in each state of the statistics and plan cache, idle and with two CPU hogs (section 10).
 // npm run bench -- --volume [rows] [--quick] — the hot paths on a database holding a history of
@@ -28,6 +29,7 @@ import { totalsTrigger } from "./scenarios/totals-trigger.js";
 import { staleStatistics } from "./scenarios/stale-statistics.js";
 import { scopedKeys } from "./scenarios/scoped-keys.js";
 import { dispatch } from "./scenarios/dispatch.js";
+import { ceiling } from "./scenarios/ceiling.js";
 import { volume } from "./scenarios/volume.js";
 import { CONDITIONS, largest, type Condition } from "./scenarios/largest.js";
 
@@ -134,6 +136,26 @@ async function otherMode(): Promise<boolean> {
     saveResults("main", quick, main);
     writeReport(quick);
     return true;
+  } else if (args.includes("--ceiling")) {
+    // Scenario 12 alone (issue 36): added to the last full (or quick) run as its section 12.
+    const main = readResults(quick);
+    if (!main) throw new Error("npm run bench -- --ceiling adds section 12 to a run: run npm run bench first");
+    ensureWrk();
+    const env = await startBenchEnv();
+    try {
+      console.log("12. against the ceiling: an empty RPC through PostgREST, pgbench");
+      main.ceiling = await ceiling(env, [1, 8], plan.seconds);
+    } finally {
+      await env.close();
+    }
+    main.ceilingRun = {
+      command: `npm run bench -- --ceiling${quick ? " --quick" : ""}`,
+      date: new Date().toISOString(),
+      mode: quick ? "quick" : "full",
+    };
+    saveResults("main", quick, main);
+    writeReport(quick);
+    return true;
   } else if (args.includes("--largest")) {
     const only = flagValue("--largest")?.split(",") as Condition[] | undefined;
     const unknown = only?.filter((c) => !CONDITIONS.includes(c)) ?? [];
@@ -166,6 +188,8 @@ try {
   console.log("2. error ACK throughput vs pgbench");
   const throughput = await ackThroughput(env, plan.levels, plan.seconds);
   const batchThroughput = ackBatchThroughput(env, Math.max(...plan.levels), plan.seconds, 100);
+  console.log("12. against the ceiling: an empty RPC through PostgREST, pgbench");
+  const ceilingRows = await ceiling(env, [1, 8], plan.seconds);
   console.log("3. group sync");
   const sync = await groupSync(env, plan.syncSizes);
   console.log("4. campaign creation");
@@ -188,6 +212,7 @@ try {
     trigger,
     stale,
     scoped,
+    ceiling: ceilingRows,
   });
   writeFileSync(join(repoRoot, "bench", `ack-latency${suffix}.svg`), await ackLatencySvg(latency));
   writeReport(quick);

@@ -63,7 +63,7 @@ CREATE DOMAIN api."*/*" AS bytea;
 CREATE FUNCTION internal.value_rules() RETURNS jsonb
     LANGUAGE sql IMMUTABLE PARALLEL SAFE
     SET search_path TO 'pg_catalog', 'pg_temp'
-    RETURN '{"Jid": {"type": "string", "pattern": "\\S", "maxLength": 200, "minLength": 1, "description": "Any WhatsApp JID (a group, a person, a community parent)."}, "DailyCap": {"type": "integer", "maximum": 1000000, "minimum": 1, "description": "At most this many sends claimed per session per UTC calendar day."}, "GroupJid": {"type": "string", "pattern": "^[0-9]{5,32}(-[0-9]{1,20})?@g\\.us$", "x-describe": "a group JID (like 120363041234567890@g.us)", "description": "A WhatsApp group JID: 120363041234567890@g.us, or the older 5511999999999-1600000000@g.us."}, "MessageId": {"type": "string", "pattern": "\\S", "maxLength": 300, "minLength": 1, "description": "A message key id. WAHA ids true_<jid>_<id>[_<participant>] are unwrapped to <id>."}, "SessionId": {"type": "string", "pattern": "\\S", "maxLength": 200, "minLength": 1, "description": "The gateway''s name for one WhatsApp account (Baileys session, Evolution instance, WAHA session)."}, "CampaignName": {"type": "string", "pattern": "\\S", "maxLength": 200, "minLength": 1}, "ErrorMessage": {"type": "string", "maxLength": 4000}, "GroupSubject": {"type": "string", "maxLength": 1000}, "LeaseSeconds": {"type": "integer", "maximum": 86400, "minimum": 1, "description": "How long after its notBefore a claimed send stays the claimer''s; unreported by then, it is claimable again (same messageId)."}, "JitterSeconds": {"type": "integer", "maximum": 3600, "minimum": 0, "description": "A random extra delay in [0, jitter] seconds added after each slot of a session."}, "RatePerMinute": {"type": "integer", "maximum": 600, "minimum": 1, "description": "Messages one session may send per minute (claim_sends hands out one slot every 60/rate seconds, plus jitter). At most 600 (10 a second); the default is 6. green-api asks for at least 500 ms between messages (120 a minute): faster is the CRM''s decision."}, "CampaignStatus": {"enum": ["draft", "scheduled", "sending", "completed", "failed", "partial_failure", "cancelled"], "type": "string", "x-final": ["completed", "failed", "partial_failure", "cancelled"], "description": "A campaign''s status: draft or scheduled until its first send result, sending while groups are pending, then final (x-final): completed, failed, partial_failure, or cancelled."}, "IdempotencyKey": {"type": "string", "pattern": "^[!-~]+$", "maxLength": 255, "minLength": 1, "x-describe": "1 to 255 visible ASCII characters (a UUID, say)", "description": "The Idempotency-Key request header: any visible ASCII (a UUID, say), quoted or not."}, "CampaignMessage": {"type": "string", "pattern": "\\S", "maxLength": 65536, "minLength": 1}, "GatewayErrorCode": {"type": "integer", "maximum": 999999999, "minimum": 0, "description": "The gateway''s error code (WhatsApp''s, e.g. 420 or 463).", "x-string-pattern": "^[ \\t\\n\\r]*[0-9]{1,9}[ \\t\\n\\r]*$"}, "CampaignRowStatus": {"enum": ["pending", "sent", "failed", "cancelled"], "type": "string", "x-final": ["failed", "cancelled"], "description": "One campaign target''s status: pending until its send result, sent, failed (at send time or by a later error ACK), or cancelled (never sent)."}, "MaxConsecutiveFailures": {"type": "integer", "maximum": 1000, "minimum": 1, "description": "After this many send-time failures in a row a session''s dispatch pauses (resume_session starts it again)."}}'::jsonb;
+    RETURN '{"Jid": {"type": "string", "pattern": "\\S", "maxLength": 200, "minLength": 1, "description": "Any WhatsApp JID (a group, a person, a community parent)."}, "DailyCap": {"type": "integer", "maximum": 1000000, "minimum": 1, "description": "At most this many sends claimed per session per UTC calendar day."}, "GroupJid": {"type": "string", "pattern": "^[0-9]{5,}(-[0-9]+)?@g\\.us$", "maxLength": 58, "x-describe": "a group JID (like 120363041234567890@g.us)", "description": "A WhatsApp group JID: 120363041234567890@g.us, or the older 5511999999999-1600000000@g.us."}, "MessageId": {"type": "string", "pattern": "\\S", "maxLength": 300, "minLength": 1, "description": "A message key id. WAHA ids true_<jid>_<id>[_<participant>] are unwrapped to <id>."}, "SessionId": {"type": "string", "pattern": "\\S", "maxLength": 200, "minLength": 1, "description": "The gateway''s name for one WhatsApp account (Baileys session, Evolution instance, WAHA session)."}, "CampaignName": {"type": "string", "pattern": "\\S", "maxLength": 200, "minLength": 1}, "ErrorMessage": {"type": "string", "maxLength": 4000}, "GroupSubject": {"type": "string", "maxLength": 1000}, "LeaseSeconds": {"type": "integer", "maximum": 86400, "minimum": 1, "description": "How long after its notBefore a claimed send stays the claimer''s; unreported by then, it is claimable again (same messageId)."}, "JitterSeconds": {"type": "integer", "maximum": 3600, "minimum": 0, "description": "A random extra delay in [0, jitter] seconds added after each slot of a session."}, "RatePerMinute": {"type": "integer", "maximum": 600, "minimum": 1, "description": "Messages one session may send per minute (claim_sends hands out one slot every 60/rate seconds, plus jitter). At most 600 (10 a second); the default is 6. green-api asks for at least 500 ms between messages (120 a minute): faster is the CRM''s decision."}, "CampaignStatus": {"enum": ["draft", "scheduled", "sending", "completed", "failed", "partial_failure", "cancelled"], "type": "string", "x-final": ["completed", "failed", "partial_failure", "cancelled"], "description": "A campaign''s status: draft or scheduled until its first send result, sending while groups are pending, then final (x-final): completed, failed, partial_failure, or cancelled."}, "IdempotencyKey": {"type": "string", "pattern": "^[!-~]+$", "maxLength": 255, "minLength": 1, "x-describe": "1 to 255 visible ASCII characters (a UUID, say)", "description": "The Idempotency-Key request header: any visible ASCII (a UUID, say), quoted or not."}, "CampaignMessage": {"type": "string", "pattern": "\\S", "maxLength": 65536, "minLength": 1}, "GatewayErrorCode": {"type": "integer", "maximum": 999999999, "minimum": 0, "description": "The gateway''s error code (WhatsApp''s, e.g. 420 or 463).", "x-string-pattern": "^[ \\t\\n\\r]*[0-9]{1,9}[ \\t\\n\\r]*$"}, "CampaignRowStatus": {"enum": ["pending", "sent", "failed", "cancelled"], "type": "string", "x-final": ["failed", "cancelled"], "description": "One campaign target''s status: pending until its send result, sent, failed (at send time or by a later error ACK), or cancelled (never sent)."}, "MaxConsecutiveFailures": {"type": "integer", "maximum": 1000, "minimum": 1, "description": "After this many send-time failures in a row a session''s dispatch pauses (resume_session starts it again)."}}'::jsonb;
 
 --
 -- Name: conforms(text, text); Type: FUNCTION; Schema: internal; Owner: -
@@ -208,6 +208,19 @@ CREATE DOMAIN internal.lease_seconds AS integer
 	CONSTRAINT lease_seconds_check CHECK (((VALUE >= ((internal.value_rules() #>> '{LeaseSeconds,minimum}'::text[]))::integer) AND (VALUE <= ((internal.value_rules() #>> '{LeaseSeconds,maximum}'::text[]))::integer)));
 
 --
+-- Name: locked_campaign_row; Type: TYPE; Schema: internal; Owner: -
+--
+
+CREATE TYPE internal.locked_campaign_row AS (
+	id bigint,
+	group_jid text,
+	status text,
+	message_id text,
+	error_code integer,
+	error_message text
+);
+
+--
 -- Name: max_consecutive_failures; Type: DOMAIN; Schema: internal; Owner: -
 --
 
@@ -345,6 +358,8 @@ declare
   expired bigint[];
   ids bigint[] := '{}'::bigint[];
   slots timestamptz[];
+  fresh_ids text[];
+  leases timestamptz[];
   next_slot timestamptz;
   sends jsonb := '[]'::jsonb;
   claimed integer := 0;
@@ -451,10 +466,14 @@ begin
     end loop;
 
     -- Slot k starts after the gaps of the slots before it; a jitter may push the last ones past
-    -- the claim horizon: those stay for the next claim.
+    -- the claim horizon: those stay for the next claim. Each slot's lease end, and a fresh message
+    -- id per slot (used by the rows that have none yet), are made here, not in the UPDATE below:
+    -- Citus refuses a volatile function, and a stable one (timestamptz + interval) over a column,
+    -- in an UPDATE of a distributed table (docs/citus.md, item 31).
     select array_agg(g.id order by g.k), array_agg(base + make_interval(secs => g.upto - g.gap) order by g.k),
-           max(base + make_interval(secs => g.upto))
-      into ids, slots, next_slot
+           max(base + make_interval(secs => g.upto)), array_agg(internal.new_message_id() order by g.k),
+           array_agg(base + make_interval(secs => g.upto - g.gap + dispatch.lease_seconds) order by g.k)
+      into ids, slots, next_slot, fresh_ids, leases
     from (select p.id, p.k, p.gap, sum(p.gap) over (order by p.k) as upto
           from (select u.id, u.k, spacing + random() * dispatch.jitter_seconds as gap
                 from unnest(ids) with ordinality u(id, k)) p) g
@@ -463,12 +482,12 @@ begin
     if ids is not null then
       with claimed_rows as (
         update wa_data.notification_campaign_groups r
-        set dispatch_message_id = coalesce(r.dispatch_message_id, internal.new_message_id()),
+        set dispatch_message_id = coalesce(r.dispatch_message_id, t.fresh_id),
             not_before = t.slot,
-            lease_until = t.slot + make_interval(secs => dispatch.lease_seconds),
+            lease_until = t.lease_until,
             claim_count = r.claim_count + 1,
             updated_at = at_now
-        from unnest(ids, slots) with ordinality t(id, slot, k)
+        from unnest(ids, slots, leases, fresh_ids) with ordinality t(id, slot, lease_until, fresh_id, k)
         where r.session_id = session and r.id = t.id
         returning t.k, r.campaign_id, r.group_jid, r.dispatch_message_id, r.not_before, r.lease_until
       )
@@ -897,6 +916,9 @@ declare
   -- then decide").
   parsed internal.send_result[];
   row_ids bigint[];
+  locked internal.locked_campaign_row[];
+  bad_n bigint;
+  bad_sample jsonb;
   campaign wa_data.notification_campaigns;
   bad record;
   counts record;
@@ -974,16 +996,20 @@ begin
   -- young database were built for empty tables).
   perform internal.plan_for_batch(jsonb_array_length(sends));
 
-  -- Per element, like every payload lookup (docs/design.md, "Plans that do not depend on statistics").
-  select count(*) as n, jsonb_agg(p.group_jid) filter (where p.idx <= 100) as sample into bad
+  -- Each send's row, found once per element (docs/design.md, "Plans that do not depend on
+  -- statistics"): row_ids follows the sends' order, null where the group is not a target.
+  select array_agg(c.id order by p.idx), count(*) filter (where c.id is null)
+    into row_ids, bad_n
   from unnest(parsed) p
-  left join lateral (select true as ok from wa_data.notification_campaign_groups r
-                     where r.session_id = campaign.session_id and r.campaign_id = campaign.id and r.group_jid = p.group_jid limit 1) r on true
-  where r.ok is null;
-  if bad.n > 0 then
+  left join lateral (select r.id from wa_data.notification_campaign_groups r
+                     where r.session_id = campaign.session_id and r.campaign_id = campaign.id and r.group_jid = p.group_jid limit 1) c on true;
+  if bad_n > 0 then
+    -- The first 100 refused groups, wherever they are in the batch.
+    bad_sample := (select jsonb_agg(u.group_jid order by u.idx)
+                   from (select p.idx, p.group_jid from unnest(parsed) p where row_ids[p.idx] is null order by p.idx limit 100) u);
     perform internal.raise_api_error(422, 'unknown_campaign_groups',
-      format('%s of the groups are not targets of campaign %s.', bad.n, campaign.id),
-      jsonb_build_object('count', bad.n, 'groupJids', bad.sample));
+      format('%s of the groups are not targets of campaign %s.', bad_n, campaign.id),
+      jsonb_build_object('count', bad_n, 'groupJids', bad_sample));
   end if;
 
   -- Locks before any read that decides, each kind in one order (message ids, then rows by id),
@@ -992,26 +1018,26 @@ begin
   -- another send record for the same groups (the campaign rows themselves). Row locks only: the
   -- shared lock table is not used per send, whatever the batch size.
   perform internal.lock_message_ids(campaign.session_id, array(select p.message_id from unnest(parsed) p));
-  -- (Payload joins are per-element index lookups, LIMIT 1 so the planner cannot flatten them:
-  -- "Plans that do not depend on statistics" in docs/design.md.)
-  -- The rows are picked by an array held in a variable, never by `any(array(<subquery>))`: a large
-  -- call's custom plan sees the variable's values (an index condition on the key, or a hashed
-  -- filter), while a subquery's array is unknown to every plan and searched linearly for each row
-  -- (docs/design.md, "Plans that do not depend on statistics").
-  row_ids := array(
-    select c.id from unnest(parsed) p
-    cross join lateral (select r2.id from wa_data.notification_campaign_groups r2
-                        where r2.session_id = campaign.session_id and r2.campaign_id = campaign.id and r2.group_jid = p.group_jid limit 1) c);
-  perform from wa_data.notification_campaign_groups r
-  where r.session_id = campaign.session_id and r.id = any(row_ids)
-  order by r.id
-  for no key update;
+  -- The rows are locked and read in one statement: one index probe per row id, in id order (the
+  -- lock order), gathered in the sends' order. Every decision below reads these locked rows from
+  -- memory beside the sends, zipped by position (ROWS FROM: row i of each array), never joined:
+  -- a join of two in-memory arrays is the planner's to choose, and with a table's statistics
+  -- beside it a nested loop over 10,000 × 10,000 ran past the statement timeout (bench section 10,
+  -- "analysed").
+  -- (SELECT … INTO, not `locked := …`: on Citus an assignment whose target is an array of a
+  -- composite type fails on the workers, "could not determine data type of parameter"; docs/citus.md, item 33.)
+  select array_agg((r.id, r.group_jid, r.status, r.message_id, r.error_code, r.error_message)::internal.locked_campaign_row
+                   order by k.idx)
+    into locked
+  from (select x.id, x.idx from unnest(row_ids) with ordinality x(id, idx) order by x.id) k
+  left join lateral (select r2.id, r2.group_jid, r2.status, r2.message_id, r2.error_code, r2.error_message
+                     from wa_data.notification_campaign_groups r2
+                     where r2.session_id = campaign.session_id and r2.id = k.id
+                     limit 1
+                     for no key update) r on true;
 
   -- A cancelled campaign's rows that were not sent are never sent later.
-  if exists (select from unnest(parsed) p
-             cross join lateral (select r2.status from wa_data.notification_campaign_groups r2
-                                 where r2.session_id = campaign.session_id and r2.campaign_id = campaign.id and r2.group_jid = p.group_jid limit 1) r
-             where r.status = 'cancelled') then
+  if exists (select from unnest(locked) r where r.status = 'cancelled') then
     perform internal.raise_api_error(409, 'campaign_cancelled',
       format('Campaign %s was cancelled: its groups not sent by then are never sent.', campaign.id));
   end if;
@@ -1019,15 +1045,18 @@ begin
   -- A repeat is fine; a different result for a row already settled is a conflict: another
   -- message id, sent vs failed, or another send-time error. A failure recorded by an ACK is
   -- never overwritten by a send record.
-  select count(*) as n, jsonb_agg(jsonb_build_object('groupJid', r.group_jid, 'status', r.status,
-           'messageId', r.message_id)) filter (where p.idx <= 100) as sample into bad
-  from unnest(parsed) p
-  cross join lateral (select r2.* from wa_data.notification_campaign_groups r2
-                      where r2.session_id = campaign.session_id and r2.campaign_id = campaign.id and r2.group_jid = p.group_jid limit 1) r
-  where r.status <> 'pending'
-    and (r.message_id is distinct from p.message_id
-         or (p.message_id is null and (r.error_code is distinct from p.error_code
-                                       or r.error_message is distinct from p.error_message)));
+  -- (The first 100 of them are named, wherever they are in the batch.)
+  select count(*) as n, jsonb_agg(jsonb_build_object('groupJid', x.group_jid, 'status', x.status, 'messageId', x.message_id)
+           order by x.idx) filter (where x.nth <= 100) as sample into bad
+  from (select z.idx, z.group_jid, z.row_status as status, z.row_message_id as message_id,
+               row_number() over (order by z.idx) as nth
+        from rows from (unnest(parsed), unnest(locked))
+          z(idx, group_jid, message_id, error_code, error_message, problem,
+            row_id, row_group_jid, row_status, row_message_id, row_error_code, row_error_message)
+        where z.row_status <> 'pending'
+          and (z.row_message_id is distinct from z.message_id
+               or (z.message_id is null and (z.row_error_code is distinct from z.error_code
+                                             or z.row_error_message is distinct from z.error_message)))) x;
   if bad.n > 0 then
     perform internal.raise_api_error(409, 'send_conflict',
       format('%s of the groups already have a different send result.', bad.n),
@@ -1052,11 +1081,11 @@ begin
   -- rows), and a nested loop over a materialised set of 5,000 waiting ACKs for each of 10,000
   -- sends took 17 s. Per-row index lookups cost the same whatever the statistics say.
   with todo as (
-    select s.idx, r.id as row_id, r.group_jid, s.message_id, s.error_code, s.error_message,
+    select s.idx, s.row_id, s.row_group_jid as group_jid, s.message_id, s.error_code, s.error_message,
            w.inbox_ids, w.ack_code, w.ack_message, p.delivered_at, p.read_at
-    from unnest(parsed) s
-    cross join lateral (select r2.id, r2.group_jid, r2.status from wa_data.notification_campaign_groups r2
-                        where r2.session_id = campaign.session_id and r2.campaign_id = campaign.id and r2.group_jid = s.group_jid limit 1) r
+    from rows from (unnest(parsed), unnest(locked))
+      s(idx, group_jid, message_id, error_code, error_message, problem,
+        row_id, row_group_jid, row_status, row_message_id, row_error_code, row_error_message)
     left join lateral (
       select array_agg(i.id order by i.id) as inbox_ids,
              (array_agg(i.error_code order by i.id))[1] as ack_code,
@@ -1065,14 +1094,14 @@ begin
       where s.message_id is not null and i.message_id = s.message_id
         and i.outcome = 'pending_match' and i.matched_at is null and i.expired_at is null
         and i.session_id = campaign.session_id
-        and (i.group_jid is null or i.group_jid = r.group_jid)
+        and (i.group_jid is null or i.group_jid = s.row_group_jid)
     ) w on true
     -- Delivery progress that arrived before the send record.
     left join lateral (select min(p2.delivered_at) as delivered_at, min(p2.read_at) as read_at
                        from wa_data.message_status_inbox p2
                        where s.message_id is not null and p2.session_id = campaign.session_id
                          and p2.message_id = s.message_id) p on true
-    where r.status = 'pending'
+    where s.row_status = 'pending'
   ),
   marked as (
     update wa_data.notification_campaign_groups r
@@ -2066,7 +2095,6 @@ $$;
 
 CREATE FUNCTION internal.campaign_status(current_status text, pending integer, sent integer, failed integer, cancelled integer) RETURNS text
     LANGUAGE sql IMMUTABLE PARALLEL SAFE
-    SET search_path TO 'pg_catalog', 'pg_temp'
     RETURN CASE WHEN ((current_status = 'cancelled'::text) OR ((cancelled > 0) AND (pending = 0))) THEN 'cancelled'::text WHEN (((sent + failed) = 0) AND (current_status = ANY (ARRAY['draft'::text, 'scheduled'::text]))) THEN current_status WHEN (pending > 0) THEN 'sending'::text WHEN (failed = 0) THEN 'completed'::text WHEN (sent = 0) THEN 'failed'::text ELSE 'partial_failure'::text END;
 
 --
@@ -2166,7 +2194,7 @@ begin
     perform internal.raise_api_error(422, 'invalid_send_before',
       'sendBefore, when given, must be a time with its zone (ISO 8601, e.g. 2026-12-24T18:00:00Z, or epoch seconds) later than now.');
   end if;
-  if exists (select from internal.restricted_sessions() r where r.session_id = session) then
+  if exists (select from internal.restricted_sessions r where r.session_id = session) then
     perform internal.raise_api_error(409, 'session_restricted',
       format('Session %s is flagged as restricted by WhatsApp: no campaign can start from it.', session), null,
       'See api.sessions; clear the flag with POST /rpc/clear_session_restriction once the account may send again.');
@@ -2225,7 +2253,7 @@ begin
         left join lateral (select true as ok from wa_data.whatsapp_groups w2
                            where w2.session_id = session and w2.group_jid = j
                              and internal.group_is_sendable(w2.inactive_since, w2.is_community)
-                             and not exists (select from internal.unsendable_groups() u
+                             and not exists (select from internal.unsendable_groups u
                                              where u.session_id = w2.session_id and u.group_jid = w2.group_jid)
                            limit 1) w on true
         where w.ok is null) missing;
@@ -2565,16 +2593,21 @@ $$;
 --
 
 CREATE FUNCTION internal.idempotency_keep(answer jsonb) RETURNS jsonb
-    LANGUAGE sql SECURITY DEFINER
+    LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
-  update wa_data.idempotency_keys k
-  set response = answer
-  where
-    internal.idempotency_key_header() is not null
-    and k.caller = internal.caller()
-    and k.key = internal.idempotency_key_header();
-  select answer;
+declare
+  given constant text := internal.idempotency_key_header();
+  who text;
+begin
+  if given is not null then
+    -- The caller as a value, not a call in the WHERE: on Citus such a call may run on the workers,
+    -- without the request's settings (docs/citus.md, item 32).
+    who := internal.caller();
+    update wa_data.idempotency_keys k set response = answer where k.caller = who and k.key = given;
+  end if;
+  return answer;
+end
 $$;
 
 --
@@ -2601,6 +2634,11 @@ CREATE FUNCTION internal.idempotency_replay(endpoint text, payload jsonb) RETURN
     AS $$
 declare
   given constant text := internal.idempotency_key_header();
+  -- The caller, once, as a value (only when a key is given): on Citus a statement's
+  -- internal.caller() in a WHERE runs on the workers, whose connections have none of the request's
+  -- settings (the key's id), so it named another caller there and a repeat found nothing to replay
+  -- (docs/citus.md, item 32).
+  who text;
   hash constant bytea := sha256(convert_to(payload::text, 'UTF8'));
   kept wa_data.idempotency_keys;
 begin
@@ -2611,13 +2649,14 @@ begin
     perform internal.raise_api_error(400, 'invalid_idempotency_key',
       format('The Idempotency-Key header must be %s.', internal.describe_value('IdempotencyKey')));
   end if;
+  who := internal.caller();
   insert into wa_data.idempotency_keys (caller, key, endpoint, request_hash)
-  values (internal.caller(), given, endpoint, hash)
+  values (who, given, endpoint, hash)
   on conflict (caller, key) do nothing;
   if found then
     return null;
   end if;
-  select * into kept from wa_data.idempotency_keys k where k.caller = internal.caller() and k.key = given;
+  select * into kept from wa_data.idempotency_keys k where k.caller = who and k.key = given;
   if kept.endpoint <> endpoint or kept.request_hash <> hash then
     perform internal.raise_api_error(422, 'idempotency_key_reused',
       'This Idempotency-Key was used for another request: a key names one call (same endpoint, same body).', null,
@@ -2968,6 +3007,7 @@ declare
   key record;
   target regclass;
   role_timeout text;
+  rpc record;
 begin
   if target_schema is distinct from 'api' or path in ('/', '/rpc/openapi') then
     return;  -- not ours; and the OpenAPI document describes the API to anyone
@@ -2979,7 +3019,7 @@ begin
         internal.credentials_hint(path));
     end if;
     caller := key.role;
-    execute format('set local role %I', caller);
+    perform set_config('role', caller, true);  -- SET LOCAL ROLE, without a dynamic statement
     -- Which key is calling (internal.api_key_id, internal.caller): what it makes is its own; and
     -- the sessions it may act on (internal.session_scope; empty: every session).
     perform set_config('wa.api_key_id', key.id::text, true);
@@ -3002,16 +3042,17 @@ begin
   -- answer 401 to an API-key caller, whom it takes for anonymous), and an unknown endpoint a
   -- coded 404 that names no schema.
   if path ~ '^/rpc/[A-Za-z_][A-Za-z0-9_]*$' then
-    if exists (select from pg_proc p where p.pronamespace = 'api'::regnamespace
-                                       and p.proname = substr(path, 6))
-       and not exists (select from pg_proc p where p.pronamespace = 'api'::regnamespace
-                         and p.proname = substr(path, 6) and has_function_privilege(caller, p.oid, 'execute')) then
+    -- One look at the function's rows (overloads included): may the caller execute one, and is it
+    -- served as a document (api."*/*", the metrics: read with GET only)?
+    select count(*) > 0 as known, bool_or(has_function_privilege(caller, p.oid, 'execute')) as allowed,
+           bool_or(p.prorettype = 'api."*/*"'::regtype) as document
+      into rpc
+    from pg_proc p where p.pronamespace = 'api'::regnamespace and p.proname = substr(path, 6);
+    if rpc.known and not rpc.allowed then
       perform internal.raise_api_error(403, 'forbidden',
         format('The %s role may not call %s.', caller, path));
     end if;
-    -- What is served as a document rather than JSON (api."*/*", the metrics) is read with GET only.
-    if method <> 'GET' and exists (select from pg_proc p where p.pronamespace = 'api'::regnamespace
-                                     and p.proname = substr(path, 6) and p.prorettype = 'api."*/*"'::regtype) then
+    if method <> 'GET' and rpc.document then
       perform internal.raise_api_error(405, 'method_not_allowed', format('%s is read with GET.', path));
     end if;
   elsif path ~ '^/[^/]+$' then
@@ -3675,66 +3716,6 @@ end
 $$;
 
 --
--- Name: whatsapp_sessions; Type: TABLE; Schema: wa_data; Owner: -
---
-
-CREATE TABLE wa_data.whatsapp_sessions (
-    session_id internal.session_id NOT NULL,
-    last_synced_at timestamp with time zone,
-    group_count integer DEFAULT 0 NOT NULL,
-    restricted_at timestamp with time zone,
-    restricted_code internal.gateway_error_code,
-    last_synced_by bigint,
-    restricted_by bigint,
-    gateway text,
-    gateway_seen_at timestamp with time zone,
-    CONSTRAINT whatsapp_sessions_gateway_check CHECK ((gateway = ANY (ARRAY['direct'::text, 'waha'::text, 'evolution_api'::text]))),
-    CONSTRAINT whatsapp_sessions_session_id_check CHECK ((((length((session_id)::text) >= 1) AND (length((session_id)::text) <= 200)) AND ((session_id)::text ~ '\S'::text)))
-);
-
---
--- Name: TABLE whatsapp_sessions; Type: COMMENT; Schema: wa_data; Owner: -
---
-
-COMMENT ON TABLE wa_data.whatsapp_sessions IS 'When each WhatsApp session last synced its groups.';
-
---
--- Name: COLUMN whatsapp_sessions.last_synced_by; Type: COMMENT; Schema: wa_data; Owner: -
---
-
-COMMENT ON COLUMN wa_data.whatsapp_sessions.last_synced_by IS 'The API key of the last sync.';
-
---
--- Name: COLUMN whatsapp_sessions.restricted_by; Type: COMMENT; Schema: wa_data; Owner: -
---
-
-COMMENT ON COLUMN wa_data.whatsapp_sessions.restricted_by IS 'The API key whose event flagged the session restricted.';
-
---
--- Name: COLUMN whatsapp_sessions.gateway; Type: COMMENT; Schema: wa_data; Owner: -
---
-
-COMMENT ON COLUMN wa_data.whatsapp_sessions.gateway IS 'The gateway that last posted events for this session: direct (our RPCs, e.g. the Baileys helpers), waha or evolution_api.';
-
---
--- Name: restricted_sessions(); Type: FUNCTION; Schema: internal; Owner: -
---
-
-CREATE FUNCTION internal.restricted_sessions() RETURNS TABLE(session_id text)
-    LANGUAGE sql STABLE PARALLEL SAFE
-    BEGIN ATOMIC
- SELECT s.session_id
-    FROM wa_data.whatsapp_sessions s
-   WHERE (s.restricted_at IS NOT NULL);
-END;
-
---
--- Name: FUNCTION restricted_sessions(); Type: COMMENT; Schema: internal; Owner: -
---
-
-COMMENT ON FUNCTION internal.restricted_sessions() IS 'The sessions flagged as restricted by WhatsApp (restricted_at): nothing may be sent from them.';
-
---
 -- Name: retry_failed_groups(jsonb); Type: FUNCTION; Schema: internal; Owner: -
 --
 
@@ -3772,7 +3753,7 @@ begin
   left join lateral (select true as ok from wa_data.whatsapp_groups w
                      where w.session_id = r.session_id and w.group_jid = r.group_jid
                        and internal.group_is_sendable(w.inactive_since, w.is_community)
-                       and not exists (select from internal.unsendable_groups() u
+                       and not exists (select from internal.unsendable_groups u
                                        where u.session_id = w.session_id and u.group_jid = w.group_jid)
                      limit 1) g on true
   where r.session_id = campaign.session_id and r.campaign_id = campaign.id and r.status = 'failed' and (codes is null or r.error_code = any(codes));
@@ -3913,43 +3894,6 @@ end
 $$;
 
 --
--- Name: group_unsendable_marks; Type: TABLE; Schema: wa_data; Owner: -
---
-
-CREATE TABLE wa_data.group_unsendable_marks (
-    session_id internal.session_id NOT NULL,
-    group_jid internal.group_jid NOT NULL,
-    code internal.gateway_error_code NOT NULL,
-    marked_at timestamp with time zone DEFAULT now() NOT NULL,
-    api_key_id bigint,
-    CONSTRAINT group_unsendable_marks_session_id_check CHECK ((((length((session_id)::text) >= 1) AND (length((session_id)::text) <= 200)) AND ((session_id)::text ~ '\S'::text)))
-);
-
---
--- Name: TABLE group_unsendable_marks; Type: COMMENT; Schema: wa_data; Owner: -
---
-
-COMMENT ON TABLE wa_data.group_unsendable_marks IS 'Groups made unsendable by an error code (wa_data.error_code_effects, group_unsendable) until a sync of their session reports them again.';
-
---
--- Name: unsendable_groups(); Type: FUNCTION; Schema: internal; Owner: -
---
-
-CREATE FUNCTION internal.unsendable_groups() RETURNS TABLE(session_id text, group_jid text)
-    LANGUAGE sql STABLE PARALLEL SAFE
-    BEGIN ATOMIC
- SELECT m.session_id,
-     m.group_jid
-    FROM wa_data.group_unsendable_marks m;
-END;
-
---
--- Name: FUNCTION unsendable_groups(); Type: COMMENT; Schema: internal; Owner: -
---
-
-COMMENT ON FUNCTION internal.unsendable_groups() IS 'Groups marked unsendable by an error code (until a sync of their session reports them again): no campaign may target them.';
-
---
 -- Name: upsert_groups(text, jsonb, boolean); Type: FUNCTION; Schema: internal; Owner: -
 --
 
@@ -4066,6 +4010,9 @@ declare
   out text := raw;
   hex text;
 begin
+  if strpos(raw, '%') = 0 then
+    return raw;  -- nothing encoded (nearly every request): no pattern search
+  end if;
   for hex in select distinct m[1] from regexp_matches(raw, '%([0-7][0-9A-Fa-f])', 'g') m loop
     out := replace(replace(out, '%' || lower(hex), chr(('x' || hex)::bit(8)::integer)),
                    '%' || upper(hex), chr(('x' || hex)::bit(8)::integer));
@@ -4477,6 +4424,48 @@ COMMENT ON COLUMN wa_data.session_dispatch.next_slot_at IS 'The earliest notBefo
 COMMENT ON COLUMN wa_data.session_dispatch.cap_day IS 'The UTC day cap_day_count counts claims for (the daily cap is per UTC calendar day).';
 
 --
+-- Name: whatsapp_sessions; Type: TABLE; Schema: wa_data; Owner: -
+--
+
+CREATE TABLE wa_data.whatsapp_sessions (
+    session_id internal.session_id NOT NULL,
+    last_synced_at timestamp with time zone,
+    group_count integer DEFAULT 0 NOT NULL,
+    restricted_at timestamp with time zone,
+    restricted_code internal.gateway_error_code,
+    last_synced_by bigint,
+    restricted_by bigint,
+    gateway text,
+    gateway_seen_at timestamp with time zone,
+    CONSTRAINT whatsapp_sessions_gateway_check CHECK ((gateway = ANY (ARRAY['direct'::text, 'waha'::text, 'evolution_api'::text]))),
+    CONSTRAINT whatsapp_sessions_session_id_check CHECK ((((length((session_id)::text) >= 1) AND (length((session_id)::text) <= 200)) AND ((session_id)::text ~ '\S'::text)))
+);
+
+--
+-- Name: TABLE whatsapp_sessions; Type: COMMENT; Schema: wa_data; Owner: -
+--
+
+COMMENT ON TABLE wa_data.whatsapp_sessions IS 'When each WhatsApp session last synced its groups.';
+
+--
+-- Name: COLUMN whatsapp_sessions.last_synced_by; Type: COMMENT; Schema: wa_data; Owner: -
+--
+
+COMMENT ON COLUMN wa_data.whatsapp_sessions.last_synced_by IS 'The API key of the last sync.';
+
+--
+-- Name: COLUMN whatsapp_sessions.restricted_by; Type: COMMENT; Schema: wa_data; Owner: -
+--
+
+COMMENT ON COLUMN wa_data.whatsapp_sessions.restricted_by IS 'The API key whose event flagged the session restricted.';
+
+--
+-- Name: COLUMN whatsapp_sessions.gateway; Type: COMMENT; Schema: wa_data; Owner: -
+--
+
+COMMENT ON COLUMN wa_data.whatsapp_sessions.gateway IS 'The gateway that last posted events for this session: direct (our RPCs, e.g. the Baileys helpers), waha or evolution_api.';
+
+--
 -- Name: campaigns; Type: VIEW; Schema: api; Owner: -
 --
 
@@ -4770,6 +4759,55 @@ CREATE VIEW api.quarantine WITH (security_invoker='true') AS
 COMMENT ON VIEW api.quarantine IS 'Bodies and events the gateways sent that could not be recorded: code, reason, when, the first 500 characters.';
 
 --
+-- Name: restricted_sessions; Type: VIEW; Schema: internal; Owner: -
+--
+
+CREATE VIEW internal.restricted_sessions WITH (security_invoker='true') AS
+ SELECT s.session_id
+   FROM wa_data.whatsapp_sessions s
+  WHERE (s.restricted_at IS NOT NULL);
+
+--
+-- Name: VIEW restricted_sessions; Type: COMMENT; Schema: internal; Owner: -
+--
+
+COMMENT ON VIEW internal.restricted_sessions IS 'The sessions flagged as restricted by WhatsApp (restricted_at): nothing may be sent from them.';
+
+--
+-- Name: group_unsendable_marks; Type: TABLE; Schema: wa_data; Owner: -
+--
+
+CREATE TABLE wa_data.group_unsendable_marks (
+    session_id internal.session_id NOT NULL,
+    group_jid internal.group_jid NOT NULL,
+    code internal.gateway_error_code NOT NULL,
+    marked_at timestamp with time zone DEFAULT now() NOT NULL,
+    api_key_id bigint,
+    CONSTRAINT group_unsendable_marks_session_id_check CHECK ((((length((session_id)::text) >= 1) AND (length((session_id)::text) <= 200)) AND ((session_id)::text ~ '\S'::text)))
+);
+
+--
+-- Name: TABLE group_unsendable_marks; Type: COMMENT; Schema: wa_data; Owner: -
+--
+
+COMMENT ON TABLE wa_data.group_unsendable_marks IS 'Groups made unsendable by an error code (wa_data.error_code_effects, group_unsendable) until a sync of their session reports them again.';
+
+--
+-- Name: unsendable_groups; Type: VIEW; Schema: internal; Owner: -
+--
+
+CREATE VIEW internal.unsendable_groups WITH (security_invoker='true') AS
+ SELECT m.session_id,
+    m.group_jid
+   FROM wa_data.group_unsendable_marks m;
+
+--
+-- Name: VIEW unsendable_groups; Type: COMMENT; Schema: internal; Owner: -
+--
+
+COMMENT ON VIEW internal.unsendable_groups IS 'Groups marked unsendable by an error code (until a sync of their session reports them again): no campaign may target them.';
+
+--
 -- Name: whatsapp_groups; Type: TABLE; Schema: wa_data; Owner: -
 --
 
@@ -4813,10 +4851,10 @@ CREATE VIEW api.sendable_groups WITH (security_invoker='true') AS
     g.updated_at
    FROM wa_data.whatsapp_groups g
   WHERE (internal.group_is_sendable(g.inactive_since, g.is_community) AND (NOT (EXISTS ( SELECT
-           FROM internal.restricted_sessions() r(session_id)
-          WHERE (r.session_id = (g.session_id)::text)))) AND (NOT (EXISTS ( SELECT
-           FROM internal.unsendable_groups() u(session_id, group_jid)
-          WHERE ((u.session_id = (g.session_id)::text) AND (u.group_jid = (g.group_jid)::text))))));
+           FROM internal.restricted_sessions r
+          WHERE ((r.session_id)::text = (g.session_id)::text)))) AND (NOT (EXISTS ( SELECT
+           FROM internal.unsendable_groups u
+          WHERE (((u.session_id)::text = (g.session_id)::text) AND ((u.group_jid)::text = (g.group_jid)::text))))));
 
 --
 -- Name: VIEW sendable_groups; Type: COMMENT; Schema: api; Owner: -
@@ -5364,7 +5402,7 @@ CREATE INDEX message_status_inbox_updated_idx ON wa_data.message_status_inbox US
 -- Name: notification_campaign_groups_dispatch_message_id_key; Type: INDEX; Schema: wa_data; Owner: -
 --
 
-CREATE UNIQUE INDEX notification_campaign_groups_dispatch_message_id_key ON wa_data.notification_campaign_groups USING btree (dispatch_message_id, session_id);
+CREATE UNIQUE INDEX notification_campaign_groups_dispatch_message_id_key ON wa_data.notification_campaign_groups USING btree (dispatch_message_id, session_id) WHERE (dispatch_message_id IS NOT NULL);
 
 --
 -- Name: notification_campaign_groups_failed_idx; Type: INDEX; Schema: wa_data; Owner: -
@@ -5382,7 +5420,7 @@ CREATE INDEX notification_campaign_groups_group_id_idx ON wa_data.notification_c
 -- Name: notification_campaign_groups_message_id_key; Type: INDEX; Schema: wa_data; Owner: -
 --
 
-CREATE UNIQUE INDEX notification_campaign_groups_message_id_key ON wa_data.notification_campaign_groups USING btree (message_id, session_id);
+CREATE UNIQUE INDEX notification_campaign_groups_message_id_key ON wa_data.notification_campaign_groups USING btree (message_id, session_id) WHERE (message_id IS NOT NULL);
 
 --
 -- Name: notification_campaign_groups_pending_idx; Type: INDEX; Schema: wa_data; Owner: -
@@ -5690,4 +5728,7 @@ INSERT INTO wa_data.schema_migrations (version) VALUES
     ('20261207400200'),
     ('20261207700000'),
     ('20261207800000'),
-    ('20261207810000');
+    ('20261207810000'),
+    ('20261207950000'),
+    ('20261207950100'),
+    ('20261207950200');

@@ -23,6 +23,7 @@ import { startSides, type Side, type Sides } from "../lib/sides.js";
 import { median, round } from "../lib/stats.js";
 import { PGBENCH_ACK, pgbenchTps, wrkRps } from "./ack-throughput.js";
 import { baileysPayload } from "./group-sync.js";
+import { EMPTY_RPC_SQL } from "./ceiling.js";
 import { HOT_PATH_PLANS, hotPathCases } from "./hot-paths.js";
 
 export const PROFILE_SETTINGS = [
@@ -96,11 +97,7 @@ function emptyRpcCase(): AbCase {
     perRound: 30,
     warmup: 20,
     setup: async (side) => {
-      await side.db.query(`create or replace function api.bench_empty(jsonb) returns jsonb
-        language sql volatile as $$ select '{}'::jsonb $$;
-        revoke all on function api.bench_empty(jsonb) from public;
-        grant execute on function api.bench_empty(jsonb) to gateway;
-        notify pgrst, 'reload schema'`);
+      await side.db.query(EMPTY_RPC_SQL);
       for (let i = 0; i < 100; i++) {
         const ok = await rpc(side, "bench_empty", "{}", "gateway").then(
           () => true,

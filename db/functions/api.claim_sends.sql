@@ -42,6 +42,8 @@ declare
   expired bigint[];
   ids bigint[] := '{}'::bigint[];
   slots timestamptz[];
+  fresh_ids text[];
+  leases timestamptz[];
   next_slot timestamptz;
   sends jsonb := '[]'::jsonb;
   claimed integer := 0;
@@ -148,10 +150,14 @@ begin
     end loop;
 
     -- Slot k starts after the gaps of the slots before it; a jitter may push the last ones past
-    -- the claim horizon: those stay for the next claim.
+    -- the claim horizon: those stay for the next claim. Each slot's lease end, and a fresh message
+    -- id per slot (used by the rows that have none yet), are made here, not in the UPDATE below:
+    -- Citus refuses a volatile function, and a stable one (timestamptz + interval) over a column,
+    -- in an UPDATE of a distributed table (docs/citus.md, item 31).
     select array_agg(g.id order by g.k), array_agg(base + make_interval(secs => g.upto - g.gap) order by g.k),
-           max(base + make_interval(secs => g.upto))
-      into ids, slots, next_slot
+           max(base + make_interval(secs => g.upto)), array_agg(internal.new_message_id() order by g.k),
+           array_agg(base + make_interval(secs => g.upto - g.gap + dispatch.lease_seconds) order by g.k)
+      into ids, slots, next_slot, fresh_ids, leases
     from (select p.id, p.k, p.gap, sum(p.gap) over (order by p.k) as upto
           from (select u.id, u.k, spacing + random() * dispatch.jitter_seconds as gap
                 from unnest(ids) with ordinality u(id, k)) p) g
@@ -160,12 +166,12 @@ begin
     if ids is not null then
       with claimed_rows as (
         update wa_data.notification_campaign_groups r
-        set dispatch_message_id = coalesce(r.dispatch_message_id, internal.new_message_id()),
+        set dispatch_message_id = coalesce(r.dispatch_message_id, t.fresh_id),
             not_before = t.slot,
-            lease_until = t.slot + make_interval(secs => dispatch.lease_seconds),
+            lease_until = t.lease_until,
             claim_count = r.claim_count + 1,
             updated_at = at_now
-        from unnest(ids, slots) with ordinality t(id, slot, k)
+        from unnest(ids, slots, leases, fresh_ids) with ordinality t(id, slot, lease_until, fresh_id, k)
         where r.session_id = session and r.id = t.id
         returning t.k, r.campaign_id, r.group_jid, r.dispatch_message_id, r.not_before, r.lease_until
       )

@@ -23,6 +23,9 @@ declare
   -- then decide").
   parsed internal.send_result[];
   row_ids bigint[];
+  locked internal.locked_campaign_row[];
+  bad_n bigint;
+  bad_sample jsonb;
   campaign wa_data.notification_campaigns;
   bad record;
   counts record;
@@ -100,16 +103,20 @@ begin
   -- young database were built for empty tables).
   perform internal.plan_for_batch(jsonb_array_length(sends));
 
-  -- Per element, like every payload lookup (docs/design.md, "Plans that do not depend on statistics").
-  select count(*) as n, jsonb_agg(p.group_jid) filter (where p.idx <= 100) as sample into bad
+  -- Each send's row, found once per element (docs/design.md, "Plans that do not depend on
+  -- statistics"): row_ids follows the sends' order, null where the group is not a target.
+  select array_agg(c.id order by p.idx), count(*) filter (where c.id is null)
+    into row_ids, bad_n
   from unnest(parsed) p
-  left join lateral (select true as ok from wa_data.notification_campaign_groups r
-                     where r.session_id = campaign.session_id and r.campaign_id = campaign.id and r.group_jid = p.group_jid limit 1) r on true
-  where r.ok is null;
-  if bad.n > 0 then
+  left join lateral (select r.id from wa_data.notification_campaign_groups r
+                     where r.session_id = campaign.session_id and r.campaign_id = campaign.id and r.group_jid = p.group_jid limit 1) c on true;
+  if bad_n > 0 then
+    -- The first 100 refused groups, wherever they are in the batch.
+    bad_sample := (select jsonb_agg(u.group_jid order by u.idx)
+                   from (select p.idx, p.group_jid from unnest(parsed) p where row_ids[p.idx] is null order by p.idx limit 100) u);
     perform internal.raise_api_error(422, 'unknown_campaign_groups',
-      format('%s of the groups are not targets of campaign %s.', bad.n, campaign.id),
-      jsonb_build_object('count', bad.n, 'groupJids', bad.sample));
+      format('%s of the groups are not targets of campaign %s.', bad_n, campaign.id),
+      jsonb_build_object('count', bad_n, 'groupJids', bad_sample));
   end if;
 
   -- Locks before any read that decides, each kind in one order (message ids, then rows by id),
@@ -118,26 +125,26 @@ begin
   -- another send record for the same groups (the campaign rows themselves). Row locks only: the
   -- shared lock table is not used per send, whatever the batch size.
   perform internal.lock_message_ids(campaign.session_id, array(select p.message_id from unnest(parsed) p));
-  -- (Payload joins are per-element index lookups, LIMIT 1 so the planner cannot flatten them:
-  -- "Plans that do not depend on statistics" in docs/design.md.)
-  -- The rows are picked by an array held in a variable, never by `any(array(<subquery>))`: a large
-  -- call's custom plan sees the variable's values (an index condition on the key, or a hashed
-  -- filter), while a subquery's array is unknown to every plan and searched linearly for each row
-  -- (docs/design.md, "Plans that do not depend on statistics").
-  row_ids := array(
-    select c.id from unnest(parsed) p
-    cross join lateral (select r2.id from wa_data.notification_campaign_groups r2
-                        where r2.session_id = campaign.session_id and r2.campaign_id = campaign.id and r2.group_jid = p.group_jid limit 1) c);
-  perform from wa_data.notification_campaign_groups r
-  where r.session_id = campaign.session_id and r.id = any(row_ids)
-  order by r.id
-  for no key update;
+  -- The rows are locked and read in one statement: one index probe per row id, in id order (the
+  -- lock order), gathered in the sends' order. Every decision below reads these locked rows from
+  -- memory beside the sends, zipped by position (ROWS FROM: row i of each array), never joined:
+  -- a join of two in-memory arrays is the planner's to choose, and with a table's statistics
+  -- beside it a nested loop over 10,000 × 10,000 ran past the statement timeout (bench section 10,
+  -- "analysed").
+  -- (SELECT … INTO, not `locked := …`: on Citus an assignment whose target is an array of a
+  -- composite type fails on the workers, "could not determine data type of parameter"; docs/citus.md, item 33.)
+  select array_agg((r.id, r.group_jid, r.status, r.message_id, r.error_code, r.error_message)::internal.locked_campaign_row
+                   order by k.idx)
+    into locked
+  from (select x.id, x.idx from unnest(row_ids) with ordinality x(id, idx) order by x.id) k
+  left join lateral (select r2.id, r2.group_jid, r2.status, r2.message_id, r2.error_code, r2.error_message
+                     from wa_data.notification_campaign_groups r2
+                     where r2.session_id = campaign.session_id and r2.id = k.id
+                     limit 1
+                     for no key update) r on true;
 
   -- A cancelled campaign's rows that were not sent are never sent later.
-  if exists (select from unnest(parsed) p
-             cross join lateral (select r2.status from wa_data.notification_campaign_groups r2
-                                 where r2.session_id = campaign.session_id and r2.campaign_id = campaign.id and r2.group_jid = p.group_jid limit 1) r
-             where r.status = 'cancelled') then
+  if exists (select from unnest(locked) r where r.status = 'cancelled') then
     perform internal.raise_api_error(409, 'campaign_cancelled',
       format('Campaign %s was cancelled: its groups not sent by then are never sent.', campaign.id));
   end if;
@@ -145,15 +152,18 @@ begin
   -- A repeat is fine; a different result for a row already settled is a conflict: another
   -- message id, sent vs failed, or another send-time error. A failure recorded by an ACK is
   -- never overwritten by a send record.
-  select count(*) as n, jsonb_agg(jsonb_build_object('groupJid', r.group_jid, 'status', r.status,
-           'messageId', r.message_id)) filter (where p.idx <= 100) as sample into bad
-  from unnest(parsed) p
-  cross join lateral (select r2.* from wa_data.notification_campaign_groups r2
-                      where r2.session_id = campaign.session_id and r2.campaign_id = campaign.id and r2.group_jid = p.group_jid limit 1) r
-  where r.status <> 'pending'
-    and (r.message_id is distinct from p.message_id
-         or (p.message_id is null and (r.error_code is distinct from p.error_code
-                                       or r.error_message is distinct from p.error_message)));
+  -- (The first 100 of them are named, wherever they are in the batch.)
+  select count(*) as n, jsonb_agg(jsonb_build_object('groupJid', x.group_jid, 'status', x.status, 'messageId', x.message_id)
+           order by x.idx) filter (where x.nth <= 100) as sample into bad
+  from (select z.idx, z.group_jid, z.row_status as status, z.row_message_id as message_id,
+               row_number() over (order by z.idx) as nth
+        from rows from (unnest(parsed), unnest(locked))
+          z(idx, group_jid, message_id, error_code, error_message, problem,
+            row_id, row_group_jid, row_status, row_message_id, row_error_code, row_error_message)
+        where z.row_status <> 'pending'
+          and (z.row_message_id is distinct from z.message_id
+               or (z.message_id is null and (z.row_error_code is distinct from z.error_code
+                                             or z.row_error_message is distinct from z.error_message)))) x;
   if bad.n > 0 then
     perform internal.raise_api_error(409, 'send_conflict',
       format('%s of the groups already have a different send result.', bad.n),
@@ -178,11 +188,11 @@ begin
   -- rows), and a nested loop over a materialised set of 5,000 waiting ACKs for each of 10,000
   -- sends took 17 s. Per-row index lookups cost the same whatever the statistics say.
   with todo as (
-    select s.idx, r.id as row_id, r.group_jid, s.message_id, s.error_code, s.error_message,
+    select s.idx, s.row_id, s.row_group_jid as group_jid, s.message_id, s.error_code, s.error_message,
            w.inbox_ids, w.ack_code, w.ack_message, p.delivered_at, p.read_at
-    from unnest(parsed) s
-    cross join lateral (select r2.id, r2.group_jid, r2.status from wa_data.notification_campaign_groups r2
-                        where r2.session_id = campaign.session_id and r2.campaign_id = campaign.id and r2.group_jid = s.group_jid limit 1) r
+    from rows from (unnest(parsed), unnest(locked))
+      s(idx, group_jid, message_id, error_code, error_message, problem,
+        row_id, row_group_jid, row_status, row_message_id, row_error_code, row_error_message)
     left join lateral (
       select array_agg(i.id order by i.id) as inbox_ids,
              (array_agg(i.error_code order by i.id))[1] as ack_code,
@@ -191,14 +201,14 @@ begin
       where s.message_id is not null and i.message_id = s.message_id
         and i.outcome = 'pending_match' and i.matched_at is null and i.expired_at is null
         and i.session_id = campaign.session_id
-        and (i.group_jid is null or i.group_jid = r.group_jid)
+        and (i.group_jid is null or i.group_jid = s.row_group_jid)
     ) w on true
     -- Delivery progress that arrived before the send record.
     left join lateral (select min(p2.delivered_at) as delivered_at, min(p2.read_at) as read_at
                        from wa_data.message_status_inbox p2
                        where s.message_id is not null and p2.session_id = campaign.session_id
                          and p2.message_id = s.message_id) p on true
-    where r.status = 'pending'
+    where s.row_status = 'pending'
   ),
   marked as (
     update wa_data.notification_campaign_groups r

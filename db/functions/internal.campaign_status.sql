@@ -14,7 +14,6 @@ returns text
 language sql
 immutable
 parallel safe
-set search_path = pg_catalog, pg_temp
 return case
   when current_status = 'cancelled'
   or (cancelled > 0 and pending = 0) then 'cancelled'

@@ -48,7 +48,7 @@ begin
     perform internal.raise_api_error(422, 'invalid_send_before',
       'sendBefore, when given, must be a time with its zone (ISO 8601, e.g. 2026-12-24T18:00:00Z, or epoch seconds) later than now.');
   end if;
-  if exists (select from internal.restricted_sessions() r where r.session_id = session) then
+  if exists (select from internal.restricted_sessions r where r.session_id = session) then
     perform internal.raise_api_error(409, 'session_restricted',
       format('Session %s is flagged as restricted by WhatsApp: no campaign can start from it.', session), null,
       'See api.sessions; clear the flag with POST /rpc/clear_session_restriction once the account may send again.');
@@ -107,7 +107,7 @@ begin
         left join lateral (select true as ok from wa_data.whatsapp_groups w2
                            where w2.session_id = session and w2.group_jid = j
                              and internal.group_is_sendable(w2.inactive_since, w2.is_community)
-                             and not exists (select from internal.unsendable_groups() u
+                             and not exists (select from internal.unsendable_groups u
                                              where u.session_id = w2.session_id and u.group_jid = w2.group_jid)
                            limit 1) w on true
         where w.ok is null) missing;

@@ -14,6 +14,11 @@ set search_path = pg_catalog, pg_temp
 as $$
 declare
   given constant text := internal.idempotency_key_header();
+  -- The caller, once, as a value (only when a key is given): on Citus a statement's
+  -- internal.caller() in a WHERE runs on the workers, whose connections have none of the request's
+  -- settings (the key's id), so it named another caller there and a repeat found nothing to replay
+  -- (docs/citus.md, item 32).
+  who text;
   hash constant bytea := sha256(convert_to(payload::text, 'UTF8'));
   kept wa_data.idempotency_keys;
 begin
@@ -24,13 +29,14 @@ begin
     perform internal.raise_api_error(400, 'invalid_idempotency_key',
       format('The Idempotency-Key header must be %s.', internal.describe_value('IdempotencyKey')));
   end if;
+  who := internal.caller();
   insert into wa_data.idempotency_keys (caller, key, endpoint, request_hash)
-  values (internal.caller(), given, endpoint, hash)
+  values (who, given, endpoint, hash)
   on conflict (caller, key) do nothing;
   if found then
     return null;
   end if;
-  select * into kept from wa_data.idempotency_keys k where k.caller = internal.caller() and k.key = given;
+  select * into kept from wa_data.idempotency_keys k where k.caller = who and k.key = given;
   if kept.endpoint <> endpoint or kept.request_hash <> hash then
     perform internal.raise_api_error(422, 'idempotency_key_reused',
       'This Idempotency-Key was used for another request: a key names one call (same endpoint, same body).', null,

@@ -34,6 +34,7 @@ declare
   key record;
   target regclass;
   role_timeout text;
+  rpc record;
 begin
   if target_schema is distinct from 'api' or path in ('/', '/rpc/openapi') then
     return;  -- not ours; and the OpenAPI document describes the API to anyone
@@ -45,7 +46,7 @@ begin
         internal.credentials_hint(path));
     end if;
     caller := key.role;
-    execute format('set local role %I', caller);
+    perform set_config('role', caller, true);  -- SET LOCAL ROLE, without a dynamic statement
     -- Which key is calling (internal.api_key_id, internal.caller): what it makes is its own; and
     -- the sessions it may act on (internal.session_scope; empty: every session).
     perform set_config('wa.api_key_id', key.id::text, true);
@@ -68,16 +69,17 @@ begin
   -- answer 401 to an API-key caller, whom it takes for anonymous), and an unknown endpoint a
   -- coded 404 that names no schema.
   if path ~ '^/rpc/[A-Za-z_][A-Za-z0-9_]*$' then
-    if exists (select from pg_proc p where p.pronamespace = 'api'::regnamespace
-                                       and p.proname = substr(path, 6))
-       and not exists (select from pg_proc p where p.pronamespace = 'api'::regnamespace
-                         and p.proname = substr(path, 6) and has_function_privilege(caller, p.oid, 'execute')) then
+    -- One look at the function's rows (overloads included): may the caller execute one, and is it
+    -- served as a document (api."*/*", the metrics: read with GET only)?
+    select count(*) > 0 as known, bool_or(has_function_privilege(caller, p.oid, 'execute')) as allowed,
+           bool_or(p.prorettype = 'api."*/*"'::regtype) as document
+      into rpc
+    from pg_proc p where p.pronamespace = 'api'::regnamespace and p.proname = substr(path, 6);
+    if rpc.known and not rpc.allowed then
       perform internal.raise_api_error(403, 'forbidden',
         format('The %s role may not call %s.', caller, path));
     end if;
-    -- What is served as a document rather than JSON (api."*/*", the metrics) is read with GET only.
-    if method <> 'GET' and exists (select from pg_proc p where p.pronamespace = 'api'::regnamespace
-                                     and p.proname = substr(path, 6) and p.prorettype = 'api."*/*"'::regtype) then
+    if method <> 'GET' and rpc.document then
       perform internal.raise_api_error(405, 'method_not_allowed', format('%s is read with GET.', path));
     end if;
   elsif path ~ '^/[^/]+$' then

@@ -39,7 +39,7 @@ begin
   left join lateral (select true as ok from wa_data.whatsapp_groups w
                      where w.session_id = r.session_id and w.group_jid = r.group_jid
                        and internal.group_is_sendable(w.inactive_since, w.is_community)
-                       and not exists (select from internal.unsendable_groups() u
+                       and not exists (select from internal.unsendable_groups u
                                        where u.session_id = w.session_id and u.group_jid = w.group_jid)
                      limit 1) g on true
   where r.session_id = campaign.session_id and r.campaign_id = campaign.id and r.status = 'failed' and (codes is null or r.error_code = any(codes));

@@ -13,6 +13,9 @@ declare
   out text := raw;
   hex text;
 begin
+  if strpos(raw, '%') = 0 then
+    return raw;  -- nothing encoded (nearly every request): no pattern search
+  end if;
   for hex in select distinct m[1] from regexp_matches(raw, '%([0-7][0-9A-Fa-f])', 'g') m loop
     out := replace(replace(out, '%' || lower(hex), chr(('x' || hex)::bit(8)::integer)),
                    '%' || upper(hex), chr(('x' || hex)::bit(8)::integer));

@@ -32,8 +32,8 @@ select is(
   'the inboxes and the lock rows are keyed within their session');
 
 select is((select pg_get_indexdef(indexrelid) from pg_index where indexrelid = 'wa_data.notification_campaign_groups_message_id_key'::regclass),
-  'CREATE UNIQUE INDEX notification_campaign_groups_message_id_key ON wa_data.notification_campaign_groups USING btree (message_id, session_id)',
-  'a message id is unique per session');
+  'CREATE UNIQUE INDEX notification_campaign_groups_message_id_key ON wa_data.notification_campaign_groups USING btree (message_id, session_id) WHERE (message_id IS NOT NULL)',
+  'a message id is unique per session (rows without one are not indexed)');
 
 select is(
   (select array_agg(replace(pg_get_constraintdef(oid), 'wa_data.', '') order by conname) from pg_constraint

@@ -15,10 +15,10 @@ as
   from wa_data.whatsapp_groups g
   where
     internal.group_is_sendable(g.inactive_since, g.is_community)
-    and not exists (select from internal.restricted_sessions() r where r.session_id = g.session_id)
+    and not exists (select from internal.restricted_sessions r where r.session_id = g.session_id)
     and not exists (
       select
-      from internal.unsendable_groups() u
+      from internal.unsendable_groups u
       where u.session_id = g.session_id and u.group_jid = g.group_jid
     );
 comment on view api.sendable_groups is

@@ -242,6 +242,38 @@ export async function runFlow(ctx: FlowContext, step: StepFn) {
     expect(failedRows.length === 3, `${failedRows.length} failed groups`);
   });
 
+  await step(
+    "Idempotency-Key: a repeated create_campaign and retry_failed_groups answer the first (idempotency_keys by caller)",
+    async () => {
+      const s = sessions[2]!;
+      const crmKey = (await createApiKey(adminUrl, "crm", `citus-idem-${run}`)).key;
+      const post = async (path: string, body: unknown, key: string) => {
+        const res = await fetch(`${apiUrl}${path}`, {
+          method: "POST",
+          headers: { "content-type": "application/json", "x-api-key": crmKey, "idempotency-key": `"${key}"` },
+          body: JSON.stringify(body),
+        });
+        const text = await res.text();
+        expect(res.status === 200, `${path} answered ${res.status}: ${text}`);
+        return JSON.parse(text) as Record<string, unknown>;
+      };
+      const body = { name: `idem ${run}`, message: "m", sessionId: s.sessionId, groupJids: s.jids.slice(10, 12) };
+      const [a, b] = [await post("/rpc/create_campaign", body, `c-${run}`), await post("/rpc/create_campaign", body, `c-${run}`)];
+      expect(a.campaignId === b.campaignId, `two campaigns for one key: ${a.campaignId}, ${b.campaignId}`);
+      const retry = { campaignId: sessions[3]!.campaignId };
+      const [r1, r2] = [
+        await post("/rpc/retry_failed_groups", retry, `r-${run}`),
+        await post("/rpc/retry_failed_groups", retry, `r-${run}`),
+      ];
+      expect(r1.campaignId === r2.campaignId, `two retries for one key: ${r1.campaignId}, ${r2.campaignId}`);
+      const [{ n }] = await q("select count(*)::int as n from wa_data.notification_campaigns where session_id = $1 and name = $2", [
+        s.sessionId,
+        body.name,
+      ]);
+      expect(n === 1, `${n} campaigns named ${body.name}`);
+    },
+  );
+
   // Lifecycle.
   let draft = 0;
   await step("schedule_campaign (draft → scheduled → draft)", async () => {
@@ -255,6 +287,41 @@ export async function runFlow(ctx: FlowContext, step: StepFn) {
     const r = await crm.retryFailedGroups({ campaignId: sessions[3]!.campaignId });
     expect(r.totalGroups === 3 && r.retryOf === sessions[3]!.campaignId, `retry ${JSON.stringify(r)}`);
   });
+  await step(
+    "an error code of effect group_unsendable marks its group: not listed, refused by create_campaign, skipped by retry",
+    async () => {
+      // A code of this run's own, made group_unsendable for the step (wa_data.error_code_effects is a
+      // reference table: one INSERT reaches every node), removed again after it.
+      const code = 990_421;
+      const si = 3;
+      const s = sessions[si]!;
+      await q(
+        "insert into wa_data.error_code_effects (code, effect, meaning, source) values ($1, 'group_unsendable', 'test:citus', 'test:citus') on conflict do nothing",
+        [code],
+      );
+      try {
+        const r = await gateway.recordMessageError(ack(si, 5, code));
+        expect(r.results[0]?.outcome === "applied", `outcome ${JSON.stringify(r.results)}`);
+        const listed = (await crm.listSendableGroups(s.sessionId)).map((g) => g.group_jid);
+        expect(
+          !listed.includes(s.jids[5]!) && listed.includes(s.jids[6]!),
+          `sendable groups ${listed.length}, the marked one listed: ${listed.includes(s.jids[5]!)}`,
+        );
+        const refused = await crm
+          .createCampaign({ name: "marked", message: "m", sessionId: s.sessionId, groupJids: [s.jids[5]!, s.jids[6]!] })
+          .then(() => "created")
+          .catch((e: unknown) => (e instanceof BackendError ? e.code : String(e)));
+        expect(refused === "unsendable_groups", `a campaign over the marked group: ${refused}`);
+        const retried = await crm
+          .retryFailedGroups({ campaignId: s.campaignId, errorCodes: [code] })
+          .then((x) => JSON.stringify(x))
+          .catch((e: unknown) => (e instanceof BackendError ? e.code : String(e)));
+        expect(retried === "nothing_to_retry", `a retry of the marked group's failure: ${retried}`);
+      } finally {
+        await q("delete from wa_data.error_code_effects where code = $1", [code]);
+      }
+    },
+  );
   let cancelled = 0;
   await step("cancel_campaign", async () => {
     const r = await crm.cancelCampaign(draft);

@@ -64,6 +64,18 @@ $$`;
 export const DOCUMENTS = { openapi: "db/contracts/openapi.generated.json" };
 
 /**
+ * The views of db/views in the order they are created: internal's first (rules read per row, like
+ * internal.unsendable_groups: views, so that Citus sees the tables they read), then api's, which
+ * read them.
+ */
+export const viewOrder = (a: string, b: string) =>
+  Number(!a.startsWith("internal.")) - Number(!b.startsWith("internal.")) || (a < b ? -1 : a > b ? 1 : 0);
+/** Every view of ours, in an order they can be dropped in (api's first: they read internal's). */
+export const VIEWS_TO_DROP = `select c.oid::regclass::text as name from pg_class c
+  where c.relnamespace in ('api'::regnamespace, 'internal'::regnamespace) and c.relkind = 'v'
+  order by c.relnamespace = 'internal'::regnamespace, c.relname`;
+
+/**
  * `record`: what migrate passes, so that the set applied is recorded (and an older checkout refused
  * once more, under the history's lock, by the transaction that would replace the functions).
  */
@@ -75,7 +87,7 @@ export async function applyFunctions(url: string, record?: { checkout: Checkout;
   const viewDir = join(repoRoot, "db", "views");
   const views = readdirSync(viewDir)
     .filter((f) => f.endsWith(".sql"))
-    .sort();
+    .sort(viewOrder);
   // Functions to drop before the files run: those whose result type or parameter names a file
   // changed (found by trying; one transaction in the end, as always).
   const replaced: string[] = [];
@@ -83,12 +95,11 @@ export async function applyFunctions(url: string, record?: { checkout: Checkout;
   while (!dropped)
     dropped = await inTransaction(url, async (client) => {
       if (record) await recordFunctionSet(client, record.checkout, record.allowDowngrade);
-      // The API's views are the folder db/views, made again on every migrate like the functions:
-      // every view in api goes first (a migration may have changed what they read), and what the
-      // folder defines is created after the functions.
-      const { rows: old } = await client.query<{ name: string }>(
-        "select c.oid::regclass::text as name from pg_class c where c.relnamespace = 'api'::regnamespace and c.relkind = 'v'",
-      );
+      // The views are the folder db/views, made again on every migrate like the functions: every
+      // view in api and internal goes first (a migration may have changed what they read; api's
+      // before internal's, which they read), and what the folder defines is created after the
+      // functions.
+      const { rows: old } = await client.query<{ name: string }>(VIEWS_TO_DROP);
       for (const { name } of old) await client.query(`drop view if exists ${name}`); // never cascade: nothing of a host is dropped
       // Bodies may refer to functions defined in later files.
       await client.query("set local check_function_bodies = off");

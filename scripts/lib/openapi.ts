@@ -116,7 +116,8 @@ export async function generateOpenApi(adminUrl: string, version: string): Promis
     ).rows;
     // A view column is NOT NULL only when it is a table's NOT NULL column of the same name that
     // the view reads (its rule's dependencies), and no other column of that name it reads may be
-    // null (an outer join's side): anything else may be null, and the document says so.
+    // null (an outer join's side): anything else may be null, and the document says so. (Tables
+    // only: a view it reads, like internal.restricted_sessions in a NOT EXISTS, keeps no NOT NULL.)
     const views = (
       await client.query<{
         name: string;
@@ -134,6 +135,7 @@ export async function generateOpenApi(adminUrl: string, version: string): Promis
                                                    join pg_depend d on d.classid = 'pg_rewrite'::regclass and d.objid = rw.oid
                                                      and d.refclassid = 'pg_class'::regclass and d.refobjsubid > 0
                                                    join pg_attribute ta on ta.attrelid = d.refobjid and ta.attnum = d.refobjsubid
+                                                   join pg_class tc on tc.oid = ta.attrelid and tc.relkind in ('r', 'p')
                                                    where rw.ev_class = c.oid and ta.attname = a.attname), false)) order by a.attnum)
                from pg_attribute a where a.attrelid = c.oid and a.attnum > 0 and not a.attisdropped) as columns
        from pg_class c where c.relnamespace = 'api'::regnamespace and c.relkind = 'v' order by c.relname`,

@@ -9,7 +9,7 @@ import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { type Checkout, checkoutState, compareVersions } from "./downgrade.js";
-import { CITUS_PLANS, DOCUMENTS } from "./migrate.js";
+import { CITUS_PLANS, DOCUMENTS, VIEWS_TO_DROP, viewOrder } from "./migrate.js";
 import { MIGRATIONS_TABLE } from "./migration-lock.js";
 import { repoRoot } from "./paths.js";
 
@@ -77,7 +77,7 @@ export function releaseSql(opts: { checkout?: Checkout; installed?: string[]; fr
   const sqlFiles = (sub: string) =>
     readdirSync(join(root, "db", sub))
       .filter((f) => f.endsWith(".sql"))
-      .sort()
+      .sort(sub === "views" ? viewOrder : undefined)
       .map((f) => `-- db/${sub}/${f}\n${readFileSync(join(root, "db", sub, f), "utf8").trim()}\n`);
   const versions = migrations.map((f) => f.split("_")[0]!);
   const out: string[] = [];
@@ -127,8 +127,7 @@ declare
   ddl text;
 begin
   for ddl in
-    select format('drop view if exists %s', c.oid::regclass) from pg_class c
-    where c.relnamespace = 'api'::regnamespace and c.relkind = 'v'
+    select format('drop view if exists %s', v.name) from (${VIEWS_TO_DROP}) v
   loop
     execute ddl;
   end loop;

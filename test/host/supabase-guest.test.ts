@@ -122,17 +122,29 @@ describe.skipIf(!binDir)("installed into a Supabase-shaped project", () => {
   it("our API works with the platform's anon JWT, our x-api-key and Content-Profile: api", async () => {
     const key = (await createApiKey(cluster.urlAs("postgres", "app"), "gateway", "supabase-vps")).key;
     const anon = await jwt("anon");
+    const sessionId = uniqueSession("supa");
     const r = await fetch(api!.url + "/rpc/sync_groups", {
       method: "POST",
       headers: { authorization: `Bearer ${anon}`, "x-api-key": key, "content-profile": "api", "content-type": "application/json" },
-      body: JSON.stringify({ sessionId: uniqueSession("supa"), groups: [baileysGroup(groupJid())] }),
+      body: JSON.stringify({ sessionId, groups: [baileysGroup(groupJid())] }),
     });
     expect([r.status, ((await r.json()) as { inserted: number }).inserted]).toEqual([200, 1]);
+    // Dispatch too: the gateway claims with its key; the platform's anon JWT alone claims nothing.
+    const claim = (headers: Record<string, string>) =>
+      fetch(api!.url + "/rpc/claim_sends", {
+        method: "POST",
+        headers: { authorization: `Bearer ${anon}`, "content-profile": "api", "content-type": "application/json", ...headers },
+        body: JSON.stringify({ sessionId }),
+      }).then(async (res) => [res.status, (await res.json()) as Record<string, unknown>] as const);
+    const [status, body] = await claim({ "x-api-key": key });
+    expect([status, body.sends, body.held]).toEqual([200, [], null]);
+    const [anonStatus, anonBody] = await claim({});
+    expect([anonStatus, anonBody.code]).toEqual([401, "missing_credentials"]);
     const noKey = await fetch(api!.url + "/campaigns", { headers: { authorization: `Bearer ${anon}`, "accept-profile": "api" } });
     expect([noKey.status, ((await noKey.json()) as { code: string }).code]).toEqual([401, "missing_credentials"]);
   });
 
-  it("no platform role can read or write our tables, and nothing of ours is in public", async () => {
+  it("no platform role can read or write our tables or views, or run our routines (dispatch's too), every table has RLS, and nothing of ours is in public", async () => {
     const rows = await admin(`
       select r.rolname, c.relname, p.priv
       from pg_class c cross join (values ('anon'), ('authenticated'), ('service_role')) r(rolname)
@@ -144,6 +156,56 @@ describe.skipIf(!binDir)("installed into a Supabase-shaped project", () => {
       const [{ usage }] = await admin(`select has_schema_privilege($1, 'wa_data', 'usage') as usage`, [role]);
       expect([role, usage]).toEqual([role, false]);
     }
+    // Nor any relation of api or internal (the API's views, internal's rules, keys), nor any routine
+    // of ours but those every role may run by design (the pre-request hook and its helpers, the
+    // OpenAPI document: pgTAP 01) — dispatch's (issue 35) by name, so a rename cannot empty the check.
+    const granted = await admin(`
+      select r.rolname, c.oid::regclass::text as what from pg_class c
+      cross join (values ('anon'), ('authenticated'), ('service_role')) r(rolname)
+      where c.relnamespace in ('api'::regnamespace, 'internal'::regnamespace) and c.relkind in ('r', 'v', 'm', 'S', 'p')
+        and has_table_privilege(r.rolname, c.oid, 'select, insert, update, delete, truncate')
+      union all
+      select r.rolname, p.oid::regprocedure::text from pg_proc p
+      cross join (values ('anon'), ('authenticated'), ('service_role')) r(rolname)
+      where p.pronamespace in ('api'::regnamespace, 'internal'::regnamespace)
+        and has_function_privilege(r.rolname, p.oid, 'execute') and not has_function_privilege('public', p.oid, 'execute')`);
+    expect(granted).toEqual([]);
+    const dispatch = await admin(
+      `select p.oid::regprocedure::text as routine, has_function_privilege('public', p.oid, 'execute') as public,
+              array(select r from unnest(array['gateway', 'crm', 'ops', 'anon', 'authenticated', 'service_role']) r
+                    where has_function_privilege(r, p.oid, 'execute')) as roles
+       from pg_proc p where p.oid = any($1::regprocedure[]) order by 1`,
+      [
+        [
+          "api.claim_sends(jsonb)",
+          "api.configure_session(jsonb)",
+          "api.schedule_campaign(jsonb)",
+          "api.pause_campaign(jsonb)",
+          "api.resume_campaign(jsonb)",
+          "api.resume_session(jsonb)",
+          "api.record_message_sent(jsonb)",
+        ],
+      ],
+    );
+    expect(dispatch).toEqual([
+      { routine: "api.claim_sends(jsonb)", public: false, roles: ["gateway"] },
+      { routine: "api.configure_session(jsonb)", public: false, roles: ["crm"] },
+      { routine: "api.pause_campaign(jsonb)", public: false, roles: ["crm"] },
+      { routine: "api.record_message_sent(jsonb)", public: false, roles: ["gateway", "crm"] },
+      { routine: "api.resume_campaign(jsonb)", public: false, roles: ["crm"] },
+      { routine: "api.resume_session(jsonb)", public: false, roles: ["crm"] },
+      { routine: "api.schedule_campaign(jsonb)", public: false, roles: ["crm"] },
+    ]);
+    // Every table of ours has row level security, dispatch's session_dispatch among them (as created
+    // by postgres here, not a superuser: Supabase's advisor lints 0007/0013; pgTAP 07 runs the rest).
+    const noRls = await admin(`
+      select c.oid::regclass::text as t from pg_class c
+      where c.relnamespace in ('wa_data'::regnamespace, 'internal'::regnamespace) and c.relkind in ('r', 'p') and not c.relrowsecurity`);
+    expect(noRls).toEqual([]);
+    const [{ dispatchRls }] = await admin(
+      `select relrowsecurity as "dispatchRls" from pg_class where oid = 'wa_data.session_dispatch'::regclass`,
+    );
+    expect(dispatchRls).toBe(true);
     const inPublic = await admin(`select relname from pg_class where relnamespace = 'public'::regnamespace order by 1`);
     expect(inPublic.map((r) => r.relname)).toEqual([
       "notes",

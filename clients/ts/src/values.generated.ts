@@ -16,7 +16,7 @@ export const PATTERNS = {
   CampaignMessage: /\S/,
   CampaignName: /\S/,
   GatewayErrorCodeInput: /^[ \t\n\r]*[0-9]{1,9}[ \t\n\r]*$/,
-  GroupJid: /^[0-9]{5,32}(-[0-9]{1,20})?@g\.us$/,
+  GroupJid: /^[0-9]{5,}(-[0-9]+)?@g\.us$/,
   IdempotencyKey: /^[!-~]+$/,
   Jid: /\S/,
   MessageId: /\S/,
