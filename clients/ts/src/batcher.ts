@@ -113,6 +113,9 @@ export function createBatcher<T>(post: (batch: T[]) => Promise<unknown>, o: Batc
   /** One batch until accepted ("sent"), refused for good ("refused") or out of attempts ("kept"). */
   const send = async (batch: T[]): Promise<"sent" | "refused" | "kept"> => {
     for (let attempt = 0; ; attempt++) {
+      // Past close()'s deadline nothing is posted any more (a drain chained behind it included):
+      // close() has already counted the batch as unsent.
+      if (giveUp) return "kept";
       try {
         await post(batch);
         return "sent";
@@ -123,6 +126,10 @@ export function createBatcher<T>(post: (batch: T[]) => Promise<unknown>, o: Batc
           return retryable ? "kept" : "refused"; // refused: the backend quarantined it
         }
         await sleep(Math.min(maxDelay, base * 2 ** attempt) * (0.5 + Math.random() / 2));
+        if (giveUp) {
+          report(e, batch); // woken by close()'s deadline: the last failure is the batch's
+          return "kept";
+        }
       }
     }
   };
