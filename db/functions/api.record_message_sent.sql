@@ -14,6 +14,7 @@ set search_path = pg_catalog, pg_temp
 -- Generic plans from the first call: they do not depend on the values (docs/design.md). On Citus,
 -- migrate resets it (a generic plan cannot be routed to a shard: docs/citus.md, item 9).
 set plan_cache_mode = force_generic_plan
+set enable_seqscan = off
 as $$
 declare
   payload constant jsonb := $1;
@@ -228,13 +229,18 @@ begin
     where r.session_id = campaign.session_id and r.id = t.row_id
     returning t.idx, r.status, t.inbox_ids is not null as by_ack, r.error_code, r.group_jid
   ),
-  -- The earliest waiting ACK is applied; any later ones for the same message are duplicates.
+  -- The earliest waiting ACK is applied; any later ones for the same message are duplicates. The
+  -- waiting ACKs are found again by message id in the index of waiting ACKs (never by their ids
+  -- alone: the primary key leads with the id, so a plan cached on tiny tables read every ACK of
+  -- the session for each send; pgTAP 89).
   matched as (
     update wa_data.message_error_inbox i
-    set matched_at = at_now, resolution = case when w.nth = 1 then 'applied' else 'duplicate' end,
+    set matched_at = at_now, resolution = case when i.id = t.inbox_ids[1] then 'applied' else 'duplicate' end,
         campaign_id = campaign.id, campaign_group_id = t.row_id
-    from todo t cross join lateral unnest(t.inbox_ids) with ordinality w(inbox_id, nth)
-    where i.session_id = campaign.session_id and i.id = w.inbox_id
+    from todo t
+    where t.inbox_ids is not null and i.message_id = t.message_id
+      and i.outcome = 'pending_match' and i.matched_at is null and i.expired_at is null
+      and i.session_id = campaign.session_id and i.id = any(t.inbox_ids)
     returning 1
   )
   select count(*) filter (where status = 'sent') as sent,

@@ -13,6 +13,7 @@ set search_path = pg_catalog, pg_temp
 -- Generic plans from the first call: they do not depend on the values (docs/design.md). On Citus,
 -- migrate resets it (a generic plan cannot be routed to a shard: docs/citus.md, item 9).
 set plan_cache_mode = force_generic_plan
+set enable_seqscan = off
 as $$
 declare
   events jsonb;
