@@ -42,3 +42,13 @@ it("every function that takes a caller's batch on cached plans switches large ca
   const missing = entryPoints.filter((f) => !code(f).includes("internal.plan_for_batch("));
   expect(missing).toEqual([]);
 });
+
+it("every function planned generic also forbids whole-table scans", () => {
+  // A generic plan is built once per connection, with the sizes of that moment: on tables analysed
+  // while tiny, a scan of the table was the cheapest way to find one row, and the plan kept
+  // scanning once the table held millions (a batch of 100 ACKs read 4 million rows; pgTAP 89).
+  // `enable_seqscan = off` in the same SET clause leaves the planner only the indexes.
+  const generic = files.filter((f) => /set\s+plan_cache_mode\s*=\s*force_generic_plan/i.test(code(f)));
+  expect(generic.length).toBeGreaterThan(5);
+  expect(generic.filter((f) => !/set\s+enable_seqscan\s*=\s*off/i.test(code(f)))).toEqual([]);
+});
