@@ -907,6 +907,7 @@ CREATE FUNCTION api.record_message_sent(jsonb) RETURNS jsonb
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
     SET plan_cache_mode TO 'force_generic_plan'
+    SET enable_seqscan TO 'off'
     AS $_$
 declare
   payload constant jsonb := $1;
@@ -1121,13 +1122,18 @@ begin
     where r.session_id = campaign.session_id and r.id = t.row_id
     returning t.idx, r.status, t.inbox_ids is not null as by_ack, r.error_code, r.group_jid
   ),
-  -- The earliest waiting ACK is applied; any later ones for the same message are duplicates.
+  -- The earliest waiting ACK is applied; any later ones for the same message are duplicates. The
+  -- waiting ACKs are found again by message id in the index of waiting ACKs (never by their ids
+  -- alone: the primary key leads with the id, so a plan cached on tiny tables read every ACK of
+  -- the session for each send; pgTAP 89).
   matched as (
     update wa_data.message_error_inbox i
-    set matched_at = at_now, resolution = case when w.nth = 1 then 'applied' else 'duplicate' end,
+    set matched_at = at_now, resolution = case when i.id = t.inbox_ids[1] then 'applied' else 'duplicate' end,
         campaign_id = campaign.id, campaign_group_id = t.row_id
-    from todo t cross join lateral unnest(t.inbox_ids) with ordinality w(inbox_id, nth)
-    where i.session_id = campaign.session_id and i.id = w.inbox_id
+    from todo t
+    where t.inbox_ids is not null and i.message_id = t.message_id
+      and i.outcome = 'pending_match' and i.matched_at is null and i.expired_at is null
+      and i.session_id = campaign.session_id and i.id = any(t.inbox_ids)
     returning 1
   )
   select count(*) filter (where status = 'sent') as sent,
@@ -1498,6 +1504,7 @@ CREATE FUNCTION api.sync_groups(jsonb) RETURNS jsonb
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
     SET plan_cache_mode TO 'force_generic_plan'
+    SET enable_seqscan TO 'off'
     AS $_$
 declare
   payload constant jsonb := $1;
@@ -1785,6 +1792,7 @@ CREATE FUNCTION internal.answer_events(endpoint text, answers internal.event_ans
     LANGUAGE plpgsql
     SET search_path TO 'pg_catalog', 'pg_temp'
     SET plan_cache_mode TO 'force_generic_plan'
+    SET enable_seqscan TO 'off'
     AS $$
 declare
   result jsonb;
@@ -1851,6 +1859,7 @@ CREATE FUNCTION internal.apply_campaign_row_changes(changes internal.campaign_ro
     LANGUAGE plpgsql
     SET search_path TO 'pg_catalog', 'pg_temp'
     SET plan_cache_mode TO 'force_generic_plan'
+    SET enable_seqscan TO 'off'
     AS $$
 declare
   session text;
@@ -2155,6 +2164,7 @@ CREATE FUNCTION internal.create_campaign(jsonb) RETURNS jsonb
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
     SET plan_cache_mode TO 'force_generic_plan'
+    SET enable_seqscan TO 'off'
     AS $_$
 declare
   payload constant jsonb := $1;
@@ -2426,6 +2436,7 @@ CREATE FUNCTION internal.evolution_webhook(body jsonb) RETURNS jsonb
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
     SET plan_cache_mode TO 'force_generic_plan'
+    SET enable_seqscan TO 'off'
     AS $$
 declare
   event text := lower(replace(body ->> 'event', '_', '.'));
@@ -2736,6 +2747,7 @@ CREATE FUNCTION internal.lock_message_ids(session text, ids text[]) RETURNS void
     LANGUAGE plpgsql
     SET search_path TO 'pg_catalog', 'pg_temp'
     SET plan_cache_mode TO 'force_generic_plan'
+    SET enable_seqscan TO 'off'
     AS $$
 begin
   insert into wa_data.message_id_locks (session_id, message_id)
@@ -2791,6 +2803,7 @@ CREATE FUNCTION internal.note_gateway(sessions text[], gateway text) RETURNS voi
     LANGUAGE plpgsql
     SET search_path TO 'pg_catalog', 'pg_temp'
     SET plan_cache_mode TO 'force_generic_plan'
+    SET enable_seqscan TO 'off'
     AS $$
 declare
   session text;
@@ -3340,45 +3353,46 @@ $$;
 --
 
 CREATE FUNCTION internal.raw_event(ev jsonb) RETURNS jsonb
-    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
-  select
-    case
-      when octet_length(ev::text) <= internal.limit('rawEventBytes') then ev
-      when jsonb_typeof(ev) = 'object' then jsonb_build_object(
-        '_truncated',
-        true,
-        '_bytes',
-        octet_length(ev::text)
-      ) || (
-        select coalesce(jsonb_object_agg(k, v), '{}'::jsonb)
-        from jsonb_each(ev) e (k, v)
-        where
-          k in (
-            'event',
-            'sessionId',
-            'messageId',
-            'groupJid',
-            'errorCode',
-            'errorMessage',
-            'status',
-            'at',
-            'gatewayError',
-            'session',
-            'instance'
-          )
-          and octet_length(v::text) <= 4100
-      )
-      else jsonb_build_object(
-        '_truncated',
-        true,
-        '_bytes',
-        octet_length(ev::text),
-        '_preview',
-        left(ev::text, internal.limit('rawEventBytes'))
-      )
-    end;
+begin
+  return case
+        when octet_length(ev::text) <= internal.limit('rawEventBytes') then ev
+        when jsonb_typeof(ev) = 'object' then jsonb_build_object(
+          '_truncated',
+          true,
+          '_bytes',
+          octet_length(ev::text)
+        ) || (
+          select coalesce(jsonb_object_agg(k, v), '{}'::jsonb)
+          from jsonb_each(ev) e (k, v)
+          where
+            k in (
+              'event',
+              'sessionId',
+              'messageId',
+              'groupJid',
+              'errorCode',
+              'errorMessage',
+              'status',
+              'at',
+              'gatewayError',
+              'session',
+              'instance'
+            )
+            and octet_length(v::text) <= 4100
+        )
+        else jsonb_build_object(
+          '_truncated',
+          true,
+          '_bytes',
+          octet_length(ev::text),
+          '_preview',
+          left(ev::text, internal.limit('rawEventBytes'))
+        )
+      end;
+end
 $$;
 
 --
@@ -3389,6 +3403,7 @@ CREATE FUNCTION internal.record_message_error(payload jsonb, source text DEFAULT
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
     SET plan_cache_mode TO 'force_generic_plan'
+    SET enable_seqscan TO 'off'
     AS $$
 declare
   events jsonb;
@@ -3526,6 +3541,7 @@ CREATE FUNCTION internal.record_message_status(payload jsonb, source text DEFAUL
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
     SET plan_cache_mode TO 'force_generic_plan'
+    SET enable_seqscan TO 'off'
     AS $$
 declare
   events jsonb;
@@ -3901,6 +3917,7 @@ CREATE FUNCTION internal.upsert_groups(session text, groups jsonb, complete bool
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
     SET plan_cache_mode TO 'force_generic_plan'
+    SET enable_seqscan TO 'off'
     AS $$
 declare
   -- Valid entries keyed by JID (the last one wins within a body).
@@ -4046,6 +4063,7 @@ CREATE FUNCTION internal.waha_webhook(raw text, body jsonb, signature text, chec
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
     SET plan_cache_mode TO 'force_generic_plan'
+    SET enable_seqscan TO 'off'
     AS $_$
 declare
   -- The session's own key, else the key for every session ('*'), else none.
