@@ -166,6 +166,9 @@ const CLAUSE_END = new Set([
   "end",
 ]);
 
+/** Is tokens[k] a keyword, not a name? A word after a "." is a qualified name (`internal.limit(…)` is a call, not LIMIT). */
+const isKeyword = (tokens: Token[], k: number) => tokens[k]?.kind === "word" && tokens[k - 1]?.text !== ".";
+
 /** Index (exclusive) where the predicate starting at tokens[from] ends. */
 function predicateEnd(tokens: Token[], from: number, stops: Set<string>): number {
   const depth = tokens[from]?.depth ?? 0;
@@ -173,7 +176,7 @@ function predicateEnd(tokens: Token[], from: number, stops: Set<string>): number
   for (; k < tokens.length; k++) {
     const t = tokens[k] as Token;
     if (t.depth < depth) break;
-    if (t.depth === depth && (t.text === ";" || t.text === "," || stops.has(t.lower))) break;
+    if (t.depth === depth && (t.text === ";" || t.text === "," || (stops.has(t.lower) && isKeyword(tokens, k)))) break;
   }
   return k;
 }
@@ -314,7 +317,7 @@ function changesOf(region: Region, sql: string): Change[] {
         operator: "least-greatest",
         why: `${t.lower} → ${t.lower === "least" ? "greatest" : "least"}`,
       });
-    if (t.kind === "word" && t.lower === "limit" && next) {
+    if (t.lower === "limit" && isKeyword(tk, k) && next) {
       const end = predicateEnd(tk, k + 1, CLAUSE_END);
       if (end > k + 1) {
         const expr = text(k + 1, end);
