@@ -6,7 +6,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { loadEndpoints } from "../scripts/lib/endpoints.js";
-import { findSpans, judgeFileRun } from "../scripts/lib/mutants.js";
+import { findSpans, hangGuardMs, judgeFileRun, tryOrder } from "../scripts/lib/mutants.js";
 import { repoRoot } from "../scripts/lib/paths.js";
 
 const testsDir = join(repoRoot, "db", "tests");
@@ -65,5 +65,22 @@ describe("pgTAP", () => {
       test: "error: division by zero",
     });
     expect(judgeFileRun("1..1\nok 1 - a\n", 0)).toEqual({ kind: "passed" });
+  });
+
+  it("a mutant's hang guard is relative to the file's own time; its files run last killer first, then quickest first", () => {
+    // 5x the file's unmutated time, at least 5 s: a hang of a quick file is found in seconds.
+    expect(hangGuardMs(0.3)).toBe(5_000);
+    expect(hangGuardMs(1)).toBe(5_000);
+    expect(hangGuardMs(8.2)).toBe(41_000);
+    const seconds = new Map([
+      ["db/tests/33_x.sql", 8],
+      ["db/tests/05_x.sql", 2],
+      ["db/tests/40_x.sql", 0.4],
+    ]);
+    const covering = ["db/tests/33_x.sql", "db/tests/05_x.sql", "db/tests/40_x.sql"];
+    expect(tryOrder(covering, seconds)).toEqual(["db/tests/40_x.sql", "db/tests/05_x.sql", "db/tests/33_x.sql"]);
+    expect(tryOrder(covering, seconds, "db/tests/33_x.sql")).toEqual(["db/tests/33_x.sql", "db/tests/40_x.sql", "db/tests/05_x.sql"]);
+    // A last killer that does not cover this mutant's function is not run for it.
+    expect(tryOrder(covering, seconds, "db/tests/50_x.sql")).toEqual(["db/tests/40_x.sql", "db/tests/05_x.sql", "db/tests/33_x.sql"]);
   });
 });

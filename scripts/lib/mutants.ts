@@ -35,3 +35,24 @@ export function judgeFileRun(out: string, failed: number): FileVerdict {
 
 /** The name of the function a db/functions file defines (internal.x.sql → x). */
 export const functionOfFile = (file: string) => file.replace(/^.*\/(?:api|internal)\.(.+)\.sql$/, "$1");
+
+/**
+ * The hang guard of one pgTAP file against a mutant (statement_timeout, ms): five times the file's
+ * own unmutated time in this run's coverage run, at least 5 s. No statement of the file took longer
+ * than the whole file did unmutated, under the same run's load; the load of this shared machine
+ * swings by about 2x between two minutes (other runs start and stop), which 5x covers with room to
+ * spare, and 5 s covers the start-up jitter of a file that takes a fraction of a second. A statement
+ * past it is a hang or a regression the suite shows (a several times slower test; the largest legal
+ * call past the roles' statement timeout), detected in seconds instead of a fixed 30 s.
+ */
+export const hangGuardMs = (fileSeconds: number) => Math.max(5_000, Math.ceil(5 * fileSeconds * 1000));
+
+/**
+ * The order a mutant's covering files run in: the file that last killed a mutant of the same
+ * function in this run first (adaptive: most mutants of a function die in the same file), then the
+ * rest quickest first (their unmutated times).
+ */
+export function tryOrder(covering: string[], seconds: ReadonlyMap<string, number>, lastKiller?: string): string[] {
+  const quickFirst = [...covering].sort((a, b) => (seconds.get(a) ?? 0) - (seconds.get(b) ?? 0));
+  return lastKiller && covering.includes(lastKiller) ? [lastKiller, ...quickFirst.filter((f) => f !== lastKiller)] : quickFirst;
+}
