@@ -15,8 +15,9 @@
 // that reach a caller), each alone, the file that last killed a mutant of the same function in
 // this run first, then the quickest first, and is credited to the first that fails (--all-files:
 // the others too, after them). The hang guard of each file is relative to its own unmutated time
-// (hangGuardMs: 5x, at least 5 s); a statement past it (or an RPC's coded 503 for it) ends the
-// mutant as **timed out**, which counts as detected (Stryker's convention) and is reported apart,
+// (hangGuardMs: 5x, at least 5 s); a statement past it (or an RPC's coded 503 for it), again after
+// the file was timed anew unmutated (a busier machine is no slow mutant), ends the mutant as
+// **timed out**, which counts as detected (Stryker's convention) and is reported apart,
 // with the score also given without it.
 // --suite: a pgTAP survivor then runs the vitest files that executed its function (measured the
 // same way: each vitest file alone, on its own copy of the database with track_functions = all and
@@ -199,16 +200,22 @@ const untracked = (object: string) => {
  * run untracked (a view, an inlinable SQL function), those that reach any function or view naming
  * it (its callers, transitively); and those that read every definition from the catalogue (pgTAP 01
  * checks each RPC's timeout handler in its text, 05 runs plpgsql_check). A file outside this set
- * never runs nor reads the mutated code, so it cannot kill the mutant. The order they run in is
- * tryOrder's (scripts/lib/mutants.ts).
+ * never runs nor reads the mutated code, so it cannot kill the mutant. In groups: executed and
+ * named, executed, named, catalogue readers and those reached through a caller (tryOrder,
+ * scripts/lib/mutants.ts, orders them).
  */
-function coveringFiles(object: string, files: string[], covered: Map<string, Set<string>>): string[] {
+function coveringFiles(object: string, files: string[], covered: Map<string, Set<string>>): string[][] {
   const text = new Map(
     files.map((f) => [f, readFileSync(existsSync(snap(f)) && f.startsWith("db/tests/") ? snap(f) : join(repoRoot, f), "utf8")]),
   );
   const names = (f: string, o: string) => nameRe(o).test(text.get(f) ?? "");
   const executes = (f: string, o: string) => covered.get(f)?.has(o) ?? false;
-  const out = new Set(files.filter((f) => executes(f, object) || names(f, object)));
+  const direct = [
+    files.filter((f) => executes(f, object) && names(f, object)),
+    files.filter((f) => executes(f, object) && !names(f, object)),
+    files.filter((f) => !executes(f, object) && names(f, object)),
+  ];
+  const out = new Set<string>();
   // A file that reads the definitions from the catalogue (a body's text, plpgsql_check) checks every
   // function and view without executing them: it covers each.
   for (const f of files)
@@ -226,7 +233,7 @@ function coveringFiles(object: string, files: string[], covered: Map<string, Set
       }
     }
   }
-  return [...out];
+  return [...direct, [...out]];
 }
 
 /** A file's text as it is planted or restored: a view replaced in place (same columns). */
@@ -400,6 +407,11 @@ try {
   console.log(`${mutants.length} mutants, ${workers} worker(s)${suite ? ", pgTAP then vitest for its survivors" : ", pgTAP"}:`);
   plantingStarted = Date.now();
 
+  /** One pgTAP file against worker database `db` under a hang guard of `limitMs`: passed, killed or timed out. */
+  const runFile = async (db: string, f: string, limitMs: number) => {
+    const r = await pgProve(target.serverUrl(db), [snap(f)], { settings: [guard(limitMs)] });
+    return judgeFileRun(r.out, r.failed);
+  };
   /** Tier and function → the file that last killed (or timed out) one of its mutants in this run: it runs first. */
   const lastKiller = new Map<string, string>();
   const judge = async (m: Mutant, w: number): Promise<{ status: Status; note: string; tier?: Tier }> => {
@@ -420,17 +432,29 @@ try {
       const covering = tryOrder(coveringFiles(object, files, covered), seconds, lastKiller.get(`pgTAP ${object}`));
       for (const f of allFiles ? [...covering, ...files.filter((f) => !covering.includes(f))] : covering) {
         if (interrupted) break;
-        const limit = hangGuardMs(seconds.get(f) ?? 0);
-        const r = await pgProve(target.serverUrl(db), [snap(f)], { settings: [guard(limit)] });
-        const verdict = judgeFileRun(r.out, r.failed);
+        let limit = hangGuardMs(seconds.get(f) ?? 0);
+        let verdict = await runFile(db, f, limit);
+        if (verdict.kind === "timeout") {
+          // Confirmed against the unmutated code now: a machine busier than during the coverage run
+          // must not pass for a slow mutant. The file is timed again unmutated (its time kept if
+          // longer), then the mutant gets one more try under the guard that time gives.
+          await inTransaction(target.serverUrl(db), (c) => c.query(original));
+          const t0 = Date.now();
+          const unmutated = await runFile(db, f, HANG_GUARD_MS);
+          seconds.set(f, Math.max(seconds.get(f) ?? 0, (Date.now() - t0) / 1000));
+          await inTransaction(target.serverUrl(db), (c) => c.query(planted.sql));
+          if (unmutated.kind !== "passed") throw new Error(`${f} fails unmutated after a mutant of ${object} timed out`);
+          limit = hangGuardMs(seconds.get(f) ?? 0);
+          verdict = await runFile(db, f, limit);
+        }
         if (verdict.kind === "passed") continue;
-        // A kill, or a statement past the file's hang guard (detected: Stryker's convention).
+        // A kill, or a statement past the file's hang guard twice (detected: Stryker's convention).
         lastKiller.set(`pgTAP ${object}`, f);
         if (verdict.kind === "timeout")
           return {
             status: "timed out",
             tier: "pgTAP",
-            note: `${short(f)}: a statement ran past ${limit / 1000} s (the file takes ${seconds.get(f)?.toFixed(1)} s unmutated)`,
+            note: `${short(f)}: a statement ran past ${limit / 1000} s twice (the file takes ${seconds.get(f)?.toFixed(1)} s unmutated)`,
           };
         return {
           status: "killed",

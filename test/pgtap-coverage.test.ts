@@ -67,7 +67,7 @@ describe("pgTAP", () => {
     expect(judgeFileRun("1..1\nok 1 - a\n", 0)).toEqual({ kind: "passed" });
   });
 
-  it("a mutant's hang guard is relative to the file's own time; its files run last killer first, then quickest first", () => {
+  it("a mutant's hang guard is relative to the file's own time; its files run last killer first, then by group, each quickest first", () => {
     // 5x the file's unmutated time, at least 5 s: a hang of a quick file is found in seconds.
     expect(hangGuardMs(0.3)).toBe(5_000);
     expect(hangGuardMs(1)).toBe(5_000);
@@ -77,10 +77,14 @@ describe("pgTAP", () => {
       ["db/tests/05_x.sql", 2],
       ["db/tests/40_x.sql", 0.4],
     ]);
-    const covering = ["db/tests/33_x.sql", "db/tests/05_x.sql", "db/tests/40_x.sql"];
-    expect(tryOrder(covering, seconds)).toEqual(["db/tests/40_x.sql", "db/tests/05_x.sql", "db/tests/33_x.sql"]);
-    expect(tryOrder(covering, seconds, "db/tests/33_x.sql")).toEqual(["db/tests/33_x.sql", "db/tests/40_x.sql", "db/tests/05_x.sql"]);
+    // Two groups: the files that test the function directly, then the rest; each quickest first.
+    const groups = [
+      ["db/tests/33_x.sql", "db/tests/05_x.sql"],
+      ["db/tests/40_x.sql", "db/tests/05_x.sql"],
+    ];
+    expect(tryOrder(groups, seconds)).toEqual(["db/tests/05_x.sql", "db/tests/33_x.sql", "db/tests/40_x.sql"]);
+    expect(tryOrder(groups, seconds, "db/tests/40_x.sql")).toEqual(["db/tests/40_x.sql", "db/tests/05_x.sql", "db/tests/33_x.sql"]);
     // A last killer that does not cover this mutant's function is not run for it.
-    expect(tryOrder(covering, seconds, "db/tests/50_x.sql")).toEqual(["db/tests/40_x.sql", "db/tests/05_x.sql", "db/tests/33_x.sql"]);
+    expect(tryOrder(groups, seconds, "db/tests/50_x.sql")).toEqual(["db/tests/05_x.sql", "db/tests/33_x.sql", "db/tests/40_x.sql"]);
   });
 });
