@@ -1,0 +1,146 @@
+-- Ops: a retention step (internal.prune_step) deletes exactly what internal.retention_policy and
+-- its batch allow. Each kind (settled and expired error ACKs, delivery progress, resolved and
+-- unresolved quarantine bodies, Idempotency-Key answers, finished campaigns) loses what is older
+-- than its horizon and keeps what is exactly at it; a settled ACK matched late (its outcome still
+-- pending_match) is settled too, also in a session that has no other. A step deletes at most
+-- `batch` rows of each kind, even when one session or one caller has more, and says "more"
+-- whenever a kind filled its batch: also finished campaigns, when it deleted `batch` of them
+-- (internal.prune then runs another step; before, such a step said nothing and the rest waited for
+-- the next day's run). A campaign costs the step its rows, at least one.
+-- (Found by generated mutants: `<` read as `<=`, a session left unvisited, a limit one higher, a
+-- campaign's cost of one row; pgTAP 53 and 61 keep only rows a day younger, with a batch of 1000.)
+begin;
+select plan(15);
+
+create function pg_temp.horizon(kind text) returns timestamptz language sql as $$
+  select now() - keep from internal.retention_policy p where p.kind = $1
+$$;
+
+-- Error ACKs of wa_h: settled (applied) at and past the horizon, expired at and past it.
+insert into message_error_inbox (session_id, message_id, raw, outcome, received_at, expired_at) values
+  ('wa_h', 'S_AT', '{}', 'applied', pg_temp.horizon('inbox_settled'), null),
+  ('wa_h', 'S_OLD', '{}', 'applied', pg_temp.horizon('inbox_settled') - interval '1 second', null),
+  ('wa_h', 'E_AT', '{}', 'pending_match', now(), pg_temp.horizon('inbox_expired')),
+  ('wa_h', 'E_OLD', '{}', 'pending_match', now(), pg_temp.horizon('inbox_expired') - interval '1 second');
+-- wa_late: its one old ACK waited for its send, then was matched (the outcome stays pending_match).
+insert into message_error_inbox (session_id, message_id, raw, outcome, matched_at, resolution, received_at) values
+  ('wa_late', 'L_OLD', '{}', 'pending_match', now(), 'applied', pg_temp.horizon('inbox_settled') - interval '1 second');
+-- Delivery progress at and past its horizon.
+insert into message_status_inbox (session_id, message_id, delivered_at, received_at, updated_at) values
+  ('wa_h', 'P_AT', now(), pg_temp.horizon('status_inbox'), pg_temp.horizon('status_inbox')),
+  ('wa_h', 'P_OLD', now(), pg_temp.horizon('status_inbox') - interval '1 second', pg_temp.horizon('status_inbox') - interval '1 second');
+-- Quarantine: resolved at and past its horizon; unresolved, last received at and past its horizon.
+insert into message_error_quarantine (code, reason, raw, resolved_at, resolution, last_received_at) values
+  ('q_resolved_at', 'r', '{}', pg_temp.horizon('quarantine_resolved'), 'dismissed', now()),
+  ('q_resolved_old', 'r', '{}', pg_temp.horizon('quarantine_resolved') - interval '1 second', 'dismissed', now()),
+  ('q_unresolved_at', 'r', '{}', null, null, pg_temp.horizon('quarantine_unresolved')),
+  ('q_unresolved_old', 'r', '{}', null, null, pg_temp.horizon('quarantine_unresolved') - interval '1 second');
+-- Idempotency-Key answers kept at and past their horizon.
+insert into idempotency_keys (caller, key, endpoint, request_hash, response, created_at) values
+  ('key:1', 'k_at', 'create_campaign', sha256('x'), '{}', pg_temp.horizon('idempotency_keys')),
+  ('key:1', 'k_old', 'create_campaign', sha256('x'), '{}', pg_temp.horizon('idempotency_keys') - interval '1 second');
+-- Two completed campaigns: finished at and past their horizon.
+select from tests.make_campaign('wa_c', 1);
+select from tests.mark_sent((select max(id) from notification_campaigns), 1, 1, 'C_AT');
+select from tests.make_campaign('wa_c', 1);
+select from tests.mark_sent((select max(id) from notification_campaigns), 1, 1, 'C_OLD');
+update notification_campaigns set finished_at = pg_temp.horizon('finished_campaigns')
+where id = (select min(id) from notification_campaigns where session_id = 'wa_c');
+update notification_campaigns set finished_at = pg_temp.horizon('finished_campaigns') - interval '1 second'
+where id = (select max(id) from notification_campaigns where session_id = 'wa_c');
+
+select is(internal.prune_step(now(), 1000) - 'message_id_locks' - 'more',
+  '{"inbox_settled": 2, "inbox_expired": 1, "status_inbox": 1, "quarantine_resolved": 1, "quarantine_unresolved": 1,
+    "finished_campaigns": 1, "idempotency_keys": 1, "skippedCampaigns": []}'::jsonb,
+  'one of each kind was older than its horizon (and the ACK matched late in a session of its own)');
+select is((select array_agg(message_id::text order by message_id) from message_error_inbox), array['E_AT', 'S_AT'],
+  'the ACKs exactly at their horizons are kept');
+select is((select array_agg(message_id::text) from message_status_inbox), array['P_AT'],
+  'the delivery progress exactly at its horizon is kept');
+select is((select array_agg(code order by code) from message_error_quarantine), array['q_resolved_at', 'q_unresolved_at'],
+  'the quarantine bodies exactly at their horizons are kept');
+select is((select array_agg(key::text) from idempotency_keys), array['k_at'],
+  'the Idempotency-Key answer exactly at its horizon is kept');
+select is((select array_agg(m.message_id::text) from notification_campaign_groups m), array['C_AT1'],
+  'the campaign finished exactly at its horizon is kept, with its row');
+
+-- Nothing older is left: the next step deletes nothing.
+select is(internal.prune_step(now(), 1000) - 'message_id_locks' - 'more' - 'skippedCampaigns',
+  '{"inbox_settled": 0, "inbox_expired": 0, "status_inbox": 0, "quarantine_resolved": 0, "quarantine_unresolved": 0,
+    "finished_campaigns": 0, "idempotency_keys": 0}'::jsonb,
+  'a second step finds nothing older');
+-- A second later, the rows that were at their horizons are past them.
+select is(internal.prune_step(now() + interval '1 second', 1000) - 'message_id_locks' - 'more',
+  '{"inbox_settled": 1, "inbox_expired": 1, "status_inbox": 1, "quarantine_resolved": 1, "quarantine_unresolved": 1,
+    "finished_campaigns": 1, "idempotency_keys": 1, "skippedCampaigns": []}'::jsonb,
+  'a second later each of them is past its horizon');
+
+-- The batch (rows a day past their horizons).
+create function pg_temp.old(kind text) returns timestamptz language sql as $$
+  select now() - keep - interval '1 day' from internal.retention_policy p where p.kind = $1
+$$;
+
+-- Only campaigns: three completed long ago, one row each.
+do $$ begin
+  for i in 1..3 loop
+    perform tests.make_campaign('wa_b', 1);
+    perform tests.mark_sent((select max(id) from notification_campaigns), 1, 1, 'B' || i);
+  end loop;
+end $$;
+update notification_campaigns set finished_at = pg_temp.old('finished_campaigns') where session_id = 'wa_b';
+select is(internal.prune_step(now(), 2) - 'message_id_locks' - 'skippedCampaigns' - 'inbox_settled' - 'inbox_expired' - 'status_inbox'
+            - 'quarantine_resolved' - 'quarantine_unresolved' - 'idempotency_keys',
+  '{"finished_campaigns": 2, "more": true}'::jsonb,
+  'a step of 2 deletes two finished campaigns of three and says there may be more');
+select is(internal.prune_step(now(), 2) -> 'finished_campaigns', '1'::jsonb, '… and the next step deletes the third');
+
+-- Two campaigns of two rows each: a step of 2 has room for one.
+do $$ begin
+  for i in 1..2 loop
+    perform tests.make_campaign('wa_b2', 2);
+    perform tests.mark_sent((select max(id) from notification_campaigns), 1, 2, 'BB' || i || '_');
+  end loop;
+end $$;
+update notification_campaigns set finished_at = pg_temp.old('finished_campaigns') where session_id = 'wa_b2';
+select is(internal.prune_step(now(), 2) - 'message_id_locks' - 'skippedCampaigns' - 'inbox_settled' - 'inbox_expired' - 'status_inbox'
+            - 'quarantine_resolved' - 'quarantine_unresolved' - 'idempotency_keys',
+  '{"finished_campaigns": 1, "more": true}'::jsonb,
+  'a step of 2 deletes one campaign of 2 rows, and says there is more');
+select is(internal.prune_step(now(), 2) - 'message_id_locks' - 'skippedCampaigns' - 'inbox_settled' - 'inbox_expired' - 'status_inbox'
+            - 'quarantine_resolved' - 'quarantine_unresolved' - 'idempotency_keys',
+  '{"finished_campaigns": 1, "more": true}'::jsonb, '… then the other');
+
+-- Two of every other kind, in one session and for one caller.
+insert into message_error_inbox (session_id, message_id, raw, outcome, received_at, expired_at)
+select 'wa_k', kind || i, '{}'::jsonb, o, r, e
+from generate_series(1, 2) i,
+  (values ('S', 'applied', pg_temp.old('inbox_settled'), null::timestamptz),
+          ('E', 'pending_match', now(), pg_temp.old('inbox_expired'))) v(kind, o, r, e);
+insert into message_status_inbox (session_id, message_id, delivered_at, received_at, updated_at)
+select 'wa_k', 'P' || i, now(), pg_temp.old('status_inbox'), pg_temp.old('status_inbox') from generate_series(1, 2) i;
+insert into message_error_quarantine (code, reason, raw, resolved_at, resolution, last_received_at)
+select 'q' || i, 'r', '{}'::jsonb, pg_temp.old('quarantine_resolved'), 'dismissed', now() from generate_series(1, 2) i
+union all
+select 'u' || i, 'r', '{}'::jsonb, null, null, pg_temp.old('quarantine_unresolved') from generate_series(1, 2) i;
+insert into idempotency_keys (caller, key, endpoint, request_hash, response, created_at)
+select 'key:1', 'k' || i, 'create_campaign', sha256('x'), '{}', pg_temp.old('idempotency_keys') from generate_series(1, 2) i;
+
+select is(internal.prune_step(now(), 1) - 'message_id_locks' - 'skippedCampaigns',
+  '{"inbox_settled": 1, "inbox_expired": 1, "status_inbox": 1, "quarantine_resolved": 1, "quarantine_unresolved": 1,
+    "finished_campaigns": 0, "idempotency_keys": 1, "more": true}'::jsonb,
+  'a step of 1 deletes one row of each kind, and says there may be more');
+select is(internal.prune_step(now(), 1) - 'message_id_locks' - 'skippedCampaigns',
+  '{"inbox_settled": 1, "inbox_expired": 1, "status_inbox": 1, "quarantine_resolved": 1, "quarantine_unresolved": 1,
+    "finished_campaigns": 0, "idempotency_keys": 1, "more": true}'::jsonb,
+  '… and the next step the other');
+-- Idempotency keys alone fill a batch: still "more".
+insert into idempotency_keys (caller, key, endpoint, request_hash, response, created_at) values
+  ('key:2', 'k', 'create_campaign', sha256('x'), '{}', pg_temp.old('idempotency_keys')),
+  ('key:3', 'k', 'create_campaign', sha256('x'), '{}', pg_temp.old('idempotency_keys'));
+select is(internal.prune_step(now(), 2) - 'message_id_locks' - 'skippedCampaigns',
+  '{"inbox_settled": 0, "inbox_expired": 0, "status_inbox": 0, "quarantine_resolved": 0, "quarantine_unresolved": 0,
+    "finished_campaigns": 0, "idempotency_keys": 2, "more": true}'::jsonb,
+  'a step of 2 deletes the old answers of two callers, and filling its batch says "more"');
+
+select * from finish();
+rollback;
