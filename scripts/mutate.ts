@@ -15,7 +15,7 @@
 // that reach a caller), each alone, the file that last killed a mutant of the same function in
 // this run first, then the quickest first, and is credited to the first that fails (--all-files:
 // the others too, after them). The hang guard of each file is relative to its own unmutated time
-// (hangGuardMs: 5x, at least 5 s); a statement past it (or an RPC's coded 503 for it), again after
+// (hangGuardMs: 10x, at least 10 s); a statement past it (or an RPC's coded 503 for it), again after
 // the file was timed anew unmutated (a busier machine is no slow mutant), ends the mutant as
 // **timed out**, which counts as detected (Stryker's convention) and is reported apart,
 // with the score also given without it.
@@ -315,7 +315,7 @@ try {
   const slowest = [...files].sort((a, b) => (seconds.get(b) ?? 0) - (seconds.get(a) ?? 0)).slice(0, 3);
   console.log(
     `pgTAP passes unmutated (${files.length} files, each alone; coverage measured in ${((Date.now() - coverageStarted) / 1000).toFixed(1)} s; ` +
-      `slowest ${slowest.map((f) => `${basename(f).slice(0, 2)} ${seconds.get(f)?.toFixed(1)} s`).join(", ")}: each file's hang guard is 5x its own time, at least 5 s)`,
+      `slowest ${slowest.map((f) => `${basename(f).slice(0, 2)} ${seconds.get(f)?.toFixed(1)} s`).join(", ")}: each file's hang guard is 10x its own time, at least 10 s)`,
   );
 
   // --suite: the vitest files, each alone on its own copy of the database with PostgREST, measured
