@@ -7,10 +7,13 @@
 -- whenever a kind filled its batch: also finished campaigns, when it deleted `batch` of them
 -- (internal.prune then runs another step; before, such a step said nothing and the rest waited for
 -- the next day's run). A campaign costs the step its rows, at least one.
+-- The lock rows go with what they guard: the campaign's own (counted), never a live campaign's of
+-- the same session nor the same id's in another session; a pruned ACK's or progress entry's whose
+-- message no row has (pgTAP 68: the locks of entries whose campaigns live).
 -- (Found by generated mutants: `<` read as `<=`, a session left unvisited, a limit one higher, a
--- campaign's cost of one row; pgTAP 53 and 61 keep only rows a day younger, with a batch of 1000.)
+-- campaign's cost of one row, the lock rows of the whole session; pgTAP 53 and 61 keep only rows a day younger, with a batch of 1000.)
 begin;
-select plan(15);
+select plan(23);
 
 create function pg_temp.horizon(kind text) returns timestamptz language sql as $$
   select now() - keep from internal.retention_policy p where p.kind = $1
@@ -141,6 +144,77 @@ select is(internal.prune_step(now(), 2) - 'message_id_locks' - 'skippedCampaigns
   '{"inbox_settled": 0, "inbox_expired": 0, "status_inbox": 0, "quarantine_resolved": 0, "quarantine_unresolved": 0,
     "finished_campaigns": 0, "idempotency_keys": 2, "more": true}'::jsonb,
   'a step of 2 deletes the old answers of two callers, and filling its batch says "more"');
+
+-- A kind's batch spent does not end the step for the kinds that still have room: the sessions are
+-- visited in order until every inbox kind has spent its batch.
+insert into message_status_inbox (session_id, message_id, delivered_at, received_at, updated_at) values
+  ('wa_x1', 'X1', now(), pg_temp.old('status_inbox'), pg_temp.old('status_inbox'));
+insert into message_error_inbox (session_id, message_id, raw, outcome, received_at) values
+  ('wa_x2', 'X2', '{}', 'applied', pg_temp.old('inbox_settled'));
+select is(internal.prune_step(now(), 1) - 'message_id_locks' - 'skippedCampaigns' - 'more',
+  '{"inbox_settled": 1, "inbox_expired": 0, "status_inbox": 1, "quarantine_resolved": 0, "quarantine_unresolved": 0,
+    "finished_campaigns": 0, "idempotency_keys": 0}'::jsonb,
+  'a step of 1: the progress of the first session, then the ACK of the next');
+insert into message_error_inbox (session_id, message_id, raw, outcome, received_at, expired_at)
+select 'wa_y1', k || i, '{}'::jsonb, o, r, e
+from generate_series(1, 2) i,
+  (values ('S', 'applied', pg_temp.old('inbox_settled'), null::timestamptz),
+          ('E', 'pending_match', now(), pg_temp.old('inbox_expired'))) v(k, o, r, e);
+insert into message_status_inbox (session_id, message_id, delivered_at, received_at, updated_at) values
+  ('wa_y1', 'Y1', now(), pg_temp.old('status_inbox'), pg_temp.old('status_inbox')),
+  ('wa_y2', 'Y2', now(), pg_temp.old('status_inbox'), pg_temp.old('status_inbox'));
+select is(internal.prune_step(now(), 2) - 'message_id_locks' - 'skippedCampaigns' - 'more',
+  '{"inbox_settled": 2, "inbox_expired": 2, "status_inbox": 2, "quarantine_resolved": 0, "quarantine_unresolved": 0,
+    "finished_campaigns": 0, "idempotency_keys": 0}'::jsonb,
+  'a step of 2: the settled and expired ACKs fill theirs in the first session, the progress of both sessions');
+-- Each quarantine kind alone filling its batch says "more".
+insert into message_error_quarantine (code, reason, raw, resolved_at, resolution, last_received_at)
+select 'q' || i, 'r', '{}'::jsonb, pg_temp.old('quarantine_resolved'), 'dismissed', now() from generate_series(1, 2) i;
+select is(internal.prune_step(now(), 2) - 'message_id_locks' - 'skippedCampaigns',
+  '{"inbox_settled": 0, "inbox_expired": 0, "status_inbox": 0, "quarantine_resolved": 2, "quarantine_unresolved": 0,
+    "finished_campaigns": 0, "idempotency_keys": 0, "more": true}'::jsonb,
+  'resolved quarantine bodies filling the batch: "more"');
+insert into message_error_quarantine (code, reason, raw, last_received_at)
+select 'u' || i, 'r', '{}'::jsonb, pg_temp.old('quarantine_unresolved') from generate_series(1, 2) i;
+select is(internal.prune_step(now(), 2) - 'message_id_locks' - 'skippedCampaigns',
+  '{"inbox_settled": 0, "inbox_expired": 0, "status_inbox": 0, "quarantine_resolved": 0, "quarantine_unresolved": 2,
+    "finished_campaigns": 0, "idempotency_keys": 0, "more": true}'::jsonb,
+  'unresolved quarantine bodies filling the batch: "more"');
+
+-- The message-id lock rows: a pruned campaign's own and counted, not a live campaign's of the same
+-- session, nor the same id's in another session; those of a pruned ACK or progress entry whose
+-- message no row has go with it.
+-- wa_l: campaign A (finished long ago; messages LA1, LA2) and campaign B (sending; LB1).
+select from tests.make_campaign('wa_l', 2);
+select from tests.mark_sent((select max(id) from notification_campaigns), 1, 2, 'LA');
+update notification_campaigns set finished_at = now() - (select keep from internal.retention_policy where kind = 'finished_campaigns') - interval '1 day'
+where id = (select max(id) from notification_campaigns);
+select from tests.make_campaign('wa_l', 2);
+select from tests.mark_sent((select max(id) from notification_campaigns), 1, 1, 'LB');
+-- wa_m: a live campaign whose message has A's first id (ids are unique per session only).
+select from tests.make_campaign('wa_m', 1);
+select from tests.mark_sent((select max(id) from notification_campaigns), 1, 1, 'LA');
+-- wa_g: an error ACK settled long ago whose campaign was pruned before (no row has its id).
+insert into message_error_inbox (session_id, message_id, raw, outcome, received_at)
+values ('wa_g', 'G1', '{}', 'applied', now() - (select keep from internal.retention_policy where kind = 'inbox_settled') - interval '1 day');
+-- … and delivery progress of a message no row has, received long ago.
+insert into message_status_inbox (session_id, message_id, delivered_at, received_at, updated_at)
+values ('wa_g', 'G2', now(), pg_temp.old('status_inbox'), pg_temp.old('status_inbox'));
+insert into message_id_locks (session_id, message_id)
+select s, m from (values ('wa_l', 'LA1'), ('wa_l', 'LA2'), ('wa_l', 'LB1'), ('wa_m', 'LA1'), ('wa_g', 'G1'), ('wa_g', 'G2')) v(s, m)
+on conflict do nothing;
+
+select is(internal.prune_step(now(), 1000) - 'skippedCampaigns' - 'quarantine_resolved' - 'quarantine_unresolved' - 'idempotency_keys'
+            - 'inbox_expired' - 'more',
+  '{"finished_campaigns": 1, "inbox_settled": 1, "status_inbox": 1, "message_id_locks": 4}'::jsonb,
+  'one campaign, one ACK and one progress entry pruned, with their four lock rows');
+select is((select array_agg(session_id || ':' || message_id order by session_id, message_id) from message_id_locks
+           where session_id in ('wa_l', 'wa_m', 'wa_g')),
+  array['wa_l:LB1', 'wa_m:LA1'],
+  'the locks of the live campaign and of the same id in another session are kept');
+select is((select array_agg(message_id::text order by message_id) from notification_campaign_groups where session_id in ('wa_l', 'wa_m')),
+  array['LA1', 'LB1', null], 'the live campaigns keep their rows');
+select is((select count(*)::int from message_error_inbox where session_id = 'wa_g'), 0, 'the settled ACK is gone');
 
 select * from finish();
 rollback;
