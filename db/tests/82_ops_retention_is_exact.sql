@@ -11,7 +11,8 @@
 -- the same session nor the same id's in another session; a pruned ACK's or progress entry's whose
 -- message no row has (pgTAP 68: the locks of entries whose campaigns live).
 -- (Found by generated mutants: `<` read as `<=`, a session left unvisited, a limit one higher, a
--- campaign's cost of one row, the lock rows of the whole session; pgTAP 53 and 61 keep only rows a day younger, with a batch of 1000.)
+-- campaign's cost of one row, the lock rows of the whole session; pgTAP 53 and 61 keep only rows
+-- a day younger, with a batch of 1000.)
 begin;
 select plan(23);
 

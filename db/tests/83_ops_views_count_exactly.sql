@@ -1,9 +1,11 @@
--- Ops: api.key_activity counts, per API key, what that key did and nothing another key did (error
--- ACKs, delivery progress, quarantined bodies, campaigns), zeros for a key that did nothing, and
--- its last_seen_at is the latest of its activities. (Found by generated mutants: no file read the
--- view, so counts of every key, or of the others, and the earliest activity all lived.)
+-- Ops: the read views count exactly what they say. api.key_activity: per API key, what that key did
+-- and nothing another key did (error ACKs, delivery progress, quarantined bodies, campaigns), zeros
+-- for a key that did nothing, its last_seen_at the latest of its activities, its key_prefix the
+-- key's first 12 characters. api.error_codes: the failed rows only, per campaign, session and code.
+-- (Found by generated mutants: no file read key_activity, so counts of every key or of the others
+-- and the earliest activity lived; error_codes counting the rows that did not fail lived too.)
 begin;
-select plan(4);
+select plan(7);
 
 select from internal.create_api_key('wak_test_ka_gw1_0123456789abcdef0123456789abcdef', 'gateway', 'ka-gw1');
 select from internal.create_api_key('wak_test_ka_gw2_0123456789abcdef0123456789abcdef', 'gateway', 'ka-gw2');
@@ -33,6 +35,19 @@ select is((select (error_acks, progress_messages, quarantined, campaigns)::text 
   '(0,0,0,1)', 'the CRM key: its campaign');
 select is((select array_agg(extract(epoch from now() - last_seen_at) / 3600 order by label) from api.key_activity where label like 'ka-%'),
   array[5, 1, null]::numeric[], 'last seen: each key''s latest activity');
+select is((select key_prefix::text from api.key_activity where label = 'ka-gw1'), 'wak_test_ka_', 'the key prefix: its first 12 characters');
+select from tests.act_as_admin();
+
+-- A campaign of three rows: one failed with 420, one with 463, one sent.
+select from tests.make_campaign('wa_ec', 3);
+select from tests.act_as('crm');
+select from api.record_message_sent(jsonb_build_object('campaignId', (select max(id) from notification_campaigns), 'sends', jsonb_build_array(
+  jsonb_build_object('groupJid', tests.jid(1), 'messageId', 'EC1'), jsonb_build_object('groupJid', tests.jid(2), 'errorCode', 420),
+  jsonb_build_object('groupJid', tests.jid(3), 'errorCode', 463))));
+select from tests.act_as('ops');
+select is((select array_agg((error_code, failures)::text order by error_code) from api.error_codes where session_id = 'wa_ec'),
+  array['(420,1)', '(463,1)'], 'error_codes: one line per code of the failed rows');
+select is((select count(*)::int from api.error_codes where session_id = 'wa_ec' and error_code is null), 0, '… none for the row that was sent');
 select from tests.act_as_admin();
 
 select * from finish();
