@@ -5,7 +5,7 @@
 -- (Found by generated mutants: 422 → 423, 409 → 408, 404 → 405, 405 → 406 lived, and so did a
 -- dropped refusal, because the files checked the code alone, or a status an earlier call had set.)
 begin;
-select plan(17);
+select plan(18);
 
 create function pg_temp.refusal(sql text) returns jsonb language sql as $$
   select case when e is not null then jsonb_build_object('status', e -> 'status', 'code', e -> 'code') end from tests.api_error(sql) e
@@ -16,7 +16,8 @@ insert into message_error_quarantine (code, reason, raw, endpoint) values
   ('session_required', 'r', '{"messageId": "RQ1", "errorCode": 420}', 'record_message_error'),
   ('raw_too_large', 'r', '{"_truncated": true, "messageId": "RQ2"}', 'record_message_error'),
   ('invalid_body', 'r', '{"sessionId": "wa_rq", "messageId": "RQ3"}', null),
-  ('invalid_signature', 'r', '{"event": "message.ack", "session": "wa_rq"}', 'waha_webhook');
+  ('invalid_signature', 'r', '{"event": "message.ack", "session": "wa_rq"}', 'waha_webhook'),
+  ('invalid_error_code', 'r', '{"sessionId": "wa_other", "messageId": "RQ1", "errorCode": "x"}', 'record_message_error');
 create temp table q as select code, id from message_error_quarantine;
 grant select on q to public;
 select from tests.make_campaign('wa_rq', 1);
@@ -39,6 +40,8 @@ select is(pg_temp.refusal(format($$select api.resolve_quarantined('{"id": %s, "a
   '{"status": 409, "code": "quarantine_kind_unknown"}', 'a body whose endpoint is unknown is not replayed: 409 quarantine_kind_unknown');
 select is(pg_temp.refusal(format($$select api.resolve_quarantined('{"id": %s, "action": "replay", "sessionId": "wa_rq"}')$$, (select id from q where code = 'invalid_signature'))),
   '{"status": 409, "code": "replay_session_not_applicable"}', 'a webhook body takes no sessionId: 409 replay_session_not_applicable');
+select is(pg_temp.refusal(format($$select api.resolve_quarantined('{"id": %s, "action": "replay", "sessionId": "wa_rq"}')$$, (select id from q where code = 'invalid_error_code'))),
+  '{"status": 409, "code": "replay_session_not_applicable"}', 'an event naming another session is not moved: 409 replay_session_not_applicable');
 -- Answered, not raised: the status is the response's.
 select from set_config('response.status', '', true);
 select is(api.resolve_quarantined(jsonb_build_object('id', (select id from q where code = 'session_required'), 'action', 'replay', 'sessionId', 'wa_none'))
