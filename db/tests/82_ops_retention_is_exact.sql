@@ -14,7 +14,7 @@
 -- campaign's cost of one row, the lock rows of the whole session; pgTAP 53 and 61 keep only rows
 -- a day younger, with a batch of 1000.)
 begin;
-select plan(23);
+select plan(26);
 
 create function pg_temp.horizon(kind text) returns timestamptz language sql as $$
   select now() - keep from internal.retention_policy p where p.kind = $1
@@ -46,6 +46,11 @@ insert into idempotency_keys (caller, key, endpoint, request_hash, response, cre
 -- Two completed campaigns: finished at and past their horizon.
 select from tests.make_campaign('wa_c', 1);
 select from tests.mark_sent((select max(id) from notification_campaigns), 1, 1, 'C_AT');
+-- … whose row an error ACK was applied to.
+select from tests.act_as('gateway');
+select from api.record_message_error('{"sessionId": "wa_c", "messageId": "C_AT1", "errorCode": 420}');
+select from tests.act_as_admin();
+update message_error_inbox set received_at = now() where message_id = 'C_AT1';
 select from tests.make_campaign('wa_c', 1);
 select from tests.mark_sent((select max(id) from notification_campaigns), 1, 1, 'C_OLD');
 update notification_campaigns set finished_at = pg_temp.horizon('finished_campaigns')
@@ -57,8 +62,10 @@ select is(internal.prune_step(now(), 1000) - 'message_id_locks' - 'more',
   '{"inbox_settled": 2, "inbox_expired": 1, "status_inbox": 1, "quarantine_resolved": 1, "quarantine_unresolved": 1,
     "finished_campaigns": 1, "idempotency_keys": 1, "skippedCampaigns": []}'::jsonb,
   'one of each kind was older than its horizon (and the ACK matched late in a session of its own)');
-select is((select array_agg(message_id::text order by message_id) from message_error_inbox), array['E_AT', 'S_AT'],
+select is((select array_agg(message_id::text order by message_id) from message_error_inbox), array['C_AT1', 'E_AT', 'S_AT'],
   'the ACKs exactly at their horizons are kept');
+select isnt((select campaign_group_id from message_error_inbox where message_id = 'C_AT1'), null,
+  'the ACK applied to the campaign kept at its horizon still points at its row');
 select is((select array_agg(message_id::text) from message_status_inbox), array['P_AT'],
   'the delivery progress exactly at its horizon is kept');
 select is((select array_agg(code order by code) from message_error_quarantine), array['q_resolved_at', 'q_unresolved_at'],
@@ -96,7 +103,9 @@ select is(internal.prune_step(now(), 2) - 'message_id_locks' - 'skippedCampaigns
             - 'quarantine_resolved' - 'quarantine_unresolved' - 'idempotency_keys',
   '{"finished_campaigns": 2, "more": true}'::jsonb,
   'a step of 2 deletes two finished campaigns of three and says there may be more');
-select is(internal.prune_step(now(), 2) -> 'finished_campaigns', '1'::jsonb, '… and the next step deletes the third');
+select is(internal.prune_step(now(), 2) - 'message_id_locks' - 'skippedCampaigns' - 'inbox_settled' - 'inbox_expired' - 'status_inbox'
+            - 'quarantine_resolved' - 'quarantine_unresolved' - 'idempotency_keys',
+  '{"finished_campaigns": 1, "more": false}'::jsonb, '… and the next step deletes the third, with room to spare: no more');
 
 -- Two campaigns of two rows each: a step of 2 has room for one.
 do $$ begin
@@ -168,6 +177,28 @@ select is(internal.prune_step(now(), 2) - 'message_id_locks' - 'skippedCampaigns
   '{"inbox_settled": 2, "inbox_expired": 2, "status_inbox": 2, "quarantine_resolved": 0, "quarantine_unresolved": 0,
     "finished_campaigns": 0, "idempotency_keys": 0}'::jsonb,
   'a step of 2: the settled and expired ACKs fill theirs in the first session, the progress of both sessions');
+-- The settled, then the expired, with one left after the first session: the next session's too.
+insert into message_error_inbox (session_id, message_id, raw, outcome, received_at, expired_at)
+select s, m, '{}'::jsonb, o, r, e from (values
+  ('wa_z1', 'ZS1', 'applied', pg_temp.old('inbox_settled'), null::timestamptz),
+  ('wa_z1', 'ZE1', 'pending_match', now(), pg_temp.old('inbox_expired')),
+  ('wa_z1', 'ZE2', 'pending_match', now(), pg_temp.old('inbox_expired')),
+  ('wa_z2', 'ZS2', 'applied', pg_temp.old('inbox_settled'), null::timestamptz),
+  ('wa_z3', 'ZS3', 'applied', pg_temp.old('inbox_settled'), null::timestamptz),
+  ('wa_z3', 'ZS4', 'applied', pg_temp.old('inbox_settled'), null::timestamptz),
+  ('wa_z3', 'ZE3', 'pending_match', now(), pg_temp.old('inbox_expired')),
+  ('wa_z4', 'ZE4', 'pending_match', now(), pg_temp.old('inbox_expired'))) v(s, m, o, r, e);
+insert into message_status_inbox (session_id, message_id, delivered_at, received_at, updated_at)
+select s, m, now(), pg_temp.old('status_inbox'), pg_temp.old('status_inbox') from (values ('wa_z1', 'ZP1'), ('wa_z1', 'ZP2'), ('wa_z3', 'ZP3'), ('wa_z3', 'ZP4')) v(s, m);
+select is(internal.prune_step(now(), 2) - 'message_id_locks' - 'skippedCampaigns' - 'more',
+  '{"inbox_settled": 2, "inbox_expired": 2, "status_inbox": 2, "quarantine_resolved": 0, "quarantine_unresolved": 0,
+    "finished_campaigns": 0, "idempotency_keys": 0}'::jsonb,
+  'a step of 2: one settled ACK left after the first session, the next session''s is taken too');
+select is(internal.prune_step(now(), 2) - 'message_id_locks' - 'skippedCampaigns' - 'more',
+  '{"inbox_settled": 2, "inbox_expired": 2, "status_inbox": 2, "quarantine_resolved": 0, "quarantine_unresolved": 0,
+    "finished_campaigns": 0, "idempotency_keys": 0}'::jsonb,
+  '… and one expired ACK left after its session, the next session''s');
+
 -- Each quarantine kind alone filling its batch says "more".
 insert into message_error_quarantine (code, reason, raw, resolved_at, resolution, last_received_at)
 select 'q' || i, 'r', '{}'::jsonb, pg_temp.old('quarantine_resolved'), 'dismissed', now() from generate_series(1, 2) i;
