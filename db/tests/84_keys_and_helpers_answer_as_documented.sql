@@ -2,10 +2,11 @@
 -- does ("a non-empty string of at most 200 characters"); an Idempotency-Key is read quoted (the
 -- IETF draft's string) or bare; a body kept without Evolution's apikey comes back whole when it
 -- names none, however deep, and loses every apikey member when it does; the OpenAPI document
--- served is the OpenAPI one; a key rotated twice stays in the first key's lineage (what a caller
+-- served is the OpenAPI one; a refusal's details reach PostgREST as a string (a JSON string as
+-- its text, anything else as JSON text); a key rotated twice stays in the first key's lineage (what a caller
 -- owns belongs to it: docs/design.md). (Found by generated mutants: none of these was read.)
 begin;
-select plan(11);
+select plan(13);
 
 select is(internal.describe_value('CampaignName'), 'a non-empty string of at most 200 characters',
   'a rule with a minimum length: a non-empty string, with its maximum');
@@ -35,6 +36,19 @@ select from internal.create_api_key('wak_test_lin_c_0123456789abcdef0123456789ab
 select is((select array_agg(coalesce(lineage, id) order by label) from internal.api_keys where label like 'lin-%'),
   (select array_fill(id, array[3]) from internal.api_keys where label = 'lin-a'), 'a key rotated twice stays in the first key''s lineage');
 select is((select key_prefix::text from internal.api_keys where label = 'lin-c'), 'wak_test_lin', 'a key''s prefix: its first 12 characters');
+
+create function pg_temp.details_sent(details jsonb) returns text language plpgsql as $$
+declare
+  msg text;
+begin
+  perform internal.raise_api_error(422, 'invalid_body', 'm', details);
+  return null;
+exception when sqlstate 'PGRST' then
+  get stacked diagnostics msg = message_text;
+  return msg::json ->> 'details';
+end $$;
+select is(pg_temp.details_sent(to_jsonb('see the hint'::text)), 'see the hint', 'string details travel as their text');
+select is(pg_temp.details_sent('{"groupJids": ["1@g.us"]}'), '{"groupJids": ["1@g.us"]}', 'structured details as JSON text');
 
 select * from finish();
 rollback;
