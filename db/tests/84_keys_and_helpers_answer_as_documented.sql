@@ -1,12 +1,12 @@
 -- Keys and shared helpers do what their documents say: a refusal words a value as docs/errors.md
 -- does ("a non-empty string of at most 200 characters"); an Idempotency-Key is read quoted (the
--- IETF draft's string) or bare; a body kept without Evolution's apikey comes back whole when it
+-- IETF draft's string) or bare, and a key used again for another call is a 422; a body kept without Evolution's apikey comes back whole when it
 -- names none, however deep, and loses every apikey member when it does; the OpenAPI document
 -- served is the OpenAPI one; a refusal's details reach PostgREST as a string (a JSON string as
 -- its text, anything else as JSON text); a key rotated twice stays in the first key's lineage (what a caller
 -- owns belongs to it: docs/design.md). (Found by generated mutants: none of these was read.)
 begin;
-select plan(13);
+select plan(15);
 
 select is(internal.describe_value('CampaignName'), 'a non-empty string of at most 200 characters',
   'a rule with a minimum length: a non-empty string, with its maximum');
@@ -18,6 +18,9 @@ select from tests.with_headers('{"idempotency-key": "key-1"}');
 select is(internal.idempotency_key_header(), 'key-1', '… and a bare one as it is');
 select from tests.with_headers('{"idempotency-key": "\"k\""}');
 select is(internal.idempotency_key_header(), 'k', '… also of one character');
+select is(internal.idempotency_replay('create_campaign', '{"name": "a"}'), null, 'a key''s first call runs');
+select is((select e - 'message' - 'hint' - 'details' from tests.api_error($$select internal.idempotency_replay('create_campaign', '{"name": "b"}')$$) e),
+  '{"status": 422, "code": "idempotency_key_reused"}', '… the same key for another body: 422 idempotency_key_reused');
 
 create temp table deep as
 select (repeat('{"a": ', 70) || '1' || repeat('}', 70))::jsonb as v;
