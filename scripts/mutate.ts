@@ -176,11 +176,32 @@ async function coverage(url: string, files: string[]): Promise<Map<string, Set<s
   return covered;
 }
 
+/**
+ * The objects (schema.name) a file of db/functions or db/views defines: its view, or every function
+ * and procedure it creates (internal.limits.sql also defines internal.limit and
+ * internal.describe_value: a mutant there is covered by the files that reach any of them).
+ */
+const objectsOfFile = (file: string, text: string) => {
+  const defined = [...text.matchAll(/^\s*create\s+or\s+replace\s+(?:function|procedure)\s+((?:api|internal)\.\w+)\s*\(/gim)].map(
+    (m) => m[1] as string,
+  );
+  return defined.length ? [...new Set(defined)] : [file.replace(/^.*\/((?:api|internal)\..+)\.sql$/, "$1")];
+};
 const sources = new Map<string, string>(); // object (schema.name) → its file's text, db/functions and db/views
 for (const dir of ["functions", "views"])
-  for (const f of readdirSync(join(repoRoot, "db", dir)).filter((f) => f.endsWith(".sql") && !f.includes(".generated.")))
-    sources.set(f.replace(/\.sql$/, ""), readFileSync(join(repoRoot, "db", dir, f), "utf8"));
-const objectOfFile = (file: string) => file.replace(/^.*\/((?:api|internal)\..+)\.sql$/, "$1");
+  for (const f of readdirSync(join(repoRoot, "db", dir)).filter((f) => f.endsWith(".sql") && !f.includes(".generated."))) {
+    const text = readFileSync(join(repoRoot, "db", dir, f), "utf8");
+    for (const o of objectsOfFile(`db/${dir}/${f}`, text)) sources.set(o, text);
+  }
+/** The covering files of every object a mutant's file defines, group by group. */
+const coveringFilesOfFile = (file: string, files: string[], covered: Map<string, Set<string>>): string[][] => {
+  const groups: string[][] = [];
+  for (const o of objectsOfFile(file, readFileSync(join(repoRoot, file), "utf8")))
+    coveringFiles(o, files, covered).forEach((g, i) => {
+      groups[i] = [...(groups[i] ?? []), ...g];
+    });
+  return groups;
+};
 const nameRe = (object: string) => new RegExp(`\\b${object.replace(/^\w+\./, "")}\\b`);
 /**
  * Can the object run without being counted by track_functions? A view (never tracked), or a
@@ -426,10 +447,10 @@ try {
     } catch (e) {
       return { status: "invalid", note: (e as Error).message.split("\n")[0] ?? "" };
     }
-    const object = objectOfFile(m.file);
+    const object = m.file;
     const short = (f: string) => f.replace(/^db\/tests\//, "");
     try {
-      const covering = tryOrder(coveringFiles(object, files, covered), seconds, lastKiller.get(`pgTAP ${object}`));
+      const covering = tryOrder(coveringFilesOfFile(m.file, files, covered), seconds, lastKiller.get(`pgTAP ${object}`));
       for (const f of allFiles ? [...covering, ...files.filter((f) => !covering.includes(f))] : covering) {
         if (interrupted) break;
         let limit = hangGuardMs(seconds.get(f) ?? 0);
@@ -466,7 +487,7 @@ try {
       await inTransaction(target.serverUrl(db), (c) => c.query(original));
     }
     if (suite && !interrupted) {
-      const covering = tryOrder(coveringFiles(object, vitestFiles, vitestCovered), seconds, lastKiller.get(`vitest ${object}`));
+      const covering = tryOrder(coveringFilesOfFile(m.file, vitestFiles, vitestCovered), seconds, lastKiller.get(`vitest ${object}`));
       for (const f of covering) {
         if (interrupted) break;
         const r = await withApi(
