@@ -91,4 +91,40 @@ describe("generated mutants", () => {
       rmSync(root, { recursive: true, force: true });
     }
   });
+
+  it("never swap the = of a RAISE's USING option, a GET DIAGNOSTICS item or any UPDATE SET item (they would not compile)", async () => {
+    const root = mkdtempSync(join(tmpdir(), "wa-mutant-generator-"));
+    try {
+      mkdirSync(join(root, "db", "functions"), { recursive: true });
+      mkdirSync(join(root, "db", "views"), { recursive: true });
+      const sql = [
+        "create or replace function internal.g(x bigint)",
+        "returns bigint",
+        "language plpgsql",
+        "volatile",
+        "as $$",
+        "declare",
+        "  c bigint;",
+        "begin",
+        "  update t set a = 1, b = case when x = 2 then 1 else 2 end, d = 3 where id = x;",
+        "  get diagnostics c = row_count;",
+        "  raise sqlstate 'PGRST' using message = 'm', detail = 'd';",
+        "end",
+        "$$;",
+        "",
+      ].join("\n");
+      writeFileSync(join(root, "db", "functions", "internal.g.sql"), sql);
+      const swapped = (await generateMutants(root))
+        .filter((m) => m.operator === "comparison")
+        .map((m) => (plantMutant(sql, m.find, m.replace) as string).split("\n").find((l, i) => l !== sql.split("\n")[i]));
+      expect(swapped.sort()).toEqual(
+        [
+          "  update t set a = 1, b = case when x <> 2 then 1 else 2 end, d = 3 where id = x;",
+          "  update t set a = 1, b = case when x = 2 then 1 else 2 end, d = 3 where id <> x;",
+        ].sort(),
+      );
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
 });

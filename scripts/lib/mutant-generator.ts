@@ -197,7 +197,10 @@ function isCaseWhen(tokens: Token[], k: number): boolean {
   return false;
 }
 
-/** Is the `=` at tokens[k] an assignment (UPDATE … SET, PL/pgSQL `x = …`, a declaration)? */
+/**
+ * Is the `=` at tokens[k] an assignment (UPDATE … SET, PL/pgSQL `x = …`, a declaration, a RAISE's
+ * `USING option = …`, a `GET DIAGNOSTICS x = item`)?
+ */
 function isAssignment(tokens: Token[], k: number): boolean {
   // Back over the target: a, a.b, "x" (one name, dotted).
   const isName = (t: Token | undefined) => t !== undefined && (t.kind === "word" || t.kind === "qident");
@@ -205,14 +208,20 @@ function isAssignment(tokens: Token[], k: number): boolean {
   if (isName(tokens[j])) j--;
   while (tokens[j]?.text === "." && isName(tokens[j - 1])) j -= 2;
   const before = tokens[j]?.lower;
-  if (before === undefined || [";", "then", "else", "loop", "begin", "declare", "set"].includes(before)) return true;
+  const lists = ["set", "using", "diagnostics"];
+  if (before === undefined || [";", "then", "else", "loop", "begin", "declare", ...lists].includes(before)) return true;
   if (before === ",") {
-    // In a SET list: the last clause keyword at this depth is SET.
+    // In a SET, USING or GET DIAGNOSTICS list: the last clause keyword at this depth opens it (a
+    // CASE … END in an earlier item is skipped whole: its WHEN is no clause of ours).
     const depth = (tokens[k] as Token).depth;
+    let cases = 0;
     for (let m = j; m >= 0; m--) {
       const t = tokens[m] as Token;
       if (t.depth !== depth) continue;
-      if (t.lower === "set") return true;
+      if (t.lower === "end" && tokens[m + 1]?.lower !== "if" && tokens[m + 1]?.lower !== "loop") cases++;
+      else if (t.lower === "case" && cases > 0) cases--;
+      if (cases > 0) continue;
+      if (lists.includes(t.lower)) return true;
       if (["where", "from", "select", "values", "returning", "when", "and", "or", ";"].includes(t.lower)) return false;
     }
   }
