@@ -1,11 +1,13 @@
--- Ops: the read views count exactly what they say. api.key_activity: per API key, what that key did
+-- Ops: the read views show exactly what they say. api.key_activity: per API key, what that key did
 -- and nothing another key did (error ACKs, delivery progress, quarantined bodies, campaigns), zeros
 -- for a key that did nothing, its last_seen_at the latest of its activities, its key_prefix the
 -- key's first 12 characters. api.error_codes: the failed rows only, per campaign, session and code.
+-- api.quarantine: a body's preview is its first 500 characters.
 -- (Found by generated mutants: no file read key_activity, so counts of every key or of the others
--- and the earliest activity lived; error_codes counting the rows that did not fail lived too.)
+-- and the earliest activity lived; error_codes counting the rows that did not fail, a preview of
+-- 501 characters lived too.)
 begin;
-select plan(7);
+select plan(8);
 
 select from internal.create_api_key('wak_test_ka_gw1_0123456789abcdef0123456789abcdef', 'gateway', 'ka-gw1');
 select from internal.create_api_key('wak_test_ka_gw2_0123456789abcdef0123456789abcdef', 'gateway', 'ka-gw2');
@@ -48,6 +50,13 @@ select from tests.act_as('ops');
 select is((select array_agg((error_code, failures)::text order by error_code) from api.error_codes where session_id = 'wa_ec'),
   array['(420,1)', '(463,1)'], 'error_codes: one line per code of the failed rows');
 select is((select count(*)::int from api.error_codes where session_id = 'wa_ec' and error_code is null), 0, '… none for the row that was sent');
+select from tests.act_as_admin();
+
+select from tests.act_as_admin();
+insert into message_error_quarantine (code, reason, raw) values ('invalid_body', 'long', jsonb_build_object('x', repeat('y', 600)));
+select from tests.act_as('ops');
+select is((select preview from api.quarantine where reason = 'long'), left(jsonb_build_object('x', repeat('y', 600))::text, 500),
+  'quarantine: the preview is the body''s first 500 characters');
 select from tests.act_as_admin();
 
 select * from finish();
