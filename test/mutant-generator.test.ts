@@ -92,7 +92,7 @@ describe("generated mutants", () => {
     }
   });
 
-  it("never swap the = of a RAISE's USING option, a GET DIAGNOSTICS item or any UPDATE SET item (they would not compile)", async () => {
+  it("never swap the = of a RAISE's USING option, a GET DIAGNOSTICS item or any UPDATE SET item, nor an exception handler's or (they would not compile)", async () => {
     const root = mkdtempSync(join(tmpdir(), "wa-mutant-generator-"));
     try {
       mkdirSync(join(root, "db", "functions"), { recursive: true });
@@ -109,6 +109,9 @@ describe("generated mutants", () => {
         "  update t set a = 1, b = case when x = 2 then 1 else 2 end, d = 3 where id = x;",
         "  get diagnostics c = row_count;",
         "  raise sqlstate 'PGRST' using message = 'm', detail = 'd';",
+        "  exit when x = 1 or x = 2;",
+        "exception when lock_not_available or deadlock_detected then",
+        "  null;",
         "end",
         "$$;",
         "",
@@ -121,8 +124,15 @@ describe("generated mutants", () => {
         [
           "  update t set a = 1, b = case when x <> 2 then 1 else 2 end, d = 3 where id = x;",
           "  update t set a = 1, b = case when x = 2 then 1 else 2 end, d = 3 where id <> x;",
+          "  exit when x <> 1 or x = 2;",
+          "  exit when x = 1 or x <> 2;",
         ].sort(),
       );
+      // An exception handler's list of conditions is no boolean expression.
+      const andOr = (await generateMutants(root))
+        .filter((m) => m.operator === "and-or")
+        .map((m) => (plantMutant(sql, m.find, m.replace) as string).split("\n").find((l, i) => l !== sql.split("\n")[i]));
+      expect(andOr).toEqual(["  exit when x = 1 and x = 2;"]);
     } finally {
       rmSync(root, { recursive: true, force: true });
     }

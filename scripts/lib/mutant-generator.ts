@@ -264,7 +264,11 @@ function changesOf(region: Region, sql: string): Change[] {
       });
     if (t.kind === "word" && (t.lower === "and" || t.lower === "or")) {
       const between = tk.slice(Math.max(0, k - 8), k).some((b) => b.lower === "between" && b.depth === t.depth);
-      if (!between)
+      // An exception handler's `when a or b then` lists conditions: no boolean expression.
+      let w = k - 1;
+      while (w >= 0 && !(tk[w]?.depth === t.depth && ["when", "then", ";", "begin"].includes((tk[w] as Token).lower))) w--;
+      const handler = tk[w]?.lower === "when" && tk[w - 1]?.lower !== "exit" && tk[w - 1]?.lower !== "continue" && !isCaseWhen(tk, w);
+      if (!between && !handler)
         out.push({
           start: t.start,
           end: t.end,
