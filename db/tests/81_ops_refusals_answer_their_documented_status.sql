@@ -5,7 +5,7 @@
 -- (Found by generated mutants: 422 → 423, 409 → 408, 404 → 405, 405 → 406 lived, and so did a
 -- dropped refusal, because the files checked the code alone, or a status an earlier call had set.)
 begin;
-select plan(18);
+select plan(23);
 
 create function pg_temp.refusal(sql text) returns jsonb language sql as $$
   select case when e is not null then jsonb_build_object('status', e -> 'status', 'code', e -> 'code') end from tests.api_error(sql) e
@@ -17,7 +17,9 @@ insert into message_error_quarantine (code, reason, raw, endpoint) values
   ('raw_too_large', 'r', '{"_truncated": true, "messageId": "RQ2"}', 'record_message_error'),
   ('invalid_body', 'r', '{"sessionId": "wa_rq", "messageId": "RQ3"}', null),
   ('invalid_signature', 'r', '{"event": "message.ack", "session": "wa_rq"}', 'waha_webhook'),
-  ('invalid_error_code', 'r', '{"sessionId": "wa_other", "messageId": "RQ1", "errorCode": "x"}', 'record_message_error');
+  ('invalid_error_code', 'r', '{"sessionId": "wa_other", "messageId": "RQ1", "errorCode": "x"}', 'record_message_error'),
+  ('batch_refused', 'r', '{"events": [{"messageId": "RQ1", "errorCode": 420}]}', 'record_message_error'),
+  ('dismissed_once', 'r', '{}', 'record_message_error');
 create temp table q as select code, id from message_error_quarantine;
 grant select on q to public;
 select from tests.make_campaign('wa_rq', 1);
@@ -42,13 +44,19 @@ select is(pg_temp.refusal(format($$select api.resolve_quarantined('{"id": %s, "a
   '{"status": 409, "code": "replay_session_not_applicable"}', 'a webhook body takes no sessionId: 409 replay_session_not_applicable');
 select is(pg_temp.refusal(format($$select api.resolve_quarantined('{"id": %s, "action": "replay", "sessionId": "wa_rq"}')$$, (select id from q where code = 'invalid_error_code'))),
   '{"status": 409, "code": "replay_session_not_applicable"}', 'an event naming another session is not moved: 409 replay_session_not_applicable');
+select is(pg_temp.refusal(format($$select api.resolve_quarantined('{"id": %s, "action": "replay", "sessionId": "wa_rq"}')$$, (select id from q where code = 'batch_refused'))),
+  '{"status": 409, "code": "replay_session_not_applicable"}', 'a batch takes no sessionId: 409 replay_session_not_applicable');
+select is(api.resolve_quarantined(jsonb_build_object('id', (select id from q where code = 'dismissed_once'), 'action', 'dismiss')) ->> 'resolution',
+  'dismissed', 'a body dismissed once');
+select is(pg_temp.refusal(format($$select api.resolve_quarantined('{"id": %s, "action": "dismiss"}')$$, (select id from q where code = 'dismissed_once'))),
+  '{"status": 409, "code": "already_resolved"}', '… cannot be resolved again: 409 already_resolved');
 -- Answered, not raised: the status is the response's.
 select from set_config('response.status', '', true);
 select is(api.resolve_quarantined(jsonb_build_object('id', (select id from q where code = 'session_required'), 'action', 'replay', 'sessionId', 'wa_none'))
   ->> 'code', 'replay_session_mismatch', 'a session without the message: replay_session_mismatch');
 select is(current_setting('response.status'), '422', '… answered 422');
 select from tests.act_as_admin();
-select is((select count(*)::int from message_error_quarantine where resolved_at is not null), 0, 'nothing was resolved by the refusals');
+select is((select array_agg(code) from message_error_quarantine where resolved_at is not null), array['dismissed_once'], 'nothing was resolved by the refusals');
 
 -- The pre-request hook (as PostgREST calls it, as anon, with the request's method, path and headers).
 select from internal.create_api_key('wak_test_ops_0123456789abcdef0123456789abcdef012', 'ops', 't-ops');
@@ -66,6 +74,12 @@ select is(pg_temp.front_door('POST', '{}', '/rpc/expire_unmatched_acks'),
 select from tests.act_as_admin();
 select is(pg_temp.front_door('POST', '{"x-api-key": "wak_test_nobody_0123456789abcdef0123456789abcdef"}', '/rpc/expire_unmatched_acks'),
   '{"status": 401, "code": "invalid_api_key"}', 'an unknown key: 401 invalid_api_key');
+select from tests.act_as_admin();
+select ok((select tests.api_error('select internal.pre_request()') ->> 'hint' from pg_temp.request('POST', '{}', '/rpc/evolution_webhook'), tests.act_as('anon')) like '%per-instance%',
+  'a 401 on the Evolution webhook hints at its per-instance headers');
+select from tests.act_as_admin();
+select is((select tests.api_error('select internal.pre_request()') ->> 'hint' from pg_temp.request('POST', '{}', '/rpc/sync_groups'), tests.act_as('anon')), null,
+  '… a 401 elsewhere has no such hint');
 select from tests.act_as_admin();
 select is(pg_temp.front_door('POST', '{"x-api-key": "wak_test_ops_0123456789abcdef0123456789abcdef012"}', '/rpc/create_campaign'),
   '{"status": 403, "code": "forbidden"}', 'an RPC of another role: 403 forbidden');

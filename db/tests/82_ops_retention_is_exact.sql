@@ -14,7 +14,7 @@
 -- campaign's cost of one row, the lock rows of the whole session; pgTAP 53 and 61 keep only rows
 -- a day younger, with a batch of 1000.)
 begin;
-select plan(26);
+select plan(28);
 
 create function pg_temp.horizon(kind text) returns timestamptz language sql as $$
   select now() - keep from internal.retention_policy p where p.kind = $1
@@ -198,6 +198,19 @@ select is(internal.prune_step(now(), 2) - 'message_id_locks' - 'skippedCampaigns
   '{"inbox_settled": 2, "inbox_expired": 2, "status_inbox": 2, "quarantine_resolved": 0, "quarantine_unresolved": 0,
     "finished_campaigns": 0, "idempotency_keys": 0}'::jsonb,
   '… and one expired ACK left after its session, the next session''s');
+
+-- Each session's own pruned ids: the lock of the same id in a later session stays with its young ACK.
+insert into message_error_inbox (session_id, message_id, raw, outcome, received_at) values
+  ('wa_d1', 'DUP', '{}', 'applied', pg_temp.old('inbox_settled')),
+  ('wa_d2', 'DUP', '{}', 'pending_match', now());
+insert into message_status_inbox (session_id, message_id, delivered_at, received_at, updated_at) values
+  ('wa_d2', 'D2P', now(), pg_temp.old('status_inbox'), pg_temp.old('status_inbox'));
+insert into message_id_locks (session_id, message_id) values ('wa_d1', 'DUP'), ('wa_d2', 'DUP') on conflict do nothing;
+select is(internal.prune_step(now(), 1000) - 'skippedCampaigns' - 'more' - 'finished_campaigns' - 'idempotency_keys' - 'quarantine_resolved'
+            - 'quarantine_unresolved' - 'inbox_expired',
+  '{"inbox_settled": 1, "status_inbox": 1, "message_id_locks": 1}'::jsonb, 'one ACK and one progress entry pruned, one lock row');
+select is((select array_agg(session_id || ':' || message_id) from message_id_locks where message_id = 'DUP'), array['wa_d2:DUP'],
+  'the lock of the same id in the next session, whose ACK is young, is kept');
 
 -- Each quarantine kind alone filling its batch says "more".
 insert into message_error_quarantine (code, reason, raw, resolved_at, resolution, last_received_at)

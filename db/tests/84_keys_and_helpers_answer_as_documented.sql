@@ -6,7 +6,7 @@
 -- its text, anything else as JSON text); a key rotated twice stays in the first key's lineage (what a caller
 -- owns belongs to it: docs/design.md). (Found by generated mutants: none of these was read.)
 begin;
-select plan(15);
+select plan(17);
 
 select is(internal.describe_value('CampaignName'), 'a non-empty string of at most 200 characters',
   'a rule with a minimum length: a non-empty string, with its maximum');
@@ -21,6 +21,14 @@ select is(internal.idempotency_key_header(), 'k', '… also of one character');
 select is(internal.idempotency_replay('create_campaign', '{"name": "a"}'), null, 'a key''s first call runs');
 select is((select e - 'message' - 'hint' - 'details' from tests.api_error($$select internal.idempotency_replay('create_campaign', '{"name": "b"}')$$) e),
   '{"status": 422, "code": "idempotency_key_reused"}', '… the same key for another body: 422 idempotency_key_reused');
+-- Another caller's answer under the same key is not touched by this caller's.
+insert into idempotency_keys (caller, key, endpoint, request_hash, response) values ('key:999', 'k', 'create_campaign', sha256('x'), '{"other": 1}');
+select from internal.idempotency_keep('{"mine": 1}');
+select is((select array_agg(response::text order by caller) from idempotency_keys where key = 'k'), array['{"other": 1}', '{"mine": 1}'],
+  'a kept answer is the caller''s own: another caller''s under the same key is untouched');
+select from tests.with_headers('{"idempotency-key": "two words"}');
+select is((select e - 'message' - 'hint' - 'details' from tests.api_error($$select internal.idempotency_replay('create_campaign', '{}')$$) e),
+  '{"status": 400, "code": "invalid_idempotency_key"}', 'a key with a space: 400 invalid_idempotency_key');
 
 create temp table deep as
 select (repeat('{"a": ', 70) || '1' || repeat('}', 70))::jsonb as v;
@@ -31,12 +39,13 @@ select is(internal.without_apikey('{"apikey": "s", "data": {"apiKey": "s", "x": 
 select ok(internal.openapi_document()::jsonb ? 'paths', 'the document served is the OpenAPI one');
 select is(internal.openapi_document()::jsonb ->> 'openapi', api.openapi()::jsonb ->> 'openapi', '… the one GET / answers');
 
+select from internal.create_api_key('wak_test_lin_x_0123456789abcdef0123456789abcdef', 'crm', 'lin-x');
 select from internal.create_api_key('wak_test_lin_a_0123456789abcdef0123456789abcdef', 'crm', 'lin-a');
 select from internal.create_api_key('wak_test_lin_b_0123456789abcdef0123456789abcdef', 'crm', 'lin-b', null,
   (select id from internal.api_keys where label = 'lin-a'));
 select from internal.create_api_key('wak_test_lin_c_0123456789abcdef0123456789abcdef', 'crm', 'lin-c', null,
   (select id from internal.api_keys where label = 'lin-b'));
-select is((select array_agg(coalesce(lineage, id) order by label) from internal.api_keys where label like 'lin-%'),
+select is((select array_agg(coalesce(lineage, id) order by label) from internal.api_keys where label in ('lin-a', 'lin-b', 'lin-c')),
   (select array_fill(id, array[3]) from internal.api_keys where label = 'lin-a'), 'a key rotated twice stays in the first key''s lineage');
 select is((select key_prefix::text from internal.api_keys where label = 'lin-c'), 'wak_test_lin', 'a key''s prefix: its first 12 characters');
 
