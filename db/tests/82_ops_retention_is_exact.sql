@@ -14,7 +14,7 @@
 -- campaign's cost of one row, the lock rows of the whole session; pgTAP 53 and 61 keep only rows
 -- a day younger, with a batch of 1000.)
 begin;
-select plan(28);
+select plan(32);
 
 create function pg_temp.horizon(kind text) returns timestamptz language sql as $$
   select now() - keep from internal.retention_policy p where p.kind = $1
@@ -211,6 +211,27 @@ select is(internal.prune_step(now(), 1000) - 'skippedCampaigns' - 'more' - 'fini
   '{"inbox_settled": 1, "status_inbox": 1, "message_id_locks": 1}'::jsonb, 'one ACK and one progress entry pruned, one lock row');
 select is((select array_agg(session_id || ':' || message_id) from message_id_locks where message_id = 'DUP'), array['wa_d2:DUP'],
   'the lock of the same id in the next session, whose ACK is young, is kept');
+
+-- Each inbox kind alone filling its batch says "more".
+insert into message_status_inbox (session_id, message_id, delivered_at, received_at, updated_at) values
+  ('wa_m1', 'M1', now(), pg_temp.old('status_inbox'), pg_temp.old('status_inbox'));
+select is(internal.prune_step(now(), 1) -> 'more', 'true'::jsonb, 'progress alone filling its batch: "more"');
+insert into message_error_inbox (session_id, message_id, raw, outcome, received_at, expired_at) values
+  ('wa_m1', 'M2', '{}', 'pending_match', now(), pg_temp.old('inbox_expired'));
+select is(internal.prune_step(now(), 1) -> 'more', 'true'::jsonb, 'expired ACKs alone filling their batch: "more"');
+-- A campaign the step is told to skip (internal.prune's retry list) is not tried.
+do $$ begin
+  for i in 1..2 loop
+    perform tests.make_campaign('wa_sk', 1);
+    perform tests.mark_sent((select max(id) from notification_campaigns), 1, 1, 'SK' || i);
+  end loop;
+end $$;
+update notification_campaigns set finished_at = pg_temp.old('finished_campaigns') where session_id = 'wa_sk';
+select is(internal.prune_step(now(), 1000, array[(select min(id) from notification_campaigns where session_id = 'wa_sk')]) -> 'finished_campaigns',
+  '1'::jsonb, 'told to skip one of two old campaigns, a step deletes the other');
+select is((select array_agg(id) from notification_campaigns where session_id = 'wa_sk'),
+  array[(select min(id) from notification_campaigns where session_id = 'wa_sk')], '… and keeps the skipped one');
+select from internal.prune_step(now(), 1000);  -- not skipped, it goes
 
 -- Each quarantine kind alone filling its batch says "more".
 insert into message_error_quarantine (code, reason, raw, resolved_at, resolution, last_received_at)

@@ -6,7 +6,7 @@
 -- its text, anything else as JSON text); a key rotated twice stays in the first key's lineage (what a caller
 -- owns belongs to it: docs/design.md). (Found by generated mutants: none of these was read.)
 begin;
-select plan(17);
+select plan(23);
 
 select is(internal.describe_value('CampaignName'), 'a non-empty string of at most 200 characters',
   'a rule with a minimum length: a non-empty string, with its maximum');
@@ -61,6 +61,31 @@ exception when sqlstate 'PGRST' then
 end $$;
 select is(pg_temp.details_sent(to_jsonb('see the hint'::text)), 'see the hint', 'string details travel as their text');
 select is(pg_temp.details_sent('{"groupJids": ["1@g.us"]}'), '{"groupJids": ["1@g.us"]}', 'structured details as JSON text');
+
+select is(tests.api_error($$select internal.raise_api_error(422, 'no_such_code', 'm')$$) ->> 'status', '500',
+  'a code missing from the registry is a 500, not a refusal');
+
+create function pg_temp.nest(levels integer, leaf jsonb, arrays boolean) returns jsonb language plpgsql as $$
+declare
+  v jsonb := leaf;
+begin
+  for i in 1..levels loop
+    v := case when arrays then jsonb_build_array(v) else jsonb_build_object('a', v) end;
+  end loop;
+  return v;
+end $$;
+select is(internal.without_apikey(pg_temp.nest(63, '{"apikey": "s", "b": 1}', false)), pg_temp.nest(63, '{"b": 1}', false),
+  'an apikey member 63 objects deep is removed');
+select is(internal.without_apikey(pg_temp.nest(64, '{"apikey": "s", "b": 1}', false)),
+  pg_temp.nest(64, '"[removed: it may hold an apikey]"', false), '… 64 deep, its subtree is replaced whole');
+select is(internal.without_apikey(pg_temp.nest(63, '{"apikey": "s", "b": 1}', true)), pg_temp.nest(63, '{"b": 1}', true),
+  '… the same 63 arrays deep');
+select is(internal.without_apikey(pg_temp.nest(64, '{"apikey": "s", "b": 1}', true)),
+  pg_temp.nest(64, '"[removed: it may hold an apikey]"', true), '… and 64 arrays deep');
+
+select from internal.keep_in_quarantine('record_message_error',
+  '[{"code": "invalid_body", "reason": "kept-size", "body": {"a": 1}, "bytes": 12345}]');
+select is((select raw_bytes from message_error_quarantine where reason = 'kept-size'), 12345, 'the quarantine keeps the size the body had as sent');
 
 select * from finish();
 rollback;
