@@ -3293,6 +3293,9 @@ begin
       skipped := skipped || k.id;
     end;
   end loop;
+  -- A budget spent by the last campaign the loop read (at most `batch` of them) may leave more, as
+  -- a kind that filled its batch above.
+  more := more or budget <= 0;
   return n || jsonb_build_object('finished_campaigns', coalesce((n ->> 'finished_campaigns')::integer, 0),
                                  'message_id_locks', locks, 'skippedCampaigns', to_jsonb(skipped), 'more', more);
 end

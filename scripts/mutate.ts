@@ -12,9 +12,13 @@
 // the unmutated database, with track_functions = all: the functions it executed). A mutant runs
 // only the files that can reach its code (coveringFiles: those that executed or name it, those
 // that read every definition from the catalogue, and for a view or an inlinable SQL function those
-// that reach a caller), each alone, and is credited to the first that fails (--all-files: the
-// others too, after them). A statement timeout (the hang guard, or an RPC's coded 503) is not a
-// kill: that file is noted and the next runs; a mutant only timed out is reported as such.
+// that reach a caller), each alone, the file that last killed a mutant of the same function in
+// this run first, then the quickest first, and is credited to the first that fails (--all-files:
+// the others too, after them). The hang guard of each file is relative to its own unmutated time
+// (hangGuardMs: 10x, at least 10 s); a statement past it (or an RPC's coded 503 for it), again after
+// the file was timed anew unmutated (a busier machine is no slow mutant), ends the mutant as
+// **timed out**, which counts as detected (Stryker's convention) and is reported apart,
+// with the score also given without it.
 // --suite: a pgTAP survivor then runs the vitest files that executed its function (measured the
 // same way: each vitest file alone, on its own copy of the database with track_functions = all and
 // PostgREST), each on a fresh copy of the database with the mutant planted and PostgREST on it;
@@ -38,7 +42,7 @@ import { HANG_GUARD_MS } from "./lib/hang-guard.js";
 import { inTransaction, withClient } from "./lib/db.js";
 import { migrate } from "./lib/migrate.js";
 import { type EquivalentMarks, generateMutants, sample } from "./lib/mutant-generator.js";
-import { judgeFileRun, plantMutant } from "./lib/mutants.js";
+import { hangGuardMs, judgeFileRun, plantMutant, tryOrder } from "./lib/mutants.js";
 import { allPgtapFiles, exec, pgProve, preparePgtapDatabase } from "./lib/pgtap.js";
 import { repoRoot } from "./lib/paths.js";
 import { ensurePrerequisites, ensureTestTools, findServerBinDir } from "./lib/postgres.js";
@@ -124,9 +128,9 @@ function plant(m: Mutant): { sql: string } | { status: Status; note: string } {
   return { sql: asReplace(m.file, planted) };
 }
 
-// A mutant that makes a statement hang is stopped by this (a hang guard, not a speed limit: pgTAP's
-// slowest statement takes about a second here); a timeout is not a kill.
-const HANG_GUARD = "statement_timeout=30s";
+// The unmutated coverage run's hang guard is npm test's; a mutant's is relative to each file's own
+// unmutated time (hangGuardMs, scripts/lib/mutants.ts).
+const guard = (ms: number) => `statement_timeout=${ms}`;
 
 /** Waits until no session but ours is on the database (a backend flushes its function counts as it exits). */
 async function functionsExecuted(url: string): Promise<Set<string>> {
@@ -152,9 +156,8 @@ const snapshot = mkdtempSync(join(tmpdir(), "wa-mutate-pgtap-"));
 for (const f of allPgtapFiles()) copyFileSync(join(repoRoot, f), join(snapshot, basename(f)));
 const snap = (f: string) => join(snapshot, basename(f));
 
-/** How long each test file took alone, unmutated (the coverage runs): a mutant runs the quick ones first. */
+/** How long each test file took alone, unmutated (the coverage runs): a mutant runs the quick ones first, each under its own hang guard. */
 const seconds = new Map<string, number>();
-const quickFirst = (files: string[]) => [...files].sort((a, b) => (seconds.get(a) ?? 0) - (seconds.get(b) ?? 0));
 
 /** pgTAP file → the functions of ours it executed (schema.name), from a run of each file alone. */
 async function coverage(url: string, files: string[]): Promise<Map<string, Set<string>>> {
@@ -162,7 +165,7 @@ async function coverage(url: string, files: string[]): Promise<Map<string, Set<s
   for (const f of files) {
     await exec(["select pg_stat_reset()"], url);
     const started = Date.now();
-    const r = await pgProve(url, [snap(f)], { settings: [HANG_GUARD, "track_functions=all"] });
+    const r = await pgProve(url, [snap(f)], { settings: [guard(HANG_GUARD_MS), "track_functions=all"] });
     seconds.set(f, (Date.now() - started) / 1000);
     if (r.failed > 0) {
       process.stdout.write(r.out);
@@ -173,11 +176,32 @@ async function coverage(url: string, files: string[]): Promise<Map<string, Set<s
   return covered;
 }
 
+/**
+ * The objects (schema.name) a file of db/functions or db/views defines: its view, or every function
+ * and procedure it creates (internal.limits.sql also defines internal.limit and
+ * internal.describe_value: a mutant there is covered by the files that reach any of them).
+ */
+const objectsOfFile = (file: string, text: string) => {
+  const defined = [...text.matchAll(/^\s*create\s+or\s+replace\s+(?:function|procedure)\s+((?:api|internal)\.\w+)\s*\(/gim)].map(
+    (m) => m[1] as string,
+  );
+  return defined.length ? [...new Set(defined)] : [file.replace(/^.*\/((?:api|internal)\..+)\.sql$/, "$1")];
+};
 const sources = new Map<string, string>(); // object (schema.name) → its file's text, db/functions and db/views
 for (const dir of ["functions", "views"])
-  for (const f of readdirSync(join(repoRoot, "db", dir)).filter((f) => f.endsWith(".sql") && !f.includes(".generated.")))
-    sources.set(f.replace(/\.sql$/, ""), readFileSync(join(repoRoot, "db", dir, f), "utf8"));
-const objectOfFile = (file: string) => file.replace(/^.*\/((?:api|internal)\..+)\.sql$/, "$1");
+  for (const f of readdirSync(join(repoRoot, "db", dir)).filter((f) => f.endsWith(".sql") && !f.includes(".generated."))) {
+    const text = readFileSync(join(repoRoot, "db", dir, f), "utf8");
+    for (const o of objectsOfFile(`db/${dir}/${f}`, text)) sources.set(o, text);
+  }
+/** The covering files of every object a mutant's file defines, group by group. */
+const coveringFilesOfFile = (file: string, files: string[], covered: Map<string, Set<string>>): string[][] => {
+  const groups: string[][] = [];
+  for (const o of objectsOfFile(file, readFileSync(join(repoRoot, file), "utf8")))
+    coveringFiles(o, files, covered).forEach((g, i) => {
+      groups[i] = [...(groups[i] ?? []), ...g];
+    });
+  return groups;
+};
 const nameRe = (object: string) => new RegExp(`\\b${object.replace(/^\w+\./, "")}\\b`);
 /**
  * Can the object run without being counted by track_functions? A view (never tracked), or a
@@ -197,22 +221,22 @@ const untracked = (object: string) => {
  * run untracked (a view, an inlinable SQL function), those that reach any function or view naming
  * it (its callers, transitively); and those that read every definition from the catalogue (pgTAP 01
  * checks each RPC's timeout handler in its text, 05 runs plpgsql_check). A file outside this set
- * never runs nor reads the mutated code, so it cannot kill the mutant. In the order: executed and
- * named, executed, named, catalogue readers, reached through a caller.
+ * never runs nor reads the mutated code, so it cannot kill the mutant. In groups: executed and
+ * named, executed, named, catalogue readers and those reached through a caller (tryOrder,
+ * scripts/lib/mutants.ts, orders them).
  */
-function coveringFiles(object: string, files: string[], covered: Map<string, Set<string>>): string[] {
+function coveringFiles(object: string, files: string[], covered: Map<string, Set<string>>): string[][] {
   const text = new Map(
     files.map((f) => [f, readFileSync(existsSync(snap(f)) && f.startsWith("db/tests/") ? snap(f) : join(repoRoot, f), "utf8")]),
   );
   const names = (f: string, o: string) => nameRe(o).test(text.get(f) ?? "");
   const executes = (f: string, o: string) => covered.get(f)?.has(o) ?? false;
-  // Each group the quickest first: most mutants die in the first file that fails, whichever it is.
   const direct = [
-    ...quickFirst(files.filter((f) => executes(f, object) && names(f, object))),
-    ...quickFirst(files.filter((f) => executes(f, object) && !names(f, object))),
-    ...quickFirst(files.filter((f) => !executes(f, object) && names(f, object))),
+    files.filter((f) => executes(f, object) && names(f, object)),
+    files.filter((f) => executes(f, object) && !names(f, object)),
+    files.filter((f) => !executes(f, object) && names(f, object)),
   ];
-  const out = new Set(direct);
+  const out = new Set<string>();
   // A file that reads the definitions from the catalogue (a body's text, plpgsql_check) checks every
   // function and view without executing them: it covers each.
   for (const f of files)
@@ -230,7 +254,7 @@ function coveringFiles(object: string, files: string[], covered: Map<string, Set
       }
     }
   }
-  return [...out];
+  return [...direct, [...out]];
 }
 
 /** A file's text as it is planted or restored: a view replaced in place (same columns). */
@@ -309,8 +333,10 @@ try {
   // what it covers.
   const coverageStarted = Date.now();
   const covered = await coverage(target.serverUrl(base), files);
+  const slowest = [...files].sort((a, b) => (seconds.get(b) ?? 0) - (seconds.get(a) ?? 0)).slice(0, 3);
   console.log(
-    `pgTAP passes unmutated (${files.length} files, each alone; coverage measured in ${((Date.now() - coverageStarted) / 1000).toFixed(1)} s)`,
+    `pgTAP passes unmutated (${files.length} files, each alone; coverage measured in ${((Date.now() - coverageStarted) / 1000).toFixed(1)} s; ` +
+      `slowest ${slowest.map((f) => `${basename(f).slice(0, 2)} ${seconds.get(f)?.toFixed(1)} s`).join(", ")}: each file's hang guard is 10x its own time, at least 10 s)`,
   );
 
   // --suite: the vitest files, each alone on its own copy of the database with PostgREST, measured
@@ -402,6 +428,13 @@ try {
   console.log(`${mutants.length} mutants, ${workers} worker(s)${suite ? ", pgTAP then vitest for its survivors" : ", pgTAP"}:`);
   plantingStarted = Date.now();
 
+  /** One pgTAP file against worker database `db` under a hang guard of `limitMs`: passed, killed or timed out. */
+  const runFile = async (db: string, f: string, limitMs: number) => {
+    const r = await pgProve(target.serverUrl(db), [snap(f)], { settings: [guard(limitMs)] });
+    return judgeFileRun(r.out, r.failed);
+  };
+  /** Tier and function → the file that last killed (or timed out) one of its mutants in this run: it runs first. */
+  const lastKiller = new Map<string, string>();
   const judge = async (m: Mutant, w: number): Promise<{ status: Status; note: string; tier?: Tier }> => {
     const planted = plant(m);
     if ("status" in planted) return planted;
@@ -414,27 +447,47 @@ try {
     } catch (e) {
       return { status: "invalid", note: (e as Error).message.split("\n")[0] ?? "" };
     }
-    const timedOut: string[] = [];
+    const object = m.file;
+    const short = (f: string) => f.replace(/^db\/tests\//, "");
     try {
-      const object = objectOfFile(m.file);
-      const covering = coveringFiles(object, files, covered);
+      const covering = tryOrder(coveringFilesOfFile(m.file, files, covered), seconds, lastKiller.get(`pgTAP ${object}`));
       for (const f of allFiles ? [...covering, ...files.filter((f) => !covering.includes(f))] : covering) {
         if (interrupted) break;
-        const r = await pgProve(target.serverUrl(db), [snap(f)], { settings: [HANG_GUARD] });
-        const verdict = judgeFileRun(r.out, r.failed);
-        if (verdict.kind === "timeout") timedOut.push(f.replace(/^db\/tests\//, ""));
-        if (verdict.kind !== "killed") continue;
+        let limit = hangGuardMs(seconds.get(f) ?? 0);
+        let verdict = await runFile(db, f, limit);
+        if (verdict.kind === "timeout") {
+          // Confirmed against the unmutated code now: a machine busier than during the coverage run
+          // must not pass for a slow mutant. The file is timed again unmutated (its time kept if
+          // longer), then the mutant gets one more try under the guard that time gives.
+          await inTransaction(target.serverUrl(db), (c) => c.query(original));
+          const t0 = Date.now();
+          const unmutated = await runFile(db, f, HANG_GUARD_MS);
+          seconds.set(f, Math.max(seconds.get(f) ?? 0, (Date.now() - t0) / 1000));
+          await inTransaction(target.serverUrl(db), (c) => c.query(planted.sql));
+          if (unmutated.kind !== "passed") throw new Error(`${f} fails unmutated after a mutant of ${object} timed out`);
+          limit = hangGuardMs(seconds.get(f) ?? 0);
+          verdict = await runFile(db, f, limit);
+        }
+        if (verdict.kind === "passed") continue;
+        // A kill, or a statement past the file's hang guard twice (detected: Stryker's convention).
+        lastKiller.set(`pgTAP ${object}`, f);
+        if (verdict.kind === "timeout")
+          return {
+            status: "timed out",
+            tier: "pgTAP",
+            note: `${short(f)}: a statement ran past ${limit / 1000} s twice (the file takes ${seconds.get(f)?.toFixed(1)} s unmutated)`,
+          };
         return {
           status: "killed",
           tier: "pgTAP",
-          note: `${f.replace(/^db\/tests\//, "")}: ${verdict.test}${covering.includes(f) ? "" : " (a file that does not cover it)"}${timedOut.length ? `; timed out in ${timedOut.join(", ")}` : ""}`,
+          note: `${short(f)}: ${verdict.test}${covering.includes(f) ? "" : " (a file that does not cover it)"}`,
         };
       }
     } finally {
       await inTransaction(target.serverUrl(db), (c) => c.query(original));
     }
     if (suite && !interrupted) {
-      const covering = coveringFiles(objectOfFile(m.file), vitestFiles, vitestCovered);
+      const covering = tryOrder(coveringFilesOfFile(m.file, vitestFiles, vitestCovered), seconds, lastKiller.get(`vitest ${object}`));
       for (const f of covering) {
         if (interrupted) break;
         const r = await withApi(
@@ -447,18 +500,11 @@ try {
           async (_url, run) => run,
         );
         if (!r.failed) continue;
-        if (r.timeout) {
-          timedOut.push(f);
-          continue;
-        }
-        return {
-          status: "killed",
-          tier: "vitest",
-          note: `${f}: ${r.test}${timedOut.length ? `; timed out in ${timedOut.join(", ")}` : ""}`,
-        };
+        lastKiller.set(`vitest ${object}`, f);
+        return { status: r.timeout ? "timed out" : "killed", tier: "vitest", note: `${f}: ${r.test}` };
       }
     }
-    return timedOut.length ? { status: "timed out", note: `timed out in ${timedOut.join(", ")}` } : { status: "survived", note: "" };
+    return { status: "survived", note: "" };
   };
 
   let next = 0;
@@ -486,13 +532,16 @@ try {
 
 if (rows.length) {
   rows.sort((a, b) => mutants.indexOf(a.m) - mutants.indexOf(b.m));
-  const killed = rows.filter((r) => r.status === "killed").length;
-  const byPgtap = rows.filter((r) => r.status === "killed" && r.tier === "pgTAP").length;
-  const survived = rows.filter((r) => r.status === "survived" || r.status === "timed out");
+  // Detected: killed or timed out (Stryker's convention); the strict figures leave timeouts out.
+  const detected = rows.filter((r) => r.status === "killed" || r.status === "timed out").length;
+  const byPgtap = rows.filter((r) => (r.status === "killed" || r.status === "timed out") && r.tier === "pgTAP").length;
+  const timedOut = rows.filter((r) => r.status === "timed out");
+  const timedOutPgtap = timedOut.filter((r) => r.tier === "pgTAP").length;
+  const survived = rows.filter((r) => r.status === "survived");
   const equivalent = rows.filter((r) => r.status === "equivalent");
   const invalid = rows.filter((r) => r.status === "invalid");
   const broken = rows.filter((r) => r.status === "stale" || r.status === "ambiguous" || (!generated && r.status === "invalid"));
-  const judged = killed + survived.length;
+  const judged = detected + survived.length;
   const pct = (n: number) => (judged ? (100 * n) / judged : 0).toFixed(1);
   const planted = rows.filter((r) => ["killed", "survived", "timed out"].includes(r.status));
   const mean = planted.length ? planted.reduce((a, r) => a + r.seconds, 0) / planted.length : 0;
@@ -504,11 +553,14 @@ if (rows.length) {
     );
   for (const r of survived) console.log(`\n${r.status}: ${r.m.id} (${r.m.file}): ${r.m.why}`);
   for (const r of broken) console.log(`\n${r.status}: ${r.m.id} (${r.m.file}): ${r.note}`);
-  const score = suite ? Number(pct(killed)) : Number(pct(byPgtap));
+  const score = suite ? Number(pct(detected)) : Number(pct(byPgtap));
   console.log(
-    `\nmutation score (${listName}): ${byPgtap} of ${judged} killed by pgTAP (${pct(byPgtap)}%)` +
-      (suite ? `, ${killed} of ${judged} by pgTAP and vitest (${pct(killed)}%)` : "") +
-      ` (a timeout is not a kill${list.target === undefined ? "" : `; target ${list.target}%`}); ` +
+    `\nmutation score (${listName}): ${byPgtap} of ${judged} detected by pgTAP (${pct(byPgtap)}%)` +
+      (suite ? `, ${detected} of ${judged} by pgTAP and vitest (${pct(detected)}%)` : "") +
+      ` (killed or timed out: a timeout counts as detected, Stryker's convention; ${timedOut.length} timed out` +
+      `, without them ${pct(byPgtap - timedOutPgtap)}% by pgTAP` +
+      (suite ? `, ${pct(detected - timedOut.length)}% by both` : "") +
+      `${list.target === undefined ? "" : `; target ${list.target}%`}); ` +
       `${mean.toFixed(1)} s per planted mutant (worker time), ${wall.toFixed(0)} s wall clock for ${planted.length} planted with ${workers} worker(s) ` +
       `(${planted.length ? (wall / planted.length).toFixed(2) : "0"} s per mutant)` +
       (equivalent.length ? `; ${equivalent.length} marked equivalent (not counted)` : "") +

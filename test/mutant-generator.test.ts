@@ -2,7 +2,8 @@
 // docs/testing.md): every generated mutant can be planted (its find-text once in its file) and
 // changes the file; ids are unique; a seed gives the same sample; every mark of
 // db/tests/mutants-equivalent.json names a mutant still generated. No database: about a second.
-import { readFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { generateMutants, sample } from "../scripts/lib/mutant-generator.js";
@@ -56,5 +57,84 @@ describe("generated mutants", () => {
   it("carry every equivalent mark (a mark naming no generated mutant is stale)", () => {
     const marked = mutants.filter((m) => m.equivalent).map((m) => m.id);
     expect(marked.sort()).toEqual(Object.keys(marks).sort());
+  });
+
+  it("change a LIMIT clause's count, never a call of a function named limit (internal.limit('…'))", async () => {
+    const root = mkdtempSync(join(tmpdir(), "wa-mutant-generator-"));
+    try {
+      mkdirSync(join(root, "db", "functions"), { recursive: true });
+      mkdirSync(join(root, "db", "views"), { recursive: true });
+      const sql = [
+        "create or replace function internal.f(jsonb)",
+        "returns bigint",
+        "language plpgsql",
+        "stable",
+        "as $$",
+        "begin",
+        "  if jsonb_array_length($1) > internal.limit('sendBatchItems') then",
+        "    return 0;",
+        "  end if;",
+        "  return (select count(*) from (select 1 from jsonb_array_elements($1) limit 3) as x)",
+        "    + (select count(*) from jsonb_array_elements($1) as e where length(e::text) < internal.limit('rawEventBytes'));",
+        "end",
+        "$$;",
+        "",
+      ].join("\n");
+      writeFileSync(join(root, "db", "functions", "internal.f.sql"), sql);
+      const generated = await generateMutants(root);
+      const changes = (operator: string) =>
+        generated.filter((m) => m.operator === operator).map((m) => plantMutant(sql, m.find, m.replace) as string);
+      expect(changes("limit")).toEqual([sql.replace("limit 3", "limit 4")]);
+      // A WHERE predicate holding the call is dropped whole: the call's name ends no clause.
+      expect(changes("predicate-dropped")).toEqual([sql.replace("where length(e::text) < internal.limit('rawEventBytes')", "where true")]);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+
+  it("never swap the = of a RAISE's USING option, a GET DIAGNOSTICS item or any UPDATE SET item, nor an exception handler's or (they would not compile)", async () => {
+    const root = mkdtempSync(join(tmpdir(), "wa-mutant-generator-"));
+    try {
+      mkdirSync(join(root, "db", "functions"), { recursive: true });
+      mkdirSync(join(root, "db", "views"), { recursive: true });
+      const sql = [
+        "create or replace function internal.g(x bigint)",
+        "returns bigint",
+        "language plpgsql",
+        "volatile",
+        "as $$",
+        "declare",
+        "  c bigint;",
+        "begin",
+        "  update t set a = 1, b = case when x = 2 then 1 else 2 end, d = 3 where id = x;",
+        "  get diagnostics c = row_count;",
+        "  raise sqlstate 'PGRST' using message = 'm', detail = 'd';",
+        "  exit when x = 1 or x = 2;",
+        "exception when lock_not_available or deadlock_detected then",
+        "  null;",
+        "end",
+        "$$;",
+        "",
+      ].join("\n");
+      writeFileSync(join(root, "db", "functions", "internal.g.sql"), sql);
+      const swapped = (await generateMutants(root))
+        .filter((m) => m.operator === "comparison")
+        .map((m) => (plantMutant(sql, m.find, m.replace) as string).split("\n").find((l, i) => l !== sql.split("\n")[i]));
+      expect(swapped.sort()).toEqual(
+        [
+          "  update t set a = 1, b = case when x <> 2 then 1 else 2 end, d = 3 where id = x;",
+          "  update t set a = 1, b = case when x = 2 then 1 else 2 end, d = 3 where id <> x;",
+          "  exit when x <> 1 or x = 2;",
+          "  exit when x = 1 or x <> 2;",
+        ].sort(),
+      );
+      // An exception handler's list of conditions is no boolean expression.
+      const andOr = (await generateMutants(root))
+        .filter((m) => m.operator === "and-or")
+        .map((m) => (plantMutant(sql, m.find, m.replace) as string).split("\n").find((l, i) => l !== sql.split("\n")[i]));
+      expect(andOr).toEqual(["  exit when x = 1 and x = 2;"]);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
   });
 });

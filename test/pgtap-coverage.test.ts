@@ -6,7 +6,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { loadEndpoints } from "../scripts/lib/endpoints.js";
-import { findSpans, judgeFileRun } from "../scripts/lib/mutants.js";
+import { findSpans, hangGuardMs, judgeFileRun, tryOrder } from "../scripts/lib/mutants.js";
 import { repoRoot } from "../scripts/lib/paths.js";
 
 const testsDir = join(repoRoot, "db", "tests");
@@ -65,5 +65,26 @@ describe("pgTAP", () => {
       test: "error: division by zero",
     });
     expect(judgeFileRun("1..1\nok 1 - a\n", 0)).toEqual({ kind: "passed" });
+  });
+
+  it("a mutant's hang guard is relative to the file's own time; its files run last killer first, then by group, each quickest first", () => {
+    // 10x the file's unmutated time, at least 10 s: a hang of a quick file is found in seconds.
+    expect(hangGuardMs(0.3)).toBe(10_000);
+    expect(hangGuardMs(1)).toBe(10_000);
+    expect(hangGuardMs(2.8)).toBe(28_000);
+    const seconds = new Map([
+      ["db/tests/33_x.sql", 8],
+      ["db/tests/05_x.sql", 2],
+      ["db/tests/40_x.sql", 0.4],
+    ]);
+    // Two groups: the files that test the function directly, then the rest; each quickest first.
+    const groups = [
+      ["db/tests/33_x.sql", "db/tests/05_x.sql"],
+      ["db/tests/40_x.sql", "db/tests/05_x.sql"],
+    ];
+    expect(tryOrder(groups, seconds)).toEqual(["db/tests/05_x.sql", "db/tests/33_x.sql", "db/tests/40_x.sql"]);
+    expect(tryOrder(groups, seconds, "db/tests/40_x.sql")).toEqual(["db/tests/40_x.sql", "db/tests/05_x.sql", "db/tests/33_x.sql"]);
+    // A last killer that does not cover this mutant's function is not run for it.
+    expect(tryOrder(groups, seconds, "db/tests/50_x.sql")).toEqual(["db/tests/05_x.sql", "db/tests/33_x.sql", "db/tests/40_x.sql"]);
   });
 });

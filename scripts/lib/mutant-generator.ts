@@ -166,6 +166,9 @@ const CLAUSE_END = new Set([
   "end",
 ]);
 
+/** Is tokens[k] a keyword, not a name? A word after a "." is a qualified name (`internal.limit(…)` is a call, not LIMIT). */
+const isKeyword = (tokens: Token[], k: number) => tokens[k]?.kind === "word" && tokens[k - 1]?.text !== ".";
+
 /** Index (exclusive) where the predicate starting at tokens[from] ends. */
 function predicateEnd(tokens: Token[], from: number, stops: Set<string>): number {
   const depth = tokens[from]?.depth ?? 0;
@@ -173,7 +176,7 @@ function predicateEnd(tokens: Token[], from: number, stops: Set<string>): number
   for (; k < tokens.length; k++) {
     const t = tokens[k] as Token;
     if (t.depth < depth) break;
-    if (t.depth === depth && (t.text === ";" || t.text === "," || stops.has(t.lower))) break;
+    if (t.depth === depth && (t.text === ";" || t.text === "," || (stops.has(t.lower) && isKeyword(tokens, k)))) break;
   }
   return k;
 }
@@ -194,7 +197,10 @@ function isCaseWhen(tokens: Token[], k: number): boolean {
   return false;
 }
 
-/** Is the `=` at tokens[k] an assignment (UPDATE … SET, PL/pgSQL `x = …`, a declaration)? */
+/**
+ * Is the `=` at tokens[k] an assignment (UPDATE … SET, PL/pgSQL `x = …`, a declaration, a RAISE's
+ * `USING option = …`, a `GET DIAGNOSTICS x = item`)?
+ */
 function isAssignment(tokens: Token[], k: number): boolean {
   // Back over the target: a, a.b, "x" (one name, dotted).
   const isName = (t: Token | undefined) => t !== undefined && (t.kind === "word" || t.kind === "qident");
@@ -202,14 +208,20 @@ function isAssignment(tokens: Token[], k: number): boolean {
   if (isName(tokens[j])) j--;
   while (tokens[j]?.text === "." && isName(tokens[j - 1])) j -= 2;
   const before = tokens[j]?.lower;
-  if (before === undefined || [";", "then", "else", "loop", "begin", "declare", "set"].includes(before)) return true;
+  const lists = ["set", "using", "diagnostics"];
+  if (before === undefined || [";", "then", "else", "loop", "begin", "declare", ...lists].includes(before)) return true;
   if (before === ",") {
-    // In a SET list: the last clause keyword at this depth is SET.
+    // In a SET, USING or GET DIAGNOSTICS list: the last clause keyword at this depth opens it (a
+    // CASE … END in an earlier item is skipped whole: its WHEN is no clause of ours).
     const depth = (tokens[k] as Token).depth;
+    let cases = 0;
     for (let m = j; m >= 0; m--) {
       const t = tokens[m] as Token;
       if (t.depth !== depth) continue;
-      if (t.lower === "set") return true;
+      if (t.lower === "end" && tokens[m + 1]?.lower !== "if" && tokens[m + 1]?.lower !== "loop") cases++;
+      else if (t.lower === "case" && cases > 0) cases--;
+      if (cases > 0) continue;
+      if (lists.includes(t.lower)) return true;
       if (["where", "from", "select", "values", "returning", "when", "and", "or", ";"].includes(t.lower)) return false;
     }
   }
@@ -252,7 +264,11 @@ function changesOf(region: Region, sql: string): Change[] {
       });
     if (t.kind === "word" && (t.lower === "and" || t.lower === "or")) {
       const between = tk.slice(Math.max(0, k - 8), k).some((b) => b.lower === "between" && b.depth === t.depth);
-      if (!between)
+      // An exception handler's `when a or b then` lists conditions: no boolean expression.
+      let w = k - 1;
+      while (w >= 0 && !(tk[w]?.depth === t.depth && ["when", "then", ";", "begin"].includes((tk[w] as Token).lower))) w--;
+      const handler = tk[w]?.lower === "when" && tk[w - 1]?.lower !== "exit" && tk[w - 1]?.lower !== "continue" && !isCaseWhen(tk, w);
+      if (!between && !handler)
         out.push({
           start: t.start,
           end: t.end,
@@ -314,7 +330,7 @@ function changesOf(region: Region, sql: string): Change[] {
         operator: "least-greatest",
         why: `${t.lower} → ${t.lower === "least" ? "greatest" : "least"}`,
       });
-    if (t.kind === "word" && t.lower === "limit" && next) {
+    if (t.lower === "limit" && isKeyword(tk, k) && next) {
       const end = predicateEnd(tk, k + 1, CLAUSE_END);
       if (end > k + 1) {
         const expr = text(k + 1, end);

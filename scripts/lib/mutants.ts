@@ -35,3 +35,34 @@ export function judgeFileRun(out: string, failed: number): FileVerdict {
 
 /** The name of the function a db/functions file defines (internal.x.sql → x). */
 export const functionOfFile = (file: string) => file.replace(/^.*\/(?:api|internal)\.(.+)\.sql$/, "$1");
+
+/**
+ * The hang guard of one pgTAP file against a mutant (statement_timeout, ms): ten times the file's
+ * own unmutated time in this run's coverage run, at least 10 s. No statement of the file took
+ * longer than the whole file did unmutated; 10 s covers the start-up jitter of a file that takes a
+ * fraction of a second. A statement past it is a hang or a regression the suite shows (a test
+ * several times slower; the largest legal call past the roles' statement timeout), found in
+ * seconds for most files instead of a fixed 30 s. Why 10x, not 5x: with four mutation runs on this
+ * 2-core machine, pgTAP 33 (2.8 s in the coverage run) ran past 14 s unmutated, and 5x made
+ * status-code mutants time out there. The run also confirms every timeout: the file is timed again
+ * unmutated (the longer time kept) and the mutant tried once more under that guard, so a busier
+ * machine is never a detected mutant.
+ */
+export const hangGuardMs = (fileSeconds: number) => Math.max(10_000, Math.ceil(10 * fileSeconds * 1000));
+
+/**
+ * The order a mutant's covering files run in: the file that last killed a mutant of the same
+ * function in this run first (adaptive: most mutants of a function die in the same file), then the
+ * groups in their order (the files that execute and name the function, then those that only
+ * execute it, those that only name it, the rest: a file that tests the function directly is the
+ * likeliest to fail), each group quickest first (their unmutated times). Measured on the seed-38
+ * sample: one list sorted by time alone ran the quick files that merely pass through the function
+ * first, and made kills slower.
+ */
+export function tryOrder(groups: string[][], seconds: ReadonlyMap<string, number>, lastKiller?: string): string[] {
+  const seen = new Set<string>();
+  const ordered = groups
+    .flatMap((g) => [...g].sort((a, b) => (seconds.get(a) ?? 0) - (seconds.get(b) ?? 0)))
+    .filter((f) => !seen.has(f) && seen.add(f));
+  return lastKiller && seen.has(lastKiller) ? [lastKiller, ...ordered.filter((f) => f !== lastKiller)] : ordered;
+}
