@@ -1,0 +1,58 @@
+-- CRM and gateway: each call changes only what it names. Pausing or resuming a campaign leaves the
+-- session's other campaigns as they were; a cancel cancels its own rows only; a claim changes no
+-- total, so the totals trigger writes no campaign (docs/design.md, "One lock order": it locks none
+-- either); a sync that finds a stored group to be a community parent lets go of that group's
+-- campaign rows only; a code that does not restrict flags no session.
+begin;
+select plan(9);
+
+select from tests.make_campaign('wa_o', 3, 'scheduled');
+select from tests.make_campaign('wa_o', 3, 'scheduled');
+create temp table c as select array_agg(id order by id) as ids from notification_campaigns where session_id = 'wa_o';
+grant select on c to public;
+
+-- Pause one: the other is not paused. Pause both, resume the first: the second stays paused.
+select from tests.act_as('crm');
+select from api.pause_campaign(jsonb_build_object('campaignId', (select ids[1] from c)));
+select is((select array_agg(paused_at is not null order by id) from api.campaigns where session_id = 'wa_o'), array[true, false],
+  'pause_campaign pauses its campaign only');
+select from api.pause_campaign(jsonb_build_object('campaignId', (select ids[2] from c)));
+select from api.resume_campaign(jsonb_build_object('campaignId', (select ids[1] from c)));
+select is((select array_agg(paused_at is not null order by id) from api.campaigns where session_id = 'wa_o'), array[false, true],
+  'resume_campaign resumes its campaign only');
+select from api.resume_campaign(jsonb_build_object('campaignId', (select ids[2] from c)));
+
+-- A claim leases rows and changes no total: the totals trigger writes (and locks) no campaign.
+select from tests.act_as_admin();
+update notification_campaigns set updated_at = now() - interval '1 hour' where session_id = 'wa_o';
+update session_dispatch set rate_per_minute = 60, jitter_seconds = 0 where session_id = 'wa_o';
+select from tests.act_as('gateway');
+select is(jsonb_array_length(api.claim_sends('{"sessionId": "wa_o", "max": 4}') -> 'sends'), 4, 'a claim takes four rows of two campaigns');
+select from tests.act_as_admin();
+select is((select array_agg(updated_at = now() - interval '1 hour' order by id) from notification_campaigns where session_id = 'wa_o'),
+  array[true, true], '… and writes neither campaign');
+
+-- Cancel the first: its rows are cancelled, the second campaign's are not.
+select from tests.act_as('crm');
+select is((api.cancel_campaign(jsonb_build_object('campaignId', (select ids[1] from c))) ->> 'cancelledGroups')::int, 3,
+  'cancel_campaign cancels its three rows');
+select from tests.act_as_admin();
+select is((select array_agg(distinct status::text) from notification_campaign_groups where campaign_id = (select ids[2] from c)), array['pending'],
+  '… the other campaign''s rows stay pending');
+
+-- A stored group reported as a community parent: its campaign rows let go of it, the others keep theirs.
+select from tests.make_campaign('wa_p2', 3);
+select from api.sync_groups(jsonb_build_object('sessionId', 'wa_p2', 'groups', jsonb_build_array(tests.group_json(1),
+  tests.group_json(2, null, '{"isCommunity": true}'), tests.group_json(3))));
+select is((select jsonb_object_agg(group_jid, group_id is not null) from notification_campaign_groups where session_id = 'wa_p2'),
+  jsonb_build_object(tests.jid(1), true, tests.jid(2), false, tests.jid(3), true),
+  'a sync removing a parent releases that group''s rows only');
+select is((select count(*)::int from notification_campaign_groups where session_id = 'wa_o' and group_id is null), 0,
+  '… and no row of another session');
+
+-- A code that does not restrict (420) flags no session, also when handed to the flag directly.
+select is((internal.flag_restricted_session('wa_o', 420), (select restricted_at from whatsapp_sessions where session_id = 'wa_o'))::text,
+  '(f,)', 'internal.flag_restricted_session: a code without the restricts_session effect flags nothing and says so');
+
+select * from finish();
+rollback;

@@ -1,0 +1,63 @@
+-- CRM: the lifecycle calls and dispatch views answer exactly what docs/crm.md and docs/errors.md
+-- say. resume_campaign of a campaign not paused is 409; resume_session with a sessionId that is no
+-- session id is 422 (before any lookup); retry_failed_groups takes the name given, and its 422
+-- nothing_to_retry says whether error codes narrowed it; a campaign still sending has no
+-- finished_at; /sessions counts today's claims only; /campaigns has one row per campaign, with its
+-- own session's pace, whatever the number of sessions.
+begin;
+select plan(11);
+
+select from tests.make_campaign('wa_l', 3, 'scheduled');
+select from tests.make_campaign('wa_m', 1);
+create temp table c as select max(id) filter (where session_id = 'wa_l') as l, max(id) filter (where session_id = 'wa_m') as m
+from notification_campaigns;
+grant select on c to public;
+update session_dispatch set rate_per_minute = 7 where session_id = 'wa_l';
+update session_dispatch set rate_per_minute = 9 where session_id = 'wa_m';
+
+select from tests.act_as('crm');
+select is(tests.api_error(format('select api.resume_campaign(''{"campaignId": %s}'')', (select l from c))) - 'message' - 'details' - 'hint',
+  '{"status": 409, "code": "invalid_transition"}', 'resume_campaign of a campaign not paused is 409 invalid_transition');
+select is(tests.api_error('select api.resume_session(''{"sessionId": 5}'')') - 'message' - 'details' - 'hint',
+  '{"status": 422, "code": "invalid_session_id"}', 'resume_session: a sessionId that is not a session id is 422, not a 404');
+
+-- /campaigns: one row per campaign, its own session's pace.
+select is((select jsonb_object_agg(session_id, rate_per_minute) from api.campaigns where id in ((select l from c), (select m from c))),
+  '{"wa_l": 7, "wa_m": 9}', '/campaigns: one row per campaign, with its session''s rate');
+
+-- Sent, then failed: still sending, no finished_at; the last result finishes it.
+select from api.record_message_sent(jsonb_build_object('campaignId', (select l from c), 'sends', jsonb_build_array(
+  jsonb_build_object('groupJid', tests.jid(1), 'messageId', 'L1'), jsonb_build_object('groupJid', tests.jid(2), 'errorCode', 420))));
+select is((select (status, finished_at)::text from api.campaigns where id = (select l from c)), '(sending,)',
+  'a campaign with a group still pending is sending, without finished_at');
+select from api.record_message_sent(jsonb_build_object('campaignId', (select l from c), 'sends', jsonb_build_array(
+  jsonb_build_object('groupJid', tests.jid(3), 'errorCode', 420))));
+select is((select (status, finished_at = now())::text from api.campaigns where id = (select l from c)), '(partial_failure,t)',
+  '… and its last result finishes it');
+
+-- retry_failed_groups: the name given; nothing to retry is 422, and says whether codes narrowed it.
+create temp table retried as
+  select (api.retry_failed_groups(jsonb_build_object('campaignId', (select l from c), 'name', 'Second try')) ->> 'campaignId')::bigint as id;
+select is((select name::text from api.campaigns where id = (select id from retried)), 'Second try',
+  'retry_failed_groups: the retry has the name given');
+create temp table nothing as
+  select tests.api_error(format('select api.retry_failed_groups(''{"campaignId": %s, "errorCodes": [463]}'')', (select l from c))) as coded,
+         tests.api_error(format('select api.retry_failed_groups(''{"campaignId": %s}'')', (select m from c))) as plain;
+select is((select coded - 'message' - 'details' - 'hint' from nothing), '{"status": 422, "code": "nothing_to_retry"}',
+  'no failed group with those codes: 422 nothing_to_retry');
+select is((select coded ->> 'message' from nothing), format('Campaign %s has no failed groups with those error codes that can still be targeted.', (select l from c)),
+  '… saying the codes narrowed it');
+select is((select plain ->> 'message' from nothing), format('Campaign %s has no failed groups that can still be targeted.', (select m from c)),
+  '… and without codes, not');
+
+-- /sessions: claims counted yesterday are not today's.
+select from tests.act_as_admin();
+update session_dispatch set cap_day = (now() at time zone 'UTC')::date - 1, cap_day_count = 4 where session_id = 'wa_m';
+update session_dispatch set cap_day = (now() at time zone 'UTC')::date, cap_day_count = 2 where session_id = 'wa_l';
+select from tests.act_as('crm');
+select is((select jsonb_object_agg(session_id, claimed_today) from api.sessions where session_id in ('wa_l', 'wa_m')),
+  '{"wa_l": 2, "wa_m": 0}', '/sessions: claimed_today counts today''s claims only');
+select is((select count(*)::int from api.sessions where session_id in ('wa_l', 'wa_m')), 2, '/sessions: one row per session');
+
+select * from finish();
+rollback;

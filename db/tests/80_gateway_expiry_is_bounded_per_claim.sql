@@ -1,0 +1,30 @@
+-- Gateway: a claim expires at most sendsPerCall rows past their window (docs/design.md, "Dispatch",
+-- Expiry: bounded work and row locks per claim; the next claims expire the rest), and never hands
+-- out a row of a campaign whose window closed, not even one this claim left to expire later.
+-- A campaign of sendsPerCall + 1 groups whose sendBefore is now.
+begin;
+select plan(5);
+
+create temp table lim as select internal.limit('sendsPerCall') as n;
+grant select on lim to public;
+select from tests.make_campaign('wa_x', (select n + 1 from lim), 'scheduled');
+update notification_campaigns set send_before = now() where session_id = 'wa_x';
+
+select from tests.act_as('gateway');
+select is(api.claim_sends('{"sessionId": "wa_x", "max": 5}') -> 'sends', '[]'::jsonb,
+  'the window closed now: nothing is handed out');
+select from tests.act_as_admin();
+select is((select count(*)::int from notification_campaign_groups where session_id = 'wa_x' and cancel_reason = 'expired'),
+  (select n from lim), 'one claim expires sendsPerCall rows');
+select is((select count(*)::int from notification_campaign_groups where session_id = 'wa_x' and status = 'pending'), 1,
+  '… and leaves the last one pending');
+
+select from tests.act_as('gateway');
+select is(api.claim_sends('{"sessionId": "wa_x", "max": 5}') -> 'sends', '[]'::jsonb,
+  'the next claim hands out nothing either');
+select from tests.act_as_admin();
+select is((select (status, cancelled_count) from notification_campaigns where session_id = 'wa_x')::text,
+  format('(cancelled,%s)', (select n + 1 from lim)), '… and expires the rest: the campaign ends cancelled');
+
+select * from finish();
+rollback;
