@@ -1,10 +1,10 @@
 -- CRM and gateway: each call changes only what it names. Pausing or resuming a campaign leaves the
 -- session's other campaigns as they were; a cancel cancels its own rows only; a claim changes no
 -- total, so the totals trigger writes no campaign (docs/design.md, "One lock order": it locks none
--- either); a sync that finds a stored group to be a community parent lets go of that group's
+-- either), and it moves its own session's slot and daily count only; a sync that finds a stored group to be a community parent lets go of that group's
 -- campaign rows only; a code that does not restrict flags no session.
 begin;
-select plan(9);
+select plan(10);
 
 select from tests.make_campaign('wa_o', 3, 'scheduled');
 select from tests.make_campaign('wa_o', 3, 'scheduled');
@@ -26,11 +26,17 @@ select from api.resume_campaign(jsonb_build_object('campaignId', (select ids[2] 
 select from tests.act_as_admin();
 update notification_campaigns set updated_at = now() - interval '1 hour' where session_id = 'wa_o';
 update session_dispatch set rate_per_minute = 60, jitter_seconds = 0 where session_id = 'wa_o';
+-- Another session, claimed from before: its slot and count stay as they are.
+select from tests.sync_n('wa_o2', 1);
+update session_dispatch set next_slot_at = now() + interval '5 minutes', cap_day = (now() at time zone 'UTC')::date, cap_day_count = 7
+where session_id = 'wa_o2';
 select from tests.act_as('gateway');
 select is(jsonb_array_length(api.claim_sends('{"sessionId": "wa_o", "max": 4}') -> 'sends'), 4, 'a claim takes four rows of two campaigns');
 select from tests.act_as_admin();
 select is((select array_agg(updated_at = now() - interval '1 hour' order by id) from notification_campaigns where session_id = 'wa_o'),
   array[true, true], '… and writes neither campaign');
+select is((select (next_slot_at - now(), cap_day_count)::text from session_dispatch where session_id = 'wa_o2'), '(00:05:00,7)',
+  '… nor another session''s slot and daily count');
 
 -- Cancel the first: its rows are cancelled, the second campaign's are not.
 select from tests.act_as('crm');

@@ -1,11 +1,12 @@
 -- CRM: the lifecycle calls and dispatch views answer exactly what docs/crm.md and docs/errors.md
--- say. resume_campaign of a campaign not paused is 409; resume_session with a sessionId that is no
--- session id is 422 (before any lookup); retry_failed_groups takes the name given, and its 422
--- nothing_to_retry says whether error codes narrowed it; a campaign still sending has no
+-- say. resume_campaign of a campaign not paused and cancel_campaign of a finished one are 409;
+-- resume_session with a sessionId that is no session id is 422 (before any lookup);
+-- retry_failed_groups takes the name given, refuses errorCodes that are not codes with 422, and its
+-- 422 nothing_to_retry says whether error codes narrowed it; a campaign still sending has no
 -- finished_at; /sessions counts today's claims only; /campaigns has one row per campaign, with its
 -- own session's pace, whatever the number of sessions.
 begin;
-select plan(11);
+select plan(14);
 
 select from tests.make_campaign('wa_l', 3, 'scheduled');
 select from tests.make_campaign('wa_m', 1);
@@ -23,7 +24,9 @@ select is(tests.api_error('select api.resume_session(''{"sessionId": 5}'')') - '
 
 -- /campaigns: one row per campaign, its own session's pace.
 select is((select jsonb_object_agg(session_id, rate_per_minute) from api.campaigns where id in ((select l from c), (select m from c))),
-  '{"wa_l": 7, "wa_m": 9}', '/campaigns: one row per campaign, with its session''s rate');
+  '{"wa_l": 7, "wa_m": 9}', '/campaigns: each campaign with its session''s rate');
+select is((select count(*)::int from api.campaigns where id in ((select l from c), (select m from c))), 2,
+  '/campaigns: one row per campaign, whatever the number of sessions');
 
 -- Sent, then failed: still sending, no finished_at; the last result finishes it.
 select from api.record_message_sent(jsonb_build_object('campaignId', (select l from c), 'sends', jsonb_build_array(
@@ -40,6 +43,9 @@ create temp table retried as
   select (api.retry_failed_groups(jsonb_build_object('campaignId', (select l from c), 'name', 'Second try')) ->> 'campaignId')::bigint as id;
 select is((select name::text from api.campaigns where id = (select id from retried)), 'Second try',
   'retry_failed_groups: the retry has the name given');
+select is(tests.api_error(format('select api.retry_failed_groups(''{"campaignId": %s, "errorCodes": ["420"]}'')', (select l from c)))
+            - 'message' - 'details' - 'hint',
+  '{"status": 422, "code": "invalid_error_code"}', 'retry_failed_groups: errorCodes that are not numbers is 422 invalid_error_code');
 create temp table nothing as
   select tests.api_error(format('select api.retry_failed_groups(''{"campaignId": %s, "errorCodes": [463]}'')', (select l from c))) as coded,
          tests.api_error(format('select api.retry_failed_groups(''{"campaignId": %s}'')', (select m from c))) as plain;
@@ -49,6 +55,10 @@ select is((select coded ->> 'message' from nothing), format('Campaign %s has no 
   '… saying the codes narrowed it');
 select is((select plain ->> 'message' from nothing), format('Campaign %s has no failed groups that can still be targeted.', (select m from c)),
   '… and without codes, not');
+
+select is(tests.api_error(format('select api.cancel_campaign(''{"campaignId": %s}'')', (select l from c))) - 'message' - 'hint',
+  jsonb_build_object('status', 409, 'code', 'invalid_transition', 'details', '{"status": "partial_failure", "action": "cancel"}'::jsonb),
+  'cancel_campaign of a finished campaign is 409 invalid_transition, with its status');
 
 -- /sessions: claims counted yesterday are not today's.
 select from tests.act_as_admin();
