@@ -1,12 +1,13 @@
 -- CRM: the lifecycle calls and dispatch views answer exactly what docs/crm.md and docs/errors.md
 -- say. resume_campaign of a campaign not paused and cancel_campaign of a finished one are 409;
--- resume_session with a sessionId that is no session id is 422 (before any lookup);
--- retry_failed_groups takes the name given, refuses errorCodes that are not codes with 422, and its
--- 422 nothing_to_retry says whether error codes narrowed it; a campaign still sending has no
--- finished_at; /sessions counts today's claims only; /campaigns has one row per campaign, with its
--- own session's pace, whatever the number of sessions.
+-- pause_campaign's refusal says the status; resume_session with a sessionId that is no session id
+-- is 422 (before any lookup); retry_failed_groups takes the name given, refuses errorCodes that are
+-- not codes with 422, its 422 nothing_to_retry says whether error codes narrowed it, and a repeat
+-- with its Idempotency-Key answers the first retry; a campaign still sending has no finished_at;
+-- /sessions counts today's claims only; /campaigns has one row per campaign, with its own
+-- session's pace, whatever the number of sessions.
 begin;
-select plan(14);
+select plan(17);
 
 select from tests.make_campaign('wa_l', 3, 'scheduled');
 select from tests.make_campaign('wa_m', 1);
@@ -59,6 +60,18 @@ select is((select plain ->> 'message' from nothing), format('Campaign %s has no 
 select is(tests.api_error(format('select api.cancel_campaign(''{"campaignId": %s}'')', (select l from c))) - 'message' - 'hint',
   jsonb_build_object('status', 409, 'code', 'invalid_transition', 'details', '{"status": "partial_failure", "action": "cancel"}'::jsonb),
   'cancel_campaign of a finished campaign is 409 invalid_transition, with its status');
+
+select is(tests.api_error(format('select api.pause_campaign(''{"campaignId": %s}'')', (select l from c))) ->> 'message',
+  format('Campaign %s is partial_failure: it cannot be paused.', (select l from c)),
+  'pause_campaign of a finished campaign (not paused) says its status, and no "paused"');
+
+-- With an Idempotency-Key, a repeated retry answers the first retry and makes no second campaign.
+select from tests.with_headers('{"idempotency-key": "retry-1"}', '/rpc/retry_failed_groups');
+create temp table keyed as select api.retry_failed_groups(jsonb_build_object('campaignId', (select l from c))) as answer;
+select is(api.retry_failed_groups(jsonb_build_object('campaignId', (select l from c))), (select answer from keyed),
+  'retry_failed_groups with the same Idempotency-Key answers the first retry');
+select is((select count(*)::int from api.campaigns where session_id = 'wa_l'), 3, '… and makes no other campaign (the campaign and two retries)');
+select from tests.with_headers('{}', '/rpc/retry_failed_groups');
 
 -- /sessions: claims counted yesterday are not today's.
 select from tests.act_as_admin();
