@@ -2,12 +2,13 @@
 -- "Dispatch"). The clock is the transaction's one now(); times in the future are set on the rows.
 -- nextAt: with a due row still free, when the next slot comes within the claim horizon (never in
 -- the past; after this claim's own slots, not before them); every due row leased: the first lease
--- of this session's due campaigns (never another session's); then the next scheduled campaign that
--- is not paused. A slot that a jitter pushes past the horizon is not handed out. A lease that ends
--- now is over: past the window, its row expires; a live one keeps its row. max is at most
--- claimsPerCall.
+-- of this session's due campaigns (never another session's, nor a paused campaign's); the cap used
+-- up with rows left: the next 00:00 UTC; then the next scheduled campaign that is not paused. A
+-- slot that a jitter pushes past the horizon is not handed out. A lease that ends now is over: past
+-- the window, its row expires; a live one keeps its row. Yesterday's count leaves today's cap
+-- whole; each send carries its campaign's message; max is at most claimsPerCall.
 begin;
-select plan(14);
+select plan(17);
 
 -- A: a campaign scheduled for now itself (due), 3 rows, one slot a second.
 select from tests.make_campaign('wa_ta', 3, 'scheduled');
@@ -23,6 +24,7 @@ select is((select (r ->> 'nextAt')::timestamptz from a), now(),
 -- B: the session's next slot is 30 s away and a slot lasts 60 s: one send, at +30 s; the slot after
 -- it (+90 s) comes within the 60 s horizon at +30 s.
 select from tests.make_campaign('wa_tb', 3, 'scheduled');
+update notification_campaigns set message = 'Hello from B' where session_id = 'wa_tb';
 update session_dispatch set rate_per_minute = 1, jitter_seconds = 0, next_slot_at = now() + interval '30 seconds'
 where session_id = 'wa_tb';
 select from tests.act_as('gateway');
@@ -34,10 +36,17 @@ select is((select (r ->> 'nextAt')::timestamptz from b), now() + interval '30 se
   'nextAt: when the slot after this claim''s (+90 s) comes within the horizon');
 select is((select next_slot_at from session_dispatch where session_id = 'wa_tb'), now() + interval '90 seconds',
   'the session''s next slot moved past the one handed out');
+select is((select jsonb_agg(s ->> 'text') from b, jsonb_array_elements(r -> 'sends') s), '["Hello from B"]',
+  'the send carries its own campaign''s message');
 
--- C: every due row of the session is leased: nextAt is the first of its leases, not another
--- session's earlier one (D's row, leased until +100 s).
+-- C: every due row of the session is leased: nextAt is the first of its leases, not an earlier one of
+-- a campaign that is not due (paused) or of another session (D's row), both until +100 s.
 select from tests.make_campaign('wa_tc', 1, 'scheduled');
+-- (C's other campaign is paused: its row, leased until +100 s, is not due.)
+select from tests.make_campaign('wa_tc', 1, 'scheduled');
+update notification_campaigns set paused_at = now() where id = (select max(id) from notification_campaigns where session_id = 'wa_tc');
+update notification_campaign_groups set lease_until = now() + interval '100 seconds', dispatch_message_id = 'TC-PAUSED', claim_count = 1
+where campaign_id = (select max(id) from notification_campaigns where session_id = 'wa_tc');
 select from tests.make_campaign('wa_td', 1, 'scheduled');
 update notification_campaign_groups set lease_until = now() + interval '100 seconds', dispatch_message_id = 'TD-LEASED', claim_count = 1
 where session_id = 'wa_td';
@@ -46,7 +55,7 @@ select is(jsonb_array_length(api.claim_sends('{"sessionId": "wa_tc"}') -> 'sends
 create temp table c as select api.claim_sends('{"sessionId": "wa_tc"}') as r;
 select from tests.act_as_admin();
 select is((select (r ->> 'nextAt')::timestamptz from c), now() + interval '300 seconds',
-  'all leased: nextAt is the end of the session''s own first lease');
+  'all leased: nextAt is the end of the first lease of the session''s due campaigns');
 
 -- E: nothing due now; a campaign due in 600 s is paused, one due in 900 s is not: nextAt is the latter.
 select from tests.make_campaign('wa_te', 1, 'scheduled');
@@ -88,6 +97,19 @@ select from tests.act_as_admin();
 select is((select jsonb_object_agg(group_jid, coalesce(cancel_reason, status)) from notification_campaign_groups where session_id = 'wa_tf'),
   jsonb_build_object(tests.jid(1), 'expired', tests.jid(2), 'pending'),
   'the row whose lease ended now expired; the one under a live lease is left to its report');
+
+-- G: a cap of 2, yesterday's count full: today two are claimed, and with rows left the next claim
+-- is at 00:00 UTC.
+select from tests.make_campaign('wa_tg', 4, 'scheduled');
+update session_dispatch set rate_per_minute = 60, jitter_seconds = 0, daily_cap = 2, cap_day = (now() at time zone 'UTC')::date - 1,
+  cap_day_count = 2
+where session_id = 'wa_tg';
+select from tests.act_as('gateway');
+create temp table g as select api.claim_sends('{"sessionId": "wa_tg", "max": 5}') as r;
+select from tests.act_as_admin();
+select is((select jsonb_array_length(r -> 'sends') from g), 2, 'yesterday''s count does not count today: the cap''s two are claimed');
+select is((select (r ->> 'nextAt')::timestamptz from g), ((now() at time zone 'UTC')::date + 1)::timestamp at time zone 'UTC',
+  'the claim that reached the cap, rows left: nextAt is the next 00:00 UTC');
 
 -- max: at most claimsPerCall.
 create temp table lim as select internal.limit('claimsPerCall') as n;

@@ -1,13 +1,15 @@
 -- CRM: the lifecycle calls and dispatch views answer exactly what docs/crm.md and docs/errors.md
 -- say. resume_campaign of a campaign not paused and cancel_campaign of a finished one are 409;
 -- pause_campaign's refusal says the status; resume_session with a sessionId that is no session id
--- is 422 (before any lookup); retry_failed_groups takes the name given, refuses errorCodes that are
--- not codes with 422, its 422 nothing_to_retry says whether error codes narrowed it, and a repeat
--- with its Idempotency-Key answers the first retry; a campaign still sending has no finished_at;
--- /sessions counts today's claims only; /campaigns has one row per campaign, with its own
--- session's pace, whatever the number of sessions.
+-- is 422 (before any lookup), and a resume starts the failures in a row from zero;
+-- retry_failed_groups takes the name given (else the campaign's, cut to fit " (retry)"), refuses
+-- errorCodes that are not codes with 422, retries a group another session marked unsendable, its
+-- 422 nothing_to_retry says whether error codes narrowed it, and a repeat with its Idempotency-Key
+-- answers the first retry; a campaign still sending has no finished_at; /sessions counts today's
+-- claims only; /campaigns has one row per campaign, with its own session's pace, whatever the
+-- number of sessions, and its next send is the latest of now, its time and the session's next slot.
 begin;
-select plan(17);
+select plan(22);
 
 select from tests.make_campaign('wa_l', 3, 'scheduled');
 select from tests.make_campaign('wa_m', 1);
@@ -72,6 +74,39 @@ select is(api.retry_failed_groups(jsonb_build_object('campaignId', (select l fro
   'retry_failed_groups with the same Idempotency-Key answers the first retry');
 select is((select count(*)::int from api.campaigns where session_id = 'wa_l'), 3, '… and makes no other campaign (the campaign and two retries)');
 select from tests.with_headers('{}', '/rpc/retry_failed_groups');
+
+-- A retry's default name: the campaign's, cut to leave room for " (retry)", at most the rule's length.
+select from tests.act_as_admin();
+create temp table max_name as select (internal.value_rules() #>> '{CampaignName,maxLength}')::int as n;
+grant select on max_name to public;
+update notification_campaigns set name = repeat('n', (select n from max_name)) where id = (select l from c);
+-- A failed group of L's also marked unsendable in another session (the same JID there): still
+-- retried here (marks are per session).
+insert into group_unsendable_marks (session_id, group_jid, code) values ('wa_m', tests.jid(2), 420);
+select from tests.act_as('crm');
+create temp table long_retry as
+  select (api.retry_failed_groups(jsonb_build_object('campaignId', (select l from c))) ->> 'campaignId')::bigint as id;
+select is((select name::text from api.campaigns where id = (select id from long_retry)),
+  repeat('n', (select n - 8 from max_name)) || ' (retry)', 'a retry of a campaign whose name has the most characters: cut to fit');
+select is((select array_agg(group_jid::text order by group_jid) from api.campaign_groups where campaign_id = (select id from long_retry)),
+  array[tests.jid(2), tests.jid(3)], '… over both failed groups: a mark in another session does not hold a group here');
+
+-- resume_session starts the count of failures in a row from zero.
+select from tests.act_as_admin();
+update session_dispatch set paused_at = now(), pause_reason = 'test', consecutive_failures = 5 where session_id = 'wa_m';
+select from tests.act_as('crm');
+select is(api.resume_session('{"sessionId": "wa_m"}') ->> 'wasPaused', 'true', 'resume_session resumes a paused session');
+select is((select (paused_at, consecutive_failures)::text from api.sessions where session_id = 'wa_m'), '(,0)',
+  '… whose count of failures in a row starts from zero');
+
+-- /campaigns: a campaign scheduled in 10 minutes, its session's next slot in 1: its next send is in 10.
+select from tests.act_as_admin();
+select from tests.make_campaign('wa_n', 2, 'scheduled');
+update notification_campaigns set scheduled_at = now() + interval '10 minutes' where session_id = 'wa_n';
+update session_dispatch set next_slot_at = now() + interval '1 minute' where session_id = 'wa_n';
+select from tests.act_as('crm');
+select is((select (next_send_at - now(), held_reason)::text from api.campaigns where session_id = 'wa_n'), '(00:10:00,scheduled_later)',
+  '/campaigns: next_send_at is the latest of now, the campaign''s time and the session''s next slot');
 
 -- /sessions: claims counted yesterday are not today's.
 select from tests.act_as_admin();
