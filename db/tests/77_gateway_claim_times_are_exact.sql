@@ -8,7 +8,7 @@
 -- the window, its row expires; a live one keeps its row. Yesterday's count leaves today's cap
 -- whole; each send carries its campaign's message; max is at most claimsPerCall.
 begin;
-select plan(17);
+select plan(19);
 
 -- A: a campaign scheduled for now itself (due), 3 rows, one slot a second.
 select from tests.make_campaign('wa_ta', 3, 'scheduled');
@@ -20,6 +20,12 @@ select from tests.act_as_admin();
 select is((select jsonb_array_length(r -> 'sends') from a), 1, 'a campaign scheduled for now is claimed from');
 select is((select (r ->> 'nextAt')::timestamptz from a), now(),
   'rows still free and the next slot (now + 1 s) within the horizon: nextAt is now, not earlier');
+select from tests.act_as('gateway');
+select is(jsonb_array_length(api.claim_sends('{"sessionId": "wa_ta", "max": 5}') -> 'sends'), 2, 'the next claim takes the other two');
+create temp table a_leased as select api.claim_sends('{"sessionId": "wa_ta", "max": 5}') as r;
+select from tests.act_as_admin();
+select is((select (r ->> 'nextAt')::timestamptz from a_leased), now() + interval '300 seconds',
+  'then all are leased: nextAt is when the first lease (slot now, 300 s) ends');
 
 -- B: the session's next slot is 30 s away and a slot lasts 60 s: one send, at +30 s; the slot after
 -- it (+90 s) comes within the 60 s horizon at +30 s.

@@ -1,7 +1,9 @@
 -- CRM: the lifecycle calls and dispatch views answer exactly what docs/crm.md and docs/errors.md
 -- say. resume_campaign of a campaign not paused and cancel_campaign of a finished one are 409;
 -- pause_campaign's refusal says the status; resume_session with a sessionId that is no session id
--- is 422 (before any lookup), and a resume starts the failures in a row from zero;
+-- is 422 (before any lookup), one nobody synced 404, and a resume starts the failures in a row from
+-- zero; schedule_campaign's sendBefore is a time later than at, only when scheduling, and replaces
+-- the campaign's;
 -- retry_failed_groups takes the name given (else the campaign's, cut to fit " (retry)"), refuses
 -- errorCodes that are not codes with 422, retries a group another session marked unsendable, its
 -- 422 nothing_to_retry says whether error codes narrowed it, and a repeat with its Idempotency-Key
@@ -9,7 +11,7 @@
 -- claims only; /campaigns has one row per campaign, with its own session's pace, whatever the
 -- number of sessions, and its next send is the latest of now, its time and the session's next slot.
 begin;
-select plan(22);
+select plan(27);
 
 select from tests.make_campaign('wa_l', 3, 'scheduled');
 select from tests.make_campaign('wa_m', 1);
@@ -107,6 +109,27 @@ update session_dispatch set next_slot_at = now() + interval '1 minute' where ses
 select from tests.act_as('crm');
 select is((select (next_send_at - now(), held_reason)::text from api.campaigns where session_id = 'wa_n'), '(00:10:00,scheduled_later)',
   '/campaigns: next_send_at is the latest of now, the campaign''s time and the session''s next slot');
+
+select is(tests.api_error('select api.resume_session(''{"sessionId": "wa_unknown"}'')') - 'message' - 'details' - 'hint',
+  '{"status": 404, "code": "session_not_found"}', 'resume_session of a session nobody synced is 404 session_not_found');
+
+-- schedule_campaign's sendBefore: a time, later than at, only when scheduling; a new one replaces
+-- the one create_campaign set.
+select is(tests.api_error(format('select api.schedule_campaign(''{"campaignId": %s, "sendBefore": "tomorrow"}'')', (select m from c)))
+            - 'message' - 'details' - 'hint',
+  '{"status": 422, "code": "invalid_send_before"}', 'schedule_campaign: a sendBefore that is no time is 422 invalid_send_before');
+select is(tests.api_error(format('select api.schedule_campaign(%L)', jsonb_build_object('campaignId', (select m from c), 'scheduled', false,
+            'sendBefore', now() + interval '1 hour'))) ->> 'code',
+  'invalid_send_before', '… and so is one given with scheduled: false');
+select is(tests.api_error(format('select api.schedule_campaign(%L)', jsonb_build_object('campaignId', (select m from c),
+            'at', now() + interval '1 hour', 'sendBefore', now() + interval '1 hour'))) ->> 'code',
+  'invalid_send_before', '… and one equal to at (it must be later)');
+create temp table windowed as
+  select (api.create_campaign(jsonb_build_object('name', 'w', 'message', 'm', 'sessionId', 'wa_m', 'groupJids', jsonb_build_array(tests.jid(1)),
+          'sendBefore', now() + interval '2 hours')) ->> 'campaignId')::bigint as id;
+select from api.schedule_campaign(jsonb_build_object('campaignId', (select id from windowed), 'sendBefore', now() + interval '3 hours'));
+select is((select send_before - now() from api.campaigns where id = (select id from windowed)), interval '3 hours',
+  'a sendBefore given when scheduling replaces the one the campaign was created with');
 
 -- /sessions: claims counted yesterday are not today's.
 select from tests.act_as_admin();
