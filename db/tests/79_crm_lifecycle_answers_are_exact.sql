@@ -3,15 +3,15 @@
 -- pause_campaign's refusal says the status; resume_session with a sessionId that is no session id
 -- is 422 (before any lookup), one nobody synced 404, and a resume starts the failures in a row from
 -- zero; schedule_campaign's sendBefore is a time later than at, only when scheduling, and replaces
--- the campaign's;
--- retry_failed_groups takes the name given (else the campaign's, cut to fit " (retry)"), refuses
--- errorCodes that are not codes with 422, retries a group another session marked unsendable, its
--- 422 nothing_to_retry says whether error codes narrowed it, and a repeat with its Idempotency-Key
--- answers the first retry; a campaign still sending has no finished_at; /sessions counts today's
--- claims only; /campaigns has one row per campaign, with its own session's pace, whatever the
--- number of sessions, and its next send is the latest of now, its time and the session's next slot.
+-- the campaign's; retry_failed_groups takes the name given (else the campaign's, cut to fit
+-- " (retry)"), refuses errorCodes that are not codes with 422, retries a group another session
+-- marked unsendable, its 422 nothing_to_retry says whether error codes narrowed it, and a repeat
+-- with its Idempotency-Key answers the first retry; a campaign still sending has no finished_at;
+-- /sessions counts today's claims only; /campaigns has one row per campaign, with its own session's
+-- pace, whatever the number of sessions, and its next send is the latest of now, its time and the
+-- session's next slot; the counts answers sum over chunks (internal.add_counts) add key by key.
 begin;
-select plan(27);
+select plan(28);
 
 select from tests.make_campaign('wa_l', 3, 'scheduled');
 select from tests.make_campaign('wa_m', 1);
@@ -139,6 +139,12 @@ select from tests.act_as('crm');
 select is((select jsonb_object_agg(session_id, claimed_today) from api.sessions where session_id in ('wa_l', 'wa_m')),
   '{"wa_l": 2, "wa_m": 0}', '/sessions: claimed_today counts today''s claims only');
 select is((select count(*)::int from api.sessions where session_id in ('wa_l', 'wa_m')), 2, '/sessions: one row per session');
+
+-- The counts an answer sums over chunks (internal.add_counts, the Evolution webhook's batches): key
+-- by key, a key of one side only keeps its own count.
+select from tests.act_as_admin();
+select is(internal.add_counts('{"applied": 2, "duplicate": 1}', '{"applied": 3, "pendingMatch": 4}'),
+  '{"applied": 5, "duplicate": 1, "pendingMatch": 4}', 'counts are summed key by key');
 
 select * from finish();
 rollback;
