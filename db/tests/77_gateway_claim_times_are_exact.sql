@@ -13,6 +13,10 @@ select plan(19);
 -- A: a campaign scheduled for now itself (due), 3 rows, one slot a second.
 select from tests.make_campaign('wa_ta', 3, 'scheduled');
 update notification_campaigns set scheduled_at = now() where session_id = 'wa_ta';
+-- (And a campaign of A's due in 900 s: the one due now comes first.)
+select from tests.make_campaign('wa_ta', 1, 'scheduled');
+update notification_campaigns set scheduled_at = now() + interval '900 seconds'
+where id = (select max(id) from notification_campaigns where session_id = 'wa_ta');
 update session_dispatch set rate_per_minute = 60, jitter_seconds = 0 where session_id = 'wa_ta';
 select from tests.act_as('gateway');
 create temp table a as select api.claim_sends('{"sessionId": "wa_ta", "max": 1}') as r;
@@ -28,9 +32,12 @@ select is((select (r ->> 'nextAt')::timestamptz from a_leased), now() + interval
   'then all are leased: nextAt is when the first lease (slot now, 300 s) ends');
 
 -- B: the session's next slot is 30 s away and a slot lasts 60 s: one send, at +30 s; the slot after
--- it (+90 s) comes within the 60 s horizon at +30 s.
+-- it (+90 s) comes within the 60 s horizon at +30 s, for the rows still free (leases that ended now).
 select from tests.make_campaign('wa_tb', 3, 'scheduled');
 update notification_campaigns set message = 'Hello from B' where session_id = 'wa_tb';
+-- (Rows 2 and 3 were claimed before; their leases end now: they are free again.)
+update notification_campaign_groups set lease_until = now(), dispatch_message_id = 'TB-' || right(group_jid, 6), claim_count = 1
+where session_id = 'wa_tb' and group_jid <> tests.jid(1);
 update session_dispatch set rate_per_minute = 1, jitter_seconds = 0, next_slot_at = now() + interval '30 seconds'
 where session_id = 'wa_tb';
 select from tests.act_as('gateway');

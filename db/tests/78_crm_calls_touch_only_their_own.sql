@@ -5,7 +5,7 @@
 -- campaign rows only (and locks no other group); a code that does not restrict flags no
 -- session. Locks are read with pgrowlocks.
 begin;
-select plan(15);
+select plan(16);
 
 -- The rows this transaction holds with a lock that makes writers wait (pgrowlocks, contrib: rolled
 -- back with the test), not the key-share locks of foreign-key checks: which table, which row.
@@ -89,6 +89,7 @@ select is((select count(*)::int from writer_locks where tbl = 'whatsapp_groups':
 -- A code that does not restrict (420) flags no session, also when handed to the flag directly.
 select is((internal.flag_restricted_session('wa_o', 420), (select restricted_at from whatsapp_sessions where session_id = 'wa_o'))::text,
   '(f,)', 'internal.flag_restricted_session: a code without the restricts_session effect flags nothing and says so');
+select is(internal.flag_restricted_session(null, 463), false, '… nor does a restricting code without a session');
 
 -- The view sees a lock taken in a subtransaction (as an RPC with an exception handler takes them).
 do $$ begin perform from wa_data.notification_campaign_groups r where r.campaign_id = (select ids[2] from c) for no key update;

@@ -2,16 +2,17 @@
 -- say. resume_campaign of a campaign not paused and cancel_campaign of a finished one are 409;
 -- pause_campaign's refusal says the status; resume_session with a sessionId that is no session id
 -- is 422 (before any lookup), one nobody synced 404, and a resume starts the failures in a row from
--- zero; schedule_campaign's sendBefore is a time later than at, only when scheduling, and replaces
--- the campaign's; retry_failed_groups takes the name given (else the campaign's, cut to fit
--- " (retry)"), refuses errorCodes that are not codes with 422, retries a group another session
--- marked unsendable, its 422 nothing_to_retry says whether error codes narrowed it, and a repeat
--- with its Idempotency-Key answers the first retry; a campaign still sending has no finished_at;
--- /sessions counts today's claims only; /campaigns has one row per campaign, with its own session's
--- pace, whatever the number of sessions, and its next send is the latest of now, its time and the
--- session's next slot; the counts answers sum over chunks (internal.add_counts) add key by key.
+-- zero; schedule_campaign's at is a time (422), its sendBefore a time later than at, only when
+-- scheduling, and replaces the campaign's; retry_failed_groups takes the name given (else the
+-- campaign's, cut to fit " (retry)"), refuses errorCodes that are not codes with 422, retries a
+-- group another session marked unsendable, its 422 nothing_to_retry says whether error codes
+-- narrowed it, and a repeat with its Idempotency-Key answers the first retry; a campaign still
+-- sending has no finished_at; /sessions counts today's claims only; /campaigns has one row per
+-- campaign, with its own session's pace, whatever the number of sessions, and its next send is the
+-- latest of now, its time and the session's next slot (and, one group left, its estimated finish);
+-- the counts answers sum over chunks (internal.add_counts) add key by key.
 begin;
-select plan(28);
+select plan(32);
 
 select from tests.make_campaign('wa_l', 3, 'scheduled');
 select from tests.make_campaign('wa_m', 1);
@@ -51,6 +52,10 @@ select is((select name::text from api.campaigns where id = (select id from retri
 select is(tests.api_error(format('select api.retry_failed_groups(''{"campaignId": %s, "errorCodes": ["420"]}'')', (select l from c)))
             - 'message' - 'details' - 'hint',
   '{"status": 422, "code": "invalid_error_code"}', 'retry_failed_groups: errorCodes that are not numbers is 422 invalid_error_code');
+select is(tests.api_error(format('select api.retry_failed_groups(''{"campaignId": %s, "errorCodes": 420}'')', (select l from c))) ->> 'code',
+  'invalid_error_code', '… and errorCodes that is not an array too');
+select is(tests.api_error(format('select api.retry_failed_groups(''{"campaignId": %s, "errorCodes": null}'')', (select l from c))), null,
+  'errorCodes null is errorCodes not given: a retry of every failed group, no error');
 create temp table nothing as
   select tests.api_error(format('select api.retry_failed_groups(''{"campaignId": %s, "errorCodes": [463]}'')', (select l from c))) as coded,
          tests.api_error(format('select api.retry_failed_groups(''{"campaignId": %s}'')', (select m from c))) as plain;
@@ -74,7 +79,8 @@ select from tests.with_headers('{"idempotency-key": "retry-1"}', '/rpc/retry_fai
 create temp table keyed as select api.retry_failed_groups(jsonb_build_object('campaignId', (select l from c))) as answer;
 select is(api.retry_failed_groups(jsonb_build_object('campaignId', (select l from c))), (select answer from keyed),
   'retry_failed_groups with the same Idempotency-Key answers the first retry');
-select is((select count(*)::int from api.campaigns where session_id = 'wa_l'), 3, '… and makes no other campaign (the campaign and two retries)');
+select is((select count(*)::int from api.campaigns where session_id = 'wa_l'), 4,
+  '… and makes no other campaign (the campaign and three retries: named, errorCodes null, keyed)');
 select from tests.with_headers('{}', '/rpc/retry_failed_groups');
 
 -- A retry's default name: the campaign's, cut to leave room for " (retry)", at most the rule's length.
@@ -115,6 +121,9 @@ select is(tests.api_error('select api.resume_session(''{"sessionId": "wa_unknown
 
 -- schedule_campaign's sendBefore: a time, later than at, only when scheduling; a new one replaces
 -- the one create_campaign set.
+select is(tests.api_error(format('select api.schedule_campaign(''{"campaignId": %s, "at": "soon"}'')', (select m from c)))
+            - 'message' - 'details' - 'hint',
+  '{"status": 422, "code": "invalid_at"}', 'schedule_campaign: an at that is no time is 422 invalid_at');
 select is(tests.api_error(format('select api.schedule_campaign(''{"campaignId": %s, "sendBefore": "tomorrow"}'')', (select m from c)))
             - 'message' - 'details' - 'hint',
   '{"status": 422, "code": "invalid_send_before"}', 'schedule_campaign: a sendBefore that is no time is 422 invalid_send_before');
@@ -130,6 +139,8 @@ create temp table windowed as
 select from api.schedule_campaign(jsonb_build_object('campaignId', (select id from windowed), 'sendBefore', now() + interval '3 hours'));
 select is((select send_before - now() from api.campaigns where id = (select id from windowed)), interval '3 hours',
   'a sendBefore given when scheduling replaces the one the campaign was created with');
+select is((select estimated_finish_at = next_send_at from api.campaigns where id = (select id from windowed)), true,
+  '/campaigns: a campaign with one group left is estimated to finish with its next send');
 
 -- /sessions: claims counted yesterday are not today's.
 select from tests.act_as_admin();
