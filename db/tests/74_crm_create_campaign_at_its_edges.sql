@@ -1,10 +1,10 @@
 -- CRM: create_campaign at its edges, what pgTAP 30, 33 and 65 do not vary: the statuses docs/errors.md
 -- gives its refusals (empty_group_list, invalid_send_before, unsendable_groups 422;
--- session_restricted 409), a refusal of more than 100 unsendable groups names exactly the first 100
--- (in JID order) and counts them all, and exactly groupsPerCampaign JIDs are not too many. A
--- refused call creates nothing.
+-- session_restricted 409), a sendBefore of exactly now is refused, a refusal of more than 100
+-- unsendable groups names exactly the first 100 (in JID order) and counts them all, and exactly
+-- groupsPerCampaign JIDs are not too many. A refused call creates nothing.
 begin;
-select plan(8);
+select plan(9);
 
 select from tests.sync_n('wa_c74', 2);
 select from tests.sync_n('wa_c74r', 1);
@@ -23,6 +23,9 @@ select is(pg_temp.refusal(pg_temp.body('wa_c74', '[]')), '{"status": 422, "code"
   'no groupJids: 422 empty_group_list');
 select is(pg_temp.refusal(pg_temp.body('wa_c74', jsonb_build_array(tests.jid(1)), '{"sendBefore": "2001-01-01T00:00:00Z"}')),
   '{"status": 422, "code": "invalid_send_before"}'::jsonb, 'a sendBefore in the past: 422 invalid_send_before');
+select is(pg_temp.refusal(pg_temp.body('wa_c74', jsonb_build_array(tests.jid(1)),
+    jsonb_build_object('sendBefore', to_char(now() at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')))),
+  '{"status": 422, "code": "invalid_send_before"}'::jsonb, 'a sendBefore of exactly now is not later than now');
 select is(pg_temp.refusal(pg_temp.body('wa_c74r', jsonb_build_array(tests.jid(1)))),
   '{"status": 409, "code": "session_restricted"}'::jsonb, 'a restricted session: 409 session_restricted');
 
