@@ -1,16 +1,18 @@
 -- CRM and gateway: record_message_sent at its edges, what pgTAP 31, 56 and 65 do not vary: delivery
 -- progress that arrived before the send lands on the sent row (never on a row an early error ACK
--- failed, never another session's), the brake's pause reason names the last send-time failure of
+-- failed, never another session's); of two early error ACKs the earliest applies, one naming
+-- another group waits; sends after no failure leave the dispatch row unwritten; the brake's pause reason names the last send-time failure of
 -- the batch even when a repeat of an earlier send comes after it, exactly sendsPerCall sends are
 -- not too many, and the statuses of invalid_campaign_id (422) and session_not_allowed (403).
 begin;
-select plan(11);
+select plan(14);
 
-select from tests.make_campaign('wa_s73', 5, 'scheduled');
+select from tests.make_campaign('wa_s73', 7, 'scheduled');
 create temp table c as select max(id) as id from notification_campaigns;
 create temp table sends_cap as select internal.limit('sendsPerCall') as n;
 grant select on c, sends_cap to public;
 update session_dispatch set max_consecutive_failures = 1 where session_id = 'wa_s73';
+create temp table dispatch_before as select ctid as at from session_dispatch where session_id = 'wa_s73';
 
 -- Progress first (a read implies delivered), then the send record: the row is sent, delivered and read.
 -- An error ACK and progress first, then the send: the row failed, with no delivery or read time.
@@ -19,14 +21,28 @@ select from api.record_message_status('{"sessionId": "wa_s73", "messageId": "S73
 select from api.record_message_error('{"sessionId": "wa_s73", "messageId": "S73B", "errorCode": 420}');
 select from api.record_message_status('{"sessionId": "wa_s73", "messageId": "S73B", "status": "read"}');
 select from api.record_message_status('{"sessionId": "wa_s73o", "messageId": "S73C", "status": "read"}');
+-- Two error ACKs for one message before its send: the earliest applies, the later is a duplicate.
+-- An ACK naming another group than the send's: not this row's (it keeps waiting).
+select from api.record_message_error('{"sessionId": "wa_s73", "messageId": "S73E", "errorCode": 420, "errorMessage": "first"}');
+select from api.record_message_error('{"sessionId": "wa_s73", "messageId": "S73E", "errorCode": 500, "errorMessage": "second"}');
+select from api.record_message_error(jsonb_build_object('sessionId', 'wa_s73', 'messageId', 'S73F', 'errorCode', 420, 'groupJid', tests.jid(9)));
 select from tests.act_as('crm');
 select is(api.record_message_sent(jsonb_build_object('campaignId', (select id from c), 'sends', jsonb_build_array(
     jsonb_build_object('groupJid', tests.jid(1), 'messageId', 'S73A'),
     jsonb_build_object('groupJid', tests.jid(2), 'messageId', 'S73B'),
-    jsonb_build_object('groupJid', tests.jid(5), 'messageId', 'S73C')))) - 'campaignId' - 'campaign',
-  '{"sent": 2, "failed": 0, "failedByEarlyAck": 1, "unchanged": 0}'::jsonb,
-  'a send with early progress is sent, one with an early error ACK failed by it');
+    jsonb_build_object('groupJid', tests.jid(5), 'messageId', 'S73C'),
+    jsonb_build_object('groupJid', tests.jid(6), 'messageId', 'S73E'),
+    jsonb_build_object('groupJid', tests.jid(7), 'messageId', 'S73F')))) - 'campaignId' - 'campaign',
+  '{"sent": 3, "failed": 0, "failedByEarlyAck": 2, "unchanged": 0}'::jsonb,
+  'sends with early progress are sent, those with an early error ACK of their own failed by it');
 select from tests.act_as_admin();
+select is((select (status, error_code, error_message)::text from notification_campaign_groups
+           where campaign_id = (select id from c) and group_jid = tests.jid(6)),
+  '(failed,420,first)', 'of two early ACKs the earliest is the failure');
+select is((select array_agg((error_code, resolution)::text order by id) from message_error_inbox where message_id in ('S73E', 'S73F')),
+  array['(420,applied)', '(500,duplicate)', '(420,)'], '… the later one a duplicate; an ACK naming another group still waits');
+select is((select ctid from session_dispatch where session_id = 'wa_s73'), (select at from dispatch_before),
+  'sends with no failure in a row before them leave the session''s dispatch row unwritten');
 select is((select (status, delivered_at is not null, read_at is not null)::text from notification_campaign_groups
            where campaign_id = (select id from c) and group_jid = tests.jid(1)),
   '(sent,t,t)', 'progress that arrived before the send lands on the sent row');
