@@ -1,9 +1,10 @@
 -- CRM and gateway: record_message_sent at its edges, what pgTAP 31, 56 and 65 do not vary: delivery
 -- progress that arrived before the send lands on the sent row (never on a row an early error ACK
 -- failed, never another session's); of two early error ACKs the earliest applies, one naming
--- another group waits; sends after no failure leave the dispatch row unwritten; the brake's pause reason names the last send-time failure of
--- the batch even when a repeat of an earlier send comes after it, exactly sendsPerCall sends are
--- not too many, and the statuses of invalid_campaign_id (422) and session_not_allowed (403).
+-- another group waits; sends after no failure leave the dispatch row unwritten; the brake's pause
+-- reason names the last send-time failure of the batch even when a repeat of an earlier send comes
+-- after it; exactly sendsPerCall sends are not too many; and the statuses of invalid_campaign_id
+-- (422) and session_not_allowed (403).
 begin;
 select plan(14);
 
