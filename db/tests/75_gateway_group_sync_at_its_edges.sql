@@ -3,9 +3,10 @@
 -- boolean), size at 0, 2^31-1 and just outside, a whole size written 5.0, linkedParent "" or a JID;
 -- the hint for a bare list of groups (one is enough; none for an empty array or a scalar body), the
 -- statuses of invalid_groups (422) and of a bad group (422), exactly groupsPerSync groups are not too
--- many, and a sync clears the unsendable marks of its own session's groups only.
+-- many; what is stored (size before the participants' count, 0 without either, each flag as sent);
+-- and a sync clears the unsendable marks of its own session's groups only.
 begin;
-select plan(12);
+select plan(13);
 
 create temp table cap as select internal.limit('groupsPerSync') as n;
 grant select on cap to public;
@@ -59,6 +60,18 @@ select is(tests.api_error(format('select api.sync_groups(%L)',
 select is(tests.api_error(format('select api.sync_groups(%L)',
     jsonb_build_object('sessionId', 'wa_g75', 'groups', (select jsonb_agg(5) from generate_series(0, (select n from cap)))))) ->> 'status',
   '413', '… one more is 413');
+
+-- What is stored: size before the participants' count, 0 without either, each flag as sent.
+select from api.sync_groups(jsonb_build_object('sessionId', 'wa_g75c', 'groups', jsonb_build_array(
+  tests.group_json(1) || '{"size": 7}',
+  tests.group_json(2) - 'participants',
+  tests.group_json(3) || jsonb_build_object('isCommunityAnnounce', true, 'announce', true, 'linkedParent', tests.jid(9)))));
+select from tests.act_as_admin();
+select is((select array_agg((participant_count, is_community_announce, linked_parent_jid, announce)::text order by group_jid)
+           from whatsapp_groups where session_id = 'wa_g75c'),
+  array['(7,f,,f)', '(0,f,,f)', format('(2,t,%s,t)', tests.jid(9))],
+  'sync stores size before the participants'' count, 0 without either, and each flag as sent');
+select from tests.act_as('gateway');
 
 -- The same group in two sessions, both marked unsendable by an error code: a sync of one session
 -- that reports it clears that session's mark only.
