@@ -8,7 +8,7 @@
 -- (Evolution API 2.3.7, src/api/integrations/channel/whatsapp/whatsapp.baileys.service.ts: the
 -- groups.upsert and groups.update handlers post Baileys GroupMetadata, whole or partial.)
 begin;
-select plan(12);
+select plan(13);
 
 select from tests.sync_n('wa_u76', 3);
 select from tests.sync_n('wa_u76b', 2);
@@ -50,20 +50,22 @@ select is((select array_agg(session_id::text) from group_unsendable_marks), arra
 select is((select raw ->> 'event' from message_error_quarantine where raw -> 'data' -> 0 ->> 'subject' = 'no id'), 'groups.upsert',
   'the bad entry is kept as a groups.upsert body of its own');
 
--- groups.update: group 2 changes every field; 3 carries none but its id; 1 is not the session's
+-- groups.update: group 2 changes every field; 3 carries none but its id; 4 a new linkedParent; 1 is not the session's
 -- any more (another session's group of that JID); an entry with a negative size.
 select from tests.act_as('gateway');
 select is(api.evolution_webhook(pg_temp.evolution('groups.update', 'wa_u76', jsonb_build_array(
     jsonb_build_object('id', tests.jid(2), 'subject', 'Renamed', 'size', 9, 'isCommunityAnnounce', true,
       'linkedParent', tests.jid(9), 'announce', true),
     jsonb_build_object('id', tests.jid(3)),
+    jsonb_build_object('id', tests.jid(4), 'linkedParent', tests.jid(8)),
     jsonb_build_object('id', tests.jid(1), 'subject', 'Elsewhere'),
     jsonb_build_object('id', tests.jid(6), 'size', -1)))) -> 'groups',
-  '{"upserted": 0, "updated": 2, "removedParents": 0, "skippedParents": 0, "ignored": 1, "quarantined": 1}'::jsonb,
-  'groups.update: the two known groups updated, the unknown one ignored, the bad entry quarantined');
+  '{"upserted": 0, "updated": 3, "removedParents": 0, "skippedParents": 0, "ignored": 1, "quarantined": 1}'::jsonb,
+  'groups.update: the three known groups updated, the unknown one ignored, the bad entry quarantined');
 select from tests.act_as_admin();
 select is(pg_temp.stored('wa_u76', 2), format('(Renamed,9,t,%s,t)', tests.jid(9)), 'every field an update carries changes');
 select is(pg_temp.stored('wa_u76', 3), '("Group 3",2,f,,f)', 'a field an update does not carry stays');
+select is(pg_temp.stored('wa_u76', 4), format('(Announcements,7,t,%s,t)', tests.jid(8)), 'a new linkedParent replaces the stored one');
 select is(pg_temp.stored('wa_u76b', 1), '("Group 1",2,f,,f)', 'another session''s group of that JID is untouched');
 select is((select raw ->> 'event' from message_error_quarantine where raw -> 'data' -> 0 ->> 'id' = tests.jid(6)), 'groups.update',
   'the bad entry is kept as a groups.update body of its own');
