@@ -3,10 +3,11 @@
 -- failed, never another session's); of two early error ACKs the earliest applies, one naming
 -- another group waits; sends after no failure leave the dispatch row unwritten; the brake's pause
 -- reason names the last send-time failure of the batch even when a repeat of an earlier send comes
--- after it; exactly sendsPerCall sends are not too many; and the statuses of invalid_campaign_id
+-- after it, failures in a row count from the batch's last send and a batch of sends resets them; a
+-- send_conflict names the first 100 groups; exactly sendsPerCall sends are not too many; and the statuses of invalid_campaign_id
 -- (422) and session_not_allowed (403).
 begin;
-select plan(14);
+select plan(17);
 
 select from tests.make_campaign('wa_s73', 7, 'scheduled');
 create temp table c as select max(id) as id from notification_campaigns;
@@ -81,6 +82,40 @@ select is(tests.api_error(format('select api.record_message_sent(%L)', jsonb_bui
 select is(tests.api_error($$select api.record_message_sent('{"campaignId": 1.5, "sends": [{"groupJid": "120363000000000001@g.us", "messageId": "X"}]}')$$)
     - 'message' - 'hint' - 'details',
   '{"status": 422, "code": "invalid_campaign_id"}'::jsonb, 'a campaign id that is not a whole number is 422 invalid_campaign_id');
+
+-- Failures in a row count from the batch's last send: fail, send, fail is one in a row (max 2: no
+-- pause); a batch of sends alone then resets the count.
+select from tests.act_as_admin();
+select from tests.make_campaign('wa_s73b', 4, 'scheduled');
+create temp table c2 as select max(id) as id from notification_campaigns;
+grant select on c2 to public;
+update session_dispatch set max_consecutive_failures = 2 where session_id = 'wa_s73b';
+select from tests.act_as('crm');
+select from api.record_message_sent(jsonb_build_object('campaignId', (select id from c2), 'sends', jsonb_build_array(
+  jsonb_build_object('groupJid', tests.jid(1), 'errorCode', 500, 'errorMessage', 'x'),
+  jsonb_build_object('groupJid', tests.jid(2), 'messageId', 'S73G'),
+  jsonb_build_object('groupJid', tests.jid(3), 'errorCode', 500, 'errorMessage', 'x'))));
+select from tests.act_as_admin();
+select is((select (consecutive_failures, paused_at is null)::text from session_dispatch where session_id = 'wa_s73b'), '(1,t)',
+  'fail, send, fail: one failure in a row, not paused');
+select from tests.act_as('crm');
+select from api.record_message_sent(jsonb_build_object('campaignId', (select id from c2), 'sends', jsonb_build_array(
+  jsonb_build_object('groupJid', tests.jid(4), 'messageId', 'S73H'))));
+select from tests.act_as_admin();
+select is((select consecutive_failures from session_dispatch where session_id = 'wa_s73b'), 0, 'a batch of sends alone resets the count');
+
+-- A send_conflict over more than 100 groups names exactly the first 100 (in the batch's order).
+select from tests.act_as_admin();
+select from tests.make_campaign('wa_s73c', 101);
+create temp table c3 as select max(id) as id from notification_campaigns;
+grant select on c3 to public;
+select from tests.mark_sent((select id from c3), 1, 101, 'S73C');
+select from tests.act_as('crm');
+create temp table conflict as select tests.api_error(format('select api.record_message_sent(%L)', jsonb_build_object('campaignId', (select id from c3),
+  'sends', (select jsonb_agg(jsonb_build_object('groupJid', tests.jid(i), 'messageId', 'OTHER' || i) order by i) from generate_series(1, 101) i)))) as e;
+select is((select (e ->> 'code', e -> 'details' ->> 'count', jsonb_array_length(e -> 'details' -> 'rows'),
+                   e -> 'details' -> 'rows' -> 99 ->> 'groupJid')::text from conflict),
+  (select ('send_conflict', 101, 100, tests.jid(100))::text), '101 conflicting groups: all counted, the first 100 named');
 
 -- A gateway key bound to other sessions: 403, nothing recorded.
 select from tests.act_as_admin();

@@ -1,10 +1,11 @@
 -- CRM: create_campaign at its edges, what pgTAP 30, 33 and 65 do not vary: the statuses docs/errors.md
--- gives its refusals (empty_group_list, invalid_send_before, unsendable_groups 422;
--- session_restricted 409), a sendBefore of exactly now is refused, a refusal of more than 100
--- unsendable groups names exactly the first 100 (in JID order) and counts them all, and exactly
--- groupsPerCampaign JIDs are not too many. A refused call creates nothing.
+-- gives its refusals (empty_group_list, invalid_send_before, unsendable_groups, invalid_group_jids,
+-- invalid_session_id 422; session_restricted 409; too_many_groups 413, saying the limit), a
+-- sendBefore of exactly now is refused, a refusal of more than 100 unsendable groups names exactly
+-- the first 100 (in JID order) and counts them all, and exactly groupsPerCampaign JIDs are not too
+-- many. A refused call creates nothing.
 begin;
-select plan(9);
+select plan(12);
 
 select from tests.sync_n('wa_c74', 2);
 select from tests.sync_n('wa_c74r', 1);
@@ -45,6 +46,15 @@ select is((select e - 'message' - 'hint' from tests.api_error(format('select api
     pg_temp.body('wa_c74', (select jsonb_agg('x'::text) from generate_series(1, (select n from cap)))))) e),
   '{"status": 422, "code": "invalid_group_jids", "details": {"index": 0}}'::jsonb,
   'exactly groupsPerCampaign JIDs are not too many (422 for the first bad JID, not 413)');
+select is((select e - 'hint' - 'details' from tests.api_error(format('select api.create_campaign(%L)',
+    pg_temp.body('wa_c74', (select jsonb_agg('x'::text) from generate_series(0, (select n from cap)))))) e),
+  jsonb_build_object('status', 413, 'code', 'too_many_groups',
+    'message', format('At most %s groups per campaign; got %s.', (select n from cap), (select n from cap) + 1)),
+  '… one more is 413 too_many_groups, saying the limit');
+select is(pg_temp.refusal(pg_temp.body('wa_c74', '{"a": 1}')), '{"status": 422, "code": "invalid_group_jids"}'::jsonb,
+  'groupJids not an array: 422 invalid_group_jids');
+select is(pg_temp.refusal(pg_temp.body('wa_c74', jsonb_build_array(tests.jid(1))) - 'sessionId'),
+  '{"status": 422, "code": "invalid_session_id"}'::jsonb, 'no sessionId: 422 invalid_session_id');
 
 select from tests.act_as_admin();
 select is((select count(*)::int from notification_campaigns), 0, 'no refused call created a campaign');

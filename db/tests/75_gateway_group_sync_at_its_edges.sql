@@ -2,11 +2,12 @@
 -- and 18 do not vary: every field of the wrong type is refused and named (a string "true" is not a
 -- boolean), size at 0, 2^31-1 and just outside, a whole size written 5.0, linkedParent "" or a JID;
 -- the hint for a bare list of groups (one is enough; none for an empty array or a scalar body), the
--- statuses of invalid_groups (422) and of a bad group (422), exactly groupsPerSync groups are not too
--- many; what is stored (size before the participants' count, 0 without either, each flag as sent);
--- and a sync clears the unsendable marks of its own session's groups only.
+-- statuses of invalid_groups, a bad group and duplicate_group_jid (422), exactly groupsPerSync groups
+-- are not too many (one more is 413, saying the limit); what is stored (size before the
+-- participants' count, 0 without either, each flag as sent); and a sync clears the unsendable marks
+-- of its own session's groups only.
 begin;
-select plan(13);
+select plan(14);
 
 create temp table cap as select internal.limit('groupsPerSync') as n;
 grant select on cap to public;
@@ -58,8 +59,14 @@ select is(tests.api_error(format('select api.sync_groups(%L)',
   '{"status": 422, "code": "invalid_group", "details": {"index": 0, "field": "id"}}'::jsonb,
   'exactly groupsPerSync groups are not too many (422 for the first bad group, not 413)');
 select is(tests.api_error(format('select api.sync_groups(%L)',
-    jsonb_build_object('sessionId', 'wa_g75', 'groups', (select jsonb_agg(5) from generate_series(0, (select n from cap)))))) ->> 'status',
-  '413', '… one more is 413');
+    jsonb_build_object('sessionId', 'wa_g75', 'groups', (select jsonb_agg(5) from generate_series(0, (select n from cap)))))) - 'hint' - 'details',
+  jsonb_build_object('status', 413, 'code', 'too_many_groups',
+    'message', format('At most %s groups per sync; got %s.', (select n from cap), (select n from cap) + 1)),
+  '… one more is 413 too_many_groups, saying the limit');
+select is(tests.api_error(format('select api.sync_groups(%L)', jsonb_build_object('sessionId', 'wa_g75', 'groups',
+    jsonb_build_array(tests.group_json(1), tests.group_json(2), tests.group_json(1))))) - 'message' - 'hint',
+  jsonb_build_object('status', 422, 'code', 'duplicate_group_jid', 'details', jsonb_build_object('groupJid', tests.jid(1), 'indexes', '[0, 2]'::jsonb)),
+  'the same JID twice: 422 duplicate_group_jid, with its indexes');
 
 -- What is stored: size before the participants' count, 0 without either, each flag as sent.
 select from api.sync_groups(jsonb_build_object('sessionId', 'wa_g75c', 'groups', jsonb_build_array(
