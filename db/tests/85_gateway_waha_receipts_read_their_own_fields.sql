@@ -1,0 +1,88 @@
+-- Gateway (WAHA): each receipt is read from its own fields, as docs/gateway.md ("WAHA") says. A READ
+-- takes its time from the receipt's readTimestamp, a PLAYED from playedTimestamp, a SERVER (ack 1)
+-- carrying a receiptTimestamp is a delivery at that time (never the envelope's time when the
+-- receipt has its own); a SERVER without a receipt (our send reached the server) and a receipt
+-- NOWEB could not name (no ack, ackName UNKNOWN) are ignored, never an error; an id without WAHA's
+-- true_/false_ prefix is ours only when fromMe says so; a body whose event is not a string is not
+-- a WAHA body (400 invalid_body). Bodies as WAHA builds them (github:devlikeapro/waha: envelope
+-- src/core/abc/manager.abc.ts populateSessionInfo; NOWEB src/core/engines/noweb/session.noweb.core.ts
+-- convertMessageReceiptUpdateToMessageAck: receiptTimestamp → SERVER, playedTimestamp → PLAYED,
+-- readTimestamp → READ, none → ack undefined (absent) and ackName ACK_UNKNOWN 'UNKNOWN'
+-- (src/structures/enums.dto.ts); test/fixtures/gateway-payloads.ts wahaNowebGroupReceipt).
+begin;
+select plan(14);
+
+select from tests.make_campaign('wa_wr', 6);
+create temp table c as select max(id) as id from notification_campaigns;
+grant select on c to public;
+select from tests.mark_sent((select id from c), 1, 6, 'WR');
+-- The sends an hour ago, so that every time between the send and now can be told apart.
+update notification_campaign_groups set sent_at = now() - interval '1 hour' where campaign_id = (select id from c);
+-- Receipt times (seconds) 30, 25 and 20 minutes ago; the envelope's own timestamp (ms) 10 minutes ago.
+create temp table t as
+  select extract(epoch from date_trunc('second', now()) - interval '30 minutes')::bigint as read_s,
+         extract(epoch from date_trunc('second', now()) - interval '25 minutes')::bigint as played_s,
+         extract(epoch from date_trunc('second', now()) - interval '20 minutes')::bigint as receipt_s,
+         extract(epoch from date_trunc('second', now()) - interval '10 minutes')::bigint * 1000 as envelope_ms;
+grant select on t to public;
+create function pg_temp.waha(event jsonb, payload jsonb) returns json language sql as $$
+  select jsonb_build_object('id', 'evt_01jwaha0085000000', 'timestamp', (select envelope_ms from t), 'event', event, 'session', 'wa_wr',
+    'me', jsonb_build_object('id', '5511999999999@c.us', 'pushName', 'CRM Avisos'), 'payload', payload, 'engine', 'NOWEB',
+    'environment', jsonb_build_object('version', '2026.7.1', 'engine', 'NOWEB', 'tier', 'CORE', 'browser', null))::json
+$$;
+-- NOWEB's group receipt of our message WR<n> in group n: `receipt` is Baileys' MessageUserReceipt
+-- ({userJid} and the one timestamp it reports); ack and ackName as convertMessageReceiptUpdateToMessageAck sets them.
+create function pg_temp.receipt(n int, ack jsonb, ack_name text, receipt jsonb) returns jsonb language sql as $$
+  select jsonb_strip_nulls(jsonb_build_object('id', format('true_%s_WR%s_5511999999999@c.us', tests.jid(n), n), 'from', tests.jid(n),
+    'to', tests.jid(n), 'participant', '5511900000001@c.us', 'fromMe', true, 'ack', ack, 'ackName', ack_name,
+    '_data', jsonb_build_object('key', jsonb_build_object('remoteJid', tests.jid(n), 'id', format('WR%s', n), 'fromMe', true,
+                                                         'participant', '5511900000001@s.whatsapp.net'),
+                                'receipt', jsonb_build_object('userJid', '5511900000001@s.whatsapp.net') || receipt)))
+$$;
+create function pg_temp.times(n int) returns text language sql as $$
+  select (delivered_at, read_at, status)::text from notification_campaign_groups
+  where campaign_id = (select id from c) and group_jid = tests.jid(n)
+$$;
+
+select from tests.act_as('gateway');
+select is(api.waha_webhook(pg_temp.waha('"message.ack.group"',
+    pg_temp.receipt(1, '3', 'READ', jsonb_build_object('readTimestamp', (select read_s from t))))) -> 'progress' ->> 'applied',
+  '1', 'a READ receipt is progress');
+select is(api.waha_webhook(pg_temp.waha('"message.ack.group"',
+    pg_temp.receipt(2, '4', 'PLAYED', jsonb_build_object('playedTimestamp', (select played_s from t))))) -> 'progress' ->> 'applied',
+  '1', 'a PLAYED receipt is progress');
+select is(api.waha_webhook(pg_temp.waha('"message.ack.group"',
+    pg_temp.receipt(3, '1', 'SERVER', jsonb_build_object('receiptTimestamp', (select receipt_s from t))))) -> 'progress' ->> 'applied',
+  '1', 'a SERVER receipt carrying a participant''s receiptTimestamp (NOWEB) is progress');
+select is(api.waha_webhook(pg_temp.waha('"message.ack"', jsonb_build_object('id', format('true_%s_WR4', tests.jid(4)),
+    'from', tests.jid(4), 'fromMe', true, 'ack', 1, 'ackName', 'SERVER'))) ->> 'outcome',
+  'ignored', 'a SERVER ack without a receipt (our send reached the server) is ignored');
+select is(api.waha_webhook(pg_temp.waha('"message.ack.group"', pg_temp.receipt(4, null, 'UNKNOWN', '{}'))) ->> 'outcome',
+  'ignored', 'a receipt NOWEB could not name (no ack, ackName UNKNOWN) is ignored, not an error');
+select from tests.act_as_admin();
+select is(pg_temp.times(1), (select (to_timestamp(read_s), to_timestamp(read_s), 'sent')::text from t),
+  'the READ''s time is its readTimestamp (delivered then too), not the envelope''s');
+select is(pg_temp.times(2), (select (to_timestamp(played_s), to_timestamp(played_s), 'sent')::text from t),
+  'the PLAYED''s time is its playedTimestamp');
+select is(pg_temp.times(3), (select (to_timestamp(receipt_s), null, 'sent')::text from t),
+  'the SERVER receipt is a delivery at its receiptTimestamp, not a read');
+select is(pg_temp.times(4), '(,,sent)', 'the row of the ignored acks is untouched: not failed, no progress');
+select is((select count(*)::int from message_error_inbox where session_id = 'wa_wr'), 0, '… and no error ACK was stored');
+
+-- An id without WAHA's prefix: fromMe decides.
+select from tests.act_as('gateway');
+select is(api.waha_webhook(pg_temp.waha('"message.ack"', jsonb_build_object('id', 'WR5', 'from', tests.jid(5), 'fromMe', true,
+    'ack', 3, 'ackName', 'READ'))) -> 'progress' ->> 'applied', '1', 'an id without a prefix is ours when fromMe is true');
+select is(api.waha_webhook(pg_temp.waha('"message.ack"', jsonb_build_object('id', 'WR6', 'from', tests.jid(6), 'fromMe', false,
+    'ack', 3, 'ackName', 'READ'))) ->> 'outcome', 'ignored', '… and not ours when fromMe is false');
+select from tests.act_as_admin();
+select is(array[pg_temp.times(5) like '("%","%",sent)', pg_temp.times(6) = '(,,sent)'], array[true, true],
+  'the first is read, the second untouched');
+
+-- An event that is not a string: not a WAHA body.
+select from tests.act_as('gateway');
+select is(api.waha_webhook(pg_temp.waha('5', pg_temp.receipt(1, '3', 'READ', '{}'))) ->> 'code', 'invalid_body',
+  'a body whose event is a number is 400 invalid_body');
+
+select * from finish();
+rollback;
