@@ -1,0 +1,97 @@
+-- Gateway: what pgTAP 17, 21, 28 and 71 leave out of the event paths, each exact. `events` that is
+-- not an array is 422 invalid_events on both paths (docs/errors.md); a refused event's answer
+-- carries its reason whole; the 30th exists in every month but February and the 31st only in the
+-- seven long months (the others are that event's invalid_timestamp, never the batch's error); an
+-- earlier read that arrives after a later one moves read_at back (the earliest wins: pgTAP 71
+-- does it for delivered_at); progress for two sessions in one batch is kept in each session's
+-- inbox only; a body over rawEventBytes that is not an object is kept as a preview of exactly
+-- rawEventBytes characters; a key bound to one session posting for two others is refused 403,
+-- naming one of them.
+begin;
+select plan(17);
+
+select from tests.make_campaign('wa_xa', 2);
+create temp table c as select max(id) as id from notification_campaigns;
+grant select on c to public;
+select from tests.mark_sent((select id from c), 1, 2, 'XA');
+update notification_campaign_groups set sent_at = now() - interval '1 hour' where campaign_id = (select id from c);
+select from tests.make_campaign('wa_xb', 1);
+select from tests.mark_sent((select max(id) from notification_campaigns), 1, 1, 'XB');
+create temp table lim as select internal.limit('rawEventBytes') as n;
+grant select on lim to public;
+create function pg_temp.utc(ago interval) returns text language sql as $$
+  select to_char(now() at time zone 'UTC' - ago, 'YYYY-MM-DD"T"HH24:MI:SS"Z"')
+$$;
+
+-- events that is not an array.
+select from tests.act_as('gateway');
+select is(api.record_message_error('{"events": {"sessionId": "wa_xa", "messageId": "XA1"}}') ->> 'code', 'invalid_events',
+  'record_message_error: events that is an object is invalid_events');
+select is(current_setting('response.status', true), '422', '… with 422');
+select is(api.record_message_status('{"events": "XA1"}') ->> 'code', 'invalid_events',
+  'record_message_status: events that is a string is invalid_events');
+select is(current_setting('response.status', true), '422', '… with 422');
+
+-- A refused event's answer: its code and its whole reason.
+select is(api.record_message_status('{"sessionId": "wa_xa", "messageId": "XA9", "status": "seen"}') -> 'results' -> 0,
+  '{"index": 0, "outcome": "quarantined", "code": "invalid_progress_status", "message": "status must be \"delivered\", \"read\" or \"played\""}'::jsonb,
+  'a progress event with an unknown status: quarantined with its whole reason');
+select is(api.record_message_error('{"sessionId": "wa_xa", "messageId": "XA9", "event": "message_ack"}') -> 'results' -> 0,
+  '{"index": 0, "outcome": "quarantined", "code": "invalid_event_type", "message": "event must be \"message_error\" when given"}'::jsonb,
+  'an error ACK of another event type: quarantined with its whole reason');
+
+-- The last days of each month (2026, a common year).
+select from tests.act_as_admin();
+select is((select array_agg(internal.event_time(to_jsonb(format('2026-%s-30T12:00:00Z', lpad(m::text, 2, '0')))) is not null order by m)
+           from generate_series(1, 12) m),
+  array[true, false, true, true, true, true, true, true, true, true, true, true], 'the 30th exists in every month but February');
+select is((select array_agg(internal.event_time(to_jsonb(format('2026-%s-31T12:00:00Z', lpad(m::text, 2, '0')))) is not null order by m)
+           from generate_series(1, 12) m),
+  array[true, false, true, false, true, false, true, true, false, true, false, true],
+  'the 31st only in January, March, May, July, August, October and December');
+select from tests.act_as('gateway');
+select is(api.record_message_status('{"events": [{"sessionId": "wa_xa", "messageId": "XA9", "status": "read", "at": "2026-06-31T12:00:00Z"},
+    {"sessionId": "wa_xa", "messageId": "XA8", "status": "read", "at": "2026-09-30T12:00:00Z"}]}') -> 'results',
+  '[{"index": 0, "outcome": "quarantined", "code": "invalid_timestamp", "message": "at must be an ISO 8601 time with its zone (one that exists), or epoch seconds"},
+    {"index": 1, "messageId": "XA8", "outcome": "pending_match"}]'::jsonb,
+  '31 June is that event''s invalid_timestamp, 30 September a time');
+
+-- Reads: the later first, then the earlier.
+select from api.record_message_status(jsonb_build_object('sessionId', 'wa_xa', 'messageId', 'XA1', 'status', 'read', 'at', pg_temp.utc('10 minutes')));
+select is(api.record_message_status(jsonb_build_object('sessionId', 'wa_xa', 'messageId', 'XA1', 'status', 'read', 'at', pg_temp.utc('40 minutes')))
+    -> 'results' -> 0 ->> 'outcome', 'applied', 'an earlier read arriving later applies');
+select from tests.act_as_admin();
+select is((select (delivered_at, read_at)::text from notification_campaign_groups where message_id = 'XA1'),
+  (select (t, t)::text from (select date_trunc('second', now() at time zone 'UTC' - interval '40 minutes') at time zone 'UTC' as t) x),
+  '… and the row is read (and delivered) at the earlier time');
+
+-- Two sessions in one batch.
+select from tests.act_as('gateway');
+select is(api.record_message_status('{"events": [{"sessionId": "wa_xa", "messageId": "XA2", "status": "delivered"},
+    {"sessionId": "wa_xb", "messageId": "XB1", "status": "delivered"}]}') -> 'counts',
+  '{"applied": 2, "unchanged": 0, "pending_match": 0, "quarantined": 0}'::jsonb, 'progress for two sessions in one batch: both applied');
+select from tests.act_as_admin();
+select is((select array_agg((session_id, message_id)::text order by message_id) from message_status_inbox
+           where message_id in ('XA2', 'XB1')),
+  array['(wa_xa,XA2)', '(wa_xb,XB1)'], '… each kept in its own session''s inbox, and only there');
+
+-- A body over the limit that is not an object: a preview of exactly the limit.
+select is(length(internal.raw_event(to_jsonb(repeat('z', (select n from lim)))) ->> '_preview'), (select n from lim),
+  'the preview of a string over rawEventBytes is rawEventBytes characters long');
+
+-- A key bound to one session posting for two others.
+select from internal.create_api_key('wak_test_88_scoped_0123456789abcdef0123456789abcdef', 'gateway', 't-88', array['wa_xa']);
+select from tests.act_as('anon');
+select from tests.with_headers('{"x-api-key": "wak_test_88_scoped_0123456789abcdef0123456789abcdef"}', '/rpc/record_message_error');
+select from internal.pre_request();
+select is(api.record_message_error('{"events": [{"sessionId": "wa_o1", "messageId": "O1"}, {"sessionId": "wa_o2", "messageId": "O2"}]}')
+    - 'message', '{"code": "session_not_allowed", "details": null,
+    "hint": "The key is bound to other sessions: npm run api-key -- list shows its sessions."}'::jsonb,
+  'a key bound to one session posting for two others: session_not_allowed');
+select is(current_setting('response.status', true), '403', '… with 403');
+select ok(api.record_message_error('{"events": [{"sessionId": "wa_o1", "messageId": "O1"}, {"sessionId": "wa_o2", "messageId": "O2"}]}')
+    ->> 'message' in ('This API key may not act on session wa_o1.', 'This API key may not act on session wa_o2.'),
+  '… naming one of them');
+
+select * from finish();
+rollback;
