@@ -4,13 +4,13 @@
 -- receipt has its own); a SERVER without a receipt (our send reached the server) and a receipt
 -- NOWEB could not name (no ack, ackName UNKNOWN) are ignored, never an error; an id without WAHA's
 -- true_/false_ prefix is ours only when fromMe says so; a body whose event is not a string is not
--- a WAHA body (400 invalid_body). Bodies as WAHA builds them (github:devlikeapro/waha: envelope
+-- a WAHA body (400 invalid_body), one whose session is blank names none (422 invalid_session_id). Bodies as WAHA builds them (github:devlikeapro/waha: envelope
 -- src/core/abc/manager.abc.ts populateSessionInfo; NOWEB src/core/engines/noweb/session.noweb.core.ts
 -- convertMessageReceiptUpdateToMessageAck: receiptTimestamp → SERVER, playedTimestamp → PLAYED,
 -- readTimestamp → READ, none → ack undefined (absent) and ackName ACK_UNKNOWN 'UNKNOWN'
 -- (src/structures/enums.dto.ts); test/fixtures/gateway-payloads.ts wahaNowebGroupReceipt).
 begin;
-select plan(14);
+select plan(17);
 
 select from tests.make_campaign('wa_wr', 6);
 create temp table c as select max(id) as id from notification_campaigns;
@@ -83,6 +83,10 @@ select is(array[pg_temp.times(5) like '("%","%",sent)', pg_temp.times(6) = '(,,s
 select from tests.act_as('gateway');
 select is(api.waha_webhook(pg_temp.waha('5', pg_temp.receipt(1, '3', 'READ', '{}'))) ->> 'code', 'invalid_body',
   'a body whose event is a number is 400 invalid_body');
+select is(current_setting('response.status', true), '400', '… with 400');
+select is(api.waha_webhook((pg_temp.waha('"message.ack.group"', pg_temp.receipt(1, '3', 'READ', '{}'))::jsonb
+    || '{"session": " "}')::json) ->> 'code', 'invalid_session_id', 'a blank session is invalid_session_id');
+select is(current_setting('response.status', true), '422', '… with 422');
 
 select * from finish();
 rollback;

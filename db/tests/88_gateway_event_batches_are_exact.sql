@@ -4,11 +4,11 @@
 -- seven long months (the others are that event's invalid_timestamp, never the batch's error); an
 -- earlier read that arrives after a later one moves read_at back (the earliest wins: pgTAP 71
 -- does it for delivered_at); progress for two sessions in one batch is kept in each session's
--- inbox only; a body over rawEventBytes that is not an object is kept as a preview of exactly
+-- inbox only; a WAHA id whose chat is no JID is not the event's group; a body over rawEventBytes that is not an object is kept as a preview of exactly
 -- rawEventBytes characters; a key bound to one session posting for two others is refused 403,
 -- naming one of them.
 begin;
-select plan(17);
+select plan(18);
 
 select from tests.make_campaign('wa_xa', 2);
 create temp table c as select max(id) as id from notification_campaigns;
@@ -74,6 +74,14 @@ select from tests.act_as_admin();
 select is((select array_agg((session_id, message_id)::text order by message_id) from message_status_inbox
            where message_id in ('XA2', 'XB1')),
   array['(wa_xa,XA2)', '(wa_xb,XB1)'], '… each kept in its own session''s inbox, and only there');
+
+-- A WAHA-style id whose chat is too long to be a JID (over 200 characters): the message id still
+-- finds its row; the chat is not taken as the event's group.
+select from tests.act_as('gateway');
+select is(api.record_message_error(jsonb_build_object('sessionId', 'wa_xb', 'errorCode', 420,
+    'messageId', 'true_' || repeat('1', 196) || '@g.us_XB1')) -> 'results' -> 0 ->> 'outcome', 'applied',
+  'an ACK whose WAHA id names a chat over 200 characters applies by its message id');
+select from tests.act_as_admin();
 
 -- A body over the limit that is not an object: a preview of exactly the limit.
 select is(length(internal.raw_event(to_jsonb(repeat('z', (select n from lim)))) ->> '_preview'), (select n from lim),
