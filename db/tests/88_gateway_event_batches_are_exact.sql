@@ -1,6 +1,6 @@
 -- Gateway: what pgTAP 17, 21, 28 and 71 leave out of the event paths, each exact. `events` that is
 -- not an array is 422 invalid_events on both paths (docs/errors.md); a refused event's answer
--- carries its reason whole; the 30th exists in every month but February and the 31st only in the
+-- carries its reason whole, its first problem's (a bad status before a missing session); the 30th exists in every month but February and the 31st only in the
 -- seven long months (the others are that event's invalid_timestamp, never the batch's error); an
 -- earlier read that arrives after a later one moves read_at back (the earliest wins: pgTAP 71
 -- does it for delivered_at); progress for two sessions in one batch is kept in each session's
@@ -8,7 +8,7 @@
 -- rawEventBytes characters; a key bound to one session posting for two others is refused 403,
 -- naming one of them.
 begin;
-select plan(18);
+select plan(21);
 
 select from tests.make_campaign('wa_xa', 2);
 create temp table c as select max(id) as id from notification_campaigns;
@@ -39,6 +39,13 @@ select is(api.record_message_status('{"sessionId": "wa_xa", "messageId": "XA9", 
 select is(api.record_message_error('{"sessionId": "wa_xa", "messageId": "XA9", "event": "message_ack"}') -> 'results' -> 0,
   '{"index": 0, "outcome": "quarantined", "code": "invalid_event_type", "message": "event must be \"message_error\" when given"}'::jsonb,
   'an error ACK of another event type: quarantined with its whole reason');
+select is(api.record_message_status('{"messageId": "XA9", "status": "seen"}') -> 'results' -> 0,
+  '{"index": 0, "outcome": "quarantined", "code": "invalid_progress_status", "message": "status must be \"delivered\", \"read\" or \"played\""}'::jsonb,
+  'an event with a bad status that names no session either: its code and reason are the status''s, the first problem');
+select is((api.record_message_error('{"messageId": "XA9", "errorCode": "x"}') -> 'results' -> 0) - 'message',
+  '{"index": 0, "outcome": "quarantined", "code": "invalid_error_code"}'::jsonb, 'the same for an error ACK with a bad code …');
+select ok(api.record_message_error('{"messageId": "XA9", "errorCode": "x"}') -> 'results' -> 0 ->> 'message' like 'errorCode must be %',
+  '… whose reason is the code''s');
 
 -- The last days of each month (2026, a common year).
 select from tests.act_as_admin();
