@@ -1,13 +1,13 @@
 -- Gateway: every path that receives a session's events notes which gateway posts for it
 -- (whatsapp_sessions.gateway, the campaigns' progress_source: docs/crm.md), also when it records
--- nothing but error ACKs, or nothing at all (an Evolution update we do not use); and the session's
+-- nothing but error ACKs or group events, or nothing at all (an Evolution update we do not use); and the session's
 -- row is written only when the gateway changes (internal.note_gateway: the ACK path never queues
 -- on it), so gateway_seen_at is when that gateway was first seen. Evolution bodies as Evolution
 -- API 2.3.7 posts them (github:evolution-foundation/evolution-api: webhook.controller.ts emit;
 -- whatsapp.baileys.service.ts messageHandle['messages.update']; test/fixtures/gateway-payloads.ts
 -- evolutionMessageUpdate).
 begin;
-select plan(7);
+select plan(11);
 
 select from tests.make_campaign('wa_gn', 2);
 create temp table c as select max(id) as id from notification_campaigns;
@@ -30,6 +30,25 @@ select from tests.act_as('gateway');
 select is(api.evolution_webhook(pg_temp.evolution('wa_gq', 'GQ1', 'SERVER_ACK')) ->> 'ignored', '1', 'a SERVER_ACK update is ignored');
 select from tests.act_as_admin();
 select is(pg_temp.gateway('wa_gq'), 'evolution_api', '… and its instance is noted as posted for by Evolution API');
+
+-- Group events: noted too (Evolution groups.upsert, then WAHA group.v2.update).
+select from tests.sync_n('wa_gu', 1);
+select from tests.act_as('gateway');
+select is(api.evolution_webhook(jsonb_build_object('event', 'groups.upsert', 'instance', 'wa_gu',
+    'data', jsonb_build_array(jsonb_build_object('id', tests.jid(1), 'subject', 'Avisos', 'size', 3, 'isCommunity', false,
+                                                 'isCommunityAnnounce', false, 'announce', false, 'restrict', false)),
+    'destination', 'https://crm.example/rpc/evolution_webhook', 'date_time', '2026-11-25T09:00:00.000Z',
+    'sender', '5511999999999@s.whatsapp.net', 'server_url', 'https://evolution.example', 'apikey', null)) ->> 'outcome',
+  'recorded', 'an Evolution groups.upsert is recorded');
+select from tests.act_as_admin();
+select is(pg_temp.gateway('wa_gu'), 'evolution_api', '… and notes its instance as posted for by Evolution API');
+select from tests.act_as('gateway');
+select is(api.waha_webhook(jsonb_build_object('id', 'evt_01jwaha0086000000', 'timestamp', 1764072000000, 'event', 'group.v2.update',
+    'session', 'wa_gu', 'me', jsonb_build_object('id', '5511999999999@c.us', 'pushName', 'CRM Avisos'),
+    'payload', jsonb_build_object('group', jsonb_build_object('id', tests.jid(1), 'subject', 'Avisos 2')), 'engine', 'NOWEB')::json)
+    -> 'groups' ->> 'updated', '1', 'a WAHA group.v2.update renames the group');
+select from tests.act_as_admin();
+select is(pg_temp.gateway('wa_gu'), 'waha', '… and notes the session as posted for by WAHA');
 
 -- Error ACKs only: noted by the error path.
 select from tests.act_as('gateway');
