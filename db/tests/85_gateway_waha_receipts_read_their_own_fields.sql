@@ -4,13 +4,14 @@
 -- receipt has its own); a SERVER without a receipt (our send reached the server) and a receipt
 -- NOWEB could not name (no ack, ackName UNKNOWN) are ignored, never an error; an id without WAHA's
 -- true_/false_ prefix is ours only when fromMe says so; a body whose event is not a string is not
--- a WAHA body (400 invalid_body), one whose session is blank names none (422 invalid_session_id). Bodies as WAHA builds them (github:devlikeapro/waha: envelope
+-- a WAHA body (400 invalid_body), one whose session is blank names none (422 invalid_session_id);
+-- an X-Webhook-Hmac that is not hex is a wrong signature (401), never an error. Bodies as WAHA builds them (github:devlikeapro/waha: envelope
 -- src/core/abc/manager.abc.ts populateSessionInfo; NOWEB src/core/engines/noweb/session.noweb.core.ts
 -- convertMessageReceiptUpdateToMessageAck: receiptTimestamp → SERVER, playedTimestamp → PLAYED,
 -- readTimestamp → READ, none → ack undefined (absent) and ackName ACK_UNKNOWN 'UNKNOWN'
 -- (src/structures/enums.dto.ts); test/fixtures/gateway-payloads.ts wahaNowebGroupReceipt).
 begin;
-select plan(17);
+select plan(19);
 
 select from tests.make_campaign('wa_wr', 6);
 create temp table c as select max(id) as id from notification_campaigns;
@@ -87,6 +88,15 @@ select is(current_setting('response.status', true), '400', '… with 400');
 select is(api.waha_webhook((pg_temp.waha('"message.ack.group"', pg_temp.receipt(1, '3', 'READ', '{}'))::jsonb
     || '{"session": " "}')::json) ->> 'code', 'invalid_session_id', 'a blank session is invalid_session_id');
 select is(current_setting('response.status', true), '422', '… with 422');
+
+-- With a WAHA key set: an X-Webhook-Hmac of the right length that is not hex is a wrong signature, not an error.
+select from tests.act_as_admin();
+insert into internal.webhook_secrets (gateway, session_id, secret) values ('waha', 'wa_wr', 'waha-hmac-key-0123456789');
+select from tests.act_as('gateway');
+select from tests.with_headers(jsonb_build_object('x-webhook-hmac', repeat('zz', 64)), '/rpc/waha_webhook');
+select is(api.waha_webhook(pg_temp.waha('"message.ack.group"', pg_temp.receipt(1, '3', 'READ', '{}'))) ->> 'code',
+  'invalid_signature', 'an X-Webhook-Hmac of 128 characters that are not hex is invalid_signature');
+select is(current_setting('response.status', true), '401', '… with 401');
 
 select * from finish();
 rollback;

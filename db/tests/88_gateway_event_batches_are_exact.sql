@@ -6,9 +6,9 @@
 -- does it for delivered_at); progress for two sessions in one batch is kept in each session's
 -- inbox only; a WAHA id whose chat is no JID is not the event's group; a body over rawEventBytes that is not an object is kept as a preview of exactly
 -- rawEventBytes characters; a key bound to one session posting for two others is refused 403,
--- naming one of them.
+-- naming one of them, and so is its WAHA body for another session (nothing changed).
 begin;
-select plan(21);
+select plan(24);
 
 select from tests.make_campaign('wa_xa', 2);
 create temp table c as select max(id) as id from notification_campaigns;
@@ -107,6 +107,14 @@ select is(current_setting('response.status', true), '403', '… with 403');
 select ok(api.record_message_error('{"events": [{"sessionId": "wa_o1", "messageId": "O1"}, {"sessionId": "wa_o2", "messageId": "O2"}]}')
     ->> 'message' in ('This API key may not act on session wa_o1.', 'This API key may not act on session wa_o2.'),
   '… naming one of them');
+select is(api.waha_webhook(jsonb_build_object('id', 'evt_01jwaha0088000000', 'timestamp', 1764072000000, 'event', 'group.v2.leave',
+    'session', 'wa_xb', 'me', jsonb_build_object('id', '5511999999999@c.us', 'pushName', 'CRM Avisos'),
+    'payload', jsonb_build_object('group', jsonb_build_object('id', tests.jid(1))), 'engine', 'NOWEB')::json) ->> 'code',
+  'session_not_allowed', 'the same key posting a WAHA body for another session: session_not_allowed');
+select is(current_setting('response.status', true), '403', '… with 403');
+select from tests.act_as_admin();
+select is((select inactive_since from whatsapp_groups where session_id = 'wa_xb' and group_jid = tests.jid(1)), null,
+  '… and the group it names stays active');
 
 select * from finish();
 rollback;
