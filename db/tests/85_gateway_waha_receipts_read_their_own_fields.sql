@@ -1,7 +1,7 @@
 -- Gateway (WAHA): each receipt is read from its own fields, as docs/gateway.md ("WAHA") says. A READ
 -- takes its time from the receipt's readTimestamp, a PLAYED from playedTimestamp, a SERVER (ack 1)
--- carrying a receiptTimestamp is a delivery at that time (never the envelope's time when the
--- receipt has its own); a SERVER without a receipt (our send reached the server) and a receipt
+-- carrying a receiptTimestamp is a delivery at that time, and so is a GOWS DEVICE (ack 2) at its
+-- _data.Timestamp (never the envelope's time when the receipt has its own); a SERVER without a receipt (our send reached the server) and a receipt
 -- NOWEB could not name (no ack, ackName UNKNOWN) are ignored, never an error; an id without WAHA's
 -- true_/false_ prefix is ours only when fromMe says so; a body whose event is not a string is not
 -- a WAHA body (400 invalid_body), one whose session is blank names none (422 invalid_session_id);
@@ -11,12 +11,12 @@
 -- readTimestamp → READ, none → ack undefined (absent) and ackName ACK_UNKNOWN 'UNKNOWN'
 -- (src/structures/enums.dto.ts); test/fixtures/gateway-payloads.ts wahaNowebGroupReceipt).
 begin;
-select plan(19);
+select plan(21);
 
-select from tests.make_campaign('wa_wr', 6);
+select from tests.make_campaign('wa_wr', 7);
 create temp table c as select max(id) as id from notification_campaigns;
 grant select on c to public;
-select from tests.mark_sent((select id from c), 1, 6, 'WR');
+select from tests.mark_sent((select id from c), 1, 7, 'WR');
 -- The sends an hour ago, so that every time between the send and now can be told apart.
 update notification_campaign_groups set sent_at = now() - interval '1 hour' where campaign_id = (select id from c);
 -- Receipt times (seconds) 30, 25 and 20 minutes ago; the envelope's own timestamp (ms) 10 minutes ago.
@@ -69,6 +69,18 @@ select is(pg_temp.times(3), (select (to_timestamp(receipt_s), null, 'sent')::tex
   'the SERVER receipt is a delivery at its receiptTimestamp, not a read');
 select is(pg_temp.times(4), '(,,sent)', 'the row of the ignored acks is untouched: not failed, no progress');
 select is((select count(*)::int from message_error_inbox where session_id = 'wa_wr'), 0, '… and no error ACK was stored');
+
+-- GOWS: a DEVICE receipt (ack 2) is a delivery at its _data.Timestamp (Go's RFC 3339;
+-- src/core/engines/gows/session.gows.core.ts receiptToMessageAck; test/fixtures/gateway-payloads.ts wahaGowsReceipt).
+select from tests.act_as('gateway');
+select is(api.waha_webhook(pg_temp.waha('"message.ack.group"', jsonb_build_object('id', format('true_%s_WR7_5511999999999@c.us', tests.jid(7)),
+    'from', tests.jid(7), 'to', '5511900000001@c.us', 'participant', '5511900000001@c.us', 'fromMe', true, 'ack', 2, 'ackName', 'DEVICE',
+    '_data', jsonb_build_object('Chat', tests.jid(7), 'Sender', '5511900000001@s.whatsapp.net', 'IsFromMe', false, 'IsGroup', true,
+                                'MessageIDs', jsonb_build_array('WR7'), 'Type', '', 'MessageSender', '5511999999999@s.whatsapp.net',
+                                'Timestamp', (select to_char(to_timestamp(receipt_s) at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') from t)))))
+    -> 'progress' ->> 'applied', '1', 'a GOWS DEVICE receipt is progress');
+select from tests.act_as_admin();
+select is(pg_temp.times(7), (select (to_timestamp(receipt_s), null, 'sent')::text from t), '… a delivery at its _data.Timestamp');
 
 -- An id without WAHA's prefix: fromMe decides.
 select from tests.act_as('gateway');
