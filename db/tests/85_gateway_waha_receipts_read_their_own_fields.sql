@@ -1,15 +1,17 @@
--- Gateway (WAHA): each receipt is read from its own fields, as docs/gateway.md ("WAHA") says. A READ
--- takes its time from the receipt's readTimestamp, a PLAYED from playedTimestamp, a SERVER (ack 1)
--- carrying a receiptTimestamp is a delivery at that time, and so is a GOWS DEVICE (ack 2) at its
--- _data.Timestamp (never the envelope's time when the receipt has its own); a SERVER without a receipt (our send reached the server) and a receipt
--- NOWEB could not name (no ack, ackName UNKNOWN) are ignored, never an error; an id without WAHA's
--- true_/false_ prefix is ours only when fromMe says so; a body whose event is not a string is not
--- a WAHA body (400 invalid_body), one whose session is blank names none (422 invalid_session_id);
--- an X-Webhook-Hmac that is not hex is a wrong signature (401), never an error. Bodies as WAHA builds them (github:devlikeapro/waha: envelope
--- src/core/abc/manager.abc.ts populateSessionInfo; NOWEB src/core/engines/noweb/session.noweb.core.ts
--- convertMessageReceiptUpdateToMessageAck: receiptTimestamp → SERVER, playedTimestamp → PLAYED,
--- readTimestamp → READ, none → ack undefined (absent) and ackName ACK_UNKNOWN 'UNKNOWN'
--- (src/structures/enums.dto.ts); test/fixtures/gateway-payloads.ts wahaNowebGroupReceipt).
+-- Gateway (WAHA): each receipt is read from its own fields, as docs/gateway.md ("WAHA") says. A
+-- READ takes its time from the receipt's readTimestamp, a PLAYED from playedTimestamp, a SERVER
+-- (ack 1) carrying a receiptTimestamp is a delivery at that time, and so is a GOWS DEVICE (ack 2)
+-- at its _data.Timestamp (never the envelope's time when the receipt has its own); a SERVER without
+-- a receipt (our send reached the server) and a receipt NOWEB could not name (no ack, ackName
+-- UNKNOWN) are ignored, never an error; an id without WAHA's true_/false_ prefix is ours only when
+-- fromMe says so; a body whose event is not a string is not a WAHA body (400 invalid_body), one
+-- whose session is blank names none (422 invalid_session_id); an X-Webhook-Hmac that is not hex is
+-- a wrong signature (401), never an error. Bodies as WAHA builds them (github:devlikeapro/waha:
+-- envelope src/core/abc/manager.abc.ts populateSessionInfo; NOWEB
+-- src/core/engines/noweb/session.noweb.core.ts convertMessageReceiptUpdateToMessageAck:
+-- receiptTimestamp → SERVER, playedTimestamp → PLAYED, readTimestamp → READ, none → ack undefined
+-- (absent) and ackName ACK_UNKNOWN 'UNKNOWN' (src/structures/enums.dto.ts);
+-- test/fixtures/gateway-payloads.ts wahaNowebGroupReceipt).
 begin;
 select plan(21);
 

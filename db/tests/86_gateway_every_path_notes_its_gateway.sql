@@ -1,11 +1,11 @@
 -- Gateway: every path that receives a session's events notes which gateway posts for it
 -- (whatsapp_sessions.gateway, the campaigns' progress_source: docs/crm.md), also when it records
--- nothing but error ACKs or group events, or nothing at all (an Evolution update we do not use); and the session's
--- row is written only when the gateway changes (internal.note_gateway: the ACK path never queues
--- on it), so gateway_seen_at is when that gateway was first seen. Evolution bodies as Evolution
--- API 2.3.7 posts them (github:evolution-foundation/evolution-api: webhook.controller.ts emit;
--- whatsapp.baileys.service.ts messageHandle['messages.update']; test/fixtures/gateway-payloads.ts
--- evolutionMessageUpdate).
+-- nothing but error ACKs or group events, or nothing at all (an Evolution update we do not use);
+-- and the session's row is written only when the gateway changes (internal.note_gateway: the ACK
+-- path never queues on it), so gateway_seen_at is when that gateway was first seen. Evolution
+-- bodies as Evolution API 2.3.7 posts them (github:evolution-foundation/evolution-api:
+-- webhook.controller.ts emit; whatsapp.baileys.service.ts messageHandle['messages.update'];
+-- test/fixtures/gateway-payloads.ts evolutionMessageUpdate).
 begin;
 select plan(11);
 

@@ -1,11 +1,12 @@
 -- Gateway: what a webhook body carries that we do not use is ignored, counted, and never recorded
 -- nor an error (a 4xx/5xx makes a gateway retry or stop: docs/gateway.md). Evolution's
--- messages.update items that are not ERROR, DELIVERY_ACK, READ or PLAYED — PENDING, SERVER_ACK,
--- a status Evolution could not name (`status[update.status] ?? 'DELETED'`), a number outside
--- Baileys' 0..5, no status at all, an item that is not an object, someone else's message — are
--- each counted in "ignored" and touch no row; a WAHA group.v2.participants leave whose
--- participants is not a list names nobody. Bodies as the gateways post them (Evolution API 2.3.6:
--- github:EvolutionAPI/evolution-api src/api/integrations/channel/whatsapp/whatsapp.baileys.service.ts
+-- messages.update items that are not ERROR, DELIVERY_ACK, READ or PLAYED — PENDING, SERVER_ACK, a
+-- status Evolution could not name (`status[update.status] ?? 'DELETED'`), a number outside Baileys'
+-- 0..5, no status at all, an item that is not an object, someone else's message — are each counted
+-- in "ignored" and touch no row; a WAHA group.v2.participants leave whose participants is not a
+-- list names nobody. Bodies as the gateways post them (Evolution API 2.3.6:
+-- github:EvolutionAPI/evolution-api
+-- src/api/integrations/channel/whatsapp/whatsapp.baileys.service.ts
 -- messageHandle['messages.update'], src/utils/renderStatus.ts `status` 0..5; WAHA 2025.12.2+:
 -- github:devlikeapro/waha src/structures/groups.dto.ts GroupV2ParticipantsEvent;
 -- test/fixtures/gateway-payloads.ts).

@@ -1,14 +1,16 @@
 -- Gateway: what pgTAP 17, 21, 28 and 71 leave out of the event paths, each exact. `events` that is
 -- not an array is 422 invalid_events on both paths (docs/errors.md); a refused event's answer
--- carries its reason whole, its first problem's (a bad status before a missing session); the 30th exists in every month but February and the 31st only in the
--- seven long months (the others are that event's invalid_timestamp, never the batch's error); an
--- earlier read that arrives after a later one moves read_at back (the earliest wins: pgTAP 71
--- does it for delivered_at); progress for two sessions in one batch is kept in each session's
--- inbox only; a WAHA id whose chat is no JID is not the event's group; a body over rawEventBytes that is not an object is kept as a preview of exactly
--- rawEventBytes characters; a key bound to one session posting for two others is refused 403,
--- naming one of them, and so is its WAHA body for another session (nothing changed).
+-- carries its reason whole, its first problem's (a bad status before a missing session); the 30th
+-- exists in every month but February and the 31st only in the seven long months (the others are
+-- that event's invalid_timestamp, never the batch's error); an earlier read that arrives after a
+-- later one moves read_at back (the earliest wins: pgTAP 71 does it for delivered_at); progress for
+-- two sessions in one batch is kept in each session's inbox only; a WAHA id whose chat is no JID is
+-- not the event's group; a body over rawEventBytes that is not an object is kept as a preview of
+-- exactly rawEventBytes characters, and an object over it keeps only the known fields, each of at
+-- most 4100 bytes; a key bound to one session posting for two others is refused 403, naming one of
+-- them, and so is its WAHA body for another session (nothing changed).
 begin;
-select plan(24);
+select plan(25);
 
 select from tests.make_campaign('wa_xa', 2);
 create temp table c as select max(id) as id from notification_campaigns;
@@ -93,6 +95,13 @@ select from tests.act_as_admin();
 -- A body over the limit that is not an object: a preview of exactly the limit.
 select is(length(internal.raw_event(to_jsonb(repeat('z', (select n from lim)))) ->> '_preview'), (select n from lim),
   'the preview of a string over rawEventBytes is rawEventBytes characters long');
+
+-- An object over the limit keeps the fields we read (each up to 4100 bytes) and nothing else, small or not.
+select is((select array_agg(k order by k) from jsonb_object_keys(internal.raw_event(jsonb_build_object('sessionId', 'wa_xa',
+    'messageId', 'XA9', 'errorCode', 420, 'note', 'small', 'gatewayError', repeat('g', 4200), 'padding', repeat('x', (select n from lim)))))
+    k),
+  array['_bytes', '_truncated', 'errorCode', 'messageId', 'sessionId'],
+  'an event over rawEventBytes keeps its known fields only: not a small unknown one, not a known one over 4100 bytes');
 
 -- A key bound to one session posting for two others.
 select from internal.create_api_key('wak_test_88_scoped_0123456789abcdef0123456789abcdef', 'gateway', 't-88', array['wa_xa']);
