@@ -3,22 +3,23 @@
 -- (ack 1) carrying a receiptTimestamp is a delivery at that time, and so is a GOWS DEVICE (ack 2)
 -- at its _data.Timestamp (never the envelope's time when the receipt has its own); a SERVER without
 -- a receipt (our send reached the server) and a receipt NOWEB could not name (no ack, ackName
--- UNKNOWN) are ignored, never an error; an id without WAHA's true_/false_ prefix is ours only when
--- fromMe says so; a body whose event is not a string is not a WAHA body (400 invalid_body), one
--- whose session is blank names none (422 invalid_session_id); an X-Webhook-Hmac that is not hex is
--- a wrong signature (401), never an error. Bodies as WAHA builds them (github:devlikeapro/waha:
--- envelope src/core/abc/manager.abc.ts populateSessionInfo; NOWEB
--- src/core/engines/noweb/session.noweb.core.ts convertMessageReceiptUpdateToMessageAck:
--- receiptTimestamp → SERVER, playedTimestamp → PLAYED, readTimestamp → READ, none → ack undefined
--- (absent) and ackName ACK_UNKNOWN 'UNKNOWN' (src/structures/enums.dto.ts);
--- test/fixtures/gateway-payloads.ts wahaNowebGroupReceipt).
+-- UNKNOWN) are ignored, never an error; an ERROR's code is error.code's first (then errorCode, then
+-- the stub parameters, kept as they came), and an ERROR is known by its ackName too; an id without
+-- WAHA's true_/false_ prefix is ours only when fromMe says so; a body whose event is not a string
+-- is not a WAHA body (400 invalid_body), one whose session is blank names none (422
+-- invalid_session_id); an X-Webhook-Hmac that is not hex is a wrong signature (401), never an
+-- error. Bodies as WAHA builds them (github:devlikeapro/waha: envelope src/core/abc/manager.abc.ts
+-- populateSessionInfo; NOWEB src/core/engines/noweb/session.noweb.core.ts
+-- convertMessageReceiptUpdateToMessageAck: receiptTimestamp → SERVER, playedTimestamp → PLAYED,
+-- readTimestamp → READ, none → ack undefined (absent) and ackName ACK_UNKNOWN 'UNKNOWN'
+-- (src/structures/enums.dto.ts); test/fixtures/gateway-payloads.ts wahaNowebGroupReceipt).
 begin;
-select plan(21);
+select plan(25);
 
-select from tests.make_campaign('wa_wr', 7);
+select from tests.make_campaign('wa_wr', 9);
 create temp table c as select max(id) as id from notification_campaigns;
 grant select on c to public;
-select from tests.mark_sent((select id from c), 1, 7, 'WR');
+select from tests.mark_sent((select id from c), 1, 9, 'WR');
 -- The sends an hour ago, so that every time between the send and now can be told apart.
 update notification_campaign_groups set sent_at = now() - interval '1 hour' where campaign_id = (select id from c);
 -- Receipt times (seconds) 30, 25 and 20 minutes ago; the envelope's own timestamp (ms) 10 minutes ago.
@@ -83,6 +84,25 @@ select is(api.waha_webhook(pg_temp.waha('"message.ack.group"', jsonb_build_objec
     -> 'progress' ->> 'applied', '1', 'a GOWS DEVICE receipt is progress');
 select from tests.act_as_admin();
 select is(pg_temp.times(7), (select (to_timestamp(receipt_s), null, 'sent')::text from t), '… a delivery at its _data.Timestamp');
+
+-- ERROR receipts (NOWEB message.ack; restriction.ts buildAckError puts the code in error.code).
+-- Where several fields carry a code, error.code is read first, and the stub parameters kept beside
+-- the event are those the code would be read from next (_data's own before _data.update's).
+select from tests.act_as('gateway');
+select is(api.waha_webhook(pg_temp.waha('"message.ack"', jsonb_build_object('id', format('true_%s_WR8', tests.jid(8)), 'from', tests.jid(8),
+    'fromMe', true, 'ack', -1, 'ackName', 'ERROR', 'error', jsonb_build_object('code', '420', 'blocked', false), 'errorCode', 479,
+    '_data', jsonb_build_object('messageStubParameters', jsonb_build_array('421'),
+                                'update', jsonb_build_object('messageStubParameters', jsonb_build_array('479')))))) -> 'errors' ->> 'applied',
+  '1', 'an ERROR receipt with a code in error.code, errorCode and the stub parameters is applied');
+select is(api.waha_webhook(pg_temp.waha('"message.ack"', jsonb_build_object('id', format('true_%s_WR9', tests.jid(9)), 'from', tests.jid(9),
+    'fromMe', true, 'ackName', 'ERROR'))) -> 'errors' ->> 'applied', '1', 'one whose ack is not a number is read by its ackName ERROR');
+select from tests.act_as_admin();
+select is((select array_agg((status, error_code)::text order by group_jid) from notification_campaign_groups
+           where campaign_id = (select id from c) and group_jid in (tests.jid(8), tests.jid(9))),
+  array['(failed,420)', '(failed,)'], 'the first failed with error.code''s code, the second without a code');
+select is((select raw -> 'gatewayError' from message_error_inbox where session_id = 'wa_wr' and message_id = 'WR8'),
+  '{"error": {"code": "420", "blocked": false}, "errorCode": 479, "messageStubParameters": ["421"]}'::jsonb,
+  'WAHA''s own fields are kept beside it: error, errorCode, and _data''s stub parameters');
 
 -- An id without WAHA's prefix: fromMe decides.
 select from tests.act_as('gateway');

@@ -1,13 +1,14 @@
 -- Gateway: every path that receives a session's events notes which gateway posts for it
 -- (whatsapp_sessions.gateway, the campaigns' progress_source: docs/crm.md), also when it records
--- nothing but error ACKs or group events, or nothing at all (an Evolution update we do not use);
--- and the session's row is written only when the gateway changes (internal.note_gateway: the ACK
--- path never queues on it), so gateway_seen_at is when that gateway was first seen. Evolution
--- bodies as Evolution API 2.3.7 posts them (github:evolution-foundation/evolution-api:
--- webhook.controller.ts emit; whatsapp.baileys.service.ts messageHandle['messages.update'];
--- test/fixtures/gateway-payloads.ts evolutionMessageUpdate).
+-- nothing but error ACKs or group events, or nothing at all (an Evolution update we do not use),
+-- but never for events it refused; and the session's row is written only when the gateway changes
+-- (internal.note_gateway: the ACK path never queues on it), so gateway_seen_at is when that gateway
+-- was first seen. Evolution bodies as Evolution API 2.3.7 posts them
+-- (github:evolution-foundation/evolution-api: webhook.controller.ts emit;
+-- whatsapp.baileys.service.ts messageHandle['messages.update']; test/fixtures/gateway-payloads.ts
+-- evolutionMessageUpdate).
 begin;
-select plan(11);
+select plan(12);
 
 select from tests.make_campaign('wa_gn', 2);
 create temp table c as select max(id) as id from notification_campaigns;
@@ -60,6 +61,14 @@ select from tests.act_as('gateway');
 select from api.record_message_error('{"sessionId": "wa_gn", "messageId": "GN2", "errorCode": 420}');
 select from tests.act_as_admin();
 select is(pg_temp.gateway('wa_gn'), 'direct', 'then an error ACK through record_message_error notes it as direct');
+
+-- Only refused events: nothing of the session changes (a refused event is quarantined, never its session's news).
+select from tests.sync_n('wa_gz', 1);
+select from tests.act_as('gateway');
+select from api.record_message_status('{"sessionId": "wa_gz", "messageId": "GZ1", "status": "seen"}');
+select from api.record_message_error('{"sessionId": "wa_gz", "messageId": "GZ1", "errorCode": "x"}');
+select from tests.act_as_admin();
+select is(pg_temp.gateway('wa_gz'), null, 'a session whose every event was refused is not noted');
 
 -- The same gateway again: the row is not written (gateway_seen_at stays when it was first seen).
 update whatsapp_sessions set gateway_seen_at = '2026-01-01T00:00:00Z' where session_id = 'wa_gn';

@@ -1,16 +1,18 @@
 -- Gateway: what pgTAP 17, 21, 28 and 71 leave out of the event paths, each exact. `events` that is
 -- not an array is 422 invalid_events on both paths (docs/errors.md); a refused event's answer
 -- carries its reason whole, its first problem's (a bad status before a missing session); the 30th
--- exists in every month but February and the 31st only in the seven long months (the others are
--- that event's invalid_timestamp, never the batch's error); an earlier read that arrives after a
--- later one moves read_at back (the earliest wins: pgTAP 71 does it for delivered_at); progress for
--- two sessions in one batch is kept in each session's inbox only; a WAHA id whose chat is no JID is
--- not the event's group; a body over rawEventBytes that is not an object is kept as a preview of
--- exactly rawEventBytes characters, and an object over it keeps only the known fields, each of at
--- most 4100 bytes; a key bound to one session posting for two others is refused 403, naming one of
--- them, and so is its WAHA body for another session (nothing changed).
+-- exists in every month but February (leap years included) and the 31st only in the seven long
+-- months (the others are that event's invalid_timestamp, never the batch's error); an earlier read
+-- that arrives after a later one moves read_at back (the earliest wins: pgTAP 71 does it for
+-- delivered_at); progress for two sessions in one batch is kept in each session's inbox only; a
+-- WAHA id whose chat is no JID is not the event's group; a body over rawEventBytes that is not an
+-- object is kept as a preview of exactly rawEventBytes characters, and an object over it keeps only
+-- the known fields, each of at most 4100 bytes (as JSON); an Evolution item's message id is keyId,
+-- `id` only without one; a key bound to one session posting for two others is refused 403, naming
+-- one of them, and so is its WAHA body for another session (nothing changed), while its WAHA body
+-- whose session is not a string is 400 invalid_body (no session named, no scope to check).
 begin;
-select plan(25);
+select plan(29);
 
 select from tests.make_campaign('wa_xa', 2);
 create temp table c as select max(id) as id from notification_campaigns;
@@ -58,6 +60,8 @@ select is((select array_agg(internal.event_time(to_jsonb(format('2026-%s-31T12:0
            from generate_series(1, 12) m),
   array[true, false, true, false, true, false, true, true, false, true, false, true],
   'the 31st only in January, March, May, July, August, October and December');
+select is(array[internal.event_time('"2024-02-30T12:00:00Z"') is null, internal.event_time('"2024-02-28T12:00:00Z"') is not null],
+  array[true, true], 'in a leap year too, February has no 30th (and has its 28th)');
 select from tests.act_as('gateway');
 select is(api.record_message_status('{"events": [{"sessionId": "wa_xa", "messageId": "XA9", "status": "read", "at": "2026-06-31T12:00:00Z"},
     {"sessionId": "wa_xa", "messageId": "XA8", "status": "read", "at": "2026-09-30T12:00:00Z"}]}') -> 'results',
@@ -102,6 +106,22 @@ select is((select array_agg(k order by k) from jsonb_object_keys(internal.raw_ev
     k),
   array['_bytes', '_truncated', 'errorCode', 'messageId', 'sessionId'],
   'an event over rawEventBytes keeps its known fields only: not a small unknown one, not a known one over 4100 bytes');
+select is((select array_agg(k order by k) from jsonb_object_keys(internal.raw_event(jsonb_build_object('sessionId', 'wa_xa',
+    'messageId', 'XA9', 'errorMessage', repeat('m', 4098), 'gatewayError', repeat('g', 4099), 'padding', repeat('x', (select n from lim)))))
+    k),
+  array['_bytes', '_truncated', 'errorMessage', 'messageId', 'sessionId'],
+  '… a known field of exactly 4100 bytes (as JSON) is kept, one of 4101 is not');
+
+-- Evolution: the message id is keyId (Baileys' key.id), `id` only when there is no keyId.
+select from tests.act_as('gateway');
+select is(api.evolution_webhook(jsonb_build_object('event', 'messages.update', 'instance', 'wa_xa',
+    'data', jsonb_build_array(
+      jsonb_build_object('keyId', 'XA1', 'id', 'ZZ1', 'remoteJid', tests.jid(1), 'fromMe', true, 'status', 'ERROR'),
+      jsonb_build_object('keyId', 'XA2', 'id', 'ZZ2', 'remoteJid', tests.jid(2), 'fromMe', true, 'status', 'READ')))) - 'event' - 'outcome',
+  '{"errors": {"applied": 1, "duplicate": 0, "pending_match": 0, "quarantined": 0},
+    "progress": {"applied": 1, "unchanged": 0, "pending_match": 0, "quarantined": 0}, "ignored": 0}'::jsonb,
+  'an Evolution ERROR and READ carrying keyId and id apply to keyId''s rows');
+select from tests.act_as_admin();
 
 -- A key bound to one session posting for two others.
 select from internal.create_api_key('wak_test_88_scoped_0123456789abcdef0123456789abcdef', 'gateway', 't-88', array['wa_xa']);
@@ -124,6 +144,11 @@ select is(current_setting('response.status', true), '403', '… with 403');
 select from tests.act_as_admin();
 select is((select inactive_since from whatsapp_groups where session_id = 'wa_xb' and group_jid = tests.jid(1)), null,
   '… and the group it names stays active');
+select from tests.act_as('anon');
+select from tests.with_headers('{"x-api-key": "wak_test_88_scoped_0123456789abcdef0123456789abcdef"}', '/rpc/waha_webhook');
+select from internal.pre_request();
+select is(api.waha_webhook('{"event": "message.ack", "session": 5, "payload": {}}'::json) ->> 'code', 'invalid_body',
+  'its WAHA body whose session is not a string names no session: 400 invalid_body, not a refusal of scope');
 
 select * from finish();
 rollback;
