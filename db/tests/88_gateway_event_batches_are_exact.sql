@@ -12,7 +12,7 @@
 -- one of them, and so is its WAHA body for another session (nothing changed), while its WAHA body
 -- whose session is not a string is 400 invalid_body (no session named, no scope to check).
 begin;
-select plan(29);
+select plan(34);
 
 select from tests.make_campaign('wa_xa', 2);
 create temp table c as select max(id) as id from notification_campaigns;
@@ -149,6 +149,30 @@ select from tests.with_headers('{"x-api-key": "wak_test_88_scoped_0123456789abcd
 select from internal.pre_request();
 select is(api.waha_webhook('{"event": "message.ack", "session": 5, "payload": {}}'::json) ->> 'code', 'invalid_body',
   'its WAHA body whose session is not a string names no session: 400 invalid_body, not a refusal of scope');
+
+-- The same key, one event without {"events": [...]}: its session is checked as a batch's is.
+select from tests.with_headers('{"x-api-key": "wak_test_88_scoped_0123456789abcdef0123456789abcdef"}', '/rpc/record_message_error');
+select from internal.pre_request();
+select is(api.record_message_error('{"sessionId": "wa_o1", "messageId": "XB1", "errorCode": 420}') ->> 'code', 'session_not_allowed',
+  'a single error ACK naming another session: session_not_allowed');
+select is(api.record_message_status('{"sessionId": "wa_o1", "messageId": "XB1", "status": "read"}') ->> 'code', 'session_not_allowed',
+  'a single progress event naming another session: session_not_allowed');
+-- An event whose sessionId is not a string names no session to refuse: that event is invalid, the batch is not refused.
+select is(api.record_message_error('{"events": [{"sessionId": 5, "messageId": "XA9"}]}') -> 'results' -> 0 ->> 'code', 'invalid_session_id',
+  'an event whose sessionId is a number is that event''s invalid_session_id, not a refusal of the batch');
+select from tests.act_as_admin();
+select is((select count(*)::int from message_status_inbox where session_id = 'wa_o1')
+          + (select count(*)::int from message_error_inbox where session_id = 'wa_o1'), 0, '… and nothing was stored for the other session');
+
+-- A key bound to two sessions: an event that names none cannot be routed, and the reason says why.
+select from internal.create_api_key('wak_test_88_twoses_0123456789abcdef0123456789abcdef', 'gateway', 't-88b', array['wa_xa', 'wa_xb']);
+select from tests.act_as('anon');
+select from tests.with_headers('{"x-api-key": "wak_test_88_twoses_0123456789abcdef0123456789abcdef"}', '/rpc/record_message_error');
+select from internal.pre_request();
+select is(api.record_message_error('{"messageId": "XA9"}') -> 'results' -> 0,
+  '{"index": 0, "outcome": "quarantined", "code": "session_required",
+    "message": "the event names no sessionId and this key acts on several sessions: name the session it was sent from"}'::jsonb,
+  'a key bound to two sessions, an event without sessionId: session_required, saying the key acts on several');
 
 select * from finish();
 rollback;
