@@ -8,7 +8,7 @@
 -- whatsapp.baileys.service.ts messageHandle['messages.update']; test/fixtures/gateway-payloads.ts
 -- evolutionMessageUpdate).
 begin;
-select plan(12);
+select plan(13);
 
 select from tests.make_campaign('wa_gn', 2);
 create temp table c as select max(id) as id from notification_campaigns;
@@ -68,7 +68,12 @@ select from tests.act_as('gateway');
 select from api.record_message_status('{"sessionId": "wa_gz", "messageId": "GZ1", "status": "seen"}');
 select from api.record_message_error('{"sessionId": "wa_gz", "messageId": "GZ1", "errorCode": "x"}');
 select from tests.act_as_admin();
-select is(pg_temp.gateway('wa_gz'), null, 'a session whose every event was refused is not noted');
+select from tests.act_as('gateway');
+select is(api.evolution_webhook(jsonb_build_object('event', 'messages.update', 'instance', 'wa_gz',
+    'data', jsonb_build_object('remoteJid', tests.jid(1), 'fromMe', true, 'status', 'ERROR'))) -> 'errors' ->> 'quarantined', '1',
+  'an Evolution ERROR without keyId is quarantined');
+select from tests.act_as_admin();
+select is(pg_temp.gateway('wa_gz'), null, 'a session whose every event was refused is not noted, on any path');
 
 -- The same gateway again: the row is not written (gateway_seen_at stays when it was first seen).
 update whatsapp_sessions set gateway_seen_at = '2026-01-01T00:00:00Z' where session_id = 'wa_gn';

@@ -12,12 +12,12 @@
 -- one of them, and so is its WAHA body for another session (nothing changed), while its WAHA body
 -- whose session is not a string is 400 invalid_body (no session named, no scope to check).
 begin;
-select plan(34);
+select plan(40);
 
-select from tests.make_campaign('wa_xa', 2);
+select from tests.make_campaign('wa_xa', 4);
 create temp table c as select max(id) as id from notification_campaigns;
 grant select on c to public;
-select from tests.mark_sent((select id from c), 1, 2, 'XA');
+select from tests.mark_sent((select id from c), 1, 4, 'XA');
 update notification_campaign_groups set sent_at = now() - interval '1 hour' where campaign_id = (select id from c);
 select from tests.make_campaign('wa_xb', 1);
 select from tests.mark_sent((select max(id) from notification_campaigns), 1, 1, 'XB');
@@ -121,7 +121,23 @@ select is(api.evolution_webhook(jsonb_build_object('event', 'messages.update', '
   '{"errors": {"applied": 1, "duplicate": 0, "pending_match": 0, "quarantined": 0},
     "progress": {"applied": 1, "unchanged": 0, "pending_match": 0, "quarantined": 0}, "ignored": 0}'::jsonb,
   'an Evolution ERROR and READ carrying keyId and id apply to keyId''s rows');
+-- remoteJid is the event's group only when it is a group JID: a direct chat's is not (the message id finds the row).
+select is(api.evolution_webhook(jsonb_build_object('event', 'messages.update', 'instance', 'wa_xa',
+    'data', jsonb_build_object('keyId', 'XA3', 'remoteJid', '5511900000001@s.whatsapp.net', 'fromMe', true, 'status', 'ERROR')))
+    -> 'errors' ->> 'applied', '1', 'an ERROR whose remoteJid is not a group JID applies by its keyId');
+-- An instance that is no session id: 422.
+select is(api.evolution_webhook('{"event": "messages.update", "instance": " ", "data": {"keyId": "XA4", "status": "READ"}}') ->> 'code',
+  'invalid_session_id', 'an Evolution body whose instance is blank is invalid_session_id');
+select is(current_setting('response.status', true), '422', '… with 422');
+-- errorCode null is no code (as absent).
+select is(api.record_message_error('{"sessionId": "wa_xa", "messageId": "XA4", "errorCode": null}') -> 'results' -> 0 ->> 'outcome', 'applied',
+  'an error ACK whose errorCode is null is applied');
 select from tests.act_as_admin();
+select is((select (status, error_code)::text from notification_campaign_groups where message_id = 'XA4'), '(failed,)', '… without a code');
+-- Epoch times are 9 to 13 digits: fewer or more, or negative, are no time.
+select is((select array_agg(internal.event_time(v) is null order by n)
+           from unnest(array['12345678', '-1764072000', '99999999999999999999', '1764072000', '1764072000123']::jsonb[]) with ordinality u(v, n)),
+  array[true, true, true, false, false], 'epoch 8 digits, negative or 20 digits is no time; 10 and 13 digits are');
 
 -- A key bound to one session posting for two others.
 select from internal.create_api_key('wak_test_88_scoped_0123456789abcdef0123456789abcdef', 'gateway', 't-88', array['wa_xa']);
