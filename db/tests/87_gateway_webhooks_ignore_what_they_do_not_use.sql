@@ -11,7 +11,7 @@
 -- github:devlikeapro/waha src/structures/groups.dto.ts GroupV2ParticipantsEvent;
 -- test/fixtures/gateway-payloads.ts).
 begin;
-select plan(6);
+select plan(7);
 
 select from tests.make_campaign('wa_gi', 2);
 create temp table c as select max(id) as id from notification_campaigns;
@@ -47,6 +47,12 @@ select is(api.waha_webhook(jsonb_build_object('id', 'evt_01jwaha0087000000', 'ti
     'payload', jsonb_build_object('group', jsonb_build_object('id', tests.jid(1)), 'type', 'leave',
                                   'participants', jsonb_build_object('id', '5511999999999@c.us')),
     'engine', 'NOWEB')::json) ->> 'outcome', 'ignored', 'a participants leave whose participants is an object is ignored, not an error');
+select is(api.waha_webhook(jsonb_build_object('id', 'evt_01jwaha0087000001', 'timestamp', 1764072000000, 'event', 'group.v2.participants',
+    'session', 'wa_gi', 'me', jsonb_build_object('id', '5511999999999@c.us', 'lid', '123456789012345@lid', 'pushName', 'CRM Avisos'),
+    'payload', jsonb_build_object('group', jsonb_build_object('id', tests.jid(1)), 'type', 'leave',
+                                  'participants', jsonb_build_array(jsonb_build_object('id', '123456789012345@c.us', 'role', 'participant'))),
+    'engine', 'GOWS')::json) ->> 'outcome', 'ignored',
+  'a leave of a phone number whose digits are our LID''s is someone else''s (a @lid and a @c.us are different users)');
 select from tests.act_as_admin();
 select is((select inactive_since from whatsapp_groups where session_id = 'wa_gi' and group_jid = tests.jid(1)), null,
   '… and the group stays active');

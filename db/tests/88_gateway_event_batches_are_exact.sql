@@ -12,12 +12,12 @@
 -- one of them, and so is its WAHA body for another session (nothing changed), while its WAHA body
 -- whose session is not a string is 400 invalid_body (no session named, no scope to check).
 begin;
-select plan(40);
+select plan(41);
 
-select from tests.make_campaign('wa_xa', 4);
+select from tests.make_campaign('wa_xa', 5);
 create temp table c as select max(id) as id from notification_campaigns;
 grant select on c to public;
-select from tests.mark_sent((select id from c), 1, 4, 'XA');
+select from tests.mark_sent((select id from c), 1, 5, 'XA');
 update notification_campaign_groups set sent_at = now() - interval '1 hour' where campaign_id = (select id from c);
 select from tests.make_campaign('wa_xb', 1);
 select from tests.mark_sent((select max(id) from notification_campaigns), 1, 1, 'XB');
@@ -132,6 +132,10 @@ select is(current_setting('response.status', true), '422', '… with 422');
 -- errorCode null is no code (as absent).
 select is(api.record_message_error('{"sessionId": "wa_xa", "messageId": "XA4", "errorCode": null}') -> 'results' -> 0 ->> 'outcome', 'applied',
   'an error ACK whose errorCode is null is applied');
+-- groupJid given and a WAHA id naming another chat: the event's groupJid is its group.
+select is(api.record_message_error(jsonb_build_object('sessionId', 'wa_xa', 'groupJid', tests.jid(5),
+    'messageId', format('true_%s_XA5', tests.jid(6)))) -> 'results' -> 0 ->> 'outcome', 'applied',
+  'groupJid is the group even when the WAHA id names another chat: the row of that group fails');
 select from tests.act_as_admin();
 select is((select (status, error_code)::text from notification_campaign_groups where message_id = 'XA4'), '(failed,)', '… without a code');
 -- Epoch times are 9 to 13 digits: fewer or more, or negative, are no time.
