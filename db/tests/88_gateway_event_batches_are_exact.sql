@@ -12,7 +12,7 @@
 -- one of them, and so is its WAHA body for another session (nothing changed), while its WAHA body
 -- whose session is not a string is 400 invalid_body (no session named, no scope to check).
 begin;
-select plan(41);
+select plan(43);
 
 select from tests.make_campaign('wa_xa', 5);
 create temp table c as select max(id) as id from notification_campaigns;
@@ -138,6 +138,21 @@ select is(api.record_message_error(jsonb_build_object('sessionId', 'wa_xa', 'gro
   'groupJid is the group even when the WAHA id names another chat: the row of that group fails');
 select from tests.act_as_admin();
 select is((select (status, error_code)::text from notification_campaign_groups where message_id = 'XA4'), '(failed,)', '… without a code');
+-- Each field of its type: a number where a string belongs is that event's problem, even when its text would pass;
+-- a JSON null `at` is no time given (now), not a bad one.
+select from tests.act_as('gateway');
+select is((select array_agg(r ->> 'code' order by n) from jsonb_array_elements(api.record_message_error('{"events": [
+    {"sessionId": 5, "messageId": "XA9"}, {"sessionId": "wa_xa", "messageId": "XA9", "groupJid": 5},
+    {"sessionId": "wa_xa", "messageId": "XA9", "errorMessage": 5}, {"sessionId": "wa_xa", "messageId": "XA9", "at": null}]}') -> 'results')
+    with ordinality x(r, n)),
+  array['invalid_session_id', 'invalid_group_jid', 'invalid_error_message', null],
+  'error ACKs: a numeric sessionId, groupJid or errorMessage is refused; "at": null is taken');
+select is((select array_agg(coalesce(r ->> 'code', r ->> 'outcome') order by n) from jsonb_array_elements(api.record_message_status('{"events": [
+    {"sessionId": 5, "messageId": "XA9", "status": "read"}, {"sessionId": "wa_xa", "messageId": "XA9", "status": "read", "at": null}]}')
+    -> 'results') with ordinality x(r, n)),
+  array['invalid_session_id', 'pending_match'], 'progress: a numeric sessionId is refused; "at": null is taken');
+select from tests.act_as_admin();
+
 -- Epoch times are 9 to 13 digits: fewer or more, or negative, are no time.
 select is((select array_agg(internal.event_time(v) is null order by n)
            from unnest(array['12345678', '-1764072000', '99999999999999999999', '1764072000', '1764072000123']::jsonb[]) with ordinality u(v, n)),
