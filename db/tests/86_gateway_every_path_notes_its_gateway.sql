@@ -1,14 +1,14 @@
 -- Gateway: every path that receives a session's events notes which gateway posts for it
 -- (whatsapp_sessions.gateway, the campaigns' progress_source: docs/crm.md), also when it records
--- nothing but error ACKs or group events, or nothing at all (an Evolution update we do not use),
--- but never for events it refused; and the session's row is written only when the gateway changes
--- (internal.note_gateway: the ACK path never queues on it), so gateway_seen_at is when that gateway
--- was first seen. Evolution bodies as Evolution API 2.3.7 posts them
+-- nothing but error ACKs, progress or group events, or nothing at all (an Evolution update we do
+-- not use), but never for events it refused; and the session's row is written only when the gateway
+-- changes (internal.note_gateway: the ACK path never queues on it), so gateway_seen_at is when that
+-- gateway was first seen. Evolution bodies as Evolution API 2.3.7 posts them
 -- (github:evolution-foundation/evolution-api: webhook.controller.ts emit;
 -- whatsapp.baileys.service.ts messageHandle['messages.update']; test/fixtures/gateway-payloads.ts
 -- evolutionMessageUpdate).
 begin;
-select plan(13);
+select plan(14);
 
 select from tests.make_campaign('wa_gn', 2);
 create temp table c as select max(id) as id from notification_campaigns;
@@ -61,6 +61,13 @@ select from tests.act_as('gateway');
 select from api.record_message_error('{"sessionId": "wa_gn", "messageId": "GN2", "errorCode": 420}');
 select from tests.act_as_admin();
 select is(pg_temp.gateway('wa_gn'), 'direct', 'then an error ACK through record_message_error notes it as direct');
+
+-- Progress only: noted by the progress path.
+select from tests.sync_n('wa_gp', 1);
+select from tests.act_as('gateway');
+select from api.record_message_status('{"sessionId": "wa_gp", "messageId": "GP1", "status": "delivered"}');
+select from tests.act_as_admin();
+select is(pg_temp.gateway('wa_gp'), 'direct', 'a session that only had progress through record_message_status is noted as direct');
 
 -- Only refused events: nothing of the session changes (a refused event is quarantined, never its session's news).
 select from tests.sync_n('wa_gz', 1);

@@ -12,7 +12,7 @@
 -- one of them, and so is its WAHA body for another session (nothing changed), while its WAHA body
 -- whose session is not a string is 400 invalid_body (no session named, no scope to check).
 begin;
-select plan(43);
+select plan(44);
 
 select from tests.make_campaign('wa_xa', 5);
 create temp table c as select max(id) as id from notification_campaigns;
@@ -157,6 +157,24 @@ select from tests.act_as_admin();
 select is((select array_agg(internal.event_time(v) is null order by n)
            from unnest(array['12345678', '-1764072000', '99999999999999999999', '1764072000', '1764072000123']::jsonb[]) with ordinality u(v, n)),
   array[true, true, true, false, false], 'epoch 8 digits, negative or 20 digits is no time; 10 and 13 digits are');
+
+-- A progress batch of more than 100 events plans with its sizes, as an ACK batch does (pgTAP 60): a trigger
+-- made for this test (rolled back) records the plan mode in force while the inbox is written.
+create temporary table seen_modes (mode text);
+create function pg_temp.note_mode() returns trigger language plpgsql as $$
+begin
+  insert into seen_modes values (current_setting('plan_cache_mode'));
+  return null;
+end $$;
+create trigger tg_test_note_mode after insert or update on wa_data.message_status_inbox
+  for each statement execute function pg_temp.note_mode();
+select from api.record_message_status(jsonb_build_object('events',
+  (select jsonb_agg(jsonb_build_object('sessionId', 'wa_xa', 'messageId', 'PM' || i, 'status', 'delivered')) from generate_series(1, 100) i)));
+select from api.record_message_status(jsonb_build_object('events',
+  (select jsonb_agg(jsonb_build_object('sessionId', 'wa_xa', 'messageId', 'PL' || i, 'status', 'delivered')) from generate_series(1, 101) i)));
+select is((select array_agg(distinct mode order by mode) from seen_modes), array['force_custom_plan', 'force_generic_plan'],
+  'a progress batch of 100 runs on the cached plans, one of 101 plans with its sizes');
+drop trigger tg_test_note_mode on wa_data.message_status_inbox;
 
 -- A key bound to one session posting for two others.
 select from internal.create_api_key('wak_test_88_scoped_0123456789abcdef0123456789abcdef', 'gateway', 't-88', array['wa_xa']);
