@@ -12,7 +12,7 @@
 -- one of them, and so is its WAHA body for another session (nothing changed), while its WAHA body
 -- whose session is not a string is 400 invalid_body (no session named, no scope to check).
 begin;
-select plan(44);
+select plan(48);
 
 select from tests.make_campaign('wa_xa', 5);
 create temp table c as select max(id) as id from notification_campaigns;
@@ -34,6 +34,12 @@ select is(api.record_message_error('{"events": {"sessionId": "wa_xa", "messageId
 select is(current_setting('response.status', true), '422', '… with 422');
 select is(api.record_message_status('{"events": "XA1"}') ->> 'code', 'invalid_events',
   'record_message_status: events that is a string is invalid_events');
+select is(current_setting('response.status', true), '422', '… with 422');
+
+select is(api.record_message_error('{"events": []}') - 'hint' - 'details',
+  '{"code": "empty_batch", "message": "events must hold at least one event."}'::jsonb, 'record_message_error: no events is empty_batch');
+select is(current_setting('response.status', true), '422', '… with 422');
+select is(api.record_message_status('{"events": []}') ->> 'code', 'empty_batch', 'record_message_status: no events is empty_batch');
 select is(current_setting('response.status', true), '422', '… with 422');
 
 -- A refused event's answer: its code and its whole reason.
