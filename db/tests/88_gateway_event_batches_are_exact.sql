@@ -12,7 +12,7 @@
 -- one of them, and so is its WAHA body for another session (nothing changed), while its WAHA body
 -- whose session is not a string is 400 invalid_body (no session named, no scope to check).
 begin;
-select plan(48);
+select plan(49);
 
 select from tests.make_campaign('wa_xa', 5);
 create temp table c as select max(id) as id from notification_campaigns;
@@ -41,6 +41,11 @@ select is(api.record_message_error('{"events": []}') - 'hint' - 'details',
 select is(current_setting('response.status', true), '422', '… with 422');
 select is(api.record_message_status('{"events": []}') ->> 'code', 'empty_batch', 'record_message_status: no events is empty_batch');
 select is(current_setting('response.status', true), '422', '… with 422');
+
+select is(api.record_message_status(jsonb_build_object('events', (select jsonb_agg(jsonb_build_object('messageId', 'XA9', 'status', 'read'))
+    from generate_series(1, internal.limit('ackEventsPerCall') + 1)))) ->> 'message',
+  format('At most %s events per call; got %s.', internal.limit('ackEventsPerCall'), internal.limit('ackEventsPerCall') + 1),
+  'one event too many: batch_too_large says the limit and the count');
 
 -- A refused event's answer: its code and its whole reason.
 select is(api.record_message_status('{"sessionId": "wa_xa", "messageId": "XA9", "status": "seen"}') -> 'results' -> 0,
