@@ -21,7 +21,7 @@ select from tests.mark_sent((select id from c), 1, 5, 'XA');
 update notification_campaign_groups set sent_at = now() - interval '1 hour' where campaign_id = (select id from c);
 select from tests.make_campaign('wa_xb', 1);
 select from tests.mark_sent((select max(id) from notification_campaigns), 1, 1, 'XB');
-create temp table lim as select internal.limit('rawEventBytes') as n;
+create temp table lim as select internal.limit('rawEventBytes') as n, internal.limit('ackEventsPerCall') as acks;
 grant select on lim to public;
 create function pg_temp.utc(ago interval) returns text language sql as $$
   select to_char(now() at time zone 'UTC' - ago, 'YYYY-MM-DD"T"HH24:MI:SS"Z"')
@@ -43,8 +43,8 @@ select is(api.record_message_status('{"events": []}') ->> 'code', 'empty_batch',
 select is(current_setting('response.status', true), '422', '… with 422');
 
 select is(api.record_message_status(jsonb_build_object('events', (select jsonb_agg(jsonb_build_object('messageId', 'XA9', 'status', 'read'))
-    from generate_series(1, internal.limit('ackEventsPerCall') + 1)))) ->> 'message',
-  format('At most %s events per call; got %s.', internal.limit('ackEventsPerCall'), internal.limit('ackEventsPerCall') + 1),
+    from generate_series(1, (select acks from lim) + 1)))) ->> 'message',
+  (select format('At most %s events per call; got %s.', acks, acks + 1) from lim),
   'one event too many: batch_too_large says the limit and the count');
 
 -- A refused event's answer: its code and its whole reason.
