@@ -3,18 +3,19 @@
 -- (ack 1) carrying a receiptTimestamp is a delivery at that time, and so is a GOWS DEVICE (ack 2)
 -- at its _data.Timestamp (never the envelope's time when the receipt has its own); a SERVER without
 -- a receipt (our send reached the server) and a receipt NOWEB could not name (no ack, ackName
--- UNKNOWN) are ignored, never an error; an ERROR's code is error.code's first (then errorCode, then
--- the stub parameters, kept as they came), and an ERROR is known by its ackName too; an id without
--- WAHA's true_/false_ prefix is ours only when fromMe says so; a body whose event is not a string
--- is not a WAHA body (400 invalid_body), one whose session is blank names none (422
--- invalid_session_id); an X-Webhook-Hmac that is not hex is a wrong signature (401), never an
--- error. Bodies as WAHA builds them (github:devlikeapro/waha: envelope src/core/abc/manager.abc.ts
--- populateSessionInfo; NOWEB src/core/engines/noweb/session.noweb.core.ts
--- convertMessageReceiptUpdateToMessageAck: receiptTimestamp → SERVER, playedTimestamp → PLAYED,
--- readTimestamp → READ, none → ack undefined (absent) and ackName ACK_UNKNOWN 'UNKNOWN'
--- (src/structures/enums.dto.ts); test/fixtures/gateway-payloads.ts wahaNowebGroupReceipt).
+-- UNKNOWN) or whose ack is no whole number are ignored, never an error; an ERROR's code is
+-- error.code's first (then errorCode, then the stub parameters, kept as they came), and an ERROR is
+-- known by its ackName too; an id without WAHA's true_/false_ prefix is ours only when fromMe says
+-- so; a body whose event is not a string is not a WAHA body (400 invalid_body), one whose session
+-- is blank names none (422 invalid_session_id); an X-Webhook-Hmac that is not hex is a wrong
+-- signature (401), never an error. Bodies as WAHA builds them (github:devlikeapro/waha: envelope
+-- src/core/abc/manager.abc.ts populateSessionInfo; NOWEB
+-- src/core/engines/noweb/session.noweb.core.ts convertMessageReceiptUpdateToMessageAck:
+-- receiptTimestamp → SERVER, playedTimestamp → PLAYED, readTimestamp → READ, none → ack undefined
+-- (absent) and ackName ACK_UNKNOWN 'UNKNOWN' (src/structures/enums.dto.ts);
+-- test/fixtures/gateway-payloads.ts wahaNowebGroupReceipt).
 begin;
-select plan(25);
+select plan(26);
 
 select from tests.make_campaign('wa_wr', 9);
 create temp table c as select max(id) as id from notification_campaigns;
@@ -63,6 +64,8 @@ select is(api.waha_webhook(pg_temp.waha('"message.ack"', jsonb_build_object('id'
   'ignored', 'a SERVER ack without a receipt (our send reached the server) is ignored');
 select is(api.waha_webhook(pg_temp.waha('"message.ack.group"', pg_temp.receipt(4, null, 'UNKNOWN', '{}'))) ->> 'outcome',
   'ignored', 'a receipt NOWEB could not name (no ack, ackName UNKNOWN) is ignored, not an error');
+select is(api.waha_webhook(pg_temp.waha('"message.ack.group"', pg_temp.receipt(4, '2.5', 'DEVICE', '{}'))) ->> 'outcome',
+  'ignored', 'an ack that is no whole number is ignored, not an error');
 select from tests.act_as_admin();
 select is(pg_temp.times(1), (select (to_timestamp(read_s), to_timestamp(read_s), 'sent')::text from t),
   'the READ''s time is its readTimestamp (delivered then too), not the envelope''s');
