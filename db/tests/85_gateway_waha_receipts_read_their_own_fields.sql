@@ -1,26 +1,27 @@
 -- Gateway (WAHA): each receipt is read from its own fields, as docs/gateway.md ("WAHA") says. A
 -- READ takes its time from the receipt's readTimestamp, a PLAYED from playedTimestamp, a SERVER
 -- (ack 1) carrying a receiptTimestamp is a delivery at that time, and so is a GOWS DEVICE (ack 2)
--- at its _data.Timestamp (never the envelope's time when the receipt has its own); a SERVER without
--- a receipt (our send reached the server) and a receipt NOWEB could not name (no ack, ackName
--- UNKNOWN) or whose ack is no whole number are ignored, never an error; an ERROR's code is
--- error.code's first (then errorCode, then the stub parameters, kept as they came), and an ERROR is
--- known by its ackName too; an id without WAHA's true_/false_ prefix is ours only when fromMe says
--- so; a body whose event is not a string is not a WAHA body (400 invalid_body), one whose session
--- is blank names none (422 invalid_session_id); an X-Webhook-Hmac that is not hex is a wrong
--- signature (401), never an error. Bodies as WAHA builds them (github:devlikeapro/waha: envelope
+-- at its _data.Timestamp (never the envelope's time when the receipt has its own, and always when
+-- the receipt's is 2009-01-01 or before: Go's zero time); a SERVER without a receipt (our send
+-- reached the server) and a receipt NOWEB could not name (no ack, ackName UNKNOWN) or whose ack is
+-- no whole number are ignored, never an error; an ERROR's code is error.code's first (then
+-- errorCode, then the stub parameters, kept as they came), and an ERROR is known by its ackName
+-- too; an id without WAHA's true_/false_ prefix is ours only when fromMe says so; a body whose
+-- event is not a string is not a WAHA body (400 invalid_body), one whose session is blank names
+-- none (422 invalid_session_id); an X-Webhook-Hmac that is not hex is a wrong signature (401),
+-- never an error. Bodies as WAHA builds them (github:devlikeapro/waha: envelope
 -- src/core/abc/manager.abc.ts populateSessionInfo; NOWEB
 -- src/core/engines/noweb/session.noweb.core.ts convertMessageReceiptUpdateToMessageAck:
 -- receiptTimestamp → SERVER, playedTimestamp → PLAYED, readTimestamp → READ, none → ack undefined
 -- (absent) and ackName ACK_UNKNOWN 'UNKNOWN' (src/structures/enums.dto.ts);
 -- test/fixtures/gateway-payloads.ts wahaNowebGroupReceipt).
 begin;
-select plan(26);
+select plan(28);
 
-select from tests.make_campaign('wa_wr', 9);
+select from tests.make_campaign('wa_wr', 10);
 create temp table c as select max(id) as id from notification_campaigns;
 grant select on c to public;
-select from tests.mark_sent((select id from c), 1, 9, 'WR');
+select from tests.mark_sent((select id from c), 1, 10, 'WR');
 -- The sends an hour ago, so that every time between the send and now can be told apart.
 update notification_campaign_groups set sent_at = now() - interval '1 hour' where campaign_id = (select id from c);
 -- Receipt times (seconds) 30, 25 and 20 minutes ago; the envelope's own timestamp (ms) 10 minutes ago.
@@ -106,6 +107,15 @@ select is((select array_agg((status, error_code)::text order by group_jid) from 
 select is((select raw -> 'gatewayError' from message_error_inbox where session_id = 'wa_wr' and message_id = 'WR8'),
   '{"error": {"code": "420", "blocked": false}, "errorCode": 479, "messageStubParameters": ["421"]}'::jsonb,
   'WAHA''s own fields are kept beside it: error, errorCode, and _data''s stub parameters');
+
+-- A receipt time no later than 2009-01-01 is none (Go's zero time, 0001-01-01, is GOWS's "no time"): the envelope's is taken.
+select from tests.act_as('gateway');
+select is(api.waha_webhook(pg_temp.waha('"message.ack.group"', pg_temp.receipt(10, '1', 'SERVER',
+    jsonb_build_object('receiptTimestamp', extract(epoch from '2009-01-01'::timestamptz)::bigint)))) -> 'progress' ->> 'applied',
+  '1', 'a SERVER receipt whose receiptTimestamp is 2009-01-01 exactly is progress');
+select from tests.act_as_admin();
+select is(pg_temp.times(10), (select (to_timestamp(envelope_ms / 1000), null, 'sent')::text from t),
+  '… at the envelope''s time: 2009-01-01 is not a receipt time');
 
 -- An id without WAHA's prefix: fromMe decides.
 select from tests.act_as('gateway');
