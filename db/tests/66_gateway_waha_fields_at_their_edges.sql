@@ -2,10 +2,11 @@
 -- it (github:devlikeapro/waha 2025.12.2+: the group.v2.* events of src/structures/groups.dto.ts,
 -- GroupV2JoinEvent/GroupV2LeaveEvent/GroupV2UpdateEvent/GroupV2ParticipantsEvent with `type`
 -- join|leave|promote|demote; NOWEB's ERROR receipt with `error` {code, reason} or the stub
--- parameters of _data); what pgTAP 15 does not vary. And the X-Webhook-Hmac is HMAC-SHA512 as
+-- parameters of _data); what pgTAP 15 does not vary. The group.v2.* rows are read from the table,
+-- not only from the answers (generated mutants that skipped the update answered the same counts). And the X-Webhook-Hmac is HMAC-SHA512 as
 -- RFC 4231 computes it (pgTAP 15 signs with our own function, so it cannot tell).
 begin;
-select plan(16);
+select plan(26);
 
 select from tests.make_campaign('wa_we', 4);
 create temp table c as select max(id) as id from notification_campaigns;
@@ -72,6 +73,35 @@ select from tests.act_as('gateway');
 select is(api.waha_webhook(pg_temp.waha('group.v2.participants', pg_temp.group_of(1) || '{"type": "leave",
     "participants": [{"id": "123456789012345:7@lid"}]}')) -> 'groups' ->> 'deactivated', '1',
   'we leaving (by LID, a device suffix aside) deactivates it');
+
+-- group.v2.join of a known group takes its name and size; a new group joined without its participants has none
+-- (and waits, inactive, for a full sync); group.v2.update renames; group.v2.leave deactivates; a group id that is
+-- no group JID, or a subject that is not a string, is refused 422 (the table rows are read, not only the answers).
+select from tests.act_as('gateway');
+select is(api.waha_webhook(pg_temp.waha('group.v2.join', jsonb_build_object('group', jsonb_build_object('id', tests.jid(50),
+    'subject', 'Renamed 50', 'participants', '[{"id": "5511900000001@c.us"}, {"id": "5511999999999@c.us"}]'::jsonb)))) -> 'groups',
+  '{"inserted": 0, "updated": 1}', 'group.v2.join of a known group with a new subject and participants: updated');
+select is(api.waha_webhook(pg_temp.waha('group.v2.join', pg_temp.group_of(51))) -> 'groups', '{"inserted": 1, "updated": 0}',
+  'group.v2.join of a new group without its participants: inserted');
+select is(api.waha_webhook(pg_temp.waha('group.v2.update', pg_temp.group_of(2, '{"subject": "Renamed 2"}'))) -> 'groups' ->> 'updated', '1',
+  'group.v2.update of a known group: updated');
+select is(api.waha_webhook(pg_temp.waha('group.v2.leave', jsonb_build_object('group', jsonb_build_object('id', tests.jid(3))))) -> 'groups'
+    ->> 'deactivated', '1', 'group.v2.leave: deactivated');
+select from tests.act_as_admin();
+select is((select array_agg((group_jid = tests.jid(50), name, participant_count, inactive_since is not null)::text order by group_jid)
+           from whatsapp_groups where session_id = 'wa_we' and group_jid in (tests.jid(2), tests.jid(3), tests.jid(50), tests.jid(51))),
+  array['(f,"Renamed 2",2,f)', '(f,"Group 3",2,t)', '(t,"Renamed 50",2,t)', '(f,"Group 51",0,t)'],
+  'the rows: renamed; left (inactive); the known group''s name and size from its join; the new one without participants, inactive');
+select from tests.act_as('gateway');
+select is(api.waha_webhook(pg_temp.waha('group.v2.leave', '{"group": {}}')) ->> 'code', 'invalid_group_jid',
+  'a leave without a group id is invalid_group_jid');
+select is(current_setting('response.status', true), '422', '… with 422');
+select is(api.waha_webhook(pg_temp.waha('group.v2.update', pg_temp.group_of(2, '{"subject": 5}'))) ->> 'code', 'invalid_group_field',
+  'an update whose subject is a number is invalid_group_field');
+select is(current_setting('response.status', true), '422', '… with 422');
+select from tests.act_as_admin();
+select is((select name::text from whatsapp_groups where session_id = 'wa_we' and group_jid = tests.jid(2)), 'Renamed 2',
+  '… and the group keeps its name');
 
 -- X-Webhook-Hmac: HMAC-SHA512 (RFC 4231 test case 6: a key longer than the block; and a short key).
 select from tests.act_as_admin();
