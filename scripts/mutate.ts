@@ -4,7 +4,7 @@
 // function of db/functions), or of the list --mutants names (any path, the same format), or of
 // the generated set (--generate: scripts/lib/mutant-generator.ts applies standard operators to
 // every function and view body; a seeded sample of K with --sample; --out writes the list, --list
-// only writes or prints it), runs pgTAP (pg_prove) against it and records whether a test failed
+// only writes or prints it), runs pgTAP (each file by psql, as pg_prove runs it) against it and records whether a test failed
 // (killed) or none did (survived). A mutant marked equivalent (`equivalent` in the list, or in
 // db/tests/mutants-equivalent.json for generated ones) is reported as such, never planted and
 // never counted.
@@ -43,7 +43,7 @@ import { inTransaction, withClient } from "./lib/db.js";
 import { migrate } from "./lib/migrate.js";
 import { type EquivalentMarks, generateMutants, sample } from "./lib/mutant-generator.js";
 import { hangGuardMs, judgeFileRun, plantMutant, tryOrder } from "./lib/mutants.js";
-import { allPgtapFiles, exec, pgProve, preparePgtapDatabase } from "./lib/pgtap.js";
+import { allPgtapFiles, exec, preparePgtapDatabase, psqlTapFile } from "./lib/pgtap.js";
 import { repoRoot } from "./lib/paths.js";
 import { ensurePrerequisites, ensureTestTools, findServerBinDir } from "./lib/postgres.js";
 import { startPostgrest } from "./lib/postgrest.js";
@@ -165,7 +165,7 @@ async function coverage(url: string, files: string[]): Promise<Map<string, Set<s
   for (const f of files) {
     await exec(["select pg_stat_reset()"], url);
     const started = Date.now();
-    const r = await pgProve(url, [snap(f)], { settings: [guard(HANG_GUARD_MS), "track_functions=all"] });
+    const r = await psqlTapFile(url, snap(f), [guard(HANG_GUARD_MS), "track_functions=all"]);
     seconds.set(f, (Date.now() - started) / 1000);
     if (r.failed > 0) {
       process.stdout.write(r.out);
@@ -430,7 +430,7 @@ try {
 
   /** One pgTAP file against worker database `db` under a hang guard of `limitMs`: passed, killed or timed out. */
   const runFile = async (db: string, f: string, limitMs: number) => {
-    const r = await pgProve(target.serverUrl(db), [snap(f)], { settings: [guard(limitMs)] });
+    const r = await psqlTapFile(target.serverUrl(db), snap(f), [guard(limitMs)]);
     return judgeFileRun(r.out, r.failed);
   };
   /** Tier and function → the file that last killed (or timed out) one of its mutants in this run: it runs first. */
