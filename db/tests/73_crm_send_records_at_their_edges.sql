@@ -4,10 +4,11 @@
 -- another group waits; sends after no failure leave the dispatch row unwritten; the brake's pause
 -- reason names the last send-time failure of the batch even when a repeat of an earlier send comes
 -- after it, failures in a row count from the batch's last send and a batch of sends resets them; a
--- send_conflict names the first 100 groups; exactly sendsPerCall sends are not too many; and the statuses of invalid_campaign_id
--- (422) and session_not_allowed (403).
+-- send_conflict names the first 100 groups; the answer's campaign is the named one; exactly
+-- sendsPerCall sends are not too many; and the statuses of invalid_campaign_id (422) and
+-- session_not_allowed (403).
 begin;
-select plan(17);
+select plan(18);
 
 select from tests.make_campaign('wa_s73', 7, 'scheduled');
 create temp table c as select max(id) as id from notification_campaigns;
@@ -116,6 +117,15 @@ create temp table conflict as select tests.api_error(format('select api.record_m
 select is((select (e ->> 'code', e -> 'details' ->> 'count', jsonb_array_length(e -> 'details' -> 'rows'),
                    e -> 'details' -> 'rows' -> 99 ->> 'groupJid')::text from conflict),
   (select ('send_conflict', 101, 100, tests.jid(100))::text), '101 conflicting groups: all counted, the first 100 named');
+
+-- The answer's campaign is the one the call names, also beside an older campaign of its session.
+select from tests.act_as_admin();
+select from tests.make_campaign('wa_s73b', 2);
+select from tests.act_as('crm');
+select is(api.record_message_sent(jsonb_build_object('campaignId', (select max(id) from notification_campaigns where session_id = 'wa_s73b'),
+    'sends', jsonb_build_array(jsonb_build_object('groupJid', tests.jid(1), 'messageId', 'S73J')))) -> 'campaign',
+  '{"status": "sending", "totalGroups": 2, "pendingCount": 1, "sentCount": 1, "failedCount": 0}'::jsonb,
+  'the answer gives the named campaign''s totals, not those of an older campaign of the session');
 
 -- A gateway key bound to other sessions: 403, nothing recorded.
 select from tests.act_as_admin();

@@ -5,8 +5,8 @@
 -- participants' count, and clears the unsendable marks of its own session only; groups.update
 -- changes each field it carries of the session's known groups (none of a group it does not carry,
 -- none of another session's); an invalid entry is quarantined as an Evolution body of its own event.
--- (Evolution API 2.3.7, src/api/integrations/channel/whatsapp/whatsapp.baileys.service.ts: the
--- groups.upsert and groups.update handlers post Baileys GroupMetadata, whole or partial.)
+-- (Bodies in Evolution's webhook envelope, as pgTAP 67 builds them: groups.upsert carries whole
+-- Baileys GroupMetadata; groups.update, partial, is what upsert_groups takes as partial.)
 begin;
 select plan(13);
 
