@@ -19,10 +19,12 @@
 // the file was timed anew unmutated (a busier machine is no slow mutant), ends the mutant as
 // **timed out**, which counts as detected (Stryker's convention) and is reported apart,
 // with the score also given without it.
-// --suite: a pgTAP survivor then runs the vitest files that executed its function (measured the
-// same way: each vitest file alone, on its own copy of the database with track_functions = all and
-// PostgREST), each on a fresh copy of the database with the mutant planted and PostgREST on it;
-// the tier that killed each mutant is reported.
+// --suite: once pgTAP has judged every mutant, the API roles' statement timeouts become the hang
+// guard (as npm test does after pgTAP, whose files 04 and 40 check the real ones) and each pgTAP
+// survivor runs the vitest files that executed its function (measured the same way: each vitest
+// file alone, on its own copy of the database with track_functions = all and PostgREST), each on a
+// fresh copy of the database with the mutant planted and PostgREST on it; the tier that killed
+// each mutant is reported.
 // --workers N (2): N long-lived copies of the pgTAP database, one mutant at a time in each: a
 // mutant is planted with `create or replace` (its file's text with one replacement) and the file's
 // own text is executed again after (pgTAP files roll back their data). The tracked files are never
@@ -380,7 +382,13 @@ try {
       await exec([`drop database if exists ${db} with (force)`], target.serverUrl("postgres"));
     }
   };
-  if (suite) {
+  /**
+   * --suite, once the pgTAP tier has judged every mutant: the API roles' statement timeouts become
+   * the hang guard (as npm test does after pgTAP: pgTAP 04 and 40 check the real ones, so before
+   * this they would fail for every mutant they cover, false kills) and each vitest file's coverage
+   * is measured.
+   */
+  const measureVitest = async () => {
     if (target.cluster)
       // As npm test: on the run's own cluster the API roles' statement timeouts are the hang guard.
       await exec(
@@ -416,8 +424,8 @@ try {
     console.log(
       `vitest tier (--suite): ${vitestFiles.length} files execute our functions (each alone on its own database and PostgREST; coverage measured in ${((Date.now() - vitestStarted) / 1000).toFixed(1)} s)`,
     );
-  }
-  vitestFiles = vitestFiles.filter((f) => vitestCovered.has(f));
+    vitestFiles = vitestFiles.filter((f) => vitestCovered.has(f));
+  };
 
   // One long-lived copy of the pgTAP database per worker: a mutant is planted with `create or
   // replace` (its file's text with the one change), judged, and the file's own text executed again.
@@ -425,7 +433,7 @@ try {
   // mutant per database at a time.
   for (let w = 0; w < workers; w++)
     await exec([`drop database if exists ${base}_w${w}`, `create database ${base}_w${w} template ${base}`], target.serverUrl("postgres"));
-  console.log(`${mutants.length} mutants, ${workers} worker(s)${suite ? ", pgTAP then vitest for its survivors" : ", pgTAP"}:`);
+  console.log(`${mutants.length} mutants, ${workers} worker(s)${suite ? ", pgTAP, then vitest for pgTAP's survivors" : ", pgTAP"}:`);
   plantingStarted = Date.now();
 
   /** One pgTAP file against worker database `db` under a hang guard of `limitMs`: passed, killed or timed out. */
@@ -486,42 +494,69 @@ try {
     } finally {
       await inTransaction(target.serverUrl(db), (c) => c.query(original));
     }
-    if (suite && !interrupted) {
-      const covering = tryOrder(coveringFilesOfFile(m.file, vitestFiles, vitestCovered), seconds, lastKiller.get(`vitest ${object}`));
-      for (const f of covering) {
-        if (interrupted) break;
-        const r = await withApi(
-          `${target.dbName}_v${w}`,
-          [],
-          async (url) => {
-            await inTransaction(url, (c) => c.query(planted.sql));
-          },
-          (env) => vitestFile(f, env),
-          async (_url, run) => run,
-        );
-        if (!r.failed) continue;
-        lastKiller.set(`vitest ${object}`, f);
-        return { status: r.timeout ? "timed out" : "killed", tier: "vitest", note: `${f}: ${r.test}` };
-      }
+    return { status: "survived", note: "" };
+  };
+  /** The vitest tier for a pgTAP survivor (--suite). */
+  const judgeVitest = async (m: Mutant, w: number): Promise<{ status: Status; note: string; tier?: Tier }> => {
+    const planted = plant(m);
+    if ("status" in planted) return planted;
+    const object = m.file;
+    const covering = tryOrder(coveringFilesOfFile(m.file, vitestFiles, vitestCovered), seconds, lastKiller.get(`vitest ${object}`));
+    for (const f of covering) {
+      if (interrupted) break;
+      const r = await withApi(
+        `${target.dbName}_v${w}`,
+        [],
+        async (url) => {
+          await inTransaction(url, (c) => c.query(planted.sql));
+        },
+        (env) => vitestFile(f, env),
+        async (_url, run) => run,
+      );
+      if (!r.failed) continue;
+      lastKiller.set(`vitest ${object}`, f);
+      return { status: r.timeout ? "timed out" : "killed", tier: "vitest", note: `${f}: ${r.test}` };
     }
     return { status: "survived", note: "" };
   };
 
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: workers }, async (_, w) => {
-      while (!interrupted && next < mutants.length) {
-        const m = mutants[next++] as Mutant;
-        const t0 = Date.now();
-        const r = await judge(m, w);
-        const seconds = (Date.now() - t0) / 1000;
-        rows.push({ m, ...r, seconds });
-        console.log(
-          `${r.status.padEnd(9)} ${(r.tier ?? "").padEnd(6)} ${m.id.padEnd(50)} ${seconds.toFixed(1).padStart(5)} s  ${r.note.slice(0, 110)}`,
-        );
-      }
-    }),
-  );
+  /** Each of `list` judged by `fn`, `workers` at a time; `done` gets each result. */
+  const pass = async (
+    list: Mutant[],
+    fn: typeof judge,
+    done: (m: Mutant, r: Awaited<ReturnType<typeof judge>>, seconds: number) => void,
+  ) => {
+    let next = 0;
+    await Promise.all(
+      Array.from({ length: workers }, async (_, w) => {
+        while (!interrupted && next < list.length) {
+          const m = list[next++] as Mutant;
+          const t0 = Date.now();
+          const r = await fn(m, w);
+          const seconds = (Date.now() - t0) / 1000;
+          done(m, r, seconds);
+          console.log(
+            `${r.status.padEnd(9)} ${(r.tier ?? "").padEnd(6)} ${m.id.padEnd(50)} ${seconds.toFixed(1).padStart(5)} s  ${r.note.slice(0, 110)}`,
+          );
+        }
+      }),
+    );
+  };
+  // The pgTAP tier for every mutant, then (--suite) the vitest tier for its survivors.
+  await pass(mutants, judge, (m, r, seconds) => rows.push({ m, ...r, seconds }));
+  const survivors = rows.filter((r) => r.status === "survived");
+  if (suite && survivors.length && !interrupted) {
+    await measureVitest();
+    console.log(`vitest tier for the ${survivors.length} pgTAP survivors:`);
+    await pass(
+      survivors.map((r) => r.m),
+      judgeVitest,
+      (m, r, seconds) => {
+        const row = rows.find((x) => x.m === m);
+        if (row) Object.assign(row, r, { seconds: row.seconds + seconds });
+      },
+    );
+  }
 } catch (e) {
   console.error(e);
   exitCode = 1;
