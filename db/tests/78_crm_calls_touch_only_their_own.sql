@@ -2,10 +2,10 @@
 -- session's other campaigns as they were; a cancel cancels (and locks) its own pending rows only; a claim changes no
 -- total, so the totals trigger writes no campaign (docs/design.md, "One lock order": it locks none
 -- either), and it moves its own session's slot and daily count only; a sync that finds a stored group to be a community parent lets go of that group's
--- campaign rows only (and locks no other group); resume_session resumes its session only; a retry
--- locks not the campaign it retries; a code that does not restrict flags no session. Locks are read with pgrowlocks.
+-- campaign rows only (and locks no other group); resume_session resumes its session only; a code
+-- that does not restrict flags no session. Locks are read with pgrowlocks.
 begin;
-select plan(18);
+select plan(17);
 
 -- The rows this transaction holds with a lock that makes writers wait (pgrowlocks, contrib: rolled
 -- back with the test), not the key-share locks of foreign-key checks: which table, which row.
@@ -92,21 +92,7 @@ select from tests.act_as('crm');
 select from api.resume_session('{"sessionId": "wa_o"}');
 select is((select jsonb_object_agg(session_id, paused_at is not null) from api.sessions where session_id in ('wa_o', 'wa_o2')),
   '{"wa_o": false, "wa_o2": true}', 'resume_session resumes its session only');
-
--- retry_failed_groups reads the campaign it retries without locking it (docs/design.md, "One lock
--- order"). Failing a row locked the campaign (the totals trigger): the retry adds no locker to it.
 select from tests.act_as_admin();
-update notification_campaign_groups set status = 'failed', error_code = 420, failed_at = now() where session_id = 'wa_p2' and group_jid = tests.jid(1);
-create temp view p2_writer_lockers as
-  select count(*)::int as n
-  from tests.pgrowlocks('wa_data.notification_campaigns') l join wa_data.notification_campaigns c on c.ctid = l.locked_row,
-       unnest(l.modes) m
-  where c.session_id = 'wa_p2' and m in ('For No Key Update', 'For Update', 'No Key Update', 'Update');
-create temp table p2_before as select n from p2_writer_lockers;
-select from tests.act_as('crm');
-select from api.retry_failed_groups(jsonb_build_object('campaignId', (select max(id) from api.campaigns where session_id = 'wa_p2')));
-select from tests.act_as_admin();
-select is((select n from p2_writer_lockers), (select n from p2_before), 'retry_failed_groups does not lock the campaign it retries');
 
 -- A code that does not restrict (420) flags no session, also when handed to the flag directly.
 select is((internal.flag_restricted_session('wa_o', 420), (select restricted_at from whatsapp_sessions where session_id = 'wa_o'))::text,
