@@ -8,7 +8,7 @@
 -- the window, its row expires; a live one keeps its row. Yesterday's count leaves today's cap
 -- whole; each send carries its campaign's message; max is at most claimsPerCall.
 begin;
-select plan(19);
+select plan(22);
 
 -- A: a campaign scheduled for now itself (due), 3 rows, one slot a second.
 select from tests.make_campaign('wa_ta', 3, 'scheduled');
@@ -33,11 +33,14 @@ select is((select (r ->> 'nextAt')::timestamptz from a_leased), now() + interval
 
 -- B: the session's next slot is 30 s away and a slot lasts 60 s: one send, at +30 s; the slot after
 -- it (+90 s) comes within the 60 s horizon at +30 s, for the rows still free (leases that ended now).
+-- (B's session has an older campaign, paused, with another message.)
+select from tests.make_campaign('wa_tb', 1, 'scheduled');
+update notification_campaigns set paused_at = now(), message = 'Not this one' where session_id = 'wa_tb';
 select from tests.make_campaign('wa_tb', 3, 'scheduled');
-update notification_campaigns set message = 'Hello from B' where session_id = 'wa_tb';
+update notification_campaigns set message = 'Hello from B' where session_id = 'wa_tb' and paused_at is null;
 -- (Rows 2 and 3 were claimed before; their leases end now: they are free again.)
 update notification_campaign_groups set lease_until = now(), dispatch_message_id = 'TB-' || right(group_jid, 6), claim_count = 1
-where session_id = 'wa_tb' and group_jid <> tests.jid(1);
+where campaign_id = (select max(id) from notification_campaigns where session_id = 'wa_tb') and group_jid <> tests.jid(1);
 update session_dispatch set rate_per_minute = 1, jitter_seconds = 0, next_slot_at = now() + interval '30 seconds'
 where session_id = 'wa_tb';
 select from tests.act_as('gateway');
@@ -97,15 +100,16 @@ select from tests.act_as_admin();
 select is((select jsonb_agg(s ->> 'notBefore') from h, jsonb_array_elements(r -> 'sends') s),
   jsonb_build_array(now() + interval '58.5 seconds'), 'only the slot that starts within the horizon is handed out');
 
--- F: the window closed a minute ago; one row's lease ended now (it expires), another's ends in 1 s
--- (left to its report).
+-- F: the window closes now; one row's lease ended now (it expires), another's ends in 1 s (left to
+-- its report, and no reason to ask again: the campaign is not due).
 select from tests.make_campaign('wa_tf', 2, 'scheduled');
-update notification_campaigns set send_before = now() - interval '1 minute' where session_id = 'wa_tf';
+update notification_campaigns set send_before = now() where session_id = 'wa_tf';
 update notification_campaign_groups set lease_until = now() + case group_jid when tests.jid(1) then interval '0' else interval '1 second' end,
   dispatch_message_id = 'TF-' || group_jid, claim_count = 1
 where session_id = 'wa_tf';
 select from tests.act_as('gateway');
-select is(api.claim_sends('{"sessionId": "wa_tf"}') -> 'sends', '[]'::jsonb, 'a closed window hands nothing out');
+select is(api.claim_sends('{"sessionId": "wa_tf"}') - 'held', '{"sends": [], "nextAt": null}'::jsonb,
+  'a closed window hands nothing out, and its leased row sets no nextAt');
 select from tests.act_as_admin();
 select is((select jsonb_object_agg(group_jid, coalesce(cancel_reason, status)) from notification_campaign_groups where session_id = 'wa_tf'),
   jsonb_build_object(tests.jid(1), 'expired', tests.jid(2), 'pending'),
@@ -123,6 +127,23 @@ select from tests.act_as_admin();
 select is((select jsonb_array_length(r -> 'sends') from g), 2, 'yesterday''s count does not count today: the cap''s two are claimed');
 select is((select (r ->> 'nextAt')::timestamptz from g), ((now() at time zone 'UTC')::date + 1)::timestamp at time zone 'UTC',
   'the claim that reached the cap, rows left: nextAt is the next 00:00 UTC');
+select is((select cap_day_count from session_dispatch where session_id = 'wa_tg'), 2, '… and today''s count is those two');
+-- G2: a cap of 3, two claimed: one left, rows left: ask again when the next slot is within reach.
+select from tests.make_campaign('wa_tg2', 4, 'scheduled');
+update session_dispatch set rate_per_minute = 60, jitter_seconds = 0, daily_cap = 3 where session_id = 'wa_tg2';
+select from tests.act_as('gateway');
+select is((api.claim_sends('{"sessionId": "wa_tg2", "max": 2}') ->> 'nextAt')::timestamptz, now(),
+  'one send left under the cap: nextAt is now, not the next day');
+select from tests.act_as_admin();
+
+-- R: 13 a minute: 60/13 s in floating point makes the arithmetic's count 14, whose slot starts at
+-- the horizon itself (13 × 60/13 = 59.99999999999999 s, 60 s in microseconds): 13 are handed out.
+select from tests.make_campaign('wa_tr', 20, 'scheduled');
+update session_dispatch set rate_per_minute = 13, jitter_seconds = 0 where session_id = 'wa_tr';
+select from tests.act_as('gateway');
+select is(jsonb_array_length(api.claim_sends('{"sessionId": "wa_tr", "max": 50}') -> 'sends'), 13,
+  'rate 13: 13 slots start within the next 60 s, not 14');
+select from tests.act_as_admin();
 
 -- max: at most claimsPerCall.
 create temp table lim as select internal.limit('claimsPerCall') as n;

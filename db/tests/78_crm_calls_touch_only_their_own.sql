@@ -2,10 +2,10 @@
 -- session's other campaigns as they were; a cancel cancels (and locks) its own pending rows only; a claim changes no
 -- total, so the totals trigger writes no campaign (docs/design.md, "One lock order": it locks none
 -- either), and it moves its own session's slot and daily count only; a sync that finds a stored group to be a community parent lets go of that group's
--- campaign rows only (and locks no other group); a code that does not restrict flags no
--- session. Locks are read with pgrowlocks.
+-- campaign rows only (and locks no other group); resume_session resumes its session only; a code
+-- that does not restrict flags no session. Locks are read with pgrowlocks.
 begin;
-select plan(16);
+select plan(17);
 
 -- The rows this transaction holds with a lock that makes writers wait (pgrowlocks, contrib: rolled
 -- back with the test), not the key-share locks of foreign-key checks: which table, which row.
@@ -85,6 +85,14 @@ select is((select count(*)::int from notification_campaign_groups where session_
   '… and no row of another session');
 select is((select count(*)::int from writer_locks where tbl = 'whatsapp_groups'::regclass), 0,
   '… and holds no lock on another group, of this session or another (the unchanged groups 1 and 3)');
+
+-- resume_session resumes its session's dispatch only.
+update session_dispatch set paused_at = now(), pause_reason = 'test' where session_id in ('wa_o', 'wa_o2');
+select from tests.act_as('crm');
+select from api.resume_session('{"sessionId": "wa_o"}');
+select is((select jsonb_object_agg(session_id, paused_at is not null) from api.sessions where session_id in ('wa_o', 'wa_o2')),
+  '{"wa_o": false, "wa_o2": true}', 'resume_session resumes its session only');
+select from tests.act_as_admin();
 
 -- A code that does not restrict (420) flags no session, also when handed to the flag directly.
 select is((internal.flag_restricted_session('wa_o', 420), (select restricted_at from whatsapp_sessions where session_id = 'wa_o'))::text,

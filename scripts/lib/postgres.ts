@@ -41,12 +41,13 @@ export function findServerBinDir(): string | undefined {
   return majors[0] ? join(base, majors[0], "bin") : undefined;
 }
 
-/** pgTAP and plpgsql_check (the suite checks every PL/pgSQL body with it) are installed. */
+/** pgTAP, plpgsql_check (the suite checks every PL/pgSQL body with it) and pgrowlocks (contrib, in
+ * Debian's postgresql-NN: pgTAP 78 reads the locks a call holds) are installed. */
 function pgtapInstalled(binDir: string): boolean {
   const shareDir =
     spawnSync(join(binDir, "pg_config"), ["--sharedir"], { encoding: "utf8" }).stdout?.trim() ||
     binDir.replace(/\/lib\/postgresql\/(\d+)\/bin$/, "/share/postgresql/$1");
-  return ["pgtap", "plpgsql_check"].every((e) => existsSync(join(shareDir, "extension", `${e}.control`)));
+  return ["pgtap", "plpgsql_check", "pgrowlocks"].every((e) => existsSync(join(shareDir, "extension", `${e}.control`)));
 }
 
 /** The lock every apt front end (apt-get, apt, unattended-upgrades) and dpkg's callers hold while they work. */
