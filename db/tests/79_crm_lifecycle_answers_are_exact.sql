@@ -12,7 +12,7 @@
 -- latest of now, its time and the session's next slot (and, one group left, its estimated finish);
 -- the counts answers sum over chunks (internal.add_counts) add key by key.
 begin;
-select plan(33);
+select plan(34);
 
 select from tests.make_campaign('wa_l', 3, 'scheduled');
 select from tests.make_campaign('wa_m', 1);
@@ -142,7 +142,11 @@ select is((select send_before - now() from api.campaigns where id = (select id f
 select is((select estimated_finish_at = next_send_at from api.campaigns where id = (select id from windowed)), true,
   '/campaigns: a campaign with one group left is estimated to finish with its next send');
 
--- /campaigns: a window that closes now is closed.
+-- /campaigns: a campaign scheduled for now is due, not scheduled_later; a window that closes now is closed.
+select from tests.act_as_admin();
+update notification_campaigns set scheduled_at = now() where session_id = 'wa_n';
+select from tests.act_as('crm');
+select is((select held_reason from api.campaigns where session_id = 'wa_n'), null, '/campaigns: scheduled for now is not held');
 select from tests.act_as_admin();
 update notification_campaigns set scheduled_at = null, send_before = now() where session_id = 'wa_n';
 select from tests.act_as('crm');
