@@ -1,9 +1,10 @@
 -- CRM and gateway: the refusals the whole generated mutant set found unread answer the status
--- docs/errors.md gives them (422, 409, 403), and a send record writes each result's times exactly:
+-- docs/errors.md gives them (422, 409, 403), a send's error code is checked before it is read, and a
+-- send record writes each result's times exactly:
 -- a sent row has a send time and no failure time, a send-time failure the reverse, and repeating a
 -- failure with another message is a conflict, not the same result.
 begin;
-select plan(10);
+select plan(12);
 
 create function pg_temp.refusal(sql text) returns jsonb language sql as $$
   select case when e is not null then jsonb_build_object('status', e -> 'status', 'code', e -> 'code') end from tests.api_error(sql) e
@@ -42,6 +43,15 @@ select is((api.record_message_sent(jsonb_build_object('campaignId', :c, 'sends',
 select is(pg_temp.refusal(format($$select api.record_message_sent(jsonb_build_object('campaignId', %s, 'sends', jsonb_build_array(
     jsonb_build_object('groupJid', tests.jid(2), 'errorCode', 420, 'errorMessage', 'restricted'))))$$, :c)),
   '{"status": 409, "code": "send_conflict"}', '… another code with the same message is a conflict too');
+
+-- An error code that is not a whole number is refused as the send's problem, not cast (a cast of
+-- "abc" or of a number past 2^31 would fail the call with a 500).
+select is(pg_temp.refusal(format($$select api.record_message_sent(jsonb_build_object('campaignId', %s, 'sends', jsonb_build_array(
+    jsonb_build_object('groupJid', tests.jid(3), 'errorCode', 'abc'))))$$, :c)),
+  '{"status": 422, "code": "invalid_sends"}', 'an errorCode "abc" is 422 invalid_sends');
+select is(pg_temp.refusal(format($$select api.record_message_sent(jsonb_build_object('campaignId', %s, 'sends', jsonb_build_array(
+    jsonb_build_object('groupJid', tests.jid(3), 'errorCode', 99999999999))))$$, :c)),
+  '{"status": 422, "code": "invalid_sends"}', 'an errorCode past 2^31 is 422 invalid_sends');
 
 -- A cancelled campaign takes no more results.
 select from api.cancel_campaign(jsonb_build_object('campaignId', :c));
