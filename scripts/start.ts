@@ -1,7 +1,7 @@
 // npm start [-- --allow-downgrade] — run the service: the local cluster (or DATABASE_URL),
 // migrations (refused for a checkout older than the database, like npm run db:migrate), PostgREST.
-import { join } from "node:path";
-import { rmSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { API_ROLES, localDevKeys } from "./lib/api-keys.js";
 import { dataDir } from "./lib/paths.js";
 import { portInUse } from "./lib/run.js";
@@ -49,6 +49,8 @@ const api = await startPostgrest({
 
 // For `npm run db:migrate`: PostgREST behind a transaction pool (PgBouncer) never hears NOTIFY
 // pgrst, so migrate signals this process instead (docs/deployment.md).
+// .data/ need not exist: with DATABASE_URL and the secrets in the environment nothing else makes it.
+mkdirSync(dirname(POSTGREST_PID_FILE), { recursive: true });
 writeFileSync(POSTGREST_PID_FILE, `${api.child.pid}\n`);
 console.log(`\nAPI:      ${api.url}`);
 console.log(`OpenAPI:  ${api.url}/`);
