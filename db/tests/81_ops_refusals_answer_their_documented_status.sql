@@ -7,9 +7,6 @@
 begin;
 select plan(23);
 
-create function pg_temp.refusal(sql text) returns jsonb language sql as $$
-  select case when e is not null then jsonb_build_object('status', e -> 'status', 'code', e -> 'code') end from tests.api_error(sql) e
-$$;
 -- Quarantined bodies: an error ACK that named no session, one kept in part, one kept before its
 -- endpoint was recorded, a WAHA body.
 insert into message_error_quarantine (code, reason, raw, endpoint) values
@@ -26,29 +23,29 @@ select from tests.make_campaign('wa_rq', 1);
 select from tests.mark_sent((select max(id) from notification_campaigns), 1, 1, 'RQ');
 
 select from tests.act_as('ops');
-select is(pg_temp.refusal($$select api.resolve_quarantined('[]')$$),
+select is(tests.refusal($$select api.resolve_quarantined('[]')$$),
   '{"status": 400, "code": "invalid_body"}', 'a body that is not an object: 400 invalid_body');
-select is(pg_temp.refusal($$select api.resolve_quarantined('{"id": "1", "action": "dismiss"}')$$),
+select is(tests.refusal($$select api.resolve_quarantined('{"id": "1", "action": "dismiss"}')$$),
   '{"status": 422, "code": "invalid_quarantine_id"}', 'an id that is not a number: 422 invalid_quarantine_id');
-select is(pg_temp.refusal($$select api.resolve_quarantined('{"id": 1, "action": "drop"}')$$),
+select is(tests.refusal($$select api.resolve_quarantined('{"id": 1, "action": "drop"}')$$),
   '{"status": 422, "code": "invalid_action"}', 'an action that is neither dismiss nor replay: 422 invalid_action');
-select is(pg_temp.refusal($$select api.resolve_quarantined('{"id": 1, "action": "dismiss", "sessionId": "wa_rq"}')$$),
+select is(tests.refusal($$select api.resolve_quarantined('{"id": 1, "action": "dismiss", "sessionId": "wa_rq"}')$$),
   '{"status": 422, "code": "invalid_session_id"}', 'a sessionId with dismiss: 422 invalid_session_id');
-select is(pg_temp.refusal($$select api.resolve_quarantined('{"id": 999999999, "action": "dismiss"}')$$),
+select is(tests.refusal($$select api.resolve_quarantined('{"id": 999999999, "action": "dismiss"}')$$),
   '{"status": 404, "code": "quarantine_not_found"}', 'an id nothing has: 404 quarantine_not_found');
-select is(pg_temp.refusal(format($$select api.resolve_quarantined('{"id": %s, "action": "replay"}')$$, (select id from q where code = 'raw_too_large'))),
+select is(tests.refusal(format($$select api.resolve_quarantined('{"id": %s, "action": "replay"}')$$, (select id from q where code = 'raw_too_large'))),
   '{"status": 409, "code": "quarantine_truncated"}', 'a body kept in part is not replayed: 409 quarantine_truncated');
-select is(pg_temp.refusal(format($$select api.resolve_quarantined('{"id": %s, "action": "replay"}')$$, (select id from q where code = 'invalid_body'))),
+select is(tests.refusal(format($$select api.resolve_quarantined('{"id": %s, "action": "replay"}')$$, (select id from q where code = 'invalid_body'))),
   '{"status": 409, "code": "quarantine_kind_unknown"}', 'a body whose endpoint is unknown is not replayed: 409 quarantine_kind_unknown');
-select is(pg_temp.refusal(format($$select api.resolve_quarantined('{"id": %s, "action": "replay", "sessionId": "wa_rq"}')$$, (select id from q where code = 'invalid_signature'))),
+select is(tests.refusal(format($$select api.resolve_quarantined('{"id": %s, "action": "replay", "sessionId": "wa_rq"}')$$, (select id from q where code = 'invalid_signature'))),
   '{"status": 409, "code": "replay_session_not_applicable"}', 'a webhook body takes no sessionId: 409 replay_session_not_applicable');
-select is(pg_temp.refusal(format($$select api.resolve_quarantined('{"id": %s, "action": "replay", "sessionId": "wa_rq"}')$$, (select id from q where code = 'invalid_error_code'))),
+select is(tests.refusal(format($$select api.resolve_quarantined('{"id": %s, "action": "replay", "sessionId": "wa_rq"}')$$, (select id from q where code = 'invalid_error_code'))),
   '{"status": 409, "code": "replay_session_not_applicable"}', 'an event naming another session is not moved: 409 replay_session_not_applicable');
-select is(pg_temp.refusal(format($$select api.resolve_quarantined('{"id": %s, "action": "replay", "sessionId": "wa_rq"}')$$, (select id from q where code = 'batch_refused'))),
+select is(tests.refusal(format($$select api.resolve_quarantined('{"id": %s, "action": "replay", "sessionId": "wa_rq"}')$$, (select id from q where code = 'batch_refused'))),
   '{"status": 409, "code": "replay_session_not_applicable"}', 'a batch takes no sessionId: 409 replay_session_not_applicable');
 select is(api.resolve_quarantined(jsonb_build_object('id', (select id from q where code = 'dismissed_once'), 'action', 'dismiss')) ->> 'resolution',
   'dismissed', 'a body dismissed once');
-select is(pg_temp.refusal(format($$select api.resolve_quarantined('{"id": %s, "action": "dismiss"}')$$, (select id from q where code = 'dismissed_once'))),
+select is(tests.refusal(format($$select api.resolve_quarantined('{"id": %s, "action": "dismiss"}')$$, (select id from q where code = 'dismissed_once'))),
   '{"status": 409, "code": "already_resolved"}', '… cannot be resolved again: 409 already_resolved');
 -- Answered, not raised: the status is the response's.
 select from set_config('response.status', '', true);
@@ -67,7 +64,7 @@ create function pg_temp.front_door(method text, headers jsonb, path text) return
 begin
   perform tests.act_as('anon');
   perform pg_temp.request(method, headers, path);
-  return pg_temp.refusal('select internal.pre_request()');
+  return tests.refusal('select internal.pre_request()');
 end $$;
 select is(pg_temp.front_door('POST', '{}', '/rpc/expire_unmatched_acks'),
   '{"status": 401, "code": "missing_credentials"}', 'no key: 401 missing_credentials');

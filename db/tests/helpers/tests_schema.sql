@@ -40,6 +40,16 @@ exception when others then
   return jsonb_build_object('status', 500, 'code', state, 'message', msg);
 end $$;
 
+-- The status and code of the refusal `sql` raises, {"status": …, "code": …} (null when it succeeds):
+-- what a client reads to decide whether to retry.
+create function tests.refusal(sql text)
+returns jsonb
+language sql
+as $$
+  select case when e is not null then jsonb_build_object('status', e -> 'status', 'code', e -> 'code') end
+  from tests.api_error(sql) e
+$$;
+
 -- A Baileys GroupMetadata object, with `extra` merged in (use it to set flags or drop keys).
 create function tests.group_json(n integer, subject text default null, extra jsonb default '{}')
 returns jsonb
