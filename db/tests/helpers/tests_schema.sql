@@ -46,8 +46,11 @@ create function tests.refusal(sql text)
 returns jsonb
 language sql
 as $$
-  select case when e is not null then jsonb_build_object('status', e -> 'status', 'code', e -> 'code') end
-  from tests.api_error(sql) e
+  select
+    case
+      when e is not null then jsonb_build_object('status', e -> 'status', 'code', e -> 'code')
+    end
+  from tests.api_error(sql) e;
 $$;
 
 -- A Baileys GroupMetadata object, with `extra` merged in (use it to set flags or drop keys).
