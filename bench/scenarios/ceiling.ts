@@ -12,17 +12,22 @@ import { pgbenchTps, wrkRps } from "./ack-throughput.js";
 
 export interface CeilingRow {
   concurrency: number;
-  /** Requests/s of an RPC that does nothing (PostgREST + the pre-request hook + the key). */
+  /** Requests/s of an RPC that does nothing (PostgREST + the pre-request hook + the key): median of the rounds. */
   emptyPerSec: number;
-  /** Single error ACKs/s through the same PostgREST. */
+  /** Single error ACKs/s through the same PostgREST: median of the rounds. */
   ackPerSec: number;
+  /** Median over the rounds of each round's ACKs / empty (the pair measured back to back). */
   ackPercentOfEmpty: number;
-  /** Events/s of batches of `batch` error ACKs through PostgREST. */
+  /** Lowest and highest round. */
+  ackPercentRange: [number, number];
+  /** Events/s of batches of `batch` error ACKs through PostgREST: median of the rounds. */
   batchEventsPerSec: number;
-  /** Events/s of pgbench calling api.record_message_error with the same batches. */
+  /** Events/s of pgbench calling api.record_message_error with the same batches: median of the rounds. */
   pgbenchEventsPerSec: number;
   batchPercentOfPgbench: number;
+  batchPercentRange: [number, number];
   batch: number;
+  rounds: number;
   non2xx: number;
 }
 
@@ -55,27 +60,66 @@ export async function ceiling(env: BenchEnv, levels: number[], seconds: number, 
   if (!commandExists("wrk")) throw new Error("section 12 needs wrk (npm run setup installs it)");
   await createEmptyRpc(env);
   const out: CeilingRow[] = [];
+  // Rounds of short slices, each pair back to back and in alternating order (A B, B A, …): on a
+  // machine whose load changes (busy machines are normal), one long slice per side compared two
+  // different machines; a round's ratio compares the same one. The median round is reported, with
+  // the lowest and highest.
+  const rounds = Math.max(3, Math.min(7, Math.round(seconds / 2)));
+  const slice = Math.max(2, Math.round((2 * seconds) / rounds));
+  const median = (xs: number[]) => {
+    const v = [...xs].sort((a, b) => a - b);
+    return v.length % 2 ? (v[(v.length - 1) / 2] as number) : ((v[v.length / 2 - 1] as number) + (v[v.length / 2] as number)) / 2;
+  };
+  const pct = (xs: number[]) => round(100 * median(xs), 0);
+  const range = (xs: number[]): [number, number] => [round(100 * Math.min(...xs), 0), round(100 * Math.max(...xs), 0)];
   try {
     for (const c of levels) {
-      // Interleaved: the pairs compared run one after the other, so a change in the machine's load
-      // touches both sides of each ratio alike.
-      const empty = wrkRps(env.ours.url, env.gatewayKey, "/rpc/bench_empty", c, seconds);
-      const ack = wrkRps(env.ours.url, env.gatewayKey, "/rpc/record_message_error", c, seconds);
-      const batches = wrkRps(env.ours.url, env.gatewayKey, "/rpc/record_message_error", c, seconds, batch);
-      const pgbench = pgbenchTps(env.target, env.target.dbName, pgbenchBatch(batch), c, seconds);
+      const empty: number[] = [];
+      const ack: number[] = [];
+      const batches: number[] = [];
+      const pgbench: number[] = [];
+      let non2xx = 0;
+      for (let k = 0; k < rounds; k++) {
+        const pair = <T>(a: () => T, b: () => T): [T, T] => {
+          if (k % 2 === 0) {
+            const x = a();
+            return [x, b()];
+          }
+          const y = b();
+          return [a(), y];
+        };
+        const [e, a] = pair(
+          () => wrkRps(env.ours.url, env.gatewayKey, "/rpc/bench_empty", c, slice),
+          () => wrkRps(env.ours.url, env.gatewayKey, "/rpc/record_message_error", c, slice),
+        );
+        const [b, p] = pair(
+          () => wrkRps(env.ours.url, env.gatewayKey, "/rpc/record_message_error", c, slice, batch),
+          () => ({ perSec: pgbenchTps(env.target, env.target.dbName, pgbenchBatch(batch), c, slice), non2xx: 0 }),
+        );
+        empty.push(e.perSec);
+        ack.push(a.perSec);
+        batches.push(b.perSec);
+        pgbench.push(p.perSec);
+        non2xx += e.non2xx + a.non2xx + b.non2xx;
+      }
+      const ackRatios = ack.map((x, i) => x / (empty[i] as number));
+      const batchRatios = batches.map((x, i) => x / (pgbench[i] as number));
       const row: CeilingRow = {
         concurrency: c,
-        emptyPerSec: round(empty.perSec, 0),
-        ackPerSec: round(ack.perSec, 0),
-        ackPercentOfEmpty: round((100 * ack.perSec) / empty.perSec, 0),
-        batchEventsPerSec: round(batches.perSec * batch, 0),
-        pgbenchEventsPerSec: round(pgbench * batch, 0),
-        batchPercentOfPgbench: round((100 * batches.perSec) / pgbench, 0),
+        emptyPerSec: round(median(empty), 0),
+        ackPerSec: round(median(ack), 0),
+        ackPercentOfEmpty: pct(ackRatios),
+        ackPercentRange: range(ackRatios),
+        batchEventsPerSec: round(median(batches) * batch, 0),
+        pgbenchEventsPerSec: round(median(pgbench) * batch, 0),
+        batchPercentOfPgbench: pct(batchRatios),
+        batchPercentRange: range(batchRatios),
         batch,
-        non2xx: empty.non2xx + ack.non2xx + batches.non2xx,
+        rounds,
+        non2xx,
       };
       console.log(
-        `  @${c}: empty ${row.emptyPerSec}/s, ACK ${row.ackPerSec}/s (${row.ackPercentOfEmpty}%); batches ${row.batchEventsPerSec} events/s, pgbench ${row.pgbenchEventsPerSec} (${row.batchPercentOfPgbench}%)`,
+        `  @${c}: empty ${row.emptyPerSec}/s, ACK ${row.ackPerSec}/s (${row.ackPercentOfEmpty}%, rounds ${row.ackPercentRange.join("–")}%); batches ${row.batchEventsPerSec} events/s, pgbench ${row.pgbenchEventsPerSec} (${row.batchPercentOfPgbench}%, rounds ${row.batchPercentRange.join("–")}%); ${rounds} rounds of ${slice} s`,
       );
       out.push(row);
     }
